@@ -1,0 +1,72 @@
+"""Declaring what each view needs. Deny by default: a test fails for any view without one.
+
+- ``@requires("unit.view")``: sign-in plus the capability somewhere; object scope is then checked
+  by the selector, which raises ``NotInScope`` → 404 (and an audit event of the refusal).
+- ``@signed_in``: any signed-in user (their own profile, the home page).
+- ``@public``: anyone, including the public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from ctip.accounts.policy import NotInScope, has_capability
+from ctip.audit.actions import record_refusal
+
+ACCESS_ATTR = "ctip_access"
+View = Callable[..., HttpResponse]
+
+
+def _refuse(request: HttpRequest, reason: str) -> None:
+    record_refusal(
+        actor=request.user,
+        action="access.refused",
+        target_label=request.path[:255],
+        changes={"reason": reason, "method": request.method},
+    )
+    raise Http404
+
+
+def requires(capability: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_capability(request.user, capability):
+                _refuse(request, f"missing capability {capability}")
+            try:
+                return view(request, *args, **kwargs)
+            except NotInScope as exc:
+                _refuse(request, f"out of scope ({exc})")
+                raise  # unreachable: _refuse raises Http404
+
+        setattr(wrapper, ACCESS_ATTR, capability)
+        return wrapper
+
+    return decorator
+
+
+def signed_in(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except NotInScope as exc:
+            _refuse(request, f"out of scope ({exc})")
+            raise
+
+    setattr(wrapper, ACCESS_ATTR, "signed_in")
+    return wrapper
+
+
+def public(view: View) -> View:
+    setattr(view, ACCESS_ATTR, "public")
+    return view

@@ -1,0 +1,128 @@
+"""The permission policy: what a user may do, and where.
+
+A user's grants are their active role assignments, each a set of capabilities over a unit's
+subtree (its materialised path). Everything asks this module; templates never decide.
+
+- ``has_capability(user, cap)``: anywhere at all (used to declare and gate views).
+- ``has_capability(user, cap, unit)``: over that unit.
+- ``scope_q(user, cap, field)``: a filter for querysets of facts stamped with a unit path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+
+if TYPE_CHECKING:
+    from ctip.org.models import Unit
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    unit_path: str
+    unit_name: str
+    capabilities: frozenset[str]
+
+
+class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
+    """The object does not exist for this user. Views turn it into 404."""
+
+
+def grants_of(user: Any) -> list[Grant]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_ctip_grants", None)
+    if cached is not None:
+        return cached
+    from ctip.accounts.models import RoleAssignment
+
+    rows = (
+        RoleAssignment.objects.active()
+        .filter(user=user, unit__closed_on__isnull=True)
+        .values_list("role", "unit_id", "unit__path", "unit__name")
+    )
+    grants = [
+        Grant(role, unit_id, path, name, ROLE_CAPABILITIES[role])
+        for role, unit_id, path, name in rows
+    ]
+    user._ctip_grants = grants
+    return grants
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants after a role change."""
+    if hasattr(user, "_ctip_grants"):
+        del user._ctip_grants
+
+
+def has_capability(user: Any, capability: str, unit: Unit | None = None) -> bool:
+    for grant in grants_of(user):
+        if capability in grant.capabilities and (
+            unit is None or unit.path.startswith(grant.unit_path)
+        ):
+            return True
+    return False
+
+
+def capabilities_at(user: Any, unit: Unit) -> frozenset[str]:
+    caps: set[str] = set()
+    for grant in grants_of(user):
+        if unit.path.startswith(grant.unit_path):
+            caps |= grant.capabilities
+    return frozenset(caps)
+
+
+def scope_paths(user: Any, capability: str) -> list[str]:
+    """The roots of the subtrees where ``user`` holds ``capability``, without overlaps."""
+    paths = sorted({g.unit_path for g in grants_of(user) if capability in g.capabilities})
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def scope_q(user: Any, capability: str, field: str = "path") -> Q:
+    """A filter matching rows whose ``field`` (a unit path) lies in the user's scope."""
+    roots = scope_paths(user, capability)
+    if not roots:
+        return Q(pk__in=[])
+    q = Q()
+    for root in roots:
+        q |= Q(**{f"{field}__subtree": root})
+    return q
+
+
+def require(user: Any, capability: str, unit: Unit) -> None:
+    """Raise ``NotInScope`` unless ``user`` holds ``capability`` over ``unit``."""
+    if user is None:  # the system itself (management commands, tasks)
+        return
+    if not has_capability(user, capability, unit):
+        raise NotInScope(capability)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    capability: str
+
+
+def navigation_for(user: Any) -> list[NavItem]:
+    items = [
+        NavItem(_("Home"), reverse("core:home"), ""),
+        NavItem(_("Units"), reverse("org:tree"), "unit.view"),
+        NavItem(_("Users"), reverse("accounts:user_list"), "user.view"),
+        NavItem(_("Audit trail"), reverse("audit:event_list"), "audit.view"),
+    ]
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [i for i in items if not i.capability or has_capability(user, i.capability)]

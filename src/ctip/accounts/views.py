@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ctip.accounts import actions
+from ctip.accounts.access import public, requires, signed_in
+from ctip.accounts.forms import GrantRoleForm, LoginForm, PasswordChangeForm, TokenForm, \
+    UserCreateForm
+from ctip.accounts.models import RoleAssignment
+from ctip.accounts.policy import NotInScope, has_capability
+from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
+from ctip.audit.actions import record, record_refusal
+from ctip.core.errors import ActionError
+from ctip.core.text import fold
+
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return default
+
+
+login = public(LoginView.as_view(template_name="accounts/login.html",
+                                 authentication_form=LoginForm,
+                                 redirect_authenticated_user=True))
+
+
+def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
+                     **kwargs: Any) -> HttpResponse:
+    return TemplateResponse(request, "accounts/locked_out.html", status=429)
+
+
+@require_POST
+@public
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def profile(request: HttpRequest) -> HttpResponse:
+    from django_otp import user_has_device
+
+    return TemplateResponse(request, "accounts/profile.html", {
+        "overview": home_overview(request.user),
+        "has_device": user_has_device(request.user),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_own_password(user=request.user,
+                                        old_password=form.cleaned_data["old_password"],
+                                        new_password=form.cleaned_data["new_password"])
+        except ActionError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("core:home")
+    return TemplateResponse(request, "accounts/password_change.html", {"form": form})
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Register an authenticator app: scan the code, type one code back to confirm."""
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "authenticator"})
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            record(actor=request.user, action="user.otp_enabled", target=request.user)
+            messages.success(request, _("Two-step sign-in is on for your account."))
+            return redirect(_safe_next(request))
+        form.add_error("token", _("That code is not right or has expired. Try the newest one."))
+    secret = base64.b32encode(device.bin_key).decode()
+    return TemplateResponse(request, "accounts/otp_setup.html", {
+        "form": form, "qr": _qr_svg(device.config_url), "secret": secret,
+        "next": _safe_next(request),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            record(actor=request.user, action="auth.otp_verified", target=request.user)
+            return redirect(_safe_next(request))
+        record_refusal(actor=request.user, action="auth.otp_failed",
+                       target_label=request.user.get_username())
+        form.add_error("token", _("That code is not right or has expired. Try the newest one."))
+    return TemplateResponse(request, "accounts/otp_verify.html",
+                            {"form": form, "next": _safe_next(request)})
+
+
+@require_http_methods(["GET"])
+@requires("user.view")
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = users_visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        folded = fold(query)
+        users = [u for u in users if folded in fold(f"{u.username} {u.full_name}")]  # type: ignore[assignment]
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "accounts/user_list.html", {
+        "page": page, "query": query,
+        "can_manage": has_capability(request.user, "user.manage"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires("user.manage")
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, password = actions.create_user(
+                actor=request.user, username=data["username"], full_name=data["full_name"],
+                home_unit=data["home_unit"], role=data["role"], email=data["email"],
+                phone=data["phone"])
+        except ActionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return TemplateResponse(request, "accounts/password_issued.html",
+                                    {"target": user, "password": password})
+    return TemplateResponse(request, "accounts/user_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("user.view")
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_user_for(request.user, pk)
+    record(actor=request.user, action="user.viewed", target=target,
+           unit_path=target.home_unit.path if target.home_unit else "")
+    can_manage = target.home_unit is not None and has_capability(
+        request.user, "user.manage", target.home_unit)
+    grant_form = GrantRoleForm(request.POST or None, viewer=request.user) if can_manage else None
+    if request.method == "POST":
+        if grant_form is None:
+            raise NotInScope("user.manage")
+        if grant_form.is_valid():
+            try:
+                actions.grant_role(actor=request.user, user=target,
+                                   role=grant_form.cleaned_data["role"],
+                                   unit=grant_form.cleaned_data["unit"])
+            except ActionError as exc:
+                grant_form.add_error(None, exc.message)
+            except NotInScope:
+                grant_form.add_error("unit", _("You cannot grant roles at that unit."))
+            else:
+                messages.success(request, _("The role has been granted."))
+                return redirect("accounts:user_detail", pk=target.pk)
+    history = RoleAssignment.objects.filter(user=target).select_related(
+        "unit", "granted_by", "revoked_by").order_by("-granted_at")
+    return TemplateResponse(request, "accounts/user_detail.html", {
+        "target": target, "history": history, "grant_form": grant_form,
+        "can_manage": can_manage,
+    })
+
+
+@require_POST
+@requires("user.manage")
+def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    target = get_user_for(request.user, pk)
+    assignment = RoleAssignment.objects.filter(user=target, pk=assignment_pk).first()
+    if assignment is None:
+        raise NotInScope("assignment")
+    try:
+        actions.revoke_role(actor=request.user, assignment=assignment)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The role has been revoked."))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@require_POST
+@requires("user.manage")
+def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_user_for(request.user, pk)
+    try:
+        password = actions.reset_password(actor=request.user, user=target)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:user_detail", pk=target.pk)
+    return TemplateResponse(request, "accounts/password_issued.html",
+                            {"target": target, "password": password, "reset": True})

@@ -1,0 +1,49 @@
+"""The ``ctip`` command.
+
+``ctip demo``, ``ctip serve``, ``ctip worker``, ``ctip check``, ``ctip units ...``,
+``ctip audit verify``, and every Django management command (``ctip migrate``,
+``ctip createsuperuser``, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CTIP_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+def ensure_data_dir() -> Path:
+    """Create the data directory and a secret key on first use; reuse them afterwards."""
+    directory = data_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    key_file = directory / "secret_key"
+    if not os.environ.get("SECRET_KEY") and not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    os.environ["CTIP_DATA_DIR"] = str(directory)
+    return directory
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "ctip"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctip.settings")
+    command = argv[1] if len(argv) > 1 else "help"
+    if command not in {"help", "--help", "-h", "--version"}:
+        ensure_data_dir()
+    if command == "worker":
+        argv[1:2] = ["db_worker", "--queue-name", "*"]
+    if command == "check":
+        argv[1:2] = ["ctip_check"]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Who is acting and from where, for the duration of one request or command.
+
+Actions take the actor explicitly; the IP address and request id are ambient, so that audit
+events written deep in an action still carry them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+    user_agent: str = ""
+    via: str = "web"
+
+
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "ctip_request_context", default=RequestContext(via="system")
+)
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+@contextmanager
+def bind(context: RequestContext) -> Iterator[None]:
+    token = _current.set(context)
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from ctip.accounts.access import public, signed_in
+from ctip.accounts.selectors import home_overview
+
+
+@require_GET
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "core/home.html", {"overview": home_overview(request.user)})
+
+
+@require_GET
+@public
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

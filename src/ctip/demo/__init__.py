@@ -1,0 +1,17 @@
+"""Demo data for ``ctip demo``: written fresh for the demo, safe to build again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import translation
+
+from ctip.demo.org import build_org
+from ctip.demo.users import build_users
+
+
+def build(stdout: Any = None) -> list[dict[str, str]]:
+    with transaction.atomic(), translation.override("vi"):
+        province = build_org(stdout)
+        return build_users(province)

@@ -1,0 +1,56 @@
+"""Materialised tree paths and the one lookup that finds a subtree.
+
+A path is ``/<id>/<id>/.../`` from the root. The subtree of a path ``P`` (``P`` included) is every
+path that starts with ``P``. We query it as a byte-order range ``P <= path < P'`` where ``P'`` is
+``P`` with its final ``/`` replaced by ``0`` (the next byte), so a plain B-tree index answers it:
+
+- SQLite compares TEXT with the BINARY collation, which is byte order;
+- PostgreSQL's ``~>=~`` / ``~<~`` operators compare byte-wise whatever the database collation, and
+  are served by the ``varchar_pattern_ops`` index Django creates for indexed CharFields.
+
+A plain ``LIKE 'P%'`` would work on PostgreSQL but not use the index on SQLite, and it cannot use
+an index when ``P`` comes from an outer query (``OuterRef``), which the range form can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Lookup
+
+
+def upper_bound(path: str) -> str:
+    """The smallest string greater than every path that starts with ``path``."""
+    if not path.endswith("/"):
+        raise ValueError(f"a tree path ends with '/': {path!r}")
+    return path[:-1] + "0"
+
+
+class TreePathField(models.CharField):
+    """A materialised path; supports ``field__subtree=path`` (the path and all below it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+
+@TreePathField.register_lookup
+class Subtree(Lookup):
+    lookup_name = "subtree"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            ge, lt = "~>=~", "~<~"
+        else:
+            ge, lt = ">=", "<"
+        if self.rhs_is_direct_value():
+            bound_sql, bound_params = "%s", [upper_bound(str(self.rhs))]
+        else:
+            bound_sql = f"(SUBSTR({rhs}, 1, LENGTH({rhs}) - 1) || '0')"
+            bound_params = [*rhs_params, *rhs_params]
+        sql = f"({lhs} {ge} {rhs} AND {lhs} {lt} {bound_sql})"
+        return sql, [*lhs_params, *rhs_params, *lhs_params, *bound_params]

@@ -1,0 +1,83 @@
+"""Reads of the organisation tree, always through the viewer's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from ctip.accounts.models import RoleAssignment, User
+from ctip.accounts.policy import NotInScope, scope_paths, scope_q
+from ctip.core.text import fold
+from ctip.org.models import Unit
+
+
+def units_visible_to(viewer: Any, capability: str = "unit.view") -> QuerySet[Unit]:
+    return Unit.objects.filter(scope_q(viewer, capability)).select_related("unit_type")
+
+
+def get_unit_for(viewer: Any, pk: int, capability: str = "unit.view") -> Unit:
+    unit = units_visible_to(viewer, capability).filter(pk=pk).first()
+    if unit is None:
+        raise NotInScope(capability)
+    return unit
+
+
+def scope_roots(viewer: Any, capability: str = "unit.view") -> QuerySet[Unit]:
+    return with_counts(Unit.objects.filter(path__in=scope_paths(viewer, capability)))
+
+
+def with_counts(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    """Annotate each unit with the open units and the active users of its subtree (itself
+    included), each one correlated subquery served by the path index."""
+    open_below = (
+        Unit.objects.filter(path__subtree=OuterRef("path"), closed_on__isnull=True)
+        .order_by().values("closed_on").annotate(n=Count("pk")).values("n")
+    )
+    users_below = (
+        User.objects.filter(
+            is_active=True,
+            home_unit__path__subtree=OuterRef("path"),
+        )
+        .order_by().values("is_active").annotate(n=Count("pk")).values("n")
+    )
+    return units.select_related("unit_type").annotate(
+        unit_count=Coalesce(Subquery(open_below, output_field=IntegerField()), 0),
+        user_count=Coalesce(Subquery(users_below, output_field=IntegerField()), 0),
+        child_count=Count("children", filter=Q(children__closed_on__isnull=True)),
+    )
+
+
+def children_of(unit: Unit, include_closed: bool = False) -> QuerySet[Unit]:
+    children = Unit.objects.filter(parent=unit)
+    if not include_closed:
+        children = children.filter(closed_on__isnull=True)
+    return with_counts(children).order_by("unit_type__level", "name")
+
+
+def search_units(viewer: Any, query: str, limit: int = 50) -> list[Unit]:
+    """Find units by name, with or without diacritics, within the viewer's scope."""
+    key = fold(query)
+    if not key:
+        return []
+    matches = list(
+        units_visible_to(viewer)
+        .filter(name_folded__contains=key)
+        .order_by("depth", "name_folded")[:limit]
+    )
+    ancestor_ids = {a for u in matches for a in u.ancestor_ids()}
+    names = dict(Unit.objects.filter(pk__in=ancestor_ids).values_list("pk", "name"))
+    for unit in matches:
+        unit.trail = [names[a] for a in unit.ancestor_ids()[:-1] if a in names]  # type: ignore[attr-defined]
+    return matches
+
+
+def ancestors_of(unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids()[:-1]
+    found = Unit.objects.in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def role_holders_at(unit: Unit) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.active().filter(unit=unit).select_related("user")
