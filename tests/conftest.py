@@ -1,0 +1,126 @@
+"""Shared fixtures. Test data is built through the same actions the application uses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ctip.accounts.actions import create_user
+from ctip.accounts.capabilities import Role
+from ctip.accounts.models import User
+from ctip.org.actions import create_unit
+from ctip.org.models import Unit, UnitType
+
+PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "vi"
+
+
+def unit_type(code: str) -> UnitType:
+    return UnitType.objects.get(code=code)
+
+
+@dataclass
+class Tree:
+    """central → province (Tây Ninh) → two communes → branches → a group; plus another
+    province that nobody in the first one may see."""
+
+    central: Unit
+    province: Unit
+    commune_a: Unit
+    commune_b: Unit
+    branch_a1: Unit
+    branch_a2: Unit
+    group_a1: Unit
+    branch_b1: Unit
+    other_province: Unit
+    other_commune: Unit
+
+
+@pytest.fixture
+def tree(db: Any) -> Tree:
+    central = create_unit(actor=None, parent=None, name="Hội Liên hiệp Phụ nữ Việt Nam",
+                          unit_type=unit_type("central"))
+    province = create_unit(actor=None, parent=central, name="Tỉnh Tây Ninh",
+                           unit_type=unit_type("province"), gso_code="80")
+    commune_a = create_unit(actor=None, parent=province, name="Xã Đức Hòa",
+                            unit_type=unit_type("commune"), gso_code="27943")
+    commune_b = create_unit(actor=None, parent=province, name="Phường Tân An",
+                            unit_type=unit_type("commune"), gso_code="27694")
+    branch_a1 = create_unit(actor=None, parent=commune_a, name="Chi hội ấp Mỹ Lộc",
+                            unit_type=unit_type("branch"), village="Ấp Mỹ Lộc")
+    branch_a2 = create_unit(actor=None, parent=commune_a, name="Chi hội ấp Rạch Sen",
+                            unit_type=unit_type("branch"))
+    group_a1 = create_unit(actor=None, parent=branch_a1, name="Tổ phụ nữ số 1",
+                           unit_type=unit_type("group"))
+    branch_b1 = create_unit(actor=None, parent=commune_b, name="Chi hội khu phố 3",
+                            unit_type=unit_type("branch"))
+    other_province = create_unit(actor=None, parent=central, name="Tỉnh Cao Bằng",
+                                 unit_type=unit_type("province"), gso_code="04")
+    other_commune = create_unit(actor=None, parent=other_province, name="Xã Quảng Uyên",
+                                unit_type=unit_type("commune"))
+    return Tree(central, province, commune_a, commune_b, branch_a1, branch_a2, group_a1,
+                branch_b1, other_province, other_commune)
+
+
+def make_user(username: str, role: str, unit: Unit, **kwargs: Any) -> User:
+    user, _ = create_user(actor=None, username=username, full_name=kwargs.pop(
+        "full_name", username.title()), home_unit=unit, role=role, password=PASSWORD,
+        must_change_password=kwargs.pop("must_change_password", False), **kwargs)
+    return user
+
+
+@pytest.fixture
+def users(tree: Tree) -> dict[str, User]:
+    """One user per role; the commune-level ones sit in commune A."""
+    return {
+        "system_admin": make_user("admin", Role.SYSTEM_ADMIN, tree.province),
+        "province_officer": make_user("tinh", Role.PROVINCE_OFFICER, tree.province),
+        "commune_officer": make_user("xa", Role.COMMUNE_OFFICER, tree.commune_a),
+        "branch_head": make_user("chihoi", Role.BRANCH_HEAD, tree.branch_a1),
+        "speaker": make_user("bcv", Role.SPEAKER, tree.commune_a),
+        "case_worker": make_user("hotro", Role.CASE_WORKER, tree.commune_a),
+        "editor": make_user("bientap", Role.EDITOR, tree.province),
+        "publisher": make_user("xuatban", Role.PUBLISHER, tree.province),
+        "auditor": make_user("kiemtoan", Role.AUDITOR, tree.province),
+        "viewer": make_user("xem", Role.VIEWER, tree.province),
+        "other_officer": make_user("caobang", Role.PROVINCE_OFFICER, tree.other_province),
+    }
+
+
+def login_client(user: User) -> Client:
+    """A client signed in as ``user``, past two-step sign-in where the role demands it."""
+    client = Client()
+    client.force_login(user)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test",
+                                                 defaults={"confirmed": True})
+    session = client.session
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for() -> Any:
+    return login_client
+
+
+def pytest_report_header(config: Any) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"

@@ -1,0 +1,28 @@
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_home_redirects_anonymous_to_login() -> None:
+    response = Client().get(reverse("core:home"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_home_lists_the_users_units_and_capabilities(users: Any, client_for: Any) -> None:
+    response = client_for(users["commune_officer"]).get(reverse("core:home"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Xã Đức Hòa" in body
+    assert 'lang="vi"' in body
+    assert 'href="#main"' in body  # skip link
+    assert "htmx.min.js" in body and "cdn" not in body.lower()
+
+
+@pytest.mark.django_db
+def test_healthz_is_public() -> None:
+    response = Client().get(reverse("core:healthz"))
+    assert response.json() == {"status": "ok"}
