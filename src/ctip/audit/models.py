@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ctip.org.paths import TreePathField
+
 GENESIS_HASH = "0" * 64
 
 
@@ -42,7 +44,7 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("object type"), max_length=80, blank=True)
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     target_label = models.CharField(_("object"), max_length=255, blank=True)
-    unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True)
+    unit_path = TreePathField(_("unit path"), blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     via = models.CharField(_("channel"), max_length=20, blank=True)
@@ -86,3 +88,6 @@ class ChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} events, last {self.last_hash[:12]}"

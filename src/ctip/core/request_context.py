@@ -19,13 +19,14 @@ class RequestContext:
     via: str = "web"
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "ctip_request_context", default=RequestContext(via="system")
+_SYSTEM = RequestContext(via="system")
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "ctip_request_context", default=None
 )
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _SYSTEM
 
 
 @contextmanager

@@ -1,8 +1,8 @@
 """The organisation tree of the Union: units of any depth, with history.
 
 Adjacency (``parent``) plus a stored materialised ``path`` and ``depth``: a subtree is one
-``path__subtree`` query (see ``paths``). Units are never deleted: merges and splits close them and link their
-successors, so facts recorded against a unit keep pointing at it.
+``path__subtree`` query (see ``paths``). Units are never deleted: merges and splits close them
+and link their successors, so facts recorded against a unit keep pointing at it.
 """
 
 from __future__ import annotations
@@ -134,3 +134,6 @@ class Succession(models.Model):
                 condition=~Q(predecessor=models.F("successor")), name="org_succession_not_self"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.get_kind_display()})"
