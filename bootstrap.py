@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Set up ctip on a machine that has only Python 3.11+ and pip, then run it.
+
+    python3 bootstrap.py demo [--host H] [--port P] [--no-serve]   # install, demo data, serve
+    python3 bootstrap.py test [pytest arguments]                   # install test deps, run tests
+
+It creates ``.venv`` beside this file, installs the pinned packages from the lockfile
+(``requirements/lock.txt`` or ``requirements/test.txt``, with hashes) and ctip itself, and
+re-installs only when the lockfile changes, so running it again is safe and quick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env)  # noqa: S603
+
+
+def ensure_venv(lockfile: Path) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("ctip needs Python 3.11 or newer.")
+    if not (BIN / "python").exists():
+        venv.create(VENV, with_pip=True)
+    digest = hashlib.sha256(lockfile.read_bytes() + (ROOT / "pyproject.toml").read_bytes())
+    marker = VENV / f".installed-{lockfile.stem}"
+    if marker.exists() and marker.read_text() == digest.hexdigest():
+        return
+    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check"]
+    run(*pip, "install", "--quiet", "--require-hashes", "-r", lockfile)
+    run(*pip, "install", "--quiet", "--no-deps", "-e", ROOT)
+    for old in VENV.glob(".installed-*"):
+        old.unlink()
+    marker.write_text(digest.hexdigest())
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium. Install it where we can (root on Debian)."""
+    if shutil.which("chromium") or not shutil.which("apt-get"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium")
+    else:
+        print("Chromium is not installed: browser tests will be skipped "
+              "(sudo apt-get install chromium).", flush=True)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        sys.exit(__doc__)
+    command, rest = sys.argv[1], sys.argv[2:]
+    if command == "demo":
+        ensure_venv(ROOT / "requirements" / "lock.txt")
+        os.execv(BIN / "ctip", [str(BIN / "ctip"), "demo", *rest])  # noqa: S606
+    ensure_venv(ROOT / "requirements" / "test.txt")
+    ensure_chromium()
+    os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *rest])  # noqa: S606
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ctip.accounts.capabilities import Role
+from ctip.accounts.models import RoleAssignment, User
+from ctip.org.models import Unit
+
+
+@pytest.fixture
+def demo_env(settings: Any, tmp_path: Path, monkeypatch: Any) -> Path:
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setenv("CTIP_DEMO_PASSWORD", "demo-password-for-tests")
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_demo_builds_tay_ninh_and_one_user_per_role(demo_env: Path, capsys: Any) -> None:
+    call_command("demo", no_serve=True)
+    province = Unit.objects.get(gso_code="80")
+    assert Unit.objects.filter(parent=province).count() == 96
+    assert Unit.objects.filter(unit_type__code="branch").count() >= 5
+    assert Unit.objects.filter(unit_type__code="group").count() >= 5
+    held = set(RoleAssignment.objects.active().values_list("role", flat=True))
+    assert held == set(Role.values)
+    logins = json.loads((demo_env / "demo-users.json").read_text())
+    assert {row["username"] for row in logins} == set(User.objects.values_list("username",
+                                                                             flat=True))
+    assert all(row["password"] == "demo-password-for-tests" for row in logins)
+    out = capsys.readouterr().out
+    assert "canbo.xa" in out and "Xã Đức Hòa" in out
+    user = User.objects.get(username="canbo.xa")
+    assert user.check_password("demo-password-for-tests")
+
+
+@pytest.mark.django_db
+def test_demo_is_safe_to_run_again(demo_env: Path) -> None:
+    call_command("demo", no_serve=True)
+    counts = (Unit.objects.count(), User.objects.count(), RoleAssignment.objects.count())
+    call_command("demo", no_serve=True)
+    assert (Unit.objects.count(), User.objects.count(),
+            RoleAssignment.objects.count()) == counts
+
+
+def test_ctip_command_runs_django_commands_and_makes_a_secret_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    env["CTIP_DATA_DIR"] = str(tmp_path / "data")
+    run = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "ctip.cli", "migrate", "--plan"],
+        env=env, capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    key = (tmp_path / "data" / "secret_key").read_text()
+    assert len(key) >= 50
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode)[-3:] == "600"
+    # a second run reuses the key
+    subprocess.run([sys.executable, "-m", "ctip.cli", "migrate", "--plan"],  # noqa: S603
+                   env=env, capture_output=True, check=True, timeout=120)
+    assert (tmp_path / "data" / "secret_key").read_text() == key
+
+
+def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env["CTIP_DATA_DIR"] = str(tmp_path / "data")
+    env["SECRET_KEY"] = "x" * 60
+    subprocess.run([sys.executable, "-m", "ctip.cli", "migrate"], env=env,  # noqa: S603
+                   capture_output=True, check=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "ctip.cli", "check"],  # noqa: S603
+                         env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "The unit tree is consistent" in run.stdout
+    assert "The audit trail is intact" in run.stdout
