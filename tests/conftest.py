@@ -124,3 +124,33 @@ def client_for() -> Any:
 def pytest_report_header(config: Any) -> str:
     url = os.environ.get("DATABASE_URL", "")
     return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+# --- Outreach and community -----------------------------------------------------------------
+
+@pytest.fixture
+def formats(db: Any) -> dict[str, Any]:
+    """The seeded catalogue of activity formats, by code (meeting, zalo, loudspeaker, ...)."""
+    from ctip.outreach.models import Format
+
+    return {f.code: f for f in Format.objects.all()}
+
+
+@pytest.fixture
+def audiences(db: Any) -> dict[str, Any]:
+    from ctip.outreach.models import Audience
+
+    return {a.code: a for a in Audience.objects.all()}
+
+
+def log_activity(unit: Unit, fmt: Any, *, actor: Any = None, date: Any = None,
+                 title: str = "Sinh hoạt chuyên đề phòng, chống mua bán người",
+                 women: int | None = 20, men: int | None = 5, **kwargs: Any) -> Any:
+    """Log an activity through the real action (defaults: 15/07/2026, 20 women, 5 men)."""
+    import datetime as dt
+
+    from ctip.outreach.actions import create_activity
+
+    return create_activity(
+        actor=actor, unit=unit, date=date or dt.date(2026, 7, 15), format=fmt, title=title,
+        participants_women=women, participants_men=men, **kwargs)

@@ -20,7 +20,9 @@ def data_dir() -> Path:
 def ensure_data_dir() -> Path:
     """Create the data directory and a secret key on first use; reuse them afterwards."""
     directory = data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        directory.chmod(0o700)  # the database and uploads hold personal data
     key_file = directory / "secret_key"
     if not os.environ.get("SECRET_KEY") and not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))

@@ -10,7 +10,7 @@ Every deployment knob is an environment variable; nothing secret lives in the re
   (``ctip demo`` creates it once).
 - ``ALLOWED_HOSTS``: comma separated; default ``127.0.0.1,localhost``.
 - ``CTIP_DEBUG``: ``1`` for development only.
-- ``EMAIL_URL``-style SMTP settings: ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
+- SMTP settings: ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
   ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``DEFAULT_FROM_EMAIL``.
 """
 
@@ -53,7 +53,7 @@ def _secret_key() -> str:
         return "ctip-tests-only-not-a-secret"  # noqa: S105
     raise ImproperlyConfigured(
         "SECRET_KEY is not set and no key file exists at "
-        f"{key_file}. Set SECRET_KEY or run `ctip demo` once to generate one."
+        f"{key_file}. Set SECRET_KEY, or run any `ctip` command once to generate one."
     )
 
 
@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "ctip.org",
     "ctip.accounts",
     "ctip.audit",
+    "ctip.outreach",
+    "ctip.community",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -244,3 +246,5 @@ LOGGING = {
 
 # --- ctip -----------------------------------------------------------------------------------
 CTIP_OTP_REQUIRED_CAPABILITY = "identity.view"
+# Reverse proxies whose X-Forwarded-For header is believed (comma separated addresses).
+CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", ""))

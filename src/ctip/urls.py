@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("ctip.accounts.urls")),
     path("units/", include("ctip.org.urls")),
     path("audit/", include("ctip.audit.urls")),
+    path("outreach/", include("ctip.outreach.urls")),
+    path("community/", include("ctip.community.urls")),
 ]
 
 if settings.DEBUG:

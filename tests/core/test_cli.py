@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from ctip.accounts.capabilities import Role
 from ctip.accounts.models import RoleAssignment, User
@@ -77,3 +77,15 @@ def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert "The unit tree is consistent" in run.stdout
     assert "The audit trail is intact" in run.stdout
+
+
+@pytest.mark.django_db
+def test_createadmin_makes_a_system_administrator(tree: Any, capsys: Any) -> None:
+    call_command("createadmin", "--username", "quantri.moi", "--unit-code", "80")
+    user = User.objects.get(username="quantri.moi")
+    assert user.must_change_password
+    assert user.role_assignments.get().role == Role.SYSTEM_ADMIN
+    password = capsys.readouterr().out.split("(shown once): ")[1].strip()
+    assert user.check_password(password)
+    with pytest.raises(CommandError):
+        call_command("createadmin", "--username", "x", "--unit-code", "99999")

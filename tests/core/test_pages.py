@@ -26,3 +26,17 @@ def test_home_lists_the_users_units_and_capabilities(users: Any, client_for: Any
 def test_healthz_is_public() -> None:
     response = Client().get(reverse("core:healthz"))
     assert response.json() == {"status": "ok"}
+
+
+def test_forwarded_address_is_believed_only_from_a_trusted_proxy(tree: Any, users: Any,
+                                                                 client_for: Any,
+                                                                 settings: Any) -> None:
+    from ctip.audit.models import AuditEvent
+
+    client = client_for(users["commune_officer"])
+    url = reverse("org:unit_detail", args=[tree.other_commune.pk])
+    client.get(url, REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert AuditEvent.objects.latest("id").ip_address == "198.51.100.9"
+    settings.CTIP_TRUSTED_PROXIES = frozenset({"127.0.0.1"})
+    client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
+    assert AuditEvent.objects.latest("id").ip_address == "203.0.113.5"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, Capability] = {
         Capability("activity.view", _("See outreach activities, campaigns, clubs and models")),
         Capability("activity.manage", _("Record and edit outreach work for the unit")),
         Capability("activity.log_own", _("Record one's own talks")),
+        Capability("catalogue.manage", _("Keep the topic library and the shared catalogues")),
         Capability("situation.report", _("Report a situation")),
         Capability("situation.view", _("See situations and their handling")),
         Capability("situation.manage", _("Handle, escalate and refer situations")),
@@ -64,14 +65,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCE_OFFICER: frozenset(
         {
             "unit.view", "unit.manage", "user.view", "user.manage",
-            "activity.view", "activity.manage", "situation.report", "situation.view",
+            "activity.view", "activity.manage", "activity.log_own", "catalogue.manage",
+            "situation.report", "situation.view",
             "situation.manage", "case.view", "report.view", "report.submit", "report.approve",
         }
     ),
     Role.COMMUNE_OFFICER: frozenset(
         {
             "unit.view", "unit.manage", "user.view", "user.manage",
-            "activity.view", "activity.manage", "situation.report", "situation.view",
+            "activity.view", "activity.manage", "activity.log_own",
+            "situation.report", "situation.view",
             "situation.manage", "case.view", "report.view", "report.submit",
         }
     ),

@@ -7,11 +7,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import translation
 
+from ctip.accounts.models import User
 from ctip.demo.org import build_org
+from ctip.demo.outreach import build_outreach
 from ctip.demo.users import build_users
 
 
 def build(stdout: Any = None) -> list[dict[str, str]]:
     with transaction.atomic(), translation.override("vi"):
         province = build_org(stdout)
-        return build_users(province)
+        logins = build_users(province)
+        officer = User.objects.get(username="canbo.tinh")
+        build_outreach(province, officer)
+        return logins

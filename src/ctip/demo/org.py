@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctip.org.actions import create_unit
+from ctip.org.actions import create_unit, update_unit
 from ctip.org.models import Unit, UnitType
 from ctip.org.provinces import import_province
 
@@ -36,8 +36,9 @@ def build_org(stdout: Any = None) -> Unit:
     if stdout is not None:
         stdout.write(f"{province.name}: {Unit.objects.filter(parent=province).count()} "
                      "communes and wards")
-    Unit.objects.filter(parent=province, name__in=BORDER_COMMUNES).update(
-        is_border=True, is_remote=True)
+    for commune in Unit.objects.filter(parent=province, name__in=BORDER_COMMUNES,
+                                       is_border=False):
+        update_unit(actor=None, unit=commune, is_border=True, is_remote=True)
     branch_type = UnitType.objects.get(code="branch")
     group_type = UnitType.objects.get(code="group")
     for commune_name, branches in DEMO_BRANCHES.items():

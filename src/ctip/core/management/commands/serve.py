@@ -4,6 +4,7 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             "--bind", f"{options['host']}:{options['port']}",
             "--workers", str(options["workers"]),
             "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("CTIP_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "--forwarded-allow-ips", ",".join(sorted(settings.CTIP_TRUSTED_PROXIES)) or "127.0.0.1",
         ]
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         sys.stdout.flush()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ctip.core.errors import ActionError
+
+
+class Command(BaseCommand):
+    help = ("Create the first system administrator at a unit (by administrative code or id). "
+            "Prints a temporary password that must be changed at the first sign-in.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--full-name", default="")
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--unit-code", help="GSO code of the unit, e.g. 80 for Tây Ninh")
+        where.add_argument("--unit-id", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from ctip.accounts.actions import create_user
+        from ctip.accounts.capabilities import Role
+        from ctip.org.models import Unit
+
+        lookup = ({"gso_code": options["unit_code"]} if options["unit_code"]
+                  else {"pk": options["unit_id"]})
+        unit = Unit.objects.filter(**lookup).first()
+        if unit is None:
+            raise CommandError("No such unit. Load the province first: "
+                               "ctip units import --province <code>")
+        try:
+            user, password = create_user(
+                actor=None, username=options["username"],
+                full_name=options["full_name"] or options["username"], home_unit=unit,
+                role=Role.SYSTEM_ADMIN, must_change_password=True)
+        except ActionError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Created {user.username}, system administrator at {unit.name}.")
+        self.stdout.write(f"Temporary password (shown once): {password}")

@@ -1,0 +1,467 @@
+"""Writes for outreach work. Each runs in one transaction and writes its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import has_capability, require
+from ctip.audit.actions import record
+from ctip.core.errors import ActionError
+from ctip.core.text import fold, nfc
+from ctip.core.uploads import check_upload
+from ctip.org.actions import ensure_open
+from ctip.org.models import Unit
+from ctip.outreach.models import (
+    Activity,
+    Attachment,
+    Audience,
+    Campaign,
+    CampaignTarget,
+    Commendation,
+    Format,
+    Material,
+    Movement,
+    Speaker,
+    Topic,
+)
+
+# The most people one in-person activity can plausibly gather, by the level of the unit.
+MAX_PARTICIPANTS_BY_DEPTH = {0: 100_000, 1: 50_000, 2: 5_000, 3: 1_000}
+MAX_PARTICIPANTS_DEEPER = 500
+MAX_ONLINE_REACH = 50_000_000
+
+
+def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
+    cleaned = " ".join(nfc(value or "").split()) if limit <= 300 else nfc(value or "").strip()
+    if required and not cleaned:
+        raise ActionError(_("%(field)s is required.") % {"field": label})
+    if len(cleaned) > limit:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": label, "n": limit})
+    return cleaned
+
+
+def participant_limit(unit: Unit) -> int:
+    return MAX_PARTICIPANTS_BY_DEPTH.get(unit.depth, MAX_PARTICIPANTS_DEEPER)
+
+
+def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None,
+                  total: int | None, views: int = 0, shares: int = 0,
+                  materials: int = 0) -> int:
+    """Validate the counts of an activity; return the total participants."""
+    for label, value in ((_("Women"), women), (_("Men"), men), (_("Participants"), total),
+                         (_("Views"), views), (_("Shares"), shares),
+                         (_("Materials handed out"), materials)):
+        if value is not None and value < 0:
+            raise ActionError(_("%(field)s cannot be negative.") % {"field": label})
+    if total is None:
+        if women is None or men is None:
+            total = (women or 0) + (men or 0)
+        else:
+            total = women + men
+    if women is not None and men is not None and women + men != total:
+        raise ActionError(
+            _("Women (%(women)d) plus men (%(men)d) make %(sum)d, not the total %(total)d.")
+            % {"women": women, "men": men, "sum": women + men, "total": total})
+    if women is not None and women > total or men is not None and men > total:
+        raise ActionError(_("Women or men cannot be more than the total."))
+    limit = participant_limit(unit)
+    if fmt.is_meeting and total > limit:
+        raise ActionError(
+            _("%(total)d participants is not plausible for one %(format)s at %(unit)s "
+              "(at most %(limit)d). Check the number, or record it at a higher unit.")
+            % {"total": total, "format": fmt.name.lower(), "unit": unit.name, "limit": limit})
+    for label, value in ((_("Views"), views), (_("Shares"), shares)):
+        if value > MAX_ONLINE_REACH:
+            raise ActionError(_("%(field)s: %(n)d is not plausible.")
+                              % {"field": label, "n": value})
+    return total
+
+
+def _can_log(actor: Any, unit: Unit, speakers: Iterable[Speaker]) -> None:
+    """Officers and branch heads log for their subtree; a speaker logs only her own talks."""
+    if actor is None or has_capability(actor, "activity.manage", unit):
+        return
+    require(actor, "activity.log_own", unit)
+    if not any(s.user_id == actor.pk for s in speakers):
+        raise ActionError(_("As a speaker you can log only talks you gave yourself: add "
+                            "yourself as a speaker."))
+
+
+def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
+                 date: dt.date) -> None:
+    if fmt.archived:
+        raise ActionError(_("The format “%(name)s” is archived.") % {"name": fmt.name})
+    if campaign is not None:
+        if campaign.archived:
+            raise ActionError(_("The campaign “%(name)s” is archived.") % {"name": campaign.name})
+        if not unit.path.startswith(campaign.unit_path):
+            raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
+                              % {"unit": unit.name, "campaign": campaign.name})
+
+
+def find_duplicate(*, unit: Unit, date: dt.date, fmt: Format, title: str,
+                   exclude_pk: int | None = None) -> Activity | None:
+    return (Activity.objects.filter(unit=unit, date=date, format=fmt,
+                                    title_folded=fold(title))
+            .exclude(pk=exclude_pk).first())
+
+
+ACTIVITY_FIELDS = ("date", "status", "title", "format", "campaign", "movement", "club",
+                   "participants_women", "participants_men", "participants_total",
+                   "online_views", "online_shares", "materials_handed_out",
+                   "coordinating_agencies", "notes")
+
+
+def _validate_activity(values: dict[str, Any], unit: Unit) -> dict[str, Any]:
+    today = timezone.localdate()
+    if values["status"] == Activity.Status.DONE and values["date"] > today:
+        raise ActionError(_("An activity dated %(date)s has not happened yet: mark it as "
+                            "planned or correct the date.")
+                          % {"date": values["date"].strftime("%d/%m/%Y")}, field="date")
+    if values["date"] < dt.date(2000, 1, 1):
+        raise ActionError(_("The date is too far in the past."), field="date")
+    values["title"] = _text(values["title"], 300, _("Title"), required=True)
+    values["coordinating_agencies"] = _text(values.get("coordinating_agencies"), 300,
+                                            _("Coordinating agencies"))
+    values["notes"] = _text(values.get("notes"), 5000, _("Notes"))
+    _check_links(unit, values.get("campaign"), values["format"], values["date"])
+    values["participants_total"] = check_numbers(
+        unit=unit, fmt=values["format"], women=values.get("participants_women"),
+        men=values.get("participants_men"), total=values.get("participants_total"),
+        views=values.get("online_views") or 0, shares=values.get("online_shares") or 0,
+        materials=values.get("materials_handed_out") or 0)
+    return values
+
+
+@transaction.atomic
+def create_activity(
+    *, actor: Any, unit: Unit, date: dt.date, format: Format, title: str,  # noqa: A002
+    status: str = Activity.Status.DONE, campaign: Campaign | None = None,
+    movement: Movement | None = None, club: Any = None,
+    topics: Iterable[Topic] = (), audiences: Iterable[Audience] = (),
+    speakers: Iterable[Speaker] = (), participants_women: int | None = None,
+    participants_men: int | None = None, participants_total: int | None = None,
+    online_views: int = 0, online_shares: int = 0, materials_handed_out: int = 0,
+    coordinating_agencies: str = "", notes: str = "", allow_duplicate: bool = False,
+    audit: bool = True,
+) -> Activity:
+    speakers = list(speakers)
+    _can_log(actor, unit, speakers)
+    ensure_open(unit)
+    values = _validate_activity({
+        "date": date, "status": status, "title": title, "format": format,
+        "campaign": campaign, "movement": movement, "club": club,
+        "participants_women": participants_women, "participants_men": participants_men,
+        "participants_total": participants_total, "online_views": online_views,
+        "online_shares": online_shares, "materials_handed_out": materials_handed_out,
+        "coordinating_agencies": coordinating_agencies, "notes": notes,
+    }, unit)
+    if not allow_duplicate:
+        duplicate = find_duplicate(unit=unit, date=date, fmt=format, title=values["title"])
+        if duplicate is not None:
+            raise ActionError(_("This activity is already recorded (same unit, date, format "
+                                "and title)."))
+    activity = Activity.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor if actor else None,
+        title_folded=fold(values["title"]), **values)
+    activity.topics.set(topics)
+    activity.audiences.set(audiences)
+    activity.speakers.set(speakers)
+    if audit:
+        record(actor=actor, action="activity.created", target=activity, unit_path=unit.path,
+               changes={"date": date, "format": format.code,
+                        "participants": activity.participants_total})
+    return activity
+
+
+def _can_edit(actor: Any, activity: Activity) -> None:
+    if actor is None:
+        return
+    if has_capability(actor, "activity.manage", activity.unit):
+        return
+    require(actor, "activity.log_own", activity.unit)
+    if activity.created_by_id != actor.pk:
+        raise ActionError(_("You can change only the activities you recorded yourself."))
+
+
+@transaction.atomic
+def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] | None = None,
+                    audiences: Iterable[Audience] | None = None,
+                    speakers: Iterable[Speaker] | None = None, **changes: Any) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _can_edit(actor, activity)
+    unknown = set(changes) - set(ACTIVITY_FIELDS)
+    if unknown:
+        raise ActionError(f"unknown fields: {sorted(unknown)}")
+    values = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} | changes
+    values = _validate_activity(values, activity.unit)
+    diff = {f: [getattr(activity, f), v] for f, v in values.items() if getattr(activity, f) != v}
+    duplicate = find_duplicate(unit=activity.unit, date=values["date"], fmt=values["format"],
+                               title=values["title"], exclude_pk=activity.pk)
+    if duplicate is not None:
+        raise ActionError(_("Another activity with the same unit, date, format and title "
+                            "exists."))
+    for field, value in values.items():
+        setattr(activity, field, value)
+    activity.title_folded = fold(activity.title)
+    activity.save()
+    for name, items in (("topics", topics), ("audiences", audiences), ("speakers", speakers)):
+        if items is not None:
+            items = list(items)
+            before = set(getattr(activity, name).values_list("pk", flat=True))
+            if before != {i.pk for i in items}:
+                diff[name] = [sorted(before), sorted(i.pk for i in items)]
+                getattr(activity, name).set(items)
+    if diff:
+        record(actor=actor, action="activity.updated", target=activity,
+               unit_path=activity.unit_path, changes=diff)
+    return activity
+
+
+@transaction.atomic
+def delete_activity(*, actor: Any, activity: Activity) -> None:
+    _can_edit(actor, activity)
+    if activity.commendations.exists():
+        raise ActionError(_("A commendation refers to this activity; it cannot be deleted."))
+    label, path, pk = str(activity), activity.unit_path, activity.pk
+    for attachment in activity.attachments.all():
+        attachment.file.delete(save=False)
+    activity.delete()
+    record(actor=actor, action="activity.deleted", target_label=label, unit_path=path,
+           changes={"id": pk})
+
+
+@transaction.atomic
+def add_attachment(*, actor: Any, activity: Activity, upload: Any,
+                   caption: str = "") -> Attachment:
+    _can_edit(actor, activity)
+    kind = check_upload(upload)
+    attachment = Attachment(activity=activity, kind=kind, size=upload.size,
+                            caption=_text(caption, 300, _("Caption")))
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    record(actor=actor, action="activity.attachment_added", target=activity,
+           unit_path=activity.unit_path, changes={"file": upload.name, "size": upload.size})
+    return attachment
+
+
+# --- Campaigns ------------------------------------------------------------------------------
+
+def _check_period(starts_on: dt.date, ends_on: dt.date) -> None:
+    if ends_on < starts_on:
+        raise ActionError(_("The campaign ends before it starts."), field="ends_on")
+
+
+@transaction.atomic
+def create_campaign(*, actor: Any, unit: Unit, name: str, starts_on: dt.date,
+                    ends_on: dt.date, description: str = "",
+                    plan_document: Any = None) -> Campaign:
+    require(actor, "activity.manage", unit)
+    ensure_open(unit)
+    _check_period(starts_on, ends_on)
+    campaign = Campaign(unit=unit, unit_path=unit.path, created_by=actor,
+                        name=_text(name, 300, _("Name"), required=True), starts_on=starts_on,
+                        ends_on=ends_on, description=_text(description, 5000, _("Description")))
+    if plan_document is not None:
+        check_upload(plan_document, kinds={"document"})
+        campaign.plan_document.save(plan_document.name, plan_document, save=False)
+    campaign.save()
+    record(actor=actor, action="campaign.created", target=campaign, unit_path=unit.path,
+           changes={"period": [starts_on, ends_on]})
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(*, actor: Any, campaign: Campaign, **changes: Any) -> Campaign:
+    require(actor, "activity.manage", campaign.unit)
+    allowed = {"name", "starts_on", "ends_on", "description", "plan_document", "archived"}
+    if set(changes) - allowed:
+        raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    plan = changes.pop("plan_document", None)
+    diff = {k: [getattr(campaign, k), v] for k, v in changes.items()
+            if getattr(campaign, k) != v}
+    for key, value in changes.items():
+        setattr(campaign, key, value)
+    _check_period(campaign.starts_on, campaign.ends_on)
+    if plan is not None:
+        check_upload(plan, kinds={"document"})
+        campaign.plan_document.save(plan.name, plan, save=False)
+        diff["plan_document"] = plan.name
+    campaign.save()
+    if diff:
+        record(actor=actor, action="campaign.updated", target=campaign,
+               unit_path=campaign.unit_path, changes=diff)
+    return campaign
+
+
+@transaction.atomic
+def set_targets(*, actor: Any, campaign: Campaign,
+                targets: Mapping[Unit, tuple[int, int, int]]) -> None:
+    """Set (sessions, participants, new models) per unit of the campaign's subtree."""
+    require(actor, "activity.manage", campaign.unit)
+    changes = {}
+    for unit, (sessions, participants, new_models) in targets.items():
+        if not unit.path.startswith(campaign.unit_path):
+            raise ActionError(_("%(unit)s does not take part in this campaign.")
+                              % {"unit": unit.name})
+        if min(sessions, participants, new_models) < 0:
+            raise ActionError(_("Targets cannot be negative."))
+        CampaignTarget.objects.update_or_create(
+            campaign=campaign, unit=unit,
+            defaults={"sessions": sessions, "participants": participants,
+                      "new_models": new_models})
+        changes[unit.name] = [sessions, participants, new_models]
+    record(actor=actor, action="campaign.targets_set", target=campaign,
+           unit_path=campaign.unit_path, changes=changes)
+
+
+# --- Catalogues: archive instead of delete when in use --------------------------------------
+
+def _in_use(obj: Model) -> bool:
+    for rel in obj._meta.related_objects:
+        accessor = rel.get_accessor_name()
+        if accessor and getattr(obj, accessor).exists():
+            return True
+    return False
+
+
+@transaction.atomic
+def delete_or_refuse(*, actor: Any, obj: Campaign | Topic | Format | Movement | Audience) -> None:
+    """Delete a campaign or catalogue entry that nothing refers to; refuse otherwise."""
+    if isinstance(obj, Campaign):
+        require(actor, "activity.manage", obj.unit)
+    elif actor is not None and not has_capability(actor, "catalogue.manage"):
+        raise ActionError(_("You cannot change the catalogues."))
+    if _in_use(obj):
+        raise ActionError(_("“%(name)s” is in use and cannot be deleted; archive it instead.")
+                          % {"name": obj})
+    label = str(obj)
+    action = f"{obj._meta.model_name}.deleted"
+    obj.delete()
+    record(actor=actor, action=action, target_label=label)
+
+
+@transaction.atomic
+def set_archived(*, actor: Any, obj: Campaign | Topic | Format | Movement | Audience,
+                 archived: bool = True) -> None:
+    if isinstance(obj, Campaign):
+        require(actor, "activity.manage", obj.unit)
+    elif actor is not None and not has_capability(actor, "catalogue.manage"):
+        raise ActionError(_("You cannot change the catalogues."))
+    obj.archived = archived
+    obj.save(update_fields=["archived"])
+    record(actor=actor, action=f"{obj._meta.model_name}.{'archived' if archived else 'restored'}",
+           target=obj)
+
+
+# --- Topics and materials -------------------------------------------------------------------
+
+def _require_catalogue(actor: Any) -> None:
+    if actor is not None and not has_capability(actor, "catalogue.manage"):
+        raise ActionError(_("You cannot change the topic library."))
+
+
+@transaction.atomic
+def create_topic(*, actor: Any, name: str, kind: str = Topic.Kind.OTHER,
+                 description: str = "") -> Topic:
+    _require_catalogue(actor)
+    name = _text(name, 300, _("Name"), required=True)
+    if Topic.objects.filter(name_folded=fold(name)).exists():
+        raise ActionError(_("The topic “%(name)s” already exists.") % {"name": name})
+    topic = Topic.objects.create(name=name, name_folded=fold(name), kind=kind,
+                                 description=_text(description, 5000, _("Description")))
+    record(actor=actor, action="topic.created", target=topic)
+    return topic
+
+
+@transaction.atomic
+def add_material(*, actor: Any, topic: Topic, title: str, upload: Any) -> Material:
+    _require_catalogue(actor)
+    kind = check_upload(upload)
+    material = Material(topic=topic, title=_text(title, 300, _("Title"), required=True),
+                        kind=kind, size=upload.size, uploaded_by=actor)
+    material.file.save(upload.name, upload, save=False)
+    material.save()
+    record(actor=actor, action="material.added", target=material,
+           changes={"topic": topic, "file": upload.name, "size": upload.size})
+    return material
+
+
+# --- Speakers, movements, commendations -----------------------------------------------------
+
+@transaction.atomic
+def create_speaker(*, actor: Any, unit: Unit, full_name: str,
+                   kind: str = Speaker.Kind.COMMUNICATOR, user: Any = None, phone: str = "",
+                   training: str = "", trained_on: dt.date | None = None) -> Speaker:
+    require(actor, "activity.manage", unit)
+    ensure_open(unit)
+    name = _text(full_name, 150, _("Full name"), required=True)
+    speaker = Speaker.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor, full_name=name,
+        name_folded=fold(name), kind=kind, user=user, phone=_text(phone, 20, _("Phone")),
+        training=_text(training, 5000, _("Training")), trained_on=trained_on)
+    record(actor=actor, action="speaker.created", target=speaker, unit_path=unit.path)
+    return speaker
+
+
+@transaction.atomic
+def update_speaker(*, actor: Any, speaker: Speaker, **changes: Any) -> Speaker:
+    require(actor, "activity.manage", speaker.unit)
+    allowed = {"full_name", "kind", "phone", "training", "trained_on", "active", "user"}
+    if set(changes) - allowed:
+        raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    diff = {k: [getattr(speaker, k), v] for k, v in changes.items()
+            if getattr(speaker, k) != v}
+    for key, value in changes.items():
+        setattr(speaker, key, value)
+    speaker.name_folded = fold(speaker.full_name)
+    speaker.save()
+    if diff:
+        record(actor=actor, action="speaker.updated", target=speaker,
+               unit_path=speaker.unit_path, changes=diff)
+    return speaker
+
+
+@transaction.atomic
+def create_movement(*, actor: Any, name: str, kind: str = Movement.Kind.MOVEMENT,
+                    description: str = "") -> Movement:
+    _require_catalogue(actor)
+    movement = Movement.objects.create(name=_text(name, 300, _("Name"), required=True),
+                                       kind=kind,
+                                       description=_text(description, 5000, _("Description")))
+    record(actor=actor, action="movement.created", target=movement)
+    return movement
+
+
+@transaction.atomic
+def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: str,
+                        level: str, decided_on: dt.date, decision_number: str = "",
+                        club: Any = None, person_name: str = "",
+                        activity: Activity | None = None) -> Commendation:
+    require(actor, "activity.manage", unit)
+    if recipient_kind == Commendation.RecipientKind.PERSON and not person_name.strip():
+        raise ActionError(_("Name the person commended."), field="person_name")
+    if recipient_kind == Commendation.RecipientKind.CLUB and club is None:
+        raise ActionError(_("Choose the club or model commended."), field="club")
+    if decided_on > timezone.localdate():
+        raise ActionError(_("The decision date is in the future."), field="decided_on")
+    for linked in (club, activity):
+        if linked is not None and not linked.unit_path.startswith(unit.path):
+            raise ActionError(_("The club or activity belongs to another unit."))
+    commendation = Commendation.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor, recipient_kind=recipient_kind,
+        club=club, person_name=_text(person_name, 150, _("Person")),
+        reason=_text(reason, 5000, _("For what"), required=True), activity=activity,
+        level=level, decided_on=decided_on,
+        decision_number=_text(decision_number, 60, _("Decision number")))
+    record(actor=actor, action="commendation.created", target=commendation,
+           unit_path=unit.path)
+    return commendation
