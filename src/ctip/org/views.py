@@ -31,6 +31,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         "query": query,
         "results": search_units(request.user, query) if query else None,
         "roots": scope_roots(request.user) if not query else [],
+        "can_import": has_capability(request.user, "unit.manage"),
     }
     return render_page(request, "org/tree.html", context, partial="results")
 
