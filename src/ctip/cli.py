@@ -17,7 +17,7 @@ def data_dir() -> Path:
     return Path(os.environ.get("CTIP_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
-def ensure_data_dir() -> Path:
+def ensure_data_dir(*, field_keys: bool = False) -> Path:
     """Create the data directory and a secret key on first use; reuse them afterwards."""
     directory = data_dir()
     if not directory.exists():
@@ -27,6 +27,12 @@ def ensure_data_dir() -> Path:
     if not os.environ.get("SECRET_KEY") and not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
+    keys_file = directory / "field_keys"
+    if field_keys and not os.environ.get("CTIP_FIELD_KEYS") and not keys_file.exists():
+        from cryptography.fernet import Fernet
+
+        keys_file.write_text(Fernet.generate_key().decode() + "\n")
+        keys_file.chmod(0o600)
     os.environ["CTIP_DATA_DIR"] = str(directory)
     return directory
 
@@ -37,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctip.settings")
     command = argv[1] if len(argv) > 1 else "help"
     if command not in {"help", "--help", "-h", "--version"}:
-        ensure_data_dir()
+        # the demo is a local installation: it keeps its field key in the data directory
+        ensure_data_dir(field_keys=command == "demo")
     if command == "worker":
         argv[1:2] = ["db_worker", "--queue-name", "*"]
     if command == "check":

@@ -58,6 +58,22 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_keys() -> list[str]:
+    """Fernet keys for identity fields, newest first: ``CTIP_FIELD_KEYS`` or the key file that
+    ``ctip`` creates in the data directory for a local installation."""
+    if os.environ.get("CTIP_FIELD_KEYS"):
+        return env_list("CTIP_FIELD_KEYS", "")
+    key_file = DATA_DIR / "field_keys"
+    if key_file.exists():
+        return [k for k in key_file.read_text().split() if k]
+    if TESTING:
+        return ["Y3RpcC10ZXN0cy1vbmx5LWZpZWxkLWtleS0wMDAwMDA="]
+    return []
+
+
+CTIP_FIELD_KEYS = _field_keys()
 DEBUG = env_bool("CTIP_DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -69,6 +85,7 @@ INSTALLED_APPS = [
     "ctip.audit",
     "ctip.outreach",
     "ctip.community",
+    "ctip.cases",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctip.settings")
 application = get_wsgi_application()
+
+# Refuse to serve with missing or wrong field keys rather than write plaintext or garbage.
+from ctip.cases.crypto import check_keys_against_canary  # noqa: E402
+
+check_keys_against_canary()

@@ -15,6 +15,9 @@ from ctip.accounts.models import RoleAssignment, User
 from ctip.org.models import Unit
 
 
+TEST_FIELD_KEY = "Y3RpcC10ZXN0cy1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
+
+
 @pytest.fixture
 def demo_env(settings: Any, tmp_path: Path, monkeypatch: Any) -> Path:
     settings.DATA_DIR = tmp_path
@@ -53,6 +56,7 @@ def test_demo_is_safe_to_run_again(demo_env: Path) -> None:
 def test_ctip_command_runs_django_commands_and_makes_a_secret_key(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     env["CTIP_DATA_DIR"] = str(tmp_path / "data")
+    env["CTIP_FIELD_KEYS"] = TEST_FIELD_KEY
     run = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "ctip.cli", "migrate", "--plan"],
         env=env, capture_output=True, text=True, check=False, timeout=120)
@@ -70,6 +74,7 @@ def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env["CTIP_DATA_DIR"] = str(tmp_path / "data")
     env["SECRET_KEY"] = "x" * 60
+    env["CTIP_FIELD_KEYS"] = TEST_FIELD_KEY
     subprocess.run([sys.executable, "-m", "ctip.cli", "migrate"], env=env,  # noqa: S603
                    capture_output=True, check=True, timeout=300)
     run = subprocess.run([sys.executable, "-m", "ctip.cli", "check"],  # noqa: S603

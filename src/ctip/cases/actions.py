@@ -1,0 +1,595 @@
+"""Writes for situations, persons, consent and support cases. Every one is a transaction with
+its audit event; none of them puts a name, phone or ID number into the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import has_capability, require
+from ctip.audit.actions import record
+from ctip.cases import crypto
+from ctip.cases.models import (
+    Agency,
+    BreakGlass,
+    Category,
+    CodeCounter,
+    Consent,
+    DeadlineRule,
+    FollowUp,
+    Person,
+    Referral,
+    Service,
+    Situation,
+    SituationEvent,
+    SupportCase,
+    Urgency,
+    Visit,
+)
+from ctip.cases.policy import IdentityAccess, can_manage_case, identity_access
+from ctip.core.errors import ActionError
+from ctip.core.text import fold, nfc
+from ctip.core.uploads import check_upload
+from ctip.org.actions import ensure_open
+from ctip.org.models import Unit
+
+IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "ethnicity", "id_number", "phone",
+                   "address", "guardian")
+MONEY_SERVICES = {Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
+                  Service.Type.ENTRUSTED_LOAN}
+DEFAULT_HOURS = {Urgency.URGENT: 24, Urgency.HIGH: 72, Urgency.NORMAL: 168}
+
+
+def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
+    cleaned = nfc(value or "").strip()
+    if required and not cleaned:
+        raise ActionError(_("%(field)s is required.") % {"field": label})
+    if len(cleaned) > limit:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": label, "n": limit})
+    return cleaned
+
+
+def province_prefix(unit: Unit) -> str:
+    """Initials of the province the unit belongs to: Tây Ninh → TN."""
+    ids = unit.ancestor_ids()
+    province = Unit.objects.filter(pk__in=ids, unit_type__code="province").first()
+    name = province.name if province else unit.name
+    for word in ("tinh ", "thanh pho "):
+        if fold(name).startswith(word):
+            name = name[len(word):]
+    return "".join(w[0] for w in fold(name).split()).upper() or "CT"
+
+
+def next_code(unit: Unit, kind: str = "") -> str:
+    """The next code such as TN-2026-00042 (persons), TN-2026-T00007 (situations)."""
+    prefix = province_prefix(unit)
+    year = timezone.localdate().year
+    counter, _created = CodeCounter.objects.select_for_update().get_or_create(
+        prefix=f"{prefix}{kind}", year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}-{year}-{kind}{counter.last:05d}"
+
+
+# --- Persons --------------------------------------------------------------------------------
+
+@dataclass
+class PossibleMatch:
+    code: str | None  # None when the match lies outside the viewer's scope
+    unit_name: str | None
+
+
+def possible_duplicates(*, actor: Any, unit: Unit, full_name: str,
+                        birth_year: int | None) -> list[PossibleMatch]:
+    """People with the same folded name and birth year in the same commune. Matches the actor
+    may not see are reported without code or unit, revealing nothing about them."""
+    key = crypto.search_key(fold(full_name))
+    matches = Person.objects.filter(name_key=key, unit=unit, anonymised_at__isnull=True)
+    if birth_year:
+        matches = matches.filter(birth_year=birth_year)
+    result = []
+    for person in matches.select_related("unit"):
+        visible = actor is None or has_capability(actor, "case.view", person.unit)
+        result.append(PossibleMatch(person.code if visible else None,
+                                    person.unit.name if visible else None))
+    return result
+
+
+def _clean_identity(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {}
+    limits = {"full_name": 150, "other_names": 300, "birth_date": 20, "ethnicity": 60,
+              "id_number": 20, "phone": 20, "address": 500, "guardian": 300}
+    for field_name, value in values.items():
+        if field_name in limits:
+            cleaned[field_name] = _text(value, limits[field_name], field_name,
+                                        required=field_name == "full_name")
+        else:
+            cleaned[field_name] = value
+    if cleaned.get("id_number") and not cleaned["id_number"].isdigit():
+        raise ActionError(_("An identity card number has digits only."), field="id_number")
+    year = cleaned.get("birth_year")
+    if year is not None and not 1900 <= year <= timezone.localdate().year:
+        raise ActionError(_("The year of birth is not plausible."), field="birth_year")
+    return cleaned
+
+
+@transaction.atomic
+def create_person(*, actor: Any, unit: Unit, full_name: str, sex: str = Person.Sex.FEMALE,
+                  birth_year: int | None = None, **identity: Any) -> Person:
+    if actor is not None and not (has_capability(actor, "case.manage", unit)
+                                  or has_capability(actor, "situation.manage", unit)):
+        require(actor, "case.manage", unit)
+    ensure_open(unit)
+    values = _clean_identity({"full_name": full_name, "birth_year": birth_year, **identity})
+    person = Person.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit), sex=sex,
+        name_key=crypto.search_key(fold(values["full_name"])), **values)
+    record(actor=actor, action="person.created", target=person, unit_path=unit.path,
+           changes={"fields": sorted(k for k, v in values.items() if v)})
+    return person
+
+
+def view_identity(*, actor: Any, person: Person, reason: str = "",
+                  case: SupportCase | None = None) -> dict[str, Any]:
+    """Return the identity of ``person`` for ``actor``, recording the view. Outside an
+    assignment a reason is required and the supervising unit is alerted."""
+    access = identity_access(actor, person)
+    if access is IdentityAccess.NONE:
+        record(actor=actor, action="person.identity_refused", target=person,
+               unit_path=person.unit_path, outcome="refused")
+        raise ActionError(_("You may not see this person's identity."))
+    with transaction.atomic():
+        if access is IdentityAccess.BREAK_GLASS:
+            reason = _text(reason, 1000, _("Reason"))
+            if len(reason) < 10:
+                raise ActionError(_("Say why you need to see this identity (at least a short "
+                                    "sentence): it is recorded and shown to the supervising "
+                                    "unit."), field="reason")
+            target_case = case or person.cases.first()
+            BreakGlass.objects.create(
+                person=person, case=target_case, user=actor, reason=reason,
+                unit_path=(target_case.unit_path if target_case else person.unit_path))
+            record(actor=actor, action="person.break_glass", target=person,
+                   unit_path=person.unit_path, changes={"reason": reason})
+        record(actor=actor, action="person.identity_viewed", target=person,
+               unit_path=person.unit_path, changes={"access": access.value})
+    return {f: getattr(person, f) for f in IDENTITY_FIELDS} | {"birth_year": person.birth_year,
+                                                              "sex": person.get_sex_display()}
+
+
+@transaction.atomic
+def correct_person(*, actor: Any, person: Person, **changes: Any) -> Person:
+    if identity_access(actor, person) is not IdentityAccess.ASSIGNED:
+        raise ActionError(_("Only a case worker assigned to this person can correct the "
+                            "record."))
+    if person.anonymised_at:
+        raise ActionError(_("This record has been anonymised."))
+    allowed = {*IDENTITY_FIELDS, "birth_year", "sex"}
+    if set(changes) - allowed:
+        raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    values = _clean_identity(changes)
+    changed = sorted(k for k, v in values.items() if getattr(person, k) != v)
+    for key, value in values.items():
+        setattr(person, key, value)
+    if "full_name" in values:
+        person.name_key = crypto.search_key(fold(person.full_name))
+    person.save()
+    record(actor=actor, action="person.corrected", target=person, unit_path=person.unit_path,
+           changes={"fields": changed})
+    return person
+
+
+@transaction.atomic
+def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
+    """Wipe the identity; the person's code, sex, birth year and all statistics remain."""
+    if actor is not None and identity_access(actor, person) is IdentityAccess.NONE:
+        raise ActionError(_("You may not anonymise this record."))
+    if person.anonymised_at:
+        return person
+    for field_name in IDENTITY_FIELDS:
+        setattr(person, field_name, "")
+    person.full_name = "—"
+    person.name_key = ""
+    person.anonymised_at = timezone.now()
+    person.save()
+    for consent in person.consents.exclude(evidence=""):
+        consent.evidence.delete(save=True)
+    record(actor=actor, action="person.anonymised", target=person, unit_path=person.unit_path,
+           changes={"reason": reason})
+    return person
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.date,
+                   given_by: str, agency: Agency | None = None, evidence: Any = None) -> Consent:
+    if identity_access(actor, person) is IdentityAccess.NONE and actor is not None:
+        require(actor, "case.manage", person.unit)
+    if given_on > timezone.localdate():
+        raise ActionError(_("Consent cannot be dated in the future."), field="given_on")
+    if purpose == Consent.Purpose.REFERRAL and agency is None:
+        raise ActionError(_("Consent to a referral names the agency."), field="agency")
+    consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on,
+                      given_by=given_by, recorded_by=actor)
+    if evidence is not None:
+        check_upload(evidence, kinds={"document", "image"})
+        consent.evidence.save(evidence.name, evidence, save=False)
+    consent.save()
+    record(actor=actor, action="consent.recorded", target=person, unit_path=person.unit_path,
+           changes={"purpose": purpose, "agency": agency, "given_by": given_by})
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: Any, consent: Consent, on: dt.date | None = None) -> Consent:
+    if consent.withdrawn_on:
+        return consent
+    consent.withdrawn_on = on or timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    record(actor=actor, action="consent.withdrawn", target=consent.person,
+           unit_path=consent.person.unit_path,
+           changes={"purpose": consent.purpose, "agency": consent.agency})
+    return consent
+
+
+def matching_consent(person: Person, purpose: str, agency: Agency | None = None) -> Consent | None:
+    consents = person.consents.filter(purpose=purpose, withdrawn_on__isnull=True)
+    if agency is not None:
+        consents = consents.filter(agency=agency)
+    return consents.first()
+
+
+def require_consent(person: Person, purpose: str, agency: Agency | None = None) -> Consent:
+    consent = matching_consent(person, purpose, agency)
+    if consent is not None:
+        return consent
+    withdrawn = person.consents.filter(purpose=purpose, withdrawn_on__isnull=False)
+    if agency is not None:
+        withdrawn = withdrawn.filter(agency=agency)
+    what = str(Consent.Purpose(purpose).label) + (f" ({agency.name})" if agency else "")
+    if withdrawn.exists():
+        raise ActionError(_("%(code)s withdrew consent to %(what)s; nothing more can be "
+                            "shared for it.") % {"code": person.code, "what": what})
+    raise ActionError(_("Consent is missing: %(code)s has not consented to %(what)s.")
+                      % {"code": person.code, "what": what})
+
+
+# --- Situations -----------------------------------------------------------------------------
+
+def deadline_for(category: str, urgency: str, start: dt.datetime | None = None) -> dt.datetime:
+    rule = DeadlineRule.objects.filter(category=category, urgency=urgency).first()
+    hours = rule.hours if rule else DEFAULT_HOURS[Urgency(urgency)]
+    return (start or timezone.now()) + dt.timedelta(hours=hours)
+
+
+def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units: Any) -> None:
+    SituationEvent.objects.create(situation=situation, kind=kind,
+                                  actor=actor if getattr(actor, "pk", None) else None,
+                                  note=note, **units)
+
+
+@transaction.atomic
+def create_situation(
+    *, actor: Any, unit: Unit, category: str, description: str, source: str,
+    urgency: str = Urgency.NORMAL, address: str = "", occurred_on: dt.date | None = None,
+    reporter_contact: str = "", persons: Iterable[Person] = (),
+) -> Situation:
+    if actor is not None:
+        require(actor, "situation.report", unit)
+    ensure_open(unit)
+    if category not in Category.values:
+        raise ActionError(_("Unknown category."), field="category")
+    if occurred_on and occurred_on > timezone.localdate():
+        raise ActionError(_("The date is in the future."), field="occurred_on")
+    if occurred_on and occurred_on < dt.date(1990, 1, 1):
+        raise ActionError(_("The date is not plausible."), field="occurred_on")
+    situation = Situation.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor if actor else None,
+        code=next_code(unit, "T"), category=category, urgency=urgency,
+        description=_text(description, 20_000, _("What happened"), required=True),
+        address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
+        reporter_contact=_text(reporter_contact, 300, _("Contact")),
+        handling_unit=unit, handling_path=unit.path, due_at=deadline_for(category, urgency))
+    situation.persons.set(persons)
+    _event(situation, SituationEvent.Kind.RECEIVED, actor, to_unit=unit)
+    record(actor=actor, action="situation.received", target=situation, unit_path=unit.path,
+           changes={"category": category, "urgency": urgency, "source": source})
+    return situation
+
+
+def _ensure_open_situation(situation: Situation) -> None:
+    if situation.state == Situation.State.CLOSED:
+        raise ActionError(_("The situation %(code)s is closed.") % {"code": situation.code})
+
+
+def _require_handler(actor: Any, situation: Situation) -> None:
+    require(actor, "situation.manage", situation.handling_unit)
+
+
+@transaction.atomic
+def start_verification(*, actor: Any, situation: Situation, note: str = "") -> Situation:
+    _require_handler(actor, situation)
+    _ensure_open_situation(situation)
+    situation.state = Situation.State.VERIFYING
+    situation.save(update_fields=["state"])
+    _event(situation, SituationEvent.Kind.VERIFYING, actor, note=_text(note, 5000, "note"))
+    record(actor=actor, action="situation.verifying", target=situation,
+           unit_path=situation.unit_path)
+    return situation
+
+
+@transaction.atomic
+def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
+    """Send the situation to the Union level above: it appears in that unit's inbox."""
+    _require_handler(actor, situation)
+    _ensure_open_situation(situation)
+    above = situation.handling_unit.parent
+    if above is None:
+        raise ActionError(_("There is no level above %(unit)s.")
+                          % {"unit": situation.handling_unit.name})
+    for person in situation.persons.all():
+        require_consent(person, Consent.Purpose.SHARE_ABOVE)
+    from_unit = situation.handling_unit
+    situation.handling_unit = above
+    situation.handling_path = above.path
+    situation.state = Situation.State.ESCALATED
+    situation.due_at = deadline_for(situation.category, situation.urgency)
+    situation.save(update_fields=["handling_unit", "handling_path", "state", "due_at"])
+    _event(situation, SituationEvent.Kind.ESCALATED, actor, note=_text(note, 5000, "note"),
+           from_unit=from_unit, to_unit=above)
+    record(actor=actor, action="situation.escalated", target=situation,
+           unit_path=situation.unit_path, changes={"from": from_unit, "to": above})
+    return situation
+
+
+@transaction.atomic
+def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = "",
+          situation: Situation | None = None, case: SupportCase | None = None) -> Referral:
+    """Refer a situation or a case to an agency. Every person concerned must have consented to
+    a referral to that agency."""
+    if agency.archived:
+        raise ActionError(_("Unknown agency."), field="agency")
+    if referred_on > timezone.localdate():
+        raise ActionError(_("The referral date is in the future."), field="referred_on")
+    if situation is not None:
+        _require_handler(actor, situation)
+        _ensure_open_situation(situation)
+        persons = list(situation.persons.all())
+        path = situation.unit_path
+    elif case is not None:
+        _require_case_manager(actor, case)
+        _ensure_open_case(case)
+        persons = [case.person]
+        path = case.unit_path
+    else:
+        raise ActionError("a referral needs a situation or a case")
+    consents = [require_consent(p, Consent.Purpose.REFERRAL, agency) for p in persons]
+    referral = Referral.objects.create(
+        situation=situation, case=case, agency=agency, contact=_text(contact, 200, "contact"),
+        referred_on=referred_on, consent=consents[0] if consents else None, unit_path=path)
+    if situation is not None:
+        situation.state = Situation.State.REFERRED
+        situation.due_at = None
+        situation.save(update_fields=["state", "due_at"])
+        _event(situation, SituationEvent.Kind.REFERRED, actor, note=agency.name)
+    record(actor=actor, action="referral.created", target=situation or case, unit_path=path,
+           changes={"agency": agency, "referred_on": referred_on})
+    return referral
+
+
+@transaction.atomic
+def record_answer(*, actor: Any, referral: Referral, answer: str,
+                  answered_on: dt.date) -> Referral:
+    subject = referral.situation or referral.case
+    if referral.situation is not None:
+        _require_handler(actor, referral.situation)
+    elif referral.case is not None:
+        _require_case_manager(actor, referral.case)
+    if answered_on < referral.referred_on or answered_on > timezone.localdate():
+        raise ActionError(_("The answer date must lie between the referral and today."),
+                          field="answered_on")
+    referral.answer = _text(answer, 5000, _("Answer"), required=True)
+    referral.answered_on = answered_on
+    referral.save(update_fields=["answer", "answered_on"])
+    if referral.situation is not None:
+        _event(referral.situation, SituationEvent.Kind.ANSWERED, actor,
+               note=referral.agency.name)
+    record(actor=actor, action="referral.answered", target=subject,
+           unit_path=referral.unit_path, changes={"agency": referral.agency})
+    return referral
+
+
+@transaction.atomic
+def add_note(*, actor: Any, situation: Situation, note: str) -> None:
+    _require_handler(actor, situation)
+    _event(situation, SituationEvent.Kind.NOTE, actor,
+           note=_text(note, 5000, _("Note"), required=True))
+    record(actor=actor, action="situation.noted", target=situation,
+           unit_path=situation.unit_path)
+
+
+@transaction.atomic
+def close_situation(*, actor: Any, situation: Situation, outcome: str) -> Situation:
+    _require_handler(actor, situation)
+    _ensure_open_situation(situation)
+    situation.state = Situation.State.CLOSED
+    situation.outcome = _text(outcome, 5000, _("Outcome"), required=True)
+    situation.closed_at = timezone.now()
+    situation.due_at = None
+    situation.save(update_fields=["state", "outcome", "closed_at", "due_at"])
+    _event(situation, SituationEvent.Kind.CLOSED, actor)
+    record(actor=actor, action="situation.closed", target=situation,
+           unit_path=situation.unit_path)
+    return situation
+
+
+# --- Support cases --------------------------------------------------------------------------
+
+def _require_case_manager(actor: Any, case: SupportCase) -> None:
+    if actor is not None and not can_manage_case(actor, case):
+        require(actor, "case.manage", case.unit)
+
+
+def _ensure_open_case(case: SupportCase) -> None:
+    if case.closed_on is not None:
+        raise ActionError(_("The case %(code)s was closed on %(date)s; it cannot be changed.")
+                          % {"code": case.code, "date": case.closed_on.strftime("%d/%m/%Y")})
+
+
+@transaction.atomic
+def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
+              workers: Iterable[Any] = (), risk_factors: Iterable[str] = (), needs: str = "",
+              plan: str = "", situation: Situation | None = None,
+              opened_on: dt.date | None = None) -> SupportCase:
+    if actor is not None:
+        require(actor, "case.manage", unit)
+    ensure_open(unit)
+    require_consent(person, "support")
+    workers = list(workers)
+    for worker in workers:
+        if not has_capability(worker, "case.manage", unit):
+            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
+                              % {"user": worker, "unit": unit.name})
+    case = SupportCase.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
+        person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
+        needs=_text(needs, 20_000, _("Needs")), plan=_text(plan, 20_000, _("Plan")),
+        opened_on=opened_on or timezone.localdate())
+    case.workers.set(workers)
+    record(actor=actor, action="case.opened", target=case, unit_path=unit.path,
+           changes={"kind": kind, "person": person.code,
+                    "workers": [w.get_username() for w in workers]})
+    return case
+
+
+@transaction.atomic
+def update_case(*, actor: Any, case: SupportCase, **changes: Any) -> SupportCase:
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    allowed = {"needs", "plan", "risk_factors", "kind"}
+    if set(changes) - allowed:
+        raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    for key, value in changes.items():
+        setattr(case, key, _text(value, 20_000, key) if key in {"needs", "plan"} else value)
+    case.save()
+    record(actor=actor, action="case.updated", target=case, unit_path=case.unit_path,
+           changes={"fields": sorted(changes)})
+    return case
+
+
+@transaction.atomic
+def assign_workers(*, actor: Any, case: SupportCase, workers: Iterable[Any]) -> SupportCase:
+    require(actor, "case.manage", case.unit)
+    _ensure_open_case(case)
+    workers = list(workers)
+    for worker in workers:
+        if not has_capability(worker, "case.manage", case.unit):
+            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
+                              % {"user": worker, "unit": case.unit.name})
+    case.workers.set(workers)
+    record(actor=actor, action="case.assigned", target=case, unit_path=case.unit_path,
+           changes={"workers": [w.get_username() for w in workers]})
+    return case
+
+
+@transaction.atomic
+def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # noqa: A002
+                date: dt.date, amount: Decimal | int | None = None,
+                status: str = Service.Status.PLANNED) -> Service:
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    if type not in Service.Type.values:
+        raise ActionError(_("Unknown service."), field="type")
+    if amount is not None and amount < 0:
+        raise ActionError(_("The amount cannot be negative."), field="amount")
+    if type in MONEY_SERVICES and status == Service.Status.DELIVERED and not amount:
+        raise ActionError(_("Give the amount of money delivered."), field="amount")
+    if status == Service.Status.DELIVERED and date > timezone.localdate():
+        raise ActionError(_("A delivered service cannot be dated in the future."), field="date")
+    service = Service.objects.create(case=case, type=type, date=date, amount=amount,
+                                     status=status,
+                                     provider=_text(provider, 200, _("Provider"),
+                                                    required=True))
+    record(actor=actor, action="case.service_added", target=case, unit_path=case.unit_path,
+           changes={"type": type, "status": status, "amount": amount})
+    return service
+
+
+@transaction.atomic
+def set_service_status(*, actor: Any, service: Service, status: str,
+                       amount: Decimal | int | None = None) -> Service:
+    _require_case_manager(actor, service.case)
+    _ensure_open_case(service.case)
+    if amount is not None:
+        service.amount = amount
+    if service.type in MONEY_SERVICES and status == Service.Status.DELIVERED and \
+            not service.amount:
+        raise ActionError(_("Give the amount of money delivered."), field="amount")
+    service.status = status
+    service.save(update_fields=["status", "amount"])
+    record(actor=actor, action="case.service_updated", target=service.case,
+           unit_path=service.case.unit_path, changes={"type": service.type, "status": status})
+    return service
+
+
+@transaction.atomic
+def log_visit(*, actor: Any, case: SupportCase, kind: str, date: dt.date,
+              notes: str = "") -> Visit:
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    if date > timezone.localdate():
+        raise ActionError(_("A visit cannot be logged for a future date."), field="date")
+    visit = Visit.objects.create(case=case, kind=kind, date=date, by=actor,
+                                 notes=_text(notes, 20_000, _("Notes")))
+    record(actor=actor, action="case.visit_logged", target=case, unit_path=case.unit_path,
+           changes={"kind": kind, "date": date})
+    return visit
+
+
+@transaction.atomic
+def add_follow_up(*, actor: Any, case: SupportCase, due_on: dt.date, what: str) -> FollowUp:
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    if due_on < timezone.localdate():
+        raise ActionError(_("The due date is in the past."), field="due_on")
+    follow_up = FollowUp.objects.create(case=case, due_on=due_on,
+                                        what=_text(what, 300, _("What"), required=True))
+    record(actor=actor, action="case.follow_up_added", target=case, unit_path=case.unit_path,
+           changes={"due_on": due_on})
+    return follow_up
+
+
+@transaction.atomic
+def complete_follow_up(*, actor: Any, follow_up: FollowUp,
+                       done_on: dt.date | None = None) -> FollowUp:
+    _require_case_manager(actor, follow_up.case)
+    follow_up.done_on = done_on or timezone.localdate()
+    follow_up.save(update_fields=["done_on"])
+    record(actor=actor, action="case.follow_up_done", target=follow_up.case,
+           unit_path=follow_up.case.unit_path)
+    return follow_up
+
+
+@transaction.atomic
+def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
+               closed_on: dt.date | None = None) -> SupportCase:
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    if outcome not in SupportCase.Outcome.values:
+        raise ActionError(_("Choose an outcome."), field="outcome")
+    case.outcome = outcome
+    case.outcome_reason = _text(reason, 5000, _("Reason"), required=True)
+    case.closed_on = closed_on or timezone.localdate()
+    case.save(update_fields=["outcome", "outcome_reason", "closed_on"])
+    record(actor=actor, action="case.closed", target=case, unit_path=case.unit_path,
+           changes={"outcome": outcome})
+    return case

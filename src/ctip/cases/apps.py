@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "ctip.cases"
+    label = "cases"
+    verbose_name = _("Situations and support cases")
+
+    def ready(self) -> None:
+        from ctip.cases import checks  # noqa: F401  (registers the key check)

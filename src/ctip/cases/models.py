@@ -1,0 +1,405 @@
+"""Situations, persons, consent and support cases (directives 2 and 5).
+
+Identity lives only in ``Person`` and only encrypted; everything else refers to a person by
+code (``TN-2026-00042``). Narratives about people are encrypted too."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ctip.cases.fields import EncryptedTextField
+from ctip.core.models import CatalogueEntry, UnitFact
+from ctip.org.paths import TreePathField
+
+
+class KeyCanary(models.Model):
+    """A known text encrypted with the keys in use: a wrong key is caught before any write."""
+
+    token = models.TextField()
+
+    def __str__(self) -> str:
+        return "key canary"
+
+
+class CodeCounter(models.Model):
+    prefix = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"],
+                                               name="cases_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class Agency(CatalogueEntry):
+    """A receiving agency of another sector: police, border guard, health, labour..."""
+
+    class Sector(models.TextChoices):
+        POLICE = "police", _("police")
+        BORDER_GUARD = "border_guard", _("border guard")
+        HEALTH = "health", _("health (receives victims, Art. 27)")
+        LABOUR = "labour", _("labour and employment")
+        JUSTICE = "justice", _("justice and legal aid")
+        SOCIAL = "social", _("social affairs")
+        OTHER = "other", _("other")
+
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    contact = models.CharField(_("contact"), max_length=300, blank=True)
+
+    class Meta(CatalogueEntry.Meta):
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+
+class Category(models.TextChoices):
+    MIGRANT_LABOUR = "migrant_labour", _("migrant labour")
+    LABOUR_EXPORT = "labour_export", _("labour export")
+    FOREIGN_MARRIAGE = "foreign_marriage", _("marriage with a foreigner")
+    DOMESTIC_VIOLENCE = "domestic_violence", _("domestic violence")
+    SEXUAL_ABUSE = "sexual_abuse", _("sexual abuse")
+    SUSPECTED_TRAFFICKING = "suspected_trafficking", _("suspected trafficking")
+    RETURNED = "returned", _("person returned from abroad")
+    MISSING = "missing", _("missing person")
+    RECRUITMENT = "recruitment", _("suspicious recruitment offer")
+    OTHER = "other", _("other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("high")
+    URGENT = "urgent", _("urgent")
+
+
+class DeadlineRule(models.Model):
+    """How long a situation of a category and urgency may wait before it is escalated or
+    referred. Configurable; seeded with defaults."""
+
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    hours = models.PositiveIntegerField(_("hours to escalate or refer"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["category", "urgency"],
+                                               name="cases_deadline_unique")]
+        verbose_name = _("deadline rule")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} / {self.get_urgency_display()}: {self.hours} h"
+
+
+class Person(UnitFact):
+    """A person concerned by a situation or supported by a case. ``unit`` is the commune of
+    residence. Identity fields are encrypted; ``name_key`` is a keyed hash of the folded name
+    for duplicate checks."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("female")
+        MALE = "male", _("male")
+        OTHER = "other", _("other or not stated")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    full_name = EncryptedTextField(_("full name"))
+    other_names = EncryptedTextField(_("other names"), blank=True)
+    birth_date = EncryptedTextField(_("date of birth"), blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.FEMALE)
+    ethnicity = EncryptedTextField(_("ethnicity"), blank=True)
+    id_number = EncryptedTextField(_("identity card number"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
+    guardian = EncryptedTextField(_("guardian (for a child)"), blank=True)
+    name_key = models.CharField(max_length=64, db_index=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["name_key", "birth_year"], name="cases_person_dedup")]
+
+    def __str__(self) -> str:
+        return self.code  # never the name
+
+
+class Consent(models.Model):
+    class Purpose(models.TextChoices):
+        SUPPORT = "support", _("receive support")
+        REFERRAL = "referral", _("referral to a named agency")
+        SHARE_ABOVE = "share_above", _("sharing with the Union level above")
+        PHOTOS = "photos", _("photos")
+
+    class GivenBy(models.TextChoices):
+        PERSON = "person", _("the person")
+        GUARDIAN = "guardian", _("the guardian or representative")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("for what"), max_length=20, choices=Purpose.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("agency"))
+    given_on = models.DateField(_("given on"))
+    given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    evidence = models.FileField(_("evidence"), upload_to="consents/%Y/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on"]
+        verbose_name = _("consent")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(purpose="referral") | Q(agency__isnull=False),
+                name="cases_referral_consent_names_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.code}: {self.get_purpose_display()}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class Situation(UnitFact):
+    """A risky situation noticed in a unit, and its handling up to closure."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("received")
+        VERIFYING = "verifying", _("being verified")
+        ESCALATED = "escalated", _("escalated")
+        REFERRED = "referred", _("referred")
+        CLOSED = "closed", _("closed")
+
+    class Source(models.TextChoices):
+        MEMBER = "member", _("a member")
+        OFFICER = "officer", _("an officer")
+        PUBLIC_FORM = "public_form", _("the public report form")
+        HOTLINE = "hotline", _("a hotline call")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,
+                               default=Urgency.NORMAL)
+    description = EncryptedTextField(_("what happened"))
+    address = EncryptedTextField(_("where (address)"), blank=True)
+    occurred_on = models.DateField(_("when"), null=True, blank=True)
+    source = models.CharField(_("reported by"), max_length=20, choices=Source.choices)
+    reporter_contact = EncryptedTextField(_("reporter's contact"), blank=True)
+    persons = models.ManyToManyField(Person, blank=True, related_name="situations",
+                                     verbose_name=_("people concerned"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices,
+                             default=State.RECEIVED, db_index=True)
+    handling_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("handled by"))
+    handling_path = TreePathField(editable=False)
+    due_at = models.DateTimeField(_("escalate or refer by"), null=True, blank=True,
+                                  db_index=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("situation")
+        verbose_name_plural = _("situations")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SituationEvent(models.Model):
+    """One step on a situation's timeline."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("received")
+        VERIFYING = "verifying", _("verification started")
+        ESCALATED = "escalated", _("escalated to the level above")
+        REFERRED = "referred", _("referred to an agency")
+        ANSWERED = "answered", _("answer from the agency")
+        NOTE = "note", _("note")
+        CLOSED = "closed", _("closed")
+
+    situation = models.ForeignKey(Situation, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    from_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    to_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    note = EncryptedTextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.situation.code}: {self.kind}"
+
+
+class Referral(models.Model):
+    situation = models.ForeignKey(Situation, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="referrals")
+    case = models.ForeignKey("SupportCase", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="referrals")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals",
+                               verbose_name=_("agency"))
+    contact = models.CharField(_("contact person"), max_length=200, blank=True)
+    referred_on = models.DateField(_("referred on"))
+    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="referrals")
+    answer = EncryptedTextField(_("answer"), blank=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    unit_path = TreePathField(editable=False)
+
+    class Meta:
+        ordering = ["-referred_on"]
+        verbose_name = _("referral")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(situation__isnull=False) | Q(case__isnull=False),
+                name="cases_referral_has_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.referred_on:%d/%m/%Y}"
+
+
+class SupportCase(UnitFact):
+    """Support for one person; ``unit`` is the supervising unit."""
+
+    class Kind(models.TextChoices):
+        RETURNED_VICTIM = "returned_victim", _("returned victim")
+        BEING_IDENTIFIED = "being_identified", _("person being identified as a victim")
+        HIGH_RISK = "high_risk", _("woman at high risk")
+        REINTEGRATION = "reintegration", _("person who broke the law, helped back")
+
+    class Outcome(models.TextChoices):
+        REINTEGRATED = "reintegrated", _("reintegrated")
+        MOVED = "moved", _("moved away")
+        REFUSED = "refused", _("refused support")
+        TRANSFERRED = "transferred", _("transferred")
+        DIED = "died", _("died")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    situation = models.ForeignKey(Situation, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="cases")
+    workers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="assigned_cases",
+                                     verbose_name=_("case workers"))
+    risk_factors = models.JSONField(_("risk factors"), default=list, blank=True)
+    needs = EncryptedTextField(_("needs assessment"), blank=True)
+    plan = EncryptedTextField(_("support plan"), blank=True)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
+                               blank=True)
+    outcome_reason = EncryptedTextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_on"]
+        verbose_name = _("support case")
+        verbose_name_plural = _("support cases")
+        indexes = [models.Index(fields=["unit_path", "opened_on"], name="cases_case_path")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Service(models.Model):
+    class Type(models.TextChoices):
+        ESSENTIAL_NEEDS = "essential_needs", _("essential needs")
+        MEDICAL = "medical", _("medical care")
+        PSYCHOLOGICAL = "psychological", _("psychological support")
+        LEGAL_AID = "legal_aid", _("legal aid")
+        INTERPRETATION = "interpretation", _("interpretation")
+        TRAVEL = "travel", _("travel")
+        SCHOOLING = "schooling", _("schooling")
+        VOCATIONAL = "vocational", _("vocational training")
+        JOB_PLACEMENT = "job_placement", _("job counselling and placement")
+        HARDSHIP_ALLOWANCE = "hardship_allowance", _("initial hardship allowance")
+        LOAN_SUPPORT = "loan_support", _("loan support")
+        ENTRUSTED_LOAN = "entrusted_loan", _("entrusted-credit loan (Union)")
+        SAVINGS_GROUP = "savings_group", _("savings group (Union)")
+        LIVELIHOOD = "livelihood", _("livelihood programme (Union)")
+        COUNSELLING = "counselling", _("visits and counselling (Union)")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        DELIVERED = "delivered", _("delivered")
+        CANCELLED = "cancelled", _("cancelled")
+
+    case = models.ForeignKey(SupportCase, on_delete=models.PROTECT, related_name="services")
+    type = models.CharField(_("service"), max_length=30, choices=Type.choices)
+    provider = models.CharField(_("provider"), max_length=200)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount (VND)"), max_digits=14, decimal_places=0,
+                                 null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PLANNED)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("service")
+        constraints = [models.CheckConstraint(condition=Q(amount__isnull=True)
+                                              | Q(amount__gte=0), name="cases_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+
+class Visit(models.Model):
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("home visit")
+        COUNSELLING = "counselling", _("counselling session")
+
+    case = models.ForeignKey(SupportCase, on_delete=models.PROTECT, related_name="visits")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    notes = EncryptedTextField(_("notes"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                           related_name="+")
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.date:%d/%m/%Y}"
+
+
+class FollowUp(models.Model):
+    case = models.ForeignKey(SupportCase, on_delete=models.PROTECT, related_name="follow_ups")
+    due_on = models.DateField(_("due on"), db_index=True)
+    what = models.CharField(_("what"), max_length=300)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"{self.case.code}: {self.what}"
+
+
+class BreakGlass(models.Model):
+    """An identity opened outside one's assignment, with the reason, flagged to the
+    supervising unit until someone there has reviewed it."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(SupportCase, null=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(auto_now_add=True)
+    unit_path = TreePathField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.person.code} by {self.user}"

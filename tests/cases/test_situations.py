@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ctip.accounts.policy import NotInScope
+from ctip.audit.models import AuditEvent
+from ctip.cases import actions
+from ctip.cases.models import Agency, Situation
+from ctip.cases.selectors import inbox_for
+from ctip.core.errors import ActionError
+
+
+@pytest.fixture
+def situation(tree: Any, users: Any) -> Situation:
+    return actions.create_situation(
+        actor=users["branch_head"], unit=tree.branch_a1, category="suspected_trafficking",
+        urgency="urgent", source="member",
+        description="Một phụ nữ trong ấp nhận lời mời việc nhẹ lương cao sang Campuchia.")
+
+
+def test_a_reported_situation_lands_in_the_branch_with_a_deadline(situation: Situation,
+                                                                  tree: Any) -> None:
+    assert situation.handling_unit == tree.branch_a1
+    assert situation.code.startswith("TN-")
+    hours = (situation.due_at - situation.created_at).total_seconds() / 3600
+    assert 11.9 < hours < 12.1  # suspected trafficking, urgent: 12 hours
+    assert list(situation.events.values_list("kind", flat=True)) == ["received"]
+
+
+def test_escalation_moves_it_to_the_inbox_above(situation: Situation, tree: Any,
+                                                users: Any) -> None:
+    # the branch head can report but not handle; the commune officer handles
+    with pytest.raises(NotInScope):
+        actions.escalate(actor=users["branch_head"], situation=situation)
+    actions.escalate(actor=users["commune_officer"], situation=situation,
+                     note="Chuyển Hội xã xử lý")
+    situation.refresh_from_db()
+    assert situation.handling_unit == tree.commune_a
+    box = inbox_for(tree.commune_a)
+    assert situation in box.due_soon  # urgent: 12 hours, so already "due soon"
+    assert situation not in inbox_for(tree.branch_a1).due_soon
+    actions.escalate(actor=users["commune_officer"], situation=situation)
+    situation.refresh_from_db()
+    assert situation.handling_unit == tree.province
+    assert [e.kind for e in situation.events.all()] == ["received", "escalated", "escalated"]
+    assert AuditEvent.objects.filter(action="situation.escalated").count() == 2
+
+
+def test_overdue_shows_in_the_unit_and_its_parent(situation: Situation, tree: Any) -> None:
+    later = timezone.now() + dt.timedelta(hours=13)
+    assert situation in inbox_for(tree.branch_a1, now=later).overdue
+    assert situation in inbox_for(tree.commune_a, now=later).overdue_below
+    soon = timezone.now() + dt.timedelta(hours=1)
+    assert situation in inbox_for(tree.branch_a1, now=soon).due_soon
+
+
+def test_escalating_a_person_needs_consent_to_share(tree: Any, users: Any) -> None:
+    person = actions.create_person(actor=users["case_worker"], unit=tree.commune_a,
+                                   full_name="Đinh Thị Hoa", birth_year=2004)
+    situation = actions.create_situation(
+        actor=users["commune_officer"], unit=tree.commune_a, category="returned",
+        source="officer", description="Trở về từ nước ngoài", persons=[person])
+    with pytest.raises(ActionError) as err:
+        actions.escalate(actor=users["commune_officer"], situation=situation)
+    assert person.code in err.value.message
+    actions.record_consent(actor=users["case_worker"], person=person, purpose="share_above",
+                           given_on=dt.date(2026, 6, 1), given_by="person")
+    actions.escalate(actor=users["commune_officer"], situation=situation)
+
+
+def test_refer_answer_and_close(situation: Situation, users: Any) -> None:
+    police = Agency.objects.get(code="cong-an-xa")
+    officer = users["commune_officer"]
+    actions.escalate(actor=officer, situation=situation)
+    referral = actions.refer(actor=officer, situation=situation, agency=police,
+                             referred_on=timezone.localdate(), contact="Trung úy Nguyễn Văn A")
+    situation.refresh_from_db()
+    assert situation.state == "referred" and situation.due_at is None
+    actions.record_answer(actor=officer, referral=referral, answer="Đã xác minh, ngăn chặn",
+                          answered_on=timezone.localdate())
+    actions.close_situation(actor=officer, situation=situation, outcome="Đã ngăn chặn kịp thời")
+    situation.refresh_from_db()
+    assert situation.state == "closed"
+    assert [e.kind for e in situation.events.all()] == [
+        "received", "escalated", "referred", "answered", "closed"]
+    with pytest.raises(ActionError):
+        actions.add_note(actor=officer, situation=situation, note="x") if False else \
+            actions.escalate(actor=officer, situation=situation)
+
+
+@pytest.mark.parametrize("bad", [{"occurred_on": dt.date(2999, 1, 1)}, {"category": "xyz"},
+                                 {"description": "  "}])
+def test_bad_input_is_refused(tree: Any, users: Any, bad: dict[str, Any]) -> None:
+    values = {"category": "missing", "description": "Mất liên lạc", "source": "hotline"} | bad
+    with pytest.raises(ActionError):
+        actions.create_situation(actor=users["commune_officer"], unit=tree.commune_a, **values)
+    assert not Situation.objects.exists()
+
+
+def test_narrative_is_encrypted_at_rest(situation: Situation) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT description FROM cases_situation")
+        raw = cursor.fetchone()[0]
+    assert "Campuchia" not in raw
