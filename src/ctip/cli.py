@@ -45,8 +45,6 @@ def main(argv: list[str] | None = None) -> None:
     if command not in {"help", "--help", "-h", "--version"}:
         # the demo is a local installation: it keeps its field key in the data directory
         ensure_data_dir(field_keys=command == "demo")
-    if command == "worker":
-        argv[1:2] = ["db_worker", "--queue-name", "*"]
     if command == "check":
         argv[1:2] = ["ctip_check"]
     from django.core.management import execute_from_command_line
