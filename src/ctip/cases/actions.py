@@ -116,7 +116,7 @@ def _clean_identity(values: dict[str, Any]) -> dict[str, Any]:
     if cleaned.get("id_number") and not cleaned["id_number"].isdigit():
         raise ActionError(_("An identity card number has digits only."), field="id_number")
     year = cleaned.get("birth_year")
-    if year is not None and not 1900 <= year <= timezone.localdate().year:
+    if year is not None and not 1900 <= int(year) <= timezone.localdate().year:
         raise ActionError(_("The year of birth is not plausible."), field="birth_year")
     return cleaned
 
@@ -392,6 +392,7 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
     subject = referral.situation or referral.case
     if referral.situation is not None:
         _require_handler(actor, referral.situation)
+        _ensure_open_situation(referral.situation)
     elif referral.case is not None:
         _require_case_manager(actor, referral.case)
     if answered_on < referral.referred_on or answered_on > timezone.localdate():
@@ -411,6 +412,7 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
 @transaction.atomic
 def add_note(*, actor: Any, situation: Situation, note: str) -> None:
     _require_handler(actor, situation)
+    _ensure_open_situation(situation)
     _event(situation, SituationEvent.Kind.NOTE, actor,
            note=_text(note, 5000, _("Note"), required=True))
     record(actor=actor, action="situation.noted", target=situation,

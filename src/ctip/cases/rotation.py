@@ -16,14 +16,14 @@ def rotate_all(batch_size: int = 500) -> dict[str, int]:
     with transaction.atomic():
         crypto.check_keys_against_canary()
         for model in apps.get_app_config("cases").get_models():
-            columns = [f.column for f in model._meta.concrete_fields
+            columns = [str(f.column) for f in model._meta.concrete_fields
                        if isinstance(f, EncryptedTextField)]
             if model.__name__ == "KeyCanary":
                 columns = ["token"]
             if not columns:
                 continue
-            table = quote(model._meta.db_table)
-            select = ", ".join(quote(c) for c in columns)
+            table = quote(str(model._meta.db_table))
+            select = ", ".join(quote(str(c)) for c in columns)
             done = 0
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT id, {select} FROM {table}")  # noqa: S608

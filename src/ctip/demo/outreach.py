@@ -123,7 +123,7 @@ def build_outreach(province: Unit, officer: Any, rng: random.Random | None = Non
             campaign = peak if dt.date(year, 7, 1) <= date <= dt.date(year, 7, 31) else annual
         women = rng.randint(8, 60) if fmt.is_meeting else None
         men = rng.randint(0, 20) if fmt.is_meeting else None
-        commune_id = unit.pk if unit.pk in speakers else unit.parent_id
+        commune_id = unit.pk if unit.pk in speakers else (unit.parent_id or 0)
         try:
             actions.create_activity(
                 actor=officer, unit=unit, date=date, format=fmt, campaign=campaign,

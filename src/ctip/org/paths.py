@@ -40,17 +40,21 @@ class TreePathField(models.CharField):
 class Subtree(Lookup):
     lookup_name = "subtree"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_tuple = self.process_lhs(compiler, connection)
+        rhs, rhs_tuple = self.process_rhs(compiler, connection)
+        lhs_params: list[Any] = list(lhs_tuple)
+        rhs_params: list[Any] = list(rhs_tuple)
         if connection.vendor == "postgresql":
             ge, lt = "~>=~", "~<~"
         else:
             ge, lt = ">=", "<"
+        bound_params: list[Any]
         if self.rhs_is_direct_value():
             bound_sql, bound_params = "%s", [upper_bound(str(self.rhs))]
         else:
             bound_sql = f"(SUBSTR({rhs}, 1, LENGTH({rhs}) - 1) || '0')"
             bound_params = [*rhs_params, *rhs_params]
         sql = f"({lhs} {ge} {rhs} AND {lhs} {lt} {bound_sql})"
-        return sql, [*lhs_params, *rhs_params, *lhs_params, *bound_params]
+        params: list[Any] = [*lhs_params, *rhs_params, *lhs_params, *bound_params]
+        return sql, params
