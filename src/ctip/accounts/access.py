@@ -23,10 +23,12 @@ View = Callable[..., HttpResponse]
 
 
 def _refuse(request: HttpRequest, reason: str) -> None:
+    home = getattr(request.user, "home_unit", None)
     record_refusal(
         actor=request.user,
         action="access.refused",
         target_label=request.path[:255],
+        unit_path=home.path if home is not None else "",
         changes={"reason": reason, "method": request.method},
     )
     raise Http404

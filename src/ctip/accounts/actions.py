@@ -5,26 +5,37 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import match_token
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
 from ctip.accounts.models import RoleAssignment, User
-from ctip.accounts.policy import capabilities_at, forget, grants_of, require
-from ctip.audit.actions import record
+from ctip.accounts.policy import NotInScope, capabilities_at, forget, grants_of, require
+from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError
 from ctip.core.text import nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+USERNAME_MAX = 150
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLE_CAPABILITIES:
+        raise ActionError(_("Unknown role."), field="role")
 
 
 def _check_can_grant(actor: Any, role: str, unit: Unit) -> None:
     """Nobody grants outside their subtree or a capability they do not hold there."""
+    _check_role(role)
     if actor is None:
         return
     require(actor, "user.manage", unit)
@@ -50,10 +61,11 @@ def create_user(
     ensure_open(home_unit)
     _check_can_grant(actor, role, home_unit)
     username = username.strip().lower()
-    if not username or not set(username) <= USERNAME_ALLOWED:
+    if not username or not set(username) <= USERNAME_ALLOWED or len(username) > USERNAME_MAX:
         raise ActionError(
-            _("A username uses only lower-case letters without accents, digits, dots, hyphens "
-              "and underscores."), field="username")
+            _("A username has at most %(max)d characters: lower-case letters without accents, "
+              "digits, dots, hyphens and underscores.") % {"max": USERNAME_MAX},
+            field="username")
     if User.objects.filter(username=username).exists():
         raise ActionError(_("The username “%(username)s” is taken.") % {"username": username},
                           field="username")
@@ -73,19 +85,33 @@ def create_user(
     return user, password
 
 
+def _check_manages_user(actor: Any, user: User) -> None:
+    """Officers manage the users whose home unit lies in their own subtree."""
+    if actor is None:
+        return
+    if user.home_unit is None:
+        raise NotInScope("user without a home unit")
+    require(actor, "user.manage", user.home_unit)
+
+
 @transaction.atomic
 def grant_role(*, actor: Any, user: User, role: str, unit: Unit) -> RoleAssignment:
-    if role not in ROLE_CAPABILITIES:
-        raise ActionError(_("Unknown role."))
+    _check_role(role)
+    _check_manages_user(actor, user)
     ensure_open(unit)
     _check_can_grant(actor, role, unit)
     if RoleAssignment.objects.active().filter(user=user, role=role, unit=unit).exists():
         raise ActionError(_("%(user)s already holds this role at %(unit)s.")
                           % {"user": user, "unit": unit.name})
-    assignment = RoleAssignment.objects.create(
-        user=user, role=role, unit=unit, granted_at=timezone.now(),
-        granted_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    try:
+        with transaction.atomic():  # a concurrent identical grant meets the unique constraint
+            assignment = RoleAssignment.objects.create(
+                user=user, role=role, unit=unit, granted_at=timezone.now(),
+                granted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError as exc:
+        raise ActionError(_("%(user)s already holds this role at %(unit)s.")
+                          % {"user": user, "unit": unit.name}) from exc
     forget(user)
     record(actor=actor, action="user.role_granted", target=user, unit_path=unit.path,
            changes={"role": role, "unit": unit})
@@ -94,9 +120,11 @@ def grant_role(*, actor: Any, user: User, role: str, unit: Unit) -> RoleAssignme
 
 @transaction.atomic
 def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
+    passed = assignment
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.revoked_at is not None:
         return
+    _check_manages_user(actor, assignment.user)
     _check_can_grant(actor, assignment.role, assignment.unit)
     if getattr(actor, "pk", None) == assignment.user_id and assignment.role in (
         Role.SYSTEM_ADMIN,
@@ -106,6 +134,10 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
     assignment.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
     assignment.save(update_fields=["revoked_at", "revoked_by"])
     forget(assignment.user)
+    if RoleAssignment.user.is_cached(passed):  # the caller's copy of the user
+        forget(passed.user)
+    if getattr(actor, "pk", None) == assignment.user_id:
+        forget(actor)
     record(actor=actor, action="user.role_revoked", target=assignment.user,
            unit_path=assignment.unit.path,
            changes={"role": assignment.role, "unit": assignment.unit})
@@ -121,12 +153,12 @@ def _check_higher_unit(actor: Any, user: User) -> None:
     home = user.home_unit
     if home is None:
         raise ActionError(_("This account has no home unit; ask a system administrator."))
+    require(actor, "user.manage", home)
     above = any(
         "user.manage" in g.capabilities and home.path.startswith(g.unit_path)
         and home.path != g.unit_path
         for g in grants_of(actor)
     )
-    require(actor, "user.manage", home)
     if not above:
         raise ActionError(
             _("Only an administrator of a higher unit can reset this password."))
@@ -134,16 +166,43 @@ def _check_higher_unit(actor: Any, user: User) -> None:
         require(actor, "user.manage", assignment.unit)
 
 
+def _check_holds_all_roles_of(actor: Any, user: User) -> None:
+    """Whoever sets a password can sign in as that user, so they must already hold every
+    permission that user holds, where the user holds it."""
+    if actor is None:
+        return
+    for assignment in RoleAssignment.objects.active().filter(user=user).select_related("unit"):
+        if ROLE_CAPABILITIES[assignment.role] - capabilities_at(actor, assignment.unit):
+            raise ActionError(
+                _("You cannot reset this password: the account holds permissions that you do "
+                  "not hold yourself. Ask a system administrator."))
+
+
+def can_reset_password(actor: Any, user: User) -> bool:
+    """Whether ``reset_password`` would accept this actor for this user (to offer the button)."""
+    try:
+        _check_higher_unit(actor, user)
+        _check_holds_all_roles_of(actor, user)
+    except (ActionError, NotInScope):
+        return False
+    return True
+
+
 @transaction.atomic
 def reset_password(*, actor: Any, user: User) -> str:
-    """Set a temporary password that must be changed at the next sign-in; return it once."""
+    """Set a temporary password that must be changed at the next sign-in; return it once.
+
+    The reset also lifts a lockout after failed sign-ins, so the user can sign in with it."""
     _check_higher_unit(actor, user)
+    _check_holds_all_roles_of(actor, user)
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
+    cleared = axes_reset(username=user.get_username())
     record(actor=actor, action="user.password_reset", target=user,
-           unit_path=user.home_unit.path if user.home_unit else "")
+           unit_path=user.home_unit.path if user.home_unit else "",
+           changes={"lockout_lifted": bool(cleared)})
     return password
 
 
@@ -162,6 +221,9 @@ def set_active(*, actor: Any, user: User, active: bool) -> None:
 def change_own_password(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
         raise ActionError(_("The current password is not right."), field="old_password")
+    if new_password == old_password:
+        raise ActionError(_("Choose a new password that differs from the current one."),
+                          field="new_password")
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
@@ -171,3 +233,55 @@ def change_own_password(*, user: User, old_password: str, new_password: str) -> 
     user.save(update_fields=["password", "must_change_password"])
     record(actor=user, action="user.password_changed", target=user,
            unit_path=user.home_unit.path if user.home_unit else "")
+
+
+def record_user_viewed(*, actor: Any, user: User) -> None:
+    """Looking at an account (contact details, roles) leaves a trace too."""
+    record(actor=actor, action="user.viewed", target=user, unit_path=_home_path(user))
+
+
+# --- Two-step sign-in -----------------------------------------------------------------------
+
+
+def _home_path(user: User) -> str:
+    return user.home_unit.path if user.home_unit_id and user.home_unit else ""
+
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The authenticator the user is setting up (unconfirmed), created on first need."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm the device being set up with one code from it; record the outcome."""
+    with transaction.atomic():
+        pending = TOTPDevice.objects.select_for_update().filter(
+            pk=device.pk, user=user, confirmed=False).first()
+        if pending is None:  # confirmed or replaced meanwhile (a second click)
+            return False
+        device = pending
+        confirmed = device.verify_token(token)
+        if confirmed:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            record(actor=user, action="user.otp_enabled", target=user,
+                   unit_path=_home_path(user))
+    if not confirmed:
+        record_refusal(actor=user, action="auth.otp_failed", target_label=user.get_username(),
+                       unit_path=_home_path(user), changes={"stage": "setup"})
+    return confirmed
+
+
+def verify_otp(*, user: User, token: str) -> Device | None:
+    """Check a sign-in code against the user's confirmed devices; record the outcome."""
+    device = match_token(user, token)
+    if device is None:
+        record_refusal(actor=user, action="auth.otp_failed", target_label=user.get_username(),
+                       unit_path=_home_path(user), changes={"stage": "sign-in"})
+    else:
+        record(actor=user, action="auth.otp_verified", target=user, unit_path=_home_path(user))
+    return device

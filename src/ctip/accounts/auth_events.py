@@ -1,6 +1,7 @@
 """Audit events for sign-in, sign-out, failed sign-ins and lockouts.
 
-Django and django-axes announce these through signals; this module only records them.
+Django and django-axes announce these through signals; this module only records them. Each event
+is stamped with the home unit of the account concerned, so that auditors of that unit see it.
 """
 
 from __future__ import annotations
@@ -14,25 +15,41 @@ from django.dispatch import receiver
 from ctip.audit.actions import record, record_refusal
 
 
+def _home_path(user: Any) -> str:
+    home = getattr(user, "home_unit", None)
+    return home.path if home is not None else ""
+
+
+def _home_path_of(username: str) -> str:
+    """The home unit of the account a refused sign-in was meant for, if it exists."""
+    from ctip.accounts.models import User
+
+    user = User.objects.filter(username=username).select_related("home_unit").first()
+    return _home_path(user)
+
+
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(actor=user, action="auth.login", target=user)
+    record(actor=user, action="auth.login", target=user, unit_path=_home_path(user))
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record(actor=user, action="auth.logout", target=user)
+        record(actor=user, action="auth.logout", target=user, unit_path=_home_path(user))
 
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
                   **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    record_refusal(actor=None, action="auth.login_failed", target_label=username)
+    record_refusal(actor=None, action="auth.login_failed", target_label=username,
+                   unit_path=_home_path_of(username))
 
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any = None, username: str | None = None,
                 ip_address: str | None = None, **kwargs: Any) -> None:
-    record_refusal(actor=None, action="auth.locked_out", target_label=str(username or "")[:150])
+    label = str(username or "")[:150]
+    record_refusal(actor=None, action="auth.locked_out", target_label=label,
+                   unit_path=_home_path_of(label))

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import Role
-from ctip.accounts.policy import scope_q
+from ctip.accounts.policy import roles_grantable_by, scope_q
 from ctip.org.models import Unit
 
 
@@ -59,6 +59,11 @@ def scoped_units(viewer: Any, capability: str) -> Any:
     return Unit.objects.open().filter(scope_q(viewer, capability)).select_related("unit_type")
 
 
+def grantable_role_choices(viewer: Any) -> list[tuple[str, str]]:
+    grantable = set(roles_grantable_by(viewer))
+    return [(value, label) for value, label in Role.choices if value in grantable]
+
+
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return f"{'— ' * obj.depth}{obj.name}"
@@ -76,6 +81,7 @@ class UserCreateForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["home_unit"].queryset = scoped_units(viewer, "user.manage")  # type: ignore[attr-defined]
+        self.fields["role"].choices = grantable_role_choices(viewer)  # type: ignore[attr-defined]
 
 
 class GrantRoleForm(forms.Form):
@@ -85,3 +91,4 @@ class GrantRoleForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = scoped_units(viewer, "user.manage")  # type: ignore[attr-defined]
+        self.fields["role"].choices = grantable_role_choices(viewer)  # type: ignore[attr-defined]

@@ -80,6 +80,21 @@ def capabilities_at(user: Any, unit: Unit) -> frozenset[str]:
     return frozenset(caps)
 
 
+def roles_grantable_by(user: Any) -> list[str]:
+    """The roles ``user`` could grant somewhere (the actions then check the exact unit).
+
+    What a user holds at a unit is the union of the grants above it, so it is largest at the
+    unit of one of her own grants: checking those units is enough."""
+    grants = grants_of(user)
+    held_at = [
+        frozenset().union(*(o.capabilities for o in grants if g.unit_path.startswith(o.unit_path)))
+        for g in grants
+    ]
+    held_at = [caps for caps in held_at if "user.manage" in caps]
+    return [role for role, caps in ROLE_CAPABILITIES.items()
+            if any(caps <= held for held in held_at)]
+
+
 def scope_paths(user: Any, capability: str) -> list[str]:
     """The roots of the subtrees where ``user`` holds ``capability``, without overlaps."""
     paths = sorted({g.unit_path for g in grants_of(user) if capability in g.capabilities})

@@ -6,29 +6,36 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import user_has_device
 
 from ctip.accounts import actions
 from ctip.accounts.access import public, requires, signed_in
-from ctip.accounts.forms import GrantRoleForm, LoginForm, PasswordChangeForm, TokenForm, \
-    UserCreateForm
+from ctip.accounts.forms import (
+    GrantRoleForm,
+    LoginForm,
+    PasswordChangeForm,
+    TokenForm,
+    UserCreateForm,
+)
+from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
-from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
 
@@ -46,9 +53,15 @@ login = public(LoginView.as_view(template_name="accounts/login.html",
                                  redirect_authenticated_user=True))
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
-                     **kwargs: Any) -> HttpResponse:
-    return TemplateResponse(request, "accounts/locked_out.html", status=429)
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
+                     credentials: Any = None) -> HttpResponse:
+    """What django-axes answers for a locked account (``AXES_LOCKOUT_CALLABLE``).
+
+    Axes calls this from its middleware, after the view, so the response is rendered here: a
+    middleware's ``TemplateResponse`` is never rendered by Django."""
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @require_POST
@@ -59,11 +72,9 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET"])
 @signed_in
 def profile(request: HttpRequest) -> HttpResponse:
-    from django_otp import user_has_device
-
     return TemplateResponse(request, "accounts/profile.html", {
         "overview": home_overview(request.user),
         "has_device": user_has_device(request.user),
@@ -95,41 +106,49 @@ def _qr_svg(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @signed_in
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Register an authenticator app: scan the code, type one code back to confirm."""
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "authenticator"})
+    if user_has_device(request.user):
+        # A second device may only be added after signing in with the first one; otherwise a
+        # stolen password would be enough to register the thief's phone.
+        if not request.user.is_verified():  # type: ignore[union-attr]
+            return redirect(f"{reverse('accounts:otp_verify')}?"
+                            f"{urlencode({'next': _safe_next(request)})}")
+        messages.info(request, _("Two-step sign-in is already on for your account."))
+        return redirect("accounts:profile")
+    device = actions.pending_totp_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if actions.confirm_totp_device(user=request.user, device=device,
+                                       token=form.cleaned_data["token"]):
             otp_login(request, device)
-            record(actor=request.user, action="user.otp_enabled", target=request.user)
             messages.success(request, _("Two-step sign-in is on for your account."))
             return redirect(_safe_next(request))
         form.add_error("token", _("That code is not right or has expired. Try the newest one."))
     secret = base64.b32encode(device.bin_key).decode()
     return TemplateResponse(request, "accounts/otp_setup.html", {
         "form": form, "qr": _qr_svg(device.config_url), "secret": secret,
-        "next": _safe_next(request),
+        "next": _safe_next(request), "required": otp_required(request.user),
     })
 
 
 @require_http_methods(["GET", "POST"])
 @signed_in
 def otp_verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(_safe_next(request))
+    if not user_has_device(request.user):
+        return redirect(f"{reverse('accounts:otp_setup')}?"
+                        f"{urlencode({'next': _safe_next(request)})}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        device = actions.verify_otp(user=request.user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            record(actor=request.user, action="auth.otp_verified", target=request.user)
             return redirect(_safe_next(request))
-        record_refusal(actor=request.user, action="auth.otp_failed",
-                       target_label=request.user.get_username())
         form.add_error("token", _("That code is not right or has expired. Try the newest one."))
     return TemplateResponse(request, "accounts/otp_verify.html",
                             {"form": form, "next": _safe_next(request)})
@@ -150,6 +169,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @requires("user.manage")
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -173,8 +193,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @requires("user.view")
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_user_for(request.user, pk)
-    record(actor=request.user, action="user.viewed", target=target,
-           unit_path=target.home_unit.path if target.home_unit else "")
+    actions.record_user_viewed(actor=request.user, user=target)
     can_manage = target.home_unit is not None and has_capability(
         request.user, "user.manage", target.home_unit)
     grant_form = GrantRoleForm(request.POST or None, viewer=request.user) if can_manage else None
@@ -198,6 +217,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "accounts/user_detail.html", {
         "target": target, "history": history, "grant_form": grant_form,
         "can_manage": can_manage,
+        "can_reset": can_manage and actions.can_reset_password(request.user, target),
     })
 
 
@@ -217,6 +237,7 @@ def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespon
     return redirect("accounts:user_detail", pk=target.pk)
 
 
+@never_cache
 @require_POST
 @requires("user.manage")
 def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
