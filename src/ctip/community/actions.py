@@ -1,0 +1,473 @@
+"""Writes for clubs, prevention models and cross-border exchanges. Each runs in one
+transaction and writes its audit event.
+
+Rules kept here, whoever writes (form, import, API):
+
+- a club is recorded where the actor holds ``activity.manage`` (a branch head only in her
+  branch), in an open unit, founded on a real date that is not in the future;
+- a paused or dissolved club says since when and why;
+- a replica names a prevention model the actor can see (in any commune of her scope), founded
+  no later than the replica; lineage never loops;
+- a club is integrated only into a club of the same commune that is not dissolved;
+- when a club keeps a member list (names only), its member count is the length of the list;
+  without a list, the count is typed in;
+- an exchange with the other side of the border is recorded at a unit flagged as a border area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import require
+from ctip.audit.actions import record
+from ctip.community.models import Club, ClubMember, ClubType, Exchange
+from ctip.community.selectors import (
+    ancestor_ids,
+    can_see,
+    commune_of,
+    integration_ancestor_ids,
+)
+from ctip.core.errors import ActionError
+from ctip.core.text import fold, nfc
+from ctip.org.actions import ensure_open
+from ctip.org.models import Unit
+from ctip.outreach.models import Audience, Movement, Topic
+
+EARLIEST_DATE = dt.date(1930, 1, 1)
+EARLIEST_EXCHANGE = dt.date(2000, 1, 1)
+MAX_MEMBERS = 10_000
+MAX_EXCHANGE_PARTICIPANTS = 5_000
+
+
+def _date(value: dt.date) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _text(value: str | None, limit: int, label: str, *, field: str,
+          required: bool = False) -> str:
+    """NFC text; one line (spaces collapsed) for short fields, kept as typed for long ones."""
+    cleaned = " ".join(nfc(value or "").split()) if limit <= 300 else nfc(value or "").strip()
+    if required and not cleaned:
+        raise ActionError(_("%(field)s is required.") % {"field": label}, field=field)
+    if len(cleaned) > limit:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": label, "n": limit}, field=field)
+    return cleaned
+
+
+def _past_date(value: dt.date, label: str, *, field: str,
+               earliest: dt.date = EARLIEST_DATE) -> None:
+    if value > timezone.localdate():
+        raise ActionError(_("%(field)s %(date)s is in the future.")
+                          % {"field": label, "date": _date(value)}, field=field)
+    if value < earliest:
+        raise ActionError(_("%(field)s %(date)s is too far in the past.")
+                          % {"field": label, "date": _date(value)}, field=field)
+
+
+def _count(value: int | None, label: str, *, field: str, limit: int) -> int:
+    value = value or 0
+    if value < 0:
+        raise ActionError(_("%(field)s cannot be negative.") % {"field": label}, field=field)
+    if value > limit:
+        raise ActionError(_("%(field)s: %(n)d is not plausible (at most %(limit)d).")
+                          % {"field": label, "n": value, "limit": limit}, field=field)
+    return value
+
+
+# --- Clubs ----------------------------------------------------------------------------------
+
+CLUB_FIELDS = ("name", "club_type", "unit", "founded_on", "is_prevention_model",
+               "member_count", "replicated_from", "integrated_into", "results")
+
+
+def _check_type(club_type: ClubType, before: ClubType | None = None) -> None:
+    if club_type.archived and club_type != before:
+        raise ActionError(_("The club type “%(name)s” is archived.") % {"name": club_type.name},
+                          field="club_type")
+
+
+def _check_origin(actor: Any, club: Club | None, origin: Club | None, founded_on: dt.date,
+                  *, changed: bool = True) -> None:
+    """Check the model a club replicates. An origin kept as it was is not checked again for
+    visibility: a commune officer may edit a club whose origin, set by the province, lies in
+    a commune she cannot see."""
+    if origin is None:
+        return
+    pk = club.pk if club is not None else None
+    if changed:
+        if pk is not None and origin.pk == pk:
+            raise ActionError(_("A club cannot be replicated from itself."),
+                              field="replicated_from")
+        origin = Club.objects.filter(pk=origin.pk).first() if origin.pk else None
+        if origin is None or not can_see(actor, origin):
+            raise ActionError(_("The model named as the origin does not exist or is outside "
+                                "what you can see."), field="replicated_from")
+        if not origin.is_prevention_model:
+            raise ActionError(_("“%(name)s” is not registered as a prevention model, so it "
+                                "cannot be the origin of a replica.") % {"name": origin.name},
+                              field="replicated_from")
+        if pk is not None and pk in ancestor_ids(origin):
+            raise ActionError(_("“%(name)s” is itself a replica of this club, directly or "
+                                "through other replicas: the lineage would go round in a "
+                                "circle.") % {"name": origin.name}, field="replicated_from")
+    if origin.founded_on > founded_on:
+        raise ActionError(_("The model it replicates was founded on %(origin)s, after "
+                            "%(date)s: a club cannot copy a model that did not exist yet.")
+                          % {"origin": _date(origin.founded_on), "date": _date(founded_on)},
+                          field="replicated_from" if changed else "founded_on")
+
+
+def _check_integration(actor: Any, club: Club | None, unit: Unit, target: Club | None,
+                       *, changed: bool = True, unit_changed: bool = True) -> None:
+    if target is None:
+        return
+    pk = club.pk if club is not None else None
+    if changed:
+        if pk is not None and target.pk == pk:
+            raise ActionError(_("A club cannot be integrated into itself."),
+                              field="integrated_into")
+        target = (Club.objects.select_related("unit").filter(pk=target.pk).first()
+                  if target.pk else None)
+        if target is None or not can_see(actor, target):
+            raise ActionError(_("The club to integrate into does not exist or is outside what "
+                                "you can see."), field="integrated_into")
+        if target.status == Club.Status.DISSOLVED:
+            raise ActionError(_("“%(name)s” is dissolved; a club cannot be integrated into "
+                                "it.") % {"name": target.name}, field="integrated_into")
+        if pk is not None and pk in integration_ancestor_ids(target):
+            raise ActionError(_("“%(name)s” is itself integrated into this club: the two "
+                                "would go round in a circle.") % {"name": target.name},
+                              field="integrated_into")
+    if changed or unit_changed:
+        here, there = commune_of(unit), commune_of(target.unit)
+        if here.pk != there.pk:
+            raise ActionError(_("A club can be integrated only into a club of the same "
+                                "commune: the club chosen belongs to %(other)s, this one to "
+                                "%(here)s.") % {"other": there.name, "here": here.name},
+                              field="integrated_into")
+
+
+def _check_duplicate(unit: Unit, name: str, club_type: ClubType,
+                     exclude_pk: int | None = None) -> None:
+    clubs = Club.objects.filter(unit=unit, name_folded=fold(name), club_type=club_type)
+    if exclude_pk is not None:
+        clubs = clubs.exclude(pk=exclude_pk)
+    clash = clubs.first()
+    if clash is not None:
+        raise ActionError(_("“%(name)s” is already registered at %(unit)s.")
+                          % {"name": clash.name, "unit": unit.name}, field="name")
+
+
+def _validate_club(actor: Any, club: Club | None, values: dict[str, Any]) -> dict[str, Any]:
+    values["name"] = _text(values["name"], 300, _("Name"), field="name", required=True)
+    values["results"] = _text(values.get("results"), 5000, _("Results"), field="results")
+    _past_date(values["founded_on"], _("The founding date"), field="founded_on")
+    values["member_count"] = _count(values.get("member_count"), _("Members"),
+                                    field="member_count", limit=MAX_MEMBERS)
+    _check_type(values["club_type"], club.club_type if club is not None else None)
+    _check_duplicate(values["unit"], values["name"], values["club_type"],
+                     club.pk if club is not None else None)
+    before = club if club is not None else Club()
+    _check_origin(actor, club, values.get("replicated_from"), values["founded_on"],
+                  changed=values.get("replicated_from") != before.replicated_from)
+    _check_integration(actor, club, values["unit"], values.get("integrated_into"),
+                       changed=values.get("integrated_into") != before.integrated_into,
+                       unit_changed=club is None or values["unit"] != club.unit)
+    return values
+
+
+def _check_catalogue(items: Iterable[Audience | Movement], before: Iterable[Any] = ()
+                     ) -> list[Any]:
+    items = list(items)
+    kept = {i.pk for i in before}
+    for item in items:
+        if item.archived and item.pk not in kept:
+            raise ActionError(_("“%(name)s” is archived.") % {"name": item.name})
+    return items
+
+
+@transaction.atomic
+def create_club(
+    *, actor: Any, unit: Unit, name: str, club_type: ClubType, founded_on: dt.date,
+    is_prevention_model: bool = False, member_count: int | None = 0,
+    replicated_from: Club | None = None, integrated_into: Club | None = None,
+    results: str = "", target_groups: Iterable[Audience] = (),
+    movements: Iterable[Movement] = (),
+) -> Club:
+    require(actor, "activity.manage", unit)
+    ensure_open(unit)
+    values = _validate_club(actor, None, {
+        "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
+        "is_prevention_model": is_prevention_model, "member_count": member_count,
+        "replicated_from": replicated_from, "integrated_into": integrated_into,
+        "results": results,
+    })
+    target_groups = _check_catalogue(target_groups)
+    movements = _check_catalogue(movements)
+    club = Club.objects.create(unit_path=unit.path, created_by=actor,
+                               name_folded=fold(values["name"]), **values)
+    club.target_groups.set(target_groups)
+    club.movements.set(movements)
+    record(actor=actor, action="club.created", target=club, unit_path=unit.path,
+           changes={"type": club_type.code, "founded_on": founded_on,
+                    "prevention_model": is_prevention_model,
+                    "replicated_from": replicated_from, "integrated_into": integrated_into})
+    return club
+
+
+@transaction.atomic
+def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | None = None,
+                movements: Iterable[Movement] | None = None, **changes: Any) -> Club:
+    club = (Club.objects.select_for_update(of=("self",))
+            .select_related("unit", "club_type", "replicated_from", "integrated_into")
+            .get(pk=club.pk))
+    require(actor, "activity.manage", club.unit)
+    unknown = set(changes) - set(CLUB_FIELDS)
+    if unknown:
+        raise ActionError(f"unknown fields: {sorted(unknown)}")
+    values = {f: getattr(club, f) for f in CLUB_FIELDS} | changes
+    unit = values["unit"]
+    if unit != club.unit:
+        require(actor, "activity.manage", unit)
+    ensure_open(unit)
+    members = club.members.count()
+    if members and values["member_count"] != members:
+        raise ActionError(_("This club keeps a list of %(n)d members, so the count follows "
+                            "the list: add or remove names instead.") % {"n": members},
+                          field="member_count")
+    values = _validate_club(actor, club, values)
+    if club.status_changed_on and values["founded_on"] > club.status_changed_on:
+        raise ActionError(_("The founding date cannot be after the date of the status change "
+                            "(%(date)s).") % {"date": _date(club.status_changed_on)},
+                          field="founded_on")
+    early = (club.replicas.filter(founded_on__lt=values["founded_on"])
+             .order_by("founded_on").first())
+    if early is not None:
+        raise ActionError(_("A replica of this model was founded on %(date)s, before this "
+                            "date.") % {"date": _date(early.founded_on)}, field="founded_on")
+    diff = {f: [getattr(club, f), v] for f, v in values.items() if getattr(club, f) != v}
+    for key, value in values.items():
+        setattr(club, key, value)
+    club.name_folded = fold(club.name)
+    if "unit" in diff:
+        club.unit_path = unit.path
+    for name, items in (("target_groups", target_groups), ("movements", movements)):
+        if items is None:
+            continue
+        current = list(getattr(club, name).all())
+        items = _check_catalogue(items, current)
+        before, after = sorted(i.pk for i in current), sorted(i.pk for i in items)
+        if before != after:
+            diff[name] = [before, after]
+            getattr(club, name).set(items)
+    if diff:
+        club.save()
+        record(actor=actor, action="club.updated", target=club, unit_path=club.unit_path,
+               changes=diff)
+    return club
+
+
+@transaction.atomic
+def change_club_status(*, actor: Any, club: Club, status: str,
+                       changed_on: dt.date | None = None, reason: str = "") -> Club:
+    """Pause, dissolve or re-activate a club. Pausing and dissolving need a date and a reason;
+    re-activating takes today when no date is given."""
+    club = (Club.objects.select_for_update(of=("self",)).select_related("unit")
+            .get(pk=club.pk))
+    require(actor, "activity.manage", club.unit)
+    ensure_open(club.unit)
+    if status not in Club.Status.values:
+        raise ActionError(_("Choose a status."), field="status")
+    reason = _text(reason, 300, _("Reason"), field="reason")
+    if status != Club.Status.ACTIVE:
+        label = Club.Status(status).label
+        if changed_on is None:
+            raise ActionError(_("Give the date from which the club is %(status)s.")
+                              % {"status": label}, field="changed_on")
+        if not reason:
+            raise ActionError(_("Give the reason why the club is %(status)s.")
+                              % {"status": label}, field="reason")
+    elif changed_on is None and club.status != status:
+        changed_on = timezone.localdate()
+    if changed_on is not None:
+        _past_date(changed_on, _("The date"), field="changed_on")
+        if changed_on < club.founded_on:
+            raise ActionError(_("The date is before the club was founded (%(date)s).")
+                              % {"date": _date(club.founded_on)}, field="changed_on")
+    if club.status == Club.Status.ACTIVE and status == Club.Status.ACTIVE and not (
+            changed_on or reason):
+        changed_on, reason = club.status_changed_on, club.status_reason
+    diff = {f: [getattr(club, f), v] for f, v in (("status", status),
+                                                   ("status_changed_on", changed_on),
+                                                   ("status_reason", reason))
+            if getattr(club, f) != v}
+    if not diff:
+        return club
+    club.status, club.status_changed_on, club.status_reason = status, changed_on, reason
+    club.save(update_fields=["status", "status_changed_on", "status_reason", "updated_at"])
+    record(actor=actor, action="club.status_changed", target=club, unit_path=club.unit_path,
+           changes=diff)
+    return club
+
+
+# --- Members --------------------------------------------------------------------------------
+
+def _sync_count(club: Club) -> int:
+    count = club.members.count()
+    Club.objects.filter(pk=club.pk).update(member_count=count, updated_at=timezone.now())
+    club.member_count = count
+    return count
+
+
+@transaction.atomic
+def add_member(*, actor: Any, club: Club, full_name: str, role: str = "",
+               joined_on: dt.date | None = None) -> ClubMember:
+    """Add a name to the club's member list. The list holds names only; the club's member
+    count becomes the length of the list."""
+    club = (Club.objects.select_for_update(of=("self",)).select_related("unit")
+            .get(pk=club.pk))
+    require(actor, "activity.manage", club.unit)
+    ensure_open(club.unit)
+    if club.status == Club.Status.DISSOLVED:
+        raise ActionError(_("The club is dissolved; re-activate it before adding members."))
+    full_name = _text(full_name, 150, _("Full name"), field="full_name", required=True)
+    role = _text(role, 100, _("Role in the club"), field="role")
+    if joined_on is not None:
+        _past_date(joined_on, _("The joining date"), field="joined_on")
+        if joined_on < club.founded_on:
+            raise ActionError(_("The joining date is before the club was founded (%(date)s).")
+                              % {"date": _date(club.founded_on)}, field="joined_on")
+    for other in club.members.all():
+        if fold(other.full_name) == fold(full_name) and fold(other.role) == fold(role):
+            raise ActionError(_("%(name)s is already on the list. If this is another person "
+                                "with the same name, tell them apart in the role field.")
+                              % {"name": other.full_name}, field="full_name")
+    if club.members.count() >= MAX_MEMBERS:
+        raise ActionError(_("The list is full."))
+    member = ClubMember.objects.create(club=club, full_name=full_name, role=role,
+                                       joined_on=joined_on)
+    count = _sync_count(club)
+    # The audit trail keeps no member names: it cannot be erased, and a name is personal data.
+    record(actor=actor, action="club.member_added", target=club, unit_path=club.unit_path,
+           changes={"member": member.pk, "members": count})
+    return member
+
+
+@transaction.atomic
+def remove_member(*, actor: Any, member: ClubMember) -> int:
+    club = (Club.objects.select_for_update(of=("self",)).select_related("unit")
+            .get(pk=member.club_id))
+    require(actor, "activity.manage", club.unit)
+    ensure_open(club.unit)
+    pk = member.pk
+    member.delete()
+    count = _sync_count(club)
+    record(actor=actor, action="club.member_removed", target=club, unit_path=club.unit_path,
+           changes={"member": pk, "members": count})
+    return count
+
+
+# --- Exchanges ------------------------------------------------------------------------------
+
+EXCHANGE_FIELDS = ("unit", "date", "counterpart_country", "counterpart_area", "participants",
+                   "information_shared", "follow_up")
+
+
+def _check_border(unit: Unit) -> None:
+    if not unit.is_border:
+        raise ActionError(_("%(unit)s is not flagged as a border area, so exchanges with the "
+                            "other side of the border are not recorded there. Choose a border "
+                            "unit, or ask the province to flag this one.")
+                          % {"unit": unit.name}, field="unit")
+
+
+def _validate_exchange(values: dict[str, Any], *, unit_changed: bool = True) -> dict[str, Any]:
+    if unit_changed:  # an exchange already recorded stays valid if the flag is later removed
+        _check_border(values["unit"])
+    _past_date(values["date"], _("The date of the exchange"), field="date",
+               earliest=EARLIEST_EXCHANGE)
+    values["counterpart_country"] = _text(values["counterpart_country"], 100, _("Country"),
+                                          field="counterpart_country", required=True)
+    values["counterpart_area"] = _text(values["counterpart_area"], 300, _("Counterpart"),
+                                       field="counterpart_area", required=True)
+    values["participants"] = _count(values.get("participants"), _("Participants"),
+                                    field="participants", limit=MAX_EXCHANGE_PARTICIPANTS)
+    values["information_shared"] = _text(values.get("information_shared"), 5000,
+                                         _("Information shared"), field="information_shared")
+    values["follow_up"] = _text(values.get("follow_up"), 5000, _("Follow-up agreed"),
+                                field="follow_up")
+    return values
+
+
+def _check_topics(topics: Iterable[Topic], before: Iterable[Topic] = ()) -> list[Topic]:
+    topics = list(topics)
+    kept = {t.pk for t in before}
+    for topic in topics:
+        if topic.archived and topic.pk not in kept:
+            raise ActionError(_("The topic “%(name)s” is archived.") % {"name": topic.name},
+                              field="topics")
+    return topics
+
+
+@transaction.atomic
+def create_exchange(*, actor: Any, unit: Unit, date: dt.date, counterpart_area: str,
+                    counterpart_country: str = "Campuchia", participants: int | None = 0,
+                    information_shared: str = "", follow_up: str = "",
+                    topics: Iterable[Topic] = ()) -> Exchange:
+    require(actor, "activity.manage", unit)
+    ensure_open(unit)
+    values = _validate_exchange({
+        "unit": unit, "date": date, "counterpart_country": counterpart_country,
+        "counterpart_area": counterpart_area, "participants": participants,
+        "information_shared": information_shared, "follow_up": follow_up,
+    })
+    topics = _check_topics(topics)
+    exchange = Exchange.objects.create(unit_path=unit.path, created_by=actor, **values)
+    exchange.topics.set(topics)
+    record(actor=actor, action="exchange.created", target=exchange, unit_path=unit.path,
+           changes={"date": date, "country": values["counterpart_country"],
+                    "counterpart": values["counterpart_area"],
+                    "participants": values["participants"],
+                    "topics": sorted(t.pk for t in topics)})
+    return exchange
+
+
+@transaction.atomic
+def update_exchange(*, actor: Any, exchange: Exchange, topics: Iterable[Topic] | None = None,
+                    **changes: Any) -> Exchange:
+    exchange = (Exchange.objects.select_for_update(of=("self",)).select_related("unit")
+                .get(pk=exchange.pk))
+    require(actor, "activity.manage", exchange.unit)
+    unknown = set(changes) - set(EXCHANGE_FIELDS)
+    if unknown:
+        raise ActionError(f"unknown fields: {sorted(unknown)}")
+    values = {f: getattr(exchange, f) for f in EXCHANGE_FIELDS} | changes
+    if values["unit"] != exchange.unit:
+        require(actor, "activity.manage", values["unit"])
+    ensure_open(values["unit"])
+    values = _validate_exchange(values, unit_changed=values["unit"] != exchange.unit)
+    diff = {f: [getattr(exchange, f), v] for f, v in values.items()
+            if getattr(exchange, f) != v}
+    for key, value in values.items():
+        setattr(exchange, key, value)
+    if "unit" in diff:
+        exchange.unit_path = exchange.unit.path
+    if topics is not None:
+        current = list(exchange.topics.all())
+        topics = _check_topics(topics, current)
+        before, after = sorted(t.pk for t in current), sorted(t.pk for t in topics)
+        if before != after:
+            diff["topics"] = [before, after]
+            exchange.topics.set(topics)
+    if diff:
+        exchange.save()
+        record(actor=actor, action="exchange.updated", target=exchange,
+               unit_path=exchange.unit_path, changes=diff)
+    return exchange

@@ -1,0 +1,371 @@
+"""Reads of clubs, prevention models and cross-border exchanges, always through the viewer.
+
+Scope follows ``activity.view``: a club or an exchange is visible when the unit path stamped on
+it lies in one of the viewer's subtrees. The same rule decides which prevention models a person
+may name as the origin of a replica, so a province officer links models across communes while a
+commune officer links within her commune (or wherever else she holds ``activity.view``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from ctip.accounts.policy import NotInScope, scope_paths, scope_q
+from ctip.community.models import Club, Exchange
+from ctip.org.models import PATH_SEPARATOR, Unit
+
+COMMUNE_TYPE = "commune"
+# A guard against corrupt data: no lineage is anywhere near this deep.
+MAX_LINEAGE_DEPTH = 200
+
+
+# --- Scope ----------------------------------------------------------------------------------
+
+def clubs_visible_to(viewer: Any, capability: str = "activity.view") -> QuerySet[Club]:
+    return Club.objects.filter(scope_q(viewer, capability, "unit_path"))
+
+
+def get_club_for(viewer: Any, pk: int, capability: str = "activity.view") -> Club:
+    club = (clubs_visible_to(viewer, capability)
+            .select_related("unit", "club_type", "replicated_from__unit",
+                            "integrated_into__unit", "created_by")
+            .filter(pk=pk).first())
+    if club is None:
+        raise NotInScope(capability)
+    return club
+
+
+def can_see(viewer: Any, obj: Club | Exchange, capability: str = "activity.view") -> bool:
+    """Whether ``obj`` (stamped with a unit path) lies in the viewer's scope. ``None`` is the
+    system itself."""
+    if viewer is None:
+        return True
+    return any(obj.unit_path.startswith(root) for root in scope_paths(viewer, capability))
+
+
+def manageable_units(viewer: Any) -> QuerySet[Unit]:
+    """Open units where the viewer may record clubs and exchanges."""
+    return (Unit.objects.open().filter(scope_q(viewer, "activity.manage"))
+            .select_related("unit_type"))
+
+
+def border_units(viewer: Any) -> QuerySet[Unit]:
+    """Open units flagged as border areas where the viewer may record exchanges."""
+    return manageable_units(viewer).filter(is_border=True)
+
+
+def filter_units(viewer: Any) -> QuerySet[Unit]:
+    """Units offered in the filters of the registers: the viewer's roots and one level below
+    (the province and its communes, a commune and its branches). Deeper units keep their own
+    registers through a link from the club's page."""
+    roots = scope_paths(viewer, "activity.view")
+    if not roots:
+        return Unit.objects.none()
+    deepest = max(root.count(PATH_SEPARATOR) - 2 for root in roots) + 1
+    return (Unit.objects.filter(scope_q(viewer, "activity.view"), depth__lte=deepest)
+            .select_related("unit_type"))
+
+
+def origin_choices(viewer: Any, *, exclude_pk: int | None = None) -> QuerySet[Club]:
+    """Prevention models the viewer may name as the origin of a replica: any she can see,
+    in any commune of her scope, not only where she may edit. ``exclude_pk``: the club being
+    edited, which can copy neither itself nor one of its own replicas."""
+    models = (clubs_visible_to(viewer).filter(is_prevention_model=True)
+              .select_related("unit").order_by("name_folded", "pk"))
+    if exclude_pk is not None:
+        models = models.exclude(pk__in=list(family_below(exclude_pk)))
+    return models
+
+
+def search_origins(viewer: Any, query: str, *, exclude_pk: int | None = None,
+                   keep_pk: int | None = None, limit: int = 50) -> list[Club]:
+    """Prevention models matching ``query`` (by name or unit, with or without accents), and
+    the one already chosen (``keep_pk``) so a search never drops the selection."""
+    from ctip.core.text import fold
+
+    choices = origin_choices(viewer, exclude_pk=exclude_pk)
+    models = choices
+    key = fold(query)
+    if key:
+        models = models.filter(Q(name_folded__contains=key)
+                               | Q(unit__name_folded__contains=key))
+    found = list(models[:limit])
+    if keep_pk is not None and all(m.pk != keep_pk for m in found):
+        kept = choices.filter(pk=keep_pk).first()
+        if kept is not None:
+            found.insert(0, kept)
+    return found
+
+
+def integration_choices(viewer: Any, *, exclude_pk: int | None = None) -> QuerySet[Club]:
+    clubs = (clubs_visible_to(viewer).exclude(status=Club.Status.DISSOLVED)
+             .select_related("unit").order_by("name_folded", "pk"))
+    if exclude_pk is not None:
+        clubs = clubs.exclude(pk=exclude_pk)
+    return clubs
+
+
+# --- Communes -------------------------------------------------------------------------------
+
+def _ids_of(path: str) -> list[int]:
+    return [int(p) for p in path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) if p]
+
+
+def communes_of(units: Iterable[Unit]) -> dict[int, Unit]:
+    """For each unit, the commune it lies in (itself if it is one), in one query. A unit that
+    lies in no commune (a province department, the province itself) stands for itself."""
+    units = list(units)
+    ancestor_ids = {i for u in units for i in _ids_of(u.path)}
+    communes = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids,
+                                                      unit_type__code=COMMUNE_TYPE)}
+    result = {}
+    for unit in units:
+        found = [communes[i] for i in _ids_of(unit.path) if i in communes]
+        result[unit.pk] = found[-1] if found else unit
+    return result
+
+
+def commune_of(unit: Unit) -> Unit:
+    return communes_of([unit])[unit.pk]
+
+
+# --- Registry -------------------------------------------------------------------------------
+
+@dataclass
+class ClubFilter:
+    unit: Unit | None = None
+    club_type_id: int | None = None
+    status: str = ""
+    models_only: bool = False
+    query: str = ""
+
+
+def filter_clubs(clubs: QuerySet[Club], f: ClubFilter, *, with_status: bool = True
+                 ) -> QuerySet[Club]:
+    from ctip.core.text import fold
+
+    if f.unit is not None:
+        clubs = clubs.filter(unit_path__subtree=f.unit.path)
+    if f.club_type_id:
+        clubs = clubs.filter(club_type_id=f.club_type_id)
+    if f.models_only:
+        clubs = clubs.filter(is_prevention_model=True)
+    if f.query and fold(f.query):
+        clubs = clubs.filter(name_folded__contains=fold(f.query))
+    if with_status and f.status:
+        clubs = clubs.filter(status=f.status)
+    return clubs
+
+
+def status_counts(clubs: QuerySet[Club]) -> dict[str, int]:
+    """Clubs by status, and in all, in one aggregate query."""
+    return clubs.order_by().aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in Club.Status.values},
+    )
+
+
+def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
+                 clubs: QuerySet[Club] | None = None,
+                 models_only: bool = True) -> dict[str, int]:
+    """Prevention models in a subtree over a period, in one aggregate query (for reports):
+
+    - ``active``: active on the last day of the period. Only the current status and the date
+      it took effect are kept, so a model whose status changed after the period is counted
+      as it was before that change (active if it is now paused or dissolved, not active if it
+      has since been re-activated);
+    - ``new``: founded within the period; ``replicated``: of those, replicas of another model;
+    - ``dissolved``: dissolved within the period.
+
+    Pass ``clubs=clubs_visible_to(viewer)`` to keep a person's scope.
+    """
+    clubs = (clubs if clubs is not None else Club.objects.all())
+    clubs = clubs.filter(unit_path__subtree=unit_path)
+    if models_only:
+        clubs = clubs.filter(is_prevention_model=True)
+    active = Club.Status.ACTIVE
+    unchanged = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=end)
+    active_at_end = Q(founded_on__lte=end) & (
+        (Q(status=active) & unchanged) | (~Q(status=active) & Q(status_changed_on__gt=end)))
+    founded_in = Q(founded_on__gte=start, founded_on__lte=end)
+    return clubs.order_by().aggregate(
+        active=Count("pk", filter=active_at_end),
+        new=Count("pk", filter=founded_in),
+        replicated=Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
+        dissolved=Count("pk", filter=Q(status=Club.Status.DISSOLVED,
+                                       status_changed_on__gte=start,
+                                       status_changed_on__lte=end)),
+    )
+
+
+def meetings_of(viewer: Any, club: Club, limit: int = 20) -> tuple[list[Any], int]:
+    """The latest meetings of a club (activities recorded with ``club``) the viewer can see,
+    and how many there are in all."""
+    from ctip.outreach.selectors import activities_visible_to
+
+    meetings = activities_visible_to(viewer).filter(club=club)
+    latest = list(meetings.select_related("format", "unit").order_by("-date", "-id")[:limit])
+    total = len(latest) if len(latest) < limit else meetings.count()
+    return latest, total
+
+
+# --- Lineage --------------------------------------------------------------------------------
+
+def ancestor_ids(club: Club) -> list[int]:
+    """The models ``club`` descends from, nearest first, one query per generation."""
+    found: list[int] = []
+    parent = club.replicated_from_id
+    while parent is not None and parent not in found and len(found) < MAX_LINEAGE_DEPTH:
+        if parent == club.pk:
+            break
+        found.append(parent)
+        parent = Club.objects.filter(pk=parent).order_by().values_list(
+            "replicated_from_id", flat=True).first()
+    return found
+
+
+def integration_ancestor_ids(club: Club) -> list[int]:
+    """The clubs ``club`` is merged into, directly or through another one."""
+    found: list[int] = []
+    parent = club.integrated_into_id
+    while parent is not None and parent not in found and len(found) < MAX_LINEAGE_DEPTH:
+        found.append(parent)
+        parent = Club.objects.filter(pk=parent).order_by().values_list(
+            "integrated_into_id", flat=True).first()
+    return found
+
+
+def family_below(root_id: int) -> dict[int, int | None]:
+    """Every replica below a model, directly or through other replicas, with the model each
+    one copies (``None`` for the root): one query per generation."""
+    parent_of: dict[int, int | None] = {root_id: None}
+    frontier = [root_id]
+    while frontier and len(parent_of) < 100_000:
+        rows = list(Club.objects.filter(replicated_from_id__in=frontier).order_by()
+                    .values_list("pk", "replicated_from_id"))
+        frontier = []
+        for pk, parent in rows:
+            if pk not in parent_of:
+                parent_of[pk] = parent
+                frontier.append(pk)
+    return parent_of
+
+
+@dataclass
+class SpreadNode:
+    club: Club | None  # None: outside the viewer's scope, shown without details
+    commune: Unit | None
+    children: list[SpreadNode] = field(default_factory=list)
+    is_current: bool = False
+    generation: int = 0
+
+
+@dataclass
+class CommuneSpread:
+    commune: Unit
+    first_on: dt.date
+    models: int
+    is_origin: bool
+
+
+@dataclass
+class Spread:
+    root: SpreadNode
+    size: int
+    hidden: int
+    by_commune: list[CommuneSpread]
+
+
+def spread_of(viewer: Any, club: Club) -> Spread:
+    """The lineage tree of ``club``: up to its origin, then every replica below it.
+
+    The family is fetched by id sets, one query per generation up and down, then one query
+    for the rows and one for the communes. Models outside the viewer's scope keep their place
+    in the tree but show nothing about themselves.
+    """
+    root_id = ([club.pk, *ancestor_ids(club)])[-1]
+    parent_of = family_below(root_id)
+    family = {c.pk: c for c in Club.objects.filter(pk__in=list(parent_of))
+              .select_related("unit", "club_type")}
+    communes = communes_of(c.unit for c in family.values())
+    roots = [] if viewer is None else scope_paths(viewer, "activity.view")
+
+    def visible(c: Club) -> bool:
+        return viewer is None or any(c.unit_path.startswith(r) for r in roots)
+
+    nodes = {}
+    for pk, c in family.items():
+        shown = visible(c)
+        nodes[pk] = SpreadNode(club=c if shown else None,
+                               commune=communes[c.unit_id] if shown else None,
+                               is_current=pk == club.pk)
+    ordered = sorted(family.values(), key=lambda c: (c.founded_on, c.pk))
+    for c in ordered:
+        up = parent_of[c.pk]
+        if up is not None and up in nodes:
+            nodes[up].children.append(nodes[c.pk])
+    root = nodes[root_id]
+    stack = [(root, 0)]
+    while stack:
+        node, generation = stack.pop()
+        node.generation = generation
+        stack.extend((child, generation + 1) for child in node.children)
+
+    by_commune: dict[int, CommuneSpread] = {}
+    for c in ordered:
+        node = nodes[c.pk]
+        if node.commune is None:
+            continue
+        entry = by_commune.get(node.commune.pk)
+        if entry is None:
+            by_commune[node.commune.pk] = CommuneSpread(node.commune, c.founded_on, 1,
+                                                        c.pk == root_id)
+        else:
+            entry.models += 1
+            entry.is_origin = entry.is_origin or c.pk == root_id
+    hidden = sum(1 for n in nodes.values() if n.club is None)
+    return Spread(root=root, size=len(nodes), hidden=hidden,
+                  by_commune=sorted(by_commune.values(),
+                                    key=lambda e: (e.first_on, e.commune.name)))
+
+
+# --- Exchanges ------------------------------------------------------------------------------
+
+def exchanges_visible_to(viewer: Any, capability: str = "activity.view") -> QuerySet[Exchange]:
+    return Exchange.objects.filter(scope_q(viewer, capability, "unit_path"))
+
+
+def get_exchange_for(viewer: Any, pk: int, capability: str = "activity.view") -> Exchange:
+    exchange = (exchanges_visible_to(viewer, capability)
+                .select_related("unit", "created_by").filter(pk=pk).first())
+    if exchange is None:
+        raise NotInScope(capability)
+    return exchange
+
+
+@dataclass
+class ExchangeFilter:
+    unit: Unit | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def filter_exchanges(exchanges: QuerySet[Exchange], f: ExchangeFilter) -> QuerySet[Exchange]:
+    if f.unit is not None:
+        exchanges = exchanges.filter(unit_path__subtree=f.unit.path)
+    if f.start:
+        exchanges = exchanges.filter(date__gte=f.start)
+    if f.end:
+        exchanges = exchanges.filter(date__lte=f.end)
+    return exchanges
+
+
+def exchange_totals(exchanges: QuerySet[Exchange]) -> dict[str, int]:
+    return exchanges.order_by().aggregate(
+        exchanges=Count("pk"), participants=Coalesce(Sum("participants"), 0))
