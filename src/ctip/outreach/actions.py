@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import CASCADE, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ctip.accounts.policy import has_capability, require
+from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.core.text import fold, nfc
@@ -56,11 +56,13 @@ def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None
                   total: int | None, views: int = 0, shares: int = 0,
                   materials: int = 0) -> int:
     """Validate the counts of an activity; return the total participants."""
-    for label, value in ((_("Women"), women), (_("Men"), men), (_("Participants"), total),
-                         (_("Views"), views), (_("Shares"), shares),
-                         (_("Materials handed out"), materials)):
+    for name, label, value in (
+            ("participants_women", _("Women"), women), ("participants_men", _("Men"), men),
+            ("participants_total", _("Participants"), total),
+            ("online_views", _("Views"), views), ("online_shares", _("Shares"), shares),
+            ("materials_handed_out", _("Materials handed out"), materials)):
         if value is not None and value < 0:
-            raise ActionError(_("%(field)s cannot be negative.") % {"field": label})
+            raise ActionError(_("%(field)s cannot be negative.") % {"field": label}, field=name)
     if total is None:
         if women is None or men is None:
             total = (women or 0) + (men or 0)
@@ -69,19 +71,23 @@ def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None
     if women is not None and men is not None and women + men != total:
         raise ActionError(
             _("Women (%(women)d) plus men (%(men)d) make %(sum)d, not the total %(total)d.")
-            % {"women": women, "men": men, "sum": women + men, "total": total})
+            % {"women": women, "men": men, "sum": women + men, "total": total},
+            field="participants_total")
     if women is not None and women > total or men is not None and men > total:
-        raise ActionError(_("Women or men cannot be more than the total."))
+        raise ActionError(_("Women or men cannot be more than the total."),
+                          field="participants_total")
     limit = participant_limit(unit)
     if fmt.is_meeting and total > limit:
         raise ActionError(
             _("%(total)d participants is not plausible for one %(format)s at %(unit)s "
               "(at most %(limit)d). Check the number, or record it at a higher unit.")
-            % {"total": total, "format": fmt.name.lower(), "unit": unit.name, "limit": limit})
-    for label, value in ((_("Views"), views), (_("Shares"), shares)):
+            % {"total": total, "format": fmt.name.lower(), "unit": unit.name, "limit": limit},
+            field="participants_total")
+    for name, label, value in (("online_views", _("Views"), views),
+                               ("online_shares", _("Shares"), shares)):
         if value > MAX_ONLINE_REACH:
             raise ActionError(_("%(field)s: %(n)d is not plausible.")
-                              % {"field": label, "n": value})
+                              % {"field": label, "n": value}, field=name)
     return total
 
 
@@ -96,11 +102,14 @@ def _can_log(actor: Any, unit: Unit, speakers: Iterable[Speaker]) -> None:
 
 
 def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
-                 date: dt.date) -> None:
-    if fmt.archived:
-        raise ActionError(_("The format “%(name)s” is archived.") % {"name": fmt.name})
+                 date: dt.date, current: Activity | None = None) -> None:
+    """Refuse archived catalogue entries, except those the activity already had: an old
+    activity stays editable after its format or campaign has been archived."""
+    if fmt.archived and (current is None or current.format_id != fmt.pk):
+        raise ActionError(_("The format “%(name)s” is archived.") % {"name": fmt.name},
+                          field="format")
     if campaign is not None:
-        if campaign.archived:
+        if campaign.archived and (current is None or current.campaign_id != campaign.pk):
             raise ActionError(_("The campaign “%(name)s” is archived.") % {"name": campaign.name})
         if not unit.path.startswith(campaign.unit_path):
             raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
@@ -120,7 +129,8 @@ ACTIVITY_FIELDS = ("date", "status", "title", "format", "campaign", "movement", 
                    "coordinating_agencies", "notes")
 
 
-def _validate_activity(values: dict[str, Any], unit: Unit) -> dict[str, Any]:
+def _validate_activity(values: dict[str, Any], unit: Unit,
+                       current: Activity | None = None) -> dict[str, Any]:
     today = timezone.localdate()
     if values["status"] == Activity.Status.DONE and values["date"] > today:
         raise ActionError(_("An activity dated %(date)s has not happened yet: mark it as "
@@ -132,7 +142,7 @@ def _validate_activity(values: dict[str, Any], unit: Unit) -> dict[str, Any]:
     values["coordinating_agencies"] = _text(values.get("coordinating_agencies"), 300,
                                             _("Coordinating agencies"))
     values["notes"] = _text(values.get("notes"), 5000, _("Notes"))
-    _check_links(unit, values.get("campaign"), values["format"], values["date"])
+    _check_links(unit, values.get("campaign"), values["format"], values["date"], current)
     values["participants_total"] = check_numbers(
         unit=unit, fmt=values["format"], women=values.get("participants_women"),
         men=values.get("participants_men"), total=values.get("participants_total"),
@@ -192,6 +202,15 @@ def _can_edit(actor: Any, activity: Activity) -> None:
         raise ActionError(_("You can change only the activities you recorded yourself."))
 
 
+def can_edit_activity(actor: Any, activity: Activity) -> bool:
+    """Whether ``actor`` may change or delete ``activity`` (to offer the buttons)."""
+    try:
+        _can_edit(actor, activity)
+    except (ActionError, NotInScope):
+        return False
+    return True
+
+
 @transaction.atomic
 def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] | None = None,
                     audiences: Iterable[Audience] | None = None,
@@ -202,7 +221,7 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
     if unknown:
         raise ActionError(f"unknown fields: {sorted(unknown)}")
     values = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} | changes
-    values = _validate_activity(values, activity.unit)
+    values = _validate_activity(values, activity.unit, current=activity)
     diff = {f: [getattr(activity, f), v] for f, v in values.items() if getattr(activity, f) != v}
     duplicate = find_duplicate(unit=activity.unit, date=values["date"], fmt=values["format"],
                                title=values["title"], exclude_pk=activity.pk)
@@ -326,7 +345,11 @@ def set_targets(*, actor: Any, campaign: Campaign,
 # --- Catalogues: archive instead of delete when in use --------------------------------------
 
 def _in_use(obj: Model) -> bool:
+    """Whether anything refers to ``obj``. Rows that are parts of it (deleted with it, such as
+    a campaign's targets) do not count."""
     for rel in obj._meta.related_objects:
+        if getattr(rel, "on_delete", None) is CASCADE:
+            continue
         accessor = rel.get_accessor_name()
         if accessor and getattr(obj, accessor).exists():
             return True
@@ -343,10 +366,13 @@ def delete_or_refuse(*, actor: Any, obj: Campaign | Topic | Format | Movement | 
     if _in_use(obj):
         raise ActionError(_("“%(name)s” is in use and cannot be deleted; archive it instead.")
                           % {"name": obj})
-    label = str(obj)
+    label, path = str(obj), getattr(obj, "unit_path", "")
     action = f"{obj._meta.model_name}.deleted"
+    plan = obj.plan_document if isinstance(obj, Campaign) and obj.plan_document else None
     obj.delete()
-    record(actor=actor, action=action, target_label=label)
+    record(actor=actor, action=action, target_label=label, unit_path=path)
+    if plan is not None:
+        transaction.on_commit(lambda: plan.storage.delete(plan.name))
 
 
 @transaction.atomic
@@ -359,7 +385,7 @@ def set_archived(*, actor: Any, obj: Campaign | Topic | Format | Movement | Audi
     obj.archived = archived
     obj.save(update_fields=["archived"])
     record(actor=actor, action=f"{obj._meta.model_name}.{'archived' if archived else 'restored'}",
-           target=obj)
+           target=obj, unit_path=getattr(obj, "unit_path", ""))
 
 
 # --- Topics and materials -------------------------------------------------------------------

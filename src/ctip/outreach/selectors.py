@@ -11,7 +11,17 @@ from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.org.models import Unit
-from ctip.outreach.models import Activity, Campaign, CampaignTarget
+from ctip.outreach.models import (
+    Activity,
+    Attachment,
+    Campaign,
+    CampaignTarget,
+    Commendation,
+    Material,
+    Movement,
+    Speaker,
+    Topic,
+)
 
 
 def activities_visible_to(viewer: Any) -> QuerySet[Activity]:
@@ -25,6 +35,15 @@ def get_activity_for(viewer: Any, pk: int) -> Activity:
     if activity is None:
         raise NotInScope("activity.view")
     return activity
+
+
+def get_attachment_for(viewer: Any, pk: int) -> Attachment:
+    """An attachment of an activity the viewer may see."""
+    attachment = (Attachment.objects.select_related("activity")
+                  .filter(pk=pk, activity__in=activities_visible_to(viewer)).first())
+    if attachment is None:
+        raise NotInScope("activity.view")
+    return attachment
 
 
 def campaigns_visible_to(viewer: Any) -> QuerySet[Campaign]:
@@ -205,3 +224,341 @@ def campaign_progress(campaign: Campaign, parent: Unit) -> list[ProgressRow]:
             new_models=models_by_child.get(child.pk, 0),
         ))
     return rows
+
+
+# =============================================================================================
+# Campaign pages, topic library, coverage, speakers, movements, commendations.
+# (Reads behind campaign_views.py and library_views.py; kept together, below the rest.)
+# =============================================================================================
+
+def progress_level(ratio: float | None) -> str:
+    """The colour class of one ratio, on the same scale as ``ProgressRow.level``."""
+    if ratio is None:
+        return "none"
+    return "done" if ratio >= 1 else "on-track" if ratio >= 0.5 else "behind"
+
+
+@dataclass
+class ProgressCell:
+    target: int
+    actual: int
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.target else self.actual / self.target
+
+    @property
+    def percent(self) -> int | None:
+        ratio = self.ratio
+        return None if ratio is None else int(ratio * 100 + 0.5)
+
+    @property
+    def level(self) -> str:
+        return progress_level(self.ratio)
+
+
+@dataclass
+class ProgressLine:
+    """One row of the progress page: a unit (or the parent's own work, ``unit=None``)."""
+
+    unit: Unit | None
+    sessions: ProgressCell
+    participants: ProgressCell
+    new_models: ProgressCell
+    has_children: bool = False
+
+    @property
+    def cells(self) -> list[ProgressCell]:
+        return [self.sessions, self.participants, self.new_models]
+
+    @property
+    def level(self) -> str:
+        ratios = [c.ratio for c in self.cells if c.ratio is not None]
+        return progress_level(min(ratios)) if ratios else "none"
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    parent: Unit
+    trail: list[Unit]          # from the top the viewer may see down to the parent's parent
+    lines: list[ProgressLine]
+    own: ProgressLine          # work recorded at the parent unit itself
+    total: ProgressLine
+
+
+def progress_root(viewer: Any, campaign: Campaign) -> Unit:
+    """Where the progress page starts: the issuing unit, or the viewer's scope root inside
+    the campaign's subtree when that is narrower (a commune sees its branches)."""
+    from ctip.accounts.policy import scope_paths
+
+    roots = scope_paths(viewer, "activity.view")
+    if any(campaign.unit_path.startswith(root) for root in roots):
+        return campaign.unit
+    inside = [root for root in roots if root.startswith(campaign.unit_path)]
+    unit = Unit.objects.filter(path__in=inside).order_by("path").first()
+    if unit is None:
+        raise NotInScope("activity.view")
+    return unit
+
+
+def campaign_progress_for(viewer: Any, campaign: Campaign,
+                          unit_id: int | None = None) -> CampaignProgress:
+    """Targets against actuals under ``unit_id`` (default: ``progress_root``), in a constant
+    number of grouped queries whatever the number of units."""
+    from ctip.community.models import Club
+
+    top = progress_root(viewer, campaign)
+    if unit_id is None or unit_id == top.pk:
+        parent = top
+    else:
+        parent = Unit.objects.filter(pk=unit_id, path__subtree=top.path).first()
+        if parent is None:
+            raise NotInScope("activity.view")
+    rows = campaign_progress(campaign, parent)
+    with_children = set(Unit.objects.filter(parent__in=[r.unit for r in rows],
+                                            closed_on__isnull=True)
+                        .order_by().values_list("parent_id", flat=True).distinct())
+    lines = [ProgressLine(unit=r.unit,
+                          sessions=ProgressCell(r.sessions_target, r.sessions),
+                          participants=ProgressCell(r.participants_target, r.participants),
+                          new_models=ProgressCell(r.models_target, r.new_models),
+                          has_children=r.unit.pk in with_children) for r in rows]
+    done_here = totals(Activity.objects.filter(campaign=campaign, unit_path=parent.path,
+                                               status=Activity.Status.DONE))
+    models_here = Club.objects.filter(unit_path=parent.path, is_prevention_model=True,
+                                      founded_on__gte=campaign.starts_on,
+                                      founded_on__lte=campaign.ends_on).count()
+    own = ProgressLine(unit=None, sessions=ProgressCell(0, done_here["sessions"]),
+                       participants=ProgressCell(0, done_here["participants"]),
+                       new_models=ProgressCell(0, models_here))
+    own_target = CampaignTarget.objects.filter(campaign=campaign, unit=parent).first()
+
+    def _sum(name: str, given: int) -> ProgressCell:
+        cells = [getattr(line, name) for line in [*lines, own]]
+        return ProgressCell(given or sum(c.target for c in cells), sum(c.actual for c in cells))
+
+    total = ProgressLine(
+        unit=parent,
+        sessions=_sum("sessions", own_target.sessions if own_target else 0),
+        participants=_sum("participants", own_target.participants if own_target else 0),
+        new_models=_sum("new_models", own_target.new_models if own_target else 0))
+    ids = parent.ancestor_ids()[:-1]
+    above = Unit.objects.in_bulk(ids)
+    trail = [above[i] for i in ids if i in above and above[i].path.startswith(top.path)]
+    return CampaignProgress(campaign=campaign, parent=parent, trail=trail, lines=lines,
+                            own=own, total=total)
+
+
+def campaigns_listed(viewer: Any, *, archived: bool = False,
+                     today: dt.date | None = None) -> QuerySet[Campaign]:
+    """The campaigns the viewer may see: running ones first, then upcoming, then past."""
+    from django.db.models import Case, IntegerField, When
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return (campaigns_visible_to(viewer).filter(archived=archived)
+            .annotate(phase=Case(
+                When(starts_on__lte=today, ends_on__gte=today, then=Value(0)),
+                When(starts_on__gt=today, then=Value(1)), default=Value(2),
+                output_field=IntegerField()))
+            .order_by("phase", "-starts_on", "name"))
+
+
+def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit],
+                                                                      dict[int, CampaignTarget]]:
+    """The open units one level below ``parent`` and their targets in ``campaign``."""
+    units = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
+                 .annotate(open_children=Count("children",
+                                               filter=Q(children__closed_on__isnull=True)))
+                 .order_by("name"))
+    targets = {t.unit_id: t for t in CampaignTarget.objects.filter(campaign=campaign,
+                                                                     unit__in=units)}
+    return units, targets
+
+
+# --- Topic library ---------------------------------------------------------------------------
+
+def _require_library(viewer: Any) -> None:
+    from ctip.accounts.policy import has_capability
+
+    if not has_capability(viewer, "activity.view"):
+        raise NotInScope("activity.view")
+
+
+def topics_for(viewer: Any, *, query: str = "", kind: str = "",
+               archived: bool = False) -> QuerySet[Topic]:
+    """Topics of the library (shared by the whole programme), found with or without
+    diacritics, with the number of their current materials."""
+    from ctip.core.text import fold
+
+    _require_library(viewer)
+    topics = Topic.objects.filter(archived=archived)
+    key = fold(query)
+    if key:
+        topics = topics.filter(name_folded__contains=key)
+    if kind:
+        topics = topics.filter(kind=kind)
+    return topics.annotate(material_count=Count("materials",
+                                                filter=Q(materials__archived=False))
+                           ).order_by("kind", "name")
+
+
+def get_topic_for(viewer: Any, pk: int) -> Topic:
+    _require_library(viewer)
+    topic = Topic.objects.filter(pk=pk).first()
+    if topic is None:
+        raise NotInScope("activity.view")
+    return topic
+
+
+def materials_of(viewer: Any, topic: Topic, *, include_archived: bool = False
+                 ) -> QuerySet[Material]:
+    _require_library(viewer)
+    materials = topic.materials.all()
+    return materials if include_archived else materials.filter(archived=False)
+
+
+def get_material_for(viewer: Any, pk: int) -> Material:
+    """A material the viewer may download: any current one; an archived one only for those
+    who keep the library."""
+    from ctip.accounts.policy import has_capability
+
+    _require_library(viewer)
+    material = Material.objects.select_related("topic").filter(pk=pk).first()
+    if material is None or (material.archived
+                            and not has_capability(viewer, "catalogue.manage")):
+        raise NotInScope("activity.view")
+    return material
+
+
+@dataclass
+class Coverage:
+    unit: Unit
+    start: dt.date
+    end: dt.date
+    children: list[Unit]
+    topics: list[Topic]
+    counts: dict[tuple[int, int], int]   # (topic id, child id or 0 for the unit itself) → n
+
+    def count(self, topic: Topic, unit: Unit | None) -> int:
+        return self.counts.get((topic.pk, unit.pk if unit is not None else 0), 0)
+
+    def topic_total(self, topic: Topic) -> int:
+        return sum(n for (t, _u), n in self.counts.items() if t == topic.pk)
+
+    @property
+    def has_own(self) -> bool:
+        return any(u == 0 for (_t, u) in self.counts)
+
+
+def topic_coverage(viewer: Any, unit: Unit, start: dt.date, end: dt.date) -> Coverage:
+    """How many activities took up each topic in each child unit of ``unit`` (and in the unit
+    itself) in a period: one grouped query over (topic, child unit)."""
+    from django.db.models import Case, CharField, When
+
+    child = Case(When(unit_path=unit.path, then=Value("")),
+                 default=child_segment(unit.path), output_field=CharField())
+    rows = (activities_visible_to(viewer)
+            .filter(unit_path__subtree=unit.path, date__gte=start, date__lte=end,
+                    status=Activity.Status.DONE, topics__isnull=False)
+            .order_by().annotate(child=child).values("child", "topics")
+            .annotate(n=Count("pk")))
+    counts = {(r["topics"], int(r["child"]) if r["child"] else 0): r["n"] for r in rows}
+    used = {t for (t, _u) in counts}
+    topics = list(Topic.objects.filter(Q(archived=False) | Q(pk__in=used))
+                  .order_by("kind", "name"))
+    children = list(Unit.objects.filter(parent=unit)
+                    .filter(Q(closed_on__isnull=True) | Q(pk__in={u for (_t, u) in counts}))
+                    .order_by("name"))
+    return Coverage(unit=unit, start=start, end=end, children=children, topics=topics,
+                    counts=counts)
+
+
+# --- Speakers --------------------------------------------------------------------------------
+
+def speakers_visible_to(viewer: Any, capability: str = "activity.view") -> QuerySet[Speaker]:
+    return Speaker.objects.filter(scope_q(viewer, capability, "unit_path")).select_related("unit")
+
+
+def speaker_roster(viewer: Any, *, unit: Unit | None = None, active: bool | None = None,
+                   query: str = "") -> QuerySet[Speaker]:
+    """The roster, with the number of talks each speaker has given (done activities)."""
+    from ctip.core.text import fold
+
+    speakers = speakers_visible_to(viewer)
+    if unit is not None:
+        speakers = speakers.filter(unit_path__subtree=unit.path)
+    if active is not None:
+        speakers = speakers.filter(active=active)
+    key = fold(query)
+    if key:
+        speakers = speakers.filter(name_folded__contains=key)
+    return speakers.annotate(
+        talk_count=Count("activities", filter=Q(activities__status=Activity.Status.DONE))
+    ).order_by("unit_path", "full_name")
+
+
+def get_speaker_for(viewer: Any, pk: int, capability: str = "activity.view") -> Speaker:
+    speaker = speakers_visible_to(viewer, capability).select_related("user").filter(
+        pk=pk).first()
+    if speaker is None:
+        raise NotInScope(capability)
+    return speaker
+
+
+def talks_of(viewer: Any, speaker: Speaker) -> QuerySet[Activity]:
+    """The activities where the speaker is listed, as far as the viewer may see them."""
+    return (activities_visible_to(viewer).filter(speakers=speaker)
+            .select_related("unit", "format").order_by("-date", "-pk"))
+
+
+# --- Movements and commendations -------------------------------------------------------------
+
+def movements_for(viewer: Any, *, archived: bool = False) -> list[Movement]:
+    """The catalogue of movements, each with the activities (in the viewer's scope) and the
+    clubs linked to it."""
+    _require_library(viewer)
+    movements = list(Movement.objects.filter(archived=archived).order_by("kind", "name"))
+    used = dict(activities_visible_to(viewer).filter(movement__in=movements).order_by()
+                .values("movement").annotate(n=Count("pk")).values_list("movement", "n"))
+    for movement in movements:
+        movement.activity_count = used.get(movement.pk, 0)  # type: ignore[attr-defined]
+    return movements
+
+
+def get_movement_for(viewer: Any, pk: int) -> Movement:
+    _require_library(viewer)
+    movement = Movement.objects.filter(pk=pk).first()
+    if movement is None:
+        raise NotInScope("activity.view")
+    return movement
+
+
+def commendations_visible_to(viewer: Any) -> QuerySet[Commendation]:
+    return (Commendation.objects.filter(scope_q(viewer, "activity.view", "unit_path"))
+            .select_related("unit", "club", "activity"))
+
+
+def commendations_in(viewer: Any, *, start: dt.date | None = None,
+                     end: dt.date | None = None, unit: Unit | None = None
+                     ) -> QuerySet[Commendation]:
+    commendations = commendations_visible_to(viewer)
+    if start:
+        commendations = commendations.filter(decided_on__gte=start)
+    if end:
+        commendations = commendations.filter(decided_on__lte=end)
+    if unit is not None:
+        commendations = commendations.filter(unit_path__subtree=unit.path)
+    return commendations.order_by("-decided_on", "-pk")
+
+
+def activities_manageable_by(viewer: Any) -> QuerySet[Activity]:
+    """Activities in the subtrees where the viewer manages outreach work."""
+    return Activity.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
+
+
+def clubs_manageable_by(viewer: Any) -> Any:
+    from ctip.community.models import Club
+
+    return Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path")).order_by("name")
