@@ -42,6 +42,23 @@ def test_demo_builds_tay_ninh_and_one_user_per_role(demo_env: Path, capsys: Any)
     assert "canbo.xa" in out and "Xã Đức Hòa" in out
     user = User.objects.get(username="canbo.xa")
     assert user.check_password("demo-password-for-tests")
+    # outreach, clubs and models with lineage, situations in every state, support cases
+    from django.utils import timezone
+
+    from ctip.cases.models import Situation, SupportCase
+    from ctip.community.models import Club, Exchange
+    from ctip.outreach.models import Activity, Campaign, CampaignTarget, Material
+
+    assert Activity.objects.count() >= 300
+    assert Campaign.objects.filter(starts_on__lte=timezone.localdate(),
+                                   ends_on__gte=timezone.localdate()).exists()
+    assert CampaignTarget.objects.count() >= 96
+    assert Material.objects.count() >= 3
+    assert Club.objects.filter(replicated_from__replicated_from__isnull=False).exists()
+    assert Exchange.objects.exists()
+    assert set(Situation.objects.values_list("state", flat=True)) == set(Situation.State.values)
+    assert Situation.objects.filter(due_at__lt=timezone.now()).exists()
+    assert SupportCase.objects.filter(services__isnull=False, visits__isnull=False).exists()
 
 
 @pytest.mark.django_db

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import translation
 
 from ctip.accounts.models import User
+from ctip.demo.cases import build_cases
+from ctip.demo.community import build_community
 from ctip.demo.org import build_org
 from ctip.demo.outreach import build_outreach
 from ctip.demo.users import build_users
@@ -19,4 +21,6 @@ def build(stdout: Any = None) -> list[dict[str, str]]:
         logins = build_users(province)
         officer = User.objects.get(username="canbo.tinh")
         build_outreach(province, officer)
+        build_community(province, officer)
+        build_cases(province, officer)
         return logins
