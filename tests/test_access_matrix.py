@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 
 from ctip.audit.models import AuditEvent, Outcome
+from tests.cases import situation_access_rows as situation_rows
 from tests.community import access_rows as community_rows
 from tests.org import access_rows as org_rows
 from tests.outreach import access_rows as outreach_rows
 
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]
-MODULES: list[ModuleType] = [org_rows, outreach_rows, community_rows]
+MODULES: list[ModuleType] = [org_rows, outreach_rows, community_rows, situation_rows]
 
 
 def test_every_module_names_every_role() -> None:

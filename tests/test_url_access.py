@@ -33,6 +33,9 @@ def test_every_view_declares_its_access() -> None:
         access = getattr(view, ACCESS_ATTR, None)
         if access is None:
             undeclared.append(f"{route} → {view.__module__}.{view.__name__}")
+        elif isinstance(access, tuple):
+            if not set(access) <= set(CAPABILITIES):
+                unknown.append(f"{route}: {access}")
         elif access not in {"public", "signed_in"} and access not in CAPABILITIES:
             unknown.append(f"{route}: {access}")
     assert not undeclared, "views without a declared capability:\n" + "\n".join(undeclared)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("ctip.audit.urls")),
     path("outreach/", include("ctip.outreach.urls")),
     path("community/", include("ctip.community.urls")),
+    path("cases/", include("ctip.cases.urls")),
 ]
 
 if settings.DEBUG:

@@ -34,21 +34,24 @@ def _refuse(request: HttpRequest, reason: str) -> None:
     raise Http404
 
 
-def requires(capability: str) -> Callable[[View], View]:
+def requires(capability: str, *alternatives: str) -> Callable[[View], View]:
+    """Sign-in plus the capability (or any one of the alternatives) somewhere in the tree."""
+    wanted = (capability, *alternatives)
+
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_capability(request.user, capability):
-                _refuse(request, f"missing capability {capability}")
+            if not any(has_capability(request.user, c) for c in wanted):
+                _refuse(request, f"missing capability {' or '.join(wanted)}")
             try:
                 return view(request, *args, **kwargs)
             except NotInScope as exc:
                 _refuse(request, f"out of scope ({exc})")
                 raise  # unreachable: _refuse raises Http404
 
-        setattr(wrapper, ACCESS_ATTR, capability)
+        setattr(wrapper, ACCESS_ATTR, wanted if alternatives else capability)
         return wrapper
 
     return decorator

@@ -4,9 +4,11 @@ its audit event; none of them puts a name, phone or ID number into the audit tra
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
@@ -192,6 +194,8 @@ def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
     """Wipe the identity; the person's code, sex, birth year and all statistics remain."""
     if actor is not None and identity_access(actor, person) is IdentityAccess.NONE:
         raise ActionError(_("You may not anonymise this record."))
+    if actor is not None:
+        reason = _text(reason, 1000, _("Reason"), required=True)
     if person.anonymised_at:
         return person
     for field_name in IDENTITY_FIELDS:
@@ -202,6 +206,13 @@ def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
     person.save()
     for consent in person.consents.exclude(evidence=""):
         consent.evidence.delete(save=True)
+    # Narratives about her can name or describe her: wiped too. Kinds, services, amounts,
+    # dates and outcomes stay for the statistics.
+    cases = SupportCase.objects.filter(person=person)
+    cases.update(needs="", plan="", outcome_reason="")
+    Visit.objects.filter(case__in=cases).update(notes="")
+    FollowUp.objects.filter(case__in=cases).update(what="—")
+    Referral.objects.filter(case__in=cases).update(answer="")
     record(actor=actor, action="person.anonymised", target=person, unit_path=person.unit_path,
            changes={"reason": reason})
     return person
@@ -222,7 +233,10 @@ def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.dat
                       given_by=given_by, recorded_by=actor)
     if evidence is not None:
         check_upload(evidence, kinds={"document", "image"})
-        consent.evidence.save(evidence.name, evidence, save=False)
+        # The sender's file name may hold the person's name: store it under her code.
+        suffix = PurePath(evidence.name or "").suffix.lower()
+        consent.evidence.save(f"{person.code}-{purpose}-{secrets.token_hex(4)}{suffix}",
+                              evidence, save=False)
     consent.save()
     record(actor=actor, action="consent.recorded", target=person, unit_path=person.unit_path,
            changes={"purpose": purpose, "agency": agency, "given_by": given_by})
@@ -231,6 +245,8 @@ def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.dat
 
 @transaction.atomic
 def withdraw_consent(*, actor: Any, consent: Consent, on: dt.date | None = None) -> Consent:
+    if actor is not None and identity_access(actor, consent.person) is IdentityAccess.NONE:
+        require(actor, "case.manage", consent.person.unit)
     if consent.withdrawn_on:
         return consent
     consent.withdrawn_on = on or timezone.localdate()

@@ -403,3 +403,31 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.code} by {self.user}"
+
+
+class Notification(models.Model):
+    """A message to one user inside the application, such as the daily digest of situations.
+
+    It never holds narrative, names or addresses: codes, categories, units and deadlines only,
+    the same as the e-mail it accompanies."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("daily digest of situations")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"], name="cases_notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title

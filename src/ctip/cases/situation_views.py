@@ -1,0 +1,426 @@
+"""Pages of situations: the quick report, a unit's inbox, the filtered list, and the detail
+page with its timeline and the handling steps (verify, escalate, refer, answer, note, close).
+
+Thin views: a form for input, one action of ``cases.actions`` for each write, the selectors of
+``cases.policy`` and ``cases.selectors`` for reads. Anything outside the viewer's scope answers
+404 and the refusal is audited.
+
+Access:
+- reporting declares ``situation.report`` (branch heads and officers);
+- the inbox declares ``situation.view``;
+- each handling step declares ``situation.manage`` and then needs it over the unit handling the
+  situation now (decided here, never in a template);
+- the list and the detail serve two kinds of people: holders of ``situation.view`` and
+  reporters, who see the situations they reported themselves (a branch head holds
+  ``situation.report`` only). These two views declare either capability, and the selector
+  limits the rows.
+
+A situation's narrative (what happened, the address, the reporter's contact, notes, answers) is
+sensitive: the detail page records a ``situation.viewed`` audit event each time it shows it,
+and every list shows codes, categories, units and deadlines only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
+from ctip.audit.actions import record
+from ctip.cases import actions
+from ctip.cases.digest import deadline_text
+from ctip.cases.models import Agency, Consent, Person, Referral, Situation
+from ctip.cases.policy import get_situation_for, situations_visible_to
+from ctip.cases.selectors import DUE_SOON, inbox_for
+from ctip.cases.situation_forms import (
+    AnswerForm,
+    CloseForm,
+    EscalateForm,
+    InboxUnitForm,
+    NoteForm,
+    ReferForm,
+    SituationFilterForm,
+    SituationReportForm,
+    VerifyForm,
+    default_source,
+    reportable_units,
+)
+from ctip.core.errors import ActionError
+from ctip.core.htmx import render_page
+from ctip.org.models import Unit
+from ctip.org.selectors import get_unit_for
+
+PAGE_SIZE = 50
+# Fields never needed by a list: they are encrypted, and decrypting them would be wasted work.
+NARRATIVE = ("description", "address", "reporter_contact", "outcome")
+# Handling steps: form prefix → form class.
+STEP_FORMS: dict[str, type] = {
+    "verify": VerifyForm, "escalate": EscalateForm, "refer": ReferForm, "note": NoteForm,
+    "close": CloseForm,
+}
+
+
+def _mark_deadlines(situations: Iterable[Situation], now: Any) -> None:
+    """Attach what a row shows about the deadline: overdue, due soon, and the words."""
+    for s in situations:
+        s.is_overdue = bool(s.due_at and s.due_at < now)  # type: ignore[attr-defined]
+        s.is_due_soon = bool(s.due_at and not s.is_overdue  # type: ignore[attr-defined]
+                             and s.due_at < now + DUE_SOON)
+        s.deadline_words = deadline_text(s.due_at, now)  # type: ignore[attr-defined]
+
+
+def _add_error(form: Any, exc: ActionError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+# --- Quick report ----------------------------------------------------------------------------
+
+def _report_initial(request: HttpRequest, units: Any) -> dict[str, Any]:
+    user = request.user
+    home = getattr(user, "home_unit", None)
+    if home is not None and units.filter(pk=home.pk).exists():
+        unit = home
+    else:
+        candidates = list(units[:2])
+        unit = candidates[0] if len(candidates) == 1 else None
+    return {"unit": unit, "source": default_source(user), "urgency": "normal",
+            "occurred_on": timezone.localdate()}
+
+
+@require_http_methods(["GET", "POST"])
+@requires("situation.report")
+def situation_create(request: HttpRequest) -> HttpResponse:
+    units = reportable_units(request.user)
+    if not units.exists():
+        raise NotInScope("situation.report")
+    if request.method == "POST":
+        form = SituationReportForm(request.POST, viewer=request.user, units=units)
+        if form.is_valid():
+            try:
+                situation = actions.create_situation(actor=request.user, **form.cleaned_data)
+            except ActionError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _(
+                    "The situation has been recorded as %(code)s. Those handling it in "
+                    "%(unit)s will see it in their inbox.")
+                    % {"code": situation.code, "unit": situation.handling_unit.name})
+                return redirect("cases:situation_detail", pk=situation.pk)
+    else:
+        form = SituationReportForm(initial=_report_initial(request, units), viewer=request.user,
+                                   units=units)
+    return TemplateResponse(request, "cases/situation_form.html", {"form": form})
+
+
+# --- Inbox -----------------------------------------------------------------------------------
+
+def _default_inbox_unit(user: Any) -> Unit:
+    home = getattr(user, "home_unit", None)
+    if home is not None and has_capability(user, "situation.view", home):
+        return home
+    roots = scope_paths(user, "situation.view")
+    unit = Unit.objects.filter(path__in=roots).order_by("path").first()
+    if unit is None:
+        raise NotInScope("situation.view")
+    return unit
+
+
+def _inbox_unit(request: HttpRequest, unit_pk: int | None) -> Unit:
+    raw = str(unit_pk) if unit_pk is not None else request.GET.get("unit", "")
+    if not raw:
+        return _default_inbox_unit(request.user)
+    if not raw.isdigit():
+        raise NotInScope("situation.view")
+    return get_unit_for(request.user, int(raw), "situation.view")
+
+
+def _open_below(unit: Unit) -> list[Any]:
+    """The units directly below with situations open there, and how many."""
+    return list(
+        Situation.objects.filter(handling_unit__parent=unit)
+        .exclude(state=Situation.State.CLOSED)
+        .values("handling_unit", "handling_unit__name")
+        .annotate(n=Count("pk")).order_by("handling_unit__name"))
+
+
+@require_http_methods(["GET"])
+@requires("situation.view")
+def inbox(request: HttpRequest, unit_pk: int | None = None) -> HttpResponse:
+    unit = _inbox_unit(request, unit_pk)
+    now = timezone.now()
+    box = inbox_for(unit, now=now)
+    sections = [
+        ("overdue", _("Overdue"), box.overdue,
+         _("The deadline to escalate or refer has passed.")),
+        ("due-soon", _("Due soon"), box.due_soon,
+         _("To escalate or refer within the next hours.")),
+        ("new", _("New"), box.new, _("Received or escalated here, not yet handled.")),
+        ("overdue-below", _("Overdue in the units below"), box.overdue_below,
+         _("Units directly below that missed a deadline.")),
+        ("waiting", _("Waiting on others"), box.waiting,
+         _("Referred to an agency or being verified.")),
+    ]
+    rows = [s for _key, _title, items, _help in sections for s in items]
+    prefetch_related_objects(rows, "unit", "handling_unit")
+    _mark_deadlines(rows, now)
+    return render_page(request, "cases/inbox.html", {
+        "unit": unit,
+        "unit_form": InboxUnitForm(initial={"unit": unit}, viewer=request.user, selected=unit),
+        "sections": sections,
+        "open_below": _open_below(unit),
+        "can_report": has_capability(request.user, "situation.report"),
+    }, partial="sections")
+
+
+# --- List ------------------------------------------------------------------------------------
+
+def _filter_unit(request: HttpRequest) -> Unit | None:
+    raw = request.GET.get("unit", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise NotInScope("situation.view")
+    for capability in SituationFilterForm.CAPABILITIES:
+        try:
+            return get_unit_for(request.user, int(raw), capability)
+        except NotInScope:
+            continue
+    raise NotInScope("situation.view")
+
+
+class _PagingRequest:
+    """Stands in for ``request`` in ``includes/pagination.html``."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.GET = self
+        self._pairs = [(k, v) for k, values in request.GET.lists() for v in values]
+
+    def items(self) -> list[tuple[str, str]]:
+        return self._pairs
+
+
+@require_http_methods(["GET"])
+@requires("situation.view", "situation.report")
+def situation_list(request: HttpRequest) -> HttpResponse:
+    form = SituationFilterForm(request.GET, viewer=request.user,
+                               selected_unit=_filter_unit(request))
+    situations = situations_visible_to(request.user).defer(*NARRATIVE)
+    state = form.value("state")
+    if state == "open":
+        situations = situations.exclude(state=Situation.State.CLOSED)
+    elif state:
+        situations = situations.filter(state=state)
+    if form.value("category"):
+        situations = situations.filter(category=form.value("category"))
+    if form.value("unit") is not None:
+        situations = situations.filter(unit_path__subtree=form.value("unit").path)
+    if form.value("start"):
+        situations = situations.filter(created_at__date__gte=form.value("start"))
+    if form.value("end"):
+        situations = situations.filter(created_at__date__lte=form.value("end"))
+    page = Paginator(situations.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    _mark_deadlines(page.object_list, timezone.now())
+    return render_page(request, "cases/situation_list.html", {
+        "form": form, "page": page, "paging_request": _PagingRequest(request),
+        "can_report": has_capability(request.user, "situation.report"),
+        "can_inbox": has_capability(request.user, "situation.view"),
+    }, partial="results")
+
+
+# --- Detail ----------------------------------------------------------------------------------
+
+def missing_consents(persons: Iterable[Person], purpose: str,
+                     agency: Agency | None = None) -> list[str]:
+    """For each person concerned without the consent needed, the action's own message saying
+    which consent of which person (by code) is missing."""
+    missing = []
+    for person in persons:
+        try:
+            actions.require_consent(person, purpose, agency)
+        except ActionError as exc:
+            missing.append(exc.message)
+    return missing
+
+
+def _can_manage(user: Any, situation: Situation) -> bool:
+    return (situation.state != Situation.State.CLOSED
+            and has_capability(user, "situation.manage", situation.handling_unit))
+
+
+def _render_detail(request: HttpRequest, situation: Situation,
+                   bound: dict[str, Any] | None = None,
+                   answer_forms: dict[int, Any] | None = None) -> HttpResponse:
+    """The detail page, with any form that failed kept as it was sent."""
+    bound = bound or {}
+    answer_forms = answer_forms or {}
+    can_manage = _can_manage(request.user, situation)
+    persons = list(situation.persons.only("pk", "code", "unit_path").order_by("code"))
+    referrals = list(situation.referrals.select_related("agency").order_by("referred_on", "pk"))
+    for referral in referrals:
+        referral.answer_form = answer_forms.get(  # type: ignore[attr-defined]
+            referral.pk, AnswerForm(prefix=f"answer-{referral.pk}"))
+    forms = {prefix: bound.get(prefix) or cls(prefix=prefix)
+             for prefix, cls in STEP_FORMS.items()}
+    now = timezone.now()
+    _mark_deadlines([situation], now)
+    can_escalate = can_manage and situation.handling_unit.parent_id is not None
+    record(actor=request.user, action="situation.viewed", target=situation,
+           unit_path=situation.unit_path)
+    return TemplateResponse(request, "cases/situation_detail.html", {
+        "situation": situation,
+        "persons": persons,
+        "referrals": referrals,
+        "events": situation.events.select_related("actor", "from_unit", "to_unit"),
+        "can_manage": can_manage,
+        "can_verify": can_manage and situation.state in (Situation.State.RECEIVED,
+                                                          Situation.State.ESCALATED),
+        "can_escalate": can_escalate,
+        "missing_share_above": (missing_consents(persons, Consent.Purpose.SHARE_ABOVE)
+                                if can_escalate else []),
+        "parent": situation.handling_unit.parent if can_escalate else None,
+        "forms": forms,
+    })
+
+
+@require_http_methods(["GET"])
+@requires("situation.view", "situation.report")
+def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, get_situation_for(request.user, pk))
+
+
+# --- Handling steps --------------------------------------------------------------------------
+
+def _managed(request: HttpRequest, pk: int) -> Situation:
+    situation = get_situation_for(request.user, pk)
+    if not has_capability(request.user, "situation.manage", situation.handling_unit):
+        raise NotInScope("situation.manage")
+    return situation
+
+
+def _step(request: HttpRequest, pk: int, prefix: str,
+          run: Callable[[Situation, dict[str, Any]], str],
+          consent: Callable[[Situation, dict[str, Any]], list[str]] | None = None
+          ) -> HttpResponse:
+    """Validate the step's form, run its action, and go back to the detail page; a refusal
+    shows the page again with the reason on the form."""
+    situation = _managed(request, pk)
+    form = STEP_FORMS[prefix](request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            done = run(situation, form.cleaned_data)
+        except ActionError as exc:
+            # the action rolled back; read the situation again rather than trust memory
+            situation = get_situation_for(request.user, pk)
+            if situation.state == Situation.State.CLOSED:
+                messages.error(request, exc.message)
+                return redirect("cases:situation_detail", pk=pk)
+            _add_error(form, exc)
+            if consent is not None:  # every missing consent, not only the first
+                for message in consent(situation, form.cleaned_data):
+                    if message != exc.message:
+                        form.add_error(None, message)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
+    return _render_detail(request, situation, bound={prefix: form})
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def situation_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(situation: Situation, data: dict[str, Any]) -> str:
+        actions.start_verification(actor=request.user, situation=situation, note=data["note"])
+        return _("Verification has started.")
+
+    return _step(request, pk, "verify", run)
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def situation_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(situation: Situation, data: dict[str, Any]) -> str:
+        actions.escalate(actor=request.user, situation=situation, note=data["note"])
+        return _("The situation has been escalated to %(unit)s.") % {
+            "unit": situation.handling_unit.name}
+
+    def consent(situation: Situation, data: dict[str, Any]) -> list[str]:
+        return missing_consents(situation.persons.only("pk", "code"),
+                                Consent.Purpose.SHARE_ABOVE)
+
+    return _step(request, pk, "escalate", run, consent)
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def situation_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(situation: Situation, data: dict[str, Any]) -> str:
+        actions.refer(actor=request.user, situation=situation, agency=data["agency"],
+                      referred_on=data["referred_on"], contact=data["contact"])
+        return _("The situation has been referred to %(agency)s.") % {
+            "agency": data["agency"].name}
+
+    def consent(situation: Situation, data: dict[str, Any]) -> list[str]:
+        return missing_consents(situation.persons.only("pk", "code"),
+                                Consent.Purpose.REFERRAL, data["agency"])
+
+    return _step(request, pk, "refer", run, consent)
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def situation_note(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(situation: Situation, data: dict[str, Any]) -> str:
+        actions.add_note(actor=request.user, situation=situation, note=data["note"])
+        return _("The note has been added.")
+
+    return _step(request, pk, "note", run)
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def situation_close(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(situation: Situation, data: dict[str, Any]) -> str:
+        actions.close_situation(actor=request.user, situation=situation,
+                                outcome=data["outcome"])
+        return _("The situation has been closed.")
+
+    return _step(request, pk, "close", run)
+
+
+@require_http_methods(["POST"])
+@requires("situation.manage")
+def referral_answer(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    situation = _managed(request, pk)
+    referral = Referral.objects.filter(pk=referral_pk, situation=situation).first()
+    if referral is None:
+        raise NotInScope("situation.manage")
+    form = AnswerForm(request.POST, prefix=f"answer-{referral.pk}")
+    if form.is_valid():
+        try:
+            actions.record_answer(actor=request.user, referral=referral,
+                                  answer=form.cleaned_data["answer"],
+                                  answered_on=form.cleaned_data["answered_on"])
+        except ActionError as exc:
+            situation = get_situation_for(request.user, pk)
+            if situation.state == Situation.State.CLOSED:
+                messages.error(request, exc.message)
+                return redirect("cases:situation_detail", pk=pk)
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("The answer of %(agency)s has been recorded.")
+                             % {"agency": referral.agency.name})
+            return redirect(reverse("cases:situation_detail", args=[pk]) + "#referrals")
+    return _render_detail(request, situation, answer_forms={referral.pk: form})

@@ -1,0 +1,90 @@
+"""Background work of the cases app (django-tasks).
+
+``send_daily_digest`` runs every morning from ``ctip worker`` (see ``core.scheduler``) and on
+demand with ``ctip cases digest``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks import task
+
+from ctip.audit.actions import record
+from ctip.cases.digest import Digest, build_digests, digest_title
+from ctip.cases.models import Notification
+
+logger = logging.getLogger("ctip.cases.digest")
+
+
+def _start_of_local_day(now: dt.datetime) -> dt.datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _render(digest: Digest, inbox_url: str) -> dict[str, str]:
+    title = digest_title(digest)
+    context = {"digest": digest, "title": title, "inbox_url": inbox_url,
+               "LANGUAGE_CODE": translation.get_language()}
+    return {
+        "title": title,
+        "body": render_to_string("cases/digest_body.txt", context).strip(),
+        "text": render_to_string("cases/digest_email.txt", context),
+        "html": render_to_string("cases/digest_email.html", context),
+    }
+
+
+def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> dict[str, int]:
+    """Send each person handling situations one digest of what is overdue or due within 24
+    hours in her units: an in-app notification always, an e-mail when she has an address.
+    Run twice in a day, it does not repeat itself for those already notified that day, unless
+    ``force`` is given."""
+    now = now or timezone.now()
+    since = _start_of_local_day(now)
+    counts = {"recipients": 0, "notifications": 0, "emails": 0, "email_failures": 0,
+              "skipped": 0}
+    with translation.override(settings.LANGUAGE_CODE):
+        path = reverse("cases:inbox")
+        base = getattr(settings, "CTIP_BASE_URL", "").rstrip("/")
+        inbox_url = f"{base}{path}" if base else ""
+        for digest in build_digests(now):
+            counts["recipients"] += 1
+            user = digest.user
+            if not force and Notification.objects.filter(user=user, kind=Notification.Kind.DIGEST,
+                                           created_at__gte=since).exists():
+                counts["skipped"] += 1
+                continue
+            rendered = _render(digest, inbox_url)
+            with transaction.atomic():
+                Notification.objects.create(user=user, kind=Notification.Kind.DIGEST,
+                                            title=rendered["title"][:200],
+                                            body=rendered["body"], url=path)
+            counts["notifications"] += 1
+            if not user.email:
+                continue
+            message = EmailMultiAlternatives(
+                subject=f"[ctip] {rendered['title']}", body=rendered["text"],
+                from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
+            message.attach_alternative(rendered["html"], "text/html")
+            try:
+                message.send()
+            except Exception:  # one unreachable mailbox must not stop the others
+                logger.exception("digest e-mail to user %s failed", user.pk)
+                counts["email_failures"] += 1
+            else:
+                counts["emails"] += 1
+    record(actor=None, action="situation.digest_sent", target_label="daily digest",
+           changes=counts)
+    return counts
+
+
+@task()
+def send_daily_digest() -> dict[str, Any]:
+    return run_daily_digest()

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+app_name = "cases"
+urlpatterns = [
+    path("situations/", include("ctip.cases.situation_urls")),
+]
