@@ -3,7 +3,8 @@
 Each module keeps its rows in ``tests/<module>/access_rows.py``: ``TARGETS`` (object type →
 URL for an object in or out of the viewer's scope), ``ALLOWED`` (role → object types it may open
 in scope), ``UNSCOPED`` (lists that open everywhere but show only the viewer's subtree) and an
-optional ``setup(tree, users)`` that creates the objects. Everything not allowed answers 404,
+optional ``setup(tree, users)`` that creates the objects, and optional ``METHODS`` (object type
+→ "post" for actions that answer only POST). Everything not allowed answers 404,
 never 403, and leaves an ``access.refused`` audit event. A new module adds its rows file here.
 """
 
@@ -15,14 +16,18 @@ from typing import Any
 import pytest
 
 from ctip.audit.models import AuditEvent, Outcome
+from tests.cases import case_access_rows as case_rows
 from tests.cases import situation_access_rows as situation_rows
 from tests.community import access_rows as community_rows
 from tests.org import access_rows as org_rows
 from tests.outreach import access_rows as outreach_rows
+from tests.reports import access_rows as report_rows
+from tests.reports import submission_access_rows as submission_rows
 
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]
-MODULES: list[ModuleType] = [org_rows, outreach_rows, community_rows, situation_rows]
+MODULES: list[ModuleType] = [org_rows, outreach_rows, community_rows, situation_rows,
+                              case_rows, report_rows, submission_rows]
 
 
 def test_every_module_names_every_role() -> None:
@@ -44,7 +49,8 @@ def test_access(role: str, tree: Any, users: Any, client_for: Any) -> None:
         for target in sorted(module.TARGETS):
             for inside in (True, False):
                 url = module.TARGETS[target](tree, users, inside)
-                status = client.get(url).status_code
+                method = getattr(module, "METHODS", {}).get(target, "get")
+                status = getattr(client, method)(url).status_code
                 allowed = target in module.ALLOWED[role] and (inside or target in
                                                               module.UNSCOPED)
                 if allowed:

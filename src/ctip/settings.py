@@ -86,12 +86,27 @@ INSTALLED_APPS = [
     "ctip.outreach",
     "ctip.community",
     "ctip.cases",
+    "ctip.portal",
+    "ctip.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    # Wagtail: the public bulletin (pages, workflow, revisions, images, documents).
+    "wagtail.contrib.redirects",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -116,6 +131,7 @@ MIDDLEWARE = [
     "ctip.core.middleware.RequestContextMiddleware",
     "ctip.accounts.middleware.AccountSecurityMiddleware",
     "axes.middleware.AxesMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "ctip.urls"
@@ -261,7 +277,56 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Cache ----------------------------------------------------------------------------------
+# One cache shared by the gunicorn workers (files in the data directory): rendered bulletin pages
+# and the report form's rate limit. Tests use memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ctip-tests"}
+        if TESTING
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+
+# --- Public bulletin (Wagtail) --------------------------------------------------------------
+# ``CTIP_PUBLIC_URL``: the bulletin's public address (``https://phunu.example.vn``), used for
+# canonical links, Open Graph, RSS and the sitemap; unset, the address of the request is used.
+CTIP_PUBLIC_URL = os.environ.get("CTIP_PUBLIC_URL", "").rstrip("/")
+WAGTAIL_SITE_NAME = os.environ.get("CTIP_SITE_NAME", "Bản tin phòng, chống mua bán người")
+WAGTAILADMIN_BASE_URL = CTIP_PUBLIC_URL or "http://127.0.0.1:8000"
+WAGTAIL_I18N_ENABLED = False
+WAGTAILSEARCH_BACKENDS = {
+    # "simple": no English stemming or stop words on PostgreSQL; the indexed text is folded
+    # Vietnamese (see ctip.portal.search).
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"},
+}
+# Editors sign in through our own sign-in page (two-step sign-in, lockout, audit).
+WAGTAILADMIN_LOGIN_URL = "accounts:login"
+WAGTAIL_FRONTEND_LOGIN_URL = "accounts:login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
+# Nothing loads from the internet: no avatars from Gravatar, no update check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "pptx", "txt", "csv"]
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000  # the page editor posts many fields
+
 # --- ctip -----------------------------------------------------------------------------------
 CTIP_OTP_REQUIRED_CAPABILITY = "identity.view"
+# Identities are wiped this many years after every case of a person has closed
+# (``ctip persons anonymise-due``, run daily by the worker).
+CTIP_ANONYMISE_AFTER_YEARS = int(os.environ.get("CTIP_ANONYMISE_AFTER_YEARS", "10"))
 # Reverse proxies whose X-Forwarded-For header is believed (comma separated addresses).
 CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", ""))

@@ -1,8 +1,13 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from ctip.accounts.access import public
+from ctip.portal import views as portal_views
 
 urlpatterns = [
     path("", include("ctip.core.urls")),
@@ -13,9 +18,26 @@ urlpatterns = [
     path("outreach/", include("ctip.outreach.urls")),
     path("community/", include("ctip.community.urls")),
     path("cases/", include("ctip.cases.urls")),
+    path("reports/", include("ctip.reports.urls")),
+    # The public bulletin: Wagtail's admin (sign-in and Wagtail permissions), documents, the
+    # web's conventions, the report form, and -- last of all -- the pages themselves.
+    path("cms/login/", portal_views.frontend_login),  # one sign-in page for everybody
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("", include("ctip.portal.urls")),
+    path("robots.txt", portal_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", portal_views.sitemap_xml, name="sitemap_xml"),
+    path("media/images/<path:path>", portal_views.bulletin_image, name="bulletin_image"),
+    path("_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+         wagtail_views.authenticate_with_password,
+         name="wagtailcore_authenticate_with_password"),
+    path("_util/login/", portal_views.frontend_login, name="wagtailcore_login"),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's page serving (cached for anonymous readers) answers every other path: keep it last.
+urlpatterns.append(re_path(wagtail_urls.serve_pattern, portal_views.serve, name="wagtail_serve"))

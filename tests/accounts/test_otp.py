@@ -150,7 +150,7 @@ def test_next_sign_in_asks_for_a_code_and_audits_wrong_ones(users: Any) -> None:
     client = sign_in(user)
     response = client.get(reverse("core:home"))
     assert response.status_code == 302
-    assert response["Location"] == f"{VERIFY}?next=%2F"
+    assert response["Location"] == f"{VERIFY}?next=%2Fapp%2F"
     # While unverified she cannot change her password either.
     response = client.get(reverse("accounts:password_change"))
     assert response["Location"].startswith(VERIFY)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from ctip.audit.models import AuditEvent
 from ctip.cases import actions, crypto
@@ -48,7 +49,7 @@ def test_no_plaintext_identity_in_the_database(person: Person) -> None:
 
 
 def test_code_looks_like_the_province_and_year(person: Person) -> None:
-    year = dt.date.today().year
+    year = timezone.localdate().year
     assert person.code.startswith(f"TN-{year}-")
     assert str(person) == person.code
 

@@ -40,3 +40,21 @@ def test_forwarded_address_is_believed_only_from_a_trusted_proxy(tree: Any, user
     settings.CTIP_TRUSTED_PROXIES = frozenset({"127.0.0.1"})
     client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
     assert AuditEvent.objects.latest("id").ip_address == "203.0.113.5"
+
+
+def test_the_menu_offers_only_what_the_role_can_open(users: Any, client_for: Any) -> None:
+    from ctip.accounts.policy import NAVIGATION
+
+    def menu(role: str) -> str:
+        body = client_for(users[role]).get(reverse("core:home")).content.decode()
+        return body[body.index("<nav"):body.index("</nav>")]
+
+    speaker, editor, auditor = menu("speaker"), menu("editor"), menu("auditor")
+    assert reverse("outreach:activity_list") in speaker
+    assert reverse("accounts:user_list") not in speaker
+    assert reverse("audit:event_list") in auditor
+    assert reverse("outreach:activity_list") not in editor
+    # every entry the menu may show opens for the people it is shown to
+    admin = client_for(users["system_admin"])
+    for _label, name, _caps in NAVIGATION:
+        assert admin.get(reverse(name)).status_code == 200, name

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 IN, OUT = "Tháng hành động trong phạm vi", "Tháng hành động ngoài phạm vi"
+ACT_IN, ACT_OUT = "Sinh hoạt trong phạm vi", "Sinh hoạt ngoài phạm vi"
 
 
 def setup(tree: Any, users: Any) -> None:
@@ -20,6 +21,19 @@ def setup(tree: Any, users: Any) -> None:
     create_speaker(actor=None, unit=tree.branch_a1, full_name="Diễn giả trong phạm vi")
     create_speaker(actor=None, unit=tree.other_commune, full_name="Diễn giả ngoài phạm vi")
     create_topic(actor=None, name="Việc nhẹ lương cao")
+    from ctip.outreach.actions import create_activity
+    from ctip.outreach.models import Format
+
+    meeting = Format.objects.get(code="meeting")
+    for unit, title in ((tree.branch_a1, ACT_IN), (tree.other_commune, ACT_OUT)):
+        create_activity(actor=None, unit=unit, date=dt.date(2026, 7, 15), format=meeting,
+                        title=title, participants_women=20, participants_men=5)
+
+
+def _activity(inside: bool) -> int:
+    from ctip.outreach.models import Activity
+
+    return Activity.objects.get(title=ACT_IN if inside else ACT_OUT).pk
 
 
 def _campaign(inside: bool) -> int:
@@ -47,11 +61,16 @@ TARGETS: dict[str, Callable[[Any, Any, bool], str]] = {
     "topic.detail": lambda t, u, inside: reverse("outreach:topic_detail", args=[_topic()]),
     "speaker.detail": lambda t, u, inside: reverse("outreach:speaker_detail",
                                                    args=[_speaker(inside)]),
+    "activity.detail": lambda t, u, inside: reverse("outreach:activity_detail",
+                                                    args=[_activity(inside)]),
+    "activity.edit": lambda t, u, inside: reverse("outreach:activity_edit",
+                                                  args=[_activity(inside)]),
 }
-_SEE = {"campaign.detail", "topic.detail", "speaker.detail"}
+_SEE = {"campaign.detail", "topic.detail", "speaker.detail", "activity.detail"}
+_EDIT = _SEE | {"activity.edit"}
 ALLOWED: dict[str, set[str]] = {
-    "system_admin": set(_SEE), "province_officer": set(_SEE), "commune_officer": set(_SEE),
-    "branch_head": set(_SEE), "speaker": set(_SEE), "viewer": set(_SEE),
+    "system_admin": set(_EDIT), "province_officer": set(_EDIT), "commune_officer": set(_EDIT),
+    "branch_head": set(_EDIT), "speaker": set(_SEE), "viewer": set(_SEE),
     "case_worker": set(), "editor": set(), "publisher": set(), "auditor": set(),
 }
 # The topic library is shared by the whole programme: there is no out-of-scope topic.

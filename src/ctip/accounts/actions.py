@@ -23,6 +23,7 @@ from ctip.core.errors import ActionError
 from ctip.core.text import nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.portal.permissions import sync_wagtail_groups
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 USERNAME_MAX = 150
@@ -115,6 +116,7 @@ def grant_role(*, actor: Any, user: User, role: str, unit: Unit) -> RoleAssignme
     forget(user)
     record(actor=actor, action="user.role_granted", target=user, unit_path=unit.path,
            changes={"role": role, "unit": unit})
+    sync_wagtail_groups(user)
     return assignment
 
 
@@ -141,6 +143,7 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
     record(actor=actor, action="user.role_revoked", target=assignment.user,
            unit_path=assignment.unit.path,
            changes={"role": assignment.role, "unit": assignment.unit})
+    sync_wagtail_groups(assignment.user)
 
 
 def _check_higher_unit(actor: Any, user: User) -> None:

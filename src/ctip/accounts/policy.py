@@ -128,16 +128,26 @@ def require(user: Any, capability: str, unit: Unit) -> None:
 class NavItem:
     label: Any
     url: str
-    capability: str
+
+
+# (label, URL name, capabilities of which any one shows the entry; none: everyone signed in)
+NAVIGATION: list[tuple[Any, str, tuple[str, ...]]] = [
+    (_("Home"), "core:home", ()),
+    (_("Activities"), "outreach:activity_list", ("activity.view",)),
+    (_("Campaigns"), "outreach:campaign_list", ("activity.view",)),
+    (_("Library"), "outreach:topic_list", ("activity.view",)),
+    (_("Clubs and models"), "community:club_list", ("activity.view",)),
+    (_("Situations"), "cases:situation_list", ("situation.view", "situation.report")),
+    (_("Support cases"), "cases:case_list", ("case.view",)),
+    (_("Reports"), "reports:indicators", ("report.view",)),
+    (_("Units"), "org:tree", ("unit.view",)),
+    (_("Users"), "accounts:user_list", ("user.view",)),
+    (_("Audit trail"), "audit:event_list", ("audit.view",)),
+]
 
 
 def navigation_for(user: Any) -> list[NavItem]:
-    items = [
-        NavItem(_("Home"), reverse("core:home"), ""),
-        NavItem(_("Units"), reverse("org:tree"), "unit.view"),
-        NavItem(_("Users"), reverse("accounts:user_list"), "user.view"),
-        NavItem(_("Audit trail"), reverse("audit:event_list"), "audit.view"),
-    ]
     if not getattr(user, "is_authenticated", False):
         return []
-    return [i for i in items if not i.capability or has_capability(user, i.capability)]
+    return [NavItem(label, reverse(name)) for label, name, caps in NAVIGATION
+            if not caps or any(has_capability(user, c) for c in caps)]

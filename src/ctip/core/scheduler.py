@@ -43,7 +43,10 @@ class Job:
 
 
 JOBS: list[Job] = [
+    Job("portal.publish_scheduled", "ctip.portal.tasks.publish_scheduled",
+        every=dt.timedelta(minutes=1)),
     Job("cases.daily_digest", "ctip.cases.tasks.send_daily_digest", daily_at=dt.time(7, 0)),
+    Job("reports.reminders", "ctip.reports.tasks.send_report_reminders", daily_at=dt.time(8, 0)),
 ]
 
 

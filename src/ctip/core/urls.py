@@ -4,6 +4,6 @@ from ctip.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("app/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
 ]

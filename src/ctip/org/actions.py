@@ -55,7 +55,10 @@ def _check_gso_code(gso_code: str | None, exclude_pk: int | None = None) -> str 
         return None
     if not code.isdigit():
         raise ActionError(_("An administrative code has digits only."), field="gso_code")
-    clash = Unit.objects.filter(gso_code=code).exclude(pk=exclude_pk).first()
+    clashes = Unit.objects.filter(gso_code=code)
+    if exclude_pk is not None:
+        clashes = clashes.exclude(pk=exclude_pk)
+    clash = clashes.first()
     if clash is not None:
         raise ActionError(
             _("The administrative code %(code)s already belongs to “%(name)s”.")
@@ -149,22 +152,29 @@ def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
     return unit
 
 
-def _repath_subtree(unit: Unit, new_parent: Unit | None) -> None:
-    """Rewrite the path and depth of ``unit`` and all its descendants in one statement."""
+def _repath_subtree(unit: Unit, new_parent: Unit | None) -> int:
+    """Rewrite the path and depth of ``unit`` and all its descendants in one statement.
+
+    Returns how many units moved (``unit`` included). ``unit`` must be freshly read.
+    """
     old_path = unit.path
     new_path = _path_of(new_parent, unit.pk)
-    delta = ((new_parent.depth + 1) if new_parent else 0) - unit.depth
-    Unit.objects.filter(path__subtree=old_path).update(
+    new_depth = (new_parent.depth + 1) if new_parent else 0
+    moved = Unit.objects.filter(path__subtree=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-        depth=F("depth") + delta,
+        depth=F("depth") + (new_depth - unit.depth),
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
-    unit.refresh_from_db(fields=["path", "depth", "parent"])
+    # Exactly what the two statements wrote; reading it back would cost a query.
+    unit.path, unit.depth, unit.parent = new_path, new_depth, new_parent
+    return moved
 
 
 @transaction.atomic
 def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    # The old parent comes in the same query (for the audit event); only the unit is locked.
+    unit = (Unit.objects.select_for_update(of=("self",)).select_related("parent")
+            .get(pk=unit.pk))
     require(actor, "unit.manage", unit)
     require(actor, "unit.manage", new_parent)
     ensure_open(unit)
@@ -177,8 +187,7 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         return unit
     old_parent = unit.parent
     old_path = unit.path
-    size = Unit.objects.filter(path__subtree=old_path).count()
-    _repath_subtree(unit, new_parent)
+    size = _repath_subtree(unit, new_parent)
     record(actor=actor, action="unit.moved", target=unit, unit_path=unit.path,
            changes={"parent": [old_parent, new_parent], "path": [old_path, unit.path],
                     "units_moved": size})

@@ -31,6 +31,7 @@ from ctip.outreach.models import (
     Speaker,
     Topic,
 )
+from ctip.reports.locks import ensure_not_locked
 
 # The most people one in-person activity can plausibly gather, by the level of the unit.
 MAX_PARTICIPANTS_BY_DEPTH = {0: 100_000, 1: 50_000, 2: 5_000, 3: 1_000}
@@ -163,6 +164,7 @@ def create_activity(
     coordinating_agencies: str = "", notes: str = "", allow_duplicate: bool = False,
     audit: bool = True,
 ) -> Activity:
+    ensure_not_locked(unit.path, date)
     speakers = list(speakers)
     _can_log(actor, unit, speakers)
     ensure_open(unit)
@@ -216,6 +218,7 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
                     audiences: Iterable[Audience] | None = None,
                     speakers: Iterable[Speaker] | None = None, **changes: Any) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    ensure_not_locked(activity.unit_path, activity.date, changes.get("date"))
     _can_edit(actor, activity)
     unknown = set(changes) - set(ACTIVITY_FIELDS)
     if unknown:
@@ -247,6 +250,7 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
 
 @transaction.atomic
 def delete_activity(*, actor: Any, activity: Activity) -> None:
+    ensure_not_locked(activity.unit_path, activity.date)
     _can_edit(actor, activity)
     if activity.commendations.exists():
         raise ActionError(_("A commendation refers to this activity; it cannot be deleted."))

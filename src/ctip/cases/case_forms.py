@@ -1,0 +1,461 @@
+"""Forms of the support-case pages: persons, consent, cases, services, visits, follow-ups,
+referrals, closure, break glass and the person's rights.
+
+Forms only turn input into values; the rules live in ``cases.actions``, which check again. The
+choice lists are limited to what the viewer may use, so a forged id fails as an invalid choice
+with a plain reason. Identity inputs never autocomplete: a shared office computer must not offer
+a victim's name to the next person who types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.forms import scoped_units
+from ctip.accounts.models import RoleAssignment, User
+from ctip.accounts.policy import scope_paths
+from ctip.cases.models import Agency, Consent, Person, Service, Situation, SupportCase, Visit
+from ctip.org.models import Unit
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
+
+# Risk factors named by the programme (directive 5) and a few the communes keep adding.
+RISK_FACTORS = [
+    ("no_job", _("no job or unstable work")),
+    ("no_legal_knowledge", _("no legal knowledge")),
+    ("poverty", _("poverty")),
+    ("violence", _("violence in the family")),
+    ("migration", _("plans to work far away or abroad")),
+    ("online_offer", _("job or marriage offer met online")),
+    ("broken_family", _("broken family or no support")),
+    ("out_of_school", _("child out of school")),
+    ("debt", _("debt")),
+    ("disability", _("disability or illness")),
+]
+ART37_SERVICES = [
+    Service.Type.ESSENTIAL_NEEDS, Service.Type.MEDICAL, Service.Type.PSYCHOLOGICAL,
+    Service.Type.LEGAL_AID, Service.Type.INTERPRETATION, Service.Type.TRAVEL,
+    Service.Type.SCHOOLING, Service.Type.VOCATIONAL, Service.Type.JOB_PLACEMENT,
+    Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
+]
+
+
+def service_choices() -> list[Any]:
+    union = [t for t in Service.Type if t not in ART37_SERVICES]
+    return [
+        ("", _("— choose —")),
+        (_("Support under Art. 37 of Law 53/2024/QH15"), [(t.value, t.label)
+                                                          for t in ART37_SERVICES]),
+        (_("The Union's own support"), [(t.value, t.label) for t in union]),
+    ]
+
+
+# --- Money ----------------------------------------------------------------------------------
+
+_AMOUNT = re.compile(r"^\d{1,3}([.,\s]\d{3})+$|^\d+$")
+
+
+def format_vnd(amount: Decimal | int | None) -> str:
+    """1500000 → "1.500.000 ₫" (Vietnamese thousand separators), None → ""."""
+    if amount is None:
+        return ""
+    return f"{int(amount):,}".replace(",", ".") + " ₫"
+
+
+class VndField(forms.Field):
+    """An amount in đồng, typed as 1500000, 1.500.000 or 1 500 000."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                    "maxlength": "20"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value or "").strip()[:40]
+        for unit in ("₫", "VNĐ", "VND", "đồng", "đ"):
+            text = text.replace(unit, "").strip()
+        if not text:
+            return None
+        if not _AMOUNT.match(text) or len(re.sub(r"\D", "", text)) > 14:
+            raise forms.ValidationError(
+                gettext("Write the amount in đồng with digits only, such as 1500000 or "
+                        "1.500.000."))
+        return Decimal(re.sub(r"\D", "", text))
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int | Decimal):
+            return format_vnd(value).replace(" ₫", "")
+        return value
+
+
+# --- Shared fields --------------------------------------------------------------------------
+
+class UnitField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'— ' * max(obj.depth - 1, 0)}{obj.name}"
+
+
+class AgencyField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": _("Unknown agency.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Agency.objects.filter(archived=False))
+        kwargs.setdefault("empty_label", _("— choose —"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Agency) -> str:
+        return obj.name
+
+
+class WorkersField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        unit = obj.home_unit.name if obj.home_unit is not None else ""
+        return f"{obj} ({unit})" if unit else str(obj)
+
+
+def _not_future(value: dt.date | None, message: str) -> dt.date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
+def _narrative(label: Any, *, required: bool = False, rows: int = 3,
+               max_length: int = 20_000, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=max_length,
+                           help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+def case_manager_candidates(viewer: Any) -> QuerySet[User]:
+    """Users who hold ``case.manage`` somewhere above, at or below the viewer's own
+    ``case.manage`` units: the people a case there could be assigned to. The action checks
+    each chosen one against the case's unit."""
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if "case.manage" in caps]
+    roots = scope_paths(viewer, "case.manage")
+    assignments = (RoleAssignment.objects.active().filter(role__in=roles,
+                                                          unit__closed_on__isnull=True)
+                   .values_list("user_id", "unit__path"))
+    ids = {user_id for user_id, path in assignments
+           if any(path.startswith(root) or root.startswith(path) for root in roots)}
+    return (User.objects.filter(pk__in=ids, is_active=True).select_related("home_unit")
+            .order_by("full_name", "username"))
+
+
+# --- Persons --------------------------------------------------------------------------------
+
+class IdentityForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150,
+                                widget=forms.TextInput(attrs=PRIVATE))
+    other_names = forms.CharField(label=_("Other names"), max_length=300, required=False,
+                                  widget=forms.TextInput(attrs=PRIVATE),
+                                  help_text=_("Nicknames, names used abroad, earlier names."))
+    birth_date = forms.DateField(label=_("Date of birth"), required=False,
+                                 widget=forms.DateInput(format="%Y-%m-%d",
+                                                        attrs={"type": "date", **PRIVATE}),
+                                 help_text=_("If only the year is known, leave this empty and "
+                                             "give the year."))
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False,
+                                    min_value=1900, max_value=2100,
+                                    widget=forms.NumberInput(attrs=PRIVATE))
+    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices,
+                            initial=Person.Sex.FEMALE)
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=60, required=False,
+                                widget=forms.TextInput(attrs=PRIVATE))
+    id_number = forms.CharField(label=_("Identity card number"), max_length=20, required=False,
+                                widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                              **PRIVATE}))
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", **PRIVATE}))
+    address = forms.CharField(label=_("Address"), max_length=500, required=False,
+                              widget=forms.TextInput(attrs=PRIVATE))
+    guardian = forms.CharField(label=_("Guardian (for a child)"), max_length=300,
+                               required=False, widget=forms.TextInput(attrs=PRIVATE),
+                               help_text=_("Name, relationship and how to reach them."))
+
+    def clean_birth_date(self) -> dt.date | None:
+        value = _not_future(self.cleaned_data.get("birth_date"),
+                            gettext("The date of birth is in the future."))
+        if value and value.year < 1900:
+            raise forms.ValidationError(gettext("The year of birth is not plausible."))
+        return value
+
+    def clean_id_number(self) -> str:
+        value = re.sub(r"\s", "", self.cleaned_data.get("id_number") or "")
+        if value and not value.isdigit():
+            raise forms.ValidationError(gettext("An identity card number has digits only."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        born, year = data.get("birth_date"), data.get("birth_year")
+        if born and year and born.year != year:
+            self.add_error("birth_year",
+                           gettext("The year of birth does not match the date of birth."))
+        elif born and not year:
+            data["birth_year"] = born.year
+        return data
+
+    def identity_values(self) -> dict[str, Any]:
+        """The values as ``create_person`` and ``correct_person`` take them."""
+        data = dict(self.cleaned_data)
+        born = data.pop("birth_date", None)
+        data["birth_date"] = born.isoformat() if born else ""
+        return data
+
+
+class PersonForm(IdentityForm):
+    unit = UnitField(label=_("Commune or ward of residence"), queryset=Unit.objects.none(),
+                     empty_label=_("— choose —"),
+                     help_text=_("The unit whose case workers will look after her."))
+
+    field_order = ["unit", "full_name", "other_names", "birth_date", "birth_year", "sex"]
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (  # type: ignore[attr-defined]
+            scoped_units(viewer, "case.manage").order_by("path"))
+
+
+def identity_initial(identity: dict[str, Any]) -> dict[str, Any]:
+    """Form initial values from what ``view_identity`` returned."""
+    initial = {k: v for k, v in identity.items() if k != "sex"}
+    born = identity.get("birth_date") or ""
+    try:
+        initial["birth_date"] = dt.date.fromisoformat(born) if born else None
+    except ValueError:
+        initial["birth_date"] = None
+    return initial
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Consent to"), choices=Consent.Purpose.choices,
+                                widget=forms.RadioSelect)
+    agency = AgencyField(label=_("Agency (for a referral)"), required=False,
+                         help_text=_("A consent to a referral names the agency."))
+    given_on = forms.DateField(label=_("Given on"), widget=DATE_WIDGET)
+    given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices,
+                                 widget=forms.RadioSelect, initial=Consent.GivenBy.PERSON)
+    evidence = forms.FileField(
+        label=_("Evidence (signed form, photo of it)"), required=False,
+        help_text=_("PDF, Word or an image, at most 20 MB. It is kept with the case and shown "
+                    "only to her case workers."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["given_on"].initial = timezone.localdate()
+
+    def clean_given_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("given_on"),
+                           gettext("Consent cannot be dated in the future."))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("purpose") == Consent.Purpose.REFERRAL and not data.get("agency") \
+                and "agency" not in self.errors:
+            self.add_error("agency", gettext("Consent to a referral names the agency."))
+        if data.get("purpose") != Consent.Purpose.REFERRAL:
+            data["agency"] = None
+        return data
+
+
+# --- Cases ----------------------------------------------------------------------------------
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("open", _("Open")), ("closed", _("Closed")),
+                                        ("all", _("All"))])
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("Any kind")), *SupportCase.Kind.choices])
+
+    def value(self, name: str) -> Any:
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
+
+
+class CaseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of case"), choices=SupportCase.Kind.choices)
+    risk_factors = forms.MultipleChoiceField(label=_("Risk factors"), required=False,
+                                             choices=RISK_FACTORS,
+                                             widget=forms.CheckboxSelectMultiple)
+    needs = _narrative(_("Needs assessment"),
+                       help_text=_("Shown only to her case workers. Stored encrypted."))
+    plan = _narrative(_("Support plan"))
+
+
+class OpenCaseForm(CaseForm):
+    unit = UnitField(label=_("Supervising unit"), queryset=Unit.objects.none(),
+                     empty_label=_("— choose —"))
+    workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
+                           widget=forms.CheckboxSelectMultiple,
+                           help_text=_("Only they see her identity."))
+    situation = forms.ModelChoiceField(label=_("From the situation"), required=False,
+                                       queryset=Situation.objects.none(),
+                                       empty_label=_("— none —"))
+    opened_on = forms.DateField(label=_("Opened on"), widget=DATE_WIDGET)
+
+    field_order = ["unit", "kind", "workers", "situation", "opened_on", "risk_factors",
+                   "needs", "plan"]
+
+    def __init__(self, *args: Any, viewer: Any, situations: QuerySet[Situation],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (  # type: ignore[attr-defined]
+            scoped_units(viewer, "case.manage").order_by("path"))
+        self.fields["workers"].queryset = case_manager_candidates(viewer)  # type: ignore[attr-defined]
+        self.fields["situation"].queryset = situations  # type: ignore[attr-defined]
+        self.fields["situation"].label_from_instance = lambda s: s.code  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.fields["opened_on"].initial = timezone.localdate()
+
+    def clean_opened_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("opened_on"),
+                           gettext("A case cannot be opened on a future date."))
+
+
+class WorkersForm(forms.Form):
+    workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
+                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workers"].queryset = case_manager_candidates(viewer)  # type: ignore[attr-defined]
+
+
+class ServiceForm(forms.Form):
+    type = forms.ChoiceField(label=_("Service"), choices=service_choices)
+    provider = forms.CharField(label=_("Provider"), max_length=200,
+                               help_text=_("The agency, unit or programme that provides it."))
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    amount = VndField(label=_("Amount (đồng)"), required=False,
+                      help_text=_("Where money is involved: allowance, loan."))
+    status = forms.ChoiceField(label=_("Status"), choices=Service.Status.choices,
+                               initial=Service.Status.PLANNED)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["date"].initial = timezone.localdate()
+
+
+class ServiceStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Service.Status.choices)
+    amount = VndField(label=_("Amount (đồng)"), required=False)
+
+
+class VisitForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices,
+                             widget=forms.RadioSelect, initial=Visit.Kind.VISIT)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    notes = _narrative(_("Notes"), rows=5,
+                       help_text=_("Shown only to her case workers. Stored encrypted."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["date"].initial = timezone.localdate()
+
+    def clean_date(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("date"),
+                           gettext("A visit cannot be logged for a future date."))
+
+
+class FollowUpForm(forms.Form):
+    due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+    what = forms.CharField(label=_("What"), max_length=300,
+                           help_text=_("Shown in the unit's inbox: write no names, phone "
+                                       "numbers or addresses."))
+
+    def clean_due_on(self) -> dt.date | None:
+        value = self.cleaned_data.get("due_on")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(gettext("The due date is in the past."))
+        return value
+
+
+class ReferForm(forms.Form):
+    agency = AgencyField(label=_("Agency"))
+    contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
+                              help_text=_("Name and post of the person who received it."))
+    referred_on = forms.DateField(label=_("Referred on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["referred_on"].initial = timezone.localdate()
+
+    def clean_referred_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("referred_on"),
+                           gettext("The referral date is in the future."))
+
+
+class AnswerForm(forms.Form):
+    answer = _narrative(_("Answer from the agency"), required=True, max_length=5000)
+    answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["answered_on"].initial = timezone.localdate()
+
+
+class CloseCaseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"),
+                                choices=[("", _("— choose —")), *SupportCase.Outcome.choices])
+    reason = _narrative(_("Reason"), required=True, max_length=5000)
+    closed_on = forms.DateField(label=_("Closed on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, opened_on: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+        if not self.is_bound:
+            self.fields["closed_on"].initial = timezone.localdate()
+
+    def clean_closed_on(self) -> dt.date | None:
+        value = _not_future(self.cleaned_data.get("closed_on"),
+                            gettext("A case cannot be closed on a future date."))
+        if value and value < self.opened_on:
+            raise forms.ValidationError(gettext("The case was opened after that date."))
+        return value
+
+
+# --- Identity, rights -----------------------------------------------------------------------
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need to see her identity?"), min_length=10, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("You are not assigned to her case. Your reason is recorded and shown to "
+                    "the supervising unit."),
+        error_messages={"required": _("Say why you need to see this identity."),
+                        "min_length": _("Say why you need to see this identity (at least a "
+                                        "short sentence).")})
+
+
+class AnonymiseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), min_length=5, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("For example: at her request of 12/05/2026."))
+    code = forms.CharField(label=_("Type the person's code to confirm"), max_length=30,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip().upper()
+        if code != self.person.code.upper():
+            raise forms.ValidationError(gettext("This is not the person's code."))
+        return code

@@ -1,0 +1,43 @@
+from django.urls import path
+
+from ctip.cases import case_views as views
+
+# Included under /cases/cases/ in the ``cases`` namespace.
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("counts/", views.case_counts, name="case_counts"),
+    path("counts/<int:unit_pk>/", views.case_counts, name="unit_case_counts"),
+    path("break-glass/", views.breakglass_list, name="breakglass_list"),
+    path("break-glass/<int:pk>/review/", views.breakglass_review, name="breakglass_review"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("<int:pk>/workers/", views.case_workers, name="case_workers"),
+    path("<int:pk>/services/new/", views.service_add, name="service_add"),
+    path("<int:pk>/services/<int:service_pk>/status/", views.service_status,
+         name="service_status"),
+    path("<int:pk>/visits/new/", views.visit_add, name="visit_add"),
+    path("<int:pk>/follow-ups/new/", views.follow_up_add, name="follow_up_add"),
+    path("<int:pk>/follow-ups/<int:follow_up_pk>/done/", views.follow_up_done,
+         name="follow_up_done"),
+    path("<int:pk>/refer/", views.case_refer, name="case_refer"),
+    path("<int:pk>/referrals/<int:referral_pk>/answer/", views.case_referral_answer,
+         name="case_referral_answer"),
+    path("<int:pk>/close/", views.case_close, name="case_close"),
+    path("persons/new/", views.person_create, name="person_create"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/identity/", views.person_identity, name="person_identity"),
+    path("persons/<int:pk>/correct/", views.person_correct, name="person_correct"),
+    path("persons/<int:pk>/anonymise/", views.person_anonymise, name="person_anonymise"),
+    path("persons/<int:pk>/export/json/", views.person_export, {"fmt": "json"},
+         name="person_export_json"),
+    path("persons/<int:pk>/export/pdf/", views.person_export, {"fmt": "pdf"},
+         name="person_export_pdf"),
+    path("persons/<int:pk>/export/print/", views.person_export, {"fmt": "print"},
+         name="person_export_print"),
+    path("persons/<int:pk>/consents/new/", views.consent_add, name="consent_add"),
+    path("persons/<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw,
+         name="consent_withdraw"),
+    path("persons/<int:pk>/consents/<int:consent_pk>/evidence/", views.consent_evidence,
+         name="consent_evidence"),
+    path("persons/<int:pk>/cases/new/", views.case_open, name="case_open"),
+]

@@ -1,0 +1,817 @@
+"""Pages of persons and support cases: the case list and detail, the new person with its
+duplicate check, consent, opening a case, services, visits, follow-ups, referrals, closure, the
+break-glass review, counts for the levels above, and the person's rights (identity, correction,
+export, anonymisation).
+
+Who sees what (decided here and in ``cases.policy``, never in a template):
+- everyone with ``case.view`` over the case sees its code, kind, status, unit, workers,
+  consents, services, visit dates and follow-ups; the person appears by code only;
+- narratives (needs, plan, visit notes, referral answers, the closing reason) are shown to
+  those who manage the case: its workers and holders of ``case.manage`` over its unit;
+- the identity is shown only after a POST ("Show identity"), never on a GET, through
+  ``actions.view_identity`` which records every view: directly for an assigned worker, with a
+  stated reason (break glass, flagged to the supervising unit) for other holders of
+  ``identity.view``; for anyone else the button is absent and the URL answers 404;
+- levels above without ``case.view`` see counts only.
+
+Pages that show or take an identity, and all case pages, are sent ``Cache-Control: no-store``
+so that a shared office computer keeps nothing of them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths, scope_q
+from ctip.audit.actions import record
+from ctip.cases import actions, rights
+from ctip.cases.actions import IDENTITY_FIELDS
+from ctip.cases.case_forms import (
+    RISK_FACTORS,
+    AnonymiseForm,
+    AnswerForm,
+    BreakGlassForm,
+    CaseFilterForm,
+    CaseForm,
+    CloseCaseForm,
+    ConsentForm,
+    FollowUpForm,
+    IdentityForm,
+    OpenCaseForm,
+    PersonForm,
+    ReferForm,
+    ServiceForm,
+    ServiceStatusForm,
+    VisitForm,
+    WorkersForm,
+    format_vnd,
+    identity_initial,
+)
+from ctip.cases.models import BreakGlass, Consent, Person, SupportCase
+from ctip.cases.policy import (
+    IdentityAccess,
+    can_manage_case,
+    cases_visible_to,
+    identity_access,
+    situations_visible_to,
+)
+from ctip.cases.review import can_review, flags_visible_to, review_break_glass
+from ctip.core.errors import ActionError
+from ctip.core.htmx import render_page
+from ctip.org.models import Unit
+from ctip.org.selectors import get_unit_for
+
+PAGE_SIZE = 50
+CASE_NARRATIVE = ("needs", "plan", "outcome_reason")
+PERSON_IDENTITY = tuple(f"person__{f}" for f in IDENTITY_FIELDS)
+PERSON_LIGHT = ("pk", "code", "unit_id", "unit_path", "anonymised_at", "created_at", "sex")
+RISK_LABELS = dict(RISK_FACTORS)
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    return response
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any],
+          partial: str | None = None, status: int = 200) -> HttpResponse:
+    return _no_store(render_page(request, template, context, partial=partial, status=status))
+
+
+def _cases(viewer: Any) -> QuerySet[SupportCase]:
+    """The viewer's cases without anything encrypted: no identity, no narrative."""
+    return cases_visible_to(viewer).defer(*CASE_NARRATIVE, *PERSON_IDENTITY)
+
+
+def _case_for(viewer: Any, pk: int) -> SupportCase:
+    case = cases_visible_to(viewer).defer(*PERSON_IDENTITY).filter(pk=pk).first()
+    if case is None:
+        raise NotInScope("case.view")
+    return case
+
+
+def persons_visible_to(viewer: Any) -> QuerySet[Person]:
+    """Persons of the viewer's ``case.view`` units, and the persons of her visible cases.
+    Loaded without their identity: code and unit only."""
+    q = scope_q(viewer, "case.view", "unit_path")
+    q |= Q(pk__in=cases_visible_to(viewer).order_by().values("person_id"))
+    return Person.objects.filter(q).select_related("unit").only(*PERSON_LIGHT, "unit__name",
+                                                               "unit__path")
+
+
+def _person_for(viewer: Any, pk: int) -> Person:
+    person = persons_visible_to(viewer).filter(pk=pk).first()
+    if person is None:
+        raise NotInScope("case.view")
+    return person
+
+
+def _full(person: Person) -> Person:
+    """The person with her identity loaded, for the few places that need it."""
+    return Person.objects.select_related("unit").get(pk=person.pk)
+
+
+def _can_manage_person(viewer: Any, person: Person) -> bool:
+    if has_capability(viewer, "case.manage", person.unit):
+        return True
+    return any(can_manage_case(viewer, c) for c in person.cases.select_related("unit")
+               .defer(*CASE_NARRATIVE))
+
+
+def _managed_person(viewer: Any, pk: int) -> Person:
+    person = _person_for(viewer, pk)
+    if not _can_manage_person(viewer, person):
+        raise NotInScope("case.manage")
+    return person
+
+
+def _managed_case(viewer: Any, pk: int) -> SupportCase:
+    case = _case_for(viewer, pk)
+    if not can_manage_case(viewer, case):
+        raise NotInScope("case.manage")
+    return case
+
+
+def _closed_message(case: SupportCase) -> str:
+    return _("The case %(code)s was closed on %(date)s; it cannot be changed.") % {
+        "code": case.code, "date": case.closed_on.strftime("%d/%m/%Y") if case.closed_on
+        else ""}
+
+
+def _add_error(form: Any, exc: ActionError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _detail_url(case: SupportCase, anchor: str = "") -> str:
+    return reverse("cases:case_detail", args=[case.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _active_consent_problems(person: Person) -> list[str]:
+    """What the case page must say about consent: each withdrawal, and a missing consent to
+    support."""
+    problems = []
+    try:
+        actions.require_consent(person, Consent.Purpose.SUPPORT)
+    except ActionError as exc:
+        problems.append(exc.message)
+    return problems
+
+
+# --- Case list, counts ----------------------------------------------------------------------
+
+@require_http_methods(["GET"])
+@requires("case.view")
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET)
+    cases = _cases(request.user)
+    status = form.value("status") or "open"
+    if status == "open":
+        cases = cases.filter(closed_on__isnull=True)
+    elif status == "closed":
+        cases = cases.filter(closed_on__isnull=False)
+    if form.value("kind"):
+        cases = cases.filter(kind=form.value("kind"))
+    page = Paginator(cases.order_by("-opened_on", "-pk").prefetch_related("workers"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = has_capability(request.user, "case.manage")
+    return _page(request, "cases/case_list.html", {
+        "form": form, "page": page, "status": status,
+        "can_create": can_manage,
+        "flags_open": (flags_visible_to(request.user).filter(reviewed_at__isnull=True).count()
+                       if can_manage else 0),
+        "can_count": has_capability(request.user, "report.view"),
+    }, partial="results")
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def case_counts(request: HttpRequest, unit_pk: int | None = None) -> HttpResponse:
+    """Open and closed cases by kind, for a unit and each unit directly below it. Numbers only:
+    no code, no person."""
+    raw = str(unit_pk) if unit_pk is not None else request.GET.get("unit", "")
+    if raw:
+        if not raw.isdigit():
+            raise NotInScope("report.view")
+        unit = get_unit_for(request.user, int(raw), "report.view")
+    else:
+        root = (Unit.objects.filter(path__in=scope_paths(request.user, "report.view"))
+                .order_by("path").first())
+        if root is None:
+            raise NotInScope("report.view")
+        unit = root
+    children = list(Unit.objects.filter(parent=unit).order_by("closed_on", "name"))
+    kinds = list(SupportCase.Kind)
+    empty = {k.value: [0, 0] for k in kinds}
+    rows: dict[str, dict[str, list[int]]] = {c.path: {k: [0, 0] for k in empty}
+                                             for c in children}
+    own = {k: [0, 0] for k in empty}
+    total = {k: [0, 0] for k in empty}
+    counts = (SupportCase.objects.filter(unit_path__subtree=unit.path).order_by()
+              .values("unit_path", "kind")
+              .annotate(open=Count("pk", filter=Q(closed_on__isnull=True)),
+                        closed=Count("pk", filter=Q(closed_on__isnull=False))))
+    for row in counts:
+        bucket = next((rows[c.path] for c in children if row["unit_path"].startswith(c.path)),
+                      own)
+        for target in (bucket, total):
+            target[row["kind"]][0] += row["open"]
+            target[row["kind"]][1] += row["closed"]
+
+    def line(counts: dict[str, list[int]]) -> list[int]:
+        return [n for k in kinds for n in counts[k.value]]
+
+    table = [(c, line(rows[c.path])) for c in children]
+    parent = unit.parent if unit.parent and has_capability(
+        request.user, "report.view", unit.parent) else None
+    return _page(request, "cases/case_counts.html", {
+        "unit": unit, "parent": parent, "kinds": kinds, "table": table,
+        "own": line(own), "total": line(total), "has_own": any(line(own)),
+    })
+
+
+# --- Case detail ----------------------------------------------------------------------------
+
+def _render_detail(request: HttpRequest, case: SupportCase) -> HttpResponse:
+    viewer = request.user
+    person = case.person
+    manage = can_manage_case(viewer, case)
+    access = identity_access(viewer, person)
+    services = list(case.services.all())
+    for service in services:
+        service.amount_text = format_vnd(service.amount)  # type: ignore[attr-defined]
+    consents = list(person.consents.select_related("agency"))
+    if manage:
+        record(actor=viewer, action="case.viewed", target=case, unit_path=case.unit_path)
+    return _page(request, "cases/case_detail.html", {
+        "case": case,
+        "person": person,
+        "workers": list(case.workers.all()),
+        "risk_factors": [RISK_LABELS.get(r, r) for r in case.risk_factors],
+        "consents": consents,
+        "withdrawn": [c for c in consents if not c.active],
+        "consent_problems": _active_consent_problems(person) if case.closed_on is None else [],
+        "services": services,
+        "visits": list(case.visits.select_related("by").defer(
+            *([] if manage else ["notes"]))),
+        "follow_ups": list(case.follow_ups.all()),
+        "referrals": list(case.referrals.select_related("agency").defer(
+            *([] if manage else ["answer"]))),
+        "show_narrative": manage,
+        "can_manage": manage and case.closed_on is None,
+        "can_assign": case.closed_on is None and has_capability(viewer, "case.manage",
+                                                                case.unit),
+        "access": access.value,
+        "breakglass_form": BreakGlassForm() if access is IdentityAccess.BREAK_GLASS else None,
+    })
+
+
+@require_http_methods(["GET"])
+@requires("case.view")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _case_for(request.user, pk))
+
+
+# --- Steps on a case ------------------------------------------------------------------------
+
+def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, submit: str,
+               run: Callable[[SupportCase, dict[str, Any]], str], anchor: str,
+               form_kwargs: Callable[[SupportCase], dict[str, Any]] | None = None,
+               check: Callable[[SupportCase], None] | None = None,
+               help_text: str = "") -> HttpResponse:
+    """A form page for one step on an open case: validate, run the action, go back to the
+    case. A closed case refuses every step with the reason."""
+    case = _managed_case(request.user, pk)
+    if check is not None:
+        check(case)
+    if case.closed_on is not None:
+        messages.error(request, _closed_message(case))
+        return redirect(_detail_url(case))
+    kwargs = form_kwargs(case) if form_kwargs else {}
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, **kwargs)
+        if form.is_valid():
+            try:
+                done = run(case, form.cleaned_data)
+            except ActionError as exc:
+                case = _case_for(request.user, pk)
+                if case.closed_on is not None:
+                    messages.error(request, exc.message)
+                    return redirect(_detail_url(case))
+                _add_error(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect(_detail_url(case, anchor))
+    else:
+        form = form_class(**kwargs)
+    return _page(request, "cases/case_form.html", {
+        "case": case, "form": form, "title": title, "submit": submit, "help": help_text,
+        "multipart": any(getattr(f.widget, "needs_multipart_form", False)
+                         for f in form.fields.values()),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.update_case(actor=request.user, case=case, **data)
+        return _("The case has been saved.")
+
+    def initial(case: SupportCase) -> dict[str, Any]:
+        return {"initial": {"kind": case.kind, "risk_factors": case.risk_factors,
+                            "needs": case.needs, "plan": case.plan}}
+
+    return _case_step(request, pk, form_class=CaseForm, run=run, anchor="plan",
+                      form_kwargs=initial, title=_("Needs and support plan"),
+                      submit=_("Save"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_workers(request: HttpRequest, pk: int) -> HttpResponse:
+    def check(case: SupportCase) -> None:
+        if not has_capability(request.user, "case.manage", case.unit):
+            raise NotInScope("case.manage")
+
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.assign_workers(actor=request.user, case=case, workers=data["workers"])
+        return _("The case workers have been assigned.")
+
+    def kwargs(case: SupportCase) -> dict[str, Any]:
+        return {"viewer": request.user, "initial": {"workers": list(case.workers.all())}}
+
+    return _case_step(request, pk, form_class=WorkersForm, run=run, anchor="facts",
+                      form_kwargs=kwargs, check=check, title=_("Case workers"),
+                      submit=_("Assign"),
+                      help_text=_("Only the case workers assigned see her identity."))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def service_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        service = actions.add_service(actor=request.user, case=case, **data)
+        return _("The service “%(service)s” has been added.") % {
+            "service": service.get_type_display()}
+
+    return _case_step(request, pk, form_class=ServiceForm, run=run, anchor="services",
+                      title=_("Add a service to the support plan"), submit=_("Add"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def service_status(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+    def service_of(case: SupportCase) -> Any:
+        service = case.services.filter(pk=service_pk).first()
+        if service is None:
+            raise NotInScope("case.manage")
+        return service
+
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.set_service_status(actor=request.user, service=service_of(case), **data)
+        return _("The service has been updated.")
+
+    def kwargs(case: SupportCase) -> dict[str, Any]:
+        service = service_of(case)
+        return {} if request.method == "POST" else {
+            "initial": {"status": service.status, "amount": service.amount}}
+
+    return _case_step(request, pk, form_class=ServiceStatusForm, run=run, anchor="services",
+                      form_kwargs=kwargs, check=service_of,
+                      title=_("Change the status of a service"), submit=_("Save"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.log_visit(actor=request.user, case=case, **data)
+        return _("The visit has been logged.")
+
+    return _case_step(request, pk, form_class=VisitForm, run=run, anchor="visits",
+                      title=_("Log a visit or counselling session"), submit=_("Log"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.add_follow_up(actor=request.user, case=case, **data)
+        return _("The follow-up has been added; it will show in the unit's inbox when due.")
+
+    return _case_step(request, pk, form_class=FollowUpForm, run=run, anchor="follow-ups",
+                      title=_("Add a follow-up"), submit=_("Add"))
+
+
+@require_http_methods(["POST"])
+@requires("case.manage")
+def follow_up_done(request: HttpRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+    case = _managed_case(request.user, pk)
+    follow_up = case.follow_ups.filter(pk=follow_up_pk).first()
+    if follow_up is None:
+        raise NotInScope("case.manage")
+    if follow_up.done_on is None:
+        actions.complete_follow_up(actor=request.user, follow_up=follow_up)
+        messages.success(request, _("The follow-up is done."))
+    return redirect(_detail_url(case, "follow-ups"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.refer(actor=request.user, case=case, **data)
+        return _("The case has been referred to %(agency)s.") % {"agency": data["agency"].name}
+
+    return _case_step(request, pk, form_class=ReferForm, run=run, anchor="referrals",
+                      title=_("Refer to an agency"), submit=_("Refer"),
+                      help_text=_("She must have consented to a referral to that agency, and "
+                                  "not withdrawn it."))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_referral_answer(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    def referral_of(case: SupportCase) -> Any:
+        referral = case.referrals.filter(pk=referral_pk).first()
+        if referral is None:
+            raise NotInScope("case.manage")
+        return referral
+
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.record_answer(actor=request.user, referral=referral_of(case), **data)
+        return _("The answer has been recorded.")
+
+    return _case_step(request, pk, form_class=AnswerForm, run=run, anchor="referrals",
+                      check=referral_of, title=_("Answer from the agency"),
+                      submit=_("Record the answer"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.close_case(actor=request.user, case=case, outcome=data["outcome"],
+                           reason=data["reason"], closed_on=data["closed_on"])
+        return _("The case has been closed.")
+
+    return _case_step(request, pk, form_class=CloseCaseForm, run=run, anchor="facts",
+                      form_kwargs=lambda case: {"opened_on": case.opened_on},
+                      title=_("Close the case"), submit=_("Close the case"),
+                      help_text=_("A closed case can no longer be changed."))
+
+
+# --- Persons --------------------------------------------------------------------------------
+
+def _duplicate_key(data: dict[str, Any]) -> str:
+    from ctip.cases import crypto
+    from ctip.core.text import fold
+
+    return crypto.search_key(
+        f"dup|{fold(data['full_name'])}|{data.get('birth_year') or ''}|{data['unit'].pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def person_create(request: HttpRequest) -> HttpResponse:
+    """Register a person. Before creating, a duplicate check on the folded name, the year of
+    birth and the commune warns of a possible match, showing codes only where the viewer may
+    see them; "create anyway" confirms that check."""
+    form = PersonForm(request.POST if request.method == "POST" else None, viewer=request.user)
+    matches: list[actions.PossibleMatch] = []
+    checked = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.identity_values()
+        unit = data.pop("unit")
+        key = _duplicate_key({**data, "unit": unit})
+        confirmed = request.POST.get("confirm") == "1" and request.POST.get("checked") == key
+        if not confirmed:
+            matches = actions.possible_duplicates(actor=request.user, unit=unit,
+                                                  full_name=data["full_name"],
+                                                  birth_year=data.get("birth_year"))
+            if matches:
+                checked = key
+                record(actor=request.user, action="person.duplicate_warned",
+                       unit_path=unit.path, changes={"matches": len(matches)})
+        if not matches:
+            try:
+                person = actions.create_person(actor=request.user, unit=unit, **data)
+            except ActionError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _(
+                    "She is registered as %(code)s. Record her consent next: no case can be "
+                    "opened without her consent to support.") % {"code": person.code})
+                return redirect("cases:person_detail", pk=person.pk)
+    codes = [m.code for m in matches if m.code]
+    links = dict(persons_visible_to(request.user).filter(code__in=codes)
+                 .values_list("code", "pk")) if codes else {}
+    return _page(request, "cases/person_form.html", {
+        "form": form, "matches": matches, "checked": checked,
+        "visible": [(m.code, m.unit_name, links.get(m.code)) for m in matches if m.code],
+        "hidden": len([m for m in matches if not m.code]),
+    })
+
+
+@require_http_methods(["GET"])
+@requires("case.view")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person by code: her consents and cases. Also the consent list."""
+    person = _person_for(request.user, pk)
+    access = identity_access(request.user, person)
+    visible = _cases(request.user).filter(person=person).order_by("-opened_on")
+    consents = list(person.consents.select_related("agency"))
+    manage = _can_manage_person(request.user, person)
+    return _page(request, "cases/person_detail.html", {
+        "person": person,
+        "consents": consents,
+        "withdrawn": [c for c in consents if not c.active],
+        "cases": visible,
+        "can_manage": manage and person.anonymised_at is None,
+        "access": access.value,
+        "breakglass_form": BreakGlassForm() if access is IdentityAccess.BREAK_GLASS else None,
+        "support_problems": (_active_consent_problems(person)
+                             if manage and person.anonymised_at is None else []),
+    })
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _managed_person(request.user, pk)
+    if person.anonymised_at is not None:
+        messages.error(request, _("This record has been anonymised."))
+        return redirect("cases:person_detail", pk=person.pk)
+    form = ConsentForm(request.POST if request.method == "POST" else None,
+                       request.FILES if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = actions.record_consent(actor=request.user, person=person,
+                                             **form.cleaned_data)
+        except ActionError as exc:
+            # the upload check names no field: its message belongs next to the file
+            field = exc.field or ("evidence" if form.cleaned_data.get("evidence") else None)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Consent to %(what)s has been recorded.") % {
+                "what": consent.get_purpose_display()})
+            return redirect("cases:person_detail", pk=person.pk)
+    return _page(request, "cases/consent_form.html", {"person": person, "form": form})
+
+
+@require_http_methods(["POST"])
+@requires("case.manage")
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    person = _managed_person(request.user, pk)
+    consent = person.consents.select_related("agency").filter(pk=consent_pk).first()
+    if consent is None:
+        raise NotInScope("case.manage")
+    if consent.withdrawn_on is None:
+        actions.withdraw_consent(actor=request.user, consent=consent)
+        messages.warning(request, _(
+            "Consent to %(what)s has been withdrawn: nothing more can be shared for it.")
+            % {"what": consent.get_purpose_display()
+               + (f" ({consent.agency.name})" if consent.agency else "")})
+    return redirect("cases:person_detail", pk=person.pk)
+
+
+@require_http_methods(["POST"])
+@requires("identity.view")
+def consent_evidence(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    """The uploaded evidence of a consent: it may carry her name and signature, so it is
+    given like her identity, to an assigned case worker only, and the download is recorded."""
+    person = _person_for(request.user, pk)
+    if identity_access(request.user, person) is not IdentityAccess.ASSIGNED:
+        raise NotInScope("identity.view")
+    consent = person.consents.filter(pk=consent_pk).exclude(evidence="").first()
+    if consent is None:
+        raise NotInScope("identity.view")
+    record(actor=request.user, action="consent.evidence_viewed", target=person,
+           unit_path=person.unit_path, changes={"purpose": consent.purpose})
+    suffix = PurePath(consent.evidence.name or "").suffix
+    with consent.evidence.open("rb") as stream:  # at most 20 MB (core.uploads)
+        content = stream.read()
+    response = HttpResponse(content, content_type=mimetypes.guess_type(f"x{suffix}")[0]
+                            or "application/octet-stream")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{person.code}-{consent.purpose}{suffix}"')
+    return _no_store(response)
+
+
+# --- Opening a case -------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def case_open(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _managed_person(request.user, pk)
+    if person.anonymised_at is not None:
+        messages.error(request, _("This record has been anonymised."))
+        return redirect("cases:person_detail", pk=person.pk)
+    situations = situations_visible_to(request.user).filter(persons=person).defer(
+        "description", "address", "reporter_contact", "outcome")
+    if request.method == "POST":
+        form = OpenCaseForm(request.POST, viewer=request.user, situations=situations)
+        if form.is_valid():
+            try:
+                case = actions.open_case(actor=request.user, person=person, **form.cleaned_data)
+            except ActionError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _("The case %(code)s has been opened.")
+                                 % {"code": case.code})
+                return redirect(_detail_url(case))
+    else:
+        initial: dict[str, Any] = {}
+        if has_capability(request.user, "case.manage", person.unit):
+            initial["unit"] = person.unit
+        if has_capability(request.user, "case.manage"):
+            initial["workers"] = [request.user]
+        form = OpenCaseForm(initial=initial, viewer=request.user, situations=situations)
+    return _page(request, "cases/case_open.html", {
+        "person": person, "form": form,
+        "missing": _active_consent_problems(person),
+    })
+
+
+# --- Identity -------------------------------------------------------------------------------
+
+def _refuse_identity(viewer: Any, person: Person) -> None:
+    """Record the refused attempt (``person.identity_refused``), then answer 404."""
+    try:
+        actions.view_identity(actor=viewer, person=person)
+    except ActionError:
+        pass
+    raise NotInScope("identity.view")
+
+
+def _posted_case(request: HttpRequest, person: Person) -> SupportCase | None:
+    raw = request.POST.get("case", "")
+    if not raw.isdigit():
+        return None
+    return person.cases.filter(pk=int(raw)).defer(*CASE_NARRATIVE).first()
+
+
+def _identity_page(request: HttpRequest, person: Person, identity: dict[str, Any],
+                   access: IdentityAccess, case: SupportCase | None,
+                   form: Any = None) -> HttpResponse:
+    assigned = access is IdentityAccess.ASSIGNED
+    if assigned and form is None:
+        form = IdentityForm(initial=identity_initial(identity) | {"sex": person.sex})
+    return _page(request, "cases/person_identity.html", {
+        "person": person, "identity": identity, "case": case, "assigned": assigned,
+        "form": form,
+    })
+
+
+@require_http_methods(["POST"])
+@requires("identity.view")
+def person_identity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the identity. POST only, so no link, prefetch or cache ever opens it."""
+    person = _person_for(request.user, pk)
+    access = identity_access(request.user, person)
+    if access is IdentityAccess.NONE:
+        _refuse_identity(request.user, person)
+    case = _posted_case(request, person)
+    reason = ""
+    form = None
+    if access is IdentityAccess.BREAK_GLASS:
+        form = BreakGlassForm(request.POST)
+        if not form.is_valid():
+            return _page(request, "cases/breakglass_form.html",
+                         {"person": person, "case": case, "form": form})
+        reason = form.cleaned_data["reason"]
+    full = _full(person)
+    try:
+        identity = actions.view_identity(actor=request.user, person=full, reason=reason,
+                                         case=case)
+    except ActionError as exc:
+        form = form or BreakGlassForm(request.POST)
+        form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        return _page(request, "cases/breakglass_form.html",
+                     {"person": person, "case": case, "form": form})
+    return _identity_page(request, person, identity, access, case)
+
+
+@require_http_methods(["POST"])
+@requires("identity.view")
+def person_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the identity (an assigned case worker only). The audit event names the fields
+    changed, never their values."""
+    person = _person_for(request.user, pk)
+    if identity_access(request.user, person) is not IdentityAccess.ASSIGNED:
+        raise NotInScope("identity.view")
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.correct_person(actor=request.user, person=_full(person),
+                                   **form.identity_values())
+        except ActionError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("The record of %(code)s has been corrected.")
+                             % {"code": person.code})
+            return redirect("cases:person_detail", pk=person.pk)
+    return _page(request, "cases/person_correct.html", {"person": person, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("identity.view")
+def person_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Wipe her identity and the narratives about her, at her request; statistics stay."""
+    person = _person_for(request.user, pk)
+    if identity_access(request.user, person) is IdentityAccess.NONE:
+        if person.anonymised_at is not None and _can_manage_person(request.user, person):
+            messages.info(request, _("This record has been anonymised."))
+            return redirect("cases:person_detail", pk=person.pk)
+        raise NotInScope("identity.view")
+    form = AnonymiseForm(request.POST if request.method == "POST" else None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.anonymise_person(actor=request.user, person=_full(person),
+                                     reason=form.cleaned_data["reason"])
+        except ActionError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _(
+                "The identity of %(code)s and the narratives about her have been wiped; the "
+                "statistics remain.") % {"code": person.code})
+            return redirect("cases:person_detail", pk=person.pk)
+    return _page(request, "cases/person_anonymise.html", {"person": person, "form": form})
+
+
+@require_http_methods(["POST"])
+@requires("identity.view")
+def person_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Everything held about her, at her request: JSON, a printable page, or PDF."""
+    person = _person_for(request.user, pk)
+    if identity_access(request.user, person) is not IdentityAccess.ASSIGNED:
+        raise NotInScope("identity.view")
+    full = _full(person)
+    if fmt == "json":
+        body = rights.export_json(actor=request.user, person=full)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    elif fmt == "pdf":
+        try:
+            body = rights.export_pdf(actor=request.user, person=full)
+        except rights.PdfUnavailable:
+            messages.error(request, _(
+                "PDF output is not installed on this server. Use the printable page and your "
+                "browser's “Save as PDF”."))
+            return redirect("cases:person_detail", pk=person.pk)
+        response = HttpResponse(body, content_type="application/pdf")
+    elif fmt == "print":
+        return _no_store(HttpResponse(rights.export_html(actor=request.user, person=full)))
+    else:
+        raise NotInScope("identity.view")
+    response["Content-Disposition"] = f'attachment; filename="{person.code}.{fmt}"'
+    return _no_store(response)
+
+
+# --- Break glass ----------------------------------------------------------------------------
+
+@require_http_methods(["GET"])
+@requires("case.manage")
+def breakglass_list(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("state") == "all"
+    flags = flags_visible_to(request.user).order_by("reviewed_at", "-at")
+    if not show_all:
+        flags = flags.filter(reviewed_at__isnull=True)
+    page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
+    for flag in page.object_list:
+        flag.can_review = (flag.reviewed_at is None  # type: ignore[attr-defined]
+                           and flag.user_id != request.user.pk)
+    return _page(request, "cases/breakglass_list.html", {"page": page, "show_all": show_all})
+
+
+@require_http_methods(["POST"])
+@requires("case.manage")
+def breakglass_review(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = (BreakGlass.objects.select_related("person", "user").defer(*PERSON_IDENTITY)
+            .filter(pk=pk).first())
+    if flag is None or not can_review(request.user, flag):
+        raise NotInScope("case.manage")
+    try:
+        review_break_glass(actor=request.user, flag=flag)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return redirect("cases:breakglass_list")

@@ -1,0 +1,1004 @@
+"""Importing outreach activities from an Excel (.xlsx) or CSV file.
+
+One activity a row: date, unit, format, title, women, men, total, topics, audiences, campaign,
+online views and shares, materials handed out, coordinating agencies and notes. Columns are
+found by their header (Vietnamese or English, with or without accents, in any order; a second
+header line under a merged "Số người tham gia" is understood).
+
+``plan_import`` is the dry run and ``apply_import`` the import. Both run the very same code:
+every row goes through ``outreach.actions.create_activity`` itself, inside one transaction.
+The dry run rolls that transaction back; the import commits it only when no row failed. So the
+preview can never disagree with the rules the form and the API obey: future dates for done
+activities, negative or implausible numbers, women + men ≠ total, closed units, archived
+formats, campaigns the unit is not part of... A failing row rolls back to its own savepoint
+(``create_activity`` is atomic) and the next row goes on, so every error is reported at once.
+
+Duplicates (same unit, date, format and title, with or without accents) are not errors: a row
+equal to an earlier row of the file, or to an activity already recorded, is flagged and skipped.
+
+The rows are created with ``audit=False`` and the import writes one ``activity.imported`` event
+with the counts, the file name and digest and the ids created. Ten thousand ``activity.created``
+events would each take the audit chain's row lock and hash (tripling the work of an import) and
+bury the trail; every activity still records who created it and when (``created_by``,
+``created_at``), and the summary event ties them to the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import logging
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ctip.accounts.policy import NotInScope, scope_q
+from ctip.audit.actions import record, record_refusal
+from ctip.core.errors import ActionError
+from ctip.core.spreadsheets import (
+    XLSX_CONTENT_TYPE,
+    FileError,
+    HeaderSpec,
+    MergedRange,
+    RowError,
+    SheetReader,
+    Table,
+    Upload,
+    cell_text,
+    clean,
+    read_table,
+    read_upload,
+    shorten,
+)
+from ctip.core.text import fold, nfc
+from ctip.org.models import PATH_SEPARATOR, Unit
+from ctip.outreach.actions import create_activity, find_duplicate
+from ctip.outreach.models import Audience, Campaign, Format, Topic
+
+__all__ = ["XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult", "apply_import",
+           "plan_import", "read_file", "template_xlsx"]
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000
+MAX_INTEGER = 2_147_483_647  # the largest value of the count columns in every database
+EARLIEST_SERIAL, LATEST_SERIAL = 36_526, 73_415  # Excel day numbers of 2000-01-01, 2100-12-31
+
+DATE = "date"
+UNIT = "unit"
+FORMAT = "format"
+TITLE = "title"
+WOMEN = "women"
+MEN = "men"
+TOTAL = "total"
+TOPICS = "topics"
+AUDIENCES = "audiences"
+CAMPAIGN = "campaign"
+VIEWS = "views"
+SHARES = "shares"
+MATERIALS = "materials"
+AGENCIES = "agencies"
+NOTES = "notes"
+REQUIRED = (DATE, UNIT, FORMAT, TITLE)
+COUNT_FIELDS = (WOMEN, MEN, TOTAL, VIEWS, SHARES, MATERIALS)
+# A cell merged down over several rows holds for each of them (the date or the unit of a block
+# of activities); a number cannot be shared that way, so a merged count is refused.
+FILLED_DOWN = (DATE, UNIT, FORMAT, TITLE, TOPICS, AUDIENCES, CAMPAIGN, AGENCIES, NOTES)
+
+# The column names of the template: part of the file format, the same in every interface
+# language, so not translated.
+TEMPLATE_HEADERS: dict[str, str] = {
+    DATE: "Ngày (dd/mm/yyyy)",
+    UNIT: "Đơn vị (mã hoặc tên)",
+    FORMAT: "Hình thức",
+    TITLE: "Tên hoạt động",
+    WOMEN: "Số nữ",
+    MEN: "Số nam",
+    TOTAL: "Tổng số người tham gia",
+    TOPICS: "Chủ đề (cách nhau bởi ;)",
+    AUDIENCES: "Đối tượng (cách nhau bởi ;)",
+    CAMPAIGN: "Kế hoạch, đợt cao điểm",
+    VIEWS: "Lượt xem",
+    SHARES: "Lượt chia sẻ",
+    MATERIALS: "Tài liệu phát ra",
+    AGENCIES: "Cơ quan phối hợp",
+    NOTES: "Ghi chú",
+}
+DATA_SHEET = "Hoạt động"
+GUIDE_SHEET = "Hướng dẫn"
+EXAMPLE_UNIT_CODE = "99999"  # no unit has it: a forgotten example row is refused
+
+HEADER_ALIASES: dict[str, frozenset[str]] = {
+    DATE: frozenset({"ngay", "ngay thang", "ngay thang nam", "ngay thuc hien", "ngay to chuc",
+                     "thoi gian", "thoi gian thuc hien", "thoi gian to chuc", "date"}),
+    UNIT: frozenset({"don vi", "ma don vi", "ten don vi", "don vi thuc hien", "don vi to chuc",
+                     "co so hoi", "chi hoi", "xa phuong", "ma xa phuong", "ma xa", "unit",
+                     "unit code", "unit name"}),
+    FORMAT: frozenset({"hinh thuc", "hinh thuc tuyen truyen", "hinh thuc hoat dong",
+                       "loai hinh", "format"}),
+    TITLE: frozenset({"ten hoat dong", "hoat dong", "noi dung", "noi dung hoat dong",
+                      "noi dung tuyen truyen", "tieu de", "ten buoi", "title", "activity"}),
+    WOMEN: frozenset({"nu", "so nu", "nu gioi", "so nguoi nu", "so luot nu", "women",
+                      "female"}),
+    MEN: frozenset({"nam", "so nam", "nam gioi", "so nguoi nam", "so luot nam", "men",
+                    "male"}),
+    TOTAL: frozenset({"tong", "tong so", "tong so nguoi", "tong so nguoi tham gia",
+                      "tong so nguoi tham du", "so nguoi tham gia", "so nguoi tham du",
+                      "so luot nguoi", "so luot nguoi tham gia", "tong cong", "participants",
+                      "total", "total participants"}),
+    TOPICS: frozenset({"chu de", "cac chu de", "chu de tuyen truyen", "topics", "topic"}),
+    AUDIENCES: frozenset({"doi tuong", "cac doi tuong", "doi tuong tham gia",
+                          "doi tuong tuyen truyen", "audiences", "audience"}),
+    CAMPAIGN: frozenset({"ke hoach", "ke hoach dot cao diem", "dot cao diem", "chien dich",
+                         "thuoc ke hoach", "campaign"}),
+    VIEWS: frozenset({"luot xem", "so luot xem", "views", "online views"}),
+    SHARES: frozenset({"luot chia se", "so luot chia se", "shares", "online shares"}),
+    MATERIALS: frozenset({"tai lieu phat ra", "so tai lieu phat ra", "tai lieu",
+                          "so tai lieu", "to roi", "so to roi", "tai lieu to roi",
+                          "materials", "materials handed out"}),
+    AGENCIES: frozenset({"co quan phoi hop", "don vi phoi hop", "phoi hop",
+                         "coordinating agencies", "partners"}),
+    NOTES: frozenset({"ghi chu", "notes", "note"}),
+}
+SPEC = HeaderSpec(HEADER_ALIASES, REQUIRED, TEMPLATE_HEADERS)
+
+# The fields of ``ActionError`` raised by ``create_activity``, as columns of the file.
+_ACTION_FIELDS = {
+    "date": DATE, "format": FORMAT, "title": TITLE, "campaign": CAMPAIGN,
+    "participants_women": WOMEN, "participants_men": MEN, "participants_total": TOTAL,
+    "online_views": VIEWS, "online_shares": SHARES, "materials_handed_out": MATERIALS,
+    "coordinating_agencies": AGENCIES, "notes": NOTES,
+}
+_LIST_SEPARATORS = re.compile(r"[;\r\n]+")
+_DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_GROUPED = re.compile(r"-?\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
+
+
+# --- Results --------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRow:
+    """A row of the file: its cells as written, what they resolved to, and the outcome."""
+
+    row: int
+    cells: dict[str, str]
+    date: dt.date | None = None
+    unit: Unit | None = None
+    fmt: Format | None = None
+    title: str = ""
+    counts: dict[str, int | None] = field(default_factory=dict)
+    topics: list[Topic] = field(default_factory=list)
+    audiences: list[Audience] = field(default_factory=list)
+    campaign: Campaign | None = None
+    status: str = OK
+    duplicate_of: int | None = None  # the earlier row of the file it repeats
+    existing_id: int | None = None  # the activity already recorded that it repeats
+    participants: int | None = None  # as the action computed it
+    errors: list[RowError] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return self.status == ERROR
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.status == DUPLICATE
+
+    @property
+    def key(self) -> tuple[int, dt.date, int, str] | None:
+        if self.unit is None or self.date is None or self.fmt is None:
+            return None
+        return self.unit.pk, self.date, self.fmt.pk, fold(self.title)
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    digest: str
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: list[PlannedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def file_errors(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is None]
+
+    @property
+    def row_errors(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is not None]
+
+    @property
+    def error_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors if e.row is not None})
+
+    @property
+    def to_import(self) -> int:
+        return sum(1 for r in self.rows if r.status == OK)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.rows if r.status == DUPLICATE)
+
+    @property
+    def duplicates_in_file(self) -> int:
+        return sum(1 for r in self.rows if r.status == DUPLICATE and r.duplicate_of)
+
+    @property
+    def duplicates_existing(self) -> int:
+        return sum(1 for r in self.rows if r.status == DUPLICATE and r.existing_id)
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    rows: int
+    imported: int
+    duplicates: int
+    created_ids: list[int] = field(default_factory=list)
+
+
+class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
+    """The file has errors; nothing was saved. ``plan`` shows every row and error."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        n = len(plan.errors)
+        super().__init__(
+            ngettext("The file has %(n)d error; nothing was saved.",
+                     "The file has %(n)d errors; nothing was saved.", n) % {"n": n}
+        )
+        self.plan = plan
+        self.errors = plan.errors
+
+
+# --- Reading the file -----------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    name: str
+    digest: str
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    merged: dict[int, dict[str, MergedRange]] = field(default_factory=dict)  # row → cells
+    filled: dict[int, dict[str, int]] = field(default_factory=dict)  # row → field → from row
+
+
+def read_file(file: Upload) -> ParsedFile:
+    """The rows of the file as raw values by field; never raises for a bad file, reports it."""
+    try:
+        name, data = read_upload(file, MAX_FILE_BYTES)
+    except FileError as exc:
+        return ParsedFile(name="", digest="", errors=[RowError(None, "", "", exc.message)])
+    parsed = ParsedFile(name=name, digest=hashlib.sha256(data).hexdigest())
+    reader = SheetReader(name, data, SPEC, with_merged=True)
+    try:
+        table = read_table(reader, SPEC, max_rows=MAX_ROWS, two_line_header=True)
+    except FileError as exc:
+        parsed.errors = [RowError(None, "", "", exc.message)]
+        return parsed
+    parsed.columns, parsed.errors = table.columns, table.errors
+    if parsed.errors:
+        return parsed
+    parsed.rows = [(number, {name: table.value(values, name) for name in table.index})
+                   for number, values in table.rows]
+    _apply_merges(parsed, table, reader.merged)
+    return parsed
+
+
+def _apply_merges(parsed: ParsedFile, table: Table, merged: Sequence[MergedRange]) -> None:
+    """Fill descriptive cells merged down a block of rows; mark merged counts (refused)."""
+    if not merged or not parsed.rows:
+        return
+    field_at = {position + 1: name for name, position in table.index.items()}  # 1-based
+    numbers = [number for number, _values in parsed.rows]
+    by_number = dict(parsed.rows)
+    for block in merged:
+        if block.max_row <= table.header_row or (block.min_row == block.max_row
+                                                 and block.min_col == block.max_col):
+            continue
+        first, last = bisect_left(numbers, block.min_row), bisect_right(numbers, block.max_row)
+        inside = numbers[first:last]
+        for column in range(block.min_col, block.max_col + 1):
+            name = field_at.get(column)
+            if name in COUNT_FIELDS:
+                for number in inside:
+                    parsed.merged.setdefault(number, {})[name] = block
+            elif (name in FILLED_DOWN and column == block.min_col
+                  and block.min_row in by_number and block.min_row > table.header_row):
+                value = by_number[block.min_row].get(name)
+                if value is None or value == "":
+                    continue
+                for number in inside:
+                    if number != block.min_row and by_number[number].get(name) in (None, ""):
+                        by_number[number][name] = value
+                        parsed.filled.setdefault(number, {})[name] = block.min_row
+
+
+# --- Reading cells --------------------------------------------------------------------------
+
+
+class _CellError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _date_error(text: str) -> _CellError:
+    return _CellError(_("“%(value)s” is not a date. Write it as dd/mm/yyyy, for example "
+                        "17/07/2026, or use a date cell.") % {"value": text})
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell of Excel, a day number, or text dd/mm/yyyy (also with . or -) or
+    yyyy-mm-dd. ``None`` when empty; ``_CellError`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # a date cell stored without its date format: Excel's day number
+        if float(value).is_integer() and EARLIEST_SERIAL <= value <= LATEST_SERIAL:
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        raise _date_error(cell_text(value))
+    text = clean(cell_text(value))
+    if not text:
+        return None
+    bare = _TIME.sub("", text)
+    match = _DMY.fullmatch(bare)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _YMD.fullmatch(bare)
+        if not match:
+            raise _date_error(text)
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise _date_error(text) from None
+
+
+def parse_count(value: object) -> int | None:
+    """A whole number: a number cell, or text such as ``25``, ``1.250`` or ``1,250``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _CellError(_("Write a whole number."))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise _CellError(_("%(value)s is not a whole number.") % {"value": value})
+        number = int(value)
+    else:
+        text = clean(cell_text(value)).replace("\u00a0", " ")
+        if not text:
+            return None
+        if re.fullmatch(r"[-+]?\d+", text):
+            number = int(text)
+        elif _GROUPED.fullmatch(text):
+            number = int(re.sub(r"[^\d-]", "", text))
+        else:
+            raise _CellError(_("“%(value)s” is not a whole number.") % {"value": text})
+    if number > MAX_INTEGER:
+        raise _CellError(_("%(value)d is too large.") % {"value": number})
+    return number
+
+
+@functools.lru_cache(maxsize=65_536)
+def name_key(text: str) -> str:
+    """How unit names are compared: the same letters and tones, whatever the case, the
+    spacing, the Unicode form or the old or new placement of the tone mark (“Hoà” = “Hòa”)."""
+    words = []
+    for word in clean(nfc(text)).casefold().split():
+        decomposed = unicodedata.normalize("NFD", word)
+        tones = "".join(sorted(ch for ch in decomposed if ch in _TONES))
+        base = "".join(ch for ch in decomposed if ch not in _TONES)
+        words.append(f"{unicodedata.normalize('NFC', base)}{tones}")
+    return " ".join(words)
+
+
+def _split_list(text: str) -> list[str]:
+    return [clean(part) for part in _LIST_SEPARATORS.split(text) if clean(part)]
+
+
+def _code_variants(code: str) -> set[str]:
+    """A code as typed, and with the leading zeros Excel drops from numbers (``412`` →
+    ``00412``)."""
+    bare = code.lstrip("0") or "0"
+    return {code, bare} | {bare.zfill(width) for width in range(2, 6)}
+
+
+# --- Resolving names ------------------------------------------------------------------------
+
+
+def _manageable(actor: Any) -> Any:
+    units = Unit.objects.all()
+    if actor is None:  # the system itself
+        return units
+    return units.filter(scope_q(actor, "activity.manage", "path"))
+
+
+def _unknown_unit(text: str) -> str:
+    return _("There is no unit “%(unit)s” among the units where you record activities. Write "
+             "its administrative code or its name as in the list of units.") % {"unit": text}
+
+
+@dataclass
+class _UnitLookup:
+    units: dict[str, Unit] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)  # codes that exist outside the scope
+
+
+def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
+    """Each distinct text of the unit column → a unit within the actor's scope, or a reason.
+
+    Digits are an administrative code. Otherwise a name, compared by ``name_key``; when the
+    same name is used in several places (“Chi hội ấp 1”), the units above can be written
+    before it: “Xã Đức Hòa / Chi hội ấp 1”. Units outside the scope read as unknown.
+    """
+    lookup = _UnitLookup()
+    codes = {t for t in texts if t.isdigit()}
+    names = texts - codes
+    manageable = _manageable(actor)
+    if codes:
+        variants = {v for c in codes for v in _code_variants(c)}
+        found = list(manageable.filter(gso_code__in=variants))
+        by_bare = {(u.gso_code or "").lstrip("0") or "0": u for u in found}
+        for code in codes:
+            unit = by_bare.get(code.lstrip("0") or "0")
+            if unit is not None:
+                lookup.units[code] = unit
+            else:
+                lookup.errors[code] = _unknown_unit(code)
+        unresolved = codes - set(lookup.units)
+        if actor is not None and unresolved:
+            outside = set(Unit.objects.filter(
+                gso_code__in={v for c in unresolved for v in _code_variants(c)})
+                .exclude(pk__in=[u.pk for u in found]).values_list("gso_code", flat=True))
+            bare_outside = {(c or "").lstrip("0") or "0" for c in outside}
+            lookup.hidden = {c for c in unresolved if (c.lstrip("0") or "0") in bare_outside}
+    if not names:
+        return lookup
+
+    segments = {text: [s for s in (clean(p) for p in text.split(PATH_SEPARATOR)) if s]
+                for text in names}
+    wanted = {fold(text) for text in names} | {fold(s[-1]) for s in segments.values() if s}
+    candidates: dict[str, list[Unit]] = {}
+    for unit in manageable.filter(name_folded__in=wanted).order_by("path"):
+        candidates.setdefault(unit.name_folded, []).append(unit)
+    ancestor_ids = {i for units in candidates.values() for u in units
+                    for i in u.ancestor_ids()[:-1]}
+    ancestors = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)
+                 .only("pk", "name", "gso_code")}
+
+    def names_match(unit: Unit, text: str) -> bool:
+        return name_key(unit.name) == name_key(text) or (
+            text.isdigit() and (unit.gso_code or "").lstrip("0") == text.lstrip("0"))
+
+    def above_match(unit: Unit, parts: list[str]) -> bool:
+        """The parts name units above ``unit``, top to bottom (not necessarily every one)."""
+        chain = [ancestors[i] for i in unit.ancestor_ids()[:-1] if i in ancestors]
+        position = 0
+        for part in parts:
+            while position < len(chain) and not names_match(chain[position], part):
+                position += 1
+            if position == len(chain):
+                return False
+            position += 1
+        return True
+
+    def label(unit: Unit) -> str:
+        parent = ancestors.get(unit.parent_id or 0)
+        return f"{parent.name} / {unit.name}" if parent else unit.name
+
+    for text in names:
+        # the whole text as one name first: a unit may have "/" in its name
+        matches = [u for u in candidates.get(fold(text), []) if names_match(u, text)]
+        parts = segments[text]
+        if not matches and len(parts) > 1:
+            matches = [u for u in candidates.get(fold(parts[-1]), [])
+                       if names_match(u, parts[-1]) and above_match(u, parts[:-1])]
+        if len(matches) > 1:
+            open_ones = [u for u in matches if u.is_open]
+            if len(open_ones) == 1:
+                matches = open_ones
+        if len(matches) == 1:
+            lookup.units[text] = matches[0]
+        elif matches:
+            shown = ", ".join(f"“{label(u)}”" for u in matches[:3])
+            lookup.errors[text] = _(
+                "Several units are called “%(unit)s”: %(units)s. Write the unit above it too, "
+                "as in “%(example)s”, or the administrative code.") % {
+                "unit": text, "units": shown + (", …" if len(matches) > 3 else ""),
+                "example": label(matches[0])}
+        else:
+            close = candidates.get(fold(parts[-1] if parts else text), [])
+            message = _unknown_unit(text)
+            if close:
+                message += " " + _("Did you mean “%(name)s”?") % {"name": label(close[0])}
+            lookup.errors[text] = message
+    return lookup
+
+
+def _by_folded(entries: Iterable[Any], *, codes: bool) -> dict[str, list[Any]]:
+    result: dict[str, list[Any]] = {}
+    for entry in entries:
+        keys = {fold(entry.name)}
+        if codes:
+            keys.add(fold(entry.code))
+        for key in keys:
+            result.setdefault(key, []).append(entry)
+    return result
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
+    return [f"/{'/'.join(parts[:i])}/" for i in range(1, len(parts) + 1)]
+
+
+def _pick_campaign(candidates: list[Campaign], unit: Unit, date: dt.date | None
+                   ) -> list[Campaign]:
+    """The campaigns of that name the unit takes part in; if several, those running on the
+    date; if still several, those not archived."""
+    matches = [c for c in candidates if unit.path.startswith(c.unit_path)]
+    if len(matches) > 1 and date is not None:
+        running = [c for c in matches if c.starts_on <= date <= c.ends_on]
+        matches = running or matches
+    if len(matches) > 1:
+        current = [c for c in matches if not c.archived]
+        matches = current or matches
+    return matches
+
+
+# --- Checking and creating ------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    actor: Any
+    parsed: ParsedFile
+    plan: ImportPlan
+    units: _UnitLookup
+
+
+def _label(plan: ImportPlan, name: str) -> str:
+    return plan.columns.get(name, TEMPLATE_HEADERS[name])
+
+
+def _fail(plan: ImportPlan, planned: PlannedRow, name: str | None, message: str) -> None:
+    planned.status = ERROR
+    column = _label(plan, name) if name else ""
+    value = shorten(planned.cells.get(name, "")) if name else ""
+    planned.errors.append(RowError(planned.row, column, value, message))
+
+
+def _read_rows(ctx: _Context) -> list[PlannedRow]:
+    """Parse the cells of every row and resolve units, formats, topics, audiences, campaigns.
+    Row errors are noted on the rows; nothing is written."""
+    plan, parsed = ctx.plan, ctx.parsed
+    rows: list[PlannedRow] = []
+    for number, values in parsed.rows:
+        cells = {name: cell_text(value).strip() if name == NOTES else clean(cell_text(value))
+                 for name, value in values.items()}
+        planned = PlannedRow(row=number, cells=cells)
+        for name, source in sorted(parsed.filled.get(number, {}).items()):
+            planned.remarks.append(_("“%(column)s” taken from row %(row)d (merged cells).")
+                                   % {"column": _label(plan, name), "row": source})
+        try:
+            planned.date = parse_date(values.get(DATE))
+            if isinstance(values.get(DATE), dt.date) and planned.date is not None:
+                cells[DATE] = planned.date.strftime("%d/%m/%Y")  # not "2026-07-17 00:00:00"
+            if planned.date is None:
+                _fail(plan, planned, DATE, _("The date is empty."))
+        except _CellError as exc:
+            _fail(plan, planned, DATE, exc.message)
+        for name in COUNT_FIELDS:
+            block = parsed.merged.get(number, {}).get(name)
+            if block is not None:
+                _fail(plan, planned, name, _(
+                    "This number is in merged cells (%(cells)s). A number cannot be shared "
+                    "between rows or columns: unmerge the cells and give each row its own "
+                    "number.") % {"cells": block.ref})
+                continue
+            try:
+                planned.counts[name] = parse_count(values.get(name))
+            except _CellError as exc:
+                _fail(plan, planned, name, exc.message)
+        planned.title = cells.get(TITLE, "")
+        if not planned.title:
+            _fail(plan, planned, TITLE, _("The title is empty."))
+        rows.append(planned)
+
+    unit_texts = {r.cells.get(UNIT, "") for r in rows} - {""}
+    ctx.units = _resolve_units(ctx.actor, unit_texts)
+    formats = _by_folded(Format.objects.all(), codes=True)
+    topics = _by_folded(Topic.objects.all(), codes=False)
+    audiences = _by_folded(Audience.objects.all(), codes=True)
+    paths = {p for u in ctx.units.units.values() for p in _ancestor_paths(u.path)}
+    campaigns = _by_folded(Campaign.objects.filter(unit_path__in=paths), codes=False)
+
+    for planned in rows:
+        cells = planned.cells
+        text = cells.get(UNIT, "")
+        if not text:
+            _fail(plan, planned, UNIT, _(
+                "The unit is empty. If cells are merged, unmerge them and fill in the unit on "
+                "every row."))
+        elif text in ctx.units.units:
+            planned.unit = ctx.units.units[text]
+        else:
+            _fail(plan, planned, UNIT, ctx.units.errors.get(text) or _unknown_unit(text))
+
+        text = cells.get(FORMAT, "")
+        found = formats.get(fold(text), []) if text else []
+        if not text:
+            _fail(plan, planned, FORMAT, _("The format is empty."))
+        elif len(found) == 1:
+            planned.fmt = found[0]
+        else:
+            _fail(plan, planned, FORMAT, _(
+                "“%(value)s” is not a format of the catalogue. The formats are listed on the "
+                "sheet “%(sheet)s” of the template.") % {"value": text, "sheet": GUIDE_SHEET})
+
+        for name, catalogue, target, what in (
+                (TOPICS, topics, planned.topics, _("topic")),
+                (AUDIENCES, audiences, planned.audiences, _("audience"))):
+            for item in _split_list(cells.get(name, "")):
+                entries = catalogue.get(fold(item), [])
+                if len(entries) != 1:
+                    _fail(plan, planned, name, _(
+                        "“%(value)s” is not a %(what)s of the catalogue.")
+                        % {"value": item, "what": what})
+                elif entries[0].archived:
+                    _fail(plan, planned, name, _("The %(what)s “%(value)s” is archived.")
+                          % {"value": entries[0].name, "what": what})
+                elif entries[0] not in target:
+                    target.append(entries[0])
+
+        text = cells.get(CAMPAIGN, "")
+        if text and planned.unit is not None:
+            matches = _pick_campaign(campaigns.get(fold(text), []), planned.unit,
+                                     planned.date)
+            if len(matches) == 1:
+                planned.campaign = matches[0]
+            elif matches:
+                _fail(plan, planned, CAMPAIGN, _(
+                    "Several campaigns are called “%(value)s” and none is clearly the one "
+                    "running on that date.") % {"value": text})
+            else:
+                _fail(plan, planned, CAMPAIGN, _(
+                    "There is no campaign “%(value)s” that %(unit)s takes part in.")
+                    % {"value": text, "unit": planned.unit.name})
+    return rows
+
+
+def _create(ctx: _Context, rows: list[PlannedRow]) -> None:
+    """Run every row that has no error and is not a duplicate through ``create_activity``."""
+    plan = ctx.plan
+    first_row: dict[tuple[int, dt.date, int, str], int] = {}
+    for planned in rows:
+        key = planned.key
+        if planned.status == ERROR:
+            if key is not None and planned.title:
+                first_row.setdefault(key, planned.row)
+            continue
+        if key in first_row:
+            planned.status = DUPLICATE
+            planned.duplicate_of = first_row[key]
+            continue
+        assert key is not None  # noqa: S101  (no error: unit, date and format resolved)
+        first_row[key] = planned.row
+        assert planned.unit and planned.fmt and planned.date  # noqa: S101
+        counts = planned.counts
+        try:
+            activity = create_activity(
+                actor=ctx.actor, unit=planned.unit, date=planned.date, format=planned.fmt,
+                title=planned.title, campaign=planned.campaign, topics=planned.topics,
+                audiences=planned.audiences, participants_women=counts.get(WOMEN),
+                participants_men=counts.get(MEN), participants_total=counts.get(TOTAL),
+                online_views=counts.get(VIEWS) or 0, online_shares=counts.get(SHARES) or 0,
+                materials_handed_out=counts.get(MATERIALS) or 0,
+                coordinating_agencies=planned.cells.get(AGENCIES, ""),
+                notes=planned.cells.get(NOTES, ""), audit=False)
+        except ActionError as exc:
+            # The action checks for a duplicate last; an activity already recorded is flagged,
+            # not refused (a row that repeats one needs no correcting).
+            existing = find_duplicate(unit=planned.unit, date=planned.date, fmt=planned.fmt,
+                                      title=planned.title)
+            if existing is not None:
+                planned.status = DUPLICATE
+                planned.existing_id = existing.pk
+            else:
+                _fail(plan, planned, _ACTION_FIELDS.get(exc.field or ""), exc.message)
+        except NotInScope:
+            _fail(plan, planned, UNIT, _unknown_unit(planned.cells.get(UNIT, "")))
+        except DatabaseError as exc:  # a value the database refuses; the savepoint is undone
+            logger.info("activity import row %d refused by the database: %r", planned.row, exc)
+            _fail(plan, planned, None, _("This row could not be saved; check its numbers."))
+        else:
+            planned.participants = activity.participants_total
+            plan.created_ids.append(activity.pk)
+
+
+def _run(actor: Any, parsed: ParsedFile, *, lock: bool) -> tuple[ImportPlan, set[str]]:
+    """Check every row and create its activity, in the caller's transaction."""
+    plan = ImportPlan(file_name=parsed.name, digest=parsed.digest, columns=parsed.columns,
+                      errors=list(parsed.errors))
+    if parsed.errors:
+        return plan, set()
+    ctx = _Context(actor=actor, parsed=parsed, plan=plan, units=_UnitLookup())
+    rows = _read_rows(ctx)
+    if lock:
+        # Two imports of the same file at once would each find no duplicate: the second waits
+        # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
+        ids = sorted({u.pk for u in ctx.units.units.values()})
+        list(Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+             .values_list("pk", flat=True))
+    _create(ctx, rows)
+    plan.rows = rows
+    plan.errors = [e for r in rows for e in r.errors]
+    return plan, ctx.units.hidden
+
+
+def _record_hidden(actor: Any, plan: ImportPlan, hidden: set[str]) -> None:
+    """Codes that exist outside the actor's scope: an attempt to act there, so audited."""
+    if actor is None or not hidden:
+        return
+    record_refusal(
+        actor=actor, action="access.refused",
+        target_label=f"activity import: {plan.file_name}"[:255],
+        changes={"reason": "out of scope (activity.manage)", "codes": sorted(hidden),
+                 "file": plan.file_name},
+    )
+
+
+def plan_import(actor: Any, file: Upload) -> ImportPlan:
+    """The dry run: read the file and put every row through ``create_activity`` in a
+    transaction that is then rolled back. Saves nothing (apart from an audit event if the file
+    names units outside the actor's scope)."""
+    parsed = read_file(file)
+    with transaction.atomic():
+        plan, hidden = _run(actor, parsed, lock=False)
+        transaction.set_rollback(True)
+    plan.created_ids = []
+    _record_hidden(actor, plan, hidden)
+    return plan
+
+
+def _id_runs(ids: list[int]) -> list[list[int]]:
+    """``[1, 2, 3, 7]`` → ``[[1, 3], [7, 7]]``: the ids created, compactly, for the audit."""
+    runs: list[list[int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return runs
+
+
+def _common_path(units: Iterable[Unit]) -> str:
+    split = [u.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for u in units]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return f"/{'/'.join(common)}/" if common else ""
+
+
+def apply_import(actor: Any, file: Upload) -> ImportResult:
+    """Check the file again and create its activities in one transaction, skipping the
+    duplicates. Raises ``ImportFailed`` (with every error) if any row fails; nothing is saved
+    then."""
+    parsed = read_file(file)
+    with transaction.atomic():
+        plan, hidden = _run(actor, parsed, lock=True)
+        if plan.errors:
+            transaction.set_rollback(True)
+        elif plan.created_ids:
+            units = {r.unit.pk: r.unit for r in plan.rows if r.status == OK and r.unit}
+            path = _common_path(units.values())
+            target = Unit.objects.filter(path=path).first() if path else None
+            dates = [r.date for r in plan.rows if r.status == OK and r.date]
+            record(actor=actor, action="activity.imported", target=target,
+                   target_label=plan.file_name if target is None else None,
+                   unit_path=path, changes={
+                       "file": plan.file_name, "digest": plan.digest, "rows": len(plan.rows),
+                       "imported": len(plan.created_ids),
+                       "duplicates_in_file": plan.duplicates_in_file,
+                       "duplicates_existing": plan.duplicates_existing,
+                       "units": len(units), "dates": [min(dates), max(dates)],
+                       "ids": _id_runs(plan.created_ids),
+                   })
+    _record_hidden(actor, plan, hidden)  # outside the transaction, so it is kept
+    if plan.errors:
+        plan.created_ids = []
+        raise ImportFailed(plan)
+    return ImportResult(file_name=plan.file_name, rows=len(plan.rows),
+                        imported=len(plan.created_ids), duplicates=plan.duplicates,
+                        created_ids=plan.created_ids)
+
+
+# --- The template ---------------------------------------------------------------------------
+
+
+def _guide_columns() -> list[tuple[str, str, str]]:
+    required, optional = _("Required"), _("Optional")
+    return [
+        (TEMPLATE_HEADERS[DATE], required, _(
+            "The day the activity took place, as a date cell or as text dd/mm/yyyy (for "
+            "example 17/07/2026). Activities are imported as done, so the date cannot be in "
+            "the future.")),
+        (TEMPLATE_HEADERS[UNIT], required, _(
+            "The administrative code of the commune or ward (for example 27943), or the exact "
+            "name of the unit (for example Chi hội ấp Mỹ Lộc). When several units have the "
+            "same name, write the unit above it first: Xã Đức Hòa / Chi hội ấp Mỹ Lộc. Only "
+            "the units where you record activities can be used.")),
+        (TEMPLATE_HEADERS[FORMAT], required, _(
+            "A format from the list below, by name or code, with or without accents.")),
+        (TEMPLATE_HEADERS[TITLE], required, _("The title of the activity (300 characters at "
+                                              "most).")),
+        (TEMPLATE_HEADERS[WOMEN], optional, _("The number of women who took part.")),
+        (TEMPLATE_HEADERS[MEN], optional, _("The number of men who took part.")),
+        (TEMPLATE_HEADERS[TOTAL], optional, _(
+            "The number of participants. When women and men are given, it must be their sum "
+            "(leave it empty and it is computed).")),
+        (TEMPLATE_HEADERS[TOPICS], optional, _(
+            "Topics from the list below, separated by “;”.")),
+        (TEMPLATE_HEADERS[AUDIENCES], optional, _(
+            "Audiences from the list below, separated by “;”.")),
+        (TEMPLATE_HEADERS[CAMPAIGN], optional, _(
+            "The name of the campaign or peak period the activity belongs to, among those of "
+            "the unit or of the units above it.")),
+        (TEMPLATE_HEADERS[VIEWS], optional, _("For online formats: the number of views.")),
+        (TEMPLATE_HEADERS[SHARES], optional, _("For online formats: the number of shares.")),
+        (TEMPLATE_HEADERS[MATERIALS], optional, _("The number of leaflets or documents "
+                                                  "handed out.")),
+        (TEMPLATE_HEADERS[AGENCIES], optional, _("The agencies that took part (police, "
+                                                 "border guard, justice...).")),
+        (TEMPLATE_HEADERS[NOTES], optional, _("Anything else worth keeping.")),
+    ]
+
+
+def _guide_notes() -> list[str]:
+    return [
+        _("One activity a row. Keep the row with the column names; the columns may be in any "
+          "order, and columns the import does not know are ignored."),
+        _("Replace the example row before importing: its unit code does not exist."),
+        _("An activity already recorded (same unit, date, format and title) is not imported "
+          "twice: the check shows it as a duplicate and the import skips it."),
+        _("If any row has an error, nothing is saved: correct the rows listed and import the "
+          "file again."),
+        _("At most %(rows)d rows and %(mb)d MB a file.") % {
+            "rows": MAX_ROWS, "mb": MAX_FILE_BYTES // (1024 * 1024)},
+    ]
+
+
+def template_xlsx(actor: Any = None) -> bytes:
+    """The template: the header (frozen), an example row, and a guide sheet listing the
+    current formats, audiences, topics and the campaigns the actor may use."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from ctip.outreach.selectors import campaigns_visible_to
+
+    bold = Font(bold=True)
+    formats = list(Format.objects.filter(archived=False).order_by("order", "name"))
+    audiences = list(Audience.objects.filter(archived=False).order_by("order", "name"))
+    topics = list(Topic.objects.filter(archived=False).order_by("kind", "name"))
+    campaigns = []
+    if actor is not None:
+        since = timezone.localdate() - dt.timedelta(days=366)
+        campaigns = list(campaigns_visible_to(actor).filter(archived=False, ends_on__gte=since)
+                         .order_by("-starts_on", "name")[:50])
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
+    sheet.title = DATA_SHEET
+    fields = list(TEMPLATE_HEADERS)
+    sheet.append([TEMPLATE_HEADERS[f] for f in fields])
+    example = {
+        DATE: timezone.localdate(), UNIT: EXAMPLE_UNIT_CODE,
+        FORMAT: formats[0].name if formats else "",
+        TITLE: "Sinh hoạt chuyên đề phòng, chống mua bán người", WOMEN: 30, MEN: 5, TOTAL: 35,
+        TOPICS: "; ".join(t.name for t in topics[:2]),
+        AUDIENCES: "; ".join(a.name for a in audiences[:2]), CAMPAIGN: "", VIEWS: None,
+        SHARES: None, MATERIALS: 40, AGENCIES: "Công an xã", NOTES: "",
+    }
+    sheet.append([example[f] for f in fields])
+    widths = {DATE: 16, UNIT: 28, FORMAT: 30, TITLE: 45, TOPICS: 36, AUDIENCES: 30,
+              CAMPAIGN: 30, AGENCIES: 26, NOTES: 36}
+    for position, name in enumerate(fields, start=1):
+        letter = get_column_letter(position)
+        sheet.column_dimensions[letter].width = widths.get(name, 12)
+        sheet.cell(row=1, column=position).font = bold
+        sheet.cell(row=1, column=position).alignment = Alignment(wrap_text=True,
+                                                                 vertical="top")
+    date_letter = get_column_letter(fields.index(DATE) + 1)
+    unit_letter = get_column_letter(fields.index(UNIT) + 1)
+    sheet[f"{date_letter}2"].number_format = "DD/MM/YYYY"
+    sheet[f"{unit_letter}2"].number_format = "@"  # codes as text: leading zeros stay
+    sheet.freeze_panes = "A2"
+
+    guide = workbook.create_sheet(GUIDE_SHEET)
+    guide.append([_("How to fill in the import file")])
+    guide["A1"].font = Font(bold=True, size=13)
+    guide.append([])
+    guide.append([_("Column"), _("Required?"), _("What to enter")])
+    for cell in guide[3]:
+        cell.font = bold
+    for row in _guide_columns():
+        guide.append(list(row))
+    for line in guide.iter_rows(min_row=4, max_row=guide.max_row):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    guide.append([])
+    for note in _guide_notes():
+        guide.append([note])
+
+    def section(title: str, header: list[str], rows: list[list[Any]]) -> tuple[int, int]:
+        guide.append([])
+        guide.append([title])
+        guide.cell(row=guide.max_row, column=1).font = Font(bold=True, size=12)
+        guide.append(header)
+        for cell in guide[guide.max_row]:
+            cell.font = bold
+        first = guide.max_row + 1
+        for row in rows:
+            guide.append(row)
+        return first, guide.max_row
+
+    first, last = section(_("Formats"), [_("Name"), _("Code"), _("Counted as")], [
+        [f.name, f.code, _("online: views and shares") if f.is_online
+         else _("gathering: participants") if f.is_meeting else _("broadcast or print")]
+        for f in formats])
+    if formats:
+        format_letter = get_column_letter(fields.index(FORMAT) + 1)
+        choices = DataValidation(type="list", formula1=f"='{GUIDE_SHEET}'!$A${first}:$A${last}",
+                                 allow_blank=True, showErrorMessage=False)
+        sheet.add_data_validation(choices)
+        choices.add(f"{format_letter}2:{format_letter}{MAX_ROWS + 1}")
+    section(_("Audiences"), [_("Name"), _("Code")], [[a.name, a.code] for a in audiences])
+    section(_("Topics"), [_("Name"), _("Kind")],
+            [[t.name, t.get_kind_display()] for t in topics])
+    if campaigns:
+        section(_("Campaigns"), [_("Name"), _("From"), _("To"), _("Issued by")],
+                [[c.name, c.starts_on.strftime("%d/%m/%Y"), c.ends_on.strftime("%d/%m/%Y"),
+                  c.unit.name] for c in campaigns])
+    for letter, width in zip("ABCD", (34, 22, 90, 24), strict=True):
+        guide.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+

@@ -1,0 +1,236 @@
+"""Public views of the bulletin: page serving (cached), search, "Báo tin", robots and sitemap.
+
+Every view here is public: the bulletin is for everybody. Nothing a reader sends through the
+report form is ever shown on a public page: it goes into the commune's inbox and the sender
+sees a reference code once, on their own confirmation page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.sitemaps.views import sitemap as django_sitemap
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.static import serve as static_serve
+from wagtail import views as wagtail_views
+
+from ctip.accounts.access import public
+from ctip.cases.actions import create_situation
+from ctip.cases.models import Situation
+from ctip.core import request_context
+from ctip.core.errors import ActionError
+from ctip.core.middleware import client_ip
+from ctip.portal import caching
+from ctip.portal.feeds import BulletinFeed, SectionFeed
+from ctip.portal.forms import BOT_MESSAGE, ReportConcernForm
+from ctip.portal.links import public_url
+from ctip.portal.models import ARTICLES_PER_PAGE, BulletinHome, live_articles
+from ctip.portal.pagination import paginate
+from ctip.portal.search import parse, search_articles, snippet
+from ctip.portal.sitemaps import BulletinSitemap
+
+logger = logging.getLogger("ctip.portal")
+
+REPORTS_PER_HOUR = 5
+RATE_WINDOW = 3600
+SESSION_RECEIPT = "portal.report_receipt"
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+@public
+def serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Wagtail's page serving, with the rendered page cached for anonymous readers."""
+    key = caching.cache_key(request, path)
+    if key is not None:
+        hit = caching.cached_response(key)
+        if hit is not None:
+            return hit
+    response = wagtail_views.serve(request, path)
+    if key is not None and response.status_code == 200:
+        response[caching.CACHE_HEADER] = "miss"
+        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+            response.add_post_render_callback(lambda r: caching.store(key, r))
+        else:
+            caching.store(key, response)
+    return response
+
+
+@require_GET
+@public
+def frontend_login(request: HttpRequest) -> HttpResponse:
+    """Wagtail's front-end sign-in URL sends people to our own sign-in page."""
+    return redirect_to_login(request.GET.get("next", "/"))
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+@require_GET
+@public
+def search(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("q", "")[:200]
+    tag = request.GET.get("tag", "")[:100]
+    query = parse(raw)
+    results = None
+    if query:
+        found = search_articles(live_articles(), query)
+    elif tag:
+        found = live_articles().filter(tags__slug=tag)
+    else:
+        found = None
+    if found is not None:
+        results = paginate(request, found, ARTICLES_PER_PAGE)
+        if isinstance(results, HttpResponse):
+            return results
+        terms = query.terms
+        for article in results:
+            article.snippet = snippet(article.plain_text(), terms)
+            article.title_html = snippet(article.title, terms, length=500)
+    return TemplateResponse(request, "portal/search.html", {
+        "q": raw, "tag": tag, "results": results, "home": BulletinHome.objects.live().first(),
+    })
+
+
+# --- Report a concern -----------------------------------------------------------------------
+
+def _rate_key(request: HttpRequest) -> str:
+    address = client_ip(request) or "unknown"
+    return "portal:report-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    """Count this attempt; True when the address sent more than allowed this hour."""
+    key = _rate_key(request)
+    cache.add(key, 0, RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW)
+        count = 1
+    return count > REPORTS_PER_HOUR
+
+
+@require_http_methods(["GET", "POST"])
+@public
+def report(request: HttpRequest) -> HttpResponse:
+    status = 200
+    limited = False
+    if request.method == "POST":
+        form = ReportConcernForm(request.POST)
+        if _over_limit(request):
+            limited, status = True, 429
+        elif form.is_bot:
+            data = request.POST.copy()
+            data["website"] = ""
+            form = ReportConcernForm(data)
+            form.is_valid()
+            form.add_error(None, BOT_MESSAGE)
+            status = 400
+            logger.info("report form: honeypot filled, nothing stored")
+        elif form.is_valid():
+            try:
+                situation = _create(form.cleaned_data)
+            except ActionError as exc:
+                form.add_error(None, exc.message)
+                status = 400
+            else:
+                request.session[SESSION_RECEIPT] = _receipt(situation, form.cleaned_data)
+                return redirect("portal:report_done")
+        else:
+            status = 400
+    else:
+        form = ReportConcernForm()
+    response = TemplateResponse(request, "portal/report_form.html",
+                                {"form": form, "limited": limited}, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def _create(data: dict[str, Any]) -> Situation:
+    # The sender's address and browser are not written into the audit trail: the report may
+    # be anonymous, and the audit trail is permanent.
+    with request_context.bind(request_context.RequestContext(via="public_form")), \
+            transaction.atomic():
+        return create_situation(
+            actor=None, unit=data["commune"], category=data["category"],
+            description=data["description"], occurred_on=data.get("occurred_on"),
+            reporter_contact=data.get("contact", ""), source=Situation.Source.PUBLIC_FORM)
+
+
+def _receipt(situation: Situation, data: dict[str, Any]) -> dict[str, Any]:
+    occurred = data.get("occurred_on")
+    return {
+        "code": situation.code,
+        "category": str(situation.get_category_display()),
+        "commune": data["commune"].name,
+        "occurred_on": occurred.strftime("%d/%m/%Y") if occurred else "",
+        "description": data["description"][:500],
+        "anonymous": not data.get("contact"),
+    }
+
+
+@require_GET
+@public
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The sender's receipt, shown once: a refresh or another visitor sees no details."""
+    receipt = request.session.pop(SESSION_RECEIPT, None)
+    response = TemplateResponse(request, "portal/report_done.html", {"receipt": receipt})
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+# --- Web conventions ------------------------------------------------------------------------
+
+ROBOTS_DISALLOW = ["/app/", "/accounts/", "/cms/", "/units/", "/audit/", "/outreach/",
+                   "/community/", "/cases/", "/reports/", "/i18n/", "/bao-tin/da-gui/",
+                   "/tim-kiem/", "/_util/"]
+
+
+@require_GET
+@public
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", *(f"Disallow: {p}" for p in ROBOTS_DISALLOW), "",
+             f"Sitemap: {public_url(request, '/sitemap.xml')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@public
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    return django_sitemap(request, sitemaps={"bulletin": BulletinSitemap(request)})
+
+
+@require_GET
+@public
+def bulletin_image(request: HttpRequest, path: str) -> HttpResponse:
+    """Image renditions of the bulletin (never the uploaded originals, which may carry
+    location data in their EXIF)."""
+    root = Path(settings.MEDIA_ROOT) / "images"
+    if ".." in Path(path).parts:
+        raise Http404
+    response = static_serve(request, path, document_root=str(root))
+    patch_cache_control(response, public=True, max_age=7 * 24 * 3600)
+    return response
+
+
+@require_GET
+@public
+def rss(request: HttpRequest) -> HttpResponse:
+    return BulletinFeed()(request)
+
+
+@require_GET
+@public
+def section_rss(request: HttpRequest, section: str) -> HttpResponse:
+    return SectionFeed()(request, section=section)

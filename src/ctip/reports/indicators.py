@@ -1,0 +1,632 @@
+"""The indicator catalogue, and computing any indicator for any subtree and any period.
+
+Every indicator is defined once, in ``CATALOGUE``: a code, an English name (a gettext msgid,
+translated in the UI), a literal Vietnamese name ``name_vi`` (exports read in Vietnamese whatever
+the UI language), a definition, its source records and its breakdowns.
+
+Values are computed directly from the fact tables (no aggregates tables): every fact row stores
+the path of its unit at the time (``unit_path``), so a subtree is one indexed range
+(``unit_path__subtree``) and the child of a unit a row falls under is a substring of its path
+(``child_segment``). So numbers are current the moment a record is saved.
+
+Public API (used by the submissions module too):
+
+- ``get(code)`` → ``Indicator``, or ``UnknownIndicator`` (an ``ActionError``);
+- ``compute(unit, period, codes=None)`` → ``{code: value}`` for the unit's subtree;
+- ``compute_by_child(unit, period, codes=None)`` → ``[(unit, {code: value}), ...]``: one entry
+  per child of ``unit`` (open children, and closed ones that hold records), in name order,
+  then — only when records are stamped on ``unit`` itself — ``(unit, own values)`` last. The
+  entries add up to ``compute(unit, ...)`` for every additive indicator. One grouped query per
+  source, whatever the number of children.
+
+A value is a number (``int``; ``float`` for percentages, ``None`` when a percentage has no
+denominator), or for an indicator with breakdowns a ``dict`` of numbers with a ``"total"`` key
+and one key per breakdown value (zeros included for fixed lists such as categories).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ctip.core.errors import ActionError
+from ctip.org.models import Unit
+from ctip.reports.periods import Period
+
+# --- The catalogue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: Any                 # gettext_lazy, English msgid
+    name_vi: str              # literal Vietnamese, for exports
+    definition: Any           # gettext_lazy, English msgid
+    source: str               # the fact table(s) it is computed from
+    breakdowns: tuple[str, ...] = ()
+    is_person_count: bool = False   # small counts are suppressed when they leave the unit
+    measure: str = "count"    # count | percent | vnd
+    additive: bool = True     # children add up to the parent
+
+    @property
+    def has_breakdown(self) -> bool:
+        return bool(self.breakdowns)
+
+
+class UnknownIndicator(ActionError):
+    def __init__(self, code: str) -> None:
+        super().__init__(_("There is no indicator “%(code)s”.") % {"code": code},
+                         field="indicator")
+        self.code = code
+
+
+_l = gettext_lazy
+
+CATALOGUE: list[Indicator] = [
+    Indicator("sessions", _l("Awareness sessions"), "Số buổi, lượt tuyên truyền",
+              _l("Activities recorded as done in the period, by format."),
+              "outreach.Activity", ("format",)),
+    Indicator("participants", _l("Participants"), "Số lượt người tham dự",
+              _l("Participants of done activities, by sex (women, men, not stated)."),
+              "outreach.Activity", ("sex",)),
+    Indicator("sessions_border_remote", _l("Sessions in border and remote units"),
+              "Số buổi tuyên truyền tại địa bàn biên giới, vùng sâu, vùng xa",
+              _l("Done activities recorded in units flagged as border, remote or far-flung "
+                 "(the units' current flags)."),
+              "outreach.Activity, org.Unit", ("area",)),
+    Indicator("online_reach", _l("Online reach"), "Lượt tiếp cận trực tuyến",
+              _l("Views of posts on the Union's online channels; with shares and the number "
+                 "of posts in online formats."), "outreach.Activity", ("online",)),
+    Indicator("active_speakers", _l("Active speakers"), "Số báo cáo viên, tuyên truyền viên "
+              "hoạt động", _l("Speakers of the subtree listed on at least one done activity in "
+                              "the period."), "outreach.Speaker, outreach.Activity"),
+    Indicator("models", _l("Prevention models"), "Mô hình phòng, chống mua bán người",
+              _l("Prevention models active on the last day of the period (total), founded, "
+                 "of those replicated from another model, and dissolved in the period."),
+              "community.Club", ("model_status",)),
+    Indicator("clubs", _l("Clubs, groups and models"), "Câu lạc bộ, tổ, nhóm, mô hình",
+              _l("All clubs, groups and models: active on the last day of the period (total), "
+                 "founded, replicated and dissolved in the period."),
+              "community.Club", ("model_status",)),
+    Indicator("club_members", _l("Club members"), "Số thành viên câu lạc bộ, tổ, nhóm",
+              _l("Members of the clubs, groups and models active on the last day of the "
+                 "period."), "community.Club"),
+    Indicator("situations", _l("Situations by category"), "Số vụ việc theo loại",
+              _l("Situations received in the period (by the day they were recorded), by "
+                 "category."), "cases.Situation", ("category",), is_person_count=True),
+    Indicator("situations_escalated_on_time", _l("Situations escalated within the deadline"),
+              "Tỷ lệ vụ việc được báo cáo lên cấp trên đúng hạn (%)",
+              _l("Of the situations received in the period that were escalated, the share "
+                 "whose first escalation came no later than the time they were recorded plus "
+                 "the deadline rule for their category and urgency (the deadline is not kept "
+                 "historically, so today's rule is applied)."),
+              "cases.Situation, cases.SituationEvent, cases.DeadlineRule", ("escalation",),
+              is_person_count=True, measure="percent", additive=False),
+    Indicator("referrals", _l("Referrals by agency"), "Số lượt chuyển gửi theo cơ quan",
+              _l("Referrals of situations or cases made in the period, by receiving agency."),
+              "cases.Referral", ("agency",), is_person_count=True),
+    Indicator("cases_opened", _l("Support cases opened"), "Số trường hợp hỗ trợ mới",
+              _l("Support cases opened in the period, by kind."), "cases.SupportCase",
+              ("case_kind",), is_person_count=True),
+    Indicator("cases_active", _l("Support cases active"), "Số trường hợp đang hỗ trợ",
+              _l("Support cases open at any time in the period, by kind."),
+              "cases.SupportCase", ("case_kind",), is_person_count=True),
+    Indicator("cases_closed", _l("Support cases closed"), "Số trường hợp kết thúc hỗ trợ",
+              _l("Support cases closed in the period, by kind."), "cases.SupportCase",
+              ("case_kind",), is_person_count=True),
+    Indicator("services", _l("Services delivered"), "Số lượt dịch vụ hỗ trợ đã thực hiện",
+              _l("Services recorded as delivered and dated in the period, by type."),
+              "cases.Service", ("service_type",)),
+    Indicator("victims_supported_pct", _l("Victims who received at least one support service"),
+              "Tỷ lệ nạn nhân được hưởng ít nhất một dịch vụ hỗ trợ (%)",
+              _l("Of the support cases of returned victims and persons being identified as "
+                 "victims that were active in the period, the share with at least one service "
+                 "delivered by the end of the period. National target: 100%."),
+              "cases.SupportCase, cases.Service", ("victims",), is_person_count=True,
+              measure="percent", additive=False),
+    Indicator("loans", _l("Loans"), "Số lượt hỗ trợ vay vốn",
+              _l("Loan support and entrusted-credit loans delivered in the period."),
+              "cases.Service", ("loan_type",)),
+    Indicator("loan_amount", _l("Amount lent (VND)"), "Số tiền cho vay (đồng)",
+              _l("The amount of the loans delivered in the period, in dong."), "cases.Service",
+              measure="vnd"),
+    Indicator("jobs_found", _l("Jobs found"), "Số người được giới thiệu việc làm",
+              _l("Job counselling and placement services delivered in the period."),
+              "cases.Service", is_person_count=True),
+    Indicator("commendations", _l("Commendations"), "Số lượt khen thưởng, nêu gương",
+              _l("Commendations decided in the period, by recipient."),
+              "outreach.Commendation", ("recipient",)),
+]
+BY_CODE: dict[str, Indicator] = {i.code: i for i in CATALOGUE}
+
+
+def get(code: str) -> Indicator:
+    try:
+        return BY_CODE[code]
+    except KeyError:
+        raise UnknownIndicator(code) from None
+
+
+def resolve(codes: Iterable[str] | None) -> list[Indicator]:
+    """The indicators named by ``codes`` (all when ``None``), in catalogue order."""
+    if codes is None:
+        return list(CATALOGUE)
+    wanted = {get(code).code for code in codes}
+    return [i for i in CATALOGUE if i.code in wanted]
+
+
+def headline(value: Any) -> Any:
+    """The single number of a value: itself, or the ``total`` of a breakdown."""
+    return value.get("total") if isinstance(value, dict) else value
+
+
+# --- Grouping by child -----------------------------------------------------------------------
+
+ALL = "all"   # the key of the single group when not grouping by child
+OWN = ""      # rows stamped on the unit itself
+
+
+def child_key(parent_path: str, field: str = "unit_path") -> Any:
+    """The id (text) of the child of ``parent_path`` a row stamped with ``field`` falls under,
+    or ``""`` for a row stamped on the parent itself: ``outreach.selectors.child_segment``
+    for any path field, including one across a relation (``case__unit_path``)."""
+    start = len(parent_path) + 1
+    rest = Substr(field, start)
+    segment = Substr(field, start, StrIndex(rest, Value("/")) - 1)
+    return Case(When(**{field: parent_path}, then=Value(OWN)), default=segment,
+                output_field=CharField())
+
+
+def _group(qs: QuerySet[Any], unit: Unit, by_child: bool, field: str, *fields: str,
+           **aggregates: Any) -> dict[str, list[dict[str, Any]]]:
+    """Run one grouped query; rows by group key (``ALL``, or a child key)."""
+    qs = qs.order_by()
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if by_child:
+        qs = qs.annotate(_child=child_key(unit.path, field))
+        for row in qs.values("_child", *fields).annotate(**aggregates):
+            out[row.pop("_child")].append(row)
+    elif fields:
+        out[ALL] = list(qs.values(*fields).annotate(**aggregates))
+    else:
+        out[ALL] = [qs.aggregate(**aggregates)]
+    return out
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+# --- Sources: one grouped query each -----------------------------------------------------------
+
+Rows = list[dict[str, Any]]
+
+
+def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.outreach.models import Activity
+
+    qs = Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
+                                 date__gte=period.start, date__lte=period.end)
+    return _group(
+        qs, unit, by_child, "unit_path", "format__code", "format__is_online",
+        n=Count("pk"),
+        women=Coalesce(Sum("participants_women"), 0), men=Coalesce(Sum("participants_men"), 0),
+        total=Coalesce(Sum("participants_total"), 0),
+        views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
+        border=Count("pk", filter=Q(unit__is_border=True)),
+        remote=Count("pk", filter=Q(unit__is_remote=True) | Q(unit__is_far_flung=True)),
+        any_area=Count("pk", filter=Q(unit__is_border=True) | Q(unit__is_remote=True)
+                       | Q(unit__is_far_flung=True)),
+    )
+
+
+def _activities_finish(rows: Rows) -> dict[str, Any]:
+    by_format: dict[str, int] = defaultdict(int)
+    s: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by_format[r["format__code"]] += r["n"]
+        for k in ("n", "women", "men", "total", "views", "shares", "border", "remote",
+                  "any_area"):
+            s[k] += r[k] or 0
+        if r["format__is_online"]:
+            s["posts"] += r["n"]
+    return {
+        "sessions": {"total": s["n"], **dict(sorted(by_format.items()))},
+        "participants": {"total": s["total"], "women": s["women"], "men": s["men"],
+                         "not_stated": max(0, s["total"] - s["women"] - s["men"])},
+        "sessions_border_remote": {"total": s["any_area"], "border": s["border"],
+                                   "remote": s["remote"]},
+        "online_reach": {"total": s["views"], "shares": s["shares"], "posts": s["posts"]},
+    }
+
+
+def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.outreach.models import Activity, Speaker
+
+    talked = Activity.objects.filter(speakers=OuterRef("pk"), status=Activity.Status.DONE,
+                                     date__gte=period.start, date__lte=period.end)
+    qs = Speaker.objects.filter(Exists(talked), unit_path__subtree=unit.path)
+    return _group(qs, unit, by_child, "unit_path", n=Count("pk"))
+
+
+def _speakers_finish(rows: Rows) -> dict[str, Any]:
+    return {"active_speakers": sum(r["n"] or 0 for r in rows)}
+
+
+def _clubs(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    """The same definitions as ``community.selectors.model_counts`` (kept equal by a test),
+    for all clubs and split by ``is_prevention_model``."""
+    from ctip.community.models import Club
+
+    start, end = period.start, period.end
+    active = Club.Status.ACTIVE
+    unchanged = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=end)
+    active_at_end = Q(founded_on__lte=end) & (
+        (Q(status=active) & unchanged) | (~Q(status=active) & Q(status_changed_on__gt=end)))
+    founded_in = Q(founded_on__gte=start, founded_on__lte=end)
+    qs = Club.objects.filter(unit_path__subtree=unit.path, founded_on__lte=end)
+    return _group(
+        qs, unit, by_child, "unit_path", "is_prevention_model",
+        active=Count("pk", filter=active_at_end),
+        new=Count("pk", filter=founded_in),
+        replicated=Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
+        dissolved=Count("pk", filter=Q(status=Club.Status.DISSOLVED,
+                                       status_changed_on__gte=start,
+                                       status_changed_on__lte=end)),
+        members=Coalesce(Sum("member_count", filter=active_at_end), 0),
+    )
+
+
+def _clubs_finish(rows: Rows) -> dict[str, Any]:
+    keys = ("active", "new", "replicated", "dissolved")
+    models = dict.fromkeys(keys, 0)
+    clubs = dict.fromkeys(keys, 0)
+    members = 0
+    for r in rows:
+        for k in keys:
+            clubs[k] += r[k]
+            if r["is_prevention_model"]:
+                models[k] += r[k]
+        members += r["members"] or 0
+    return {"models": {"total": models["active"], **models},
+            "clubs": {"total": clubs["active"], **clubs},
+            "club_members": members}
+
+
+def deadline_hours() -> Callable[[str, str], int]:
+    """Hours to escalate for (category, urgency): ``cases.actions.deadline_for`` with the
+    rules read once instead of once per situation (a test keeps the two equal)."""
+    from ctip.cases.actions import DEFAULT_HOURS
+    from ctip.cases.models import DeadlineRule, Urgency
+
+    rules = {(c, u): h for c, u, h in
+             DeadlineRule.objects.values_list("category", "urgency", "hours")}
+
+    def hours(category: str, urgency: str) -> int:
+        found = rules.get((category, urgency))
+        return found if found is not None else DEFAULT_HOURS[Urgency(urgency)]
+
+    return hours
+
+
+def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    """One row per situation received in the period (they are few): its category, and when
+    it was escalated, whether in time."""
+    from ctip.cases.models import Situation, SituationEvent
+
+    qs = (Situation.objects.filter(unit_path__subtree=unit.path,
+                                   created_at__gte=period.start_at(),
+                                   created_at__lt=period.end_before())
+          .order_by())
+    qs = qs.annotate(first_escalation=Min(
+        "events__at", filter=Q(events__kind=SituationEvent.Kind.ESCALATED)))
+    fields = ["category", "urgency", "created_at", "first_escalation"]
+    if by_child:
+        qs = qs.annotate(_child=child_key(unit.path))
+        fields.append("_child")
+    hours = deadline_hours()
+    out: dict[str, Rows] = defaultdict(list)
+    for row in qs.values(*fields):
+        key = row.pop("_child") if by_child else ALL
+        esc = row["first_escalation"]
+        row["escalated"] = esc is not None
+        row["on_time"] = esc is not None and esc <= row["created_at"] + dt.timedelta(
+            hours=hours(row["category"], row["urgency"]))
+        out[key].append(row)
+    return out
+
+
+def _situations_finish(rows: Rows) -> dict[str, Any]:
+    from ctip.cases.models import Category
+
+    by_category = dict.fromkeys(Category.values, 0)
+    escalated = on_time = 0
+    for r in rows:
+        by_category[r["category"]] = by_category.get(r["category"], 0) + 1
+        escalated += r["escalated"]
+        on_time += r["on_time"]
+    return {"situations": {"total": len(rows), **by_category},
+            "situations_escalated_on_time": {"total": _pct(on_time, escalated),
+                                             "escalated": escalated, "on_time": on_time}}
+
+
+def _referrals(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.cases.models import Referral
+
+    qs = Referral.objects.filter(unit_path__subtree=unit.path, referred_on__gte=period.start,
+                                 referred_on__lte=period.end)
+    return _group(qs, unit, by_child, "unit_path", "agency__code", n=Count("pk"))
+
+
+def _referrals_finish(rows: Rows) -> dict[str, Any]:
+    by_agency: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by_agency[r["agency__code"]] += r["n"]
+    return {"referrals": {"total": sum(by_agency.values()), **dict(sorted(by_agency.items()))}}
+
+
+VICTIM_KINDS = ("returned_victim", "being_identified")
+LOAN_TYPES = ("loan_support", "entrusted_loan")
+
+
+def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.cases.models import Service, SupportCase
+
+    served = Service.objects.filter(case=OuterRef("pk"), status=Service.Status.DELIVERED,
+                                    date__lte=period.end)
+    qs = SupportCase.objects.filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start),
+        unit_path__subtree=unit.path, opened_on__lte=period.end)
+    return _group(
+        qs, unit, by_child, "unit_path", "kind",
+        active=Count("pk"),
+        opened=Count("pk", filter=Q(opened_on__gte=period.start)),
+        closed=Count("pk", filter=Q(closed_on__gte=period.start, closed_on__lte=period.end)),
+        served=Count("pk", filter=Q(Exists(served))),
+    )
+
+
+def _cases_finish(rows: Rows) -> dict[str, Any]:
+    from ctip.cases.models import SupportCase
+
+    kinds = SupportCase.Kind.values
+    out: dict[str, dict[str, Any]] = {
+        code: {"total": 0, **dict.fromkeys(kinds, 0)}
+        for code in ("cases_opened", "cases_active", "cases_closed")}
+    victims = supported = 0
+    for r in rows:
+        for name in ("opened", "active", "closed"):
+            out[f"cases_{name}"][r["kind"]] = out[f"cases_{name}"].get(r["kind"], 0) + r[name]
+            out[f"cases_{name}"]["total"] += r[name]
+        if r["kind"] in VICTIM_KINDS:
+            victims += r["active"]
+            supported += r["served"]
+    return {**out, "victims_supported_pct": {"total": _pct(supported, victims),
+                                             "victims": victims, "supported": supported}}
+
+
+def _services(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.cases.models import Service
+
+    qs = Service.objects.filter(case__unit_path__subtree=unit.path,
+                                status=Service.Status.DELIVERED,
+                                date__gte=period.start, date__lte=period.end)
+    return _group(qs, unit, by_child, "case__unit_path", "type", n=Count("pk"),
+                  amount=Sum("amount"))
+
+
+def _services_finish(rows: Rows) -> dict[str, Any]:
+    from ctip.cases.models import Service
+
+    by_type = dict.fromkeys(Service.Type.values, 0)
+    amount = 0
+    for r in rows:
+        by_type[r["type"]] = by_type.get(r["type"], 0) + r["n"]
+        if r["type"] in LOAN_TYPES:
+            amount += int(r["amount"] or 0)
+    return {
+        "services": {"total": sum(by_type.values()), **by_type},
+        "loans": {"total": sum(by_type[t] for t in LOAN_TYPES),
+                  **{t: by_type[t] for t in LOAN_TYPES}},
+        "loan_amount": amount,
+        "jobs_found": by_type["job_placement"],
+    }
+
+
+def _commendations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    from ctip.outreach.models import Commendation
+
+    qs = Commendation.objects.filter(unit_path__subtree=unit.path,
+                                     decided_on__gte=period.start, decided_on__lte=period.end)
+    return _group(qs, unit, by_child, "unit_path", "recipient_kind", n=Count("pk"))
+
+
+def _commendations_finish(rows: Rows) -> dict[str, Any]:
+    from ctip.outreach.models import Commendation
+
+    by_kind = dict.fromkeys(Commendation.RecipientKind.values, 0)
+    for r in rows:
+        by_kind[r["recipient_kind"]] = by_kind.get(r["recipient_kind"], 0) + r["n"]
+    return {"commendations": {"total": sum(by_kind.values()), **by_kind}}
+
+
+Query = Callable[[Unit, Period, bool], dict[str, Rows]]
+Finish = Callable[[Rows], dict[str, Any]]
+SOURCES: dict[str, tuple[Query, Finish, frozenset[str]]] = {
+    "activities": (_activities, _activities_finish, frozenset(
+        {"sessions", "participants", "sessions_border_remote", "online_reach"})),
+    "speakers": (_speakers, _speakers_finish, frozenset({"active_speakers"})),
+    "clubs": (_clubs, _clubs_finish, frozenset({"models", "clubs", "club_members"})),
+    "situations": (_situations, _situations_finish, frozenset(
+        {"situations", "situations_escalated_on_time"})),
+    "referrals": (_referrals, _referrals_finish, frozenset({"referrals"})),
+    "cases": (_cases, _cases_finish, frozenset(
+        {"cases_opened", "cases_active", "cases_closed", "victims_supported_pct"})),
+    "services": (_services, _services_finish, frozenset(
+        {"services", "loans", "loan_amount", "jobs_found"})),
+    "commendations": (_commendations, _commendations_finish, frozenset({"commendations"})),
+}
+assert {c for *_, codes in SOURCES.values() for c in codes} == set(BY_CODE)  # noqa: S101
+
+
+def _run(unit: Unit, period: Period, codes: Iterable[str] | None,
+         by_child: bool) -> tuple[list[Indicator], dict[str, dict[str, Any]]]:
+    """Values by group key (``ALL`` or child keys) for the indicators asked for."""
+    indicators = resolve(codes)
+    wanted = {i.code for i in indicators}
+    groups: dict[str, dict[str, Any]] = defaultdict(dict)
+    for query, finish, provides in SOURCES.values():
+        if not provides & wanted:
+            continue
+        keys = (ALL,) if not by_child else ()
+        rows_by_key = query(unit, period, by_child)
+        for key in {*keys, *rows_by_key}:
+            values = finish(rows_by_key.get(key, []))
+            groups[key].update({c: v for c, v in values.items() if c in wanted})
+    return indicators, groups
+
+
+def _empty(indicators: list[Indicator]) -> dict[str, Any]:
+    wanted = {i.code for i in indicators}
+    values: dict[str, Any] = {}
+    for _query, finish, provides in SOURCES.values():
+        if provides & wanted:
+            values.update({c: v for c, v in finish([]).items() if c in wanted})
+    return values
+
+
+def compute(unit: Unit, period: Period, codes: list[str] | None = None) -> dict[str, Any]:
+    """Values of the indicators (all when ``codes`` is None) for the subtree of ``unit``."""
+    indicators, groups = _run(unit, period, codes, by_child=False)
+    values = groups.get(ALL) or _empty(indicators)
+    return {i.code: values[i.code] for i in indicators}
+
+
+def compute_by_child(unit: Unit, period: Period,
+                     codes: list[str] | None = None) -> list[tuple[Unit, dict[str, Any]]]:
+    """Values per child of ``unit`` (see the module docstring), one grouped query per source
+    and one for the children."""
+    indicators, groups = _run(unit, period, codes, by_child=True)
+    seen = {int(k) for k in groups if k not in (OWN, ALL) and k.isdigit()}
+    children = list(Unit.objects.filter(Q(parent=unit, closed_on__isnull=True)
+                                        | Q(pk__in=seen)).order_by("name", "pk"))
+    empty = _empty(indicators)
+    order = [i.code for i in indicators]
+    result = [(child, {c: groups.get(str(child.pk), empty).get(c, empty[c]) for c in order})
+              for child in children]
+    if OWN in groups:
+        result.append((unit, {c: groups[OWN].get(c, empty[c]) for c in order}))
+    return result
+
+
+def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
+    """Sessions and participants of the subtree month by month, in one grouped query."""
+    from django.db.models.functions import TruncMonth
+
+    from ctip.outreach.models import Activity
+
+    rows = (Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
+                                    date__gte=period.start, date__lte=period.end)
+            .order_by().annotate(m=TruncMonth("date")).values("m")
+            .annotate(sessions=Count("pk"), participants=Coalesce(Sum("participants_total"), 0)))
+    found = {(r["m"].year, r["m"].month): r for r in rows}
+    out = []
+    for month in period.months():
+        r = found.get((month.start.year, month.start.month), {})
+        out.append((month, {"sessions": r.get("sessions", 0),
+                            "participants": r.get("participants", 0)}))
+    return out
+
+
+# --- Labels of breakdown keys ------------------------------------------------------------------
+
+_FIXED_LABELS: dict[str, dict[str, tuple[Any, str]]] = {
+    "sex": {"women": (_l("women"), "Nữ"), "men": (_l("men"), "Nam"),
+            "not_stated": (_l("sex not stated"), "Không ghi giới tính")},
+    "area": {"border": (_l("border units"), "Địa bàn biên giới"),
+             "remote": (_l("remote and far-flung units"), "Vùng sâu, vùng xa")},
+    "online": {"shares": (_l("shares"), "Lượt chia sẻ"),
+               "posts": (_l("online posts"), "Số bài đăng trực tuyến")},
+    "model_status": {"active": (_l("active at the end of the period"), "Đang hoạt động"),
+                     "new": (_l("founded"), "Thành lập mới"),
+                     "replicated": (_l("of which replicated"), "Trong đó nhân rộng"),
+                     "dissolved": (_l("dissolved"), "Giải thể")},
+    "escalation": {"escalated": (_l("situations escalated"), "Số vụ việc đã báo cáo lên"),
+                   "on_time": (_l("of which on time"), "Trong đó đúng hạn")},
+    "victims": {"victims": (_l("victims' cases active"), "Số nạn nhân đang được hỗ trợ"),
+                "supported": (_l("with at least one service"),
+                              "Được hưởng ít nhất một dịch vụ")},
+}
+_VI_CHOICES = {
+    # Literal Vietnamese for the fixed lists of other apps, so exports never depend on the
+    # UI language or on the state of the translation catalogue.
+    "migrant_labour": "Lao động di cư", "labour_export": "Xuất khẩu lao động",
+    "foreign_marriage": "Kết hôn với người nước ngoài", "domestic_violence": "Bạo lực gia đình",
+    "sexual_abuse": "Xâm hại tình dục", "suspected_trafficking": "Nghi mua bán người",
+    "returned": "Người từ nước ngoài trở về", "missing": "Người mất tích",
+    "recruitment": "Lời mời tuyển dụng đáng ngờ", "other": "Khác",
+    "returned_victim": "Nạn nhân trở về", "being_identified": "Người đang được xác minh là nạn "
+    "nhân", "high_risk": "Phụ nữ có nguy cơ cao", "reintegration": "Người vi phạm pháp luật "
+    "được giúp đỡ hòa nhập",
+    "essential_needs": "Nhu cầu thiết yếu", "medical": "Chăm sóc y tế",
+    "psychological": "Hỗ trợ tâm lý", "legal_aid": "Trợ giúp pháp lý",
+    "interpretation": "Phiên dịch", "travel": "Chi phí đi lại", "schooling": "Hỗ trợ học văn hóa",
+    "vocational": "Học nghề", "job_placement": "Tư vấn, giới thiệu việc làm",
+    "hardship_allowance": "Trợ cấp khó khăn ban đầu", "loan_support": "Hỗ trợ vay vốn",
+    "entrusted_loan": "Vay vốn ủy thác qua Hội", "savings_group": "Tổ tiết kiệm của Hội",
+    "livelihood": "Chương trình sinh kế của Hội", "counselling": "Thăm hỏi, tư vấn của Hội",
+    "unit": "Tập thể", "club": "Câu lạc bộ, mô hình", "person": "Cá nhân",
+}
+
+
+def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str, Any, str]]:
+    """(key, label, Vietnamese label) for each breakdown key of ``indicator`` in display order;
+    keys present in ``value`` but not in a fixed list (a new format or agency) come last."""
+    if not indicator.breakdowns:
+        return []
+    kind = indicator.breakdowns[0]
+    labels: list[tuple[str, Any, str]] = []
+    if kind in _FIXED_LABELS:
+        labels = [(k, lbl, vi) for k, (lbl, vi) in _FIXED_LABELS[kind].items()]
+    elif kind in ("format", "agency"):
+        from ctip.cases.models import Agency
+        from ctip.outreach.models import Format
+
+        model = Format if kind == "format" else Agency
+        labels = [(e.code, e.name, e.name) for e in model.objects.order_by("order", "name")
+                  if not e.archived or (value and e.code in value)]
+    else:
+        from ctip.cases.models import Category, Service, SupportCase
+        from ctip.outreach.models import Commendation
+
+        choices = {"category": Category, "case_kind": SupportCase.Kind,
+                   "service_type": Service.Type, "loan_type": Service.Type,
+                   "recipient": Commendation.RecipientKind}[kind]
+        keys = LOAN_TYPES if kind == "loan_type" else choices.values
+        labels = [(k, choices(k).label, _VI_CHOICES.get(k, str(choices(k).label)))
+                  for k in keys]
+    known = {k for k, *_ in labels}
+    for key in (value or {}):
+        if key != "total" and key not in known:
+            labels.append((key, key, key))
+    return labels

@@ -1,0 +1,179 @@
+"""Reporting periods: a month, a quarter, a half-year, a year, a campaign's window or any dates.
+
+A ``Period`` is a closed range of days (``start`` and ``end`` both included) with a label for
+people. Every constructor checks its input and raises ``ActionError`` with a plain message.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.core.errors import ActionError
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+KINDS = ("month", "quarter", "half", "year", "campaign", "custom")
+
+
+def _year(y: Any) -> int:
+    try:
+        year = int(y)
+    except (TypeError, ValueError):
+        raise ActionError(_("The year must be a number."), field="year") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ActionError(_("The year %(year)s is out of range.") % {"year": year},
+                          field="year")
+    return year
+
+
+def _int_in(value: Any, low: int, high: int, message: str, field: str) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ActionError(message, field=field) from None
+    if not low <= n <= high:
+        raise ActionError(message, field=field)
+    return n
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    label: str
+
+    # --- constructors -------------------------------------------------------------------
+
+    @classmethod
+    def month(cls, y: int, m: int) -> Period:
+        year = _year(y)
+        month = _int_in(m, 1, 12, _("The month must be between 1 and 12."), "month")
+        last = calendar.monthrange(year, month)[1]
+        return cls(dt.date(year, month, 1), dt.date(year, month, last),
+                   _("Month %(month)s/%(year)s") % {"month": f"{month:02d}", "year": year})
+
+    @classmethod
+    def quarter(cls, y: int, q: int) -> Period:
+        year = _year(y)
+        quarter = _int_in(q, 1, 4, _("The quarter must be between 1 and 4."), "quarter")
+        first = 3 * (quarter - 1) + 1
+        last = first + 2
+        return cls(dt.date(year, first, 1),
+                   dt.date(year, last, calendar.monthrange(year, last)[1]),
+                   _("Quarter %(quarter)s/%(year)s") % {"quarter": quarter, "year": year})
+
+    @classmethod
+    def half(cls, y: int, h: int) -> Period:
+        year = _year(y)
+        half = _int_in(h, 1, 2, _("The half-year must be 1 or 2."), "half")
+        if half == 1:
+            return cls(dt.date(year, 1, 1), dt.date(year, 6, 30),
+                       _("First half of %(year)s") % {"year": year})
+        return cls(dt.date(year, 7, 1), dt.date(year, 12, 31),
+                   _("Second half of %(year)s") % {"year": year})
+
+    @classmethod
+    def year(cls, y: int) -> Period:
+        year = _year(y)
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31),
+                   _("Year %(year)s") % {"year": year})
+
+    @classmethod
+    def custom(cls, start: dt.date, end: dt.date) -> Period:
+        if start is None or end is None:
+            raise ActionError(_("Give both the first and the last day of the period."),
+                              field="start")
+        if end < start:
+            raise ActionError(
+                _("The period ends (%(end)s) before it starts (%(start)s).")
+                % {"end": end.strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")},
+                field="end")
+        if start.year < MIN_YEAR or end.year > MAX_YEAR:
+            raise ActionError(_("The dates are out of range."), field="start")
+        return cls(start, end, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}")
+
+    @classmethod
+    def campaign(cls, campaign: Any) -> Period:
+        """The window of a campaign (``outreach.Campaign``: ``starts_on`` .. ``ends_on``)."""
+        if campaign.ends_on < campaign.starts_on:
+            raise ActionError(_("The campaign ends before it starts."), field="campaign")
+        return cls(campaign.starts_on, campaign.ends_on,
+                   f"{campaign.name} ({campaign.starts_on:%d/%m/%Y} – "
+                   f"{campaign.ends_on:%d/%m/%Y})")
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def start_at(self) -> dt.datetime:
+        """The first instant of the period in the local time zone."""
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    def end_before(self) -> dt.datetime:
+        """The first instant after the period (exclusive bound for datetimes)."""
+        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1),
+                                                       dt.time.min))
+
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, each cut to the period."""
+        out = []
+        y, m = self.start.year, self.start.month
+        while dt.date(y, m, 1) <= self.end:
+            whole = Period.month(y, m)
+            out.append(Period(max(whole.start, self.start), min(whole.end, self.end),
+                              f"{m:02d}/{y}"))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def _date(value: Any, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007  (a calendar day)
+        except ValueError:
+            continue
+    raise ActionError(_("“%(value)s” is not a date (use dd/mm/yyyy).") % {"value": text},
+                      field=field)
+
+
+def from_params(params: Mapping[str, Any], *, campaign_lookup: Any = None,
+                today: dt.date | None = None) -> Period:
+    """The period chosen in a query string: ``period`` (month, quarter, half, year, campaign,
+    custom) with ``year`` and ``month`` / ``quarter`` / ``half`` / ``campaign`` / ``start`` and
+    ``end``. Missing numbers default to the current month, quarter, half or year.
+    ``campaign_lookup(pk)`` returns a campaign the viewer may see (or raises)."""
+    today = today or timezone.localdate()
+    kind = params.get("period") or "year"
+    if kind not in KINDS:
+        raise ActionError(_("Unknown kind of period “%(kind)s”.") % {"kind": kind},
+                          field="period")
+    year = params.get("year") or today.year
+    if kind == "month":
+        return Period.month(year, params.get("month") or today.month)
+    if kind == "quarter":
+        return Period.quarter(year, params.get("quarter") or (today.month - 1) // 3 + 1)
+    if kind == "half":
+        return Period.half(year, params.get("half") or (1 if today.month <= 6 else 2))
+    if kind == "year":
+        return Period.year(year)
+    if kind == "campaign":
+        if not params.get("campaign") or campaign_lookup is None:
+            raise ActionError(_("Choose a campaign."), field="campaign")
+        try:
+            pk = int(params["campaign"])
+        except (TypeError, ValueError):
+            raise ActionError(_("Choose a campaign."), field="campaign") from None
+        return Period.campaign(campaign_lookup(pk))
+    return Period.custom(_date(params.get("start"), "start"), _date(params.get("end"), "end"))

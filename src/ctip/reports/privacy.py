@@ -1,0 +1,187 @@
+"""Privacy in aggregates: small-cell and complementary suppression, and the anonymised
+case-level export in the shape of the CTDC global dataset.
+
+The rule for suppression (``must_suppress``): counts of people leave the unit in every export,
+so every export is suppressed; on screen a table is suppressed for a viewer who does not hold
+``case.view`` over the unit (a viewer who holds it may open the cases themselves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q
+
+from ctip.accounts.policy import has_capability
+from ctip.org.models import Unit
+
+DEFAULT_THRESHOLD = 5
+DEFAULT_K = 11
+UNKNOWN = "unknown"
+
+
+def must_suppress(viewer: Any, unit: Unit, *, export: bool = False) -> bool:
+    return export or not has_capability(viewer, "case.view", unit)
+
+
+def mark(threshold: int = DEFAULT_THRESHOLD) -> str:
+    return f"< {threshold}"
+
+
+def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEFAULT_THRESHOLD,
+             *, total_row: bool = True, total_col: bool = True) -> list[list[Any]]:
+    """Display values of a table of counts of people, small cells replaced by ``"< 5"``.
+
+    ``table`` holds rows of cells; when ``total_row`` its last row is the sum of the rows above,
+    when ``total_col`` the last cell of each row is the sum of the cells before it (rows of
+    children plus a total, columns of breakdowns plus a total). Primary suppression hides
+    every count ``0 < n < threshold``. Complementary suppression then looks at every row and
+    every column as an equation (the cells add up to the total): where exactly one of its cells
+    is hidden, a reader could subtract it back, so the smallest other cell is hidden too
+    (a total only when no other cell is left), until no equation has a single hidden cell.
+    ``None`` (no value) is never hidden and never counted.
+    """
+    cells = [list(row) for row in table]
+    n_rows = len(cells)
+    if not n_rows:
+        return []
+    n_cols = max(len(r) for r in cells)
+    hidden = {(i, j) for i, row in enumerate(cells) for j, v in enumerate(row)
+              if isinstance(v, int | float) and 0 < v < threshold}
+
+    def groups() -> list[list[tuple[int, int]]]:
+        out = []
+        if total_col and n_cols > 1:
+            out += [[(i, j) for j in range(len(cells[i]))] for i in range(n_rows)]
+        if total_row and n_rows > 1:
+            out += [[(i, j) for i in range(n_rows) if j < len(cells[i])]
+                    for j in range(n_cols)]
+        return out
+
+    changed = True
+    while changed:
+        changed = False
+        for group in groups():
+            members = [c for c in group if cells[c[0]][c[1]] is not None]
+            if sum(1 for c in members if c in hidden) != 1:
+                continue
+            last = group[-1]  # the total of this equation
+            candidates = [c for c in members if c not in hidden and c != last]
+            if not candidates:
+                candidates = [c for c in members if c not in hidden]
+            if not candidates:
+                continue
+            hidden.add(min(candidates, key=lambda c: (cells[c[0]][c[1]], c)))
+            changed = True
+    shown = mark(threshold)
+    return [[shown if (i, j) in hidden else v for j, v in enumerate(row)]
+            for i, row in enumerate(cells)]
+
+
+# --- CTDC-shaped case-level export -------------------------------------------------------------
+
+CTDC_COLUMNS = ["yearOfRegistration", "gender", "ageBroad", "citizenship",
+                "typeOfExploitation", "meansOfControl", "recruiterRelationship"]
+QUASI_IDENTIFIERS = ["yearOfRegistration", "gender", "ageBroad", "citizenship"]
+# CTDC's broad age bands, then the coarser ladders used when a group is too small.
+_AGE_BANDS = [(0, 8, "0--8"), (9, 17, "9--17"), (18, 20, "18--20"), (21, 23, "21--23"),
+              (24, 26, "24--26"), (27, 29, "27--29"), (30, 38, "30--38"), (39, 47, "39--47")]
+_GENDER = {"female": "Woman", "male": "Man"}
+
+
+def age_band(age: int | None) -> str:
+    if age is None or age < 0:
+        return UNKNOWN
+    for low, high, label in _AGE_BANDS:
+        if low <= age <= high:
+            return label
+    return "48+"
+
+
+def _minor(band: str) -> str:
+    if band == UNKNOWN:
+        return UNKNOWN
+    return "0--17" if band in ("0--8", "9--17") else "18+"
+
+
+def _generalise(row: dict[str, Any], level: int) -> dict[str, Any]:
+    """Level 0: as is; 1: minor / adult; 2: year to a five-year span; 3: no age;
+    4: no gender; 5: no year."""
+    out = dict(row)
+    if level >= 1:
+        out["ageBroad"] = _minor(row["ageBroad"])
+    if level >= 2 and row["yearOfRegistration"] != UNKNOWN:
+        first = int(row["yearOfRegistration"]) // 5 * 5
+        out["yearOfRegistration"] = f"{first}--{first + 4}"
+    if level >= 3:
+        out["ageBroad"] = UNKNOWN
+    if level >= 4:
+        out["gender"] = UNKNOWN
+    if level >= 5:
+        out["yearOfRegistration"] = UNKNOWN
+    return out
+
+
+MAX_LEVEL = 5
+
+
+def k_anonymise(rows: list[dict[str, Any]], k: int = DEFAULT_K) -> list[dict[str, Any]]:
+    """Local recoding: each row keeps the finest level at which its quasi-identifier
+    combination is shared by ≥ k rows still being placed; rows in no such group at the
+    coarsest level are dropped (suppressed)."""
+    pending = list(rows)
+    released: list[dict[str, Any]] = []
+    for level in range(MAX_LEVEL + 1):
+        recoded = [_generalise(r, level) for r in pending]
+        counts = Counter(tuple(r[q] for q in QUASI_IDENTIFIERS) for r in recoded)
+        still = []
+        for row, original in zip(recoded, pending, strict=True):
+            if counts[tuple(row[q] for q in QUASI_IDENTIFIERS)] >= k:
+                released.append(row)
+            else:
+                still.append(original)
+        pending = still
+    return released
+
+
+def ctdc_rows(unit: Unit) -> list[dict[str, Any]]:
+    """One row per support case of a victim (returned, or being identified) in the subtree,
+    before anonymisation. Only the plain ``sex`` and ``birth_year`` of the person are read:
+    never an encrypted identity field."""
+    from ctip.cases.models import SupportCase
+    from ctip.reports.indicators import VICTIM_KINDS
+
+    cases = (SupportCase.objects.filter(Q(unit_path__subtree=unit.path), kind__in=VICTIM_KINDS)
+             .order_by("opened_on", "pk")
+             .values_list("opened_on", "person__sex", "person__birth_year"))
+    rows = []
+    for opened_on, sex, birth_year in cases:
+        year = opened_on.year if isinstance(opened_on, dt.date) else None
+        age = year - birth_year if year and birth_year else None
+        rows.append({
+            "yearOfRegistration": str(year) if year else UNKNOWN,
+            "gender": _GENDER.get(sex, UNKNOWN),
+            "ageBroad": age_band(age),
+            "citizenship": UNKNOWN,
+            "typeOfExploitation": UNKNOWN,
+            "meansOfControl": UNKNOWN,
+            "recruiterRelationship": UNKNOWN,
+        })
+    return rows
+
+
+def ctdc_export(unit: Unit, k: int = DEFAULT_K) -> list[dict[str, Any]]:
+    """The victims' cases of the subtree in the shape of the CTDC global dataset, k-anonymous
+    (k = 11 by default, as CTDC publishes).
+
+    The case model records no type of exploitation, means of control, recruiter relationship
+    or citizenship, so those columns are exported as ``"unknown"`` (they are constant and
+    identify nobody). The quasi-identifiers are year of registration (the year the case was
+    opened), gender and broad age (at opening, from the year of birth). Rows are generalised
+    step by step (age to minor/adult, year to a five-year span, then age, gender and year
+    withheld) until every combination of quasi-identifiers is shared by at least ``k`` rows;
+    rows that still fall in a smaller group are suppressed (left out)."""
+    return k_anonymise(ctdc_rows(unit), k)

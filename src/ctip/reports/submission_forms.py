@@ -1,0 +1,89 @@
+"""Forms of the report pages. They only turn input into values; ``submissions`` decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ctip.accounts.forms import UnitChoiceField, scoped_units
+from ctip.outreach.models import Campaign
+from ctip.reports.models import ReportType
+from ctip.reports.submissions import REPORTING_UNIT_TYPES, parse_period
+
+PERIOD_HINT = _("Month 2026-07, quarter 2026-Q3, half-year 2026-H1 or year 2026.")
+
+
+class NewReportForm(forms.Form):
+    unit = UnitChoiceField(label=_("Unit"), queryset=None)
+    report_type = forms.ModelChoiceField(label=_("Report type"),
+                                         queryset=ReportType.objects.filter(active=True))
+    period = forms.CharField(label=_("Period"), required=False, max_length=20,
+                             help_text=PERIOD_HINT)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), required=False,
+                                      queryset=Campaign.objects.filter(archived=False))
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scoped_units(viewer, "report.submit").filter(
+            unit_type__code__in=REPORTING_UNIT_TYPES)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        report_type = data.get("report_type")
+        if report_type is None:
+            return data
+        if report_type.kind == ReportType.Kind.CAMPAIGN:
+            if data.get("campaign") is None:
+                self.add_error("campaign", _("Choose the campaign this report is about."))
+            data["start"] = data["end"] = None
+            return data
+        try:
+            data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
+        except (ValueError, IndexError):
+            self.add_error("period", PERIOD_HINT)
+        data["campaign"] = None
+        return data
+
+
+class NarrativeForm(forms.Form):
+    number = forms.CharField(label=_("Number"), required=False, max_length=40,
+                             help_text=_("For example 12/BC-HPN."))
+    results = forms.CharField(label=_("Results"), required=False, widget=forms.Textarea)
+    difficulties = forms.CharField(label=_("Difficulties"), required=False,
+                                   widget=forms.Textarea)
+    proposals = forms.CharField(label=_("Proposals"), required=False, widget=forms.Textarea)
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(label=_("What needs correcting"), widget=forms.Textarea,
+                              max_length=5000)
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for unlocking"), widget=forms.Textarea,
+                             max_length=2000)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
+
+
+class StatusForm(forms.Form):
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    type = forms.ModelChoiceField(label=_("Report type"), to_field_name="code",  # noqa: A003
+                                  queryset=ReportType.objects.filter(active=True).exclude(
+                                      kind=ReportType.Kind.CAMPAIGN))
+    period = forms.CharField(label=_("Period"), max_length=20, help_text=PERIOD_HINT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("type") is not None:
+            try:
+                data["start"], data["end"] = parse_period(data["type"].kind,
+                                                          data.get("period", ""))
+            except (ValueError, IndexError):
+                self.add_error("period", PERIOD_HINT)
+        return data

@@ -1,0 +1,280 @@
+"""Pages of periodic reports: the list, a report (narrative, indicators, review, PDF export),
+and completeness and timeliness of the units below.
+
+Thin views: a form, one call of ``submissions`` (or ``tasks.request_export``), a page or a
+redirect. Reports outside the viewer's scope answer 404 (``NotInScope``), audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
+from ctip.core.errors import ActionError
+from ctip.core.htmx import render_page
+from ctip.org.models import Unit
+from ctip.org.selectors import get_unit_for
+from ctip.reports import submissions
+from ctip.reports.models import Export, PeriodLock, Report
+from ctip.reports.submission_forms import (
+    AttachmentForm,
+    NarrativeForm,
+    NewReportForm,
+    ReturnForm,
+    StatusForm,
+    UnlockForm,
+)
+from ctip.reports.tasks import request_export
+
+PAGE_SIZE = 50
+
+
+@require_http_methods(["GET", "POST"])
+@requires("report.view")
+def report_list(request: HttpRequest) -> HttpResponse:
+    form = None
+    if has_capability(request.user, "report.submit"):
+        form = NewReportForm(request.POST or None, viewer=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = submissions.create_or_get_draft(
+                    actor=request.user, unit=data["unit"], report_type=data["report_type"],
+                    start=data["start"], end=data["end"], campaign=data["campaign"])
+            except ActionError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("reports:report_detail", report.pk)
+    elif request.method == "POST":
+        raise NotInScope("report.submit")
+    reports = submissions.reports_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in Report.Status.values:
+        reports = reports.filter(status=status)
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(request, "reports/report_list.html",
+                       {"page": page, "form": form, "statuses": Report.Status.choices,
+                        "status": status})
+
+
+def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    editable = (report.status in submissions.EDITABLE
+                and has_capability(user, "report.submit", report.unit))
+    reviewable = (report.status == Report.Status.SUBMITTED
+                  and submissions.can_review(user, report))
+    values_live = False
+    values = report.values
+    if report.status in submissions.EDITABLE:
+        try:
+            values, values_live = submissions.compute_values(report), True
+        except Exception:  # the preview is a convenience; the snapshot is taken on submit
+            values = report.values
+    from ctip.reports.pdf import indicator_rows
+
+    shown = Report(values=values)
+    lock = (PeriodLock.objects.active().filter(report=report).first()
+            if report.status == Report.Status.APPROVED else None)
+    return {
+        "report": report, "editable": editable, "reviewable": reviewable,
+        "rows": indicator_rows(shown), "values_live": values_live, "lock": lock,
+        "can_unlock": lock is not None and submissions.can_review(user, report),
+        "narrative_form": forms.get("narrative_form") or NarrativeForm(initial={
+            "number": report.number, "results": report.results,
+            "difficulties": report.difficulties, "proposals": report.proposals}),
+        "return_form": forms.get("return_form") or ReturnForm(),
+        "unlock_form": forms.get("unlock_form") or UnlockForm(),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+        "attachments": report.attachments.all(),
+        "exports": report.exports.all()[:5],
+        "due_date": report.due_date,
+    }
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    return render_page(request, "reports/report_detail.html", _detail_context(request, report))
+
+
+def _refused(request: HttpRequest, report: Report, exc: ActionError, **forms: Any) -> Any:
+    messages.error(request, exc.message)
+    return render_page(request, "reports/report_detail.html",
+                       _detail_context(request, report, **forms), status=400)
+
+
+@require_http_methods(["POST"])
+@requires("report.submit")
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    form = NarrativeForm(request.POST)
+    if not form.is_valid():
+        return render_page(request, "reports/report_detail.html",
+                           _detail_context(request, report, narrative_form=form), status=400)
+    try:
+        submissions.update_narrative(actor=request.user, report=report, **form.cleaned_data)
+    except ActionError as exc:
+        return _refused(request, report, exc, narrative_form=form)
+    messages.success(request, _("The report is saved."))
+    return redirect("reports:report_detail", report.pk)
+
+
+@require_http_methods(["POST"])
+@requires("report.submit")
+def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render_page(request, "reports/report_detail.html",
+                           _detail_context(request, report, attachment_form=form), status=400)
+    try:
+        submissions.add_attachment(actor=request.user, report=report,
+                                   upload=form.cleaned_data["file"],
+                                   caption=form.cleaned_data["caption"])
+    except ActionError as exc:
+        return _refused(request, report, exc, attachment_form=form)
+    return redirect("reports:report_detail", report.pk)
+
+
+@require_http_methods(["POST"])
+@requires("report.submit")
+def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    try:
+        submissions.submit(actor=request.user, report=report)
+    except ActionError as exc:
+        return _refused(request, report, exc)
+    messages.success(request, _("The report is submitted to %(parent)s.")
+                     % {"parent": report.unit.parent})
+    return redirect("reports:report_detail", report.pk)
+
+
+@require_http_methods(["POST"])
+@requires("report.approve")
+def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    try:
+        submissions.approve(actor=request.user, report=report)
+    except ActionError as exc:
+        return _refused(request, report, exc)
+    messages.success(request, _("The report is approved and the period is locked."))
+    return redirect("reports:report_detail", report.pk)
+
+
+@require_http_methods(["POST"])
+@requires("report.approve")
+def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return render_page(request, "reports/report_detail.html",
+                           _detail_context(request, report, return_form=form), status=400)
+    try:
+        submissions.return_report(actor=request.user, report=report,
+                                  comment=form.cleaned_data["comment"])
+    except ActionError as exc:
+        return _refused(request, report, exc, return_form=form)
+    messages.success(request, _("The report is returned with your comment."))
+    return redirect("reports:report_detail", report.pk)
+
+
+@require_http_methods(["POST"])
+@requires("report.approve")
+def report_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    lock = PeriodLock.objects.active().filter(report=report).first()
+    form = UnlockForm(request.POST)
+    if lock is None:
+        return _refused(request, report, ActionError(_("This period is not locked.")))
+    if not form.is_valid():
+        return render_page(request, "reports/report_detail.html",
+                           _detail_context(request, report, unlock_form=form), status=400)
+    try:
+        submissions.unlock(actor=request.user, lock=lock, reason=form.cleaned_data["reason"])
+    except ActionError as exc:
+        return _refused(request, report, exc, unlock_form=form)
+    messages.success(request, _("The period is unlocked; the report is open for correction."))
+    return redirect("reports:report_detail", report.pk)
+
+
+# --- PDF export -----------------------------------------------------------------------------
+
+@require_http_methods(["POST"])
+@requires("report.view")
+def export_start(request: HttpRequest, pk: int) -> HttpResponse:
+    report = submissions.get_report_for(request.user, pk)
+    export = request_export(actor=request.user, report=report)
+    return redirect("reports:export_status", export.pk)
+
+
+def _get_export(request: HttpRequest, pk: int) -> Export:
+    export = Export.objects.select_related("report").filter(pk=pk).first()
+    if export is None:
+        raise NotInScope("report.view")
+    submissions.get_report_for(request.user, export.report_id)
+    return export
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _get_export(request, pk)
+    return render_page(request, "reports/report_export.html",
+                       {"export": export, "report": export.report,
+                        "polling": export.status in (Export.Status.QUEUED,
+                                                     Export.Status.RUNNING)},
+                       partial="progress")
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _get_export(request, pk)
+    if export.status != Export.Status.DONE or not export.file:
+        raise Http404
+    return FileResponse(export.file.open("rb"), as_attachment=True,
+                        filename=export.file.name.rsplit("/", 1)[-1],
+                        content_type="application/pdf")
+
+
+# --- Completeness and timeliness ------------------------------------------------------------
+
+def _status_root(request: HttpRequest, unit_id: int | None) -> Unit:
+    if unit_id:
+        return get_unit_for(request.user, unit_id, "report.view")
+    roots = scope_paths(request.user, "report.view")
+    unit = Unit.objects.filter(path=roots[0]).first() if roots else None
+    if unit is None:
+        raise NotInScope("report.view")
+    return unit
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def report_status(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    params.setdefault("type", "monthly")
+    if not params.get("period"):
+        params["period"] = submissions.period_code(
+            "monthly", submissions.last_closed_period("monthly", timezone.localdate())[0])
+    form = StatusForm(params)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        root = _status_root(request, data.get("unit"))
+        rows, per_level, total = submissions.completeness(root, data["type"], data["start"],
+                                                          data["end"])
+        context.update(root=root, rows=rows, per_level=per_level, total=total,
+                       report_type=data["type"], start=data["start"], end=data["end"],
+                       due=data["type"].due_date(data["end"]), period=data["period"])
+    return render_page(request, "reports/report_status.html", context)

@@ -1,0 +1,423 @@
+"""Writes and reads of periodic reports: draft → submitted → returned/approved, and locks.
+
+- A unit's report is prepared and submitted by a holder of ``report.submit`` over the unit;
+  submitting takes a snapshot of the indicators of the unit's subtree.
+- The parent reviews it: a holder of ``report.approve`` over the *parent* unit (so strictly
+  above the reporting unit) approves it or returns it with a comment. Nobody approves a report
+  she submitted herself.
+- Approval locks the unit's records for the period (``PeriodLock``); only the parent lifts the
+  lock (``unlock``, with a reason), which reopens the report for a corrected submission.
+
+Every write is audited: ``report.submitted``, ``report.approved``, ``report.returned``,
+``period.locked``, ``period.unlocked``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import NotInScope, has_capability, require, scope_q
+from ctip.audit.actions import record
+from ctip.core.errors import ActionError
+from ctip.core.text import nfc
+from ctip.core.uploads import check_upload
+from ctip.org.models import Unit
+from ctip.reports.models import PeriodLock, Report, ReportAttachment, ReportType
+
+# Units that owe their parent periodic reports (branches and groups report to their commune
+# through its own report, not separately).
+REPORTING_UNIT_TYPES = ("province", "district", "commune")
+REMIND_DAYS_BEFORE = 3
+EDITABLE = (Report.Status.DRAFT, Report.Status.RETURNED)
+
+
+# --- Periods --------------------------------------------------------------------------------
+
+def period_bounds(kind: str, year: int, n: int = 1) -> tuple[dt.date, dt.date]:
+    """The first and last day of the ``n``-th month/quarter/half of ``year`` (or the year)."""
+    if kind == ReportType.Kind.MONTHLY:
+        first_month, months = n, 1
+    elif kind == ReportType.Kind.QUARTERLY:
+        first_month, months = 3 * (n - 1) + 1, 3
+    elif kind == ReportType.Kind.HALF:
+        first_month, months = 6 * (n - 1) + 1, 6
+    else:
+        first_month, months = 1, 12
+    start = dt.date(year, first_month, 1)
+    last_month = first_month + months - 1
+    after = dt.date(year + 1, 1, 1) if last_month == 12 else dt.date(year, last_month + 1, 1)
+    return start, after - dt.timedelta(days=1)
+
+
+def parse_period(kind: str, text: str) -> tuple[dt.date, dt.date]:
+    """``2026-07`` (month), ``2026-Q3``, ``2026-H1``, ``2026``; raise ``ValueError``."""
+    text = (text or "").strip().upper()
+    if kind == ReportType.Kind.ANNUAL:
+        return period_bounds(kind, int(text[:4]))
+    year, _sep, rest = text.partition("-")
+    number = int(rest.lstrip("QH"))
+    limits = {ReportType.Kind.MONTHLY: 12, ReportType.Kind.QUARTERLY: 4, ReportType.Kind.HALF: 2}
+    if kind not in limits or not 1 <= number <= limits[kind]:
+        raise ValueError(text)
+    return period_bounds(kind, int(year), number)
+
+
+def period_code(kind: str, start: dt.date) -> str:
+    return {
+        ReportType.Kind.MONTHLY: f"{start:%Y-%m}",
+        ReportType.Kind.QUARTERLY: f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+        ReportType.Kind.HALF: f"{start.year}-H{(start.month - 1) // 6 + 1}",
+        ReportType.Kind.ANNUAL: f"{start.year}",
+    }.get(kind, f"{start:%Y-%m-%d}")
+
+
+def last_closed_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest period of ``kind`` that ended before ``today``."""
+    month = today.month
+    if kind == ReportType.Kind.MONTHLY:
+        prev = today.replace(day=1) - dt.timedelta(days=1)
+        return period_bounds(kind, prev.year, prev.month)
+    if kind == ReportType.Kind.QUARTERLY:
+        q = (month - 1) // 3
+        return period_bounds(kind, today.year, q) if q else period_bounds(kind, today.year - 1, 4)
+    if kind == ReportType.Kind.HALF:
+        return (period_bounds(kind, today.year, 1) if month > 6
+                else period_bounds(kind, today.year - 1, 2))
+    return period_bounds(kind, today.year - 1)
+
+
+def _period_object(report: Report) -> Any:
+    from ctip.reports.periods import Period
+
+    if report.campaign_id is not None:
+        return Period.campaign(report.campaign)
+    return Period.custom(report.period_start, report.period_end)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def compute_values(report: Report) -> dict[str, Any]:
+    """The indicators of the report's unit subtree for its period, as stored in a snapshot."""
+    from ctip.reports import indicators
+
+    return _jsonable(indicators.compute(report.unit, _period_object(report)))
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+def reports_visible_to(viewer: Any) -> QuerySet[Report]:
+    return (Report.objects.filter(scope_q(viewer, "report.view", "unit_path"))
+            .select_related("unit__parent", "report_type", "submitted_by", "reviewed_by"))
+
+
+def get_report_for(viewer: Any, pk: int) -> Report:
+    report = reports_visible_to(viewer).filter(pk=pk).first()
+    if report is None:
+        raise NotInScope("report.view")
+    return report
+
+
+def can_review(user: Any, report: Report) -> bool:
+    parent = report.unit.parent
+    return parent is not None and has_capability(user, "report.approve", parent)
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+def _text(value: str | None, limit: int, label: str) -> str:
+    cleaned = nfc(value or "").strip()
+    if len(cleaned) > limit:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": label, "n": limit})
+    return cleaned
+
+
+@transaction.atomic
+def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
+                        start: dt.date | None = None, end: dt.date | None = None,
+                        campaign: Any = None) -> Report:
+    """The unit's report of this type for the period, created as a draft if there is none."""
+    require(actor, "report.submit", unit)
+    if report_type.kind == ReportType.Kind.CAMPAIGN:
+        if campaign is None:
+            raise ActionError(_("Choose the campaign this report is about."), field="campaign")
+        if not unit.path.startswith(campaign.unit_path):
+            raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
+                              % {"unit": unit.name, "campaign": campaign.name})
+        start, end = campaign.starts_on, campaign.ends_on
+    elif campaign is not None:
+        raise ActionError(_("Only a campaign report refers to a campaign."), field="campaign")
+    if start is None or end is None or end < start:
+        raise ActionError(_("Choose a valid period."), field="period")
+    if unit.parent_id is None:
+        raise ActionError(_("%(unit)s has no unit above it to report to.")
+                          % {"unit": unit.name})
+    report, created = Report.objects.get_or_create(
+        unit=unit, report_type=report_type, period_start=start,
+        defaults={"unit_path": unit.path, "period_end": end, "campaign": campaign,
+                  "created_by": actor if getattr(actor, "pk", None) else None})
+    if created:
+        record(actor=actor, action="report.created", target=report, unit_path=unit.path,
+               changes={"type": report_type.code, "period": [start, end]})
+    return report
+
+
+def _ensure_editable(report: Report) -> None:
+    if report.status == Report.Status.SUBMITTED:
+        raise ActionError(_("This report was submitted on %(date)s and is waiting for review; "
+                            "it cannot be changed now.")
+                          % {"date": timezone.localtime(report.submitted_at)
+                             .strftime("%d/%m/%Y %H:%M")})
+    if report.status == Report.Status.APPROVED:
+        raise ActionError(_("This report is approved; ask %(parent)s to unlock the period "
+                            "to change it.") % {"parent": report.unit.parent})
+
+
+@transaction.atomic
+def update_narrative(*, actor: Any, report: Report, results: str = "", difficulties: str = "",
+                     proposals: str = "", number: str = "") -> Report:
+    report = (Report.objects.select_for_update(of=("self",)).select_related("unit__parent")
+              .get(pk=report.pk))
+    require(actor, "report.submit", report.unit)
+    _ensure_editable(report)
+    values = {"results": _text(results, 20000, _("Results")),
+              "difficulties": _text(difficulties, 20000, _("Difficulties")),
+              "proposals": _text(proposals, 20000, _("Proposals")),
+              "number": " ".join(_text(number, 40, _("Number")).split())}
+    diff = {k: [getattr(report, k), v] for k, v in values.items() if getattr(report, k) != v}
+    for key, value in values.items():
+        setattr(report, key, value)
+    report.save(update_fields=list(values))
+    if diff:
+        record(actor=actor, action="report.updated", target=report,
+               unit_path=report.unit_path, changes={k: "…" for k in diff})
+    return report
+
+
+@transaction.atomic
+def add_attachment(*, actor: Any, report: Report, upload: Any,
+                   caption: str = "") -> ReportAttachment:
+    report = (Report.objects.select_for_update(of=("self",)).select_related("unit__parent")
+              .get(pk=report.pk))
+    require(actor, "report.submit", report.unit)
+    _ensure_editable(report)
+    kind = check_upload(upload)
+    attachment = ReportAttachment(report=report, kind=kind, size=upload.size,
+                                  caption=_text(caption, 300, _("Caption")),
+                                  uploaded_by=actor if getattr(actor, "pk", None) else None)
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    record(actor=actor, action="report.attachment_added", target=report,
+           unit_path=report.unit_path, changes={"file": upload.name, "size": upload.size})
+    return attachment
+
+
+@transaction.atomic
+def submit(*, actor: Any, report: Report) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type", "campaign").get(pk=report.pk)
+    require(actor, "report.submit", report.unit)
+    _ensure_editable(report)
+    now = timezone.now()
+    report.values = compute_values(report)
+    report.status = Report.Status.SUBMITTED
+    report.submitted_by = actor if getattr(actor, "pk", None) else None
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save(update_fields=["values", "status", "submitted_by", "submitted_at",
+                               "first_submitted_at"])
+    record(actor=actor, action="report.submitted", target=report, unit_path=report.unit_path,
+           changes={"period": [report.period_start, report.period_end],
+                    "on_time": report.is_on_time, "indicators": len(report.values)})
+    return report
+
+
+def _review_checks(actor: Any, report: Report) -> None:
+    """Only a reviewer over the parent unit, never the submitter, and only a pending report."""
+    if actor is None:
+        return
+    require(actor, "report.view", report.unit)  # outside her scope: it does not exist
+    if not can_review(actor, report):
+        raise ActionError(_("Only %(parent)s, the unit above, can review this report.")
+                          % {"parent": report.unit.parent or _("the unit above")})
+    if report.submitted_by_id is not None and report.submitted_by_id == actor.pk:
+        raise ActionError(_("You submitted this report yourself; another officer of "
+                            "%(parent)s must review it.") % {"parent": report.unit.parent})
+    if report.status != Report.Status.SUBMITTED:
+        raise ActionError(_("Only a submitted report can be reviewed; this one is %(status)s.")
+                          % {"status": report.get_status_display()})
+
+
+@transaction.atomic
+def approve(*, actor: Any, report: Report) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type").get(pk=report.pk)
+    _review_checks(actor, report)
+    now = timezone.now()
+    who = actor if getattr(actor, "pk", None) else None
+    report.status = Report.Status.APPROVED
+    report.reviewed_by, report.reviewed_at = who, now
+    report.return_comment = ""
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_comment"])
+    lock = PeriodLock.objects.create(unit=report.unit, unit_path=report.unit_path,
+                                     start=report.period_start, end=report.period_end,
+                                     report=report, locked_by=who, locked_at=now)
+    record(actor=actor, action="report.approved", target=report, unit_path=report.unit_path)
+    record(actor=actor, action="period.locked", target=lock, unit_path=report.unit_path,
+           changes={"period": [lock.start, lock.end], "report": report.pk})
+    return report
+
+
+@transaction.atomic
+def return_report(*, actor: Any, report: Report, comment: str) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type").get(pk=report.pk)
+    _review_checks(actor, report)
+    comment = _text(comment, 5000, _("Comment"))
+    if not comment:
+        raise ActionError(_("Say what needs correcting before returning the report."),
+                          field="comment")
+    report.status = Report.Status.RETURNED
+    report.reviewed_by = actor if getattr(actor, "pk", None) else None
+    report.reviewed_at = timezone.now()
+    report.return_comment = comment
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_comment"])
+    record(actor=actor, action="report.returned", target=report, unit_path=report.unit_path,
+           changes={"comment": comment})
+    return report
+
+
+@transaction.atomic
+def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
+    """Lift a lock (the parent only, with a reason); the report reopens for correction."""
+    lock = (PeriodLock.objects.select_for_update(of=("self",))
+            .select_related("unit__parent", "report").get(pk=lock.pk))
+    if actor is not None:
+        require(actor, "report.view", lock.unit)
+        parent = lock.unit.parent
+        if parent is None or not has_capability(actor, "report.approve", parent):
+            raise ActionError(_("Only %(parent)s, the unit above, can unlock this period.")
+                              % {"parent": parent or _("the unit above")})
+    if lock.unlocked_at is not None:
+        raise ActionError(_("This period is already unlocked."))
+    reason = _text(reason, 2000, _("Reason"))
+    if not reason:
+        raise ActionError(_("Give the reason for unlocking the period."), field="reason")
+    lock.unlocked_by = actor if getattr(actor, "pk", None) else None
+    lock.unlocked_at = timezone.now()
+    lock.reason = reason
+    lock.save(update_fields=["unlocked_by", "unlocked_at", "reason"])
+    report = lock.report
+    if report is not None and report.status == Report.Status.APPROVED:
+        report.status = Report.Status.RETURNED
+        report.return_comment = reason
+        report.save(update_fields=["status", "return_comment"])
+    record(actor=actor, action="period.unlocked", target=lock, unit_path=lock.unit_path,
+           changes={"period": [lock.start, lock.end], "reason": reason,
+                    "report": report.pk if report else None})
+    return lock
+
+
+# --- Completeness and timeliness ------------------------------------------------------------
+
+@dataclass
+class Counts:
+    expected: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+
+    def add(self, state: str) -> None:
+        self.expected += 1
+        if state in ("on_time", "late"):
+            self.submitted += 1
+        setattr(self, state, getattr(self, state) + 1)
+
+
+@dataclass
+class Row:
+    unit: Unit
+    report: Report | None
+    state: str  # on_time / late / missing / pending
+    below: Counts = field(default_factory=Counts)
+
+
+def state_of(report: Report | None, due: dt.date, today: dt.date) -> str:
+    moment = report.first_submitted_at if report is not None else None
+    if moment is None:
+        return "missing" if today > due else "pending"
+    return "on_time" if timezone.localdate(moment) <= due else "late"
+
+
+def reporting_units(root: Unit) -> QuerySet[Unit]:
+    """The open units below ``root`` that owe reports."""
+    return (Unit.objects.open().filter(path__subtree=root.path,
+                                       unit_type__code__in=REPORTING_UNIT_TYPES)
+            .exclude(pk=root.pk).select_related("unit_type"))
+
+
+def completeness(root: Unit, report_type: ReportType, start: dt.date, end: dt.date,
+                 today: dt.date | None = None) -> tuple[list[Row], dict[str, Counts], Counts]:
+    """For each child unit of ``root``: its own state, and the counts of its subtree; plus the
+    counts per level (unit type) and the total, for all the reporting units below ``root``."""
+    today = today or timezone.localdate()
+    due = report_type.due_date(end)
+    units = list(reporting_units(root))
+    reports = {r.unit_id: r for r in Report.objects.filter(
+        report_type=report_type, period_start=start, unit__in=units)}
+    per_level: dict[str, Counts] = {}
+    total = Counts()
+    states = {}
+    for unit in units:
+        state = state_of(reports.get(unit.pk), due, today)
+        states[unit.pk] = state
+        per_level.setdefault(unit.unit_type.name, Counts()).add(state)
+        total.add(state)
+    rows = []
+    for child in [u for u in units if u.parent_id == root.pk]:
+        row = Row(child, reports.get(child.pk), states[child.pk])
+        for unit in units:
+            if unit.path.startswith(child.path) and unit.pk != child.pk:
+                row.below.add(states[unit.pk])
+        rows.append(row)
+    rows.sort(key=lambda r: r.unit.name)
+    return rows, per_level, total
+
+
+def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE) -> list[tuple[Unit, ReportType,
+                                                                        dt.date, dt.date]]:
+    """(unit, type, start, end) of each report due within ``days`` days and not submitted."""
+    owed = []
+    units = list(Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
+                                            parent__isnull=False))
+    for report_type in ReportType.objects.filter(active=True).exclude(
+            kind=ReportType.Kind.CAMPAIGN):
+        start, end = last_closed_period(report_type.kind, today)
+        due = report_type.due_date(end)
+        if not today <= due <= today + dt.timedelta(days=days):
+            continue
+        done = set(Report.objects.filter(report_type=report_type, period_start=start,
+                                         first_submitted_at__isnull=False)
+                   .values_list("unit_id", flat=True))
+        owed += [(u, report_type, start, end) for u in units if u.pk not in done]
+    return owed

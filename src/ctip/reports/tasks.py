@@ -1,0 +1,114 @@
+"""Background work of the reports app (django-tasks): building a report's PDF, reminders.
+
+``build_report_pdf`` takes an ``Export`` id, re-fetches it and records its progress, so the page
+can poll it. A failure leaves no file behind and keeps the reason on the row.
+``send_report_reminders`` runs every morning from ``ctip worker`` (see ``core.scheduler``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.models import RoleAssignment
+from ctip.audit.actions import record
+from ctip.reports import pdf
+from ctip.reports.models import Export
+from ctip.reports.submissions import due_soon
+
+logger = logging.getLogger("ctip.reports")
+
+
+def _set(export: Export, **values: Any) -> None:
+    for key, value in values.items():
+        setattr(export, key, value)
+    export.save(update_fields=list(values))
+
+
+def request_export(*, actor: Any, report: Any) -> Export:
+    """Queue a PDF build of ``report``; the task starts after the transaction commits."""
+    with transaction.atomic():
+        export = Export.objects.create(report=report,
+                                       requested_by=actor if getattr(actor, "pk", None) else None)
+        record(actor=actor, action="report.export_requested", target=report,
+               unit_path=report.unit_path, changes={"export": export.pk})
+        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk))
+    return export
+
+
+def run_export(export_id: int) -> Export:
+    export = Export.objects.select_related("report__unit__parent", "report__report_type",
+                                           "report__campaign").get(pk=export_id)
+    _set(export, status=Export.Status.RUNNING, progress=5, error="")
+    name = ""
+    try:
+        content = pdf.render_pdf(export.report, progress=lambda p: _set(export, progress=p))
+        report = export.report
+        name = f"bao-cao-{report.unit_id}-{report.period_start:%Y%m%d}-{export.pk}.pdf"
+        export.file.save(name, ContentFile(content), save=False)
+        _set(export, file=export.file.name, status=Export.Status.DONE, progress=100,
+             finished_at=timezone.now())
+    except Exception as exc:
+        logger.exception("export %s failed", export_id)
+        if export.file:
+            export.file.delete(save=False)
+        export.file = ""
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("The PDF could not be built: %(error)s") % {
+                "error": str(exc) or exc.__class__.__name__}
+        _set(export, file="", status=Export.Status.FAILED, error=message,
+             finished_at=timezone.now())
+    return export
+
+
+@task()
+def build_report_pdf(export_id: int) -> str:
+    return run_export(export_id).status
+
+
+def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
+    """E-mail the people who submit each report due within three days and not yet submitted
+    (those holding ``report.submit`` at the unit itself, not everyone above it)."""
+    today = today or timezone.localdate()
+    roles = [r for r, caps in ROLE_CAPABILITIES.items() if "report.submit" in caps]
+    counts = {"reports": 0, "emails": 0, "email_failures": 0}
+    with translation.override(settings.LANGUAGE_CODE):
+        for unit, report_type, start, end in due_soon(today):
+            counts["reports"] += 1
+            due = report_type.due_date(end)
+            emails = sorted({a.user.email for a in RoleAssignment.objects.active()
+                             .filter(unit=unit, role__in=roles).select_related("user")
+                             if a.user.email and a.user.is_active})
+            if not emails:
+                continue
+            subject = _("[ctip] %(type)s of %(unit)s is due on %(date)s") % {
+                "type": report_type.name, "unit": unit.name, "date": f"{due:%d/%m/%Y}"}
+            body = _("The %(type)s of %(unit)s for %(start)s–%(end)s is due on %(date)s and "
+                     "has not been submitted yet.") % {
+                "type": report_type.name, "unit": unit.name, "start": f"{start:%d/%m/%Y}",
+                "end": f"{end:%d/%m/%Y}", "date": f"{due:%d/%m/%Y}"}
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
+            except Exception:
+                logger.exception("reminder for unit %s failed", unit.pk)
+                counts["email_failures"] += 1
+            else:
+                counts["emails"] += len(emails)
+    record(actor=None, action="report.reminders_sent", target_label="report reminders",
+           changes=counts)
+    return counts
+
+
+@task()
+def send_report_reminders() -> dict[str, int]:
+    return run_report_reminders()

@@ -1,0 +1,276 @@
+"""Indicator tables, dashboards and their exports.
+
+Suppression rule: every export is suppressed (counts of people below the threshold show as
+"< 5", with complementary suppression); on screen a table is suppressed when the viewer does
+not hold ``case.view`` over the unit. A unit outside the viewer's ``report.view`` scope answers
+404; a bad period or an unknown indicator gives a plain message (status 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope, scope_paths
+from ctip.core.errors import ActionError
+from ctip.core.htmx import render_page
+from ctip.org.models import Unit
+from ctip.org.selectors import get_unit_for
+from ctip.reports import charts, exports, periods, privacy
+from ctip.reports import indicators as ind
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERIOD_PARAMS = ("period", "year", "month", "quarter", "half", "campaign", "start", "end")
+DASHBOARD_CODES = ["sessions", "participants", "models", "club_members", "services"]
+
+
+def _unit(request: HttpRequest, unit_id: int | None = None) -> Unit:
+    if unit_id is not None:
+        return get_unit_for(request.user, unit_id, "report.view")
+    raw = request.GET.get("unit", "")
+    if raw:
+        try:
+            pk = int(raw)
+        except ValueError:
+            raise NotInScope("report.view") from None
+        return get_unit_for(request.user, pk, "report.view")
+    roots = scope_paths(request.user, "report.view")
+    unit = Unit.objects.filter(path__in=roots).order_by("depth", "name").first()
+    if unit is None:
+        raise NotInScope("report.view")
+    return unit
+
+
+def _campaign_lookup(request: HttpRequest) -> Any:
+    from ctip.outreach.selectors import get_campaign_for
+
+    def lookup(pk: int) -> Any:
+        try:
+            return get_campaign_for(request.user, pk)
+        except NotInScope:
+            raise ActionError(_("There is no such campaign."), field="campaign") from None
+
+    return lookup
+
+
+def _codes(request: HttpRequest) -> list[str] | None:
+    codes = [c for c in request.GET.getlist("indicator") if c]
+    if not codes:
+        return None
+    for code in codes:
+        ind.get(code)
+    return codes
+
+
+def _query(request: HttpRequest, **changes: Any) -> str:
+    params = {k: request.GET.get(k) for k in PERIOD_PARAMS if request.GET.get(k)}
+    params.update({k: v for k, v in changes.items() if v is not None})
+    pairs = list(params.items())
+    pairs += [("indicator", c) for c in request.GET.getlist("indicator") if c]
+    return urlencode(pairs)
+
+
+def _selector(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+    from ctip.outreach.selectors import campaigns_visible_to
+
+    campaigns = []
+    if request.user.is_authenticated:
+        campaigns = list(campaigns_visible_to(request.user).filter(archived=False)
+                         .order_by("-starts_on")[:30])
+    return {"kinds": [("month", _("Month")), ("quarter", _("Quarter")),
+                      ("half", _("Half-year")), ("year", _("Year")),
+                      ("campaign", _("Campaign")), ("custom", _("Custom dates"))],
+            "params": {k: request.GET.get(k, "") for k in PERIOD_PARAMS},
+            "campaigns": campaigns, "catalogue": ind.CATALOGUE,
+            "chosen": request.GET.getlist("indicator")}
+
+
+def _ancestors(request: HttpRequest, unit: Unit) -> list[Unit]:
+    roots = scope_paths(request.user, "report.view")
+    ids = unit.ancestor_ids()[:-1]
+    found = Unit.objects.in_bulk(ids)
+    return [found[i] for i in ids if i in found
+            and any(found[i].path.startswith(r) for r in roots)]
+
+
+def _parse(request: HttpRequest, unit_id: int | None = None
+           ) -> tuple[Unit, periods.Period | None, list[str] | None, str]:
+    unit = _unit(request, unit_id)
+    try:
+        period = periods.from_params(request.GET, campaign_lookup=_campaign_lookup(request))
+        codes = _codes(request)
+    except ActionError as exc:
+        return unit, None, None, exc.message
+    return unit, period, codes, ""
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def indicator_table(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    unit, period, codes, error = _parse(request, unit_id)
+    context: dict[str, Any] = {"unit": unit, "error": error, "trail": _ancestors(request, unit),
+                               **_selector(request, unit)}
+    if error or period is None:
+        return render_page(request, "reports/indicators.html", context, "table", status=400)
+    table = exports.build_table(unit, period, codes,
+                                hide=privacy.must_suppress(request.user, unit))
+    for col in table.columns:
+        if not col.own and not col.total:
+            col.url = f"{reverse('reports:indicators')}?{_query(request, unit=col.unit.pk)}"
+    for row in table.rows:
+        row.shown = [_display(cell, row) for cell in row.cells]  # type: ignore[attr-defined]
+    context.update(table=table, period=period,
+                   export_query=_query(request, unit=unit.pk),
+                   up_query=(_query(request, unit=unit.parent_id)
+                             if context["trail"] else ""))
+    return render_page(request, "reports/indicators.html", context, "table")
+
+
+def _display(cell: Any, row: exports.Row) -> dict[str, Any]:
+    from django.utils.formats import number_format
+
+    if cell is None:
+        return {"text": "—", "suppressed": False}
+    if isinstance(cell, str):
+        return {"text": cell, "suppressed": True}
+    if row.headline and row.indicator.measure == "percent":
+        return {"text": f"{number_format(cell, 1)} %", "suppressed": False}
+    return {"text": number_format(cell, 0, force_grouping=True), "suppressed": False}
+
+
+def _bad(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def export_xlsx(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    unit, period, codes, error = _parse(request, unit_id)
+    if error or period is None:
+        return _bad(error)
+    table = exports.build_table(unit, period, codes, hide=True)
+    return _file(exports.to_xlsx(table), XLSX, f"chi-tieu-{unit.pk}-{period.start:%Y%m%d}.xlsx")
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def export_csv(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    unit, period, codes, error = _parse(request, unit_id)
+    if error or period is None:
+        return _bad(error)
+    table = exports.build_table(unit, period, codes, hide=True)
+    return _file(exports.to_csv(table), "text/csv; charset=utf-8",
+                 f"chi-tieu-{unit.pk}-{period.start:%Y%m%d}.csv")
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def ctdc_csv(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    """The k-anonymised case-level export: for a whole province, by someone who holds
+    ``report.view`` over it."""
+    unit = _unit(request, unit_id)
+    if unit.unit_type.code != "province":
+        return _bad(_("The case-level export is made for a whole province only."))
+    try:
+        k = int(request.GET.get("k", privacy.DEFAULT_K))
+    except ValueError:
+        return _bad(_("k must be a whole number."))
+    if k < privacy.DEFAULT_K:
+        return _bad(_("k cannot be below %(k)s.") % {"k": privacy.DEFAULT_K})
+    return _file(exports.ctdc_csv(privacy.ctdc_export(unit, k)), "text/csv; charset=utf-8",
+                 f"ctdc-{unit.gso_code or unit.pk}.csv")
+
+
+# --- Dashboards ------------------------------------------------------------------------------
+
+def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> list[Any]:
+    from django.db.models import Q
+
+    from ctip.outreach.models import Campaign
+
+    if request.GET.get("period") == "campaign" and request.GET.get("campaign"):
+        return list(Campaign.objects.filter(pk=request.GET["campaign"]))
+    ancestors = [f"/{'/'.join(unit.path.strip('/').split('/')[:i])}/"
+                 for i in range(1, unit.path.count("/"))]
+    return list(Campaign.objects.filter(Q(unit_path__in=ancestors), archived=False,
+                                        starts_on__lte=period.end, ends_on__gte=period.start)
+                .order_by("-starts_on")[:3])
+
+
+def dashboard_context(request: HttpRequest, unit: Unit,
+                      period: periods.Period) -> dict[str, Any]:
+    from ctip.outreach.selectors import campaign_progress
+
+    months = ind.monthly(unit, period)
+    trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
+    total = ind.compute(unit, period, DASHBOARD_CODES)
+    labels = ind.breakdown_labels(ind.get("sessions"), total["sessions"])
+    by_format = [(str(label), total["sessions"].get(key, 0)) for key, label, _vi in labels
+                 if total["sessions"].get(key, 0)]
+    per_child = ind.compute_by_child(unit, period, DASHBOARD_CODES)
+    columns = ["sessions", "participants", "models", "club_members", "services"]
+    maxima = {c: max((ind.headline(v[c]) or 0 for u, v in per_child if u.pk != unit.pk),
+                     default=0) for c in columns}
+    child_rows = [{"unit": u, "own": u.pk == unit.pk,
+                   "url": None if u.pk == unit.pk else
+                   f"{reverse('reports:dashboard')}?{_query(request, unit=u.pk)}",
+                   "cells": [(ind.headline(v[c]),
+                              charts.scale_class(ind.headline(v[c]), maxima[c]))
+                             for c in columns]} for u, v in per_child]
+    campaigns = []
+    for campaign in _campaigns_for(unit, period, request):
+        rows = campaign_progress(campaign, unit)
+        bars = charts.bar_chart([(r.unit.name, round(100 * r.sessions_ratio)
+                                  if r.sessions_ratio is not None else 0) for r in rows])
+        campaigns.append({"campaign": campaign, "rows": rows, "chart": bars})
+    is_province = unit.unit_type.code == "province"
+    return {"unit": unit, "period": period, "months": months, "trend": trend,
+            "by_format": by_format, "format_chart": charts.bar_chart(by_format),
+            "total": total, "child_rows": child_rows,
+            "child_heads": [ind.get(c).name for c in columns],
+            "campaigns": campaigns, "is_province": is_province,
+            "children_label": _("Communes") if is_province else _("Units below")}
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    unit, period, _codes_, error = _parse(request, unit_id)
+    context: dict[str, Any] = {"unit": unit, "error": error, "trail": _ancestors(request, unit),
+                               **_selector(request, unit)}
+    if error or period is None:
+        return render_page(request, "reports/dashboard.html", context, status=400)
+    context.update(dashboard_context(request, unit, period),
+                   pdf_query=_query(request, unit=unit.pk))
+    return render_page(request, "reports/dashboard.html", context)
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def dashboard_pdf(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    from django.template.loader import render_to_string
+
+    from ctip.cases.rights import PdfUnavailable, render_pdf
+
+    unit, period, _codes_, error = _parse(request, unit_id)
+    if error or period is None:
+        return _bad(error)
+    context = dashboard_context(request, unit, period)
+    html = render_to_string("reports/dashboard_print.html", context, request=request)
+    try:
+        pdf = render_pdf(html)
+    except PdfUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    return _file(pdf, "application/pdf", f"bang-dieu-khien-{unit.pk}.pdf")

@@ -1,0 +1,228 @@
+"""Browser tests: Debian's Chromium (/usr/bin/chromium), headless, driven by Playwright's sync API
+against pytest-django's ``live_server``.
+
+- Playwright never downloads a browser here; the system Chromium is launched by path. Without it
+  the tests are skipped, except in CI (``CI=true``), where they fail.
+- Nothing may leave the machine: every request to another origin than the live server is
+  aborted and fails the test.
+- The data are built by the shared ``tree``/``users`` fixtures inside a transactional database
+  (the live server answers from another thread, so it must see committed rows). A
+  transactional test ends with a flush of every table, which also removes the rows the data
+  migrations seeded (unit types, catalogues); any transactional test may have run before, so
+  each browser test first replays the migrations' ``seed`` functions (idempotent
+  ``update_or_create``). Serialized rollback is not used: after a transactional test elsewhere
+  that flushed without it, the content types come back with new ids and reloading the
+  serialized copy fails on them.
+- Playwright's sync API keeps an asyncio event loop running in the test thread for as long as it
+  is started. Under a running loop Django refuses ORM calls (SynchronousOnlyOperation), and
+  setting DJANGO_ALLOW_ASYNC_UNSAFE would only hide a worse problem: Django's connection
+  handler then hands out a *different* connection object (asgiref's context-local storage),
+  which loses pytest-django's state (serialized rollback) and, on PostgreSQL, opens connections
+  that nobody closes. The variable would also leak into the subprocesses of other tests (the
+  deploy check reports it as async.E001). So the ORM and the browser never overlap: the data
+  are built first, Playwright is started per test after them and stopped before the database
+  is flushed. Read whatever a test needs from the database (``E2E.province_pk`` …) before
+  opening pages, not while the browser runs.
+- The audit trail is append-only in the database itself (triggers from
+  ``audit/migrations/0002_append_only``), so the flush that ends a transactional test would
+  fail. The triggers are lifted just before that flush and put back right after it, in the
+  throw-away test database only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from pytest_django.plugin import blocking_manager_key
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# A cheap phone: the narrowest width the shell supports.
+PHONE = {"width": 360, "height": 740}
+TIMEOUT_MS = 10_000
+
+_GUARD_LIFTED = pytest.StashKey[str]()
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _audit_guard(on: bool) -> None:
+    from django.db import connection
+
+    migration = importlib.import_module("ctip.audit.migrations.0002_append_only")
+    if connection.vendor == "postgresql":
+        statements = migration.POSTGRES if on else migration.POSTGRES_REVERSE
+    else:
+        statements = migration.SQLITE if on else migration.SQLITE_REVERSE
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """Put the audit triggers back once the test database has been flushed."""
+    try:
+        return (yield)
+    finally:
+        lifted_in = item.stash.get(_GUARD_LIFTED, None)
+        if lifted_in is not None:
+            from django.db import connection
+
+            # After the last test the session teardown has already destroyed the test database
+            # and pointed the connection back at the real one: leave that alone.
+            if nextitem is not None and connection.settings_dict["NAME"] == lifted_in:
+                with item.config.stash[blocking_manager_key].unblock():
+                    _audit_guard(on=True)
+
+
+def _reseed() -> None:
+    """Run every project data migration's ``seed`` function again, in migration order."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    graph = MigrationLoader(connection, ignore_no_migrations=True).graph
+    done: set[tuple[str, str]] = set()
+    for leaf in sorted(graph.leaf_nodes()):
+        for key in graph.forwards_plan(leaf):
+            if key in done:
+                continue
+            done.add(key)
+            migration = graph.nodes[key]
+            if not type(migration).__module__.startswith("ctip."):
+                continue
+            for operation in migration.operations:
+                if isinstance(operation, RunPython) and operation.code.__name__ == "seed":
+                    operation.code(apps, None)
+
+
+@pytest.fixture
+def _seeded(transactional_db: None) -> None:
+    _reseed()
+
+
+@dataclass
+class E2E:
+    """What the browser tests need, read from the database before any browser starts."""
+
+    url: str
+    users: dict[str, Any]
+    province_pk: int
+
+
+@pytest.fixture
+def e2e(request: pytest.FixtureRequest, transactional_db: None, _seeded: None,
+        live_server: Any, tree: Any, users: dict[str, Any]) -> Iterator[E2E]:
+    """The shared tree and users, committed so that the live server sees them."""
+    yield E2E(url=live_server.url, users=users, province_pk=tree.province.pk)
+    # Torn down after the browser (which depends on this fixture), before the flush.
+    from django.db import connection
+
+    _audit_guard(on=False)
+    request.node.stash[_GUARD_LIFTED] = connection.settings_dict["NAME"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        reason = (f"{CHROMIUM} is missing: install Debian's chromium package "
+                  "(apt-get install chromium) to run the browser tests")
+        if _on_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+class Browse:
+    """Opens pages in fresh browser contexts that may only talk to the live server."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url.rstrip("/")
+        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self._contexts: list[Any] = []
+
+    def new_page(self, *, javascript: bool = True, viewport: dict[str, int] | None = None,
+                 locale: str = "vi-VN") -> Any:
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=viewport or PHONE, locale=locale,
+            timezone_id="Asia/Ho_Chi_Minh", java_script_enabled=javascript,
+            service_workers="block",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route("**/*", self._guard)
+        self._contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        return page
+
+    def _guard(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(self.origin + "/"):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def sign_in(self, page: Any, user: Any, next_url: str | None = None) -> None:
+        """Sign in through the real login form, as a person would."""
+        from django.urls import reverse
+
+        next_url = next_url or reverse("core:home")
+        page.goto(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        assert urlsplit(page.url).path == next_url, f"sign-in ended on {page.url}"
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@pytest.fixture
+def browse(chromium: Path, e2e: E2E) -> Iterator[Browse]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                     args=CHROMIUM_ARGS)
+        helper = Browse(browser, e2e.url)
+        try:
+            yield helper
+        finally:
+            helper.close()
+            browser.close()
+    assert not helper.blocked, f"pages tried to reach other hosts: {helper.blocked}"
+    assert not helper.errors, f"JavaScript errors: {helper.errors}"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    assert AXE.exists(), f"{AXE} is missing (see tests/e2e/vendor/README.md)"
+    return AXE
