@@ -30,7 +30,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def ensure_venv(lockfile: Path) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (bootstrap runs on any python3)
         sys.exit("ctip needs Python 3.11 or newer.")
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)

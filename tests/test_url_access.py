@@ -11,7 +11,14 @@ from ctip.accounts.access import ACCESS_ATTR
 from ctip.accounts.capabilities import CAPABILITIES
 
 # Views of third-party apps mounted under our URLs, with how they are protected.
-THIRD_PARTY: dict[str, str] = {}
+THIRD_PARTY: dict[str, str] = {
+    "cms/": "Wagtail admin: every view requires sign-in (our sign-in page) and Wagtail's "
+            "access_admin permission, held by the editor and publisher groups",
+    "documents/": "Wagtail documents: served publicly unless a collection privacy rule says "
+                  "otherwise, which Wagtail checks",
+    "_util/authenticate_with_password/": "Wagtail page privacy: the password form of a "
+                                         "restricted page, public by nature",
+}
 
 
 def walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

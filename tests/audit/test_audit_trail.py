@@ -115,9 +115,8 @@ def test_auditor_page_filters_by_action_period_and_unit(tree: Any, users: Any,
 
 
 def test_auditor_sees_only_her_subtree(tree: Any, users: Any, client_for: Any) -> None:
-    from tests.conftest import make_user
-
     from ctip.accounts.capabilities import Role
+    from tests.conftest import make_user
 
     update_unit(actor=users["province_officer"], unit=tree.branch_b1, name="Chi hội khu phố Ba")
     update_unit(actor=users["other_officer"], unit=tree.other_commune, name="Xã Quảng Hòa")
@@ -139,7 +138,7 @@ def test_there_is_no_url_that_changes_an_event(tree: Any, users: Any, client_for
     client = client_for(users["system_admin"])
     event = AuditEvent.objects.first()
     assert event is not None
-    for url in (f"/audit/{event.pk}/", f"/audit/{event.pk}/delete/", f"/admin/audit/"):
+    for url in (f"/audit/{event.pk}/", f"/audit/{event.pk}/delete/", "/admin/audit/"):
         assert client.post(url, {"action": "x"}).status_code == 404
     assert AuditEvent.objects.get(pk=event.pk).action == event.action
 

@@ -14,7 +14,6 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.models import RoleAssignment, User
 from ctip.org.models import Unit
 
-
 TEST_FIELD_KEY = "Y3RpcC10ZXN0cy1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
 
 

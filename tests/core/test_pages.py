@@ -58,3 +58,13 @@ def test_the_menu_offers_only_what_the_role_can_open(users: Any, client_for: Any
     admin = client_for(users["system_admin"])
     for _label, name, _caps in NAVIGATION:
         assert admin.get(reverse(name)).status_code == 200, name
+
+
+@pytest.mark.django_db
+def test_vietnamese_is_the_default_whatever_the_browser_says() -> None:
+    client = Client()
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="vi"' in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="vi")
+    assert 'lang="en"' in page.content.decode()

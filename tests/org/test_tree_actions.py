@@ -9,8 +9,14 @@ from django.core.management import CommandError, call_command
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
-from ctip.org.actions import SplitPart, create_unit, merge_units, move_subtree, split_unit, \
-    update_unit
+from ctip.org.actions import (
+    SplitPart,
+    create_unit,
+    merge_units,
+    move_subtree,
+    split_unit,
+    update_unit,
+)
 from ctip.org.integrity import check_tree
 from ctip.org.models import Succession, Unit
 from tests.conftest import unit_type

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from ctip.portal.models import ArticlePage, BulletinHome, SectionPage
+from ctip.portal.permissions import ensure_groups
 from ctip.portal.setup import ensure_bulletin
 
 # Fixed local times make dates in the pages predictable: dd/mm/yyyy hh:mm.
@@ -67,6 +68,14 @@ def add_article(section: SectionPage, title: str, *, lead: str = "Đoạn dẫn 
     return ArticlePage.objects.get(pk=page.pk)
 
 
+def bulletin_home() -> BulletinHome:
+    """The home from the data migration; rebuilt, with the groups' permissions on it and the
+    workflow, if a transactional test flushed the database before."""
+    home = ensure_bulletin()
+    ensure_groups()
+    return home
+
+
 @dataclass
 class Bulletin:
     home: BulletinHome
@@ -78,7 +87,7 @@ class Bulletin:
 @pytest.fixture
 def bulletin(db: Any) -> Bulletin:
     """A section with 12 articles (two pages), one day apart, and a second section."""
-    home = ensure_bulletin()
+    home = bulletin_home()
     section = add_section(home, "Tuyên truyền trong Nhân dân",
                           intro="Cảnh báo và hướng dẫn cho người dân.")
     other = add_section(home, "Hỏi đáp pháp luật")

@@ -12,16 +12,14 @@ from django.test import Client
 
 from ctip.portal.models import ArticlePage, live_articles
 from ctip.portal.search import highlight, parse, search_articles, snippet
-from tests.portal.conftest import BASE, add_article, add_section, paragraph
+from tests.portal.conftest import BASE, add_article, add_section, bulletin_home, paragraph
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def corpus(db: Any) -> dict[str, ArticlePage]:
-    from ctip.portal.setup import ensure_bulletin
-
-    home = ensure_bulletin()
+    home = bulletin_home()
     section = add_section(home, "Tuyên truyền trong Nhân dân")
     return {
         "title": add_article(section, "Cảnh giác mua bán người qua mạng xã hội",

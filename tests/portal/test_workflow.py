@@ -6,7 +6,9 @@ through our own sign-in."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
@@ -126,20 +128,28 @@ def test_scheduled_go_live_and_expiry_run_from_the_worker(bulletin: Bulletin, cl
 
     job = next(j for j in JOBS if j.name == "portal.publish_scheduled")
     assert job.every == dt.timedelta(minutes=1)
-    # two hours later, the worker's scheduler runs the job
-    page.get_latest_revision().__class__.objects.filter(pk=page.latest_revision_id).update(
-        approved_go_live_at=timezone.now() - dt.timedelta(seconds=1))
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # one minute later: not yet
         assert run_due_jobs(timezone.now(), [job]) == ["portal.publish_scheduled"]
+    page.refresh_from_db()
+    assert not page.live
+
+    later = timezone.now() + dt.timedelta(hours=3)  # the worker's scheduler, three hours on
+    with mock.patch("django.utils.timezone.now", return_value=later), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert run_due_jobs(later, [job]) == ["portal.publish_scheduled"]
     page.refresh_from_db()
     assert page.live
     assert client.get(page.url).status_code == 200
 
-    ArticlePage.objects.filter(pk=page.pk).update(expire_at=timezone.now()
-                                                  - dt.timedelta(seconds=1))
+    page.go_live_at = None
+    page.expire_at = timezone.now() + dt.timedelta(days=1)
+    page.save_revision().publish()
     from ctip.portal.tasks import publish_scheduled
 
-    publish_scheduled.enqueue()
+    with mock.patch("django.utils.timezone.now",
+                    return_value=timezone.now() + dt.timedelta(days=2)):
+        result = publish_scheduled.enqueue()
+    assert not result.errors, result.errors[0].traceback
     page.refresh_from_db()
     assert not page.live and page.expired
     assert client.get(page.url).status_code == 404
@@ -161,7 +171,9 @@ def test_revisions_can_be_compared_and_reverted(users: dict[str, Any], bulletin:
                                     args=(page.pk, first.pk, second.pk)))
     assert compare.status_code == 200
     text = compare.content.decode()
-    assert "Tiêu đề đầu tiên" in text and "Tiêu đề đã sửa" in text
+    # word by word: "Tiêu đề" kept, "đầu tiên" removed, "đã sửa" added
+    assert re.search(r'class="deletion">\s*đầu tiên', text), text[text.find("deletion") - 200:][:600]
+    assert re.search(r'class="addition">\s*đã sửa', text)
     history = signed_in.get(reverse("wagtailadmin_pages:history", args=(page.pk,)))
     assert history.status_code == 200
 
@@ -194,7 +206,9 @@ def test_cms_uses_our_sign_in_and_speaks_vietnamese(users: dict[str, Any], bulle
     edit = editor.get(reverse("wagtailadmin_pages:edit", args=(page.pk,)))
     assert edit.status_code == 200
     body = edit.content.decode()
-    assert "Lưu bản nháp" in body  # "Save draft", from Wagtail's Vietnamese catalogue
+    # Wagtail's own Vietnamese ("Preview", "Add comment") and our field labels
+    assert "Xem trước" in body and "Thêm bình luận" in body
+    assert "Đoạn dẫn (sapo)" in body and "Đơn vị đăng tin" in body
     assert WORKFLOW_NAME in body
     assert "gravatar" not in body.lower()
 
