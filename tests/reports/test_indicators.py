@@ -161,8 +161,10 @@ def test_periods() -> None:
     assert Period.half(2026, 2) == Period(dt.date(2026, 7, 1), dt.date(2026, 12, 31),
                                           Period.half(2026, 2).label)
     assert len(Period.year(2026).months()) == 12
-    with pytest.raises(ActionError, match="before it starts"):
+    with pytest.raises(ActionError) as err:
         Period.custom(dt.date(2026, 5, 2), dt.date(2026, 5, 1))
+    assert "02/05/2026" in err.value.message and "01/05/2026" in err.value.message
+    assert "trước khi bắt đầu" in err.value.message  # Vietnamese by default
     with pytest.raises(ActionError):
         Period.month(2026, 13)
     with pytest.raises(ActionError):
