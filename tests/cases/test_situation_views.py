@@ -507,3 +507,33 @@ def test_the_list_filters_by_state_category_unit_and_period(
     # another province sees none of them
     other = text(client_for(users["other_officer"]).get(url))
     assert not {a.code, b.code, c.code} & set(re.findall(r"TN-\d{4}-T\d{5}", other))
+
+
+def test_due_follow_ups_and_the_digest_show_in_the_app(tree: Any, users: Any,
+                                                      client_for: Any) -> None:
+    """Follow-ups of support cases appear in the unit's inbox (by case code), and the daily
+    digest appears on the home page of those it was sent to."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ctip.cases import actions
+    from ctip.cases.models import Notification
+
+    worker = users["case_worker"]
+    person = actions.create_person(actor=worker, unit=tree.commune_a, full_name="Tô Thị Nga")
+    actions.record_consent(actor=worker, person=person, purpose="support",
+                           given_on=dt.date(2026, 3, 1), given_by="person")
+    case = actions.open_case(actor=worker, unit=tree.commune_a, person=person,
+                             kind="high_risk", workers=[worker])
+    actions.add_follow_up(actor=worker, case=case,
+                          due_on=timezone.localdate() + dt.timedelta(days=2),
+                          what="Gọi điện nhắc lịch học nghề")
+    body = client_for(worker).get(reverse("cases:unit_inbox",
+                                          args=[tree.commune_a.pk])).content.decode()
+    assert case.code in body and "Gọi điện nhắc lịch học nghề" in body
+    assert "Tô Thị Nga" not in body
+    Notification.objects.create(user=worker, kind="digest", title="Tin báo: 1 quá hạn",
+                                url=reverse("cases:inbox"))
+    home = client_for(worker).get(reverse("core:home")).content.decode()
+    assert "Tin báo: 1 quá hạn" in home

@@ -181,6 +181,9 @@ def inbox(request: HttpRequest, unit_pk: int | None = None) -> HttpResponse:
         "sections": sections,
         "open_below": _open_below(unit),
         "can_report": has_capability(request.user, "situation.report"),
+        # follow-ups of support cases due within a week, by case code only
+        "follow_ups": [f for f in box.follow_ups if f.case.closed_on is None]
+        if has_capability(request.user, "case.view", unit) else [],
     }, partial="sections")
 
 

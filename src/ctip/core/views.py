@@ -12,7 +12,11 @@ from ctip.accounts.selectors import home_overview
 @require_GET
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "core/home.html", {"overview": home_overview(request.user)})
+    from ctip.cases.models import Notification
+
+    notifications = Notification.objects.filter(user=request.user).order_by("-created_at")[:5]
+    return TemplateResponse(request, "core/home.html", {
+        "overview": home_overview(request.user), "notifications": notifications})
 
 
 @require_GET
