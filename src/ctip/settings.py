@@ -301,6 +301,7 @@ CTIP_PUBLIC_URL = os.environ.get("CTIP_PUBLIC_URL", "").rstrip("/")
 WAGTAIL_SITE_NAME = os.environ.get("CTIP_SITE_NAME", "Bản tin phòng, chống mua bán người")
 WAGTAILADMIN_BASE_URL = CTIP_PUBLIC_URL or "http://127.0.0.1:8000"
 WAGTAIL_I18N_ENABLED = False
+WAGTAIL_ALLOW_UNICODE_SLUGS = False  # Vietnamese slugs without diacritics (ctip.portal.slugs)
 WAGTAILSEARCH_BACKENDS = {
     # "simple": no English stemming or stop words on PostgreSQL; the indexed text is folded
     # Vietnamese (see ctip.portal.search).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -106,7 +107,6 @@ def test_bulletin_pages_have_no_wcag_violations(site: Site, browse: Any, axe_sou
         page.goto(url)
         assert_landmarks(page)
         found[name] = run_axe(page, axe_source)
-    assert page.locator("main mark").count() == 0  # last page has no results; search had:
     page.goto("/tim-kiem/?q=mua+ban+nguoi")
     assert page.locator("main mark", has_text="bán").count() >= 1
 
@@ -260,5 +260,5 @@ def test_report_a_concern_with_the_keyboard(site: Site, browse: Any, e2e: E2E) -
         page.keyboard.press("Enter")
     assert page.url.endswith("/bao-tin/da-gui/"), page.locator("main").inner_text()
     code = page.locator(".reference .code").inner_text()
-    assert code.startswith("TN-")
+    assert re.fullmatch(r"[A-Z]{2}-\d{4}-T\d{5}", code), code
     assert page.locator("main a[href='tel:111']").count() >= 1

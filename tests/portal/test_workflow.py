@@ -172,7 +172,7 @@ def test_revisions_can_be_compared_and_reverted(users: dict[str, Any], bulletin:
     assert compare.status_code == 200
     text = compare.content.decode()
     # word by word: "Tiêu đề" kept, "đầu tiên" removed, "đã sửa" added
-    assert re.search(r'class="deletion">\s*đầu tiên', text), text[text.find("deletion") - 200:][:600]
+    assert re.search(r'class="deletion">\s*đầu tiên', text)
     assert re.search(r'class="addition">\s*đã sửa', text)
     history = signed_in.get(reverse("wagtailadmin_pages:history", args=(page.pk,)))
     assert history.status_code == 200

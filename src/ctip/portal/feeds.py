@@ -12,7 +12,7 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from ctip.portal.links import page_url, public_url
-from ctip.portal.models import ArticlePage, SectionPage, live_articles
+from ctip.portal.models import ArticlePage, SectionPage, article_list
 
 ITEMS = 30
 
@@ -40,7 +40,7 @@ class BulletinFeed(Feed):
         return public_url(self.request, self.request.path)
 
     def items(self, obj: Any) -> Any:
-        return live_articles().prefetch_related("tags")[:ITEMS]
+        return article_list().prefetch_related("tags")[:ITEMS]
 
     def item_title(self, item: ArticlePage) -> str:
         return item.title
@@ -85,4 +85,4 @@ class SectionFeed(BulletinFeed):
         return obj.intro or obj.title
 
     def items(self, obj: SectionPage) -> Any:
-        return live_articles().child_of(obj).prefetch_related("tags")[:ITEMS]
+        return article_list().child_of(obj).prefetch_related("tags")[:ITEMS]

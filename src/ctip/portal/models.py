@@ -55,8 +55,13 @@ class BulletinPageMixin:
         super().minimal_clean()  # type: ignore[misc]
 
 
-def live_articles() -> models.QuerySet[ArticlePage]:
+def live_articles() -> Any:  # a Wagtail PageQuerySet
     return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk")
+
+
+def article_list() -> Any:
+    """Live articles for lists and links: without their bodies."""
+    return live_articles().defer_streamfields()
 
 
 class BulletinHome(BulletinPageMixin, Page):
@@ -74,9 +79,9 @@ class BulletinHome(BulletinPageMixin, Page):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         sections = list(SectionPage.objects.live().public().child_of(self))
-        latest = list(live_articles().descendant_of(self)[:6])
+        latest = list(article_list().descendant_of(self)[:6])
         for section in sections:
-            section.latest = list(live_articles().child_of(section)[:3])  # type: ignore[attr-defined]
+            section.latest = list(article_list().child_of(section)[:3])  # type: ignore[attr-defined]
         context.update(sections=sections, latest=latest)
         return context
 
@@ -101,7 +106,7 @@ class SectionPage(BulletinPageMixin, Page):
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from ctip.portal.pagination import paginate
 
-        page_or_redirect = paginate(request, live_articles().child_of(self), ARTICLES_PER_PAGE)
+        page_or_redirect = paginate(request, article_list().child_of(self), ARTICLES_PER_PAGE)
         if isinstance(page_or_redirect, HttpResponse):
             return page_or_redirect
         self._articles = page_or_redirect
@@ -113,7 +118,7 @@ class SectionPage(BulletinPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         articles = getattr(self, "_articles", None)
         if articles is None:  # previews and direct rendering
-            articles = paginate(request, live_articles().child_of(self), ARTICLES_PER_PAGE,
+            articles = paginate(request, article_list().child_of(self), ARTICLES_PER_PAGE,
                                 redirect=False)
         context["articles"] = articles
         return context
@@ -197,8 +202,8 @@ class ArticlePage(BulletinPageMixin, Page):
         parent = self.get_parent()
         return parent.specific if parent is not None else None  # type: ignore[return-value]
 
-    def siblings(self) -> models.QuerySet[ArticlePage]:
-        return live_articles().sibling_of(self, inclusive=False)
+    def siblings(self) -> Any:
+        return article_list().sibling_of(self, inclusive=False)
 
     def previous_article(self) -> ArticlePage | None:
         if self.first_published_at is None:

@@ -86,9 +86,8 @@ def paginate(request: HttpRequest, items: Any, per_page: int, *,
     paginator = Paginator(items, per_page)
     asked = requested_number(request)
     number = 1 if asked is None else min(max(asked, 1), paginator.num_pages)
-    if redirect and asked is not None and (asked != number or asked == 1
-                                           and "page" in request.GET):
-        return HttpResponseRedirect(page_url(request, number))
+    if redirect and asked is not None and (asked != number or asked == 1):
+        return HttpResponseRedirect(page_url(request, number))  # ?page=1 is the plain URL
     page = paginator.page(number)
     links = [PageLink(n, page_url(request, n), n == number)
              for n in window(number, paginator.num_pages)]

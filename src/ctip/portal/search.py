@@ -15,7 +15,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.search.query import And, Phrase, PlainText, SearchQuery
@@ -63,7 +62,7 @@ def parse(query: str) -> ParsedQuery:
     return parsed
 
 
-def search_articles(queryset: QuerySet[Any], query: ParsedQuery) -> Any:
+def search_articles(queryset: Any, query: ParsedQuery) -> Any:
     """Ranked search results (a lazy, sliceable sequence) for a non-empty query."""
     return queryset.search(query.to_search_query(), order_by_relevance=True)
 
@@ -105,7 +104,8 @@ def _matches(text: str, terms: list[str]) -> list[tuple[int, int]]:
 def highlight(text: str, terms: list[str]) -> SafeString:
     """``text`` escaped, with the words that match ``terms`` in ``<mark>``."""
     text = unicodedata.normalize("NFC", text or "")
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for start, end in _matches(text, terms):
         out.append(escape(text[last:start]))
         out.append(f"<mark>{escape(text[start:end])}</mark>")

@@ -21,7 +21,7 @@ class BulletinSitemap(Sitemap):
     def items(self) -> list[Page]:
         pages: list[Page] = []
         for model in (BulletinHome, SectionPage, ArticlePage):
-            pages.extend(model.objects.live().public().order_by("path"))
+            pages.extend(model.objects.live().public().defer_streamfields().order_by("path"))
         return pages
 
     def location(self, item: Page) -> str:
@@ -30,7 +30,8 @@ class BulletinSitemap(Sitemap):
     def lastmod(self, item: Page) -> Any:
         return item.last_published_at
 
-    def get_urls(self, page: int = 1, site: Any = None, protocol: str | None = None) -> Any:
+    def get_urls(self, page: int | str = 1, site: Any = None,
+                 protocol: str | None = None) -> Any:
         # ``location`` is absolute already: keep Django from prefixing a domain to it.
         urls = []
         for item in self.paginator.page(page).object_list:

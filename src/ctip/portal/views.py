@@ -35,7 +35,7 @@ from ctip.portal import caching
 from ctip.portal.feeds import BulletinFeed, SectionFeed
 from ctip.portal.forms import BOT_MESSAGE, ReportConcernForm
 from ctip.portal.links import public_url
-from ctip.portal.models import ARTICLES_PER_PAGE, BulletinHome, live_articles
+from ctip.portal.models import ARTICLES_PER_PAGE, BulletinHome, article_list, live_articles
 from ctip.portal.pagination import paginate
 from ctip.portal.search import parse, search_articles, snippet
 from ctip.portal.sitemaps import BulletinSitemap
@@ -86,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if query:
         found = search_articles(live_articles(), query)
     elif tag:
-        found = live_articles().filter(tags__slug=tag)
+        found = article_list().filter(tags__slug=tag)
     else:
         found = None
     if found is not None:
@@ -94,7 +94,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if isinstance(results, HttpResponse):
             return results
         terms = query.terms
-        for article in results:
+        for article in results if query else ():
             article.snippet = snippet(article.plain_text(), terms)
             article.title_html = snippet(article.title, terms, length=500)
     return TemplateResponse(request, "portal/search.html", {
@@ -213,7 +213,7 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public
-def bulletin_image(request: HttpRequest, path: str) -> HttpResponse:
+def bulletin_image(request: HttpRequest, path: str) -> Any:  # a FileResponse
     """Image renditions of the bulletin (never the uploaded originals, which may carry
     location data in their EXIF)."""
     root = Path(settings.MEDIA_ROOT) / "images"

@@ -12,15 +12,21 @@ from ctip.portal.links import page_url, public_url
 register = template.Library()
 
 
-@register.simple_tag
-def bulletin_sections() -> list[Any]:
-    """The live sections of the bulletin home, for the menu."""
+@register.simple_tag(takes_context=True)
+def bulletin_sections(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The live sections of the bulletin home, for the menu: title, URL, whether current."""
     from ctip.portal.models import BulletinHome, SectionPage
 
+    request = context.get("request")
     home = BulletinHome.objects.live().first()
     if home is None:
         return []
-    return list(SectionPage.objects.live().public().child_of(home).only("title", "url_path"))
+    items = []
+    for section in SectionPage.objects.live().public().child_of(home).defer_streamfields():
+        url = section.get_url(request=request)
+        items.append({"title": section.title, "url": url,
+                      "current": request is not None and request.path == url})
+    return items
 
 
 @register.simple_tag
