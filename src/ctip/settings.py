@@ -307,8 +307,9 @@ WAGTAILSEARCH_BACKENDS = {
     # Vietnamese (see ctip.portal.search).
     "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"},
 }
-# Editors sign in through our own sign-in page (two-step sign-in, lockout, audit).
-WAGTAILADMIN_LOGIN_URL = "accounts:login"
+# Editors sign in through our own sign-in page (two-step sign-in, lockout, audit): "cms_login"
+# sends the signed-out there and the signed-in without the bulletin roles to the staff home.
+WAGTAILADMIN_LOGIN_URL = "cms_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "accounts:login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False

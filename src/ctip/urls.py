@@ -21,7 +21,7 @@ urlpatterns = [
     path("reports/", include("ctip.reports.urls")),
     # The public bulletin: Wagtail's admin (sign-in and Wagtail permissions), documents, the
     # web's conventions, the report form, and -- last of all -- the pages themselves.
-    path("cms/login/", portal_views.frontend_login),  # one sign-in page for everybody
+    path("cms/login/", portal_views.cms_login, name="cms_login"),  # our sign-in page
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ctip.portal.urls")),

@@ -6,6 +6,7 @@ through our own sign-in."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 from unittest import mock
@@ -25,6 +26,7 @@ from ctip.core.scheduler import JOBS, run_due_jobs
 from ctip.portal import caching
 from ctip.portal.models import ArticlePage
 from ctip.portal.permissions import EDITORS, PUBLISHERS, TASK_NAME, WORKFLOW_NAME
+from tests.conftest import PASSWORD
 from tests.portal.conftest import Bulletin, add_article
 
 pytestmark = pytest.mark.django_db
@@ -187,16 +189,19 @@ def test_revisions_can_be_compared_and_reverted(users: dict[str, Any], bulletin:
 def test_cms_uses_our_sign_in_and_speaks_vietnamese(users: dict[str, Any], bulletin: Bulletin,
                                                     client_for: Any) -> None:
     anonymous = Client()
-    response = anonymous.get("/cms/")
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
-    assert anonymous.get("/cms/login/")["Location"].startswith(reverse("accounts:login"))
+    response = anonymous.get("/cms/", follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('accounts:login')}?next=/cms/"
     assert anonymous.get("/_util/login/")["Location"].startswith(reverse("accounts:login"))
+    signed = anonymous.post(reverse("accounts:login"), {
+        "username": users["editor"].username, "password": PASSWORD, "next": "/cms/"})
+    assert signed["Location"] == "/cms/"
+    assert anonymous.get("/cms/").status_code == 200
 
+    # signed in without the bulletin roles: to the staff home with Wagtail's message, no loop
     officer = client_for(users["commune_officer"])
-    refused = officer.get("/cms/")
-    assert refused.status_code == 302 and refused["Location"].startswith(
-        reverse("accounts:login"))
+    refused = officer.get("/cms/", follow=True)
+    assert refused.redirect_chain[-1][0] == reverse("core:home")
+    assert refused.status_code == 200
 
     editor = client_for(users["editor"])
     dashboard = editor.get("/cms/")
@@ -222,3 +227,50 @@ def test_two_step_sign_in_still_applies_to_the_cms(users: dict[str, Any], tree: 
     response = client.get("/cms/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:otp_setup"))
+
+
+def admin_form(title: str, slug: str, **extra: str) -> dict[str, str]:
+    """What the page editor posts for a new article (one paragraph, in Draftail's format)."""
+    content = {"blocks": [{"key": "a1b2c", "text": "Nội dung viết trong trang quản trị.",
+                           "type": "unstyled", "depth": 0, "inlineStyleRanges": [],
+                           "entityRanges": [], "data": {}}], "entityMap": {}}
+    return {"title": title, "slug": slug, "lead": "Đoạn dẫn.", "byline": "Minh Thư",
+            "body-count": "1", "body-0-type": "paragraph", "body-0-value": json.dumps(content),
+            "body-0-deleted": "", "body-0-order": "0", "body-0-id": "", "tags": "",
+            "publishing_unit": "", "feed_image": "", "seo_title": "", "search_description": "",
+            "go_live_at": "", "expire_at": "", "comments-TOTAL_FORMS": "0",
+            "comments-INITIAL_FORMS": "0", "comments-MIN_NUM_FORMS": "0",
+            "comments-MAX_NUM_FORMS": "1000", **extra}
+
+
+def test_the_workflow_through_the_admin_screens(users: dict[str, Any], bulletin: Bulletin,
+                                                client_for: Any) -> None:
+    editor, publisher = client_for(users["editor"]), client_for(users["publisher"])
+    add = reverse("wagtailadmin_pages:add", args=("portal", "articlepage", bulletin.section.pk))
+    assert "Đoạn dẫn (sapo)" in editor.get(add).content.decode()
+
+    # the editor asks to publish: Wagtail keeps a draft
+    editor.post(add, admin_form("Bài muốn đăng ngay", "bai-muon-dang-ngay",
+                                **{"action-publish": "1"}))
+    eager = ArticlePage.objects.get(slug="bai-muon-dang-ngay")
+    assert not eager.live
+
+    # the editor submits for moderation
+    response = editor.post(add, admin_form("Bài gửi duyệt", "bai-gui-duyet",
+                                           **{"action-submit": "1"}))
+    assert response.status_code == 302
+    page = ArticlePage.objects.get(slug="bai-gui-duyet")
+    state = WorkflowState.objects.get(status=WorkflowState.STATUS_IN_PROGRESS,
+                                      object_id=str(page.pk))
+    assert not page.live
+
+    # the publisher approves from the admin
+    approve = reverse("wagtailadmin_pages:workflow_action",
+                      args=(page.pk, "approve", state.current_task_state_id))
+    assert editor.post(approve, {"comment": ""}).status_code in (302, 403)
+    page.refresh_from_db()
+    assert not page.live  # the editor may not approve
+    response = publisher.post(approve, {"comment": "Đồng ý đăng."})
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live

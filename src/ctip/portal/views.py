@@ -74,6 +74,19 @@ def frontend_login(request: HttpRequest) -> HttpResponse:
     return redirect_to_login(request.GET.get("next", "/"))
 
 
+@require_GET
+@public
+def cms_login(request: HttpRequest) -> HttpResponse:
+    """Where the Wagtail admin sends whoever it turns away (``WAGTAILADMIN_LOGIN_URL``).
+
+    Someone signed out goes to our sign-in page and comes back. Someone signed in without the
+    bulletin roles goes to the staff home, where Wagtail's message says why: sending them to
+    the sign-in page would bounce them straight back to /cms/, round and round."""
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    return redirect_to_login(request.GET.get("next", "/cms/"))
+
+
 # --- Search ---------------------------------------------------------------------------------
 
 @require_GET
