@@ -203,17 +203,6 @@ def _filter_unit(request: HttpRequest) -> Unit | None:
     raise NotInScope("situation.view")
 
 
-class _PagingRequest:
-    """Stands in for ``request`` in ``includes/pagination.html``."""
-
-    def __init__(self, request: HttpRequest) -> None:
-        self.GET = self
-        self._pairs = [(k, v) for k, values in request.GET.lists() for v in values]
-
-    def items(self) -> list[tuple[str, str]]:
-        return self._pairs
-
-
 @require_http_methods(["GET"])
 @requires("situation.view", "situation.report")
 def situation_list(request: HttpRequest) -> HttpResponse:
@@ -237,7 +226,7 @@ def situation_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page"))
     _mark_deadlines(page.object_list, timezone.now())
     return render_page(request, "cases/situation_list.html", {
-        "form": form, "page": page, "paging_request": _PagingRequest(request),
+        "form": form, "page": page,
         "can_report": has_capability(request.user, "situation.report"),
         "can_inbox": has_capability(request.user, "situation.view"),
     }, partial="results")
