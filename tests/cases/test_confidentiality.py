@@ -190,3 +190,41 @@ def test_missing_or_wrong_key_refuses_to_start(person: Person, settings: Any) ->
     assert errors and "wrong" in errors[0].msg
     with pytest.raises(crypto.KeyError_):
         Person.objects.get(pk=person.pk)
+
+
+def test_follow_up_text_is_encrypted_at_rest_and_wiped_on_anonymisation(
+        case: Any, users: Any) -> None:
+    text = "Gọi cho mẹ chị ở ấp Mỹ Lộc"
+    follow_up = actions.add_follow_up(actor=users["case_worker"], case=case, what=text,
+                                      due_on=timezone.localdate() + dt.timedelta(days=2))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT what FROM cases_followup WHERE id = %s", [follow_up.pk])
+        (raw,) = cursor.fetchone()
+    assert text not in raw and crypto.decrypt(raw) == text
+    assert type(follow_up).objects.get(pk=follow_up.pk).what == text
+
+    actions.anonymise_person(actor=users["case_worker"], person=case.person,
+                             reason="Theo yêu cầu của người được hỗ trợ")
+    assert type(follow_up).objects.get(pk=follow_up.pk).what == "—"
+
+
+def test_the_migration_encrypts_follow_ups_written_before_it(case: Any, users: Any) -> None:
+    import importlib
+
+    migration = importlib.import_module("ctip.cases.migrations.0004_encrypt_follow_up_text")
+    text = "Đưa chị đi khám sức khỏe"
+    follow_up = actions.add_follow_up(actor=users["case_worker"], case=case, what=text,
+                                      due_on=timezone.localdate())
+    editor = type("Editor", (), {"connection": connection})()
+
+    def raw() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT what FROM cases_followup WHERE id = %s", [follow_up.pk])
+            return str(cursor.fetchone()[0])
+
+    migration.decrypt(None, editor)  # as it was stored before the migration
+    assert raw() == text
+    migration.encrypt(None, editor)
+    assert raw() != text and crypto.decrypt(raw()) == text
+    migration.encrypt(None, editor)  # running again does not encrypt twice
+    assert type(follow_up).objects.get(pk=follow_up.pk).what == text

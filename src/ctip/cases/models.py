@@ -376,7 +376,8 @@ class Visit(models.Model):
 class FollowUp(models.Model):
     case = models.ForeignKey(SupportCase, on_delete=models.PROTECT, related_name="follow_ups")
     due_on = models.DateField(_("due on"), db_index=True)
-    what = models.CharField(_("what"), max_length=300)
+    # What is to be done for her: a narrative like the case's notes, so encrypted at rest too.
+    what = EncryptedTextField(_("what"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:

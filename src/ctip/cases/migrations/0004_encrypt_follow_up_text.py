@@ -1,0 +1,51 @@
+"""A follow-up's text is encrypted at rest, like every other narrative about a person."""
+
+from django.db import migrations
+
+import ctip.cases.fields
+
+TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte and timestamp
+
+
+def _convert(apps, schema_editor, *, forward: bool) -> None:  # noqa: ANN001
+    from ctip.cases import crypto
+
+    connection = schema_editor.connection
+    table = connection.ops.quote_name("cases_followup")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, what FROM {table}")  # noqa: S608
+        rows = cursor.fetchall()
+        for pk, what in rows:
+            if not what:
+                continue
+            if forward and not what.startswith(TOKEN_PREFIX):
+                new = crypto.encrypt(what)
+            elif not forward and what.startswith(TOKEN_PREFIX):
+                new = crypto.decrypt(what)
+            else:
+                continue
+            cursor.execute(f"UPDATE {table} SET what = %s WHERE id = %s", [new, pk])  # noqa: S608
+
+
+def encrypt(apps, schema_editor) -> None:  # noqa: ANN001
+    _convert(apps, schema_editor, forward=True)
+
+
+def decrypt(apps, schema_editor) -> None:  # noqa: ANN001
+    _convert(apps, schema_editor, forward=False)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("cases", "0003_notification"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="followup",
+            name="what",
+            field=ctip.cases.fields.EncryptedTextField(verbose_name="what"),
+        ),
+        migrations.RunPython(encrypt, decrypt),
+    ]
