@@ -56,6 +56,16 @@ def test_a_total_below_the_threshold_is_hidden_with_its_part() -> None:
     assert shown == [[M, M]]
 
 
+def test_forced_cells_are_hidden_with_their_complements() -> None:
+    # services by type (not people): 1 job placement is hidden because "jobs found" is, and
+    # with it the next smallest part, so the total does not give it back
+    shown = suppress([[1], [12], [30], [43]], total_row=True, total_col=False,
+                     force=[(0, 0)], primary=False)
+    assert shown == [[M], [M], [30], [43]]
+    # without force and primary suppression, nothing is hidden
+    assert suppress([[1], [12], [13]], total_col=False, primary=False) == [[1], [12], [13]]
+
+
 def test_threshold_is_a_parameter() -> None:
     assert suppress([[7], [20], [27]], 10, total_col=False)[0] == ["< 10"]
 

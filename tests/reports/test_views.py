@@ -141,3 +141,52 @@ def test_ctdc_export_only_for_a_province(tree: Any, users: Any, facts: Any,
     assert _get(client, "reports:ctdc_csv", tree.commune_a).status_code == 400
     assert _get(client_for(users["commune_officer"]), "reports:ctdc_csv",
                 tree.province).status_code == 404
+
+
+def test_dashboard_pdf_draws_every_chart_beside_its_table(tree: Any, users: Any, facts: Any,
+                                                          client_for: Any,
+                                                          monkeypatch: Any) -> None:
+    """The PDF is laid out from the same SVG charts as the page, each with its data table."""
+    import datetime as dt
+
+    from weasyprint import HTML
+    from weasyprint.images import SVGImage
+
+    from ctip.cases import rights
+    from ctip.outreach.actions import create_campaign, set_targets
+
+    campaign = create_campaign(actor=None, unit=tree.province, name="Tháng hành động 2026",
+                               starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
+    set_targets(actor=None, campaign=campaign, targets={tree.commune_a: (4, 100, 1)})
+    printed: list[str] = []
+    real = rights.render_pdf
+
+    def keep(html: str, base_url: str | None = None) -> bytes:
+        printed.append(html)
+        return real(html, base_url)
+
+    monkeypatch.setattr(rights, "render_pdf", keep)
+    response = _get(client_for(users["province_officer"]), "reports:dashboard_pdf",
+                    tree.province)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    [html] = printed
+    svgs = html.count("<svg")
+    assert svgs >= 3  # the trend, the formats and the campaign's progress
+    assert 'id="trend-table"' in html and 'id="format-table"' in html
+    assert 'id="children-table"' in html
+    document = HTML(string=html).render()
+    drawn, text = 0, []
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(getattr(box, "replacement", None), SVGImage):
+                drawn += 1
+            if getattr(box, "text", None):
+                text.append(box.text)
+            stack.extend(getattr(box, "children", []))
+    assert drawn == svgs  # every chart is drawn in the PDF, none dropped
+    laid_out = " ".join(text)
+    # the tables beside the charts are in the PDF too, with their numbers
+    assert "Sessions by format" in laid_out or "Số buổi theo hình thức" in laid_out
+    assert "Xã Đức Hòa" in laid_out and "Tháng hành động 2026" in laid_out

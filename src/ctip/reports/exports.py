@@ -11,7 +11,7 @@ from typing import Any
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
 from ctip.reports.periods import Period
-from ctip.reports.privacy import DEFAULT_THRESHOLD, mark, suppress
+from ctip.reports.privacy import DEFAULT_THRESHOLD, SAME_PEOPLE, mark, suppress
 
 
 @dataclass
@@ -74,7 +74,11 @@ def build_table(unit: Unit, period: Period, codes: list[str] | None = None, *,
     columns = [Column(u, own=u.pk == unit.pk) for u, _v in per_child]
     columns.append(Column(unit, total=True))
     table = IndicatorTable(unit, period, columns, suppressed=hide, threshold=threshold)
-    for indicator in ind.resolve(codes):
+    indicators = ind.resolve(codes)
+    if hide:  # hide first what other indicators must hide with (``SAME_PEOPLE``)
+        indicators.sort(key=lambda i: i.code not in SAME_PEOPLE)
+    forced: dict[str, list[tuple[str, int]]] = {}  # indicator: [(part, column)]
+    for indicator in indicators:
         values = [v[indicator.code] for _u, v in per_child] + [total[indicator.code]]
         if indicator.measure == "percent":
             table.rows += _percent_rows(indicator, values, threshold,
@@ -83,12 +87,20 @@ def build_table(unit: Unit, period: Period, codes: list[str] | None = None, *,
         labels = ind.breakdown_labels(indicator, total[indicator.code])
         keys = [key for key, *_ in labels]
         matrix = [[_cell(v, key) for v in values] for key in [*keys, "total"]]
-        if hide and indicator.is_person_count:
-            matrix = suppress(matrix, threshold, total_row=bool(keys), total_col=True)
+        force = [(keys.index(k), j) for k, j in forced.get(indicator.code, []) if k in keys]
+        if hide and (indicator.is_person_count or force):
+            matrix = suppress(matrix, threshold, total_row=bool(keys), total_col=True,
+                              force=force, primary=indicator.is_person_count)
+        if hide and indicator.code in SAME_PEOPLE:
+            host, key = SAME_PEOPLE[indicator.code]
+            forced.setdefault(host, []).extend(
+                (key, j) for j, cell in enumerate(matrix[-1]) if isinstance(cell, str))
         table.rows.append(Row(indicator, "total", indicator.name, indicator.name_vi,
                               matrix[-1], headline=True))
         table.rows += [Row(indicator, key, label, vi, matrix[i])
                        for i, (key, label, vi) in enumerate(labels)]
+    order = {i.code: n for n, i in enumerate(ind.resolve(codes))}
+    table.rows.sort(key=lambda r: order[r.indicator.code])  # stable: parts stay in order
     return table
 
 
@@ -131,9 +143,11 @@ def to_xlsx(table: IndicatorTable) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # noqa: S101  (a new workbook has one sheet)
     ws.title = "Chỉ tiêu"
     ws.append([title_vi(table)])
     ws["A1"].font = Font(bold=True, size=13)

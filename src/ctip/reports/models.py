@@ -86,8 +86,14 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [
+            # one report per unit, type and period; a campaign report per unit and campaign
+            # (two campaigns may start on the same day)
             models.UniqueConstraint(fields=["unit", "report_type", "period_start"],
+                                    condition=Q(campaign__isnull=True),
                                     name="reports_report_unique_period"),
+            models.UniqueConstraint(fields=["unit", "report_type", "campaign"],
+                                    condition=Q(campaign__isnull=False),
+                                    name="reports_report_unique_campaign"),
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")),
                                    name="reports_report_period"),
         ]
@@ -113,6 +119,32 @@ class Report(models.Model):
         return timezone.localdate(moment) <= self.due_date
 
 
+class ReportReminder(models.Model):
+    """A reminder sent for a report owed by a unit, so a report is reminded once a day at
+    most, however often the reminder job runs."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    report_type = models.ForeignKey(ReportType, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    campaign = models.ForeignKey("outreach.Campaign", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "report_type", "period_start", "sent_on"],
+                                    condition=Q(campaign__isnull=True),
+                                    name="reports_reminder_once_a_day"),
+            models.UniqueConstraint(fields=["unit", "report_type", "campaign", "sent_on"],
+                                    condition=Q(campaign__isnull=False),
+                                    name="reports_reminder_campaign_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_type} · {self.unit_id} · {self.sent_on:%d/%m/%Y}"
+
+
 class ReportAttachment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to="reports/%Y/")
@@ -124,7 +156,7 @@ class ReportAttachment(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.caption or self.file.name
+        return self.caption or str(self.file.name)
 
 
 class PeriodLockQuerySet(models.QuerySet["PeriodLock"]):

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ctip.reports.models import Report, ReportType
+from ctip.reports.privacy import DEFAULT_THRESHOLD, SAME_PEOPLE, mark, suppress
 
 PLACE = "Tây Ninh"
 
@@ -49,23 +50,78 @@ def title_of(report: Report) -> str:
     elif kind == ReportType.Kind.ANNUAL:
         when = f"năm {start.year}"
     else:
-        name = report.campaign.name if report.campaign_id else report.report_type.name
+        name = (report.campaign.name if report.campaign is not None
+                else report.report_type.name)
         return f"BÁO CÁO\nKết quả thực hiện {name}"
     return ("BÁO CÁO\nKết quả công tác phòng, chống mua bán người "
             f"{when}")
 
 
-def indicator_rows(report: Report) -> list[dict[str, Any]]:
+def indicator_rows(report: Report, *, hide: bool = False, official: bool = True,
+                   threshold: int = DEFAULT_THRESHOLD) -> list[dict[str, Any]]:
+    """The report's stored indicator values as rows to show: the headline value and, for an
+    indicator with a breakdown, one part per breakdown key. ``official`` names them in
+    Vietnamese (the PDF), otherwise in the UI language. With ``hide``, the counts of people
+    below ``threshold`` show as ``"< 5"``, with complementary suppression so that the total
+    and the other parts never give a hidden part back; a percentage is hidden with its
+    counts. The stored values are not touched."""
+    from ctip.reports import indicators as ind
+
     values = report.values or {}
-    try:
-        from ctip.reports.indicators import CATALOGUE
-    except ImportError:  # the catalogue is not available: show the codes
-        CATALOGUE = []  # noqa: N806
-    names = {i.code: getattr(i, "name_vi", "") or i.name for i in CATALOGUE}
-    order = [i.code for i in CATALOGUE if i.code in values] + sorted(
-        c for c in values if c not in names)
-    return [{"number": n, "code": code, "name": names.get(code, code), "value": values[code]}
-            for n, code in enumerate(order, start=1)]
+    known = [i for i in ind.CATALOGUE if i.code in values]
+    codes = {i.code for i in known}
+    rows = []
+    for n, indicator in enumerate(known + sorted(c for c in values if c not in codes),
+                                  start=1):
+        if isinstance(indicator, str):  # a code the catalogue no longer has
+            code, value = indicator, values[indicator]
+            rows.append({"number": n, "code": code, "name": code,
+                         "value": ind.headline(value), "suppressed": False, "parts": []})
+            continue
+        rows.append(_row(n, indicator, values[indicator.code], hide=hide, official=official,
+                         threshold=threshold))
+    if hide:  # a part counting the same people as a hidden indicator is hidden with it
+        by_code = {row["code"]: i for i, row in enumerate(rows)}
+        for source, (host, key) in SAME_PEOPLE.items():
+            if (source in by_code and host in by_code and rows[by_code[source]]["suppressed"]
+                    and isinstance(values[host], dict)):
+                i = by_code[host]
+                rows[i] = _row(rows[i]["number"], ind.get(host), values[host], hide=hide,
+                               official=official, threshold=threshold, force={key})
+    return rows
+
+
+def _row(n: int, indicator: Any, value: Any, *, hide: bool, official: bool,
+         threshold: int, force: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    from ctip.reports import indicators as ind
+
+    labels = ind.breakdown_labels(indicator, value) if isinstance(value, dict) else []
+    labels = [(k, lbl, vi) for k, lbl, vi in labels if k in value]
+    parts = [value.get(k) for k, *_ in labels]
+    total = ind.headline(value)
+    suppress_it = hide and indicator.is_person_count
+    if suppress_it and indicator.measure == "percent":
+        counts = suppress([[p] for p in parts], threshold, total_row=False, total_col=False)
+        parts = [c[0] for c in counts]
+        if any(isinstance(p, str) for p in parts):
+            total = mark(threshold)
+    elif suppress_it or (hide and force):
+        forced = [(i, 0) for i, (k, *_r) in enumerate(labels) if k in force]
+        matrix = suppress([*[[p] for p in parts], [total]], threshold,
+                          total_row=bool(parts), total_col=False, force=forced,
+                          primary=suppress_it)
+        parts, total = [c[0] for c in matrix[:-1]], matrix[-1][0]
+    return {
+        "number": n, "code": indicator.code,
+        "name": indicator.name_vi if official else indicator.name,
+        "value": total, "suppressed": isinstance(total, str),
+        "percent": indicator.measure == "percent",
+        # zero parts are left out (an empty line says nothing), unless hidden
+        "parts": [{"label": vi if official else label, "value": part,
+                   "suppressed": isinstance(part, str)}
+                  for (_k, label, vi), part in zip(labels, parts, strict=True)
+                  if part != 0],
+    }
 
 
 def recipients(report: Report) -> list[str]:
@@ -88,7 +144,8 @@ def render_html(report: Report, on: dt.date | None = None) -> str:
         "place": PLACE,
         "on": on,
         "title_lines": title_of(report).split("\n"),
-        "rows": indicator_rows(report),
+        "rows": indicator_rows(report, hide=True),  # the PDF leaves the unit: suppressed
+        "threshold": DEFAULT_THRESHOLD,
         "recipients": recipients(report),
         "fonts": font_faces(),
     })

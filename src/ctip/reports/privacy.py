@@ -3,14 +3,17 @@ case-level export in the shape of the CTDC global dataset.
 
 The rule for suppression (``must_suppress``): counts of people leave the unit in every export,
 so every export is suppressed; on screen a table is suppressed for a viewer who does not hold
-``case.view`` over the unit (a viewer who holds it may open the cases themselves).
+``case.view`` over the unit (a viewer who holds it may open the cases themselves). A periodic
+report has left its unit once it is sent up: on its page it is suppressed for everyone but the
+unit's own officers who hold ``case.view`` (``must_suppress_report``), and its PDF always.
+Stored values are never altered; suppression is applied when a table is shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -27,12 +30,29 @@ def must_suppress(viewer: Any, unit: Unit, *, export: bool = False) -> bool:
     return export or not has_capability(viewer, "case.view", unit)
 
 
+def must_suppress_report(viewer: Any, unit: Unit) -> bool:
+    """A periodic report leaves its unit when it goes up to the parent: it is read with the
+    same suppression unless the viewer is of the unit itself (holds a role there) and holds
+    ``case.view`` over it (``must_suppress``). The PDF is always suppressed."""
+    from ctip.accounts.policy import grants_of
+
+    of_the_unit = any(g.unit_id == unit.pk for g in grants_of(viewer))
+    return not of_the_unit or must_suppress(viewer, unit)
+
+
 def mark(threshold: int = DEFAULT_THRESHOLD) -> str:
     return f"< {threshold}"
 
 
+# A breakdown part that counts the same people as a person-count indicator is hidden wherever
+# that indicator is: the jobs found are the job placement services delivered, so the services
+# by type would otherwise give a hidden "jobs found" back. {indicator: (other indicator, part)}
+SAME_PEOPLE: dict[str, tuple[str, str]] = {"jobs_found": ("services", "job_placement")}
+
+
 def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEFAULT_THRESHOLD,
-             *, total_row: bool = True, total_col: bool = True) -> list[list[Any]]:
+             *, total_row: bool = True, total_col: bool = True,
+             force: Iterable[tuple[int, int]] = (), primary: bool = True) -> list[list[Any]]:
     """Display values of a table of counts of people, small cells replaced by ``"< 5"``.
 
     ``table`` holds rows of cells; when ``total_row`` its last row is the sum of the rows above,
@@ -42,7 +62,9 @@ def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEF
     every column as an equation (the cells add up to the total): where exactly one of its cells
     is hidden, a reader could subtract it back, so the smallest other cell is hidden too
     (a total only when no other cell is left), until no equation has a single hidden cell.
-    ``None`` (no value) is never hidden and never counted.
+    ``None`` (no value) is never hidden and never counted. ``force`` names cells (row,
+    column) hidden whatever their value (they give away people hidden elsewhere); with
+    ``primary=False`` only those are hidden, then their complements.
     """
     cells = [list(row) for row in table]
     n_rows = len(cells)
@@ -50,7 +72,9 @@ def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEF
         return []
     n_cols = max(len(r) for r in cells)
     hidden = {(i, j) for i, row in enumerate(cells) for j, v in enumerate(row)
-              if isinstance(v, int | float) and 0 < v < threshold}
+              if primary and isinstance(v, int | float) and 0 < v < threshold}
+    hidden |= {(i, j) for i, j in force
+               if i < n_rows and j < len(cells[i]) and cells[i][j] is not None}
 
     def groups() -> list[list[tuple[int, int]]]:
         out = []

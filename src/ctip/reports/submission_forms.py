@@ -26,11 +26,19 @@ class NewReportForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped_units(viewer, "report.submit").filter(
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = scoped_units(viewer, "report.submit").filter(
             unit_type__code__in=REPORTING_UNIT_TYPES)
+        from ctip.outreach.selectors import campaigns_visible_to
+
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)  # noqa: S101
+        campaign.queryset = (campaigns_visible_to(viewer).filter(archived=False)
+                             .order_by("-starts_on"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         report_type = data.get("report_type")
         if report_type is None:
             return data
@@ -74,16 +82,38 @@ class AttachmentForm(forms.Form):
 class StatusForm(forms.Form):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     type = forms.ModelChoiceField(label=_("Report type"), to_field_name="code",  # noqa: A003
-                                  queryset=ReportType.objects.filter(active=True).exclude(
-                                      kind=ReportType.Kind.CAMPAIGN))
-    period = forms.CharField(label=_("Period"), max_length=20, help_text=PERIOD_HINT)
+                                  queryset=ReportType.objects.filter(active=True))
+    period = forms.CharField(label=_("Period"), max_length=20, required=False,
+                             help_text=PERIOD_HINT)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), required=False,
+                                      queryset=Campaign.objects.filter(archived=False),
+                                      help_text=_("For a campaign report."))
+
+    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if viewer is not None:
+            from ctip.outreach.selectors import campaigns_visible_to
+
+            field = self.fields["campaign"]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            field.queryset = (campaigns_visible_to(viewer).filter(archived=False)
+                              .order_by("-starts_on"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("type") is not None:
-            try:
-                data["start"], data["end"] = parse_period(data["type"].kind,
-                                                          data.get("period", ""))
-            except (ValueError, IndexError):
-                self.add_error("period", PERIOD_HINT)
+        data = super().clean() or {}
+        report_type = data.get("type")
+        if report_type is None:
+            return data
+        if report_type.kind == ReportType.Kind.CAMPAIGN:
+            campaign = data.get("campaign")
+            if campaign is None:
+                self.add_error("campaign", _("Choose the campaign this report is about."))
+            else:
+                data["start"], data["end"] = campaign.starts_on, campaign.ends_on
+            return data
+        data["campaign"] = None
+        try:
+            data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
+        except (ValueError, IndexError):
+            self.add_error("period", PERIOD_HINT)
         return data

@@ -23,7 +23,7 @@ from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.reports import submissions
+from ctip.reports import privacy, submissions
 from ctip.reports.models import Export, PeriodLock, Report
 from ctip.reports.submission_forms import (
     AttachmentForm,
@@ -82,11 +82,13 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
     from ctip.reports.pdf import indicator_rows
 
     shown = Report(values=values)
+    hide = privacy.must_suppress_report(user, report.unit)
     lock = (PeriodLock.objects.active().filter(report=report).first()
             if report.status == Report.Status.APPROVED else None)
     return {
         "report": report, "editable": editable, "reviewable": reviewable,
-        "rows": indicator_rows(shown), "values_live": values_live, "lock": lock,
+        "rows": indicator_rows(shown, hide=hide, official=False), "suppressed": hide,
+        "suppression_mark": privacy.mark(), "values_live": values_live, "lock": lock,
         "can_unlock": lock is not None and submissions.can_review(user, report),
         "narrative_form": forms.get("narrative_form") or NarrativeForm(initial={
             "number": report.number, "results": report.results,
@@ -238,12 +240,12 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
     export = _get_export(request, pk)
     if export.status != Export.Status.DONE or not export.file:
         raise Http404
     return FileResponse(export.file.open("rb"), as_attachment=True,
-                        filename=export.file.name.rsplit("/", 1)[-1],
+                        filename=str(export.file.name).rsplit("/", 1)[-1],
                         content_type="application/pdf")
 
 
@@ -267,14 +269,16 @@ def report_status(request: HttpRequest) -> HttpResponse:
     if not params.get("period"):
         params["period"] = submissions.period_code(
             "monthly", submissions.last_closed_period("monthly", timezone.localdate())[0])
-    form = StatusForm(params)
+    form = StatusForm(params, viewer=request.user)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         data = form.cleaned_data
         root = _status_root(request, data.get("unit"))
+        campaign = data.get("campaign")
         rows, per_level, total = submissions.completeness(root, data["type"], data["start"],
-                                                          data["end"])
+                                                          data["end"], campaign=campaign)
         context.update(root=root, rows=rows, per_level=per_level, total=total,
                        report_type=data["type"], start=data["start"], end=data["end"],
-                       due=data["type"].due_date(data["end"]), period=data["period"])
+                       due=data["type"].due_date(data["end"]), period=data["period"],
+                       campaign=campaign)
     return render_page(request, "reports/report_status.html", context)

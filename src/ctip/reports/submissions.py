@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -64,19 +64,21 @@ def parse_period(kind: str, text: str) -> tuple[dt.date, dt.date]:
         return period_bounds(kind, int(text[:4]))
     year, _sep, rest = text.partition("-")
     number = int(rest.lstrip("QH"))
-    limits = {ReportType.Kind.MONTHLY: 12, ReportType.Kind.QUARTERLY: 4, ReportType.Kind.HALF: 2}
+    limits: dict[str, int] = {ReportType.Kind.MONTHLY: 12, ReportType.Kind.QUARTERLY: 4,
+                              ReportType.Kind.HALF: 2}
     if kind not in limits or not 1 <= number <= limits[kind]:
         raise ValueError(text)
     return period_bounds(kind, int(year), number)
 
 
 def period_code(kind: str, start: dt.date) -> str:
-    return {
+    codes: dict[str, str] = {
         ReportType.Kind.MONTHLY: f"{start:%Y-%m}",
         ReportType.Kind.QUARTERLY: f"{start.year}-Q{(start.month - 1) // 3 + 1}",
         ReportType.Kind.HALF: f"{start.year}-H{(start.month - 1) // 6 + 1}",
         ReportType.Kind.ANNUAL: f"{start.year}",
-    }.get(kind, f"{start:%Y-%m-%d}")
+    }
+    return codes.get(kind, f"{start:%Y-%m-%d}")
 
 
 def last_closed_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -170,9 +172,13 @@ def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
     if unit.parent_id is None:
         raise ActionError(_("%(unit)s has no unit above it to report to.")
                           % {"unit": unit.name})
+    # a campaign report is one per campaign (two campaigns may start on the same day)
+    lookup = ({"campaign": campaign} if campaign is not None
+              else {"period_start": start, "campaign__isnull": True})
     report, created = Report.objects.get_or_create(
-        unit=unit, report_type=report_type, period_start=start,
-        defaults={"unit_path": unit.path, "period_end": end, "campaign": campaign,
+        unit=unit, report_type=report_type, **lookup,
+        defaults={"unit_path": unit.path, "period_start": start, "period_end": end,
+                  "campaign": campaign,
                   "created_by": actor if getattr(actor, "pk", None) else None})
     if created:
         record(actor=actor, action="report.created", target=report, unit_path=unit.path,
@@ -376,15 +382,39 @@ def reporting_units(root: Unit) -> QuerySet[Unit]:
             .exclude(pk=root.pk).select_related("unit_type"))
 
 
+def campaign_units(campaign: Any) -> QuerySet[Unit]:
+    """The open units that owe a report on ``campaign``: the reporting units of the subtree
+    that takes part in it, below the unit that issued it (which receives the reports)."""
+    return (Unit.objects.open().filter(path__subtree=campaign.unit_path,
+                                       unit_type__code__in=REPORTING_UNIT_TYPES,
+                                       parent__isnull=False)
+            .exclude(path=campaign.unit_path).select_related("unit_type"))
+
+
+def _reports_of(report_type: ReportType, start: dt.date, campaign: Any) -> QuerySet[Report]:
+    if campaign is not None:
+        return Report.objects.filter(report_type=report_type, campaign=campaign)
+    return Report.objects.filter(report_type=report_type, period_start=start,
+                                 campaign__isnull=True)
+
+
 def completeness(root: Unit, report_type: ReportType, start: dt.date, end: dt.date,
-                 today: dt.date | None = None) -> tuple[list[Row], dict[str, Counts], Counts]:
+                 today: dt.date | None = None, campaign: Any = None,
+                 ) -> tuple[list[Row], dict[str, Counts], Counts]:
     """For each child unit of ``root``: its own state, and the counts of its subtree; plus the
-    counts per level (unit type) and the total, for all the reporting units below ``root``."""
+    counts per level (unit type) and the total, for all the reporting units below ``root``.
+    For a campaign report, only the units that take part in ``campaign`` owe one, and the
+    period is the campaign's."""
     today = today or timezone.localdate()
+    if campaign is not None:
+        start, end = campaign.starts_on, campaign.ends_on
     due = report_type.due_date(end)
     units = list(reporting_units(root))
-    reports = {r.unit_id: r for r in Report.objects.filter(
-        report_type=report_type, period_start=start, unit__in=units)}
+    if campaign is not None:
+        taking_part = set(campaign_units(campaign).values_list("pk", flat=True))
+        units = [u for u in units if u.pk in taking_part]
+    reports = {r.unit_id: r for r in _reports_of(report_type, start, campaign)
+               .filter(unit__in=units)}
     per_level: dict[str, Counts] = {}
     total = Counts()
     states = {}
@@ -404,20 +434,53 @@ def completeness(root: Unit, report_type: ReportType, start: dt.date, end: dt.da
     return rows, per_level, total
 
 
-def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE) -> list[tuple[Unit, ReportType,
-                                                                        dt.date, dt.date]]:
-    """(unit, type, start, end) of each report due within ``days`` days and not submitted."""
-    owed = []
+class Owed(NamedTuple):
+    """A report a unit still owes, due soon."""
+
+    unit: Unit
+    report_type: ReportType
+    start: dt.date
+    end: dt.date
+    campaign: Any = None
+
+    @property
+    def due(self) -> dt.date:
+        return self.report_type.due_date(self.end)
+
+
+def _not_submitted(units: list[Unit], reports: QuerySet[Report]) -> list[Unit]:
+    done = set(reports.filter(first_submitted_at__isnull=False)
+               .values_list("unit_id", flat=True))
+    return [u for u in units if u.pk not in done]
+
+
+def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE) -> list[Owed]:
+    """Each report due within ``days`` days (today included) and not yet submitted: the
+    periodic reports of the last closed period, by every reporting unit that has a parent,
+    and the campaign reports, by every reporting unit taking part in a campaign (not
+    archived) whose report falls due in the window."""
+    owed: list[Owed] = []
+    window_end = today + dt.timedelta(days=days)
     units = list(Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
                                             parent__isnull=False))
     for report_type in ReportType.objects.filter(active=True).exclude(
             kind=ReportType.Kind.CAMPAIGN):
         start, end = last_closed_period(report_type.kind, today)
-        due = report_type.due_date(end)
-        if not today <= due <= today + dt.timedelta(days=days):
+        if not today <= report_type.due_date(end) <= window_end:
             continue
-        done = set(Report.objects.filter(report_type=report_type, period_start=start,
-                                         first_submitted_at__isnull=False)
-                   .values_list("unit_id", flat=True))
-        owed += [(u, report_type, start, end) for u in units if u.pk not in done]
+        owed += [Owed(u, report_type, start, end)
+                 for u in _not_submitted(units, _reports_of(report_type, start, None))]
+    from ctip.outreach.models import Campaign
+
+    for report_type in ReportType.objects.filter(active=True, kind=ReportType.Kind.CAMPAIGN):
+        # due = ends_on + N days, so the campaigns that end N days before the window
+        lag = dt.timedelta(days=report_type.due_days_after_period)
+        campaigns = Campaign.objects.filter(archived=False, ends_on__gte=today - lag,
+                                            ends_on__lte=window_end - lag).order_by("pk")
+        for campaign in campaigns:
+            taking_part = list(campaign_units(campaign))
+            owed += [Owed(u, report_type, campaign.starts_on, campaign.ends_on, campaign)
+                     for u in _not_submitted(taking_part,
+                                             _reports_of(report_type, campaign.starts_on,
+                                                         campaign))]
     return owed

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -23,8 +23,8 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
 from ctip.reports import pdf
-from ctip.reports.models import Export
-from ctip.reports.submissions import due_soon
+from ctip.reports.models import Export, ReportReminder
+from ctip.reports.submissions import Owed, due_soon
 
 logger = logging.getLogger("ctip.reports")
 
@@ -76,34 +76,56 @@ def build_report_pdf(export_id: int) -> str:
     return run_export(export_id).status
 
 
+def _claim(owed: Owed, today: dt.date) -> ReportReminder | None:
+    """Record today's reminder of ``owed``; ``None`` when it was already sent today."""
+    try:
+        with transaction.atomic():
+            return ReportReminder.objects.create(
+                unit=owed.unit, report_type=owed.report_type, period_start=owed.start,
+                campaign=owed.campaign, sent_on=today)
+    except IntegrityError:
+        return None
+
+
 def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
     """E-mail the people who submit each report due within three days and not yet submitted
-    (those holding ``report.submit`` at the unit itself, not everyone above it)."""
+    (those holding ``report.submit`` at the unit itself, not everyone above it): the periodic
+    reports and the campaign reports. Each owed report is reminded at most once a day, however
+    often the job runs (``ReportReminder``)."""
     today = today or timezone.localdate()
     roles = [r for r, caps in ROLE_CAPABILITIES.items() if "report.submit" in caps]
-    counts = {"reports": 0, "emails": 0, "email_failures": 0}
+    counts = {"reports": 0, "emails": 0, "email_failures": 0, "already_reminded": 0}
     with translation.override(settings.LANGUAGE_CODE):
-        for unit, report_type, start, end in due_soon(today):
+        for owed in due_soon(today):
+            unit, report_type, start, end = owed.unit, owed.report_type, owed.start, owed.end
+            reminder = _claim(owed, today)
+            if reminder is None:
+                counts["already_reminded"] += 1
+                continue
             counts["reports"] += 1
-            due = report_type.due_date(end)
+            due = owed.due
             emails = sorted({a.user.email for a in RoleAssignment.objects.active()
                              .filter(unit=unit, role__in=roles).select_related("user")
                              if a.user.email and a.user.is_active})
             if not emails:
                 continue
+            name = (f"{report_type.name} — {owed.campaign.name}" if owed.campaign is not None
+                    else report_type.name)
             subject = _("[ctip] %(type)s of %(unit)s is due on %(date)s") % {
-                "type": report_type.name, "unit": unit.name, "date": f"{due:%d/%m/%Y}"}
+                "type": name, "unit": unit.name, "date": f"{due:%d/%m/%Y}"}
             body = _("The %(type)s of %(unit)s for %(start)s–%(end)s is due on %(date)s and "
                      "has not been submitted yet.") % {
-                "type": report_type.name, "unit": unit.name, "start": f"{start:%d/%m/%Y}",
+                "type": name, "unit": unit.name, "start": f"{start:%d/%m/%Y}",
                 "end": f"{end:%d/%m/%Y}", "date": f"{due:%d/%m/%Y}"}
             try:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
             except Exception:
                 logger.exception("reminder for unit %s failed", unit.pk)
                 counts["email_failures"] += 1
+                reminder.delete()  # not sent: the next run may try again
             else:
                 counts["emails"] += len(emails)
+                ReportReminder.objects.filter(pk=reminder.pk).update(recipients=len(emails))
     record(actor=None, action="report.reminders_sent", target_label="report reminders",
            changes=counts)
     return counts
