@@ -13,8 +13,10 @@ Builds a fresh database with Tây Ninh's real communes (``ctip.org.provinces.imp
 (b) ``outreach.selectors.campaign_progress(campaign, province)`` against the same five queries
     in raw SQL; and the campaign page through the client;
 (c) the import of a generated 10,000-row .xlsx through ``outreach.activity_import``: the check
-    (``plan_import``, a dry run rolled back) and the import (``apply_import``), each reading the
-    file and putting every row through ``create_activity``.
+    (``plan_import``: read the file, resolve its names, put every row through the checks of
+    ``create_activity`` — ``validate_activity`` — with the duplicates, locks and scope looked up
+    once for the file) and the import (``apply_import``: the same, then ``bulk_create`` and bulk
+    inserts of the topic and audience links, one audit event).
 
 Each measurement is repeated ``--repeat`` times after a warm-up, ORM and raw interleaved with
 alternating order. The table shows p50 (median) and min in milliseconds and the ORM/raw ratio.

@@ -116,12 +116,27 @@ def test_the_workbook_is_ready_to_use(logged: Any, tree: Any, users: Any,
     assert row[9].value == 20 and row[10].value == 5 and row[11].value == 25
     assert row[14].value == 40
     assert row[7].value == logged["law"].name
-    assert {s.strip() for s in row[8].value.split(",")} == {"Hội viên", "Thanh niên"}
+    # names holding commas stay whole: one name a line within the cell
+    assert row[8].value.split("\n") == ["Hội viên", "Thanh niên"]
+    assert row[8].alignment.wrap_text
     assert row[18].value == "<b>không</b> phải HTML"  # text, as typed
     last = sheet[sheet.max_row]
     assert last[0].font.b and last[11].value == 25
     assert AuditEvent.objects.filter(action="activity.exported", actor=users["commune_officer"],
                                      changes__rows=1).exists()
+
+
+def test_topic_names_with_commas_are_kept_apart(logged: Any, tree: Any, users: Any,
+                                                client_for: Any, formats: Any) -> None:
+    other = actions.create_topic(actor=None, name="Thủ đoạn lừa đảo, dụ dỗ đi làm ăn xa",
+                                 kind=Topic.Kind.TRICK)
+    log_activity(tree.branch_a1, formats["meeting"], title="Hai chủ đề",
+                 date=dt.date(2026, 7, 20), topics=[logged["law"], other])
+    client = client_for(users["commune_officer"])
+    book = workbook(client.get(reverse(EXPORT), {"unit": tree.branch_a1.pk,
+                                                  "start": "20/07/2026", "end": "20/07/2026"}))
+    (row,) = data_rows(book.active)
+    assert sorted(row[7].split("\n")) == sorted([logged["law"].name, other.name])
 
 
 def test_the_export_link_carries_the_filters(logged: Any, users: Any,

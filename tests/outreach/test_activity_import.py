@@ -13,10 +13,14 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from ctip.audit.models import AuditEvent, Outcome
+from ctip.audit.verify import verify_chain
 from ctip.org.actions import create_unit, update_unit
 from ctip.org.models import Unit, UnitType
 from ctip.outreach import activity_import, import_views
@@ -31,6 +35,8 @@ from ctip.outreach.activity_import import (
     plan_import,
 )
 from ctip.outreach.models import Activity, Topic
+from ctip.reports import submissions
+from ctip.reports.models import ReportType
 from tests.conftest import log_activity
 
 FIELDS = list(TEMPLATE_HEADERS)
@@ -478,6 +484,148 @@ def test_row_limit(tree: Any, users: Any, monkeypatch: Any) -> None:
     assert error.row is None and "2" in error.message
 
 
+# --- One check for the whole file: same rules, same errors, few queries ----------------------
+
+
+def _approve_july(tree: Any, users: Any) -> None:
+    """Commune A's July 2026 report approved: its subtree's July is locked."""
+    report = submissions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = submissions.submit(actor=users["commune_officer"], report=report)
+    submissions.approve(actor=users["province_officer"], report=report)
+
+
+def _error_list(plan: Any) -> list[tuple[Any, ...]]:
+    return [(e.row, e.column, e.value, e.message) for e in plan.errors]
+
+
+def test_locked_period_is_refused_for_the_rows_in_it(tree: Any, users: Any) -> None:
+    _approve_july(tree, users)
+    actor = users["province_officer"]
+    upload = xlsx_file([
+        row(title="Trong kỳ đã duyệt"),                                    # 2: commune A, July
+        row(title="Chi hội trong kỳ", unit="Chi hội ấp Mỹ Lộc"),            # 3: below it, July
+        row(title="Tháng 8", date=dt.date(2026, 8, 3)),                     # 4: August: open
+        row(title="Xã khác", unit="27694"),                                 # 5: commune B: open
+    ])
+    plan = plan_import(actor, upload)
+    assert plan.error_rows == [2, 3]
+    assert all(e.column == TEMPLATE_HEADERS["date"] and "12/BC-HPN" in e.message
+               for e in plan.errors)
+    assert [r.status for r in plan.rows] == ["error", "error", "ok", "ok"]
+    with pytest.raises(ImportFailed) as failed:
+        apply_import(actor, upload)
+    assert _error_list(failed.value.plan) == _error_list(plan)
+    assert not Activity.objects.exists()
+    # the same rows without the locked ones go in
+    result = apply_import(actor, xlsx_file([row(title="Tháng 8", date=dt.date(2026, 8, 3)),
+                                            row(title="Xã khác", unit="27694")]))
+    assert result.imported == 2
+
+
+def test_the_check_and_the_import_report_the_same_errors(tree: Any, users: Any,
+                                                         topics: Any) -> None:
+    _approve_july(tree, users)
+    Unit.objects.filter(pk=tree.branch_a2.pk).update(closed_on=dt.date(2026, 1, 1))
+    actor = users["province_officer"]
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    august = dt.date(2026, 8, 5)
+    upload = xlsx_file([
+        row(title="Tốt", date=august),                                      # 2: good
+        row(title="Khóa sổ"),                                               # 3: locked July
+        row(title="Đơn vị đã giải thể", unit=tree.branch_a2.name, date=august),  # 4: closed
+        row(title="Ngày mai", date=tomorrow),                               # 5: future
+        row(title="Cộng sai", date=august, women=20, men=5, total=30),      # 6: 20+5≠30
+        row(title="Đông quá", date=august, unit="Chi hội ấp Mỹ Lộc", women=None, men=None,
+            total=100_000),                                                 # 7: absurd
+        row(title="Không có đơn vị", unit="Chi hội không tồn tại"),         # 8: unknown unit
+        row(title="Chủ đề lạ", date=august, topics="Không có"),             # 9: topic
+        row(title="Tốt", date=august),                                      # 10: row 2 again
+    ])
+    plan = plan_import(actor, upload)
+    assert plan.error_rows == [3, 4, 5, 6, 7, 8, 9]
+    assert plan.rows[-1].duplicate_of == 2
+    with pytest.raises(ImportFailed) as failed:
+        apply_import(actor, upload)
+    assert _error_list(failed.value.plan) == _error_list(plan)
+    assert [r.status for r in failed.value.plan.rows] == [r.status for r in plan.rows]
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("chunk", [None, 1], ids=["few-queries", "one-key-a-query"])
+def test_duplicates_match_all_four_fields_exactly(tree: Any, users: Any, formats: Any,
+                                                  monkeypatch: Any, chunk: int | None) -> None:
+    """The look-up of recorded activities is one query (or a few, on a database limiting the
+    parameters of a statement): a row is a duplicate only when unit, date, format and title
+    all match one activity, not when each matches a different one."""
+    monkeypatch.setattr(activity_import, "LOOKUP_CHUNK", chunk)
+    actor = users["commune_officer"]
+    first = log_activity(tree.commune_a, formats["meeting"], date=JULY_17, title="Buổi A")
+    log_activity(tree.branch_a1, formats["zalo"], date=dt.date(2026, 7, 16), title="Buổi B",
+                 women=None, men=None)
+    upload = xlsx_file([
+        row(title="Buổi A", date=dt.date(2026, 7, 16)),                   # 2: another day
+        row(title="Buổi A", format="zalo", women=None, men=None, total=None),  # 3: format
+        row(title="Buổi B", unit="Chi hội ấp Mỹ Lộc"),                    # 4: B's unit, A's day
+        row(title="BUỔI A"),                                              # 5: the same as A
+        row(title="Buoi A "),                                             # 6: row 5 again
+    ])
+    plan = plan_import(actor, upload)
+    assert plan.ok, plan.errors
+    assert [r.status for r in plan.rows] == ["ok", "ok", "ok", "duplicate", "duplicate"]
+    assert plan.rows[3].existing_id == first.pk and plan.rows[4].duplicate_of == 5
+    assert apply_import(actor, upload).imported == 3
+    assert Activity.objects.count() == 5
+
+
+def test_many_rows_are_saved_with_their_links_in_a_few_queries(
+        tree: Any, users: Any, formats: Any, audiences: Any, topics: Any) -> None:
+    actor = users["commune_officer"]
+    names = [t.name for t in topics.values()]
+
+    def rows(n: int) -> list[list[Any]]:
+        return [row(title=f"Buổi {n}-{i}", date=JULY_17 - dt.timedelta(days=i % 20),
+                    unit="Chi hội ấp Mỹ Lộc" if i % 2 else "27943",
+                    topics="; ".join(names[: 1 + i % 3]),
+                    audiences="Phụ nữ; Hội viên" if i % 2 else "")
+                for i in range(n)]
+
+    with CaptureQueriesContext(connection) as few:
+        apply_import(actor, xlsx_file(rows(3)))
+    with CaptureQueriesContext(connection) as many:
+        result = apply_import(actor, xlsx_file(rows(120)))
+    assert result.imported == 120
+    # about ten queries a row once; now a handful for the file (and a few insert batches)
+    assert len(many) < len(few) + 20, [q["sql"][:80] for q in many.captured_queries]
+
+    imported = Activity.objects.filter(pk__in=result.created_ids)
+    assert imported.count() == 120
+    for i, activity in enumerate(imported.order_by("pk").prefetch_related("topics",
+                                                                           "audiences")):
+        assert activity.title == f"Buổi 120-{i}"
+        assert {t.name for t in activity.topics.all()} == set(names[: 1 + i % 3])
+        expected = {audiences["women"], audiences["members"]} if i % 2 else set()
+        assert set(activity.audiences.all()) == expected
+    through = Activity.topics.through.objects.filter(activity__in=imported)
+    assert through.count() == sum(1 + i % 3 for i in range(120))
+
+
+def test_the_audit_chain_stays_valid(tree: Any, users: Any, formats: Any) -> None:
+    actor = users["commune_officer"]
+    log_activity(tree.commune_a, formats["meeting"], actor=actor, date=JULY_17, title="Có")
+    apply_import(actor, xlsx_file([row(title="Một"), row(title="Hai"), row(title="Có")]))
+    with pytest.raises(ImportFailed):  # rolled back, with a refusal kept for the hidden unit
+        apply_import(actor, xlsx_file([row(title="Ba"), row(unit="27694", title="Bốn")]))
+    assert [e.action for e in AuditEvent.objects.order_by("pk")][-3:] == [
+        "activity.created", "activity.imported", "access.refused"]
+    result = verify_chain()
+    assert result.ok, result.problems
+    assert result.checked == AuditEvent.objects.count()
+    call_command("audit", "verify")
+
+
 # --- The pages ------------------------------------------------------------------------------
 
 
@@ -615,3 +763,19 @@ def test_old_pending_files_are_swept(tree: Any, users: Any, settings: Any) -> No
     assert not path.exists()
     assert import_views.unstash(users["commune_officer"], token) is None
     assert Unit.objects.exists()
+
+
+def test_a_refused_bulk_insert_falls_back_to_row_by_row(tree: Any, users: Any, audiences: Any,
+                                                        topics: Any, monkeypatch: Any) -> None:
+    def refuse(checked: Any) -> None:
+        raise DatabaseError("simulated")
+
+    monkeypatch.setattr(activity_import, "_insert", refuse)
+    upload = xlsx_file([row(title="Một", topics="Đường dây nóng 111", audiences="Phụ nữ"),
+                        row(title="Hai")])
+    result = apply_import(users["commune_officer"], upload)
+    assert result.imported == 2
+    one = Activity.objects.get(title="Một")
+    assert list(one.topics.all()) == [topics["hotline"]]
+    assert list(one.audiences.all()) == [audiences["women"]]
+    assert sorted(result.created_ids) == sorted(Activity.objects.values_list("pk", flat=True))

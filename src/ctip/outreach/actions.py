@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import CASCADE, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
@@ -37,9 +38,22 @@ from ctip.reports.locks import ensure_not_locked
 MAX_PARTICIPANTS_BY_DEPTH = {0: 100_000, 1: 50_000, 2: 5_000, 3: 1_000}
 MAX_PARTICIPANTS_DEEPER = 500
 MAX_ONLINE_REACH = 50_000_000
+MAX_COUNT = 2_147_483_647  # the largest value of the count columns in every database
 
 
-def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
+# The names of the fields in messages; lazy, translated only when a message is shown (the
+# import checks ten thousand rows with these rules).
+LABELS = {
+    "participants_women": gettext_lazy("Women"), "participants_men": gettext_lazy("Men"),
+    "participants_total": gettext_lazy("Participants"), "online_views": gettext_lazy("Views"),
+    "online_shares": gettext_lazy("Shares"),
+    "materials_handed_out": gettext_lazy("Materials handed out"),
+    "title": gettext_lazy("Title"), "coordinating_agencies": gettext_lazy("Coordinating agencies"),
+    "notes": gettext_lazy("Notes"),
+}
+
+
+def _text(value: str | None, limit: int, label: Any, *, required: bool = False) -> str:
     cleaned = " ".join(nfc(value or "").split()) if limit <= 300 else nfc(value or "").strip()
     if required and not cleaned:
         raise ActionError(_("%(field)s is required.") % {"field": label})
@@ -57,13 +71,13 @@ def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None
                   total: int | None, views: int = 0, shares: int = 0,
                   materials: int = 0) -> int:
     """Validate the counts of an activity; return the total participants."""
-    for name, label, value in (
-            ("participants_women", _("Women"), women), ("participants_men", _("Men"), men),
-            ("participants_total", _("Participants"), total),
-            ("online_views", _("Views"), views), ("online_shares", _("Shares"), shares),
-            ("materials_handed_out", _("Materials handed out"), materials)):
+    for name, value in (
+            ("participants_women", women), ("participants_men", men),
+            ("participants_total", total), ("online_views", views), ("online_shares", shares),
+            ("materials_handed_out", materials)):
         if value is not None and value < 0:
-            raise ActionError(_("%(field)s cannot be negative.") % {"field": label}, field=name)
+            raise ActionError(_("%(field)s cannot be negative.") % {"field": LABELS[name]},
+                              field=name)
     if total is None:
         if women is None or men is None:
             total = (women or 0) + (men or 0)
@@ -74,6 +88,9 @@ def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None
             _("Women (%(women)d) plus men (%(men)d) make %(sum)d, not the total %(total)d.")
             % {"women": women, "men": men, "sum": women + men, "total": total},
             field="participants_total")
+    if total > MAX_COUNT:
+        raise ActionError(_("%(value)d is too large.") % {"value": total},
+                          field="participants_total")
     if women is not None and women > total or men is not None and men > total:
         raise ActionError(_("Women or men cannot be more than the total."),
                           field="participants_total")
@@ -84,11 +101,10 @@ def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None
               "(at most %(limit)d). Check the number, or record it at a higher unit.")
             % {"total": total, "format": fmt.name.lower(), "unit": unit.name, "limit": limit},
             field="participants_total")
-    for name, label, value in (("online_views", _("Views"), views),
-                               ("online_shares", _("Shares"), shares)):
+    for name, value in (("online_views", views), ("online_shares", shares)):
         if value > MAX_ONLINE_REACH:
             raise ActionError(_("%(field)s: %(n)d is not plausible.")
-                              % {"field": label, "n": value}, field=name)
+                              % {"field": LABELS[name], "n": value}, field=name)
     return total
 
 
@@ -100,6 +116,13 @@ def _can_log(actor: Any, unit: Unit, speakers: Iterable[Speaker]) -> None:
     if not any(s.user_id == actor.pk for s in speakers):
         raise ActionError(_("As a speaker you can log only talks you gave yourself: add "
                             "yourself as a speaker."))
+
+
+def check_can_record(actor: Any, unit: Unit, speakers: Iterable[Speaker] = ()) -> None:
+    """Whether ``actor`` may record an activity at ``unit`` (with these speakers) now: her
+    scope there, and the unit still open. Raises ``NotInScope`` or ``ActionError``."""
+    _can_log(actor, unit, speakers)
+    ensure_open(unit)
 
 
 def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
@@ -130,19 +153,25 @@ ACTIVITY_FIELDS = ("date", "status", "title", "format", "campaign", "movement", 
                    "coordinating_agencies", "notes")
 
 
-def _validate_activity(values: dict[str, Any], unit: Unit,
-                       current: Activity | None = None) -> dict[str, Any]:
-    today = timezone.localdate()
+def validate_activity(values: dict[str, Any], unit: Unit,
+                      current: Activity | None = None, *,
+                      today: dt.date | None = None) -> dict[str, Any]:
+    """The rules of one activity's values, without any query: the date, the texts, the
+    catalogue links and the numbers. Returns ``values`` cleaned (texts normalised, the total
+    computed); raises ``ActionError`` naming the field. Used by ``create_activity``,
+    ``update_activity`` and the import (``outreach.activity_import``), so that every way of
+    recording an activity obeys the same rules."""
+    today = today or timezone.localdate()
     if values["status"] == Activity.Status.DONE and values["date"] > today:
         raise ActionError(_("An activity dated %(date)s has not happened yet: mark it as "
                             "planned or correct the date.")
                           % {"date": values["date"].strftime("%d/%m/%Y")}, field="date")
     if values["date"] < dt.date(2000, 1, 1):
         raise ActionError(_("The date is too far in the past."), field="date")
-    values["title"] = _text(values["title"], 300, _("Title"), required=True)
+    values["title"] = _text(values["title"], 300, LABELS["title"], required=True)
     values["coordinating_agencies"] = _text(values.get("coordinating_agencies"), 300,
-                                            _("Coordinating agencies"))
-    values["notes"] = _text(values.get("notes"), 5000, _("Notes"))
+                                            LABELS["coordinating_agencies"])
+    values["notes"] = _text(values.get("notes"), 5000, LABELS["notes"])
     _check_links(unit, values.get("campaign"), values["format"], values["date"], current)
     values["participants_total"] = check_numbers(
         unit=unit, fmt=values["format"], women=values.get("participants_women"),
@@ -150,6 +179,14 @@ def _validate_activity(values: dict[str, Any], unit: Unit,
         views=values.get("online_views") or 0, shares=values.get("online_shares") or 0,
         materials=values.get("materials_handed_out") or 0)
     return values
+
+
+def new_activity(*, actor: Any, unit: Unit, values: dict[str, Any],
+                 title_folded: str | None = None) -> Activity:
+    """The unsaved activity for ``values`` as ``validate_activity`` returned them
+    (``title_folded``: ``fold(values["title"])``, when the caller has it already)."""
+    return Activity(unit=unit, unit_path=unit.path, created_by=actor if actor else None,
+                    title_folded=title_folded or fold(values["title"]), **values)
 
 
 @transaction.atomic
@@ -166,9 +203,8 @@ def create_activity(
 ) -> Activity:
     ensure_not_locked(unit.path, date)
     speakers = list(speakers)
-    _can_log(actor, unit, speakers)
-    ensure_open(unit)
-    values = _validate_activity({
+    check_can_record(actor, unit, speakers)
+    values = validate_activity({
         "date": date, "status": status, "title": title, "format": format,
         "campaign": campaign, "movement": movement, "club": club,
         "participants_women": participants_women, "participants_men": participants_men,
@@ -181,12 +217,13 @@ def create_activity(
         if duplicate is not None:
             raise ActionError(_("This activity is already recorded (same unit, date, format "
                                 "and title)."))
-    activity = Activity.objects.create(
-        unit=unit, unit_path=unit.path, created_by=actor if actor else None,
-        title_folded=fold(values["title"]), **values)
-    activity.topics.set(topics)
-    activity.audiences.set(audiences)
-    activity.speakers.set(speakers)
+    activity = new_activity(actor=actor, unit=unit, values=values)
+    activity.save(force_insert=True)
+    # A new activity has no links yet: ``add`` inserts them without reading any first.
+    for manager, items in ((activity.topics, list(topics)),
+                           (activity.audiences, list(audiences)), (activity.speakers, speakers)):
+        if items:
+            manager.add(*items)
     if audit:
         record(actor=actor, action="activity.created", target=activity, unit_path=unit.path,
                changes={"date": date, "format": format.code,
@@ -224,7 +261,7 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
     if unknown:
         raise ActionError(f"unknown fields: {sorted(unknown)}")
     values = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} | changes
-    values = _validate_activity(values, activity.unit, current=activity)
+    values = validate_activity(values, activity.unit, current=activity)
     diff = {f: [getattr(activity, f), v] for f, v in values.items() if getattr(activity, f) != v}
     duplicate = find_duplicate(unit=activity.unit, date=values["date"], fmt=values["format"],
                                title=values["title"], exclude_pk=activity.pk)

@@ -5,19 +5,23 @@ online views and shares, materials handed out, coordinating agencies and notes. 
 found by their header (Vietnamese or English, with or without accents, in any order; a second
 header line under a merged "Số người tham gia" is understood).
 
-``plan_import`` is the dry run and ``apply_import`` the import. Both run the very same code:
-every row goes through ``outreach.actions.create_activity`` itself, inside one transaction.
-The dry run rolls that transaction back; the import commits it only when no row failed. So the
-preview can never disagree with the rules the form and the API obey: future dates for done
-activities, negative or implausible numbers, women + men ≠ total, closed units, archived
-formats, campaigns the unit is not part of... A failing row rolls back to its own savepoint
-(``create_activity`` is atomic) and the next row goes on, so every error is reported at once.
+``plan_import`` is the dry run and ``apply_import`` the import. Both run the very same code,
+inside one transaction: every row goes through the checks of ``outreach.actions.create_activity``
+in the same order — the period lock, the actor's scope and the unit being open
+(``check_can_record``), then ``validate_activity``, the function the form and the API use — so
+the preview can never disagree with the rules: future dates for done activities, negative or
+implausible numbers, women + men ≠ total, closed units, archived formats, campaigns the unit is
+not part of... Every error is reported at once. What ``create_activity`` asks of the database
+per row is asked once for the whole file: the duplicates in one look-up, the period locks in
+one, the scope once per unit. The dry run stops there; the import, when no row failed, inserts
+the activities with ``bulk_create`` and their topics and audiences with bulk inserts of the
+link tables, in one transaction.
 
 Duplicates (same unit, date, format and title, with or without accents) are not errors: a row
 equal to an earlier row of the file, or to an activity already recorded, is flagged and skipped.
 
-The rows are created with ``audit=False`` and the import writes one ``activity.imported`` event
-with the counts, the file name and digest and the ids created. Ten thousand ``activity.created``
+The rows are not audited one by one: the import writes one ``activity.imported`` event with
+the counts, the file name and digest and the ids created. Ten thousand ``activity.created``
 events would each take the audit chain's row lock and hash (tripling the work of an import) and
 bury the trail; every activity still records who created it and when (``created_by``,
 ``created_at``), and the summary event ties them to the file.
@@ -37,7 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,8 +66,10 @@ from ctip.core.spreadsheets import (
 )
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, Unit
-from ctip.outreach.actions import create_activity, find_duplicate
-from ctip.outreach.models import Audience, Campaign, Format, Topic
+from ctip.outreach.actions import check_can_record, new_activity, validate_activity
+from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
+from ctip.reports.locks import ancestor_paths, lock_message
+from ctip.reports.models import PeriodLock
 
 __all__ = ["XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult", "apply_import",
            "plan_import", "read_file", "template_xlsx"]
@@ -206,7 +212,7 @@ class PlannedRow:
     def key(self) -> tuple[int, dt.date, int, str] | None:
         if self.unit is None or self.date is None or self.fmt is None:
             return None
-        return self.unit.pk, self.date, self.fmt.pk, fold(self.title)
+        return self.unit.pk, self.date, self.fmt.pk, _fold(self.title)
 
 
 @dataclass
@@ -412,6 +418,12 @@ def parse_count(value: object) -> int | None:
 
 
 @functools.lru_cache(maxsize=65_536)
+def _fold(text: str) -> str:
+    """``fold``, remembered: a file repeats its formats, topics and units on every row."""
+    return fold(text)
+
+
+@functools.lru_cache(maxsize=65_536)
 def name_key(text: str) -> str:
     """How unit names are compared: the same letters and tones, whatever the case, the
     spacing, the Unicode form or the old or new placement of the tone mark (“Hoà” = “Hòa”)."""
@@ -490,7 +502,7 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
 
     segments = {text: [s for s in (clean(p) for p in text.split(PATH_SEPARATOR)) if s]
                 for text in names}
-    wanted = {fold(text) for text in names} | {fold(s[-1]) for s in segments.values() if s}
+    wanted = {_fold(text) for text in names} | {_fold(s[-1]) for s in segments.values() if s}
     candidates: dict[str, list[Unit]] = {}
     for unit in manageable.filter(name_folded__in=wanted).order_by("path"):
         candidates.setdefault(unit.name_folded, []).append(unit)
@@ -521,10 +533,10 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
 
     for text in names:
         # the whole text as one name first: a unit may have "/" in its name
-        matches = [u for u in candidates.get(fold(text), []) if names_match(u, text)]
+        matches = [u for u in candidates.get(_fold(text), []) if names_match(u, text)]
         parts = segments[text]
         if not matches and len(parts) > 1:
-            matches = [u for u in candidates.get(fold(parts[-1]), [])
+            matches = [u for u in candidates.get(_fold(parts[-1]), [])
                        if names_match(u, parts[-1]) and above_match(u, parts[:-1])]
         if len(matches) > 1:
             open_ones = [u for u in matches if u.is_open]
@@ -540,7 +552,7 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
                 "unit": text, "units": shown + (", …" if len(matches) > 3 else ""),
                 "example": label(matches[0])}
         else:
-            close = candidates.get(fold(parts[-1] if parts else text), [])
+            close = candidates.get(_fold(parts[-1] if parts else text), [])
             message = _unknown_unit(text)
             if close:
                 message += " " + _("Did you mean “%(name)s”?") % {"name": label(close[0])}
@@ -551,9 +563,9 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
 def _by_folded(entries: Iterable[Any], *, codes: bool) -> dict[str, list[Any]]:
     result: dict[str, list[Any]] = {}
     for entry in entries:
-        keys = {fold(entry.name)}
+        keys = {_fold(entry.name)}
         if codes:
-            keys.add(fold(entry.code))
+            keys.add(_fold(entry.code))
         for key in keys:
             result.setdefault(key, []).append(entry)
     return result
@@ -658,7 +670,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
             _fail(plan, planned, UNIT, ctx.units.errors.get(text) or _unknown_unit(text))
 
         text = cells.get(FORMAT, "")
-        found = formats.get(fold(text), []) if text else []
+        found = formats.get(_fold(text), []) if text else []
         if not text:
             _fail(plan, planned, FORMAT, _("The format is empty."))
         elif len(found) == 1:
@@ -672,7 +684,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
                 (TOPICS, topics, planned.topics, _("topic")),
                 (AUDIENCES, audiences, planned.audiences, _("audience"))):
             for item in _split_list(cells.get(name, "")):
-                entries = catalogue.get(fold(item), [])
+                entries = catalogue.get(_fold(item), [])
                 if len(entries) != 1:
                     _fail(plan, planned, name, _(
                         "“%(value)s” is not a %(what)s of the catalogue.")
@@ -685,7 +697,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
 
         text = cells.get(CAMPAIGN, "")
         if text and planned.unit is not None:
-            matches = _pick_campaign(campaigns.get(fold(text), []), planned.unit,
+            matches = _pick_campaign(campaigns.get(_fold(text), []), planned.unit,
                                      planned.date)
             if len(matches) == 1:
                 planned.campaign = matches[0]
@@ -700,10 +712,98 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
     return rows
 
 
-def _create(ctx: _Context, rows: list[PlannedRow]) -> None:
-    """Run every row that has no error and is not a duplicate through ``create_activity``."""
+Key = tuple[int, dt.date, int, str]
+LOOKUP_CHUNK: int | None = None  # keys a query; None: as many as the database takes
+
+
+def _existing_activities(keys: set[Key]) -> dict[Key, int]:
+    """The activities already recorded with these (unit, date, format, folded title), in a few
+    queries for the whole file (one on PostgreSQL; SQLite takes at most 999 parameters a
+    statement, so there the keys go in sorted chunks)."""
+    if not keys:
+        return {}
+    limit = connection.features.max_query_params
+    size = LOOKUP_CHUNK or (max(limit // 3 - 1, 1) if limit else len(keys))
+    ordered = sorted(keys)
+    found: dict[Key, int] = {}
+    for first in range(0, len(ordered), size):
+        chunk = ordered[first:first + size]
+        query = (Activity.objects.filter(
+            unit_id__in={k[0] for k in chunk}, date__in={k[1] for k in chunk},
+            title_folded__in={k[3] for k in chunk})
+            .order_by("pk").values_list("unit_id", "date", "format_id", "title_folded", "pk"))
+        for unit_id, date, format_id, title_folded, pk in query:
+            key = (unit_id, date, format_id, title_folded)
+            if key in keys:
+                found[key] = pk  # the newest, as ``find_duplicate`` would name
+    return found
+
+
+class _Locks:
+    """The active period locks over the file's units and dates, read once; then checked per
+    (unit, date) in memory, with ``ensure_not_locked``'s message."""
+
+    def __init__(self, units: Iterable[Unit], dates: Iterable[dt.date]) -> None:
+        units, dates = list(units), list(dates)
+        self.locks: list[PeriodLock] = []
+        self.seen: dict[tuple[str, dt.date], str | None] = {}
+        if units and dates:
+            paths = {p for u in units for p in ancestor_paths(u.path)}
+            self.locks = list(
+                PeriodLock.objects.active()
+                .filter(unit_path__in=paths, start__lte=max(dates), end__gte=min(dates))
+                .select_related("unit__parent", "report__report_type").order_by("start"))
+
+    def message(self, unit: Unit, date: dt.date) -> str | None:
+        if not self.locks:
+            return None
+        key = (unit.path, date)
+        if key not in self.seen:
+            above = set(ancestor_paths(unit.path))
+            lock = next((lock for lock in self.locks if lock.unit_path in above
+                         and lock.start <= date <= lock.end), None)
+            self.seen[key] = lock_message(lock) if lock is not None else None
+        return self.seen[key]
+
+
+def _unit_refusal(actor: Any, unit: Unit, cache: dict[int, tuple[str | None, str] | None],
+                  cells: dict[str, str]) -> tuple[str | None, str] | None:
+    """(column, message) if ``actor`` cannot record at ``unit``, checked once per unit."""
+    if unit.pk not in cache:
+        try:
+            check_can_record(actor, unit)
+        except NotInScope:
+            cache[unit.pk] = (UNIT, _unknown_unit(cells.get(UNIT, unit.name)))
+        except ActionError as exc:
+            cache[unit.pk] = (_ACTION_FIELDS.get(exc.field or ""), exc.message)
+        else:
+            cache[unit.pk] = None
+    return cache[unit.pk]
+
+
+def _values(planned: PlannedRow) -> dict[str, Any]:
+    counts = planned.counts
+    return {
+        "date": planned.date, "status": Activity.Status.DONE, "title": planned.title,
+        "format": planned.fmt, "campaign": planned.campaign, "movement": None, "club": None,
+        "participants_women": counts.get(WOMEN), "participants_men": counts.get(MEN),
+        "participants_total": counts.get(TOTAL), "online_views": counts.get(VIEWS) or 0,
+        "online_shares": counts.get(SHARES) or 0,
+        "materials_handed_out": counts.get(MATERIALS) or 0,
+        "coordinating_agencies": planned.cells.get(AGENCIES, ""),
+        "notes": planned.cells.get(NOTES, ""),
+    }
+
+
+def _check(ctx: _Context, rows: list[PlannedRow]) -> list[tuple[PlannedRow, Activity]]:
+    """Put every row through the checks of ``create_activity``, in its order (period lock,
+    scope, open unit, ``validate_activity``), with the queries done once for the whole file:
+    the duplicates in one look-up, the locks in one, the scope once per unit. A duplicate,
+    of an earlier row or of an activity already recorded, is flagged and skipped, not refused
+    (it needs no correcting). Returns the rows to create with their unsaved activities."""
     plan = ctx.plan
-    first_row: dict[tuple[int, dt.date, int, str], int] = {}
+    first_row: dict[Key, int] = {}
+    candidates: list[PlannedRow] = []
     for planned in rows:
         key = planned.key
         if planned.status == ERROR:
@@ -716,40 +816,107 @@ def _create(ctx: _Context, rows: list[PlannedRow]) -> None:
             continue
         assert key is not None  # noqa: S101  (no error: unit, date and format resolved)
         first_row[key] = planned.row
-        assert planned.unit and planned.fmt and planned.date  # noqa: S101
-        counts = planned.counts
+        candidates.append(planned)
+
+    existing = _existing_activities({k for r in candidates if (k := r.key) is not None})
+    locks = _Locks({r.unit.pk: r.unit for r in candidates if r.unit}.values(),
+                   {r.date for r in candidates if r.date})
+    refusals: dict[int, tuple[str | None, str] | None] = {}
+    today = timezone.localdate()
+    checked: list[tuple[PlannedRow, Activity]] = []
+    for planned in candidates:
+        key = planned.key
+        assert key and planned.unit and planned.fmt and planned.date  # noqa: S101
+        duplicate_of = existing.get(key)
+        if duplicate_of is not None:
+            planned.status = DUPLICATE
+            planned.existing_id = duplicate_of
+            continue
+        locked = locks.message(planned.unit, planned.date)
+        if locked is not None:
+            _fail(plan, planned, DATE, locked)
+            continue
+        refusal = _unit_refusal(ctx.actor, planned.unit, refusals, planned.cells)
+        if refusal is not None:
+            _fail(plan, planned, *refusal)
+            continue
         try:
-            activity = create_activity(
-                actor=ctx.actor, unit=planned.unit, date=planned.date, format=planned.fmt,
-                title=planned.title, campaign=planned.campaign, topics=planned.topics,
-                audiences=planned.audiences, participants_women=counts.get(WOMEN),
-                participants_men=counts.get(MEN), participants_total=counts.get(TOTAL),
-                online_views=counts.get(VIEWS) or 0, online_shares=counts.get(SHARES) or 0,
-                materials_handed_out=counts.get(MATERIALS) or 0,
-                coordinating_agencies=planned.cells.get(AGENCIES, ""),
-                notes=planned.cells.get(NOTES, ""), audit=False)
+            values = validate_activity(_values(planned), planned.unit, today=today)
         except ActionError as exc:
-            # The action checks for a duplicate last; an activity already recorded is flagged,
-            # not refused (a row that repeats one needs no correcting).
-            existing = find_duplicate(unit=planned.unit, date=planned.date, fmt=planned.fmt,
-                                      title=planned.title)
-            if existing is not None:
-                planned.status = DUPLICATE
-                planned.existing_id = existing.pk
-            else:
-                _fail(plan, planned, _ACTION_FIELDS.get(exc.field or ""), exc.message)
-        except NotInScope:
-            _fail(plan, planned, UNIT, _unknown_unit(planned.cells.get(UNIT, "")))
-        except DatabaseError as exc:  # a value the database refuses; the savepoint is undone
+            _fail(plan, planned, _ACTION_FIELDS.get(exc.field or ""), exc.message)
+            continue
+        planned.participants = values["participants_total"]
+        checked.append((planned, new_activity(actor=ctx.actor, unit=planned.unit,
+                                              values=values, title_folded=key[3])))
+    return checked
+
+
+def _insert_links(name: str, pairs: list[tuple[int, int]]) -> None:
+    """Rows of the link table of ``Activity.<name>`` (activity id, other id), in one
+    ``executemany``: tens of thousands of through-model instances would cost more than the
+    activities themselves."""
+    if not pairs:
+        return
+    through = Activity._meta.get_field(name).remote_field.through  # type: ignore[union-attr]
+    meta, quote = through._meta, connection.ops.quote_name
+    target = Activity._meta.get_field(name).related_model._meta.model_name  # type: ignore[union-attr]
+    columns = (meta.get_field("activity").column, meta.get_field(target).column)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({quote(columns[0])}, {quote(columns[1])}) "  # noqa: S608  (names from the model, quoted)
+           "VALUES (%s, %s)")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, pairs)
+
+
+def _insert(checked: list[tuple[PlannedRow, Activity]]) -> None:
+    """Insert the activities with ``bulk_create`` and their topics and audiences with bulk
+    inserts of the link tables, in the caller's transaction."""
+    activities = Activity.objects.bulk_create([activity for _row, activity in checked])
+    pairs = list(zip((r for r, _a in checked), activities, strict=True))
+    _insert_links("topics", [(a.pk, t.pk) for r, a in pairs for t in r.topics])
+    _insert_links("audiences", [(a.pk, x.pk) for r, a in pairs for x in r.audiences])
+
+
+def _insert_one_by_one(plan: ImportPlan, checked: list[tuple[PlannedRow, Activity]]) -> None:
+    """After the database refused the bulk insert: each row in its own savepoint, to name the
+    rows it refuses (a value the checks let through; should not happen)."""
+    for planned, activity in checked:
+        try:
+            with transaction.atomic():
+                activity.pk = None
+                activity.save(force_insert=True)
+                if planned.topics:
+                    activity.topics.add(*planned.topics)
+                if planned.audiences:
+                    activity.audiences.add(*planned.audiences)
+        except DatabaseError as exc:
             logger.info("activity import row %d refused by the database: %r", planned.row, exc)
             _fail(plan, planned, None, _("This row could not be saved; check its numbers."))
-        else:
-            planned.participants = activity.participants_total
-            plan.created_ids.append(activity.pk)
+
+
+def _create(ctx: _Context, rows: list[PlannedRow], *, insert: bool) -> None:
+    """Check every row that has no error and is not a duplicate; then, for the import and if
+    no row failed, create the activities.
+
+    The dry run stops after the checks: they are every rule the database enforces as well
+    (lengths, counts within the columns' range, women + men = total, existing catalogue
+    entries), so inserting 10,000 rows only to roll them back (the index updates of a large
+    table, twice) would tell nothing more. Should the database still refuse the bulk insert,
+    the rows are inserted one by one to name the rows it refuses."""
+    checked = _check(ctx, rows)
+    if not insert or not checked or any(r.status == ERROR for r in rows):
+        return
+    try:
+        with transaction.atomic():
+            _insert(checked)
+    except DatabaseError as exc:
+        logger.info("activity import: bulk insert refused (%r); inserting row by row", exc)
+        _insert_one_by_one(ctx.plan, checked)
+    ctx.plan.created_ids = [a.pk for r, a in checked if r.status == OK and a.pk is not None]
 
 
 def _run(actor: Any, parsed: ParsedFile, *, lock: bool) -> tuple[ImportPlan, set[str]]:
-    """Check every row and create its activity, in the caller's transaction."""
+    """Check every row and, for the import (``lock``), create the activities, in the caller's
+    transaction."""
     plan = ImportPlan(file_name=parsed.name, digest=parsed.digest, columns=parsed.columns,
                       errors=list(parsed.errors))
     if parsed.errors:
@@ -762,7 +929,7 @@ def _run(actor: Any, parsed: ParsedFile, *, lock: bool) -> tuple[ImportPlan, set
         ids = sorted({u.pk for u in ctx.units.units.values()})
         list(Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
              .values_list("pk", flat=True))
-    _create(ctx, rows)
+    _create(ctx, rows, insert=lock)
     plan.rows = rows
     plan.errors = [e for r in rows for e in r.errors]
     return plan, ctx.units.hidden
@@ -781,7 +948,7 @@ def _record_hidden(actor: Any, plan: ImportPlan, hidden: set[str]) -> None:
 
 
 def plan_import(actor: Any, file: Upload) -> ImportPlan:
-    """The dry run: read the file and put every row through ``create_activity`` in a
+    """The dry run: read the file and put every row through the checks of the import, in a
     transaction that is then rolled back. Saves nothing (apart from an audit event if the file
     names units outside the actor's scope)."""
     parsed = read_file(file)

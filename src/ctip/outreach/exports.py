@@ -42,10 +42,16 @@ def _columns() -> list[tuple[str, int]]:
 
 
 FIRST_NUMBER_COLUMN = 10  # "Women", 1-based
+# Topics, audiences and speakers: one name a line within the cell. Names hold commas
+# ("Luật Phòng, chống mua bán người") but never a line break (``_text`` folds whitespace), and
+# the import reads a line break as a separator too, so an export can be imported again.
+LIST_SEPARATOR = "\n"
+LIST_COLUMNS = (8, 9, 16)  # 1-based: topics, audiences, speakers
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _names(items: Any) -> str:
-    return ", ".join(str(i) for i in items)
+    return LIST_SEPARATOR.join(str(i) for i in items)
 
 
 def _row(activity: Activity) -> list[Any]:
@@ -96,7 +102,13 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
         values = _row(activity)
         date_cell = WriteOnlyCell(sheet, value=values[0])
         date_cell.number_format = DATE_FORMAT
-        sheet.append([date_cell, *values[1:]])
+        values[0] = date_cell
+        for column in LIST_COLUMNS:
+            if LIST_SEPARATOR in values[column - 1]:  # several names: show one a line
+                cell = WriteOnlyCell(sheet, value=values[column - 1])
+                cell.alignment = WRAP
+                values[column - 1] = cell
+        sheet.append(values)
         count += 1
 
     total_row: list[Any] = [None] * len(columns)
