@@ -222,7 +222,9 @@ OTP_TOTP_ISSUER = "ctip"
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then the bulletin's, which also fills the gaps of Wagtail's
+# Vietnamese catalogues -- here so that Wagtail's admin JavaScript catalogue reads it too.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "portal" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

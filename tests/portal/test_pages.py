@@ -310,3 +310,30 @@ def test_display_date_falls_back_for_drafts(bulletin: Bulletin) -> None:
     draft = add_article(bulletin.section, "Bản nháp", publish=False)
     assert draft.first_published_at is None
     assert isinstance(draft.display_date, dt.datetime)
+
+
+def test_printing_leaves_the_article_and_drops_menus_and_buttons(client: Client,
+                                                                 full_article: Any) -> None:
+    """The print stylesheet is linked for print only, and hides every tool the article page
+    shows around the text (reader controls, print and share, previous/next, other news,
+    tags, search, pagination), but none of the article's own parts."""
+    from django.contrib.staticfiles import finders
+
+    body = html(client.get(full_article.url))
+    assert re.search(r'<link rel="stylesheet" href="/static/portal/print\.css" media="print">',
+                     body)
+    path = finders.find("portal/print.css")
+    assert path
+    with open(path, encoding="utf-8") as handle:
+        css = handle.read()
+    hidden = set()
+    for selectors, rules in re.findall(r"([^{}]+)\{([^}]*)\}", css):
+        if re.search(r"display:\s*none", rules):
+            hidden |= {s.strip() for s in selectors.split(",")}
+    for tool in (".reader-controls", ".article-tools", ".prev-next", ".other-news", ".tags",
+                 ".site-search", ".skip-link"):
+        assert tool in hidden, tool
+        assert f'class="{tool[1:]}' in body or tool in (".site-search", ".skip-link")
+    for part in (".article-title", ".article-date", ".lead", ".article-body", ".byline",
+                 ".publisher", ".article-section"):
+        assert part not in hidden, part

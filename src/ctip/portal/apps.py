@@ -11,3 +11,25 @@ class PortalConfig(AppConfig):
         from ctip.portal import caching
 
         caching.connect_signals()
+        _label_wagtail_link_forms()
+
+
+def _label_wagtail_link_forms() -> None:
+    """Wagtail's link choosers leave these labels to Django, which makes them (in English)
+    from the field names: give them translatable ones."""
+    from wagtail.admin.forms import choosers
+
+    labels = {
+        choosers.ExternalLinkChooserForm: {"link_text": _("Link text")},
+        choosers.AnchorLinkChooserForm: {"link_text": _("Link text")},
+        choosers.EmailLinkChooserForm: {"email_address": _("Email address"),
+                                        "link_text": _("Link text"),
+                                        "subject": _("Email subject"),
+                                        "body": _("Email body")},
+        choosers.PhoneLinkChooserForm: {"phone_number": _("Phone number"),
+                                        "link_text": _("Link text")},
+    }
+    for form, fields in labels.items():
+        for name, label in fields.items():
+            if name in form.base_fields and form.base_fields[name].label is None:
+                form.base_fields[name].label = label
