@@ -44,8 +44,8 @@ def test_roles_map_onto_wagtail_groups(users: dict[str, Any], tree: Any) -> None
     assert users["editor"].has_perm("wagtailadmin.access_admin")
     assert not users["commune_officer"].has_perm("wagtailadmin.access_admin")
 
-    officer = users["commune_officer"]
-    grant_role(actor=None, user=officer, role=Role.EDITOR, unit=tree.commune_a)
+    officer = users["commune_officer"]  # bulletin-wide only from the province up
+    grant_role(actor=None, user=officer, role=Role.EDITOR, unit=tree.province)
     assert groups_of(officer) == {EDITORS}
     assignment = RoleAssignment.objects.active().get(user=officer, role=Role.EDITOR)
     revoke_role(actor=None, assignment=assignment)
@@ -69,7 +69,9 @@ def test_groups_hold_the_wagtail_permissions(bulletin: Bulletin) -> None:
     assert (PUBLISHERS, "publish_page") in perms
     task = GroupApprovalTask.objects.get(name=TASK_NAME)
     assert publishers in task.groups.all() and editors not in task.groups.all()
-    assert bulletin.section.get_workflow().name == WORKFLOW_NAME
+    assert bulletin.home.get_workflow().name == WORKFLOW_NAME
+    # each section has its own, named after it (see test_section_permissions)
+    assert bulletin.section.get_workflow().name == f"{WORKFLOW_NAME} · {bulletin.section.title}"
 
 
 def test_editor_writes_and_submits_but_cannot_publish(users: dict[str, Any],

@@ -8,9 +8,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
-        from ctip.portal import caching
+        from ctip.portal import caching, permissions
 
         caching.connect_signals()
+        permissions.connect_signals()
         _label_wagtail_link_forms()
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -86,12 +87,38 @@ class BulletinHome(BulletinPageMixin, Page):
         return context
 
 
+class SectionPageForm(WagtailAdminPageForm):
+    """The section's unit decides who writes and approves in it: only a publisher over both
+    the present unit and the new one may change it (empty = the bulletin's unit)."""
+
+    def clean_unit(self) -> Any:
+        from ctip.portal.permissions import may_change_unit
+
+        unit = self.cleaned_data.get("unit")
+        present = self.instance.unit if self.instance.pk else None
+        if (unit and unit.pk) == (present and present.pk):
+            return unit
+        user = self.for_user
+        if user is not None and not user.is_superuser and not may_change_unit(
+                user, present, unit):
+            raise ValidationError(_("Only a publisher of both the present unit and the new "
+                                    "one may change the unit in charge of the section."))
+        return unit
+
+
 class SectionPage(BulletinPageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True, max_length=600)
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("unit in charge of the section"),
+        help_text=_("Its editors write and its publishers approve in this section. Empty: "
+                    "the province, whose editors and publishers work in every section."),
+        limit_choices_to={"closed_on__isnull": True})
 
     parent_page_types = ["portal.BulletinHome"]
     subpage_types = ["portal.ArticlePage"]
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("unit")]
+    base_form_class = SectionPageForm
     template = "portal/section_page.html"
 
     class Meta:
@@ -122,6 +149,21 @@ class SectionPage(BulletinPageMixin, Page):
                                 redirect=False)
         context["articles"] = articles
         return context
+
+
+class SectionGroups(models.Model):
+    """The Wagtail groups of one section (see ``ctip.portal.permissions``): kept by
+    ``sync_section``, never edited by hand. Its moderation workflow hangs on the section
+    through Wagtail's ``WorkflowPage``."""
+
+    section = models.OneToOneField(SectionPage, on_delete=models.CASCADE,
+                                   related_name="wagtail_groups")
+    editors = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="+")
+    publishers = models.OneToOneField("auth.Group", on_delete=models.CASCADE,
+                                      related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.editors} / {self.publishers}"
 
 
 class ArticlePageTag(TaggedItemBase):
@@ -166,6 +208,8 @@ class ArticlePage(BulletinPageMixin, Page):
     search_fields = [
         *Page.search_fields,
         index.SearchField("search_folded_title", boost=3),
+        # the admin's page search autocompletes: "bai" must find "Bài" on PostgreSQL too
+        index.AutocompleteField("search_folded_title"),
         index.SearchField("search_folded"),
         index.FilterField("first_published_at"),
     ]

@@ -1,16 +1,39 @@
-"""Our roles mapped onto Wagtail's permissions.
+"""Our roles mapped onto Wagtail's per-section permissions.
 
-A user who holds ``bulletin.edit`` anywhere (the editor role, and the publisher role, which
-includes it) is in the group "Biên tập viên": may open the Wagtail admin at ``/cms/``, add and
-edit pages under the bulletin home, upload and choose images and documents, and submit a page to
-the moderation workflow. A user who holds ``bulletin.publish`` is also in "Xuất bản": may publish
-directly, and approves or rejects what editors submitted (Wagtail's moderation workflow, whose
-approval task belongs to this group).
+Roles are granted over a unit's subtree; the bulletin's sections belong to units
+(``SectionPage.unit``; empty = the bulletin's own unit). Wagtail's permissions hang on pages, so:
 
-``sync_wagtail_groups`` runs at the end of every role grant and revocation, inside its
-transaction. ``ensure_groups`` creates the groups and their permissions; the data migration
-calls it with the historical models, and ``sync_wagtail_groups`` calls it when the groups are
-missing (a test database after a flush).
+- **Bulletin-wide groups** "Biên tập viên" and "Xuất bản" hold their page permissions on the
+  bulletin home (add sections, edit and publish everywhere). They go only to holders of
+  ``bulletin.edit`` / ``bulletin.publish`` whose grant covers the bulletin's unit.
+- **Per-section groups**: each section has an editors group "Biên tập viên · <section title>"
+  and a publishers group "Xuất bản · <section title>" (``SectionGroups`` links them to the
+  section, so the names follow the title; a name already taken by another group gets the
+  section's id appended, and names are cut to Django's 150 characters). They hold the same
+  page permissions (``PAGE_PERMISSIONS``) on that section only. A holder of ``bulletin.edit``
+  granted at unit U is in a section's editors group iff the section's unit is within U's
+  subtree; the same for ``bulletin.publish`` and the publishers group.
+- Every group has ``access_admin`` (to open ``/cms/``) and the image and document
+  permissions on the root collection.
+- **Moderation**: each section has its own workflow "Duyệt bài trước khi đăng · <title>"
+  (attached with Wagtail's ``WorkflowPage``) whose one group approval task "Xuất bản duyệt bài ·
+  <title>" belongs to the section's publishers and to the bulletin-wide "Xuất bản"; so a
+  commune publisher approves in her sections only. The home keeps the bulletin-wide workflow.
+
+**The bulletin's unit.** The home has no unit of its own: the bulletin stands for the province,
+the first open unit of type "province" (by depth, then id), or else the top of the tree. A
+grant at the province or above covers it; a section whose unit is empty belongs to it.
+
+**Who may change a section's unit.** Only a publisher over both the present unit and the new
+one (``may_change_unit``, checked by ``SectionPageForm`` in the section's editor), so a commune
+editor cannot hand her section to herself or to another commune.
+
+**When it runs.** ``sync_wagtail_groups(user)`` at the end of every role grant and revocation
+(``ctip.accounts.actions``), inside its transaction. ``sync_section(section)`` whenever a
+section is saved (post_save, connected in ``PortalConfig.ready``: created, renamed, moved, unit
+changed -- also for sections made by ``ctip demo`` and the tests) and re-syncs every holder of
+the bulletin capabilities. ``ensure_groups`` creates everything that is missing and syncs the
+memberships; the data migrations call it with the historical models. Everything is idempotent.
 """
 
 from __future__ import annotations
@@ -18,8 +41,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.conf import settings
 
 EDITORS = "Biên tập viên"
+SEPARATOR = " · "
 PUBLISHERS = "Xuất bản"
 DEFAULT_WORKFLOW = "Moderators approval"  # the name Wagtail gives its default workflow
 WORKFLOW_NAME = "Duyệt bài trước khi đăng"
@@ -61,31 +86,133 @@ def _bulletin_root(apps: Any) -> Any:
     return Page.objects.filter(depth=1).order_by("path").first()
 
 
-def ensure_groups(apps: Any = global_apps) -> dict[str, Any]:
-    """Create both groups with their permissions, and make "Xuất bản" the approvers of the
-    moderation workflow. Idempotent."""
-    Group = apps.get_model("auth", "Group")
+def _grant_group(apps: Any, group: Any, kind: str, page: Any, collection: Any,
+                 access: Any) -> None:
+    """Give ``group`` the permissions of ``kind`` (EDITORS or PUBLISHERS) on ``page``."""
     GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
     GroupCollectionPermission = apps.get_model("wagtailcore", "GroupCollectionPermission")
-    Collection = apps.get_model("wagtailcore", "Collection")
+    group.permissions.add(access)
+    if page is not None:
+        for codename in PAGE_PERMISSIONS[kind]:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=page,
+                permission=_permission(apps, "wagtailcore", "page", codename))
+    if collection is not None:
+        for app_label, model, codename in COLLECTION_PERMISSIONS[kind]:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=collection,
+                permission=_permission(apps, app_label, model, codename))
+
+
+def _sections_known(apps: Any) -> bool:
+    """False in the historical state of the first data migration (no per-section groups)."""
+    try:
+        apps.get_model("portal", "SectionGroups")
+    except LookupError:
+        return False
+    return True
+
+
+def _wide_groups(apps: Any) -> dict[str, Any]:
+    Group = apps.get_model("auth", "Group")
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in (EDITORS, PUBLISHERS)}
     page = _bulletin_root(apps)
-    collection = Collection.objects.filter(depth=1).order_by("path").first()
+    collection = apps.get_model("wagtailcore", "Collection").objects.filter(
+        depth=1).order_by("path").first()
     access = _permission(apps, *ADMIN_ACCESS)
     for name, group in groups.items():
-        group.permissions.add(access)
-        if page is not None:
-            for codename in PAGE_PERMISSIONS[name]:
-                GroupPagePermission.objects.get_or_create(
-                    group=group, page=page,
-                    permission=_permission(apps, "wagtailcore", "page", codename))
-        if collection is not None:
-            for app_label, model, codename in COLLECTION_PERMISSIONS[name]:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=group, collection=collection,
-                    permission=_permission(apps, app_label, model, codename))
+        _grant_group(apps, group, name, page, collection, access)
     _ensure_workflow(apps, groups[PUBLISHERS], page)
     return groups
+
+
+def ensure_groups(apps: Any = global_apps) -> dict[str, Any]:
+    """Create the bulletin-wide groups, every section's groups, their permissions and
+    workflows, and put the holders of the bulletin roles in the right ones. Idempotent."""
+    groups = _wide_groups(apps)
+    if _sections_known(apps):
+        SectionPage = apps.get_model("portal", "SectionPage")
+        for section in SectionPage.objects.order_by("path"):
+            _ensure_section(apps, section, groups)
+        _sync_members(apps)
+    return groups
+
+
+def _group_name(apps: Any, prefix: str, section: Any, own_pk: int | None) -> str:
+    Group = apps.get_model("auth", "Group")
+    name = f"{prefix}{SEPARATOR}{section.title}"[:150]
+    if Group.objects.filter(name=name).exclude(pk=own_pk).exists():
+        suffix = f" (#{section.pk})"
+        name = name[:150 - len(suffix)] + suffix
+    return name
+
+
+def _ensure_section(apps: Any, section: Any, wide: dict[str, Any]) -> Any:
+    """The section's two groups (named after its title), their permissions on the section
+    and its own moderation workflow. Returns the ``SectionGroups`` row."""
+    Group = apps.get_model("auth", "Group")
+    Page = apps.get_model("wagtailcore", "Page")
+    SectionGroups = apps.get_model("portal", "SectionGroups")
+    link = (SectionGroups.objects.filter(section_id=section.pk)
+            .select_related("editors", "publishers").first())
+    if link is None:
+        editors = Group.objects.create(name=_group_name(apps, EDITORS, section, None))
+        publishers = Group.objects.create(name=_group_name(apps, PUBLISHERS, section, None))
+        link = SectionGroups.objects.create(section_id=section.pk, editors=editors,
+                                            publishers=publishers)
+    else:
+        for group, prefix in ((link.editors, EDITORS), (link.publishers, PUBLISHERS)):
+            name = _group_name(apps, prefix, section, group.pk)
+            if group.name != name:
+                group.name = name
+                group.save(update_fields=["name"])
+    page = Page.objects.get(pk=section.pk)
+    collection = apps.get_model("wagtailcore", "Collection").objects.filter(
+        depth=1).order_by("path").first()
+    access = _permission(apps, *ADMIN_ACCESS)
+    _grant_group(apps, link.editors, EDITORS, page, collection, access)
+    _grant_group(apps, link.publishers, PUBLISHERS, page, collection, access)
+    _ensure_section_workflow(apps, page, section.title, [link.publishers, wide[PUBLISHERS]])
+    return link
+
+
+def _ensure_section_workflow(apps: Any, page: Any, title: str, approvers: list[Any]) -> None:
+    """The section's own workflow, one group approval task for ``approvers``. A workflow an
+    administrator attached to the section by hand (not one of ours) is left alone."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Workflow = apps.get_model("wagtailcore", "Workflow")
+    WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
+    WorkflowPage = apps.get_model("wagtailcore", "WorkflowPage")
+    GroupApprovalTask = apps.get_model("wagtailcore", "GroupApprovalTask")
+    ours = WORKFLOW_NAME + SEPARATOR
+    workflow_name = f"{ours}{title}"[:255]
+    task_name = f"{TASK_NAME}{SEPARATOR}{title}"[:255]
+    link = WorkflowPage.objects.filter(page_id=page.pk).select_related("workflow").first()
+    if link is None:
+        workflow = Workflow.objects.create(name=workflow_name, active=True)
+        WorkflowPage.objects.create(page_id=page.pk, workflow=workflow)
+    elif link.workflow.name.startswith(ours):
+        workflow = link.workflow
+        if workflow.name != workflow_name:
+            workflow.name = workflow_name
+            workflow.save(update_fields=["name"])
+    else:
+        return
+    task_link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").first()
+    if task_link is None:
+        content_type, _c = ContentType.objects.get_or_create(
+            app_label="wagtailcore", model="groupapprovaltask")
+        task = GroupApprovalTask.objects.create(name=task_name, content_type=content_type,
+                                                active=True)
+        WorkflowTask.objects.create(workflow=workflow, task_id=task.pk, sort_order=0)
+    else:
+        task = GroupApprovalTask.objects.filter(pk=task_link.task_id).first()
+        if task is None:
+            return
+        if task.name != task_name and task.name.startswith(TASK_NAME + SEPARATOR):
+            task.name = task_name
+            task.save(update_fields=["name"])
+    task.groups.add(*approvers)
 
 
 def _ensure_workflow(apps: Any, publishers: Any, page: Any) -> None:
@@ -127,26 +254,142 @@ def _ensure_workflow(apps: Any, publishers: Any, page: Any) -> None:
                                            defaults={"workflow": workflow})
 
 
-def sync_wagtail_groups(user: Any) -> None:
-    """Put the user in the Wagtail groups their active roles call for, and out of the others."""
+def bulletin_unit_path(apps: Any = global_apps) -> str | None:
+    """The path of the unit the bulletin stands for: the province (the first open unit of
+    type "province"), else the top of the tree."""
+    units = apps.get_model("org", "Unit").objects.filter(closed_on__isnull=True)
+    path = (units.filter(unit_type__code="province").order_by("depth", "pk")
+            .values_list("path", flat=True).first())
+    return path or units.order_by("depth", "pk").values_list("path", flat=True).first()
+
+
+def _covers(grant_paths: list[str], target: str | None) -> bool:
+    return target is not None and any(target.startswith(p) for p in grant_paths)
+
+
+def may_change_unit(user: Any, present: Any, new: Any) -> bool:
+    """Whether ``user`` holds ``bulletin.publish`` over both units (``None``: the
+    bulletin's unit), so may hand a section from one to the other."""
+    from ctip.accounts.policy import grants_of
+
+    paths = [g.unit_path for g in grants_of(user) if "bulletin.publish" in g.capabilities]
+    bulletin = bulletin_unit_path()
+    return all(_covers(paths, unit.path if unit is not None else bulletin)
+               for unit in (present, new))
+
+
+def _sync_members(apps: Any = global_apps, user_ids: list[int] | None = None) -> None:
+    """Put users (all holders of the bulletin roles and all present members, or only
+    ``user_ids``) in the bulletin-wide and per-section groups their grants call for, and out
+    of the others. Groups we do not manage are never touched."""
+    from ctip.accounts.capabilities import ROLE_CAPABILITIES
+
+    Group = apps.get_model("auth", "Group")
+    RoleAssignment = apps.get_model("accounts", "RoleAssignment")
+    SectionGroups = apps.get_model("portal", "SectionGroups")
+    Membership = apps.get_model(settings.AUTH_USER_MODEL)._meta.get_field(
+        "groups").remote_field.through
+
+    roles = {cap: [r for r, caps in ROLE_CAPABILITIES.items() if cap in caps]
+             for cap in ("bulletin.edit", "bulletin.publish")}
+    grants: dict[str, dict[int, list[str]]] = {cap: {} for cap in roles}
+    for cap, cap_roles in roles.items():
+        rows = RoleAssignment.objects.filter(revoked_at__isnull=True, role__in=cap_roles,
+                                             unit__closed_on__isnull=True)
+        if user_ids is not None:
+            rows = rows.filter(user_id__in=user_ids)
+        for user_id, path in rows.values_list("user_id", "unit__path"):
+            grants[cap].setdefault(user_id, []).append(path)
+
+    wide = dict(Group.objects.filter(name__in=[EDITORS, PUBLISHERS])
+                .values_list("name", "pk"))
+    bulletin_path = bulletin_unit_path(apps)
+    targets: list[tuple[int, str, str | None]] = []  # (group, capability, unit path)
+    for name, cap in ((EDITORS, "bulletin.edit"), (PUBLISHERS, "bulletin.publish")):
+        if name in wide:
+            targets.append((wide[name], cap, bulletin_path))
+    for editors, publishers, path in SectionGroups.objects.values_list(
+            "editors_id", "publishers_id", "section__unit__path"):
+        targets.append((editors, "bulletin.edit", path or bulletin_path))
+        targets.append((publishers, "bulletin.publish", path or bulletin_path))
+    managed = {group for group, _cap, _path in targets}
+
+    current_rows = Membership.objects.filter(group_id__in=managed)
+    if user_ids is not None:
+        current_rows = current_rows.filter(user_id__in=user_ids)
+    current = set(current_rows.values_list("user_id", "group_id"))
+    users = {u for by_user in grants.values() for u in by_user} | {u for u, _g in current}
+    wanted = {(user, group) for user in users for group, cap, path in targets
+              if _covers(grants[cap].get(user, []), path)}
+    Membership.objects.bulk_create([Membership(user_id=u, group_id=g)
+                                    for u, g in sorted(wanted - current)])
+    stale: dict[int, list[int]] = {}
+    for user, group in current - wanted:
+        stale.setdefault(group, []).append(user)
+    for group, members in stale.items():
+        Membership.objects.filter(group_id=group, user_id__in=members).delete()
+
+
+def _complete() -> bool:
+    """Whether every group and section link exists (not so after a test flush)."""
     from django.contrib.auth.models import Group
 
-    from ctip.accounts.capabilities import ROLE_CAPABILITIES
-    from ctip.accounts.models import RoleAssignment
+    from ctip.portal.models import SectionGroups, SectionPage
 
-    roles = set(RoleAssignment.objects.active().filter(user=user)
-                .values_list("role", flat=True))
-    capabilities: set[str] = set()
-    for role in roles:
-        capabilities |= ROLE_CAPABILITIES[role]
-    wanted = {EDITORS: "bulletin.edit" in capabilities,
-              PUBLISHERS: "bulletin.publish" in capabilities}
-    groups = {g.name: g for g in Group.objects.filter(name__in=wanted)}
-    if any(wanted.values()) and len(groups) < len(wanted):
-        groups = ensure_groups()
-    add = [groups[name] for name, member in wanted.items() if member]
-    remove = [groups[name] for name, member in wanted.items() if not member and name in groups]
-    if add:
-        user.groups.add(*add)
-    if remove:
-        user.groups.remove(*remove)
+    return (Group.objects.filter(name__in=[EDITORS, PUBLISHERS]).count() == 2
+            and SectionGroups.objects.count() == SectionPage.objects.count())
+
+
+def sync_wagtail_groups(user: Any) -> None:
+    """Put the user in the Wagtail groups their active roles call for, and out of the others."""
+    if not _complete():
+        ensure_groups()
+    _sync_members(global_apps, [user.pk])
+
+
+def sync_section(section: Any) -> None:
+    """After a section is created, renamed, moved or given another unit: its groups, their
+    permissions and its workflow, then the memberships of every holder of the bulletin
+    roles."""
+    from django.contrib.auth.models import Group
+
+    wide = {g.name: g for g in Group.objects.filter(name__in=[EDITORS, PUBLISHERS])}
+    if len(wide) < 2:
+        ensure_groups()
+        return
+    _ensure_section(global_apps, section, wide)
+    _sync_members(global_apps)
+
+
+def forget_section(section: Any) -> None:
+    """Before a section is deleted: its groups go, its workflow is switched off."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import Workflow, WorkflowPage
+
+    from ctip.portal.models import SectionGroups
+
+    link = SectionGroups.objects.filter(section_id=section.pk).first()
+    if link is not None:
+        Group.objects.filter(pk__in=[link.editors_id, link.publishers_id]).delete()
+    workflow_ids = list(WorkflowPage.objects.filter(page_id=section.pk).values_list(
+        "workflow_id", flat=True))
+    Workflow.objects.filter(pk__in=workflow_ids,
+                            name__startswith=WORKFLOW_NAME + SEPARATOR).update(active=False)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_save, pre_delete
+
+    from ctip.portal.models import SectionPage
+
+    def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if not raw:
+            sync_section(instance)
+
+    def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+        forget_section(instance)
+
+    post_save.connect(saved, sender=SectionPage, weak=False,
+                      dispatch_uid="portal.section_permissions.saved")
+    pre_delete.connect(deleted, sender=SectionPage, weak=False,
+                       dispatch_uid="portal.section_permissions.deleted")
