@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     command = argv[1] if len(argv) > 1 else "help"
     if command not in {"help", "--help", "-h", "--version"}:
         # the demo is a local installation: it keeps its field key in the data directory
-        ensure_data_dir(field_keys=command == "demo")
+        ensure_data_dir(field_keys=command in {"demo", "synth"})
     if command == "check":
         argv[1:2] = ["ctip_check"]
     from django.core.management import execute_from_command_line

@@ -41,6 +41,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -223,21 +224,32 @@ Rows = list[dict[str, Any]]
 
 
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.outreach.models import Activity
+    from ctip.outreach.models import Activity, Format
 
+    # Read from the covering index alone (outreach migration 0004): no join per row; the
+    # format's code and the unit's flags come from their small tables.
     qs = Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
                                  date__gte=period.start, date__lte=period.end)
-    return _group(
-        qs, unit, by_child, "unit_path", "format__code", "format__is_online",
+    border = Unit.objects.filter(is_border=True).values("pk")
+    remote = Unit.objects.filter(Q(is_remote=True) | Q(is_far_flung=True)).values("pk")
+    any_area = Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
+                                   | Q(is_far_flung=True)).values("pk")
+    groups = _group(
+        qs, unit, by_child, "unit_path", "format_id",
         n=Count("pk"),
         women=Coalesce(Sum("participants_women"), 0), men=Coalesce(Sum("participants_men"), 0),
         total=Coalesce(Sum("participants_total"), 0),
         views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
-        border=Count("pk", filter=Q(unit__is_border=True)),
-        remote=Count("pk", filter=Q(unit__is_remote=True) | Q(unit__is_far_flung=True)),
-        any_area=Count("pk", filter=Q(unit__is_border=True) | Q(unit__is_remote=True)
-                       | Q(unit__is_far_flung=True)),
+        border=Count("pk", filter=Q(unit_id__in=border)),
+        remote=Count("pk", filter=Q(unit_id__in=remote)),
+        any_area=Count("pk", filter=Q(unit_id__in=any_area)),
     )
+    formats = {pk: (code, online) for pk, code, online in
+               Format.objects.values_list("pk", "code", "is_online")}
+    for rows in groups.values():
+        for r in rows:
+            r["format__code"], r["format__is_online"] = formats[r.pop("format_id")]
+    return groups
 
 
 def _activities_finish(rows: Rows) -> dict[str, Any]:
@@ -338,8 +350,12 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
                                    created_at__gte=period.start_at(),
                                    created_at__lt=period.end_before())
           .order_by())
-    qs = qs.annotate(first_escalation=Min(
-        "events__at", filter=Q(events__kind=SituationEvent.Kind.ESCALATED)))
+    # A correlated subquery on the event's situation index, not a join grouped by every
+    # column of the situation (its encrypted texts included).
+    first = (SituationEvent.objects.filter(situation=OuterRef("pk"),
+                                           kind=SituationEvent.Kind.ESCALATED)
+             .order_by().values("situation").annotate(m=Min("at")).values("m"))
+    qs = qs.annotate(first_escalation=Subquery(first))
     fields = ["category", "urgency", "created_at", "first_escalation"]
     if by_child:
         qs = qs.annotate(_child=child_key(unit.path))
@@ -540,21 +556,25 @@ def compute_by_child(unit: Unit, period: Period,
 
 
 def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
-    """Sessions and participants of the subtree month by month, in one grouped query."""
-    from django.db.models.functions import TruncMonth
+    """Sessions and participants of the subtree month by month, in one grouped query.
 
+    Grouped by day and added up by month here: a plain column keeps the query on the covering
+    index, where truncating to the month (a function per row; in Python on SQLite) does not."""
     from ctip.outreach.models import Activity
 
     rows = (Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
                                     date__gte=period.start, date__lte=period.end)
-            .order_by().annotate(m=TruncMonth("date")).values("m")
+            .order_by().values_list("date")
             .annotate(sessions=Count("pk"), participants=Coalesce(Sum("participants_total"), 0)))
-    found = {(r["m"].year, r["m"].month): r for r in rows}
+    found: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for day, sessions, participants in rows:
+        sums = found[(day.year, day.month)]
+        sums[0] += sessions
+        sums[1] += participants
     out = []
     for month in period.months():
-        r = found.get((month.start.year, month.start.month), {})
-        out.append((month, {"sessions": r.get("sessions", 0),
-                            "participants": r.get("participants", 0)}))
+        sessions, participants = found.get((month.start.year, month.start.month), (0, 0))
+        out.append((month, {"sessions": sessions, "participants": participants}))
     return out
 
 
