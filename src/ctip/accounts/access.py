@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.audit.actions import record_refusal
 
+if TYPE_CHECKING:
+    from ctip.core.typing import AuthedRequest
+
 ACCESS_ATTR = "ctip_access"
-View = Callable[..., HttpResponse]
+P = ParamSpec("P")
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
+# A view behind @requires/@signed_in may take an ``AuthedRequest`` (its user is signed in); the
+# wrapped view takes any request, and answers with the sign-in redirect itself when needed.
+SignedInView = Callable[Concatenate["AuthedRequest", P], HttpResponseBase]
+WrappedView = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 
 def _refuse(request: HttpRequest, reason: str) -> None:
@@ -34,19 +43,20 @@ def _refuse(request: HttpRequest, reason: str) -> None:
     raise Http404
 
 
-def requires(capability: str, *alternatives: str) -> Callable[[View], View]:
+def requires(capability: str, *alternatives: str
+             ) -> Callable[[SignedInView[P]], WrappedView[P]]:
     """Sign-in plus the capability (or any one of the alternatives) somewhere in the tree."""
     wanted = (capability, *alternatives)
 
-    def decorator(view: View) -> View:
+    def decorator(view: SignedInView[P]) -> WrappedView[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not any(has_capability(request.user, c) for c in wanted):
                 _refuse(request, f"missing capability {' or '.join(wanted)}")
             try:
-                return view(request, *args, **kwargs)
+                return view(cast("AuthedRequest", request), *args, **kwargs)
             except NotInScope as exc:
                 _refuse(request, f"out of scope ({exc})")
                 raise  # unreachable: _refuse raises Http404
@@ -57,13 +67,13 @@ def requires(capability: str, *alternatives: str) -> Callable[[View], View]:
     return decorator
 
 
-def signed_in(view: View) -> View:
+def signed_in(view: SignedInView[P]) -> WrappedView[P]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
-            return view(request, *args, **kwargs)
+            return view(cast("AuthedRequest", request), *args, **kwargs)
         except NotInScope as exc:
             _refuse(request, f"out of scope ({exc})")
             raise
@@ -72,6 +82,6 @@ def signed_in(view: View) -> View:
     return wrapper
 
 
-def public(view: View) -> View:
+def public(view: V) -> V:
     setattr(view, ACCESS_ATTR, "public")
     return view

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import roles_grantable_by, scope_q
 from ctip.org.models import Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(AuthenticationForm):
@@ -59,7 +62,7 @@ def scoped_units(viewer: Any, capability: str) -> Any:
     return Unit.objects.open().filter(scope_q(viewer, capability)).select_related("unit_type")
 
 
-def grantable_role_choices(viewer: Any) -> list[tuple[str, str]]:
+def grantable_role_choices(viewer: Any) -> list[tuple[str, StrOrPromise]]:
     grantable = set(roles_grantable_by(viewer))
     return [(value, label) for value, label in Role.choices if value in grantable]
 

@@ -43,7 +43,7 @@ class AccountSecurityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
-            if not user.is_verified() and request.path not in _paths(OTP_EXEMPT):  # type: ignore[union-attr]
+            if not user.is_verified() and request.path not in _paths(OTP_EXEMPT):
                 if user_has_device(user):
                     return redirect(f"{reverse('accounts:otp_verify')}?{_next(request)}")
                 if otp_required(user):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -27,6 +29,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    if TYPE_CHECKING:
+        # Attached to the request's user by django_otp.middleware.OTPMiddleware (django-otp has
+        # no type hints): whether this session has passed the second sign-in step.
+        def is_verified(self) -> bool: ...
 
     def __str__(self) -> str:
         return self.full_name or self.username

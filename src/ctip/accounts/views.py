@@ -38,6 +38,7 @@ from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
+from ctip.core.typing import AuthedRequest
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -74,7 +75,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @signed_in
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     return TemplateResponse(request, "accounts/profile.html", {
         "overview": home_overview(request.user),
         "has_device": user_has_device(request.user),
@@ -83,7 +84,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signed_in
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,12 +110,12 @@ def _qr_svg(url: str) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @signed_in
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Register an authenticator app: scan the code, type one code back to confirm."""
     if user_has_device(request.user):
         # A second device may only be added after signing in with the first one; otherwise a
         # stolen password would be enough to register the thief's phone.
-        if not request.user.is_verified():  # type: ignore[union-attr]
+        if not request.user.is_verified():
             return redirect(f"{reverse('accounts:otp_verify')}?"
                             f"{urlencode({'next': _safe_next(request)})}")
         messages.info(request, _("Two-step sign-in is already on for your account."))
@@ -137,8 +138,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signed_in
-def otp_verify(request: HttpRequest) -> HttpResponse:
-    if request.user.is_verified():  # type: ignore[union-attr]
+def otp_verify(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_verified():
         return redirect(_safe_next(request))
     if not user_has_device(request.user):
         return redirect(f"{reverse('accounts:otp_setup')}?"
@@ -156,7 +157,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("user.view")
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     users = users_visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
@@ -172,7 +173,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @requires("user.manage")
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -191,7 +192,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("user.view")
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_user_for(request.user, pk)
     actions.record_user_viewed(actor=request.user, user=target)
     can_manage = target.home_unit is not None and has_capability(
@@ -223,7 +224,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("user.manage")
-def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def role_revoke(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
     target = get_user_for(request.user, pk)
     assignment = RoleAssignment.objects.filter(user=target, pk=assignment_pk).first()
     if assignment is None:
@@ -240,7 +241,7 @@ def role_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespon
 @never_cache
 @require_POST
 @requires("user.manage")
-def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def password_reset(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_user_for(request.user, pk)
     try:
         password = actions.reset_password(actor=request.user, user=target)

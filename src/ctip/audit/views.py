@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import requires
 from ctip.audit.forms import EventFilterForm
 from ctip.audit.selectors import events_visible_to, filter_events
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 
 
 @require_GET
 @requires("audit.view")
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponse:
     form = EventFilterForm(request.GET or None, viewer=request.user)
     events = events_visible_to(request.user)
     if form.is_bound and form.is_valid():

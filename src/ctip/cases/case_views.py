@@ -72,6 +72,7 @@ from ctip.cases.policy import (
 from ctip.cases.review import can_review, flags_visible_to, review_break_glass
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 
@@ -177,7 +178,7 @@ def _active_consent_problems(person: Person) -> list[str]:
 
 @require_http_methods(["GET"])
 @requires("case.view")
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     cases = _cases(request.user)
     status = form.value("status") or "open"
@@ -201,7 +202,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def case_counts(request: HttpRequest, unit_pk: int | None = None) -> HttpResponse:
+def case_counts(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     """Open and closed cases by kind, for a unit and each unit directly below it. Numbers only:
     no code, no person."""
     raw = str(unit_pk) if unit_pk is not None else request.GET.get("unit", "")
@@ -283,7 +284,7 @@ def _render_detail(request: HttpRequest, case: SupportCase) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("case.view")
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _case_for(request.user, pk))
 
 
@@ -328,7 +329,7 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def case_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         actions.update_case(actor=request.user, case=case, **data)
         return _("The case has been saved.")
@@ -344,7 +345,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_workers(request: HttpRequest, pk: int) -> HttpResponse:
+def case_workers(request: AuthedRequest, pk: int) -> HttpResponse:
     def check(case: SupportCase) -> None:
         if not has_capability(request.user, "case.manage", case.unit):
             raise NotInScope("case.manage")
@@ -364,7 +365,7 @@ def case_workers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def service_add(request: HttpRequest, pk: int) -> HttpResponse:
+def service_add(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         service = actions.add_service(actor=request.user, case=case, **data)
         return _("The service “%(service)s” has been added.") % {
@@ -376,7 +377,7 @@ def service_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def service_status(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+def service_status(request: AuthedRequest, pk: int, service_pk: int) -> HttpResponse:
     def service_of(case: SupportCase) -> Any:
         service = case.services.filter(pk=service_pk).first()
         if service is None:
@@ -399,7 +400,7 @@ def service_status(request: HttpRequest, pk: int, service_pk: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_add(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         actions.log_visit(actor=request.user, case=case, **data)
         return _("The visit has been logged.")
@@ -410,7 +411,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_add(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         actions.add_follow_up(actor=request.user, case=case, **data)
         return _("The follow-up has been added; it will show in the unit's inbox when due.")
@@ -421,7 +422,7 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("case.manage")
-def follow_up_done(request: HttpRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+def follow_up_done(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpResponse:
     case = _managed_case(request.user, pk)
     follow_up = case.follow_ups.filter(pk=follow_up_pk).first()
     if follow_up is None:
@@ -434,7 +435,7 @@ def follow_up_done(request: HttpRequest, pk: int, follow_up_pk: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
+def case_refer(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         actions.refer(actor=request.user, case=case, **data)
         return _("The case has been referred to %(agency)s.") % {"agency": data["agency"].name}
@@ -447,7 +448,7 @@ def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_referral_answer(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+def case_referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
     def referral_of(case: SupportCase) -> Any:
         referral = case.referrals.filter(pk=referral_pk).first()
         if referral is None:
@@ -465,7 +466,7 @@ def case_referral_answer(request: HttpRequest, pk: int, referral_pk: int) -> Htt
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: SupportCase, data: dict[str, Any]) -> str:
         actions.close_case(actor=request.user, case=case, outcome=data["outcome"],
                            reason=data["reason"], closed_on=data["closed_on"])
@@ -489,7 +490,7 @@ def _duplicate_key(data: dict[str, Any]) -> str:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthedRequest) -> HttpResponse:
     """Register a person. Before creating, a duplicate check on the folded name, the year of
     birth and the commune warns of a possible match, showing codes only where the viewer may
     see them; "create anyway" confirms that check."""
@@ -531,7 +532,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("case.view")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The person by code: her consents and cases. Also the consent list."""
     person = _person_for(request.user, pk)
     access = identity_access(request.user, person)
@@ -555,7 +556,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_add(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _managed_person(request.user, pk)
     if person.anonymised_at is not None:
         messages.error(request, _("This record has been anonymised."))
@@ -579,7 +580,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("case.manage")
-def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+def consent_withdraw(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResponse:
     person = _managed_person(request.user, pk)
     consent = person.consents.select_related("agency").filter(pk=consent_pk).first()
     if consent is None:
@@ -595,7 +596,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
 
 @require_http_methods(["POST"])
 @requires("identity.view")
-def consent_evidence(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+def consent_evidence(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResponse:
     """The uploaded evidence of a consent: it may carry her name and signature, so it is
     given like her identity, to an assigned case worker only, and the download is recorded."""
     person = _person_for(request.user, pk)
@@ -620,7 +621,7 @@ def consent_evidence(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @requires("case.manage")
-def case_open(request: HttpRequest, pk: int) -> HttpResponse:
+def case_open(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _managed_person(request.user, pk)
     if person.anonymised_at is not None:
         messages.error(request, _("This record has been anonymised."))
@@ -683,7 +684,7 @@ def _identity_page(request: HttpRequest, person: Person, identity: dict[str, Any
 
 @require_http_methods(["POST"])
 @requires("identity.view")
-def person_identity(request: HttpRequest, pk: int) -> HttpResponse:
+def person_identity(request: AuthedRequest, pk: int) -> HttpResponse:
     """Show the identity. POST only, so no link, prefetch or cache ever opens it."""
     person = _person_for(request.user, pk)
     access = identity_access(request.user, person)
@@ -712,7 +713,7 @@ def person_identity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("identity.view")
-def person_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def person_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     """Correct the identity (an assigned case worker only). The audit event names the fields
     changed, never their values."""
     person = _person_for(request.user, pk)
@@ -734,7 +735,7 @@ def person_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("identity.view")
-def person_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+def person_anonymise(request: AuthedRequest, pk: int) -> HttpResponse:
     """Wipe her identity and the narratives about her, at her request; statistics stay."""
     person = _person_for(request.user, pk)
     if identity_access(request.user, person) is IdentityAccess.NONE:
@@ -759,7 +760,7 @@ def person_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("identity.view")
-def person_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def person_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     """Everything held about her, at her request: JSON, a printable page, or PDF."""
     person = _person_for(request.user, pk)
     if identity_access(request.user, person) is not IdentityAccess.ASSIGNED:
@@ -789,7 +790,7 @@ def person_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("case.manage")
-def breakglass_list(request: HttpRequest) -> HttpResponse:
+def breakglass_list(request: AuthedRequest) -> HttpResponse:
     show_all = request.GET.get("state") == "all"
     flags = flags_visible_to(request.user).order_by("reviewed_at", "-at")
     if not show_all:
@@ -803,7 +804,7 @@ def breakglass_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("case.manage")
-def breakglass_review(request: HttpRequest, pk: int) -> HttpResponse:
+def breakglass_review(request: AuthedRequest, pk: int) -> HttpResponse:
     flag = (BreakGlass.objects.select_related("person", "user").defer(*PERSON_IDENTITY)
             .filter(pk=pk).first())
     if flag is None or not can_review(request.user, flag):

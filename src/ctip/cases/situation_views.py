@@ -59,6 +59,7 @@ from ctip.cases.situation_forms import (
 )
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 
@@ -101,7 +102,7 @@ def _report_initial(request: HttpRequest, units: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @requires("situation.report")
-def situation_create(request: HttpRequest) -> HttpResponse:
+def situation_create(request: AuthedRequest) -> HttpResponse:
     units = reportable_units(request.user)
     if not units.exists():
         raise NotInScope("situation.report")
@@ -157,7 +158,7 @@ def _open_below(unit: Unit) -> list[Any]:
 
 @require_http_methods(["GET"])
 @requires("situation.view")
-def inbox(request: HttpRequest, unit_pk: int | None = None) -> HttpResponse:
+def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     unit = _inbox_unit(request, unit_pk)
     now = timezone.now()
     box = inbox_for(unit, now=now)
@@ -205,7 +206,7 @@ def _filter_unit(request: HttpRequest) -> Unit | None:
 
 @require_http_methods(["GET"])
 @requires("situation.view", "situation.report")
-def situation_list(request: HttpRequest) -> HttpResponse:
+def situation_list(request: AuthedRequest) -> HttpResponse:
     form = SituationFilterForm(request.GET, viewer=request.user,
                                selected_unit=_filter_unit(request))
     situations = situations_visible_to(request.user).defer(*NARRATIVE)
@@ -289,7 +290,7 @@ def _render_detail(request: HttpRequest, situation: Situation,
 
 @require_http_methods(["GET"])
 @requires("situation.view", "situation.report")
-def situation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, get_situation_for(request.user, pk))
 
 
@@ -332,7 +333,7 @@ def _step(request: HttpRequest, pk: int, prefix: str,
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def situation_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_verify(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(situation: Situation, data: dict[str, Any]) -> str:
         actions.start_verification(actor=request.user, situation=situation, note=data["note"])
         return _("Verification has started.")
@@ -342,7 +343,7 @@ def situation_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def situation_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_escalate(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(situation: Situation, data: dict[str, Any]) -> str:
         actions.escalate(actor=request.user, situation=situation, note=data["note"])
         return _("The situation has been escalated to %(unit)s.") % {
@@ -357,7 +358,7 @@ def situation_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def situation_refer(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_refer(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(situation: Situation, data: dict[str, Any]) -> str:
         actions.refer(actor=request.user, situation=situation, agency=data["agency"],
                       referred_on=data["referred_on"], contact=data["contact"])
@@ -373,7 +374,7 @@ def situation_refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def situation_note(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_note(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(situation: Situation, data: dict[str, Any]) -> str:
         actions.add_note(actor=request.user, situation=situation, note=data["note"])
         return _("The note has been added.")
@@ -383,7 +384,7 @@ def situation_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def situation_close(request: HttpRequest, pk: int) -> HttpResponse:
+def situation_close(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(situation: Situation, data: dict[str, Any]) -> str:
         actions.close_situation(actor=request.user, situation=situation,
                                 outcome=data["outcome"])
@@ -394,7 +395,7 @@ def situation_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
-def referral_answer(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
     situation = _managed(request, pk)
     referral = Referral.objects.filter(pk=referral_pk, situation=situation).first()
     if referral is None:

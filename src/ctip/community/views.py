@@ -30,6 +30,7 @@ from ctip.community.forms import (
 from ctip.community.models import Club, ClubMember, Exchange
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 
 PAGE_SIZE = 50
 
@@ -47,7 +48,7 @@ def _can_manage(request: HttpRequest, obj: Club | Exchange) -> bool:
 
 @require_GET
 @requires("activity.view")
-def club_list(request: HttpRequest) -> HttpResponse:
+def club_list(request: AuthedRequest) -> HttpResponse:
     form = ClubFilterForm(request.GET or None, viewer=request.user)
     f = form.to_filter()
     visible = selectors.clubs_visible_to(request.user)
@@ -81,7 +82,7 @@ def _club_values(form: ClubForm) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def club_create(request: HttpRequest) -> HttpResponse:
+def club_create(request: AuthedRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("unit", "").isdigit():
         initial["unit"] = int(request.GET["unit"])
@@ -102,7 +103,7 @@ def club_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def club_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def club_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
     listed = club.members.count()
     initial = {f: getattr(club, f) for f in actions.CLUB_FIELDS} | {
@@ -124,7 +125,7 @@ def club_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.manage")
-def origin_options(request: HttpRequest) -> HttpResponse:
+def origin_options(request: AuthedRequest) -> HttpResponse:
     """The prevention models matching a search, as the options of the origin select."""
     form = OriginSearchForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
@@ -146,7 +147,7 @@ def _activity_list_url(club: Club) -> str | None:
 
 @require_GET
 @requires("activity.view")
-def club_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def club_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk)
     visible = selectors.clubs_visible_to(request.user)
     meetings, meeting_count = selectors.meetings_of(request.user, club)
@@ -173,7 +174,7 @@ def club_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def club_status(request: HttpRequest, pk: int) -> HttpResponse:
+def club_status(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
     form = StatusForm(request.POST or None, initial={
         "status": club.status, "changed_on": club.status_changed_on,
@@ -201,13 +202,13 @@ def _members_page(request: HttpRequest, club: Club, form: MemberForm | None) -> 
 
 @require_GET
 @requires("activity.view")
-def club_members(request: HttpRequest, pk: int) -> HttpResponse:
+def club_members(request: AuthedRequest, pk: int) -> HttpResponse:
     return _members_page(request, selectors.get_club_for(request.user, pk), None)
 
 
 @require_POST
 @requires("activity.manage")
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
     form = MemberForm(request.POST)
     if form.is_valid():
@@ -223,7 +224,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("activity.manage")
-def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
     member = get_object_or_404(ClubMember, pk=member_pk, club=club)
     name = member.full_name
@@ -238,7 +239,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @require_GET
 @requires("activity.view")
-def club_spread(request: HttpRequest, pk: int) -> HttpResponse:
+def club_spread(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk)
     return TemplateResponse(request, "community/club_spread.html", {
         "club": club, "spread": selectors.spread_of(request.user, club)})
@@ -248,7 +249,7 @@ def club_spread(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def exchange_list(request: HttpRequest) -> HttpResponse:
+def exchange_list(request: AuthedRequest) -> HttpResponse:
     form = ExchangeFilterForm(request.GET or None, viewer=request.user)
     exchanges = selectors.filter_exchanges(selectors.exchanges_visible_to(request.user),
                                            form.to_filter())
@@ -273,7 +274,7 @@ def _exchange_form_page(request: HttpRequest, form: ExchangeForm,
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def exchange_create(request: HttpRequest) -> HttpResponse:
+def exchange_create(request: AuthedRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("unit", "").isdigit():
         initial["unit"] = int(request.GET["unit"])
@@ -291,7 +292,7 @@ def exchange_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def exchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def exchange_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     exchange = selectors.get_exchange_for(request.user, pk)
     return TemplateResponse(request, "community/exchange_detail.html", {
         "exchange": exchange, "topics": exchange.topics.all(),
@@ -301,7 +302,7 @@ def exchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def exchange_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def exchange_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     exchange = selectors.get_exchange_for(request.user, pk, "activity.manage")
     initial = {f: getattr(exchange, f) for f in actions.EXCHANGE_FIELDS} | {
         "topics": list(exchange.topics.all())}

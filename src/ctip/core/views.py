@@ -7,11 +7,12 @@ from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import public, signed_in
 from ctip.accounts.selectors import home_overview
+from ctip.core.typing import AuthedRequest
 
 
 @require_GET
 @signed_in
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     from ctip.cases.models import Notification
 
     notifications = Notification.objects.filter(user=request.user).order_by("-created_at")[:5]

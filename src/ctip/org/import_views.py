@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.core.errors import ActionError
+from ctip.core.typing import AuthedRequest
 from ctip.org import branch_import
 from ctip.org.branch_import import ImportFailed, ImportPlan
 
@@ -46,7 +47,7 @@ def _failed_plan(plan: ImportPlan, exc: ImportFailed) -> ImportPlan:
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def branch_import_page(request: HttpRequest) -> HttpResponse:
+def branch_import_page(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     upload = request.FILES.get("file")
@@ -78,7 +79,7 @@ def branch_import_page(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("unit.manage")
-def branch_import_template(request: HttpRequest) -> HttpResponse:
+def branch_import_template(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(branch_import.template_csv(),
                                 content_type="text/csv; charset=utf-8")

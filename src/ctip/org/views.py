@@ -11,6 +11,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org import actions
 from ctip.org.forms import MergeForm, MoveForm, SplitForm, UnitForm
 from ctip.org.selectors import (
@@ -25,7 +26,7 @@ from ctip.org.selectors import (
 
 @require_GET
 @requires("unit.view")
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     context = {
         "query": query,
@@ -38,7 +39,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("unit.view")
-def children(request: HttpRequest, pk: int) -> HttpResponse:
+def children(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk)
     return TemplateResponse(request, "org/tree.html#branch",
                             {"node": unit, "nodes": children_of(unit)})
@@ -46,7 +47,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("unit.view")
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk)
     return TemplateResponse(request, "org/unit_detail.html", {
         "unit": unit,
@@ -68,7 +69,7 @@ def _form_page(request: HttpRequest, unit: object, form: object, title: str,
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     parent = get_unit_for(request.user, pk, "unit.manage")
     if not parent.is_open:
         messages.error(request, actions.closed_message(parent))
@@ -88,7 +89,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     if not unit.is_open:
         messages.error(request, actions.closed_message(unit))
@@ -108,7 +109,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     form = MoveForm(request.POST or None, viewer=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +127,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def unit_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     form = MergeForm(request.POST or None, viewer=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +147,7 @@ def unit_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
-def unit_split(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     form = SplitForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():

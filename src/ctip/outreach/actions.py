@@ -144,7 +144,8 @@ def find_duplicate(*, unit: Unit, date: dt.date, fmt: Format, title: str,
                    exclude_pk: int | None = None) -> Activity | None:
     return (Activity.objects.filter(unit=unit, date=date, format=fmt,
                                     title_folded=fold(title))
-            .exclude(pk=exclude_pk).first())
+            # Django reads pk=None as "exclude nothing"; django-stubs refuses None here.
+            .exclude(pk=exclude_pk).first())  # type: ignore[misc]
 
 
 ACTIVITY_FIELDS = ("date", "status", "title", "format", "campaign", "movement", "club",
@@ -272,6 +273,7 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
         setattr(activity, field, value)
     activity.title_folded = fold(activity.title)
     activity.save()
+    items: Iterable[Model] | None
     for name, items in (("topics", topics), ("audiences", audiences), ("speakers", speakers)):
         if items is not None:
             items = list(items)
@@ -412,12 +414,14 @@ def delete_or_refuse(*, actor: Any, obj: Campaign | Topic | Format | Movement | 
     plan = obj.plan_document if isinstance(obj, Campaign) and obj.plan_document else None
     obj.delete()
     record(actor=actor, action=action, target_label=label, unit_path=path)
-    if plan is not None:
-        transaction.on_commit(lambda: plan.storage.delete(plan.name))
+    if plan is not None and plan.name:
+        name = plan.name
+        transaction.on_commit(lambda: plan.storage.delete(name))
 
 
 @transaction.atomic
-def set_archived(*, actor: Any, obj: Campaign | Topic | Format | Movement | Audience,
+def set_archived(*, actor: Any,
+                 obj: Campaign | Topic | Format | Movement | Audience | Material,
                  archived: bool = True) -> None:
     if isinstance(obj, Campaign):
         require(actor, "activity.manage", obj.unit)

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,6 +33,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions, exports
 from ctip.outreach.activity_forms import (
@@ -72,7 +74,7 @@ def _date_param(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
-def _create_initial(request: HttpRequest, units: Any) -> dict[str, Any]:
+def _create_initial(request: AuthedRequest, units: Any) -> dict[str, Any]:
     """Today, her unit, the campaign running there, status done; her last format; and, for a
     speaker recording her own talk, herself among the speakers."""
     user = request.user
@@ -104,7 +106,7 @@ def _create_initial(request: HttpRequest, units: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.view")
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: AuthedRequest) -> HttpResponse:
     units = loggable_units(request.user)
     if not units.exists():
         raise NotInScope("activity.log_own")
@@ -139,11 +141,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("activity.view")
-def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = get_activity_for(request.user, pk)
     attachments = list(activity.attachments.order_by("pk"))
     for attachment in attachments:
-        attachment.filename = PurePath(attachment.file.name).name  # type: ignore[attr-defined]
+        attachment.filename = PurePath(attachment.file.name or "").name  # type: ignore[attr-defined]
     return TemplateResponse(request, "outreach/activity_detail.html", {
         "activity": activity,
         "topics": activity.topics.all(),
@@ -164,7 +166,7 @@ def _editable(request: HttpRequest, pk: int) -> Activity:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.view")
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _editable(request, pk)
     form = ActivityForm(request.POST or None, request.FILES or None, viewer=request.user,
                         activity=activity, initial=activity_initial(activity))
@@ -194,7 +196,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.view")
-def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _editable(request, pk)
     if request.method == "POST":
         try:
@@ -211,14 +213,14 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("activity.view")
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = get_attachment_for(request.user, pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     return FileResponse(handle, as_attachment=True,
-                        filename=PurePath(attachment.file.name).name)
+                        filename=PurePath(attachment.file.name or "").name)
 
 
 # --- List and export -------------------------------------------------------------------------
@@ -284,7 +286,7 @@ def _with_query(name: str, query: str) -> str:
 
 @require_http_methods(["GET"])
 @requires("activity.view")
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: AuthedRequest) -> HttpResponse:
     params = _params(request)
     form = _filter_form(request, params)
     activities = _filtered(request, form)
@@ -306,7 +308,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("activity.view")
-def activity_export(request: HttpRequest) -> HttpResponse:
+def activity_export(request: AuthedRequest) -> HttpResponseBase:
     params = _params(request)
     form = _filter_form(request, params)
     activities = _filtered(request, form)

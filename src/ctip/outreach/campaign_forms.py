@@ -162,8 +162,9 @@ class CommendationForm(forms.Form):
         self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
         recent = list(activities.order_by("-date", "-pk")[:RECENT_ACTIVITIES])
         field = self.fields["activity"]
-        field.widget.choices = [("", "---------")] + [  # type: ignore[attr-defined]
-            (a.pk, field.label_from_instance(a)) for a in recent]  # type: ignore[attr-defined]
+        choices: list[tuple[int | str, str]] = [("", "---------")]
+        choices += [(a.pk, field.label_from_instance(a)) for a in recent]  # type: ignore[attr-defined]
+        field.widget.choices = choices
         self.activities = activities
 
     def clean(self) -> dict[str, Any]:

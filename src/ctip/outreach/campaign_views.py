@@ -26,6 +26,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.selectors import ancestors_of
 from ctip.outreach import actions
 from ctip.outreach.campaign_forms import (
@@ -100,7 +101,7 @@ def confirm_delete_page(request: HttpRequest, *, obj: Any, what: str, delete_url
 
 @require_GET
 @requires("activity.view")
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: AuthedRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     campaigns = campaigns_listed(request.user, archived=archived, today=timezone.localdate())
     page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -112,7 +113,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: AuthedRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None, request.FILES or None, viewer=request.user)
     if not form.is_bound:
         home = getattr(request.user, "home_unit", None)
@@ -138,7 +139,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
     _require_manage(request.user, campaign)
     initial = {f: getattr(campaign, f) for f in ("name", "starts_on", "ends_on", "description")}
@@ -164,7 +165,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress page: each unit one level down, targets against actuals."""
     campaign = get_campaign_for(request.user, pk)
     progress = campaign_progress_for(request.user, campaign,
@@ -184,7 +185,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def campaign_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_plan(request: AuthedRequest, pk: int) -> FileResponse:
     campaign = get_campaign_for(request.user, pk)
     if not campaign.plan_document:
         raise Http404
@@ -193,7 +194,7 @@ def campaign_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
     _require_manage(request.user, campaign)
     unit_id = _int_param(request.GET.get("unit"))
@@ -201,9 +202,10 @@ def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
     if unit_id is not None and unit_id != parent.pk:
         from ctip.org.models import Unit
 
-        parent = Unit.objects.filter(pk=unit_id, path__subtree=campaign.unit_path).first()
-        if parent is None:
+        chosen = Unit.objects.filter(pk=unit_id, path__subtree=campaign.unit_path).first()
+        if chosen is None:
             raise NotInScope("activity.manage")
+        parent = chosen
     units, targets = campaign_targets_under(campaign, parent)
     form = TargetsForm(request.POST or None, units=units, targets=targets)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +227,7 @@ def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("activity.manage")
-def campaign_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
     _require_manage(request.user, campaign)
     archived = request.POST.get("archived", "1") == "1"
@@ -237,7 +239,7 @@ def campaign_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def campaign_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
     _require_manage(request.user, campaign)
     error = ""
@@ -260,7 +262,7 @@ def campaign_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def movement_list(request: HttpRequest) -> HttpResponse:
+def movement_list(request: AuthedRequest) -> HttpResponse:
     can_manage = has_capability(request.user, "catalogue.manage")
     archived = request.GET.get("archived") == "1"
     return TemplateResponse(request, "outreach/movement_list.html", {
@@ -271,7 +273,7 @@ def movement_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("catalogue.manage")
-def movement_create(request: HttpRequest) -> HttpResponse:
+def movement_create(request: AuthedRequest) -> HttpResponse:
     form = MovementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -286,7 +288,7 @@ def movement_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("catalogue.manage")
-def movement_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def movement_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     movement = get_movement_for(request.user, pk)
     archived = request.POST.get("archived", "1") == "1"
     try:
@@ -302,7 +304,7 @@ def movement_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("catalogue.manage")
-def movement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def movement_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     movement = get_movement_for(request.user, pk)
     error = ""
     if request.method == "POST":
@@ -324,7 +326,7 @@ def movement_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def commendation_list(request: HttpRequest) -> HttpResponse:
+def commendation_list(request: AuthedRequest) -> HttpResponse:
     data = request.GET.copy()
     if "start" not in data and "end" not in data:
         today = timezone.localdate()
@@ -342,7 +344,7 @@ def commendation_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def commendation_create(request: HttpRequest) -> HttpResponse:
+def commendation_create(request: AuthedRequest) -> HttpResponse:
     form = CommendationForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -57,14 +57,14 @@ def _names(items: Any) -> str:
 def _row(activity: Activity) -> list[Any]:
     unit = activity.unit
     return [
-        activity.date, unit.name, unit.parent.name if unit.parent_id else "",
+        activity.date, unit.name, unit.parent.name if unit.parent is not None else "",
         activity.format.name, activity.title, activity.get_status_display(),
-        activity.campaign.name if activity.campaign_id else "",
+        activity.campaign.name if activity.campaign is not None else "",
         _names(activity.topics.all()), _names(activity.audiences.all()),
         activity.participants_women, activity.participants_men, activity.participants_total,
         activity.online_views, activity.online_shares, activity.materials_handed_out,
         _names(activity.speakers.all()), activity.coordinating_agencies,
-        activity.movement.name if activity.movement_id else "", activity.notes,
+        activity.movement.name if activity.movement is not None else "", activity.notes,
     ]
 
 

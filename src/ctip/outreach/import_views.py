@@ -41,6 +41,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.core.spreadsheets import FileError, read_upload
+from ctip.core.typing import AuthedRequest
 from ctip.outreach import activity_import as importer
 from ctip.outreach.activity_import import ImportFailed, ImportPlan
 
@@ -175,7 +176,7 @@ def _apply(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def activity_import(request: HttpRequest) -> HttpResponse:
+def activity_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     if "apply" in request.POST:
@@ -185,7 +186,7 @@ def activity_import(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("activity.manage")
-def activity_import_template(request: HttpRequest) -> HttpResponse:
+def activity_import_template(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(importer.template_xlsx(request.user),
                             content_type=importer.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_NAME}.xlsx"'

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,6 +25,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability, scope_paths
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions
@@ -62,7 +63,7 @@ COVERAGE_MAX_COLUMNS = 10
 
 @require_GET
 @requires("activity.view")
-def topic_list(request: HttpRequest) -> HttpResponse:
+def topic_list(request: AuthedRequest) -> HttpResponse:
     can_manage = has_capability(request.user, "catalogue.manage")
     form = TopicFilterForm(request.GET)
     form.is_valid()
@@ -79,7 +80,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("catalogue.manage")
-def topic_create(request: HttpRequest) -> HttpResponse:
+def topic_create(request: AuthedRequest) -> HttpResponse:
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,7 +95,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def topic_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     topic = get_topic_for(request.user, pk)
     can_manage = has_capability(request.user, "catalogue.manage")
     return TemplateResponse(request, "outreach/topic_detail.html", {
@@ -105,7 +106,7 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("catalogue.manage")
-def topic_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def topic_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     topic = get_topic_for(request.user, pk)
     archived = request.POST.get("archived", "1") == "1"
     actions.set_archived(actor=request.user, obj=topic, archived=archived)
@@ -117,7 +118,7 @@ def topic_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("catalogue.manage")
-def topic_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def topic_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     topic = get_topic_for(request.user, pk)
     error = ""
     if request.method == "POST":
@@ -137,7 +138,7 @@ def topic_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("catalogue.manage")
-def material_create(request: HttpRequest, pk: int) -> HttpResponse:
+def material_create(request: AuthedRequest, pk: int) -> HttpResponse:
     topic = get_topic_for(request.user, pk)
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -156,16 +157,16 @@ def material_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def material_download(request: HttpRequest, pk: int) -> HttpResponse:
+def material_download(request: AuthedRequest, pk: int) -> FileResponse:
     return attachment_response(get_material_for(request.user, pk).file)
 
 
 @require_POST
 @requires("catalogue.manage")
-def material_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def material_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     material = get_material_for(request.user, pk)
     archived = request.POST.get("archived", "1") == "1"
-    actions.set_archived(actor=request.user, obj=material, archived=archived)  # type: ignore[arg-type]
+    actions.set_archived(actor=request.user, obj=material, archived=archived)
     messages.success(request, _("“%(name)s” has been archived.") % {"name": material.title}
                      if archived else
                      _("“%(name)s” has been restored.") % {"name": material.title})
@@ -187,7 +188,7 @@ def _coverage_defaults(request: HttpRequest) -> dict[str, Any]:
 
 @require_GET
 @requires("activity.view")
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     """Which topics reached which units in a period: topics × units one level down."""
     data = _coverage_defaults(request)
     data.update({k: v for k, v in request.GET.items() if k in ("start", "end", "unit") and v})
@@ -206,7 +207,7 @@ def _coverage_table(viewer: Any, unit: Unit, start: dt.date, end: dt.date) -> di
     """The grid as plain rows for the template, topics down the side unless the units are too
     many for the width of a phone."""
     cov = topic_coverage(viewer, unit, start, end)
-    period = {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}
+    period: dict[str, str | int] = {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}
 
     def drill(child: Unit) -> str:
         return f"{reverse('outreach:coverage')}?{urlencode({**period, 'unit': child.pk})}"
@@ -237,7 +238,7 @@ def _coverage_table(viewer: Any, unit: Unit, start: dt.date, end: dt.date) -> di
 
 @require_GET
 @requires("activity.view")
-def speaker_list(request: HttpRequest) -> HttpResponse:
+def speaker_list(request: AuthedRequest) -> HttpResponse:
     form = SpeakerFilterForm(request.GET, viewer=request.user)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -254,7 +255,7 @@ def speaker_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("activity.view")
-def speaker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def speaker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     speaker = get_speaker_for(request.user, pk)
     talks = Paginator(talks_of(request.user, speaker), TALKS_PAGE_SIZE).get_page(
         request.GET.get("page"))
@@ -266,7 +267,7 @@ def speaker_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def speaker_create(request: HttpRequest) -> HttpResponse:
+def speaker_create(request: AuthedRequest) -> HttpResponse:
     form = SpeakerForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,7 +284,7 @@ def speaker_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
-def speaker_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def speaker_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     speaker = get_speaker_for(request.user, pk, "activity.manage")
     initial = {f: getattr(speaker, f) for f in ("full_name", "kind", "user", "phone",
                                                  "training", "trained_on", "active")}

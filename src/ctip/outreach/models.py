@@ -241,7 +241,7 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
 
     def __str__(self) -> str:
-        return self.caption or self.file.name
+        return self.caption or self.file.name or ""
 
 
 class Commendation(UnitFact):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
     BooleanField,
@@ -217,7 +217,9 @@ def rollup_by_child(activities: QuerySet[Activity], parent: Unit) -> dict[int, d
     rows = (activities.filter(unit_path__subtree=parent.path).exclude(unit_path=parent.path)
             .order_by().annotate(child=child_segment(parent.path)).values("child")
             .annotate(**TOTAL_FIELDS))
-    return {int(row.pop("child")): row for row in rows}
+    # django-stubs types a row as {"child"} alone: it cannot see the keys of **TOTAL_FIELDS.
+    typed_rows = cast("QuerySet[Activity, dict[str, Any]]", rows)
+    return {int(row.pop("child")): row for row in typed_rows}
 
 
 @dataclass
@@ -389,9 +391,10 @@ def campaign_progress_for(viewer: Any, campaign: Campaign,
     if unit_id is None or unit_id == top.pk:
         parent = top
     else:
-        parent = Unit.objects.filter(pk=unit_id, path__subtree=top.path).first()
-        if parent is None:
+        chosen = Unit.objects.filter(pk=unit_id, path__subtree=top.path).first()
+        if chosen is None:
             raise NotInScope("activity.view")
+        parent = chosen
     rows = campaign_progress(campaign, parent)
     with_children = set(Unit.objects.filter(parent__in=[r.unit for r in rows],
                                             closed_on__isnull=True)
@@ -445,6 +448,7 @@ def campaigns_listed(viewer: Any, *, archived: bool = False,
 def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit],
                                                                       dict[int, CampaignTarget]]:
     """The open units one level below ``parent`` and their targets in ``campaign``."""
+    units: list[Unit]
     units = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
                  .annotate(open_children=Count("children",
                                                filter=Q(children__closed_on__isnull=True)))

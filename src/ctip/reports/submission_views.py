@@ -21,6 +21,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 from ctip.reports import privacy, submissions
@@ -40,7 +41,7 @@ PAGE_SIZE = 50
 
 @require_http_methods(["GET", "POST"])
 @requires("report.view")
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthedRequest) -> HttpResponse:
     form = None
     if has_capability(request.user, "report.submit"):
         form = NewReportForm(request.POST or None, viewer=request.user)
@@ -104,7 +105,7 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     return render_page(request, "reports/report_detail.html", _detail_context(request, report))
 
@@ -117,7 +118,7 @@ def _refused(request: HttpRequest, report: Report, exc: ActionError, **forms: An
 
 @require_http_methods(["POST"])
 @requires("report.submit")
-def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     form = NarrativeForm(request.POST)
     if not form.is_valid():
@@ -133,7 +134,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.submit")
-def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def report_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -150,7 +151,7 @@ def report_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.submit")
-def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     try:
         submissions.submit(actor=request.user, report=report)
@@ -163,7 +164,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.approve")
-def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def report_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     try:
         submissions.approve(actor=request.user, report=report)
@@ -175,7 +176,7 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.approve")
-def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -192,7 +193,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.approve")
-def report_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     lock = PeriodLock.objects.active().filter(report=report).first()
     form = UnlockForm(request.POST)
@@ -213,7 +214,7 @@ def report_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @requires("report.view")
-def export_start(request: HttpRequest, pk: int) -> HttpResponse:
+def export_start(request: AuthedRequest, pk: int) -> HttpResponse:
     report = submissions.get_report_for(request.user, pk)
     export = request_export(actor=request.user, report=report)
     return redirect("reports:export_status", export.pk)
@@ -229,7 +230,7 @@ def _get_export(request: HttpRequest, pk: int) -> Export:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
     export = _get_export(request, pk)
     return render_page(request, "reports/report_export.html",
                        {"export": export, "report": export.report,
@@ -240,7 +241,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: AuthedRequest, pk: int) -> FileResponse:
     export = _get_export(request, pk)
     if export.status != Export.Status.DONE or not export.file:
         raise Http404
@@ -263,7 +264,7 @@ def _status_root(request: HttpRequest, unit_id: int | None) -> Unit:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def report_status(request: HttpRequest) -> HttpResponse:
+def report_status(request: AuthedRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("type", "monthly")
     if not params.get("period"):

@@ -20,6 +20,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, scope_paths
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 from ctip.reports import charts, exports, periods, privacy
@@ -112,7 +113,7 @@ def _parse(request: HttpRequest, unit_id: int | None = None
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def indicator_table(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     unit, period, codes, error = _parse(request, unit_id)
     context: dict[str, Any] = {"unit": unit, "error": error, "trail": _ancestors(request, unit),
                                **_selector(request, unit)}
@@ -156,7 +157,7 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def export_xlsx(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def export_xlsx(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     unit, period, codes, error = _parse(request, unit_id)
     if error or period is None:
         return _bad(error)
@@ -166,7 +167,7 @@ def export_xlsx(request: HttpRequest, unit_id: int | None = None) -> HttpRespons
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def export_csv(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def export_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     unit, period, codes, error = _parse(request, unit_id)
     if error or period is None:
         return _bad(error)
@@ -177,7 +178,7 @@ def export_csv(request: HttpRequest, unit_id: int | None = None) -> HttpResponse
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def ctdc_csv(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def ctdc_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     """The k-anonymised case-level export: for a whole province, by someone who holds
     ``report.view`` over it."""
     unit = _unit(request, unit_id)
@@ -246,7 +247,7 @@ def dashboard_context(request: HttpRequest, unit: Unit,
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     unit, period, _codes_, error = _parse(request, unit_id)
     context: dict[str, Any] = {"unit": unit, "error": error, "trail": _ancestors(request, unit),
                                **_selector(request, unit)}
@@ -259,7 +260,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @requires("report.view")
-def dashboard_pdf(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     from django.template.loader import render_to_string
 
     from ctip.cases.rights import PdfUnavailable, render_pdf
