@@ -1,4 +1,5 @@
-"""Page links keep every filter of the list, repeated and accented ones included."""
+"""Page links keep every filter of the list, repeated and accented ones included, from the
+address or from the filters a view passes as ``page_params``."""
 
 from __future__ import annotations
 
@@ -35,3 +36,16 @@ def test_a_value_cannot_break_out_of_the_link() -> None:
     found = links('?q=%22%3E%3Cscript%3Ex%3C%2Fscript%3E&a%26b=1', 1)
     assert found["Trang sau"]["q"] == ['"><script>x</script>']
     assert found["Trang sau"]["a&b"] == ["1"]
+
+
+def test_a_view_can_pass_the_filters_it_applied() -> None:
+    from django.http import QueryDict
+
+    applied = QueryDict("start=01/01/2026&format=3&format=7")
+    request = RequestFactory().get("/list/")
+    page = Paginator(list(range(100)), 10).get_page(1)
+    html = render_to_string("includes/pagination.html",
+                            {"page": page, "request": request, "page_params": applied})
+    href = unescape(re.search(r'<a href="([^"]*)" rel="next"', html).group(1))
+    assert parse_qs(urlsplit(href).query) == {"start": ["01/01/2026"], "format": ["3", "7"],
+                                              "page": ["2"]}

@@ -233,18 +233,6 @@ class _CountedPaginator(Paginator):
         self.__dict__["count"] = count
 
 
-class _PagingRequest:
-    """``includes/pagination.html`` rebuilds links from ``request.GET.items``, which keeps one
-    value per key; the format filter has several. This stands in with every pair."""
-
-    def __init__(self, params: QueryDict) -> None:
-        self.GET = self
-        self._pairs = [(k, v) for k, values in params.lists() for v in values]
-
-    def items(self) -> list[tuple[str, str]]:
-        return self._pairs
-
-
 def _params(request: HttpRequest) -> QueryDict:
     """The filters asked for. A bare address (the menu link) means this year so far: the
     period of the reports, and a bounded read at province level. Sending the form with an
@@ -297,7 +285,7 @@ def activity_list(request: AuthedRequest) -> HttpResponse:
     page = _CountedPaginator(rows, PAGE_SIZE, sums["sessions"]).get_page(params.get("page"))
     return render_page(request, "outreach/activity_list.html", {
         "form": form, "page": page, "totals": sums,
-        "paging_request": _PagingRequest(params),
+        "paging_params": params,
         # one reverse() for the 50 links of the page: <prefix><pk>/
         "detail_prefix": reverse("outreach:activity_detail", args=[0]).removesuffix("0/"),
         "export_url": _with_query("outreach:activity_export", _query(params)),
