@@ -4,7 +4,7 @@ Builds a database with ``ctip synth --scale province`` (or ``nation``; ``ctip.sy
 reuses one with ``--data-dir`` / ``--keep`` — then times, with ``time.perf_counter``:
 
 (a) the province dashboard, all indicators for one year: ``indicators.monthly`` (the trend),
-    ``indicators.compute`` (the province's totals) and ``indicators.compute_by_child`` (one row
+    and ``indicators.compute_with_children`` (the province's totals and one row
     per commune) — what ``reports.views.dashboard_context`` runs, for every indicator instead of
     the page's five; and ``dashboard_context`` itself (the page's five indicators) on its own;
 (b) the nation-wide table: ``compute_by_child`` at the root (central) unit for one year;
@@ -494,8 +494,8 @@ def measure(repeat: int, duck: Duck) -> tuple[list[Result], dict[str, Any]]:
 
     # (a) the province dashboard, every indicator
     def ours_dashboard() -> Any:
-        return (ind.monthly(province, period), ind.compute(province, period),
-                {u.pk: v for u, v in ind.compute_by_child(province, period)})
+        total, per_child = ind.compute_with_children(province, period)
+        return (ind.monthly(province, period), total, {u.pk: v for u, v in per_child})
 
     def duck_dashboard() -> Any:
         return (duck.monthly(province, period), duck.compute(province, period),

@@ -104,6 +104,18 @@ def test_children_add_up_to_the_parent(tree: Any, facts: Any, where: str) -> Non
             assert summed == expected, indicator.code
 
 
+@pytest.mark.parametrize("where", ["province", "commune_a", "branch_a1"])
+def test_one_pass_gives_the_same_values_as_two(tree: Any, facts: Any, where: str) -> None:
+    unit = getattr(tree, where)
+    for period in (YEAR, Period.month(2026, 7)):
+        whole, rows = ind.compute_with_children(unit, period)
+        assert whole == ind.compute(unit, period)
+        assert rows == ind.compute_by_child(unit, period)
+    province = ind.compute(tree.province, YEAR)  # the facts give something to compare
+    assert province["sessions"]["total"] > 0 and province["situations"]["total"] > 0
+    assert province["victims_supported_pct"] is not None
+
+
 def test_by_child_lists_children_then_own_records(tree: Any, facts: Any) -> None:
     rows = ind.compute_by_child(tree.commune_a, YEAR, ["sessions"])
     units = [u for u, _v in rows]

@@ -81,6 +81,8 @@ def test_indicators_after_synth_equal_counts_taken_from_the_rows(built: str) -> 
     for code in ("sessions", "participants", "situations", "cases_active", "services"):
         assert sum(ind.headline(values[code]) for _u, values in per_commune) \
             == ind.headline(v[code]), code
+    # the dashboard's one pass gives exactly the two passes' values, every indicator
+    assert ind.compute_with_children(province, period) == (v, per_commune)
 
 
 def test_synth_refuses_a_database_that_already_holds_records(built: str) -> None:

@@ -69,8 +69,7 @@ def build_table(unit: Unit, period: Period, codes: list[str] | None = None, *,
                 hide: bool, threshold: int = DEFAULT_THRESHOLD) -> IndicatorTable:
     """Every indicator asked for, for each child of ``unit`` (and its own records), and the
     total; person counts suppressed when ``hide``."""
-    per_child = ind.compute_by_child(unit, period, codes)
-    total = ind.compute(unit, period, codes)
+    total, per_child = ind.compute_with_children(unit, period, codes)
     columns = [Column(u, own=u.pk == unit.pk) for u, _v in per_child]
     columns.append(Column(unit, total=True))
     table = IndicatorTable(unit, period, columns, suppressed=hide, threshold=threshold)

@@ -13,6 +13,8 @@ Public API (used by the submissions module too):
 
 - ``get(code)`` → ``Indicator``, or ``UnknownIndicator`` (an ``ActionError``);
 - ``compute(unit, period, codes=None)`` → ``{code: value}`` for the unit's subtree;
+- ``compute_with_children(unit, period, codes=None)`` → ``(compute(...), compute_by_child(...))``
+  (below) from one pass over the facts;
 - ``compute_by_child(unit, period, codes=None)`` → ``[(unit, {code: value}), ...]``: one entry
   per child of ``unit`` (open children, and closed ones that hold records), in name order,
   then — only when records are stamped on ``unit`` itself — ``(unit, own values)`` last. The
@@ -543,6 +545,35 @@ def compute_by_child(unit: Unit, period: Period,
     """Values per child of ``unit`` (see the module docstring), one grouped query per source
     and one for the children."""
     indicators, groups = _run(unit, period, codes, by_child=True)
+    return _per_child(unit, indicators, groups)
+
+
+def compute_with_children(unit: Unit, period: Period, codes: list[str] | None = None
+                          ) -> tuple[dict[str, Any], list[tuple[Unit, dict[str, Any]]]]:
+    """``(compute(...), compute_by_child(...))`` from one pass over the facts instead of two.
+
+    Every fact row of the subtree falls under exactly one child key (or the unit's own), and
+    each source's rows are counts and sums per group, which its ``finish`` adds up: so the
+    subtree's values are the ``finish`` of all the children's rows together, percentages
+    included (they are worked out from the summed counts). A test holds both ways equal."""
+    indicators = resolve(codes)
+    wanted = {i.code for i in indicators}
+    groups: dict[str, dict[str, Any]] = defaultdict(dict)
+    whole: dict[str, Any] = {}
+    for query, finish, provides in SOURCES.values():
+        if not provides & wanted:
+            continue
+        rows_by_key = query(unit, period, True)
+        every = [row for rows in rows_by_key.values() for row in rows]
+        whole.update({c: v for c, v in finish(every).items() if c in wanted})
+        for key, rows in rows_by_key.items():
+            groups[key].update({c: v for c, v in finish(rows).items() if c in wanted})
+    return ({i.code: whole[i.code] for i in indicators},
+            _per_child(unit, indicators, groups))
+
+
+def _per_child(unit: Unit, indicators: list[Indicator], groups: dict[str, dict[str, Any]]
+               ) -> list[tuple[Unit, dict[str, Any]]]:
     seen = {int(k) for k in groups if k not in (OWN, ALL) and k.isdigit()}
     children = list(Unit.objects.filter(Q(parent=unit, closed_on__isnull=True)
                                         | Q(pk__in=seen)).order_by("name", "pk"))

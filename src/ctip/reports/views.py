@@ -216,11 +216,10 @@ def dashboard_context(request: HttpRequest, unit: Unit,
 
     months = ind.monthly(unit, period)
     trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
-    total = ind.compute(unit, period, DASHBOARD_CODES)
+    total, per_child = ind.compute_with_children(unit, period, DASHBOARD_CODES)
     labels = ind.breakdown_labels(ind.get("sessions"), total["sessions"])
     by_format = [(str(label), total["sessions"].get(key, 0)) for key, label, _vi in labels
                  if total["sessions"].get(key, 0)]
-    per_child = ind.compute_by_child(unit, period, DASHBOARD_CODES)
     columns = ["sessions", "participants", "models", "club_members", "services"]
     maxima = {c: max((ind.headline(v[c]) or 0 for u, v in per_child if u.pk != unit.pk),
                      default=0) for c in columns}
