@@ -58,15 +58,31 @@ def test_demo_builds_tay_ninh_and_one_user_per_role(demo_env: Path, capsys: Any)
     assert set(Situation.objects.values_list("state", flat=True)) == set(Situation.State.values)
     assert Situation.objects.filter(due_at__lt=timezone.now()).exists()
     assert SupportCase.objects.filter(services__isnull=False, visits__isnull=False).exists()
+    # the public bulletin: its sections and about thirty articles, some scheduled, one in review
+    from wagtail.models import WorkflowState
+
+    from ctip.portal.models import ArticlePage, SectionPage
+
+    assert SectionPage.objects.live().count() >= 4
+    assert ArticlePage.objects.count() >= 28
+    assert ArticlePage.objects.live().count() >= 20
+    assert ArticlePage.objects.filter(live=False, go_live_at__gt=timezone.now()).exists()
+    assert WorkflowState.objects.filter(status=WorkflowState.STATUS_IN_PROGRESS).exists()
+    assert "Bulletin:" in out
 
 
 @pytest.mark.django_db
 def test_demo_is_safe_to_run_again(demo_env: Path) -> None:
+    from ctip.portal.models import ArticlePage
+
+    def counts() -> tuple[int, ...]:
+        return (Unit.objects.count(), User.objects.count(), RoleAssignment.objects.count(),
+                ArticlePage.objects.count())
+
     call_command("demo", no_serve=True)
-    counts = (Unit.objects.count(), User.objects.count(), RoleAssignment.objects.count())
+    before = counts()
     call_command("demo", no_serve=True)
-    assert (Unit.objects.count(), User.objects.count(),
-            RoleAssignment.objects.count()) == counts
+    assert counts() == before
 
 
 def test_ctip_command_runs_django_commands_and_makes_a_secret_key(tmp_path: Path) -> None:

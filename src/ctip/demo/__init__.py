@@ -12,6 +12,7 @@ from ctip.demo.cases import build_cases
 from ctip.demo.community import build_community
 from ctip.demo.org import build_org
 from ctip.demo.outreach import build_outreach
+from ctip.demo.portal import build_portal
 from ctip.demo.users import build_users
 
 
@@ -23,4 +24,5 @@ def build(stdout: Any = None) -> list[dict[str, str]]:
         build_outreach(province, officer)
         build_community(province, officer)
         build_cases(province, officer)
+        build_portal(province, stdout)
         return logins
