@@ -28,10 +28,30 @@ def test_small_cells_are_hidden_and_zeros_kept() -> None:
     shown = suppress([[12], [0], [30], [42]], total_row=True, total_col=False)
     assert shown == [[12], [0], [30], [42]]
     shown = suppress([[3], [0], [30], [33]], total_row=True, total_col=False)
-    # 3 is hidden; alone it could be worked out from the total, so the next smallest goes too
-    assert shown[0] == [M]
-    assert shown[1] == [M]  # the zero is the next smallest: it is hidden with it
-    assert shown[2] == [30] and shown[3] == [33]
+    # 3 is hidden; alone it could be worked out from the total, so another cell goes too: not
+    # the zero (33 - 30 would still give 3 back) but the smallest cell that adds people
+    assert shown == [[M], [0], [M], [33]]
+
+
+def test_hidden_cells_never_add_up_to_a_small_count() -> None:
+    # situations by category [3, 0, 0, 12] of 15: hiding a zero with the 3 would leave
+    # 15 - 12 = 3 for the hidden cells together
+    shown = suppress([[3, 0, 0, 12, 15]], total_row=False, total_col=True)
+    assert shown == [[M, 0, 0, M, 15]]
+    # two small cells hidden together still add up to a small count: a third one goes
+    shown = suppress([[1, 2, 9, 20, 32]], total_row=False, total_col=True)
+    assert shown[0][:2] == [M, M] and shown[0][2] == M and shown[0][3:] == [20, 32]
+    # whatever the table, no row or column of hidden cells sums to 1-4 beside a visible total
+    table = [[1, 0, 7, 8], [0, 2, 30, 32], [1, 2, 37, 40]]
+    shown = suppress(table)
+    for i, row in enumerate(shown):
+        if row[-1] != M:
+            part = sum(table[i][j] for j in range(3) if row[j] == M)
+            assert part == 0 or part >= 5, (i, shown)
+    for j in range(4):
+        if shown[-1][j] != M:
+            part = sum(table[i][j] for i in range(2) if shown[i][j] == M)
+            assert part == 0 or part >= 5, (j, shown)
 
 
 def test_complementary_suppression_in_rows_and_columns() -> None:

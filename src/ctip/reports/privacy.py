@@ -60,8 +60,10 @@ def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEF
     children plus a total, columns of breakdowns plus a total). Primary suppression hides
     every count ``0 < n < threshold``. Complementary suppression then looks at every row and
     every column as an equation (the cells add up to the total): where exactly one of its cells
-    is hidden, a reader could subtract it back, so the smallest other cell is hidden too
-    (a total only when no other cell is left), until no equation has a single hidden cell.
+    is hidden, a reader could subtract it back, so the smallest other non-zero cell is hidden
+    too (a total only when no other cell is left); and where several are hidden but the total
+    shows that together they are a small count, one more is hidden; until no equation gives a
+    small count back.
     ``None`` (no value) is never hidden and never counted. ``force`` names cells (row,
     column) hidden whatever their value (they give away people hidden elsewhere); with
     ``primary=False`` only those are hidden, then their complements.
@@ -85,20 +87,36 @@ def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEF
                     for j in range(n_cols)]
         return out
 
+    def value(c: tuple[int, int]) -> Any:
+        return cells[c[0]][c[1]]
+
     changed = True
     while changed:
         changed = False
         for group in groups():
-            members = [c for c in group if cells[c[0]][c[1]] is not None]
-            if sum(1 for c in members if c in hidden) != 1:
-                continue
+            members = [c for c in group if value(c) is not None]
             last = group[-1]  # the total of this equation
-            candidates = [c for c in members if c not in hidden and c != last]
-            if not candidates:
-                candidates = [c for c in members if c not in hidden]
+            secret = [c for c in members if c in hidden]
+            if not secret:
+                continue
+            if len(secret) == 1:
+                exposed = True  # the one hidden cell is the total less the others
+            else:
+                # several hidden cells and a visible total: their sum is known, and must not
+                # itself be a small count of people (a hidden 0 next to a hidden 3 hides nothing)
+                parts = sum(value(c) for c in secret if c != last)
+                exposed = last not in hidden and 0 < parts < threshold
+            if not exposed:
+                continue
+            visible = [c for c in members if c not in hidden]
+            # the smallest cell that adds people to the hidden sum; the total only when none is
+            # left; a zero never helps, since it changes nothing a reader can subtract
+            candidates = ([c for c in visible if c != last and value(c)]
+                          or [c for c in visible if c == last]
+                          or visible)
             if not candidates:
                 continue
-            hidden.add(min(candidates, key=lambda c: (cells[c[0]][c[1]], c)))
+            hidden.add(min(candidates, key=lambda c: (value(c), c)))
             changed = True
     shown = mark(threshold)
     return [[shown if (i, j) in hidden else v for j, v in enumerate(row)]
