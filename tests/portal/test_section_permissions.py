@@ -227,6 +227,37 @@ def test_renaming_and_moving_a_section_keeps_things_right(
     assert groups_of(other_editor) == {f"{EDITORS} · Tin từ cơ sở"}
 
 
+def test_restructuring_the_tree_moves_the_rights_with_it(
+        commune: dict[str, Any], tree: Tree) -> None:
+    from ctip.org.actions import merge_units, move_subtree
+
+    title = commune["section"].title
+    section_editors = f"{EDITORS} · {title}"
+    far_editor = make_user("bientap_caobang", Role.EDITOR, tree.other_province)
+    assert section_editors not in groups_of(far_editor)
+
+    # commune A (the section's unit) moves under the other province: its editors cover it
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    assert section_editors in groups_of(far_editor)
+    assert groups_of(commune["editor"]) == {section_editors}  # her own unit moved with it
+
+    # commune A is merged into commune B: her grant is on a closed unit, so nothing is left
+    tree.commune_b.refresh_from_db()
+    move_subtree(actor=None, unit=tree.commune_b, new_parent=tree.other_province)
+    merge_units(actor=None, sources=[tree.commune_a], into=tree.commune_b)
+    assert groups_of(commune["editor"]) == set()
+    assert groups_of(commune["publisher"]) == set()
+
+
+def test_group_names_never_collide(bulletin: Bulletin) -> None:
+    first = add_section(bulletin.home, "Tin tức", slug="tin-tuc")
+    second = add_section(bulletin.home, f"Tin tức (#{first.pk})", slug="tin-tuc-2")
+    third = add_section(bulletin.home, "Tin tức", slug="tin-tuc-3")
+    rename(second, "Tin tức")
+    names = [SectionGroups.objects.get(section=s).editors.name for s in (first, second, third)]
+    assert len(set(names)) == 3 and all(n.startswith(f"{EDITORS} · Tin tức") for n in names)
+
+
 def test_deleting_a_section_removes_its_groups(bulletin: Bulletin) -> None:
     link = SectionGroups.objects.get(section=bulletin.other_section)
     names = [link.editors.name, link.publishers.name]

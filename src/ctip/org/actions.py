@@ -18,6 +18,7 @@ from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, Succession, Unit, UnitType
+from ctip.org.signals import units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
                "is_far_flung", "opened_on")
@@ -191,6 +192,7 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     record(actor=actor, action="unit.moved", target=unit, unit_path=unit.path,
            changes={"parent": [old_parent, new_parent], "path": [old_path, unit.path],
                     "units_moved": size})
+    units_restructured.send(sender=Unit, units=[unit])
     return unit
 
 
@@ -233,6 +235,7 @@ def merge_units(
         merged.append(source)
         record(actor=actor, action="unit.merged", target=source, unit_path=source.path,
                changes={"into": into, "effective_on": effective_on, "reason": reason})
+    units_restructured.send(sender=Unit, units=[*merged, into])
     return into
 
 
@@ -282,4 +285,5 @@ def split_unit(
     _close(unit, on=effective_on, reason=reason or _("Split"))
     record(actor=actor, action="unit.split", target=unit, unit_path=unit.path,
            changes={"into": new_units, "effective_on": effective_on, "reason": reason})
+    units_restructured.send(sender=Unit, units=[unit, *new_units])
     return new_units

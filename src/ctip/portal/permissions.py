@@ -139,11 +139,16 @@ def ensure_groups(apps: Any = global_apps) -> dict[str, Any]:
 
 
 def _group_name(apps: Any, prefix: str, section: Any, own_pk: int | None) -> str:
+    """``"<prefix> · <title>"``, or with `` (#pk)``, `` (#pk-2)``, … when another group has
+    that name already (a section may even be titled like another one's suffixed name)."""
     Group = apps.get_model("auth", "Group")
-    name = f"{prefix}{SEPARATOR}{section.title}"[:150]
-    if Group.objects.filter(name=name).exclude(pk=own_pk).exists():
-        suffix = f" (#{section.pk})"
-        name = name[:150 - len(suffix)] + suffix
+    base = f"{prefix}{SEPARATOR}{section.title}"
+    taken = Group.objects.exclude(pk=own_pk)
+    name, n = base[:150], 1
+    while taken.filter(name=name).exists():
+        suffix = f" (#{section.pk})" if n == 1 else f" (#{section.pk}-{n})"
+        name = base[:150 - len(suffix)] + suffix
+        n += 1
     return name
 
 
@@ -380,6 +385,7 @@ def forget_section(section: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_save, pre_delete
 
+    from ctip.org.signals import units_restructured
     from ctip.portal.models import SectionPage
 
     def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -389,6 +395,14 @@ def connect_signals() -> None:
     def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         forget_section(instance)
 
+    def restructured(sender: Any, **kwargs: Any) -> None:
+        # a moved, merged, split or closed unit changes who covers which section, and which
+        # unit the bulletin belongs to: every membership is worked out again
+        if _complete():
+            _sync_members(global_apps)
+
+    units_restructured.connect(restructured, weak=False,
+                               dispatch_uid="portal.section_permissions.restructured")
     post_save.connect(saved, sender=SectionPage, weak=False,
                       dispatch_uid="portal.section_permissions.saved")
     pre_delete.connect(deleted, sender=SectionPage, weak=False,

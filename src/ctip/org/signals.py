@@ -1,0 +1,9 @@
+"""Signals of the organisation tree, for the modules that keep something derived from it."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction of a move, merge or split, once the paths and closures are
+# saved (``units``: the units moved, closed or created). Whatever is derived from where units
+# sit in the tree or whether they are open (the bulletin's Wagtail groups, for one) is brought
+# up to date in the same transaction.
+units_restructured = Signal()
