@@ -228,3 +228,15 @@ def test_the_migration_encrypts_follow_ups_written_before_it(case: Any, users: A
     assert raw() != text and crypto.decrypt(raw()) == text
     migration.encrypt(None, editor)  # running again does not encrypt twice
     assert type(follow_up).objects.get(pk=follow_up.pk).what == text
+
+    # plain text that merely starts like a token is encrypted all the same
+    lookalike = "gAAAAA là mã hẹn gặp chị ở xã"
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_followup SET what = %s WHERE id = %s",
+                       [lookalike, follow_up.pk])
+    migration.encrypt(None, editor)
+    assert type(follow_up).objects.get(pk=follow_up.pk).what == lookalike
+    # going back cuts what no longer fits the old 300-character column
+    type(follow_up).objects.filter(pk=follow_up.pk).update(what="x" * 400)
+    migration.decrypt(None, editor)
+    assert raw() == "x" * 300

@@ -7,6 +7,19 @@ import ctip.cases.fields
 TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte and timestamp
 
 
+def _plain(value: str) -> str | None:
+    """The text behind a token of ours, or None when ``value`` is not one (plain text that
+    merely starts like a token included)."""
+    from ctip.cases import crypto
+
+    if not value.startswith(TOKEN_PREFIX):
+        return None
+    try:
+        return crypto.decrypt(value)
+    except crypto.KeyError_:  # not a token these keys wrote (``ctip check`` proves the keys)
+        return None
+
+
 def _convert(apps, schema_editor, *, forward: bool) -> None:  # noqa: ANN001
     from ctip.cases import crypto
 
@@ -18,10 +31,12 @@ def _convert(apps, schema_editor, *, forward: bool) -> None:  # noqa: ANN001
         for pk, what in rows:
             if not what:
                 continue
-            if forward and not what.startswith(TOKEN_PREFIX):
+            plain = _plain(what)
+            if forward and plain is None:
                 new = crypto.encrypt(what)
-            elif not forward and what.startswith(TOKEN_PREFIX):
-                new = crypto.decrypt(what)
+            elif not forward and plain is not None:
+                # back to the 300-character column it was: longer texts are cut, not refused
+                new = plain[:300]
             else:
                 continue
             cursor.execute(f"UPDATE {table} SET what = %s WHERE id = %s", [new, pk])  # noqa: S608
