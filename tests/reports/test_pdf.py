@@ -171,3 +171,28 @@ def test_request_export_enqueues_after_commit(report: Report,
         export = request_export(actor=None, report=report)
     export.refresh_from_db()
     assert export.status == Export.Status.DONE
+
+
+def test_pdfs_built_before_suppression_are_withdrawn(report: Report, users: Any,
+                                                     client_for: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    migration = importlib.import_module("ctip.reports.migrations.0004_withdraw_unsuppressed_pdfs")
+    old = Export.objects.create(report=report, status=Export.Status.DONE, progress=100)
+    old.file.save("bao-cao-cu.pdf", ContentFile(b"%PDF-1.7 old numbers"), save=True)
+    name = old.file.name
+    assert default_storage.exists(name)
+
+    migration.withdraw(apps, type("Editor", (), {"connection": connection})())
+    old.refresh_from_db()
+    assert old.status == Export.Status.FAILED and not old.file
+    assert not default_storage.exists(name)
+    client = client_for(users["province_officer"])
+    page = client.get(reverse("reports:export_status", args=[old.pk])).content.decode()
+    assert "Hãy tạo lại tệp PDF" in page
+    assert client.get(reverse("reports:export_download", args=[old.pk])).status_code == 404
