@@ -38,6 +38,7 @@ memberships; the data migrations call it with the historical models. Everything 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps as global_apps
@@ -181,14 +182,34 @@ def _ensure_section(apps: Any, section: Any, wide: dict[str, Any]) -> Any:
     return link
 
 
+def _approval_task(apps: Any, workflow: Any, name: str,
+                   renamable: Callable[[str], bool]) -> Any:
+    """The first task of ``workflow`` as a group approval task: created as ``name`` when the
+    workflow has none, renamed to ``name`` when ``renamable(its present name)``; None when the
+    first task is of another kind (set up by hand: left alone)."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
+    GroupApprovalTask = apps.get_model("wagtailcore", "GroupApprovalTask")
+    task_link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").first()
+    if task_link is None:
+        content_type, _c = ContentType.objects.get_or_create(
+            app_label="wagtailcore", model="groupapprovaltask")
+        task = GroupApprovalTask.objects.create(name=name, content_type=content_type,
+                                                active=True)
+        WorkflowTask.objects.create(workflow=workflow, task_id=task.pk, sort_order=0)
+        return task
+    task = GroupApprovalTask.objects.filter(pk=task_link.task_id).first()
+    if task is not None and task.name != name and renamable(task.name):
+        task.name = name
+        task.save(update_fields=["name"])
+    return task
+
+
 def _ensure_section_workflow(apps: Any, page: Any, title: str, approvers: list[Any]) -> None:
     """The section's own workflow, one group approval task for ``approvers``. A workflow an
     administrator attached to the section by hand (not one of ours) is left alone."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
     Workflow = apps.get_model("wagtailcore", "Workflow")
-    WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
     WorkflowPage = apps.get_model("wagtailcore", "WorkflowPage")
-    GroupApprovalTask = apps.get_model("wagtailcore", "GroupApprovalTask")
     ours = WORKFLOW_NAME + SEPARATOR
     workflow_name = f"{ours}{title}"[:255]
     task_name = f"{TASK_NAME}{SEPARATOR}{title}"[:255]
@@ -203,21 +224,10 @@ def _ensure_section_workflow(apps: Any, page: Any, title: str, approvers: list[A
             workflow.save(update_fields=["name"])
     else:
         return
-    task_link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").first()
-    if task_link is None:
-        content_type, _c = ContentType.objects.get_or_create(
-            app_label="wagtailcore", model="groupapprovaltask")
-        task = GroupApprovalTask.objects.create(name=task_name, content_type=content_type,
-                                                active=True)
-        WorkflowTask.objects.create(workflow=workflow, task_id=task.pk, sort_order=0)
-    else:
-        task = GroupApprovalTask.objects.filter(pk=task_link.task_id).first()
-        if task is None:
-            return
-        if task.name != task_name and task.name.startswith(TASK_NAME + SEPARATOR):
-            task.name = task_name
-            task.save(update_fields=["name"])
-    task.groups.add(*approvers)
+    task = _approval_task(apps, workflow, task_name,
+                          lambda name: name.startswith(TASK_NAME + SEPARATOR))
+    if task is not None:
+        task.groups.add(*approvers)
 
 
 def _ensure_workflow(apps: Any, publishers: Any, page: Any) -> None:
@@ -225,11 +235,8 @@ def _ensure_workflow(apps: Any, publishers: Any, page: Any) -> None:
     the editors' screens: the publishers approve. Created when missing."""
     if page is None:
         return
-    ContentType = apps.get_model("contenttypes", "ContentType")
     Workflow = apps.get_model("wagtailcore", "Workflow")
-    WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
     WorkflowPage = apps.get_model("wagtailcore", "WorkflowPage")
-    GroupApprovalTask = apps.get_model("wagtailcore", "GroupApprovalTask")
     Page = apps.get_model("wagtailcore", "Page")
     ancestors = [page.path[:i] for i in range(4, len(page.path) + 1, 4)]
     link = (WorkflowPage.objects.filter(page__path__in=ancestors, workflow__active=True)
@@ -241,19 +248,9 @@ def _ensure_workflow(apps: Any, publishers: Any, page: Any) -> None:
     elif workflow.name == DEFAULT_WORKFLOW:
         workflow.name = WORKFLOW_NAME
         workflow.save(update_fields=["name"])
-    task_link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").first()
-    if task_link is None:
-        content_type, _c = ContentType.objects.get_or_create(
-            app_label="wagtailcore", model="groupapprovaltask")
-        task = GroupApprovalTask.objects.create(name=TASK_NAME, content_type=content_type,
-                                                active=True)
-        WorkflowTask.objects.create(workflow=workflow, task_id=task.pk, sort_order=0)
-    else:
-        task = GroupApprovalTask.objects.get(pk=task_link.task_id)
-        if task.name == DEFAULT_WORKFLOW:
-            task.name = TASK_NAME
-            task.save(update_fields=["name"])
-    task.groups.add(publishers)
+    task = _approval_task(apps, workflow, TASK_NAME, lambda name: name == DEFAULT_WORKFLOW)
+    if task is not None:
+        task.groups.add(publishers)
     if link is None:
         WorkflowPage.objects.get_or_create(page=Page.objects.get(pk=page.pk),
                                            defaults={"workflow": workflow})
