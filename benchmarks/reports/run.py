@@ -246,7 +246,6 @@ class Duck:
         return f"({column} >= $path AND {column} < $upper)"
 
     def run(self, path: str, period: Any, by_child: bool) -> dict[str, dict[str, Any]]:
-        from ctip.cases.models import Category
         from ctip.org.paths import upper_bound
         from ctip.reports import indicators as ind
 
@@ -316,19 +315,7 @@ class Duck:
             f"ELSE {dh['normal']} END))) AS on_time FROM s LEFT JOIN cases_deadlinerule r "
             "ON r.category = s.category AND r.urgency = s.urgency GROUP BY ALL", sp)
 
-        def situations_finish(rows: list[dict[str, Any]]) -> dict[str, Any]:
-            by_category = dict.fromkeys(Category.values, 0)
-            escalated = on_time = 0
-            for r in rows:
-                by_category[r["category"]] = by_category.get(r["category"], 0) + r["n"]
-                escalated += r["escalated"]
-                on_time += r["on_time"]
-            return {"situations": {"total": sum(r["n"] for r in rows), **by_category},
-                    "situations_escalated_on_time": {
-                        "total": ind._pct(on_time, escalated), "escalated": escalated,
-                        "on_time": on_time}}
-
-        add(situations, situations_finish)
+        add(situations, ind._situations_finish)
         k = self._key(path, "r.unit_path", by_child)
         add(self._q(
             f"SELECT {k} AS k, g.code AS agency__code, count(*) AS n FROM cases_referral r "

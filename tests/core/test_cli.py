@@ -114,6 +114,7 @@ def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert "The unit tree is consistent" in run.stdout
     assert "The audit trail is intact" in run.stdout
+    assert "The report roll-ups agree with the records." in run.stdout
 
 
 @pytest.mark.django_db

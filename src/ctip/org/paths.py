@@ -35,6 +35,12 @@ class TreePathField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if not getattr(self, "db_index", True):   # the default here is an index: say when not
+            kwargs["db_index"] = False
+        return name, path, args, kwargs
+
 
 @TreePathField.register_lookup
 class Subtree(Lookup):

@@ -4,10 +4,13 @@ Every indicator is defined once, in ``CATALOGUE``: a code, an English name (a ge
 translated in the UI), a literal Vietnamese name ``name_vi`` (exports read in Vietnamese whatever
 the UI language), a definition, its source records and its breakdowns.
 
-Values are computed directly from the fact tables (no aggregates tables): every fact row stores
-the path of its unit at the time (``unit_path``), so a subtree is one indexed range
-(``unit_path__subtree``) and the child of a unit a row falls under is a substring of its path
-(``child_segment``). So numbers are current the moment a record is saved.
+Values are computed from the fact tables: every fact row stores the path of its unit at the
+time (``unit_path``), so a subtree is one indexed range (``unit_path__subtree``) and the child
+of a unit a row falls under is a substring of its path (``child_segment``). For the largest
+sources — activities and active speakers — a period of whole months down to a commune is read
+from roll-ups the database keeps in the same transaction as every write (``reports.rollups``),
+and the situations' escalation delay is a column kept the same way. So numbers are current the
+moment a record is saved, whichever way they are computed.
 
 Public API (used by the submissions module too):
 
@@ -35,15 +38,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     Count,
     Exists,
-    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -54,6 +56,7 @@ from django.utils.translation import gettext_lazy
 
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
+from ctip.reports import rollups
 from ctip.reports.periods import Period
 
 # --- The catalogue ---------------------------------------------------------------------------
@@ -225,27 +228,46 @@ def _pct(part: int, whole: int) -> float | None:
 Rows = list[dict[str, Any]]
 
 
+def rollup_level(unit: Unit, period: Period, by_child: bool) -> int | None:
+    """The level of ``ActivityMonth`` that answers this question, or ``None`` to read the
+    activities (a period that is not whole months, or a unit below a commune)."""
+    if not rollups.whole_months(period):
+        return None
+    return rollups.level_for(unit, by_child)
+
+
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     from ctip.outreach.models import Activity, Format
+    from ctip.reports.models import ActivityMonth
 
-    # Read from the covering index alone (outreach migration 0004): no join per row; the
-    # format's code and the unit's flags come from their small tables.
-    qs = Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
-                                 date__gte=period.start, date__lte=period.end)
-    border = Unit.objects.filter(is_border=True).values("pk")
-    remote = Unit.objects.filter(Q(is_remote=True) | Q(is_far_flung=True)).values("pk")
-    any_area = Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
-                                   | Q(is_far_flung=True)).values("pk")
-    groups = _group(
-        qs, unit, by_child, "unit_path", "format_id",
-        n=Count("pk"),
-        women=Coalesce(Sum("participants_women"), 0), men=Coalesce(Sum("participants_men"), 0),
-        total=Coalesce(Sum("participants_total"), 0),
-        views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
-        border=Count("pk", filter=Q(unit_id__in=border)),
-        remote=Count("pk", filter=Q(unit_id__in=remote)),
-        any_area=Count("pk", filter=Q(unit_id__in=any_area)),
-    )
+    level = rollup_level(unit, period, by_child)
+    if level is not None:
+        months = ActivityMonth.objects.filter(level=level, path__subtree=unit.path,
+                                              month__gte=period.start, month__lte=period.end,
+                                              n__gt=0)
+        groups = _group(months, unit, by_child, "path", "format_id",
+                        **{k: Sum(k) for k in rollups.ACTIVITY_SUMS})
+    else:
+        # Read from the covering index alone (outreach migration 0004): no join per row; the
+        # format's code and the unit's flags come from their small tables.
+        qs = Activity.objects.filter(unit_path__subtree=unit.path,
+                                     status=Activity.Status.DONE,
+                                     date__gte=period.start, date__lte=period.end)
+        border = Unit.objects.filter(is_border=True).values("pk")
+        remote = Unit.objects.filter(Q(is_remote=True) | Q(is_far_flung=True)).values("pk")
+        any_area = Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
+                                       | Q(is_far_flung=True)).values("pk")
+        groups = _group(
+            qs, unit, by_child, "unit_path", "format_id",
+            n=Count("pk"),
+            women=Coalesce(Sum("participants_women"), 0),
+            men=Coalesce(Sum("participants_men"), 0),
+            total=Coalesce(Sum("participants_total"), 0),
+            views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
+            border=Count("pk", filter=Q(unit_id__in=border)),
+            remote=Count("pk", filter=Q(unit_id__in=remote)),
+            any_area=Count("pk", filter=Q(unit_id__in=any_area)),
+        )
     formats = {pk: (code, online) for pk, code, online in
                Format.objects.values_list("pk", "code", "is_online")}
     for rows in groups.values():
@@ -276,9 +298,15 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
 
 def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     from ctip.outreach.models import Activity, Speaker
+    from ctip.reports.models import SpeakerMonth
 
-    talked = Activity.objects.filter(speakers=OuterRef("pk"), status=Activity.Status.DONE,
-                                     date__gte=period.start, date__lte=period.end)
+    talked: QuerySet[Any]
+    if rollups.whole_months(period):
+        talked = SpeakerMonth.objects.filter(speaker=OuterRef("pk"), month__gte=period.start,
+                                             month__lte=period.end, n__gt=0)
+    else:
+        talked = Activity.objects.filter(speakers=OuterRef("pk"), status=Activity.Status.DONE,
+                                         date__gte=period.start, date__lte=period.end)
     qs = Speaker.objects.filter(Exists(talked), unit_path__subtree=unit.path)
     return _group(qs, unit, by_child, "unit_path", n=Count("pk"))
 
@@ -343,35 +371,32 @@ def deadline_hours() -> Callable[[str, str], int]:
     return hours
 
 
-def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    """One row per situation received in the period (they are few): its category, and when
-    it was escalated, whether in time."""
-    from ctip.cases.models import Situation, SituationEvent
+def deadline_ms() -> Case:
+    """The escalation deadline of a situation in milliseconds, as SQL: ``deadline_hours`` for
+    every category and urgency, the urgency's default for a category without a rule."""
+    from ctip.cases.actions import DEFAULT_HOURS
+    from ctip.cases.models import Category, Urgency
 
-    qs = (Situation.objects.filter(unit_path__subtree=unit.path,
-                                   created_at__gte=period.start_at(),
-                                   created_at__lt=period.end_before())
-          .order_by())
-    # A correlated subquery on the event's situation index, not a join grouped by every
-    # column of the situation (its encrypted texts included).
-    first = (SituationEvent.objects.filter(situation=OuterRef("pk"),
-                                           kind=SituationEvent.Kind.ESCALATED)
-             .order_by().values("situation").annotate(m=Min("at")).values("m"))
-    qs = qs.annotate(first_escalation=Subquery(first))
-    fields = ["category", "urgency", "created_at", "first_escalation"]
-    if by_child:
-        qs = qs.annotate(_child=child_key(unit.path))
-        fields.append("_child")
     hours = deadline_hours()
-    out: dict[str, Rows] = defaultdict(list)
-    for row in qs.values(*fields):
-        key = row.pop("_child") if by_child else ALL
-        esc = row["first_escalation"]
-        row["escalated"] = esc is not None
-        row["on_time"] = esc is not None and esc <= row["created_at"] + dt.timedelta(
-            hours=hours(row["category"], row["urgency"]))
-        out[key].append(row)
-    return out
+    hour = 3_600_000
+    rules = [When(category=c, urgency=u, then=Value(hours(c, u) * hour))
+             for c in Category.values for u in Urgency.values]
+    defaults = [When(urgency=u, then=Value(h * hour)) for u, h in DEFAULT_HOURS.items()]
+    return Case(*rules, *defaults, default=Value(0), output_field=BigIntegerField())
+
+
+def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    """The situations received in the period by category, escalated, and escalated in time:
+    ``escalated_after_ms`` (kept by the database, see ``reports.rollups``) against the deadline
+    rule of each category and urgency, in one grouped query on the covering index."""
+    from ctip.cases.models import Situation
+
+    qs = Situation.objects.filter(unit_path__subtree=unit.path,
+                                  created_at__gte=period.start_at(),
+                                  created_at__lt=period.end_before())
+    return _group(qs, unit, by_child, "unit_path", "category", n=Count("pk"),
+                  escalated=Count("escalated_after_ms"),
+                  on_time=Count("pk", filter=Q(escalated_after_ms__lte=deadline_ms())))
 
 
 def _situations_finish(rows: Rows) -> dict[str, Any]:
@@ -380,10 +405,10 @@ def _situations_finish(rows: Rows) -> dict[str, Any]:
     by_category = dict.fromkeys(Category.values, 0)
     escalated = on_time = 0
     for r in rows:
-        by_category[r["category"]] = by_category.get(r["category"], 0) + 1
+        by_category[r["category"]] = by_category.get(r["category"], 0) + r["n"]
         escalated += r["escalated"]
         on_time += r["on_time"]
-    return {"situations": {"total": len(rows), **by_category},
+    return {"situations": {"total": sum(by_category.values()), **by_category},
             "situations_escalated_on_time": {"total": _pct(on_time, escalated),
                                              "escalated": escalated, "on_time": on_time}}
 
@@ -587,16 +612,25 @@ def _per_child(unit: Unit, indicators: list[Indicator], groups: dict[str, dict[s
 
 
 def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
-    """Sessions and participants of the subtree month by month, in one grouped query.
-
-    Grouped by day and added up by month here: a plain column keeps the query on the covering
+    """Sessions and participants of the subtree month by month, in one grouped query: from
+    the monthly roll-up where it answers, else from the activities grouped by day and added up
+    by month here: a plain column keeps the query on the covering
     index, where truncating to the month (a function per row; in Python on SQLite) does not."""
     from ctip.outreach.models import Activity
+    from ctip.reports.models import ActivityMonth
 
-    rows = (Activity.objects.filter(unit_path__subtree=unit.path, status=Activity.Status.DONE,
-                                    date__gte=period.start, date__lte=period.end)
-            .order_by().values_list("date")
-            .annotate(sessions=Count("pk"), participants=Coalesce(Sum("participants_total"), 0)))
+    level = rollup_level(unit, period, by_child=False)
+    rows: Iterable[tuple[dt.date, int, int]]
+    if level is not None:
+        rows = (ActivityMonth.objects.filter(level=level, path__subtree=unit.path,
+                                             month__gte=period.start, month__lte=period.end)
+                .order_by().values_list("month").annotate(Sum("n"), Sum("total")))
+    else:
+        rows = (Activity.objects.filter(unit_path__subtree=unit.path,
+                                        status=Activity.Status.DONE,
+                                        date__gte=period.start, date__lte=period.end)
+                .order_by().values_list("date")
+                .annotate(Count("pk"), Coalesce(Sum("participants_total"), 0)))
     found: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for day, sessions, participants in rows:
         sums = found[(day.year, day.month)]

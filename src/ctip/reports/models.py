@@ -213,3 +213,53 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.status})"
+
+
+class ActivityMonth(models.Model):
+    """Done activities summed per month and format, their paths cut to a province (level 1)
+    or a commune (level 2). Kept by database triggers; see ``reports.rollups``."""
+
+    level = models.PositiveSmallIntegerField()
+    path = TreePathField(db_index=False)
+    month = models.DateField()
+    format = models.ForeignKey("outreach.Format", on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+    n = models.IntegerField(default=0)
+    women = models.BigIntegerField(default=0)
+    men = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    views = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+    border = models.IntegerField(default=0)
+    remote = models.IntegerField(default=0)
+    any_area = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The key the triggers add to. The path is compared byte-wise by the subtree
+            # look-up, which PostgreSQL serves only with ``varchar_pattern_ops``.
+            models.UniqueConstraint(fields=["level", "path", "month", "format"],
+                                    name="reports_actmonth_key",
+                                    opclasses=["", "varchar_pattern_ops", "", ""]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.month:%m/%Y} format {self.format_id}: {self.n}"
+
+
+class SpeakerMonth(models.Model):
+    """How many done activities a speaker was listed on in a month. Kept by database triggers;
+    see ``reports.rollups``."""
+
+    speaker = models.ForeignKey("outreach.Speaker", on_delete=models.DO_NOTHING,
+                                db_constraint=False, db_index=False, related_name="+")
+    month = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["speaker", "month"], name="reports_spkmonth_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"speaker {self.speaker_id} {self.month:%m/%Y}: {self.n}"

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Django's deployment checks plus ctip's own: migrations, the unit tree, the audit chain."
+    help = ("Django's deployment checks plus ctip's own: migrations, the unit tree, the audit "
+            "chain, the report roll-ups.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         failures = []
@@ -16,7 +17,8 @@ class Command(BaseCommand):
             call_command("migrate", check=True, plan=False, verbosity=0)
         except SystemExit:
             failures.append("unapplied migrations: run `ctip migrate`")
-        for command in (["units", "check"], ["audit", "verify"]):
+        for command in (["units", "check"], ["audit", "verify"],
+                        ["reports", "rebuild", "--check"]):
             try:
                 call_command(*command, stdout=self.stdout)
             except CommandError as exc:

@@ -1,0 +1,386 @@
+"""Roll-ups kept by the database in the same transaction as every write.
+
+The indicators (``reports.indicators``) read derived data where a period is made of whole
+months and the unit is no deeper than a commune:
+
+- ``ActivityMonth``: the done activities summed per month and format, at two levels of the
+  tree. At level 1 a row's ``path`` is the activity's ``unit_path`` cut to its province
+  (``/central/province/``); at level 2, cut to its commune (``/central/province/commune/``).
+  A path that is already shorter (an activity of a province's own office) stays as it is.
+  So the nation table by province reads level 1, a province's dashboard by commune level 2,
+  and neither reads the activities themselves. The area columns count the activities of units
+  flagged as border, remote or far-flung, by the units' current flags.
+- ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
+  speakers" is one indexed look-up per speaker instead of a search through their activities.
+
+A third is a column: ``cases.Situation.escalated_after_ms``, the milliseconds from a situation
+being recorded to its first escalation (NULL while it has none), so "escalated within the
+deadline" is a comparison in SQL whatever the period.
+
+All three are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
+write changes them in its own transaction, whatever wrote it — a form, the API, the Excel
+import's ``bulk_create``, a unit's flags edited, a queryset ``update()``, or SQL typed by an
+administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the facts;
+``differences()`` (``ctip reports rebuild --check``) counts where the kept values and a fresh
+computation disagree, and tests hold them equal after every kind of write.
+
+Facts keep the path of their unit at the time (``core.models.UnitFact``), so a unit that moves
+later does not move its past activities; the roll-ups follow the facts' paths and need nothing
+when the tree is restructured. SQLite drops a table's triggers when a migration rebuilds the
+table, so ``ensure_installed`` runs after every ``migrate`` and reinstalls them (and rebuilds
+the roll-ups) if any is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ctip.reports.periods import Period
+
+#: The roll-up levels kept: 1 = province (paths cut to two segments), 2 = commune (three).
+LEVELS = (1, 2)
+
+ACTIVITY_SUMS = ("n", "women", "men", "total", "views", "shares", "border", "remote",
+                 "any_area")
+ACTIVITY_KEY = ("level", "path", "month", "format_id")
+AREA_SUMS = ("border", "remote", "any_area")
+
+
+def truncate(path: str, level: int) -> str:
+    """``path`` cut to its first ``level + 1`` segments (itself when shorter): what the SQL of
+    ``_Dialect.truncate`` computes."""
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:level + 1]) + "/"
+
+
+def level_for(unit: Any, by_child: bool) -> int | None:
+    """The roll-up level that answers ``unit``'s subtree (and its children when ``by_child``),
+    or ``None`` when that lies deeper than the roll-ups go."""
+    needed = unit.depth + (1 if by_child else 0)
+    if needed > LEVELS[-1]:
+        return None
+    return max(LEVELS[0], needed)
+
+
+def whole_months(period: Period) -> bool:
+    """Whether ``period`` is made of whole calendar months (a month, quarter, half or year)."""
+    return period.start.day == 1 and (period.end + dt.timedelta(days=1)).day == 1
+
+
+# --- SQL, per database ------------------------------------------------------------------------
+
+
+class _Dialect:
+    def __init__(self, vendor: str) -> None:
+        if vendor not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"no roll-up triggers for {vendor}")
+        self.pg = vendor == "postgresql"
+
+    def truncate(self, path: str, level: int) -> str:
+        """SQL for ``truncate(path, level)``: the ``/`` closing segment ``k`` is the one after
+        the ``/`` closing segment ``k - 1`` (a shorter path stops at its own last ``/``, since
+        searching the empty rest finds nothing and adds 0)."""
+        find = "strpos" if self.pg else "instr"
+        end = "1"
+        for _ in range(level + 1):
+            end = f"({end} + {find}(substr({path}, {end} + 1), '/'))"
+        return f"substr({path}, 1, {end})"
+
+    def by_level(self, path: str) -> str:
+        whens = " ".join(f"WHEN {lv} THEN {self.truncate(path, lv)}" for lv in LEVELS)
+        return f"CASE lv.lv {whens} END"
+
+    def month(self, day: str) -> str:
+        return f"date_trunc('month', {day})::date" if self.pg else f"substr({day}, 1, 8) || '01'"
+
+    def flag(self, expr: str) -> str:
+        return f"({expr})::int" if self.pg else f"({expr})"
+
+    def millis(self, later: str, earlier: str) -> str:
+        if self.pg:
+            return f"round(extract(epoch from ({later} - {earlier})) * 1000)::bigint"
+        return f"CAST(round((julianday({later}) - julianday({earlier})) * 86400000) AS INTEGER)"
+
+    def areas(self, unit: str, new: str | None = None) -> list[str]:
+        """The three area flags of ``unit`` as 0/1, or with ``new`` their change from
+        ``unit`` (OLD) to ``new`` (NEW) as -1/0/1."""
+        exprs = ["@.is_border", "@.is_remote OR @.is_far_flung",
+                 "@.is_border OR @.is_remote OR @.is_far_flung"]
+        if new is None:
+            return [self.flag(e.replace("@", unit)) for e in exprs]
+        return [f"({self.flag(e.replace('@', new))} - {self.flag(e.replace('@', unit))})"
+                for e in exprs]
+
+
+LEVELS_SQL = "(" + " UNION ALL ".join(f"SELECT {lv} AS lv" for lv in LEVELS) + ") lv"
+
+
+def _upsert(table: str, key: tuple[str, ...], sums: tuple[str, ...]) -> str:
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
+    return f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+
+
+def _activity_delta(d: _Dialect, row: str, sign: str, cond: str = "1 = 1") -> str:
+    """Add (``sign`` 1) or take away (-1) the activity ``row`` (NEW or OLD) at every level."""
+    border, remote, any_area = d.areas("u")
+    return (
+        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_KEY + ACTIVITY_SUMS)}) "
+        f"SELECT lv.lv, {d.by_level(f'{row}.unit_path')}, {d.month(f'{row}.date')}, "
+        f"{row}.format_id, {sign}, {sign} * COALESCE({row}.participants_women, 0), "
+        f"{sign} * COALESCE({row}.participants_men, 0), {sign} * {row}.participants_total, "
+        f"{sign} * {row}.online_views, {sign} * {row}.online_shares, "
+        f"{sign} * {border}, {sign} * {remote}, {sign} * {any_area} "
+        f"FROM org_unit u CROSS JOIN {LEVELS_SQL} WHERE u.id = {row}.unit_id AND ({cond})"
+        + _upsert("reports_activitymonth", ACTIVITY_KEY, ACTIVITY_SUMS))
+
+
+def _area_shift(d: _Dialect) -> str:
+    """When a unit's flags change, move its done activities between the area columns."""
+    border, remote, any_area = d.areas("OLD", new="NEW")
+    path, month = d.by_level("a.unit_path"), d.month("a.date")
+    return (
+        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_KEY + ACTIVITY_SUMS)}) "
+        f"SELECT lv.lv, {path}, {month}, a.format_id, 0, 0, 0, 0, 0, 0, "
+        f"COUNT(*) * {border}, COUNT(*) * {remote}, COUNT(*) * {any_area} "
+        f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
+        f"WHERE a.unit_id = NEW.id AND a.status = 'done' "
+        f"GROUP BY lv.lv, {path}, {month}, a.format_id"
+        + _upsert("reports_activitymonth", ACTIVITY_KEY, AREA_SUMS))
+
+
+def _speakers_of(d: _Dialect, row: str, sign: str, cond: str) -> str:
+    """Add or take away the month of activity ``row`` for each speaker listed on it."""
+    return (
+        "INSERT INTO reports_speakermonth (speaker_id, month, n) "
+        f"SELECT l.speaker_id, {d.month(f'{row}.date')}, {sign} "
+        f"FROM outreach_activity_speakers l WHERE l.activity_id = {row}.id AND ({cond})"
+        + _upsert("reports_speakermonth", ("speaker_id", "month"), ("n",)))
+
+
+def _speaker_link(d: _Dialect, row: str, sign: str) -> str:
+    """Add or take away one link ``row`` (NEW or OLD) of a speaker to an activity."""
+    return (
+        "INSERT INTO reports_speakermonth (speaker_id, month, n) "
+        f"SELECT {row}.speaker_id, {d.month('a.date')}, {sign} "
+        f"FROM outreach_activity a WHERE a.id = {row}.activity_id AND a.status = 'done'"
+        + _upsert("reports_speakermonth", ("speaker_id", "month"), ("n",)))
+
+
+def _first_escalation(d: _Dialect, situation: str) -> str:
+    return (f"(SELECT {d.millis('MIN(e.at)', f'{situation}.created_at')} "
+            "FROM cases_situationevent e "
+            f"WHERE e.situation_id = {situation}.id AND e.kind = 'escalated')")
+
+
+def _escalation(d: _Dialect, situation_id: str) -> str:
+    """Recompute the escalation delay of one situation from its events."""
+    return (f"UPDATE cases_situation SET escalated_after_ms = "
+            f"{_first_escalation(d, 'cases_situation')} WHERE id = {situation_id}")
+
+
+# One entry per trigger: (table, timing and event, WHEN condition or "", statements).
+Trigger = tuple[str, str, str, list[str]]
+
+_SPEAKERS_OUT = ("OLD.status = 'done' AND (NEW.status <> 'done' OR NEW.date <> OLD.date "
+                 "OR NEW.id <> OLD.id)")
+_SPEAKERS_IN = ("NEW.status = 'done' AND (OLD.status <> 'done' OR NEW.date <> OLD.date "
+                "OR NEW.id <> OLD.id)")
+_AREA_CHANGED = ("NEW.is_border <> OLD.is_border OR NEW.is_remote <> OLD.is_remote "
+                 "OR NEW.is_far_flung <> OLD.is_far_flung")
+
+
+def _triggers(d: _Dialect) -> dict[str, Trigger]:
+    triggers: dict[str, Trigger] = {
+        "ctip_activity_ins": ("outreach_activity", "AFTER INSERT", "NEW.status = 'done'",
+                              [_activity_delta(d, "NEW", "1")]),
+        "ctip_activity_upd": ("outreach_activity", "AFTER UPDATE",
+                              "OLD.status = 'done' OR NEW.status = 'done'", [
+                                  _activity_delta(d, "OLD", "-1", "OLD.status = 'done'"),
+                                  _activity_delta(d, "NEW", "1", "NEW.status = 'done'"),
+                                  _speakers_of(d, "OLD", "-1", _SPEAKERS_OUT),
+                                  _speakers_of(d, "NEW", "1", _SPEAKERS_IN),
+                              ]),
+        "ctip_activity_del": ("outreach_activity", "AFTER DELETE", "OLD.status = 'done'",
+                              [_activity_delta(d, "OLD", "-1")]),
+        "ctip_unit_area": ("org_unit", "AFTER UPDATE", _AREA_CHANGED, [_area_shift(d)]),
+        "ctip_speaker_link_ins": ("outreach_activity_speakers", "AFTER INSERT", "",
+                                  [_speaker_link(d, "NEW", "1")]),
+        "ctip_speaker_link_del": ("outreach_activity_speakers", "AFTER DELETE", "",
+                                  [_speaker_link(d, "OLD", "-1")]),
+        "ctip_sitevent_ins": ("cases_situationevent", "AFTER INSERT", "NEW.kind = 'escalated'",
+                              [_escalation(d, "NEW.situation_id")]),
+        "ctip_sitevent_upd": ("cases_situationevent", "AFTER UPDATE",
+                              "OLD.kind = 'escalated' OR NEW.kind = 'escalated'",
+                              [_escalation(d, "OLD.situation_id"),
+                               _escalation(d, "NEW.situation_id")]),
+        "ctip_sitevent_del": ("cases_situationevent", "AFTER DELETE", "OLD.kind = 'escalated'",
+                              [_escalation(d, "OLD.situation_id")]),
+    }
+    if d.pg:
+        # The situation's own writes: computed before the row is stored, so nothing a save
+        # carries over (a stale value read earlier) can overwrite it.
+        triggers["ctip_situation_esc"] = (
+            "cases_situation", "BEFORE INSERT OR UPDATE", "",
+            [f"NEW.escalated_after_ms := {_first_escalation(d, 'NEW')}"])
+    else:
+        # SQLite cannot change NEW: the row is corrected just after (recursive triggers are off,
+        # so this UPDATE does not fire the trigger again).
+        for name, event in (("ctip_situation_ins", "AFTER INSERT"),
+                            ("ctip_situation_upd", "AFTER UPDATE")):
+            triggers[name] = ("cases_situation", event, "", [_escalation(d, "NEW.id")])
+    return triggers
+
+
+def trigger_names(vendor: str) -> list[str]:
+    return list(_triggers(_Dialect(vendor)))
+
+
+def _create_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
+    table, event, when, statements = trigger
+    if d.pg:
+        body = "\n".join(f"  {s};" for s in statements)
+        ret = "NEW" if event.startswith("BEFORE") else "NULL"
+        when_sql = f" WHEN ({when})" if when else ""
+        return [
+            f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\n  RETURN {ret};\nEND $$",
+            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when_sql} "
+            f"EXECUTE FUNCTION {name}_fn()",
+        ]
+    when_sql = f" WHEN {when}" if when else ""
+    body = "\n".join(f"  {s};" for s in statements)
+    return [f"DROP TRIGGER IF EXISTS {name}",
+            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when_sql}\nBEGIN\n{body}\nEND"]
+
+
+def _drop_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
+    if d.pg:
+        return [f"DROP TRIGGER IF EXISTS {name} ON {trigger[0]}",
+                f"DROP FUNCTION IF EXISTS {name}_fn()"]
+    return [f"DROP TRIGGER IF EXISTS {name}"]
+
+
+def _execute(conn: BaseDatabaseWrapper, statements: list[str]) -> None:
+    with conn.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def install(conn: BaseDatabaseWrapper) -> None:
+    """Create (or replace) every trigger."""
+    d = _Dialect(conn.vendor)
+    _execute(conn, [s for name, t in _triggers(d).items() for s in _create_sql(d, name, t)])
+
+
+def uninstall(conn: BaseDatabaseWrapper) -> None:
+    d = _Dialect(conn.vendor)
+    _execute(conn, [s for name, t in _triggers(d).items() for s in _drop_sql(d, name, t)])
+
+
+def installed(conn: BaseDatabaseWrapper) -> set[str]:
+    """The names of the roll-up triggers present in the database."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'ctip\\_%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                           "AND name LIKE 'ctip\\_%' ESCAPE '\\'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+# --- Rebuilding and checking ------------------------------------------------------------------
+
+
+def _fresh_sql(d: _Dialect) -> dict[str, str]:
+    """SELECTs that compute each roll-up from the facts, in the tables' column order."""
+    border, remote, any_area = d.areas("u")
+    return {
+        "reports_activitymonth": (
+            f"SELECT lv.lv, {d.by_level('a.unit_path')}, {d.month('a.date')}, a.format_id, "
+            "COUNT(*), SUM(COALESCE(a.participants_women, 0)), "
+            "SUM(COALESCE(a.participants_men, 0)), SUM(a.participants_total), "
+            "SUM(a.online_views), SUM(a.online_shares), "
+            f"SUM({border}), SUM({remote}), SUM({any_area}) "
+            f"FROM outreach_activity a JOIN org_unit u ON u.id = a.unit_id "
+            f"CROSS JOIN {LEVELS_SQL} WHERE a.status = 'done' GROUP BY 1, 2, 3, 4"),
+        "reports_speakermonth": (
+            f"SELECT l.speaker_id, {d.month('a.date')}, COUNT(*) "
+            "FROM outreach_activity_speakers l JOIN outreach_activity a "
+            "ON a.id = l.activity_id WHERE a.status = 'done' GROUP BY 1, 2"),
+    }
+
+
+_COLUMNS = {
+    "reports_activitymonth": ACTIVITY_KEY + ACTIVITY_SUMS,
+    "reports_speakermonth": ("speaker_id", "month", "n"),
+}
+_NONZERO = {
+    "reports_activitymonth": " OR ".join(f"{c} <> 0" for c in ACTIVITY_SUMS),
+    "reports_speakermonth": "n <> 0",
+}
+
+
+def rebuild(using: str = "default") -> dict[str, int]:
+    """Recompute every roll-up from the facts; the number of rows or situations written."""
+    conn = connections[using]
+    d = _Dialect(conn.vendor)
+    counts: dict[str, int] = {}
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        for table, select in _fresh_sql(d).items():
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"INSERT INTO {table} ({', '.join(_COLUMNS[table])}) {select}")
+            counts[table] = cursor.rowcount
+        cursor.execute(_escalation(d, "cases_situation.id"))
+        counts["cases_situation"] = cursor.rowcount
+    return counts
+
+
+def differences(using: str = "default") -> dict[str, int]:
+    """How many kept rows (or situations) differ from a fresh computation: 0 everywhere when
+    the roll-ups are right. Rows whose sums are all zero (left by deletions) are ignored."""
+    conn = connections[using]
+    d = _Dialect(conn.vendor)
+    out: dict[str, int] = {}
+    with conn.cursor() as cursor:
+        for table, select in _fresh_sql(d).items():
+            kept = f"SELECT {', '.join(_COLUMNS[table])} FROM {table} WHERE {_NONZERO[table]}"
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT * FROM ({select}) f EXCEPT {kept}) x")
+            missing = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM ({kept} EXCEPT SELECT * FROM ({select}) f) x")
+            out[table] = missing + cursor.fetchone()[0]
+        distinct = "IS DISTINCT FROM" if d.pg else "IS NOT"
+        cursor.execute(f"SELECT COUNT(*) FROM cases_situation WHERE escalated_after_ms "
+                       f"{distinct} {_first_escalation(d, 'cases_situation')}")
+        out["cases_situation"] = cursor.fetchone()[0]
+    return out
+
+
+def ensure_installed(using: str = "default") -> bool:
+    """Install the triggers and rebuild the roll-ups if any trigger is missing (a fresh
+    database, or a table SQLite rebuilt in a migration). True when it had to."""
+    conn = connections[using]
+    if set(trigger_names(conn.vendor)) <= installed(conn):
+        return False
+    with transaction.atomic(using=using):
+        install(conn)
+        rebuild(using)
+    return True
+
+
+@contextmanager
+def paused(using: str = "default") -> Iterator[None]:
+    """Without the triggers for a bulk load (``ctip synth``); rebuilt from the facts after."""
+    conn = connections[using]
+    uninstall(conn)
+    try:
+        yield
+    finally:
+        install(conn)
+        rebuild(using)

@@ -1,0 +1,193 @@
+"""The roll-ups the database keeps (``reports.rollups``): every kind of write keeps them equal
+to a fresh computation, ``ctip reports rebuild`` gives the same numbers, and the indicators read
+from them equal the indicators read from the records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from ctip.cases import actions as cases
+from ctip.cases.models import Situation, SituationEvent
+from ctip.org.actions import create_unit, move_subtree, update_unit
+from ctip.outreach.actions import create_speaker, delete_activity, update_activity
+from ctip.outreach.activity_import import apply_import
+from ctip.outreach.models import Activity, Speaker
+from ctip.reports import indicators as ind
+from ctip.reports import rollups
+from ctip.reports.models import ActivityMonth, SpeakerMonth
+from ctip.reports.periods import Period
+from tests.conftest import log_activity
+from tests.outreach.test_activity_import import row, xlsx_file
+from tests.reports.facts import record_facts
+
+YEAR = Period.year(2026)
+CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0}
+
+
+def kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The roll-ups as they stand (rows whose sums are all zero left out)."""
+    months = sorted(ActivityMonth.objects.exclude(n=0).values_list(
+        *[f if f != "format_id" else "format" for f in rollups.ACTIVITY_KEY],
+        *rollups.ACTIVITY_SUMS))
+    speakers = sorted(SpeakerMonth.objects.exclude(n=0).values_list("speaker", "month", "n"))
+    delays = sorted(Situation.objects.values_list("pk", "escalated_after_ms"))
+    return months, speakers, delays
+
+
+def from_records(monkeypatch: Any) -> None:
+    """Make the indicators read the records instead of the roll-ups."""
+    monkeypatch.setattr(ind, "rollup_level", lambda *args: None)
+    monkeypatch.setattr(rollups, "whole_months", lambda period: False)
+
+
+@pytest.mark.parametrize("path", ["/1/", "/1/22/", "/1/22/333/", "/1/22/333/4444/",
+                                  "/1/22/333/4444/5/6/"])
+def test_the_sql_cut_of_a_path_is_the_python_one(db: Any, path: str) -> None:
+    d = rollups._Dialect(connection.vendor)
+    for level in (0, *rollups.LEVELS, 3):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {d.truncate('t.p', level)} FROM (SELECT %s AS p) t", [path])  # noqa: S608
+            assert cursor.fetchone()[0] == rollups.truncate(path, level)
+    assert rollups.truncate("/1/22/333/4444/", 1) == "/1/22/"
+
+
+def test_triggers_are_installed_by_the_migrations(db: Any) -> None:
+    assert set(rollups.trigger_names(connection.vendor)) <= rollups.installed(connection)
+
+
+def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
+        tree: Any, users: Any, formats: Any, monkeypatch: Any) -> None:
+    facts = record_facts(tree, users, formats)
+    officer = users["commune_officer"]
+    speaker = create_speaker(actor=None, unit=tree.commune_a, full_name="Trần Thị Hoa")
+    other = create_speaker(actor=None, unit=tree.branch_a1, full_name="Lê Thị Mai")
+    # created through the action, with speakers; a planned one counts nowhere
+    talk = log_activity(tree.branch_a1, formats["meeting"], actor=officer,
+                        date=dt.date(2026, 5, 20), speakers=[speaker, other], title="Nói chuyện")
+    log_activity(tree.commune_a, formats["meeting"], date=dt.date(2026, 9, 1),
+                 status=Activity.Status.PLANNED, speakers=[speaker], title="Dự kiến")
+    # edited: another month, another format and other numbers, one speaker fewer
+    update_activity(actor=officer, activity=talk, date=dt.date(2026, 6, 2),
+                    format=formats["law-day"], participants_women=50, participants_men=7,
+                    participants_total=57,
+                    speakers=[speaker])
+    # done → planned → done again, by a queryset update as a script would
+    Activity.objects.filter(pk=talk.pk).update(status=Activity.Status.PLANNED)
+    Activity.objects.filter(pk=talk.pk).update(status=Activity.Status.DONE)
+    # deleted through the action
+    gone = log_activity(tree.commune_b, formats["meeting"], actor=users["province_officer"],
+                        date=dt.date(2026, 4, 4), speakers=[other], title="Sẽ xoá")
+    delete_activity(actor=users["province_officer"], activity=gone)
+    # the Excel import (bulk inserts)
+    result = apply_import(officer, xlsx_file([
+        row(), row(date=dt.date(2026, 8, 3), unit="Chi hội ấp Mỹ Lộc", title="Nhập từ tệp"),
+    ]))
+    assert result.imported == 2
+    # a unit's flags change: its past activities move between the area columns
+    update_unit(actor=None, unit=tree.commune_a, is_remote=True)
+    update_unit(actor=None, unit=tree.branch_a1, is_border=False, is_far_flung=True)
+    # a unit moves: its past activities stay where they were recorded
+    new_commune = create_unit(actor=None, parent=tree.province, name="Xã Mới",
+                              unit_type=tree.commune_a.unit_type)
+    move_subtree(actor=None, unit=tree.branch_a2, new_parent=new_commune)
+    log_activity(tree.branch_a2, formats["meeting"], date=dt.date(2026, 10, 10),
+                 title="Sau khi chuyển")
+    # situations: escalated late, backdated, an escalation event removed
+    late = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                  urgency="normal", source="officer", description="Mất liên lạc")
+    stale = Situation.objects.get(pk=late.pk)
+    cases.escalate(actor=None, situation=late)
+    stale.outcome = "Đã nắm tình hình"
+    stale.save()    # a copy read before the escalation must not undo it
+    Situation.objects.filter(pk=facts.waiting.pk).update(
+        created_at=facts.waiting.created_at - dt.timedelta(days=3))
+    SituationEvent.objects.filter(situation=facts.escalated, kind="escalated").update(
+        at=facts.escalated.created_at + dt.timedelta(hours=30))
+    assert Situation.objects.get(pk=late.pk).escalated_after_ms is not None
+
+    assert rollups.differences() == CLEAN
+    incremental = kept()
+    with_rollups = ind.compute_with_children(tree.province, YEAR)
+    rollups.rebuild()
+    assert kept() == incremental
+    assert ind.compute_with_children(tree.province, YEAR) == with_rollups
+    from_records(monkeypatch)
+    assert ind.compute_with_children(tree.province, YEAR) == with_rollups
+    # and the numbers are the ones the writes above imply
+    values = with_rollups[0]
+    assert values["sessions"]["total"] == 4 + 1 + 2 + 1
+    assert values["active_speakers"] == 1
+    assert values["sessions_border_remote"]["border"] == 0
+    assert values["situations_escalated_on_time"]["escalated"] == 2
+
+
+def test_rebuild_command_repairs_and_check_reports(tree: Any, users: Any, formats: Any
+                                                   ) -> None:
+    speaker = create_speaker(actor=None, unit=tree.commune_a, full_name="Trần Thị Hoa")
+    log_activity(tree.commune_a, formats["meeting"], speakers=[speaker])
+    ActivityMonth.objects.filter(level=2).update(n=7)
+    SpeakerMonth.objects.all().delete()
+    with pytest.raises(CommandError, match="differ"):
+        call_command("reports", "rebuild", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("reports", "rebuild", stdout=out)
+    assert "reports_activitymonth" in out.getvalue()
+    assert rollups.differences() == CLEAN
+    assert ind.compute(tree.commune_a, YEAR, ["sessions", "active_speakers"]) == {
+        "sessions": {"total": 1, "meeting": 1}, "active_speakers": 1}
+    out = StringIO()
+    call_command("reports", "rebuild", "--check", stdout=out)
+    assert "reports_activitymonth: 0 differ" in out.getvalue()
+    assert "agree with the records" in out.getvalue()
+
+
+def test_missing_triggers_are_put_back_after_migrate(tree: Any, formats: Any) -> None:
+    log_activity(tree.commune_a, formats["meeting"])
+    d = rollups._Dialect(connection.vendor)
+    name = "ctip_activity_ins"
+    with connection.cursor() as cursor:
+        for sql in rollups._drop_sql(d, name, rollups._triggers(d)[name]):
+            cursor.execute(sql)
+    log_activity(tree.commune_b, formats["meeting"])   # not counted: no trigger
+    assert rollups.differences()["reports_activitymonth"] > 0
+    assert rollups.ensure_installed() is True
+    assert rollups.differences() == CLEAN
+    assert rollups.ensure_installed() is False
+    log_activity(tree.commune_b, formats["meeting"], title="Lần nữa")
+    assert rollups.differences() == CLEAN
+
+
+def test_periods_not_made_of_whole_months_and_branches_read_the_records(
+        tree: Any, formats: Any) -> None:
+    log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 15))
+    log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 25), title="Hai")
+    ActivityMonth.objects.all().update(n=99)   # what the roll-ups say is not used below
+    half_july = Period.custom(dt.date(2026, 7, 1), dt.date(2026, 7, 20))
+    assert ind.compute(tree.province, half_july, ["sessions"])["sessions"]["total"] == 1
+    july = Period.month(2026, 7)
+    assert ind.compute(tree.branch_a1, july, ["sessions"])["sessions"]["total"] == 2
+    assert ind.compute(tree.commune_a, july, ["sessions"])["sessions"]["total"] == 99
+    assert rollups.whole_months(july) and not rollups.whole_months(half_july)
+    assert rollups.level_for(tree.province, by_child=True) == 2
+    assert rollups.level_for(tree.commune_a, by_child=True) is None
+
+
+def test_speaker_months_follow_links_added_and_removed(tree: Any, users: Any,
+                                                       formats: Any) -> None:
+    speaker = create_speaker(actor=None, unit=tree.commune_a, full_name="Trần Thị Hoa")
+    talk = log_activity(tree.commune_a, formats["meeting"], actor=users["commune_officer"])
+    assert not SpeakerMonth.objects.exclude(n=0).exists()
+    talk.speakers.add(speaker)
+    assert list(SpeakerMonth.objects.values_list("speaker", "month", "n")) == [
+        (speaker.pk, dt.date(2026, 7, 1), 1)]
+    assert ind.compute(tree.province, YEAR, ["active_speakers"])["active_speakers"] == 1
+    talk.speakers.remove(speaker)
+    assert ind.compute(tree.province, YEAR, ["active_speakers"])["active_speakers"] == 0
+    Speaker.objects.filter(pk=speaker.pk).update(active=False)
+    assert rollups.differences() == CLEAN
