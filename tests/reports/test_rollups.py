@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Situation, SituationEvent
@@ -191,3 +191,17 @@ def test_speaker_months_follow_links_added_and_removed(tree: Any, users: Any,
     assert ind.compute(tree.province, YEAR, ["active_speakers"])["active_speakers"] == 0
     Speaker.objects.filter(pk=speaker.pk).update(active=False)
     assert rollups.differences() == CLEAN
+    # written in the other order by SQL (the foreign keys are checked at commit): an activity
+    # deleted before its links, and a link moved to another speaker
+    other = create_speaker(actor=None, unit=tree.commune_b, full_name="Lê Thị Mai")
+    talk.speakers.add(speaker)
+    Through = Activity.speakers.through
+    Through.objects.filter(activity=talk).update(speaker=other)
+    assert rollups.differences() == CLEAN
+    assert ind.compute(tree.commune_b, YEAR, ["active_speakers"])["active_speakers"] == 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM outreach_activity WHERE id = %s", [talk.pk])
+        assert rollups.differences() == CLEAN
+        Through.objects.filter(activity_id=talk.pk).delete()
+        assert rollups.differences() == CLEAN
+    assert ind.compute(tree.province, YEAR, ["active_speakers"])["active_speakers"] == 0

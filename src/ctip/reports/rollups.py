@@ -197,8 +197,12 @@ _AREA_CHANGED = ("NEW.is_border <> OLD.is_border OR NEW.is_remote <> OLD.is_remo
 
 def _triggers(d: _Dialect) -> dict[str, Trigger]:
     triggers: dict[str, Trigger] = {
+        # An activity's own speakers are counted by the link triggers; the activity triggers
+        # count the links that exist when it is inserted or deleted (none, when Django writes
+        # them: links are inserted after the activity and deleted before it).
         "ctip_activity_ins": ("outreach_activity", "AFTER INSERT", "NEW.status = 'done'",
-                              [_activity_delta(d, "NEW", "1")]),
+                              [_activity_delta(d, "NEW", "1"),
+                               _speakers_of(d, "NEW", "1", "1 = 1")]),
         "ctip_activity_upd": ("outreach_activity", "AFTER UPDATE",
                               "OLD.status = 'done' OR NEW.status = 'done'", [
                                   _activity_delta(d, "OLD", "-1", "OLD.status = 'done'"),
@@ -207,10 +211,13 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                                   _speakers_of(d, "NEW", "1", _SPEAKERS_IN),
                               ]),
         "ctip_activity_del": ("outreach_activity", "AFTER DELETE", "OLD.status = 'done'",
-                              [_activity_delta(d, "OLD", "-1")]),
+                              [_activity_delta(d, "OLD", "-1"),
+                               _speakers_of(d, "OLD", "-1", "1 = 1")]),
         "ctip_unit_area": ("org_unit", "AFTER UPDATE", _AREA_CHANGED, [_area_shift(d)]),
         "ctip_speaker_link_ins": ("outreach_activity_speakers", "AFTER INSERT", "",
                                   [_speaker_link(d, "NEW", "1")]),
+        "ctip_speaker_link_upd": ("outreach_activity_speakers", "AFTER UPDATE", "",
+                                  [_speaker_link(d, "OLD", "-1"), _speaker_link(d, "NEW", "1")]),
         "ctip_speaker_link_del": ("outreach_activity_speakers", "AFTER DELETE", "",
                                   [_speaker_link(d, "OLD", "-1")]),
         "ctip_sitevent_ins": ("cases_situationevent", "AFTER INSERT", "NEW.kind = 'escalated'",
