@@ -371,8 +371,11 @@ def build(args: argparse.Namespace) -> World:
     formats = list(Format.objects.filter(archived=False))
     columns = [f.column for f in Activity._meta.concrete_fields if f.column != "id"]
     start = time.perf_counter()
-    insert_activities(activity_rows(args.activities, units, formats, campaign, columns, today),
-                      columns, args.activities)
+    from ctip.reports import rollups
+
+    with rollups.paused():   # the report roll-ups are computed once after the load
+        insert_activities(activity_rows(args.activities, units, formats, campaign, columns,
+                                        today), columns, args.activities)
     timings["activities"] = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
