@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Situation, SituationEvent
@@ -31,18 +32,24 @@ CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation
 
 
 def kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The roll-ups as they stand (rows whose sums are all zero left out)."""
-    months = sorted(ActivityMonth.objects.exclude(n=0).values_list(
-        *[f if f != "format_id" else "format" for f in rollups.ACTIVITY_KEY],
-        *rollups.ACTIVITY_SUMS))
-    speakers = sorted(SpeakerMonth.objects.exclude(n=0).values_list("speaker", "month", "n"))
-    delays = sorted(Situation.objects.values_list("pk", "escalated_after_ms"))
+    """The roll-ups as readers see them: the rows of each key summed (the triggers append
+    deltas), keys summing to nothing left out."""
+    key = [f if f != "format_id" else "format" for f in rollups.ACTIVITY_KEY]
+    months = sorted(
+        tuple(r.values()) for r in ActivityMonth.objects.order_by().values(*key).annotate(
+            **{f"s_{c}": Sum(c) for c in rollups.ACTIVITY_SUMS})
+        if any(list(r.values())[len(key):]))
+    speakers = sorted(
+        (r["speaker"], r["month"], r["s"]) for r in
+        SpeakerMonth.objects.order_by().values("speaker", "month").annotate(s=Sum("n"))
+        if r["s"])
+    delays = sorted(Situation.objects.values_list("pk", "escalated_after_us"))
     return months, speakers, delays
 
 
 def from_records(monkeypatch: Any) -> None:
     """Make the indicators read the records instead of the roll-ups."""
-    monkeypatch.setattr(ind, "rollup_level", lambda *args: None)
+    monkeypatch.setattr(ind, "rollup_level", lambda *args, **kwargs: None)
     monkeypatch.setattr(rollups, "whole_months", lambda period: False)
 
 
@@ -109,18 +116,36 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
         created_at=facts.waiting.created_at - dt.timedelta(days=3))
     SituationEvent.objects.filter(situation=facts.escalated, kind="escalated").update(
         at=facts.escalated.created_at + dt.timedelta(hours=30))
-    assert Situation.objects.get(pk=late.pk).escalated_after_ms is not None
+    assert Situation.objects.get(pk=late.pk).escalated_after_us is not None
+    # an activity moved to another unit by SQL, as a data fix would
+    fixed = log_activity(tree.commune_a, formats["zalo"], date=dt.date(2026, 11, 2),
+                         women=None, men=None, online_views=40, title="Sửa đơn vị")
+    Activity.objects.filter(pk=fixed.pk).update(unit=tree.other_commune,
+                                                unit_path=tree.other_commune.path)
 
     assert rollups.differences() == CLEAN
     incremental = kept()
-    with_rollups = ind.compute_with_children(tree.province, YEAR)
+
+    def questions() -> list[Any]:
+        """The questions the roll-ups answer, at both levels."""
+        return [ind.compute_with_children(tree.province, YEAR),      # level 2, by commune
+                ind.compute_with_children(tree.central, YEAR),       # level 1, by province
+                ind.compute(tree.commune_a, Period.half(2026, 2)),   # level 2, one commune
+                ind.monthly(tree.province, YEAR), ind.monthly(tree.central, YEAR)]
+
+    with_rollups = questions()
+    assert ActivityMonth.objects.filter(delta=False).count() == 0
+    removed = rollups.compact()
+    assert removed["reports_activitymonth"] > 0
+    assert not ActivityMonth.objects.filter(delta=True).exists()
+    assert kept() == incremental and questions() == with_rollups
     rollups.rebuild()
     assert kept() == incremental
-    assert ind.compute_with_children(tree.province, YEAR) == with_rollups
+    assert questions() == with_rollups
     from_records(monkeypatch)
-    assert ind.compute_with_children(tree.province, YEAR) == with_rollups
+    assert questions() == with_rollups
     # and the numbers are the ones the writes above imply
-    values = with_rollups[0]
+    values = with_rollups[0][0]
     assert values["sessions"]["total"] == 4 + 1 + 2 + 1
     assert values["active_speakers"] == 1
     assert values["sessions_border_remote"]["border"] == 0
@@ -167,6 +192,9 @@ def test_periods_not_made_of_whole_months_and_branches_read_the_records(
         tree: Any, formats: Any) -> None:
     log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 15))
     log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 25), title="Hai")
+    assert ActivityMonth.objects.filter(level=2).count() == 2     # one delta per activity
+    rollups.compact()
+    assert ActivityMonth.objects.filter(level=2).count() == 1
     ActivityMonth.objects.all().update(n=99)   # what the roll-ups say is not used below
     half_july = Period.custom(dt.date(2026, 7, 1), dt.date(2026, 7, 20))
     assert ind.compute(tree.province, half_july, ["sessions"])["sessions"]["total"] == 1
@@ -205,3 +233,97 @@ def test_speaker_months_follow_links_added_and_removed(tree: Any, users: Any,
         Through.objects.filter(activity_id=talk.pk).delete()
         assert rollups.differences() == CLEAN
     assert ind.compute(tree.province, YEAR, ["active_speakers"])["active_speakers"] == 0
+
+
+@pytest.mark.parametrize(("late_by", "on_time"), [(dt.timedelta(0), 1),
+                                                   (dt.timedelta(microseconds=1), 0),
+                                                   (dt.timedelta(microseconds=-1), 1)])
+def test_escalation_on_the_deadline_is_on_time_and_a_microsecond_later_is_late(
+        tree: Any, late_by: dt.timedelta, on_time: int) -> None:
+    from ctip.cases.actions import deadline_for
+    from ctip.cases.models import DeadlineRule
+
+    DeadlineRule.objects.update_or_create(category="missing", urgency="normal",
+                                          defaults={"hours": 5})
+    situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                       urgency="normal", source="officer",
+                                       description="Mất liên lạc")
+    cases.escalate(actor=None, situation=situation)
+    situation.refresh_from_db()
+    deadline = deadline_for("missing", "normal", start=situation.created_at)
+    SituationEvent.objects.filter(situation=situation, kind="escalated").update(
+        at=deadline + late_by)
+    value = ind.compute(tree.province, YEAR, ["situations_escalated_on_time"])
+    assert value["situations_escalated_on_time"]["escalated"] == 1
+    assert value["situations_escalated_on_time"]["on_time"] == on_time
+    situation.refresh_from_db()
+    assert situation.escalated_after_us == 5 * 3_600_000_000 + late_by // dt.timedelta(
+        microseconds=1)
+
+
+TABLE_REBUILD = """
+import copy
+
+import django
+from django.db import OperationalError
+
+django.setup()
+from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.db import connection
+from django.db.migrations import Migration
+
+from ctip.outreach.models import Activity
+from ctip.reports import rollups
+
+call_command("migrate", verbosity=0)
+assert set(rollups.trigger_names("sqlite")) <= rollups.installed(connection)
+
+
+def alter():  # what a later migration changing a column does on SQLite: rebuild the table
+    with connection.schema_editor() as editor:
+        old = Activity._meta.get_field("title")
+        new = copy.copy(old)
+        new.max_length += 1
+        editor.alter_field(Activity, old, new)
+
+
+try:
+    alter()
+except OperationalError as exc:
+    print("refused with the triggers in place:", exc)
+plan = [(Migration("0099_later", "outreach"), False)]
+emit_pre_migrate_signal(0, False, "default", plan=plan)
+alter()
+emit_post_migrate_signal(0, False, "default", plan=plan)
+assert set(rollups.trigger_names("sqlite")) <= rollups.installed(connection)
+assert not any(rollups.differences().values())
+print("rebuilt and back")
+"""
+
+
+def run_script(script: str, data_dir: Any, database_url: str | None = None) -> str:
+    """Run ``script`` in a fresh Python with ctip's settings, on its own database (SQLite in
+    ``data_dir`` unless ``database_url``); its output, after checking it succeeded."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.core.test_cli import TEST_FIELD_KEY
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"CTIP_DATA_DIR": str(data_dir), "SECRET_KEY": "x" * 60,
+            "CTIP_FIELD_KEYS": TEST_FIELD_KEY, "DJANGO_SETTINGS_MODULE": "ctip.settings"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    run = subprocess.run([sys.executable, "-c", script], env=env,  # noqa: S603
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def test_a_migration_that_rebuilds_a_table_runs_with_the_triggers_off(tmp_path: Any) -> None:
+    """SQLite refuses to rebuild a table a trigger names; ``migrate`` takes them off first."""
+    out = run_script(TABLE_REBUILD, tmp_path)
+    assert "refused with the triggers in place" in out
+    assert "rebuilt and back" in out

@@ -202,9 +202,9 @@ class Situation(UnitFact):
                                   db_index=True)
     outcome = models.TextField(_("outcome"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # Milliseconds from being recorded to the first escalation (NULL while none): kept by
+    # Microseconds from being recorded to the first escalation (NULL while none): kept by
     # database triggers on the events (see ``reports.rollups``); never set it from Python.
-    escalated_after_ms = models.BigIntegerField(null=True, blank=True, editable=False)
+    escalated_after_us = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

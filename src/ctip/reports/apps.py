@@ -1,22 +1,22 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_rollups(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """SQLite drops a table's triggers when a migration rebuilds the table: put them back (and
-    recompute the roll-ups) after every ``migrate`` if any is missing."""
-    from django.db import connections
-
+def _before_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
+                    ) -> None:
     from ctip.reports import rollups
-    from ctip.reports.models import ActivityMonth
 
-    conn = connections[using]
-    if ActivityMonth._meta.db_table not in conn.introspection.table_names():
-        return   # migrated backwards past the roll-ups
-    rollups.ensure_installed(using)
+    rollups.before_migrate(using, plan)
+
+
+def _after_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
+                   ) -> None:
+    from ctip.reports import rollups
+
+    rollups.after_migrate(using, plan)
 
 
 class ReportsConfig(AppConfig):
@@ -25,5 +25,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_rollups, sender=self,
-                             dispatch_uid="ctip.reports.ensure_rollups")
+        # The roll-up triggers come off while migrations run and go back on after, with a
+        # rebuild (see ``reports.rollups``).
+        pre_migrate.connect(_before_migrate, sender=self,
+                            dispatch_uid="ctip.reports.before_migrate")
+        post_migrate.connect(_after_migrate, sender=self,
+                             dispatch_uid="ctip.reports.after_migrate")

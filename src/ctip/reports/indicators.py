@@ -46,6 +46,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -240,13 +241,20 @@ def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     from ctip.outreach.models import Activity, Format
     from ctip.reports.models import ActivityMonth
 
+    groups: dict[str, Rows]
     level = rollup_level(unit, period, by_child)
     if level is not None:
         months = ActivityMonth.objects.filter(level=level, path__subtree=unit.path,
-                                              month__gte=period.start, month__lte=period.end,
-                                              n__gt=0)
-        groups = _group(months, unit, by_child, "path", "format_id",
+                                              month__gte=period.start, month__lte=period.end)
+        summed = _group(months, unit, by_child, "path", "format_id",
                         **{k: Sum(k) for k in rollups.ACTIVITY_SUMS})
+        # Readers sum a key's rows (deltas included): a key whose activities are all gone
+        # sums to nothing, like a child without records.
+        groups = {}
+        for key, rows in summed.items():
+            kept = [r for r in rows if r["n"]]
+            if kept or key == ALL:
+                groups[key] = kept
     else:
         # Read from the covering index alone (outreach migration 0004): no join per row; the
         # format's code and the unit's flags come from their small tables.
@@ -300,14 +308,18 @@ def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     from ctip.outreach.models import Activity, Speaker
     from ctip.reports.models import SpeakerMonth
 
-    talked: QuerySet[Any]
+    qs = Speaker.objects.filter(unit_path__subtree=unit.path)
     if rollups.whole_months(period):
-        talked = SpeakerMonth.objects.filter(speaker=OuterRef("pk"), month__gte=period.start,
-                                             month__lte=period.end, n__gt=0)
+        # The speaker's months in the period summed (the roll-up holds deltas): above zero
+        # when at least one done activity lists them.
+        talks = (SpeakerMonth.objects.filter(speaker=OuterRef("pk"), month__gte=period.start,
+                                             month__lte=period.end)
+                 .order_by().values("speaker").annotate(talks=Sum("n")).values("talks"))
+        qs = qs.annotate(talks=Subquery(talks)).filter(talks__gt=0)
     else:
-        talked = Activity.objects.filter(speakers=OuterRef("pk"), status=Activity.Status.DONE,
-                                         date__gte=period.start, date__lte=period.end)
-    qs = Speaker.objects.filter(Exists(talked), unit_path__subtree=unit.path)
+        qs = qs.filter(Exists(Activity.objects.filter(
+            speakers=OuterRef("pk"), status=Activity.Status.DONE, date__gte=period.start,
+            date__lte=period.end)))
     return _group(qs, unit, by_child, "unit_path", n=Count("pk"))
 
 
@@ -371,23 +383,24 @@ def deadline_hours() -> Callable[[str, str], int]:
     return hours
 
 
-def deadline_ms() -> Case:
-    """The escalation deadline of a situation in milliseconds, as SQL: ``deadline_hours`` for
-    every category and urgency, the urgency's default for a category without a rule."""
+def deadline_us() -> Case:
+    """The escalation deadline of a situation in microseconds, as SQL: the stored rule of its
+    category and urgency, else its urgency's default (else the normal urgency's), as
+    ``deadline_hours`` and ``cases.actions.deadline_for`` apply them."""
     from ctip.cases.actions import DEFAULT_HOURS
-    from ctip.cases.models import Category, Urgency
+    from ctip.cases.models import DeadlineRule, Urgency
 
-    hours = deadline_hours()
-    hour = 3_600_000
-    rules = [When(category=c, urgency=u, then=Value(hours(c, u) * hour))
-             for c in Category.values for u in Urgency.values]
+    hour = 3_600_000_000
+    rules = [When(category=c, urgency=u, then=Value(h * hour)) for c, u, h in
+             DeadlineRule.objects.values_list("category", "urgency", "hours")]
     defaults = [When(urgency=u, then=Value(h * hour)) for u, h in DEFAULT_HOURS.items()]
-    return Case(*rules, *defaults, default=Value(0), output_field=BigIntegerField())
+    return Case(*rules, *defaults, default=Value(DEFAULT_HOURS[Urgency.NORMAL] * hour),
+                output_field=BigIntegerField())
 
 
 def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     """The situations received in the period by category, escalated, and escalated in time:
-    ``escalated_after_ms`` (kept by the database, see ``reports.rollups``) against the deadline
+    ``escalated_after_us`` (kept by the database, see ``reports.rollups``) against the deadline
     rule of each category and urgency, in one grouped query on the covering index."""
     from ctip.cases.models import Situation
 
@@ -395,8 +408,8 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
                                   created_at__gte=period.start_at(),
                                   created_at__lt=period.end_before())
     return _group(qs, unit, by_child, "unit_path", "category", n=Count("pk"),
-                  escalated=Count("escalated_after_ms"),
-                  on_time=Count("pk", filter=Q(escalated_after_ms__lte=deadline_ms())))
+                  escalated=Count("escalated_after_us"),
+                  on_time=Count("pk", filter=Q(escalated_after_us__lte=deadline_us())))
 
 
 def _situations_finish(rows: Rows) -> dict[str, Any]:
@@ -624,13 +637,15 @@ def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
     if level is not None:
         rows = (ActivityMonth.objects.filter(level=level, path__subtree=unit.path,
                                              month__gte=period.start, month__lte=period.end)
-                .order_by().values_list("month").annotate(Sum("n"), Sum("total")))
+                .order_by().values_list("month")
+                .annotate(sessions=Sum("n"), participants=Sum("total")))
     else:
         rows = (Activity.objects.filter(unit_path__subtree=unit.path,
                                         status=Activity.Status.DONE,
                                         date__gte=period.start, date__lte=period.end)
                 .order_by().values_list("date")
-                .annotate(Count("pk"), Coalesce(Sum("participants_total"), 0)))
+                .annotate(sessions=Count("pk"),
+                          participants=Coalesce(Sum("participants_total"), 0)))
     found: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for day, sessions, participants in rows:
         sums = found[(day.year, day.month)]

@@ -217,7 +217,9 @@ class Export(models.Model):
 
 class ActivityMonth(models.Model):
     """Done activities summed per month and format, their paths cut to a province (level 1)
-    or a commune (level 2). Kept by database triggers; see ``reports.rollups``."""
+    or a commune (level 2). Appended to by database triggers, one row per change (``delta``),
+    and folded into one row per key by ``rollups.compact``; readers sum the rows of a key.
+    See ``reports.rollups``."""
 
     level = models.PositiveSmallIntegerField()
     path = TreePathField(db_index=False)
@@ -233,14 +235,16 @@ class ActivityMonth(models.Model):
     border = models.IntegerField(default=0)
     remote = models.IntegerField(default=0)
     any_area = models.IntegerField(default=0)
+    delta = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [
-            # The key the triggers add to. The path is compared byte-wise by the subtree
-            # look-up, which PostgreSQL serves only with ``varchar_pattern_ops``.
-            models.UniqueConstraint(fields=["level", "path", "month", "format"],
-                                    name="reports_actmonth_key",
-                                    opclasses=["", "varchar_pattern_ops", "", ""]),
+        indexes = [
+            # The path is compared byte-wise by the subtree look-up, which PostgreSQL serves
+            # only with ``varchar_pattern_ops``.
+            models.Index(fields=["level", "path", "month", "format"], name="reports_actmonth_key",
+                         opclasses=["", "varchar_pattern_ops", "", ""]),
+            models.Index(fields=["level", "path", "month", "format"], name="reports_actmonth_new",
+                         condition=Q(delta=True)),
         ]
 
     def __str__(self) -> str:
@@ -248,17 +252,20 @@ class ActivityMonth(models.Model):
 
 
 class SpeakerMonth(models.Model):
-    """How many done activities a speaker was listed on in a month. Kept by database triggers;
-    see ``reports.rollups``."""
+    """How many done activities a speaker was listed on in a month. Appended to by database
+    triggers and compacted like ``ActivityMonth``; see ``reports.rollups``."""
 
     speaker = models.ForeignKey("outreach.Speaker", on_delete=models.DO_NOTHING,
                                 db_constraint=False, db_index=False, related_name="+")
     month = models.DateField()
     n = models.IntegerField(default=0)
+    delta = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["speaker", "month"], name="reports_spkmonth_key"),
+        indexes = [
+            models.Index(fields=["speaker", "month"], name="reports_spkmonth_key"),
+            models.Index(fields=["speaker", "month"], name="reports_spkmonth_new",
+                         condition=Q(delta=True)),
         ]
 
     def __str__(self) -> str:

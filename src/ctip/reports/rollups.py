@@ -1,7 +1,7 @@
 """Roll-ups kept by the database in the same transaction as every write.
 
 The indicators (``reports.indicators``) read derived data where a period is made of whole
-months and the unit is no deeper than a commune:
+months:
 
 - ``ActivityMonth``: the done activities summed per month and format, at two levels of the
   tree. At level 1 a row's ``path`` is the activity's ``unit_path`` cut to its province
@@ -13,9 +13,9 @@ months and the unit is no deeper than a commune:
 - ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
   speakers" is one indexed look-up per speaker instead of a search through their activities.
 
-A third is a column: ``cases.Situation.escalated_after_ms``, the milliseconds from a situation
+A third is a column: ``cases.Situation.escalated_after_us``, the microseconds from a situation
 being recorded to its first escalation (NULL while it has none), so "escalated within the
-deadline" is a comparison in SQL whatever the period.
+deadline" is an exact comparison in SQL whatever the period.
 
 All three are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
 write changes them in its own transaction, whatever wrote it — a form, the API, the Excel
@@ -24,11 +24,23 @@ administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the
 ``differences()`` (``ctip reports rebuild --check``) counts where the kept values and a fresh
 computation disagree, and tests hold them equal after every kind of write.
 
+**Deltas, not counters.** A trigger never updates a roll-up row: it appends a row with the
+change (``delta`` true), and readers sum the rows of a key. So two writers in one province and
+month never wait for each other or deadlock on a shared counter row; ``compact()`` (a job of
+``ctip worker`` every few minutes, and ``rebuild``) folds the deltas of each key into one row.
+On PostgreSQL a trigger that reads another row (a unit's flags, an activity's status) first
+takes a share lock on it, so a concurrent change of that row waits instead of being missed.
+
 Facts keep the path of their unit at the time (``core.models.UnitFact``), so a unit that moves
 later does not move its past activities; the roll-ups follow the facts' paths and need nothing
-when the tree is restructured. SQLite drops a table's triggers when a migration rebuilds the
-table, so ``ensure_installed`` runs after every ``migrate`` and reinstalls them (and rebuilds
-the roll-ups) if any is missing.
+when the tree is restructured.
+
+**Migrations.** SQLite rebuilds a table to alter it, and refuses to while a trigger names a
+table that is momentarily missing; a PostgreSQL trigger function would break on a renamed
+column. So whenever ``migrate`` has migrations to apply, the triggers are dropped before
+(``before_migrate``) and installed again after, with a rebuild (``after_migrate``). A change to
+the SQL below therefore ships with a migration (an empty one will do), so that installations
+get the new triggers and roll-ups computed by them.
 """
 
 from __future__ import annotations
@@ -61,8 +73,9 @@ def truncate(path: str, level: int) -> str:
 
 def level_for(unit: Any, by_child: bool) -> int | None:
     """The roll-up level that answers ``unit``'s subtree (and its children when ``by_child``),
-    or ``None`` when that lies deeper than the roll-ups go."""
-    needed = unit.depth + (1 if by_child else 0)
+    or ``None`` when that lies deeper than the roll-ups go. Counted on the unit's path, which
+    is what the roll-ups are cut by."""
+    needed = unit.path.count("/") - 2 + (1 if by_child else 0)
     if needed > LEVELS[-1]:
         return None
     return max(LEVELS[0], needed)
@@ -97,19 +110,26 @@ class _Dialect:
         return f"CASE lv.lv {whens} END"
 
     def month(self, day: str) -> str:
-        return f"date_trunc('month', {day})::date" if self.pg else f"substr({day}, 1, 8) || '01'"
+        return (f"date_trunc('month', ({day})::timestamp)::date" if self.pg
+                else f"substr({day}, 1, 8) || '01'")
 
     def flag(self, expr: str) -> str:
-        return f"({expr})::int" if self.pg else f"({expr})"
+        return f"COALESCE(({expr})::int, 0)" if self.pg else f"COALESCE(({expr}), 0)"
 
-    def millis(self, later: str, earlier: str) -> str:
+    def micros(self, moment: str) -> str:
+        """Microseconds since 1970 of a stored datetime, exactly: SQLite keeps Django's
+        datetimes as UTC text ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
         if self.pg:
-            return f"round(extract(epoch from ({later} - {earlier})) * 1000)::bigint"
-        return f"CAST(round((julianday({later}) - julianday({earlier})) * 86400000) AS INTEGER)"
+            return f"(extract(epoch from {moment}) * 1000000)::bigint"
+        return (f"(CAST(strftime('%s', {moment}) AS INTEGER) * 1000000 "
+                f"+ CAST(substr({moment} || '.000000', 21, 6) AS INTEGER))")
+
+    def differs(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
     def areas(self, unit: str, new: str | None = None) -> list[str]:
-        """The three area flags of ``unit`` as 0/1, or with ``new`` their change from
-        ``unit`` (OLD) to ``new`` (NEW) as -1/0/1."""
+        """The three area flags of ``unit`` as 0/1 (0 for a unit not found), or with ``new``
+        their change from ``unit`` (OLD) to ``new`` (NEW) as -1/0/1."""
         exprs = ["@.is_border", "@.is_remote OR @.is_far_flung",
                  "@.is_border OR @.is_remote OR @.is_far_flung"]
         if new is None:
@@ -119,25 +139,21 @@ class _Dialect:
 
 
 LEVELS_SQL = "(" + " UNION ALL ".join(f"SELECT {lv} AS lv" for lv in LEVELS) + ") lv"
-
-
-def _upsert(table: str, key: tuple[str, ...], sums: tuple[str, ...]) -> str:
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
-    return f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+ACTIVITY_COLUMNS = (*ACTIVITY_KEY, *ACTIVITY_SUMS, "delta")
+SPEAKER_COLUMNS = ("speaker_id", "month", "n", "delta")
 
 
 def _activity_delta(d: _Dialect, row: str, sign: str, cond: str = "1 = 1") -> str:
     """Add (``sign`` 1) or take away (-1) the activity ``row`` (NEW or OLD) at every level."""
     border, remote, any_area = d.areas("u")
     return (
-        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_KEY + ACTIVITY_SUMS)}) "
+        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
         f"SELECT lv.lv, {d.by_level(f'{row}.unit_path')}, {d.month(f'{row}.date')}, "
         f"{row}.format_id, {sign}, {sign} * COALESCE({row}.participants_women, 0), "
         f"{sign} * COALESCE({row}.participants_men, 0), {sign} * {row}.participants_total, "
         f"{sign} * {row}.online_views, {sign} * {row}.online_shares, "
-        f"{sign} * {border}, {sign} * {remote}, {sign} * {any_area} "
-        f"FROM org_unit u CROSS JOIN {LEVELS_SQL} WHERE u.id = {row}.unit_id AND ({cond})"
-        + _upsert("reports_activitymonth", ACTIVITY_KEY, ACTIVITY_SUMS))
+        f"{sign} * {border}, {sign} * {remote}, {sign} * {any_area}, TRUE "
+        f"FROM {LEVELS_SQL} LEFT JOIN org_unit u ON u.id = {row}.unit_id WHERE ({cond})")
 
 
 def _area_shift(d: _Dialect) -> str:
@@ -145,47 +161,51 @@ def _area_shift(d: _Dialect) -> str:
     border, remote, any_area = d.areas("OLD", new="NEW")
     path, month = d.by_level("a.unit_path"), d.month("a.date")
     return (
-        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_KEY + ACTIVITY_SUMS)}) "
+        f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
         f"SELECT lv.lv, {path}, {month}, a.format_id, 0, 0, 0, 0, 0, 0, "
-        f"COUNT(*) * {border}, COUNT(*) * {remote}, COUNT(*) * {any_area} "
+        f"COUNT(*) * {border}, COUNT(*) * {remote}, COUNT(*) * {any_area}, TRUE "
         f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
         f"WHERE a.unit_id = NEW.id AND a.status = 'done' "
-        f"GROUP BY lv.lv, {path}, {month}, a.format_id"
-        + _upsert("reports_activitymonth", ACTIVITY_KEY, AREA_SUMS))
+        f"GROUP BY lv.lv, {path}, {month}, a.format_id")
 
 
 def _speakers_of(d: _Dialect, row: str, sign: str, cond: str) -> str:
     """Add or take away the month of activity ``row`` for each speaker listed on it."""
     return (
-        "INSERT INTO reports_speakermonth (speaker_id, month, n) "
-        f"SELECT l.speaker_id, {d.month(f'{row}.date')}, {sign} "
-        f"FROM outreach_activity_speakers l WHERE l.activity_id = {row}.id AND ({cond})"
-        + _upsert("reports_speakermonth", ("speaker_id", "month"), ("n",)))
+        f"INSERT INTO reports_speakermonth ({', '.join(SPEAKER_COLUMNS)}) "
+        f"SELECT l.speaker_id, {d.month(f'{row}.date')}, {sign}, TRUE "
+        f"FROM outreach_activity_speakers l WHERE l.activity_id = {row}.id AND ({cond})")
 
 
 def _speaker_link(d: _Dialect, row: str, sign: str) -> str:
     """Add or take away one link ``row`` (NEW or OLD) of a speaker to an activity."""
     return (
-        "INSERT INTO reports_speakermonth (speaker_id, month, n) "
-        f"SELECT {row}.speaker_id, {d.month('a.date')}, {sign} "
-        f"FROM outreach_activity a WHERE a.id = {row}.activity_id AND a.status = 'done'"
-        + _upsert("reports_speakermonth", ("speaker_id", "month"), ("n",)))
+        f"INSERT INTO reports_speakermonth ({', '.join(SPEAKER_COLUMNS)}) "
+        f"SELECT {row}.speaker_id, {d.month('a.date')}, {sign}, TRUE "
+        f"FROM outreach_activity a WHERE a.id = {row}.activity_id AND a.status = 'done'")
 
 
 def _first_escalation(d: _Dialect, situation: str) -> str:
-    return (f"(SELECT {d.millis('MIN(e.at)', f'{situation}.created_at')} "
+    return (f"(SELECT MIN({d.micros('e.at')}) - {d.micros(f'{situation}.created_at')} "
             "FROM cases_situationevent e "
             f"WHERE e.situation_id = {situation}.id AND e.kind = 'escalated')")
 
 
 def _escalation(d: _Dialect, situation_id: str) -> str:
     """Recompute the escalation delay of one situation from its events."""
-    return (f"UPDATE cases_situation SET escalated_after_ms = "
+    return (f"UPDATE cases_situation SET escalated_after_us = "
             f"{_first_escalation(d, 'cases_situation')} WHERE id = {situation_id}")
 
 
-# One entry per trigger: (table, timing and event, WHEN condition or "", statements).
-Trigger = tuple[str, str, str, list[str]]
+def _share_lock(table: str, pk: str) -> str:
+    """PostgreSQL: hold the row this trigger reads until commit, so that a concurrent change of
+    it waits for this transaction (and then sees its rows) instead of missing them."""
+    return f"PERFORM 1 FROM {table} WHERE id = {pk} FOR SHARE"
+
+
+# One entry per trigger: (table, timing and event, WHEN condition or "", statements,
+# PostgreSQL-only statements run first).
+Trigger = tuple[str, str, str, list[str], list[str]]
 
 _SPEAKERS_OUT = ("OLD.status = 'done' AND (NEW.status <> 'done' OR NEW.date <> OLD.date "
                  "OR NEW.id <> OLD.id)")
@@ -193,54 +213,65 @@ _SPEAKERS_IN = ("NEW.status = 'done' AND (OLD.status <> 'done' OR NEW.date <> OL
                 "OR NEW.id <> OLD.id)")
 _AREA_CHANGED = ("NEW.is_border <> OLD.is_border OR NEW.is_remote <> OLD.is_remote "
                  "OR NEW.is_far_flung <> OLD.is_far_flung")
+_ACTIVITY_READ = ("id", "status", "date", "unit_id", "unit_path", "format_id",
+                  "participants_women", "participants_men", "participants_total",
+                  "online_views", "online_shares")
 
 
 def _triggers(d: _Dialect) -> dict[str, Trigger]:
+    changed = " OR ".join(d.differs(f"OLD.{c}", f"NEW.{c}") for c in _ACTIVITY_READ)
+    units = [_share_lock("org_unit", "NEW.unit_id")]
     triggers: dict[str, Trigger] = {
         # An activity's own speakers are counted by the link triggers; the activity triggers
         # count the links that exist when it is inserted or deleted (none, when Django writes
         # them: links are inserted after the activity and deleted before it).
         "ctip_activity_ins": ("outreach_activity", "AFTER INSERT", "NEW.status = 'done'",
                               [_activity_delta(d, "NEW", "1"),
-                               _speakers_of(d, "NEW", "1", "1 = 1")]),
+                               _speakers_of(d, "NEW", "1", "1 = 1")], units),
         "ctip_activity_upd": ("outreach_activity", "AFTER UPDATE",
-                              "OLD.status = 'done' OR NEW.status = 'done'", [
+                              f"(OLD.status = 'done' OR NEW.status = 'done') AND ({changed})", [
                                   _activity_delta(d, "OLD", "-1", "OLD.status = 'done'"),
                                   _activity_delta(d, "NEW", "1", "NEW.status = 'done'"),
                                   _speakers_of(d, "OLD", "-1", _SPEAKERS_OUT),
                                   _speakers_of(d, "NEW", "1", _SPEAKERS_IN),
-                              ]),
+                              ], [*units, _share_lock("org_unit", "OLD.unit_id")]),
         "ctip_activity_del": ("outreach_activity", "AFTER DELETE", "OLD.status = 'done'",
                               [_activity_delta(d, "OLD", "-1"),
-                               _speakers_of(d, "OLD", "-1", "1 = 1")]),
-        "ctip_unit_area": ("org_unit", "AFTER UPDATE", _AREA_CHANGED, [_area_shift(d)]),
+                               _speakers_of(d, "OLD", "-1", "1 = 1")],
+                              [_share_lock("org_unit", "OLD.unit_id")]),
+        "ctip_unit_area": ("org_unit", "AFTER UPDATE", _AREA_CHANGED, [_area_shift(d)], []),
         "ctip_speaker_link_ins": ("outreach_activity_speakers", "AFTER INSERT", "",
-                                  [_speaker_link(d, "NEW", "1")]),
+                                  [_speaker_link(d, "NEW", "1")],
+                                  [_share_lock("outreach_activity", "NEW.activity_id")]),
         "ctip_speaker_link_upd": ("outreach_activity_speakers", "AFTER UPDATE", "",
-                                  [_speaker_link(d, "OLD", "-1"), _speaker_link(d, "NEW", "1")]),
+                                  [_speaker_link(d, "OLD", "-1"), _speaker_link(d, "NEW", "1")],
+                                  [_share_lock("outreach_activity", "OLD.activity_id"),
+                                   _share_lock("outreach_activity", "NEW.activity_id")]),
         "ctip_speaker_link_del": ("outreach_activity_speakers", "AFTER DELETE", "",
-                                  [_speaker_link(d, "OLD", "-1")]),
+                                  [_speaker_link(d, "OLD", "-1")],
+                                  [_share_lock("outreach_activity", "OLD.activity_id")]),
         "ctip_sitevent_ins": ("cases_situationevent", "AFTER INSERT", "NEW.kind = 'escalated'",
-                              [_escalation(d, "NEW.situation_id")]),
+                              [_escalation(d, "NEW.situation_id")], []),
         "ctip_sitevent_upd": ("cases_situationevent", "AFTER UPDATE",
                               "OLD.kind = 'escalated' OR NEW.kind = 'escalated'",
                               [_escalation(d, "OLD.situation_id"),
-                               _escalation(d, "NEW.situation_id")]),
+                               _escalation(d, "NEW.situation_id")], []),
         "ctip_sitevent_del": ("cases_situationevent", "AFTER DELETE", "OLD.kind = 'escalated'",
-                              [_escalation(d, "OLD.situation_id")]),
+                              [_escalation(d, "OLD.situation_id")], []),
     }
     if d.pg:
         # The situation's own writes: computed before the row is stored, so nothing a save
         # carries over (a stale value read earlier) can overwrite it.
         triggers["ctip_situation_esc"] = (
             "cases_situation", "BEFORE INSERT OR UPDATE", "",
-            [f"NEW.escalated_after_ms := {_first_escalation(d, 'NEW')}"])
+            [f"NEW.escalated_after_us := {_first_escalation(d, 'NEW')}"], [])
     else:
-        # SQLite cannot change NEW: the row is corrected just after (recursive triggers are off,
-        # so this UPDATE does not fire the trigger again).
+        # SQLite cannot change NEW: the row is corrected just after, when it is wrong
+        # (recursive triggers are off, so this UPDATE does not fire the trigger again).
+        wrong = d.differs("NEW.escalated_after_us", _first_escalation(d, "NEW"))
         for name, event in (("ctip_situation_ins", "AFTER INSERT"),
                             ("ctip_situation_upd", "AFTER UPDATE")):
-            triggers[name] = ("cases_situation", event, "", [_escalation(d, "NEW.id")])
+            triggers[name] = ("cases_situation", event, wrong, [_escalation(d, "NEW.id")], [])
     return triggers
 
 
@@ -249,9 +280,9 @@ def trigger_names(vendor: str) -> list[str]:
 
 
 def _create_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
-    table, event, when, statements = trigger
+    table, event, when, statements, locks = trigger
     if d.pg:
-        body = "\n".join(f"  {s};" for s in statements)
+        body = "\n".join(f"  {s};" for s in [*locks, *statements])
         ret = "NEW" if event.startswith("BEFORE") else "NULL"
         when_sql = f" WHEN ({when})" if when else ""
         return [
@@ -287,26 +318,30 @@ def install(conn: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(conn: BaseDatabaseWrapper) -> None:
+    """Drop every trigger there is (their tables may be gone already)."""
     d = _Dialect(conn.vendor)
-    _execute(conn, [s for name, t in _triggers(d).items() for s in _drop_sql(d, name, t)])
+    present = installed(conn)
+    _execute(conn, [s for name, t in _triggers(d).items() if name in present
+                    for s in _drop_sql(d, name, t)])
 
 
 def installed(conn: BaseDatabaseWrapper) -> set[str]:
     """The names of the roll-up triggers present in the database."""
+    names = set(trigger_names(conn.vendor))
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'ctip\\_%%'")
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                           "AND name LIKE 'ctip\\_%' ESCAPE '\\'")
-        return {row[0] for row in cursor.fetchall()}
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {row[0] for row in cursor.fetchall()} & names
 
 
-# --- Rebuilding and checking ------------------------------------------------------------------
+# --- Rebuilding, compacting and checking ------------------------------------------------------
 
 
 def _fresh_sql(d: _Dialect) -> dict[str, str]:
-    """SELECTs that compute each roll-up from the facts, in the tables' column order."""
+    """SELECTs that compute each roll-up from the facts, one row per key, in the tables' column
+    order (without ``delta``)."""
     border, remote, any_area = d.areas("u")
     return {
         "reports_activitymonth": (
@@ -315,8 +350,9 @@ def _fresh_sql(d: _Dialect) -> dict[str, str]:
             "SUM(COALESCE(a.participants_men, 0)), SUM(a.participants_total), "
             "SUM(a.online_views), SUM(a.online_shares), "
             f"SUM({border}), SUM({remote}), SUM({any_area}) "
-            f"FROM outreach_activity a JOIN org_unit u ON u.id = a.unit_id "
-            f"CROSS JOIN {LEVELS_SQL} WHERE a.status = 'done' GROUP BY 1, 2, 3, 4"),
+            f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
+            "LEFT JOIN org_unit u ON u.id = a.unit_id "
+            "WHERE a.status = 'done' GROUP BY 1, 2, 3, 4"),
         "reports_speakermonth": (
             f"SELECT l.speaker_id, {d.month('a.date')}, COUNT(*) "
             "FROM outreach_activity_speakers l JOIN outreach_activity a "
@@ -324,14 +360,17 @@ def _fresh_sql(d: _Dialect) -> dict[str, str]:
     }
 
 
-_COLUMNS = {
-    "reports_activitymonth": ACTIVITY_KEY + ACTIVITY_SUMS,
-    "reports_speakermonth": ("speaker_id", "month", "n"),
-}
-_NONZERO = {
-    "reports_activitymonth": " OR ".join(f"{c} <> 0" for c in ACTIVITY_SUMS),
-    "reports_speakermonth": "n <> 0",
-}
+_KEYS = {"reports_activitymonth": ACTIVITY_KEY, "reports_speakermonth": ("speaker_id", "month")}
+_SUMS = {"reports_activitymonth": ACTIVITY_SUMS, "reports_speakermonth": ("n",)}
+
+
+def _summed(table: str, where: str = "1 = 1") -> str:
+    """The rows of ``table`` (matching ``where``) summed per key, keys summing to nothing left
+    out: what the readers see."""
+    keys, sums = _KEYS[table], _SUMS[table]
+    nonzero = " OR ".join(f"SUM({c}) <> 0" for c in sums)
+    return (f"SELECT {', '.join(keys)}, {', '.join(f'SUM({c})' for c in sums)} FROM {table} "
+            f"WHERE {where} GROUP BY {', '.join(keys)} HAVING {nonzero}")
 
 
 def rebuild(using: str = "default") -> dict[str, int]:
@@ -341,53 +380,120 @@ def rebuild(using: str = "default") -> dict[str, int]:
     counts: dict[str, int] = {}
     with transaction.atomic(using=using), conn.cursor() as cursor:
         for table, select in _fresh_sql(d).items():
+            columns = ", ".join((*_KEYS[table], *_SUMS[table], "delta"))
             cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"INSERT INTO {table} ({', '.join(_COLUMNS[table])}) {select}")
+            cursor.execute(f"INSERT INTO {table} ({columns}) "
+                           f"SELECT f.*, FALSE FROM ({select}) f")
             counts[table] = cursor.rowcount
         cursor.execute(_escalation(d, "cases_situation.id"))
         counts["cases_situation"] = cursor.rowcount
     return counts
 
 
+def compact(using: str = "default") -> dict[str, int]:
+    """Fold the deltas the triggers appended into one row per key; the rows removed.
+
+    On PostgreSQL one statement per table deletes the rows of every key that has deltas and
+    inserts their sums: rows a concurrent transaction has not committed yet are not seen, so
+    they stay (as deltas) for the next run, and a second run at the same time skips the rows the
+    first deleted. On SQLite (one writer at a time) the same is two statements in a transaction.
+    """
+    conn = connections[using]
+    removed: dict[str, int] = {}
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        for table in _KEYS:
+            keys, sums = ", ".join(_KEYS[table]), _SUMS[table]
+            columns = f"{keys}, {', '.join(sums)}, delta"
+            totals = ", ".join(f"SUM({c})" for c in sums)
+            nonzero = " OR ".join(f"SUM({c}) <> 0" for c in sums)
+            touched = f"SELECT DISTINCT {keys} FROM {table} WHERE delta"
+            if conn.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH gone AS (DELETE FROM {table} WHERE ({keys}) IN ({touched}) "
+                    f"RETURNING *), folded AS (INSERT INTO {table} ({columns}) "
+                    f"SELECT {keys}, {totals}, FALSE FROM gone GROUP BY {keys} "
+                    f"HAVING {nonzero} RETURNING 1) "
+                    "SELECT (SELECT COUNT(*) FROM gone) - (SELECT COUNT(*) FROM folded)")
+                removed[table] = cursor.fetchone()[0]
+            else:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                last = cursor.fetchone()[0]
+                cursor.execute(f"CREATE TEMP TABLE ctip_touched AS {touched} AND id <= {last}")
+                match = f"({keys}) IN (SELECT {keys} FROM ctip_touched) AND id <= {last}"
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {keys}, {totals}, FALSE "
+                               f"FROM {table} WHERE {match} GROUP BY {keys} HAVING {nonzero}")
+                added = cursor.rowcount
+                cursor.execute(f"DELETE FROM {table} WHERE {match}")
+                removed[table] = cursor.rowcount - added
+                cursor.execute("DROP TABLE ctip_touched")
+    return removed
+
+
 def differences(using: str = "default") -> dict[str, int]:
-    """How many kept rows (or situations) differ from a fresh computation: 0 everywhere when
-    the roll-ups are right. Rows whose sums are all zero (left by deletions) are ignored."""
+    """How many keys (or situations) the kept roll-ups get wrong against a fresh computation:
+    0 everywhere when they are right."""
     conn = connections[using]
     d = _Dialect(conn.vendor)
     out: dict[str, int] = {}
     with conn.cursor() as cursor:
         for table, select in _fresh_sql(d).items():
-            kept = f"SELECT {', '.join(_COLUMNS[table])} FROM {table} WHERE {_NONZERO[table]}"
+            kept = _summed(table)
             cursor.execute(f"SELECT COUNT(*) FROM (SELECT * FROM ({select}) f EXCEPT {kept}) x")
             missing = cursor.fetchone()[0]
             cursor.execute(f"SELECT COUNT(*) FROM ({kept} EXCEPT SELECT * FROM ({select}) f) x")
             out[table] = missing + cursor.fetchone()[0]
-        distinct = "IS DISTINCT FROM" if d.pg else "IS NOT"
-        cursor.execute(f"SELECT COUNT(*) FROM cases_situation WHERE escalated_after_ms "
-                       f"{distinct} {_first_escalation(d, 'cases_situation')}")
+        cursor.execute("SELECT COUNT(*) FROM cases_situation WHERE "
+                       + d.differs("escalated_after_us",
+                                   _first_escalation(d, "cases_situation")))
         out["cases_situation"] = cursor.fetchone()[0]
     return out
 
 
+def install_and_rebuild(using: str = "default") -> dict[str, int]:
+    """Install the triggers and recompute everything, in one transaction."""
+    with transaction.atomic(using=using):
+        install(connections[using])
+        return rebuild(using)
+
+
 def ensure_installed(using: str = "default") -> bool:
-    """Install the triggers and rebuild the roll-ups if any trigger is missing (a fresh
-    database, or a table SQLite rebuilt in a migration). True when it had to."""
+    """Install the triggers and rebuild the roll-ups if any trigger is missing. True when it
+    had to."""
     conn = connections[using]
     if set(trigger_names(conn.vendor)) <= installed(conn):
         return False
-    with transaction.atomic(using=using):
-        install(conn)
-        rebuild(using)
+    install_and_rebuild(using)
     return True
+
+
+def _tables_exist(conn: BaseDatabaseWrapper) -> bool:
+    return "reports_activitymonth" in conn.introspection.table_names()
+
+
+def before_migrate(using: str, plan: Any) -> None:
+    """``pre_migrate``: with migrations to apply, drop the triggers (see the module notes)."""
+    conn = connections[using]
+    if plan and conn.vendor in ("sqlite", "postgresql"):
+        uninstall(conn)
+
+
+def after_migrate(using: str, plan: Any) -> None:
+    """``post_migrate`` (also sent by ``flush``): put the triggers back, and rebuild when
+    migrations ran or a trigger was missing."""
+    conn = connections[using]
+    if conn.vendor not in ("sqlite", "postgresql") or not _tables_exist(conn):
+        return
+    if plan or not set(trigger_names(conn.vendor)) <= installed(conn):
+        install_and_rebuild(using)
+    else:
+        install(conn)
 
 
 @contextmanager
 def paused(using: str = "default") -> Iterator[None]:
     """Without the triggers for a bulk load (``ctip synth``); rebuilt from the facts after."""
-    conn = connections[using]
-    uninstall(conn)
+    uninstall(connections[using])
     try:
         yield
     finally:
-        install(conn)
-        rebuild(using)
+        install_and_rebuild(using)

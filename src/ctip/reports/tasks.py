@@ -2,7 +2,8 @@
 
 ``build_report_pdf`` takes an ``Export`` id, re-fetches it and records its progress, so the page
 can poll it. A failure leaves no file behind and keeps the reason on the row.
-``send_report_reminders`` runs every morning from ``ctip worker`` (see ``core.scheduler``).
+``send_report_reminders`` runs every morning from ``ctip worker`` (see ``core.scheduler``), and
+``compact_rollups`` every ten minutes.
 """
 
 from __future__ import annotations
@@ -134,3 +135,11 @@ def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
 @task()
 def send_report_reminders() -> dict[str, int]:
     return run_report_reminders()
+
+
+@task()
+def compact_rollups() -> dict[str, int]:
+    """Fold the report roll-ups' deltas into one row per key (``rollups.compact``)."""
+    from ctip.reports import rollups
+
+    return rollups.compact()

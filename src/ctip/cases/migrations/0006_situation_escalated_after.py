@@ -1,4 +1,4 @@
-"""When each situation was first escalated, as milliseconds after it was recorded.
+"""When each situation was first escalated, as microseconds after it was recorded.
 
 "Escalated within the deadline" compared the first escalation event of every situation of the
 period with the deadline rule in Python, one row per situation (10,000 for a province's year,
@@ -29,7 +29,7 @@ def _indexes(schema_editor, included: str) -> None:
 
 
 def create(apps, schema_editor):
-    _indexes(schema_editor, "category, urgency, escalated_after_ms")
+    _indexes(schema_editor, "category, urgency, escalated_after_us")
 
 
 def drop(apps, schema_editor):
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="situation",
-            name="escalated_after_ms",
+            name="escalated_after_us",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(create, drop),

@@ -1,20 +1,15 @@
 """Roll-ups kept by the database: monthly sums of the activities per province and commune,
 months of activity per speaker, and the situations' escalation delay (see
-``ctip.reports.rollups``). The triggers are installed and everything is computed from the
-records already there, in the migration's transaction."""
+``ctip.reports.rollups``). The tables are created here; the triggers are installed and the
+roll-ups computed from the records already there by the ``post_migrate`` handler of the
+reports app, after every migration has run (a trigger in place would stop SQLite from
+rebuilding the tables it names)."""
 
 import ctip.org.paths
 import django.db.models.deletion
 from django.db import migrations, models
 
 
-
-
-def install(apps, schema_editor):
-    from ctip.reports import rollups
-
-    rollups.install(schema_editor.connection)
-    rollups.rebuild(schema_editor.connection.alias)
 
 
 def uninstall(apps, schema_editor):
@@ -49,10 +44,11 @@ class Migration(migrations.Migration):
                 ('border', models.IntegerField(default=0)),
                 ('remote', models.IntegerField(default=0)),
                 ('any_area', models.IntegerField(default=0)),
+                ('delta', models.BooleanField(default=True)),
                 ('format', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='outreach.format')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('level', 'path', 'month', 'format'), name='reports_actmonth_key', opclasses=['', 'varchar_pattern_ops', '', ''])],
+                'indexes': [models.Index(fields=['level', 'path', 'month', 'format'], name='reports_actmonth_key', opclasses=['', 'varchar_pattern_ops', '', '']), models.Index(condition=models.Q(('delta', True)), fields=['level', 'path', 'month', 'format'], name='reports_actmonth_new')],
             },
         ),
         migrations.CreateModel(
@@ -61,11 +57,12 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('month', models.DateField()),
                 ('n', models.IntegerField(default=0)),
+                ('delta', models.BooleanField(default=True)),
                 ('speaker', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='outreach.speaker')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('speaker', 'month'), name='reports_spkmonth_key')],
+                'indexes': [models.Index(fields=['speaker', 'month'], name='reports_spkmonth_key'), models.Index(condition=models.Q(('delta', True)), fields=['speaker', 'month'], name='reports_spkmonth_new')],
             },
         ),
-        migrations.RunPython(install, uninstall),
+        migrations.RunPython(migrations.RunPython.noop, uninstall),
     ]

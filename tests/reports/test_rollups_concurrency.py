@@ -1,0 +1,130 @@
+"""Concurrent writers and the roll-up triggers, on PostgreSQL (SQLite has one writer at a time).
+
+Two transactions run at once in a database of their own (the test database wraps each test in a
+transaction that never commits, so it cannot show what two committed transactions do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+SCRIPT = r'''
+import datetime as dt
+import threading
+import time
+
+import django
+
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+
+call_command("migrate", verbosity=0)
+from ctip.org.actions import create_unit
+from ctip.org.models import Unit, UnitType
+from ctip.outreach.models import Activity, Format
+from ctip.reports import rollups
+
+central = create_unit(actor=None, parent=None, name="Trung ương",
+                      unit_type=UnitType.objects.get(code="central"))
+province = create_unit(actor=None, parent=central, name="Tỉnh",
+                       unit_type=UnitType.objects.get(code="province"))
+commune = create_unit(actor=None, parent=province, name="Xã",
+                      unit_type=UnitType.objects.get(code="commune"))
+first, second = Format.objects.order_by("pk")[:2]
+
+
+def activity(fmt, title):
+    return Activity.objects.create(unit=commune, unit_path=commune.path, format=fmt,
+                                   date=dt.date(2026, 7, 15), title=title,
+                                   participants_total=10)
+
+
+def both(one, two):
+    errors = []
+
+    def run(fn):
+        try:
+            fn()
+        except Exception as exc:
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in (one, two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+# 1. Two writers in the same province and month, formats in opposite orders: with counters
+#    updated in place each would wait for the other's row (a deadlock); deltas never wait.
+barrier = threading.Barrier(2, timeout=20)
+
+
+def writer(formats, name):
+    def go():
+        with transaction.atomic():
+            activity(formats[0], name + " 1")
+            barrier.wait()
+            activity(formats[1], name + " 2")
+            barrier.wait()
+    return go
+
+
+errors = both(writer((first, second), "A"), writer((second, first), "B"))
+print("writers:", errors or "both committed")
+
+# 2. A unit's flags change while an activity of the unit is being recorded.
+started = threading.Event()
+
+
+def record():
+    with transaction.atomic():
+        activity(first, "C")
+        started.set()
+        time.sleep(1)
+
+
+def flag():
+    started.wait(10)
+    Unit.objects.filter(pk=commune.pk).update(is_border=True)
+
+
+errors += both(record, flag)
+print("flags:", errors or "both committed")
+print("differences:", rollups.differences())
+assert not errors and not any(rollups.differences().values())
+print("agree")
+'''
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_concurrent_writers_neither_deadlock_nor_miss_each_other(db: Any, tmp_path: Any
+                                                                 ) -> None:
+    import psycopg
+
+    from tests.reports.test_rollups import run_script
+
+    name = "ctip_rollup_concurrency"
+    settings = connection.settings_dict
+    server = (f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+              f"{settings['PORT'] or 5432}")
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    admin(f"DROP DATABASE IF EXISTS {name}")
+    admin(f"CREATE DATABASE {name}")
+    try:
+        out = run_script(SCRIPT, tmp_path, f"{server}/{name}")
+        assert "writers: both committed" in out
+        assert "flags: both committed" in out
+        assert "agree" in out
+    finally:
+        admin(f"DROP DATABASE IF EXISTS {name}")
