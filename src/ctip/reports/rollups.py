@@ -306,7 +306,9 @@ def _drop_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
 
 
 def _execute(conn: BaseDatabaseWrapper, statements: list[str]) -> None:
-    with conn.cursor() as cursor:
+    """In one transaction: a write between dropping a trigger and creating it again would
+    otherwise be missed."""
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
 
@@ -478,15 +480,13 @@ def before_migrate(using: str, plan: Any) -> None:
 
 
 def after_migrate(using: str, plan: Any) -> None:
-    """``post_migrate`` (also sent by ``flush``): put the triggers back, and rebuild when
-    migrations ran or a trigger was missing."""
+    """``post_migrate`` (also sent by ``flush``): when migrations ran or a trigger is missing,
+    put the triggers back and rebuild."""
     conn = connections[using]
     if conn.vendor not in ("sqlite", "postgresql") or not _tables_exist(conn):
         return
     if plan or not set(trigger_names(conn.vendor)) <= installed(conn):
         install_and_rebuild(using)
-    else:
-        install(conn)
 
 
 @contextmanager
