@@ -384,17 +384,21 @@ def deadline_hours() -> Callable[[str, str], int]:
 
 
 def deadline_us() -> Case:
-    """The escalation deadline of a situation in microseconds, as SQL: the stored rule of its
-    category and urgency, else its urgency's default (else the normal urgency's), as
-    ``deadline_hours`` and ``cases.actions.deadline_for`` apply them."""
+    """The escalation deadline of a situation in microseconds, as SQL: ``deadline_hours`` for
+    every category and urgency there are choices or stored rules for (a test keeps
+    ``deadline_hours`` equal to ``cases.actions.deadline_for``); an urgency it does not know
+    gets the normal urgency's default."""
     from ctip.cases.actions import DEFAULT_HOURS
-    from ctip.cases.models import DeadlineRule, Urgency
+    from ctip.cases.models import Category, DeadlineRule, Urgency
 
+    hours = deadline_hours()
     hour = 3_600_000_000
-    rules = [When(category=c, urgency=u, then=Value(h * hour)) for c, u, h in
-             DeadlineRule.objects.values_list("category", "urgency", "hours")]
-    defaults = [When(urgency=u, then=Value(h * hour)) for u, h in DEFAULT_HOURS.items()]
-    return Case(*rules, *defaults, default=Value(DEFAULT_HOURS[Urgency.NORMAL] * hour),
+    pairs = {(c, u) for c in Category.values for u in Urgency.values}
+    pairs |= set(DeadlineRule.objects.filter(urgency__in=Urgency.values)
+                 .values_list("category", "urgency"))
+    return Case(*[When(category=c, urgency=u, then=Value(hours(c, u) * hour))
+                  for c, u in sorted(pairs)],
+                default=Value(DEFAULT_HOURS[Urgency.NORMAL] * hour),
                 output_field=BigIntegerField())
 
 
