@@ -386,8 +386,8 @@ def deadline_hours() -> Callable[[str, str], int]:
 def deadline_us() -> Case:
     """The escalation deadline of a situation in microseconds, as SQL: ``deadline_hours`` for
     every category and urgency there are choices or stored rules for (a test keeps
-    ``deadline_hours`` equal to ``cases.actions.deadline_for``); an urgency it does not know
-    gets the normal urgency's default."""
+    ``deadline_hours`` equal to ``cases.actions.deadline_for``), else the urgency's default; an
+    urgency it does not know gets the normal urgency's default."""
     from ctip.cases.actions import DEFAULT_HOURS
     from ctip.cases.models import Category, DeadlineRule, Urgency
 
@@ -398,6 +398,8 @@ def deadline_us() -> Case:
                  .values_list("category", "urgency"))
     return Case(*[When(category=c, urgency=u, then=Value(hours(c, u) * hour))
                   for c, u in sorted(pairs)],
+                # a category no longer offered, without a rule: its urgency's default
+                *[When(urgency=u, then=Value(h * hour)) for u, h in DEFAULT_HOURS.items()],
                 default=Value(DEFAULT_HOURS[Urgency.NORMAL] * hour),
                 output_field=BigIntegerField())
 

@@ -197,10 +197,11 @@ def _escalation(d: _Dialect, situation_id: str) -> str:
             f"{_first_escalation(d, 'cases_situation')} WHERE id = {situation_id}")
 
 
-def _share_lock(table: str, pk: str) -> str:
-    """PostgreSQL: hold the row this trigger reads until commit, so that a concurrent change of
-    it waits for this transaction (and then sees its rows) instead of missing them."""
-    return f"PERFORM 1 FROM {table} WHERE id = {pk} FOR SHARE"
+def _share_lock(table: str, pks: str) -> str:
+    """PostgreSQL: hold the rows this trigger reads until commit, so that a concurrent change
+    of them waits for this transaction (and then sees its rows) instead of missing them. In id
+    order, so that two triggers locking the same rows cannot deadlock."""
+    return f"PERFORM 1 FROM {table} WHERE id IN ({pks}) ORDER BY id FOR SHARE"
 
 
 # One entry per trigger: (table, timing and event, WHEN condition or "", statements,
@@ -234,7 +235,7 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                                   _activity_delta(d, "NEW", "1", "NEW.status = 'done'"),
                                   _speakers_of(d, "OLD", "-1", _SPEAKERS_OUT),
                                   _speakers_of(d, "NEW", "1", _SPEAKERS_IN),
-                              ], [*units, _share_lock("org_unit", "OLD.unit_id")]),
+                              ], [_share_lock("org_unit", "NEW.unit_id, OLD.unit_id")]),
         "ctip_activity_del": ("outreach_activity", "AFTER DELETE", "OLD.status = 'done'",
                               [_activity_delta(d, "OLD", "-1"),
                                _speakers_of(d, "OLD", "-1", "1 = 1")],
@@ -375,17 +376,35 @@ def _summed(table: str, where: str = "1 = 1") -> str:
             f"WHERE {where} GROUP BY {', '.join(keys)} HAVING {nonzero}")
 
 
+#: ``pg_advisory_xact_lock`` key held by ``rebuild`` and ``compact``, so that they never run at
+#: the same time (a compaction's folded row could survive next to a rebuild's fresh sums).
+_ADVISORY_KEY = 0x63746970   # "ctip"
+
+
+def _exclusive(conn: BaseDatabaseWrapper) -> None:
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
+
+
 def rebuild(using: str = "default") -> dict[str, int]:
-    """Recompute every roll-up from the facts; the number of rows or situations written."""
+    """Recompute every roll-up from the facts; the number of rows or situations written.
+
+    On PostgreSQL each table is emptied and refilled by one statement, so both see the same
+    snapshot: a writer committing meanwhile keeps its delta rows and is not counted twice."""
     conn = connections[using]
     d = _Dialect(conn.vendor)
     counts: dict[str, int] = {}
     with transaction.atomic(using=using), conn.cursor() as cursor:
+        _exclusive(conn)
         for table, select in _fresh_sql(d).items():
             columns = ", ".join((*_KEYS[table], *_SUMS[table], "delta"))
-            cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"INSERT INTO {table} ({columns}) "
-                           f"SELECT f.*, FALSE FROM ({select}) f")
+            fill = f"INSERT INTO {table} ({columns}) SELECT f.*, FALSE FROM ({select}) f"
+            if d.pg:
+                cursor.execute(f"WITH gone AS (DELETE FROM {table}) {fill}")
+            else:
+                cursor.execute(f"DELETE FROM {table}")
+                cursor.execute(fill)
             counts[table] = cursor.rowcount
         cursor.execute(_escalation(d, "cases_situation.id"))
         counts["cases_situation"] = cursor.rowcount
@@ -403,6 +422,7 @@ def compact(using: str = "default") -> dict[str, int]:
     conn = connections[using]
     removed: dict[str, int] = {}
     with transaction.atomic(using=using), conn.cursor() as cursor:
+        _exclusive(conn)
         for table in _KEYS:
             keys, sums = ", ".join(_KEYS[table]), _SUMS[table]
             columns = f"{keys}, {', '.join(sums)}, delta"
@@ -480,12 +500,14 @@ def before_migrate(using: str, plan: Any) -> None:
 
 
 def after_migrate(using: str, plan: Any) -> None:
-    """``post_migrate`` (also sent by ``flush``): when migrations ran or a trigger is missing,
-    put the triggers back and rebuild."""
+    """``post_migrate``: when migrations ran or a trigger is missing, put the triggers back and
+    rebuild. Also after ``flush`` (sent without a plan): SQLite empties the tables one by one
+    with the triggers on, so deltas of rows deleted after their roll-up table was emptied would
+    stay behind (the rebuild of empty tables costs nothing)."""
     conn = connections[using]
     if conn.vendor not in ("sqlite", "postgresql") or not _tables_exist(conn):
         return
-    if plan or not set(trigger_names(conn.vendor)) <= installed(conn):
+    if plan is None or plan or not set(trigger_names(conn.vendor)) <= installed(conn):
         install_and_rebuild(using)
 
 

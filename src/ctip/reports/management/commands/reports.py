@@ -39,8 +39,7 @@ class Command(BaseCommand):
                                    "`ctip reports rebuild`.")
             self.stdout.write("The report roll-ups agree with the records.")
             return
-        rollups.install(connections[using])
-        counts = rollups.rebuild(using)
+        counts = rollups.install_and_rebuild(using)
         for name, count in counts.items():
             self.stdout.write(f"{name}: {count} rows written")
         self.stdout.write(f"rebuilt in {time.monotonic() - started:.1f} s")
