@@ -263,7 +263,8 @@ class SpeakerMonth(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["speaker", "month"], name="reports_spkmonth_key"),
+            # with ``n``, so "active in the period" is summed from the index alone
+            models.Index(fields=["speaker", "month", "n"], name="reports_spkmonth_key"),
             models.Index(fields=["speaker", "month"], name="reports_spkmonth_new",
                          condition=Q(delta=True)),
         ]

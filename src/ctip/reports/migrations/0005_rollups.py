@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('speaker', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='outreach.speaker')),
             ],
             options={
-                'indexes': [models.Index(fields=['speaker', 'month'], name='reports_spkmonth_key'), models.Index(condition=models.Q(('delta', True)), fields=['speaker', 'month'], name='reports_spkmonth_new')],
+                'indexes': [models.Index(fields=['speaker', 'month', 'n'], name='reports_spkmonth_key'), models.Index(condition=models.Q(('delta', True)), fields=['speaker', 'month'], name='reports_spkmonth_new')],
             },
         ),
         migrations.RunPython(migrations.RunPython.noop, uninstall),
