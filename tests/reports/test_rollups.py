@@ -65,7 +65,7 @@ def test_the_sql_cut_of_a_path_is_the_python_one(db: Any, path: str) -> None:
 
 
 def test_triggers_are_installed_by_the_migrations(db: Any) -> None:
-    assert set(rollups.trigger_names(connection.vendor)) <= rollups.installed(connection)
+    assert not rollups.missing(connection)
 
 
 def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
@@ -277,7 +277,7 @@ from ctip.outreach.models import Activity
 from ctip.reports import rollups
 
 call_command("migrate", verbosity=0)
-assert set(rollups.trigger_names("sqlite")) <= rollups.installed(connection)
+assert not rollups.missing(connection)
 
 
 def alter():  # what a later migration changing a column does on SQLite: rebuild the table
@@ -296,7 +296,7 @@ plan = [(Migration("0099_later", "outreach"), False)]
 emit_pre_migrate_signal(0, False, "default", plan=plan)
 alter()
 emit_post_migrate_signal(0, False, "default", plan=plan)
-assert set(rollups.trigger_names("sqlite")) <= rollups.installed(connection)
+assert not rollups.missing(connection)
 assert not any(rollups.differences().values())
 print("rebuilt and back")
 

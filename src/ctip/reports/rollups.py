@@ -339,6 +339,11 @@ def installed(conn: BaseDatabaseWrapper) -> set[str]:
         return {row[0] for row in cursor.fetchall()} & names
 
 
+def missing(conn: BaseDatabaseWrapper) -> set[str]:
+    """The names of the roll-up triggers absent from the database."""
+    return set(trigger_names(conn.vendor)) - installed(conn)
+
+
 # --- Rebuilding, compacting and checking ------------------------------------------------------
 
 
@@ -489,8 +494,7 @@ def install_and_rebuild(using: str = "default") -> dict[str, int]:
 def ensure_installed(using: str = "default") -> bool:
     """Install the triggers and rebuild the roll-ups if any trigger is missing. True when it
     had to."""
-    conn = connections[using]
-    if set(trigger_names(conn.vendor)) <= installed(conn):
+    if not missing(connections[using]):
         return False
     install_and_rebuild(using)
     return True
@@ -515,8 +519,10 @@ def after_migrate(using: str, plan: Any) -> None:
     conn = connections[using]
     if conn.vendor not in ("sqlite", "postgresql") or not _tables_exist(conn):
         return
-    if plan is None or plan or not set(trigger_names(conn.vendor)) <= installed(conn):
+    if plan is None or plan:
         install_and_rebuild(using)
+    else:
+        ensure_installed(using)
 
 
 @contextmanager

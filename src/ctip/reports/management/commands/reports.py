@@ -28,8 +28,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if options["check"]:
             found = rollups.differences(using)
-            missing = set(rollups.trigger_names(connections[using].vendor)) - \
-                rollups.installed(connections[using])
+            missing = rollups.missing(connections[using])
             for name, count in found.items():
                 self.stdout.write(f"{name}: {count} differ")
             if missing:
