@@ -3,6 +3,7 @@
 
     python3 bootstrap.py demo [--host H] [--port P] [--no-serve]   # install, demo data, serve
     python3 bootstrap.py test [pytest arguments]                   # install test deps, run tests
+                                                                   # (in parallel on every core)
 
 It creates ``.venv`` beside this file, installs the pinned packages from the lockfile
 (``requirements/lock.txt`` or ``requirements/test.txt``, with hashes) and ctip itself, and
@@ -67,7 +68,17 @@ def main() -> None:
         os.execv(BIN / "ctip", [str(BIN / "ctip"), "demo", *rest])  # noqa: S606
     ensure_venv(ROOT / "requirements" / "test.txt")
     ensure_chromium()
-    os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *rest])  # noqa: S606
+    os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *parallel(rest), *rest])  # noqa: S606
+
+
+def parallel(args: list[str]) -> list[str]:
+    """The whole suite runs on every core (pytest-xdist), one test file per worker at a time so
+    that a file's module-scoped data are built once. Passing ``-n`` (``-n 0`` for one process)
+    or ``-p no:xdist`` chooses otherwise."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) or \
+            "no:xdist" in args:
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":
