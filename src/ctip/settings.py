@@ -10,6 +10,8 @@ Every deployment knob is an environment variable; nothing secret lives in the re
   (``ctip demo`` creates it once).
 - ``ALLOWED_HOSTS``: comma separated; default ``127.0.0.1,localhost``.
 - ``CTIP_DEBUG``: ``1`` for development only.
+- ``CTIP_ENV``: ``production`` (the default) or ``development``. Only ``development`` lets
+  ``ctip check`` pass with ``CTIP_DEBUG=1`` or ``CTIP_TESTING=1`` (decision record 0024).
 - SMTP settings: ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
   ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``DEFAULT_FROM_EMAIL``.
 """
@@ -76,6 +78,8 @@ def _field_keys() -> list[str]:
 
 CTIP_FIELD_KEYS = _field_keys()
 DEBUG = env_bool("CTIP_DEBUG")
+# "development" is a developer's own machine, said explicitly; anything else is a server.
+CTIP_ENV = os.environ.get("CTIP_ENV", "production").strip().lower()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
