@@ -83,14 +83,15 @@ def test_staff_page_swaps_an_htmx_partial_under_the_policy(browse: Any, e2e: E2E
 
 @pytest.fixture
 def dashboard_url(e2e: E2E, tree: Any, users: Any, formats: Any) -> str:
+    # the database first: the ORM may not run once the browser (its event loop) has started
     from tests.reports.facts import record_facts
 
     record_facts(tree, users, formats)
     return f"{reverse('reports:dashboard')}?unit={tree.province.pk}&period=year&year=2026"
 
 
-def test_dashboard_charts_draw_with_their_nonced_style(browse: Any, e2e: E2E,
-                                                       dashboard_url: str) -> None:
+def test_dashboard_charts_draw_with_their_nonced_style(dashboard_url: str, browse: Any,
+                                                       e2e: E2E) -> None:
     page = browse.new_page(viewport={"width": 1200, "height": 900})
     browse.sign_in(page, e2e.users["province_officer"], next_url=reverse("core:home"))
     response = page.goto(dashboard_url)
@@ -111,8 +112,8 @@ def article_to_edit(site: Site, e2e: E2E, tree: Any) -> str:  # noqa: F811
     return reverse("wagtailadmin_pages:edit", args=[page.pk])
 
 
-def test_cms_page_editor_works_under_the_cms_policy(browse: Any, e2e: E2E,
-                                                    article_to_edit: str) -> None:
+def test_cms_page_editor_works_under_the_cms_policy(article_to_edit: str, browse: Any,
+                                                    e2e: E2E) -> None:
     page = browse.new_page(viewport={"width": 1280, "height": 900})
     browse.sign_in(page, e2e.users["editor"], next_url=article_to_edit)
     response = page.reload()

@@ -23,12 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true",
                             help="Only prepare the data; do not start the server.")
+        parser.add_argument("--no-data", action="store_true",
+                            help="Serve the data directory as it is (after migrating); do not "
+                                 "load or refresh the demo data.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ctip.demo import build
 
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
+        if options["no_data"]:
+            if not options["no_serve"]:
+                self._serve(options["host"], options["port"])
+            return
         logins = build(stdout=self.stdout)
         path = settings.DATA_DIR / "demo-users.json"
         path.write_text(json.dumps(logins, ensure_ascii=False, indent=2))
