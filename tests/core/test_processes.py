@@ -148,7 +148,8 @@ def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int
             process.poll()
             time.sleep(0.2)
         left = {pid: command for pid, command in started.items() if _alive(pid)}
-        assert not left, f"still running {STOP_WITHIN} s after {signal.Signals(signum).name}: {left}"
+        name = signal.Signals(signum).name
+        assert not left, f"still running {STOP_WITHIN} s after {name}: {left}"
         with pytest.raises((urllib.error.URLError, ConnectionError)):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)  # noqa: S310
     finally:
