@@ -60,9 +60,9 @@ class Command(BaseCommand):
     def _serve(self, host: str, port: int) -> None:
         """The web server and the worker, each in its own process group, until a signal.
 
-        SIGTERM, SIGINT (Ctrl+C) or SIGHUP stops both groups -- gunicorn's workers and the task
-        worker included -- waiting ``STOP_GRACE`` seconds before killing what is left; so does
-        either child ending by itself. Nothing is left running after ``ctip demo`` returns."""
+        SIGTERM, SIGINT (Ctrl+C) or SIGHUP stops both groups (a SIGINT to each) -- gunicorn's
+        workers and the task worker included -- waiting ``STOP_GRACE`` seconds before killing
+        what is left; so does either child ending by itself. Nothing is left running after ``ctip demo`` returns."""
         env = os.environ.copy()
         commands = [
             [sys.executable, "-m", "ctip.cli", "worker"],
@@ -91,7 +91,7 @@ class Command(BaseCommand):
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-STOP_GRACE = 10.0  # seconds between the polite SIGTERM and SIGKILL
+STOP_GRACE = 10.0  # seconds between the polite SIGINT and SIGKILL
 
 
 class _Stop(Exception):  # noqa: N818  (not an error: the way out of the wait)
@@ -129,12 +129,13 @@ def _group_alive(pgid: int) -> bool:
 
 
 def stop_groups(children: list[subprocess.Popen[bytes]], grace: float = STOP_GRACE) -> None:
-    """SIGTERM every child's process group, then SIGKILL whatever is still there after
-    ``grace`` seconds; reap the children."""
+    """SIGINT every child's process group -- what Ctrl+C in a terminal does: gunicorn's quick
+    shutdown (its graceful SIGTERM may wait for idle workers), the task worker's graceful stop
+    -- then SIGKILL whatever is still there after ``grace`` seconds; reap the children."""
     groups = [child.pid for child in children]  # start_new_session: pgid == pid
     for pgid in groups:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
+            os.killpg(pgid, signal.SIGINT)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         for child in children:
