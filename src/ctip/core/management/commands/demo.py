@@ -62,7 +62,8 @@ class Command(BaseCommand):
 
         SIGTERM, SIGINT (Ctrl+C) or SIGHUP stops both groups (a SIGINT to each) -- gunicorn's
         workers and the task worker included -- waiting ``STOP_GRACE`` seconds before killing
-        what is left; so does either child ending by itself. Nothing is left running after ``ctip demo`` returns."""
+        what is left; so does either child ending by itself. Nothing is left running after
+        ``ctip demo`` returns."""
         env = os.environ.copy()
         commands = [
             [sys.executable, "-m", "ctip.cli", "worker"],
