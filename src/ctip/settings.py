@@ -10,6 +10,8 @@ Every deployment knob is an environment variable; nothing secret lives in the re
   (``ctip demo`` creates it once).
 - ``ALLOWED_HOSTS``: comma separated; default ``127.0.0.1,localhost``.
 - ``CTIP_DEBUG``: ``1`` for development only.
+- ``CTIP_ENV``: ``production`` (the default) or ``development``. Only ``development`` lets
+  ``ctip check`` pass with ``CTIP_DEBUG=1`` or ``CTIP_TESTING=1`` (decision record 0024).
 - SMTP settings: ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
   ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``DEFAULT_FROM_EMAIL``.
 """
@@ -21,6 +23,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as _csp_nonce
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +78,8 @@ def _field_keys() -> list[str]:
 
 CTIP_FIELD_KEYS = _field_keys()
 DEBUG = env_bool("CTIP_DEBUG")
+# "development" is a developer's own machine, said explicitly; anything else is a server.
+CTIP_ENV = os.environ.get("CTIP_ENV", "production").strip().lower()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -114,11 +119,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer past the static files
+    # (ctip.core.csp, decision record 0024).
+    "ctip.core.csp.PolicyMiddleware",
+    "ctip.core.csp.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ctip.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -154,6 +164,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ctip.core.context_processors.shell",
+                "csp.context_processors.nonce",  # CSP_NONCE for the rare inline <style>
             ],
         },
     }
@@ -218,6 +229,29 @@ SESSION_COOKIE_SECURE = env_bool("CTIP_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("CTIP_HSTS_SECONDS", "0"))
 OTP_TOTP_ISSUER = "ctip"
+
+# Content-Security-Policy (django-csp 4, decision record 0024): scripts and styles only from
+# our own static files, or inline with the request's nonce; no 'unsafe-inline', no
+# 'unsafe-eval', nothing from another host, no plugins, no framing, forms post only to us.
+# The Wagtail admin under /cms/ gets the few relaxations it needs (ctip.core.csp.CMS_REPLACE).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", _csp_nonce],
+        "style-src": ["'self'", _csp_nonce],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "worker-src": ["'none'"],
+        "manifest-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -153,6 +153,9 @@ def test_printable_page_is_ready_for_print_and_audited(case: SupportCase, users:
     assert NAME in html and PHONE in html and VISIT in html and "1.500.000 ₫" in html
     assert "@page" in html and "@media print" in html and "Be Vietnam Pro" in html
     assert "<script" not in html
+    # its inline style carries the nonce of the page's Content-Security-Policy (0024)
+    nonce = html.split('<style nonce="', 1)[1].split('"', 1)[0]
+    assert f"style-src 'self' 'nonce-{nonce}'" in response["Content-Security-Policy"]
     assert "01/02/2026" in html  # dates as the Union writes them
     assert AuditEvent.objects.get(action="person.exported").changes == {"format": "print"}
 

@@ -23,6 +23,10 @@ against pytest-django's ``live_server``.
   are built first, Playwright is started per test after them and stopped before the database
   is flushed. Read whatever a test needs from the database (``E2E.province_pk`` …) before
   opening pages, not while the browser runs.
+- Every page runs under the real Content-Security-Policy and Permissions-Policy: a
+  ``securitypolicyviolation`` event, or the browser's console naming either policy, fails the
+  test (``Browse.violations``). Test helpers that inject scripts (axe-core) evaluate them through
+  the DevTools protocol, which the policy does not govern, never as inline <script> tags.
 - The audit trail is append-only in the database itself (triggers from
   ``audit/migrations/0002_append_only``), so the flush that ends a transactional test would
   fail. The triggers are lifted just before that flush and put back right after it, in the
@@ -58,6 +62,17 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # A cheap phone: the narrowest width the shell supports.
 PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 10_000
+# Reports every Content-Security-Policy violation of the page (and of its same-origin frames) on
+# the console, where Browse collects it; runs before any script of the page.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP-VIOLATION ' + JSON.stringify({
+    directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile,
+    line: e.lineNumber, sample: e.sample, page: document.location.pathname}));
+}, true);
+"""
+POLICY_WORDS = ("CSP-VIOLATION", "Content Security Policy", "Content-Security-Policy",
+                "Permissions-Policy", "Permissions Policy")
 
 _GUARD_LIFTED = pytest.StashKey[str]()
 
@@ -164,6 +179,7 @@ class Browse:
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
         self.blocked: list[str] = []
         self.errors: list[str] = []
+        self.violations: list[str] = []
         self._contexts: list[Any] = []
 
     def new_page(self, *, javascript: bool = True, viewport: dict[str, int] | None = None,
@@ -175,10 +191,17 @@ class Browse:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", self._guard)
+        context.add_init_script(CSP_LISTENER)
         self._contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", self._console)
         return page
+
+    def _console(self, message: Any) -> None:
+        text = message.text
+        if any(word in text for word in POLICY_WORDS):
+            self.violations.append(f"{message.type}: {text}")
 
     def _guard(self, route: Any) -> None:
         url = route.request.url
@@ -220,6 +243,7 @@ def browse(chromium: Path, e2e: E2E) -> Iterator[Browse]:
             browser.close()
     assert not helper.blocked, f"pages tried to reach other hosts: {helper.blocked}"
     assert not helper.errors, f"JavaScript errors: {helper.errors}"
+    assert not helper.violations, f"Content-Security-Policy violations: {helper.violations}"
 
 
 @pytest.fixture(scope="session")

@@ -779,7 +779,8 @@ def person_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
             return redirect("cases:person_detail", pk=person.pk)
         response = HttpResponse(body, content_type="application/pdf")
     elif fmt == "print":
-        return _no_store(HttpResponse(rights.export_html(actor=request.user, person=full)))
+        return _no_store(HttpResponse(rights.export_html(
+            actor=request.user, person=full, csp_nonce=str(getattr(request, "csp_nonce", "")))))
     else:
         raise NotInScope("identity.view")
     response["Content-Disposition"] = f'attachment; filename="{person.code}.{fmt}"'

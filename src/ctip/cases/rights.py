@@ -185,18 +185,19 @@ def export_json(*, actor: Any, person: Person) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_iso).encode()
 
 
-def _html(actor: Any, person: Person, *, for_pdf: bool = False) -> str:
+def _html(actor: Any, person: Person, *, for_pdf: bool = False, csp_nonce: str = "") -> str:
     return render_to_string("cases/person_export.html", {
         "data": person_record(person), "exported_at": timezone.localtime(),
-        "exported_by": str(actor), "for_pdf": for_pdf,
+        "exported_by": str(actor), "for_pdf": for_pdf, "CSP_NONCE": csp_nonce,
     })
 
 
 @transaction.atomic
-def export_html(*, actor: Any, person: Person) -> str:
-    """The printable page: the same content as the PDF, for the browser's print dialog."""
+def export_html(*, actor: Any, person: Person, csp_nonce: str = "") -> str:
+    """The printable page: the same content as the PDF, for the browser's print dialog.
+    ``csp_nonce`` (the request's) lets its inline style through the Content-Security-Policy."""
     _require_assigned(actor, person)
-    html = _html(actor, person)
+    html = _html(actor, person, csp_nonce=csp_nonce)
     _exported(actor, person, "print")
     return html
 

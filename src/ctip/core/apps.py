@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "ctip.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from ctip.core import checks  # noqa: F401  (registers the debug/test mode check)

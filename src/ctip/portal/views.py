@@ -61,10 +61,17 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     if key is not None and response.status_code == 200:
         response[caching.CACHE_HEADER] = "miss"
         if hasattr(response, "add_post_render_callback") and not response.is_rendered:
-            response.add_post_render_callback(lambda r: caching.store(key, r))
+            response.add_post_render_callback(lambda r: _store_unless_nonced(request, key, r))
         else:
-            caching.store(key, response)
+            _store_unless_nonced(request, key, response)
     return response
+
+
+def _store_unless_nonced(request: HttpRequest, key: str, response: HttpResponse) -> None:
+    """A page whose template used the CSP nonce is not cached: a later answer from the cache
+    gets a new nonce in its header, and the old one in the body would be refused (0024)."""
+    if getattr(request, "_csp_nonce", None) is None:
+        caching.store(key, response)
 
 
 @require_GET

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = ("Django's deployment checks plus ctip's own: migrations, the unit tree, the audit "
-            "chain, the report roll-ups.")
+    help = ("Django's deployment checks plus ctip's own: debug or test mode outside development, "
+            "migrations, the unit tree, the audit chain, the report roll-ups.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         failures = []

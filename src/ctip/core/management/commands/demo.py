@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true",
                             help="Only prepare the data; do not start the server.")
+        parser.add_argument("--no-data", action="store_true",
+                            help="Serve the data directory as it is (after migrating); do not "
+                                 "load or refresh the demo data.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ctip.demo import build
 
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
+        if options["no_data"]:
+            if not options["no_serve"]:
+                self._serve(options["host"], options["port"])
+            return
         logins = build(stdout=self.stdout)
         path = settings.DATA_DIR / "demo-users.json"
         path.write_text(json.dumps(logins, ensure_ascii=False, indent=2))
@@ -47,15 +58,95 @@ class Command(BaseCommand):
         self.stdout.write(f"\nPassword for every demo user: {logins[0]['password']}")
 
     def _serve(self, host: str, port: int) -> None:
+        """The web server and the worker, each in its own process group, until a signal.
+
+        SIGTERM, SIGINT (Ctrl+C) or SIGHUP stops both groups (a SIGINT to each) -- gunicorn's
+        workers and the task worker included -- waiting ``STOP_GRACE`` seconds before killing
+        what is left; so does either child ending by itself. Nothing is left running after
+        ``ctip demo`` returns."""
         env = os.environ.copy()
-        worker = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "ctip.cli", "worker"], env=env)
+        commands = [
+            [sys.executable, "-m", "ctip.cli", "worker"],
+            [sys.executable, "-m", "ctip.cli", "serve", "--host", host, "--port", str(port)],
+        ]
+        children: list[subprocess.Popen[bytes]] = []
+        previous = {signum: signal.signal(signum, _raise_stop) for signum in STOP_SIGNALS}
         try:
-            subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "ctip.cli", "serve", "--host", host, "--port", str(port)],
-                env=env, check=False)
-        except KeyboardInterrupt:
-            pass
+            for command in commands:
+                # start_new_session: a group per child, so that stopping it reaches its own
+                # children (gunicorn's workers) even if it dies first.
+                children.append(subprocess.Popen(command, env=env,  # noqa: S603
+                                                 start_new_session=True))
+            while all(child.poll() is None for child in children):
+                time.sleep(0.2)
+            self.stderr.write("A process of the demo stopped; stopping the others.")
+        except _Stop as stop:
+            self.stdout.write(f"\nStopping ({signal.Signals(stop.signum).name}) ...")
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for signum in STOP_SIGNALS:  # a second Ctrl+C must not cut the clean-up short
+                signal.signal(signum, signal.SIG_IGN)
+            stop_groups(children)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.stdout.write("Stopped.")
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_GRACE = 10.0  # seconds between the polite SIGINT and SIGKILL
+
+
+class _Stop(Exception):  # noqa: N818  (not an error: the way out of the wait)
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop(signum)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs. A zombie does not count: once its parent
+    (gunicorn's master) is gone, nobody may reap it soon in a container without an init."""
+    proc = Path("/proc")
+    if proc.is_dir():
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_groups(children: list[subprocess.Popen[bytes]], grace: float = STOP_GRACE) -> None:
+    """SIGINT every child's process group -- what Ctrl+C in a terminal does: gunicorn's quick
+    shutdown (its graceful SIGTERM may wait for idle workers), the task worker's graceful stop
+    -- then SIGKILL whatever is still there after ``grace`` seconds; reap the children."""
+    groups = [child.pid for child in children]  # start_new_session: pgid == pid
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGINT)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        for child in children:
+            child.poll()
+        if not any(_group_alive(pgid) for pgid in groups):
+            break
+        time.sleep(0.1)
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    for child in children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)

@@ -1,0 +1,181 @@
+"""``ctip check`` refuses debug and test mode outside development; stopping ``ctip demo`` or
+``ctip serve`` with SIGTERM or Ctrl+C (SIGINT) stops every process it started (decision record
+0024). Real subprocesses on a free port with a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+TEST_FIELD_KEY = "Y3RpcC10ZXN0cy1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
+# seconds: the demo's grace (10 s) is for a task still running; a loaded test machine is slow
+STOP_WITHIN = 15.0
+
+
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "CTIP_DEBUG", "CTIP_TESTING", "CTIP_ENV",
+                        "DJANGO_SETTINGS_MODULE"}}
+    env.update(CTIP_DATA_DIR=str(data), SECRET_KEY="k" * 60, CTIP_FIELD_KEYS=TEST_FIELD_KEY,
+               CTIP_DEMO_PASSWORD="demo-password-for-tests", CTIP_WORKERS="1",
+               PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[2] / "src"),
+                                           os.environ.get("PYTHONPATH", "")]))
+    env.update(extra)
+    return env
+
+
+def _ctip(*args: str, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ctip.cli", *args],  # noqa: S603
+                          env=env, capture_output=True, text=True, check=False, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("ctip-data")
+    run = _ctip("migrate", env=_env(data))
+    assert run.returncode == 0, run.stderr
+    return data
+
+
+# --- ctip check -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("extra", "code", "said"), [
+    ({"CTIP_DEBUG": "1"}, "ctip.E011", "Debug mode is on (CTIP_DEBUG=1) outside development"),
+    ({"CTIP_TESTING": "1"}, "ctip.E012", "Test mode is on (CTIP_TESTING=1) outside development"),
+    ({"CTIP_DEBUG": "1", "CTIP_ENV": "production"}, "ctip.E011", "Debug mode is on"),
+    ({"CTIP_ENV": "dev"}, "ctip.E010", "CTIP_ENV='dev' is not one of"),
+])
+def test_ctip_check_fails_on_debug_or_test_mode_outside_development(
+        migrated: Path, extra: dict[str, str], code: str, said: str) -> None:
+    run = _ctip("check", env=_env(migrated, **extra))
+    assert run.returncode != 0
+    output = run.stdout + run.stderr
+    assert code in output and said in output
+    assert "CTIP_ENV=development" in output or code == "ctip.E010"
+    assert "All checks passed." not in output
+
+
+@pytest.mark.parametrize("extra", [{}, {"CTIP_ENV": "development", "CTIP_DEBUG": "1"},
+                                   {"CTIP_ENV": "development", "CTIP_TESTING": "1"}])
+def test_ctip_check_passes_on_a_server_or_in_declared_development(
+        migrated: Path, extra: dict[str, str]) -> None:
+    run = _ctip("check", env=_env(migrated, **extra))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "All checks passed." in run.stdout
+
+
+# --- stopping demo and serve ------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_answer(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "ctip stopped before it answered"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/",  # noqa: S310
+                                        timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"nothing answered on port {port} within {timeout} s")
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Every living descendant of ``pid`` (pid -> command line), from /proc."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        commands[int(entry.name)] = cmdline
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found[child] = commands[child]
+                frontier.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int,
+                    expect: list[str]) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "ctip.cli", *args],  # noqa: S603
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_answer(port, process, timeout=600)
+        # One gunicorn worker (CTIP_WORKERS=1): the answer proves it booted. A worker still
+        # importing Django has not yet set its signal handlers, and gunicorn waits out its
+        # graceful timeout (30 s) for it before killing it.
+        time.sleep(1.0)  # let the task worker start too
+        started = _children(process.pid)
+        started[process.pid] = "ctip (the process signalled)"
+        for what in expect:
+            assert any(what in command for command in started.values()), (what, started)
+        process.send_signal(signum)
+        deadline = time.monotonic() + STOP_WITHIN
+        while time.monotonic() < deadline and any(_alive(pid) for pid in started):
+            process.poll()
+            time.sleep(0.2)
+        left = {pid: command for pid, command in started.items() if _alive(pid)}
+        name = signal.Signals(signum).name
+        assert not left, f"still running {STOP_WITHIN} s after {name}: {left}"
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)  # noqa: S310
+    finally:
+        for pid in [process.pid, *_children(process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_ctip_demo_stops_the_server_its_workers_and_the_task_worker(
+        migrated: Path, signum: int) -> None:
+    port = _free_port()
+    # --no-data: the processes are what matters here, not the Tây Ninh data (tested elsewhere)
+    _start_and_stop(["demo", "--no-data", "--port", str(port)], _env(migrated), port, signum,
+                    expect=["ctip.cli worker", "gunicorn"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_ctip_serve_stops_every_gunicorn_worker(migrated: Path, signum: int) -> None:
+    port = _free_port()
+    _start_and_stop(["serve", "--port", str(port)], _env(migrated), port, signum,
+                    expect=["gunicorn"])
