@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "ctip.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from ctip.core import lookups
+
+        lookups.register()
