@@ -229,12 +229,16 @@ def test_no_form_and_no_page_answers_500(world: Any, users: Any, role: str) -> N
     pages, forms = crawl(client, failures)
     assert len(pages) > 20, sorted(pages)  # the walk really reached the application
     assert len(forms) > 5
+    sent = 0
     for form in forms:
         for what, data in _posts(form, rng):
             _request(client, "post", form["action"], data, failures, what)
+            sent += 1
     for path, fields in pages.values():
         for query in _queries(fields, rng):
             _request(client, "get", path, query, failures, urlencode(query, doseq=True)[:80])
+            sent += 1
+    print(f"{role}: {len(pages)} pages, {len(forms)} forms, {sent} hostile requests")  # noqa: T201
     assert failures == [], f"{len(failures)} server errors:\n" + "\n".join(failures[:40])
 
 

@@ -112,6 +112,8 @@ def _sweep(book: Workbook) -> None:
         sheet.title = sheet_title(sheet.title)
         for row in sheet.iter_rows():
             for one in row:
+                if not isinstance(one, Cell):
+                    continue  # a merged cell holds nothing
                 if isinstance(one.value, str) or one.data_type in {"f", "e"}:
                     put(one, "" if one.value is None else str(one.value))
 

@@ -538,7 +538,7 @@ class SheetReader:
         number = 0
         try:
             for number, values in enumerate(reader, start=1):
-                row = list(values[:MAX_COLUMNS])
+                row: list[object] = list(values[:MAX_COLUMNS])
                 _check_cells(reader.line_num, row)
                 yield number, row
         except csv.Error as exc:
@@ -556,7 +556,7 @@ def _cell_too_long(row: int) -> str:
         "row": row, "max": MAX_CELL_CHARS}
 
 
-def _check_cells(row: int, values: list[object]) -> None:
+def _check_cells(row: int, values: Sequence[object]) -> None:
     for value in values:
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             raise FileError(_cell_too_long(row))
