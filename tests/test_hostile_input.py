@@ -46,6 +46,7 @@ QUERY_NAMES = ["q", "page", "unit", "start", "end", "year", "month", "period", "
 SKIP_PATH = re.compile(r"^/(cms|documents|static|media|_util)/|\.(pdf|xlsx|csv|xml|txt)$|"
                        r"/export|/download|/attachments/|/plan/|/materials/\d+/")
 SKIP_NAMES = {"accounts:logout"}
+DESTRUCTIVE = re.compile(r"delete|remove|revoke|anonymi|deactivate|close|archive|merge|split")
 MAX_PAGES = 160
 MAX_FORMS = 70
 
@@ -171,7 +172,9 @@ def crawl(client: Client, failures: list[str]
             if key[0] in SKIP_NAMES:
                 continue
             forms.setdefault(key, form)
-    return pages, list(forms.values())[:MAX_FORMS]
+    # forms that remove or revoke go last, so that the others still find what they edit
+    ordered = sorted(forms.values(), key=lambda f: bool(DESTRUCTIVE.search(f["action"])))
+    return pages, ordered[:MAX_FORMS]
 
 
 def _posts(form: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext_lazy
 
 from ctip.core import request_context
 
@@ -47,6 +48,11 @@ class VietnameseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+# The message of Django's validator for NUL in a form field. Django's own Vietnamese catalogue
+# has no translation for it; naming it here keeps it in ctip's catalogue, which has one.
+NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
 
 
 class HostileInputMiddleware:
