@@ -109,7 +109,6 @@ def workbook(*, write_only: bool = False) -> Workbook:
 def _sweep(book: Workbook) -> None:
     """Rewrite every text cell of a (normal) workbook through ``put``."""
     for sheet in book.worksheets:
-        sheet.title = sheet_title(sheet.title)
         for row in sheet.iter_rows():
             for one in row:
                 if not isinstance(one, Cell):
