@@ -48,6 +48,10 @@ SKIP_PATH = re.compile(r"^/(cms|documents|static|media|_util)/|\.(pdf|xlsx|csv|x
 SKIP_NAMES = {"accounts:logout"}
 DESTRUCTIVE = re.compile(r"delete|remove|revoke|anonymi|deactivate|close|archive|merge|split")
 MAX_PAGES = 160
+# Bounds of a run (raise them for a deeper run: CTIP_FUZZ_ROUNDS=3 triples them).
+SCALE = int(os.environ.get("CTIP_FUZZ_ROUNDS", "1"))
+SINGLE_FIELD_ROUNDS = 4 * SCALE
+QUERY_ROUNDS = 2 * SCALE
 MAX_FORMS = 70
 
 
@@ -186,14 +190,14 @@ def _posts(form: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, dict
             data[name] = (rng.choice(LISTS) if rng.random() < 0.15
                           else HOSTILE[(round_ * 7 + rng.randrange(len(HOSTILE))) % len(HOSTILE)])
         yield "all fields", data
-    for name in rng.sample(names, min(len(names), 6)):  # one field hostile, the others valid
+    for name in rng.sample(names, min(len(names), SINGLE_FIELD_ROUNDS)):  # one field hostile
         value: Any = rng.choice(HOSTILE + LISTS)
         yield f"{name}={str(value)[:30]!r}", {**base, name: value}
 
 
 def _queries(page_fields: list[str], rng: random.Random) -> Iterator[dict[str, Any]]:
     names = list(dict.fromkeys(page_fields + QUERY_NAMES))
-    for _ in range(3):
+    for _ in range(QUERY_ROUNDS):
         yield {name: (rng.choice(LISTS) if rng.random() < 0.1 else rng.choice(HOSTILE[:-8]))
                for name in rng.sample(names, min(len(names), 8))}
 
