@@ -135,7 +135,8 @@ def test_ctdc_export_only_for_a_province(tree: Any, users: Any, facts: Any,
     client = client_for(users["province_officer"])
     response = _get(client, "reports:ctdc_csv", tree.province)
     assert response.status_code == 200
-    assert response.content.decode().splitlines()[0].startswith("yearOfRegistration,gender")
+    header = response.content.decode().splitlines()[0]
+    assert header.startswith('"yearOfRegistration","gender"')  # text fields are quoted
     # two victims' cases: fewer than k = 11, so no row leaves
     assert len(response.content.decode().splitlines()) == 1
     assert _get(client, "reports:ctdc_csv", tree.commune_a).status_code == 400

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from ctip.core import checks  # noqa: F401  (registers the debug/test mode check)
+        from ctip.core import lookups
+
+        lookups.register()

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext_lazy
 
 from ctip.core import request_context
 
@@ -46,4 +47,49 @@ class VietnameseFirstMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+# The message of Django's validator for NUL in a form field. Django's own Vietnamese catalogue
+# has no translation for it; naming it here keeps it in ctip's catalogue, which has one.
+NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
+
+
+MAX_ID_DIGITS = 100  # far past any id; Python refuses int() of more than 4,300 digits
+
+
+def _query_value(value: str) -> str:
+    """A query-string value without NUL; an "id" that ``int()`` cannot read although
+    ``str.isdigit()`` says it is digits (5,000 of them, or "²") becomes "0": no such object."""
+    value = value.replace("\x00", "")
+    if value.isdigit() and (len(value) > MAX_ID_DIGITS or not value.isdecimal()):
+        return "0"
+    return value
+
+
+class HostileInputMiddleware:
+    """Query strings that cannot break a page.
+
+    NUL characters never reach a query: PostgreSQL refuses them in text (the page would answer
+    500) and no one types them. A path holding one is a page that does not exist (404); a query
+    string loses them (``?q=%00`` is an empty search). Views read ids from the query string as
+    ``int(raw)`` after ``raw.isdigit()``: a value of thousands of digits, or digits ``int()``
+    does not read ("²"), is turned into "0", an id that matches nothing. Form fields are left as
+    sent: every text field refuses NUL with a Vietnamese message (Django's validator,
+    translated in ctip's catalogue), so what was typed is shown again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise Http404
+        items = list(request.GET.lists())
+        if any(_query_value(key) != key or any(_query_value(v) != v for v in values)
+               for key, values in items):
+            cleaned = QueryDict(mutable=True)
+            for key, values in items:
+                cleaned.setlist(key.replace("\x00", ""), [_query_value(v) for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned  # type: ignore[assignment]
         return self.get_response(request)

@@ -5,10 +5,23 @@ describes its columns with a ``HeaderSpec``; this module reads the file into row
 values by column, and says clearly what is wrong with a file it cannot read:
 
 - ``read_upload`` takes the bytes of an upload, refusing empty or too large files;
+- ``check_xlsx`` looks at an .xlsx before anything parses it (see "Limits" below);
 - ``SheetReader`` yields the rows of the first sheet whose header it recognises (or of the CSV,
   whatever its encoding mark and delimiter) and, for .xlsx, lists its merged cells;
 - ``read_table`` finds the header (a few title lines above it are fine, the columns may be in
   any order, other columns are ignored) and returns the data rows, up to a limit.
+
+Limits. A compressed upload must not be able to exhaust the server (a 400 KB .xlsx can unpack
+to gigabytes). Before openpyxl opens an .xlsx, ``check_xlsx`` reads the zip's central directory
+(the number of parts, their declared unpacked sizes, each part's compression ratio; Python's
+``zipfile`` never unpacks more than a part declares) and then streams every XML part through
+expat, counting as it goes, without building anything: no DTD (so no entity expansion), at
+most ``MAX_SHEET_ROWS`` rows a sheet, ``MAX_ROW_CELLS`` cells a row, ``MAX_CELL_CHARS``
+characters a cell or shared string, ``MAX_XML_ELEMENTS`` elements a part. Only then does
+openpyxl stream the rows (read-only), and the rows it yields are checked again. A CSV is read
+strictly (an unclosed quotation mark is an error, not a field running to the end of the file),
+with the same cell-length limit and no NUL characters. Every refusal is a ``FileError`` whose
+message names the limit.
 
 Text is compared through ``header_key`` (folded: no accents, lower case, no punctuation) and
 cleaned by ``cell_text`` (NFC, no invisible characters, numbers without ``.0``).
@@ -22,10 +35,12 @@ import io
 import itertools
 import logging
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Protocol
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
@@ -38,11 +53,23 @@ HEADER_SCAN_ROWS = 10  # the header may sit below a few title lines
 MAX_BLANK_RUN = 1000  # this many empty rows in a row end the data
 VALUE_DISPLAY_LENGTH = 120
 MAX_MERGED_RANGES = 20_000
+# Limits on what an uploaded spreadsheet may make the server do (checked before parsing).
+MAX_ZIP_ENTRIES = 1_000
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # all parts of an .xlsx together, once unpacked
+MAX_COMPRESSION_RATIO = 100  # for a part of more than RATIO_FLOOR_BYTES unpacked
+RATIO_FLOOR_BYTES = 1024 * 1024
+MAX_SHEET_ROWS = 100_000  # rows (even empty) in the XML of a sheet
+MAX_ROW_CELLS = 1_000  # cells in one row of a sheet
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+MAX_XML_ELEMENTS = 3_000_000  # elements in one part of an .xlsx
+XML_CHUNK = 64 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# control characters (NUL among them) are dropped from cells too; tab and line breaks stay
+_INVISIBLE.update(dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], None))
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3})([0-9]{1,7})"
@@ -200,6 +227,138 @@ def _damaged_xlsx() -> str:
              "again as an Excel workbook (.xlsx) and upload it again.")
 
 
+def _too_complex(max_mb: int = MAX_UNPACKED_BYTES // (1024 * 1024)) -> str:
+    return _("The Excel file takes more than %(mb)d MB once unpacked, more than can be read. "
+             "Delete unused sheets, pictures and empty rows, or split it into smaller files.") % {
+        "mb": max_mb}
+
+
+class _Refused(Exception):
+    """Raised inside the expat handlers to stop reading at once."""
+
+
+def check_xlsx(data: bytes) -> None:
+    """Refuse, with a message naming the limit, an .xlsx that would make the server unpack or
+    parse too much: checked from the zip's central directory, then by streaming each XML part
+    through expat without keeping anything (see the module's "Limits")."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        logger.info("unreadable zip: %r", exc)
+        raise FileError(_damaged_xlsx()) from exc
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_ZIP_ENTRIES:
+            raise FileError(_(
+                "The Excel file holds more than %(max)d parts (sheets, pictures, …), more than "
+                "can be read. Copy the data into the template and upload that.")
+                % {"max": MAX_ZIP_ENTRIES})
+        if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+            raise FileError(_too_complex())
+        for part in parts:
+            if part.file_size <= RATIO_FLOOR_BYTES:
+                continue
+            ratio = part.file_size // max(part.compress_size, 1)
+            if ratio > MAX_COMPRESSION_RATIO:
+                raise FileError(_(
+                    "The Excel file is compressed in an unusual way: one of its parts grows "
+                    "%(ratio)d times when unpacked, and at most %(max)d times is accepted. Open "
+                    "it in Excel, delete the empty rows and columns, save it and upload it "
+                    "again.") % {"ratio": ratio, "max": MAX_COMPRESSION_RATIO})
+        for part in parts:
+            name = part.filename.lower()
+            if name.endswith((".xml", ".rels", ".vml")) and not part.is_dir():
+                try:
+                    with archive.open(part) as stream:
+                        _scan_xml(stream, name)
+                except FileError:
+                    raise
+                except (zipfile.BadZipFile, expat.ExpatError, OSError, ValueError,
+                        EOFError, RuntimeError, NotImplementedError) as exc:
+                    logger.info("unreadable xlsx part %s: %r", part.filename, exc)
+                    raise FileError(_damaged_xlsx()) from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _scan_xml(stream: Any, name: str) -> None:
+    """Count what an XML part holds as it streams; ``FileError`` past a limit."""
+    sheet = "worksheets/" in name
+    strings = name.endswith("sharedstrings.xml")
+    state = {"elements": 0, "rows": 0, "cells": 0, "chars": 0, "text": 0, "row": 0}
+    refusal: list[str] = []
+
+    def refuse(message: str) -> None:
+        refusal.append(message)
+        raise _Refused
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        state["elements"] += 1
+        if state["elements"] > MAX_XML_ELEMENTS:
+            refuse(_too_complex())
+        local = _local(tag)
+        if sheet:
+            if local == "row":
+                state["rows"] += 1
+                state["cells"] = 0
+                try:
+                    state["row"] = int(attrs.get("r") or state["rows"])
+                except ValueError:
+                    state["row"] = state["rows"]
+                if state["rows"] > MAX_SHEET_ROWS:
+                    refuse(_("A sheet of the file has more than %(max)d rows (empty ones "
+                             "count). Delete the empty rows, or split the file.")
+                           % {"max": MAX_SHEET_ROWS})
+            elif local == "c":
+                state["cells"] += 1
+                state["chars"] = 0
+                if state["cells"] > MAX_ROW_CELLS:
+                    refuse(_("Row %(row)d of the file has more than %(max)d cells. Delete the "
+                             "unused columns, or copy the data into the template.")
+                           % {"row": state["row"], "max": MAX_ROW_CELLS})
+            elif local in {"v", "t"}:
+                state["text"] = 1
+        elif strings:
+            if local == "si":
+                state["chars"] = 0
+            elif local == "t":
+                state["text"] = 1
+
+    def end(tag: str) -> None:
+        if _local(tag) in {"v", "t"}:
+            state["text"] = 0
+
+    def text(data: str) -> None:
+        if state["text"]:
+            state["chars"] += len(data)
+            if state["chars"] > MAX_CELL_CHARS:
+                where = ({"row": state["row"]} if sheet else None)
+                message = (_("Row %(row)d of the file has a cell longer than %(max)d "
+                             "characters. Shorten it.") if where else
+                           _("A cell of the file is longer than %(max)d characters. "
+                             "Shorten it."))
+                refuse(message % {"max": MAX_CELL_CHARS, **(where or {})})
+
+    def no_dtd(*_args: Any) -> None:
+        # an .xlsx has no DTD; one could expand entities without end
+        refuse(_damaged_xlsx())
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    try:
+        while chunk := stream.read(XML_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Refused:
+        raise FileError(refusal[0]) from None
+
+
 @dataclass(frozen=True)
 class MergedRange:
     """A block of merged cells, 1-based and inclusive, as Excel numbers rows and columns."""
@@ -288,6 +447,7 @@ class SheetReader:
     def _xlsx_rows(self) -> Iterator[tuple[int, list[object]]]:
         from openpyxl import load_workbook
 
+        check_xlsx(self.data)
         try:
             workbook = load_workbook(io.BytesIO(self.data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -323,12 +483,22 @@ class SheetReader:
         ):
             if limit is not None and number > limit:
                 return
-            yield number, list(values)
+            if number > MAX_SHEET_ROWS:  # checked before parsing too; kept while reading
+                raise FileError(_(
+                    "A sheet of the file has more than %(max)d rows (empty ones count). Delete "
+                    "the empty rows, or split the file.") % {"max": MAX_SHEET_ROWS})
+            row = list(values)
+            _check_cells(number, row)
+            yield number, row
 
     # .csv
 
     @staticmethod
     def _decode_csv(data: bytes) -> str:
+        if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise FileError(_(
+                "The file holds NUL characters, so it is not a text (CSV) file. In Excel, save "
+                "it as “CSV UTF-8 (Comma delimited)”, or upload the .xlsx file instead."))
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             try:
                 return data.decode("utf-16")
@@ -350,8 +520,11 @@ class SheetReader:
         lines = lines[:HEADER_SCAN_ROWS]
         best, best_score = ",", (-1, -1)
         for delimiter in (",", ";", "\t"):
-            known = max((sum(1 for cell in row if self.spec.field(cell))
-                         for row in csv.reader(lines, delimiter=delimiter)), default=0)
+            try:
+                known = max((sum(1 for cell in row[:MAX_COLUMNS] if self.spec.field(cell))
+                             for row in csv.reader(lines, delimiter=delimiter)), default=0)
+            except csv.Error:  # the reading proper says what is wrong, and where
+                known = 0
             score = (known, lines[0].count(delimiter) if lines else 0)
             if score > best_score:
                 best, best_score = delimiter, score
@@ -359,15 +532,34 @@ class SheetReader:
 
     def _csv_rows(self) -> Iterator[tuple[int, list[object]]]:
         text = self._decode_csv(self.data)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self._delimiter(text))
+        # strict: an unclosed quotation mark is an error, not a field to the end of the file
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self._delimiter(text),
+                            strict=True)
+        number = 0
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, list(values[:MAX_COLUMNS])
+                row: list[object] = list(values[:MAX_COLUMNS])
+                _check_cells(reader.line_num, row)
+                yield number, row
         except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise FileError(_cell_too_long(reader.line_num)) from exc
             raise FileError(_(
-                "The CSV file could not be read near line %(line)d. Check that line for an "
-                "unmatched quotation mark or a very long cell.") % {"line": reader.line_num}
+                "The CSV file could not be read near line %(line)d: a quotation mark is not "
+                "closed, or is followed by other characters. Check that line, or save the file "
+                "again from Excel.") % {"line": max(reader.line_num, number + 1)}
             ) from exc
+
+
+def _cell_too_long(row: int) -> str:
+    return _("Row %(row)d of the file has a cell longer than %(max)d characters. Shorten it.") % {
+        "row": row, "max": MAX_CELL_CHARS}
+
+
+def _check_cells(row: int, values: Sequence[object]) -> None:
+    for value in values:
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise FileError(_cell_too_long(row))
 
 
 # --- The table: header and data rows --------------------------------------------------------

@@ -12,9 +12,7 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Iterable
@@ -28,6 +26,7 @@ from django.utils.translation import ngettext
 
 from ctip.accounts.policy import scope_q
 from ctip.audit.actions import record, record_refusal
+from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.spreadsheets import (  # noqa: F401  (cell_text, header_key: re-exported)
     XLSX_CONTENT_TYPE,
@@ -532,16 +531,15 @@ def _guide_notes() -> list[str]:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    workbook = Workbook()
+    workbook = sheets.workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
     sheet.title = DATA_SHEET
     fields = list(TEMPLATE_HEADERS)
-    sheet.append([TEMPLATE_HEADERS[f] for f in fields])
-    sheet.append([TEMPLATE_EXAMPLE[f] for f in fields])
+    sheets.append(sheet, [TEMPLATE_HEADERS[f] for f in fields])
+    sheets.append(sheet, [TEMPLATE_EXAMPLE[f] for f in fields])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCD", (16, 32, 24, 40), strict=True):
@@ -551,31 +549,26 @@ def template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
 
     guide = workbook.create_sheet(GUIDE_SHEET)
-    guide.append([_("How to fill in the import file")])
+    sheets.append(guide, [_("How to fill in the import file")])
     guide["A1"].font = Font(bold=True, size=13)
     guide.append([])
-    guide.append([_("Column"), _("Required?"), _("What to enter")])
+    sheets.append(guide, [_("Column"), _("Required?"), _("What to enter")])
     for cell in guide[3]:
         cell.font = Font(bold=True)
     for row in _guide_rows():
-        guide.append(list(row))
+        sheets.append(guide, list(row))
     guide.append([])
     for note in _guide_notes():
-        guide.append([note])
+        sheets.append(guide, [note])
     for letter, width in zip("ABC", (28, 14, 90), strict=True):
         guide.column_dimensions[letter].width = width
     for line in guide.iter_rows(min_row=4, max_row=3 + len(TEMPLATE_HEADERS)):
         for cell in line:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.save(workbook)
 
 
 def template_csv() -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
     fields = list(TEMPLATE_HEADERS)
-    writer.writerow([TEMPLATE_HEADERS[f] for f in fields])
-    writer.writerow([TEMPLATE_EXAMPLE[f] for f in fields])
-    return buffer.getvalue().encode("utf-8-sig")
+    return sheets.csv_bytes([[TEMPLATE_EXAMPLE[f] for f in fields]],
+                            header=[TEMPLATE_HEADERS[f] for f in fields])

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import io
 import logging
 import re
 import unicodedata
@@ -48,6 +47,7 @@ from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
+from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
@@ -1072,7 +1072,6 @@ def _guide_notes() -> list[str]:
 def template_xlsx(actor: Any = None) -> bytes:
     """The template: the header (frozen), an example row, and a guide sheet listing the
     current formats, audiences, topics and the campaigns the actor may use."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -1089,12 +1088,12 @@ def template_xlsx(actor: Any = None) -> bytes:
         campaigns = list(campaigns_visible_to(actor).filter(archived=False, ends_on__gte=since)
                          .order_by("-starts_on", "name")[:50])
 
-    workbook = Workbook()
+    workbook = sheets.workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
     sheet.title = DATA_SHEET
     fields = list(TEMPLATE_HEADERS)
-    sheet.append([TEMPLATE_HEADERS[f] for f in fields])
+    sheets.append(sheet, [TEMPLATE_HEADERS[f] for f in fields])
     example = {
         DATE: timezone.localdate(), UNIT: EXAMPLE_UNIT_CODE,
         FORMAT: formats[0].name if formats else "",
@@ -1103,7 +1102,7 @@ def template_xlsx(actor: Any = None) -> bytes:
         AUDIENCES: "; ".join(a.name for a in audiences[:2]), CAMPAIGN: "", VIEWS: None,
         SHARES: None, MATERIALS: 40, AGENCIES: "Công an xã", NOTES: "",
     }
-    sheet.append([example[f] for f in fields])
+    sheets.append(sheet, [example[f] for f in fields])
     widths = {DATE: 16, UNIT: 28, FORMAT: 30, TITLE: 45, TOPICS: 36, AUDIENCES: 30,
               CAMPAIGN: 30, AGENCIES: 26, NOTES: 36}
     for position, name in enumerate(fields, start=1):
@@ -1119,31 +1118,31 @@ def template_xlsx(actor: Any = None) -> bytes:
     sheet.freeze_panes = "A2"
 
     guide = workbook.create_sheet(GUIDE_SHEET)
-    guide.append([_("How to fill in the import file")])
+    sheets.append(guide, [_("How to fill in the import file")])
     guide["A1"].font = Font(bold=True, size=13)
     guide.append([])
-    guide.append([_("Column"), _("Required?"), _("What to enter")])
+    sheets.append(guide, [_("Column"), _("Required?"), _("What to enter")])
     for cell in guide[3]:
         cell.font = bold
     for row in _guide_columns():
-        guide.append(list(row))
+        sheets.append(guide, list(row))
     for line in guide.iter_rows(min_row=4, max_row=guide.max_row):
         for cell in line:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide.append([])
     for note in _guide_notes():
-        guide.append([note])
+        sheets.append(guide, [note])
 
     def section(title: str, header: list[str], rows: list[list[Any]]) -> tuple[int, int]:
         guide.append([])
-        guide.append([title])
+        sheets.append(guide, [title])
         guide.cell(row=guide.max_row, column=1).font = Font(bold=True, size=12)
-        guide.append(header)
+        sheets.append(guide, header)
         for cell in guide[guide.max_row]:
             cell.font = bold
         first = guide.max_row + 1
         for row in rows:
-            guide.append(row)
+            sheets.append(guide, row)
         return first, guide.max_row
 
     first, last = section(_("Formats"), [_("Name"), _("Code"), _("Counted as")], [
@@ -1165,7 +1164,5 @@ def template_xlsx(actor: Any = None) -> bytes:
                   c.unit.name] for c in campaigns])
     for letter, width in zip("ABCD", (34, 22, 90, 24), strict=True):
         guide.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.save(workbook)
 

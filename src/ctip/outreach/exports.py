@@ -13,15 +13,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ctip.audit.actions import record
+from ctip.core import exports as sheets
 from ctip.outreach.models import Activity
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = sheets.XLSX_CONTENT_TYPE
 MAX_ROWS = 200_000
 CHUNK = 2_000
 DATE_FORMAT = "DD/MM/YYYY"
@@ -74,8 +73,8 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
 
     Line 1 states the filters, line 2 holds the (bold, frozen) headings, then one row per
     activity, then a bold totals row."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Activities")[:31])
+    workbook = sheets.workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheets.sheet_title(_("Activities")))
     columns = _columns()
     for index, (_heading, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -83,16 +82,9 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
 
     exported = date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
     stamp = _("Exported on %(when)s.") % {"when": exported}
-    intro = WriteOnlyCell(sheet, value=f"{filters} {stamp}")
-    intro.font = BOLD
-    sheet.append([intro])
-    headings = []
-    for heading, _width in columns:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = BOLD
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        headings.append(cell)
-    sheet.append(headings)
+    sheets.append(sheet, [f"{filters} {stamp}"], font=BOLD)
+    sheets.append(sheet, [heading for heading, _width in columns], font=BOLD,
+                  alignment=Alignment(wrap_text=True, vertical="top"))
 
     rows = (activities.select_related("unit", "unit__parent", "format", "campaign", "movement")
             .prefetch_related("topics", "audiences", "speakers")
@@ -100,15 +92,11 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
     count = 0
     for activity in rows.iterator(chunk_size=CHUNK):
         values = _row(activity)
-        date_cell = WriteOnlyCell(sheet, value=values[0])
-        date_cell.number_format = DATE_FORMAT
-        values[0] = date_cell
+        values[0] = sheets.cell(sheet, values[0], number_format=DATE_FORMAT)
         for column in LIST_COLUMNS:
             if LIST_SEPARATOR in values[column - 1]:  # several names: show one a line
-                cell = WriteOnlyCell(sheet, value=values[column - 1])
-                cell.alignment = WRAP
-                values[column - 1] = cell
-        sheet.append(values)
+                values[column - 1] = sheets.cell(sheet, values[column - 1], alignment=WRAP)
+        sheets.append(sheet, values)
         count += 1
 
     total_row: list[Any] = [None] * len(columns)
@@ -116,16 +104,12 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
     for offset, key in enumerate(("women", "men", "participants", "views", "shares",
                                   "materials")):
         total_row[FIRST_NUMBER_COLUMN - 1 + offset] = totals[key]
-    cells = []
-    for value in total_row:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = BOLD
-        if isinstance(value, int):
-            cell.number_format = NUMBER_FORMAT
-        cells.append(cell)
-    sheet.append(cells)
+    sheets.append(sheet, [
+        sheets.cell(sheet, value, font=BOLD,
+                    number_format=NUMBER_FORMAT if isinstance(value, int) else None)
+        for value in total_row])
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{count + 2}"
-    workbook.save(out)
+    sheets.save(workbook, out)
     return count
 
 

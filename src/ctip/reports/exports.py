@@ -3,11 +3,10 @@ applied, and its exports: XLSX with Vietnamese headings and a frozen header, and
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from ctip.core import exports as sheets
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
 from ctip.reports.periods import Period
@@ -139,19 +138,18 @@ def title_vi(table: IndicatorTable) -> str:
 
 
 def to_xlsx(table: IndicatorTable) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
 
-    wb = Workbook()
+    wb = sheets.workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # noqa: S101  (a new workbook has one sheet)
     ws.title = "Chỉ tiêu"
-    ws.append([title_vi(table)])
+    sheets.append(ws, [title_vi(table)])
     ws["A1"].font = Font(bold=True, size=13)
     heads = headings_vi(table)
-    ws.append(heads)
+    sheets.append(ws, heads)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for col in range(1, len(heads) + 1):
         cell = ws.cell(row=2, column=col)
@@ -159,7 +157,7 @@ def to_xlsx(table: IndicatorTable) -> bytes:
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for line, row in zip(table_lines(table), table.rows, strict=True):
-        ws.append(line)
+        sheets.append(ws, line)
         r = ws.max_row
         if row.headline:
             for col in range(1, len(line) + 1):
@@ -178,24 +176,15 @@ def to_xlsx(table: IndicatorTable) -> bytes:
     ws.column_dimensions["C"].width = 34
     for col in range(4, len(heads) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 16
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return sheets.save(wb)
 
 
 def to_csv(table: IndicatorTable) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headings_vi(table))
-    writer.writerows(table_lines(table))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return sheets.csv_bytes(table_lines(table), header=headings_vi(table))
 
 
 def ctdc_csv(rows: list[dict[str, Any]]) -> bytes:
     from ctip.reports.privacy import CTDC_COLUMNS
 
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CTDC_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return sheets.csv_bytes(([row.get(c) for c in CTDC_COLUMNS] for row in rows),
+                            header=CTDC_COLUMNS, bom=False)
