@@ -161,3 +161,38 @@ def test_the_worker_beats_even_without_the_scheduler() -> None:
 
     source = inspect.getsource(worker.Command.handle)
     assert source.index("start_heartbeat(stop)") < source.index("if not options")
+
+
+def test_the_key_export_holds_every_key_and_nothing_else(settings: Any, tmp_path: Path,
+                                                         monkeypatch: Any) -> None:
+    import json
+
+    from ctip.core import keyfiles
+
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "field_keys").write_text("k1\nk0\n")
+    (tmp_path / "secret_key").write_text("s")
+    (tmp_path / "audit_keys").write_text("a")
+    (tmp_path / "ctip.sqlite3").write_text("not a key")
+    monkeypatch.delenv("CTIP_FIELD_KEYS", raising=False)
+    monkeypatch.setenv("CTIP_SIGNING_KEY", "from-env")
+    monkeypatch.setenv("CTIP_BACKUP_PUBLIC_KEY", "/etc/ctip/public.key")
+    document = json.loads(keyfiles.export_document())
+    assert document["keys"] == {"field_keys": "k1\nk0\n", "secret_key": "s",
+                                "audit_keys": "a", "signing_key": "from-env\n"}
+    assert len(document["fingerprints"]["field_keys"]) == 2
+
+    # imported into a new data directory; a different key is never replaced
+    settings.DATA_DIR = tmp_path / "new"
+    (tmp_path / "new").mkdir(mode=0o700)
+    written = keyfiles.import_keys(keyfiles.parse_document(json.dumps(document).encode()),
+                                   database_empty=True)
+    assert written == ["audit_keys", "field_keys", "secret_key", "signing_key"]
+    assert stat.S_IMODE((tmp_path / "new" / "field_keys").stat().st_mode) == 0o600
+    document["keys"]["field_keys"] = "other\n"
+    with pytest.raises(CommandError, match="exists with another key"):
+        keyfiles.import_keys(document["keys"], database_empty=True)
+    assert (tmp_path / "new" / "field_keys").read_text() == "k1\nk0\n"
+    with pytest.raises(CommandError, match="unexpected file"):
+        keyfiles.parse_document(json.dumps({"format": "ctip-keys",
+                                            "keys": {"../x": "y"}}).encode())

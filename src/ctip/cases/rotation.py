@@ -69,7 +69,7 @@ def rotate_all(batch_size: int = 500,
         extra = ["anonymised_at"] if label == "cases.Person" else []
         select = [*columns, *derived, *extra]
         changed = 0
-        last_id: object = None
+        last_id: int | None = None
         while True:
             with transaction.atomic():
                 sql = (f"SELECT id, {', '.join(quote(c) for c in select)} FROM {quote(table)} "  # noqa: S608

@@ -130,6 +130,9 @@ def _sqlite_facts(db: sqlite3.Connection) -> tuple[list[list[str]], dict[str, in
 
 
 def _snapshot_sqlite(target: Path) -> tuple[list[list[str]], dict[str, int]]:
+    if not _sqlite_path().is_file():
+        raise CommandError(f"there is no database at {_sqlite_path()} to back up "
+                           "(is CTIP_DATA_DIR right?)")
     create_private(target).close()
     source = sqlite3.connect(str(_sqlite_path()), timeout=60)
     destination = sqlite3.connect(str(target))
@@ -465,8 +468,8 @@ def unreadable_columns(manifest: dict[str, Any], snapshot: Path) -> list[str]:
     fernet = crypto.fernet()
     columns: dict[str, set[str]] = {t: set(c) for t, c in
                                     manifest.get("encrypted_columns", {}).items()}
-    for table, cols in encrypted_columns().values():
-        columns.setdefault(table, set()).update(cols)
+    for table, code_columns in encrypted_columns().values():
+        columns.setdefault(table, set()).update(code_columns)
     unreadable = []
     for table, cols in sorted(columns.items()):
         if not manifest.get("tables", {}).get(table):

@@ -8,7 +8,9 @@ whoever finds one of the two has nothing readable. What counts as a key:
   from the environment or from their files in the data directory;
 - every other file of the data directory whose name matches ``settings.CTIP_KEY_FILE_PATTERNS``
   (``*_key``, ``*_keys``, ``*.key``: the audit chain's key, for example);
-- every other ``CTIP_*_KEY`` / ``CTIP_*_KEYS`` environment variable.
+- every other ``CTIP_*_KEY`` / ``CTIP_*_KEYS`` environment variable (but not the
+  ``CTIP_BACKUP_*`` settings: the backups' public key is not a secret, and their passphrase
+  belongs with the backups' openers, not with the data's keys).
 
 Imported, each is written as a private file of the data directory under the name ctip reads
 when the variable is not set (``CTIP_AUDIT_KEYS`` becomes ``audit_keys``).
@@ -57,6 +59,8 @@ def collect() -> dict[str, str]:
                     and any(fnmatch.fnmatch(path.name, p) for p in patterns)):
                 keys[path.name] = path.read_text()
     for name, value in sorted(os.environ.items()):
+        if name.startswith("CTIP_BACKUP_"):  # paths and passphrases of the backups
+            continue
         if (name in KNOWN_ENV or ENV_PATTERN.match(name)) and value.strip():
             text = value.replace(",", "\n") if name == "CTIP_FIELD_KEYS" else value
             keys[_file_name(name)] = text.strip() + "\n"

@@ -100,7 +100,7 @@ def _keys(out: Any, style: Any) -> list[str]:
     from ctip.cases import crypto
     from ctip.core.keyfiles import fingerprint
 
-    failures = []
+    failures: list[str] = []
     try:
         keys = crypto.current_keys()
     except crypto.KeyError_:
