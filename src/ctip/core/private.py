@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -67,6 +68,10 @@ def read_passphrase(*, file: str | None, env: str = "CTIP_BACKUP_PASSPHRASE",
             raise CommandError(f"cannot read the passphrase file {file}: {exc.strerror}") from exc
     elif os.environ.get(env):
         passphrase = os.environ[env]
+    elif prompt and not sys.stdin.isatty():
+        if confirm:  # asked for explicitly
+            raise CommandError("there is no terminal to ask for the passphrase: use "
+                               "--passphrase-file FILE or CTIP_BACKUP_PASSPHRASE")
     elif prompt:
         passphrase = getpass.getpass("Passphrase: ")
         if confirm and getpass.getpass("Passphrase again: ") != passphrase:
