@@ -553,7 +553,7 @@ def restore_backup(path: Path, *, opener: sealing.Opener,
         for name in manifest["files"]:
             if name.startswith("media/"):
                 destination_path = media_root / PurePosixPath(name).relative_to("media")
-                make_private_dir(destination_path.parent)
+                make_private_dir(destination_path.parent, strict=False)
                 shutil.move(str(work / name), destination_path)
                 restored_files += 1
         log(f"Database restored; {restored_files} media files restored.")

@@ -20,9 +20,9 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) mode 700; an existing directory open to others is
-    refused, since what goes into it would be exposed by the directory listing at least."""
+def make_private_dir(path: Path, *, strict: bool = True) -> Path:
+    """Create ``path`` (and missing parents) mode 700. An existing directory open to others is
+    refused when ``strict`` (what goes into it would be exposed by the listing at least)."""
     missing = []
     current = path
     while not current.exists():
@@ -33,7 +33,7 @@ def make_private_dir(path: Path) -> Path:
     if not path.is_dir():
         raise CommandError(f"{path} is not a directory")
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
+    if strict and mode & 0o077:
         raise CommandError(f"{path} is open to other users (mode {mode:o}); make it private "
                            f"first: chmod 700 {path}")
     return path
