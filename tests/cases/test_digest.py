@@ -214,7 +214,7 @@ def test_the_command_runs_or_enqueues_it(situations: dict[str, Situation],
                                          mailboxes: dict[str, str]) -> None:
     out = StringIO()
     call_command("cases", "digest", stdout=out)
-    assert "1 e-mail(s) sent" in out.getvalue()
+    assert "1 e-mail(s) queued" in out.getvalue()
     out = StringIO()
     call_command("cases", "digest", "--enqueue", stdout=out)
     assert "Enqueued" in out.getvalue()
