@@ -149,7 +149,7 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"ctip serve exited; see {log}")
             try:
-                if get(self.base + "/healthz")[0] == 200:
+                if get(self.base + "/healthz")[0] in (200, 503):  # 503: no worker
                     return
             except OSError:
                 pass

@@ -17,22 +17,31 @@ def data_dir() -> Path:
     return Path(os.environ.get("CTIP_DATA_DIR", Path.cwd() / "var")).resolve()
 
 
+def _write_new_private(path: Path, text: str) -> None:
+    """Create a key file mode 600 from the start (never readable by others, whatever the
+    umask; a file created and then narrowed with chmod is open in between)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another ctip process made it first
+        return
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
 def ensure_data_dir(*, field_keys: bool = False) -> Path:
     """Create the data directory and a secret key on first use; reuse them afterwards."""
     directory = data_dir()
     if not directory.exists():
-        directory.mkdir(parents=True)
-        directory.chmod(0o700)  # the database and uploads hold personal data
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700)  # the database and uploads hold personal data
     key_file = directory / "secret_key"
     if not os.environ.get("SECRET_KEY") and not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        _write_new_private(key_file, secrets.token_urlsafe(50))
     keys_file = directory / "field_keys"
     if field_keys and not os.environ.get("CTIP_FIELD_KEYS") and not keys_file.exists():
         from cryptography.fernet import Fernet
 
-        keys_file.write_text(Fernet.generate_key().decode() + "\n")
-        keys_file.chmod(0o600)
+        _write_new_private(keys_file, Fernet.generate_key().decode() + "\n")
     os.environ["CTIP_DATA_DIR"] = str(directory)
     return directory
 

@@ -301,6 +301,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# A hung mail server must not hold the worker: every SMTP operation gives up after this many
+# seconds, and a failed message is tried again later (``ctip.core.mail``).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+CTIP_MAIL_ATTEMPTS = int(os.environ.get("CTIP_MAIL_ATTEMPTS", "6"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ctip@localhost")
 if not os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -370,3 +374,19 @@ CTIP_OTP_REQUIRED_CAPABILITY = "identity.view"
 CTIP_ANONYMISE_AFTER_YEARS = int(os.environ.get("CTIP_ANONYMISE_AFTER_YEARS", "10"))
 # Reverse proxies whose X-Forwarded-For header is believed (comma separated addresses).
 CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", ""))
+
+# --- Backups, keys and health (decision 0025) -----------------------------------------------
+# The worker writes a backup every day at CTIP_BACKUP_AT (local time) into CTIP_BACKUP_DIR and
+# keeps the newest CTIP_BACKUP_KEEP; off while CTIP_BACKUP_DIR is unset. Sealed for the public
+# key in the file CTIP_BACKUP_PUBLIC_KEY and/or the passphrase in CTIP_BACKUP_PASSPHRASE_FILE.
+CTIP_BACKUP_DIR = os.environ.get("CTIP_BACKUP_DIR", "")
+CTIP_BACKUP_KEEP = int(os.environ.get("CTIP_BACKUP_KEEP", "7"))
+CTIP_BACKUP_AT = os.environ.get("CTIP_BACKUP_AT", "02:30")
+CTIP_BACKUP_PUBLIC_KEY = os.environ.get("CTIP_BACKUP_PUBLIC_KEY", "")
+CTIP_BACKUP_PASSPHRASE_FILE = os.environ.get("CTIP_BACKUP_PASSPHRASE_FILE", "")
+# Files of the data directory that hold keys (``ctip keys export``): never in a backup.
+CTIP_KEY_FILE_PATTERNS = ["*_key", "*_keys", "*.key"]
+# /healthz answers 503 when the worker's last heartbeat is older than this many seconds, or
+# a queued task has waited longer than CTIP_HEALTH_QUEUE_SECONDS.
+CTIP_HEALTH_WORKER_SECONDS = int(os.environ.get("CTIP_HEALTH_WORKER_SECONDS", "300"))
+CTIP_HEALTH_QUEUE_SECONDS = int(os.environ.get("CTIP_HEALTH_QUEUE_SECONDS", "900"))

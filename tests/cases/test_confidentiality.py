@@ -240,3 +240,77 @@ def test_the_migration_encrypts_follow_ups_written_before_it(case: Any, users: A
     type(follow_up).objects.filter(pk=follow_up.pk).update(what="x" * 400)
     migration.decrypt(None, editor)
     assert raw() == "x" * 300
+
+
+def test_duplicates_are_still_found_after_a_rotation(tree: Any, users: Any,
+                                                      settings: Any) -> None:
+    """Issue 13: the keyed hash of a name used the newest key and was never recomputed, so
+    3 of 3 persons matched before a rotation and 0 of 3 after."""
+    from ctip.cases.rotation import rotate_all
+
+    names = ["Nguyễn Thị Hoa", "Trần Thị Lan", "Lê Thị Mai"]
+    created = [actions.create_person(actor=users["case_worker"], unit=tree.commune_a,
+                                     full_name=n, birth_year=1990) for n in names]
+    actions.anonymise_person(actor=None, person=actions.create_person(
+        actor=None, unit=tree.commune_a, full_name="Phạm Thị Gấm"), reason="")
+
+    def matches() -> list[list[str | None]]:
+        return [[m.code for m in actions.possible_duplicates(
+            actor=users["case_worker"], unit=tree.commune_a, full_name=n.upper(),
+            birth_year=1990)] for n in names]
+
+    expected = [[p.code] for p in created]
+    assert matches() == expected
+    old_key = settings.CTIP_FIELD_KEYS[0]
+    settings.CTIP_FIELD_KEYS = [crypto.generate_key(), old_key]
+    assert matches() == expected  # new key added, rotation not run yet: still found
+    counts = rotate_all(batch_size=2)
+    assert counts["cases.Person"] == 4
+    settings.CTIP_FIELD_KEYS = settings.CTIP_FIELD_KEYS[:1]  # the old key removed
+    assert matches() == expected
+    assert Person.objects.get(pk=created[0].pk).full_name == names[0]
+    anonymised = Person.objects.get(anonymised_at__isnull=False)
+    assert anonymised.name_key == "" and anonymised.full_name == "—"
+    # a new person with the same name is flagged as a duplicate of the rotated one
+    assert actions.possible_duplicates(actor=None, unit=tree.commune_a,
+                                       full_name="nguyen thi hoa", birth_year=None)
+
+
+def test_rotation_is_resumable_and_idempotent(tree: Any, users: Any, settings: Any) -> None:
+    from ctip.cases import rotation
+
+    people = [actions.create_person(actor=None, unit=tree.commune_a, full_name=f"Người {i}",
+                                    phone=f"09000000{i:02d}") for i in range(5)]
+    old_key = settings.CTIP_FIELD_KEYS[0]
+    settings.CTIP_FIELD_KEYS = [crypto.generate_key(), old_key]
+    calls = 0
+
+    def interrupt(label: str, changed: int) -> None:
+        nonlocal calls
+        calls += 1
+        if label == "cases.Person" and changed >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rotation.rotate_all(batch_size=2, progress=interrupt)
+    # the first batch is committed with the new key; the rest still needs the old one
+    newest_only = [settings.CTIP_FIELD_KEYS[0]]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM cases_person ORDER BY id")
+        tokens = [row[0] for row in cursor.fetchall()]
+    from cryptography.fernet import Fernet, InvalidToken
+
+    readable = 0
+    for token in tokens:
+        try:
+            Fernet(newest_only[0].encode()).decrypt(token.encode())
+            readable += 1
+        except InvalidToken:
+            pass
+    assert readable == 2
+    counts = rotation.rotate_all(batch_size=2)
+    assert counts["cases.Person"] == 3  # only what the interrupted run had not done
+    assert rotation.rotate_all(batch_size=2)["cases.Person"] == 0
+    settings.CTIP_FIELD_KEYS = newest_only
+    assert [Person.objects.get(pk=p.pk).phone for p in people] == [
+        f"09000000{i:02d}" for i in range(5)]

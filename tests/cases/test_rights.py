@@ -352,3 +352,35 @@ def test_anonymise_due_after_the_retention_period(tree: Any, users: Any,
     assert anonymised == {old.person.code, recent.person.code}
     assert Person.objects.get(pk=no_case.pk).anonymised_at is None
     assert Person.objects.get(pk=mixed.person.pk).anonymised_at is None
+
+
+def test_the_worker_runs_the_retention_daily_and_ctip_check_shows_it(
+        tree: Any, users: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """Issue 13: the settings said the worker wiped identities daily; no job did."""
+    import datetime as dt
+
+    from django.core.management.color import no_style
+
+    from ctip.core import opscheck
+    from ctip.core.scheduler import JOBS, run_due_jobs
+
+    long_ago = years_before(timezone.localdate(), 13)
+    old = open_case(tree.commune_a, None, full_name="Người Cũ", opened_on=long_ago)
+    close_long_ago(old, 11)
+    out = StringIO()
+    opscheck._retention(out, no_style(), timezone.now())
+    assert "never run yet); 1 person(s) due now." in out.getvalue()
+
+    (job,) = [j for j in JOBS if j.task == "ctip.cases.tasks.anonymise_due"]
+    assert job.daily_at is not None
+    after = timezone.localtime().replace(hour=job.daily_at.hour, minute=job.daily_at.minute,
+                                         second=0, microsecond=0) + dt.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_due_jobs(now=after, jobs=[job]) == [job.name]
+    assert Person.objects.get(pk=old.person.pk).anonymised_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_due_jobs(now=after + dt.timedelta(hours=1), jobs=[job]) == []  # once a day
+    out = StringIO()
+    opscheck._retention(out, no_style(), after)
+    assert f"last run {timezone.localtime(after):%d/%m/%Y %H:%M}" in out.getvalue()
+    assert "0 person(s) due now." in out.getvalue()

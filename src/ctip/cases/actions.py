@@ -93,8 +93,8 @@ def possible_duplicates(*, actor: Any, unit: Unit, full_name: str,
                         birth_year: int | None) -> list[PossibleMatch]:
     """People with the same folded name and birth year in the same commune. Matches the actor
     may not see are reported without code or unit, revealing nothing about them."""
-    key = crypto.search_key(fold(full_name))
-    matches = Person.objects.filter(name_key=key, unit=unit, anonymised_at__isnull=True)
+    keys = crypto.search_keys(fold(full_name))
+    matches = Person.objects.filter(name_key__in=keys, unit=unit, anonymised_at__isnull=True)
     if birth_year:
         matches = matches.filter(birth_year=birth_year)
     result = []

@@ -6,7 +6,9 @@ value with the newest. Without a key the system refuses to start; with a key tha
 the data already stored (a wrong key) it refuses too, rather than writing plaintext or garbage.
 
 Search keys (for duplicate checks on names) are HMACs with a key derived from the first field
-key, so equal folded names match without storing the name.
+key, so equal folded names match without storing the name. They are derived from a key, so
+``ctip keys rotate`` recomputes them too (``ctip.cases.rotation``), and lookups try every
+configured key until it has (``search_keys``).
 """
 
 from __future__ import annotations
@@ -70,10 +72,26 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
-def search_key(value: str) -> str:
-    """A keyed hash of a folded value, for equality checks without storing the value."""
-    secret = hashlib.sha256(b"ctip-search-key|" + _keys()[0]).digest()
+def current_keys() -> list[bytes]:
+    """The configured field keys, newest first."""
+    return _keys()
+
+
+def _search_key(key: bytes, value: str) -> str:
+    secret = hashlib.sha256(b"ctip-search-key|" + key).digest()
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def search_key(value: str) -> str:
+    """A keyed hash of a folded value, for equality checks without storing the value. It is
+    made with the newest key; ``ctip keys rotate`` recomputes the stored ones."""
+    return _search_key(_keys()[0], value)
+
+
+def search_keys(value: str) -> list[str]:
+    """The hash of ``value`` under every configured key, newest first: what a lookup matches,
+    so that rows not yet brought to the newest key by ``ctip keys rotate`` are still found."""
+    return [_search_key(key, value) for key in _keys()]
 
 
 def generate_key() -> str:

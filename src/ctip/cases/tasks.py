@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django_tasks import task
 from ctip.audit.actions import record
 from ctip.cases.digest import Digest, build_digests, digest_title
 from ctip.cases.models import Notification
+from ctip.core.mail import queue_mail
 
 logger = logging.getLogger("ctip.cases.digest")
 
@@ -48,8 +48,7 @@ def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> 
     ``force`` is given."""
     now = now or timezone.now()
     since = _start_of_local_day(now)
-    counts = {"recipients": 0, "notifications": 0, "emails": 0, "email_failures": 0,
-              "skipped": 0}
+    counts = {"recipients": 0, "notifications": 0, "emails": 0, "skipped": 0}
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("cases:inbox")
         base = getattr(settings, "CTIP_BASE_URL", "").rstrip("/")
@@ -69,17 +68,10 @@ def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> 
             counts["notifications"] += 1
             if not user.email:
                 continue
-            message = EmailMultiAlternatives(
-                subject=f"[ctip] {rendered['title']}", body=rendered["text"],
-                from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
-            message.attach_alternative(rendered["html"], "text/html")
-            try:
-                message.send()
-            except Exception:  # one unreachable mailbox must not stop the others
-                logger.exception("digest e-mail to user %s failed", user.pk)
-                counts["email_failures"] += 1
-            else:
-                counts["emails"] += 1
+            # queued: sent by the worker with a timeout, retried on failure (core.mail)
+            queue_mail(subject=f"[ctip] {rendered['title']}", body=rendered["text"],
+                       html=rendered["html"], to=[user.email])
+            counts["emails"] += 1
     record(actor=None, action="situation.digest_sent", target_label="daily digest",
            changes=counts)
     return counts
@@ -88,3 +80,14 @@ def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> 
 @task()
 def send_daily_digest() -> dict[str, Any]:
     return run_daily_digest()
+
+
+@task()
+def anonymise_due() -> dict[str, Any]:
+    """The daily retention job: wipe the identity of every person whose cases all closed more
+    than ``CTIP_ANONYMISE_AFTER_YEARS`` years ago (``ctip persons anonymise-due``)."""
+    from ctip.cases.rights import anonymise_after_years
+    from ctip.cases.rights import anonymise_due as run
+
+    years = anonymise_after_years()
+    return {"years": years, "anonymised": len(run(years=years, dry_run=False))}

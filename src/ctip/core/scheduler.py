@@ -42,6 +42,18 @@ class Job:
         return last is None or timezone.localtime(last) < today_at
 
 
+def _backup_time() -> dt.time:
+    from django.conf import settings
+
+    try:
+        hour, minute = (int(part) for part in str(settings.CTIP_BACKUP_AT).split(":"))
+        return dt.time(hour, minute)
+    except (ValueError, TypeError):
+        logger.warning("CTIP_BACKUP_AT=%r is not HH:MM; backing up at 02:30",
+                       settings.CTIP_BACKUP_AT)
+        return dt.time(2, 30)
+
+
 JOBS: list[Job] = [
     Job("portal.publish_scheduled", "ctip.portal.tasks.publish_scheduled",
         every=dt.timedelta(minutes=1)),
@@ -49,6 +61,10 @@ JOBS: list[Job] = [
     Job("reports.reminders", "ctip.reports.tasks.send_report_reminders", daily_at=dt.time(8, 0)),
     Job("reports.compact_rollups", "ctip.reports.tasks.compact_rollups",
         every=dt.timedelta(minutes=10)),
+    # identities wiped CTIP_ANONYMISE_AFTER_YEARS after every case of the person closed
+    Job("cases.anonymise_due", "ctip.cases.tasks.anonymise_due", daily_at=dt.time(3, 0)),
+    # off (the task returns at once) while CTIP_BACKUP_DIR is unset
+    Job("core.backup", "ctip.core.tasks.scheduled_backup", daily_at=_backup_time()),
 ]
 
 

@@ -23,6 +23,19 @@ def home(request: AuthedRequest) -> HttpResponse:
 @require_GET
 @public
 def healthz(request: HttpRequest) -> HttpResponse:
+    """For monitoring, public: the database answers, the worker's last heartbeat and the age
+    of the oldest queued task (seconds), nothing else. 503 when the worker has been silent
+    longer than ``CTIP_HEALTH_WORKER_SECONDS`` or a task has waited longer than
+    ``CTIP_HEALTH_QUEUE_SECONDS``."""
+    from ctip.core.health import health
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    state = health()
+    response = JsonResponse({
+        "status": "ok" if state.ok else "unhealthy",
+        "worker_heartbeat_age": state.worker_age,
+        "oldest_queued_task_age": state.queue_age,
+    }, status=200 if state.ok else 503)
+    response["Cache-Control"] = "no-store"
+    return response

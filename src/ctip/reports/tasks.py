@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from django_tasks import task
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
+from ctip.core.mail import queue_mail
 from ctip.reports import pdf
 from ctip.reports.models import Export, ReportReminder
 from ctip.reports.submissions import Owed, due_soon
@@ -95,7 +95,7 @@ def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
     often the job runs (``ReportReminder``)."""
     today = today or timezone.localdate()
     roles = [r for r, caps in ROLE_CAPABILITIES.items() if "report.submit" in caps]
-    counts = {"reports": 0, "emails": 0, "email_failures": 0, "already_reminded": 0}
+    counts = {"reports": 0, "emails": 0, "already_reminded": 0}
     with translation.override(settings.LANGUAGE_CODE):
         for owed in due_soon(today):
             unit, report_type, start, end = owed.unit, owed.report_type, owed.start, owed.end
@@ -118,15 +118,10 @@ def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
                      "has not been submitted yet.") % {
                 "type": name, "unit": unit.name, "start": f"{start:%d/%m/%Y}",
                 "end": f"{end:%d/%m/%Y}", "date": f"{due:%d/%m/%Y}"}
-            try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
-            except Exception:
-                logger.exception("reminder for unit %s failed", unit.pk)
-                counts["email_failures"] += 1
-                reminder.delete()  # not sent: the next run may try again
-            else:
-                counts["emails"] += len(emails)
-                ReportReminder.objects.filter(pk=reminder.pk).update(recipients=len(emails))
+            # queued: sent by the worker with a timeout, retried on failure (core.mail)
+            queue_mail(subject=subject, body=body, to=emails)
+            counts["emails"] += len(emails)
+            ReportReminder.objects.filter(pk=reminder.pk).update(recipients=len(emails))
     record(actor=None, action="report.reminders_sent", target_label="report reminders",
            changes=counts)
     return counts

@@ -29,7 +29,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Digest: {counts['recipients']} recipient(s), {counts['notifications']} "
-                f"in-app notification(s), {counts['emails']} e-mail(s) sent"
-                + (f", {counts['email_failures']} failed" if counts["email_failures"] else "")
+                f"in-app notification(s), {counts['emails']} e-mail(s) queued"
                 + (f", {counts['skipped']} already notified today" if counts["skipped"]
                    else "") + "."))

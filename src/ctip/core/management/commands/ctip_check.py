@@ -23,6 +23,9 @@ class Command(BaseCommand):
                 call_command(*command, stdout=self.stdout)
             except CommandError as exc:
                 failures.append(str(exc))
+        from ctip.core.opscheck import report  # retention, backups, keys, worker
+
+        failures += report(self.stdout, self.style)
         if failures:
             raise CommandError("; ".join(failures))
         self.stdout.write(self.style.SUCCESS("All checks passed."))

@@ -15,9 +15,11 @@ class Command(BaseCommand):
                             help="Only run queued tasks; another worker runs the periodic jobs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from ctip.core.health import start_heartbeat
         from ctip.core.scheduler import start_in_background
 
         stop = threading.Event()
+        start_heartbeat(stop)
         if not options["no_scheduler"]:
             start_in_background(stop)
         try:
