@@ -88,10 +88,20 @@ def _read_file(path: Path) -> list[str]:
 
 
 def _create_file(path: Path) -> None:
+    """Write the first key to a private temporary file, then link it into place: a process
+    starting at the same moment sees either no file or a whole one (FileExistsError if another
+    process won)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new_key_line() + "\n")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new_key_line() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        tmp.unlink()
 
 
 def load_keys() -> KeyRing:
