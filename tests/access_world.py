@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 # (route prefix, argument name, kind). The longest matching prefix wins.
 ARGUMENTS: list[tuple[str, str, str]] = [
@@ -146,7 +147,7 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         o["service"] = cases.add_service(actor=None, case=case, type="medical",
                                          provider="Trạm y tế", date=dt.date(2026, 1, 12))
         o["follow_up"] = cases.add_follow_up(actor=None, case=case,
-                                             due_on=dt.date.today() + dt.timedelta(days=30),
+                                             due_on=timezone.localdate() + dt.timedelta(days=30),
                                              what="Thăm lại")
         if agency is not None:
             consent(case.person, "referral", agency=agency)

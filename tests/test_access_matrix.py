@@ -221,7 +221,13 @@ def test_generated_access_matrix(tree: Any, users: Any) -> None:
     wrong: list[str] = []
     answered_in_scope: dict[str, bool] = {}
     count = 0
+    import os
+    trace = open(os.environ["MATRIX_TRACE"], "a") if os.environ.get("MATRIX_TRACE") else None  # noqa: SIM115
     for route in routes():
+        t0 = time.monotonic()
+        if trace:
+            trace.write(f"{route.route} ...")
+            trace.flush()
         if route.access is None:
             wrong.append(f"{route.route}: declares no access (see tests/test_url_access.py)")
             continue
@@ -273,6 +279,9 @@ def test_generated_access_matrix(tree: Any, users: Any) -> None:
                                 answered_in_scope[route.route] = True
                         elif not (status == 404 and refused):
                             wrong.append(f"{where}, expected an answer or a recorded refusal")
+        if trace:
+            trace.write(f" {time.monotonic() - t0:.1f}s\n")
+            trace.flush()
     elapsed = time.monotonic() - started
     never = [r for r, ok in answered_in_scope.items() if not ok]
     assert not unfillable, "routes the matrix cannot fill:\n" + "\n".join(unfillable)
