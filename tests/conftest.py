@@ -24,6 +24,14 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_files(settings: Any, tmp_path: Any) -> None:
+    """Each test its own checkpoint file and key file (the audit key itself comes from the
+    test settings' ``CTIP_AUDIT_KEYS``)."""
+    settings.CTIP_AUDIT_CHECKPOINT_FILE = tmp_path / "audit_checkpoints"
+    settings.CTIP_AUDIT_KEY_FILE = tmp_path / "audit_keys"
+
+
+@pytest.fixture(autouse=True)
 def _vietnamese(settings: Any) -> None:
     settings.LANGUAGE_CODE = "vi"
 

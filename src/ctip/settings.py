@@ -77,6 +77,13 @@ def _field_keys() -> list[str]:
 
 
 CTIP_FIELD_KEYS = _field_keys()
+# The audit chain's HMAC keys (``ctip.audit.keys.load_keys``): ``CTIP_AUDIT_KEYS`` (``id:key``,
+# newest first) or the file below, created on first use; signed checkpoints of the chain are
+# appended to the checkpoint file (see docs/decisions/0023).
+CTIP_AUDIT_KEYS = env_list("CTIP_AUDIT_KEYS", "") or (
+    ["t1:Y3RpcC10ZXN0cy1vbmx5LWF1ZGl0LWtleS0wMDAwMDAwMDA="] if TESTING else [])
+CTIP_AUDIT_KEY_FILE = DATA_DIR / "audit_keys"
+CTIP_AUDIT_CHECKPOINT_FILE = DATA_DIR / "audit_checkpoints"
 DEBUG = env_bool("CTIP_DEBUG")
 # "development" is a developer's own machine, said explicitly; anything else is a server.
 CTIP_ENV = os.environ.get("CTIP_ENV", "production").strip().lower()

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from ctip.audit.keys import load_keys
 from ctip.audit.models import AuditEvent, ChainHead, Outcome
 from ctip.core import request_context
 
@@ -39,6 +40,7 @@ def record(
     """Append an event to the chain, in the caller's transaction."""
     ctx = request_context.current()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    ring = load_keys()
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
@@ -55,8 +57,9 @@ def record(
             ip_address=ctx.ip_address,
             via=ctx.via,
             prev_hash=head.last_hash,
+            key_id=ring.current,
         )
-        event.hash = event.compute_hash()
+        event.hash = event.compute_hash(ring.keys[ring.current])
         event.save(force_insert=True)
         head.last_hash = event.hash
         head.count += 1

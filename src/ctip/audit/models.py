@@ -1,13 +1,17 @@
-"""Append-only audit events, chained by hash.
+"""Append-only audit events, chained by a keyed hash.
 
-Each event stores the SHA-256 of its own content together with the hash of the event before it,
-so an edited, inserted or deleted event breaks the chain (``ctip audit verify``). Database triggers
-(see the migration) refuse UPDATE and DELETE on the table; the application has no path for either.
+Each event stores an HMAC-SHA256 of its own content and of the hash of the event before it, under
+a key kept outside the database (``ctip.audit.keys``; the event names the key's id), so an
+edited, inserted or deleted event breaks the chain (``ctip audit verify``) and someone without
+the key cannot recompute the hashes after it. Signed checkpoints outside the database
+(``ctip.audit.checkpoints``) catch the newest events being cut off. Database triggers (see the
+migration) refuse UPDATE and DELETE on the table; the application has no path for either.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -49,6 +53,7 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     via = models.CharField(_("channel"), max_length=20, blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, blank=True, default="")
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
@@ -61,26 +66,55 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
 
     def content(self) -> dict[str, Any]:
-        return {
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "outcome": self.outcome,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "target_label": self.target_label,
-            "unit_path": self.unit_path,
-            "changes": self.changes,
-            "ip_address": self.ip_address,
-            "via": self.via,
-        }
+        return event_content(self)
 
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-        )
-        return hashlib.sha256(f"{self.prev_hash}|{payload}".encode()).hexdigest()
+    def payload(self) -> str:
+        return event_payload(self)
+
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The event's keyed hash under ``key`` (by default the key named by ``key_id``)."""
+        if key is None:
+            from ctip.audit.keys import load_keys
+
+            found = load_keys().key(self.key_id)
+            if found is None:
+                raise LookupError(f"unknown audit key {self.key_id!r}")
+            key = found
+        return keyed_hash(self, key)
+
+
+# Functions rather than methods only, so that migrations can apply them to historical models.
+def event_content(event: Any) -> dict[str, Any]:
+    return {
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "outcome": event.outcome,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_label": event.target_label,
+        "unit_path": event.unit_path,
+        "changes": event.changes,
+        "ip_address": event.ip_address,
+        "via": event.via,
+    }
+
+
+def event_payload(event: Any) -> str:
+    return json.dumps(event_content(event), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), default=str)
+
+
+def keyed_hash(event: Any, key: bytes) -> str:
+    """HMAC-SHA256 over the previous hash, the key id and the canonical content."""
+    message = f"{event.prev_hash}|{event.key_id}|{event_payload(event)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def legacy_hash(event: Any) -> str:
+    """The unkeyed SHA-256 of events written before decision 0023 (checked before re-chaining)."""
+    return hashlib.sha256(f"{event.prev_hash}|{event_payload(event)}".encode()).hexdigest()
 
 
 class ChainHead(models.Model):

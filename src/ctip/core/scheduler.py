@@ -59,6 +59,8 @@ JOBS: list[Job] = [
         every=dt.timedelta(minutes=1)),
     Job("cases.daily_digest", "ctip.cases.tasks.send_daily_digest", daily_at=dt.time(7, 0)),
     Job("reports.reminders", "ctip.reports.tasks.send_report_reminders", daily_at=dt.time(8, 0)),
+    Job("audit.daily_checkpoint", "ctip.audit.tasks.write_daily_checkpoint",
+        daily_at=dt.time(2, 0)),
     Job("reports.compact_rollups", "ctip.reports.tasks.compact_rollups",
         every=dt.timedelta(minutes=10)),
     # identities wiped CTIP_ANONYMISE_AFTER_YEARS after every case of the person closed

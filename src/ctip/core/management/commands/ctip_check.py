@@ -17,6 +17,7 @@ class Command(BaseCommand):
             call_command("migrate", check=True, plan=False, verbosity=0)
         except SystemExit:
             failures.append("unapplied migrations: run `ctip migrate`")
+        self._warn_on_old_checkpoint()
         for command in (["units", "check"], ["audit", "verify"],
                         ["reports", "rebuild", "--check"]):
             try:
@@ -29,3 +30,23 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("; ".join(failures))
         self.stdout.write(self.style.SUCCESS("All checks passed."))
+
+    def _warn_on_old_checkpoint(self) -> None:
+        """The worker writes an audit checkpoint every day: an old one means it is not running
+        (or the file was replaced). A warning, not a failure; ``audit verify`` below writes a
+        fresh one when the trail is intact."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from ctip.audit.checkpoints import checkpoint_file, last_in_file
+
+        last = last_in_file()
+        if last is None:
+            self.stdout.write(self.style.WARNING(
+                f"Warning: no audit checkpoint in {checkpoint_file()} yet: is `ctip worker` "
+                "running?"))
+        elif timezone.now() - last.time > dt.timedelta(days=1):
+            self.stdout.write(self.style.WARNING(
+                f"Warning: the newest audit checkpoint is from {last.at}, more than a day ago: "
+                "is `ctip worker` running?"))

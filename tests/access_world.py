@@ -1,0 +1,197 @@
+"""The data set of the generated access matrix (``tests/test_access_matrix.py``).
+
+One object of each kind inside everybody's scope (in branch A1 or commune A of the test tree,
+where every role of the ``users`` fixture sits or above) and one outside it (in a commune of
+another province), built through the real actions. ``ARGUMENTS`` says which kind of object
+fills which URL argument: a rule is (the route's text before the argument, the argument's
+name, the kind). A new route under a known prefix is filled without any change here; a route
+with an argument no rule matches fails the matrix with a message naming the rule to add.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+# (route prefix, argument name, kind). The longest matching prefix wins.
+ARGUMENTS: list[tuple[str, str, str]] = [
+    ("accounts/users/", "pk", "user"),
+    ("accounts/users/", "assignment_pk", "assignment"),
+    ("units/", "pk", "unit"),
+    ("outreach/activities/", "pk", "activity"),
+    ("outreach/activities/attachments/", "pk", "attachment"),
+    ("outreach/campaigns/", "pk", "campaign"),
+    ("outreach/campaigns/movements/", "pk", "movement"),
+    ("outreach/library/topics/", "pk", "topic"),
+    ("outreach/library/materials/", "pk", "material"),
+    ("outreach/library/speakers/", "pk", "speaker"),
+    ("community/clubs/", "pk", "club"),
+    ("community/clubs/", "member_pk", "member"),
+    ("community/exchanges/", "pk", "exchange"),
+    ("cases/situations/", "pk", "situation"),
+    ("cases/situations/", "referral_pk", "situation_referral"),
+    ("cases/situations/inbox/", "unit_pk", "unit"),
+    ("cases/cases/", "pk", "case"),
+    ("cases/cases/", "service_pk", "service"),
+    ("cases/cases/", "follow_up_pk", "follow_up"),
+    ("cases/cases/", "referral_pk", "case_referral"),
+    ("cases/cases/counts/", "unit_pk", "unit"),
+    ("cases/cases/break-glass/", "pk", "breakglass"),
+    ("cases/cases/persons/", "pk", "person"),
+    ("cases/cases/persons/", "consent_pk", "consent"),
+    ("reports/unit/", "unit_id", "unit"),
+    ("reports/submissions/", "pk", "report"),
+    ("reports/submissions/exports/", "pk", "report_export"),
+    ("rss/", "section", "section"),
+    ("media/images/", "path", "image"),
+]
+# Kinds shared by the whole programme: there is no object of them outside anyone's scope.
+GLOBAL_KINDS = {"topic", "material", "movement", "section", "image"}
+
+
+def kind_for(route: str, argument: str) -> str | None:
+    """The kind of object for ``argument`` of ``route`` (the route text up to the argument)."""
+    before = route.split("<", 1)[0] if "<" in route else route
+    best: tuple[int, str] | None = None
+    for prefix, name, kind in ARGUMENTS:
+        if name == argument and before.startswith(prefix) and (best is None
+                                                              or len(prefix) > best[0]):
+            best = (len(prefix), kind)
+    return best[1] if best else None
+
+
+@dataclass
+class World:
+    """The objects of one side (inside or outside everybody's scope), by kind."""
+
+    inside: bool
+    objects: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, Any] = field(default_factory=dict)  # kind → the unit that scopes it
+
+    def value(self, kind: str) -> Any:
+        obj = self.objects[kind]
+        return obj if isinstance(obj, str) else obj.pk
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 matrix test", content_type="application/pdf")
+
+
+def build(tree: Any, users: Any) -> tuple[World, World]:
+    from ctip.accounts.capabilities import Role
+    from ctip.cases import actions as cases
+    from ctip.cases.models import Agency, BreakGlass
+    from ctip.community.actions import add_member, create_club, create_exchange
+    from ctip.community.models import ClubType
+    from ctip.org.actions import update_unit
+    from ctip.outreach import actions as outreach
+    from ctip.outreach.models import Format
+    from ctip.reports.models import Export, ReportType
+    from ctip.reports.submissions import create_or_get_draft
+    from tests.cases.case_helpers import consent, open_case
+    from tests.conftest import make_user
+
+    admin = users["system_admin"]
+    worlds = (World(inside=True), World(inside=False))
+    meeting = Format.objects.get(code="meeting")
+    happy = ClubType.objects.get(code="happy-family")
+    monthly = ReportType.objects.get(code="monthly")
+    agency = Agency.objects.filter(archived=False).first()
+    for world, branch, commune, tag in ((worlds[0], tree.branch_a1, tree.commune_a, "trong"),
+                                        (worlds[1], tree.other_commune, tree.other_commune,
+                                         "ngoai")):
+        o, u = world.objects, world.units
+        actor = admin if world.inside else None
+        member = make_user(f"ma.tran.{tag}", Role.VIEWER, commune)
+        o["user"], u["user"] = member, commune
+        o["assignment"] = member.role_assignments.get()
+        o["unit"], u["unit"] = branch, branch
+        o["activity"] = outreach.create_activity(
+            actor=None, unit=branch, date=dt.date(2026, 7, 15), format=meeting,
+            title=f"Sinh hoạt ma trận {tag}", participants_women=20, participants_men=5)
+        u["activity"] = branch
+        o["attachment"] = outreach.add_attachment(actor=actor, activity=o["activity"],
+                                                  upload=_pdf(f"bien-ban-{tag}.pdf"))
+        u["attachment"] = branch
+        o["campaign"] = outreach.create_campaign(
+            actor=None, unit=commune, name=f"Tháng hành động ma trận {tag}",
+            starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
+        u["campaign"] = commune
+        o["speaker"] = outreach.create_speaker(actor=None, unit=branch,
+                                               full_name=f"Diễn giả ma trận {tag}")
+        u["speaker"] = branch
+        unit = update_unit(actor=None, unit=branch, is_border=True)
+        o["club"] = create_club(actor=None, unit=unit, name=f"CLB ma trận {tag}",
+                                club_type=happy, founded_on=dt.date(2024, 3, 8))
+        u["club"] = branch
+        o["member"] = add_member(actor=None, club=o["club"], full_name=f"Thành viên {tag}")
+        o["exchange"] = create_exchange(actor=None, unit=unit, date=dt.date(2026, 5, 20),
+                                        counterpart_area=f"Đối tác ma trận {tag}",
+                                        participants=20)
+        u["exchange"] = branch
+        o["situation"] = cases.create_situation(
+            actor=users["branch_head"] if world.inside else None, unit=branch,
+            category="missing", source="member" if world.inside else "officer",
+            description=f"Tình huống ma trận {tag}")
+        u["situation"] = branch
+        worker = users["case_worker"] if world.inside else make_user(
+            "hotro.ma.tran", Role.CASE_WORKER, commune)
+        case = open_case(commune, worker, full_name=f"Người Ma Trận {tag.title()}")
+        o["case"], u["case"] = case, commune
+        o["person"], u["person"] = case.person, commune
+        o["service"] = cases.add_service(actor=None, case=case, type="medical",
+                                         provider="Trạm y tế", date=dt.date(2026, 1, 12))
+        o["follow_up"] = cases.add_follow_up(actor=None, case=case,
+                                             due_on=timezone.localdate() + dt.timedelta(days=30),
+                                             what="Thăm lại")
+        if agency is not None:
+            consent(case.person, "referral", agency=agency)
+            o["case_referral"] = cases.refer(actor=None, agency=agency,
+                                             referred_on=dt.date(2026, 1, 15), case=case)
+            o["situation_referral"] = cases.refer(actor=None, agency=agency,
+                                                  referred_on=dt.date(2026, 1, 15),
+                                                  situation=o["situation"])
+        o["consent"] = case.person.consents.order_by("pk").first()
+        # someone opening the identity outside an assignment leaves a flag to review
+        opener = admin if world.inside else make_user("caobang.admin", Role.SYSTEM_ADMIN,
+                                                      tree.other_province)
+        _break_glass(cases.view_identity, opener, case)
+        o["breakglass"] = BreakGlass.objects.filter(person=case.person).order_by("pk").last()
+        u["breakglass"] = commune
+        o["report"] = create_or_get_draft(actor=None, unit=commune, report_type=monthly,
+                                          start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+        u["report"] = commune
+        o["report_export"] = Export.objects.create(report=o["report"], requested_by=None)
+        u["report_export"] = commune
+    inside = worlds[0].objects
+    inside["topic"] = outreach.create_topic(actor=None, name="Việc nhẹ lương cao (ma trận)")
+    inside["material"] = outreach.add_material(actor=None, topic=inside["topic"],
+                                               title="Tờ rơi", upload=_pdf("to-roi.pdf"))
+    inside["movement"] = outreach.create_movement(actor=None, name="Phong trào ma trận")
+    inside["section"] = _section_slug()
+    inside["image"] = "original_images/khong-co.jpg"
+    for world in worlds:
+        world.objects = {k: v for k, v in world.objects.items() if v is not None}
+    return worlds
+
+
+def _break_glass(view_identity: Callable[..., Any], opener: Any, case: Any) -> None:
+    view_identity(actor=opener, person=case.person, case=case,
+                  reason="Kiểm tra hồ sơ theo yêu cầu của cơ quan công an tỉnh")
+
+
+def _section_slug() -> str:
+    from ctip.portal.models import SectionPage
+
+    page = SectionPage.objects.live().first()
+    return page.slug if page is not None else "tin-tuc"
+
+
+def unit_of(world: World, kind: str) -> Any:
+    """The unit whose scope decides access to an object of ``kind`` (None: the programme's)."""
+    return None if kind in GLOBAL_KINDS else world.units.get(kind, world.units.get("case"))
