@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from ctip.accounts import actions
+from ctip.accounts import actions, lockout
 from ctip.accounts.access import public, requires, signed_in
 from ctip.accounts.forms import (
     GrantRoleForm,
@@ -36,6 +38,7 @@ from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
+from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
@@ -56,13 +59,19 @@ login = public(LoginView.as_view(template_name="accounts/login.html",
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
                      credentials: Any = None) -> HttpResponse:
-    """What django-axes answers for a locked account (``AXES_LOCKOUT_CALLABLE``).
+    """What django-axes answers for a locked sign-in (``AXES_LOCKOUT_CALLABLE``).
 
-    Axes calls this from its middleware, after the view, so the response is rendered here: a
-    middleware's ``TemplateResponse`` is never rendered by Django."""
-    cool_off = get_cool_off(request)
-    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    The same answer whether the account exists or not: how long to wait (until the lock that
+    began ends; refused tries do not extend it) and whom to call. Axes calls this from its
+    middleware, after the view, so the response is rendered here: a middleware's
+    ``TemplateResponse`` is never rendered by Django."""
+    username = str(get_client_username(request, credentials) or "")
+    until = lockout.locked_until(username, client_ip(request)) if username else None
+    minutes = None
+    if until is not None:
+        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return render(request, "accounts/locked_out.html",
+                  {"minutes": minutes, "until": until}, status=429)
 
 
 @require_POST
