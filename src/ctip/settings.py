@@ -339,6 +339,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000  # the page editor posts many fields
 
 # --- ctip -----------------------------------------------------------------------------------
 CTIP_OTP_REQUIRED_CAPABILITY = "identity.view"
+# One-time codes an administrator issues to register an authenticator app expire after this.
+CTIP_ENROLMENT_CODE_HOURS = float(os.environ.get("CTIP_ENROLMENT_CODE_HOURS", "72"))
 # Identities are wiped this many years after every case of a person has closed
 # (``ctip persons anonymise-due``, run daily by the worker).
 CTIP_ANONYMISE_AFTER_YEARS = int(os.environ.get("CTIP_ANONYMISE_AFTER_YEARS", "10"))

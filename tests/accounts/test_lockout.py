@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Sum
 from django.contrib.auth import authenticate
+from django.db.models import Sum
 from django.test import Client, RequestFactory
 from django.urls import reverse
 

@@ -9,7 +9,8 @@
 - **The account alone gets a growing delay** when failures come from several addresses (a
   password guessed from many machines): once the failures for the username within the cool-off
   window reach ``CTIP_LOGIN_ACCOUNT_THRESHOLD``, each further failure makes every address wait
-  ``CTIP_LOGIN_ACCOUNT_DELAY_MINUTES`` x 2^n minutes, at most ``CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES``.
+  ``CTIP_LOGIN_ACCOUNT_DELAY_MINUTES`` x 2^n minutes, at most
+  ``CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES``.
   One address alone can never reach the threshold, because its own pair lock stops counting.
 - **Failed sign-ins are counted, not each written to the audit trail** (``SignInFailure``): one
   event per (username, address, hour), one when the pair is locked, within a daily budget per
@@ -18,7 +19,8 @@
   ``user.manage`` over the account's home unit get a notification on their home page (once a
   day per account).
 
-The client address is ``ctip.core.client.client_ip`` here as everywhere (``AXES_CLIENT_IP_CALLABLE``).
+The client address is ``ctip.core.client.client_ip`` here as everywhere
+(``AXES_CLIENT_IP_CALLABLE``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
