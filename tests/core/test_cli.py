@@ -38,6 +38,10 @@ def test_demo_builds_tay_ninh_and_one_user_per_role(demo_env: Path, capsys: Any)
                                                                              flat=True))
     assert all(row["password"] == "demo-password-for-tests" for row in logins)
     out = capsys.readouterr().out
+    # The roles that must use two-step sign-in get an enrolment code, printed with the logins.
+    codes = {row["username"]: row["enrolment_code"] for row in logins}
+    assert codes["quantri"] and codes["hotro.xa"] and not codes["canbo.xa"]
+    assert codes["hotro.xa"] in out
     assert "canbo.xa" in out and "Xã Đức Hòa" in out
     user = User.objects.get(username="canbo.xa")
     assert user.check_password("demo-password-for-tests")
