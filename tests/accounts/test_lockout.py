@@ -213,3 +213,12 @@ def test_a_password_reset_lifts_every_lock(users: Any) -> None:
     assert sign_in(user.username, PASSWORD, OFFICE).status_code == 429
     password = reset_password(actor=users["province_officer"], user=user)
     assert sign_in(user.username, password, "203.0.113.1").status_code == 302
+
+
+def test_old_failure_counts_are_dropped(users: Any) -> None:
+    sign_in("xa", "wrong-password-x", ATTACKER)
+    with travel(days=91):
+        sign_in("xa", "wrong-password-x", ATTACKER)
+    assert SignInFailure.objects.count() == 1
+    # The audit events stay: they are the evidence.
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == 2

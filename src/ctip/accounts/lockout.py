@@ -45,6 +45,8 @@ from ctip.audit.actions import record_refusal
 # Daily budgets of individual audit events for failed sign-ins.
 AUDIT_PER_ADDRESS_PER_DAY = 20
 AUDIT_PER_DAY = 200
+# The counts are operational data (the audit events are the evidence): kept this long.
+KEEP_COUNTS = dt.timedelta(days=90)
 
 
 def _cool_off() -> dt.timedelta:
@@ -159,6 +161,7 @@ def note_failure(username: str, ip_address: str | None) -> None:
     row, created = _count(username, address, now)
     if not created:
         return
+    SignInFailure.objects.filter(window_start__lt=now - KEEP_COUNTS).delete()
     fits, spent = _within_budget(address, now)
     if not fits:
         _summary(spent or "", now)
