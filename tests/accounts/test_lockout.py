@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth import authenticate
 from django.db.models import Sum
@@ -222,3 +223,14 @@ def test_old_failure_counts_are_dropped(users: Any) -> None:
     assert SignInFailure.objects.count() == 1
     # The audit events stay: they are the evidence.
     assert AuditEvent.objects.filter(action="auth.login_failed").count() == 2
+
+
+def test_administrators_are_told_even_when_the_audit_budget_is_spent(users: Any) -> None:
+    from ctip.accounts import lockout
+
+    with mock.patch.object(lockout, "AUDIT_PER_ADDRESS_PER_DAY", 0):
+        fail("xa", ATTACKER)
+    assert not AuditEvent.objects.filter(action="auth.locked_out").exists()
+    assert AuditEvent.objects.filter(action="auth.login_failed_summary").count() == 1
+    assert Notification.objects.filter(kind=Notification.Kind.SIGN_IN,
+                                       user=users["system_admin"]).count() == 1

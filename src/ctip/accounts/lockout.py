@@ -179,14 +179,17 @@ def note_lockout(username: str, ip_address: str | None) -> None:
         row = (SignInFailure.objects.select_for_update()
                .filter(username=username, ip_address=address, window_start=_window(now))
                .first())
-        if row is None or row.lock_recorded or not row.audited:
+        if row is None or row.lock_recorded:
             return
         row.lock_recorded = True
         row.save(update_fields=["lock_recorded"])
     until = locked_until(username, ip_address)
-    record_refusal(actor=None, action="auth.locked_out", target_label=username,
-                   unit_path=_home_path_of(username),
-                   changes={"until": until, "address": address})
+    if row.audited:  # within today's budget (see ``note_failure``)
+        record_refusal(actor=None, action="auth.locked_out", target_label=username,
+                       unit_path=_home_path_of(username),
+                       changes={"until": until, "address": address})
+    # The notices do not depend on the audit budget: an attack that spends it is when they
+    # matter most (they are bounded by one a day per account and administrator).
     notify_administrators(username, address, until)
 
 
