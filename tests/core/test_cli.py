@@ -127,7 +127,7 @@ def test_createadmin_makes_a_system_administrator(tree: Any, capsys: Any) -> Non
     user = User.objects.get(username="quantri.moi")
     assert user.must_change_password
     assert user.role_assignments.get().role == Role.SYSTEM_ADMIN
-    password = capsys.readouterr().out.split("(shown once): ")[1].strip()
+    password = capsys.readouterr().out.split("(shown once): ")[1].splitlines()[0].strip()
     assert user.check_password(password)
     with pytest.raises(CommandError):
         call_command("createadmin", "--username", "x", "--unit-code", "99999")
