@@ -213,14 +213,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout: five failed logins for a username lock it for 30 minutes.
+# Lockout (docs/decisions/0022): five failed sign-ins for one username from one client address
+# lock that pair for 30 minutes; refused tries do not extend the lock; failures from several
+# addresses give the account a growing delay (1, 2, 4 ... minutes, at most 15). See
+# ``ctip.accounts.lockout``.
 AXES_FAILURE_LIMIT = int(os.environ.get("CTIP_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CTIP_LOGIN_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Commune offices share one public address, so lockout is per account, not per address.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "ctip.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "ctip.core.client.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ctip.accounts.views.lockout_response"
+CTIP_LOGIN_ACCOUNT_THRESHOLD = int(os.environ.get("CTIP_LOGIN_ACCOUNT_THRESHOLD",
+                                                  str(2 * AXES_FAILURE_LIMIT)))
+CTIP_LOGIN_ACCOUNT_DELAY_MINUTES = float(os.environ.get("CTIP_LOGIN_ACCOUNT_DELAY_MINUTES", "1"))
+CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES = float(
+    os.environ.get("CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES", "15"))
 AXES_VERBOSE = False
 # Idle timeout: the session expires after this many minutes without a request.
 SESSION_COOKIE_AGE = int(os.environ.get("CTIP_IDLE_MINUTES", "30")) * 60
@@ -376,11 +385,20 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000  # the page editor posts many fields
 
 # --- ctip -----------------------------------------------------------------------------------
 CTIP_OTP_REQUIRED_CAPABILITY = "identity.view"
+# One-time codes an administrator issues to register an authenticator app expire after this.
+CTIP_ENROLMENT_CODE_HOURS = float(os.environ.get("CTIP_ENROLMENT_CODE_HOURS", "72"))
 # Identities are wiped this many years after every case of a person has closed
 # (``ctip persons anonymise-due``, run daily by the worker).
 CTIP_ANONYMISE_AFTER_YEARS = int(os.environ.get("CTIP_ANONYMISE_AFTER_YEARS", "10"))
-# Reverse proxies whose X-Forwarded-For header is believed (comma separated addresses).
-CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", ""))
+# Reverse proxies whose X-Forwarded-For (for the client's address, ``ctip.core.client``) and
+# X-Forwarded-Proto (gunicorn, ``ctip serve``) are believed: comma separated addresses or
+# networks. The default is the proxy on the same host that docs/operations.md describes.
+if "CTIP_FORWARDED_ALLOW_IPS" in os.environ:
+    raise ImproperlyConfigured(
+        "CTIP_FORWARDED_ALLOW_IPS is no longer read: rename it to CTIP_TRUSTED_PROXIES "
+        "(one setting for the proxy, see docs/operations.md).")
+CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", "127.0.0.1,::1"))
+
 
 # --- Backups, keys and health (decision 0025) -----------------------------------------------
 # The worker writes a backup every day at CTIP_BACKUP_AT (local time) into CTIP_BACKUP_DIR and

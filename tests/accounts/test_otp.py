@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ctip.accounts.enrolment import issue_code
 from ctip.audit.models import AuditEvent, Outcome
 from tests.conftest import PASSWORD
 
@@ -36,6 +37,14 @@ def code(device: TOTPDevice, steps_ahead: int = 0) -> str:
     value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
                  drift=device.drift + steps_ahead)
     return f"{value:0{device.digits}d}"
+
+
+def begin(client: Client, user: Any, next_url: str = "") -> TOTPDevice:
+    """Type the enrolment code an administrator issued; the app's device is created then."""
+    enrolment_code = issue_code(actor=None, user=user)
+    response = client.post(SETUP, {"enrolment_code": enrolment_code, "next": next_url})
+    assert response.status_code == 200, response.content
+    return TOTPDevice.objects.get(user=user)
 
 
 def wrong(device: TOTPDevice) -> str:
@@ -85,7 +94,8 @@ def test_the_setup_redirect_keeps_where_she_was_going(users: Any) -> None:
 def test_setting_up_with_a_valid_code_opens_the_application(users: Any, role: str) -> None:
     user = users[role]
     client = sign_in(user)
-    page = client.get(SETUP, {"next": "/"})
+    enrolment_code = issue_code(actor=None, user=user)
+    page = client.post(SETUP, {"enrolment_code": enrolment_code.lower(), "next": "/"})
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user=user)
     assert not device.confirmed
@@ -103,7 +113,8 @@ def test_setting_up_with_a_valid_code_opens_the_application(users: Any, role: st
 
 def test_the_qr_code_is_an_inline_svg(users: Any) -> None:
     client = sign_in(users["case_worker"])
-    body = client.get(SETUP).content.decode()
+    body = client.post(SETUP, {"enrolment_code": issue_code(actor=None, user=users[
+        "case_worker"])}).content.decode()
     sources = re.findall(r'<img[^>]*\ssrc="([^"]+)"', body)
     assert len(sources) == 1
     prefix = "data:image/svg+xml;base64,"
@@ -117,8 +128,7 @@ def test_the_qr_code_is_an_inline_svg(users: Any) -> None:
 def test_a_wrong_code_is_refused_and_audited(users: Any) -> None:
     user = users["case_worker"]
     client = sign_in(user)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user)
+    device = begin(client, user)
     response = client.post(SETUP, {"token": wrong(device), "next": "/"})
     assert response.status_code == 200
     assert response.context["form"].errors["token"]
@@ -135,7 +145,7 @@ def test_a_wrong_code_is_refused_and_audited(users: Any) -> None:
 
 def test_letters_are_not_a_code(users: Any) -> None:
     client = sign_in(users["case_worker"])
-    client.get(SETUP)
+    begin(client, users["case_worker"])
     response = client.post(SETUP, {"token": "abcdef"})
     assert response.status_code == 200 and response.context["form"].errors["token"]
 
@@ -143,8 +153,7 @@ def test_letters_are_not_a_code(users: Any) -> None:
 def test_next_sign_in_asks_for_a_code_and_audits_wrong_ones(users: Any) -> None:
     user = users["case_worker"]
     client = sign_in(user)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user)
+    device = begin(client, user)
     client.post(SETUP, {"token": code(device)})
 
     client = sign_in(user)
@@ -172,8 +181,7 @@ def test_next_sign_in_asks_for_a_code_and_audits_wrong_ones(users: Any) -> None:
 def test_a_used_code_cannot_be_replayed(users: Any) -> None:
     user = users["case_worker"]
     client = sign_in(user)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user)
+    device = begin(client, user)
     used = code(device)
     client.post(SETUP, {"token": used})
     client = sign_in(user)
@@ -187,8 +195,7 @@ def test_a_password_alone_cannot_register_another_device(users: Any) -> None:
     setting up their own authenticator."""
     user = users["case_worker"]
     client = sign_in(user)
-    client.get(SETUP)
-    client.post(SETUP, {"token": code(TOTPDevice.objects.get(user=user))})
+    client.post(SETUP, {"token": code(begin(client, user))})
 
     thief = sign_in(user)
     response = thief.get(SETUP)
@@ -211,7 +218,7 @@ def test_commune_officer_is_not_forced_but_can_turn_it_on(users: Any) -> None:
     page = client.get(SETUP)
     assert page.status_code == 200
     assert page.context["required"] is False
-    device = TOTPDevice.objects.get(user=user)
+    device = begin(client, user)
     response = client.post(SETUP, {"token": code(device), "next": reverse("accounts:profile")})
     assert response["Location"] == reverse("accounts:profile")
     profile = client.get(reverse("accounts:profile"))
@@ -232,7 +239,6 @@ def test_commune_officer_is_not_forced_but_can_turn_it_on(users: Any) -> None:
 def test_verify_does_not_follow_a_foreign_next(users: Any) -> None:
     user = users["commune_officer"]
     client = sign_in(user)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user)
+    device = begin(client, user)
     response = client.post(SETUP, {"token": code(device), "next": "https://evil.example/"})
     assert response["Location"] == "/"

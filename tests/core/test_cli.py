@@ -38,6 +38,10 @@ def test_demo_builds_tay_ninh_and_one_user_per_role(demo_env: Path, capsys: Any)
                                                                              flat=True))
     assert all(row["password"] == "demo-password-for-tests" for row in logins)
     out = capsys.readouterr().out
+    # The roles that must use two-step sign-in get an enrolment code, printed with the logins.
+    codes = {row["username"]: row["enrolment_code"] for row in logins}
+    assert codes["quantri"] and codes["hotro.xa"] and not codes["canbo.xa"]
+    assert codes["hotro.xa"] in out
     assert "canbo.xa" in out and "Xã Đức Hòa" in out
     user = User.objects.get(username="canbo.xa")
     assert user.check_password("demo-password-for-tests")
@@ -123,7 +127,7 @@ def test_createadmin_makes_a_system_administrator(tree: Any, capsys: Any) -> Non
     user = User.objects.get(username="quantri.moi")
     assert user.must_change_password
     assert user.role_assignments.get().role == Role.SYSTEM_ADMIN
-    password = capsys.readouterr().out.split("(shown once): ")[1].strip()
+    password = capsys.readouterr().out.split("(shown once): ")[1].splitlines()[0].strip()
     assert user.check_password(password)
     with pytest.raises(CommandError):
         call_command("createadmin", "--username", "x", "--unit-code", "99999")

@@ -168,7 +168,7 @@ def test_rate_limit_is_polite_and_keeps_the_text(client: Client, tree: Any) -> N
                            REMOTE_ADDR="198.51.100.7")
     assert response.status_code == 429
     body = response.content.decode()
-    assert "vui lòng chờ một lúc rồi gửi tiếp" in body
+    assert "trả lời câu hỏi nhỏ" in body
     assert 'href="tel:111"' in body
     assert text in body  # nothing is lost
     assert Situation.objects.count() == REPORTS_PER_HOUR

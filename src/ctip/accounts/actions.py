@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import match_token
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
 from ctip.accounts.models import RoleAssignment, User
@@ -248,35 +247,6 @@ def record_user_viewed(*, actor: Any, user: User) -> None:
 
 def _home_path(user: User) -> str:
     return user.home_unit.path if user.home_unit_id and user.home_unit else ""
-
-
-def pending_totp_device(user: User) -> TOTPDevice:
-    """The authenticator the user is setting up (unconfirmed), created on first need."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    return device
-
-
-def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
-    """Confirm the device being set up with one code from it; record the outcome."""
-    with transaction.atomic():
-        pending = TOTPDevice.objects.select_for_update().filter(
-            pk=device.pk, user=user, confirmed=False).first()
-        if pending is None:  # confirmed or replaced meanwhile (a second click)
-            return False
-        device = pending
-        confirmed = device.verify_token(token)
-        if confirmed:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-            record(actor=user, action="user.otp_enabled", target=user,
-                   unit_path=_home_path(user))
-    if not confirmed:
-        record_refusal(actor=user, action="auth.otp_failed", target_label=user.get_username(),
-                       unit_path=_home_path(user), changes={"stage": "setup"})
-    return confirmed
 
 
 def verify_otp(*, user: User, token: str) -> Device | None:

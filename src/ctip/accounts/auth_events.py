@@ -2,6 +2,7 @@
 
 Django and django-axes announce these through signals; this module only records them. Each event
 is stamped with the home unit of the account concerned, so that auditors of that unit see it.
+Failed sign-ins and lockouts are counted and aggregated by ``ctip.accounts.lockout``.
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from ctip.audit.actions import record, record_refusal
+from ctip.accounts import lockout
+from ctip.audit.actions import record
+from ctip.core.client import client_ip
 
 
 def _home_path(user: Any) -> str:
     home = getattr(user, "home_unit", None)
     return home.path if home is not None else ""
-
-
-def _home_path_of(username: str) -> str:
-    """The home unit of the account a refused sign-in was meant for, if it exists."""
-    from ctip.accounts.models import User
-
-    user = User.objects.filter(username=username).select_related("home_unit").first()
-    return _home_path(user)
 
 
 @receiver(user_logged_in)
@@ -43,13 +38,10 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
                   **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    record_refusal(actor=None, action="auth.login_failed", target_label=username,
-                   unit_path=_home_path_of(username))
+    lockout.note_failure(username, client_ip(request) if request is not None else None)
 
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any = None, username: str | None = None,
                 ip_address: str | None = None, **kwargs: Any) -> None:
-    label = str(username or "")[:150]
-    record_refusal(actor=None, action="auth.locked_out", target_label=label,
-                   unit_path=_home_path_of(label))
+    lockout.note_lockout(str(username or "")[:150], ip_address)

@@ -37,6 +37,16 @@ class TokenForm(forms.Form):
         return token
 
 
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label=_("Enrolment code from your administrator"), max_length=30,
+        help_text=_("Twelve letters and digits, such as K7M4-QX2P-9RTA. Ask the officer who "
+                    "manages accounts at the unit above yours."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}),
+    )
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label=_("Current password"), strip=False,
                                    widget=forms.PasswordInput(

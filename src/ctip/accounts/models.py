@@ -81,3 +81,59 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class SignInFailure(models.Model):
+    """Failed sign-ins for one typed username from one address within one hour, counted.
+
+    The audit trail gets one event for the first failure of such a triple (within a daily
+    budget per address and overall, see ``ctip.accounts.lockout``), one when the pair is locked,
+    and a summary event when a budget is spent; every further failure only adds to ``failures``
+    here, so nobody can flood the permanent trail by typing wrong passwords. Rows whose username
+    is empty are those summaries (per address, or overall when the address is empty too)."""
+
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    ip_address = models.CharField(_("address"), max_length=45, blank=True)
+    window_start = models.DateTimeField(_("hour"))
+    failures = models.PositiveIntegerField(_("failed sign-ins"), default=0)
+    first_at = models.DateTimeField(_("first"))
+    last_at = models.DateTimeField(_("last"))
+    audited = models.BooleanField(default=False)
+    lock_recorded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("failed sign-ins")
+        verbose_name_plural = _("failed sign-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["username", "ip_address", "window_start"],
+                                    name="accounts_signinfailure_one_per_hour"),
+        ]
+        indexes = [models.Index(fields=["window_start", "ip_address"],
+                                name="accounts_signinfail_window")]
+
+    def __str__(self) -> str:
+        return f"{self.username or '*'} @ {self.ip_address or '*'}: {self.failures}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user so that she can register her
+    authenticator app (two-step sign-in). Only its hash is stored; it expires, and it is spent
+    by the registration or after too many wrong tries."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=256)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"enrolment code #{self.pk} for {self.user_id}"

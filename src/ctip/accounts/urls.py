@@ -16,4 +16,6 @@ urlpatterns = [
     path("users/<int:pk>/roles/<int:assignment_pk>/revoke/", views.role_revoke,
          name="role_revoke"),
     path("users/<int:pk>/reset-password/", views.password_reset, name="password_reset"),
+    path("users/<int:pk>/enrolment-code/", views.enrolment_code_issue,
+         name="enrolment_code_issue"),
 ]

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
@@ -16,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,9 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from ctip.accounts import actions
+from ctip.accounts import actions, enrolment, lockout
 from ctip.accounts.access import public, requires, signed_in
 from ctip.accounts.forms import (
+    EnrolmentCodeForm,
     GrantRoleForm,
     LoginForm,
     PasswordChangeForm,
@@ -36,6 +40,7 @@ from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
+from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
@@ -56,13 +61,19 @@ login = public(LoginView.as_view(template_name="accounts/login.html",
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
                      credentials: Any = None) -> HttpResponse:
-    """What django-axes answers for a locked account (``AXES_LOCKOUT_CALLABLE``).
+    """What django-axes answers for a locked sign-in (``AXES_LOCKOUT_CALLABLE``).
 
-    Axes calls this from its middleware, after the view, so the response is rendered here: a
-    middleware's ``TemplateResponse`` is never rendered by Django."""
-    cool_off = get_cool_off(request)
-    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    The same answer whether the account exists or not: how long to wait (until the lock that
+    began ends; refused tries do not extend it) and whom to call. Axes calls this from its
+    middleware, after the view, so the response is rendered here: a middleware's
+    ``TemplateResponse`` is never rendered by Django."""
+    username = str(get_client_username(request, credentials) or "")
+    until = lockout.locked_until(username, client_ip(request)) if username else None
+    minutes = None
+    if until is not None:
+        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return render(request, "accounts/locked_out.html",
+                  {"minutes": minutes, "until": until}, status=429)
 
 
 @require_POST
@@ -107,33 +118,60 @@ def _qr_svg(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+SESSION_ENROLMENT = "ctip.otp_enrolment"
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @signed_in
 def otp_setup(request: AuthedRequest) -> HttpResponse:
-    """Register an authenticator app: scan the code, type one code back to confirm."""
-    if user_has_device(request.user):
+    """Register an authenticator app: first the enrolment code an administrator gave her (until
+    then nothing is created and no secret shown), then scan and type one code back."""
+    user = request.user
+    if user_has_device(user):
         # A second device may only be added after signing in with the first one; otherwise a
         # stolen password would be enough to register the thief's phone.
-        if not request.user.is_verified():
+        if not user.is_verified():
             return redirect(f"{reverse('accounts:otp_verify')}?"
                             f"{urlencode({'next': _safe_next(request)})}")
         messages.info(request, _("Two-step sign-in is already on for your account."))
         return redirect("accounts:profile")
-    device = actions.pending_totp_device(request.user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if actions.confirm_totp_device(user=request.user, device=device,
-                                       token=form.cleaned_data["token"]):
-            otp_login(request, device)
-            messages.success(request, _("Two-step sign-in is on for your account."))
-            return redirect(_safe_next(request))
-        form.add_error("token", _("That code is not right or has expired. Try the newest one."))
-    secret = base64.b32encode(device.bin_key).decode()
-    return TemplateResponse(request, "accounts/otp_setup.html", {
-        "form": form, "qr": _qr_svg(device.config_url), "secret": secret,
-        "next": _safe_next(request), "required": otp_required(request.user),
-    })
+    state = request.session.get(SESSION_ENROLMENT) or {}
+    under_way = enrolment.pending(user, state.get("code"), state.get("device"))
+    code_form = EnrolmentCodeForm(request.POST if "enrolment_code" in request.POST else None)
+    token_form = TokenForm(request.POST if "token" in request.POST else None)
+    if request.method == "POST" and code_form.is_bound:
+        if code_form.is_valid():
+            code = enrolment.check_code(user=user, typed=code_form.cleaned_data["enrolment_code"])
+            if code is None:
+                code_form.add_error("enrolment_code", _(
+                    "That enrolment code is not right, has expired or was already used. Ask "
+                    "the officer who manages accounts at the unit above yours for a new one."))
+            else:
+                device = enrolment.start(user=user, code=code)
+                request.session[SESSION_ENROLMENT] = {"code": code.pk, "device": device.pk}
+                under_way = (code, device)
+                token_form = TokenForm()
+    elif request.method == "POST" and token_form.is_bound and under_way is not None:
+        if token_form.is_valid():
+            code, device = under_way
+            if enrolment.confirm(user=user, code=code, device=device,
+                                 token=token_form.cleaned_data["token"]):
+                request.session.pop(SESSION_ENROLMENT, None)
+                otp_login(request, device)
+                messages.success(request, _("Two-step sign-in is on for your account."))
+                return redirect(_safe_next(request))
+            token_form.add_error("token", _("That code is not right or has expired. Try the "
+                                            "newest one."))
+    context: dict[str, Any] = {"next": _safe_next(request), "required": otp_required(user)}
+    if under_way is None:
+        request.session.pop(SESSION_ENROLMENT, None)
+        context["form"] = code_form
+    else:
+        device = under_way[1]
+        context.update(form=token_form, qr=_qr_svg(device.config_url),
+                       secret=base64.b32encode(device.bin_key).decode())
+    return TemplateResponse(request, "accounts/otp_setup.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -250,3 +288,19 @@ def password_reset(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("accounts:user_detail", pk=target.pk)
     return TemplateResponse(request, "accounts/password_issued.html",
                             {"target": target, "password": password, "reset": True})
+
+
+@never_cache
+@require_POST
+@requires("user.manage")
+def enrolment_code_issue(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Issue a one-time code with which the user registers her authenticator app; shown once."""
+    target = get_user_for(request.user, pk)
+    try:
+        code = enrolment.issue_code(actor=request.user, user=target)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:user_detail", pk=target.pk)
+    return TemplateResponse(request, "accounts/enrolment_code_issued.html", {
+        "target": target, "code": code,
+        "hours": int(settings.CTIP_ENROLMENT_CODE_HOURS)})

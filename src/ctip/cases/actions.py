@@ -297,8 +297,10 @@ def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units:
 def create_situation(
     *, actor: Any, unit: Unit, category: str, description: str, source: str,
     urgency: str = Urgency.NORMAL, address: str = "", occurred_on: dt.date | None = None,
-    reporter_contact: str = "", persons: Iterable[Person] = (),
+    reporter_contact: str = "", persons: Iterable[Person] = (), code: str | None = None,
 ) -> Situation:
+    """Record a situation. ``code`` is given by the public form (an unguessable receipt code,
+    ``ctip.portal.receipts``); otherwise the next code of the province is used."""
     if actor is not None:
         require(actor, "situation.report", unit)
     ensure_open(unit)
@@ -310,7 +312,7 @@ def create_situation(
         raise ActionError(_("The date is not plausible."), field="occurred_on")
     situation = Situation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor if actor else None,
-        code=next_code(unit, "T"), category=category, urgency=urgency,
+        code=code or next_code(unit, "T"), category=category, urgency=urgency,
         description=_text(description, 20_000, _("What happened"), required=True),
         address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
         reporter_contact=_text(reporter_contact, 300, _("Contact")),

@@ -2,24 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext_lazy
 
 from ctip.core import request_context
+from ctip.core.client import client_ip
 
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client address. ``X-Forwarded-For`` is believed only when the request comes from a
-    proxy listed in ``CTIP_TRUSTED_PROXIES``; then the address the proxy saw is used (the last
-    entry it appended). A client cannot forge its address by sending the header itself."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    if remote and remote in settings.CTIP_TRUSTED_PROXIES:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return remote
+__all__ = ["RequestContextMiddleware", "VietnameseFirstMiddleware", "client_ip"]
 
 
 class RequestContextMiddleware:

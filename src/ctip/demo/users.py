@@ -4,9 +4,11 @@ import os
 import secrets
 
 from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ctip.accounts.actions import create_user, grant_role
-from ctip.accounts.capabilities import Role
+from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
+from ctip.accounts.enrolment import issue_code
 from ctip.accounts.models import RoleAssignment, User
 from ctip.org.models import Unit
 
@@ -59,6 +61,13 @@ def build_users(province: Unit) -> list[dict[str, str]]:
             if not RoleAssignment.objects.active().filter(user=user, role=role,
                                                           unit=unit).exists():
                 grant_role(actor=None, user=user, role=role, unit=unit)
+        # Roles that see identities must register an authenticator app, which needs a
+        # one-time enrolment code (as an administrator would issue it).
+        code = ""
+        if settings.CTIP_OTP_REQUIRED_CAPABILITY in ROLE_CAPABILITIES[role] and not (
+                TOTPDevice.objects.filter(user=user, confirmed=True).exists()):
+            code = issue_code(actor=None, user=user)
         logins.append({"username": username, "password": password,
-                       "role": str(Role(role).label), "unit": unit.name})
+                       "role": str(Role(role).label), "unit": unit.name,
+                       "enrolment_code": code})
     return logins

@@ -29,9 +29,9 @@ from ctip.accounts.access import public
 from ctip.cases.actions import create_situation
 from ctip.cases.models import Situation
 from ctip.core import request_context
+from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
-from ctip.core.middleware import client_ip
-from ctip.portal import caching
+from ctip.portal import caching, receipts
 from ctip.portal.feeds import BulletinFeed, SectionFeed
 from ctip.portal.forms import BOT_MESSAGE, ReportConcernForm
 from ctip.portal.links import public_url
@@ -130,27 +130,32 @@ def _rate_key(request: HttpRequest) -> str:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    """Count this attempt; True when the address sent more than allowed this hour."""
+    """Whether the client sent as many reports as allowed this hour (rejected posts do not
+    count: only ``_count_sent`` adds to it)."""
+    return int(cache.get(_rate_key(request), 0)) >= REPORTS_PER_HOUR
+
+
+def _count_sent(request: HttpRequest) -> None:
     key = _rate_key(request)
     cache.add(key, 0, RATE_WINDOW)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, RATE_WINDOW)
-        count = 1
-    return count > REPORTS_PER_HOUR
 
 
 @require_http_methods(["GET", "POST"])
 @public
 def report(request: HttpRequest) -> HttpResponse:
+    """The form stays open: the limit is per client address (behind the proxy, the real one:
+    ``ctip.core.client``), only reports that were stored count, and past the limit a small sum
+    lets a person through instead of a refusal, with what she typed kept on the page."""
     status = 200
-    limited = False
+    challenge = None
+    challenge_error = False
     if request.method == "POST":
         form = ReportConcernForm(request.POST)
-        if _over_limit(request):
-            limited, status = True, 429
-        elif form.is_bot:
+        if form.is_bot:
             data = request.POST.copy()
             data["website"] = ""
             form = ReportConcernForm(data)
@@ -159,20 +164,29 @@ def report(request: HttpRequest) -> HttpResponse:
             status = 400
             logger.info("report form: honeypot filled, nothing stored")
         elif form.is_valid():
-            try:
-                situation = _create(form.cleaned_data)
-            except ActionError as exc:
-                form.add_error(None, exc.message)
-                status = 400
+            limited = _over_limit(request)
+            passed = limited and receipts.challenge_passed(
+                request.POST.get("challenge_token", ""), request.POST.get("challenge_answer", ""))
+            if limited and not passed:
+                challenge_error = "challenge_answer" in request.POST
+                challenge, status = receipts.new_challenge(), 429
             else:
-                request.session[SESSION_RECEIPT] = _receipt(situation, form.cleaned_data)
-                return redirect("portal:report_done")
+                try:
+                    situation = _create(form.cleaned_data)
+                except ActionError as exc:
+                    form.add_error(None, exc.message)
+                    status = 400
+                else:
+                    _count_sent(request)
+                    request.session[SESSION_RECEIPT] = _receipt(situation, form.cleaned_data)
+                    return redirect("portal:report_done")
         else:
             status = 400
     else:
         form = ReportConcernForm()
-    response = TemplateResponse(request, "portal/report_form.html",
-                                {"form": form, "limited": limited}, status=status)
+    response = TemplateResponse(request, "portal/report_form.html", {
+        "form": form, "limited": challenge is not None, "challenge": challenge,
+        "challenge_error": challenge_error}, status=status)
     patch_cache_control(response, no_store=True)
     return response
 
@@ -180,12 +194,16 @@ def report(request: HttpRequest) -> HttpResponse:
 def _create(data: dict[str, Any]) -> Situation:
     # The sender's address and browser are not written into the audit trail: the report may
     # be anonymous, and the audit trail is permanent.
-    with request_context.bind(request_context.RequestContext(via="public_form")), \
-            transaction.atomic():
+    def create(code: str) -> Situation:
         return create_situation(
             actor=None, unit=data["commune"], category=data["category"],
             description=data["description"], occurred_on=data.get("occurred_on"),
-            reporter_contact=data.get("contact", ""), source=Situation.Source.PUBLIC_FORM)
+            reporter_contact=data.get("contact", ""), source=Situation.Source.PUBLIC_FORM,
+            code=code)
+
+    with request_context.bind(request_context.RequestContext(via="public_form")), \
+            transaction.atomic():
+        return receipts.with_unique_receipt(create)
 
 
 def _receipt(situation: Situation, data: dict[str, Any]) -> dict[str, Any]:

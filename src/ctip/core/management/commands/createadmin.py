@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ctip.core.errors import ActionError
@@ -9,7 +10,8 @@ from ctip.core.errors import ActionError
 
 class Command(BaseCommand):
     help = ("Create the first system administrator at a unit (by administrative code or id). "
-            "Prints a temporary password that must be changed at the first sign-in.")
+            "Prints a temporary password that must be changed at the first sign-in, and the "
+            "one-time code with which she registers her authenticator app.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True)
@@ -21,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from ctip.accounts.actions import create_user
         from ctip.accounts.capabilities import Role
+        from ctip.accounts.enrolment import issue_code
         from ctip.org.models import Unit
 
         lookup = ({"gso_code": options["unit_code"]} if options["unit_code"]
@@ -37,4 +40,7 @@ class Command(BaseCommand):
         except ActionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Created {user.username}, system administrator at {unit.name}.")
+        code = issue_code(actor=None, user=user)
         self.stdout.write(f"Temporary password (shown once): {password}")
+        self.stdout.write(f"Two-step enrolment code (shown once, valid "
+                          f"{settings.CTIP_ENROLMENT_CODE_HOURS:g} hours): {code}")

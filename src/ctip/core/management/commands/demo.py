@@ -48,14 +48,16 @@ class Command(BaseCommand):
         self._serve(options["host"], options["port"])
 
     def _print_logins(self, logins: list[dict[str, str]]) -> None:
-        widths = [max(len(row[k]) for row in logins) for k in ("username", "role", "unit")]
-        header = ("username", "role", "unit")
+        header = ("username", "role", "unit", "enrolment_code")
+        widths = [max(len(k), *(len(row.get(k, "")) for row in logins)) for k in header]
         self.stdout.write("")
         self.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         for row in logins:
-            self.stdout.write("  ".join(row[k].ljust(w) for k, w in
+            self.stdout.write("  ".join(row.get(k, "").ljust(w) for k, w in
                                         zip(header, widths, strict=True)))
         self.stdout.write(f"\nPassword for every demo user: {logins[0]['password']}")
+        self.stdout.write("Users with an enrolment code must register an authenticator app at "
+                          "their first sign-in: they type the code, then scan the QR code.")
 
     def _serve(self, host: str, port: int) -> None:
         """The web server and the worker, each in its own process group, until a signal.
