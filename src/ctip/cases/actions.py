@@ -261,7 +261,7 @@ def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
         return person
     _wipe(person)
     record(actor=None, action="person.anonymised", target=person, unit_path=person.unit_path,
-           changes={"rule": reason})
+           changes={"reason": reason})  # the rule applied, written by the system
     return person
 
 

@@ -64,8 +64,8 @@ from ctip.cases.case_forms import (
 from ctip.cases.models import AnonymisationRequest, BreakGlass, Consent, Person, SupportCase
 from ctip.cases.policy import (
     IdentityAccess,
-    can_manage_case,
     anonymisations_to_decide,
+    can_manage_case,
     cases_needing_worker,
     cases_visible_to,
     identity_access,
