@@ -252,3 +252,27 @@ def test_anonymisation_wipes_the_break_glass_reasons(case: SupportCase, mover: A
     actions.approve_anonymisation(actor=users["case_worker"], request=request)
     flag = BreakGlass.objects.get()
     assert flag.reason == "" and flag.category == "danger"
+
+
+def test_the_digest_tells_the_level_above_of_unreviewed_flags(
+        case: SupportCase, tree: Any, users: Any) -> None:
+    from ctip.cases.models import Notification
+    from ctip.cases.tasks import run_daily_digest
+
+    above = make_user("hotro.tinh", Role.CASE_WORKER, tree.province)
+    actions.view_identity(actor=users["case_worker"], person=case.person, case=case,
+                          category="danger", reason=REASON)
+    counts = run_daily_digest()
+    assert counts["notifications"] >= 1
+    note = Notification.objects.get(user=above)
+    assert case.person.code in note.body and note.url == url("breakglass_list")
+    assert REASON not in note.title + note.body and NAME not in note.body
+    # not the peer who opened it, nor the other worker of the commune
+    assert not Notification.objects.filter(user__in=[users["case_worker"]]).exists()
+    # reviewed: nothing more to tell
+    from ctip.cases.review import review_break_glass
+
+    review_break_glass(actor=above, flag=BreakGlass.objects.get())
+    Notification.objects.all().delete()
+    run_daily_digest()
+    assert not Notification.objects.filter(user=above).exists()
