@@ -25,7 +25,7 @@ def test_every_role_is_defined_in_one_place_with_known_capabilities() -> None:
     assert set(ROLE_CAPABILITIES) == set(Role.values)
     assert set(Role.values) == {
         "system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
-        "case_worker", "editor", "publisher", "auditor", "viewer",
+        "case_worker", "editor", "publisher", "auditor", "viewer", "security_officer",
     }
     for role in Role.values:
         caps = capabilities_of(role)

@@ -160,38 +160,67 @@ def test_out_of_scope_case_and_person_answer_404(tree: Any, users: Any, client_f
 
 # --- Break glass ----------------------------------------------------------------------------
 
-def test_break_glass_needs_a_reason_and_flags_the_supervising_unit(
-        case: SupportCase, colleague: Any, users: Any, client_for: Any) -> None:
+@pytest.fixture
+def above(tree: Any) -> Any:
+    """A case worker of the province: the level above commune A, who reviews its openings."""
+    return make_user("hotro.tinh", Role.CASE_WORKER, tree.province, full_name="Đỗ Thị Lan")
+
+
+def test_break_glass_needs_a_reason_and_flags_the_level_above(
+        case: SupportCase, colleague: Any, above: Any, users: Any, client_for: Any) -> None:
     other = client_for(colleague)
     html = text(other.get(url("case_detail", case.pk)))
-    assert 'name="reason"' in html and NAME not in html
+    assert 'name="reason"' in html and 'name="category"' in html and NAME not in html
+    for label in BreakGlass.Category.labels:
+        assert vi(label) in html
 
     refused = other.post(url("person_identity", case.person.pk), {"case": case.pk})
     assert refused.status_code == 200 and NAME not in text(refused)
     assert vi("Say why you need to see this identity.") in text(refused)
-    short = other.post(url("person_identity", case.person.pk),
-                       {"case": case.pk, "reason": "cần"})
-    assert NAME not in text(short) and not BreakGlass.objects.exists()
+    assert vi("Choose why you need it from the list.") in text(refused)
+    # junk is not a reason: repeated letters, a repeated word, a word or two
+    for junk in ("aaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaa", "cần cần cần cần cần cần cần",
+                 "cần xem gấp", "asdf asdf asdf asdf asdf"):
+        typed = other.post(url("person_identity", case.person.pk),
+                           {"case": case.pk, "category": "danger", "reason": junk})
+        assert typed.status_code == 200 and NAME not in text(typed), junk
+        assert junk in text(typed)  # what she typed is kept
+    assert not BreakGlass.objects.exists()
     assert not AuditEvent.objects.filter(action="person.identity_viewed").exists()
 
     shown = other.post(url("person_identity", case.person.pk),
-                       {"case": case.pk, "reason": REASON})
+                       {"case": case.pk, "category": "unreachable", "reason": REASON})
     assert NAME in text(shown) and "no-store" in shown["Cache-Control"]
     # she may not correct or export: only an assigned worker may
     assert 'name="full_name"' not in text(shown)
     flag = BreakGlass.objects.get()
     assert flag.user == colleague and flag.case == case and flag.reason == REASON
+    assert flag.category == "unreachable" and flag.actor_path == case.unit_path
+    # the reason is encrypted at rest, and the audit event names the flag, not the text
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason FROM cases_breakglass")
+        (raw,) = cursor.fetchone()
+    assert REASON not in raw and "nghỉ phép" not in raw
+    event = AuditEvent.objects.get(action="person.break_glass")
+    assert event.changes["flag"] == flag.pk and event.changes["category"] == "unreachable"
+    assert REASON not in repr(event.changes)
 
-    # the supervising unit's case managers see the flag and the reason
-    reviewer = client_for(users["case_worker"])
+    # a peer at the same commune does not review it, even though she reviews others' below
+    peer = client_for(users["case_worker"])
+    assert REASON not in text(peer.get(url("breakglass_list") + "?state=all"))
+    assert peer.post(url("breakglass_review", flag.pk)).status_code == 404
+
+    # the level above sees the flag, the category and the reason
+    reviewer = client_for(above)
     listing = text(reviewer.get(url("breakglass_list")))
     assert case.person.code in listing and REASON in listing and str(colleague) in listing
+    assert vi("the assigned case worker cannot be reached") in listing
     assert NAME not in listing
-    # the case list tells them there is one to review
+    # the case list and her home page tell her there is one to review
     assert url("breakglass_list") in text(reviewer.get(url("case_list")))
+    assert url("breakglass_list") in text(reviewer.get(reverse("core:home")))
 
     # nobody reviews her own
-    assert url("breakglass_review", flag.pk) not in text(other.get(url("breakglass_list")))
     other.post(url("breakglass_review", flag.pk))
     flag.refresh_from_db()
     assert flag.reviewed_at is None
@@ -199,16 +228,49 @@ def test_break_glass_needs_a_reason_and_flags_the_supervising_unit(
     response = reviewer.post(url("breakglass_review", flag.pk))
     assert response.status_code == 302
     flag.refresh_from_db()
-    assert flag.reviewed_by == users["case_worker"] and flag.reviewed_at is not None
+    assert flag.reviewed_by == above and flag.reviewed_at is not None
     event = AuditEvent.objects.get(action="person.break_glass_reviewed")
-    assert event.actor == users["case_worker"] and event.changes["opened_by"] == "hotro2"
+    assert event.actor == above and event.changes["opened_by"] == "hotro2"
     assert REASON not in text(reviewer.get(url("breakglass_list")))
     assert REASON in text(reviewer.get(url("breakglass_list") + "?state=all"))
 
 
+def test_the_administrators_break_glass_goes_above_her_never_below(
+        case: SupportCase, above: Any, tree: Any, users: Any, client_for: Any) -> None:
+    """The administrator of the province acts from the province: a commune case worker (below)
+    or a provincial case worker (a peer) never reviews her; with nobody above, the security
+    officer does, and is told on her home page and in the digest."""
+    from ctip.cases.digest import build_digests
+
+    admin = users["system_admin"]
+    actions.view_identity(actor=admin, person=case.person, case=case, category="authority",
+                          reason="Công an tỉnh yêu cầu xác minh danh tính bằng văn bản số 12")
+    flag = BreakGlass.objects.get()
+    assert flag.actor_path == tree.province.path
+    for who in (users["case_worker"], above):
+        client = client_for(who)
+        assert client.post(url("breakglass_review", flag.pk)).status_code == 404
+        assert url("breakglass_review", flag.pk) not in text(
+            client.get(url("breakglass_list")))
+    # nobody above the province holds the review: nobody is told yet
+    assert not [d for d in build_digests() if d.flags]
+
+    officer = make_user("anninh", Role.SECURITY_OFFICER, tree.province)
+    digests = {d.user.pk: d for d in build_digests()}
+    assert list(digests) == [officer.pk]
+    assert [f.person for f in digests[officer.pk].flags] == [case.person.code]
+    client = client_for(officer)
+    home = text(client.get(reverse("core:home")))
+    assert url("breakglass_list") in home
+    assert client.post(url("breakglass_review", flag.pk)).status_code == 302
+    flag.refresh_from_db()
+    assert flag.reviewed_by == officer
+
+
 def test_break_glass_flags_of_other_units_are_not_listed(
         case: SupportCase, colleague: Any, tree: Any, client_for: Any) -> None:
-    actions.view_identity(actor=colleague, person=case.person, reason=REASON, case=case)
+    actions.view_identity(actor=colleague, person=case.person, reason=REASON,
+                          category="danger", case=case)
     outsider = make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b)
     client = client_for(outsider)
     assert REASON not in text(client.get(url("breakglass_list")))
@@ -302,14 +364,14 @@ def test_a_unit_outside_her_reach_is_refused(tree: Any, worker: Any) -> None:
 # --- Consent and opening a case -------------------------------------------------------------
 
 def test_opening_a_case_without_consent_is_refused_naming_what_is_missing(
-        tree: Any, worker: Any, users: Any) -> None:
+        tree: Any, worker: Any, users: Any, colleague: Any) -> None:
     person = register(tree.commune_a, full_name=NAME)
     page = text(worker.get(url("case_open", person.pk)))
     missing = vi("Consent is missing: %(code)s has not consented to %(what)s.") % {
         "code": person.code, "what": vi("receive support")}
     assert missing in page
     data = {"unit": tree.commune_a.pk, "kind": "returned_victim",
-            "workers": [users["case_worker"].pk], "opened_on": "2026-02-01"}
+            "workers": [colleague.pk], "opened_on": "2026-02-01"}
     response = worker.post(url("case_open", person.pk), data)
     assert response.status_code == 200 and missing in text(response)
     assert not SupportCase.objects.exists()
@@ -321,7 +383,8 @@ def test_opening_a_case_without_consent_is_refused_naming_what_is_missing(
     case = SupportCase.objects.get()
     assert response.status_code == 302 and response["Location"] == url("case_detail", case.pk)
     assert case.risk_factors == ["no_job", "poverty"] and case.person == person
-    assert list(case.workers.all()) == [users["case_worker"]]
+    assert list(case.workers.all()) == [colleague]
+    assert not BreakGlass.objects.exists()
 
 
 def test_consent_with_evidence_and_its_refusals(tree: Any, worker: Any, users: Any) -> None:
@@ -541,11 +604,12 @@ def test_html_in_narratives_is_shown_as_text(tree: Any, users: Any, client_for: 
     actions.record_answer(actor=worker_user, referral=referral, answer=SCRIPT,
                           answered_on=dt.date(2026, 2, 4))
     actions.view_identity(actor=colleague, person=person, reason=f"Cần gọi gấp {SCRIPT}",
-                          case=case)
+                          category="danger", case=case)
     client = client_for(worker_user)
+    reviewer = client_for(make_user("hotro.tinh", Role.CASE_WORKER, tree.province))
     pages = [client.get(url("case_detail", case.pk)),
              client.post(url("person_identity", person.pk)),
-             client.get(url("breakglass_list")),
+             reviewer.get(url("breakglass_list")),
              client.post(url("person_export_print", person.pk))]
     actions.close_case(actor=worker_user, case=case, outcome="moved", reason=SCRIPT)
     pages.append(client.get(url("case_detail", case.pk)))

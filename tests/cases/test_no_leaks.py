@@ -79,7 +79,7 @@ def seed(tree: Any, users: Any) -> dict[str, Any]:
                                 ("share_above", None)):
             actions.record_consent(actor=assigned, person=person, purpose=purpose,
                                    agency=agency, given_on=CONSENT_DAY, given_by="person")
-        case = actions.open_case(actor=assigned, unit=unit, person=person,
+        case = actions.open_case(actor=None, unit=unit, person=person,
                                  kind="returned_victim", workers=[assigned],
                                  risk_factors=["no_job"], needs="Cần học nghề và việc làm",
                                  plan="Học nghề may, vay vốn ủy thác",
@@ -109,8 +109,10 @@ def seed(tree: Any, users: Any) -> dict[str, Any]:
         description="Hai chị em trở về từ nước ngoài, cần hỗ trợ", source="member",
         persons=persons[:2])
     actions.view_identity(actor=colleague, person=persons[0], reason=BREAK_GLASS_REASON,
-                          case=cases[0])
-    return {"persons": persons, "cases": cases, "situation": situation}
+                          category="unreachable", case=cases[0])
+    request = actions.request_anonymisation(actor=worker, person=persons[0],
+                                            reason="Theo yêu cầu của chị ngày 10/03/2026")
+    return {"persons": persons, "cases": cases, "situation": situation, "request": request}
 
 
 def requests(seeded: dict[str, Any], tree: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -135,6 +137,8 @@ def requests(seeded: dict[str, Any], tree: Any) -> list[tuple[str, str, str, dic
     add("unit_case_counts", "get", [tree.commune_a.pk])
     add("breakglass_list", "get", [], query="?state=all")
     add("breakglass_review", "post", [flag.pk])
+    add("anonymisation_list", "get", [])
+    add("anonymisation_decide", "post", [seeded["request"].pk], {"decision": "reject"})
     add("person_create", "get", [])
     add("person_create", "post", [], {"unit": tree.commune_a.pk,
                                       "full_name": PERSONS[0]["full_name"].upper(),
@@ -149,7 +153,8 @@ def requests(seeded: dict[str, Any], tree: Any) -> list[tuple[str, str, str, dic
     add("case_referral_answer", "get", [c[0].pk, referral.pk])
     for person in p:
         add("person_detail", "get", [person.pk])
-        add("person_identity", "post", [person.pk], {"reason": BREAK_GLASS_REASON})
+        add("person_identity", "post", [person.pk], {"reason": BREAK_GLASS_REASON,
+                                                     "category": "unreachable"})
         add("person_correct", "post", [person.pk], {"full_name": "x", "sex": "female"})
         add("person_anonymise", "get", [person.pk])
         add("consent_add", "get", [person.pk])
@@ -172,6 +177,7 @@ def requests(seeded: dict[str, Any], tree: Any) -> list[tuple[str, str, str, dic
 def test_every_case_route_is_tried() -> None:
     names = {p.name for p in case_urls.urlpatterns}
     tried = {"case_list", "case_counts", "unit_case_counts", "breakglass_list", "breakglass_review",
+             "anonymisation_list", "anonymisation_decide",
              "person_create", "case_detail", "case_edit", "case_workers", "service_add",
              "visit_add", "follow_up_add", "case_refer", "case_close", "service_status",
              "follow_up_done", "case_referral_answer", "person_detail", "person_identity",

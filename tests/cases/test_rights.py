@@ -22,7 +22,7 @@ from django.utils.translation import gettext, override
 from ctip.accounts.capabilities import Role
 from ctip.audit.models import AuditEvent
 from ctip.cases import actions, rights
-from ctip.cases.models import Agency, Consent, Person, SupportCase
+from ctip.cases.models import Agency, AnonymisationRequest, Consent, Person, SupportCase
 from ctip.cases.rights import years_before
 from ctip.core.errors import ActionError
 from tests.cases.case_helpers import consent, open_case, register
@@ -255,8 +255,11 @@ def test_correction_by_someone_not_assigned_is_refused(case: SupportCase, tree: 
 
 # --- Anonymisation --------------------------------------------------------------------------
 
-def test_anonymise_on_request_wipes_identity_and_narratives_and_keeps_counts(
-        case: SupportCase, users: Any, client_for: Any) -> None:
+REQUEST_REASON = "Theo yêu cầu của chị ngày 10/03/2026"
+
+
+def test_anonymise_on_request_takes_four_eyes_then_wipes_and_keeps_counts(
+        case: SupportCase, tree: Any, users: Any, client_for: Any) -> None:
     client = client_for(users["case_worker"])
     person = case.person
     form = client.get(url("person_anonymise", person.pk))
@@ -267,10 +270,41 @@ def test_anonymise_on_request_wipes_identity_and_narratives_and_keeps_counts(
         wrong.content.decode()
     no_reason = client.post(url("person_anonymise", person.pk), {"code": person.code})
     assert no_reason.status_code == 200
+    assert not AnonymisationRequest.objects.exists()
+
+    # her assigned worker asks: nothing is wiped yet
+    response = client.post(url("person_anonymise", person.pk), {
+        "reason": REQUEST_REASON, "code": person.code.lower()})
+    assert response.status_code == 302
+    assert Person.objects.get(pk=person.pk).full_name == NAME
+    request = AnonymisationRequest.objects.get()
+    assert request.state == "pending" and request.requested_by == users["case_worker"]
+    asked = AuditEvent.objects.get(action="person.anonymisation_requested")
+    assert asked.changes["request"] == request.pk and REQUEST_REASON not in repr(asked.changes)
+    page = client.get(url("person_anonymise", person.pk)).content.decode()
+    assert vi("Ask for anonymisation") not in page  # waiting: no second request
+
+    # she cannot approve her own request, nor can a role without case.manage, nor a unit
+    # outside; the approver's list does not offer it to her
+    assert url("anonymisation_decide", request.pk) not in client.get(
+        url("anonymisation_list")).content.decode()
+    assert client.post(url("anonymisation_decide", request.pk),
+                       {"decision": "approve"}).status_code == 404
+    with pytest.raises(ActionError):
+        actions.approve_anonymisation(actor=users["case_worker"], request=request)
+    outsider = make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b)
+    for who in (users["commune_officer"], outsider):
+        assert client_for(who).post(url("anonymisation_decide", request.pk),
+                                    {"decision": "approve"}).status_code == 404
     assert Person.objects.get(pk=person.pk).anonymised_at is None
 
-    response = client.post(url("person_anonymise", person.pk), {
-        "reason": "Theo yêu cầu của chị ngày 10/03/2026", "code": person.code.lower()})
+    # a second case worker of the commune approves
+    second = make_user("hotro2", Role.CASE_WORKER, tree.commune_a)
+    approver = client_for(second)
+    assert url("anonymisation_list") in approver.get(reverse("core:home")).content.decode()
+    listing = approver.get(url("anonymisation_list")).content.decode()
+    assert person.code in listing and REQUEST_REASON in listing and NAME not in listing
+    response = approver.post(url("anonymisation_decide", request.pk), {"decision": "approve"})
     assert response.status_code == 302
     person = Person.objects.get(pk=person.pk)
     assert person.anonymised_at is not None and person.full_name == "—"
@@ -281,12 +315,16 @@ def test_anonymise_on_request_wipes_identity_and_narratives_and_keeps_counts(
     assert case.visits.get().notes == "" and case.referrals.get().answer == ""
     assert case.follow_ups.get().what == "—"
     assert not Consent.objects.filter(person=person).exclude(evidence="").exists()
+    assert AnonymisationRequest.objects.get().reason == ""
     # statistics stay: the case, its services and amounts, the consents' dates
     assert case.services.get().amount == 1_500_000 and case.kind == "returned_victim"
     assert Consent.objects.filter(person=person).count() == 3
+    approved = AuditEvent.objects.get(action="person.anonymisation_approved")
+    assert approved.actor == second and approved.changes["requested_by"] == "hotro"
     event = AuditEvent.objects.get(action="person.anonymised")
-    assert event.actor == users["case_worker"]
-    assert event.changes == {"reason": "Theo yêu cầu của chị ngày 10/03/2026"}
+    assert event.actor == second and event.changes == {"request": request.pk}
+    for logged in AuditEvent.objects.all():
+        assert REQUEST_REASON not in repr(logged.changes), logged.action
     no_values_in_audit()
     # nothing to show any more
     assert client.post(url("person_identity", person.pk)).status_code == 404
@@ -295,17 +333,48 @@ def test_anonymise_on_request_wipes_identity_and_narratives_and_keeps_counts(
     assert '<td class="num"><strong>1</strong></td>' in counts
 
 
-def test_anonymise_needs_a_reason_and_identity_access(case: SupportCase, users: Any,
-                                                      client_for: Any) -> None:
-    with pytest.raises(ActionError):
-        actions.anonymise_person(actor=users["case_worker"], person=case.person, reason=" ")
-    with pytest.raises(ActionError):
-        actions.anonymise_person(actor=users["commune_officer"], person=case.person,
-                                 reason="Theo yêu cầu")
-    assert client_for(users["commune_officer"]).post(
-        url("person_anonymise", case.person.pk),
-        {"reason": "Theo yêu cầu", "code": case.person.code}).status_code == 404
+def test_a_rejected_anonymisation_wipes_nothing(case: SupportCase, users: Any,
+                                                client_for: Any) -> None:
+    request = actions.request_anonymisation(actor=users["case_worker"], person=case.person,
+                                            reason=REQUEST_REASON)
+    with pytest.raises(ActionError):  # one pending request at a time
+        actions.request_anonymisation(actor=users["case_worker"], person=case.person,
+                                      reason=REQUEST_REASON)
+    admin = client_for(users["system_admin"])  # at the province: above the unit
+    assert admin.post(url("anonymisation_decide", request.pk),
+                      {"decision": "reject"}).status_code == 302
+    request.refresh_from_db()
+    assert request.state == "rejected" and request.decided_by == users["system_admin"]
+    assert Person.objects.get(pk=case.person.pk).full_name == NAME
+    assert AuditEvent.objects.filter(action="person.anonymisation_rejected").exists()
+    assert not AuditEvent.objects.filter(action="person.anonymised").exists()
+    with pytest.raises(ActionError):  # decided once
+        actions.approve_anonymisation(actor=users["system_admin"], request=request)
     assert Person.objects.get(pk=case.person.pk).anonymised_at is None
+
+
+def test_anonymise_needs_the_assigned_worker_and_a_reason(case: SupportCase, tree: Any,
+                                                          users: Any, client_for: Any) -> None:
+    with pytest.raises(ActionError):
+        actions.request_anonymisation(actor=users["case_worker"], person=case.person,
+                                      reason=" ")
+    # nobody wipes directly, not even the administrator
+    for who in ("case_worker", "system_admin"):
+        with pytest.raises(ActionError):
+            actions.anonymise_person(actor=users[who], person=case.person,
+                                     reason=REQUEST_REASON)
+    # someone not assigned may not ask: neither an officer nor a colleague who could break
+    # the glass, nor the administrator
+    colleague = make_user("hotro2", Role.CASE_WORKER, tree.commune_a)
+    for who in (users["commune_officer"], colleague, users["system_admin"]):
+        with pytest.raises(ActionError):
+            actions.request_anonymisation(actor=who, person=case.person,
+                                          reason=REQUEST_REASON)
+        assert client_for(who).post(
+            url("person_anonymise", case.person.pk),
+            {"reason": REQUEST_REASON, "code": case.person.code}).status_code == 404
+    assert Person.objects.get(pk=case.person.pk).anonymised_at is None
+    assert not AnonymisationRequest.objects.exists()
 
 
 def close_long_ago(case: SupportCase, years_ago: int, days: int = 1) -> None:

@@ -524,7 +524,7 @@ def test_due_follow_ups_and_the_digest_show_in_the_app(tree: Any, users: Any,
     person = actions.create_person(actor=worker, unit=tree.commune_a, full_name="Tô Thị Nga")
     actions.record_consent(actor=worker, person=person, purpose="support",
                            given_on=dt.date(2026, 3, 1), given_by="person")
-    case = actions.open_case(actor=worker, unit=tree.commune_a, person=person,
+    case = actions.open_case(actor=None, unit=tree.commune_a, person=person,
                              kind="high_risk", workers=[worker])
     actions.add_follow_up(actor=worker, case=case,
                           due_on=timezone.localdate() + dt.timedelta(days=2),

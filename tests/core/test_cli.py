@@ -131,3 +131,12 @@ def test_createadmin_makes_a_system_administrator(tree: Any, capsys: Any) -> Non
     assert user.check_password(password)
     with pytest.raises(CommandError):
         call_command("createadmin", "--username", "x", "--unit-code", "99999")
+
+
+@pytest.mark.django_db
+def test_createadmin_makes_the_security_officer(tree: Any, capsys: Any) -> None:
+    call_command("createadmin", "--role", "security_officer", "--username", "anninh",
+                 "--unit-code", "80")
+    user = User.objects.get(username="anninh")
+    assert user.role_assignments.get().role == Role.SECURITY_OFFICER
+    assert "security officer" in capsys.readouterr().out

@@ -142,7 +142,17 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
     record(actor=actor, action="user.role_revoked", target=assignment.user,
            unit_path=assignment.unit.path,
            changes={"role": assignment.role, "unit": assignment.unit})
+    _end_assignments(actor, assignment.user, "role_revoked")
     sync_wagtail_groups(assignment.user)
+
+
+def _end_assignments(actor: Any, user: User, why: str) -> None:
+    """Case assignments follow the current role: those no remaining role covers end here, in
+    the same transaction (a revoked or moved case worker keeps none of her old cases)."""
+    from ctip.cases.actions import end_uncovered_assignments
+
+    forget(user)
+    end_uncovered_assignments(actor=actor, user=user, why=why)
 
 
 def _check_higher_unit(actor: Any, user: User) -> None:
@@ -217,6 +227,8 @@ def set_active(*, actor: Any, user: User, active: bool) -> None:
     user.save(update_fields=["is_active"])
     record(actor=actor, action="user.activated" if active else "user.deactivated",
            target=user, unit_path=user.home_unit.path if user.home_unit else "")
+    if not active:
+        _end_assignments(actor, user, "deactivated")
 
 
 @transaction.atomic

@@ -38,6 +38,8 @@ CAPABILITIES: dict[str, Capability] = {
         Capability("case.view", _("See support cases by code, without identities")),
         Capability("case.manage", _("Manage support cases")),
         Capability("identity.view", _("See the identity of people in cases")),
+        Capability("breakglass.review",
+                   _("Review identities opened outside an assignment at the units below")),
         Capability("report.view", _("See indicators and reports")),
         Capability("report.submit", _("Prepare and submit the unit's reports")),
         Capability("report.approve", _("Review and approve reports of units below")),
@@ -58,6 +60,7 @@ class Role(models.TextChoices):
     PUBLISHER = "publisher", _("Publisher")
     AUDITOR = "auditor", _("Auditor")
     VIEWER = "viewer", _("Viewer")
+    SECURITY_OFFICER = "security_officer", _("Security officer")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -83,12 +86,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.SPEAKER: frozenset({"unit.view", "activity.view", "activity.log_own"}),
     Role.CASE_WORKER: frozenset(
-        {"unit.view", "situation.view", "case.view", "case.manage", "identity.view"}
+        {"unit.view", "situation.view", "case.view", "case.manage", "identity.view",
+         "breakglass.review"}
     ),
     Role.EDITOR: frozenset({"bulletin.edit"}),
     Role.PUBLISHER: frozenset({"bulletin.edit", "bulletin.publish"}),
     Role.AUDITOR: frozenset({"unit.view", "user.view", "audit.view"}),
     Role.VIEWER: frozenset({"unit.view", "activity.view", "report.view"}),
+    # Reviews break-glass openings where no unit above the one who opened holds
+    # ``breakglass.review`` (the top of the tree: a system administrator's openings). Sees no
+    # case content beyond the flag: person and case codes, who, when, the category and reason.
+    Role.SECURITY_OFFICER: frozenset({"unit.view", "user.view", "audit.view",
+                                      "breakglass.review"}),
 }
 
 assert set(ROLE_CAPABILITIES) == set(Role.values)  # noqa: S101  (import-time consistency)

@@ -4,6 +4,7 @@ its audit event; none of them puts a name, phone or ID number into the audit tra
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ctip.accounts.policy import has_capability, require
+from ctip.accounts.policy import NotInScope, grants_of, has_capability, require
 from ctip.audit.actions import record
 from ctip.cases import crypto
 from ctip.cases.models import (
     Agency,
+    AnonymisationRequest,
     BreakGlass,
     Category,
     CodeCounter,
@@ -35,7 +37,7 @@ from ctip.cases.models import (
     Urgency,
     Visit,
 )
-from ctip.cases.policy import IdentityAccess, can_manage_case, identity_access
+from ctip.cases.policy import IdentityAccess, acting_path, can_manage_case, identity_access
 from ctip.core.errors import ActionError
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -139,28 +141,64 @@ def create_person(*, actor: Any, unit: Unit, full_name: str, sex: str = Person.S
     return person
 
 
-def view_identity(*, actor: Any, person: Person, reason: str = "",
+# --- Break glass ----------------------------------------------------------------------------
+
+REASON_MAX = 1000
+REASON_MIN_CHARS = 20
+REASON_MIN_WORDS = 4
+REASON_MIN_LETTERS = 8
+
+
+def clean_break_glass_reason(category: str, reason: str) -> tuple[str, str]:
+    """A category from the list and a sentence of substance: at least 20 characters, 4
+    different words and 8 different letters, so "aaaaaaaaaa" or "cần cần cần cần" is
+    refused. Returns the cleaned pair or raises ``ActionError`` naming the field."""
+    if category not in BreakGlass.Category.values:
+        raise ActionError(_("Choose why you need it from the list."), field="category")
+    text = _text(reason, REASON_MAX, _("Reason"))
+    words = {w for w in re.findall(r"\w+", text.casefold()) if not w.isdigit()}
+    letters = {ch for ch in text.casefold() if ch.isalpha()}
+    if (len(text) < REASON_MIN_CHARS or len(words) < REASON_MIN_WORDS
+            or len(letters) < REASON_MIN_LETTERS):
+        raise ActionError(
+            _("Explain in a real sentence why you need it (at least %(chars)d characters and "
+              "%(words)d different words): who asked, what happens if you wait. It is stored "
+              "encrypted and reviewed by the level above you.")
+            % {"chars": REASON_MIN_CHARS, "words": REASON_MIN_WORDS}, field="reason")
+    return category, text
+
+
+def _break_glass(*, actor: Any, person: Person, case: SupportCase | None, category: str,
+                 reason: str, kind: str) -> BreakGlass:
+    """Leave the flag (reason encrypted) and its audit event, which names the flag and its
+    category but never copies the reason."""
+    unit_path = case.unit_path if case is not None else person.unit_path
+    flag = BreakGlass.objects.create(
+        person=person, case=case, user=actor, kind=kind, category=category, reason=reason,
+        unit_path=unit_path, actor_path=acting_path(actor, unit_path) or unit_path)
+    record(actor=actor, action="person.break_glass", target=person, unit_path=unit_path,
+           changes={"flag": flag.pk, "category": category, "kind": kind,
+                    "case": case.code if case is not None else None})
+    return flag
+
+
+def view_identity(*, actor: Any, person: Person, reason: str = "", category: str = "",
                   case: SupportCase | None = None) -> dict[str, Any]:
     """Return the identity of ``person`` for ``actor``, recording the view. Outside an
-    assignment a reason is required and the supervising unit is alerted."""
+    assignment a category and a reason of substance are required, and the level above the
+    actor is asked to review."""
     access = identity_access(actor, person)
     if access is IdentityAccess.NONE:
         record(actor=actor, action="person.identity_refused", target=person,
                unit_path=person.unit_path, outcome="refused")
         raise ActionError(_("You may not see this person's identity."))
+    if case is not None and case.person_id != person.pk:
+        raise ActionError("the case is not hers")
     with transaction.atomic():
         if access is IdentityAccess.BREAK_GLASS:
-            reason = _text(reason, 1000, _("Reason"))
-            if len(reason) < 10:
-                raise ActionError(_("Say why you need to see this identity (at least a short "
-                                    "sentence): it is recorded and shown to the supervising "
-                                    "unit."), field="reason")
-            target_case = case or person.cases.first()
-            BreakGlass.objects.create(
-                person=person, case=target_case, user=actor, reason=reason,
-                unit_path=(target_case.unit_path if target_case else person.unit_path))
-            record(actor=actor, action="person.break_glass", target=person,
-                   unit_path=person.unit_path, changes={"reason": reason})
+            category, reason = clean_break_glass_reason(category, reason)
+            _break_glass(actor=actor, person=person, case=case or person.cases.first(),
+                         category=category, reason=reason, kind=BreakGlass.Kind.VIEW)
         record(actor=actor, action="person.identity_viewed", target=person,
                unit_path=person.unit_path, changes={"access": access.value})
     return {f: getattr(person, f) for f in IDENTITY_FIELDS} | {"birth_year": person.birth_year,
@@ -189,15 +227,9 @@ def correct_person(*, actor: Any, person: Person, **changes: Any) -> Person:
     return person
 
 
-@transaction.atomic
-def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
-    """Wipe the identity; the person's code, sex, birth year and all statistics remain."""
-    if actor is not None and identity_access(actor, person) is IdentityAccess.NONE:
-        raise ActionError(_("You may not anonymise this record."))
-    if actor is not None:
-        reason = _text(reason, 1000, _("Reason"), required=True)
-    if person.anonymised_at:
-        return person
+def _wipe(person: Person) -> None:
+    """Wipe the identity and every narrative about her; code, sex, birth year, kinds,
+    services, amounts, dates and outcomes stay for the statistics."""
     for field_name in IDENTITY_FIELDS:
         setattr(person, field_name, "")
     person.full_name = "—"
@@ -206,16 +238,118 @@ def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
     person.save()
     for consent in person.consents.exclude(evidence=""):
         consent.evidence.delete(save=True)
-    # Narratives about her can name or describe her: wiped too. Kinds, services, amounts,
-    # dates and outcomes stay for the statistics.
+    # Narratives about her can name or describe her: wiped too, with the reasons given for
+    # opening her identity or asking for her anonymisation.
     cases = SupportCase.objects.filter(person=person)
     cases.update(needs="", plan="", outcome_reason="")
     Visit.objects.filter(case__in=cases).update(notes="")
     FollowUp.objects.filter(case__in=cases).update(what="—")
     Referral.objects.filter(case__in=cases).update(answer="")
-    record(actor=actor, action="person.anonymised", target=person, unit_path=person.unit_path,
-           changes={"reason": reason})
+    BreakGlass.objects.filter(person=person).update(reason="")
+    AnonymisationRequest.objects.filter(person=person).update(reason="")
+
+
+@transaction.atomic
+def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
+    """The system's own anonymisation (after the retention period, ``rights.anonymise_due``).
+    A person's anonymisation at her request takes four eyes: ``request_anonymisation`` by her
+    assigned case worker, then ``approve_anonymisation`` by someone else."""
+    if actor is not None:
+        raise ActionError(_("Anonymisation needs a request by her assigned case worker and the "
+                            "approval of a second person at the supervising unit."))
+    if person.anonymised_at:
+        return person
+    _wipe(person)
+    record(actor=None, action="person.anonymised", target=person, unit_path=person.unit_path,
+           changes={"reason": reason})  # the rule applied, written by the system
     return person
+
+
+def _assigned_case(actor: Any, person: Person) -> SupportCase | None:
+    for case in person.cases.filter(workers=actor).select_related("unit").order_by("pk"):
+        if has_capability(actor, "identity.view", case.unit):
+            return case
+    return None
+
+
+def _holds_over(user: Any, capability: str, path: str) -> bool:
+    return any(capability in g.capabilities and path.startswith(g.unit_path)
+               for g in grants_of(user))
+
+
+@transaction.atomic
+def request_anonymisation(*, actor: Any, person: Person, reason: str) -> AnonymisationRequest:
+    """Her assigned case worker asks; nothing is wiped until a second person approves. The
+    reason is stored encrypted; the audit event names the request only."""
+    case = _assigned_case(actor, person) if actor is not None else None
+    if case is None or identity_access(actor, person) is not IdentityAccess.ASSIGNED:
+        raise ActionError(_("Only a case worker assigned to her case can ask for her "
+                            "anonymisation."))
+    if person.anonymised_at:
+        raise ActionError(_("This record has been anonymised."))
+    reason = _text(reason, 1000, _("Reason"), required=True)
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    if person.anonymisation_requests.filter(state=AnonymisationRequest.State.PENDING).exists():
+        raise ActionError(_("Her anonymisation has already been asked for and is waiting for "
+                            "approval."))
+    request = AnonymisationRequest.objects.create(person=person, unit_path=case.unit_path,
+                                                  reason=reason, requested_by=actor)
+    record(actor=actor, action="person.anonymisation_requested", target=person,
+           unit_path=case.unit_path, changes={"request": request.pk, "case": case.code})
+    return request
+
+
+def can_decide_anonymisation(actor: Any, request: AnonymisationRequest) -> bool:
+    """Four eyes: someone other than the requester, managing cases over the supervising
+    unit (there or above)."""
+    return (getattr(actor, "pk", None) is not None and actor.pk != request.requested_by_id
+            and _holds_over(actor, "case.manage", request.unit_path))
+
+
+def _decision(actor: Any, request: AnonymisationRequest) -> AnonymisationRequest:
+    if not _holds_over(actor, "case.manage", request.unit_path):
+        raise NotInScope("case.manage")
+    if actor.pk == request.requested_by_id:
+        raise ActionError(_("Someone else must approve or reject the anonymisation you asked "
+                            "for."))
+    locked = AnonymisationRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.state != AnonymisationRequest.State.PENDING:
+        raise ActionError(_("This request has already been decided."))
+    return locked
+
+
+@transaction.atomic
+def approve_anonymisation(*, actor: Any, request: AnonymisationRequest) -> Person:
+    """The second person approves: the identity and the narratives are wiped now."""
+    request = _decision(actor, request)
+    person = Person.objects.get(pk=request.person_id)
+    request.state = AnonymisationRequest.State.APPROVED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.save(update_fields=["state", "decided_by", "decided_at"])
+    record(actor=actor, action="person.anonymisation_approved", target=person,
+           unit_path=request.unit_path,
+           changes={"request": request.pk,
+                    "requested_by": request.requested_by.get_username()})
+    if not person.anonymised_at:
+        _wipe(person)
+        record(actor=actor, action="person.anonymised", target=person,
+               unit_path=person.unit_path, changes={"request": request.pk})
+    return person
+
+
+@transaction.atomic
+def reject_anonymisation(*, actor: Any, request: AnonymisationRequest) -> AnonymisationRequest:
+    request = _decision(actor, request)
+    request.state = AnonymisationRequest.State.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.save(update_fields=["state", "decided_by", "decided_at"])
+    record(actor=actor, action="person.anonymisation_rejected", target=request.person,
+           unit_path=request.unit_path,
+           changes={"request": request.pk,
+                    "requested_by": request.requested_by.get_username()})
+    return request
 
 
 # --- Consent --------------------------------------------------------------------------------
@@ -465,20 +599,36 @@ def _ensure_open_case(case: SupportCase) -> None:
                           % {"code": case.code, "date": case.closed_on.strftime("%d/%m/%Y")})
 
 
+def _check_workers(workers: list[Any], unit: Unit) -> None:
+    for worker in workers:
+        if not (has_capability(worker, "case.manage", unit)
+                and has_capability(worker, "identity.view", unit)):
+            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
+                              % {"user": worker, "unit": unit.name}, field="workers")
+
+
+def _self_assigned(actor: Any, workers: list[Any], before: set[int]) -> bool:
+    pk = getattr(actor, "pk", None)
+    return pk is not None and pk in {w.pk for w in workers} and pk not in before
+
+
 @transaction.atomic
 def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
               workers: Iterable[Any] = (), risk_factors: Iterable[str] = (), needs: str = "",
               plan: str = "", situation: Situation | None = None,
-              opened_on: dt.date | None = None) -> SupportCase:
+              opened_on: dt.date | None = None, category: str = "",
+              reason: str = "") -> SupportCase:
+    """Open a case. Assigning oneself is break glass: it takes a category and a reason, and
+    leaves a flag for the level above; others are assigned by someone else."""
     if actor is not None:
         require(actor, "case.manage", unit)
     ensure_open(unit)
     require_consent(person, "support")
     workers = list(workers)
-    for worker in workers:
-        if not has_capability(worker, "case.manage", unit):
-            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
-                              % {"user": worker, "unit": unit.name})
+    _check_workers(workers, unit)
+    self_assigned = _self_assigned(actor, workers, set())
+    if self_assigned:
+        category, reason = clean_break_glass_reason(category, reason)
     case = SupportCase.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
         person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
@@ -488,6 +638,9 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
     record(actor=actor, action="case.opened", target=case, unit_path=unit.path,
            changes={"kind": kind, "person": person.code,
                     "workers": [w.get_username() for w in workers]})
+    if self_assigned:
+        _break_glass(actor=actor, person=person, case=case, category=category, reason=reason,
+                     kind=BreakGlass.Kind.SELF_ASSIGN)
     return case
 
 
@@ -507,18 +660,45 @@ def update_case(*, actor: Any, case: SupportCase, **changes: Any) -> SupportCase
 
 
 @transaction.atomic
-def assign_workers(*, actor: Any, case: SupportCase, workers: Iterable[Any]) -> SupportCase:
+def assign_workers(*, actor: Any, case: SupportCase, workers: Iterable[Any],
+                   category: str = "", reason: str = "") -> SupportCase:
+    """Set the case's workers. Assignments are made by someone else with ``case.manage``
+    over the unit; adding oneself is break glass (a category and a reason, flagged)."""
     require(actor, "case.manage", case.unit)
     _ensure_open_case(case)
     workers = list(workers)
-    for worker in workers:
-        if not has_capability(worker, "case.manage", case.unit):
-            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
-                              % {"user": worker, "unit": case.unit.name})
+    _check_workers(workers, case.unit)
+    before = set(case.workers.values_list("pk", flat=True))
+    self_assigned = _self_assigned(actor, workers, before)
+    if self_assigned:
+        category, reason = clean_break_glass_reason(category, reason)
     case.workers.set(workers)
     record(actor=actor, action="case.assigned", target=case, unit_path=case.unit_path,
            changes={"workers": [w.get_username() for w in workers]})
+    if self_assigned:
+        _break_glass(actor=actor, person=case.person, case=case, category=category,
+                     reason=reason, kind=BreakGlass.Kind.SELF_ASSIGN)
     return case
+
+
+def end_uncovered_assignments(*, actor: Any, user: Any, why: str) -> list[SupportCase]:
+    """Take ``user`` off every case her current roles no longer cover with ``identity.view``
+    (a role revoked or moved, the account deactivated), each removal audited. A case left
+    without a worker shows as needing one to the case managers of its unit. Run inside the
+    transaction of the change that caused it (``ctip.accounts.actions``)."""
+    removed = []
+    for case in (SupportCase.objects.filter(workers=user).select_related("unit")
+                 .defer("needs", "plan", "outcome_reason").order_by("pk")):
+        if getattr(user, "is_active", False) and has_capability(user, "identity.view",
+                                                                 case.unit):
+            continue
+        case.workers.remove(user)
+        left = case.workers.count()
+        record(actor=actor, action="case.worker_removed", target=case,
+               unit_path=case.unit_path,
+               changes={"worker": user.get_username(), "why": why, "workers_left": left})
+        removed.append(case)
+    return removed
 
 
 @transaction.atomic

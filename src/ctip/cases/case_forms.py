@@ -24,7 +24,16 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.forms import scoped_units
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import scope_paths
-from ctip.cases.models import Agency, Consent, Person, Service, Situation, SupportCase, Visit
+from ctip.cases.models import (
+    Agency,
+    BreakGlass,
+    Consent,
+    Person,
+    Service,
+    Situation,
+    SupportCase,
+    Visit,
+)
 from ctip.org.models import Unit
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -269,12 +278,39 @@ class ConsentForm(forms.Form):
         return data
 
 
+# --- Break glass fields (also for assigning oneself) ---------------------------------------
+
+def _category_field(required: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Why do you need it?"), required=required,
+        choices=[("", _("— choose —")), *BreakGlass.Category.choices],
+        error_messages={"required": _("Choose why you need it from the list."),
+                        "invalid_choice": _("Choose why you need it from the list.")})
+
+
+def _reason_field(required: bool, help_text: Any) -> forms.CharField:
+    return forms.CharField(
+        label=_("Explain"), required=required, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}), help_text=help_text,
+        error_messages={"required": _("Say why you need to see this identity.")})
+
+
+class SelfAssignFields(forms.Form):
+    """Assigning oneself to a case is break glass: only then are these two needed."""
+
+    category = _category_field(False)
+    reason = _reason_field(False, _(
+        "Only if you assign yourself: assignments are made by someone else. Assigning yourself "
+        "is recorded with this reason and reviewed by the level above you."))
+
+
 # --- Cases ----------------------------------------------------------------------------------
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("open", _("Open")), ("closed", _("Closed")),
-                                        ("all", _("All"))])
+                               choices=[("open", _("Open")),
+                                        ("unassigned", _("Open, without a case worker")),
+                                        ("closed", _("Closed")), ("all", _("All"))])
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("Any kind")), *SupportCase.Kind.choices])
 
@@ -294,7 +330,7 @@ class CaseForm(forms.Form):
     plan = _narrative(_("Support plan"))
 
 
-class OpenCaseForm(CaseForm):
+class OpenCaseForm(CaseForm, SelfAssignFields):
     unit = UnitField(label=_("Supervising unit"), queryset=Unit.objects.none(),
                      empty_label=_("— choose —"))
     workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
@@ -305,8 +341,8 @@ class OpenCaseForm(CaseForm):
                                        empty_label=_("— none —"))
     opened_on = forms.DateField(label=_("Opened on"), widget=DATE_WIDGET)
 
-    field_order = ["unit", "kind", "workers", "situation", "opened_on", "risk_factors",
-                   "needs", "plan"]
+    field_order = ["unit", "kind", "workers", "category", "reason", "situation", "opened_on",
+                   "risk_factors", "needs", "plan"]
 
     def __init__(self, *args: Any, viewer: Any, situations: QuerySet[Situation],
                  **kwargs: Any) -> None:
@@ -324,9 +360,11 @@ class OpenCaseForm(CaseForm):
                            gettext("A case cannot be opened on a future date."))
 
 
-class WorkersForm(forms.Form):
+class WorkersForm(SelfAssignFields):
     workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
                            widget=forms.CheckboxSelectMultiple)
+
+    field_order = ["workers", "category", "reason"]
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -433,14 +471,25 @@ class CloseCaseForm(forms.Form):
 # --- Identity, rights -----------------------------------------------------------------------
 
 class BreakGlassForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why do you need to see her identity?"), min_length=10, max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("You are not assigned to her case. Your reason is recorded and shown to "
-                    "the supervising unit."),
-        error_messages={"required": _("Say why you need to see this identity."),
-                        "min_length": _("Say why you need to see this identity (at least a "
-                                        "short sentence).")})
+    """Opening an identity outside one's assignment: a category and a reason of substance
+    (checked by ``actions.clean_break_glass_reason``, here too so that the page says it)."""
+
+    category = _category_field(True)
+    reason = _reason_field(True, _(
+        "You are not assigned to her case. Your reason is stored encrypted and reviewed by the "
+        "level above you."))
+
+    def clean(self) -> dict[str, Any]:
+        from ctip.cases.actions import clean_break_glass_reason
+        from ctip.core.errors import ActionError
+
+        data = super().clean() or {}
+        if data.get("category") and data.get("reason"):
+            try:
+                clean_break_glass_reason(data["category"], data["reason"])
+            except ActionError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
 
 
 class AnonymiseForm(forms.Form):

@@ -61,10 +61,12 @@ from ctip.cases.case_forms import (
     format_vnd,
     identity_initial,
 )
-from ctip.cases.models import BreakGlass, Consent, Person, SupportCase
+from ctip.cases.models import AnonymisationRequest, BreakGlass, Consent, Person, SupportCase
 from ctip.cases.policy import (
     IdentityAccess,
+    anonymisations_to_decide,
     can_manage_case,
+    cases_needing_worker,
     cases_visible_to,
     identity_access,
     situations_visible_to,
@@ -184,6 +186,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     status = form.value("status") or "open"
     if status == "open":
         cases = cases.filter(closed_on__isnull=True)
+    elif status == "unassigned":
+        cases = cases.filter(closed_on__isnull=True, workers__isnull=True)
     elif status == "closed":
         cases = cases.filter(closed_on__isnull=False)
     if form.value("kind"):
@@ -191,11 +195,16 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(cases.order_by("-opened_on", "-pk").prefetch_related("workers"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = has_capability(request.user, "case.manage")
+    reviews = has_capability(request.user, "breakglass.review")
     return _page(request, "cases/case_list.html", {
         "form": form, "page": page, "status": status,
         "can_create": can_manage,
+        "can_review": reviews,
         "flags_open": (flags_visible_to(request.user).filter(reviewed_at__isnull=True).count()
-                       if can_manage else 0),
+                       if reviews else 0),
+        "needing_worker": cases_needing_worker(request.user).count() if can_manage else 0,
+        "anonymisations_open": (anonymisations_to_decide(request.user).count()
+                                if can_manage else 0),
         "can_count": has_capability(request.user, "report.view"),
     }, partial="results")
 
@@ -277,6 +286,7 @@ def _render_detail(request: HttpRequest, case: SupportCase) -> HttpResponse:
         "can_manage": manage and case.closed_on is None,
         "can_assign": case.closed_on is None and has_capability(viewer, "case.manage",
                                                                 case.unit),
+        "needs_worker": case.closed_on is None and not case.workers.exists(),
         "access": access.value,
         "breakglass_form": BreakGlassForm() if access is IdentityAccess.BREAK_GLASS else None,
     })
@@ -351,7 +361,9 @@ def case_workers(request: AuthedRequest, pk: int) -> HttpResponse:
             raise NotInScope("case.manage")
 
     def run(case: SupportCase, data: dict[str, Any]) -> str:
-        actions.assign_workers(actor=request.user, case=case, workers=data["workers"])
+        actions.assign_workers(actor=request.user, case=case, workers=data["workers"],
+                               category=data.get("category") or "",
+                               reason=data.get("reason") or "")
         return _("The case workers have been assigned.")
 
     def kwargs(case: SupportCase) -> dict[str, Any]:
@@ -360,7 +372,10 @@ def case_workers(request: AuthedRequest, pk: int) -> HttpResponse:
     return _case_step(request, pk, form_class=WorkersForm, run=run, anchor="facts",
                       form_kwargs=kwargs, check=check, title=_("Case workers"),
                       submit=_("Assign"),
-                      help_text=_("Only the case workers assigned see her identity."))
+                      help_text=_("Only the case workers assigned see her identity, while their "
+                                  "role covers this unit. Assign a colleague; assigning "
+                                  "yourself needs a reason and is reviewed by the level "
+                                  "above you."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -643,8 +658,6 @@ def case_open(request: AuthedRequest, pk: int) -> HttpResponse:
         initial: dict[str, Any] = {}
         if has_capability(request.user, "case.manage", person.unit):
             initial["unit"] = person.unit
-        if has_capability(request.user, "case.manage"):
-            initial["workers"] = [request.user]
         form = OpenCaseForm(initial=initial, viewer=request.user, situations=situations)
     return _page(request, "cases/case_open.html", {
         "person": person, "form": form,
@@ -691,7 +704,7 @@ def person_identity(request: AuthedRequest, pk: int) -> HttpResponse:
     if access is IdentityAccess.NONE:
         _refuse_identity(request.user, person)
     case = _posted_case(request, person)
-    reason = ""
+    reason = category = ""
     form = None
     if access is IdentityAccess.BREAK_GLASS:
         form = BreakGlassForm(request.POST)
@@ -699,13 +712,14 @@ def person_identity(request: AuthedRequest, pk: int) -> HttpResponse:
             return _page(request, "cases/breakglass_form.html",
                          {"person": person, "case": case, "form": form})
         reason = form.cleaned_data["reason"]
+        category = form.cleaned_data["category"]
     full = _full(person)
     try:
         identity = actions.view_identity(actor=request.user, person=full, reason=reason,
-                                         case=case)
+                                         category=category, case=case)
     except ActionError as exc:
         form = form or BreakGlassForm(request.POST)
-        form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return _page(request, "cases/breakglass_form.html",
                      {"person": person, "case": case, "form": form})
     return _identity_page(request, person, identity, access, case)
@@ -736,26 +750,64 @@ def person_correct(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("identity.view")
 def person_anonymise(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Wipe her identity and the narratives about her, at her request; statistics stay."""
+    """Ask for her identity and the narratives about her to be wiped, at her request. Her
+    assigned case worker asks; a second person at the supervising unit approves
+    (``anonymisation_list``); nothing is wiped before."""
     person = _person_for(request.user, pk)
-    if identity_access(request.user, person) is IdentityAccess.NONE:
+    if identity_access(request.user, person) is not IdentityAccess.ASSIGNED:
         if person.anonymised_at is not None and _can_manage_person(request.user, person):
             messages.info(request, _("This record has been anonymised."))
             return redirect("cases:person_detail", pk=person.pk)
         raise NotInScope("identity.view")
+    pending = person.anonymisation_requests.filter(
+        state=AnonymisationRequest.State.PENDING).select_related("requested_by").first()
     form = AnonymiseForm(request.POST if request.method == "POST" else None, person=person)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and pending is None and form.is_valid():
         try:
-            actions.anonymise_person(actor=request.user, person=_full(person),
-                                     reason=form.cleaned_data["reason"])
+            actions.request_anonymisation(actor=request.user, person=_full(person),
+                                          reason=form.cleaned_data["reason"])
         except ActionError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _(
-                "The identity of %(code)s and the narratives about her have been wiped; the "
-                "statistics remain.") % {"code": person.code})
+                "Her anonymisation has been asked for. Nothing is wiped until someone else "
+                "at the supervising unit approves it."))
             return redirect("cases:person_detail", pk=person.pk)
-    return _page(request, "cases/person_anonymise.html", {"person": person, "form": form})
+    return _page(request, "cases/person_anonymise.html",
+                 {"person": person, "form": form, "pending": pending})
+
+
+@require_http_methods(["GET"])
+@requires("case.manage")
+def anonymisation_list(request: AuthedRequest) -> HttpResponse:
+    """The anonymisations waiting for a second person: code, who asked, when, and the
+    reason (which she may need to judge it)."""
+    pending = list(anonymisations_to_decide(request.user, with_reason=True)
+                   .order_by("requested_at"))
+    return _page(request, "cases/anonymisation_list.html", {"pending": pending})
+
+
+@require_http_methods(["POST"])
+@requires("case.manage")
+def anonymisation_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    request_obj = anonymisations_to_decide(request.user).filter(pk=pk).first()
+    if request_obj is None:
+        raise NotInScope("case.manage")
+    decision = request.POST.get("decision")
+    try:
+        if decision == "approve":
+            actions.approve_anonymisation(actor=request.user, request=request_obj)
+            messages.success(request, _(
+                "The identity of %(code)s and the narratives about her have been wiped; the "
+                "statistics remain.") % {"code": request_obj.person.code})
+        elif decision == "reject":
+            actions.reject_anonymisation(actor=request.user, request=request_obj)
+            messages.success(request, _("The request has been rejected; nothing was wiped."))
+        else:
+            messages.error(request, _("Choose to approve or to reject."))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:anonymisation_list")
 
 
 @require_http_methods(["POST"])
@@ -790,7 +842,7 @@ def person_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
 # --- Break glass ----------------------------------------------------------------------------
 
 @require_http_methods(["GET"])
-@requires("case.manage")
+@requires("breakglass.review")
 def breakglass_list(request: AuthedRequest) -> HttpResponse:
     show_all = request.GET.get("state") == "all"
     flags = flags_visible_to(request.user).order_by("reviewed_at", "-at")
@@ -799,17 +851,17 @@ def breakglass_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
     for flag in page.object_list:
         flag.can_review = (flag.reviewed_at is None  # type: ignore[attr-defined]
-                           and flag.user_id != request.user.pk)
+                           and can_review(request.user, flag))
     return _page(request, "cases/breakglass_list.html", {"page": page, "show_all": show_all})
 
 
 @require_http_methods(["POST"])
-@requires("case.manage")
+@requires("breakglass.review")
 def breakglass_review(request: AuthedRequest, pk: int) -> HttpResponse:
     flag = (BreakGlass.objects.select_related("person", "user").defer(*PERSON_IDENTITY)
             .filter(pk=pk).first())
     if flag is None or not can_review(request.user, flag):
-        raise NotInScope("case.manage")
+        raise NotInScope("breakglass.review")
     try:
         review_break_glass(actor=request.user, flag=flag)
     except ActionError as exc:

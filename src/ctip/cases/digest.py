@@ -9,6 +9,10 @@ the audit event).
 Who receives an item: the holders of ``situation.manage`` nearest to the unit handling it (the
 unit itself or, for a branch whose heads only report, the commune above it); an overdue item
 also goes to the holders nearest to the parent unit, as the parent's inbox shows it too.
+
+Unreviewed break-glass flags (identities opened outside an assignment) go to their reviewers,
+the level above the one who opened them (``cases.review.reviewers_of``): the person's and the
+case's codes, who, when and the category, never the reason.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from django.utils.translation import ngettext
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment, User
-from ctip.cases.models import Situation
+from ctip.cases.models import BreakGlass, Situation
 from ctip.org.models import Unit
 
 # Items falling due before the next digest are listed with the overdue ones.
@@ -81,9 +85,20 @@ class UnitSection:
 
 
 @dataclass
+class FlagItem:
+    person: str  # codes only
+    case: str
+    opened_by: str
+    at: str  # dd/mm/yyyy hh:mm
+    category: str
+    kind: str
+
+
+@dataclass
 class Digest:
     user: Any
     sections: list[UnitSection] = field(default_factory=list)
+    flags: list[FlagItem] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
@@ -135,13 +150,14 @@ def build_digests(now: dt.datetime | None = None) -> list[Digest]:
     """One digest per recipient, with a section per unit she is responsible for."""
     now = now or timezone.now()
     situations = pending_situations(now)
-    if not situations:
+    per_user: dict[int, dict[int, UnitSection]] = defaultdict(dict)
+    flags_per_user = _flags_per_user()
+    if not situations and not flags_per_user:
         return []
     chains = {s.handling_unit_id: list(reversed(s.handling_unit.ancestor_ids()))
               for s in situations}
     holders = _holders_by_unit({u for chain in chains.values() for u in chain})
     # user id → unit id → section
-    per_user: dict[int, dict[int, UnitSection]] = defaultdict(dict)
     for situation in situations:
         due_at = situation.due_at
         assert due_at is not None  # noqa: S101  (filtered on it above)
@@ -159,14 +175,42 @@ def build_digests(now: dt.datetime | None = None) -> list[Digest]:
             section = per_user[user_id].setdefault(
                 situation.handling_unit_id, UnitSection(unit=situation.handling_unit))
             (section.overdue if overdue else section.due_soon).append(item)
-    users = User.objects.in_bulk(list(per_user))
+    recipients_all = set(per_user) | set(flags_per_user)
+    users = User.objects.in_bulk(list(recipients_all))
     digests = []
-    for user_id in sorted(per_user):
-        sections = sorted(per_user[user_id].values(), key=lambda s: s.unit.path)
-        digests.append(Digest(user=users[user_id], sections=sections))
+    for user_id in sorted(recipients_all):
+        sections = sorted(per_user.get(user_id, {}).values(), key=lambda s: s.unit.path)
+        digests.append(Digest(user=users[user_id], sections=sections,
+                              flags=flags_per_user.get(user_id, [])))
     return digests
 
 
+def _flags_per_user() -> dict[int, list[FlagItem]]:
+    from ctip.cases.review import reviewers_of
+
+    flags = list(BreakGlass.objects.filter(reviewed_at__isnull=True)
+                 .select_related("person", "case", "user")
+                 .only("pk", "at", "category", "kind", "actor_path", "user_id",
+                       "person__code", "case__code", "user__username", "user__full_name")
+                 .order_by("at", "pk"))
+    result: dict[int, list[FlagItem]] = defaultdict(list)
+    reviewers = reviewers_of(flags)
+    for flag in flags:
+        item = FlagItem(person=flag.person.code, case=flag.case.code if flag.case else "",
+                        opened_by=str(flag.user), at=local_deadline(flag.at),
+                        category=str(flag.get_category_display()),
+                        kind=str(flag.get_kind_display()))
+        for user_id in reviewers[flag.pk]:
+            result[user_id].append(item)
+    return result
+
+
 def digest_title(digest: Digest) -> str:
-    return _("Situations: %(overdue)d overdue, %(soon)d due within 24 hours") % {
+    situations = _("Situations: %(overdue)d overdue, %(soon)d due within 24 hours") % {
         "overdue": digest.overdue_count, "soon": digest.due_soon_count}
+    if not digest.flags:
+        return situations
+    flags = ngettext("%(n)d identity opened outside an assignment to review",
+                     "%(n)d identities opened outside an assignment to review",
+                     len(digest.flags)) % {"n": len(digest.flags)}
+    return f"{situations}; {flags}" if digest.sections else flags

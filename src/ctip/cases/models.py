@@ -391,22 +391,77 @@ class FollowUp(models.Model):
 
 
 class BreakGlass(models.Model):
-    """An identity opened outside one's assignment, with the reason, flagged to the
-    supervising unit until someone there has reviewed it."""
+    """An identity opened outside one's assignment (or oneself assigned to a case: the same
+    thing), with a reason of substance, flagged until someone above has reviewed it.
+
+    The reason is encrypted like the identity (it may name her) and wiped with her
+    anonymisation; audit events refer to the flag by id and category, never copy the text.
+    ``actor_path`` is the unit at which the one who opened it held ``identity.view`` (the
+    highest such unit over the case): review belongs to the level above it."""
+
+    class Category(models.TextChoices):
+        DANGER = "danger", _("immediate danger to the person")
+        AUTHORITY = "authority", _("a request from a court or the police")
+        UNREACHABLE = "unreachable", _("the assigned case worker cannot be reached")
+        CORRECTION = "correction", _("a correction of her data was ordered")
+        OTHER = "other", _("other")
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("identity opened")
+        SELF_ASSIGN = "self_assign", _("assigned herself to the case")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(SupportCase, null=True, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="+")
-    reason = models.TextField(_("reason"))
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices, default=Kind.VIEW)
+    category = models.CharField(_("reason category"), max_length=12,
+                                choices=Category.choices, default=Category.OTHER)
+    reason = EncryptedTextField(_("reason"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
     unit_path = TreePathField()
+    actor_path = TreePathField(default="")
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.person.code} by {self.user}"
+
+
+class AnonymisationRequest(models.Model):
+    """Four eyes on what cannot be undone: an assigned case worker asks, someone else with
+    ``case.manage`` over the supervising unit (or above) approves or rejects; nothing is wiped
+    before the approval. The reason is encrypted and wiped on approval."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT,
+                               related_name="anonymisation_requests")
+    unit_path = TreePathField()  # the supervising unit of her case
+    reason = EncryptedTextField(_("reason"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("anonymisation request")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(state="pending"),
+                                    name="cases_one_pending_anonymisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.code}: {self.state}"
 
 
 class Notification(models.Model):

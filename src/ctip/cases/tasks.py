@@ -62,9 +62,10 @@ def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> 
                 continue
             rendered = _render(digest, inbox_url)
             with transaction.atomic():
-                Notification.objects.create(user=user, kind=Notification.Kind.DIGEST,
-                                            title=rendered["title"][:200],
-                                            body=rendered["body"], url=path)
+                Notification.objects.create(
+                    user=user, kind=Notification.Kind.DIGEST, title=rendered["title"][:200],
+                    body=rendered["body"],
+                    url=path if digest.sections else reverse("cases:breakglass_list"))
             counts["notifications"] += 1
             if not user.email:
                 continue

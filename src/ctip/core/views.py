@@ -14,10 +14,12 @@ from ctip.core.typing import AuthedRequest
 @signed_in
 def home(request: AuthedRequest) -> HttpResponse:
     from ctip.cases.models import Notification
+    from ctip.cases.policy import home_tasks
 
     notifications = Notification.objects.filter(user=request.user).order_by("-created_at")[:5]
     return TemplateResponse(request, "core/home.html", {
-        "overview": home_overview(request.user), "notifications": notifications})
+        "overview": home_overview(request.user), "notifications": notifications,
+        "tasks": home_tasks(request.user)})
 
 
 @require_GET

@@ -79,8 +79,9 @@ def build_cases(province: Unit, officer: Any) -> None:
             ethnicity="Kinh")
         actions.record_consent(actor=worker, person=person, purpose="support",
                                given_on=today - dt.timedelta(days=60), given_by="person")
+        # assigned by the system: a worker who assigns herself breaks the glass
         case = actions.open_case(
-            actor=worker, unit=duc_hoa, person=person, kind=kind, workers=[worker],
+            actor=None, unit=duc_hoa, person=person, kind=kind, workers=[worker],
             risk_factors=risks, opened_on=today - dt.timedelta(days=55),
             needs="Cần việc làm ổn định, hỗ trợ tâm lý và giấy tờ tùy thân.",
             plan="Giới thiệu học nghề may; vay vốn ủy thác; thăm hỏi hằng tháng.")

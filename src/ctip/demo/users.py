@@ -24,6 +24,7 @@ DEMO_USERS = [
     ("xuatban", "Lý Thị Thanh Tâm", Role.PUBLISHER, "province"),
     ("kiemtoan", "Đoàn Thị Minh Thư", Role.AUDITOR, "province"),
     ("xem", "Bùi Thị Ngọc Ánh", Role.VIEWER, "province"),
+    ("anninh", "Mai Thị Thanh Bình", Role.SECURITY_OFFICER, "province"),
 ]
 
 

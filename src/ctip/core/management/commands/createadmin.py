@@ -19,6 +19,10 @@ class Command(BaseCommand):
         where = parser.add_mutually_exclusive_group(required=True)
         where.add_argument("--unit-code", help="GSO code of the unit, e.g. 80 for Tây Ninh")
         where.add_argument("--unit-id", type=int)
+        parser.add_argument(
+            "--role", choices=["system_admin", "security_officer"], default="system_admin",
+            help="security_officer: reviews the break-glass openings that have no level "
+                 "above to review them (a system administrator's), at the top unit")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ctip.accounts.actions import create_user
@@ -36,10 +40,12 @@ class Command(BaseCommand):
             user, password = create_user(
                 actor=None, username=options["username"],
                 full_name=options["full_name"] or options["username"], home_unit=unit,
-                role=Role.SYSTEM_ADMIN, must_change_password=True)
+                role=Role(options["role"]), must_change_password=True)
         except ActionError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Created {user.username}, system administrator at {unit.name}.")
+        label = {"system_admin": "system administrator",
+                 "security_officer": "security officer"}[options["role"]]
+        self.stdout.write(f"Created {user.username}, {label} at {unit.name}.")
         code = issue_code(actor=None, user=user)
         self.stdout.write(f"Temporary password (shown once): {password}")
         self.stdout.write(f"Two-step enrolment code (shown once, valid "
