@@ -139,7 +139,7 @@ def check_date(value: dt.date, *, field: str, label: str,
                           % {"field": label, "date": value.strftime("%d/%m/%Y")}, field=field)
     start = _day(not_before)
     if start is not None and value < start:
-        raise ActionError(_("%(field)s %(date)s is before %(subject)s began (%(start)s).")
+        raise ActionError(_("%(field)s %(date)s is before %(subject)s (%(start)s).")
                           % {"field": label, "date": value.strftime("%d/%m/%Y"),
                              "subject": subject, "start": start.strftime("%d/%m/%Y")},
                           field=field)
