@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Agency, Service, Situation
@@ -76,7 +77,7 @@ def test_the_reviewed_referral_and_service_are_refused(tree: Any, users: Any) ->
                           date=later, status="delivered")
     refused(lambda: cases.log_visit(actor=None, case=case, kind="visit",
                                     date=dt.date(2026, 9, 30)), "date")
-    future = dt.date.today() + dt.timedelta(days=3)
+    future = timezone.localdate() + dt.timedelta(days=3)
     refused(lambda: cases.refer(actor=None, situation=situation, agency=police,
                                 referred_on=future), "referred_on")
 
@@ -87,7 +88,7 @@ def test_every_case_write_into_the_locked_month_is_refused(tree: Any, users: Any
     consent(case.person, "referral", agency=police)
     june_service = cases.add_service(actor=None, case=case, type="medical", provider="Trạm",
                                      date=dt.date(2026, 6, 2), status="planned")
-    follow_up = cases.add_follow_up(actor=None, case=case, due_on=dt.date.today(),
+    follow_up = cases.add_follow_up(actor=None, case=case, due_on=timezone.localdate(),
                                     what="Gọi điện")
     approve_july(tree, users)
     worker = users["case_worker"]
@@ -137,7 +138,7 @@ def test_situation_steps_in_a_locked_period_are_refused(tree: Any, users: Any) -
     assert_locked(refused(lambda: cases.escalate(actor=None, situation=situation)))
     # a referral today (not locked) stays possible: urgent help is never blocked
     cases.refer(actor=None, situation=situation, agency=Agency.objects.get(code="cong-an-xa"),
-                referred_on=dt.date.today())
+                referred_on=timezone.localdate())
 
 
 def test_community_and_commendation_writes_in_the_locked_month(tree: Any, users: Any) -> None:

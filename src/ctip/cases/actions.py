@@ -17,14 +17,14 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import has_capability, require
 from ctip.audit.actions import record
-from ctip.cases import crypto
+from ctip.cases import crypto, deadlines
+from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
 from ctip.cases.models import (
     Agency,
     BreakGlass,
     Category,
     CodeCounter,
     Consent,
-    DeadlineRule,
     FollowUp,
     Person,
     Referral,
@@ -47,7 +47,6 @@ IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "ethnicity", "id_nu
                    "address", "guardian")
 MONEY_SERVICES = {Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
                   Service.Type.ENTRUSTED_LOAN}
-DEFAULT_HOURS = {Urgency.URGENT: 24, Urgency.HIGH: 72, Urgency.NORMAL: 168}
 
 
 def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
@@ -283,9 +282,8 @@ def require_consent(person: Person, purpose: str, agency: Agency | None = None) 
 # --- Situations -----------------------------------------------------------------------------
 
 def deadline_for(category: str, urgency: str, start: dt.datetime | None = None) -> dt.datetime:
-    rule = DeadlineRule.objects.filter(category=category, urgency=urgency).first()
-    hours = rule.hours if rule else DEFAULT_HOURS[Urgency(urgency)]
-    return (start or timezone.now()) + dt.timedelta(hours=hours)
+    """When a step taken at ``start`` (now) falls due: ``cases.deadlines.due_after``."""
+    return deadlines.due_after(category, urgency, start)
 
 
 def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units: Any) -> None:
@@ -316,7 +314,11 @@ def create_situation(
         description=_text(description, 20_000, _("What happened"), required=True),
         address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
         reporter_contact=_text(reporter_contact, 300, _("Contact")),
-        handling_unit=unit, handling_path=unit.path, due_at=deadline_for(category, urgency))
+        handling_unit=unit, handling_path=unit.path)
+    # The deadline is fixed now, from the moment it was recorded, and stored for good.
+    situation.deadline_us, situation.due_at = deadlines.fix(
+        situation.created_at, deadlines.rule_hours(category, urgency))
+    situation.save(update_fields=["deadline_us", "due_at"])
     situation.persons.set(persons)
     _event(situation, SituationEvent.Kind.RECEIVED, actor, to_unit=unit)
     record(actor=actor, action="situation.received", target=situation, unit_path=unit.path,

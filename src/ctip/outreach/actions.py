@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
+from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
@@ -32,7 +33,6 @@ from ctip.outreach.models import (
     Speaker,
     Topic,
 )
-from ctip.core.periods import ensure_not_locked, guard
 
 # The most people one in-person activity can plausibly gather, by the level of the unit.
 MAX_PARTICIPANTS_BY_DEPTH = {0: 100_000, 1: 50_000, 2: 5_000, 3: 1_000}

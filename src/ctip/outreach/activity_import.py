@@ -49,6 +49,7 @@ from django.utils.translation import ngettext
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError
+from ctip.core.periods import ancestor_paths, lock_message, locks_over
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     FileError,
@@ -68,7 +69,6 @@ from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
-from ctip.core.periods import ancestor_paths, lock_message, locks_over
 
 __all__ = ["XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult", "apply_import",
            "plan_import", "read_file", "template_xlsx"]
