@@ -42,7 +42,7 @@ def test_a_border_communes_branches_count_as_border(tree: Any, formats: Any,
                                                     monkeypatch: Any) -> None:
     units = [tree.branch_a1, tree.branch_a2, tree.group_a1]
     for i in range(18):
-        log_activity(units[i % 3], formats["meeting"], date=dt.date(2026, 1 + i % 12, 5),
+        log_activity(units[i % 3], formats["meeting"], date=dt.date(2026, 1 + i % 11, 2),
                      title=f"Sinh hoạt chi hội {i}")
     log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 3, 3), title="Xã B")
     assert _both_ways_and_rebuild(tree, monkeypatch)["border"] == 0

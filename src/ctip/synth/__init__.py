@@ -566,7 +566,8 @@ class Builder:
                 at = self.moment(self.day())
                 cat, urg = category(), urgency()
                 hours = rule(cat, urg)
-                deadline_us, due_at = deadlines.fix(at, hours)
+                deadline_us, fixed = deadlines.fix(at, hours)
+                due_at: dt.datetime | None = fixed
                 handling_pk, handling_path = unit_pk, path
                 state = "received"
                 event_rows.append({"id": eid, "situation_id": pk, "kind": "received",
