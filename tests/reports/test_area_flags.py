@@ -71,7 +71,28 @@ def test_a_border_communes_branches_count_as_border(tree: Any, formats: Any,
     other = create_unit(actor=None, parent=tree.province, name="Xã Biên Giới Mới",
                         unit_type=tree.commune_a.unit_type)
     move_subtree(actor=None, unit=tree.branch_a2, new_parent=other)
+    tree.branch_a2.refresh_from_db()
     log_activity(tree.branch_a2, formats["meeting"], date=dt.date(2026, 11, 11),
                  title="Sau khi chuyển")
     value = _both_ways_and_rebuild(tree, monkeypatch)
     assert value == {"total": 18, "border": 18, "remote": 12}
+
+
+def test_a_branch_of_a_border_commune_records_exchanges(tree: Any, users: Any) -> None:
+    import pytest
+
+    from ctip.community.actions import create_exchange
+    from ctip.community.selectors import border_units
+    from ctip.core.errors import ActionError
+
+    def record() -> Any:
+        return create_exchange(actor=None, unit=tree.branch_a1, date=dt.date(2026, 5, 20),
+                               counterpart_area="Svay Rieng", participants=12)
+
+    with pytest.raises(ActionError):
+        record()
+    update_unit(actor=None, unit=tree.commune_a, is_border=True)
+    assert record().unit == tree.branch_a1
+    offered = set(border_units(users["commune_officer"]))
+    assert {tree.commune_a, tree.branch_a1, tree.group_a1} <= offered
+    assert tree.commune_b not in offered

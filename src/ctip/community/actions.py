@@ -38,6 +38,7 @@ from ctip.core.periods import guard
 from ctip.core.text import fold, nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.org.selectors import in_area
 from ctip.outreach.models import Audience, Movement, Topic
 
 EARLIEST_DATE = dt.date(1930, 1, 1)
@@ -398,7 +399,7 @@ EXCHANGE_FIELDS = ("unit", "date", "counterpart_country", "counterpart_area", "p
 
 
 def _check_border(unit: Unit) -> None:
-    if not unit.is_border:
+    if not in_area(unit, "border"):
         raise ActionError(_("%(unit)s is not flagged as a border area, so exchanges with the "
                             "other side of the border are not recorded there. Choose a border "
                             "unit, or ask the province to flag this one.")
