@@ -162,7 +162,7 @@ EXPORT: dict[str, list[tuple[str, str]]] = {
                        ("replicated_from_id", "BIGINT"), ("member_count", "BIGINT")],
     "cases_situation": [("id", "BIGINT"), ("unit_path", "VARCHAR"),
                         ("created_at", "TIMESTAMP"), ("category", "VARCHAR"),
-                        ("urgency", "VARCHAR")],
+                        ("urgency", "VARCHAR"), ("deadline_us", "BIGINT")],
     "cases_situationevent": [("situation_id", "BIGINT"), ("kind", "VARCHAR"),
                              ("at", "TIMESTAMP")],
     "cases_deadlinerule": [("category", "VARCHAR"), ("urgency", "VARCHAR"), ("hours", "BIGINT")],
@@ -218,14 +218,23 @@ def export_to_duckdb(directory: Path) -> tuple[Any, int]:
 # --- The same indicators in DuckDB ---------------------------------------------------------------
 
 
+#: The area flags of each recorded path: set when a unit of the path carries the flag
+#: (``reports.rollups._Dialect.areas``).
+AREAS = (
+    "ar AS (SELECT p.unit_path, "
+    "max(CASE WHEN u.is_border = 1 THEN 1 ELSE 0 END) AS border, "
+    "max(CASE WHEN u.is_remote = 1 OR u.is_far_flung = 1 THEN 1 ELSE 0 END) AS remote, "
+    "max(CASE WHEN u.is_border = 1 OR u.is_remote = 1 OR u.is_far_flung = 1 THEN 1 ELSE 0 "
+    "END) AS any_area FROM (SELECT DISTINCT unit_path FROM outreach_activity) p, "
+    "unnest(string_split(trim(p.unit_path, '/'), '/')) t(id) "
+    "JOIN org_unit u ON u.id = CAST(t.id AS BIGINT) GROUP BY p.unit_path)")
+
+
 class Duck:
     """``indicators.compute`` / ``compute_by_child`` / ``monthly`` as DuckDB queries."""
 
     def __init__(self, con: Any) -> None:
-        from ctip.cases.actions import DEFAULT_HOURS
-
         self.con = con
-        self.default_hours = {str(k.value): v for k, v in DEFAULT_HOURS.items()}
 
     def _q(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         used = set(re.findall(r"\$(\w+)", sql))  # DuckDB refuses unused parameters
@@ -263,18 +272,18 @@ class Duck:
 
         k = self._key(path, "a.unit_path", by_child)
         add(self._q(
+            f"WITH {AREAS} "
             f"SELECT {k} AS k, f.code AS format__code, f.is_online AS format__is_online, "
             "count(*) AS n, coalesce(sum(a.participants_women), 0) AS women, "
             "coalesce(sum(a.participants_men), 0) AS men, "
             "coalesce(sum(a.participants_total), 0) AS total, "
             "coalesce(sum(a.online_views), 0) AS views, "
             "coalesce(sum(a.online_shares), 0) AS shares, "
-            "count(*) FILTER (WHERE u.is_border = 1) AS border, "
-            "count(*) FILTER (WHERE u.is_remote = 1 OR u.is_far_flung = 1) AS remote, "
-            "count(*) FILTER (WHERE u.is_border = 1 OR u.is_remote = 1 "
-            "OR u.is_far_flung = 1) AS any_area "
+            "count(*) FILTER (WHERE ar.border = 1) AS border, "
+            "count(*) FILTER (WHERE ar.remote = 1) AS remote, "
+            "count(*) FILTER (WHERE ar.any_area = 1) AS any_area "
             "FROM outreach_activity a JOIN outreach_format f ON f.id = a.format_id "
-            "JOIN org_unit u ON u.id = a.unit_id "
+            "JOIN ar ON ar.unit_path = a.unit_path "
             f"WHERE {self._in('a.unit_path')} AND a.status = 'done' "
             "AND a.date BETWEEN $start AND $end GROUP BY ALL", p), ind._activities_finish)
         k = self._key(path, "s.unit_path", by_child)
@@ -300,20 +309,17 @@ class Duck:
             f"FROM community_club WHERE {self._in('unit_path')} AND founded_on <= $end "
             "GROUP BY ALL", p), ind._clubs_finish)
         k = self._key(path, "s.unit_path", by_child)
-        dh = self.default_hours
         sp = {**p, "start_at": _naive_utc(period.start_at()),
               "end_before": _naive_utc(period.end_before())}
         situations = self._q(
-            f"WITH s AS (SELECT {k} AS k, s.category, s.urgency, s.created_at, "
+            f"WITH s AS (SELECT {k} AS k, s.category, s.urgency, s.created_at, s.deadline_us, "
             "(SELECT min(e.at) FROM cases_situationevent e WHERE e.situation_id = s.id "
             "AND e.kind = 'escalated') AS fe FROM cases_situation s "
             f"WHERE {self._in('s.unit_path')} AND s.created_at >= $start_at "
             "AND s.created_at < $end_before) "
             "SELECT s.k, s.category, count(*) AS n, count(s.fe) AS escalated, "
-            "count(*) FILTER (WHERE s.fe <= s.created_at + to_hours(coalesce(r.hours, "
-            f"CASE s.urgency WHEN 'urgent' THEN {dh['urgent']} WHEN 'high' THEN {dh['high']} "
-            f"ELSE {dh['normal']} END))) AS on_time FROM s LEFT JOIN cases_deadlinerule r "
-            "ON r.category = s.category AND r.urgency = s.urgency GROUP BY ALL", sp)
+            "count(*) FILTER (WHERE s.fe <= s.created_at + to_microseconds(s.deadline_us)) "
+            "AS on_time FROM s GROUP BY ALL", sp)
 
         add(situations, ind._situations_finish)
         k = self._key(path, "r.unit_path", by_child)

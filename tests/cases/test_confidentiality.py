@@ -33,7 +33,8 @@ def case(tree: Any, users: Any, person: Person) -> Any:
     actions.record_consent(actor=users["case_worker"], person=person, purpose="support",
                            given_on=dt.date(2026, 3, 1), given_by="person")
     return actions.open_case(actor=None, unit=tree.commune_a, person=person, kind="returned_victim",
-                             workers=[users["case_worker"]], needs="Cần hỗ trợ việc làm")
+                             workers=[users["case_worker"]], needs="Cần hỗ trợ việc làm",
+                             opened_on=dt.date(2026, 3, 1))
 
 
 def test_no_plaintext_identity_in_the_database(person: Person) -> None:

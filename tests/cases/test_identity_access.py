@@ -218,7 +218,7 @@ def test_identity_is_recorded_on_every_view(case: SupportCase, mover: Any,
 
 def test_the_migration_encrypts_reasons_written_in_plain_text(
         case: SupportCase, users: Any) -> None:
-    migration = importlib.import_module("ctip.cases.migrations.0008_ident_break_glass_reasons")
+    migration = importlib.import_module("ctip.cases.migrations.0009_ident_break_glass_reasons")
     actions.view_identity(actor=users["case_worker"], person=case.person, case=case,
                           category="danger", reason=REASON)
     flag = BreakGlass.objects.get()

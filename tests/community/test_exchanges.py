@@ -62,7 +62,9 @@ def test_a_border_commune_records_an_exchange(tree: Any, users: Any, client_for:
     assert border.is_border
     client = client_for(users["commune_officer"])
     form = client.get(reverse("community:exchange_create")).context["form"]
-    assert list(form.fields["unit"].queryset) == [tree.commune_a]
+    # the border commune and the units below it (a border area covers its branches)
+    assert set(form.fields["unit"].queryset) == {tree.commune_a, tree.branch_a1,
+                                                 tree.branch_a2, tree.group_a1}
     assert topics["old"] not in form.fields["topics"].queryset
     assert topics["trick"] in form.fields["topics"].queryset
     response = client.post(reverse("community:exchange_create"), {

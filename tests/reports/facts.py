@@ -60,6 +60,10 @@ def record_facts(tree: Any, users: Any, formats: Any) -> Facts:
     waiting = cases.create_situation(
         actor=None, unit=tree.commune_b, category="returned", source="officer",
         description="Một người từ nước ngoài trở về.")
+    # received in October (a referral cannot be dated before the situation was received)
+    Situation.objects.filter(pk=waiting.pk).update(
+        created_at=dt.datetime(2026, 10, 20, 3, 0, tzinfo=dt.UTC))
+    waiting.refresh_from_db()
     cases.refer(actor=None, situation=waiting, agency=Agency.objects.get(code="cong-an-xa"),
                 referred_on=dt.date(2026, 11, 1))
     # support cases and services

@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ctip.cases.actions import deadline_for
-from ctip.cases.models import Category, SituationEvent, Urgency
+from ctip.cases.models import SituationEvent
 from ctip.community.selectors import model_counts
 from ctip.core.errors import ActionError
 from ctip.org.actions import create_unit
@@ -148,15 +147,6 @@ def test_escalation_after_the_deadline_is_late(tree: Any, users: Any, facts: Any
         at=late.created_at + dt.timedelta(hours=13))
     v = ind.compute(tree.province, YEAR, ["situations_escalated_on_time"])
     assert v["situations_escalated_on_time"] == {"total": 0.0, "escalated": 1, "on_time": 0}
-
-
-def test_deadline_hours_match_the_rule_of_the_cases_app(db: Any) -> None:
-    hours = ind.deadline_hours()
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    for category in Category.values:
-        for urgency in Urgency.values:
-            expected = deadline_for(category, urgency, start=start) - start
-            assert dt.timedelta(hours=hours(category, urgency)) == expected
 
 
 def test_models_match_the_community_counts(tree: Any, facts: Any) -> None:

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import NotInScope, grants_of, has_capability, require
 from ctip.audit.actions import record
-from ctip.cases import crypto
+from ctip.cases import crypto, deadlines
+from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
 from ctip.cases.models import (
     Agency,
     AnonymisationRequest,
@@ -26,7 +27,6 @@ from ctip.cases.models import (
     Category,
     CodeCounter,
     Consent,
-    DeadlineRule,
     FollowUp,
     Person,
     Referral,
@@ -39,6 +39,7 @@ from ctip.cases.models import (
 )
 from ctip.cases.policy import IdentityAccess, acting_path, can_manage_case, identity_access
 from ctip.core.errors import ActionError
+from ctip.core.periods import check_date, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
@@ -48,7 +49,6 @@ IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "ethnicity", "id_nu
                    "address", "guardian")
 MONEY_SERVICES = {Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
                   Service.Type.ENTRUSTED_LOAN}
-DEFAULT_HOURS = {Urgency.URGENT: 24, Urgency.HIGH: 72, Urgency.NORMAL: 168}
 
 
 def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
@@ -416,9 +416,8 @@ def require_consent(person: Person, purpose: str, agency: Agency | None = None) 
 # --- Situations -----------------------------------------------------------------------------
 
 def deadline_for(category: str, urgency: str, start: dt.datetime | None = None) -> dt.datetime:
-    rule = DeadlineRule.objects.filter(category=category, urgency=urgency).first()
-    hours = rule.hours if rule else DEFAULT_HOURS[Urgency(urgency)]
-    return (start or timezone.now()) + dt.timedelta(hours=hours)
+    """When a step taken at ``start`` (now) falls due: ``cases.deadlines.due_after``."""
+    return deadlines.due_after(category, urgency, start)
 
 
 def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units: Any) -> None:
@@ -444,13 +443,18 @@ def create_situation(
         raise ActionError(_("The date is in the future."), field="occurred_on")
     if occurred_on and occurred_on < dt.date(1990, 1, 1):
         raise ActionError(_("The date is not plausible."), field="occurred_on")
+    guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
     situation = Situation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor if actor else None,
         code=code or next_code(unit, "T"), category=category, urgency=urgency,
         description=_text(description, 20_000, _("What happened"), required=True),
         address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
         reporter_contact=_text(reporter_contact, 300, _("Contact")),
-        handling_unit=unit, handling_path=unit.path, due_at=deadline_for(category, urgency))
+        handling_unit=unit, handling_path=unit.path)
+    # The deadline is fixed now, from the moment it was recorded, and stored for good.
+    situation.deadline_us, situation.due_at = deadlines.fix(
+        situation.created_at, deadlines.rule_hours(category, urgency))
+    situation.save(update_fields=["deadline_us", "due_at"])
     situation.persons.set(persons)
     _event(situation, SituationEvent.Kind.RECEIVED, actor, to_unit=unit)
     record(actor=actor, action="situation.received", target=situation, unit_path=unit.path,
@@ -467,10 +471,18 @@ def _require_handler(actor: Any, situation: Situation) -> None:
     require(actor, "situation.manage", situation.handling_unit)
 
 
+def _guard_step(situation: Situation, *, received: bool = False) -> None:
+    """A step of a situation is dated now, at the situation's unit; with ``received``, the
+    day it was received too (the step changes that period's figures)."""
+    days = [timezone.localdate(), timezone.localdate(situation.created_at) if received else None]
+    guard(unit_path=situation.unit_path, dates=days, field=None)
+
+
 @transaction.atomic
 def start_verification(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
+    _guard_step(situation)
     situation.state = Situation.State.VERIFYING
     situation.save(update_fields=["state"])
     _event(situation, SituationEvent.Kind.VERIFYING, actor, note=_text(note, 5000, "note"))
@@ -484,6 +496,9 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     """Send the situation to the Union level above: it appears in that unit's inbox."""
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
+    # The first escalation changes "escalated within the deadline" of the period in which the
+    # situation was received: that period must be open too.
+    _guard_step(situation, received=True)
     above = situation.handling_unit.parent
     if above is None:
         raise ActionError(_("There is no level above %(unit)s.")
@@ -517,13 +532,19 @@ def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = ""
         _ensure_open_situation(situation)
         persons = list(situation.persons.all())
         path = situation.unit_path
+        check_date(referred_on, field="referred_on", label=_("The referral date"),
+                   not_before=situation.created_at,
+                   subject=_("the situation %(code)s was received") % {"code": situation.code})
     elif case is not None:
         _require_case_manager(actor, case)
         _ensure_open_case(case)
         persons = [case.person]
         path = case.unit_path
+        check_date(referred_on, field="referred_on", label=_("The referral date"),
+                   not_before=case.opened_on, subject=_case_began(case))
     else:
         raise ActionError("a referral needs a situation or a case")
+    guard(unit_path=path, dates=[referred_on], field="referred_on")
     consents = [require_consent(p, Consent.Purpose.REFERRAL, agency) for p in persons]
     referral = Referral.objects.create(
         situation=situation, case=case, agency=agency, contact=_text(contact, 200, "contact"),
@@ -550,6 +571,8 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
     if answered_on < referral.referred_on or answered_on > timezone.localdate():
         raise ActionError(_("The answer date must lie between the referral and today."),
                           field="answered_on")
+    guard(unit_path=referral.unit_path, dates=[answered_on, referral.answered_on],
+          field="answered_on")
     referral.answer = _text(answer, 5000, _("Answer"), required=True)
     referral.answered_on = answered_on
     referral.save(update_fields=["answer", "answered_on"])
@@ -565,6 +588,7 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
 def add_note(*, actor: Any, situation: Situation, note: str) -> None:
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
+    _guard_step(situation)
     _event(situation, SituationEvent.Kind.NOTE, actor,
            note=_text(note, 5000, _("Note"), required=True))
     record(actor=actor, action="situation.noted", target=situation,
@@ -575,6 +599,7 @@ def add_note(*, actor: Any, situation: Situation, note: str) -> None:
 def close_situation(*, actor: Any, situation: Situation, outcome: str) -> Situation:
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
+    _guard_step(situation)
     situation.state = Situation.State.CLOSED
     situation.outcome = _text(outcome, 5000, _("Outcome"), required=True)
     situation.closed_at = timezone.now()
@@ -591,6 +616,16 @@ def close_situation(*, actor: Any, situation: Situation, outcome: str) -> Situat
 def _require_case_manager(actor: Any, case: SupportCase) -> None:
     if actor is not None and not can_manage_case(actor, case):
         require(actor, "case.manage", case.unit)
+
+
+def _case_began(case: SupportCase) -> str:
+    return _("the case %(code)s was opened") % {"code": case.code}
+
+
+def _guard_service(case: SupportCase, date: dt.date) -> None:
+    """A service counts in its day's period, and in "victims supported" of every period from
+    that day on."""
+    guard(unit_path=case.unit_path, dates=[date], spans=[(date, None)])
 
 
 def _ensure_open_case(case: SupportCase) -> None:
@@ -624,6 +659,13 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
         require(actor, "case.manage", unit)
     ensure_open(unit)
     require_consent(person, "support")
+    opened_on = opened_on or timezone.localdate()
+    check_date(opened_on, field="opened_on", label=_("The opening date"),
+               not_before=situation.created_at if situation is not None else None,
+               subject=_("the situation %(code)s was received")
+               % {"code": situation.code if situation is not None else ""})
+    # An open case counts as active in every period from its opening to today.
+    guard(unit_path=unit.path, spans=[(opened_on, None)], field="opened_on")
     workers = list(workers)
     _check_workers(workers, unit)
     self_assigned = _self_assigned(actor, workers, set())
@@ -633,7 +675,7 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
         person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
         needs=_text(needs, 20_000, _("Needs")), plan=_text(plan, 20_000, _("Plan")),
-        opened_on=opened_on or timezone.localdate())
+        opened_on=opened_on)
     case.workers.set(workers)
     record(actor=actor, action="case.opened", target=case, unit_path=unit.path,
            changes={"kind": kind, "person": person.code,
@@ -651,6 +693,9 @@ def update_case(*, actor: Any, case: SupportCase, **changes: Any) -> SupportCase
     allowed = {"needs", "plan", "risk_factors", "kind"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    if "kind" in changes and changes["kind"] != case.kind:
+        # The kind splits every count of the case, from its opening to today.
+        guard(unit_path=case.unit_path, spans=[(case.opened_on, None)], field="kind")
     for key, value in changes.items():
         setattr(case, key, _text(value, 20_000, key) if key in {"needs", "plan"} else value)
     case.save()
@@ -715,6 +760,10 @@ def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # n
         raise ActionError(_("Give the amount of money delivered."), field="amount")
     if status == Service.Status.DELIVERED and date > timezone.localdate():
         raise ActionError(_("A delivered service cannot be dated in the future."), field="date")
+    check_date(date, field="date", label=_("The date of the service"),
+               not_before=case.opened_on, subject=_case_began(case),
+               future=status == Service.Status.PLANNED)
+    _guard_service(case, date)
     service = Service.objects.create(case=case, type=type, date=date, amount=amount,
                                      status=status,
                                      provider=_text(provider, 200, _("Provider"),
@@ -729,6 +778,9 @@ def set_service_status(*, actor: Any, service: Service, status: str,
                        amount: Decimal | int | None = None) -> Service:
     _require_case_manager(actor, service.case)
     _ensure_open_case(service.case)
+    if status == Service.Status.DELIVERED and service.date > timezone.localdate():
+        raise ActionError(_("A delivered service cannot be dated in the future."), field="date")
+    _guard_service(service.case, service.date)
     if amount is not None:
         service.amount = amount
     if service.type in MONEY_SERVICES and status == Service.Status.DELIVERED and \
@@ -748,6 +800,9 @@ def log_visit(*, actor: Any, case: SupportCase, kind: str, date: dt.date,
     _ensure_open_case(case)
     if date > timezone.localdate():
         raise ActionError(_("A visit cannot be logged for a future date."), field="date")
+    check_date(date, field="date", label=_("The date of the visit"),
+               not_before=case.opened_on, subject=_case_began(case))
+    guard(unit_path=case.unit_path, dates=[date])
     visit = Visit.objects.create(case=case, kind=kind, date=date, by=actor,
                                  notes=_text(notes, 20_000, _("Notes")))
     record(actor=actor, action="case.visit_logged", target=case, unit_path=case.unit_path,
@@ -761,6 +816,7 @@ def add_follow_up(*, actor: Any, case: SupportCase, due_on: dt.date, what: str) 
     _ensure_open_case(case)
     if due_on < timezone.localdate():
         raise ActionError(_("The due date is in the past."), field="due_on")
+    guard(unit_path=case.unit_path, dates=[due_on], field="due_on")
     follow_up = FollowUp.objects.create(case=case, due_on=due_on,
                                         what=_text(what, 300, _("What"), required=True))
     record(actor=actor, action="case.follow_up_added", target=case, unit_path=case.unit_path,
@@ -772,7 +828,11 @@ def add_follow_up(*, actor: Any, case: SupportCase, due_on: dt.date, what: str) 
 def complete_follow_up(*, actor: Any, follow_up: FollowUp,
                        done_on: dt.date | None = None) -> FollowUp:
     _require_case_manager(actor, follow_up.case)
-    follow_up.done_on = done_on or timezone.localdate()
+    done_on = done_on or timezone.localdate()
+    check_date(done_on, field="done_on", label=_("The date it was done"),
+               not_before=follow_up.case.opened_on, subject=_case_began(follow_up.case))
+    guard(unit_path=follow_up.case.unit_path, dates=[done_on], field="done_on")
+    follow_up.done_on = done_on
     follow_up.save(update_fields=["done_on"])
     record(actor=actor, action="case.follow_up_done", target=follow_up.case,
            unit_path=follow_up.case.unit_path)
@@ -786,9 +846,14 @@ def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
     _ensure_open_case(case)
     if outcome not in SupportCase.Outcome.values:
         raise ActionError(_("Choose an outcome."), field="outcome")
+    closed_on = closed_on or timezone.localdate()
+    check_date(closed_on, field="closed_on", label=_("The closing date"),
+               not_before=case.opened_on, subject=_case_began(case))
+    # Closed in its day's period, and no longer active in any period after it.
+    guard(unit_path=case.unit_path, spans=[(closed_on, None)], field="closed_on")
     case.outcome = outcome
     case.outcome_reason = _text(reason, 5000, _("Reason"), required=True)
-    case.closed_on = closed_on or timezone.localdate()
+    case.closed_on = closed_on
     case.save(update_fields=["outcome", "outcome_reason", "closed_on"])
     record(actor=actor, action="case.closed", target=case, unit_path=case.unit_path,
            changes={"outcome": outcome})

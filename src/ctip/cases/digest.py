@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment, User
+from ctip.cases.deadlines import is_overdue
 from ctip.cases.models import BreakGlass, Situation
 from ctip.org.models import Unit
 
@@ -161,7 +162,7 @@ def build_digests(now: dt.datetime | None = None) -> list[Digest]:
     for situation in situations:
         due_at = situation.due_at
         assert due_at is not None  # noqa: S101  (filtered on it above)
-        overdue = due_at < now
+        overdue = is_overdue(due_at, now)
         item = DigestItem(
             code=situation.code, category=situation.get_category_display(),
             urgency=situation.get_urgency_display(), unit=situation.handling_unit.name,

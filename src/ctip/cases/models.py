@@ -200,6 +200,9 @@ class Situation(UnitFact):
     handling_path = TreePathField(editable=False)
     due_at = models.DateTimeField(_("escalate or refer by"), null=True, blank=True,
                                   db_index=True)
+    # Microseconds from being recorded to the deadline fixed when it was received (the rule
+    # in force then): "escalated within the deadline" reads it. See ``cases.deadlines``.
+    deadline_us = models.BigIntegerField(null=True, blank=True, editable=False)
     outcome = models.TextField(_("outcome"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Microseconds from being recorded to the first escalation (NULL while none): kept by

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from ctip.cases.deadlines import is_overdue, overdue_q
 from ctip.cases.models import FollowUp, Situation
 from ctip.org.models import Unit
 
@@ -36,7 +37,7 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None) -> Inbox:
     for situation in open_here:
         if situation.state == Situation.State.REFERRED:
             box.waiting.append(situation)
-        elif situation.due_at and situation.due_at < now:
+        elif is_overdue(situation.due_at, now):
             box.overdue.append(situation)
         elif situation.due_at and situation.due_at < now + DUE_SOON:
             box.due_soon.append(situation)
@@ -45,7 +46,7 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None) -> Inbox:
         else:
             box.waiting.append(situation)
     box.overdue_below = list(
-        Situation.objects.filter(handling_unit__parent=unit, due_at__lt=now)
+        Situation.objects.filter(overdue_q(now), handling_unit__parent=unit)
         .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED])
         .select_related("handling_unit").order_by("due_at"))
     box.follow_ups = list(
@@ -57,6 +58,6 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None) -> Inbox:
 
 def overdue_situations(now: dt.datetime | None = None) -> Any:
     now = now or timezone.now()
-    return (Situation.objects.filter(due_at__lt=now)
+    return (Situation.objects.filter(overdue_q(now))
             .exclude(Q(state=Situation.State.CLOSED) | Q(state=Situation.State.REFERRED))
             .select_related("handling_unit"))

@@ -40,6 +40,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
 from ctip.cases import actions
+from ctip.cases.deadlines import is_overdue
 from ctip.cases.digest import deadline_text
 from ctip.cases.models import Agency, Consent, Person, Referral, Situation
 from ctip.cases.policy import get_situation_for, situations_visible_to
@@ -76,7 +77,7 @@ STEP_FORMS: dict[str, type] = {
 def _mark_deadlines(situations: Iterable[Situation], now: Any) -> None:
     """Attach what a row shows about the deadline: overdue, due soon, and the words."""
     for s in situations:
-        s.is_overdue = bool(s.due_at and s.due_at < now)  # type: ignore[attr-defined]
+        s.is_overdue = is_overdue(s.due_at, now)  # type: ignore[attr-defined]
         s.is_due_soon = bool(s.due_at and not s.is_overdue  # type: ignore[attr-defined]
                              and s.due_at < now + DUE_SOON)
         s.deadline_words = deadline_text(s.due_at, now)  # type: ignore[attr-defined]

@@ -34,9 +34,11 @@ from ctip.community.selectors import (
     integration_ancestor_ids,
 )
 from ctip.core.errors import ActionError
+from ctip.core.periods import guard
 from ctip.core.text import fold, nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.org.selectors import in_area
 from ctip.outreach.models import Audience, Movement, Topic
 
 EARLIEST_DATE = dt.date(1930, 1, 1)
@@ -83,6 +85,9 @@ def _count(value: int | None, label: str, *, field: str, limit: int) -> int:
 
 # --- Clubs ----------------------------------------------------------------------------------
 
+#: The fields of a club the indicators count (``reports.indicators._clubs``), dated from its
+#: founding; the member count is read as it is today, not per period.
+CLUB_COUNTED = frozenset({"founded_on", "is_prevention_model", "unit", "replicated_from"})
 CLUB_FIELDS = ("name", "club_type", "unit", "founded_on", "is_prevention_model",
                "member_count", "replicated_from", "integrated_into", "results")
 
@@ -209,6 +214,8 @@ def create_club(
         "replicated_from": replicated_from, "integrated_into": integrated_into,
         "results": results,
     })
+    # A club counts as active in every period from its founding on.
+    guard(unit_path=unit.path, spans=[(values["founded_on"], None)], field="founded_on")
     target_groups = _check_catalogue(target_groups)
     movements = _check_catalogue(movements)
     club = Club.objects.create(unit_path=unit.path, created_by=actor,
@@ -253,6 +260,12 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
         raise ActionError(_("A replica of this model was founded on %(date)s, before this "
                             "date.") % {"date": _date(early.founded_on)}, field="founded_on")
     diff = {f: [getattr(club, f), v] for f, v in values.items() if getattr(club, f) != v}
+    if set(diff) & CLUB_COUNTED:
+        # What the indicators count changes in every period from the (earlier) founding on,
+        # at the old unit and the new one.
+        guard(unit_path=[club.unit_path, unit.path],
+              spans=[(min(club.founded_on, values["founded_on"]), None)],
+              field="founded_on" if "founded_on" in diff else None)
     for key, value in values.items():
         setattr(club, key, value)
     club.name_folded = fold(club.name)
@@ -310,6 +323,11 @@ def change_club_status(*, actor: Any, club: Club, status: str,
             if getattr(club, f) != v}
     if not diff:
         return club
+    if "status" in diff or "status_changed_on" in diff:
+        # Active or not at the end of every period from the (earlier) date of the change on.
+        since = [d for d in (club.status_changed_on, changed_on) if d is not None]
+        guard(unit_path=club.unit_path, spans=[(min(since), None)] if since else [],
+              field="changed_on")
     club.status, club.status_changed_on, club.status_reason = status, changed_on, reason
     club.save(update_fields=["status", "status_changed_on", "status_reason", "updated_at"])
     record(actor=actor, action="club.status_changed", target=club, unit_path=club.unit_path,
@@ -381,7 +399,7 @@ EXCHANGE_FIELDS = ("unit", "date", "counterpart_country", "counterpart_area", "p
 
 
 def _check_border(unit: Unit) -> None:
-    if not unit.is_border:
+    if not in_area(unit, "border"):
         raise ActionError(_("%(unit)s is not flagged as a border area, so exchanges with the "
                             "other side of the border are not recorded there. Choose a border "
                             "unit, or ask the province to flag this one.")
@@ -428,6 +446,7 @@ def create_exchange(*, actor: Any, unit: Unit, date: dt.date, counterpart_area: 
         "counterpart_area": counterpart_area, "participants": participants,
         "information_shared": information_shared, "follow_up": follow_up,
     })
+    guard(unit_path=unit.path, dates=[values["date"]])
     topics = _check_topics(topics)
     exchange = Exchange.objects.create(unit_path=unit.path, created_by=actor, **values)
     exchange.topics.set(topics)
@@ -455,6 +474,8 @@ def update_exchange(*, actor: Any, exchange: Exchange, topics: Iterable[Topic] |
     values = _validate_exchange(values, unit_changed=values["unit"] != exchange.unit)
     diff = {f: [getattr(exchange, f), v] for f, v in values.items()
             if getattr(exchange, f) != v}
+    guard(unit_path=[exchange.unit_path, values["unit"].path],
+          dates=[exchange.date, values["date"]])
     for key, value in values.items():
         setattr(exchange, key, value)
     if "unit" in diff:

@@ -14,6 +14,7 @@ from ctip.accounts.policy import scope_q
 from ctip.community import selectors
 from ctip.community.models import Club, ClubType, Exchange
 from ctip.org.models import Unit
+from ctip.org.selectors import area_q
 from ctip.outreach.models import Audience, Movement, Topic
 
 DATE_HELP = _("dd/mm/yyyy")
@@ -215,7 +216,7 @@ class ExchangeFilterForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _filter_units(  # type: ignore[attr-defined]
-            viewer, self.data.get("unit"), Q(is_border=True))
+            viewer, self.data.get("unit"), area_q("border"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

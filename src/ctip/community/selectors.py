@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.community.models import Club, Exchange
 from ctip.org.models import PATH_SEPARATOR, Unit
+from ctip.org.selectors import area_q
 
 COMMUNE_TYPE = "commune"
 # A guard against corrupt data: no lineage is anywhere near this deep.
@@ -56,8 +57,9 @@ def manageable_units(viewer: Any) -> QuerySet[Unit]:
 
 
 def border_units(viewer: Any) -> QuerySet[Unit]:
-    """Open units flagged as border areas where the viewer may record exchanges."""
-    return manageable_units(viewer).filter(is_border=True)
+    """Open units in border areas (flagged, or below a flagged unit) where the viewer may
+    record exchanges."""
+    return manageable_units(viewer).filter(area_q("border"))
 
 
 def filter_units(viewer: Any) -> QuerySet[Unit]:

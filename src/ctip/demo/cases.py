@@ -38,8 +38,11 @@ def build_cases(province: Unit, officer: Any) -> None:
         source="hotline", description="Gia đình báo con gái 17 tuổi mất liên lạc ba ngày sau "
         "khi đi theo người quen lên thành phố làm việc.")
     actions.start_verification(actor=commune_officer, situation=overdue)
+    # received long enough ago that its stored deadline passed 5 hours ago (the deadline
+    # stays the one fixed at receipt, as ``cases.deadlines`` keeps it)
+    due = timezone.now() - dt.timedelta(hours=5)
     Situation.objects.filter(pk=overdue.pk).update(
-        due_at=timezone.now() - dt.timedelta(hours=5))
+        due_at=due, created_at=due - dt.timedelta(microseconds=overdue.deadline_us or 0))
     # escalated to the province
     escalated = actions.create_situation(
         actor=commune_officer, unit=duc_hoa, category="suspected_trafficking",

@@ -81,3 +81,21 @@ def ancestors_of(unit: Unit) -> list[Unit]:
 
 def role_holders_at(unit: Unit) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.active().filter(unit=unit).select_related("user")
+
+
+#: What each area flag means on a unit (border; remote or far-flung).
+AREA_FLAGS = {"border": Q(is_border=True), "remote": Q(is_remote=True) | Q(is_far_flung=True)}
+
+
+def in_area(unit: Unit, area: str = "border") -> bool:
+    """Whether ``unit`` lies in the area: it or a unit above it carries the flag (a branch of
+    a border commune is in the border area), as the indicators count it."""
+    return Unit.objects.filter(AREA_FLAGS[area], pk__in=unit.ancestor_ids()).exists()
+
+
+def area_q(area: str = "border", field: str = "path") -> Q:
+    """Units in the area: flagged, or below a flagged unit."""
+    q = Q(pk__in=[])
+    for path in Unit.objects.filter(AREA_FLAGS[area]).values_list("path", flat=True):
+        q |= Q(**{f"{field}__subtree": path})
+    return q

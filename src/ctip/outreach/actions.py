@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
+from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
@@ -32,7 +33,6 @@ from ctip.outreach.models import (
     Speaker,
     Topic,
 )
-from ctip.reports.locks import ensure_not_locked
 
 # The most people one in-person activity can plausibly gather, by the level of the unit.
 MAX_PARTICIPANTS_BY_DEPTH = {0: 100_000, 1: 50_000, 2: 5_000, 3: 1_000}
@@ -305,6 +305,7 @@ def delete_activity(*, actor: Any, activity: Activity) -> None:
 def add_attachment(*, actor: Any, activity: Activity, upload: Any,
                    caption: str = "") -> Attachment:
     _can_edit(actor, activity)
+    guard(unit_path=activity.unit_path, dates=[activity.date])
     kind = check_upload(upload)
     attachment = Attachment(activity=activity, kind=kind, size=upload.size,
                             caption=_text(caption, 300, _("Caption")))
@@ -524,6 +525,7 @@ def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: 
         raise ActionError(_("Choose the club or model commended."), field="club")
     if decided_on > timezone.localdate():
         raise ActionError(_("The decision date is in the future."), field="decided_on")
+    guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
     for linked in (club, activity):
         if linked is not None and not linked.unit_path.startswith(unit.path):
             raise ActionError(_("The club or activity belongs to another unit."))

@@ -49,6 +49,7 @@ from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
+from ctip.core.periods import ancestor_paths, lock_message, locks_over
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     FileError,
@@ -68,8 +69,6 @@ from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
-from ctip.reports.locks import ancestor_paths, lock_message
-from ctip.reports.models import PeriodLock
 
 __all__ = ["XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult", "apply_import",
            "plan_import", "read_file", "template_xlsx"]
@@ -745,14 +744,10 @@ class _Locks:
 
     def __init__(self, units: Iterable[Unit], dates: Iterable[dt.date]) -> None:
         units, dates = list(units), list(dates)
-        self.locks: list[PeriodLock] = []
+        self.locks: list[Any] = []
         self.seen: dict[tuple[str, dt.date], str | None] = {}
         if units and dates:
-            paths = {p for u in units for p in ancestor_paths(u.path)}
-            self.locks = list(
-                PeriodLock.objects.active()
-                .filter(unit_path__in=paths, start__lte=max(dates), end__gte=min(dates))
-                .select_related("unit__parent", "report__report_type").order_by("start"))
+            self.locks = locks_over((u.path for u in units), min(dates), max(dates))
 
     def message(self, unit: Unit, date: dt.date) -> str | None:
         if not self.locks:

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    BigIntegerField,
     Case,
     CharField,
     Count,
@@ -98,8 +97,9 @@ CATALOGUE: list[Indicator] = [
               "outreach.Activity", ("sex",)),
     Indicator("sessions_border_remote", _l("Sessions in border and remote units"),
               "Số buổi tuyên truyền tại địa bàn biên giới, vùng sâu, vùng xa",
-              _l("Done activities recorded in units flagged as border, remote or far-flung "
-                 "(the units' current flags)."),
+              _l("Done activities recorded in units flagged as border, remote or far-flung, "
+                 "or in units below them (a branch of a border commune is in the border area; "
+                 "the units' current flags)."),
               "outreach.Activity, org.Unit", ("area",)),
     Indicator("online_reach", _l("Online reach"), "Lượt tiếp cận trực tuyến",
               _l("Views of posts on the Union's online channels; with shares and the number "
@@ -124,10 +124,9 @@ CATALOGUE: list[Indicator] = [
     Indicator("situations_escalated_on_time", _l("Situations escalated within the deadline"),
               "Tỷ lệ vụ việc được báo cáo lên cấp trên đúng hạn (%)",
               _l("Of the situations received in the period that were escalated, the share "
-                 "whose first escalation came no later than the time they were recorded plus "
-                 "the deadline rule for their category and urgency (the deadline is not kept "
-                 "historically, so today's rule is applied)."),
-              "cases.Situation, cases.SituationEvent, cases.DeadlineRule", ("escalation",),
+                 "whose first escalation came no later than the deadline fixed when they were "
+                 "received (the one the inbox showed)."),
+              "cases.Situation, cases.SituationEvent", ("escalation",),
               is_person_count=True, measure="percent", additive=False),
     Indicator("referrals", _l("Referrals by agency"), "Số lượt chuyển gửi theo cơ quan",
               _l("Referrals of situations or cases made in the period, by receiving agency."),
@@ -237,6 +236,25 @@ def rollup_level(unit: Unit, period: Period, by_child: bool) -> int | None:
     return rollups.level_for(unit, by_child)
 
 
+def area_filters(field: str = "unit_path") -> tuple[Q, Q, Q]:
+    """Border; remote or far-flung; any of them: a fact is in the area when its unit or a
+    unit above it (an id of its recorded path) carries the flag, by the units' current flags,
+    as the roll-up triggers count it (``rollups._Dialect.areas``)."""
+    flagged = list(Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
+                                       | Q(is_far_flung=True))
+                   .values_list("pk", "is_border", "is_remote", "is_far_flung"))
+
+    def below(pks: list[int]) -> Q:
+        q = Q(**{field: ""})   # no path is empty: nothing, when no unit has the flag
+        for pk in pks:
+            q |= Q(**{f"{field}__contains": f"/{pk}/"})
+        return q
+
+    return (below([pk for pk, b, _r, _f in flagged if b]),
+            below([pk for pk, _b, r, f in flagged if r or f]),
+            below([pk for pk, *_ in flagged]))
+
+
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     from ctip.outreach.models import Activity, Format
     from ctip.reports.models import ActivityMonth
@@ -261,10 +279,7 @@ def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
         qs = Activity.objects.filter(unit_path__subtree=unit.path,
                                      status=Activity.Status.DONE,
                                      date__gte=period.start, date__lte=period.end)
-        border = Unit.objects.filter(is_border=True).values("pk")
-        remote = Unit.objects.filter(Q(is_remote=True) | Q(is_far_flung=True)).values("pk")
-        any_area = Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
-                                       | Q(is_far_flung=True)).values("pk")
+        border, remote, any_area = area_filters()
         groups = _group(
             qs, unit, by_child, "unit_path", "format_id",
             n=Count("pk"),
@@ -272,9 +287,9 @@ def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
             men=Coalesce(Sum("participants_men"), 0),
             total=Coalesce(Sum("participants_total"), 0),
             views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
-            border=Count("pk", filter=Q(unit_id__in=border)),
-            remote=Count("pk", filter=Q(unit_id__in=remote)),
-            any_area=Count("pk", filter=Q(unit_id__in=any_area)),
+            border=Count("pk", filter=border),
+            remote=Count("pk", filter=remote),
+            any_area=Count("pk", filter=any_area),
         )
     formats = {pk: (code, online) for pk, code, online in
                Format.objects.values_list("pk", "code", "is_online")}
@@ -367,47 +382,12 @@ def _clubs_finish(rows: Rows) -> dict[str, Any]:
             "club_members": members}
 
 
-def deadline_hours() -> Callable[[str, str], int]:
-    """Hours to escalate for (category, urgency): ``cases.actions.deadline_for`` with the
-    rules read once instead of once per situation (a test keeps the two equal)."""
-    from ctip.cases.actions import DEFAULT_HOURS
-    from ctip.cases.models import DeadlineRule, Urgency
-
-    rules = {(c, u): h for c, u, h in
-             DeadlineRule.objects.values_list("category", "urgency", "hours")}
-
-    def hours(category: str, urgency: str) -> int:
-        found = rules.get((category, urgency))
-        return found if found is not None else DEFAULT_HOURS[Urgency(urgency)]
-
-    return hours
-
-
-def deadline_us() -> Case:
-    """The escalation deadline of a situation in microseconds, as SQL: ``deadline_hours`` for
-    every category and urgency there are choices or stored rules for (a test keeps
-    ``deadline_hours`` equal to ``cases.actions.deadline_for``), else the urgency's default; an
-    urgency it does not know gets the normal urgency's default."""
-    from ctip.cases.actions import DEFAULT_HOURS
-    from ctip.cases.models import Category, DeadlineRule, Urgency
-
-    hours = deadline_hours()
-    hour = 3_600_000_000
-    pairs = {(c, u) for c in Category.values for u in Urgency.values}
-    pairs |= set(DeadlineRule.objects.filter(urgency__in=Urgency.values)
-                 .values_list("category", "urgency"))
-    return Case(*[When(category=c, urgency=u, then=Value(hours(c, u) * hour))
-                  for c, u in sorted(pairs)],
-                # a category no longer offered, without a rule: its urgency's default
-                *[When(urgency=u, then=Value(h * hour)) for u, h in DEFAULT_HOURS.items()],
-                default=Value(DEFAULT_HOURS[Urgency.NORMAL] * hour),
-                output_field=BigIntegerField())
-
-
 def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     """The situations received in the period by category, escalated, and escalated in time:
-    ``escalated_after_us`` (kept by the database, see ``reports.rollups``) against the deadline
-    rule of each category and urgency, in one grouped query on the covering index."""
+    ``escalated_after_us`` (kept by the database, see ``reports.rollups``) against the
+    deadline stored when each was received (``cases.deadlines.on_time_q``: the inbox's
+    deadline), in one grouped query on the covering index."""
+    from ctip.cases.deadlines import on_time_q
     from ctip.cases.models import Situation
 
     qs = Situation.objects.filter(unit_path__subtree=unit.path,
@@ -415,7 +395,7 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
                                   created_at__lt=period.end_before())
     return _group(qs, unit, by_child, "unit_path", "category", n=Count("pk"),
                   escalated=Count("escalated_after_us"),
-                  on_time=Count("pk", filter=Q(escalated_after_us__lte=deadline_us())))
+                  on_time=Count("pk", filter=on_time_q()))
 
 
 def _situations_finish(rows: Rows) -> dict[str, Any]:

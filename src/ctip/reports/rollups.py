@@ -8,8 +8,10 @@ months:
   (``/central/province/``); at level 2, cut to its commune (``/central/province/commune/``).
   A path that is already shorter (an activity of a province's own office) stays as it is.
   So the nation table by province reads level 1, a province's dashboard by commune level 2,
-  and neither reads the activities themselves. The area columns count the activities of units
-  flagged as border, remote or far-flung, by the units' current flags.
+  and neither reads the activities themselves. The area columns count the activities recorded
+  at a unit flagged as border, remote or far-flung *or below one* (a branch of a border commune
+  is in the border area): the current flags of the units whose ids make up the activity's
+  recorded path.
 - ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
   speakers" is one indexed look-up per speaker instead of a search through their activities.
 
@@ -62,6 +64,9 @@ ACTIVITY_SUMS = ("n", "women", "men", "total", "views", "shares", "border", "rem
                  "any_area")
 ACTIVITY_KEY = ("level", "path", "month", "format_id")
 AREA_SUMS = ("border", "remote", "any_area")
+#: What each area column counts, on a unit ``@`` (the fact's unit or one above it).
+AREA_FLAGS = ("@.is_border", "@.is_remote OR @.is_far_flung",
+              "@.is_border OR @.is_remote OR @.is_far_flung")
 
 
 def truncate(path: str, level: int) -> str:
@@ -127,15 +132,29 @@ class _Dialect:
     def differs(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
-    def areas(self, unit: str, new: str | None = None) -> list[str]:
-        """The three area flags of ``unit`` as 0/1 (0 for a unit not found), or with ``new``
-        their change from ``unit`` (OLD) to ``new`` (NEW) as -1/0/1."""
-        exprs = ["@.is_border", "@.is_remote OR @.is_far_flung",
-                 "@.is_border OR @.is_remote OR @.is_far_flung"]
-        if new is None:
-            return [self.flag(e.replace("@", unit)) for e in exprs]
-        return [f"({self.flag(e.replace('@', new))} - {self.flag(e.replace('@', unit))})"
-                for e in exprs]
+    def ids_in(self, path: str, column: str = "f.id") -> str:
+        """``column`` is one of the unit ids a path is made of: the unit and every unit above
+        it when the fact was recorded."""
+        if self.pg:
+            return (f"{column} = ANY(string_to_array(trim(both '/' from {path}), '/')"
+                    "::bigint[])")
+        return (f"{column} IN (SELECT value FROM json_each('[' || "
+                f"replace(trim({path}, '/'), '/', ',') || ']'))")
+
+    def areas(self, path: str, old: str | None = None) -> list[str]:
+        """The three area flags (border; remote or far-flung; any) of a fact recorded at
+        ``path`` as 0/1 scalar subqueries: set when its unit or any unit above it carries the
+        flag (a branch of a border commune is in the border area). With ``old`` (OLD in a
+        trigger on ``org_unit``), the flags as they were before that unit's change."""
+        out = []
+        for expr in AREA_FLAGS:
+            flag = self.flag(expr.replace("@", "f"))
+            if old is not None:
+                flag = f"CASE WHEN f.id = {old}.id THEN {self.flag(expr.replace('@', old))} " \
+                       f"ELSE {flag} END"
+            out.append(f"(SELECT COALESCE(MAX({flag}), 0) FROM org_unit f "
+                       f"WHERE {self.ids_in(path)})")
+        return out
 
 
 LEVELS_SQL = "(" + " UNION ALL ".join(f"SELECT {lv} AS lv" for lv in LEVELS) + ") lv"
@@ -145,28 +164,37 @@ SPEAKER_COLUMNS = ("speaker_id", "month", "n", "delta")
 
 def _activity_delta(d: _Dialect, row: str, sign: str, cond: str = "1 = 1") -> str:
     """Add (``sign`` 1) or take away (-1) the activity ``row`` (NEW or OLD) at every level."""
-    border, remote, any_area = d.areas("u")
+    border, remote, any_area = d.areas(f"{row}.unit_path")
     return (
         f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
         f"SELECT lv.lv, {d.by_level(f'{row}.unit_path')}, {d.month(f'{row}.date')}, "
         f"{row}.format_id, {sign}, {sign} * COALESCE({row}.participants_women, 0), "
         f"{sign} * COALESCE({row}.participants_men, 0), {sign} * {row}.participants_total, "
         f"{sign} * {row}.online_views, {sign} * {row}.online_shares, "
-        f"{sign} * {border}, {sign} * {remote}, {sign} * {any_area}, TRUE "
-        f"FROM {LEVELS_SQL} LEFT JOIN org_unit u ON u.id = {row}.unit_id WHERE ({cond})")
+        f"{sign} * ar.border, {sign} * ar.remote, {sign} * ar.any_area, TRUE "
+        f"FROM {LEVELS_SQL} CROSS JOIN (SELECT {border} AS border, {remote} AS remote, "
+        f"{any_area} AS any_area) ar WHERE ({cond})")
 
 
 def _area_shift(d: _Dialect) -> str:
-    """When a unit's flags change, move its done activities between the area columns."""
-    border, remote, any_area = d.areas("OLD", new="NEW")
-    path, month = d.by_level("a.unit_path"), d.month("a.date")
+    """When a unit's flags change, move the done activities recorded at it or below it (its
+    id is in their path) between the area columns, by how their flags change: a unit above
+    that keeps the flag leaves them where they are."""
+    after = d.areas("a.unit_path")
+    before = d.areas("a.unit_path", old="OLD")
+    shifts = ", ".join(f"{a} - {b} AS d{i}" for i, (a, b) in enumerate(zip(after, before,
+                                                                            strict=True)))
+    path = d.by_level("x.unit_path")
+    below = "'%/' || CAST(NEW.id AS TEXT) || '/%'"
     return (
         f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
-        f"SELECT lv.lv, {path}, {month}, a.format_id, 0, 0, 0, 0, 0, 0, "
-        f"COUNT(*) * {border}, COUNT(*) * {remote}, COUNT(*) * {any_area}, TRUE "
-        f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
-        f"WHERE a.unit_id = NEW.id AND a.status = 'done' "
-        f"GROUP BY lv.lv, {path}, {month}, a.format_id")
+        f"SELECT lv.lv, {path}, x.month, x.format_id, 0, 0, 0, 0, 0, 0, "
+        f"SUM(x.d0), SUM(x.d1), SUM(x.d2), TRUE "
+        f"FROM (SELECT a.unit_path, {d.month('a.date')} AS month, a.format_id, {shifts} "
+        f"FROM outreach_activity a WHERE a.status = 'done' AND a.unit_path LIKE {below}) x "
+        f"CROSS JOIN {LEVELS_SQL} "
+        f"GROUP BY lv.lv, {path}, x.month, x.format_id "
+        "HAVING SUM(x.d0) <> 0 OR SUM(x.d1) <> 0 OR SUM(x.d2) <> 0")
 
 
 def _speakers_of(d: _Dialect, row: str, sign: str, cond: str) -> str:
@@ -197,6 +225,13 @@ def _escalation(d: _Dialect, situation_id: str) -> str:
             f"{_first_escalation(d, 'cases_situation')} WHERE id = {situation_id}")
 
 
+def _share_lock_units(d: _Dialect, *paths: str) -> str:
+    """``_share_lock`` of the units a fact's area flags are read from: every unit of its
+    path(s)."""
+    match = " OR ".join(d.ids_in(p, "id") for p in paths)
+    return f"PERFORM 1 FROM org_unit WHERE {match} ORDER BY id FOR SHARE"
+
+
 def _share_lock(table: str, pks: str) -> str:
     """PostgreSQL: hold the rows this trigger reads until commit, so that a concurrent change
     of them waits for this transaction (and then sees its rows) instead of missing them. In id
@@ -221,7 +256,7 @@ _ACTIVITY_READ = ("id", "status", "date", "unit_id", "unit_path", "format_id",
 
 def _triggers(d: _Dialect) -> dict[str, Trigger]:
     changed = " OR ".join(d.differs(f"OLD.{c}", f"NEW.{c}") for c in _ACTIVITY_READ)
-    units = [_share_lock("org_unit", "NEW.unit_id")]
+    units = [_share_lock_units(d, "NEW.unit_path")]
     triggers: dict[str, Trigger] = {
         # An activity's own speakers are counted by the link triggers; the activity triggers
         # count the links that exist when it is inserted or deleted (none, when Django writes
@@ -235,11 +270,11 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                                   _activity_delta(d, "NEW", "1", "NEW.status = 'done'"),
                                   _speakers_of(d, "OLD", "-1", _SPEAKERS_OUT),
                                   _speakers_of(d, "NEW", "1", _SPEAKERS_IN),
-                              ], [_share_lock("org_unit", "NEW.unit_id, OLD.unit_id")]),
+                              ], [_share_lock_units(d, "NEW.unit_path", "OLD.unit_path")]),
         "ctip_activity_del": ("outreach_activity", "AFTER DELETE", "OLD.status = 'done'",
                               [_activity_delta(d, "OLD", "-1"),
                                _speakers_of(d, "OLD", "-1", "1 = 1")],
-                              [_share_lock("org_unit", "OLD.unit_id")]),
+                              [_share_lock_units(d, "OLD.unit_path")]),
         "ctip_unit_area": ("org_unit", "AFTER UPDATE", _AREA_CHANGED, [_area_shift(d)], []),
         "ctip_speaker_link_ins": ("outreach_activity_speakers", "AFTER INSERT", "",
                                   [_speaker_link(d, "NEW", "1")],
@@ -350,16 +385,20 @@ def missing(conn: BaseDatabaseWrapper) -> set[str]:
 def _fresh_sql(d: _Dialect) -> dict[str, str]:
     """SELECTs that compute each roll-up from the facts, one row per key, in the tables' column
     order (without ``delta``)."""
-    border, remote, any_area = d.areas("u")
+    # The area flags once per distinct path, not once per activity.
+    border, remote, any_area = d.areas("p.unit_path")
+    areas = (f"SELECT p.unit_path, {border} AS border, {remote} AS remote, "
+             f"{any_area} AS any_area FROM (SELECT DISTINCT unit_path FROM outreach_activity "
+             "WHERE status = 'done') p")
     return {
         "reports_activitymonth": (
             f"SELECT lv.lv, {d.by_level('a.unit_path')}, {d.month('a.date')}, a.format_id, "
             "COUNT(*), SUM(COALESCE(a.participants_women, 0)), "
             "SUM(COALESCE(a.participants_men, 0)), SUM(a.participants_total), "
             "SUM(a.online_views), SUM(a.online_shares), "
-            f"SUM({border}), SUM({remote}), SUM({any_area}) "
+            "SUM(ar.border), SUM(ar.remote), SUM(ar.any_area) "
             f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
-            "LEFT JOIN org_unit u ON u.id = a.unit_id "
+            f"JOIN ({areas}) ar ON ar.unit_path = a.unit_path "
             "WHERE a.status = 'done' GROUP BY 1, 2, 3, 4"),
         "reports_speakermonth": (
             f"SELECT l.speaker_id, {d.month('a.date')}, COUNT(*) "

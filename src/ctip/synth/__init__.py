@@ -530,13 +530,12 @@ class Builder:
         return done
 
     def situations(self) -> int:
-        from ctip.cases import crypto
-        from ctip.cases.actions import DEFAULT_HOURS
-        from ctip.cases.models import Agency, DeadlineRule, Referral, Situation, SituationEvent
-        from ctip.cases.models import Urgency as U
+        from ctip.cases import crypto, deadlines
+        from ctip.cases.models import Agency, Referral, Situation, SituationEvent
 
-        rules = {(c, u): h for c, u, h in
-                 DeadlineRule.objects.values_list("category", "urgency", "hours")}
+        # The deadlines are fixed as ``cases.actions`` fixes them: the rule in force when a
+        # situation is received (and when it is escalated), stored on the situation.
+        rule = deadlines.rule_reader()
         agencies = list(Agency.objects.filter(archived=False).order_by("pk")
                         .values_list("pk", flat=True))
         described = [crypto.encrypt(s) for s in SITUATIONS]
@@ -566,7 +565,9 @@ class Builder:
                         rng.randrange(len(self.branch_units))]
                 at = self.moment(self.day())
                 cat, urg = category(), urgency()
-                hours = rules.get((cat, urg), DEFAULT_HOURS[U(urg)])
+                hours = rule(cat, urg)
+                deadline_us, fixed = deadlines.fix(at, hours)
+                due_at: dt.datetime | None = fixed
                 handling_pk, handling_path = unit_pk, path
                 state = "received"
                 event_rows.append({"id": eid, "situation_id": pk, "kind": "received",
@@ -581,9 +582,11 @@ class Builder:
                              else parents.get(unit_pk, (unit_pk, path))[0])
                     above_path = (branch_parent[unit_pk].path if unit_pk in branch_parent
                                   else path.rsplit("/", 2)[0] + "/")
+                    escalated_at = min(at + after, self.now)
                     event_rows.append({"id": eid, "situation_id": pk, "kind": "escalated",
-                                       "at": min(at + after, self.now), "from_unit_id": unit_pk,
+                                       "at": escalated_at, "from_unit_id": unit_pk,
                                        "to_unit_id": above})
+                    due_at = escalated_at + dt.timedelta(hours=hours)
                     eid += 1
                     handling_pk, handling_path, state = above, above_path, "escalated"
                 if rng.random() < 0.15 and agencies:
@@ -597,6 +600,7 @@ class Builder:
                                           "referred_on": on, "unit_path": path})
                     rid += 1
                     state = "referred"
+                    due_at = None
                 closed_at = None
                 if at.date() < self.today - dt.timedelta(days=60) and rng.random() < 0.8:
                     closed_at = at + dt.timedelta(days=rng.randrange(5, 60))
@@ -604,6 +608,7 @@ class Builder:
                                        "at": closed_at})
                     eid += 1
                     state = "closed"
+                    due_at = None
                 self.situation_units[pk] = (unit_pk, path)
                 yield {"id": pk, "unit_id": unit_pk, "unit_path": path, "created_at": at,
                        "updated_at": at, "code": f"SY-{at.year}-T{pk:07d}", "category": cat,
@@ -612,7 +617,8 @@ class Builder:
                            ["member", "officer", "public_form", "hotline"]),
                        "state": state, "handling_unit_id": handling_pk,
                        "handling_path": handling_path,
-                       "due_at": at + dt.timedelta(hours=hours), "closed_at": closed_at}
+                       "due_at": due_at, "deadline_us": deadline_us,
+                       "closed_at": closed_at}
 
         done = insert(table, rows(), say=self.say, label="situations", total=count)
         insert(events, iter(event_rows), say=self.say, label="situation events")

@@ -1,0 +1,145 @@
+"""The one guard every write of a dated fact passes: approved periods never change.
+
+An approved periodic report locks its unit's records for the report's period
+(``reports.models.PeriodLock``); only an officer of the unit above holding ``report.approve``
+lifts the lock (``reports.submissions.unlock``). The lock lives in ``reports``, but the apps
+that hold the facts (outreach, community, cases, org) sit *below* reports and must not import
+it, so the lock look-up is here, in ``core``, and reads the model through the app registry.
+
+Every action that writes a dated fact calls ``guard`` with the fact's unit path and
+
+- ``dates``: the days that place the fact in a period (its date, and when an edit changes the
+  date, the old and the new one; when it is deleted, its date), and
+- ``spans``: ``(first, last)`` ranges of days whose figures the write changes: a support case
+  opened on 10 January counts as active in every month from January to today, so opening it
+  now changes every period of that range.
+
+Any of those days inside an active lock of the fact's unit or of a unit above it is refused
+with an ``ActionError`` naming the period, the approved report and who may unlock it.
+``check_date`` holds the other rules of a dated fact: not in the future, not before the
+situation or case it belongs to began. ``tests/test_period_guard.py`` finds every public
+action of ``ctip.*.actions`` that writes a model with a date and fails when one does not reach
+``guard``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.core.errors import ActionError
+
+#: The names the guard test accepts as "this action passes the guard".
+GUARDS = frozenset({"guard", "ensure_not_locked"})
+
+
+def _locks() -> Any:
+    return apps.get_model("reports", "PeriodLock").objects.active()
+
+
+def ancestor_paths(unit_path: str) -> list[str]:
+    """``/1/2/3/`` → ``["/1/", "/1/2/", "/1/2/3/"]``: the paths whose subtree holds it."""
+    parts = [p for p in unit_path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def lock_over(unit_path: str, first: dt.date, last: dt.date | None = None) -> Any:
+    """The active lock of ``unit_path`` or a unit above it that covers a day from ``first`` to
+    ``last`` (``first`` alone when ``last`` is None), earliest first; None when there is none."""
+    if not unit_path or first is None:
+        return None
+    last = first if last is None else last
+    if last < first:
+        first, last = last, first
+    return (_locks().filter(unit_path__in=ancestor_paths(unit_path), start__lte=last,
+                            end__gte=first)
+            .select_related("unit__parent", "report__report_type").order_by("start").first())
+
+
+def locks_over(unit_paths: Iterable[str], first: dt.date, last: dt.date) -> list[Any]:
+    """Every active lock of the given paths or units above them overlapping ``first`` to
+    ``last``, read at once (the Excel import checks its rows against them in memory)."""
+    paths = {p for path in unit_paths for p in ancestor_paths(path)}
+    if not paths:
+        return []
+    return list(_locks().filter(unit_path__in=paths, start__lte=last, end__gte=first)
+                .select_related("unit__parent", "report__report_type").order_by("start"))
+
+
+def lock_for(unit_path: str, date: dt.date) -> Any:
+    """The active lock covering a record of ``unit_path`` dated ``date``, if any."""
+    return lock_over(unit_path, date)
+
+
+def lock_message(lock: Any) -> str:
+    """What the person is told: the unit, the period, the approved report and who unlocks."""
+    parent = lock.unit.parent
+    report = lock.report
+    return _("%(unit)s: the period %(start)s–%(end)s is locked by the approved report "
+             "“%(report)s”%(number)s; ask %(parent)s to unlock it.") % {
+        "unit": lock.unit.name,
+        "start": lock.start.strftime("%d/%m"),
+        "end": lock.end.strftime("%d/%m/%Y"),
+        "report": report.report_type.name if report is not None else "",
+        "number": f" ({report.number})" if report is not None and report.number else "",
+        "parent": (_("an officer of %(unit)s who approves reports") % {"unit": parent.name}
+                   if parent is not None else _("the unit above")),
+    }
+
+
+def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
+
+
+def guard(*, unit_path: str | Iterable[str],
+          dates: Iterable[dt.date | dt.datetime | None] = (),
+          spans: Iterable[tuple[dt.date | dt.datetime | None, dt.date | None]] = (),
+          field: str | None = "date") -> None:
+    """Refuse the write when one of ``dates``, or a day of one of ``spans``, lies in an active
+    lock of ``unit_path`` (or of each of several paths: a fact moving between units) or of a
+    unit above it. ``None`` dates are skipped; a span without an end runs to today."""
+    paths = [unit_path] if isinstance(unit_path, str) else list(dict.fromkeys(unit_path))
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in dict.fromkeys(_day(d) for d in dates):
+        if day is not None:
+            ranges.append((day, day))
+    for first, last in spans:
+        start = _day(first)
+        if start is not None:
+            ranges.append((start, _day(last) or max(timezone.localdate(), start)))
+    for path in paths:
+        for first, last in dict.fromkeys(ranges):
+            lock = lock_over(path, first, last)
+            if lock is not None:
+                raise ActionError(lock_message(lock), field=field)
+
+
+def ensure_not_locked(unit_path: str, date: dt.date, *more: dt.date | None) -> None:
+    """``guard`` for one path and a few days (the old and the new date of an edited record)."""
+    guard(unit_path=unit_path, dates=(date, *more))
+
+
+def check_date(value: dt.date, *, field: str, label: str,
+               not_before: dt.date | dt.datetime | None = None, subject: str = "",
+               future: bool = False) -> None:
+    """The rules of a fact's date: not in the future (unless ``future``), and not before
+    ``not_before`` (the day the situation was received or the case opened), named ``subject``
+    in the message."""
+    if value is None:
+        return
+    if not future and value > timezone.localdate():
+        raise ActionError(_("%(field)s %(date)s is in the future.")
+                          % {"field": label, "date": value.strftime("%d/%m/%Y")}, field=field)
+    start = _day(not_before)
+    if start is not None and value < start:
+        raise ActionError(_("%(field)s %(date)s is before %(subject)s (%(start)s).")
+                          % {"field": label, "date": value.strftime("%d/%m/%Y"),
+                             "subject": subject, "start": start.strftime("%d/%m/%Y")},
+                          field=field)
