@@ -171,3 +171,48 @@ def test_ctdc_view_refuses_a_k_below_eleven(tree: Any, users: Any, client_for: A
     url = reverse("reports:unit_ctdc_csv", args=[tree.province.pk])
     assert client.get(url, {"k": "10"}).status_code == 400
     assert client.get(url, {"k": "11"}).status_code == 200
+
+
+# --- Every indicator about people is registered with the layer ------------------------------
+
+PERSON_FACTS = ("cases.Situation", "cases.Referral", "cases.SupportCase", "cases.Service",
+                "cases.Person", "cases.Visit", "cases.FollowUp")
+
+
+def unregistered(catalogue: list[Any]) -> list[str]:
+    """Indicators computed from a table of facts about people that do not declare themselves
+    to the disclosure-control layer (a count or an amount of people)."""
+    return [i.code for i in catalogue
+            if any(model in i.source for model in PERSON_FACTS)
+            and not (i.is_person_count or i.is_person_amount)]
+
+
+def test_every_indicator_about_people_is_registered(tree: Any) -> None:
+    from dataclasses import replace
+
+    from ctip.reports import indicators as ind
+    from ctip.reports.periods import Period
+
+    assert unregistered(ind.CATALOGUE) == []
+    # a new indicator read from the services that skips the layer is caught
+    fake = replace(ind.get("services"), code="services_new", is_person_count=False)
+    assert unregistered([*ind.CATALOGUE, fake]) == ["services_new"]
+    # every registered indicator gets the cell keys of its records from its source, in the
+    # shape of its value; without them the layer refuses to publish it
+    _victims(tree.commune_a, 2)
+    total, keys, per_child = ind.compute_keyed(tree.province, Period.year(2026))
+    for indicator in ind.CATALOGUE:
+        if not (indicator.is_person_count or indicator.is_person_amount):
+            continue
+        assert indicator.code in keys, indicator.code
+        value, key = total[indicator.code], keys[indicator.code]
+        if isinstance(value, dict) and indicator.is_person_count:
+            parts = set(value) - ({"total"} if indicator.measure == "percent" else set())
+            assert parts <= set(key), (indicator.code, parts - set(key))
+        for _unit, _values, child_keys in per_child:
+            assert indicator.code in child_keys
+    shown = protect_values(total, keys, "test")
+    assert shown["cases_opened"]["total"] == MARK  # two cases: never shown
+    assert shown["victims_supported_pct"]["total"] == MARK
+    with pytest.raises(UnprotectedIndicator):
+        protect_values(total, {k: v for k, v in keys.items() if k != "referrals"}, "test")

@@ -682,10 +682,11 @@ def compute_keyed(unit: Unit, period: Period, codes: list[str] | None = None) ->
             group_keys[key].update({c: v for c, v in done.get(KEYS, {}).items()
                                     if c in wanted})
     empty_keys = _empty_keys(indicators)
-    per_child = [(u, values, group_keys.get(OWN if u.pk == unit.pk else str(u.pk),
-                                            empty_keys))
+    per_child = [(u, values, {**empty_keys,
+                              **group_keys.get(OWN if u.pk == unit.pk else str(u.pk), {})})
                  for u, values in _per_child(unit, indicators, groups)]
-    return ({i.code: whole[i.code] for i in indicators}, whole_keys or empty_keys, per_child)
+    return ({i.code: whole[i.code] for i in indicators}, {**empty_keys, **whole_keys},
+            per_child)
 
 
 def _empty_keys(indicators: list[Indicator]) -> dict[str, Any]:
