@@ -55,6 +55,7 @@ CATEGORIES = ["suspected_trafficking", "migrant_labour", "returned", "labour_exp
               "domestic_violence"]
 SERVICE_TYPES = ["medical", "psychological", "job_placement", "loan_support", "legal_aid"]
 SMALL = range(1, 5)
+OLD_MARK = "< 5"
 
 # --- The data set -----------------------------------------------------------------------------
 
@@ -229,8 +230,8 @@ def _text(value: Any) -> str:
 
 def _number(text: str) -> Any:
     text = text.strip()
-    if text == privacy.MARK:
-        return privacy.MARK
+    if text in (privacy.MARK, OLD_MARK):
+        return text
     return int(text.replace(".", "").replace(",", ""))
 
 
@@ -318,7 +319,7 @@ class Attack:
                 if len(groups) > 1:
                     self.equations.append((cell, [frozenset(g) for g in groups.values()]))
 
-    def solve(self) -> dict[frozenset[Atom], tuple[int, int]]:
+    def solve(self, feasible: Any = privacy.feasible) -> dict[frozenset[Atom], tuple[int, int]]:
         big = 10**6
         bounds: dict[frozenset[Atom], list[int]] = {}
 
@@ -330,7 +331,7 @@ class Attack:
         for cell, shown in self.published.items():
             b = var(cell)
             for text in shown:
-                low, high = privacy.feasible(_number(text) if text else 0)
+                low, high = feasible(_number(text) if text else 0)
                 b[0], b[1] = max(b[0], low), min(b[1], big if high is None else high)
         for eq_total, terms in self.equations:
             var(eq_total)
@@ -589,3 +590,83 @@ def _report_matches(attack: Attack, model: Model, unit: Unit, period: Period,
         cell = model.cell(stamps, period, pairs)
         assert attack.published.get(cell) == {value}, (unit.name, period, current.code, key,
                                                         value, attack.published.get(cell))
+
+
+# --- The attack catches what the review found ------------------------------------------------
+
+def _old_feasible(shown: Any) -> tuple[int, int | None]:
+    """What the old per-table suppression meant: "< 5" is 1-4, every number exact."""
+    if shown == OLD_MARK:
+        return 1, 4
+    return int(shown), int(shown)
+
+
+def _old_rule(n: int) -> str:
+    return OLD_MARK if 0 < n < 5 else str(n)
+
+
+def _scenario(rule: Any, keys: tuple[int, int, int]) -> tuple[Attack, dict[Atom, int]]:
+    """The review's two findings as tables a viewer downloads.
+
+    1. One unit, one month: five categories of one situation each, and their total (5).
+    2. A province of two communes, B with 6 referrals and C with 1: the province table (B, C,
+       total) and commune B's own page. (The old suppression also marked B's 6 as small in
+       the province table, a false mark: see the test.)
+    """
+    attack = Attack(None)  # type: ignore[arg-type]
+    truth: dict[Atom, int] = {}
+    parts = [frozenset([(1, "2026-07", "situations", c)]) for c in CATEGORIES]
+    for cell in parts:
+        truth[next(iter(cell))] = 1
+        attack.publish(cell, rule(1, 0, "part"), 1, "part")
+    total = frozenset().union(*parts)
+    attack.publish(total, rule(5, keys[0], "total"), 5, "total of five")
+    attack.equations.append((total, parts))
+    b = frozenset([(2, "2026", "referrals", "all")])
+    c = frozenset([(3, "2026", "referrals", "all")])
+    truth[next(iter(b))], truth[next(iter(c))] = 6, 1
+    attack.publish(b, rule(6, keys[1], "b"), 6, "commune B")
+    attack.publish(c, rule(1, 0, "c"), 1, "commune C")
+    province = b | c
+    attack.publish(province, rule(7, keys[2], "province"), 7, "province")
+    attack.equations.append((province, [b, c]))
+    return attack, truth
+
+
+def _old_rule_keyed(n: int, key: int, coords: str) -> str:
+    return _old_rule(n)
+
+
+def _new_rule(n: int, key: int, coords: str) -> str:
+    return _text(privacy.protect(n, key, coords))
+
+
+def test_the_attack_breaks_the_old_suppression() -> None:
+    attack, truth = _scenario(_old_rule_keyed, (0, 0, 0))
+    # the old province table's complementary mark on B's 6 was false to its meaning
+    low, high = _old_feasible(OLD_MARK)
+    assert not low <= 6 <= (high or 0)
+    bounds = attack.solve(_old_feasible_many)
+    pinned = [cell for cell, (low, high) in bounds.items()
+              if low == high and attack.truth(cell, truth) in SMALL]
+    # every one of the five 1s, and commune C's 1 (province total minus B's 6)
+    assert len(pinned) == 6
+
+
+def _old_feasible_many(shown: Any) -> tuple[int, int | None]:
+    return _old_feasible(shown)
+
+
+@pytest.mark.parametrize("key", range(0, privacy.MODULUS, 7))
+def test_the_same_attack_fails_on_the_layer(key: int) -> None:
+    attack, truth = _scenario(_new_rule, (key, (key * 31) % privacy.MODULUS,
+                                          (key * 97) % privacy.MODULUS))
+    assert all(len(texts) == 1 for texts in attack.published.values())
+    for cell, texts in attack.published.items():
+        low, high = privacy.feasible(_number(next(iter(texts))))
+        n = attack.truth(cell, truth)
+        assert low <= n and (high is None or n <= high)
+    bounds = attack.solve()
+    pinned = [cell for cell, (low, high) in bounds.items()
+              if low == high and attack.truth(cell, truth) in SMALL]
+    assert not pinned

@@ -257,7 +257,7 @@ def case_counts(request: AuthedRequest, unit_pk: int | None = None) -> HttpRespo
         return out
 
     table = [(c, line(rows[c.path], str(c.pk))) for c in children]
-    own_line = line(own, f"own:{unit.pk}")
+    own_line = line(own, str(unit.pk))  # the same cell as the total where nothing is below
     parent = unit.parent if unit.parent and has_capability(
         request.user, "report.view", unit.parent) else None
     return _page(request, "cases/case_counts.html", {

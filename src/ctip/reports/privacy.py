@@ -176,8 +176,10 @@ def cell_coords(code: str, part: str, where: str) -> str:
 
 def where_of(unit: Unit, start: dt.date, end: dt.date, *, own: bool = False) -> str:
     """The unit and period part of a cell's coordinates: the records of ``unit``'s subtree (or
-    only those stamped on it, ``own``) in ``start``..``end``."""
-    return f"{'own:' if own else ''}{unit.pk}|{start:%Y-%m-%d}|{end:%Y-%m-%d}"
+    only those stamped on it, ``own``) in ``start``..``end``. Both name the unit alike: where
+    nothing below the unit has records the two are the same cell, and must show the same zero
+    (a non-zero cell's value depends on its records alone)."""
+    return f"{unit.pk}|{start:%Y-%m-%d}|{end:%Y-%m-%d}"
 
 
 class UnprotectedIndicator(RuntimeError):
