@@ -25,6 +25,7 @@ from ctip.cases import actions
 from ctip.cases.models import Agency, BreakGlass, Consent, FollowUp, Person, SupportCase
 from ctip.cases.selectors import inbox_for
 from ctip.core.errors import ActionError
+from ctip.reports import privacy
 from tests.cases import case_access_rows as rows
 from tests.cases.case_helpers import consent, matrix_case, open_case, register
 from tests.conftest import login_client, make_user
@@ -631,7 +632,15 @@ def test_counts_show_numbers_only(case: SupportCase, tree: Any, users: Any,
     html = text(viewer.get(url("case_counts")))
     assert tree.commune_a.name in html and tree.commune_b.name in html
     assert case.code not in html and case.person.code not in html and NAME not in html
+    # counts of people through the disclosure-control layer: the viewer may not open the
+    # cases, so no count of 1-4 shows (decision 0019)
     row = re.search(rf"{tree.commune_a.name}.*?</tr>", html, re.S).group(0)
+    shown = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert len(shown) == 8 and set(shown) <= {"0", privacy.MARK}
+    assert "protection-legend" in html
+    # the province officer may open them: exact
+    exact = text(client_for(users["province_officer"]).get(url("case_counts")))
+    row = re.search(rf"{tree.commune_a.name}.*?</tr>", exact, re.S).group(0)
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "0", "0", "0", "0", "1",
                                                                "0", "0"]
     drill = text(viewer.get(url("unit_case_counts", tree.commune_a.pk)))

@@ -329,7 +329,7 @@ def test_anonymise_on_request_takes_four_eyes_then_wipes_and_keeps_counts(
     # nothing to show any more
     assert client.post(url("person_identity", person.pk)).status_code == 404
     assert client.post(url("person_export_json", person.pk)).status_code == 404
-    counts = client_for(users["viewer"]).get(url("case_counts")).content.decode()
+    counts = client_for(users["province_officer"]).get(url("case_counts")).content.decode()
     assert '<td class="num"><strong>1</strong></td>' in counts
 
 

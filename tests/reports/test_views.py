@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from ctip.reports import privacy
 from tests.reports.facts import record_facts
 
 YEAR = "period=year&year=2026"
@@ -34,8 +35,8 @@ def test_indicator_table_for_the_province(tree: Any, users: Any, facts: Any,
     assert "Tỉnh Cao Bằng" not in page
     # drill-down links keep the period
     assert f"unit={tree.commune_a.pk}" in page and "year=2026" in page
-    # the province officer holds case.view here: no suppression on screen
-    assert "&lt; 5" not in page
+    # the province officer holds case.view here: exact on screen, no protection legend
+    assert privacy.MARK not in page and "protection-legend" not in page
 
 
 def test_viewer_without_case_view_sees_suppressed_person_counts(tree: Any, users: Any,
@@ -43,7 +44,7 @@ def test_viewer_without_case_view_sees_suppressed_person_counts(tree: Any, users
                                                                 client_for: Any) -> None:
     page = _get(client_for(users["viewer"]), "reports:indicators",
                 tree.province).content.decode()
-    assert "&lt; 5" in page
+    assert privacy.MARK in page and "protection-legend" in page
 
 
 def test_drill_down_to_a_commune_and_out_of_scope(tree: Any, users: Any, facts: Any,
@@ -88,10 +89,10 @@ def test_xlsx_export(tree: Any, users: Any, facts: Any, client_for: Any) -> None
     sessions = rows[("sessions", "")]
     assert sessions[1] == "Số buổi, lượt tuyên truyền"
     assert sessions[-1] == 4 and isinstance(sessions[-1], int)
-    # every export is suppressed: 2 situations in the province, 1 in each commune
+    # every export is protected: 2 situations in the province, 1 in each commune
     situations = rows[("situations", "")]
-    assert situations[-1] == "< 5"
-    assert "< 5" in situations[3:]
+    assert situations[-1] == privacy.MARK
+    assert privacy.MARK in situations[3:]
 
 
 def test_csv_export(tree: Any, users: Any, facts: Any, client_for: Any) -> None:
@@ -101,7 +102,8 @@ def test_csv_export(tree: Any, users: Any, facts: Any, client_for: Any) -> None:
     text = response.content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][:3] == ["Mã chỉ tiêu", "Chỉ tiêu", "Phân tổ"]
-    assert {line[0] for line in lines[1:]} == {"sessions", "participants"}
+    assert {line[0] for line in lines[1:-1]} == {"sessions", "participants"}
+    assert lines[-1][0] == "Ghi chú"  # every file carries the legend of the protected counts
 
 
 def test_dashboard_has_charts_with_tables(tree: Any, users: Any, facts: Any,

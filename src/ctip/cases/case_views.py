@@ -27,7 +27,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -77,6 +78,7 @@ from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
+from ctip.reports import privacy
 
 PAGE_SIZE = 50
 CASE_NARRATIVE = ("needs", "plan", "outcome_reason")
@@ -227,31 +229,51 @@ def case_counts(request: AuthedRequest, unit_pk: int | None = None) -> HttpRespo
         unit = root
     children = list(Unit.objects.filter(parent=unit).order_by("closed_on", "name"))
     kinds = list(SupportCase.Kind)
-    empty = {k.value: [0, 0] for k in kinds}
-    rows: dict[str, dict[str, list[int]]] = {c.path: {k: [0, 0] for k in empty}
+    # [open, closed, key of the open, key of the closed] per kind
+    rows: dict[str, dict[str, list[int]]] = {c.path: {k.value: [0, 0, 0, 0] for k in kinds}
                                              for c in children}
-    own = {k: [0, 0] for k in empty}
-    total = {k: [0, 0] for k in empty}
+    own = {k.value: [0, 0, 0, 0] for k in kinds}
+    total = {k.value: [0, 0, 0, 0] for k in kinds}
     counts = (SupportCase.objects.filter(unit_path__subtree=unit.path).order_by()
               .values("unit_path", "kind")
               .annotate(open=Count("pk", filter=Q(closed_on__isnull=True)),
-                        closed=Count("pk", filter=Q(closed_on__isnull=False))))
+                        closed=Count("pk", filter=Q(closed_on__isnull=False)),
+                        open_key=Coalesce(Sum("record_key", filter=Q(closed_on__isnull=True)),
+                                          0),
+                        closed_key=Coalesce(Sum("record_key",
+                                                filter=Q(closed_on__isnull=False)), 0)))
     for row in counts:
         bucket = next((rows[c.path] for c in children if row["unit_path"].startswith(c.path)),
                       own)
+        found = (row["open"], row["closed"], row["open_key"], row["closed_key"])
         for target in (bucket, total):
-            target[row["kind"]][0] += row["open"]
-            target[row["kind"]][1] += row["closed"]
+            for i, n in enumerate(found):
+                target[row["kind"]][i] += n
+    exact = privacy.exact_on_screen(request.user, unit)
 
-    def line(counts: dict[str, list[int]]) -> list[int]:
-        return [n for k in kinds for n in counts[k.value]]
+    def line(counts: dict[str, list[int]], where: str) -> list[Any]:
+        # counts of people: through the disclosure-control layer unless the viewer may open
+        # the cases (decision 0019)
+        out: list[Any] = []
+        for k in kinds:
+            n_open, n_closed, k_open, k_closed = counts[k.value]
+            if exact:
+                out += [n_open, n_closed]
+            else:
+                out += [privacy.protect(n_open, k_open, f"case_counts|open|{k.value}|{where}"),
+                        privacy.protect(n_closed, k_closed,
+                                        f"case_counts|closed|{k.value}|{where}")]
+        return out
 
-    table = [(c, line(rows[c.path])) for c in children]
+    table = [(c, line(rows[c.path], str(c.pk))) for c in children]
+    own_line = line(own, str(unit.pk))  # the same cell as the total where nothing is below
     parent = unit.parent if unit.parent and has_capability(
         request.user, "report.view", unit.parent) else None
     return _page(request, "cases/case_counts.html", {
         "unit": unit, "parent": parent, "kinds": kinds, "table": table,
-        "own": line(own), "total": line(total), "has_own": any(line(own)),
+        "own": own_line, "total": line(total, str(unit.pk)),
+        "has_own": any(n for k in own.values() for n in k[:2]),
+        "protected": not exact, "protection": privacy.LEGEND,
     })
 
 

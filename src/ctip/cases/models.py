@@ -15,6 +15,22 @@ from ctip.core.models import CatalogueEntry, UnitFact
 from ctip.org.paths import TreePathField
 
 
+def new_record_key() -> int:
+    """A random record key for the disclosure-control layer (``reports.privacy``): the cell
+    key of a published count is the sum of its records' keys modulo ``RECORD_KEY_MODULUS``.
+    Drawn once when the record is made and never changed or shown."""
+    import secrets
+
+    return secrets.randbelow(RECORD_KEY_MODULUS)
+
+
+RECORD_KEY_MODULUS = 256
+
+
+def record_key_field() -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(default=new_record_key, editable=False)
+
+
 class KeyCanary(models.Model):
     """A known text encrypted with the keys in use: a wrong key is caught before any write."""
 
@@ -208,6 +224,7 @@ class Situation(UnitFact):
     # Microseconds from being recorded to the first escalation (NULL while none): kept by
     # database triggers on the events (see ``reports.rollups``); never set it from Python.
     escalated_after_us = models.BigIntegerField(null=True, blank=True, editable=False)
+    record_key = record_key_field()
 
     class Meta:
         ordering = ["-created_at"]
@@ -262,6 +279,7 @@ class Referral(models.Model):
     answer = EncryptedTextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     unit_path = TreePathField(editable=False)
+    record_key = record_key_field()
 
     class Meta:
         ordering = ["-referred_on"]
@@ -307,6 +325,7 @@ class SupportCase(UnitFact):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
                                blank=True)
     outcome_reason = EncryptedTextField(_("reason"), blank=True)
+    record_key = record_key_field()
 
     class Meta:
         ordering = ["-opened_on"]
@@ -349,6 +368,7 @@ class Service(models.Model):
                                  null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PLANNED)
+    record_key = record_key_field()
 
     class Meta:
         ordering = ["date"]

@@ -1,5 +1,6 @@
-"""The indicator table (units across, indicators and their breakdowns down), with suppression
-applied, and its exports: XLSX with Vietnamese headings and a frozen header, and CSV."""
+"""The indicator table (units across, indicators and their breakdowns down), with the counts of
+people protected by ``reports.privacy`` where asked, and its exports: XLSX with Vietnamese
+headings and a frozen header, and CSV."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from ctip.core import exports as sheets
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
+from ctip.reports import privacy
 from ctip.reports.periods import Period
-from ctip.reports.privacy import DEFAULT_THRESHOLD, SAME_PEOPLE, mark, suppress
+from ctip.reports.privacy import THRESHOLD
 
 
 @dataclass
@@ -38,7 +40,7 @@ class IndicatorTable:
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
     suppressed: bool = False
-    threshold: int = DEFAULT_THRESHOLD
+    threshold: int = THRESHOLD
 
 
 def _cell(value: Any, key: str) -> Any:
@@ -47,58 +49,29 @@ def _cell(value: Any, key: str) -> Any:
     return value if key == "total" else None
 
 
-def _percent_rows(indicator: ind.Indicator, values: list[Any], threshold: int,
-                  hide: bool) -> list[Row]:
-    """A percentage, then its numerator and denominator. When suppressing, the two counts go
-    through ``suppress`` (across units) and a percentage is hidden with its counts."""
-    labels = ind.breakdown_labels(indicator)
-    counts = [[_cell(v, key) or 0 for v in values] for key, *_ in labels]
-    shown = suppress(counts, threshold, total_row=False, total_col=True) if hide else counts
-    pct = [_cell(v, "total") for v in values]
-    if hide:
-        pct = [mark(threshold) if any(isinstance(r[j], str) for r in shown) else p
-               for j, p in enumerate(pct)]
-    rows = [Row(indicator, "total", indicator.name, indicator.name_vi, pct, headline=True)]
-    rows += [Row(indicator, key, label, vi, shown[i]) for i, (key, label, vi) in
-             enumerate(labels)]
-    return rows
-
-
 def build_table(unit: Unit, period: Period, codes: list[str] | None = None, *,
-                hide: bool, threshold: int = DEFAULT_THRESHOLD) -> IndicatorTable:
+                hide: bool, threshold: int = THRESHOLD) -> IndicatorTable:
     """Every indicator asked for, for each child of ``unit`` (and its own records), and the
-    total; person counts suppressed when ``hide``."""
-    total, per_child = ind.compute_with_children(unit, period, codes)
-    columns = [Column(u, own=u.pk == unit.pk) for u, _v in per_child]
+    total; with ``hide``, every cell of every count of people is what ``privacy.protect_values``
+    publishes for it (each cell from its own records: totals are not added up)."""
+    total, total_keys, per_child = ind.compute_keyed(unit, period, codes)
+    columns = [Column(u, own=u.pk == unit.pk) for u, _v, _k in per_child]
     columns.append(Column(unit, total=True))
     table = IndicatorTable(unit, period, columns, suppressed=hide, threshold=threshold)
-    indicators = ind.resolve(codes)
-    if hide:  # hide first what other indicators must hide with (``SAME_PEOPLE``)
-        indicators.sort(key=lambda i: i.code not in SAME_PEOPLE)
-    forced: dict[str, list[tuple[str, int]]] = {}  # indicator: [(part, column)]
-    for indicator in indicators:
-        values = [v[indicator.code] for _u, v in per_child] + [total[indicator.code]]
-        if indicator.measure == "percent":
-            table.rows += _percent_rows(indicator, values, threshold,
-                                        hide and indicator.is_person_count)
-            continue
+    cells = [(u, v, k, u.pk == unit.pk) for u, v, k in per_child]
+    cells.append((unit, total, total_keys, False))
+    if hide:
+        cells = [(u, privacy.protect_values(v, k, privacy.where_of(
+                     u, period.start, period.end, own=own)), k, own)
+                 for u, v, k, own in cells]
+    values = [v for _u, v, _k, _own in cells]
+    for indicator in ind.resolve(codes):
+        column_values = [v[indicator.code] for v in values]
         labels = ind.breakdown_labels(indicator, total[indicator.code])
-        keys = [key for key, *_ in labels]
-        matrix = [[_cell(v, key) for v in values] for key in [*keys, "total"]]
-        force = [(keys.index(k), j) for k, j in forced.get(indicator.code, []) if k in keys]
-        if hide and (indicator.is_person_count or force):
-            matrix = suppress(matrix, threshold, total_row=bool(keys), total_col=True,
-                              force=force, primary=indicator.is_person_count)
-        if hide and indicator.code in SAME_PEOPLE:
-            host, key = SAME_PEOPLE[indicator.code]
-            forced.setdefault(host, []).extend(
-                (key, j) for j, cell in enumerate(matrix[-1]) if isinstance(cell, str))
         table.rows.append(Row(indicator, "total", indicator.name, indicator.name_vi,
-                              matrix[-1], headline=True))
-        table.rows += [Row(indicator, key, label, vi, matrix[i])
-                       for i, (key, label, vi) in enumerate(labels)]
-    order = {i.code: n for n, i in enumerate(ind.resolve(codes))}
-    table.rows.sort(key=lambda r: order[r.indicator.code])  # stable: parts stay in order
+                              [_cell(v, "total") for v in column_values], headline=True))
+        table.rows += [Row(indicator, key, label, vi, [_cell(v, key) for v in column_values])
+                       for key, label, vi in labels]
     return table
 
 
@@ -132,8 +105,7 @@ def table_lines(table: IndicatorTable) -> list[list[Any]]:
 def title_vi(table: IndicatorTable) -> str:
     # the period by its dates: the labels are UI strings, translated later
     period = f"từ {table.period.start:%d/%m/%Y} đến {table.period.end:%d/%m/%Y}"
-    note = (f" — số dưới {table.threshold} người được ẩn (< {table.threshold})"
-            if table.suppressed else "")
+    note = f" — {privacy.MARK_VI_LEGEND}" if table.suppressed else ""
     return f"Chỉ tiêu phòng, chống mua bán người — {table.unit.name} — {period}{note}"
 
 

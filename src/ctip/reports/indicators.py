@@ -70,7 +70,10 @@ class Indicator:
     definition: Any           # gettext_lazy, English msgid
     source: str               # the fact table(s) it is computed from
     breakdowns: tuple[str, ...] = ()
-    is_person_count: bool = False   # small counts are suppressed when they leave the unit
+    # Registered with the disclosure-control layer (``reports.privacy``): a count of people
+    # (its source must give the cell keys of its records), or an amount of money of people.
+    is_person_count: bool = False
+    is_person_amount: bool = False
     measure: str = "count"    # count | percent | vnd
     additive: bool = True     # children add up to the parent
 
@@ -142,7 +145,7 @@ CATALOGUE: list[Indicator] = [
               ("case_kind",), is_person_count=True),
     Indicator("services", _l("Services delivered"), "Số lượt dịch vụ hỗ trợ đã thực hiện",
               _l("Services recorded as delivered and dated in the period, by type."),
-              "cases.Service", ("service_type",)),
+              "cases.Service", ("service_type",), is_person_count=True),
     Indicator("victims_supported_pct", _l("Victims who received at least one support service"),
               "Tỷ lệ nạn nhân được hưởng ít nhất một dịch vụ hỗ trợ (%)",
               _l("Of the support cases of returned victims and persons being identified as "
@@ -152,10 +155,10 @@ CATALOGUE: list[Indicator] = [
               measure="percent", additive=False),
     Indicator("loans", _l("Loans"), "Số lượt hỗ trợ vay vốn",
               _l("Loan support and entrusted-credit loans delivered in the period."),
-              "cases.Service", ("loan_type",)),
+              "cases.Service", ("loan_type",), is_person_count=True),
     Indicator("loan_amount", _l("Amount lent (VND)"), "Số tiền cho vay (đồng)",
               _l("The amount of the loans delivered in the period, in dong."), "cases.Service",
-              measure="vnd"),
+              measure="vnd", is_person_amount=True),
     Indicator("jobs_found", _l("Jobs found"), "Số người được giới thiệu việc làm",
               _l("Job counselling and placement services delivered in the period."),
               "cases.Service", is_person_count=True),
@@ -217,6 +220,20 @@ def _group(qs: QuerySet[Any], unit: Unit, by_child: bool, field: str, *fields: s
     else:
         out[ALL] = [qs.aggregate(**aggregates)]
     return out
+
+
+KEYS = "_keys"  # the entry of a source's ``finish`` that holds the cell keys of its people
+
+
+def _keysums(**filters: Q) -> dict[str, Any]:
+    """``SUM(record_key)`` of the rows behind each count, in the same grouped query (see
+    ``reports.privacy``): ``{count}_key`` for each count named, with its filter."""
+    return {f"{name}_key": Coalesce(Sum("record_key", filter=f or None), 0)
+            for name, f in filters.items()}
+
+
+def _k(row: dict[str, Any], name: str) -> int:
+    return int(row.get(f"{name}_key") or 0)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -393,23 +410,32 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     qs = Situation.objects.filter(unit_path__subtree=unit.path,
                                   created_at__gte=period.start_at(),
                                   created_at__lt=period.end_before())
+    on_time = on_time_q()
     return _group(qs, unit, by_child, "unit_path", "category", n=Count("pk"),
                   escalated=Count("escalated_after_us"),
-                  on_time=Count("pk", filter=on_time_q()))
+                  on_time=Count("pk", filter=on_time),
+                  **_keysums(n=Q(), escalated=Q(escalated_after_us__isnull=False),
+                             on_time=on_time))
 
 
 def _situations_finish(rows: Rows) -> dict[str, Any]:
     from ctip.cases.models import Category
 
     by_category = dict.fromkeys(Category.values, 0)
+    keys = dict.fromkeys(Category.values, 0)
     escalated = on_time = 0
     for r in rows:
         by_category[r["category"]] = by_category.get(r["category"], 0) + r["n"]
+        keys[r["category"]] = keys.get(r["category"], 0) + _k(r, "n")
         escalated += r["escalated"]
         on_time += r["on_time"]
     return {"situations": {"total": sum(by_category.values()), **by_category},
             "situations_escalated_on_time": {"total": _pct(on_time, escalated),
-                                             "escalated": escalated, "on_time": on_time}}
+                                             "escalated": escalated, "on_time": on_time},
+            KEYS: {"situations": {"total": sum(keys.values()), **keys},
+                   "situations_escalated_on_time": {
+                       "escalated": sum(_k(r, "escalated") for r in rows),
+                       "on_time": sum(_k(r, "on_time") for r in rows)}}}
 
 
 def _referrals(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
@@ -417,14 +443,18 @@ def _referrals(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 
     qs = Referral.objects.filter(unit_path__subtree=unit.path, referred_on__gte=period.start,
                                  referred_on__lte=period.end)
-    return _group(qs, unit, by_child, "unit_path", "agency__code", n=Count("pk"))
+    return _group(qs, unit, by_child, "unit_path", "agency__code", n=Count("pk"),
+                  **_keysums(n=Q()))
 
 
 def _referrals_finish(rows: Rows) -> dict[str, Any]:
     by_agency: dict[str, int] = defaultdict(int)
+    keys: dict[str, int] = defaultdict(int)
     for r in rows:
         by_agency[r["agency__code"]] += r["n"]
-    return {"referrals": {"total": sum(by_agency.values()), **dict(sorted(by_agency.items()))}}
+        keys[r["agency__code"]] += _k(r, "n")
+    return {"referrals": {"total": sum(by_agency.values()), **dict(sorted(by_agency.items()))},
+            KEYS: {"referrals": {"total": sum(keys.values()), **keys}}}
 
 
 VICTIM_KINDS = ("returned_victim", "being_identified")
@@ -439,12 +469,15 @@ def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     qs = SupportCase.objects.filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=period.start),
         unit_path__subtree=unit.path, opened_on__lte=period.end)
+    opened = Q(opened_on__gte=period.start)
+    closed = Q(closed_on__gte=period.start, closed_on__lte=period.end)
     return _group(
         qs, unit, by_child, "unit_path", "kind",
         active=Count("pk"),
-        opened=Count("pk", filter=Q(opened_on__gte=period.start)),
-        closed=Count("pk", filter=Q(closed_on__gte=period.start, closed_on__lte=period.end)),
+        opened=Count("pk", filter=opened),
+        closed=Count("pk", filter=closed),
         served=Count("pk", filter=Q(Exists(served))),
+        **_keysums(active=Q(), opened=opened, closed=closed, served=Q(Exists(served))),
     )
 
 
@@ -455,16 +488,25 @@ def _cases_finish(rows: Rows) -> dict[str, Any]:
     out: dict[str, dict[str, Any]] = {
         code: {"total": 0, **dict.fromkeys(kinds, 0)}
         for code in ("cases_opened", "cases_active", "cases_closed")}
-    victims = supported = 0
+    keys: dict[str, dict[str, int]] = {code: {"total": 0, **dict.fromkeys(kinds, 0)}
+                                       for code in out}
+    victims = supported = victims_key = supported_key = 0
     for r in rows:
         for name in ("opened", "active", "closed"):
             out[f"cases_{name}"][r["kind"]] = out[f"cases_{name}"].get(r["kind"], 0) + r[name]
             out[f"cases_{name}"]["total"] += r[name]
+            k = keys[f"cases_{name}"]
+            k[r["kind"]] = k.get(r["kind"], 0) + _k(r, name)
+            k["total"] += _k(r, name)
         if r["kind"] in VICTIM_KINDS:
             victims += r["active"]
             supported += r["served"]
+            victims_key += _k(r, "active")
+            supported_key += _k(r, "served")
     return {**out, "victims_supported_pct": {"total": _pct(supported, victims),
-                                             "victims": victims, "supported": supported}}
+                                             "victims": victims, "supported": supported},
+            KEYS: {**keys, "victims_supported_pct": {"victims": victims_key,
+                                                     "supported": supported_key}}}
 
 
 def _services(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
@@ -474,19 +516,27 @@ def _services(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
                                 status=Service.Status.DELIVERED,
                                 date__gte=period.start, date__lte=period.end)
     return _group(qs, unit, by_child, "case__unit_path", "type", n=Count("pk"),
-                  amount=Sum("amount"))
+                  amount=Sum("amount"), **_keysums(n=Q()))
 
 
 def _services_finish(rows: Rows) -> dict[str, Any]:
     from ctip.cases.models import Service
 
     by_type = dict.fromkeys(Service.Type.values, 0)
+    keys = dict.fromkeys(Service.Type.values, 0)
     amount = 0
     for r in rows:
         by_type[r["type"]] = by_type.get(r["type"], 0) + r["n"]
+        keys[r["type"]] = keys.get(r["type"], 0) + _k(r, "n")
         if r["type"] in LOAN_TYPES:
             amount += int(r["amount"] or 0)
     return {
+        KEYS: {"services": {"total": sum(keys.values()), **keys},
+               "loans": {"total": sum(keys[t] for t in LOAN_TYPES),
+                         **{t: keys[t] for t in LOAN_TYPES}},
+               "jobs_found": keys["job_placement"],
+               "loan_amount": {"n": sum(by_type[t] for t in LOAN_TYPES),
+                               "key": sum(keys[t] for t in LOAN_TYPES)}},
         "services": {"total": sum(by_type.values()), **by_type},
         "loans": {"total": sum(by_type[t] for t in LOAN_TYPES),
                   **{t: by_type[t] for t in LOAN_TYPES}},
@@ -580,20 +630,59 @@ def compute_with_children(unit: Unit, period: Period, codes: list[str] | None = 
     each source's rows are counts and sums per group, which its ``finish`` adds up: so the
     subtree's values are the ``finish`` of all the children's rows together, percentages
     included (they are worked out from the summed counts). A test holds both ways equal."""
+    total, _keys, per_child = compute_keyed(unit, period, codes)
+    return total, [(u, values) for u, values, _k in per_child]
+
+
+Keyed = tuple[dict[str, Any], dict[str, Any], list[tuple[Unit, dict[str, Any], dict[str, Any]]]]
+
+
+def compute_keyed(unit: Unit, period: Period, codes: list[str] | None = None) -> Keyed:
+    """``compute_with_children`` with the cell keys of the counts of people beside the values:
+    ``(total, total keys, [(child, values, keys), ...])``; keys have the shape of the values
+    (``{code: {part: sum of record keys}}``), for the person-count indicators only. The input
+    of ``reports.privacy.protect_values``."""
     indicators = resolve(codes)
     wanted = {i.code for i in indicators}
     groups: dict[str, dict[str, Any]] = defaultdict(dict)
+    group_keys: dict[str, dict[str, Any]] = defaultdict(dict)
     whole: dict[str, Any] = {}
+    whole_keys: dict[str, Any] = {}
     for query, finish, provides in SOURCES.values():
         if not provides & wanted:
             continue
         rows_by_key = query(unit, period, True)
         every = [row for rows in rows_by_key.values() for row in rows]
-        whole.update({c: v for c, v in finish(every).items() if c in wanted})
+        done = finish(every)
+        whole.update({c: v for c, v in done.items() if c in wanted})
+        whole_keys.update({c: v for c, v in done.get(KEYS, {}).items() if c in wanted})
         for key, rows in rows_by_key.items():
-            groups[key].update({c: v for c, v in finish(rows).items() if c in wanted})
-    return ({i.code: whole[i.code] for i in indicators},
-            _per_child(unit, indicators, groups))
+            done = finish(rows)
+            groups[key].update({c: v for c, v in done.items() if c in wanted})
+            group_keys[key].update({c: v for c, v in done.get(KEYS, {}).items()
+                                    if c in wanted})
+    empty_keys = _empty_keys(indicators)
+    per_child = [(u, values, {**empty_keys,
+                              **group_keys.get(OWN if u.pk == unit.pk else str(u.pk), {})})
+                 for u, values in _per_child(unit, indicators, groups)]
+    return ({i.code: whole[i.code] for i in indicators}, {**empty_keys, **whole_keys},
+            per_child)
+
+
+def _empty_keys(indicators: list[Indicator]) -> dict[str, Any]:
+    wanted = {i.code for i in indicators}
+    keys: dict[str, Any] = {}
+    for _query, finish, provides in SOURCES.values():
+        if provides & wanted:
+            keys.update({c: v for c, v in finish([]).get(KEYS, {}).items() if c in wanted})
+    return keys
+
+
+def compute_values_and_keys(unit: Unit, period: Period, codes: list[str] | None = None
+                            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``compute`` for the subtree of ``unit`` with its cell keys (a report's snapshot)."""
+    total, keys, _children = compute_keyed(unit, period, codes)
+    return total, keys
 
 
 def _per_child(unit: Unit, indicators: list[Indicator], groups: dict[str, dict[str, Any]]

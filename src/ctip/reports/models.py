@@ -65,6 +65,9 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     values = models.JSONField(_("indicator values"), default=dict, blank=True)
+    # The cell keys of the person counts in ``values`` (same shape), taken with them, so that
+    # the report is shown through ``reports.privacy`` with the same noise as the live tables.
+    cell_keys = models.JSONField(default=dict, blank=True, editable=False)
     results = models.TextField(_("results"), blank=True)
     difficulties = models.TextField(_("difficulties"), blank=True)
     proposals = models.TextField(_("proposals"), blank=True)

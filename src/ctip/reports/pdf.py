@@ -17,8 +17,9 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from ctip.reports import privacy
 from ctip.reports.models import Report, ReportType
-from ctip.reports.privacy import DEFAULT_THRESHOLD, SAME_PEOPLE, mark, suppress
+from ctip.reports.privacy import THRESHOLD
 
 PLACE = "Tây Ninh"
 
@@ -58,16 +59,18 @@ def title_of(report: Report) -> str:
 
 
 def indicator_rows(report: Report, *, hide: bool = False, official: bool = True,
-                   threshold: int = DEFAULT_THRESHOLD) -> list[dict[str, Any]]:
+                   threshold: int = THRESHOLD) -> list[dict[str, Any]]:
     """The report's stored indicator values as rows to show: the headline value and, for an
     indicator with a breakdown, one part per breakdown key. ``official`` names them in
     Vietnamese (the PDF), otherwise in the UI language. With ``hide``, the counts of people
-    below ``threshold`` show as ``"< 5"``, with complementary suppression so that the total
-    and the other parts never give a hidden part back; a percentage is hidden with its
-    counts. The stored values are not touched."""
+    are what ``privacy.protect_values`` publishes for the report's unit and period, from the
+    cell keys stored with the snapshot (the same values as the live tables of that period).
+    The stored values are not touched."""
     from ctip.reports import indicators as ind
 
     values = report.values or {}
+    if hide:
+        values = privacy.protect_values(values, report_keys(report), report_where(report))
     known = [i for i in ind.CATALOGUE if i.code in values]
     codes = {i.code for i in known}
     rows = []
@@ -75,48 +78,43 @@ def indicator_rows(report: Report, *, hide: bool = False, official: bool = True,
                                   start=1):
         if isinstance(indicator, str):  # a code the catalogue no longer has
             code, value = indicator, values[indicator]
+            if hide and value:  # nothing known of what it counts: never shown in the clear
+                value = privacy.MARK
             rows.append({"number": n, "code": code, "name": code,
-                         "value": ind.headline(value), "suppressed": False, "parts": []})
+                         "value": ind.headline(value), "suppressed": value == privacy.MARK,
+                         "parts": []})
             continue
-        rows.append(_row(n, indicator, values[indicator.code], hide=hide, official=official,
-                         threshold=threshold))
-    if hide:  # a part counting the same people as a hidden indicator is hidden with it
-        by_code = {row["code"]: i for i, row in enumerate(rows)}
-        for source, (host, key) in SAME_PEOPLE.items():
-            if (source in by_code and host in by_code and rows[by_code[source]]["suppressed"]
-                    and isinstance(values[host], dict)):
-                i = by_code[host]
-                rows[i] = _row(rows[i]["number"], ind.get(host), values[host], hide=hide,
-                               official=official, threshold=threshold, force={key})
+        rows.append(_row(n, indicator, values[indicator.code], official=official))
     return rows
 
 
-def _row(n: int, indicator: Any, value: Any, *, hide: bool, official: bool,
-         threshold: int, force: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+def report_where(report: Report) -> str:
+    if report.unit_id is None or report.period_start is None:
+        return "report"
+    return privacy.where_of(report.unit, report.period_start, report.period_end)
+
+
+def report_keys(report: Report) -> dict[str, Any]:
+    """The cell keys stored with the snapshot; for a report taken before they were stored, keys
+    derived from what each cell counts with a secret (the same noise every time)."""
+    if report.cell_keys:
+        return report.cell_keys
+    return privacy.derived_keys(report.values or {}, report_where(report))
+
+
+def _row(n: int, indicator: Any, value: Any, *, official: bool) -> dict[str, Any]:
     from ctip.reports import indicators as ind
 
     labels = ind.breakdown_labels(indicator, value) if isinstance(value, dict) else []
     labels = [(k, lbl, vi) for k, lbl, vi in labels if k in value]
     parts = [value.get(k) for k, *_ in labels]
     total = ind.headline(value)
-    suppress_it = hide and indicator.is_person_count
-    if suppress_it and indicator.measure == "percent":
-        counts = suppress([[p] for p in parts], threshold, total_row=False, total_col=False)
-        parts = [c[0] for c in counts]
-        if any(isinstance(p, str) for p in parts):
-            total = mark(threshold)
-    elif suppress_it or (hide and force):
-        forced = [(i, 0) for i, (k, *_r) in enumerate(labels) if k in force]
-        matrix = suppress([*[[p] for p in parts], [total]], threshold,
-                          total_row=bool(parts), total_col=False, force=forced,
-                          primary=suppress_it)
-        parts, total = [c[0] for c in matrix[:-1]], matrix[-1][0]
     return {
         "number": n, "code": indicator.code,
         "name": indicator.name_vi if official else indicator.name,
         "value": total, "suppressed": isinstance(total, str),
         "percent": indicator.measure == "percent",
-        # zero parts are left out (an empty line says nothing), unless hidden
+        # zero parts are left out (an empty line says nothing), unless protected
         "parts": [{"label": vi if official else label, "value": part,
                    "suppressed": isinstance(part, str)}
                   for (_k, label, vi), part in zip(labels, parts, strict=True)
@@ -144,8 +142,8 @@ def render_html(report: Report, on: dt.date | None = None) -> str:
         "place": PLACE,
         "on": on,
         "title_lines": title_of(report).split("\n"),
-        "rows": indicator_rows(report, hide=True),  # the PDF leaves the unit: suppressed
-        "threshold": DEFAULT_THRESHOLD,
+        "rows": indicator_rows(report, hide=True),  # the PDF leaves the unit: protected
+        "threshold": THRESHOLD, "legend": privacy.MARK_VI_LEGEND,
         "recipients": recipients(report),
         "fonts": font_faces(),
     })

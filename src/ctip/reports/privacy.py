@@ -1,126 +1,278 @@
-"""Privacy in aggregates: small-cell and complementary suppression, and the anonymised
-case-level export in the shape of the CTDC global dataset.
+"""Privacy in aggregates: the one disclosure-control layer every count about people passes
+through before anyone without access to the underlying records sees it, and the anonymised
+person-level export in the shape of the CTDC global dataset (decision 0019).
 
-The rule for suppression (``must_suppress``): counts of people leave the unit in every export,
-so every export is suppressed; on screen a table is suppressed for a viewer who does not hold
-``case.view`` over the unit (a viewer who holds it may open the cases themselves). A periodic
-report has left its unit once it is sent up: on its page it is suppressed for everyone but the
-unit's own officers who hold ``case.view`` (``must_suppress_report``), and its PDF always.
-Stored values are never altered; suppression is applied when a table is shown.
+**Method: cell-key perturbation with a threshold.** Every fact that counts a person (situation,
+referral, support case, service) carries a random ``record_key`` in 0..255 drawn when it is
+made (``cases.models.new_record_key``). The grouped queries of ``reports.indicators`` sum those
+keys next to the counts; a published cell's key is that sum modulo 256, so the same set of
+records has the same key whatever table, page, period selector or file it is shown in. From
+``(count, cell key)`` a fixed table (``PERTURBATION``) gives a noise in -2..+2; then:
+
+- a count of 0 is published as ``0``, except that one zero cell in four (chosen by a keyed hash
+  of what the cell counts, so always the same cells) is published as the mark, so that the
+  mark never tells a reader that a count is at least 1;
+- a count of 1-4 is never published: it shows the mark ``≤ 6``;
+- a count of 5 or more is published as count + noise when that is 5 or more, else as the mark.
+
+So a published number is always 5 or more and at most 2 away from the true count, and the mark
+means "between 0 and 6 people" (``feasible`` states exactly what a reader can infer, and the
+attack test holds every published cell to it). Totals and parts, parents and children, years
+and months are each protected from their own records, never added up from protected cells, so
+differences between tables give noise, not people.
+
+**Who sees exact counts** (``exact_on_screen``): on screen, a viewer who holds ``case.view`` over
+the unit of the table (who could open the records themselves); a periodic report's page, the
+unit's own officers who hold ``case.view`` over it (``exact_report``). Every export (CSV, XLSX,
+PDF, periodic report PDF, CTDC file) leaves the unit and is always protected.
+
+``protect(count, key, coords)`` is the plain function at the bottom of it all (the JSON API
+calls it too); ``protect_values`` applies it to the indicator values of one cell of a table
+(``reports.indicators.compute_keyed``). Stored values are never altered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from ctip.accounts.policy import has_capability
 from ctip.org.models import Unit
 
-DEFAULT_THRESHOLD = 5
+THRESHOLD = 5          # no count of people below this is ever published
+MAX_NOISE = 2          # published numbers are at most this far from the truth
+MODULUS = 256          # record keys are 0..MODULUS-1; a cell key is their sum modulo MODULUS
+ZERO_MARK_ONE_IN = 4   # one zero cell in four is published as the mark
+MARK = f"≤ {THRESHOLD - 1 + MAX_NOISE}"
+MARK_VI_LEGEND = (f"“{MARK}”: số liệu về người được bảo vệ — số thật từ 0 đến "
+                  f"{THRESHOLD - 1 + MAX_NOISE} người. Các số khác về người đã được cộng một "
+                  f"sai số cố định từ −{MAX_NOISE} đến +{MAX_NOISE} và không nhỏ hơn "
+                  f"{THRESHOLD}; tổng được tính riêng nên có thể khác tổng các dòng.")
+# what the legend of every protected table says (``reports/_protection_legend.html``)
+LEGEND = {"mark": MARK, "high": THRESHOLD - 1 + MAX_NOISE, "noise": MAX_NOISE,
+          "threshold": THRESHOLD}
+DEFAULT_THRESHOLD = THRESHOLD
 DEFAULT_K = 11
 UNKNOWN = "unknown"
 
+# --- The perturbation table ------------------------------------------------------------------
 
-def must_suppress(viewer: Any, unit: Unit, *, export: bool = False) -> bool:
-    return export or not has_capability(viewer, "case.view", unit)
+# Share of each noise among the 256 cell keys of a row: 26 + 51 + 102 + 51 + 26 = 256, so the
+# noise has mean 0 and is 0 for 40 % of the cells.
+_NOISE_SHARES = {-2: 26, -1: 51, 0: 102, 1: 51, 2: 26}
+_ROWS = 64  # counts of 64 and more use the last row
 
 
-def must_suppress_report(viewer: Any, unit: Unit) -> bool:
-    """A periodic report leaves its unit when it goes up to the parent: it is read with the
-    same suppression unless the viewer is of the unit itself (holds a role there) and holds
-    ``case.view`` over it (``must_suppress``). The PDF is always suppressed."""
+def _build_table() -> tuple[tuple[int, ...], ...]:
+    """A fixed table: row ``n`` (the count, capped) holds the noise of each of the 256 cell
+    keys, a fixed shuffle per row of the shares above. Fixed in code so that the same cell
+    always gets the same noise, on every server, forever."""
+    base = [d for d, share in _NOISE_SHARES.items() for _ in range(share)]
+    rows = []
+    for n in range(_ROWS):
+        row = list(base)
+        random.Random(f"ctip-perturbation-{n}").shuffle(row)  # noqa: S311 (fixed, not secret)
+        rows.append(tuple(row))
+    return tuple(rows)
+
+
+PERTURBATION = _build_table()
+
+
+def noise(count: int, key: int) -> int:
+    return PERTURBATION[min(count, _ROWS - 1)][key % MODULUS]
+
+
+def _zero_marked(coords: str) -> bool:
+    digest = salted_hmac("ctip.reports.privacy.zero", coords).digest()
+    return digest[0] % ZERO_MARK_ONE_IN == 0
+
+
+def protect(count: int, key: int, coords: str) -> int | str:
+    """The published value of a count of people: ``0``, a number of at least ``THRESHOLD``, or
+    ``MARK``. ``key`` is the sum of the record keys of the people counted (any integer; taken
+    modulo ``MODULUS``), ``coords`` names what the cell counts (indicator, part, unit, period)
+    the same way on every surface (it decides which zeros carry the mark)."""
+    count = int(count or 0)
+    if count <= 0:
+        return MARK if _zero_marked(coords) else 0
+    if count < THRESHOLD:
+        return MARK
+    shown = count + noise(count, int(key or 0))
+    return shown if shown >= THRESHOLD else MARK
+
+
+def feasible(shown: Any) -> tuple[int, int | None]:
+    """What a reader may infer of the true count from a published value: ``(low, high)``
+    (``high`` None: no upper bound). The documented meaning of every published cell."""
+    if shown == MARK:
+        return 0, THRESHOLD - 1 + MAX_NOISE
+    if shown == 0:
+        return 0, 0
+    value = int(shown)
+    return max(value - MAX_NOISE, 1), value + MAX_NOISE
+
+
+def is_protected(value: Any) -> bool:
+    return value == MARK
+
+
+# --- Who sees exact counts -------------------------------------------------------------------
+
+def exact_on_screen(viewer: Any, unit: Unit) -> bool:
+    """A page or htmx partial shows exact counts of people to a viewer who holds ``case.view``
+    over the unit (they may open the records themselves); files never do."""
+    return has_capability(viewer, "case.view", unit)
+
+
+def exact_report(viewer: Any, unit: Unit) -> bool:
+    """A periodic report leaves its unit when it goes up to the parent: its page is exact only
+    for the unit's own officers (a role held on the unit itself) who hold ``case.view`` over
+    it. Its PDF is always protected."""
     from ctip.accounts.policy import grants_of
 
     of_the_unit = any(g.unit_id == unit.pk for g in grants_of(viewer))
-    return not of_the_unit or must_suppress(viewer, unit)
+    return of_the_unit and exact_on_screen(viewer, unit)
 
 
-def mark(threshold: int = DEFAULT_THRESHOLD) -> str:
-    return f"< {threshold}"
+def must_suppress(viewer: Any, unit: Unit, *, export: bool = False) -> bool:
+    """Kept for callers: True when counts of people must go through ``protect``."""
+    return export or not exact_on_screen(viewer, unit)
 
 
-# A breakdown part that counts the same people as a person-count indicator is hidden wherever
-# that indicator is: the jobs found are the job placement services delivered, so the services
-# by type would otherwise give a hidden "jobs found" back. {indicator: (other indicator, part)}
-SAME_PEOPLE: dict[str, tuple[str, str]] = {"jobs_found": ("services", "job_placement")}
+def must_suppress_report(viewer: Any, unit: Unit) -> bool:
+    return not exact_report(viewer, unit)
 
 
-def suppress(table: Sequence[Sequence[int | float | None]], threshold: int = DEFAULT_THRESHOLD,
-             *, total_row: bool = True, total_col: bool = True,
-             force: Iterable[tuple[int, int]] = (), primary: bool = True) -> list[list[Any]]:
-    """Display values of a table of counts of people, small cells replaced by ``"< 5"``.
+def mark(threshold: int = THRESHOLD) -> str:
+    return MARK
 
-    ``table`` holds rows of cells; when ``total_row`` its last row is the sum of the rows above,
-    when ``total_col`` the last cell of each row is the sum of the cells before it (rows of
-    children plus a total, columns of breakdowns plus a total). Primary suppression hides
-    every count ``0 < n < threshold``. Complementary suppression then looks at every row and
-    every column as an equation (the cells add up to the total): where exactly one of its cells
-    is hidden, a reader could subtract it back, so the smallest other non-zero cell is hidden
-    too (a total only when no other cell is left); and where several are hidden but the total
-    shows that together they are a small count, one more is hidden; until no equation gives a
-    small count back.
-    ``None`` (no value) is never hidden and never counted. ``force`` names cells (row,
-    column) hidden whatever their value (they give away people hidden elsewhere); with
-    ``primary=False`` only those are hidden, then their complements.
-    """
-    cells = [list(row) for row in table]
-    n_rows = len(cells)
-    if not n_rows:
-        return []
-    n_cols = max(len(r) for r in cells)
-    hidden = {(i, j) for i, row in enumerate(cells) for j, v in enumerate(row)
-              if primary and isinstance(v, int | float) and 0 < v < threshold}
-    hidden |= {(i, j) for i, j in force
-               if i < n_rows and j < len(cells[i]) and cells[i][j] is not None}
 
-    def groups() -> list[list[tuple[int, int]]]:
-        out = []
-        if total_col and n_cols > 1:
-            out += [[(i, j) for j in range(len(cells[i]))] for i in range(n_rows)]
-        if total_row and n_rows > 1:
-            out += [[(i, j) for i in range(n_rows) if j < len(cells[i])]
-                    for j in range(n_cols)]
-        return out
+# --- Indicator values ------------------------------------------------------------------------
 
-    def value(c: tuple[int, int]) -> Any:
-        return cells[c[0]][c[1]]
+# A part that counts exactly the records of a part of another indicator is named after that
+# one, so that both show the same value everywhere (the jobs found are the job placement
+# services delivered, the loans the loan services). {(code, part): (code, part)}
+SAME_RECORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("jobs_found", "total"): ("services", "job_placement"),
+    ("loans", "loan_support"): ("services", "loan_support"),
+    ("loans", "entrusted_loan"): ("services", "entrusted_loan"),
+}
+# An amount of money of people is shown only with the count it goes with, moved by a share.
+_AMOUNT_SHARES = (-0.1, -0.05, 0.0, 0.05, 0.1)
+AMOUNT_COUNT = {"loan_amount": "loans"}  # the count whose coordinates an amount shares
 
-    changed = True
-    while changed:
-        changed = False
-        for group in groups():
-            members = [c for c in group if value(c) is not None]
-            last = group[-1]  # the total of this equation
-            secret = [c for c in members if c in hidden]
-            if not secret:
-                continue
-            if len(secret) == 1:
-                exposed = True  # the one hidden cell is the total less the others
+
+def cell_coords(code: str, part: str, where: str) -> str:
+    code, part = SAME_RECORDS.get((code, part), (code, part))
+    return f"{code}|{part}|{where}"
+
+
+def where_of(unit: Unit, start: dt.date, end: dt.date, *, own: bool = False) -> str:
+    """The unit and period part of a cell's coordinates: the records of ``unit``'s subtree (or
+    only those stamped on it, ``own``) in ``start``..``end``. Both name the unit alike: where
+    nothing below the unit has records the two are the same cell, and must show the same zero
+    (a non-zero cell's value depends on its records alone)."""
+    return f"{unit.pk}|{start:%Y-%m-%d}|{end:%Y-%m-%d}"
+
+
+class UnprotectedIndicator(RuntimeError):
+    """A person-count indicator reached the layer without the keys of its records."""
+
+
+def protect_values(values: Mapping[str, Any], keys: Mapping[str, Any], where: str
+                   ) -> dict[str, Any]:
+    """The published values of one cell of indicators (a unit and a period): every
+    person-count indicator through ``protect``, with its key from ``keys`` (the same shape as
+    its value); a percentage worked out from its protected parts; an amount of money shown only
+    with its count and moved by up to 10 %; every other indicator as is."""
+    from ctip.reports import indicators as ind
+
+    out: dict[str, Any] = {}
+    for code, value in values.items():
+        indicator = ind.BY_CODE.get(code)
+        if indicator is None or not (indicator.is_person_count or indicator.is_person_amount):
+            out[code] = value
+            continue
+        if code not in keys:
+            raise UnprotectedIndicator(code)
+        key = keys[code]
+        if indicator.is_person_amount:
+            out[code] = _amount(value, key, cell_coords(AMOUNT_COUNT.get(code, code), "total",
+                                                        where))
+        elif isinstance(value, dict):
+            shown = {part: protect(n, key.get(part, 0) if isinstance(key, dict) else 0,
+                                   cell_coords(code, part, where))
+                     for part, n in value.items() if part != "total"}
+            if indicator.measure == "percent":
+                shown["total"] = _percent(shown)
             else:
-                # several hidden cells and a visible total: their sum is known, and must not
-                # itself be a small count of people (a hidden 0 next to a hidden 3 hides nothing)
-                parts = sum(value(c) for c in secret if c != last)
-                exposed = last not in hidden and 0 < parts < threshold
-            if not exposed:
-                continue
-            visible = [c for c in members if c not in hidden]
-            # the smallest cell that adds people to the hidden sum; the total only when none is
-            # left; a zero never helps, since it changes nothing a reader can subtract
-            candidates = ([c for c in visible if c != last and value(c)]
-                          or [c for c in visible if c == last]
-                          or visible)
-            if not candidates:
-                continue
-            hidden.add(min(candidates, key=lambda c: (value(c), c)))
-            changed = True
-    shown = mark(threshold)
-    return [[shown if (i, j) in hidden else v for j, v in enumerate(row)]
-            for i, row in enumerate(cells)]
+                total_key = key.get("total", 0) if isinstance(key, dict) else key
+                shown["total"] = protect(value.get("total", 0), total_key,
+                                         cell_coords(code, "total", where))
+            out[code] = {"total": shown.pop("total"), **shown}
+        else:
+            out[code] = protect(value, key if isinstance(key, int) else 0,
+                                cell_coords(code, "total", where))
+    return out
+
+
+def derived_keys(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Cell keys for stored values whose record keys were not kept (reports taken before
+    decision 0019): a keyed hash of what each cell counts, so the noise is fixed per cell."""
+    from ctip.reports import indicators as ind
+
+    def key(code: str, part: str) -> int:
+        digest = salted_hmac("ctip.reports.privacy.key", cell_coords(code, part, where))
+        return int.from_bytes(digest.digest()[:2], "big") % MODULUS
+
+    out: dict[str, Any] = {}
+    for code, value in values.items():
+        indicator = ind.BY_CODE.get(code)
+        if indicator is None or not (indicator.is_person_count or indicator.is_person_amount):
+            continue
+        if indicator.is_person_amount:
+            count = values.get(AMOUNT_COUNT.get(code, ""))
+            out[code] = {"n": int(count.get("total", 0) if isinstance(count, dict)
+                                  else (count or 0)) if count is not None else 1,
+                         "key": key(AMOUNT_COUNT.get(code, code), "total")}
+        elif isinstance(value, dict):
+            out[code] = {part: key(code, part) for part in value}
+        else:
+            out[code] = key(code, "total")
+    return out
+
+
+def _percent(parts: dict[str, Any]) -> Any:
+    """A percentage from its protected denominator and numerator (the first two parts)."""
+    names = list(parts)
+    if len(names) < 2:
+        return None
+    whole, part = parts[names[0]], parts[names[1]]
+    if is_protected(whole) or is_protected(part):
+        return MARK
+    if not whole:
+        return None
+    return min(100.0, round(100 * part / whole, 1))
+
+
+def _amount(amount: Any, key: Any, coords: str) -> Any:
+    """An amount shown only where the count it goes with (``key``: ``{"n", "key"}``) is
+    published as a number, moved by a share fixed by that count's cell key, to 100,000 dong."""
+    n = int(key.get("n", 0)) if isinstance(key, dict) else 0
+    k = int(key.get("key", 0)) if isinstance(key, dict) else int(key or 0)
+    if not n:
+        return 0 if not amount else MARK
+    if protect(n, k, coords) == MARK:
+        return MARK
+    share = _AMOUNT_SHARES[(k * 7 + 3) % MODULUS % len(_AMOUNT_SHARES)]
+    return int(round(float(amount or 0) * (1 + share), -5))
 
 
 # --- CTDC-shaped case-level export -------------------------------------------------------------
@@ -190,22 +342,28 @@ def k_anonymise(rows: list[dict[str, Any]], k: int = DEFAULT_K) -> list[dict[str
 
 
 def ctdc_rows(unit: Unit) -> list[dict[str, Any]]:
-    """One row per support case of a victim (returned, or being identified) in the subtree,
-    before anonymisation. Only the plain ``sex`` and ``birth_year`` of the person are read:
-    never an encrypted identity field."""
+    """One row per person (not per case) with a victim's case (returned, or being identified)
+    in the subtree, before anonymisation: a person with two cases is one row, registered in
+    the year of their first such case. Only the plain ``sex`` and ``birth_year`` of the person
+    are read: never an encrypted identity field."""
+    from django.db.models import Min
+
     from ctip.cases.models import SupportCase
     from ctip.reports.indicators import VICTIM_KINDS
 
-    cases = (SupportCase.objects.filter(Q(unit_path__subtree=unit.path), kind__in=VICTIM_KINDS)
-             .order_by("opened_on", "pk")
-             .values_list("opened_on", "person__sex", "person__birth_year"))
+    persons = (SupportCase.objects.filter(Q(unit_path__subtree=unit.path),
+                                          kind__in=VICTIM_KINDS)
+               .order_by().values("person_id", "person__sex", "person__birth_year")
+               .annotate(first=Min("opened_on")).order_by("first", "person_id"))
     rows = []
-    for opened_on, sex, birth_year in cases:
+    for found in persons:
+        opened_on = found["first"]
+        birth_year = found["person__birth_year"]
         year = opened_on.year if isinstance(opened_on, dt.date) else None
         age = year - birth_year if year and birth_year else None
         rows.append({
             "yearOfRegistration": str(year) if year else UNKNOWN,
-            "gender": _GENDER.get(sex, UNKNOWN),
+            "gender": _GENDER.get(found["person__sex"], UNKNOWN),
             "ageBroad": age_band(age),
             "citizenship": UNKNOWN,
             "typeOfExploitation": UNKNOWN,
@@ -216,8 +374,9 @@ def ctdc_rows(unit: Unit) -> list[dict[str, Any]]:
 
 
 def ctdc_export(unit: Unit, k: int = DEFAULT_K) -> list[dict[str, Any]]:
-    """The victims' cases of the subtree in the shape of the CTDC global dataset, k-anonymous
-    (k = 11 by default, as CTDC publishes).
+    """The victims of the subtree, one row per person, in the shape of the CTDC global
+    dataset, k-anonymous over persons with k at least 11 (as CTDC publishes; a smaller ``k``
+    is raised to 11).
 
     The case model records no type of exploitation, means of control, recruiter relationship
     or citizenship, so those columns are exported as ``"unknown"`` (they are constant and
@@ -226,4 +385,4 @@ def ctdc_export(unit: Unit, k: int = DEFAULT_K) -> list[dict[str, Any]]:
     step by step (age to minor/adult, year to a five-year span, then age, gender and year
     withheld) until every combination of quasi-identifiers is shared by at least ``k`` rows;
     rows that still fall in a smaller group are suppressed (left out)."""
-    return k_anonymise(ctdc_rows(unit), k)
+    return k_anonymise(ctdc_rows(unit), max(k, DEFAULT_K))

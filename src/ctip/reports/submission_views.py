@@ -74,22 +74,24 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
     reviewable = (report.status == Report.Status.SUBMITTED
                   and submissions.can_review(user, report))
     values_live = False
-    values = report.values
+    values, keys = report.values, report.cell_keys
     if report.status in submissions.EDITABLE:
         try:
-            values, values_live = submissions.compute_values(report), True
+            (values, keys), values_live = submissions.compute_snapshot(report), True
         except Exception:  # the preview is a convenience; the snapshot is taken on submit
-            values = report.values
+            values, keys = report.values, report.cell_keys
     from ctip.reports.pdf import indicator_rows
 
-    shown = Report(values=values)
-    hide = privacy.must_suppress_report(user, report.unit)
+    shown = Report(values=values, cell_keys=keys, unit=report.unit,
+                   period_start=report.period_start, period_end=report.period_end)
+    hide = not privacy.exact_report(user, report.unit)
     lock = (PeriodLock.objects.active().filter(report=report).first()
             if report.status == Report.Status.APPROVED else None)
     return {
         "report": report, "editable": editable, "reviewable": reviewable,
         "rows": indicator_rows(shown, hide=hide, official=False), "suppressed": hide,
-        "suppression_mark": privacy.mark(), "values_live": values_live, "lock": lock,
+        "suppression_mark": privacy.MARK, "protection": privacy.LEGEND,
+        "values_live": values_live, "lock": lock,
         "can_unlock": lock is not None and submissions.can_review(user, report),
         "narrative_form": forms.get("narrative_form") or NarrativeForm(initial={
             "number": report.number, "results": report.results,

@@ -118,9 +118,15 @@ def _jsonable(value: Any) -> Any:
 
 def compute_values(report: Report) -> dict[str, Any]:
     """The indicators of the report's unit subtree for its period, as stored in a snapshot."""
+    return compute_snapshot(report)[0]
+
+
+def compute_snapshot(report: Report) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``compute_values`` and the cell keys of its counts of people (``reports.privacy``)."""
     from ctip.reports import indicators
 
-    return _jsonable(indicators.compute(report.unit, _period_object(report)))
+    values, keys = indicators.compute_values_and_keys(report.unit, _period_object(report))
+    return _jsonable(values), _jsonable(keys)
 
 
 # --- Reads ----------------------------------------------------------------------------------
@@ -243,12 +249,12 @@ def submit(*, actor: Any, report: Report) -> Report:
     require(actor, "report.submit", report.unit)
     _ensure_editable(report)
     now = timezone.now()
-    report.values = compute_values(report)
+    report.values, report.cell_keys = compute_snapshot(report)
     report.status = Report.Status.SUBMITTED
     report.submitted_by = actor if getattr(actor, "pk", None) else None
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now
-    report.save(update_fields=["values", "status", "submitted_by", "submitted_at",
+    report.save(update_fields=["values", "cell_keys", "status", "submitted_by", "submitted_at",
                                "first_submitted_at"])
     record(actor=actor, action="report.submitted", target=report, unit_path=report.unit_path,
            changes={"period": [report.period_start, report.period_end],

@@ -120,13 +120,13 @@ def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpR
     if error or period is None:
         return render_page(request, "reports/indicators.html", context, "table", status=400)
     table = exports.build_table(unit, period, codes,
-                                hide=privacy.must_suppress(request.user, unit))
+                                hide=not privacy.exact_on_screen(request.user, unit))
     for col in table.columns:
         if not col.own and not col.total:
             col.url = f"{reverse('reports:indicators')}?{_query(request, unit=col.unit.pk)}"
     for row in table.rows:
         row.shown = [_display(cell, row) for cell in row.cells]  # type: ignore[attr-defined]
-    context.update(table=table, period=period,
+    context.update(table=table, period=period, protection=privacy.LEGEND,
                    export_query=_query(request, unit=unit.pk),
                    up_query=(_query(request, unit=unit.parent_id)
                              if context["trail"] else ""))
@@ -194,6 +194,10 @@ def ctdc_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse
                  f"ctdc-{unit.gso_code or unit.pk}.csv")
 
 
+def _number(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
 # --- Dashboards ------------------------------------------------------------------------------
 
 def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> list[Any]:
@@ -210,24 +214,33 @@ def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> 
                 .order_by("-starts_on")[:3])
 
 
-def dashboard_context(request: HttpRequest, unit: Unit,
-                      period: periods.Period) -> dict[str, Any]:
+def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, *,
+                      exact: bool = False) -> dict[str, Any]:
+    """The dashboard; counts of people (the services) through ``privacy.protect_values``
+    unless ``exact`` (on screen, for a viewer who may open the records)."""
     from ctip.outreach.selectors import campaign_progress
 
     months = ind.monthly(unit, period)
     trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
-    total, per_child = ind.compute_with_children(unit, period, DASHBOARD_CODES)
+    total, total_keys, keyed = ind.compute_keyed(unit, period, DASHBOARD_CODES)
+    if exact:
+        per_child = [(u, v) for u, v, _k in keyed]
+    else:
+        total = privacy.protect_values(total, total_keys,
+                                       privacy.where_of(unit, period.start, period.end))
+        per_child = [(u, privacy.protect_values(v, k, privacy.where_of(
+            u, period.start, period.end, own=u.pk == unit.pk))) for u, v, k in keyed]
     labels = ind.breakdown_labels(ind.get("sessions"), total["sessions"])
     by_format = [(str(label), total["sessions"].get(key, 0)) for key, label, _vi in labels
                  if total["sessions"].get(key, 0)]
     columns = ["sessions", "participants", "models", "club_members", "services"]
-    maxima = {c: max((ind.headline(v[c]) or 0 for u, v in per_child if u.pk != unit.pk),
-                     default=0) for c in columns}
+    maxima = {c: max((_number(ind.headline(v[c])) for u, v in per_child
+                      if u.pk != unit.pk), default=0) for c in columns}
     child_rows = [{"unit": u, "own": u.pk == unit.pk,
                    "url": None if u.pk == unit.pk else
                    f"{reverse('reports:dashboard')}?{_query(request, unit=u.pk)}",
                    "cells": [(ind.headline(v[c]),
-                              charts.scale_class(ind.headline(v[c]), maxima[c]))
+                              charts.scale_class(_number(ind.headline(v[c])), maxima[c]))
                              for c in columns]} for u, v in per_child]
     campaigns = []
     for campaign in _campaigns_for(unit, period, request):
@@ -241,6 +254,7 @@ def dashboard_context(request: HttpRequest, unit: Unit,
             "total": total, "child_rows": child_rows,
             "child_heads": [ind.get(c).name for c in columns],
             "campaigns": campaigns, "is_province": is_province,
+            "protected": not exact, "protection": privacy.LEGEND,
             "children_label": _("Communes") if is_province else _("Units below")}
 
 
@@ -252,7 +266,8 @@ def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpRespons
                                **_selector(request, unit)}
     if error or period is None:
         return render_page(request, "reports/dashboard.html", context, status=400)
-    context.update(dashboard_context(request, unit, period),
+    context.update(dashboard_context(request, unit, period,
+                                     exact=privacy.exact_on_screen(request.user, unit)),
                    pdf_query=_query(request, unit=unit.pk))
     return render_page(request, "reports/dashboard.html", context)
 
@@ -267,7 +282,7 @@ def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpRes
     unit, period, _codes_, error = _parse(request, unit_id)
     if error or period is None:
         return _bad(error)
-    context = dashboard_context(request, unit, period)
+    context = dashboard_context(request, unit, period)  # a file: always protected
     html = render_to_string("reports/dashboard_print.html", context, request=request)
     try:
         pdf = render_pdf(html)

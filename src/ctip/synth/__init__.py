@@ -126,6 +126,9 @@ class Table:
             else:
                 self.defaults[f.column] = _REQUIRED
         kinds = {f.column: f.get_internal_type() for f in fields}
+        # a record key (``reports.privacy``) is drawn for each row, not once for the table
+        self.drawn = [(i, f.default) for i, f in enumerate(fields)
+                      if f.column == "record_key" and callable(f.default)]
         self.sqlite = connection.vendor == "sqlite"
         self.datetime_cols = [i for i, c in enumerate(self.columns)
                               if kinds[c] == "DateTimeField"]
@@ -133,6 +136,9 @@ class Table:
 
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
         out = [values.get(c, self.defaults[c]) for c in self.columns]
+        for i, draw in self.drawn:
+            if self.columns[i] not in values:
+                out[i] = draw()
         if self.sqlite:
             for i in self.datetime_cols:
                 v = out[i]

@@ -58,7 +58,7 @@ def unfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0007_case_and_service_report_indexes"),
+        ("cases", "0009_ident_break_glass_reasons"),
     ]
 
     operations = [
