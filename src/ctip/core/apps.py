@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from ctip.core import checks  # noqa: F401  (registers the debug/test mode check)
-        from ctip.core import lookups
+        from ctip.core import (
+            checks,  # noqa: F401  (registers the debug/test mode check)
+            lookups,
+        )
 
         lookups.register()
