@@ -152,9 +152,9 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         if agency is not None:
             consent(case.person, "referral", agency=agency)
             o["case_referral"] = cases.refer(actor=None, agency=agency,
-                                             referred_on=dt.date(2026, 1, 15), case=case)
+                                             referred_on=timezone.localdate(), case=case)
             o["situation_referral"] = cases.refer(actor=None, agency=agency,
-                                                  referred_on=dt.date(2026, 1, 15),
+                                                  referred_on=timezone.localdate(),
                                                   situation=o["situation"])
         o["consent"] = case.person.consents.order_by("pk").first()
         # someone opening the identity outside an assignment leaves a flag to review

@@ -162,3 +162,21 @@ def log_activity(unit: Unit, fmt: Any, *, actor: Any = None, date: Any = None,
     return create_activity(
         actor=actor, unit=unit, date=date or dt.date(2026, 7, 15), format=fmt, title=title,
         participants_women=women, participants_men=men, **kwargs)
+
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """A transactional test ends with a flush of every table, which also removes the rows the
+    data migrations seeded (unit types, catalogues). The suite runs in parallel, so any test
+    may come next on the same database: put the seeds back once the flush is done."""
+    result = yield
+    fixtures = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        from pytest_django.plugin import blocking_manager_key
+
+        from tests.e2e.conftest import _reseed
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reseed()
+    return result

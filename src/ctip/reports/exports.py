@@ -152,7 +152,10 @@ def to_xlsx(table: IndicatorTable) -> bytes:
 
 
 def to_csv(table: IndicatorTable) -> bytes:
-    return sheets.csv_bytes(table_lines(table), header=headings_vi(table))
+    lines = list(table_lines(table))
+    if table.suppressed:  # the legend travels with the file
+        lines.append(["Ghi chú", privacy.MARK_VI_LEGEND])
+    return sheets.csv_bytes(lines, header=headings_vi(table))
 
 
 def ctdc_csv(rows: list[dict[str, Any]]) -> bytes:
