@@ -57,12 +57,12 @@ def build_cases(province: Unit, officer: Any) -> None:
         source="member", description="Môi giới vận động một cô gái kết hôn với người nước "
         "ngoài qua mai mối, đòi đặt cọc.")
     actions.refer(actor=officer, situation=referred, agency=police,
-                  referred_on=today - dt.timedelta(days=2), contact="Tổ công tác xã")
+                  referred_on=today, contact="Tổ công tác xã")
     closed = actions.create_situation(
         actor=commune_officer, unit=duc_hoa, category="domestic_violence", urgency="normal",
         source="member", description="Hàng xóm báo tiếng cãi vã và đánh đập nhiều đêm.")
     referral = actions.refer(actor=commune_officer, situation=closed, agency=police,
-                             referred_on=today - dt.timedelta(days=10))
+                             referred_on=today)
     actions.record_answer(actor=commune_officer, referral=referral,
                           answer="Đã hòa giải, nhắc nhở người chồng",
                           answered_on=today - dt.timedelta(days=8))
