@@ -181,7 +181,7 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
 
 
 def _break_glass(view_identity: Callable[..., Any], opener: Any, case: Any) -> None:
-    view_identity(actor=opener, person=case.person, case=case,
+    view_identity(actor=opener, person=case.person, case=case, category="authority",
                   reason="Kiểm tra hồ sơ theo yêu cầu của cơ quan công an tỉnh")
 
 
