@@ -65,7 +65,7 @@ def build_cases(province: Unit, officer: Any) -> None:
                              referred_on=today)
     actions.record_answer(actor=commune_officer, referral=referral,
                           answer="Đã hòa giải, nhắc nhở người chồng",
-                          answered_on=today - dt.timedelta(days=8))
+                          answered_on=today)
     actions.close_situation(actor=commune_officer, situation=closed,
                             outcome="Gia đình được tổ hòa giải theo dõi hằng tháng")
 
