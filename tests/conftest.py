@@ -172,6 +172,10 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     may come next on the same database: put the seeds back once the flush is done."""
     result = yield
     fixtures = getattr(item, "fixturenames", ())
+    # After the last test of a worker the session teardown has already destroyed the test
+    # database and pointed the connection back at the real one: nothing follows to reseed for.
+    if nextitem is None:
+        return result
     if "transactional_db" in fixtures or "live_server" in fixtures:
         from pytest_django.plugin import blocking_manager_key
 
