@@ -29,8 +29,6 @@ NOT_DATED_WRITES = {
     "cases.actions.record_consent": "consent is not counted in any report",
     "cases.actions.withdraw_consent": "consent is not counted in any report",
     "cases.actions.assign_workers": "who works on a case is not counted",
-    "community.actions.add_member": "member lists are read as they are today, not by date",
-    "community.actions.remove_member": "member lists are read as they are today, not by date",
     "outreach.actions.create_campaign": "a campaign is a plan; its activities are the facts",
     "outreach.actions.update_campaign": "a campaign is a plan; its activities are the facts",
     "outreach.actions.set_targets": "targets are plans, not facts",

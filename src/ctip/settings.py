@@ -402,6 +402,16 @@ if "CTIP_FORWARDED_ALLOW_IPS" in os.environ:
         "(one setting for the proxy, see docs/operations.md).")
 CTIP_TRUSTED_PROXIES = frozenset(env_list("CTIP_TRUSTED_PROXIES", "127.0.0.1,::1"))
 
+# The letterhead of the periodic report PDF (``ctip.reports.pdf``): the organ that issues a
+# unit's report and how the Union at a unit is named (``{unit}`` is the unit's name, "xã Đức
+# Hòa"), the place before the date (empty: the province's name) and the signature block, its
+# lines separated by "|".
+CTIP_REPORT_ISSUER = os.environ.get("CTIP_REPORT_ISSUER", "Ban Thường vụ Hội LHPN {unit}")
+CTIP_REPORT_ORGAN = os.environ.get("CTIP_REPORT_ORGAN", "Hội LHPN {unit}")
+CTIP_REPORT_PLACE = os.environ.get("CTIP_REPORT_PLACE", "")
+CTIP_REPORT_SIGNATURE = [line.strip() for line in os.environ.get(
+    "CTIP_REPORT_SIGNATURE", "TM. BAN THƯỜNG VỤ|CHỦ TỊCH").split("|") if line.strip()]
+
 
 # --- Backups, keys and health (decision 0025) -----------------------------------------------
 # The worker writes a backup every day at CTIP_BACKUP_AT (local time) into CTIP_BACKUP_DIR and

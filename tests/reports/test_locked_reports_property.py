@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ctip.cases import actions as cases
 from ctip.cases.models import Agency, Service, SupportCase
 from ctip.community import actions as community
-from ctip.community.models import Club, ClubType
+from ctip.community.models import Club, ClubMember, ClubType
 from ctip.core.errors import ActionError
 from ctip.outreach import actions as outreach
 from ctip.outreach.models import Activity
@@ -29,7 +29,8 @@ DAYS = [dt.date(2026, 6, 30), dt.date(2026, 7, 1), dt.date(2026, 7, 15), dt.date
         dt.date(2026, 8, 1), dt.date(2026, 9, 10), dt.date(2026, 11, 20)]
 KINDS = ["activity", "activity_edit", "activity_move", "activity_status", "activity_delete",
          "service", "service_status", "visit", "referral", "open_case", "close_case",
-         "case_kind", "club", "club_status", "club_edit", "commendation", "escalate"]
+         "case_kind", "club", "club_status", "club_edit", "club_members", "club_member_add",
+         "club_member_remove", "commendation", "escalate"]
 
 operation = st.tuples(st.sampled_from(KINDS), st.sampled_from(DAYS), st.integers(0, 5))
 
@@ -107,6 +108,18 @@ def apply(kind: str, day: dt.date, n: int, tree: Any, formats: Any) -> None:
         club = _pick(clubs, n)
         community.update_club(actor=None, club=club, founded_on=min(day, club.founded_on),
                               is_prevention_model=not club.is_prevention_model)
+    elif kind == "club_members" and clubs:
+        club = _pick(clubs, n)
+        if not club.members.exists():
+            community.update_club(actor=None, club=club, member_count=club.member_count + n + 1)
+    elif kind == "club_member_add" and clubs:
+        club = _pick(clubs, n)
+        if club.status != "dissolved":
+            community.add_member(actor=None, club=club, full_name=f"Thành viên {day} {n}")
+    elif kind == "club_member_remove" and clubs:
+        member = _pick(list(ClubMember.objects.order_by("pk")), n)
+        if member is not None:
+            community.remove_member(actor=None, member=member)
     elif kind == "commendation":
         outreach.create_commendation(actor=None, unit=unit, recipient_kind="unit",
                                      reason="Tốt", level="commune", decided_on=day)
@@ -116,9 +129,6 @@ def apply(kind: str, day: dt.date, n: int, tree: Any, formats: Any) -> None:
         cases.escalate(actor=None, situation=situation)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known gap: clubs keep no history of status and members, so a club_status write "
-    "re-dates a locked period's club figures (issue 11, open)"))
 def test_an_approved_report_equals_the_live_figures_after_any_writes(
         tree: Any, users: Any, formats: Any) -> None:
     record_facts(tree, users, formats)

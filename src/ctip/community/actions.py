@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
-from ctip.community.models import Club, ClubMember, ClubType, Exchange
+from ctip.community.models import (
+    Club,
+    ClubMember,
+    ClubMemberCount,
+    ClubStatusChange,
+    ClubType,
+    Exchange,
+)
 from ctip.community.selectors import (
     ancestor_ids,
     can_see,
@@ -220,6 +227,7 @@ def create_club(
     movements = _check_catalogue(movements)
     club = Club.objects.create(unit_path=unit.path, created_by=actor,
                                name_folded=fold(values["name"]), **values)
+    ClubMemberCount.objects.create(club=club, on=club.founded_on, count=club.member_count)
     club.target_groups.set(target_groups)
     club.movements.set(movements)
     record(actor=actor, action="club.created", target=club, unit_path=unit.path,
@@ -250,9 +258,10 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
                             "the list: add or remove names instead.") % {"n": members},
                           field="member_count")
     values = _validate_club(actor, club, values)
-    if club.status_changed_on and values["founded_on"] > club.status_changed_on:
+    first_change = club.status_changes.order_by("on", "pk").first()
+    if first_change is not None and values["founded_on"] > first_change.on:
         raise ActionError(_("The founding date cannot be after the date of the status change "
-                            "(%(date)s).") % {"date": _date(club.status_changed_on)},
+                            "(%(date)s).") % {"date": _date(first_change.on)},
                           field="founded_on")
     early = (club.replicas.filter(founded_on__lt=values["founded_on"])
              .order_by("founded_on").first())
@@ -266,6 +275,10 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
         guard(unit_path=[club.unit_path, unit.path],
               spans=[(min(club.founded_on, values["founded_on"]), None)],
               field="founded_on" if "founded_on" in diff else None)
+    if "founded_on" in diff:  # the count recorded at the founding moves with it
+        club.member_counts.filter(on=club.founded_on).update(on=values["founded_on"])
+    if "member_count" in diff:
+        _count_from_today(club, values["member_count"])
     for key, value in values.items():
         setattr(club, key, value)
     club.name_folded = fold(club.name)
@@ -314,20 +327,45 @@ def change_club_status(*, actor: Any, club: Club, status: str,
         if changed_on < club.founded_on:
             raise ActionError(_("The date is before the club was founded (%(date)s).")
                               % {"date": _date(club.founded_on)}, field="changed_on")
-    if club.status == Club.Status.ACTIVE and status == Club.Status.ACTIVE and not (
-            changed_on or reason):
-        changed_on, reason = club.status_changed_on, club.status_reason
-    diff = {f: [getattr(club, f), v] for f, v in (("status", status),
-                                                   ("status_changed_on", changed_on),
-                                                   ("status_reason", reason))
-            if getattr(club, f) != v}
-    if not diff:
+    latest = club.status_changes.order_by("-on", "-pk").first()
+    diff: dict[str, list[Any]]
+    if status == club.status and not (changed_on or reason):
         return club
-    if "status" in diff or "status_changed_on" in diff:
-        # Active or not at the end of every period from the (earlier) date of the change on.
-        since = [d for d in (club.status_changed_on, changed_on) if d is not None]
-        guard(unit_path=club.unit_path, spans=[(min(since), None)] if since else [],
-              field="changed_on")
+    if latest is not None and status == latest.status:
+        # The same status again: a correction of the date or the reason of the latest change.
+        if changed_on is None:
+            changed_on = latest.on
+        earlier = club.status_changes.exclude(pk=latest.pk).order_by("-on", "-pk").first()
+        if earlier is not None and changed_on < earlier.on:
+            raise ActionError(_("The date cannot be before the previous change of status "
+                                "(%(date)s).") % {"date": _date(earlier.on)},
+                              field="changed_on")
+        diff = {f: [old, new] for f, old, new in (("status_changed_on", latest.on, changed_on),
+                                                  ("status_reason", latest.reason, reason))
+                if old != new}
+        if not diff:
+            return club
+        if "status_changed_on" in diff:
+            guard(unit_path=club.unit_path, spans=[(min(latest.on, changed_on), None)],
+                  field="changed_on")
+        latest.on, latest.reason = changed_on, reason
+        latest.save(update_fields=["on", "reason"])
+    else:
+        if status == club.status:  # active, never changed: nothing to record
+            return club
+        if changed_on is None:
+            changed_on = timezone.localdate()
+        if latest is not None and changed_on < latest.on:
+            raise ActionError(_("The date cannot be before the previous change of status "
+                                "(%(date)s).") % {"date": _date(latest.on)},
+                              field="changed_on")
+        # The change takes effect from its date on; earlier periods keep what they showed.
+        guard(unit_path=club.unit_path, spans=[(changed_on, None)], field="changed_on")
+        ClubStatusChange.objects.create(club=club, status=status, on=changed_on,
+                                        reason=reason)
+        diff = {"status": [club.status, status],
+                "status_changed_on": [club.status_changed_on, changed_on],
+                "status_reason": [club.status_reason, reason]}
     club.status, club.status_changed_on, club.status_reason = status, changed_on, reason
     club.save(update_fields=["status", "status_changed_on", "status_reason", "updated_at"])
     record(actor=actor, action="club.status_changed", target=club, unit_path=club.unit_path,
@@ -337,8 +375,18 @@ def change_club_status(*, actor: Any, club: Club, status: str,
 
 # --- Members --------------------------------------------------------------------------------
 
+def _count_from_today(club: Club, count: int) -> None:
+    """Record the member count from today on: the periods before keep the count they had."""
+    today = timezone.localdate()
+    guard(unit_path=club.unit_path, spans=[(today, None)], field=None)
+    if not ClubMemberCount.objects.filter(club=club, on=today).update(count=count):
+        ClubMemberCount.objects.create(club=club, on=today, count=count)
+
+
 def _sync_count(club: Club) -> int:
     count = club.members.count()
+    if count != club.member_count:
+        _count_from_today(club, count)
     Club.objects.filter(pk=club.pk).update(member_count=count, updated_at=timezone.now())
     club.member_count = count
     return count

@@ -65,6 +65,42 @@ class Club(UnitFact):
         return self.name
 
 
+class ClubStatusChange(models.Model):
+    """One change of a club's status, dated the day it took effect. The history, not the
+    club's current status, says whether a club was active on the last day of a past period,
+    so a later change (re-activating a club that was dissolved) never re-dates an approved
+    period's figures. The club's ``status`` and ``status_changed_on`` are the newest change."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=10, choices=Club.Status.choices)
+    on = models.DateField(_("from"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        indexes = [models.Index(fields=["club", "on"], name="community_status_on")]
+
+    def __str__(self) -> str:
+        return f"{self.club_id} {self.status} {self.on}"
+
+
+class ClubMemberCount(models.Model):
+    """The club's member count from a day on: written on its founding and whenever the count
+    changes (dated that day), so a past period reads the count it had then."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="member_counts")
+    on = models.DateField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["on", "pk"]
+        indexes = [models.Index(fields=["club", "on"], name="community_count_on")]
+
+    def __str__(self) -> str:
+        return f"{self.club_id} {self.count} {self.on}"
+
+
 class ClubMember(models.Model):
     """An optional member list. It holds names only: no identity or contact data."""
 

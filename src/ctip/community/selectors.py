@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
-from ctip.community.models import Club, Exchange
+from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Exchange
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.selectors import area_q
 
@@ -173,37 +174,55 @@ def status_counts(clubs: QuerySet[Club]) -> dict[str, int]:
     )
 
 
+def state_at(end: dt.date) -> tuple[Any, Any]:
+    """The status and the member count each club had on ``end`` (expressions over a club
+    queryset), read from its dated history (``ClubStatusChange``, ``ClubMemberCount``), never
+    from what it is today. A club never changed is active; a club without a recorded count
+    (made outside the actions) has its current one."""
+    status_then = (ClubStatusChange.objects.filter(club=OuterRef("pk"), on__lte=end)
+                   .order_by("-on", "-pk").values("status")[:1])
+    members_then = (ClubMemberCount.objects.filter(club=OuterRef("pk"), on__lte=end)
+                    .order_by("-on", "-pk").values("count")[:1])
+    return (Coalesce(Subquery(status_then), Value(Club.Status.ACTIVE)),
+            Coalesce(Subquery(members_then), F("member_count")))
+
+
+def period_aggregates(start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The one definition of what the reports count of clubs over a period (aggregates over a
+    club queryset; grouped or not):
+
+    - ``active``: founded by and active on the last day of the period (as the history says);
+    - ``new``: founded within the period; ``replicated``: of those, replicas of another model;
+    - ``dissolved``: dissolved within the period;
+    - ``members``: the members of the clubs active on the last day, as counted then.
+    """
+    status, members = state_at(end)
+    active_at_end = Q(founded_on__lte=end) & Q(Exact(status, Club.Status.ACTIVE))
+    founded_in = Q(founded_on__gte=start, founded_on__lte=end)
+    dissolved_in = Exists(ClubStatusChange.objects.filter(
+        club=OuterRef("pk"), status=Club.Status.DISSOLVED, on__gte=start, on__lte=end))
+    return {
+        "active": Count("pk", filter=active_at_end),
+        "new": Count("pk", filter=founded_in),
+        "replicated": Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
+        "dissolved": Count("pk", filter=Q(dissolved_in)),
+        "members": Coalesce(Sum(members, filter=active_at_end), 0),
+    }
+
+
 def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
                  clubs: QuerySet[Club] | None = None,
                  models_only: bool = True) -> dict[str, int]:
-    """Prevention models in a subtree over a period, in one aggregate query (for reports):
-
-    - ``active``: active on the last day of the period. Only the current status and the date
-      it took effect are kept, so a model whose status changed after the period is counted
-      as it was before that change (active if it is now paused or dissolved, not active if it
-      has since been re-activated);
-    - ``new``: founded within the period; ``replicated``: of those, replicas of another model;
-    - ``dissolved``: dissolved within the period.
-
-    Pass ``clubs=clubs_visible_to(viewer)`` to keep a person's scope.
-    """
+    """Prevention models in a subtree over a period, in one aggregate query (for reports),
+    as ``period_aggregates`` defines them. Pass ``clubs=clubs_visible_to(viewer)`` to keep a
+    person's scope."""
     clubs = (clubs if clubs is not None else Club.objects.all())
     clubs = clubs.filter(unit_path__subtree=unit_path)
     if models_only:
         clubs = clubs.filter(is_prevention_model=True)
-    active = Club.Status.ACTIVE
-    unchanged = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=end)
-    active_at_end = Q(founded_on__lte=end) & (
-        (Q(status=active) & unchanged) | (~Q(status=active) & Q(status_changed_on__gt=end)))
-    founded_in = Q(founded_on__gte=start, founded_on__lte=end)
-    return clubs.order_by().aggregate(
-        active=Count("pk", filter=active_at_end),
-        new=Count("pk", filter=founded_in),
-        replicated=Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
-        dissolved=Count("pk", filter=Q(status=Club.Status.DISSOLVED,
-                                       status_changed_on__gte=start,
-                                       status_changed_on__lte=end)),
-    )
+    aggregates = period_aggregates(start, end)
+    aggregates.pop("members")
+    return clubs.order_by().aggregate(**aggregates)
 
 
 def meetings_of(viewer: Any, club: Club, limit: int = 20) -> tuple[list[Any], int]:

@@ -14,7 +14,7 @@ SCALE_STEPS = 5  # colour classes scale-0 .. scale-4
 @dataclass
 class Bar:
     label: str
-    value: float
+    value: float | None  # None: nothing to measure (a unit without a target), never "0 %"
     x: float
     y: float
     width: float
@@ -63,7 +63,7 @@ def bar_chart(items: Sequence[tuple[str, float | None]], *, width: int = 640,
         v = value or 0
         w = plot * v / top
         y = i * row + 2
-        bars.append(Bar(str(label), v, label_room, y, round(w, 1), row - 6,
+        bars.append(Bar(str(label), value, label_room, y, round(w, 1), row - 6,
                         round(label_room + w + 4, 1), round(y + row - 10, 1)))
     return BarChart(width, max(len(items), 1) * row + 4, bars, True, label_room, top)
 

@@ -1,8 +1,10 @@
 """The indicator catalogue, and computing any indicator for any subtree and any period.
 
-Every indicator is defined once, in ``CATALOGUE``: a code, an English name (a gettext msgid,
-translated in the UI), a literal Vietnamese name ``name_vi`` (exports read in Vietnamese whatever
-the UI language), a definition, its source records and its breakdowns.
+Every indicator is defined once, in ``CATALOGUE``: a code, an English name (shown when the UI
+is in English), its one Vietnamese name ``name_vi`` (the name on every Vietnamese screen, in
+every export and in every PDF: ``name`` gives it whenever Vietnamese is active, so the screen and
+the files cannot disagree), a definition (a gettext msgid, translated), its source records and
+its breakdowns. Breakdown labels follow the same rule (``breakdown_labels``).
 
 Values are computed from the fact tables: every fact row stores the path of its unit at the
 time (``unit_path``), so a subtree is one indexed range (``unit_path__subtree``) and the child
@@ -51,8 +53,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
@@ -77,9 +80,28 @@ class Indicator:
     measure: str = "count"    # count | percent | vnd
     additive: bool = True     # children add up to the parent
 
+    def __post_init__(self) -> None:
+        # One Vietnamese name on every surface: the catalogue's, not a second translation.
+        object.__setattr__(self, "name", official(self.name, self.name_vi))
+
     @property
     def has_breakdown(self) -> bool:
         return bool(self.breakdowns)
+
+
+def _official(english: Any, vietnamese: str) -> str:
+    language = get_language() or "vi"
+    return vietnamese if language.split("-")[0] == "vi" else str(english)
+
+
+_official_lazy = lazy(_official, str)
+
+
+def official(english: Any, vietnamese: str) -> Any:
+    """A label that reads ``vietnamese`` whenever Vietnamese is active and ``english`` (a
+    gettext msgid or a plain string) otherwise: one Vietnamese wording per indicator and
+    breakdown across screen, export and PDF."""
+    return _official_lazy(english, vietnamese)
 
 
 class UnknownIndicator(ActionError):
@@ -360,27 +382,14 @@ def _speakers_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _clubs(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    """The same definitions as ``community.selectors.model_counts`` (kept equal by a test),
-    for all clubs and split by ``is_prevention_model``."""
+    """``community.selectors.period_aggregates`` (the one definition, read from the clubs'
+    dated history), for all clubs and split by ``is_prevention_model``."""
     from ctip.community.models import Club
+    from ctip.community.selectors import period_aggregates
 
-    start, end = period.start, period.end
-    active = Club.Status.ACTIVE
-    unchanged = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=end)
-    active_at_end = Q(founded_on__lte=end) & (
-        (Q(status=active) & unchanged) | (~Q(status=active) & Q(status_changed_on__gt=end)))
-    founded_in = Q(founded_on__gte=start, founded_on__lte=end)
-    qs = Club.objects.filter(unit_path__subtree=unit.path, founded_on__lte=end)
-    return _group(
-        qs, unit, by_child, "unit_path", "is_prevention_model",
-        active=Count("pk", filter=active_at_end),
-        new=Count("pk", filter=founded_in),
-        replicated=Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
-        dissolved=Count("pk", filter=Q(status=Club.Status.DISSOLVED,
-                                       status_changed_on__gte=start,
-                                       status_changed_on__lte=end)),
-        members=Coalesce(Sum("member_count", filter=active_at_end), 0),
-    )
+    qs = Club.objects.filter(unit_path__subtree=unit.path, founded_on__lte=period.end)
+    return _group(qs, unit, by_child, "unit_path", "is_prevention_model",
+                  **period_aggregates(period.start, period.end))
 
 
 def _clubs_finish(rows: Rows) -> dict[str, Any]:
@@ -800,6 +809,7 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
         keys = LOAN_TYPES if kind == "loan_type" else choices.values
         labels = [(k, choices(k).label, _VI_CHOICES.get(k, str(choices(k).label)))
                   for k in keys]
+    labels = [(k, official(lbl, vi), vi) for k, lbl, vi in labels]
     known = {k for k, *_ in labels}
     for key in (value or {}):
         if key != "total" and key not in known:

@@ -1,8 +1,12 @@
 """A report as a PDF in the official layout of a Vietnamese administrative report.
 
-Two-column header (the Union unit and the number on the left, the national motto on the right),
-place and date, title, body (narrative and indicator table), recipients (Nơi nhận) and the
-signature block. The fixed phrases are part of the official form, so they are written in
+Two-column header (the issuing Union organ, the organ above it and the number on the left, the
+national motto on the right), place and date, title, body (narrative and indicator table),
+recipients (Nơi nhận) and the signature block. The organs are named after the Union, not the
+administrative unit ("Ban Thường vụ Hội LHPN xã Đức Hòa" under "Hội LHPN tỉnh Tây Ninh"), from
+the installation's settings ``CTIP_REPORT_ISSUER``, ``CTIP_REPORT_ORGAN``, ``CTIP_REPORT_PLACE`` and
+``CTIP_REPORT_SIGNATURE``. A report not yet approved is marked as a draft on every page and
+beside its figures. The fixed phrases are part of the official form, so they are written in
 Vietnamese in the template, not translated. The glyphs come from Be Vietnam Pro, shipped as
 the ``fontpkg_be_vietnam_pro`` package, so the PDF never depends on the fonts of the machine.
 """
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -21,7 +26,11 @@ from ctip.reports import privacy
 from ctip.reports.models import Report, ReportType
 from ctip.reports.privacy import THRESHOLD
 
-PLACE = "Tây Ninh"
+# Units that are administrative units: the Union there is named after the unit ("Hội LHPN xã
+# Đức Hòa"). Other units (the central Union, branches, groups, departments) are Union bodies
+# whose own name is the organ's.
+ADMINISTRATIVE = frozenset({"province", "district", "commune"})
+TYPE_WORDS = ("Thành phố", "Đặc khu", "Phường", "Tỉnh", "Huyện", "Quận", "Thị xã", "Xã")
 
 
 def font_dir() -> Path:
@@ -122,24 +131,68 @@ def _row(n: int, indicator: Any, value: Any, *, official: bool) -> dict[str, Any
     }
 
 
+def _in_sentence(name: str) -> str:
+    """"Xã Đức Hòa" → "xã Đức Hòa": the unit type in lower case inside a phrase."""
+    for word in TYPE_WORDS:
+        if name.startswith(word + " "):
+            return word.lower() + name[len(word):]
+    return name
+
+
+def organ(unit: Any) -> str:
+    """The Union at ``unit``: "Hội LHPN tỉnh Tây Ninh"; a Union body keeps its own name."""
+    if unit.unit_type.code not in ADMINISTRATIVE:
+        return str(unit.name)
+    return settings.CTIP_REPORT_ORGAN.format(unit=_in_sentence(unit.name))
+
+
+def issuer(unit: Any) -> str:
+    """The organ that issues the unit's report: "Ban Thường vụ Hội LHPN xã Đức Hòa"."""
+    if unit.unit_type.code not in ADMINISTRATIVE:
+        return str(unit.name)
+    return settings.CTIP_REPORT_ISSUER.format(unit=_in_sentence(unit.name))
+
+
+def place(unit: Any) -> str:
+    """The place before the date: the setting, or the name of the unit's province."""
+    if settings.CTIP_REPORT_PLACE:
+        return str(settings.CTIP_REPORT_PLACE)
+    node = unit
+    while node is not None and node.unit_type.code != "province":
+        node = node.parent
+    name = str((node or unit).name)
+    for word in TYPE_WORDS:
+        if name.startswith(word + " "):
+            return name[len(word) + 1:]
+    return name
+
+
 def recipients(report: Report) -> list[str]:
     parent = report.unit.parent
     rows = []
     if parent is not None:
-        rows.append(f"Ban Thường vụ {parent.name}")
-    rows += [f"Đảng ủy, UBND {report.unit.name}", "Lưu: VT."]
+        rows.append(f"Ban Thường vụ {organ(parent)}" if parent.unit_type.code in ADMINISTRATIVE
+                    else str(parent.name))
+    if report.unit.unit_type.code in ADMINISTRATIVE:
+        rows.append(f"Đảng ủy, UBND {_in_sentence(report.unit.name)}")
+    rows.append("Lưu: VT.")
     return rows
 
 
 def render_html(report: Report, on: dt.date | None = None) -> str:
     on = on or (timezone.localdate(report.submitted_at) if report.submitted_at
                 else timezone.localdate())
+    unit = report.unit
     return render_to_string("reports/report_pdf.html", {
         "report": report,
-        "unit_name": report.unit.name.upper(),
-        "parent_name": report.unit.parent.name.upper() if report.unit.parent else "",
+        "unit_name": issuer(unit).upper(),
+        "parent_name": organ(unit.parent).upper() if unit.parent else "",
         "number": report.number,
-        "place": PLACE,
+        "place": place(unit),
+        "signature": settings.CTIP_REPORT_SIGNATURE,
+        # Figures that may still change are marked on every page and beside the table.
+        "draft": report.status != Report.Status.APPROVED,
+        "awaiting": report.status == Report.Status.SUBMITTED,
         "on": on,
         "title_lines": title_of(report).split("\n"),
         "rows": indicator_rows(report, hide=True),  # the PDF leaves the unit: protected

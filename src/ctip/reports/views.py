@@ -246,7 +246,7 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
     for campaign in _campaigns_for(unit, period, request):
         rows = campaign_progress(campaign, unit)
         bars = charts.bar_chart([(r.unit.name, round(100 * r.sessions_ratio)
-                                  if r.sessions_ratio is not None else 0) for r in rows])
+                                  if r.sessions_ratio is not None else None) for r in rows])
         campaigns.append({"campaign": campaign, "rows": rows, "chart": bars})
     is_province = unit.unit_type.code == "province"
     return {"unit": unit, "period": period, "months": months, "trend": trend,

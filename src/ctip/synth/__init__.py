@@ -491,7 +491,7 @@ class Builder:
         return done
 
     def clubs(self) -> int:
-        from ctip.community.models import Club, ClubType
+        from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, ClubType
         from ctip.core.text import fold
 
         table = Table(Club)
@@ -503,6 +503,9 @@ class Builder:
         founded_from = self.first - dt.timedelta(days=5 * 365)
         models_so_far: list[int] = []
         rng = self.rng
+        # The dated history the indicators read (as ``community.actions`` writes it).
+        changes: list[dict[str, Any]] = []
+        counts: list[dict[str, Any]] = []
 
         def rows() -> Iterator[dict[str, Any]]:
             for i, (unit_pk, path) in enumerate(units):
@@ -523,14 +526,23 @@ class Builder:
                     models_so_far.append(pk)
                 club_type = law if is_model else types[rng.randrange(len(types))]
                 name = f"{'Mô hình' if is_model else 'CLB'} {club_type.name} {pk}"
+                members = rng.randrange(8, 60)
+                counts.append({"club_id": pk, "on": founded, "count": members})
+                if changed is not None:
+                    changes.append({"club_id": pk, "status": status, "on": changed,
+                                    "reason": "", "recorded_at": self.now})
                 yield {"id": pk, "unit_id": unit_pk, "unit_path": path,
                        "created_at": self.now, "updated_at": self.now, "name": name,
                        "name_folded": fold(name), "club_type_id": club_type.pk,
                        "is_prevention_model": is_model, "founded_on": founded,
                        "status": status, "status_changed_on": changed,
-                       "member_count": rng.randrange(8, 60), "replicated_from_id": replicated}
+                       "member_count": members, "replicated_from_id": replicated}
 
         done = insert(table, rows(), say=self.say, label="clubs")
+        insert(Table(ClubStatusChange, with_pk=False), changes, say=self.say,
+               label="club status changes")
+        insert(Table(ClubMemberCount, with_pk=False), counts, say=self.say,
+               label="club member counts")
         reset_sequences(Club)
         self.club_ids = (first, first + done)
         return done
