@@ -128,3 +128,18 @@ def test_a_viewer_cannot_write(users: Any, tree: Any, formats: Any, api_for: Any
     api = api_for(users["viewer"])
     assert api.post(URL, body(tree.province, formats["meeting"])).status_code == 404
     assert api.get(URL).status_code == 200
+
+
+def test_a_queued_batch_sent_twice_creates_nothing_new(users: Any, tree: Any, formats: Any,
+                                                       api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    items = [body(tree.commune_a, formats["meeting"], title=f"Buổi {i}") for i in range(5)]
+    items.append(body(tree.commune_a, formats["meeting"], participants_total=1))  # refused
+    items.append({"uuid": "not-a-uuid", "title": 3})
+    first = api.post(f"{URL}/batch", {"items": items})
+    assert first.status_code == 200, first.content
+    assert [a["status"] for a in first.json()] == [201] * 5 + [422, 422]
+    assert first.json()[5]["problem"]["errors"][0]["field"] == "participants_total"
+    again = api.post(f"{URL}/batch", {"items": items}).json()
+    assert [a["status"] for a in again] == [200] * 5 + [422, 422]
+    assert Activity.objects.count() == 5

@@ -4,6 +4,7 @@ the API's client UUIDs, backed by a unique constraint."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import uuid
 from typing import Any
@@ -64,8 +65,10 @@ def test_a_refused_form_keeps_its_key_and_goes_through_when_corrected(
 
 
 def test_the_public_form_sent_twice_makes_one_situation(client: Client, tree: Any) -> None:
-    page = client.get("/bao-tin/")
-    key = keyed(page)
+    page = client.get("/bao-tin/").content.decode()
+    found = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page)
+    assert found, "the public form carries no key"
+    key = found.group(1)
     data = {"category": "recruitment", "commune": tree.commune_a.pk,
             "occurred_on": "2026-07-20", "description": "Có người lạ rủ đi làm ở nước ngoài.",
             "identity": "anonymous", "contact": "", "website": "", "idempotency_key": key}
@@ -118,7 +121,8 @@ def test_simultaneous_posts_create_one_record_on_postgresql(tree: Any, users: An
         barrier = threading.Barrier(2)
         answers: list[int] = []
 
-        def post(key: str = key, barrier: threading.Barrier = barrier) -> None:
+        def post(key: str = key, barrier: threading.Barrier = barrier,
+                 answers: list[int] = answers) -> None:
             client = login_client(user)
             data = {"unit": tree.commune_a.pk, "date": "2026-07-15", "status": "done",
                     "format": formats["meeting"].pk, "title": f"Buổi {key[:8]}",

@@ -37,6 +37,7 @@ from ctip.outreach.selectors import (
 router = Router(tags=["activities"])
 SCOPE = "outreach.activity"
 RECORDS = ("activity.manage", "activity.log_own")
+BATCH_MAX = 200
 
 
 class ActivityOut(Schema):
@@ -184,7 +185,7 @@ def _etag(response: HttpResponse, activity: Activity) -> None:
     response["ETag"] = version_of(activity)
 
 
-@router.get("/activities/{pk}", response=ActivityOut, auth=needs("activity.view"))
+@router.get("/activities/{int:pk}", response=ActivityOut, auth=needs("activity.view"))
 def get_activity(request: ApiRequest, response: HttpResponse, pk: PathId) -> dict[str, Any]:
     activity = get_activity_for(request.auth, pk)
     _etag(response, activity)
@@ -269,7 +270,7 @@ def _locked(request: ApiRequest, pk: int) -> Activity:
     return locked
 
 
-@router.put("/activities/{pk}", response=ActivityOut, auth=needs(*RECORDS),
+@router.put("/activities/{int:pk}", response=ActivityOut, auth=needs(*RECORDS),
             summary="Replace an activity's values; needs If-Match: <ETag>")
 def update_activity(request: ApiRequest, response: HttpResponse, pk: PathId,
                     body: ActivityUpdate) -> dict[str, Any]:
@@ -288,10 +289,55 @@ def update_activity(request: ApiRequest, response: HttpResponse, pk: PathId,
     return out(activity)
 
 
-@router.delete("/activities/{pk}", response={204: None}, auth=needs(*RECORDS),
+@router.delete("/activities/{int:pk}", response={204: None}, auth=needs(*RECORDS),
                summary="Delete an activity; needs If-Match: <ETag>")
 def delete_activity(request: ApiRequest, pk: PathId) -> Status[None]:
     with transaction.atomic():
         activity = _locked(request, pk)
         actions.delete_activity(actor=request.auth, activity=activity)
     return Status(204, None)
+
+
+class BatchIn(Input):
+    items: list[dict[str, Any]] = Field(..., min_length=1, max_length=BATCH_MAX)
+
+
+class BatchItem(Schema):
+    uuid: str | None
+    status: int = Field(..., description="201 created, 200 sent before, 422 refused")
+    record: ActivityOut | None = None
+    problem: dict[str, Any] | None = None
+
+
+@router.post("/activities/batch", response=list[BatchItem], auth=needs(*RECORDS),
+             summary=f"Record up to {BATCH_MAX} activities (a device's queue) in one request")
+def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
+    """Each item is one create as ``POST /activities`` (its own transaction and ``uuid``): an
+    item refused does not stop the others, and the whole batch sent again creates nothing."""
+    from pydantic import ValidationError as Invalid
+
+    from ctip.api.errors import validation_errors
+
+    viewer = request.auth
+    answers = []
+    for raw in body.items:
+        key = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
+        try:
+            item = ActivityCreate.model_validate(raw)
+        except Invalid as exc:
+            answers.append({"uuid": key, "status": 422,
+                            "problem": validation_errors(exc.errors())})
+            continue
+        try:
+            done = submit_once(key=item.uuid, actor=viewer, scope=SCOPE,
+                               create=lambda item=item: actions.create_activity(  # type: ignore[misc]
+                                   actor=viewer, **_values(viewer, item)))
+        except ActionError as exc:
+            answers.append({"uuid": key, "status": 422, "problem": {
+                "detail": str(exc.message),
+                "errors": [{"field": exc.field or "", "message": str(exc.message)}]}})
+            continue
+        activity = get_activity_for(viewer, done.obj.pk)
+        answers.append({"uuid": key, "status": 200 if done.replayed else 201,
+                        "record": out(activity)})
+    return answers

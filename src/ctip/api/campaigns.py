@@ -75,7 +75,7 @@ class ProgressQuery(Schema):
     unit: int | None = Field(None, ge=1, le=MAX_ID, description="default: the caller's top unit")
 
 
-@router.get("/campaigns/{pk}", response=Progress, auth=needs("activity.view"),
+@router.get("/campaigns/{int:pk}", response=Progress, auth=needs("activity.view"),
             summary="A campaign with its targets and what was done, unit by unit")
 def campaign_progress(request: ApiRequest, pk: PathId, q: Query[ProgressQuery]
                       ) -> dict[str, Any]:

@@ -90,12 +90,18 @@ def _field(loc: Any) -> str:
     return ".".join(parts)
 
 
-def validation_problem(errors: list[dict[str, Any]]) -> HttpResponse:
+def validation_errors(errors: Any) -> dict[str, Any]:
+    """``detail`` and ``errors`` (each field with its message) of invalid input."""
     listed = [{"field": _field(e.get("loc")), "message": _message(e)} for e in errors]
     detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
                        for e in listed)
-    return problem(422, "invalid", _("The request has invalid values."), detail,
-                   errors=listed)
+    return {"detail": detail, "errors": listed}
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> HttpResponse:
+    found = validation_errors(errors)
+    return problem(422, "invalid", _("The request has invalid values."), found["detail"],
+                   errors=found["errors"])
 
 
 def _refuse(request: HttpRequest, reason: str) -> HttpResponse:

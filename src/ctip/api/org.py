@@ -16,7 +16,7 @@ class UnitOut(Schema):
     parent_id: int | None
     path: str
     depth: int
-    gso_code: str
+    gso_code: str | None
     is_border: bool
     is_remote: bool
     closed_on: str | None
@@ -48,6 +48,6 @@ def list_units(request: ApiRequest, filters: Query[UnitFilter]) -> object:
     return units[:20_000]
 
 
-@router.get("/units/{pk}", response=UnitOut, auth=needs("unit.view"))
+@router.get("/units/{int:pk}", response=UnitOut, auth=needs("unit.view"))
 def get_unit(request: ApiRequest, pk: PathId) -> object:
     return get_unit_for(request.auth, pk)

@@ -84,7 +84,7 @@ def list_situations(request: ApiRequest, q: Query[SituationQuery]) -> list[dict[
     return [out(s) for s in situations[:q.limit]]
 
 
-@router.get("/situations/{pk}", response=SituationOut,
+@router.get("/situations/{int:pk}", response=SituationOut,
             auth=needs("situation.view", "situation.report"))
 def get_situation(request: ApiRequest, pk: PathId) -> dict[str, Any]:
     return out(get_situation_for(request.auth, pk))
