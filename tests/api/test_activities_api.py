@@ -143,3 +143,10 @@ def test_a_queued_batch_sent_twice_creates_nothing_new(users: Any, tree: Any, fo
     again = api.post(f"{URL}/batch", {"items": items}).json()
     assert [a["status"] for a in again] == [200] * 5 + [422, 422]
     assert Activity.objects.count() == 5
+
+
+def test_a_wrong_method_is_a_problem_too(users: Any, api_for: Any) -> None:
+    answer = api_for(users["commune_officer"]).get(f"{URL}/batch")
+    assert answer.status_code == 405
+    assert answer["Content-Type"] == "application/problem+json"
+    assert "POST" in answer["Allow"]

@@ -40,7 +40,6 @@ from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
-from ctip.api.views import tokens_of
 from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import already_saved, submit_form_once
@@ -92,7 +91,6 @@ def profile(request: AuthedRequest) -> HttpResponse:
     return TemplateResponse(request, "accounts/profile.html", {
         "overview": home_overview(request.user),
         "has_device": user_has_device(request.user),
-        "access_tokens": tokens_of(request.user),
     })
 
 

@@ -7,13 +7,16 @@ operations needs (each operation checks its own with ``needs``). An operation wi
 
 from __future__ import annotations
 
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import URLPattern
+from django.utils.translation import gettext as _
 
 from ctip.accounts.access import ACCESS_ATTR
 from ctip.api.auth import Needs
+from ctip.api.errors import PROBLEM, problem
 from ctip.api.main import api
 
 
@@ -51,10 +54,27 @@ def declared(callback: Any) -> Any:
     return wanted[0] if len(wanted) == 1 else tuple(wanted)
 
 
+def _problem_405(view: Any) -> Any:
+    """ninja answers a method the path does not serve with Django's plain 405: make it a
+    problem+json like every other error of the API."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+                PROBLEM):
+            return problem(405, "method", _("This address does not accept %(method)s.")
+                           % {"method": request.method}, headers={"Allow": response["Allow"]})
+        return response
+
+    return wrapper
+
+
 def _stamped(patterns: list[Any]) -> list[Any]:
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             access = declared(pattern.callback)
+            pattern.callback = _problem_405(pattern.callback)
             if access is not None:
                 setattr(pattern.callback, ACCESS_ATTR, access)
     return patterns

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -20,10 +18,6 @@ from ctip.api.models import AccessToken
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_form_once
 from ctip.core.typing import AuthedRequest
-
-
-def tokens_of(user: Any) -> list[AccessToken]:
-    return list(AccessToken.objects.filter(user=user)[:50])
 
 
 @never_cache
