@@ -49,6 +49,12 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("reports/submissions/exports/", "pk", "report_export"),
     ("rss/", "section", "section"),
     ("media/images/", "path", "image"),
+    # the JSON API (its routes carry the declarations of their operations, ``ctip.api.urls``)
+    ("api/v1/units/", "pk", "unit"),
+    ("api/v1/activities/", "pk", "activity"),
+    ("api/v1/campaigns/", "pk", "campaign"),
+    ("api/v1/situations/", "pk", "situation"),
+    ("accounts/tokens/", "pk", "token"),
 ]
 # Kinds shared by the whole programme: there is no object of them outside anyone's scope.
 GLOBAL_KINDS = {"topic", "material", "movement", "section", "image"}
@@ -84,6 +90,7 @@ def _pdf(name: str) -> SimpleUploadedFile:
 
 def build(tree: Any, users: Any) -> tuple[World, World]:
     from ctip.accounts.capabilities import Role
+    from ctip.api.tokens import create_token
     from ctip.cases import actions as cases
     from ctip.cases.models import Agency, BreakGlass
     from ctip.community.actions import add_member, create_club, create_exchange
@@ -109,6 +116,8 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         actor = admin if world.inside else None
         member = make_user(f"ma.tran.{tag}", Role.VIEWER, commune)
         o["user"], u["user"] = member, commune
+        o["token"] = create_token(actor=None, user=member, name=f"Điện thoại {tag}").token
+        u["token"] = commune
         o["assignment"] = member.role_assignments.get()
         o["unit"], u["unit"] = branch, branch
         o["activity"] = outreach.create_activity(

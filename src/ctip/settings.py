@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "ctip.cases",
     "ctip.portal",
     "ctip.reports",
+    "ctip.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -130,6 +131,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "ninja",  # the API documentation's files (Swagger UI), served as our static files
 ]
 
 MIDDLEWARE = [

@@ -13,12 +13,14 @@ urlpatterns = [
     path("", include("ctip.core.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include("ctip.accounts.urls")),
+    path("accounts/tokens/", include("ctip.api.urls_pages")),
     path("units/", include("ctip.org.urls")),
     path("audit/", include("ctip.audit.urls")),
     path("outreach/", include("ctip.outreach.urls")),
     path("community/", include("ctip.community.urls")),
     path("cases/", include("ctip.cases.urls")),
     path("reports/", include("ctip.reports.urls")),
+    path("api/v1/", include(("ctip.api.urls", "api"), namespace="api")),
     # The public bulletin: Wagtail's admin (sign-in and Wagtail permissions), documents, the
     # web's conventions, the report form, and -- last of all -- the pages themselves.
     path("cms/login/", portal_views.cms_login, name="cms_login"),  # our sign-in page

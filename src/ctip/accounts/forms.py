@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import roles_grantable_by, scope_q
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{'— ' * obj.depth}{obj.name}"
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(IdempotentForm, forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150,
                                help_text=_("Lower-case letters without accents, digits, dots."))
     full_name = forms.CharField(label=_("Full name"), max_length=150)

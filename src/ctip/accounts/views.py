@@ -42,6 +42,7 @@ from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
 from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
+from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
 
@@ -216,15 +217,26 @@ def user_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user, password = actions.create_user(
-                actor=request.user, username=data["username"], full_name=data["full_name"],
-                home_unit=data["home_unit"], role=data["role"], email=data["email"],
-                phone=data["phone"])
+            issued: list[str] = []
+
+            def create() -> Any:
+                user, password = actions.create_user(
+                    actor=request.user, username=data["username"], full_name=data["full_name"],
+                    home_unit=data["home_unit"], role=data["role"], email=data["email"],
+                    phone=data["phone"])
+                issued.append(password)
+                return user
+
+            done = submit_form_once(form, actor=request.user, scope="accounts.user",
+                                    create=create)
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            if done.replayed:  # the password was shown once, to the first answer
+                messages.info(request, already_saved())
+                return redirect("accounts:user_detail", pk=done.obj.pk)
             return TemplateResponse(request, "accounts/password_issued.html",
-                                    {"target": user, "password": password})
+                                    {"target": done.obj, "password": issued[0]})
     return TemplateResponse(request, "accounts/user_form.html", {"form": form})
 
 

@@ -34,6 +34,7 @@ from ctip.cases.models import (
     SupportCase,
     Visit,
 )
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -220,7 +221,7 @@ class IdentityForm(forms.Form):
         return data
 
 
-class PersonForm(IdentityForm):
+class PersonForm(IdempotentForm, IdentityForm):
     unit = UnitField(label=_("Commune or ward of residence"), queryset=Unit.objects.none(),
                      empty_label=_("— choose —"),
                      help_text=_("The unit whose case workers will look after her."))
@@ -246,7 +247,7 @@ def identity_initial(identity: dict[str, Any]) -> dict[str, Any]:
 
 # --- Consent --------------------------------------------------------------------------------
 
-class ConsentForm(forms.Form):
+class ConsentForm(IdempotentForm, forms.Form):
     purpose = forms.ChoiceField(label=_("Consent to"), choices=Consent.Purpose.choices,
                                 widget=forms.RadioSelect)
     agency = AgencyField(label=_("Agency (for a referral)"), required=False,
@@ -330,7 +331,7 @@ class CaseForm(forms.Form):
     plan = _narrative(_("Support plan"))
 
 
-class OpenCaseForm(CaseForm, SelfAssignFields):
+class OpenCaseForm(IdempotentForm, CaseForm, SelfAssignFields):
     unit = UnitField(label=_("Supervising unit"), queryset=Unit.objects.none(),
                      empty_label=_("— choose —"))
     workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
@@ -371,7 +372,7 @@ class WorkersForm(SelfAssignFields):
         self.fields["workers"].queryset = case_manager_candidates(viewer)  # type: ignore[attr-defined]
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(IdempotentForm, forms.Form):
     type = forms.ChoiceField(label=_("Service"), choices=service_choices)
     provider = forms.CharField(label=_("Provider"), max_length=200,
                                help_text=_("The agency, unit or programme that provides it."))
@@ -392,7 +393,7 @@ class ServiceStatusForm(forms.Form):
     amount = VndField(label=_("Amount (đồng)"), required=False)
 
 
-class VisitForm(forms.Form):
+class VisitForm(IdempotentForm, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices,
                              widget=forms.RadioSelect, initial=Visit.Kind.VISIT)
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
@@ -409,7 +410,7 @@ class VisitForm(forms.Form):
                            gettext("A visit cannot be logged for a future date."))
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(IdempotentForm, forms.Form):
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
     what = forms.CharField(label=_("What"), max_length=300,
                            help_text=_("Shown in the unit's inbox: write no names, phone "
@@ -422,7 +423,7 @@ class FollowUpForm(forms.Form):
         return value
 
 
-class ReferForm(forms.Form):
+class ReferForm(IdempotentForm, forms.Form):
     agency = AgencyField(label=_("Agency"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
                               help_text=_("Name and post of the person who received it."))

@@ -75,6 +75,7 @@ from ctip.cases.policy import (
 from ctip.cases.review import can_review, flags_visible_to, review_break_glass
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
@@ -326,9 +327,10 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
                run: Callable[[SupportCase, dict[str, Any]], str], anchor: str,
                form_kwargs: Callable[[SupportCase], dict[str, Any]] | None = None,
                check: Callable[[SupportCase], None] | None = None,
-               help_text: str = "") -> HttpResponse:
+               help_text: str = "", scope: str | None = None) -> HttpResponse:
     """A form page for one step on an open case: validate, run the action, go back to the
-    case. A closed case refuses every step with the reason."""
+    case. A closed case refuses every step with the reason. A step that creates a record
+    names its ``scope``: it runs once per form key (``core.idempotency.run_once``)."""
     case = _managed_case(request.user, pk)
     if check is not None:
         check(case)
@@ -340,7 +342,8 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
         form = form_class(request.POST, request.FILES, **kwargs)
         if form.is_valid():
             try:
-                done = run(case, form.cleaned_data)
+                done = run_once(form, actor=request.user, scope=scope,
+                                run=lambda: run(case, form.cleaned_data))
             except ActionError as exc:
                 case = _case_for(request.user, pk)
                 if case.closed_on is not None:
@@ -409,6 +412,7 @@ def service_add(request: AuthedRequest, pk: int) -> HttpResponse:
             "service": service.get_type_display()}
 
     return _case_step(request, pk, form_class=ServiceForm, run=run, anchor="services",
+                      scope="cases.service",
                       title=_("Add a service to the support plan"), submit=_("Add"))
 
 
@@ -443,6 +447,7 @@ def visit_add(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The visit has been logged.")
 
     return _case_step(request, pk, form_class=VisitForm, run=run, anchor="visits",
+                      scope="cases.visit",
                       title=_("Log a visit or counselling session"), submit=_("Log"))
 
 
@@ -454,6 +459,7 @@ def follow_up_add(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The follow-up has been added; it will show in the unit's inbox when due.")
 
     return _case_step(request, pk, form_class=FollowUpForm, run=run, anchor="follow-ups",
+                      scope="cases.follow_up",
                       title=_("Add a follow-up"), submit=_("Add"))
 
 
@@ -478,6 +484,7 @@ def case_refer(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The case has been referred to %(agency)s.") % {"agency": data["agency"].name}
 
     return _case_step(request, pk, form_class=ReferForm, run=run, anchor="referrals",
+                      scope="cases.referral",
                       title=_("Refer to an agency"), submit=_("Refer"),
                       help_text=_("She must have consented to a referral to that agency, and "
                                   "not withdrawn it."))
@@ -549,11 +556,14 @@ def person_create(request: AuthedRequest) -> HttpResponse:
                        unit_path=unit.path, changes={"matches": len(matches)})
         if not matches:
             try:
-                person = actions.create_person(actor=request.user, unit=unit, **data)
+                done = submit_form_once(form, actor=request.user, scope="cases.person",
+                                        create=lambda: actions.create_person(
+                                            actor=request.user, unit=unit, **data))
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                messages.success(request, _(
+                person = done.obj
+                announce(request, done, _(
                     "She is registered as %(code)s. Record her consent next: no case can be "
                     "opened without her consent to support.") % {"code": person.code})
                 return redirect("cases:person_detail", pk=person.pk)
@@ -602,14 +612,16 @@ def consent_add(request: AuthedRequest, pk: int) -> HttpResponse:
                        request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            consent = actions.record_consent(actor=request.user, person=person,
-                                             **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="cases.consent",
+                                    create=lambda: actions.record_consent(
+                                        actor=request.user, person=person, **form.cleaned_data))
+            consent = done.obj
         except ActionError as exc:
             # the upload check names no field: its message belongs next to the file
             field = exc.field or ("evidence" if form.cleaned_data.get("evidence") else None)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("Consent to %(what)s has been recorded.") % {
+            announce(request, done, _("Consent to %(what)s has been recorded.") % {
                 "what": consent.get_purpose_display()})
             return redirect("cases:person_detail", pk=person.pk)
     return _page(request, "cases/consent_form.html", {"person": person, "form": form})
@@ -669,12 +681,16 @@ def case_open(request: AuthedRequest, pk: int) -> HttpResponse:
         form = OpenCaseForm(request.POST, viewer=request.user, situations=situations)
         if form.is_valid():
             try:
-                case = actions.open_case(actor=request.user, person=person, **form.cleaned_data)
+                done = submit_form_once(form, actor=request.user, scope="cases.case",
+                                        create=lambda: actions.open_case(
+                                            actor=request.user, person=person,
+                                            **form.cleaned_data))
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                messages.success(request, _("The case %(code)s has been opened.")
-                                 % {"code": case.code})
+                case = done.obj
+                announce(request, done, _("The case %(code)s has been opened.")
+                         % {"code": case.code})
                 return redirect(_detail_url(case))
     else:
         initial: dict[str, Any] = {}

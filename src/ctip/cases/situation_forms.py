@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import scoped_units
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
 from ctip.cases.models import Agency, Category, Situation, Urgency
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 DATE_HINT = _("dd/mm/yyyy")
@@ -78,7 +79,7 @@ def _not_future(value: dt.date | None, message: str) -> dt.date | None:
 
 # --- Quick report ----------------------------------------------------------------------------
 
-class SituationReportForm(forms.Form):
+class SituationReportForm(IdempotentForm, forms.Form):
     category = forms.ChoiceField(label=_("What kind of situation"),
                                  choices=[("", _("— choose —")), *Category.choices])
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices,
@@ -189,7 +190,7 @@ class AgencyField(forms.ModelChoiceField):
         return obj.name
 
 
-class ReferForm(forms.Form):
+class ReferForm(IdempotentForm, forms.Form):
     agency = AgencyField(label=_("Agency"), queryset=Agency.objects.none(),
                          empty_label=_("— choose —"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
@@ -221,7 +222,7 @@ class AnswerForm(forms.Form):
                            gettext("The answer date must lie between the referral and today."))
 
 
-class NoteForm(forms.Form):
+class NoteForm(IdempotentForm, forms.Form):
     note = _note_field(_("Note"), required=True, rows=3)
 
 

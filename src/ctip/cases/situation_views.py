@@ -60,6 +60,7 @@ from ctip.cases.situation_forms import (
 )
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
@@ -111,11 +112,14 @@ def situation_create(request: AuthedRequest) -> HttpResponse:
         form = SituationReportForm(request.POST, viewer=request.user, units=units)
         if form.is_valid():
             try:
-                situation = actions.create_situation(actor=request.user, **form.cleaned_data)
+                done = submit_form_once(form, actor=request.user, scope="cases.situation",
+                                        create=lambda: actions.create_situation(
+                                            actor=request.user, **form.cleaned_data))
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                messages.success(request, _(
+                situation = done.obj
+                announce(request, done, _(
                     "The situation has been recorded as %(code)s. Those handling it in "
                     "%(unit)s will see it in their inbox.")
                     % {"code": situation.code, "unit": situation.handling_unit.name})
@@ -306,15 +310,17 @@ def _managed(request: HttpRequest, pk: int) -> Situation:
 
 def _step(request: HttpRequest, pk: int, prefix: str,
           run: Callable[[Situation, dict[str, Any]], str],
-          consent: Callable[[Situation, dict[str, Any]], list[str]] | None = None
-          ) -> HttpResponse:
+          consent: Callable[[Situation, dict[str, Any]], list[str]] | None = None, *,
+          scope: str | None = None) -> HttpResponse:
     """Validate the step's form, run its action, and go back to the detail page; a refusal
-    shows the page again with the reason on the form."""
+    shows the page again with the reason on the form. A step that creates a record names its
+    ``scope``: it runs once per form key (``core.idempotency.run_once``)."""
     situation = _managed(request, pk)
     form = STEP_FORMS[prefix](request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            done = run(situation, form.cleaned_data)
+            done = run_once(form, actor=request.user, scope=scope,
+                            run=lambda: run(situation, form.cleaned_data))
         except ActionError as exc:
             # the action rolled back; read the situation again rather than trust memory
             situation = get_situation_for(request.user, pk)
@@ -370,7 +376,7 @@ def situation_refer(request: AuthedRequest, pk: int) -> HttpResponse:
         return missing_consents(situation.persons.only("pk", "code"),
                                 Consent.Purpose.REFERRAL, data["agency"])
 
-    return _step(request, pk, "refer", run, consent)
+    return _step(request, pk, "refer", run, consent, scope="cases.situation.referral")
 
 
 @require_http_methods(["POST"])
@@ -380,7 +386,7 @@ def situation_note(request: AuthedRequest, pk: int) -> HttpResponse:
         actions.add_note(actor=request.user, situation=situation, note=data["note"])
         return _("The note has been added.")
 
-    return _step(request, pk, "note", run)
+    return _step(request, pk, "note", run, scope="cases.situation.note")
 
 
 @require_http_methods(["POST"])

@@ -13,6 +13,7 @@ from ctip.accounts.forms import UnitChoiceField
 from ctip.accounts.policy import scope_q
 from ctip.community import selectors
 from ctip.community.models import Club, ClubType, Exchange
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 from ctip.org.selectors import area_q
 from ctip.outreach.models import Audience, Movement, Topic
@@ -44,7 +45,7 @@ def _with_current(choices: Any, viewer: Any, current: Club | None,
             .select_related("unit").order_by("name_folded", "pk"))
 
 
-class ClubForm(forms.Form):
+class ClubForm(IdempotentForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     club_type = forms.ModelChoiceField(label=_("Type"), queryset=ClubType.objects.none())
     unit = UnitChoiceField(
@@ -124,7 +125,7 @@ class StatusForm(forms.Form):
                              help_text=_("Required when the club is paused or dissolved."))
 
 
-class MemberForm(forms.Form):
+class MemberForm(IdempotentForm, forms.Form):
     """Names only: no identity number, no phone, no address, no date of birth."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -169,7 +170,7 @@ class ClubFilterForm(forms.Form):
                                     query=data.get("q") or "")
 
 
-class ExchangeForm(forms.Form):
+class ExchangeForm(IdempotentForm, forms.Form):
     unit = UnitChoiceField(
         label=_("Border unit"), queryset=Unit.objects.none(),
         help_text=_("Only units flagged as border areas are listed."),

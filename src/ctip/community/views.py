@@ -30,6 +30,7 @@ from ctip.community.forms import (
 from ctip.community.models import Club, ClubMember, Exchange
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 
 PAGE_SIZE = 50
@@ -92,12 +93,14 @@ def club_create(request: AuthedRequest) -> HttpResponse:
     form = ClubForm(request.POST or None, viewer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            club = actions.create_club(actor=request.user, **_club_values(form))
+            done = submit_form_once(form, actor=request.user, scope="community.club",
+                                    create=lambda: actions.create_club(
+                                        actor=request.user, **_club_values(form)))
         except ActionError as exc:
             _put_error(form, exc)
         else:
-            messages.success(request, _("The club has been registered."))
-            return redirect("community:club_detail", pk=club.pk)
+            announce(request, done, _("The club has been registered."))
+            return redirect("community:club_detail", pk=done.obj.pk)
     return _club_form_page(request, form, None)
 
 
@@ -213,11 +216,14 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
-            member = actions.add_member(actor=request.user, club=club, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="community.member",
+                                    create=lambda: actions.add_member(
+                                        actor=request.user, club=club, **form.cleaned_data))
         except ActionError as exc:
             _put_error(form, exc)
         else:
-            messages.success(request, _("%(name)s has been added.") % {"name": member.full_name})
+            announce(request, done, _("%(name)s has been added.")
+                     % {"name": done.obj.full_name})
             return redirect("community:club_members", pk=club.pk)
     return _members_page(request, club, form)
 
@@ -281,12 +287,14 @@ def exchange_create(request: AuthedRequest) -> HttpResponse:
     form = ExchangeForm(request.POST or None, viewer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            exchange = actions.create_exchange(actor=request.user, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="community.exchange",
+                                    create=lambda: actions.create_exchange(
+                                        actor=request.user, **form.cleaned_data))
         except ActionError as exc:
             _put_error(form, exc)
         else:
-            messages.success(request, _("The exchange has been recorded."))
-            return redirect("community:exchange_detail", pk=exchange.pk)
+            announce(request, done, _("The exchange has been recorded."))
+            return redirect("community:exchange_detail", pk=done.obj.pk)
     return _exchange_form_page(request, form, None)
 
 

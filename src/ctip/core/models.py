@@ -50,3 +50,26 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M}"
+
+
+class SubmissionKey(models.Model):
+    """One create request, named by the client's UUID (a hidden field of every create form, the
+    ``Idempotency-Key`` of the API). The unique constraint, not a check before inserting, makes
+    a repeated or simultaneous submission find the first one's record instead of creating a
+    second (``core.idempotency.submit_once``)."""
+
+    key = models.UUIDField()
+    scope = models.CharField(max_length=60)  # what the key creates: "outreach.activity"...
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="+")
+    target_type = models.CharField(max_length=100, blank=True)  # the record's model label
+    target_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="core_submission_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

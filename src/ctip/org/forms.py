@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit, UnitType
 
 
-class UnitForm(forms.Form):
+class UnitForm(IdempotentForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     unit_type = forms.ModelChoiceField(label=_("Unit type"),
                                        queryset=UnitType.objects.filter(archived=False))

@@ -11,6 +11,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org import actions
 from ctip.org.forms import MergeForm, MoveForm, SplitForm, UnitForm
@@ -77,12 +78,14 @@ def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            unit = actions.create_unit(actor=request.user, parent=parent, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="org.unit",
+                                    create=lambda: actions.create_unit(
+                                        actor=request.user, parent=parent, **form.cleaned_data))
         except ActionError as exc:
-            form.add_error(exc.field, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("The unit has been created."))
-            return redirect("org:unit_detail", pk=unit.pk)
+            announce(request, done, _("The unit has been created."))
+            return redirect("org:unit_detail", pk=done.obj.pk)
     return _form_page(request, parent, form,
                       _("New unit under %(name)s") % {"name": parent.name}, _("Create"))
 

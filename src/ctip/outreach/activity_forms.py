@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import scoped_units
 from ctip.accounts.policy import scope_paths, scope_q
 from ctip.core.errors import ActionError
+from ctip.core.idempotency import IdempotentForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES, check_upload
 from ctip.org.models import Unit
 from ctip.outreach.actions import MAX_ONLINE_REACH
@@ -119,7 +120,7 @@ ACCEPT = ",".join(["image/*", "audio/*", *sorted(SIGNATURES)])
 
 # --- Quick entry and edit --------------------------------------------------------------------
 
-class ActivityForm(forms.Form):
+class ActivityForm(IdempotentForm, forms.Form):
     """Essential fields first; the rest (``DETAIL_FIELDS``) sit in a collapsed section."""
 
     ESSENTIAL_FIELDS = ("date", "status", "unit", "format", "title", "participants_women",

@@ -33,6 +33,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions, exports
@@ -114,20 +115,29 @@ def activity_create(request: AuthedRequest) -> HttpResponse:
         form = ActivityForm(request.POST, request.FILES, viewer=request.user, units=units)
         if form.is_valid():
             uploads = form.cleaned_data["attachments"]
-            try:
+            def create() -> Activity:
                 # The activity and its files are recorded together, or not at all.
-                with transaction.atomic():
-                    activity = actions.create_activity(actor=request.user,
-                                                       **form.action_values())
-                    for upload in uploads:
-                        actions.add_attachment(actor=request.user, activity=activity,
-                                               upload=upload)
+                activity = actions.create_activity(actor=request.user, **form.action_values())
+                for upload in uploads:
+                    actions.add_attachment(actor=request.user, activity=activity,
+                                           upload=upload)
+                return activity
+
+            try:
+                done = submit_form_once(form, actor=request.user, scope="outreach.activity",
+                                        create=create)
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                messages.success(request, _("The activity “%(title)s” has been recorded.")
-                                 % {"title": activity.title})
-                return redirect("outreach:activity_detail", pk=activity.pk)
+                if done.obj is None:
+                    messages.info(request, already_saved())
+                    return redirect("outreach:activity_list")
+                if done.replayed:
+                    messages.info(request, already_saved())
+                else:
+                    messages.success(request, _("The activity “%(title)s” has been recorded.")
+                                     % {"title": done.obj.title})
+                return redirect("outreach:activity_detail", pk=done.obj.pk)
     else:
         form = ActivityForm(initial=_create_initial(request, units), viewer=request.user,
                             units=units)

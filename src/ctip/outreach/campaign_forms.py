@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.policy import scope_paths
 from ctip.community.models import Club
+from ctip.core.idempotency import IdempotentForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
 from ctip.outreach.models import Activity, Commendation, Movement
@@ -57,7 +58,7 @@ class PeriodMixin:
         return data
 
 
-class CampaignForm(PeriodMixin, forms.Form):
+class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300,
                            help_text=_("For example: Month of action for 30 July 2026"))
     unit = UnitChoiceField(label=_("Issued by"), queryset=Unit.objects.none(),
@@ -116,7 +117,7 @@ class TargetsForm(forms.Form):
         return result  # type: ignore[return-value]
 
 
-class MovementForm(forms.Form):
+class MovementForm(IdempotentForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=Movement.Kind.choices)
     description = forms.CharField(label=_("Description"), required=False,
@@ -128,7 +129,7 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return f"{obj.date:%d/%m/%Y} · {obj.title} · {obj.unit.name}"
 
 
-class CommendationForm(forms.Form):
+class CommendationForm(IdempotentForm, forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(),
                            help_text=_("The unit commended, or the unit of the club or person."))
     recipient_kind = forms.ChoiceField(label=_("Who is commended"),

@@ -26,6 +26,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.selectors import ancestors_of
 from ctip.outreach import actions
@@ -122,16 +123,18 @@ def campaign_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            campaign = actions.create_campaign(
-                actor=request.user, unit=data["unit"], name=data["name"],
-                starts_on=data["starts_on"], ends_on=data["ends_on"],
-                description=data["description"], plan_document=data["plan_document"])
+            done = submit_form_once(form, actor=request.user, scope="outreach.campaign",
+                                    create=lambda: actions.create_campaign(
+                                        actor=request.user, unit=data["unit"], name=data["name"],
+                                        starts_on=data["starts_on"], ends_on=data["ends_on"],
+                                        description=data["description"],
+                                        plan_document=data["plan_document"]))
         except ActionError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, _("The campaign has been created. Now set the targets "
-                                        "of the units taking part."))
-            return redirect("outreach:campaign_targets", pk=campaign.pk)
+            announce(request, done, _("The campaign has been created. Now set the targets "
+                                      "of the units taking part."))
+            return redirect("outreach:campaign_targets", pk=done.obj.pk)
     return TemplateResponse(request, "outreach/campaign_form.html", {
         "form": form, "campaign": None, "title": _("New campaign"), "submit": _("Create"),
     })
@@ -277,11 +280,13 @@ def movement_create(request: AuthedRequest) -> HttpResponse:
     form = MovementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.create_movement(actor=request.user, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="outreach.movement",
+                                    create=lambda: actions.create_movement(
+                                        actor=request.user, **form.cleaned_data))
         except ActionError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, _("The movement has been added to the catalogue."))
+            announce(request, done, _("The movement has been added to the catalogue."))
             return redirect("outreach:movement_list")
     return TemplateResponse(request, "outreach/movement_form.html", {"form": form})
 
@@ -350,19 +355,20 @@ def commendation_create(request: AuthedRequest) -> HttpResponse:
         data = form.cleaned_data
         kind = data["recipient_kind"]
         try:
-            commendation = actions.create_commendation(
+            done = submit_form_once(form, actor=request.user, scope="outreach.commendation",
+                                    create=lambda: actions.create_commendation(
                 actor=request.user, unit=data["unit"], recipient_kind=kind,
                 reason=data["reason"], level=data["level"], decided_on=data["decided_on"],
                 decision_number=data["decision_number"],
                 club=data["club"] if kind == Commendation.RecipientKind.CLUB else None,
                 person_name=data["person_name"] if kind == Commendation.RecipientKind.PERSON
                 else "",
-                activity=data.get("activity"))
+                activity=data.get("activity")))
         except ActionError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, _("The commendation has been recorded."))
-            day = f"{commendation.decided_on:%d/%m/%Y}"
+            announce(request, done, _("The commendation has been recorded."))
+            day = f"{done.obj.decided_on:%d/%m/%Y}"
             return redirect(f"{reverse('outreach:commendation_list')}?"
                             f"{urlencode({'start': day, 'end': day})}")
     return TemplateResponse(request, "outreach/commendation_form.html", {"form": form})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.models import User
 from ctip.accounts.policy import scope_q
+from ctip.core.idempotency import IdempotentForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
 from ctip.outreach.campaign_forms import DATE_HELP, PeriodMixin, issuing_units
@@ -25,7 +26,7 @@ class TopicFilterForm(forms.Form):
                              choices=[("", _("All kinds")), *Topic.Kind.choices])
 
 
-class TopicForm(forms.Form):
+class TopicForm(IdempotentForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300,
                            help_text=_("For example: Law 53/2024/QH15 on preventing and "
                                        "combating human trafficking"))
@@ -34,7 +35,7 @@ class TopicForm(forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(IdempotentForm, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     file = forms.FileField(label=_("File"))
 
@@ -80,7 +81,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.get_username()})"
 
 
-class SpeakerForm(forms.Form):
+class SpeakerForm(IdempotentForm, forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=Speaker.Kind.choices)

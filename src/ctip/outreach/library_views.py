@@ -25,6 +25,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability, scope_paths
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
@@ -84,12 +85,14 @@ def topic_create(request: AuthedRequest) -> HttpResponse:
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            topic = actions.create_topic(actor=request.user, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="outreach.topic",
+                                    create=lambda: actions.create_topic(
+                                        actor=request.user, **form.cleaned_data))
         except ActionError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, _("The topic has been added. Now add its materials."))
-            return redirect("outreach:topic_detail", pk=topic.pk)
+            announce(request, done, _("The topic has been added. Now add its materials."))
+            return redirect("outreach:topic_detail", pk=done.obj.pk)
     return TemplateResponse(request, "outreach/topic_form.html", {"form": form})
 
 
@@ -143,13 +146,15 @@ def material_create(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.add_material(actor=request.user, topic=topic,
-                                 title=form.cleaned_data["title"],
-                                 upload=form.cleaned_data["file"])
+            done = submit_form_once(form, actor=request.user, scope="outreach.material",
+                                    create=lambda: actions.add_material(
+                                        actor=request.user, topic=topic,
+                                        title=form.cleaned_data["title"],
+                                        upload=form.cleaned_data["file"]))
         except ActionError as exc:
             form.add_error("file" if exc.field in (None, "file") else None, exc.message)
         else:
-            messages.success(request, _("The material has been added."))
+            announce(request, done, _("The material has been added."))
             return redirect("outreach:topic_detail", pk=topic.pk)
     return TemplateResponse(request, "outreach/material_form.html",
                             {"form": form, "topic": topic})
@@ -271,12 +276,14 @@ def speaker_create(request: AuthedRequest) -> HttpResponse:
     form = SpeakerForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            speaker = actions.create_speaker(actor=request.user, **form.cleaned_data)
+            done = submit_form_once(form, actor=request.user, scope="outreach.speaker",
+                                    create=lambda: actions.create_speaker(
+                                        actor=request.user, **form.cleaned_data))
         except ActionError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, _("The speaker has been added to the roster."))
-            return redirect("outreach:speaker_detail", pk=speaker.pk)
+            announce(request, done, _("The speaker has been added to the roster."))
+            return redirect("outreach:speaker_detail", pk=done.obj.pk)
     return TemplateResponse(request, "outreach/speaker_form.html", {
         "form": form, "speaker": None, "title": _("New speaker"), "submit": _("Add"),
     })

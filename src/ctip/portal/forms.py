@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctip.cases.models import Category
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 DESCRIPTION_MAX = 10_000
@@ -29,7 +30,7 @@ def commune_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return list(groups.items())
 
 
-class ReportConcernForm(forms.Form):
+class ReportConcernForm(IdempotentForm, forms.Form):
     category = forms.ChoiceField(
         label=_("What is your concern about?"), choices=[("", "—"), *Category.choices])
     commune = forms.TypedChoiceField(

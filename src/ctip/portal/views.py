@@ -31,6 +31,7 @@ from ctip.cases.models import Situation
 from ctip.core import request_context
 from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
+from ctip.core.idempotency import submit_form_once
 from ctip.portal import caching, receipts
 from ctip.portal.feeds import BulletinFeed, SectionFeed
 from ctip.portal.forms import BOT_MESSAGE, ReportConcernForm
@@ -172,13 +173,18 @@ def report(request: HttpRequest) -> HttpResponse:
                 challenge, status = receipts.new_challenge(), 429
             else:
                 try:
-                    situation = _create(form.cleaned_data)
+                    done = submit_form_once(form, actor=None, scope="portal.report",
+                                            create=lambda: _create(form.cleaned_data))
                 except ActionError as exc:
                     form.add_error(None, exc.message)
                     status = 400
                 else:
-                    _count_sent(request)
-                    request.session[SESSION_RECEIPT] = _receipt(situation, form.cleaned_data)
+                    # A repeat (a double click, a resent page) stores nothing and shows the
+                    # receipt of the first if this browser has not seen it yet; it never
+                    # shows a receipt to whoever merely holds the key.
+                    if not done.replayed and done.obj is not None:
+                        _count_sent(request)
+                        request.session[SESSION_RECEIPT] = _receipt(done.obj, form.cleaned_data)
                     return redirect("portal:report_done")
         else:
             status = 400

@@ -1,0 +1,152 @@
+"""Activities through the API: the same rules, scope and writes as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from ctip.audit.models import AuditEvent
+from ctip.outreach.models import Activity
+from tests.conftest import log_activity
+
+URL = "/api/v1/activities"
+
+
+def body(unit: Any, fmt: Any, **changes: Any) -> dict[str, Any]:
+    return {"uuid": str(uuid.uuid4()), "unit_id": unit.pk, "format_id": fmt.pk,
+            "date": "2026-07-20", "title": "Nói chuyện chuyên đề", "participants_women": 30,
+            "participants_men": 10, **changes}
+
+
+def test_create_is_idempotent_by_uuid(users: Any, tree: Any, formats: Any, api_for: Any
+                                      ) -> None:
+    api = api_for(users["commune_officer"])
+    sent = body(tree.commune_a, formats["meeting"])
+    first = api.post(URL, sent)
+    assert first.status_code == 201, first.content
+    again = api.post(URL, sent)
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Activity.objects.count() == 1
+    assert first.json()["participants_total"] == 40
+    assert AuditEvent.objects.filter(action="activity.created").count() == 1
+
+
+def test_refused_create_is_problem_json_naming_the_field(users: Any, tree: Any, formats: Any,
+                                                         api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    answer = api.post(URL, body(tree.commune_a, formats["meeting"], participants_total=99))
+    assert answer.status_code == 422
+    assert answer["Content-Type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["errors"][0]["field"] == "participants_total"
+    assert "không phải" in problem["detail"] or "Tổng" in problem["detail"] or problem["detail"]
+    assert Activity.objects.count() == 0
+    # the refused key is free again: the corrected entry goes through with the same uuid
+    fixed = api.post(URL, body(tree.commune_a, formats["meeting"]) | {"uuid": problem.get(
+        "uuid", str(uuid.uuid4()))})
+    assert fixed.status_code == 201
+
+
+def test_bad_input_names_fields_in_vietnamese(users: Any, tree: Any, formats: Any,
+                                              api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    answer = api.post(URL, body(tree.commune_a, formats["meeting"], colour="red",
+                                participants_men="many", date="2026-13-45"))
+    assert answer.status_code == 422
+    fields = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert set(fields) >= {"colour", "participants_men", "date"}
+    assert fields["colour"] == "Trường không được nhận."
+    malformed = api.client.post(URL, "{not json", content_type="application/json",
+                                headers={"Authorization": f"Bearer {api.secret}"})
+    assert malformed.status_code in {400, 422}
+    assert malformed["Content-Type"] == "application/problem+json"
+    huge = api.get(f"{URL}/{2**64}")
+    assert huge.status_code in {404, 422}
+    assert Activity.objects.count() == 0
+
+
+def test_out_of_scope_unit_is_refused(users: Any, tree: Any, formats: Any,
+                                      api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    answer = api.post(URL, body(tree.other_commune, formats["meeting"]))
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "unit_id"
+    other = log_activity(tree.other_commune, formats["meeting"])
+    assert api.get(f"{URL}/{other.pk}").status_code == 404
+    assert AuditEvent.objects.filter(action="access.refused").exists()
+
+
+def test_list_filters_and_cursor(users: Any, tree: Any, formats: Any, api_for: Any) -> None:
+    for day in range(1, 8):
+        log_activity(tree.commune_a, formats["meeting"], date=dt.date(2026, 7, day),
+                     title=f"Buổi {day}")
+    log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 7, 3))
+    log_activity(tree.other_commune, formats["meeting"], date=dt.date(2026, 7, 3))
+    api = api_for(users["province_officer"])
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = api.get(URL, {"limit": 3, "unit": tree.commune_a.pk,
+                             **({"cursor": cursor} if cursor else {})}).json()
+        seen += [a["id"] for a in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7
+    everything = api.get(URL, {"limit": 100}).json()["items"]
+    assert len(everything) == 8  # not the other province's
+    window = api.get(URL, {"start": "2026-07-03", "end": "2026-07-03"}).json()["items"]
+    assert len(window) == 2
+    assert api.get(URL, {"cursor": "%%%"}).status_code == 422
+
+
+def test_update_needs_the_current_version(users: Any, tree: Any, formats: Any,
+                                          api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    created = api.post(URL, body(tree.commune_a, formats["meeting"]))
+    record = created.json()
+    etag = created["ETag"]
+    path = f"{URL}/{record['id']}"
+    change = {k: v for k, v in body(tree.commune_a, formats["meeting"]).items() if k != "uuid"}
+    assert api.put(path, change).status_code == 428
+    first = api.put(path, change | {"title": "Đổi tên lần 1"}, HTTP_IF_MATCH=etag) \
+        if False else api.put(path, change | {"title": "Đổi tên lần 1"}, **{"If-Match": etag})
+    assert first.status_code == 200, first.content
+    stale = api.put(path, change | {"title": "Đổi tên lần 2"}, **{"If-Match": etag})
+    assert stale.status_code == 409
+    assert stale.json()["current"]["title"] == "Đổi tên lần 1"
+    assert Activity.objects.get().title == "Đổi tên lần 1"
+    assert api.delete(path, **{"If-Match": etag}).status_code == 409
+    assert api.delete(path, **{"If-Match": first["ETag"]}).status_code == 204
+    assert not Activity.objects.exists()
+
+
+def test_a_viewer_cannot_write(users: Any, tree: Any, formats: Any, api_for: Any) -> None:
+    api = api_for(users["viewer"])
+    assert api.post(URL, body(tree.province, formats["meeting"])).status_code == 404
+    assert api.get(URL).status_code == 200
+
+
+def test_a_queued_batch_sent_twice_creates_nothing_new(users: Any, tree: Any, formats: Any,
+                                                       api_for: Any) -> None:
+    api = api_for(users["commune_officer"])
+    items = [body(tree.commune_a, formats["meeting"], title=f"Buổi {i}") for i in range(5)]
+    items.append(body(tree.commune_a, formats["meeting"], participants_total=1))  # refused
+    items.append({"uuid": "not-a-uuid", "title": 3})
+    first = api.post(f"{URL}/batch", {"items": items})
+    assert first.status_code == 200, first.content
+    assert [a["status"] for a in first.json()] == [201] * 5 + [422, 422]
+    assert first.json()[5]["problem"]["errors"][0]["field"] == "participants_total"
+    again = api.post(f"{URL}/batch", {"items": items}).json()
+    assert [a["status"] for a in again] == [200] * 5 + [422, 422]
+    assert Activity.objects.count() == 5
+
+
+def test_a_wrong_method_is_a_problem_too(users: Any, api_for: Any) -> None:
+    answer = api_for(users["commune_officer"]).get(f"{URL}/batch")
+    assert answer.status_code == 405
+    assert answer["Content-Type"] == "application/problem+json"
+    assert "POST" in answer["Allow"]
