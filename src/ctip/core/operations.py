@@ -149,9 +149,9 @@ def run_scheduled_backup(now: dt.datetime | None = None) -> dict[str, Any]:
         # a second run the same day (its worker died after writing, core.leases)
         return {"skipped": f"{made_today.name} was written today"}
     public_key, passphrase = options.sealing()
-    pause("backup.before_write")
     backup = create_backup(output_dir=options.directory, passphrase=passphrase,
                            public_key=public_key, now=now)
+    pause("backup.after_write")
     removed = prune(options.directory, settings.CTIP_BACKUP_KEEP)
     record_backup(backup, removed)
     logger.info("backup %s written; %d old ones removed", backup.path.name, len(removed))

@@ -117,9 +117,13 @@ def _fail(export: Export, message: str) -> None:
 @on_given_up("ctip.reports.tasks.build_report_pdf")
 def _export_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the export's page."""
-    export = Export.objects.filter(pk=(args or [kwargs.get("export_id")])[0]).first()
+    export = (Export.objects.select_related("report")
+              .filter(pk=(args or [kwargs.get("export_id")])[0]).first())
     if export is None or export.status == Export.Status.DONE:
         return
+    name = _file_name(export)  # written by the killed run before the row said so
+    if export.file.storage.exists(name):
+        export.file.storage.delete(name)
     with translation.override(settings.LANGUAGE_CODE):
         _fail(export, _("The background worker stopped while building the PDF."))
 
