@@ -316,6 +316,12 @@ TASKS = {
     }
 }
 
+# A running task holds a lease its worker renews every lease/4 seconds; a task whose lease
+# expired (its worker died) is run again, at most CTIP_TASK_ATTEMPTS times in all, then marked
+# failed (``ctip.core.leases``, decision 0028).
+CTIP_TASK_LEASE_SECONDS = float(os.environ.get("CTIP_TASK_LEASE_SECONDS", "60"))
+CTIP_TASK_ATTEMPTS = int(os.environ.get("CTIP_TASK_ATTEMPTS", "3"))
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -329,6 +335,10 @@ CTIP_MAIL_ATTEMPTS = int(os.environ.get("CTIP_MAIL_ATTEMPTS", "6"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ctip@localhost")
 if not os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Every message written as a file into this folder instead of sent (trials, the worker-kill tests).
+if os.environ.get("CTIP_EMAIL_FILE_PATH"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["CTIP_EMAIL_FILE_PATH"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -20,6 +20,7 @@ from django_tasks import task
 from ctip.audit.actions import record
 from ctip.cases.digest import Digest, build_digests, digest_title
 from ctip.cases.models import Notification
+from ctip.core.faults import pause
 from ctip.core.mail import queue_mail
 
 logger = logging.getLogger("ctip.cases.digest")
@@ -56,23 +57,27 @@ def run_daily_digest(now: dt.datetime | None = None, *, force: bool = False) -> 
         for digest in build_digests(now):
             counts["recipients"] += 1
             user = digest.user
-            if not force and Notification.objects.filter(user=user, kind=Notification.Kind.DIGEST,
-                                           created_at__gte=since).exists():
-                counts["skipped"] += 1
-                continue
             rendered = _render(digest, inbox_url)
+            # the check, the notification and its mail in one transaction, under a lock on the
+            # person's row: a run killed half-way and run again (core.leases), or two runs at
+            # once, neither repeat nor lose a digest
             with transaction.atomic():
+                type(user).objects.select_for_update().filter(pk=user.pk).first()
+                if not force and Notification.objects.filter(
+                        user=user, kind=Notification.Kind.DIGEST, created_at__gte=since).exists():
+                    counts["skipped"] += 1
+                    continue
                 Notification.objects.create(
                     user=user, kind=Notification.Kind.DIGEST, title=rendered["title"][:200],
                     body=rendered["body"],
                     url=path if digest.sections else reverse("cases:breakglass_list"))
-            counts["notifications"] += 1
-            if not user.email:
-                continue
-            # queued: sent by the worker with a timeout, retried on failure (core.mail)
-            queue_mail(subject=f"[ctip] {rendered['title']}", body=rendered["text"],
-                       html=rendered["html"], to=[user.email])
-            counts["emails"] += 1
+                counts["notifications"] += 1
+                if user.email:
+                    # queued: sent by the worker with a timeout, retried on failure (core.mail)
+                    queue_mail(subject=f"[ctip] {rendered['title']}", body=rendered["text"],
+                               html=rendered["html"], to=[user.email])
+                    counts["emails"] += 1
+            pause("digest.after_first")
     record(actor=None, action="situation.digest_sent", target_label="daily digest",
            changes=counts)
     return counts

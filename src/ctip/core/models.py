@@ -73,3 +73,28 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class TaskLease(models.Model):
+    """The lease of a queued task while a worker runs it (``ctip.core.leases``): the worker
+    renews ``heartbeat_at`` every few seconds; a task whose lease has expired had its worker
+    die under it, and is queued again or, after ``CTIP_TASK_ATTEMPTS`` runs, marked failed."""
+
+    task_id = models.UUIDField(primary_key=True)  # django_tasks_db.DBTaskResult.id
+    worker_id = models.CharField(max_length=64)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    heartbeat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"lease {self.task_id} #{self.attempt} by {self.worker_id}"
+
+
+class SentMail(models.Model):
+    """A queued message the mail server accepted (``ctip.core.mail``): a delivery task run
+    twice sends it once."""
+
+    key = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"mail {self.key}"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from ctip.core import sealing
+from ctip.core.faults import pause
 from ctip.core.private import read_passphrase
 
 logger = logging.getLogger("ctip.backup")
@@ -89,6 +90,48 @@ def record_restore(path: Path, manifest: dict[str, Any]) -> None:
                     "ctip_version": manifest["ctip_version"]})
 
 
+def _made_today(directory: Path, now: dt.datetime) -> Path | None:
+    """The newest backup of ``directory`` when it was written on ``now``'s local day."""
+    from django.utils import timezone
+
+    from ctip.core.backup import PREFIX, newest_backup
+
+    newest = newest_backup(directory)
+    if newest is None:
+        return None
+    stamp = newest.name[len(PREFIX):].split(".", 1)[0]
+    try:
+        made = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return newest if timezone.localdate(made) == timezone.localdate(now) else None
+
+
+def _remove_leftovers(directory: Path, now: dt.datetime) -> None:
+    """Remove what a backup whose process was killed left behind: a ``.part`` archive and
+    a ``.ctip-backup-*`` work folder, untouched for longer than a task's lease (a backup
+    still being written touches them continuously)."""
+    import shutil
+
+    from ctip.core.leases import lease_seconds
+
+    if not directory.is_dir():
+        return
+    cutoff = now.timestamp() - lease_seconds()
+    for path in directory.glob(".*"):
+        try:
+            newest = max([path.stat().st_mtime, *(p.stat().st_mtime for p in path.rglob("*"))]
+                         if path.is_dir() else [path.stat().st_mtime])
+        except OSError:
+            continue
+        if newest >= cutoff:
+            continue
+        if path.is_dir() and path.name.startswith(".ctip-backup-"):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.endswith(".part"):
+            path.unlink(missing_ok=True)
+
+
 def run_scheduled_backup(now: dt.datetime | None = None) -> dict[str, Any]:
     """The worker's daily backup: into ``CTIP_BACKUP_DIR``, sealed for
     ``CTIP_BACKUP_PUBLIC_KEY`` and/or the passphrase in ``CTIP_BACKUP_PASSPHRASE_FILE``, then
@@ -98,9 +141,17 @@ def run_scheduled_backup(now: dt.datetime | None = None) -> dict[str, Any]:
     options = backup_options()
     if options.directory is None:
         return {"skipped": "CTIP_BACKUP_DIR is not set"}
+    directory = options.directory
+    moment = now or dt.datetime.now(dt.UTC)
+    _remove_leftovers(directory, moment)
+    made_today = _made_today(directory, moment)
+    if made_today is not None:
+        # a second run the same day (its worker died after writing, core.leases)
+        return {"skipped": f"{made_today.name} was written today"}
     public_key, passphrase = options.sealing()
     backup = create_backup(output_dir=options.directory, passphrase=passphrase,
                            public_key=public_key, now=now)
+    pause("backup.after_write")
     removed = prune(options.directory, settings.CTIP_BACKUP_KEEP)
     record_backup(backup, removed)
     logger.info("backup %s written; %d old ones removed", backup.path.name, len(removed))

@@ -72,6 +72,13 @@ def _worker(out: Any, style: Any) -> None:
              else f"oldest waiting task queued {_age(state.queue_age)} ago")
     line = f"Worker: {beat}; {queue}."
     out.write(line if state.ok else style.WARNING(line))
+    from ctip.core.leases import expired_count
+
+    expired = expired_count()
+    if expired:
+        out.write(style.WARNING(
+            f"Worker: {expired} running task(s) lost their worker (lease expired); a running "
+            "`ctip worker` queues them again or marks them failed."))
 
 
 def _backups(out: Any, style: Any, now: dt.datetime) -> None:

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/unlock/", views.report_unlock, name="report_unlock"),
     path("<int:pk>/export/", views.export_start, name="export_start"),
     path("exports/<int:pk>/", views.export_status, name="export_status"),
+    path("exports/<int:pk>/retry/", views.export_retry, name="export_retry"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

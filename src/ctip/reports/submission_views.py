@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.core.errors import ActionError
+from ctip.core.health import health
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
@@ -34,7 +36,7 @@ from ctip.reports.submission_forms import (
     StatusForm,
     UnlockForm,
 )
-from ctip.reports.tasks import request_export
+from ctip.reports.tasks import request_export, retry_export
 
 PAGE_SIZE = 50
 
@@ -230,15 +232,41 @@ def _get_export(request: HttpRequest, pk: int) -> Export:
     return export
 
 
+def _stalled(export: Export) -> str:
+    """Why an unfinished export will not finish by itself (no worker alive, a queue that has
+    not moved), or "": the page then stops waiting and offers to try again."""
+    if export.status not in (Export.Status.QUEUED, Export.Status.RUNNING):
+        return ""
+    state = health()
+    if state.ok:
+        return ""
+    waited = (timezone.now() - export.created_at).total_seconds()
+    if waited < settings.CTIP_TASK_LEASE_SECONDS:
+        return ""
+    return _("The background worker is not running, so the PDF cannot be built now. Try "
+             "again; if it fails again, tell the administrator (ctip worker).")
+
+
 @require_http_methods(["GET"])
 @requires("report.view")
 def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
     export = _get_export(request, pk)
+    stalled = _stalled(export)
     return render_page(request, "reports/report_export.html",
-                       {"export": export, "report": export.report,
-                        "polling": export.status in (Export.Status.QUEUED,
-                                                     Export.Status.RUNNING)},
+                       {"export": export, "report": export.report, "stalled": stalled,
+                        "polling": not stalled and export.status in (Export.Status.QUEUED,
+                                                                     Export.Status.RUNNING)},
                        partial="progress")
+
+
+@require_http_methods(["POST"])
+@requires("report.view")
+def export_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """"Failed — try again": the same export queued again (once, however often it is
+    posted)."""
+    export = _get_export(request, pk)
+    retry_export(actor=request.user, export=export, stalled=bool(_stalled(export)))
+    return redirect("reports:export_status", export.pk)
 
 
 @require_http_methods(["GET"])

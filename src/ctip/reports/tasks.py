@@ -22,6 +22,8 @@ from django_tasks import task
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
+from ctip.core.faults import pause
+from ctip.core.leases import on_given_up
 from ctip.core.mail import queue_mail
 from ctip.reports import pdf
 from ctip.reports.models import Export, ReportReminder
@@ -47,29 +49,83 @@ def request_export(*, actor: Any, report: Any) -> Export:
     return export
 
 
+def _file_name(export: Export) -> str:
+    """The stored name of the export's PDF: the same on every run of the task, so a second
+    run replaces the first one's file instead of adding another."""
+    report = export.report
+    name = f"bao-cao-{report.unit_id}-{report.period_start:%Y%m%d}-{export.pk}.pdf"
+    return str(export.file.field.generate_filename(export, name))
+
+
+def retry_export(*, actor: Any, export: Export, stalled: bool = False) -> bool:
+    """Queue a failed export's build again, on the same row. One conditional UPDATE: a double
+    click or two posts at once queue it once. ``stalled``: an export the page gave up waiting
+    for (no worker alive) is taken back too; its old task, if a worker ever runs it, finds the
+    PDF built and does nothing (``run_export``)."""
+    states = [Export.Status.FAILED]
+    if stalled:
+        states += [Export.Status.QUEUED, Export.Status.RUNNING]
+    with transaction.atomic():
+        changed = Export.objects.filter(pk=export.pk, status__in=states).update(
+            status=Export.Status.QUEUED, progress=0, error="", finished_at=None,
+            created_at=timezone.now())
+        if not changed:
+            return False
+        record(actor=actor, action="report.export_retried", target=export.report,
+               unit_path=export.report.unit_path, changes={"export": export.pk})
+        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk))
+    return True
+
+
 def run_export(export_id: int) -> Export:
+    """Build the PDF of an export. Safe to run twice (a worker killed mid-build has its task
+    run again, ``core.leases``): a finished export is left alone, and the file has one name
+    per export, overwritten, never a second file."""
     export = Export.objects.select_related("report__unit__parent", "report__report_type",
                                            "report__campaign").get(pk=export_id)
+    if export.status == Export.Status.DONE and export.file and export.file.storage.exists(
+            export.file.name):
+        return export
     _set(export, status=Export.Status.RUNNING, progress=5, error="")
-    name = ""
     try:
         content = pdf.render_pdf(export.report, progress=lambda p: _set(export, progress=p))
-        report = export.report
-        name = f"bao-cao-{report.unit_id}-{report.period_start:%Y%m%d}-{export.pk}.pdf"
-        export.file.save(name, ContentFile(content), save=False)
+        name = _file_name(export)
+        storage = export.file.storage
+        if storage.exists(name):  # a partial or finished file of an earlier run
+            storage.delete(name)
+        export.file.name = storage.save(name, ContentFile(content))
+        pause("export.after_file")
         _set(export, file=export.file.name, status=Export.Status.DONE, progress=100,
              finished_at=timezone.now())
     except Exception as exc:
         logger.exception("export %s failed", export_id)
-        if export.file:
-            export.file.delete(save=False)
-        export.file = ""
         with translation.override(settings.LANGUAGE_CODE):
             message = _("The PDF could not be built: %(error)s") % {
                 "error": str(exc) or exc.__class__.__name__}
-        _set(export, file="", status=Export.Status.FAILED, error=message,
-             finished_at=timezone.now())
+        _fail(export, message)
     return export
+
+
+def _fail(export: Export, message: str) -> None:
+    if export.file:
+        export.file.delete(save=False)
+    export.file = ""
+    _set(export, file="", status=Export.Status.FAILED, error=message,
+         finished_at=timezone.now())
+
+
+@on_given_up("ctip.reports.tasks.build_report_pdf")
+def _export_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
+    """The worker died under every attempt: say so on the export's page."""
+    export = (Export.objects.select_related("report")
+              .filter(pk=(args or [kwargs.get("export_id")])[0]).first())
+    if export is None or export.status == Export.Status.DONE:
+        return
+    name = _file_name(export)  # written by the killed run before the row said so
+    if export.file.storage.exists(name):
+        export.file.storage.delete(name)
+    with translation.override(settings.LANGUAGE_CODE):
+        _fail(export, _("The background worker stopped while building the PDF."))
 
 
 @task()
@@ -99,17 +155,10 @@ def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
     with translation.override(settings.LANGUAGE_CODE):
         for owed in due_soon(today):
             unit, report_type, start, end = owed.unit, owed.report_type, owed.start, owed.end
-            reminder = _claim(owed, today)
-            if reminder is None:
-                counts["already_reminded"] += 1
-                continue
-            counts["reports"] += 1
             due = owed.due
             emails = sorted({a.user.email for a in RoleAssignment.objects.active()
                              .filter(unit=unit, role__in=roles).select_related("user")
                              if a.user.email and a.user.is_active})
-            if not emails:
-                continue
             name = (f"{report_type.name} — {owed.campaign.name}" if owed.campaign is not None
                     else report_type.name)
             subject = _("[ctip] %(type)s of %(unit)s is due on %(date)s") % {
@@ -118,10 +167,21 @@ def run_report_reminders(today: dt.date | None = None) -> dict[str, int]:
                      "has not been submitted yet.") % {
                 "type": name, "unit": unit.name, "start": f"{start:%d/%m/%Y}",
                 "end": f"{end:%d/%m/%Y}", "date": f"{due:%d/%m/%Y}"}
-            # queued: sent by the worker with a timeout, retried on failure (core.mail)
-            queue_mail(subject=subject, body=body, to=emails)
-            counts["emails"] += len(emails)
-            ReportReminder.objects.filter(pk=reminder.pk).update(recipients=len(emails))
+            # the reminder's row and its mail in one transaction: a run killed half-way and
+            # run again neither repeats a mail nor loses one (queued: sent by the worker with
+            # a timeout, retried on failure, core.mail)
+            with transaction.atomic():
+                reminder = _claim(owed, today)
+                if reminder is None:
+                    counts["already_reminded"] += 1
+                    continue
+                counts["reports"] += 1
+                if emails:
+                    queue_mail(subject=subject, body=body, to=emails)
+                    counts["emails"] += len(emails)
+                    ReportReminder.objects.filter(pk=reminder.pk).update(
+                        recipients=len(emails))
+            pause("reminders.after_first")
     record(actor=None, action="report.reminders_sent", target_label="report reminders",
            changes=counts)
     return counts

@@ -1,0 +1,110 @@
+"""Run as ``python -m tests.core.task_kill_setup <kind>`` by ``test_task_kills.py``: in the data
+directory of the environment (SQLite, the database task queue: not test mode), build what one
+kind of task needs and put the task on the queue; print what the test checks afterwards, as
+JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+
+def _people() -> dict[str, Any]:
+    from ctip.accounts.actions import create_user
+    from ctip.accounts.capabilities import Role
+    from ctip.org.actions import create_unit
+    from ctip.org.models import UnitType
+
+    def kind(code: str) -> UnitType:
+        return UnitType.objects.get(code=code)
+
+    central = create_unit(actor=None, parent=None, name="Hội LHPN Việt Nam",
+                          unit_type=kind("central"))
+    province = create_unit(actor=None, parent=central, name="Tỉnh Tây Ninh",
+                           unit_type=kind("province"), gso_code="80")
+    commune = create_unit(actor=None, parent=province, name="Xã Đức Hòa",
+                          unit_type=kind("commune"), gso_code="27943")
+    users = {}
+    for name, role, unit in (("tinh", Role.PROVINCE_OFFICER, province),
+                             ("xa", Role.COMMUNE_OFFICER, commune),
+                             ("hotro", Role.CASE_WORKER, commune)):
+        users[name], _ = create_user(actor=None, username=name, full_name=name.title(),
+                                     home_unit=unit, role=role, password="p" * 20,
+                                     must_change_password=False, email=f"{name}@example.org")
+    return {"province": province, "commune": commune, "users": users}
+
+
+def export() -> dict[str, Any]:
+    from ctip.reports import submissions
+    from ctip.reports.models import ReportType
+    from ctip.reports.tasks import request_export
+
+    world = _people()
+    report = submissions.create_or_get_draft(
+        actor=None, unit=world["commune"], report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    report = submissions.submit(actor=world["users"]["xa"], report=report)
+    return {"export": request_export(actor=None, report=report).pk}
+
+
+def digest() -> dict[str, Any]:
+    from django.utils import timezone
+
+    from ctip.cases import actions
+    from ctip.cases.digest import build_digests
+    from ctip.cases.models import Situation
+    from ctip.cases.tasks import send_daily_digest
+
+    world = _people()
+    for hours, category in ((-5, "missing"), (6, "recruitment")):
+        situation = actions.create_situation(
+            actor=world["users"]["xa"], unit=world["commune"], category=category,
+            source="officer", description="Kiểm thử")
+        Situation.objects.filter(pk=situation.pk).update(
+            due_at=timezone.now() + dt.timedelta(hours=hours))
+    recipients = sorted(d.user.username for d in build_digests(timezone.now()))
+    assert len(recipients) >= 2, recipients  # noqa: S101 - so that a kill falls half-way
+    send_daily_digest.enqueue()
+    return {"recipients": recipients}
+
+
+def mail() -> dict[str, Any]:
+    from ctip.core.mail import queue_mail
+
+    queue_mail(subject="Kiểm thử", body="Một thư.", to=["xa@example.org"])
+    return {}
+
+
+def checkpoint() -> dict[str, Any]:
+    from ctip.audit.tasks import write_daily_checkpoint
+
+    _people()
+    write_daily_checkpoint.enqueue()
+    return {}
+
+
+def backup() -> dict[str, Any]:
+    from ctip.core.tasks import scheduled_backup
+
+    _people()
+    scheduled_backup.enqueue()
+    return {}
+
+
+def main(kind: str) -> None:
+    import os
+
+    from ctip.cli import ensure_data_dir
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctip.settings")
+    ensure_data_dir()
+    import django
+
+    django.setup()
+    print(json.dumps(globals()[kind]()))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
