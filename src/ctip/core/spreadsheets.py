@@ -6,8 +6,9 @@ values by column, and says clearly what is wrong with a file it cannot read:
 
 - ``read_upload`` takes the bytes of an upload, refusing empty or too large files;
 - ``check_xlsx`` looks at an .xlsx before anything parses it (see "Limits" below);
-- ``SheetReader`` yields the rows of the first sheet whose header it recognises (or of the CSV,
-  whatever its encoding mark and delimiter) and, for .xlsx, lists its merged cells;
+- ``SheetReader`` yields the rows of the first visible sheet whose header it recognises
+  (hidden sheets are skipped) or of the CSV (whatever its encoding mark and delimiter) and,
+  for .xlsx, lists its merged cells;
 - ``read_table`` finds the header (a few title lines above it are fine, the columns may be in
   any order, other columns are ignored) and returns the data rows, up to a limit.
 
@@ -22,6 +23,9 @@ openpyxl stream the rows (read-only), and the rows it yields are checked again. 
 strictly (an unclosed quotation mark is an error, not a field running to the end of the file),
 with the same cell-length limit and no NUL characters. Every refusal is a ``FileError`` whose
 message names the limit.
+
+Text typed in the legacy TCVN3 or VNI fonts is found and converted to Unicode by ``read_table``
+(``core.legacy_fonts``; ``Table.encoding`` says so); Unicode mixed with a legacy font is refused.
 
 Text is compared through ``header_key`` (folded: no accents, lower case, no punctuation) and
 cleaned by ``cell_text`` (NFC, no invisible characters, numbers without ``.0``).
@@ -44,6 +48,7 @@ from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
+from ctip.core.legacy_fonts import MIXED, TCVN3, VNI, convert_row, detect
 from ctip.core.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -53,6 +58,9 @@ HEADER_SCAN_ROWS = 10  # the header may sit below a few title lines
 MAX_BLANK_RUN = 1000  # this many empty rows in a row end the data
 VALUE_DISPLAY_LENGTH = 120
 MAX_MERGED_RANGES = 20_000
+TOTALS_LABELS = frozenset({"tong", "tong cong", "cong", "tong so", "tong hop", "total",
+                           "totals", "grand total", "sum"})
+LEGACY_SAMPLE_ROWS = 500  # rows looked at to tell a legacy font under a Unicode header
 # Limits on what an uploaded spreadsheet may make the server do (checked before parsing).
 MAX_ZIP_ENTRIES = 1_000
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # all parts of an .xlsx together, once unpacked
@@ -454,13 +462,22 @@ class SheetReader:
             logger.info("unreadable xlsx: %r", exc)
             raise FileError(_damaged_xlsx()) from exc
         try:
-            sheets = list(workbook.worksheets)
+            # A hidden sheet (an old copy, a list for drop-downs) is never what the person
+            # sees and means to import.
+            sheets = [s for s in workbook.worksheets
+                      if getattr(s, "sheet_state", "visible") == "visible"]
             if not sheets:
                 raise FileError(_("The file has no rows to import."))
             chosen = sheets[0]
             for sheet in sheets:
-                head = self._sheet_rows(sheet, limit=HEADER_SCAN_ROWS * 5)
+                head = list(self._sheet_rows(sheet, limit=HEADER_SCAN_ROWS * 5))
                 if self.spec.find_header(head) is not None:
+                    chosen = sheet
+                    break
+                encoding = detect(v for _n, values in head for v in values
+                                  if isinstance(v, str))
+                if encoding in {TCVN3, VNI} and self.spec.find_header(
+                        [(n, convert_row(values, encoding)) for n, values in head]) is not None:
                     chosen = sheet
                     break
             if self.with_merged:
@@ -575,6 +592,8 @@ class Table:
     columns: dict[str, str] = field(default_factory=dict)
     rows: list[tuple[int, list[object]]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    encoding: str | None = None  # "TCVN3" or "VNI" when the text was converted to Unicode
+    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
 
     def value(self, values: list[object], name: str) -> object:
         position = self.index.get(name)
@@ -627,6 +646,15 @@ def read_table(rows: Iterator[tuple[int, list[object]]] | Iterable[tuple[int, li
             if blank_run >= MAX_BLANK_RUN:
                 break
     header = spec.find_header(head)
+    encoding = None
+    if header is None:
+        # A header typed in a legacy font ("Ngµy", "Ngaøy") is found once converted; the
+        # rows still to be read are converted as they come.
+        encoding = _legacy_encoding(head)
+        if encoding:
+            head = [(number, convert_row(values, encoding)) for number, values in head]
+            rows = ((number, convert_row(values, encoding)) for number, values in rows)
+            header = spec.find_header(head)
     if header is None:
         first = next((v for _n, v in head if any(clean(cell_text(x)) for x in v)), None)
         if first is None:
@@ -635,6 +663,7 @@ def read_table(rows: Iterator[tuple[int, list[object]]] | Iterable[tuple[int, li
         table.errors.append(spec.missing_columns_error({f for f in found if f}))
         return table
     table.header_row, texts = header
+    table.encoding = encoding
     table.index, table.columns, table.errors = spec.columns(texts)
     if table.errors:
         return table
@@ -668,6 +697,33 @@ def read_table(rows: Iterator[tuple[int, list[object]]] | Iterable[tuple[int, li
                 "The file has more than %(max)d rows. Split it into smaller files.")
                 % {"max": max_rows})
         table.rows.append((number, values))
+    if not encoding:
+        # A Unicode header (typed again, or the template's) over rows typed in a legacy font.
+        encoding = _legacy_encoding(table.rows[:LEGACY_SAMPLE_ROWS])
+        if encoding:
+            table.encoding = encoding
+            table.rows = [(number, convert_row(values, encoding))
+                          for number, values in table.rows]
+    while table.rows and _is_totals_row(table.rows[-1][1]):
+        table.totals_rows.insert(0, table.rows.pop()[0])
     if not table.rows:
         raise FileError(_("The file has no rows to import."))
     return table
+
+
+def _is_totals_row(values: Sequence[object]) -> bool:
+    """A "Tổng cộng" / "Cộng" / "Total" line under the data (its sums are not a row)."""
+    return any(isinstance(v, str) and header_key(v) in TOTALS_LABELS for v in values)
+
+
+def _legacy_encoding(rows: Sequence[tuple[int, list[object]]]) -> str | None:
+    """The legacy font encoding the text of ``rows`` is typed in, if any; ``FileError`` for
+    Unicode and legacy text mixed (no cell can be converted safely)."""
+    encoding = detect(v for _n, values in rows for v in values if isinstance(v, str))
+    if encoding == MIXED:
+        raise FileError(_(
+            "The file mixes Unicode text with text typed in a legacy font (%(encodings)s), "
+            "which cannot be told apart cell by cell. Convert the whole file to Unicode (for "
+            "example with Unikey's converter) and upload it again.")
+            % {"encodings": "TCVN3/VNI"})
+    return encoding

@@ -49,6 +49,7 @@ from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
+from ctip.core.legacy_fonts import encoding_label
 from ctip.core.periods import ancestor_paths, lock_message, locks_over
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
@@ -167,6 +168,7 @@ _ACTION_FIELDS = {
 }
 _LIST_SEPARATORS = re.compile(r"[;\r\n]+")
 _DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
+_WRITTEN_DATE = re.compile(r"(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*,?\s*(?:nam\s*)?(\d{4})")
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _GROUPED = re.compile(r"-?\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
@@ -222,6 +224,12 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     created_ids: list[int] = field(default_factory=list)
+    encoding: str | None = None  # the legacy font (TCVN3, VNI) the text was converted from
+    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
+
+    @property
+    def encoding_label(self) -> str:
+        return encoding_label(self.encoding) if self.encoding else ""
 
     @property
     def ok(self) -> bool:
@@ -290,6 +298,8 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
     merged: dict[int, dict[str, MergedRange]] = field(default_factory=dict)  # row → cells
     filled: dict[int, dict[str, int]] = field(default_factory=dict)  # row → field → from row
+    encoding: str | None = None  # the legacy font the text was converted from
+    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
 
 
 def read_file(file: Upload) -> ParsedFile:
@@ -305,7 +315,8 @@ def read_file(file: Upload) -> ParsedFile:
     except FileError as exc:
         parsed.errors = [RowError(None, "", "", exc.message)]
         return parsed
-    parsed.columns, parsed.errors = table.columns, table.errors
+    parsed.columns, parsed.errors, parsed.encoding = table.columns, table.errors, table.encoding
+    parsed.totals_rows = table.totals_rows
     if parsed.errors:
         return parsed
     parsed.rows = [(number, {name: table.value(values, name) for name in table.index})
@@ -375,6 +386,9 @@ def parse_date(value: object) -> dt.date | None:
     if not text:
         return None
     bare = _TIME.sub("", text)
+    written = _WRITTEN_DATE.fullmatch(fold(bare))
+    if written:  # "ngày 17 tháng 7 năm 2026", "17 tháng 07, 2026"
+        bare = "/".join(written.groups())
     match = _DMY.fullmatch(bare)
     if match:
         day, month, year = (int(g) for g in match.groups())
@@ -556,7 +570,28 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
             if close:
                 message += " " + _("Did you mean “%(name)s”?") % {"name": label(close[0])}
             lookup.errors[text] = message
+    _resolve_addresses(manageable, lookup, {t for t in names if t in lookup.errors})
     return lookup
+
+
+def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str]) -> None:
+    """Units written as addresses, before 2025 ("Xã Mỹ Lộc, Huyện Cần Giuộc, Long An") or
+    today ("Xa Duc Hoa, Tay Ninh"): the commune or ward they are in today
+    (``org.legacy_addresses``). A commune divided in 2025 is never guessed: the row's error
+    lists the candidates."""
+    from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
+
+    answers = {text: resolve_address(text) for text in texts}
+    unit_ids = {c.unit_id for a in answers.values() for c in a.candidates if c.unit_id}
+    allowed = {u.pk: u for u in manageable.filter(pk__in=unit_ids)}
+    for text, answer in answers.items():
+        if answer.status == EXACT and answer.unit_id in allowed:
+            lookup.units[text] = allowed[answer.unit_id]
+            lookup.errors.pop(text, None)
+        elif answer.status == AMBIGUOUS:
+            lookup.errors[text] = answer.message + " " + _(
+                "Write one of them instead: %(units)s.") % {"units": ", ".join(
+                    f"“{c.name}” ({c.code})" for c in answer.candidates)}
 
 
 def _by_folded(entries: Iterable[Any], *, codes: bool) -> dict[str, list[Any]]:
@@ -913,7 +948,8 @@ def _run(actor: Any, parsed: ParsedFile, *, lock: bool) -> tuple[ImportPlan, set
     """Check every row and, for the import (``lock``), create the activities, in the caller's
     transaction."""
     plan = ImportPlan(file_name=parsed.name, digest=parsed.digest, columns=parsed.columns,
-                      errors=list(parsed.errors))
+                      errors=list(parsed.errors), encoding=parsed.encoding,
+                      totals_rows=parsed.totals_rows)
     if parsed.errors:
         return plan, set()
     ctx = _Context(actor=actor, parsed=parsed, plan=plan, units=_UnitLookup())

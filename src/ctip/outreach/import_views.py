@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -40,15 +40,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope
+from ctip.audit.models import AuditEvent
+from ctip.core.errors import ActionError
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
 from ctip.outreach import activity_import as importer
+from ctip.outreach.actions import undo_activity_import
 from ctip.outreach.activity_import import ImportFailed, ImportPlan
 
 TEMPLATE_NAME = "mau-nhap-hoat-dong"
 TOKEN_SALT = "ctip.outreach.activity_import"  # noqa: S105  (a salt, not a secret)
 TOKEN_MAX_AGE = 60 * 60  # seconds between the check and the import
 PENDING_DIR = "imports"
+RECENT_IMPORTS = 5  # the person's own imports offered for undoing
 PREVIEW_OK_ROWS = 200  # rows without remarks shown on the check page; every problem is shown
 
 
@@ -123,7 +128,14 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
     context.setdefault("notice", "")
     plan = context["plan"]
     context["rows"], context["hidden_rows"] = _shown_rows(plan) if plan else ([], 0)
+    recent = list(AuditEvent.objects.filter(action="activity.imported", actor_id=request.user.pk)
+                  .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS])
+    undone = set(AuditEvent.objects.filter(
+        action="activity.import_undone", changes__event__in=[e.pk for e in recent])
+        .values_list("changes__event", flat=True)) if recent else set()
     context.update({
+        "recent_imports": recent,
+        "undone": undone,
         "headers": importer.TEMPLATE_HEADERS,
         "max_mb": importer.MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": importer.MAX_ROWS,
@@ -174,6 +186,23 @@ def _apply(request: HttpRequest) -> HttpResponse:
     return redirect("outreach:activity_list")
 
 
+def _undo(request: HttpRequest) -> HttpResponse:
+    try:
+        event_id = int(request.POST.get("event", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        deleted = undo_activity_import(actor=request.user, event_id=event_id)
+    except NotInScope:
+        raise Http404 from None
+    except ActionError as exc:
+        return _page(request, file_error=exc.message)
+    messages.success(request, ngettext(
+        "Import undone: %(n)d activity deleted.", "Import undone: %(n)d activities deleted.",
+        deleted) % {"n": deleted})
+    return redirect("outreach:activity_import")
+
+
 @require_http_methods(["GET", "POST"])
 @requires("activity.manage")
 def activity_import(request: AuthedRequest) -> HttpResponse:
@@ -181,6 +210,8 @@ def activity_import(request: AuthedRequest) -> HttpResponse:
         return _page(request)
     if "apply" in request.POST:
         return _apply(request)
+    if "undo" in request.POST:
+        return _undo(request)
     return _check(request)
 
 

@@ -16,8 +16,15 @@ class Command(BaseCommand):
                                             "the official list (vietnam-provinces).")
         imp.add_argument("--province", required=True, help="GSO province code, e.g. 80")
         sub.add_parser("check", help="Report inconsistent paths, depths and closed units.")
+        res = sub.add_parser("resolve", help="Say which current commune or ward an address "
+                                             "(pre-2025 or current form) or a code means.")
+        res.add_argument("address", help='e.g. "Xã Mỹ Lộc, Huyện Cần Giuộc, Tỉnh Long An"')
+        res.add_argument("--json", action="store_true", help="Print the answer as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "resolve":
+            self._resolve(options["address"], as_json=options["json"])
+            return
         if options["subcommand"] == "import":
             from ctip.org.provinces import import_province
 
@@ -40,3 +47,25 @@ class Command(BaseCommand):
             if problems:
                 raise CommandError(f"{len(problems)} problem(s) in the unit tree")
             self.stdout.write(self.style.SUCCESS("The unit tree is consistent."))
+
+    def _resolve(self, address: str, *, as_json: bool) -> None:
+        import json
+
+        from ctip.org.legacy_addresses import UNKNOWN, resolve_address
+
+        answer = resolve_address(address)
+        if as_json:
+            self.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(answer.status)
+            for old in answer.old:
+                self.stdout.write(f"  before 2025: {old.code} {old.name}, {old.district}, "
+                                  f"{old.province}")
+            for candidate in answer.candidates:
+                installed = "" if candidate.unit_id else "  (not in the installed tree)"
+                self.stdout.write(f"  {candidate.code} {candidate.name}, {candidate.province}"
+                                  f"{installed}")
+            if answer.message:
+                self.stdout.write(answer.message)
+        if answer.status == UNKNOWN:
+            raise SystemExit(1)  # the answer is printed; the exit status says "not found"
