@@ -13,6 +13,7 @@ which the answer quotes.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -112,15 +113,19 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
-@sensitive_variables("text")
+@sensitive_variables("text", "seen")
 def _word_tokens(text: str, start: int, end: int) -> Iterable[Token]:
+    seen: dict[str, str] = {}  # the keys of the words met in this text: only for this call
     for m in _TOKEN.finditer(text, start, end):
         if m.group("num"):
             unit = _fold_word(m.group("unit"))
             key = m.group("num") + (" " + UNITS.get(unit, TEENCODE.get(unit, unit)) if unit else "")
         elif m.group("word"):
-            word = _fold_word(m.group("word"))
-            key = TEENCODE.get(word, word)
+            raw = m.group("word")
+            key = seen.get(raw, "")
+            if not key:
+                word = _fold_word(raw)
+                key = seen[raw] = TEENCODE.get(word, word)
         elif m.group("sym"):
             key = SYMBOLS[m.group("sym")]
         elif m.group("flag"):
@@ -157,14 +162,7 @@ class Keyed:
         self.key = " ".join(parts)
 
     def _token_at(self, offset: int) -> int:
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
 
     def quote(self, start: int, end: int) -> str:
         """The pasted words behind the key span [start, end)."""
@@ -303,6 +301,7 @@ class Found:
 
 
 MAX_QUOTES = 3
+MAX_MATCHES = 40  # a sign repeated all over a long paste: enough looked at
 
 
 @sensitive_variables("keyed")
@@ -313,7 +312,9 @@ def find(keyed: Keyed, rules: Iterable[Rule]) -> list[Found]:
     for rule in rules:
         quotes: list[str] = []
         if rule.compiled is not None:
-            for m in rule.compiled.finditer(keyed.key):
+            for n, m in enumerate(rule.compiled.finditer(keyed.key)):
+                if len(quotes) >= MAX_QUOTES or n >= MAX_MATCHES:
+                    break
                 if NEGATIONS & set(keyed.words_before(m.start(), 3)):
                     continue
                 quote = keyed.quote(m.start(), m.end())

@@ -5,6 +5,8 @@ No model here holds a pasted offer: the check runs in memory (``ctip.offers.chec
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -69,7 +71,7 @@ class WarningSign(ClusterableModel):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Any]] = {}
         for name in ("phrases", "patterns", "questions", "pay_context"):
             found = lines(getattr(self, name))
             if len(found) > LINES_MAX:
