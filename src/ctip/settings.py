@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "ctip.community",
     "ctip.cases",
     "ctip.portal",
+    "ctip.offers",
     "ctip.reports",
     "ctip.api",
     "django.contrib.auth",

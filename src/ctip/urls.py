@@ -7,9 +7,13 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ctip.accounts.access import public
+from ctip.offers import api as offers_api
 from ctip.portal import views as portal_views
 
 urlpatterns = [
+    # The public offer check's JSON interface, before everything else (re-mounted into the
+    # main API at /api/v1/ when it exists).
+    path("api/v1/public/", offers_api.urls()),
     path("", include("ctip.core.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include("ctip.accounts.urls")),
@@ -27,6 +31,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ctip.portal.urls")),
+    path("", include("ctip.offers.urls")),
     path("robots.txt", portal_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", portal_views.sitemap_xml, name="sitemap_xml"),
     path("media/images/<path:path>", portal_views.bulletin_image, name="bulletin_image"),

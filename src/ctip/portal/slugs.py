@@ -9,7 +9,8 @@ from ctip.core.text import fold
 # Top-level paths that belong to the application: no section may take one of them as its slug.
 RESERVED = frozenset({
     "_util", "accounts", "api", "app", "audit", "bao-tin", "cases", "cms", "community",
-    "documents", "healthz", "i18n", "media", "outreach", "reports", "robots-txt", "rss",
+    "documents", "healthz", "i18n", "kiem-tra-loi-moi", "media", "outreach", "reports",
+    "robots-txt", "rss",
     "sitemap-xml", "static", "tim-kiem", "units",
 })
 

@@ -7,7 +7,6 @@ sees a reference code once, on their own confirmation page.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import sitemap as django_sitemap
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve as static_serve
 from wagtail import views as wagtail_views
@@ -29,12 +28,12 @@ from ctip.accounts.access import public
 from ctip.cases.actions import create_situation
 from ctip.cases.models import Situation
 from ctip.core import request_context
-from ctip.core.client import client_ip
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_form_once
+from ctip.core.ratelimit import Limit
 from ctip.portal import caching, receipts
 from ctip.portal.feeds import BulletinFeed, SectionFeed
-from ctip.portal.forms import BOT_MESSAGE, ReportConcernForm
+from ctip.portal.forms import BOT_MESSAGE, DESCRIPTION_MAX, ReportConcernForm
 from ctip.portal.links import public_url
 from ctip.portal.models import ARTICLES_PER_PAGE, BulletinHome, article_list, live_articles
 from ctip.portal.pagination import paginate
@@ -45,6 +44,8 @@ logger = logging.getLogger("ctip.portal")
 
 REPORTS_PER_HOUR = 5
 RATE_WINDOW = 3600
+# Only reports that were stored count (rejected posts do not).
+REPORT_LIMIT = Limit("portal:report-rate", REPORTS_PER_HOUR, RATE_WINDOW)
 SESSION_RECEIPT = "portal.report_receipt"
 
 
@@ -125,26 +126,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # --- Report a concern -----------------------------------------------------------------------
 
-def _rate_key(request: HttpRequest) -> str:
-    address = client_ip(request) or "unknown"
-    return "portal:report-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def _over_limit(request: HttpRequest) -> bool:
-    """Whether the client sent as many reports as allowed this hour (rejected posts do not
-    count: only ``_count_sent`` adds to it)."""
-    return int(cache.get(_rate_key(request), 0)) >= REPORTS_PER_HOUR
-
-
-def _count_sent(request: HttpRequest) -> None:
-    key = _rate_key(request)
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-
-
+@sensitive_post_parameters("description", "contact")
 @require_http_methods(["GET", "POST"])
 @public
 def report(request: HttpRequest) -> HttpResponse:
@@ -154,7 +136,13 @@ def report(request: HttpRequest) -> HttpResponse:
     status = 200
     challenge = None
     challenge_error = False
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("prefill") == "offer":
+        # One tap from the offer check (ctip.offers): the form opens filled in, nothing is
+        # stored or counted; the person chooses the commune and the contact, then sends.
+        form = ReportConcernForm(initial={
+            "category": request.POST.get("category", ""),
+            "description": request.POST.get("description", "")[:DESCRIPTION_MAX]})
+    elif request.method == "POST":
         form = ReportConcernForm(request.POST)
         if form.is_bot:
             data = request.POST.copy()
@@ -165,7 +153,7 @@ def report(request: HttpRequest) -> HttpResponse:
             status = 400
             logger.info("report form: honeypot filled, nothing stored")
         elif form.is_valid():
-            limited = _over_limit(request)
+            limited = REPORT_LIMIT.exceeded(request)
             passed = limited and receipts.challenge_passed(
                 request.POST.get("challenge_token", ""), request.POST.get("challenge_answer", ""))
             if limited and not passed:
@@ -183,7 +171,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     # receipt of the first if this browser has not seen it yet; it never
                     # shows a receipt to whoever merely holds the key.
                     if not done.replayed and done.obj is not None:
-                        _count_sent(request)
+                        REPORT_LIMIT.count(request)
                         request.session[SESSION_RECEIPT] = _receipt(done.obj, form.cleaned_data)
                     return redirect("portal:report_done")
         else:
