@@ -17,13 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, scope_paths
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
+from ctip.audit.actions import record
+from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.reports import charts, exports, periods, privacy
+from ctip.reports import charts, ctdc, exports, periods, privacy
 from ctip.reports import indicators as ind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,22 +178,106 @@ def export_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpRespon
                  f"chi-tieu-{unit.pk}-{period.start:%Y%m%d}.csv")
 
 
+def _wide_unit(request: HttpRequest, unit_id: int | None, capability: str
+               ) -> tuple[Unit | None, HttpResponse | None]:
+    """The unit of a person-level file: a whole province or a unit above, in scope."""
+    if unit_id is not None:
+        unit = get_unit_for(request.user, unit_id, capability)
+    else:
+        raw = request.GET.get("unit", "")
+        if raw and not raw.isdigit():
+            raise NotInScope(capability)
+        unit = (get_unit_for(request.user, int(raw), capability) if raw
+                else Unit.objects.filter(path__in=scope_paths(request.user, capability))
+                .order_by("depth", "name").first())
+        if unit is None:
+            raise NotInScope(capability)
+    if unit.unit_type.code not in ("province", "central"):
+        return None, _bad(_("The person-level files are made for a whole province only."))
+    return unit, None
+
+
+def _release(request: AuthedRequest, unit_id: int | None) -> tuple[Any, Any, Any]:
+    unit, refused = _wide_unit(request, unit_id, "report.view")
+    if refused is not None or unit is None:
+        return None, None, refused
+    try:
+        k = int(request.GET.get("k", ctdc.K))
+    except ValueError:
+        return None, None, _bad(_("k must be a whole number."))
+    if k < ctdc.K:
+        return None, None, _bad(_("k cannot be below %(k)s.") % {"k": ctdc.K})
+    if k > 1000:
+        return None, None, _bad(_("k cannot be above %(k)s.") % {"k": 1000})
+    return unit, ctdc.public_release(unit, k), None
+
+
 @require_http_methods(["GET"])
 @requires("report.view")
 def ctdc_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
-    """The k-anonymised case-level export: for a whole province, by someone who holds
-    ``report.view`` over it."""
-    unit = _unit(request, unit_id)
-    if unit.unit_type.code != "province":
-        return _bad(_("The case-level export is made for a whole province only."))
-    try:
-        k = int(request.GET.get("k", privacy.DEFAULT_K))
-    except ValueError:
-        return _bad(_("k must be a whole number."))
-    if k < privacy.DEFAULT_K:
-        return _bad(_("k cannot be below %(k)s.") % {"k": privacy.DEFAULT_K})
-    return _file(exports.ctdc_csv(privacy.ctdc_export(unit, k)), "text/csv; charset=utf-8",
-                 f"ctdc-{unit.gso_code or unit.pk}.csv")
+    """The public release file: every victim of the subtree in CTDC's columns, k-anonymous
+    (k ≥ 11) over persons by global recoding (``reports.ctdc.anonymise``); audited with what
+    was generalised and lost."""
+    unit, release, refused = _release(request, unit_id)
+    if refused is not None:
+        return refused
+    record(actor=request.user, action="report.public_release", target=unit,
+           unit_path=unit.path, changes=_release_summary(release))
+    return _file(exports.ctdc_csv(release.rows), "text/csv; charset=utf-8",
+                 f"ctdc-cong-bo-{unit.gso_code or unit.pk}.csv")
+
+
+def _release_summary(release: Any) -> dict[str, Any]:
+    return {"k": release.k, "persons": release.persons, "released": len(release.rows),
+            "suppressed": release.suppressed, "loss": round(release.loss, 4),
+            "levels": release.levels}
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def public_release(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """What the public release file generalised and how much it lost, with its link."""
+    unit, release, refused = _release(request, unit_id)
+    if refused is not None:
+        return refused
+    return render_page(request, "reports/public_release.html", {
+        "unit": unit, "release": release, "levels": release.describe(),
+        "loss_percent": round(100 * release.loss, 1),
+        "csv_url": reverse("reports:unit_ctdc_csv", args=[unit.pk])
+        + (f"?k={release.k}" if release.k != ctdc.K else ""),
+        "share": has_capability(request.user, "data.share", unit),
+        "contribution_url": reverse("reports:unit_ctdc_contribution_csv", args=[unit.pk]),
+        "htcds_url": reverse("reports:unit_htcds_export_json", args=[unit.pk]),
+    })
+
+
+@require_http_methods(["GET"])
+@requires("data.share")
+def ctdc_contribution(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """The CTDC contribution file: one de-identified row per person who consented to
+    sharing for statistics or research; for a holder of ``data.share``; audited."""
+    unit, refused = _wide_unit(request, unit_id, "data.share")
+    if refused is not None or unit is None:
+        return refused or _bad("")
+    rows = ctdc.contribution_rows(unit)
+    record(actor=request.user, action="report.ctdc_contribution", target=unit,
+           unit_path=unit.path, changes={"persons": len(rows)})
+    return _file(exports.ctdc_csv(rows), "text/csv; charset=utf-8",
+                 f"ctdc-dong-gop-{unit.gso_code or unit.pk}.csv")
+
+
+@require_http_methods(["GET"])
+@requires("data.share")
+def htcds_json(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """The same persons as the contribution file, in HTCDS 2.0 field names (JSON)."""
+    unit, refused = _wide_unit(request, unit_id, "data.share")
+    if refused is not None or unit is None:
+        return refused or _bad("")
+    document = ctdc.htcds_document(unit)
+    record(actor=request.user, action="report.htcds_export", target=unit,
+           unit_path=unit.path, changes={"persons": len(document["persons"])})
+    return _file(sheets.json_bytes(document), "application/json",
+                 f"htcds-{unit.gso_code or unit.pk}.json")
 
 
 def _number(value: Any) -> int:
