@@ -90,7 +90,7 @@ def _victims(unit: Any, n: int, *, birth_year: int = 1995, sex: str = "female",
 # --- Every indicator about people is registered with the layer ------------------------------
 
 PERSON_FACTS = ("cases.Situation", "cases.Referral", "cases.SupportCase", "cases.Service",
-                "cases.Person", "cases.Visit", "cases.FollowUp")
+                "cases.Person", "cases.Visit", "cases.FollowUp", "cases.TraffickingEvent")
 
 
 def unregistered(catalogue: list[Any]) -> list[str]:

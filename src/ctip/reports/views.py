@@ -335,13 +335,45 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
                                   if r.sessions_ratio is not None else 0) for r in rows])
         campaigns.append({"campaign": campaign, "rows": rows, "chart": bars})
     is_province = unit.unit_type.code == "province"
-    return {"unit": unit, "period": period, "months": months, "trend": trend,
+    return {**prevention_context(unit, period, exact=exact),
+            "unit": unit, "period": period, "months": months, "trend": trend,
             "by_format": by_format, "format_chart": charts.bar_chart(by_format),
             "total": total, "child_rows": child_rows,
             "child_heads": [ind.get(c).name for c in columns],
             "campaigns": campaigns, "is_province": is_province,
             "protected": not exact, "protection": privacy.LEGEND,
             "children_label": _("Communes") if is_province else _("Units below")}
+
+
+PREVENTION_YEARS = 5
+
+
+def prevention_context(unit: Unit, period: periods.Period, *, exact: bool) -> dict[str, Any]:
+    """Persons trafficked by recruitment method, recruiter, country and exploitation, in each
+    of the five years up to the period's (the trend prevention aims by). Every cell is a count
+    of people, through ``privacy.protect_values`` from its own records unless ``exact``."""
+    years = list(range(period.end.year - PREVENTION_YEARS + 1, period.end.year + 1))
+    codes = list(ind.TRAFFICKING_CODES)
+    per_year = []
+    for year in years:
+        span = periods.Period.year(year)
+        values, keys = ind.compute_values_and_keys(unit, span, codes)
+        if not exact:
+            values = privacy.protect_values(values, keys,
+                                            privacy.where_of(unit, span.start, span.end))
+        per_year.append(values)
+    tables = []
+    for code in codes:
+        indicator = ind.get(code)
+        seen: dict[str, Any] = {}
+        for values in per_year:
+            seen.update(values[code])
+        rows = [(_("All persons"), [values[code]["total"] for values in per_year])]
+        rows += [(label, [values[code].get(key, 0) for values in per_year])
+                 for key, label, _vi in ind.breakdown_labels(indicator, seen)
+                 if any(values[code].get(key, 0) != 0 for values in per_year)]
+        tables.append({"indicator": indicator, "rows": rows})
+    return {"prevention_years": years, "prevention": tables}
 
 
 @require_http_methods(["GET"])
