@@ -193,3 +193,25 @@ def test_ethnicity_and_citizenship_are_coded(tree: Any, users: Any) -> None:
     with pytest.raises(ActionError):
         register(tree.commune_a, full_name="Vàng Thị Mỷ", citizenship="XX")
     assert Person.objects.get(pk=person.pk).ethnic_group == "08"
+
+
+def test_the_demo_records_the_process_of_its_invented_victims(db: Any, monkeypatch: Any
+                                                              ) -> None:
+    from ctip.accounts.models import User
+    from ctip.demo.cases import build_cases
+    from ctip.demo.org import build_org
+    from ctip.demo.users import build_users
+    from ctip.reports import ctdc
+
+    monkeypatch.setenv("CTIP_DEMO_PASSWORD", "demo-password-for-tests")
+    province = build_org(None)
+    build_users(province)
+    build_cases(province, User.objects.get(username="canbo.tinh"))
+    events = TraffickingEvent.objects.all()
+    assert events.count() == 3
+    assert {e.exploitation_country for e in events} == {"KH", "CN"}
+    assert events.filter(exploitation=["scam_compound"], border_gate="moc_bai").count() == 2
+    # the victim who consented to statistics leaves one row, with both events
+    rows = ctdc.contribution_rows(province)
+    assert len(rows) == 1 and rows[0]["isForcedMarriage"] == 1
+    assert rows[0]["typeOfLabourIllicitActivities"] == 1
