@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -875,12 +875,12 @@ def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
 
 # --- The trafficking process (HTCDS 2.0; decision 0031) -------------------------------------
 
-_EVENT_CHOICES = {
+_EVENT_CHOICES: dict[str, type[models.TextChoices]] = {
     "status": htcds.TraffickingStatus, "decided_by": htcds.DecisionBody,
     "recruiter_relation": htcds.RecruiterRelation, "return_means": htcds.ReturnMeans,
     "border_gate": htcds.BorderGate,
 }
-_EVENT_LISTS = {
+_EVENT_LISTS: dict[str, type[models.TextChoices]] = {
     "recruitment_methods": htcds.RecruitmentMethod, "means_of_control": htcds.MeansOfControl,
     "exploitation": htcds.Exploitation,
 }
@@ -891,7 +891,8 @@ EVENT_FIELDS = frozenset({*_EVENT_CHOICES, *_EVENT_LISTS, *_EVENT_DATES, "recrui
                           "sex_exploitation", "exploitation_country", "exploitation_place"})
 
 
-def _code_list(values: Iterable[str] | None, choices: type, field: str) -> list[str]:
+def _code_list(values: Iterable[str] | None, choices: type[models.TextChoices], field: str
+               ) -> list[str]:
     codes = sorted(set(values or ()))
     for code in codes:
         if code not in choices.values:

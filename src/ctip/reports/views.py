@@ -181,6 +181,7 @@ def export_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpRespon
 def _wide_unit(request: HttpRequest, unit_id: int | None, capability: str
                ) -> tuple[Unit | None, HttpResponse | None]:
     """The unit of a person-level file: a whole province or a unit above, in scope."""
+    unit: Unit | None
     if unit_id is not None:
         unit = get_unit_for(request.user, unit_id, capability)
     else:
