@@ -14,7 +14,7 @@ from ctip.cases import actions
 from ctip.reports import indicators as ind
 from ctip.reports import privacy
 from ctip.reports.periods import Period
-from tests.cases.case_helpers import open_case
+from tests.cases.case_helpers import consent, open_case
 
 CODES = list(ind.TRAFFICKING_CODES)
 
@@ -88,3 +88,23 @@ def test_a_periodic_report_and_the_indicator_table_carry_the_figures(
     shown = privacy.protect_values(values, keys, "x")
     assert shown["trafficked_exploitation"]["total"] in range(5, 10)
     assert shown["trafficked_relation"]["family"] in (0, privacy.MARK)
+
+
+def test_persons_by_legal_age_and_ethnic_group(tree: Any, users: Any) -> None:
+    """Age in the year of the trafficking, at the legal lines of 16 and 18; ethnicity coded."""
+    for i, born in enumerate([2011, 2009, 2008, 1990]):  # 15, 17, 18, 36 in 2026
+        person = actions.create_person(actor=None, unit=tree.commune_a, full_name=f"Em {i}",
+                                       birth_year=born, ethnic_group="08" if i else "01")
+        consent(person)
+        case = actions.open_case(actor=None, unit=tree.commune_a, person=person,
+                                 kind="returned_victim", opened_on=dt.date(2026, 2, 1))
+        actions.record_trafficking_event(actor=None, case=case,
+                                         recruited_on=dt.date(2026, 1, 5))
+    values = ind.compute(tree.province, Period.year(2026), ["trafficked_age",
+                                                            "trafficked_ethnicity"])
+    assert values["trafficked_age"] == {"total": 4, "under_16": 1, "16_17": 1, "18_plus": 2,
+                                        "unknown": 0}
+    assert values["trafficked_ethnicity"] == {"total": 4, "08": 3, "01": 1}
+    labels = ind.breakdown_labels(ind.get("trafficked_ethnicity"),
+                                  values["trafficked_ethnicity"])
+    assert ("08", "Mông", "Mông") in labels

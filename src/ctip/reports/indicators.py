@@ -186,6 +186,16 @@ CATALOGUE: list[Indicator] = [
               _l("The same persons, by type of exploitation (scam compounds apart)."),
               "cases.TraffickingEvent", ("exploitation",), is_person_count=True,
               additive=False),
+    Indicator("trafficked_age", _l("Persons trafficked, by age at the legal lines"),
+              "Số người bị mua bán theo độ tuổi (dưới 16, 16–17, từ 18)",
+              _l("The same persons, by age in the year of their trafficking: under 16, 16 "
+                 "to 17, 18 and over (from the year of birth)."), "cases.TraffickingEvent",
+              ("legal_age",), is_person_count=True, additive=False),
+    Indicator("trafficked_ethnicity", _l("Persons trafficked, by ethnic group"),
+              "Số người bị mua bán theo dân tộc",
+              _l("The same persons, by ethnic group (the 54 groups of Vietnam)."),
+              "cases.TraffickingEvent", ("ethnic_group",), is_person_count=True,
+              additive=False),
     Indicator("commendations", _l("Commendations"), "Số lượt khen thưởng, nêu gương",
               _l("Commendations decided in the period, by recipient."),
               "outreach.Commendation", ("recipient",)),
@@ -589,7 +599,10 @@ def _commendations_finish(rows: Rows) -> dict[str, Any]:
 TRAFFICKING_CODES = {"trafficked_recruitment": ("recruitment_methods", "recruitment_method"),
                      "trafficked_relation": ("recruiter_relation", "recruiter_relation"),
                      "trafficked_destination": ("exploitation_country", "destination"),
-                     "trafficked_exploitation": ("exploitation", "exploitation")}
+                     "trafficked_exploitation": ("exploitation", "exploitation"),
+                     "trafficked_age": ("legal_age", "legal_age"),
+                     "trafficked_ethnicity": ("person__ethnic_group", "ethnic_group")}
+_DERIVED = {"legal_age"}  # worked out in ``_trafficking_finish``, not read
 
 
 def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
@@ -602,7 +615,8 @@ def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     qs = (TraffickingEvent.objects.filter(unit_path__subtree=unit.path)
           .annotate(_day=day).filter(_day__gte=period.start, _day__lte=period.end)
           .order_by("pk"))
-    fields = ["person_id", "record_key", *(f for f, _kind in TRAFFICKING_CODES.values())]
+    fields = ["person_id", "record_key", "_day", "person__birth_year",
+              *(f for f, _kind in TRAFFICKING_CODES.values() if f not in _DERIVED)]
     out: dict[str, Rows] = defaultdict(list)
     if by_child:
         qs = qs.annotate(_child=child_key(unit.path))
@@ -616,8 +630,13 @@ def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 def _trafficking_finish(rows: Rows) -> dict[str, Any]:
     """Distinct persons per part; a cell's key is the sum of the record keys of the first
     event of each person counted (the same persons give the same key)."""
+    from ctip.reports.ctdc import legal_band
+
     values: dict[str, Any] = {}
     keys: dict[str, Any] = {}
+    for r in rows:
+        born, day = r.get("person__birth_year"), r.get("_day")
+        r["legal_age"] = legal_band(day.year - born if born and day else None)
     for code, (field, _kind) in TRAFFICKING_CODES.items():
         persons: dict[str, dict[int, int]] = defaultdict(dict)
         for r in rows:
@@ -637,7 +656,11 @@ def _trafficking_parts() -> dict[str, tuple[str, ...]]:
 
     return {"trafficked_recruitment": tuple(htcds.RecruitmentMethod.values),
             "trafficked_relation": tuple(htcds.RecruiterRelation.values),
-            "trafficked_exploitation": tuple(htcds.Exploitation.values)}
+            "trafficked_exploitation": tuple(htcds.Exploitation.values),
+            "trafficked_age": LEGAL_AGES}
+
+
+LEGAL_AGES = ("under_16", "16_17", "18_plus", "unknown")
 
 
 _TRAFFICKING_PARTS = _trafficking_parts()
@@ -862,7 +885,7 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
         return []
     kind = indicator.breakdowns[0]
     labels: list[tuple[str, Any, str]] = []
-    if kind in _TRAFFICKING_LABELS or kind == "destination":
+    if kind in _TRAFFICKING_LABELS or kind in ("destination", "legal_age", "ethnic_group"):
         pass
     elif kind in _FIXED_LABELS:
         labels = [(k, lbl, vi) for k, (lbl, vi) in _FIXED_LABELS[kind].items()]
@@ -885,6 +908,18 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
                   for k in keys]
     if kind in _TRAFFICKING_LABELS:
         labels = _TRAFFICKING_LABELS[kind]()
+    elif kind == "legal_age":
+        labels = [("under_16", _l("under 16"), "Dưới 16 tuổi"),
+                  ("16_17", _l("16 to 17"), "Từ 16 đến dưới 18 tuổi"),
+                  ("18_plus", _l("18 and over"), "Từ 18 tuổi trở lên"),
+                  ("unknown", _l("age unknown"), "Không rõ tuổi")]
+    elif kind == "ethnic_group":
+        from ctip.cases import htcds
+
+        names = dict(htcds.ETHNIC_GROUPS)
+        labels = [(k, names.get(k, _l("foreign national") if k == "foreign" else _l("unknown")),
+                   names.get(k, "Người nước ngoài" if k == "foreign" else "Không rõ"))
+                  for k in sorted(value or {}) if k != "total"]
     elif kind == "destination":
         from ctip.cases import iso3166
 
