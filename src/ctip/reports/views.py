@@ -33,20 +33,21 @@ PERIOD_PARAMS = ("period", "year", "month", "quarter", "half", "campaign", "star
 DASHBOARD_CODES = ["sessions", "participants", "models", "club_members", "services"]
 
 
-def _unit(request: HttpRequest, unit_id: int | None = None) -> Unit:
+def _unit(request: HttpRequest, unit_id: int | None = None,
+          capability: str = "report.view") -> Unit:
     if unit_id is not None:
-        return get_unit_for(request.user, unit_id, "report.view")
+        return get_unit_for(request.user, unit_id, capability)
     raw = request.GET.get("unit", "")
     if raw:
         try:
             pk = int(raw)
         except ValueError:
-            raise NotInScope("report.view") from None
-        return get_unit_for(request.user, pk, "report.view")
-    roots = scope_paths(request.user, "report.view")
+            raise NotInScope(capability) from None
+        return get_unit_for(request.user, pk, capability)
+    roots = scope_paths(request.user, capability)
     unit = Unit.objects.filter(path__in=roots).order_by("depth", "name").first()
     if unit is None:
-        raise NotInScope("report.view")
+        raise NotInScope(capability)
     return unit
 
 
@@ -181,18 +182,7 @@ def export_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpRespon
 def _wide_unit(request: HttpRequest, unit_id: int | None, capability: str
                ) -> tuple[Unit | None, HttpResponse | None]:
     """The unit of a person-level file: a whole province or a unit above, in scope."""
-    unit: Unit | None
-    if unit_id is not None:
-        unit = get_unit_for(request.user, unit_id, capability)
-    else:
-        raw = request.GET.get("unit", "")
-        if raw and not raw.isdigit():
-            raise NotInScope(capability)
-        unit = (get_unit_for(request.user, int(raw), capability) if raw
-                else Unit.objects.filter(path__in=scope_paths(request.user, capability))
-                .order_by("depth", "name").first())
-        if unit is None:
-            raise NotInScope(capability)
+    unit = _unit(request, unit_id, capability)
     if unit.unit_type.code not in ("province", "central"):
         return None, _bad(_("The person-level files are made for a whole province only."))
     return unit, None
