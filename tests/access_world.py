@@ -39,6 +39,7 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("cases/cases/", "pk", "case"),
     ("cases/cases/", "service_pk", "service"),
     ("cases/cases/", "follow_up_pk", "follow_up"),
+    ("cases/cases/", "event_pk", "trafficking_event"),
     ("cases/cases/", "referral_pk", "case_referral"),
     ("cases/cases/counts/", "unit_pk", "unit"),
     ("cases/cases/break-glass/", "pk", "breakglass"),
@@ -158,6 +159,8 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         o["follow_up"] = cases.add_follow_up(actor=None, case=case,
                                              due_on=timezone.localdate() + dt.timedelta(days=30),
                                              what="Thăm lại")
+        o["trafficking_event"] = cases.record_trafficking_event(
+            actor=None, case=case, exploitation=["forced_marriage"], exploitation_country="CN")
         if agency is not None:
             consent(case.person, "referral", agency=agency)
             o["case_referral"] = cases.refer(actor=None, agency=agency,

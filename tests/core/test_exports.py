@@ -48,6 +48,8 @@ NOT_SPREADSHEETS = {
     "reports:export_status": "the state of a PDF export",
     "reports:export_download": "a PDF file",
     "reports:dashboard_pdf": "a PDF file",
+    "reports:htcds_export_json": "JSON (no formulas), written by core.exports.json_bytes",
+    "reports:unit_htcds_export_json": "JSON (no formulas), written by core.exports.json_bytes",
 }
 EXPORT_NAME = re.compile(r"export|csv|xlsx|template|download")
 
@@ -169,6 +171,8 @@ def _spreadsheet_requests(tree: Any) -> dict[str, list[tuple[dict[str, Any], dic
         "reports:unit_export_xlsx": [(province, {})],
         "reports:unit_export_csv": [(province, {})],
         "reports:unit_ctdc_csv": [(province, {})],
+        "reports:ctdc_contribution_csv": [({}, {"unit": tree.province.pk})],
+        "reports:unit_ctdc_contribution_csv": [(province, {})],
     }
 
 

@@ -26,11 +26,19 @@ TARGETS: dict[str, Callable[[Any, Any, bool], str]] = {
         "reports:export_csv", t.commune_a if inside else t.other_commune),
     "report.ctdc": lambda t, u, inside: _url(
         "reports:ctdc_csv", t.province if inside else t.other_province),
+    "report.public_release": lambda t, u, inside: _url(
+        "reports:public_release", t.province if inside else t.other_province),
+    "report.ctdc_contribution": lambda t, u, inside: _url(
+        "reports:ctdc_contribution_csv", t.province if inside else t.other_province),
+    "report.htcds": lambda t, u, inside: _url(
+        "reports:htcds_export_json", t.province if inside else t.other_province),
 }
+_PUBLIC = {"report.ctdc", "report.public_release"}
+_SHARE = {"report.ctdc_contribution", "report.htcds"}
 _REPORTS = {"report.indicators", "report.dashboard", "report.export_xlsx", "report.export_csv"}
 ALLOWED: dict[str, set[str]] = {
-    "system_admin": _REPORTS | {"report.ctdc"},
-    "province_officer": _REPORTS | {"report.ctdc"},
+    "system_admin": _REPORTS | _PUBLIC | _SHARE,
+    "province_officer": _REPORTS | _PUBLIC | _SHARE,
     "commune_officer": _REPORTS,
     "branch_head": set(),
     "speaker": set(),
@@ -38,6 +46,6 @@ ALLOWED: dict[str, set[str]] = {
     "editor": set(),
     "publisher": set(),
     "auditor": set(),
-    "viewer": _REPORTS | {"report.ctdc"},
+    "viewer": _REPORTS | _PUBLIC,
 }
 UNSCOPED: set[str] = set()

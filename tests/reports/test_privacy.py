@@ -1,30 +1,23 @@
 """The disclosure-control layer (cell-key perturbation with a threshold, decision 0019) as
-a plain function; the k-anonymous CTDC-shaped export, one row per person."""
+a plain function (the person-level files are tested in ``test_ctdc.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import random
-from collections import Counter
 from typing import Any
 
 import pytest
 
 from ctip.cases import actions
 from ctip.reports.privacy import (
-    CTDC_COLUMNS,
     MARK,
     MAX_NOISE,
     MODULUS,
     PERTURBATION,
-    QUASI_IDENTIFIERS,
     THRESHOLD,
     UnprotectedIndicator,
-    ctdc_export,
-    ctdc_rows,
     feasible,
-    k_anonymise,
     protect,
     protect_values,
 )
@@ -81,52 +74,6 @@ def test_a_person_count_indicator_without_keys_is_refused() -> None:
         {"sessions": {"total": 3, "meeting": 3}}
 
 
-def _rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    bands = ["0--8", "9--17", "18--20", "21--23", "24--26", "27--29", "30--38", "39--47", "48+",
-             "unknown"]
-    return [{"yearOfRegistration": str(rng.choice([2023, 2024, 2025, 2026])),
-             "gender": rng.choice(["Woman", "Woman", "Woman", "Man", "unknown"]),
-             "ageBroad": rng.choice(bands), "citizenship": "unknown",
-             "typeOfExploitation": "unknown", "meansOfControl": "unknown",
-             "recruiterRelationship": "unknown"} for _ in range(n)]
-
-
-@pytest.mark.parametrize(("n", "k"), [(0, 11), (5, 11), (60, 11), (400, 11), (400, 5),
-                                      (1000, 20)])
-def test_k_anonymity_on_generated_data(n: int, k: int) -> None:
-    released = k_anonymise(_rows(n), k)
-    groups = Counter(tuple(r[q] for q in QUASI_IDENTIFIERS) for r in released)
-    assert all(size >= k for size in groups.values()), groups
-    assert len(released) <= n
-    if n >= 400:
-        assert len(released) >= n * 0.9  # generalising keeps most rows
-    for row in released:
-        assert set(row) == set(CTDC_COLUMNS)
-
-
-def test_ctdc_export_from_real_cases(tree: Any) -> None:
-    for i in range(14):
-        person = actions.create_person(actor=None, unit=tree.commune_a,
-                                       full_name=f"Nguyễn Thị Số {i}", birth_year=1990 + i % 3)
-        consent(person)
-        actions.open_case(actor=None, unit=tree.commune_a, person=person,
-                          kind="returned_victim", opened_on=dt.date(2026, 2, 1 + i))
-    odd = actions.create_person(actor=None, unit=tree.commune_b, full_name="Trần Văn Lẻ",
-                                sex="male", birth_year=1950)
-    consent(odd)
-    actions.open_case(actor=None, unit=tree.commune_b, person=odd, kind="being_identified",
-                      opened_on=dt.date(2026, 3, 1))
-    raw = ctdc_rows(tree.province)
-    assert len(raw) == 15
-    released = ctdc_export(tree.province)
-    groups = Counter(tuple(r[q] for q in QUASI_IDENTIFIERS) for r in released)
-    assert all(size >= 11 for size in groups.values())
-    assert len(released) == 14  # the lone older man cannot hide among 11: suppressed
-    assert {r["typeOfExploitation"] for r in released} == {"unknown"}
-    assert not any("Nguyễn" in str(v) for r in released for v in r.values())
-
-
 def _victims(unit: Any, n: int, *, birth_year: int = 1995, sex: str = "female",
              opened_on: dt.date = dt.date(2026, 3, 2)) -> list[Any]:
     persons = []
@@ -140,43 +87,10 @@ def _victims(unit: Any, n: int, *, birth_year: int = 1995, sex: str = "female",
     return persons
 
 
-def test_ctdc_k_floor_is_eleven_persons(tree: Any) -> None:
-    """Ten identical persons are not released, even when a smaller k is asked for; eleven
-    are. (With a floor of 10 or less the first assertion fails.)"""
-    _victims(tree.commune_a, 10)
-    assert ctdc_export(tree.province) == []
-    assert ctdc_export(tree.province, k=2) == []
-    _victims(tree.commune_b, 1)
-    assert len(ctdc_export(tree.province)) == 11
-
-
-def test_ctdc_counts_persons_not_cases(tree: Any) -> None:
-    """A person with two victim's cases is one row, and k is counted over persons: ten
-    persons with eleven cases are not released."""
-    persons = _victims(tree.commune_a, 10)
-    actions.open_case(actor=None, unit=tree.commune_b, person=persons[0],
-                      kind="being_identified", opened_on=dt.date(2026, 5, 1))
-    assert len(ctdc_rows(tree.province)) == 10
-    assert ctdc_export(tree.province) == []
-    _victims(tree.commune_b, 1)
-    released = ctdc_export(tree.province)
-    assert len(released) == 11
-    assert {r["yearOfRegistration"] for r in released} == {"2026"}
-
-
-def test_ctdc_view_refuses_a_k_below_eleven(tree: Any, users: Any, client_for: Any) -> None:
-    from django.urls import reverse
-
-    client = client_for(users["province_officer"])
-    url = reverse("reports:unit_ctdc_csv", args=[tree.province.pk])
-    assert client.get(url, {"k": "10"}).status_code == 400
-    assert client.get(url, {"k": "11"}).status_code == 200
-
-
 # --- Every indicator about people is registered with the layer ------------------------------
 
 PERSON_FACTS = ("cases.Situation", "cases.Referral", "cases.SupportCase", "cases.Service",
-                "cases.Person", "cases.Visit", "cases.FollowUp")
+                "cases.Person", "cases.Visit", "cases.FollowUp", "cases.TraffickingEvent")
 
 
 def unregistered(catalogue: list[Any]) -> list[str]:

@@ -138,7 +138,7 @@ def test_ctdc_export_only_for_a_province(tree: Any, users: Any, facts: Any,
     response = _get(client, "reports:ctdc_csv", tree.province)
     assert response.status_code == 200
     header = response.content.decode().splitlines()[0]
-    assert header.startswith('"yearOfRegistration","gender"')  # text fields are quoted
+    assert header.startswith('"yearOfRegistration","Datasource"')  # text fields are quoted
     # two victims' cases: fewer than k = 11, so no row leaves
     assert len(response.content.decode().splitlines()) == 1
     assert _get(client, "reports:ctdc_csv", tree.commune_a).status_code == 400

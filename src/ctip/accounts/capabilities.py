@@ -43,6 +43,8 @@ CAPABILITIES: dict[str, Capability] = {
         Capability("report.view", _("See indicators and reports")),
         Capability("report.submit", _("Prepare and submit the unit's reports")),
         Capability("report.approve", _("Review and approve reports of units below")),
+        Capability("data.share", _("Download de-identified person-level files for partners "
+                                   "(CTDC, HTCDS)")),
         Capability("bulletin.edit", _("Write bulletin articles")),
         Capability("bulletin.publish", _("Approve and publish bulletin articles")),
     ]
@@ -71,6 +73,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "activity.view", "activity.manage", "activity.log_own", "catalogue.manage",
             "situation.report", "situation.view",
             "situation.manage", "case.view", "report.view", "report.submit", "report.approve",
+            "data.share",
         }
     ),
     Role.COMMUNE_OFFICER: frozenset(

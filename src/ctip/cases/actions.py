@@ -12,13 +12,13 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import NotInScope, grants_of, has_capability, require
 from ctip.audit.actions import record
-from ctip.cases import crypto, deadlines
+from ctip.cases import crypto, deadlines, htcds
 from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
 from ctip.cases.models import (
     Agency,
@@ -34,6 +34,7 @@ from ctip.cases.models import (
     Situation,
     SituationEvent,
     SupportCase,
+    TraffickingEvent,
     Urgency,
     Visit,
 )
@@ -117,6 +118,18 @@ def _clean_identity(values: dict[str, Any]) -> dict[str, Any]:
                                         required=field_name == "full_name")
         else:
             cleaned[field_name] = value
+    if "ethnic_group" in cleaned:
+        cleaned["ethnic_group"] = cleaned["ethnic_group"] or htcds.UNKNOWN
+        if cleaned["ethnic_group"] not in {htcds.UNKNOWN, htcds.FOREIGN, *htcds.ETHNIC_CODES}:
+            raise ActionError(_("Choose one of Vietnam's 54 ethnic groups, a foreign national "
+                                "or unknown."), field="ethnic_group")
+    if "citizenship" in cleaned:
+        cleaned["citizenship"] = (cleaned["citizenship"] or htcds.UNKNOWN).strip()
+        if cleaned["citizenship"] != htcds.UNKNOWN:
+            cleaned["citizenship"] = cleaned["citizenship"].upper()
+        if not htcds.is_country(cleaned["citizenship"]):
+            raise ActionError(_("“%(value)s” is not a country (ISO 3166).")
+                              % {"value": cleaned["citizenship"]}, field="citizenship")
     if cleaned.get("id_number") and not cleaned["id_number"].isdigit():
         raise ActionError(_("An identity card number has digits only."), field="id_number")
     year = cleaned.get("birth_year")
@@ -212,7 +225,7 @@ def correct_person(*, actor: Any, person: Person, **changes: Any) -> Person:
                             "record."))
     if person.anonymised_at:
         raise ActionError(_("This record has been anonymised."))
-    allowed = {*IDENTITY_FIELDS, "birth_year", "sex"}
+    allowed = {*IDENTITY_FIELDS, "birth_year", "sex", "ethnic_group", "citizenship"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
     values = _clean_identity(changes)
@@ -858,3 +871,177 @@ def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
     record(actor=actor, action="case.closed", target=case, unit_path=case.unit_path,
            changes={"outcome": outcome})
     return case
+
+
+# --- The trafficking process (HTCDS 2.0; decision 0031) -------------------------------------
+
+_EVENT_CHOICES: dict[str, type[models.TextChoices]] = {
+    "status": htcds.TraffickingStatus, "decided_by": htcds.DecisionBody,
+    "recruiter_relation": htcds.RecruiterRelation, "return_means": htcds.ReturnMeans,
+    "border_gate": htcds.BorderGate,
+}
+_EVENT_LISTS: dict[str, type[models.TextChoices]] = {
+    "recruitment_methods": htcds.RecruitmentMethod, "means_of_control": htcds.MeansOfControl,
+    "exploitation": htcds.Exploitation,
+}
+_EVENT_DATES = ("decided_on", "recruited_on", "exploitation_start", "exploitation_end",
+                "returned_on")
+EVENT_FIELDS = frozenset({*_EVENT_CHOICES, *_EVENT_LISTS, *_EVENT_DATES, "recruitment_country",
+                          "recruitment_province", "recruitment_commune", "labour_industry",
+                          "sex_exploitation", "exploitation_country", "exploitation_place"})
+
+
+def _code_list(values: Iterable[str] | None, choices: type[models.TextChoices], field: str
+               ) -> list[str]:
+    codes = sorted(set(values or ()))
+    for code in codes:
+        if code not in choices.values:
+            raise ActionError(_("“%(value)s” is not a value of this list.") % {"value": code},
+                              field=field)
+    if htcds.UNKNOWN in codes and len(codes) > 1:
+        raise ActionError(_("“Unknown” cannot be ticked together with other answers."),
+                          field=field)
+    return codes or [htcds.UNKNOWN]
+
+
+def _event_dates(values: dict[str, Any]) -> None:
+    """No date in the future; exploitation ends after it began; nothing of the exploitation
+    after the return; the return, the exploitation and the decision not before the
+    recruitment."""
+    labels = {"decided_on": _("The date of the decision"),
+              "recruited_on": _("The date of recruitment"),
+              "exploitation_start": _("The start of the exploitation"),
+              "exploitation_end": _("The end of the exploitation"),
+              "returned_on": _("The date of return")}
+    for name in _EVENT_DATES:
+        day = values.get(name)
+        if day is not None:
+            check_date(day, field=name, label=labels[name])
+    recruited, start, end, returned = (values.get(n) for n in (
+        "recruited_on", "exploitation_start", "exploitation_end", "returned_on"))
+    rules = [
+        ("exploitation_end", end, start, _("The exploitation cannot end before it began.")),
+        ("exploitation_start", start, recruited,
+         _("The exploitation cannot begin before the recruitment.")),
+        ("returned_on", returned, recruited, _("The return cannot be before the recruitment.")),
+        ("returned_on", returned, start,
+         _("The return cannot be before the exploitation began.")),
+        ("exploitation_end", returned, end,
+         _("The exploitation cannot end after the return.")),
+    ]
+    for field, later, earlier, message in rules:
+        if later is not None and earlier is not None and later < earlier:
+            raise ActionError(message, field=field)
+
+
+def _clean_event(case: SupportCase, values: dict[str, Any]) -> dict[str, Any]:
+    unknown_fields = set(values) - EVENT_FIELDS
+    if unknown_fields:
+        raise ActionError(f"unknown fields: {sorted(unknown_fields)}")
+    out: dict[str, Any] = {}
+    for name, choices in _EVENT_CHOICES.items():
+        code = values.get(name) or htcds.UNKNOWN
+        if code not in choices.values:
+            raise ActionError(_("“%(value)s” is not a value of this list.") % {"value": code},
+                              field=name)
+        out[name] = code
+    for name, choices in _EVENT_LISTS.items():
+        out[name] = _code_list(values.get(name), choices, name)
+    for name in ("recruitment_country", "exploitation_country"):
+        code = (values.get(name) or htcds.UNKNOWN).strip()
+        code = code if code == htcds.UNKNOWN else code.upper()
+        if not htcds.is_country(code):
+            raise ActionError(_("“%(value)s” is not a country (ISO 3166).") % {"value": code},
+                              field=name)
+        out[name] = code
+    province = (values.get("recruitment_province") or "").strip()
+    commune = values.get("recruitment_commune")
+    if (province or commune) and out["recruitment_country"] != "VN":
+        raise ActionError(_("A province or commune of recruitment is given only when she was "
+                            "recruited in Vietnam."), field="recruitment_province")
+    if province and province not in _province_codes():
+        raise ActionError(_("There is no such province."), field="recruitment_province")
+    if commune is not None and (commune.unit_type.code != "commune"):
+        raise ActionError(_("Choose a commune."), field="recruitment_commune")
+    out["recruitment_province"], out["recruitment_commune"] = province, commune
+    industry = values.get("labour_industry") or ""
+    sex = sorted(set(values.get("sex_exploitation") or ()))
+    if "forced_labour" in out["exploitation"]:
+        industry = industry or htcds.UNKNOWN
+        if industry not in htcds.LabourIndustry.values:
+            raise ActionError(_("“%(value)s” is not a value of this list.")
+                              % {"value": industry}, field="labour_industry")
+    elif industry:
+        raise ActionError(_("An industry is given only for forced labour."),
+                          field="labour_industry")
+    if "sexual" in out["exploitation"]:
+        sex = _code_list(sex, htcds.SexExploitation, "sex_exploitation")
+    elif sex:
+        raise ActionError(_("A type of sexual exploitation is given only for sexual "
+                            "exploitation."), field="sex_exploitation")
+    gate = out["border_gate"]
+    if gate not in (htcds.UNKNOWN, "none") and out["return_means"] == "not_returned":
+        raise ActionError(_("A border gate of return is given only when she has returned."),
+                          field="border_gate")
+    out["labour_industry"], out["sex_exploitation"] = industry, sex
+    out["exploitation_place"] = _text(values.get("exploitation_place"), 500,
+                                      _("Place of exploitation"))
+    for name in _EVENT_DATES:
+        out[name] = values.get(name)
+    if out["status"] == htcds.UNKNOWN and out["decided_by"] != htcds.UNKNOWN:
+        raise ActionError(_("Give the victim status that was decided."), field="status")
+    _event_dates(out)
+    return out
+
+
+def _province_codes() -> frozenset[str]:
+    from vietnam_provinces import Province
+
+    return frozenset(str(p.code.value) for p in Province.iter_all())
+
+
+def _event_audit(values: dict[str, Any]) -> dict[str, Any]:
+    """Codes and years only: never the place of exploitation (a narrative)."""
+    return {k: (v.year if isinstance(v, dt.date) else v) for k, v in values.items()
+            if k not in {"exploitation_place", "recruitment_commune"}}
+
+
+@transaction.atomic
+def record_trafficking_event(*, actor: Any, case: SupportCase, **values: Any
+                             ) -> TraffickingEvent:
+    """Record one time the person of ``case`` was trafficked: by someone who manages the
+    case, with her consent to support, on an open case; refused with the reason on a code
+    outside its list, a country that does not exist, or dates out of order."""
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    require_consent(case.person, Consent.Purpose.SUPPORT)
+    cleaned = _clean_event(case, values)
+    # The event is counted in the period of each of its dates (prevention figures by year).
+    guard(unit_path=case.unit_path, dates=[cleaned[n] for n in _EVENT_DATES], field=None)
+    event = TraffickingEvent.objects.create(case=case, person=case.person,
+                                            unit_path=case.unit_path, recorded_by=actor,
+                                            **cleaned)
+    record(actor=actor, action="case.trafficking_recorded", target=case,
+           unit_path=case.unit_path, changes={"event": event.pk, **_event_audit(cleaned)})
+    return event
+
+
+@transaction.atomic
+def update_trafficking_event(*, actor: Any, event: TraffickingEvent, **values: Any
+                             ) -> TraffickingEvent:
+    """Correct a recorded event (the same rules; its old and new dates pass the guard)."""
+    event = TraffickingEvent.objects.select_for_update().get(pk=event.pk)
+    case = event.case
+    _require_case_manager(actor, case)
+    _ensure_open_case(case)
+    require_consent(case.person, Consent.Purpose.SUPPORT)
+    cleaned = _clean_event(case, values)
+    guard(unit_path=case.unit_path, field=None,
+          dates=[*(cleaned[n] for n in _EVENT_DATES), *(getattr(event, n) for n in _EVENT_DATES)])
+    changed = sorted(k for k, v in cleaned.items() if getattr(event, k) != v)
+    for key, value in cleaned.items():
+        setattr(event, key, value)
+    event.save()
+    record(actor=actor, action="case.trafficking_corrected", target=case,
+           unit_path=case.unit_path, changes={"event": event.pk, "fields": changed})
+    return event

@@ -24,6 +24,7 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.forms import scoped_units
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import scope_paths
+from ctip.cases import htcds
 from ctip.cases.models import (
     Agency,
     BreakGlass,
@@ -177,8 +178,10 @@ class IdentityForm(forms.Form):
                                     widget=forms.NumberInput(attrs=PRIVATE))
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices,
                             initial=Person.Sex.FEMALE)
-    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=60, required=False,
-                                widget=forms.TextInput(attrs=PRIVATE))
+    ethnic_group = forms.ChoiceField(label=_("Ethnic group"), choices=htcds.ethnic_choices,
+                                     initial=htcds.UNKNOWN, required=False)
+    citizenship = forms.ChoiceField(label=_("Citizenship"), choices=htcds.country_choices,
+                                    initial="VN", required=False)
     id_number = forms.CharField(label=_("Identity card number"), max_length=20, required=False,
                                 widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                               **PRIVATE}))
@@ -509,3 +512,79 @@ class AnonymiseForm(forms.Form):
         if code != self.person.code.upper():
             raise forms.ValidationError(gettext("This is not the person's code."))
         return code
+
+
+# --- The trafficking process ----------------------------------------------------------------
+
+def _choice(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=choices, initial=htcds.UNKNOWN,
+                             required=False, **kwargs)
+
+
+def _ticks(label: Any, choices: Any, **kwargs: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(label=label, choices=choices, required=False,
+                                     widget=forms.CheckboxSelectMultiple, **kwargs)
+
+
+def province_choices() -> list[tuple[str, str]]:
+    from vietnam_provinces import Province
+
+    provinces = sorted(Province.iter_all(), key=lambda p: p.name)
+    return [("", gettext("— unknown or not in Vietnam —")),
+            *((str(p.code.value), p.name) for p in provinces)]
+
+
+class TraffickingEventForm(forms.Form):
+    """One time she was trafficked. Types only: the rules between fields are the action's
+    (``actions.record_trafficking_event``), which names the field it refuses."""
+
+    status = _choice(_("Victim status"), htcds.TraffickingStatus.choices)
+    decided_by = _choice(_("Who decided the status"), htcds.DecisionBody.choices)
+    decided_on = forms.DateField(label=_("Decided on"), required=False, widget=DATE_WIDGET)
+    recruitment_methods = _ticks(_("How she was recruited"), htcds.RecruitmentMethod.choices,
+                                 help_text=_("Tick every one that applies; leave all empty "
+                                             "if it is not known."))
+    recruited_on = forms.DateField(label=_("Recruited on"), required=False, widget=DATE_WIDGET)
+    recruitment_country = _choice(_("Country of recruitment"), htcds.country_choices)
+    recruitment_province = forms.ChoiceField(label=_("Province of recruitment"),
+                                             choices=province_choices, required=False)
+    recruitment_commune = UnitField(label=_("Commune of recruitment"), required=False,
+                                    queryset=Unit.objects.none(),
+                                    empty_label=_("— unknown or elsewhere —"))
+    recruiter_relation = _choice(_("Recruiter's relation to her"),
+                                 htcds.RecruiterRelation.choices)
+    means_of_control = _ticks(_("What kept her there"), htcds.MeansOfControl.choices)
+    exploitation = _ticks(_("Type of exploitation"), htcds.Exploitation.choices)
+    labour_industry = forms.ChoiceField(
+        label=_("Industry (forced labour)"), required=False,
+        choices=[("", "—"), *htcds.LabourIndustry.choices])
+    sex_exploitation = _ticks(_("Type of sexual exploitation"),
+                              htcds.SexExploitation.choices)
+    exploitation_country = _choice(_("Country of exploitation"), htcds.country_choices)
+    exploitation_place = forms.CharField(
+        label=_("Place of exploitation"), max_length=500, required=False,
+        widget=forms.TextInput(attrs=PRIVATE),
+        help_text=_("Town, district or compound. Shown only to her case workers; stored "
+                    "encrypted; never exported."))
+    exploitation_start = forms.DateField(label=_("Exploitation began"), required=False,
+                                         widget=DATE_WIDGET)
+    exploitation_end = forms.DateField(label=_("Exploitation ended"), required=False,
+                                       widget=DATE_WIDGET)
+    returned_on = forms.DateField(label=_("Returned on"), required=False, widget=DATE_WIDGET)
+    return_means = _choice(_("How she returned"), htcds.ReturnMeans.choices)
+    border_gate = _choice(_("Border gate of return"), htcds.BorderGate.choices)
+
+    def __init__(self, *args: Any, case: SupportCase | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            from ctip.core.periods import ancestor_paths
+
+            # the communes of the case's province
+            above = ancestor_paths(case.unit_path)
+            province = (Unit.objects.filter(path__in=above, unit_type__code="province")
+                        .values_list("path", flat=True).first()) or above[0]
+            field = self.fields["recruitment_commune"]
+            assert isinstance(field, UnitField)  # noqa: S101
+            field.queryset = (Unit.objects.filter(path__startswith=province,
+                                                  unit_type__code="commune")
+                              .order_by("path"))

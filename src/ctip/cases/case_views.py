@@ -39,7 +39,7 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths, scope_q
 from ctip.audit.actions import record
-from ctip.cases import actions, rights
+from ctip.cases import actions, htcds, rights
 from ctip.cases.actions import IDENTITY_FIELDS
 from ctip.cases.case_forms import (
     RISK_FACTORS,
@@ -57,6 +57,7 @@ from ctip.cases.case_forms import (
     ReferForm,
     ServiceForm,
     ServiceStatusForm,
+    TraffickingEventForm,
     VisitForm,
     WorkersForm,
     format_vnd,
@@ -305,6 +306,9 @@ def _render_detail(request: HttpRequest, case: SupportCase) -> HttpResponse:
         "follow_ups": list(case.follow_ups.all()),
         "referrals": list(case.referrals.select_related("agency").defer(
             *([] if manage else ["answer"]))),
+        "trafficking": [htcds.describe_event(e, narrative=manage)
+                        for e in case.trafficking_events.defer(
+                            *([] if manage else ["exploitation_place"]))],
         "show_narrative": manage,
         "can_manage": manage and case.closed_on is None,
         "can_assign": case.closed_on is None and has_capability(viewer, "case.manage",
@@ -726,7 +730,9 @@ def _identity_page(request: HttpRequest, person: Person, identity: dict[str, Any
                    form: Any = None) -> HttpResponse:
     assigned = access is IdentityAccess.ASSIGNED
     if assigned and form is None:
-        form = IdentityForm(initial=identity_initial(identity) | {"sex": person.sex})
+        form = IdentityForm(initial=identity_initial(identity) | {
+            "sex": person.sex, "ethnic_group": person.ethnic_group,
+            "citizenship": person.citizenship})
     return _page(request, "cases/person_identity.html", {
         "person": person, "identity": identity, "case": case, "assigned": assigned,
         "form": form,
@@ -907,3 +913,46 @@ def breakglass_review(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Marked as reviewed."))
     return redirect("cases:breakglass_list")
+
+
+# --- The trafficking process ----------------------------------------------------------------
+
+_EVENT_HELP = _("Record what she tells, with her consent. What is not known stays "
+                "“unknown”: never guess.")
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def trafficking_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.record_trafficking_event(actor=request.user, case=case, **data)
+        return _("The trafficking process has been recorded.")
+
+    return _case_step(request, pk, form_class=TraffickingEventForm, run=run,
+                      anchor="trafficking", title=_("Record how she was trafficked"),
+                      submit=_("Record"), form_kwargs=lambda case: {"case": case},
+                      help_text=_EVENT_HELP)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("case.manage")
+def trafficking_edit(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
+    def event_of(case: SupportCase) -> Any:
+        event = case.trafficking_events.filter(pk=event_pk).first()
+        if event is None:
+            raise NotInScope("case.manage")
+        return event
+
+    def run(case: SupportCase, data: dict[str, Any]) -> str:
+        actions.update_trafficking_event(actor=request.user, event=event_of(case), **data)
+        return _("The trafficking process has been corrected.")
+
+    def kwargs(case: SupportCase) -> dict[str, Any]:
+        event = event_of(case)
+        initial = {name: getattr(event, name) for name in actions.EVENT_FIELDS}
+        return {"case": case, "initial": initial}
+
+    return _case_step(request, pk, form_class=TraffickingEventForm, run=run,
+                      anchor="trafficking", title=_("Correct how she was trafficked"),
+                      submit=_("Save"), form_kwargs=kwargs, check=event_of,
+                      help_text=_EVENT_HELP)

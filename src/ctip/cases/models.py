@@ -126,6 +126,11 @@ class Person(UnitFact):
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.FEMALE)
     ethnicity = EncryptedTextField(_("ethnicity"), blank=True)
+    # Coded, so it can be counted (through ``reports.privacy`` only): GSO code of one of the
+    # 54 groups, "foreign" or "unknown" (``cases.htcds.ETHNIC_GROUPS``).
+    ethnic_group = models.CharField(_("ethnic group"), max_length=10, default="unknown")
+    citizenship = models.CharField(_("citizenship"), max_length=7, default="unknown",
+                                   help_text=_("ISO 3166 country code"))
     id_number = EncryptedTextField(_("identity card number"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     address = EncryptedTextField(_("address"), blank=True)
@@ -148,6 +153,7 @@ class Consent(models.Model):
         REFERRAL = "referral", _("referral to a named agency")
         SHARE_ABOVE = "share_above", _("sharing with the Union level above")
         PHOTOS = "photos", _("photos")
+        STATISTICS = "statistics", _("sharing de-identified data for statistics or research")
 
     class GivenBy(models.TextChoices):
         PERSON = "person", _("the person")
@@ -514,3 +520,76 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TraffickingEvent(models.Model):
+    """One time a person was trafficked, recorded on her case by its case worker (HTCDS 2.0
+    "victim context" and "historic trafficking events"; decision 0031). Several per person
+    when it happened more than once. Coded fields use ``cases.htcds``; "unknown" is a code,
+    never a guess. The place of exploitation below the country is a narrative: encrypted."""
+
+    case = models.ForeignKey(SupportCase, on_delete=models.PROTECT,
+                             related_name="trafficking_events")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT,
+                               related_name="trafficking_events")
+    unit_path = TreePathField(editable=False)  # the case's supervising unit
+    status = models.CharField(_("victim status"), max_length=12, default="unknown")
+    decided_by = models.CharField(_("decided by"), max_length=20, default="unknown")
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    recruitment_methods = models.JSONField(_("how she was recruited"), default=list)
+    recruitment_country = models.CharField(_("country of recruitment"), max_length=7,
+                                           default="unknown")
+    recruitment_province = models.CharField(_("province of recruitment"), max_length=10,
+                                            blank=True)
+    recruitment_commune = models.ForeignKey("org.Unit", null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+",
+                                            verbose_name=_("commune of recruitment"))
+    recruited_on = models.DateField(_("recruited on"), null=True, blank=True)
+    recruiter_relation = models.CharField(_("recruiter's relation to her"), max_length=20,
+                                          default="unknown")
+    means_of_control = models.JSONField(_("means of control"), default=list)
+    exploitation = models.JSONField(_("type of exploitation"), default=list)
+    labour_industry = models.CharField(_("industry of the forced labour"), max_length=12,
+                                       blank=True)
+    sex_exploitation = models.JSONField(_("type of sexual exploitation"), default=list,
+                                        blank=True)
+    exploitation_country = models.CharField(_("country of exploitation"), max_length=7,
+                                            default="unknown")
+    exploitation_place = EncryptedTextField(_("place of exploitation"), blank=True)
+    exploitation_start = models.DateField(_("exploitation began"), null=True, blank=True)
+    exploitation_end = models.DateField(_("exploitation ended"), null=True, blank=True)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    return_means = models.CharField(_("how she returned"), max_length=20, default="unknown")
+    border_gate = models.CharField(_("border gate"), max_length=20, default="unknown")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    record_key = record_key_field()
+
+    class Meta:
+        ordering = ["recruited_on", "id"]
+        verbose_name = _("trafficking event")
+        verbose_name_plural = _("trafficking events")
+        indexes = [models.Index(fields=["unit_path", "recruited_on"],
+                                name="cases_trafficking_path")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exploitation_end__isnull=True) | Q(exploitation_start__isnull=True)
+                | Q(exploitation_end__gte=models.F("exploitation_start")),
+                name="cases_trafficking_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(recruited_on__isnull=True)
+                | Q(returned_on__gte=models.F("recruited_on")),
+                name="cases_trafficking_return_after_recruitment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.code}: {self.recruited_on or '?'}"
+
+    @property
+    def year(self) -> int | None:
+        """The year the event is counted in: recruitment, else exploitation, else return."""
+        for day in (self.recruited_on, self.exploitation_start, self.returned_on):
+            if day is not None:
+                return day.year
+        return None

@@ -152,3 +152,11 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[Any] | None = N
     for row in rows:
         writer.writerow([csv_field(v) for v in row])
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+
+
+def json_bytes(data: Any) -> bytes:
+    """A UTF-8 JSON document (Vietnamese letters kept as letters, keys in order). JSON has no
+    formulas: nothing to neutralise, but every JSON file leaves through here like the others."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8")

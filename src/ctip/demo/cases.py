@@ -79,7 +79,7 @@ def build_cases(province: Unit, officer: Any) -> None:
         person = actions.create_person(
             actor=worker, unit=duc_hoa, full_name=name, birth_year=year,
             phone=f"09{i}8{i}7{i}6{i}5{i}", address="Ấp Mỹ Lộc, Xã Đức Hòa",
-            ethnicity="Kinh")
+            ethnic_group="01", citizenship="VN")
         actions.record_consent(actor=worker, person=person, purpose="support",
                                given_on=today - dt.timedelta(days=60), given_by="person")
         # assigned by the system: a worker who assigns herself breaks the glass
@@ -101,9 +101,45 @@ def build_cases(province: Unit, officer: Any) -> None:
                           notes="Gia đình hợp tác; cần thêm hỗ trợ đi lại.")
         actions.add_follow_up(actor=worker, case=case, due_on=today + dt.timedelta(days=3 + i),
                               what="Gọi điện hỏi thăm và nhắc lịch học nghề")
+        _trafficking(worker, case, kind, today, i)
         if i == 0:
             actions.record_consent(actor=worker, person=person, purpose="referral",
                                    agency=health, given_on=today - dt.timedelta(days=50),
                                    given_by="person")
             actions.refer(actor=worker, case=case, agency=health,
                           referred_on=today - dt.timedelta(days=45))
+
+
+def _trafficking(worker: Any, case: Any, kind: str, today: dt.date, i: int) -> None:
+    """The trafficking process of the invented victims (decision 0031): the first was taken
+    twice (a scam compound in Cambodia, earlier a forced marriage in China); the one being
+    identified does not yet know who recruited her."""
+    if kind == "high_risk":
+        return
+    if i == 0:
+        actions.record_consent(actor=worker, person=case.person, purpose="statistics",
+                               given_on=today - dt.timedelta(days=58), given_by="person")
+        actions.record_trafficking_event(
+            actor=worker, case=case, status="actual", decided_by="commune_committee",
+            decided_on=today - dt.timedelta(days=240),
+            recruitment_methods=["friends"], recruitment_country="VN",
+            recruitment_province="80", recruited_on=today - dt.timedelta(days=1500),
+            recruiter_relation="acquaintance", means_of_control=["resold", "confinement"],
+            exploitation=["forced_marriage"], exploitation_country="CN",
+            exploitation_start=today - dt.timedelta(days=1490),
+            exploitation_end=today - dt.timedelta(days=1100),
+            returned_on=today - dt.timedelta(days=1095), return_means="handed_over",
+            border_gate="mong_cai")
+    actions.record_trafficking_event(
+        actor=worker, case=case, status="actual" if i == 0 else "possible",
+        decided_by="border_guard" if i == 0 else "unknown",
+        decided_on=today - dt.timedelta(days=58) if i == 0 else None,
+        recruitment_methods=["social_network", "online_ad"], recruitment_country="VN",
+        recruitment_province="80", recruited_on=today - dt.timedelta(days=300 + 30 * i),
+        recruiter_relation="stranger" if i == 0 else "unknown",
+        means_of_control=["debt", "documents", "confinement", "physical_abuse"],
+        exploitation=["scam_compound"], exploitation_country="KH",
+        exploitation_place="Khu phức hợp gần cửa khẩu Bavet",
+        exploitation_start=today - dt.timedelta(days=290 + 30 * i),
+        exploitation_end=today - dt.timedelta(days=62), returned_on=today - dt.timedelta(days=60),
+        return_means="rescued", border_gate="moc_bai")

@@ -159,7 +159,9 @@ def to_csv(table: IndicatorTable) -> bytes:
 
 
 def ctdc_csv(rows: list[dict[str, Any]]) -> bytes:
-    from ctip.reports.privacy import CTDC_COLUMNS
+    """Rows in CTDC's columns (``reports.ctdc``), as CTDC publishes them: no byte order mark,
+    missing values as the number -99."""
+    from ctip.reports.ctdc import CTDC_COLUMNS
 
     return sheets.csv_bytes(([row.get(c) for c in CTDC_COLUMNS] for row in rows),
                             header=CTDC_COLUMNS, bom=False)

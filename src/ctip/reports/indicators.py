@@ -184,6 +184,40 @@ CATALOGUE: list[Indicator] = [
     Indicator("jobs_found", _l("Jobs found"), "Số người được giới thiệu việc làm",
               _l("Job counselling and placement services delivered in the period."),
               "cases.Service", is_person_count=True),
+    # Prevention figures (decision 0031): persons, not events; a person trafficked twice in
+    # the period counts once in each part that applies, and a part with several ticks (means
+    # of recruitment, exploitation) does not add up to the total.
+    Indicator("trafficked_recruitment", _l("Persons trafficked, by how they were recruited"),
+              "Số người bị mua bán theo phương thức tuyển mộ",
+              _l("Persons whose trafficking (the recruitment, else the start of the "
+                 "exploitation, else the return, else the opening of the case) falls in the "
+                 "period, by method of recruitment."), "cases.TraffickingEvent",
+              ("recruitment_method",), is_person_count=True, additive=False),
+    Indicator("trafficked_relation", _l("Persons trafficked, by who recruited them"),
+              "Số người bị mua bán theo quan hệ với người tuyển mộ",
+              _l("The same persons, by the recruiter's relation to them."),
+              "cases.TraffickingEvent", ("recruiter_relation",), is_person_count=True,
+              additive=False),
+    Indicator("trafficked_destination", _l("Persons trafficked, by country of exploitation"),
+              "Số người bị mua bán theo nước bị bóc lột",
+              _l("The same persons, by the country where they were exploited."),
+              "cases.TraffickingEvent", ("destination",), is_person_count=True,
+              additive=False),
+    Indicator("trafficked_exploitation", _l("Persons trafficked, by type of exploitation"),
+              "Số người bị mua bán theo hình thức bóc lột",
+              _l("The same persons, by type of exploitation (scam compounds apart)."),
+              "cases.TraffickingEvent", ("exploitation",), is_person_count=True,
+              additive=False),
+    Indicator("trafficked_age", _l("Persons trafficked, by age at the legal lines"),
+              "Số người bị mua bán theo độ tuổi (dưới 16, 16–17, từ 18)",
+              _l("The same persons, by age in the year of their trafficking: under 16, 16 "
+                 "to 17, 18 and over (from the year of birth)."), "cases.TraffickingEvent",
+              ("legal_age",), is_person_count=True, additive=False),
+    Indicator("trafficked_ethnicity", _l("Persons trafficked, by ethnic group"),
+              "Số người bị mua bán theo dân tộc",
+              _l("The same persons, by ethnic group (the 54 groups of Vietnam)."),
+              "cases.TraffickingEvent", ("ethnic_group",), is_person_count=True,
+              additive=False),
     Indicator("commendations", _l("Commendations"), "Số lượt khen thưởng, nêu gương",
               _l("Commendations decided in the period, by recipient."),
               "outreach.Commendation", ("recipient",)),
@@ -571,6 +605,75 @@ def _commendations_finish(rows: Rows) -> dict[str, Any]:
     return {"commendations": {"total": sum(by_kind.values()), **by_kind}}
 
 
+TRAFFICKING_CODES = {"trafficked_recruitment": ("recruitment_methods", "recruitment_method"),
+                     "trafficked_relation": ("recruiter_relation", "recruiter_relation"),
+                     "trafficked_destination": ("exploitation_country", "destination"),
+                     "trafficked_exploitation": ("exploitation", "exploitation"),
+                     "trafficked_age": ("legal_age", "legal_age"),
+                     "trafficked_ethnicity": ("person__ethnic_group", "ethnic_group")}
+_DERIVED = {"legal_age"}  # worked out in ``_trafficking_finish``, not read
+
+
+def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
+    """The trafficking events placed in the period (their first known date, else their
+    case's opening), one row each: persons are counted apart in ``_trafficking_finish``
+    (a list of ticks cannot be grouped in SQL alike on SQLite and PostgreSQL)."""
+    from ctip.cases.models import TraffickingEvent
+
+    day = Coalesce("recruited_on", "exploitation_start", "returned_on", "case__opened_on")
+    qs = (TraffickingEvent.objects.filter(unit_path__subtree=unit.path)
+          .annotate(_day=day).filter(_day__gte=period.start, _day__lte=period.end)
+          .order_by("pk"))
+    fields = ["person_id", "record_key", "_day", "person__birth_year",
+              *(f for f, _kind in TRAFFICKING_CODES.values() if f not in _DERIVED)]
+    out: dict[str, Rows] = defaultdict(list)
+    if by_child:
+        qs = qs.annotate(_child=child_key(unit.path))
+        for row in qs.values("_child", *fields):
+            out[row.pop("_child")].append(row)
+    else:
+        out[ALL] = list(qs.values(*fields))
+    return out
+
+
+def _trafficking_finish(rows: Rows) -> dict[str, Any]:
+    """Distinct persons per part; a cell's key is the sum of the record keys of the first
+    event of each person counted (the same persons give the same key)."""
+    from ctip.reports.ctdc import legal_band
+
+    values: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
+    for r in rows:
+        born, day = r.get("person__birth_year"), r.get("_day")
+        r["legal_age"] = legal_band(day.year - born if born and day else None)
+    for code, (field, _kind) in TRAFFICKING_CODES.items():
+        persons: dict[str, dict[int, int]] = defaultdict(dict)
+        for r in rows:
+            ticks = r[field] if isinstance(r[field], list) else [r[field]]
+            for part in ["total", *(t or "unknown" for t in ticks)]:
+                persons[part].setdefault(r["person_id"], int(r["record_key"]))
+        fixed = _TRAFFICKING_PARTS.get(code, ())
+        values[code] = {"total": 0, **dict.fromkeys(fixed, 0),
+                        **{p: len(who) for p, who in persons.items()}}
+        keys[code] = {"total": 0, **dict.fromkeys(fixed, 0),
+                      **{p: sum(who.values()) for p, who in persons.items()}}
+    return {**values, KEYS: keys}
+
+
+def _trafficking_parts() -> dict[str, tuple[str, ...]]:
+    from ctip.cases import htcds
+
+    return {"trafficked_recruitment": tuple(htcds.RecruitmentMethod.values),
+            "trafficked_relation": tuple(htcds.RecruiterRelation.values),
+            "trafficked_exploitation": tuple(htcds.Exploitation.values),
+            "trafficked_age": LEGAL_AGES}
+
+
+LEGAL_AGES = ("under_16", "16_17", "18_plus", "unknown")
+
+
+_TRAFFICKING_PARTS = _trafficking_parts()
+
 Query = Callable[[Unit, Period, bool], dict[str, Rows]]
 Finish = Callable[[Rows], dict[str, Any]]
 SOURCES: dict[str, tuple[Query, Finish, frozenset[str]]] = {
@@ -585,6 +688,7 @@ SOURCES: dict[str, tuple[Query, Finish, frozenset[str]]] = {
         {"cases_opened", "cases_active", "cases_closed", "victims_supported_pct"})),
     "services": (_services, _services_finish, frozenset(
         {"services", "loans", "loan_amount", "jobs_found"})),
+    "trafficking": (_trafficking, _trafficking_finish, frozenset(TRAFFICKING_CODES)),
     "commendations": (_commendations, _commendations_finish, frozenset({"commendations"})),
 }
 assert {c for *_, codes in SOURCES.values() for c in codes} == set(BY_CODE)  # noqa: S101
@@ -790,7 +894,9 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
         return []
     kind = indicator.breakdowns[0]
     labels: list[tuple[str, Any, str]] = []
-    if kind in _FIXED_LABELS:
+    if kind in _TRAFFICKING_LABELS or kind in ("destination", "legal_age", "ethnic_group"):
+        pass
+    elif kind in _FIXED_LABELS:
         labels = [(k, lbl, vi) for k, (lbl, vi) in _FIXED_LABELS[kind].items()]
     elif kind in ("format", "agency"):
         from ctip.cases.models import Agency
@@ -809,9 +915,49 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
         keys = LOAN_TYPES if kind == "loan_type" else choices.values
         labels = [(k, choices(k).label, _VI_CHOICES.get(k, str(choices(k).label)))
                   for k in keys]
+    if kind in _TRAFFICKING_LABELS:
+        labels = _TRAFFICKING_LABELS[kind]()
+    elif kind == "legal_age":
+        labels = [("under_16", _l("under 16"), "Dưới 16 tuổi"),
+                  ("16_17", _l("16 to 17"), "Từ 16 đến dưới 18 tuổi"),
+                  ("18_plus", _l("18 and over"), "Từ 18 tuổi trở lên"),
+                  ("unknown", _l("age unknown"), "Không rõ tuổi")]
+    elif kind == "ethnic_group":
+        from ctip.cases import htcds
+
+        names = dict(htcds.ETHNIC_GROUPS)
+        labels = [(k, names.get(k, _l("foreign national") if k == "foreign" else _l("unknown")),
+                   names.get(k, "Người nước ngoài" if k == "foreign" else "Không rõ"))
+                  for k in sorted(value or {}) if k != "total"]
+    elif kind == "destination":
+        from ctip.cases import iso3166
+
+        labels = [(k, iso3166.name(k) if k != "unknown" else _l("unknown"),
+                   iso3166.name(k) if k != "unknown" else "Không rõ")
+                  for k in sorted(value or {}, key=lambda c: (c == "unknown", c))
+                  if k != "total"]
     labels = [(k, official(lbl, vi), vi) for k, lbl, vi in labels]
     known = {k for k, *_ in labels}
     for key in (value or {}):
         if key != "total" and key not in known:
             labels.append((key, key, key))
     return labels
+
+
+def _choice_labels(name: str) -> Callable[[], list[tuple[str, Any, str]]]:
+    def labels() -> list[tuple[str, Any, str]]:
+        from django.utils import translation
+
+        from ctip.cases import htcds
+
+        choices = getattr(htcds, name)
+        with translation.override("vi"):
+            vi = {c: str(choices(c).label) for c in choices.values}
+        return [(c, choices(c).label, vi[c]) for c in choices.values]
+
+    return labels
+
+
+_TRAFFICKING_LABELS = {"recruitment_method": _choice_labels("RecruitmentMethod"),
+                       "recruiter_relation": _choice_labels("RecruiterRelation"),
+                       "exploitation": _choice_labels("Exploitation")}

@@ -1,6 +1,6 @@
 """Privacy in aggregates: the one disclosure-control layer every count about people passes
-through before anyone without access to the underlying records sees it, and the anonymised
-person-level export in the shape of the CTDC global dataset (decision 0019).
+through before anyone without access to the underlying records sees it (decision 0019). The
+person-level files (CTDC, public release, HTCDS) are ``reports.ctdc`` (decision 0031).
 
 **Method: cell-key perturbation with a threshold.** Every fact that counts a person (situation,
 referral, support case, service) carries a random ``record_key`` in 0..255 drawn when it is
@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
 from ctip.accounts.policy import has_capability
@@ -58,8 +56,6 @@ MARK_VI_LEGEND = (f"“{MARK}”: số liệu về người được bảo vệ 
 LEGEND = {"mark": MARK, "high": THRESHOLD - 1 + MAX_NOISE, "noise": MAX_NOISE,
           "threshold": THRESHOLD}
 DEFAULT_THRESHOLD = THRESHOLD
-DEFAULT_K = 11
-UNKNOWN = "unknown"
 
 # --- The perturbation table ------------------------------------------------------------------
 
@@ -273,116 +269,3 @@ def _amount(amount: Any, key: Any, coords: str) -> Any:
         return MARK
     share = _AMOUNT_SHARES[(k * 7 + 3) % MODULUS % len(_AMOUNT_SHARES)]
     return int(round(float(amount or 0) * (1 + share), -5))
-
-
-# --- CTDC-shaped case-level export -------------------------------------------------------------
-
-CTDC_COLUMNS = ["yearOfRegistration", "gender", "ageBroad", "citizenship",
-                "typeOfExploitation", "meansOfControl", "recruiterRelationship"]
-QUASI_IDENTIFIERS = ["yearOfRegistration", "gender", "ageBroad", "citizenship"]
-# CTDC's broad age bands, then the coarser ladders used when a group is too small.
-_AGE_BANDS = [(0, 8, "0--8"), (9, 17, "9--17"), (18, 20, "18--20"), (21, 23, "21--23"),
-              (24, 26, "24--26"), (27, 29, "27--29"), (30, 38, "30--38"), (39, 47, "39--47")]
-_GENDER = {"female": "Woman", "male": "Man"}
-
-
-def age_band(age: int | None) -> str:
-    if age is None or age < 0:
-        return UNKNOWN
-    for low, high, label in _AGE_BANDS:
-        if low <= age <= high:
-            return label
-    return "48+"
-
-
-def _minor(band: str) -> str:
-    if band == UNKNOWN:
-        return UNKNOWN
-    return "0--17" if band in ("0--8", "9--17") else "18+"
-
-
-def _generalise(row: dict[str, Any], level: int) -> dict[str, Any]:
-    """Level 0: as is; 1: minor / adult; 2: year to a five-year span; 3: no age;
-    4: no gender; 5: no year."""
-    out = dict(row)
-    if level >= 1:
-        out["ageBroad"] = _minor(row["ageBroad"])
-    if level >= 2 and row["yearOfRegistration"] != UNKNOWN:
-        first = int(row["yearOfRegistration"]) // 5 * 5
-        out["yearOfRegistration"] = f"{first}--{first + 4}"
-    if level >= 3:
-        out["ageBroad"] = UNKNOWN
-    if level >= 4:
-        out["gender"] = UNKNOWN
-    if level >= 5:
-        out["yearOfRegistration"] = UNKNOWN
-    return out
-
-
-MAX_LEVEL = 5
-
-
-def k_anonymise(rows: list[dict[str, Any]], k: int = DEFAULT_K) -> list[dict[str, Any]]:
-    """Local recoding: each row keeps the finest level at which its quasi-identifier
-    combination is shared by ≥ k rows still being placed; rows in no such group at the
-    coarsest level are dropped (suppressed)."""
-    pending = list(rows)
-    released: list[dict[str, Any]] = []
-    for level in range(MAX_LEVEL + 1):
-        recoded = [_generalise(r, level) for r in pending]
-        counts = Counter(tuple(r[q] for q in QUASI_IDENTIFIERS) for r in recoded)
-        still = []
-        for row, original in zip(recoded, pending, strict=True):
-            if counts[tuple(row[q] for q in QUASI_IDENTIFIERS)] >= k:
-                released.append(row)
-            else:
-                still.append(original)
-        pending = still
-    return released
-
-
-def ctdc_rows(unit: Unit) -> list[dict[str, Any]]:
-    """One row per person (not per case) with a victim's case (returned, or being identified)
-    in the subtree, before anonymisation: a person with two cases is one row, registered in
-    the year of their first such case. Only the plain ``sex`` and ``birth_year`` of the person
-    are read: never an encrypted identity field."""
-    from django.db.models import Min
-
-    from ctip.cases.models import SupportCase
-    from ctip.reports.indicators import VICTIM_KINDS
-
-    persons = (SupportCase.objects.filter(Q(unit_path__subtree=unit.path),
-                                          kind__in=VICTIM_KINDS)
-               .order_by().values("person_id", "person__sex", "person__birth_year")
-               .annotate(first=Min("opened_on")).order_by("first", "person_id"))
-    rows = []
-    for found in persons:
-        opened_on = found["first"]
-        birth_year = found["person__birth_year"]
-        year = opened_on.year if isinstance(opened_on, dt.date) else None
-        age = year - birth_year if year and birth_year else None
-        rows.append({
-            "yearOfRegistration": str(year) if year else UNKNOWN,
-            "gender": _GENDER.get(found["person__sex"], UNKNOWN),
-            "ageBroad": age_band(age),
-            "citizenship": UNKNOWN,
-            "typeOfExploitation": UNKNOWN,
-            "meansOfControl": UNKNOWN,
-            "recruiterRelationship": UNKNOWN,
-        })
-    return rows
-
-
-def ctdc_export(unit: Unit, k: int = DEFAULT_K) -> list[dict[str, Any]]:
-    """The victims of the subtree, one row per person, in the shape of the CTDC global
-    dataset, k-anonymous over persons with k at least 11 (as CTDC publishes; a smaller ``k``
-    is raised to 11).
-
-    The case model records no type of exploitation, means of control, recruiter relationship
-    or citizenship, so those columns are exported as ``"unknown"`` (they are constant and
-    identify nobody). The quasi-identifiers are year of registration (the year the case was
-    opened), gender and broad age (at opening, from the year of birth). Rows are generalised
-    step by step (age to minor/adult, year to a five-year span, then age, gender and year
-    withheld) until every combination of quasi-identifiers is shared by at least ``k`` rows;
-    rows that still fall in a smaller group are suppressed (left out)."""
-    return k_anonymise(ctdc_rows(unit), max(k, DEFAULT_K))

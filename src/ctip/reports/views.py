@@ -17,13 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, scope_paths
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
+from ctip.audit.actions import record
+from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.reports import charts, exports, periods, privacy
+from ctip.reports import charts, ctdc, exports, periods, privacy
 from ctip.reports import indicators as ind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,20 +33,21 @@ PERIOD_PARAMS = ("period", "year", "month", "quarter", "half", "campaign", "star
 DASHBOARD_CODES = ["sessions", "participants", "models", "club_members", "services"]
 
 
-def _unit(request: HttpRequest, unit_id: int | None = None) -> Unit:
+def _unit(request: HttpRequest, unit_id: int | None = None,
+          capability: str = "report.view") -> Unit:
     if unit_id is not None:
-        return get_unit_for(request.user, unit_id, "report.view")
+        return get_unit_for(request.user, unit_id, capability)
     raw = request.GET.get("unit", "")
     if raw:
         try:
             pk = int(raw)
         except ValueError:
-            raise NotInScope("report.view") from None
-        return get_unit_for(request.user, pk, "report.view")
-    roots = scope_paths(request.user, "report.view")
+            raise NotInScope(capability) from None
+        return get_unit_for(request.user, pk, capability)
+    roots = scope_paths(request.user, capability)
     unit = Unit.objects.filter(path__in=roots).order_by("depth", "name").first()
     if unit is None:
-        raise NotInScope("report.view")
+        raise NotInScope(capability)
     return unit
 
 
@@ -176,22 +179,96 @@ def export_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpRespon
                  f"chi-tieu-{unit.pk}-{period.start:%Y%m%d}.csv")
 
 
+def _wide_unit(request: HttpRequest, unit_id: int | None, capability: str
+               ) -> tuple[Unit | None, HttpResponse | None]:
+    """The unit of a person-level file: a whole province or a unit above, in scope."""
+    unit = _unit(request, unit_id, capability)
+    if unit.unit_type.code not in ("province", "central"):
+        return None, _bad(_("The person-level files are made for a whole province only."))
+    return unit, None
+
+
+def _release(request: AuthedRequest, unit_id: int | None) -> tuple[Any, Any, Any]:
+    unit, refused = _wide_unit(request, unit_id, "report.view")
+    if refused is not None or unit is None:
+        return None, None, refused
+    try:
+        k = int(request.GET.get("k", ctdc.K))
+    except ValueError:
+        return None, None, _bad(_("k must be a whole number."))
+    if k < ctdc.K:
+        return None, None, _bad(_("k cannot be below %(k)s.") % {"k": ctdc.K})
+    if k > 1000:
+        return None, None, _bad(_("k cannot be above %(k)s.") % {"k": 1000})
+    return unit, ctdc.public_release(unit, k), None
+
+
 @require_http_methods(["GET"])
 @requires("report.view")
 def ctdc_csv(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
-    """The k-anonymised case-level export: for a whole province, by someone who holds
-    ``report.view`` over it."""
-    unit = _unit(request, unit_id)
-    if unit.unit_type.code != "province":
-        return _bad(_("The case-level export is made for a whole province only."))
-    try:
-        k = int(request.GET.get("k", privacy.DEFAULT_K))
-    except ValueError:
-        return _bad(_("k must be a whole number."))
-    if k < privacy.DEFAULT_K:
-        return _bad(_("k cannot be below %(k)s.") % {"k": privacy.DEFAULT_K})
-    return _file(exports.ctdc_csv(privacy.ctdc_export(unit, k)), "text/csv; charset=utf-8",
-                 f"ctdc-{unit.gso_code or unit.pk}.csv")
+    """The public release file: every victim of the subtree in CTDC's columns, k-anonymous
+    (k ≥ 11) over persons by global recoding (``reports.ctdc.anonymise``); audited with what
+    was generalised and lost."""
+    unit, release, refused = _release(request, unit_id)
+    if refused is not None:
+        return refused
+    record(actor=request.user, action="report.public_release", target=unit,
+           unit_path=unit.path, changes=_release_summary(release))
+    return _file(exports.ctdc_csv(release.rows), "text/csv; charset=utf-8",
+                 f"ctdc-cong-bo-{unit.gso_code or unit.pk}.csv")
+
+
+def _release_summary(release: Any) -> dict[str, Any]:
+    return {"k": release.k, "persons": release.persons, "released": len(release.rows),
+            "suppressed": release.suppressed, "loss": round(release.loss, 4),
+            "levels": release.levels}
+
+
+@require_http_methods(["GET"])
+@requires("report.view")
+def public_release(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """What the public release file generalised and how much it lost, with its link."""
+    unit, release, refused = _release(request, unit_id)
+    if refused is not None:
+        return refused
+    return render_page(request, "reports/public_release.html", {
+        "unit": unit, "release": release, "levels": release.describe(),
+        "loss_percent": round(100 * release.loss, 1),
+        "csv_url": reverse("reports:unit_ctdc_csv", args=[unit.pk])
+        + (f"?k={release.k}" if release.k != ctdc.K else ""),
+        "share": has_capability(request.user, "data.share", unit),
+        "contribution_url": reverse("reports:unit_ctdc_contribution_csv", args=[unit.pk]),
+        "htcds_url": reverse("reports:unit_htcds_export_json", args=[unit.pk]),
+    })
+
+
+@require_http_methods(["GET"])
+@requires("data.share")
+def ctdc_contribution(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """The CTDC contribution file: one de-identified row per person who consented to
+    sharing for statistics or research; for a holder of ``data.share``; audited."""
+    unit, refused = _wide_unit(request, unit_id, "data.share")
+    if refused is not None or unit is None:
+        return refused or _bad("")
+    rows = ctdc.contribution_rows(unit)
+    record(actor=request.user, action="report.ctdc_contribution", target=unit,
+           unit_path=unit.path, changes={"persons": len(rows)})
+    return _file(exports.ctdc_csv(rows), "text/csv; charset=utf-8",
+                 f"ctdc-dong-gop-{unit.gso_code or unit.pk}.csv")
+
+
+@require_http_methods(["GET"])
+@requires("data.share")
+def htcds_json(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
+    """The same persons as the contribution file, in HTCDS 2.0 field names (JSON)."""
+    unit, refused = _wide_unit(request, unit_id, "data.share")
+    if refused is not None or unit is None:
+        return refused or _bad("")
+    document = ctdc.htcds_document(unit)
+    record(actor=request.user, action="report.htcds_export", target=unit,
+           unit_path=unit.path, changes={"persons": len(document["persons"])})
+    return _file(sheets.json_bytes(document), "application/json",
+                 f"htcds-{unit.gso_code or unit.pk}.json")
 
 
 def _number(value: Any) -> int:
@@ -249,13 +326,45 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
                                   if r.sessions_ratio is not None else None) for r in rows])
         campaigns.append({"campaign": campaign, "rows": rows, "chart": bars})
     is_province = unit.unit_type.code == "province"
-    return {"unit": unit, "period": period, "months": months, "trend": trend,
+    return {**prevention_context(unit, period, exact=exact),
+            "unit": unit, "period": period, "months": months, "trend": trend,
             "by_format": by_format, "format_chart": charts.bar_chart(by_format),
             "total": total, "child_rows": child_rows,
             "child_heads": [ind.get(c).name for c in columns],
             "campaigns": campaigns, "is_province": is_province,
             "protected": not exact, "protection": privacy.LEGEND,
             "children_label": _("Communes") if is_province else _("Units below")}
+
+
+PREVENTION_YEARS = 5
+
+
+def prevention_context(unit: Unit, period: periods.Period, *, exact: bool) -> dict[str, Any]:
+    """Persons trafficked by recruitment method, recruiter, country and exploitation, in each
+    of the five years up to the period's (the trend prevention aims by). Every cell is a count
+    of people, through ``privacy.protect_values`` from its own records unless ``exact``."""
+    years = list(range(period.end.year - PREVENTION_YEARS + 1, period.end.year + 1))
+    codes = list(ind.TRAFFICKING_CODES)
+    per_year = []
+    for year in years:
+        span = periods.Period.year(year)
+        values, keys = ind.compute_values_and_keys(unit, span, codes)
+        if not exact:
+            values = privacy.protect_values(values, keys,
+                                            privacy.where_of(unit, span.start, span.end))
+        per_year.append(values)
+    tables = []
+    for code in codes:
+        indicator = ind.get(code)
+        seen: dict[str, Any] = {}
+        for values in per_year:
+            seen.update(values[code])
+        rows = [(_("All persons"), [values[code]["total"] for values in per_year])]
+        rows += [(label, [values[code].get(key, 0) for values in per_year])
+                 for key, label, _vi in ind.breakdown_labels(indicator, seen)
+                 if any(values[code].get(key, 0) != 0 for values in per_year)]
+        tables.append({"indicator": indicator, "rows": rows})
+    return {"prevention_years": years, "prevention": tables}
 
 
 @require_http_methods(["GET"])
