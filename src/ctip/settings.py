@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "ctip.cases",
     "ctip.portal",
     "ctip.reports",
+    "ctip.home",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
