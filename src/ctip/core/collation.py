@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import F
 from django.db.models.expressions import OrderBy
@@ -93,14 +93,21 @@ def register_sqlite(sender: Any = None, connection: Any = None, **kwargs: Any) -
         connection.connection.create_collation(VI, _compare)
 
 
-def tree_sorted(units: Iterable[T]) -> list[T]:
+class _Node(Protocol):
+    path: str
+    name: str
+
+
+N = TypeVar("N", bound=_Node)
+
+
+def tree_sorted(units: Iterable[N]) -> list[N]:
     """Units (anything with ``path`` "/1/7/42/" and ``name``) in tree order, each unit's
     children in Vietnamese order under it."""
     items = list(units)
-    names = {int(u.path.strip("/").split("/")[-1]): u.name
-             for u in items}
+    names = {int(u.path.strip("/").split("/")[-1]): u.name for u in items}
 
-    def key(unit: T) -> tuple[Any, ...]:
+    def key(unit: N) -> tuple[Any, ...]:
         ids = [int(part) for part in unit.path.strip("/").split("/")]
         return tuple((vi_key(names[i]) if i in names else (), i) for i in ids)
 

@@ -19,7 +19,7 @@ def register() -> None:
     from django.forms import models as form_models
 
     # the list object is the default argument of Field.get_choices: change it in place
-    fields.BLANK_CHOICE_DASH[:] = [("", EMPTY_CHOICE)]
+    fields.BLANK_CHOICE_DASH[:] = [("", EMPTY_CHOICE)]  # type: ignore[list-item]
     defaults = form_models.ModelChoiceField.__init__.__kwdefaults__
     if defaults is not None and defaults.get("empty_label") == "---------":
         defaults["empty_label"] = EMPTY_CHOICE
