@@ -7,6 +7,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ctip.accounts.access import public
+from ctip.core import urls as core_urls
+from ctip.home import urls as home_urls
 from ctip.offers import api as offers_api
 from ctip.portal import views as portal_views
 
@@ -14,7 +16,8 @@ urlpatterns = [
     # The public offer check's JSON interface, before everything else (re-mounted into the
     # main API at /api/v1/ when it exists).
     path("api/v1/public/", offers_api.urls()),
-    path("", include("ctip.core.urls")),
+    # one "core" namespace: the core's own pages and the home page composed above the modules
+    path("", include(([*core_urls.urlpatterns, *home_urls.urlpatterns], "core"))),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include("ctip.accounts.urls")),
     path("accounts/tokens/", include("ctip.api.urls_pages")),

@@ -20,7 +20,7 @@ from ctip.cases.digest import build_digests, deadline_text
 from ctip.cases.models import Agency, Notification, Situation
 from ctip.cases.tasks import run_daily_digest, send_daily_digest
 from ctip.org.actions import create_unit
-from tests.conftest import unit_type
+from tests.conftest import make_user, unit_type
 
 pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
 
@@ -54,8 +54,15 @@ def due_in(situation: Situation, hours: int) -> Situation:
     return situation
 
 
+def staff(unit: Any) -> None:
+    """Somebody who handles situations at ``unit`` itself, so that what is reported there is
+    handled there (otherwise it goes up to the commune: ``cases.routing``)."""
+    make_user(f"xuly{unit.pk}", "commune_officer", unit)
+
+
 @pytest.fixture
 def situations(tree: Any, users: Any) -> dict[str, Situation]:
+    staff(tree.branch_a1)
     person = actions.create_person(actor=users["case_worker"], unit=tree.commune_a,
                                    full_name=PERSON_NAME, birth_year=2003)
     branch = actions.create_situation(
@@ -149,6 +156,7 @@ def test_unit_names_are_escaped_in_the_html_part(tree: Any, users: Any,
                                                  mailboxes: dict[str, str]) -> None:
     branch = create_unit(actor=None, parent=tree.commune_a, name=f"Ấp <b>Mới</b> {SCRIPT}",
                          unit_type=unit_type("branch"))
+    staff(branch)
     overdue(actions.create_situation(actor=users["commune_officer"], unit=branch,
                                      category="missing", source="officer", description="x"))
     run_daily_digest()

@@ -73,7 +73,7 @@ def text(response: Any) -> str:
 
 # --- Quick report ----------------------------------------------------------------------------
 
-def test_a_branch_head_reports_with_the_essentials_and_it_lands_in_her_branch(
+def test_a_branch_head_reports_with_the_essentials_and_it_lands_in_the_commune(
         tree: Any, users: Any, client_for: Any) -> None:
     client = client_for(users["branch_head"])
     page = client.get(reverse("cases:situation_create"))
@@ -91,7 +91,8 @@ def test_a_branch_head_reports_with_the_essentials_and_it_lands_in_her_branch(
         "description": "Có người lạ mời chị em đi làm ở nước ngoài.", "source": "member"})
     situation = Situation.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(situation)
-    assert situation.unit == tree.branch_a1 and situation.handling_unit == tree.branch_a1
+    # nobody handles situations at her branch: the commune does (issue 15.3)
+    assert situation.unit == tree.branch_a1 and situation.handling_unit == tree.commune_a
     assert situation.created_by == users["branch_head"] and situation.source == "member"
 
     # she sees it in her list and on its page, though she holds no situation.view
@@ -103,13 +104,11 @@ def test_a_branch_head_reports_with_the_essentials_and_it_lands_in_her_branch(
     assert 'action="' + step(situation, "escalate") not in text(page)
     assert client.post(step(situation, "escalate"), {}).status_code == 404
 
-    # the commune officer sees it among the new situations of the branch
+    # the commune officer sees it among the new situations of her own inbox
     officer = client_for(users["commune_officer"])
-    html = text(officer.get(inbox(tree.branch_a1)))
+    html = text(officer.get(inbox(tree.commune_a)))
     assert situation.code in section(html, "new")
-    # and the commune inbox points at the branch with an open situation
-    assert tree.branch_a1.name in section(text(officer.get(inbox(tree.commune_a))),
-                                          "units-below")
+    assert situation.code not in text(officer.get(inbox(tree.branch_a1)))
 
 
 @pytest.mark.parametrize("bad, field", [
@@ -149,25 +148,25 @@ def test_roles_that_do_not_report_get_404(users: Any, client_for: Any) -> None:
 
 # --- Escalation and the inboxes --------------------------------------------------------------
 
-def test_the_commune_officer_escalates_a_branch_situation_into_the_commune_inbox(
+def test_the_commune_officer_escalates_a_branch_situation_into_the_province_inbox(
         situation: Situation, tree: Any, users: Any, client_for: Any) -> None:
     officer = client_for(users["commune_officer"])
     page = text(officer.get(detail(situation)))
     assert 'action="' + step(situation, "escalate") in page
-    assert situation.code not in section(text(officer.get(inbox(tree.commune_a))), "new")
+    assert situation.code in section(text(officer.get(inbox(tree.commune_a))), "new")
+    # the province sees nothing of it in its own sections yet
+    province_officer = client_for(users["province_officer"])
+    assert situation.code not in section(text(province_officer.get(inbox(tree.province))),
+                                         "new")
 
     response = officer.post(step(situation, "escalate"),
-                            {"escalate-note": "Chuyển Hội xã xử lý"})
+                            {"escalate-note": "Chuyển Hội tỉnh xử lý"})
     assert response.status_code == 302
     situation.refresh_from_db()
-    assert situation.handling_unit == tree.commune_a and situation.state == "escalated"
-    html = text(officer.get(inbox(tree.commune_a)))
+    assert situation.handling_unit == tree.province and situation.state == "escalated"
+    html = text(province_officer.get(inbox(tree.province)))
     assert situation.code in section(html, "new")
-    branch = text(officer.get(inbox(tree.branch_a1)))
-    assert situation.code not in branch
-    # the province sees nothing of it in its own sections yet
-    province = text(client_for(users["province_officer"]).get(inbox(tree.province)))
-    assert situation.code not in section(province, "new")
+    assert situation.code not in section(text(officer.get(inbox(tree.commune_a))), "new")
 
 
 def test_overdue_is_flagged_in_the_unit_and_in_the_parent_inbox(
@@ -175,13 +174,14 @@ def test_overdue_is_flagged_in_the_unit_and_in_the_parent_inbox(
     Situation.objects.filter(pk=situation.pk).update(
         due_at=timezone.now() - dt.timedelta(hours=5, minutes=10))
     officer = client_for(users["commune_officer"])
-    overdue = section(text(officer.get(inbox(tree.branch_a1))), "overdue")
+    overdue = section(text(officer.get(inbox(tree.commune_a))), "overdue")
     assert situation.code in overdue
     assert vi("Overdue") in overdue  # a word, not colour alone
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", overdue)
-    below = section(text(officer.get(inbox(tree.commune_a))), "overdue-below")
+    province = client_for(users["province_officer"])
+    below = section(text(province.get(inbox(tree.province))), "overdue-below")
     assert situation.code in below and vi("Overdue") in below
-    assert tree.branch_a1.name in below
+    assert tree.commune_a.name in below
     # and in the list
     assert vi("Overdue") in text(officer.get(reverse("cases:situation_list")))
 
@@ -190,7 +190,7 @@ def test_due_soon_shows_with_the_time_left(situation: Situation, tree: Any, user
                                            client_for: Any) -> None:
     Situation.objects.filter(pk=situation.pk).update(
         due_at=timezone.now() + dt.timedelta(hours=3, minutes=10))
-    html = text(client_for(users["commune_officer"]).get(inbox(tree.branch_a1)))
+    html = text(client_for(users["commune_officer"]).get(inbox(tree.commune_a)))
     soon = section(html, "due-soon")
     assert situation.code in soon
     with override("vi"):
@@ -394,7 +394,8 @@ def test_every_step_shows_on_the_timeline(situation: Situation, tree: Any, users
     assert officer.post(step(situation, "verify"),
                         {"verify-note": "Đã gọi điện cho gia đình"}).status_code == 302
     assert officer.post(step(situation, "escalate"),
-                        {"escalate-note": "Cần Hội xã vào cuộc"}).status_code == 302
+                        {"escalate-note": "Cần Hội tỉnh vào cuộc"}).status_code == 302
+    officer = client_for(users["province_officer"])  # the province handles it now
     assert officer.post(step(situation, "refer"), {
         "refer-agency": police.pk, "refer-referred_on": today,
         "refer-contact": "Trung úy Nguyễn Văn A"}).status_code == 302
@@ -416,10 +417,10 @@ def test_every_step_shows_on_the_timeline(situation: Situation, tree: Any, users
     html = text(officer.get(detail(situation)))
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', html, re.S).group(1)
     assert timeline.count("<li") == len(kinds)
-    for note in ("Đã gọi điện cho gia đình", "Cần Hội xã vào cuộc", "Gia đình đã được tư vấn",
+    for note in ("Đã gọi điện cho gia đình", "Cần Hội tỉnh vào cuộc", "Gia đình đã được tư vấn",
                  police.name):
         assert note in timeline
-    assert f"{tree.branch_a1.name} → {tree.commune_a.name}" in timeline
+    assert f"{tree.commune_a.name} → {tree.province.name}" in timeline
     assert str(users["commune_officer"]) in timeline
     # the referral with its contact, date and answer
     referrals = html.split('id="referrals"')[1].split('id="timeline"')[0]

@@ -22,13 +22,19 @@ def situation(tree: Any, users: Any) -> Situation:
         description="Một phụ nữ trong ấp nhận lời mời việc nhẹ lương cao sang Campuchia.")
 
 
-def test_a_reported_situation_lands_in_the_branch_with_a_deadline(situation: Situation,
-                                                                  tree: Any) -> None:
-    assert situation.handling_unit == tree.branch_a1
+def test_a_situation_reported_where_nobody_handles_goes_to_the_commune(
+        situation: Situation, tree: Any) -> None:
+    # nobody at the branch holds situation.manage: the commune officer does, one level up
+    assert situation.unit == tree.branch_a1
+    assert situation.handling_unit == tree.commune_a
+    assert situation.handling_path == tree.commune_a.path
     assert situation.code.startswith("TN-")
     hours = (situation.due_at - situation.created_at).total_seconds() / 3600
     assert 11.9 < hours < 12.1  # suspected trafficking, urgent: 12 hours
-    assert list(situation.events.values_list("kind", flat=True)) == ["received"]
+    event = situation.events.get()
+    assert event.kind == "received" and event.to_unit == tree.commune_a
+    audit = AuditEvent.objects.get(action="situation.received")
+    assert audit.unit_path == tree.branch_a1.path and audit.changes["handled_by"]
 
 
 def test_escalation_moves_it_to_the_inbox_above(situation: Situation, tree: Any,
@@ -36,26 +42,23 @@ def test_escalation_moves_it_to_the_inbox_above(situation: Situation, tree: Any,
     # the branch head can report but not handle; the commune officer handles
     with pytest.raises(NotInScope):
         actions.escalate(actor=users["branch_head"], situation=situation)
+    assert situation in inbox_for(tree.commune_a).due_soon  # urgent: 12 hours
     actions.escalate(actor=users["commune_officer"], situation=situation,
-                     note="Chuyển Hội xã xử lý")
-    situation.refresh_from_db()
-    assert situation.handling_unit == tree.commune_a
-    box = inbox_for(tree.commune_a)
-    assert situation in box.due_soon  # urgent: 12 hours, so already "due soon"
-    assert situation not in inbox_for(tree.branch_a1).due_soon
-    actions.escalate(actor=users["commune_officer"], situation=situation)
+                     note="Chuyển Hội tỉnh xử lý")
     situation.refresh_from_db()
     assert situation.handling_unit == tree.province
-    assert [e.kind for e in situation.events.all()] == ["received", "escalated", "escalated"]
-    assert AuditEvent.objects.filter(action="situation.escalated").count() == 2
+    assert situation in inbox_for(tree.province).due_soon
+    assert situation not in inbox_for(tree.commune_a).due_soon
+    assert [e.kind for e in situation.events.all()] == ["received", "escalated"]
+    assert AuditEvent.objects.filter(action="situation.escalated").count() == 1
 
 
 def test_overdue_shows_in_the_unit_and_its_parent(situation: Situation, tree: Any) -> None:
     later = timezone.now() + dt.timedelta(hours=13)
-    assert situation in inbox_for(tree.branch_a1, now=later).overdue
-    assert situation in inbox_for(tree.commune_a, now=later).overdue_below
+    assert situation in inbox_for(tree.commune_a, now=later).overdue
+    assert situation in inbox_for(tree.province, now=later).overdue_below
     soon = timezone.now() + dt.timedelta(hours=1)
-    assert situation in inbox_for(tree.branch_a1, now=soon).due_soon
+    assert situation in inbox_for(tree.commune_a, now=soon).due_soon
 
 
 def test_escalating_a_person_needs_consent_to_share(tree: Any, users: Any) -> None:
@@ -74,8 +77,8 @@ def test_escalating_a_person_needs_consent_to_share(tree: Any, users: Any) -> No
 
 def test_refer_answer_and_close(situation: Situation, users: Any) -> None:
     police = Agency.objects.get(code="cong-an-xa")
-    officer = users["commune_officer"]
-    actions.escalate(actor=officer, situation=situation)
+    actions.escalate(actor=users["commune_officer"], situation=situation)
+    officer = users["province_officer"]  # the province handles it now
     referral = actions.refer(actor=officer, situation=situation, agency=police,
                              referred_on=timezone.localdate(), contact="Trung úy Nguyễn Văn A")
     situation.refresh_from_db()

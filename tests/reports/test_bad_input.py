@@ -61,7 +61,7 @@ def test_a_report_period_ending_before_it_starts(tree: Any, users: Any,
     page = client_for(users["commune_officer"]).post(reverse("reports:report_list"), {
         "unit": tree.commune_a.pk, "report_type": monthly().pk, "period": "2026-13"})
     assert page.status_code == 200  # the form again, with the reason
-    assert "Month 2026-07, quarter 2026-Q3" in page.content.decode()
+    assert "“2026-13”" in page.content.decode()  # the reason names what was typed
     assert not Report.objects.exists()
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import roles_grantable_by, scope_q
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.collation import tree_sorted
 from ctip.org.models import Unit
 
 if TYPE_CHECKING:
@@ -78,7 +79,19 @@ def grantable_role_choices(viewer: Any) -> list[tuple[str, StrOrPromise]]:
     return [(value, label) for value, label in Role.choices if value in grantable]
 
 
+class TreeOrderIterator(forms.models.ModelChoiceIterator):
+    """The units in tree order, brothers and sisters in Vietnamese alphabetical order."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for unit in tree_sorted(self.queryset):
+            yield self.choice(unit)
+
+
 class UnitChoiceField(forms.ModelChoiceField):
+    iterator = TreeOrderIterator
+
     def label_from_instance(self, obj: Unit) -> str:
         return f"{'— ' * obj.depth}{obj.name}"
 

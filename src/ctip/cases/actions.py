@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import NotInScope, grants_of, has_capability, require
 from ctip.audit.actions import record
-from ctip.cases import crypto, deadlines, htcds
+from ctip.cases import crypto, deadlines, htcds, routing
 from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
 from ctip.cases.models import (
     Agency,
@@ -457,21 +457,26 @@ def create_situation(
     if occurred_on and occurred_on < dt.date(1990, 1, 1):
         raise ActionError(_("The date is not plausible."), field="occurred_on")
     guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
+    # handled where somebody can act on it: the nearest unit up with a handler
+    handler = routing.handler_unit(unit)
     situation = Situation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor if actor else None,
         code=code or next_code(unit, "T"), category=category, urgency=urgency,
         description=_text(description, 20_000, _("What happened"), required=True),
         address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
         reporter_contact=_text(reporter_contact, 300, _("Contact")),
-        handling_unit=unit, handling_path=unit.path)
+        handling_unit=handler, handling_path=handler.path)
     # The deadline is fixed now, from the moment it was recorded, and stored for good.
     situation.deadline_us, situation.due_at = deadlines.fix(
         situation.created_at, deadlines.rule_hours(category, urgency))
     situation.save(update_fields=["deadline_us", "due_at"])
     situation.persons.set(persons)
-    _event(situation, SituationEvent.Kind.RECEIVED, actor, to_unit=unit)
+    _event(situation, SituationEvent.Kind.RECEIVED, actor, to_unit=handler)
+    changes: dict[str, Any] = {"category": category, "urgency": urgency, "source": source}
+    if handler != unit:
+        changes["handled_by"] = handler
     record(actor=actor, action="situation.received", target=situation, unit_path=unit.path,
-           changes={"category": category, "urgency": urgency, "source": source})
+           changes=changes)
     return situation
 
 
@@ -512,13 +517,13 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     # The first escalation changes "escalated within the deadline" of the period in which the
     # situation was received: that period must be open too.
     _guard_step(situation, received=True)
-    above = situation.handling_unit.parent
-    if above is None:
+    if situation.handling_unit.parent is None:
         raise ActionError(_("There is no level above %(unit)s.")
                           % {"unit": situation.handling_unit.name})
     for person in situation.persons.all():
         require_consent(person, Consent.Purpose.SHARE_ABOVE)
     from_unit = situation.handling_unit
+    above = routing.handler_unit(from_unit, above=True)
     situation.handling_unit = above
     situation.handling_path = above.path
     situation.state = Situation.State.ESCALATED

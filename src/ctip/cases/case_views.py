@@ -74,6 +74,7 @@ from ctip.cases.policy import (
     situations_visible_to,
 )
 from ctip.cases.review import can_review, flags_visible_to, review_break_glass
+from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
@@ -229,7 +230,7 @@ def case_counts(request: AuthedRequest, unit_pk: int | None = None) -> HttpRespo
         if root is None:
             raise NotInScope("report.view")
         unit = root
-    children = list(Unit.objects.filter(parent=unit).order_by("closed_on", "name"))
+    children = list(Unit.objects.filter(parent=unit).order_by("closed_on", vi_order("name")))
     kinds = list(SupportCase.Kind)
     # [open, closed, key of the open, key of the closed] per kind
     rows: dict[str, dict[str, list[int]]] = {c.path: {k.value: [0, 0, 0, 0] for k in kinds}

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ctip.accounts.forms import scoped_units
+from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
 from ctip.cases.models import Agency, Category, Situation, Urgency
 from ctip.core.idempotency import IdempotentForm
@@ -38,6 +38,7 @@ class UnitField(forms.ModelChoiceField):
     """A unit select indented by depth below the viewer's own level."""
 
     base_depth = 0
+    iterator = TreeOrderIterator
 
     def label_from_instance(self, obj: Unit) -> str:
         return f"{'— ' * max(obj.depth - self.base_depth, 0)}{obj.name}"

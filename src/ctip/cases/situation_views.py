@@ -39,7 +39,7 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
-from ctip.cases import actions
+from ctip.cases import actions, routing
 from ctip.cases.deadlines import is_overdue
 from ctip.cases.digest import deadline_text
 from ctip.cases.models import Agency, Consent, Person, Referral, Situation
@@ -58,6 +58,7 @@ from ctip.cases.situation_forms import (
     default_source,
     reportable_units,
 )
+from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
@@ -158,7 +159,7 @@ def _open_below(unit: Unit) -> list[Any]:
         Situation.objects.filter(handling_unit__parent=unit)
         .exclude(state=Situation.State.CLOSED)
         .values("handling_unit", "handling_unit__name")
-        .annotate(n=Count("pk")).order_by("handling_unit__name"))
+        .annotate(n=Count("pk")).order_by(vi_order("handling_unit__name")))
 
 
 @require_http_methods(["GET"])
@@ -279,6 +280,9 @@ def _render_detail(request: HttpRequest, situation: Situation,
            unit_path=situation.unit_path)
     return TemplateResponse(request, "cases/situation_detail.html", {
         "situation": situation,
+        # a reporter without situation.view follows the state, never the handlers' work
+        "handler_view": any(has_capability(request.user, "situation.view", u)
+                            for u in (situation.unit, situation.handling_unit)),
         "persons": persons,
         "referrals": referrals,
         "events": situation.events.select_related("actor", "from_unit", "to_unit"),
@@ -288,7 +292,8 @@ def _render_detail(request: HttpRequest, situation: Situation,
         "can_escalate": can_escalate,
         "missing_share_above": (missing_consents(persons, Consent.Purpose.SHARE_ABOVE)
                                 if can_escalate else []),
-        "parent": situation.handling_unit.parent if can_escalate else None,
+        "parent": (routing.handler_unit(situation.handling_unit, above=True)
+                   if can_escalate else None),
         "forms": forms,
     })
 

@@ -9,7 +9,14 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from ctip.core import (
             checks,  # noqa: F401  (registers the debug/test mode check)
+            leftovers,
             lookups,
         )
 
         lookups.register()
+        leftovers.register()
+        from django.db.backends.signals import connection_created
+
+        from ctip.core.collation import register_sqlite
+
+        connection_created.connect(register_sqlite, dispatch_uid="ctip-vi-collation")

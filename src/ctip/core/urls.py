@@ -4,6 +4,5 @@ from ctip.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("app/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
+from ctip.core.collation import vi_order
 from ctip.core.text import fold
 from ctip.org.models import Unit
 
@@ -53,7 +54,7 @@ def children_of(unit: Unit, include_closed: bool = False) -> QuerySet[Unit]:
     children = Unit.objects.filter(parent=unit)
     if not include_closed:
         children = children.filter(closed_on__isnull=True)
-    return with_counts(children).order_by("unit_type__level", "name")
+    return with_counts(children).order_by("unit_type__level", vi_order("name"))
 
 
 def search_units(viewer: Any, query: str, limit: int = 50) -> list[Unit]:
@@ -64,7 +65,7 @@ def search_units(viewer: Any, query: str, limit: int = 50) -> list[Unit]:
     matches = list(
         units_visible_to(viewer)
         .filter(name_folded__contains=key)
-        .order_by("depth", "name_folded")[:limit]
+        .order_by("depth", vi_order("name"))[:limit]
     )
     ancestor_ids = {a for u in matches for a in u.ancestor_ids()}
     names = dict(Unit.objects.filter(pk__in=ancestor_ids).values_list("pk", "name"))

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ctip.accounts.forms import scoped_units
+from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import scope_paths, scope_q
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import IdempotentForm
@@ -74,6 +74,7 @@ class ScopedUnitField(forms.ModelChoiceField):
     """A unit select indented by depth below the viewer's own level."""
 
     base_depth = 0
+    iterator = TreeOrderIterator
 
     def label_from_instance(self, obj: Unit) -> str:
         return f"{'— ' * max(obj.depth - self.base_depth, 0)}{obj.name}"

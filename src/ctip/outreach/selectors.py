@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from ctip.accounts.policy import NotInScope, scope_q
+from ctip.core.collation import vi_order
 from ctip.org.models import Unit
 from ctip.org.paths import upper_bound
 from ctip.outreach.models import (
@@ -264,7 +265,7 @@ def campaign_progress(campaign: Campaign, parent: Unit) -> list[ProgressRow]:
     from ctip.community.models import Club
 
     children = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
-                    .order_by("name"))
+                    .order_by(vi_order("name")))
     targets = {t.unit_id: t for t in CampaignTarget.objects.filter(
         campaign=campaign, unit__in=children)}
     # targets of units below a child count towards that child
@@ -452,7 +453,7 @@ def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit]
     units = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
                  .annotate(open_children=Count("children",
                                                filter=Q(children__closed_on__isnull=True)))
-                 .order_by("name"))
+                 .order_by(vi_order("name")))
     targets = {t.unit_id: t for t in CampaignTarget.objects.filter(campaign=campaign,
                                                                      unit__in=units)}
     return units, targets
@@ -642,4 +643,5 @@ def activities_manageable_by(viewer: Any) -> QuerySet[Activity]:
 def clubs_manageable_by(viewer: Any) -> Any:
     from ctip.community.models import Club
 
-    return Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path")).order_by("name")
+    return (Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
+            .order_by(vi_order("name")))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.cases.models import Category
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.collation import vi_order
 from ctip.org.models import Unit
 
 DESCRIPTION_MAX = 10_000
@@ -22,7 +23,7 @@ BOT_MESSAGE = _("Your report could not be sent. Please check it and send it agai
 def commune_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Open communes and wards, grouped under their province (the real units of the tree)."""
     communes = (Unit.objects.open().filter(unit_type__code="commune")
-                .select_related("parent").order_by("parent__name_folded", "name_folded"))
+                .select_related("parent").order_by(vi_order("parent__name"), vi_order("name")))
     groups: dict[str, list[tuple[int, str]]] = {}
     for unit in communes:
         province = unit.parent.name if unit.parent else ""
@@ -54,7 +55,10 @@ class ReportConcernForm(IdempotentForm, forms.Form):
                  ("contact", _("Yes, here is how to reach me"))],
         initial="anonymous")
     contact = forms.CharField(
-        label=_("Phone number or Zalo (optional)"), required=False, max_length=CONTACT_MAX,
+        label=_("Phone number or Zalo"), required=False, max_length=CONTACT_MAX,
+        # the rule, said before she types: needed with "Yes" above, left empty otherwise
+        help_text=_("Needed only if you chose “Yes, here is how to reach me” above. To stay "
+                    "anonymous, choose “No” and leave it empty."),
         widget=forms.TextInput(attrs={"autocomplete": "tel"}))
     # A field people never see: bots that fill every field give themselves away.
     website = forms.CharField(label=_("Leave this field empty"), required=False,

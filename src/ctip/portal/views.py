@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -209,6 +210,10 @@ def _receipt(situation: Situation, data: dict[str, Any]) -> dict[str, Any]:
         "occurred_on": occurred.strftime("%d/%m/%Y") if occurred else "",
         "description": data["description"][:500],
         "anonymous": not data.get("contact"),
+        # what happens next, and by when: the unit that handles it and its stored deadline
+        "handled_by": situation.handling_unit.name,
+        "due": (timezone.localtime(situation.due_at).strftime("%H:%M %d/%m/%Y")
+                if situation.due_at else ""),
     }
 
 

@@ -57,6 +57,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
 from ctip.reports import rollups
@@ -111,6 +112,7 @@ class UnknownIndicator(ActionError):
         self.code = code
 
 
+# ``_l`` is extracted by our ``makemessages`` (core/management/commands), issue 15.6
 _l = gettext_lazy
 
 CATALOGUE: list[Indicator] = [
@@ -802,7 +804,7 @@ def _per_child(unit: Unit, indicators: list[Indicator], groups: dict[str, dict[s
                ) -> list[tuple[Unit, dict[str, Any]]]:
     seen = {int(k) for k in groups if k not in (OWN, ALL) and k.isdigit()}
     children = list(Unit.objects.filter(Q(parent=unit, closed_on__isnull=True)
-                                        | Q(pk__in=seen)).order_by("name", "pk"))
+                                        | Q(pk__in=seen)).order_by(vi_order("name"), "pk"))
     empty = _empty(indicators)
     order = [i.code for i in indicators]
     result = [(child, {c: groups.get(str(child.pk), empty).get(c, empty[c]) for c in order})

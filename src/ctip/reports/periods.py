@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ctip.core.errors import ActionError
+from ctip.core.text import fold
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
@@ -177,3 +179,99 @@ def from_params(params: Mapping[str, Any], *, campaign_lookup: Any = None,
             raise ActionError(_("Choose a campaign."), field="campaign") from None
         return Period.campaign(campaign_lookup(pk))
     return Period.custom(_date(params.get("start"), "start"), _date(params.get("end"), "end"))
+
+
+# --- Periods as people write them ------------------------------------------------------------
+
+# ``kind`` of a written period: the same words as ``ReportType.Kind``.
+MONTH, QUARTER, HALF, YEAR = "monthly", "quarterly", "half", "annual"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_NUM = r"(\d{1,2}|iv|iii|ii|i)"
+_YEAR = r"(\d{4})"
+_SEP = r"\s*[/.\-\s]\s*(?:nam\s*)?"
+# Each pattern on the folded text (no accents, lower case, single spaces): kind, then how to
+# read (year, number) from the match's groups.
+_WRITTEN: list[tuple[str, re.Pattern[str], tuple[int, int]]] = [
+    (HALF, re.compile(rf"^6 thang (dau|cuoi)(?: nam)?\s*{_YEAR}$"), (2, 1)),
+    (HALF, re.compile(rf"^(?:h|nua nam )([12]){_SEP}{_YEAR}$"), (2, 1)),
+    (HALF, re.compile(rf"^{_YEAR}\s*-\s*h([12])$"), (1, 2)),
+    (QUARTER, re.compile(rf"^(?:q|quy)\s*{_NUM}{_SEP}{_YEAR}$"), (2, 1)),
+    (QUARTER, re.compile(rf"^{_YEAR}\s*-\s*q\s*{_NUM}$"), (1, 2)),
+    (MONTH, re.compile(rf"^(?:t|thang)?\s*(\d{{1,2}}){_SEP}{_YEAR}$"), (2, 1)),
+    (MONTH, re.compile(rf"^{_YEAR}\s*-\s*(\d{{1,2}})$"), (1, 2)),
+    (YEAR, re.compile(rf"^(?:nam\s*)?{_YEAR}$"), (1, 0)),
+]
+_LIMITS = {MONTH: 12, QUARTER: 4, HALF: 2}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A period as written: its kind, year and number (month 1-12, quarter 1-4, half 1-2)."""
+
+    kind: str
+    year: int
+    number: int = 1
+
+    def period(self) -> Period:
+        return {MONTH: Period.month, QUARTER: Period.quarter, HALF: Period.half}.get(
+            self.kind, lambda y, _n: Period.year(y))(self.year, self.number)
+
+
+def _number(text: str) -> int:
+    return _ROMAN[text] if text in _ROMAN else int(text)
+
+
+def read_period(text: str, field: str = "period") -> Written:
+    """Read a period the way people write it: "11/2026", "T11/2026", "tháng 11/2026",
+    "tháng 11 năm 2026", "2026-11"; "quý 3/2026", "Q3/2026", "quý III năm 2026",
+    "2026-Q3"; "6 tháng đầu năm 2026", "6 tháng cuối năm 2026", "H1/2026", "2026-H1";
+    "năm 2026", "2026". The one parser of written periods: every form and command that
+    takes one calls it. Raises ``ActionError`` on ``field`` saying what was not understood.
+    """
+    folded = fold(text or "")
+    if not folded:
+        raise ActionError(_("Write the period, for example 11/2026, quý 3/2026, "
+                            "6 tháng đầu năm 2026 or năm 2026."), field=field)
+    for kind, pattern, (year_at, number_at) in _WRITTEN:
+        match = pattern.match(folded)
+        if match is None:
+            continue
+        if kind == HALF and number_at == 1 and match.group(1) in ("dau", "cuoi"):
+            number = 1 if match.group(1) == "dau" else 2
+        else:
+            number = _number(match.group(number_at)) if number_at else 1
+        try:
+            year = _year(match.group(year_at))
+        except ActionError as exc:
+            raise ActionError(exc.message, field=field) from None
+        limit = _LIMITS.get(kind)
+        if limit and not 1 <= number <= limit:
+            raise ActionError({
+                MONTH: _("“%(text)s”: a month is between 1 and 12."),
+                QUARTER: _("“%(text)s”: a quarter is between 1 and 4."),
+                HALF: _("“%(text)s”: a half-year is 1 or 2."),
+            }[kind] % {"text": text.strip()}, field=field)
+        return Written(kind, year, number)
+    raise ActionError(_("“%(text)s” is not a period we can read. Write for example 11/2026 "
+                        "(a month), quý 3/2026 (a quarter), 6 tháng đầu năm 2026 (a half-year) "
+                        "or năm 2026 (a year).") % {"text": text.strip()[:40]}, field=field)
+
+
+KIND_EXAMPLES = {MONTH: "11/2026", QUARTER: "quý 3/2026", HALF: "6 tháng đầu năm 2026",
+                 YEAR: "năm 2026"}
+
+
+def read_period_of_kind(kind: str, text: str, field: str = "period") -> Period:
+    """``read_period`` for a report of ``kind``: a quarter given for a monthly report is
+    refused with a message naming both and an example of the right kind."""
+    written = read_period(text, field)
+    if written.kind != kind:
+        names = {MONTH: _("a month"), QUARTER: _("a quarter"), HALF: _("a half-year"),
+                 YEAR: _("a year")}
+        raise ActionError(
+            _("“%(text)s” is %(given)s, but this report covers %(wanted)s: write for "
+              "example %(example)s.")
+            % {"text": text.strip(), "given": names[written.kind],
+               "wanted": names.get(kind, kind), "example": KIND_EXAMPLES.get(kind, "")},
+            field=field)
+    return written.period()

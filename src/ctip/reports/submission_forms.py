@@ -8,18 +8,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
+from ctip.core.errors import ActionError
 from ctip.outreach.models import Campaign
 from ctip.reports.models import ReportType
 from ctip.reports.submissions import REPORTING_UNIT_TYPES, parse_period
 
-PERIOD_HINT = _("Month 2026-07, quarter 2026-Q3, half-year 2026-H1 or year 2026.")
+PERIOD_HINT = _("As you write it: 11/2026, T11/2026, quý 3/2026, 6 tháng đầu năm 2026, "
+                "năm 2026.")
 
 
 class NewReportForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=None)
     report_type = forms.ModelChoiceField(label=_("Report type"),
                                          queryset=ReportType.objects.filter(active=True))
-    period = forms.CharField(label=_("Period"), required=False, max_length=20,
+    period = forms.CharField(label=_("Period"), required=False, max_length=40,
                              help_text=PERIOD_HINT)
     campaign = forms.ModelChoiceField(label=_("Campaign"), required=False,
                                       queryset=Campaign.objects.filter(archived=False))
@@ -49,8 +51,8 @@ class NewReportForm(forms.Form):
             return data
         try:
             data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
-        except (ValueError, IndexError):
-            self.add_error("period", PERIOD_HINT)
+        except ActionError as exc:
+            self.add_error("period", exc.message)
         data["campaign"] = None
         return data
 
@@ -83,7 +85,7 @@ class StatusForm(forms.Form):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     type = forms.ModelChoiceField(label=_("Report type"), to_field_name="code",  # noqa: A003
                                   queryset=ReportType.objects.filter(active=True))
-    period = forms.CharField(label=_("Period"), max_length=20, required=False,
+    period = forms.CharField(label=_("Period"), max_length=40, required=False,
                              help_text=PERIOD_HINT)
     campaign = forms.ModelChoiceField(label=_("Campaign"), required=False,
                                       queryset=Campaign.objects.filter(archived=False),
@@ -114,6 +116,6 @@ class StatusForm(forms.Form):
         data["campaign"] = None
         try:
             data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
-        except (ValueError, IndexError):
-            self.add_error("period", PERIOD_HINT)
+        except ActionError as exc:
+            self.add_error("period", exc.message)
         return data

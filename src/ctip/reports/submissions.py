@@ -58,17 +58,13 @@ def period_bounds(kind: str, year: int, n: int = 1) -> tuple[dt.date, dt.date]:
 
 
 def parse_period(kind: str, text: str) -> tuple[dt.date, dt.date]:
-    """``2026-07`` (month), ``2026-Q3``, ``2026-H1``, ``2026``; raise ``ValueError``."""
-    text = (text or "").strip().upper()
-    if kind == ReportType.Kind.ANNUAL:
-        return period_bounds(kind, int(text[:4]))
-    year, _sep, rest = text.partition("-")
-    number = int(rest.lstrip("QH"))
-    limits: dict[str, int] = {ReportType.Kind.MONTHLY: 12, ReportType.Kind.QUARTERLY: 4,
-                              ReportType.Kind.HALF: 2}
-    if kind not in limits or not 1 <= number <= limits[kind]:
-        raise ValueError(text)
-    return period_bounds(kind, int(year), number)
+    """The period of a report of ``kind`` written as people write it ("11/2026",
+    "quý 3/2026", "6 tháng đầu năm 2026", "năm 2026", or "2026-Q3"): ``periods.read_period``.
+    Raises ``ActionError`` on the field ``period`` with what was wrong."""
+    from ctip.reports.periods import read_period_of_kind
+
+    period = read_period_of_kind(kind, text)
+    return period.start, period.end
 
 
 def period_code(kind: str, start: dt.date) -> str:

@@ -129,11 +129,19 @@ def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpR
             col.url = f"{reverse('reports:indicators')}?{_query(request, unit=col.unit.pk)}"
     for row in table.rows:
         row.shown = [_display(cell, row) for cell in row.cells]  # type: ignore[attr-defined]
-    context.update(table=table, period=period, protection=privacy.LEGEND,
+    # Many units (a province's 96 communes): units as rows, indicators as columns, so the
+    # table grows down, not across (issue 15.5).
+    by_unit = ([(col, [row.shown[i] for row in table.rows])  # type: ignore[attr-defined]
+                for i, col in enumerate(table.columns)]
+               if len(table.columns) > UNITS_AS_COLUMNS else None)
+    context.update(table=table, by_unit=by_unit, period=period, protection=privacy.LEGEND,
                    export_query=_query(request, unit=unit.pk),
                    up_query=(_query(request, unit=unit.parent_id)
                              if context["trail"] else ""))
     return render_page(request, "reports/indicators.html", context, "table")
+
+
+UNITS_AS_COLUMNS = 6
 
 
 def _display(cell: Any, row: exports.Row) -> dict[str, Any]:

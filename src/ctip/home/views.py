@@ -1,0 +1,27 @@
+"""The staff home page: the viewer's work list (``home.worklist``) and her latest
+notifications, each with a link to act."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ctip.accounts.access import signed_in
+from ctip.accounts.policy import grants_of
+from ctip.core.typing import AuthedRequest
+from ctip.home.worklist import work_list
+
+
+@require_GET
+@signed_in
+def home(request: AuthedRequest) -> HttpResponse:
+    from ctip.cases.models import Notification
+
+    now = timezone.now()
+    notifications = (Notification.objects.filter(user=request.user)
+                     .only("pk", "title", "url", "created_at").order_by("-created_at")[:5])
+    return TemplateResponse(request, "home/home.html", {
+        "work": work_list(request.user, now), "today": timezone.localdate(now),
+        "notifications": notifications, "has_roles": bool(grants_of(request.user))})

@@ -1,0 +1,226 @@
+"""What waits for the viewer today: the staff home page's work list (issue 15.1).
+
+One function per kind of work, each reading through the module's own selectors and the
+viewer's scope, each returning nothing for a viewer without the capability; ``work_list``
+puts them together. Lists show codes, units, states and deadlines only (never a narrative
+or an identity), and are capped (``LIMIT``) with the total and a link to the full list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ctip.accounts.policy import has_capability, scope_q
+
+LIMIT = 8
+
+
+@dataclass
+class Capped:
+    """The first ``LIMIT`` items and how many there are in all."""
+
+    items: list[Any] = field(default_factory=list)
+    total: int = 0
+
+    @classmethod
+    def of(cls, queryset: Any) -> Capped:
+        total = queryset.count()
+        return cls(list(queryset[:LIMIT]) if total else [], total)
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.items), 0)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass
+class SituationWork:
+    overdue: Capped
+    due_soon: Capped
+    new: int
+    overdue_below: int = 0
+
+
+def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
+    """Open situations handled in the viewer's units: overdue, due soon, new."""
+    if not has_capability(viewer, "situation.manage"):
+        return None
+    from ctip.accounts.policy import scope_paths
+    from ctip.cases.deadlines import overdue_q
+    from ctip.cases.models import Situation
+    from ctip.cases.selectors import DUE_SOON
+
+    # handled at the units where she holds the role (her inboxes); what is late further
+    # down is counted apart, as the inbox shows it
+    roots = scope_paths(viewer, "situation.manage")
+    open_ = Situation.objects.exclude(state__in=[Situation.State.CLOSED,
+                                                 Situation.State.REFERRED])
+    handled = (open_.filter(handling_path__in=roots)
+               .select_related("handling_unit", "unit")
+               .only("pk", "code", "category", "urgency", "state", "due_at", "created_at",
+                     "handling_unit__name", "unit__name")
+               .order_by("due_at", "pk"))
+    from ctip.cases.digest import deadline_text
+
+    work = SituationWork(
+        overdue=Capped.of(handled.filter(overdue_q(now))),
+        due_soon=Capped.of(handled.filter(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        new=handled.filter(state__in=[Situation.State.RECEIVED,
+                                      Situation.State.ESCALATED]).count(),
+        overdue_below=open_.filter(scope_q(viewer, "situation.manage", "handling_path"),
+                                   overdue_q(now)).exclude(handling_path__in=roots).count())
+    for situation in [*work.overdue.items, *work.due_soon.items]:
+        situation.deadline_words = deadline_text(situation.due_at, now)
+    return work
+
+
+def reported_by_me(viewer: Any) -> Capped:
+    """The situations the viewer reported, to follow their state (reporters without
+    ``situation.view`` have no inbox)."""
+    if not has_capability(viewer, "situation.report") or has_capability(
+            viewer, "situation.view"):
+        return Capped()
+    from ctip.cases.models import Situation
+
+    return Capped.of(Situation.objects.filter(created_by=viewer)
+                     .select_related("handling_unit")
+                     .only("pk", "code", "category", "state", "due_at", "created_at",
+                           "handling_unit__name").order_by("-created_at", "-pk"))
+
+
+def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
+    """Follow-ups of open support cases in the viewer's ``case.manage`` scope due within a
+    week (overdue ones included), by case code."""
+    if not has_capability(viewer, "case.manage"):
+        return Capped()
+    from ctip.cases.models import FollowUp
+
+    return Capped.of(
+        FollowUp.objects.filter(scope_q(viewer, "case.manage", "case__unit_path"),
+                                done_on__isnull=True, case__closed_on__isnull=True,
+                                due_on__lte=today + dt.timedelta(days=7))
+        .select_related("case").only("pk", "due_on", "case__id", "case__code")
+        .order_by("due_on", "pk"))
+
+
+@dataclass
+class ReportWork:
+    to_prepare: list[Any]     # ``submissions.Owed``: due soon, nothing submitted yet
+    drafts: Capped            # drafts and returned reports to finish and submit
+    to_approve: Capped        # submitted reports of the units below, awaiting review
+
+
+def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
+    can_submit = has_capability(viewer, "report.submit")
+    can_approve = has_capability(viewer, "report.approve")
+    if not (can_submit or can_approve):
+        return None
+    from ctip.accounts.policy import scope_paths
+    from ctip.reports import submissions
+    from ctip.reports.models import Report
+
+    to_prepare: list[Any] = []
+    drafts = Capped()
+    if can_submit:
+        roots = scope_paths(viewer, "report.submit")
+        # the reports of the units where she holds the role: a commune officer prepares
+        # her commune's, not each branch's
+        to_prepare = [o for o in submissions.due_soon(today) if o.unit.path in roots][:LIMIT]
+        drafts = Capped.of(
+            Report.objects.filter(scope_q(viewer, "report.submit", "unit_path"),
+                                  status__in=[Report.Status.DRAFT, Report.Status.RETURNED])
+            .select_related("unit", "report_type").order_by("period_end", "pk"))
+        for report in drafts.items:
+            report.due = report.report_type.due_date(report.period_end)
+    to_approve = Capped()
+    if can_approve:
+        # reviewed by the level above the reporting unit: the viewer's scope strictly below
+        below = Q(pk__in=[])
+        for root in scope_paths(viewer, "report.approve"):
+            below |= Q(unit__parent__path__subtree=root)
+        to_approve = Capped.of(
+            Report.objects.filter(below, status=Report.Status.SUBMITTED)
+            .select_related("unit", "report_type").order_by("submitted_at", "pk"))
+    return ReportWork(to_prepare=to_prepare, drafts=drafts, to_approve=to_approve)
+
+
+def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
+    """The running campaigns the viewer takes part in, with her level's totals against its
+    targets (``outreach.selectors.campaign_progress_for``), at most three."""
+    if not has_capability(viewer, "activity.view"):
+        return []
+    from ctip.accounts.policy import NotInScope
+    from ctip.outreach.selectors import campaign_progress_for, campaigns_listed
+
+    running = campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
+                                                           ends_on__gte=today)[:3]
+    lines = []
+    for campaign in running:
+        try:
+            lines.append(campaign_progress_for(viewer, campaign))
+        except NotInScope:
+            continue
+    return lines
+
+
+def recent_records(viewer: Any) -> Capped:
+    """What was recorded lately in the viewer's units: activities, newest first."""
+    if not has_capability(viewer, "activity.view"):
+        return Capped()
+    from ctip.outreach.selectors import activities_visible_to
+
+    return Capped.of(activities_visible_to(viewer).select_related("unit")
+                     .only("pk", "title", "date", "status", "created_at", "unit__name")
+                     .order_by("-created_at", "-pk"))
+
+
+@dataclass
+class BulletinWork:
+    awaiting_review: int
+    my_drafts: int
+
+
+def bulletin_work(viewer: Any) -> BulletinWork | None:
+    """Editors and publishers: counts of what waits in the CMS, with a link there (the CMS
+    itself shows the details)."""
+    if not has_capability(viewer, "bulletin.edit"):
+        return None
+    from wagtail.models import Page, TaskState
+
+    awaiting = 0
+    if has_capability(viewer, "bulletin.publish"):
+        # Wagtail's own answer: the moderation tasks of the sections she publishes
+        awaiting = TaskState.objects.reviewable_by(viewer).count()
+    drafts = Page.objects.filter(owner=viewer, has_unpublished_changes=True).count()
+    return BulletinWork(awaiting_review=awaiting, my_drafts=drafts)
+
+
+@dataclass
+class WorkList:
+    situations: SituationWork | None
+    reported: Capped
+    follow_ups: Capped
+    reports: ReportWork | None
+    campaigns: list[Any]
+    recent: Capped
+    bulletin: BulletinWork | None
+    tasks: Any  # ``cases.policy.HomeTasks``: break-glass flags, cases without a worker
+
+
+def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
+    from ctip.cases.policy import home_tasks
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return WorkList(
+        situations=situation_work(viewer, now), reported=reported_by_me(viewer),
+        follow_ups=follow_ups_due(viewer, today), reports=report_work(viewer, today),
+        campaigns=campaign_work(viewer, today), recent=recent_records(viewer),
+        bulletin=bulletin_work(viewer), tasks=home_tasks(viewer))

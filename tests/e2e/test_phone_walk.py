@@ -1,0 +1,65 @@
+"""Issue 15.8: every role walks every page its navigation reaches, on a 360 × 740 phone in
+Chromium: no page wider than the screen, no tap target under 44 px in the main content, and
+axe-core finds no WCAG A/AA violation.
+
+Roles that must pass two-step sign-in first (system administrator, case worker) are walked by
+``test_shell`` through their own flows; here the roles that sign in with a password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import PHONE
+from tests.e2e.test_shell import run_axe
+
+ROLES = ["province_officer", "commune_officer", "branch_head", "speaker", "editor",
+         "publisher", "auditor", "viewer"]
+
+# Targets in <main> smaller than 44 × 44 px, leaving out links inside running text (WCAG 2.5.8
+# exempts them: the sentence is the target) and controls whose label is the target.
+SMALL_TARGETS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll(
+      'main a[href], main button, main select, main summary, main input:not([type=hidden])')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) continue;
+    if (el.tagName === 'A') {
+      const parent = el.parentElement;
+      const inline = getComputedStyle(el).display === 'inline'
+        && parent && parent.textContent.trim().length > el.textContent.trim().length + 2;
+      if (inline) continue;
+    }
+    if (box.height < 43.5 || box.width < 24) {
+      out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim()
+        .slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_navigation_fits_a_phone(role: str, browse: Any, e2e: Any,
+                                                   axe_source: Any) -> None:
+    page = browse.new_page()
+    browse.sign_in(page, e2e.users[role])
+    hrefs = page.locator("header nav a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    problems: dict[str, list[str]] = {}
+    for href in [*hrefs, "/accounts/profile/"]:
+        page.goto(href)
+        found = []
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            found.append(f"page is {width} px wide")
+        header = page.locator("header").bounding_box()["height"]
+        if header > 0.15 * PHONE["height"]:
+            found.append(f"header is {header:.0f} px high")
+        found += [f"small target: {t}" for t in page.evaluate(SMALL_TARGETS)]
+        found += [f"axe: {v}" for v in run_axe(page, axe_source)]
+        if found:
+            problems[href] = found
+    assert not problems, problems

@@ -1,0 +1,156 @@
+"""The home page is a work list per role (issue 15.1), periodic reports are one click away
+(15.2), and the permission list lives on the profile page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ctip.cases import actions
+from ctip.cases.models import Situation
+from ctip.reports import submissions
+from ctip.reports.models import Report, ReportType
+from tests.cases.case_helpers import open_case
+
+pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
+HOME = "/app/"
+
+
+def page(client: Any, url: str = HOME) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html: str, key: str) -> str:
+    match = re.search(rf'<section[^>]*id="work-{key}"[^>]*>(.*?)</section>', html, re.S)
+    return match.group(1) if match else ""
+
+
+def nav(html: str) -> str:
+    match = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.S)
+    assert match
+    return match.group(1)
+
+
+def test_situations_overdue_and_due_soon_with_links(tree: Any, users: Any,
+                                                    client_for: Any) -> None:
+    late = actions.create_situation(actor=users["branch_head"], unit=tree.branch_a1,
+                                    category="suspected_trafficking", urgency="high",
+                                    source="member", description="Lời mời sang Campuchia.")
+    soon = actions.create_situation(actor=users["commune_officer"], unit=tree.commune_a,
+                                    category="recruitment", source="officer",
+                                    description="Tin tuyển dụng lạ.")
+    now = timezone.now()
+    Situation.objects.filter(pk=late.pk).update(due_at=now - dt.timedelta(hours=2))
+    Situation.objects.filter(pk=soon.pk).update(due_at=now + dt.timedelta(hours=3))
+    html = section(page(client_for(users["commune_officer"])), "situations")
+    detail = reverse("cases:situation_detail", args=[late.pk])
+    assert f'href="{detail}"' in html and late.code in html
+    overdue, _sep, rest = html.partition(soon.code)
+    assert late.code in overdue  # overdue comes first
+    assert f'href="{reverse("cases:inbox")}"' in html
+    # the province officer sees them only once handled there; until then, a count of
+    # what is late in the units below
+    province = section(page(client_for(users["province_officer"])), "situations")
+    assert late.code not in province and soon.code not in province
+    assert "Overdue" in province or "Quá hạn" in province
+    # a case worker, a viewer, an editor: no situations to handle
+    for role in ("case_worker", "viewer", "editor"):
+        assert section(page(client_for(users[role])), "situations") == ""
+
+
+def test_the_reporter_follows_what_she_reported(tree: Any, users: Any,
+                                                client_for: Any) -> None:
+    situation = actions.create_situation(actor=users["branch_head"], unit=tree.branch_a1,
+                                         category="recruitment", source="member",
+                                         description="Có người lạ mời đi làm xa.")
+    html = section(page(client_for(users["branch_head"])), "reported")
+    assert situation.code in html and tree.commune_a.name in html
+    assert f'href="{reverse("cases:situation_detail", args=[situation.pk])}"' in html
+
+
+def test_follow_ups_due_and_flags_to_review(tree: Any, users: Any, client_for: Any) -> None:
+    case = open_case(tree.commune_a, users["case_worker"], full_name="Lê Thị Hồng")
+    actions.add_follow_up(actor=users["case_worker"], case=case,
+                          due_on=timezone.localdate() + dt.timedelta(days=2),
+                          what="Gọi điện hỏi thăm")
+    html = section(page(client_for(users["case_worker"])), "follow-ups")
+    assert case.code in html
+    assert f'href="{reverse("cases:case_detail", args=[case.pk])}"' in html
+    assert "Gọi điện hỏi thăm" not in html and "Lê Thị Hồng" not in html  # codes only
+    assert section(page(client_for(users["commune_officer"])), "follow-ups") == ""
+
+
+def test_reports_to_submit_and_to_approve_with_deadlines(tree: Any, users: Any,
+                                                         client_for: Any) -> None:
+    monthly = ReportType.objects.get(code="monthly")
+    start, end = submissions.period_bounds("monthly", 2026, 10)
+    draft = submissions.create_or_get_draft(actor=None, unit=tree.commune_a,
+                                            report_type=monthly, start=start, end=end)
+    officer = client_for(users["commune_officer"])
+    html = section(page(officer), "reports")
+    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' in html
+    assert monthly.due_date(end).strftime("%d/%m/%Y") in html
+    # the province approves what the commune submitted
+    Report.objects.filter(pk=draft.pk).update(status=Report.Status.SUBMITTED,
+                                              submitted_at=timezone.now())
+    html = section(page(client_for(users["province_officer"])), "reports")
+    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' in html
+    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' not in section(
+        page(officer), "reports")
+    # another province sees none of it
+    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' not in section(
+        page(client_for(users["other_officer"])), "reports")
+
+
+def test_periodic_reports_are_in_the_navigation(users: Any, client_for: Any) -> None:
+    link = f'href="{reverse("reports:report_list")}"'
+    for role in ("commune_officer", "province_officer", "viewer"):
+        assert link in nav(page(client_for(users[role]))), role
+    for role in ("branch_head", "editor", "case_worker"):
+        assert link not in nav(page(client_for(users[role]))), role
+
+
+def test_editors_and_publishers_land_on_the_bulletin(users: Any, client_for: Any) -> None:
+    for role in ("editor", "publisher"):
+        html = section(page(client_for(users[role])), "bulletin")
+        assert 'href="/cms/"' in html, role
+    assert section(page(client_for(users["commune_officer"])), "bulletin") == ""
+
+
+def test_campaign_progress_and_recent_records(tree: Any, users: Any, client_for: Any,
+                                              formats: Any) -> None:
+    from ctip.outreach import actions as outreach
+
+    today = timezone.localdate()
+    campaign = outreach.create_campaign(actor=users["province_officer"], unit=tree.province,
+                                        name="Tháng hành động 2026",
+                                        starts_on=today - dt.timedelta(days=10),
+                                        ends_on=today + dt.timedelta(days=20))
+    activity = outreach.create_activity(
+        actor=users["commune_officer"], unit=tree.commune_a, date=today,
+        format=formats["meeting"], title="Sinh hoạt chuyên đề phòng chống mua bán người",
+        campaign=campaign, participants_total=40)
+    html = page(client_for(users["commune_officer"]))
+    progress = section(html, "campaigns")
+    assert campaign.name in progress
+    assert f'href="{reverse("outreach:campaign_detail", args=[campaign.pk])}"' in progress
+    recent = section(html, "recent")
+    assert f'href="{reverse("outreach:activity_detail", args=[activity.pk])}"' in recent
+
+
+def test_the_permission_list_is_on_the_profile_not_the_home(users: Any,
+                                                            client_for: Any) -> None:
+    from django.utils.translation import gettext, override
+
+    client = client_for(users["commune_officer"])
+    with override("vi"):
+        label = gettext("Handle, escalate and refer situations")
+    assert label not in page(client)
+    assert label in page(client, reverse("accounts:profile"))
