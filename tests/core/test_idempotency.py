@@ -158,3 +158,14 @@ def test_club_create_sent_twice(tree: Any, users: Any, client_for: Any) -> None:
         pytest.fail(first.content.decode()[:3000])
     client.post(reverse("community:club_create"), data)
     assert Club.objects.count() == 1
+
+
+def test_a_damaged_key_is_said_on_the_form(tree: Any, users: Any, formats: Any,
+                                           client_for: Any) -> None:
+    client = client_for(users["branch_head"])
+    page = client.get(reverse("outreach:activity_create"))
+    data = as_post(read_form(page), format=formats["meeting"].pk, title="Sinh hoạt",
+                   participants_women="18", participants_men="4", idempotency_key="x" * 500)
+    answer = client.post(reverse("outreach:activity_create"), data)
+    assert answer.status_code == 200 and not Activity.objects.exists()
+    assert "Mã lần gửi của biểu mẫu bị hỏng" in answer.content.decode()
