@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.apps import apps
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -164,3 +164,9 @@ class IdempotentForm(forms.BaseForm):
         cleaned = getattr(self, "cleaned_data", None)
         if cleaned is not None:
             self.submission_key = cleaned.pop(FIELD, None)
+        errors: Any = getattr(self, "_errors", None)
+        if errors and FIELD in errors:
+            # a hidden field's error would be shown nowhere: it belongs to the whole form
+            messages = errors.pop(FIELD)
+            errors.setdefault(NON_FIELD_ERRORS,
+                              self.error_class(error_class="nonfield")).extend(messages)
