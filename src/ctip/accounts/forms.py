@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import roles_grantable_by, scope_q
-from ctip.core.idempotency import IdempotentForm
 from ctip.core.collation import tree_sorted
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 if TYPE_CHECKING:

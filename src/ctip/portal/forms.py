@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctip.cases.models import Category
-from ctip.core.idempotency import IdempotentForm
 from ctip.core.collation import vi_order
+from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
 
 DESCRIPTION_MAX = 10_000
