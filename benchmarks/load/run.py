@@ -70,11 +70,11 @@ from ctip.org.models import Unit
 with transaction.atomic():
     province = build_org()
     build_portal(province)
-    communes = list(Unit.objects.filter(parent=province).order_by("pk")[:USERS])
+    communes = list(Unit.objects.filter(parent=province).order_by("pk")[:HOW_MANY])
     names = []
     for i, commune in enumerate(communes):
         user, _ = create_user(actor=None, username=f"bench{i}", full_name=f"Bench {i}",
-                              home_unit=commune, role=Role.COMMUNE_OFFICER, password=PASSWORD,
+                              home_unit=commune, role=Role.COMMUNE_OFFICER, password=THE_PASSWORD,
                               must_change_password=False)
         names.append(user.username)
 print("USERS " + json.dumps(names))
@@ -84,7 +84,7 @@ COUNT = """
 import json, sys
 from django.db.models import Count
 from ctip.outreach.models import Activity
-rows = (Activity.objects.filter(title__startswith=PREFIX).values("title")
+rows = (Activity.objects.filter(title__startswith=THE_PREFIX).values("title")
         .annotate(n=Count("id")))
 print("COUNTS " + json.dumps({r["title"]: r["n"] for r in rows}))
 """
@@ -153,7 +153,7 @@ def prepare(data_dir: Path, database_url: str, users: int) -> tuple[dict[str, st
         env["DATABASE_URL"] = database_url
     started = time.perf_counter()
     run([*CTIP, "migrate", "--verbosity", "0"], env)
-    code = BUILD.replace("USERS", str(users)).replace("PASSWORD", repr(PASSWORD))
+    code = BUILD.replace("HOW_MANY", str(users)).replace("THE_PASSWORD", repr(PASSWORD))
     out = run([*CTIP, "shell", "-c", code], env)
     match = re.search(r"^USERS (.*)$", out, re.MULTILINE)
     if not match:
@@ -195,10 +195,11 @@ class Server:
 
 
 class FormReader(HTMLParser):
-    """The fields of the first form whose action matches (or the first form): what a browser
-    would send without the user touching anything."""
+    """The fields of the first POST form whose action is ``action`` (or empty: the page's own
+    address), not the language or sign-out forms of the page's frame: what a browser would
+    send without the user touching anything."""
 
-    def __init__(self, action: str | None = None) -> None:
+    def __init__(self, action: str) -> None:
         super().__init__()
         self.action = action
         self.inside = False
@@ -208,11 +209,12 @@ class FormReader(HTMLParser):
         self._select: str | None = None
         self._options: list[tuple[str, bool]] = []
         self._textarea: str | None = None
+        self._radios: dict[str, str] = {}  # the first choice of each radio group
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form" and not self.done and not self.inside:
-            if self.action is None or a.get("action", "") in ("", self.action):
+            if a.get("action", "") in ("", self.action):
                 self.inside = a.get("method", "get").lower() == "post"
             return
         if not self.inside:
@@ -222,6 +224,8 @@ class FormReader(HTMLParser):
             kind = a.get("type", "text").lower()
             if kind in ("submit", "button", "file", "image", "reset"):
                 return
+            if kind == "radio":
+                self._radios.setdefault(name, a.get("value", ""))
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
             self.fields.append((name, a.get("value", "on" if kind == "checkbox" else "")))
@@ -243,8 +247,13 @@ class FormReader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.inside:
             self.inside, self.done = False, True
+            chosen = {name for name, _ in self.fields}
+            # a required choice with nothing chosen yet: the user picks one, here the first
+            self.fields += [(n, v) for n, v in self._radios.items() if n not in chosen]
         elif tag == "select" and self._select is not None:
-            chosen = [v for v, s in self._options if s] or [v for v, _ in self._options if v]
+            # the chosen option, else the first real one (the user picks one)
+            chosen = ([v for v, s in self._options if s and v]
+                      or [v for v, _ in self._options if v])
             if chosen:
                 self.fields.append((self._select, chosen[0]))
             self._select = None
@@ -257,6 +266,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
+    rejected_sample: str = ""
     acknowledged: list[str] = field(default_factory=list)
     resubmitted: int = 0
     keyed_forms: int = 0
@@ -309,26 +319,26 @@ class Client:
 
     def sign_in(self, username: str) -> None:
         _status, page, _ = self.request("sign-in", "GET", "/accounts/login/")
-        reader = FormReader()
+        reader = FormReader("/accounts/login/")
         reader.feed(page)
         body = dict(reader.fields)
         body.update(username=username, password=PASSWORD)
         status, _page, location = self.request("sign-in", "POST", "/accounts/login/", body)
         if status != 302 or "login" in location:
-            raise SystemExit(f"{username} could not sign in (HTTP {status})")
+            raise SystemExit(f"{username} could not sign in (HTTP {status} {location})")
 
     def write(self, title: str, resubmit: bool) -> None:
         status, page, _ = self.request("write", "GET", "/outreach/activities/new/")
         if status != 200:
             return
-        reader = FormReader()
+        reader = FormReader("/outreach/activities/new/")
         reader.feed(page)
         body = [(k, v) for k, v in reader.fields if k != "title"] + [("title", title)]
         if any(any(w in name.lower() for w in KEY_WORDS) for name in reader.hidden):
             with self.stats.lock:
                 self.stats.keyed_forms += 1
-        status, _page, location = self.request("write", "POST", "/outreach/activities/new/",
-                                               body)
+        status, answer, location = self.request("write", "POST", "/outreach/activities/new/",
+                                                body)
         if resubmit:
             with self.stats.lock:
                 self.stats.resubmitted += 1
@@ -340,11 +350,15 @@ class Client:
             with self.stats.lock:
                 self.stats.acknowledged.append(title)
         else:
+            why = re.findall(r'<ul class="errorlist[^"]*"([^>]*)>(.*?)</ul>', answer, re.DOTALL)
             with self.stats.lock:
                 self.stats.rejected += 1
+                if not self.stats.rejected_sample:
+                    self.stats.rejected_sample = f"HTTP {status}: " + " | ".join(
+                        attrs + re.sub(r"<[^>]+>", " ", w).strip() for attrs, w in why)[:500]
 
 
-PUBLIC = ["/", "/healthz"]
+PUBLIC = ["/", "/sitemap.xml"]
 STAFF = ["/outreach/activities/", "/units/"]
 
 
@@ -403,7 +417,7 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         finally:
             load_after = os.getloadavg()
             server.stop()
-        out = run([*CTIP, "shell", "-c", COUNT.replace("PREFIX", repr(prefix))], env)
+        out = run([*CTIP, "shell", "-c", COUNT.replace("THE_PREFIX", repr(prefix))], env)
         match = re.search(r"^COUNTS (.*)$", out, re.MULTILINE)
         counts: dict[str, int] = json.loads(match.group(1)) if match else {}
         acknowledged = set(stats.acknowledged)
@@ -423,6 +437,7 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
                                 "p95_ms": round(percentile(values, 0.95), 1)}
                          for kind, values in sorted(stats.latencies.items())},
             "acknowledged_writes": len(acknowledged), "rejected_writes": stats.rejected,
+            "rejected_sample": stats.rejected_sample,
             "resubmitted": stats.resubmitted, "forms_with_idempotency_key": stats.keyed_forms,
             "stored": sum(counts.values()), "lost": len(lost), "duplicated": len(duplicated),
             "lost_titles": lost[:10], "duplicated_titles": duplicated[:10],
@@ -430,8 +445,8 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
             "load_average_after": [round(x, 2) for x in load_after],
             "cpus": os.cpu_count(),
         }
-        if stats.rejected and not acknowledged:
-            sys.stderr.write(f"every write was rejected; see {data_dir}/serve.log\n")
+        if stats.rejected:
+            sys.stderr.write(f"writes rejected, e.g. {stats.rejected_sample}\n")
         return result
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -86,7 +86,7 @@ def test_run_twice_keeps_one_file(report: Report) -> None:
     export.refresh_from_db()
     assert export.status == Export.Status.DONE
     files = list((Path(settings.MEDIA_ROOT) / "exports").rglob(f"*-{export.pk}*.pdf"))
-    assert [f.name for f in files] == [Path(export.file.name).name]
+    assert [f.name for f in files] == [Path(str(export.file.name)).name]
     # and a finished export run once more is left alone
     done_at = export.finished_at
     run_export(export.pk)

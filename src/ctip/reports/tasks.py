@@ -84,7 +84,7 @@ def run_export(export_id: int) -> Export:
     export = Export.objects.select_related("report__unit__parent", "report__report_type",
                                            "report__campaign").get(pk=export_id)
     if export.status == Export.Status.DONE and export.file and export.file.storage.exists(
-            export.file.name):
+            str(export.file.name)):
         return export
     _set(export, status=Export.Status.RUNNING, progress=5, error="")
     try:

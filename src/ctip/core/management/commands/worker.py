@@ -25,7 +25,7 @@ class Command(BaseCommand):
         from ctip.core.leases import LeasedWorker, start_reaper
         from ctip.core.scheduler import start_in_background
 
-        DbWorker(stdout=self.stdout, stderr=self.stderr).configure_logging(
+        DbWorker().configure_logging(
             options.get("verbosity", 1))
         worker = LeasedWorker(queue_names=["*"], interval=options["interval"], batch=False,
                               backend_name=DEFAULT_TASK_BACKEND_ALIAS, startup_delay=True,
