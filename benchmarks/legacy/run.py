@@ -37,26 +37,15 @@ def _configure(data_dir: str) -> None:
     module.configure_django(None, data_dir)
 
 
-_SHORT = {"Xã ": "X. ", "Phường ": "P. ", "Thị trấn ": "TT. ", "Huyện ": "H. ", "Quận ": "Q. ",
-          "Thành phố ": "TP. ", "Thị xã ": "TX. ", "Tỉnh ": ""}
-
-
-def _abbreviated(name: str) -> str:
-    for word, short in _SHORT.items():
-        if name.startswith(word):
-            return short + name[len(word):]
-    return name
-
-
 def _addresses() -> list[str]:
     from ctip.core.text import fold
-    from ctip.org.legacy_addresses import old_communes
+    from ctip.org.legacy_addresses import abbreviated, old_communes
 
     out = []
     for province, district, commune in old_communes("80") + old_communes("72"):
         out.append(f"{commune}, {district}, {province}")
         out.append(fold(f"{commune}, {district}, {province}"))
-        out.append(", ".join(_abbreviated(x) for x in (commune, district, province)))
+        out.append(", ".join(abbreviated(x) for x in (commune, district, province)))
     return out
 
 
