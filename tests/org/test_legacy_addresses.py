@@ -20,6 +20,7 @@ from ctip.org.legacy_addresses import (
     AMBIGUOUS,
     EXACT,
     UNKNOWN,
+    abbreviated,
     expected_conversion,
     old_communes,
     resolve_address,
@@ -28,17 +29,6 @@ from ctip.org.models import Unit
 from ctip.org.provinces import import_province
 
 OLD_COMMUNES = old_communes("80") + old_communes("72")
-
-_ABBREVIATIONS = {"Xã ": "X. ", "Phường ": "P. ", "Thị trấn ": "TT. ", "Huyện ": "H. ",
-                  "Quận ": "Q. ", "Thành phố ": "TP. ", "Thị xã ": "TX. ", "Tỉnh ": ""}
-
-
-def _abbreviated(text: str) -> str:
-    for word, short in _ABBREVIATIONS.items():
-        if text.startswith(word):
-            return short + text[len(word):]
-    return text
-
 
 def test_both_old_provinces_are_complete() -> None:
     provinces = {p for p, _d, _c in OLD_COMMUNES}
@@ -57,7 +47,7 @@ def test_every_old_commune_of_long_an_and_tay_ninh_resolves_as_the_package_says(
         written = [
             f"{commune}, {district}, {province}",
             fold(f"{commune}, {district}, {province}"),  # no accents
-            ", ".join(_abbreviated(x) for x in (commune, district, province)),
+            ", ".join(abbreviated(x) for x in (commune, district, province)),
             f"Ấp 2, {commune}, {district}, {province}",  # with a hamlet in front
         ]
         for address in written:

@@ -79,8 +79,19 @@ def _vni_pairs() -> dict[str, str]:
 
 
 _VNI_PAIRS = _vni_pairs()
-_VNI_PATTERN = re.compile("|".join(sorted((re.escape(k) for k in _VNI_PAIRS), key=len,
-                                          reverse=True)) + "|[" + "".join(_VNI_SINGLE) + "]")
+_VNI_MARKS = "".join(sorted({k[1] for k in _VNI_PAIRS}))
+_VNI_PATTERN = re.compile("[" + re.escape("".join(sorted({k[0] for k in _VNI_PAIRS}))) + "]["
+                          + re.escape(_VNI_MARKS) + "]|[" + re.escape("".join(_VNI_SINGLE)) + "]")
+
+
+def _vni_letter(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found in _VNI_PAIRS:
+        return _VNI_PAIRS[found]
+    if len(found) == 1:
+        return _VNI_SINGLE[found]
+    # a letter and a character that is no mark after it ("uâ"): each on its own
+    return _VNI_SINGLE.get(found[0], found[0]) + _VNI_SINGLE.get(found[1], found[1])
 # Pairs that Vietnamese Unicode text also holds ("hoà", "khoá", "quân"): no evidence of VNI.
 _VNI_STRONG_MARKS = frozenset("øùûõïåäëüÙØÛÕÏÅÄËÜ")
 
@@ -125,8 +136,7 @@ def to_unicode(text: str, encoding: str) -> str:
     if encoding == TCVN3:
         return text.translate(_TCVN3)
     if encoding == VNI:
-        return _VNI_PATTERN.sub(
-            lambda m: _VNI_PAIRS.get(m.group(0)) or _VNI_SINGLE[m.group(0)], text)
+        return _VNI_PATTERN.sub(_vni_letter, text)
     return text
 
 

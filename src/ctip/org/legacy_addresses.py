@@ -411,6 +411,19 @@ def old_communes(province_code: str) -> list[tuple[str, str, str]]:
     return out
 
 
+_ABBREVIATIONS = {"Xã ": "X. ", "Phường ": "P. ", "Thị trấn ": "TT. ", "Huyện ": "H. ",
+                  "Quận ": "Q. ", "Thành phố ": "TP. ", "Thị xã ": "TX. ", "Tỉnh ": ""}
+
+
+def abbreviated(name: str) -> str:
+    """A unit's name as old spreadsheets shorten it: "Huyện Cần Giuộc" → "H. Cần Giuộc"
+    (used by the tests and the benchmark to write addresses the way people did)."""
+    for word, short in _ABBREVIATIONS.items():
+        if name.startswith(word):
+            return short + name[len(word):]
+    return name
+
+
 def expected_conversion(province: str, district: str, commune: str) -> list[str]:
     """The new codes the package's conversion table gives for an old commune, by name."""
     data = _data()
