@@ -15,11 +15,12 @@ from ctip.core.typing import AuthedRequest
 def home(request: AuthedRequest) -> HttpResponse:
     from ctip.cases.models import Notification
     from ctip.cases.policy import home_tasks
+    from ctip.portal.selectors import cms_work
 
     notifications = Notification.objects.filter(user=request.user).order_by("-created_at")[:5]
     return TemplateResponse(request, "core/home.html", {
         "overview": home_overview(request.user), "notifications": notifications,
-        "tasks": home_tasks(request.user)})
+        "tasks": home_tasks(request.user), "cms": cms_work(request.user)})
 
 
 @require_GET
