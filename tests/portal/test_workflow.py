@@ -199,11 +199,11 @@ def test_cms_uses_our_sign_in_and_speaks_vietnamese(users: dict[str, Any], bulle
     assert signed["Location"] == "/cms/"
     assert anonymous.get("/cms/").status_code == 200
 
-    # signed in without the bulletin roles: to the staff home with Wagtail's message, no loop
+    # signed in without the bulletin roles: why, in Vietnamese (issue #16), and no loop
     officer = client_for(users["commune_officer"])
     refused = officer.get("/cms/", follow=True)
-    assert refused.redirect_chain[-1][0] == reverse("core:home")
-    assert refused.status_code == 200
+    assert refused.redirect_chain[-1][0].startswith(reverse("cms_login"))
+    assert refused.status_code == 403
 
     editor = client_for(users["editor"])
     dashboard = editor.get("/cms/")

@@ -144,6 +144,7 @@ NAVIGATION: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Units"), "org:tree", ("unit.view",)),
     (_("Users"), "accounts:user_list", ("user.view",)),
     (_("Audit trail"), "audit:event_list", ("audit.view",)),
+    (_("Bulletin"), "wagtailadmin_home", ("bulletin.edit", "bulletin.publish")),
 ]
 
 

@@ -182,27 +182,6 @@ def recent_records(viewer: Any) -> Capped:
 
 
 @dataclass
-class BulletinWork:
-    awaiting_review: int
-    my_drafts: int
-
-
-def bulletin_work(viewer: Any) -> BulletinWork | None:
-    """Editors and publishers: counts of what waits in the CMS, with a link there (the CMS
-    itself shows the details)."""
-    if not has_capability(viewer, "bulletin.edit"):
-        return None
-    from wagtail.models import Page, TaskState
-
-    awaiting = 0
-    if has_capability(viewer, "bulletin.publish"):
-        # Wagtail's own answer: the moderation tasks of the sections she publishes
-        awaiting = TaskState.objects.reviewable_by(viewer).count()
-    drafts = Page.objects.filter(owner=viewer, has_unpublished_changes=True).count()
-    return BulletinWork(awaiting_review=awaiting, my_drafts=drafts)
-
-
-@dataclass
 class WorkList:
     situations: SituationWork | None
     reported: Capped
@@ -210,12 +189,13 @@ class WorkList:
     reports: ReportWork | None
     campaigns: list[Any]
     recent: Capped
-    bulletin: BulletinWork | None
+    bulletin: Any  # ``portal.selectors.CmsWork``: what waits for her in the CMS
     tasks: Any  # ``cases.policy.HomeTasks``: break-glass flags, cases without a worker
 
 
 def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
     from ctip.cases.policy import home_tasks
+    from ctip.portal.selectors import cms_work
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -223,4 +203,4 @@ def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
         situations=situation_work(viewer, now), reported=reported_by_me(viewer),
         follow_ups=follow_ups_due(viewer, today), reports=report_work(viewer, today),
         campaigns=campaign_work(viewer, today), recent=recent_records(viewer),
-        bulletin=bulletin_work(viewer), tasks=home_tasks(viewer))
+        bulletin=cms_work(viewer), tasks=home_tasks(viewer))

@@ -8,8 +8,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
-        from ctip.portal import caching, permissions
+        from ctip.portal import audit, caching, permissions, slugs
 
+        slugs.use_vietnamese_slug_input()
+        audit.connect_signals()
         caching.connect_signals()
         permissions.connect_signals()
         _label_wagtail_link_forms()

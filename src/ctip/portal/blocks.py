@@ -1,12 +1,27 @@
-"""The blocks an article body is made of: paragraphs, headings, images with captions, quotes."""
+"""The blocks an article body is made of: paragraphs (with links to uploaded documents),
+headings, images with captions, quotes, tables (pasted from Word or Excel) and lists of
+documents (the legal texts of "Văn bản pháp luật")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.contrib.table_block.blocks import TableBlock
+from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
+PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
+
+
+def document_info(document: Any) -> str:
+    """"PDF, 120 kB": the type and size shown beside every link to an uploaded document."""
+    from django.template.defaultfilters import filesizeformat
+
+    kind = document.file_extension.upper() or "?"
+    size = document.get_file_size()
+    return f"{kind}, {filesizeformat(size)}" if size else kind
 
 
 class HeadingBlock(blocks.CharBlock):
@@ -40,8 +55,30 @@ class QuoteBlock(blocks.StructBlock):
         template = "portal/blocks/quote.html"
 
 
+class ArticleTable(TableBlock):
+    """A table typed or pasted from Word or Excel into the grid; scrolls sideways on a phone."""
+
+    class Meta:
+        icon = "table"
+        label = _("Table")
+        template = "portal/blocks/table.html"
+
+
+class DocumentListBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), max_length=200, required=False)
+    documents = blocks.ListBlock(DocumentChooserBlock(label=_("Document")),
+                                 label=_("Documents"), min_num=1, max_num=100)
+
+    class Meta:
+        icon = "doc-full"
+        label = _("List of documents")
+        template = "portal/blocks/document_list.html"
+
+
 class ArticleBody(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(features=PARAGRAPH_FEATURES, label=_("Paragraph"))
     heading = HeadingBlock()
     image = ImageWithCaption()
     quote = QuoteBlock()
+    table = ArticleTable()
+    documents = DocumentListBlock()

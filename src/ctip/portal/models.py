@@ -31,6 +31,9 @@ from ctip.portal.blocks import ArticleBody
 from ctip.portal.slugs import RESERVED, vietnamese_slug
 
 ARTICLES_PER_PAGE = 10
+# A slug she typed or the editor made as she typed the title is kept whole (Wagtail's field
+# holds 255): what the editor shows is what is stored. Made on the server from a title: 80.
+SLUG_MAX = 255
 OTHER_NEWS = 10
 
 
@@ -41,7 +44,7 @@ class BulletinPageMixin:
     def _ascii_slug(self) -> None:
         page: Any = self
         if page.slug:
-            page.slug = vietnamese_slug(page.slug)
+            page.slug = vietnamese_slug(page.slug, SLUG_MAX)
         elif page.title:
             base = vietnamese_slug(page.title)
             parent_known = bool(page.path or getattr(page, "_cached_parent_obj", None))
@@ -54,6 +57,35 @@ class BulletinPageMixin:
     def minimal_clean(self) -> None:
         self._ascii_slug()
         super().minimal_clean()  # type: ignore[misc]
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        # also for the paths that skip cleaning: copies, moves, imports, the shell
+        page: Any = self
+        if page.slug:
+            page.slug = vietnamese_slug(page.slug, SLUG_MAX)
+        return super().save(*args, **kwargs)  # type: ignore[misc]
+
+
+class BulletinPageForm(WagtailAdminPageForm):
+    """Every bulletin page's editor: a slug typed or pasted with marks becomes the address
+    ``vietnamese_slug`` makes, before the form checks it is free among the siblings (the
+    browser does the same as she types: ``ctip.portal.slugs.editor_formatters``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("slug")
+        if field is not None:
+            field.to_python = _folding(field.to_python)  # type: ignore[method-assign]
+            field.required = False  # empty: made from the title (BulletinPageMixin)
+
+
+def _folding(to_python: Any) -> Any:
+    """A slug field's ``to_python`` that folds first, so the field's own check (letters,
+    digits, hyphens) sees the address that will be stored, spaces and marks gone."""
+    def folded(value: Any) -> Any:
+        return vietnamese_slug(value, SLUG_MAX) if isinstance(value, str) and value.strip() else (
+            to_python(value))
+    return folded
 
 
 def live_articles() -> Any:  # a Wagtail PageQuerySet
@@ -72,6 +104,7 @@ class BulletinHome(BulletinPageMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["portal.SectionPage"]
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    base_form_class = BulletinPageForm
     template = "portal/bulletin_home.html"
 
     class Meta:
@@ -87,7 +120,7 @@ class BulletinHome(BulletinPageMixin, Page):
         return context
 
 
-class SectionPageForm(WagtailAdminPageForm):
+class SectionPageForm(BulletinPageForm):
     """The section's unit decides who writes and approves in it: only a publisher over both
     the present unit and the new one may change it (empty = the bulletin's unit)."""
 
@@ -191,6 +224,7 @@ class ArticlePage(BulletinPageMixin, Page):
 
     parent_page_types = ["portal.SectionPage"]
     subpage_types: list[str] = []
+    base_form_class = BulletinPageForm
     template = "portal/article_page.html"
 
     content_panels = [
@@ -278,3 +312,40 @@ class ArticlePage(BulletinPageMixin, Page):
             next_article=self.next_article(), tags=list(self.tags.all()),
         )
         return context
+
+
+class RecycleBinPage(Page):
+    """Where deleted bulletin pages wait (``ctip.portal.recycle``): a child of Wagtail's root,
+    outside every site, so nothing in it has a public address. Created when first needed."""
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("recycle bin")
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.http import Http404
+
+        raise Http404
+
+
+class RecycledPage(models.Model):
+    """A page in the recycle bin: where it was, whether (and which revisions of it and its
+    descendants) were live, who deleted it and when."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Page, null=True, on_delete=models.SET_NULL, related_name="+")
+    parent_title = models.CharField(max_length=255)
+    live_revisions = models.JSONField(default=list)  # [[page id, revision id], ...]
+    deleted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+        verbose_name = _("page in the recycle bin")
+
+    def __str__(self) -> str:
+        return f"{self.page_id} ← {self.parent_title}"

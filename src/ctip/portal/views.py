@@ -93,8 +93,27 @@ def cms_login(request: HttpRequest) -> HttpResponse:
     bulletin roles goes to the staff home, where Wagtail's message says why: sending them to
     the sign-in page would bounce them straight back to /cms/, round and round."""
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return no_cms_access(request)
     return redirect_to_login(request.GET.get("next", "/cms/"))
+
+
+def no_cms_access(request: HttpRequest) -> HttpResponse:
+    """Someone signed in without the bulletin roles: why the CMS does not open, in Vietnamese,
+    and what to do (Wagtail's own English message is dropped)."""
+    from django.contrib import messages
+    from django.utils.translation import gettext
+
+    from ctip.accounts.capabilities import Role
+
+    wagtails = {gettext("You do not have permission to access the admin."),
+                "You do not have permission to access the admin."}
+    # read (so consumed) here; the page shows the others: ``messages`` in the view's context
+    # wins over the context processor's. Wagtail wraps its text in HTML.
+    kept = [m for m in messages.get_messages(request)
+            if not any(text in str(m.message) for text in wagtails)]
+    return TemplateResponse(request, "portal/staff/no_cms_access.html",
+                            {"roles": [Role.EDITOR.label, Role.PUBLISHER.label],
+                             "messages": kept}, status=403)
 
 
 # --- Search ---------------------------------------------------------------------------------

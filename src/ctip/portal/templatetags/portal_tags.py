@@ -50,3 +50,11 @@ def share_links(context: dict[str, Any], page: Any) -> list[dict[str, str]]:
 @register.filter
 def with_query(path: str, params: dict[str, Any]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
+
+
+@register.filter
+def document_info(document: Any) -> str:
+    """"PDF, 120 kB" for a link to an uploaded document (``ctip.portal.blocks``)."""
+    from ctip.portal.blocks import document_info as info
+
+    return info(document)

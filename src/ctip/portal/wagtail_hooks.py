@@ -1,0 +1,175 @@
+"""The Wagtail admin's hooks for ctip (issue #16): a way back to the staff app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+
+@hooks.register("register_admin_menu_item")
+def staff_app_menu_item() -> Any:
+    return MenuItem(_("Back to the staff app"), reverse_lazy("core:home"), icon_name="home",
+                    name="ctip-staff-app", order=10_000)
+
+
+# --- the recycle bin (ctip.portal.recycle) ----------------------------------------------------
+
+def _refuse_delete(request: Any, page: Any) -> Any:
+    from django.shortcuts import redirect
+    from wagtail.admin import messages
+
+    from ctip.portal.recycle import in_bin, may_delete, may_empty
+
+    if in_bin(page):
+        if may_empty(request.user):
+            return None  # an administrator deleting for good
+        messages.error(request, _("Only an administrator may delete a page in the recycle "
+                                  "bin for good. A publisher may restore it."))
+        return redirect("portal_recycle_bin")
+    if not may_delete(request.user, page):
+        messages.error(request, _("You may delete only the pages you wrote yourself. Ask a "
+                                  "publisher of this section to delete “%(title)s”.")
+                       % {"title": page.get_admin_display_title()})
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("before_delete_page")
+def delete_into_recycle_bin(request: Any, page: Any) -> Any:
+    from django.shortcuts import redirect
+    from wagtail.admin import messages
+
+    from ctip.portal.recycle import in_bin, move_to_bin
+
+    refused = _refuse_delete(request, page)
+    if refused is not None or request.method != "POST" or in_bin(page):
+        return refused
+    item = move_to_bin(page, request.user)
+    messages.success(request, _("“%(title)s” was moved to the recycle bin, with its history. "
+                                "A publisher can restore it from there.")
+                     % {"title": page.get_admin_display_title()})
+    return redirect("wagtailadmin_explore", item.parent_id)
+
+
+@hooks.register("before_bulk_action")
+def bulk_delete_into_recycle_bin(request: Any, action_type: str, objects: Any,
+                                 action: Any) -> Any:
+    from django.shortcuts import redirect
+    from wagtail.admin import messages
+    from wagtail.models import Page
+
+    from ctip.portal.recycle import in_bin, move_to_bin
+
+    if action_type != "delete" or not objects or not isinstance(objects[0], Page):
+        return None
+    for page in objects:
+        refused = _refuse_delete(request, page)
+        if refused is not None:
+            return refused
+    if request.method != "POST" or all(in_bin(page) for page in objects):
+        return None
+    parent = objects[0].get_parent()
+    for page in objects:
+        move_to_bin(page, request.user)
+    messages.success(request, _("%(count)s pages were moved to the recycle bin, with their "
+                                "history.") % {"count": len(objects)})
+    return redirect("wagtailadmin_explore", parent.pk)
+
+
+@hooks.register("register_admin_urls")
+def recycle_bin_urls() -> Any:
+    from django.urls import path
+
+    from ctip.portal import cms_views
+
+    return [
+        path("thung-rac/", cms_views.recycle_bin, name="portal_recycle_bin"),
+        path("thung-rac/<int:item_id>/khoi-phuc/", cms_views.restore,
+             name="portal_recycle_restore"),
+        path("thung-rac/xoa-han/", cms_views.empty, name="portal_recycle_empty"),
+    ]
+
+
+class _RecycleBinMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        from ctip.accounts.policy import has_capability
+
+        return bool(request.user.is_superuser
+                    or has_capability(request.user, "bulletin.publish"))
+
+
+@hooks.register("register_admin_menu_item")
+def recycle_bin_menu_item() -> Any:
+    return _RecycleBinMenuItem(_("Recycle bin"), reverse_lazy("portal_recycle_bin"),
+                               icon_name="bin", name="ctip-recycle-bin", order=9_000)
+
+
+# --- links to uploaded documents show their type and size ---------------------------------
+
+@hooks.register("register_rich_text_features", order=100)  # after wagtail.documents' own
+def document_links_with_type_and_size(features: Any) -> None:
+    from django.utils.html import escape
+    from wagtail.documents.rich_text import DocumentLinkHandler
+
+    from ctip.portal.blocks import document_info
+
+    class DocumentInfoLinkHandler(DocumentLinkHandler):
+        @classmethod
+        def expand_db_attributes_many(cls, attrs_list: list[dict[str, Any]]) -> list[str]:
+            return [f'<a href="{escape(doc.url)}" data-doc-info="{escape(document_info(doc))}">'
+                    if doc else "<a>" for doc in cls.get_many(attrs_list)]
+
+    features.register_link_type(DocumentInfoLinkHandler)
+
+
+# --- the publisher's change request where the editor works ----------------------------------
+
+@hooks.register("before_edit_page")
+def show_change_request(request: Any, page: Any) -> None:
+    from django.utils.formats import date_format
+    from django.utils.timezone import localtime
+    from wagtail.admin import messages
+    from wagtail.models import Page
+
+    from ctip.portal.selectors import change_requests
+
+    if request.method != "GET":
+        return
+    for change in change_requests(Page.objects.filter(pk=page.pk)):
+        messages.warning(request, _(
+            "%(reviewer)s asked for changes on %(when)s: “%(comment)s”. Make them, then "
+            "submit the article for approval again.") % {
+                "reviewer": change.reviewer or "—",
+                "when": date_format(localtime(change.when), "SHORT_DATETIME_FORMAT")
+                if change.when else "—",
+                "comment": change.comment or _("(no comment)")})
+
+
+class ChangeRequestsPanel(Component):
+    """The dashboard's first panel for an editor whose articles were sent back."""
+
+    name = "ctip_change_requests"
+    order = 10
+    template_name = "portal/cms/change_requests_panel.html"
+
+    def __init__(self, changes: list[Any]) -> None:
+        self.changes = changes
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        return {"changes": self.changes}
+
+
+@hooks.register("construct_homepage_panels")
+def change_requests_on_the_dashboard(request: Any, panels: list[Any]) -> None:
+    from wagtail.models import Page
+
+    from ctip.portal.selectors import change_requests
+
+    changes = change_requests(Page.objects.filter(owner=request.user))
+    if changes:
+        panels.insert(0, ChangeRequestsPanel(changes))
