@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,133 @@ from ctip.org.actions import create_unit
 from ctip.org.models import Unit, UnitType
 
 PASSWORD = "a-long-test-passphrase"
+
+
+# --- One migration per run, not one per worker ----------------------------------------------
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _template_name(testrunuid: str) -> str:
+    return f"test_ctip_template_{testrunuid[:16]}"
+
+
+def _clone_test_database(template: Path, testrunuid: str) -> list[Any]:
+    """Make this worker's test database a copy of the one another worker migrated, as
+    ``setup_databases`` would leave it; the same ``old_config`` for ``teardown_databases``."""
+    from django.conf import settings
+    from django.db import connection
+
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation._get_test_db_name()
+    if connection.vendor == "postgresql":
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
+            cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE '
+                           f'"{_template_name(testrunuid)}"')
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = test_name
+    connection.settings_dict["NAME"] = test_name
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        source = sqlite3.connect(template)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+    return [(connection, old_name, True)]
+
+
+def _keep_as_template(template: Path, testrunuid: str) -> None:
+    """Keep this worker's freshly migrated test database for the other workers to copy."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        name = connection.settings_dict["NAME"]
+        connection.close()  # a template must have no session open on it
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{_template_name(testrunuid)}" TEMPLATE "{name}"')
+    else:
+        partial = template.with_suffix(".partial")
+        target = sqlite3.connect(partial)
+        try:
+            connection.ensure_connection()
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        partial.replace(template)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request: pytest.FixtureRequest, django_test_environment: None,
+                    django_db_blocker: Any, django_db_use_migrations: bool,
+                    django_db_keepdb: bool, django_db_createdb: bool,
+                    django_db_modify_db_settings: None,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """pytest-django's test database, migrated once per run instead of once per worker.
+
+    Migrating takes most of a minute of CPU (ctip's and Wagtail's 240 migrations). The first
+    parallel worker to need a database migrates it and keeps a copy (a SQLite file, or a
+    PostgreSQL template database); the other workers copy that (SQLite's backup API, ``CREATE
+    DATABASE ... TEMPLATE``), which takes well under a second. Without xdist, with --reuse-db or
+    --no-migrations, or on another database, pytest-django's own fixture does the work."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    workerinput = getattr(request.config, "workerinput", None)
+    shareable = (
+        workerinput is not None and django_db_use_migrations and not django_db_keepdb
+        and aliases == {connection.alias} and not serialized_aliases
+        and (connection.vendor == "postgresql" or (
+            connection.vendor == "sqlite"
+            and connection.creation.is_in_memory_db(connection.creation._get_test_db_name()))))
+    if not shareable:
+        keepdb = django_db_keepdb and not django_db_createdb
+        with django_db_blocker.unblock():
+            old_config = setup_databases(verbosity=verbosity, interactive=False,
+                                         aliases=aliases, serialized_aliases=serialized_aliases,
+                                         keepdb=keepdb)
+        yield
+        if not keepdb:
+            with django_db_blocker.unblock():
+                teardown_databases(old_config, verbosity=verbosity)
+        return
+    assert workerinput is not None
+    testrunuid = workerinput["testrunuid"]
+    shared = tmp_path_factory.getbasetemp().parent  # one directory for the run's workers
+    template, state = shared / "test-db-template.sqlite3", shared / "test-db-template.state"
+    made_template = False
+    with django_db_blocker.unblock(), _locked(shared / "test-db-template.lock"):
+        if state.exists() and state.read_text() == "ready":
+            old_config = _clone_test_database(template, testrunuid)
+        else:
+            old_config = setup_databases(verbosity=verbosity, interactive=False,
+                                         aliases=aliases, serialized_aliases=set())
+            if not state.exists():
+                _keep_as_template(template, testrunuid)
+                state.write_text("ready")
+                made_template = True
+    yield
+    with django_db_blocker.unblock():
+        if made_template:
+            with _locked(shared / "test-db-template.lock"):
+                state.write_text("gone")  # workers that start later migrate their own
+                if connection.vendor == "postgresql":
+                    with connection._nodb_cursor() as cursor:
+                        cursor.execute(f'DROP DATABASE IF EXISTS "{_template_name(testrunuid)}"')
+        teardown_databases(old_config, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +263,69 @@ def client_for() -> Any:
 
 def pytest_report_header(config: Any) -> str:
     url = os.environ.get("DATABASE_URL", "")
-    return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+    header = f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+    if _database_tests_only():
+        header += " (only the tests that use it: CTIP_TESTS_DATABASE_ONLY=1)"
+    return header
+
+
+# Fixtures through which a test reaches the configured test database. A test that reaches it by
+# none of them is refused any database access by pytest-django, so it runs the same whatever
+# DATABASE_URL says.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences",
+                               "django_db_serialized_rollback", "live_server",
+                               "_django_db_helper", "django_db_setup"})
+
+
+def _database_tests_only() -> bool:
+    return os.environ.get("CTIP_TESTS_DATABASE_ONLY", "") == "1"
+
+
+def uses_database(item: pytest.Item) -> bool:
+    return (item.get_closest_marker("django_db") is not None
+            or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
+
+
+def module_parametrisation(item: pytest.Item) -> str | None:
+    """Which copy of its module's module-scoped data a test runs with (``source=sqlite`` for
+    ``tests/core/test_backup.py``), or None when the module builds only one."""
+    callspec = getattr(item, "callspec", None)
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    if callspec is None or fixtureinfo is None:
+        return None
+    chosen = []
+    for name, value in sorted(callspec.params.items()):
+        definitions = fixtureinfo.name2fixturedefs.get(name)
+        if definitions and definitions[-1].scope in {"module", "package", "session"}:
+            chosen.append(f"{name}={value}")
+    return ",".join(chosen) or None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two things before the parallel workers get the tests.
+
+    The workers take whole modules (``--dist loadgroup``: a module's module-scoped data are
+    built once), but a module whose module-scoped data come in several versions (the backup
+    test's SQLite and PostgreSQL installations) is cut along them, each version a group of its
+    own that another worker may take: one module is not the whole run's critical path.
+
+    ``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests that use the configured database.
+
+    CI runs the suite on SQLite and again on PostgreSQL (``.ci/run``). A test without the
+    database (pure functions, settings, the catalogue, and the subprocess tests that make their
+    own SQLite and PostgreSQL installations) would run twice in exactly the same conditions, so
+    the PostgreSQL run leaves those out; the SQLite run keeps everything."""
+    for item in items if getattr(config.option, "dist", "no") == "loadgroup" else ():
+        version = module_parametrisation(item)
+        if version is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"{item.path.name}[{version}]"))
+    if not _database_tests_only():
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
 
 
 # --- Outreach and community -----------------------------------------------------------------

@@ -146,6 +146,7 @@ MIDDLEWARE = [
     "ctip.core.csp.PolicyMiddleware",
     "ctip.core.csp.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ctip.core.middleware.SessionRenewalMiddleware",
     "ctip.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,9 +199,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# One connection per gunicorn worker, kept between requests (opening one costs milliseconds of
+# CPU on every request); checked before reuse. ``ctip serve`` refuses a SQLite connection without
+# WAL or busy timeout (``ctip.core.dbsettings``, decision record 0034). The tests close theirs
+# (the test databases are dropped while the live server's threads would still hold them).
+DATABASES["default"]["CONN_MAX_AGE"] = (
+    0 if TESTING else int(os.environ.get("CTIP_CONN_MAX_AGE", "600")))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Security -------------------------------------------------------------------------------
@@ -239,9 +244,12 @@ CTIP_LOGIN_ACCOUNT_DELAY_MINUTES = float(os.environ.get("CTIP_LOGIN_ACCOUNT_DELA
 CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES = float(
     os.environ.get("CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES", "15"))
 AXES_VERBOSE = False
-# Idle timeout: the session expires after this many minutes without a request.
+# Idle timeout: the session expires after this many minutes without a request. A request
+# pushes the expiry back by writing the session, at most once a minute
+# (``ctip.core.middleware.SessionRenewalMiddleware``), not on every GET.
 SESSION_COOKIE_AGE = int(os.environ.get("CTIP_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+CTIP_SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

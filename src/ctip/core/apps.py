@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from ctip.core import (
             checks,  # noqa: F401  (registers the debug/test mode check)
+            dbsettings,  # noqa: F401  (registers the SQLite WAL/busy timeout check)
             leftovers,
             lookups,
         )

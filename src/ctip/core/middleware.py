@@ -2,13 +2,45 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ctip.core import request_context
 from ctip.core.client import client_ip
 
-__all__ = ["RequestContextMiddleware", "VietnameseFirstMiddleware", "client_ip"]
+__all__ = ["RequestContextMiddleware", "SessionRenewalMiddleware", "VietnameseFirstMiddleware",
+           "client_ip"]
+
+RENEWED_KEY = "_ctip_renewed"
+
+
+class SessionRenewalMiddleware:
+    """The idle timeout without a database write on every request.
+
+    A session lives ``SESSION_COOKIE_AGE`` seconds from its last save. Saving it on every
+    request (``SESSION_SAVE_EVERY_REQUEST``) costs an UPDATE per page; instead a request saves
+    it only when the last save is ``CTIP_SESSION_RENEW_SECONDS`` old or more, so a session ends
+    between ``SESSION_COOKIE_AGE - CTIP_SESSION_RENEW_SECONDS`` and ``SESSION_COOKIE_AGE`` after
+    the last request (29 to 30 minutes by default). Requests without a session (the public
+    bulletin, a first visit) are left alone: no session is made for them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or not session.keys():
+            return response  # no session, or one ended or expired: nothing to keep alive
+        now = int(timezone.now().timestamp())
+        renewed = session.get(RENEWED_KEY)
+        stale = (not isinstance(renewed, int) or renewed > now
+                 or now - renewed >= settings.CTIP_SESSION_RENEW_SECONDS)
+        if stale or session.modified:  # a session saved anyway starts a new minute
+            session[RENEWED_KEY] = now
+        return response
 
 
 class RequestContextMiddleware:

@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         failures = []
-        call_command("check", deploy=True, fail_level="ERROR", stdout=self.stdout)
+        call_command("check", deploy=True, fail_level="ERROR", stdout=self.stdout,
+                     databases=["default"])
         try:
             call_command("migrate", check=True, plan=False, verbosity=0)
         except SystemExit:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -19,6 +19,11 @@ class Command(BaseCommand):
                             default=int(os.environ.get("CTIP_WORKERS", "3")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from ctip.core.dbsettings import sqlite_problems
+
+        problems = sqlite_problems()
+        if problems:
+            raise CommandError(" ".join(problems))
         call_command("collectstatic", interactive=False, verbosity=0)
         argv = [
             sys.executable, "-m", "gunicorn", "ctip.wsgi:application",

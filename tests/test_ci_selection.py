@@ -1,0 +1,80 @@
+"""The PostgreSQL run of CI keeps only the tests that use the database (decision record 0034):
+those reach it through pytest-django's fixtures or mark; every other test would run the same
+on either database."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests import conftest
+
+
+class Item:
+    def __init__(self, name: str, fixturenames: tuple[str, ...] = (), mark: bool = False) -> None:
+        self.name = name
+        self.fixturenames = fixturenames
+        self.mark = mark
+
+    def get_closest_marker(self, name: str) -> Any:
+        return object() if self.mark and name == "django_db" else None
+
+
+ITEMS = [
+    Item("pure", ("settings", "tmp_path")),
+    Item("tree", ("tree", "db", "django_db_blocker")),
+    Item("browser", ("e2e", "transactional_db", "live_server")),
+    Item("marked", (), mark=True),
+    Item("subprocess_with_own_databases", ("source", "tmp_path_factory")),
+]
+
+
+def select(monkeypatch: pytest.MonkeyPatch, value: str | None) -> tuple[list[str], list[str]]:
+    if value is None:
+        monkeypatch.delenv("CTIP_TESTS_DATABASE_ONLY", raising=False)
+    else:
+        monkeypatch.setenv("CTIP_TESTS_DATABASE_ONLY", value)
+    items: list[Any] = list(ITEMS)
+    deselected: list[str] = []
+    config = SimpleNamespace(option=SimpleNamespace(dist="loadgroup"), hook=SimpleNamespace(
+        pytest_deselected=lambda items: deselected.extend(i.name for i in items)))
+    conftest.pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+    return [i.name for i in items], deselected
+
+
+def test_the_postgresql_run_keeps_the_database_tests_only(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    kept, deselected = select(monkeypatch, "1")
+    assert kept == ["tree", "browser", "marked"]
+    assert deselected == ["pure", "subprocess_with_own_databases"]
+
+
+@pytest.mark.parametrize("value", [None, "", "0"])
+def test_any_other_run_keeps_everything(monkeypatch: pytest.MonkeyPatch,
+                                        value: str | None) -> None:
+    kept, deselected = select(monkeypatch, value)
+    assert kept == [i.name for i in ITEMS] and deselected == []
+
+
+def test_this_very_test_is_told_apart(request: pytest.FixtureRequest, db: None) -> None:
+    """The real items: one that asks for ``db`` uses the database, by pytest's own
+    fixture closure."""
+    assert conftest.uses_database(request.node)
+
+
+def test_a_module_is_cut_along_the_versions_of_its_module_scoped_data() -> None:
+    """tests/core/test_backup.py builds a SQLite and a PostgreSQL installation (a module-scoped
+    fixture with two params): each version may go to its own worker, the function-level
+    parametrisations stay with it."""
+    def item(**params: Any) -> Any:
+        scopes = {"source": "module", "signum": "function"}
+        return SimpleNamespace(
+            callspec=SimpleNamespace(params=params),
+            _fixtureinfo=SimpleNamespace(name2fixturedefs={
+                name: [SimpleNamespace(scope=scopes[name])] for name in params}))
+
+    assert conftest.module_parametrisation(item(source="sqlite", signum=2)) == "source=sqlite"
+    assert conftest.module_parametrisation(item(signum=15)) is None
+    assert conftest.module_parametrisation(SimpleNamespace()) is None  # type: ignore[arg-type]
