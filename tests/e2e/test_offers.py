@@ -19,13 +19,18 @@ OFFER = ("Tuyển gấp 5 bạn nữ đi Cam trực máy tính 🇰🇭 vc nhẹ
          "https://t.me/tuyendung_cam_rat_dai_duong_link_khong_xuong_dong_duoc_123456789")
 
 
-def test_the_offer_check_on_a_phone_without_javascript(e2e: E2E, tree: Any, browse: Any,
-                                                       axe_source: Any) -> None:
+@pytest.fixture
+def bulletin(e2e: E2E, tree: Any) -> None:
+    """The bulletin's home and the communes, committed before any browser starts."""
     from ctip.portal.permissions import ensure_groups
     from ctip.portal.setup import ensure_bulletin
 
     ensure_bulletin()
     ensure_groups()
+
+
+def test_the_offer_check_on_a_phone_without_javascript(bulletin: None, browse: Any,
+                                                       axe_source: Any) -> None:
     found: dict[str, list[str]] = {}
     page = browse.new_page(javascript=False)
     page.goto("/")
