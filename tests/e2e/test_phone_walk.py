@@ -7,6 +7,9 @@ Roles that must pass two-step sign-in first (system administrator, case worker) 
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,4 +65,7 @@ def test_every_page_of_the_navigation_fits_a_phone(role: str, browse: Any, e2e: 
         found += [f"axe: {v}" for v in run_axe(page, axe_source)]
         if found:
             problems[href] = found
+    dump = os.environ.get("CTIP_PHONE_WALK_DUMP")  # to list every finding while fixing them
+    if dump:
+        Path(dump, f"{role}.json").write_text(json.dumps(problems, ensure_ascii=False, indent=1))
     assert not problems, problems
