@@ -272,3 +272,22 @@ def test_undo_from_the_import_page(tree: Any, users: Any, formats: Any,
                       {"event": str(event.pk), "undo": "1"}).status_code == 404
     assert client.post(reverse("outreach:activity_import"),
                        {"event": "x", "undo": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize("encoding", [TCVN3, VNI])
+def test_a_csv_saved_from_a_legacy_font_file(tree: Any, users: Any, formats: Any,
+                                            encoding: str) -> None:
+    lines = [",".join(ACTIVITY_HEADER),
+             f'17/07/2025,27943,"{MEETING}","Tuyên truyền ở ấp Rạch Sen",2,1,3']
+    data = "\r\n".join(from_unicode(line, encoding) for line in lines).encode("cp1252")
+    plan = plan_import(users["commune_officer"], SimpleUploadedFile("cu.csv", data))
+    assert plan.ok, plan.errors
+    assert plan.encoding == encoding
+    assert plan.rows[0].title == "Tuyên truyền ở ấp Rạch Sen"
+
+
+def test_a_csv_in_another_one_byte_encoding_is_still_refused(tree: Any, users: Any) -> None:
+    data = b"Ng\xe0y,\xd0\xf5n\r\n17/07/2025,S\xf5n\r\n"  # "Ngày,Đơn" in Windows-1258
+    plan = plan_import(users["commune_officer"], SimpleUploadedFile("cu.csv", data))
+    [error] = plan.file_errors
+    assert "UTF-8" in error.message

@@ -526,6 +526,15 @@ class SheetReader:
                 return data.decode("utf-8-sig")
             except UnicodeDecodeError:
                 pass
+            # A CSV saved from a file typed in a legacy font holds one byte a character; read
+            # that way, it is kept only when its text is recognised as TCVN3 or VNI (and is
+            # then converted with the rows).
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = ""
+            if text and detect(text.splitlines()[:HEADER_SCAN_ROWS * 50]) in {TCVN3, VNI}:
+                return text
         raise FileError(_(
             "The CSV file is not in UTF-8, so its Vietnamese letters cannot be read. In Excel, "
             "save it as “CSV UTF-8 (Comma delimited)”, or upload the .xlsx file instead."))
