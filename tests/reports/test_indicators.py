@@ -33,7 +33,7 @@ def test_province_values_for_the_year(tree: Any, facts: Any) -> None:
     assert v["sessions"]["meeting"] == 2 and v["sessions"]["zalo"] == 1
     assert v["participants"] == {"total": 25 + 0 + 40 + 40, "women": 90, "men": 15,
                                  "not_stated": 0}
-    assert v["sessions_border_remote"] == {"total": 1, "border": 1, "remote": 0}
+    assert v["sessions_border_remote"] == {"total": 1, "border": 1, "remote": 0, "minority": 0}
     assert v["online_reach"] == {"total": 300, "shares": 12, "posts": 1}
     assert v["models"] == {"total": 2, "active": 2, "new": 2, "replicated": 1, "dissolved": 0}
     assert v["clubs"]["total"] == 3 and v["club_members"] == 15 + 12 + 30

@@ -99,6 +99,9 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
     # a unit's flags change: its past activities move between the area columns
     update_unit(actor=None, unit=tree.commune_a, is_remote=True)
     update_unit(actor=None, unit=tree.branch_a1, is_border=False, is_far_flung=True)
+    update_unit(actor=None, unit=tree.commune_b, is_ethnic_minority=True)
+    update_unit(actor=None, unit=tree.branch_a1, is_ethnic_minority=True)
+    update_unit(actor=None, unit=tree.commune_b, is_ethnic_minority=False)
     # a unit moves: its past activities stay where they were recorded
     new_commune = create_unit(actor=None, parent=tree.province, name="Xã Mới",
                               unit_type=tree.commune_a.unit_type)
@@ -149,6 +152,9 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
     assert values["sessions"]["total"] == 4 + 1 + 2 + 1
     assert values["active_speakers"] == 1
     assert values["sessions_border_remote"]["border"] == 0
+    assert values["sessions_border_remote"]["minority"] == Activity.objects.filter(
+        status=Activity.Status.DONE, date__year=2026,
+        unit_path__contains=f"/{tree.branch_a1.pk}/").count() > 0
     assert values["situations_escalated_on_time"]["escalated"] == 2
 
 

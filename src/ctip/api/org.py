@@ -19,6 +19,8 @@ class UnitOut(Schema):
     gso_code: str | None
     is_border: bool
     is_remote: bool
+    is_far_flung: bool
+    is_ethnic_minority: bool
     closed_on: str | None
 
     @staticmethod

@@ -28,6 +28,8 @@ DEMO_BRANCHES: dict[str, list[tuple[str, str, list[str]]]] = {
     ],
 }
 BORDER_COMMUNES = {"Xã Hưng Điền", "Xã Vĩnh Thạnh", "Xã Tân Hưng"}
+# Communes with Khmer, Stiêng and Tà Mun communities, flagged as ethnic minority areas.
+MINORITY_COMMUNES = {"Xã Tân Đông", "Xã Tân Hòa"}
 
 
 def build_org(stdout: Any = None) -> Unit:
@@ -39,6 +41,9 @@ def build_org(stdout: Any = None) -> Unit:
     for commune in Unit.objects.filter(parent=province, name__in=BORDER_COMMUNES,
                                        is_border=False):
         update_unit(actor=None, unit=commune, is_border=True, is_remote=True)
+    for commune in Unit.objects.filter(parent=province, name__in=MINORITY_COMMUNES,
+                                       is_ethnic_minority=False):
+        update_unit(actor=None, unit=commune, is_ethnic_minority=True)
     branch_type = UnitType.objects.get(code="branch")
     group_type = UnitType.objects.get(code="group")
     for commune_name, branches in DEMO_BRANCHES.items():

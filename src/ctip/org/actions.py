@@ -17,11 +17,11 @@ from ctip.accounts.policy import require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.core.text import fold, nfc
-from ctip.org.models import PATH_SEPARATOR, Succession, Unit, UnitType
+from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
 from ctip.org.signals import units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
-               "is_far_flung", "opened_on")
+               "is_far_flung", "is_ethnic_minority", "opened_on")
 
 
 def closed_message(unit: Unit) -> str:
@@ -85,6 +85,7 @@ def create_unit(
     is_border: bool = False,
     is_remote: bool = False,
     is_far_flung: bool = False,
+    is_ethnic_minority: bool = False,
     opened_on: dt.date | None = None,
     audit: bool = True,
 ) -> Unit:
@@ -107,6 +108,7 @@ def create_unit(
         is_border=is_border,
         is_remote=is_remote,
         is_far_flung=is_far_flung,
+        is_ethnic_minority=is_ethnic_minority,
         opened_on=opened_on,
     )
     try:
@@ -274,7 +276,7 @@ def split_unit(
         new_unit = create_unit(
             actor=actor, parent=unit.parent, name=part.name,
             unit_type=part.unit_type or unit.unit_type, gso_code=part.gso_code,
-            is_border=unit.is_border, is_remote=unit.is_remote, is_far_flung=unit.is_far_flung,
+            **{f: getattr(unit, f) for f in UNIT_AREA_FIELDS},
             opened_on=effective_on,
         )
         for child in part.children:

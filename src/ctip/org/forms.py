@@ -21,6 +21,7 @@ class UnitForm(IdempotentForm, forms.Form):
     is_border = forms.BooleanField(label=_("Border area"), required=False)
     is_remote = forms.BooleanField(label=_("Remote area"), required=False)
     is_far_flung = forms.BooleanField(label=_("Far-flung area"), required=False)
+    is_ethnic_minority = forms.BooleanField(label=_("Ethnic minority area"), required=False)
     opened_on = forms.DateField(label=_("Opened on"), required=False,
                                 help_text=_("dd/mm/yyyy"))
 

@@ -7,6 +7,9 @@ and link their successors, so facts recorded against a unit keep pointing at it.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,22 @@ from django.utils.translation import gettext_lazy as _
 from ctip.org.paths import TreePathField
 
 PATH_SEPARATOR = "/"
+
+#: The areas a unit can be flagged in, each with the ``Unit`` flags that put it there (remote
+#: counts the far-flung units too). A flag applies to the unit and every unit below it. The one
+#: definition the selectors, the indicators and the roll-up triggers are built from.
+AREA_FLAG_FIELDS: dict[str, tuple[str, ...]] = {
+    "border": ("is_border",),
+    "remote": ("is_remote", "is_far_flung"),
+    "minority": ("is_ethnic_minority",),
+}
+#: Every area flag of a unit, in the order of ``AREA_FLAG_FIELDS``.
+UNIT_AREA_FIELDS: tuple[str, ...] = tuple(f for fs in AREA_FLAG_FIELDS.values() for f in fs)
+
+
+def flagged_q(fields: tuple[str, ...] = UNIT_AREA_FIELDS) -> Q:
+    """Units carrying any of the flags ``fields`` themselves (every area flag by default)."""
+    return reduce(operator.or_, (Q(**{name: True}) for name in fields))
 
 
 class UnitType(models.Model):
@@ -67,6 +86,7 @@ class Unit(models.Model):
     is_border = models.BooleanField(_("border area"), default=False)
     is_remote = models.BooleanField(_("remote area"), default=False)
     is_far_flung = models.BooleanField(_("far-flung area"), default=False)
+    is_ethnic_minority = models.BooleanField(_("ethnic minority area"), default=False)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)

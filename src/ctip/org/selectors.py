@@ -11,7 +11,7 @@ from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.core.collation import vi_order
 from ctip.core.text import fold
-from ctip.org.models import Unit
+from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
 
 
 def units_visible_to(viewer: Any, capability: str = "unit.view") -> QuerySet[Unit]:
@@ -84,8 +84,8 @@ def role_holders_at(unit: Unit) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.active().filter(unit=unit).select_related("user")
 
 
-#: What each area flag means on a unit (border; remote or far-flung).
-AREA_FLAGS = {"border": Q(is_border=True), "remote": Q(is_remote=True) | Q(is_far_flung=True)}
+#: What each area means on a unit (border; remote or far-flung; ethnic minority).
+AREA_FLAGS = {area: flagged_q(fields) for area, fields in AREA_FLAG_FIELDS.items()}
 
 
 def in_area(unit: Unit, area: str = "border") -> bool:
@@ -100,3 +100,19 @@ def area_q(area: str = "border", field: str = "path") -> Q:
     for path in Unit.objects.filter(AREA_FLAGS[area]).values_list("path", flat=True):
         q |= Q(**{f"{field}__subtree": path})
     return q
+
+
+def areas_of(unit: Unit, ancestors: list[Unit]) -> list[tuple[Any, Unit | None]]:
+    """The area flags that apply to ``unit`` (``ancestors``: the units above it, top first),
+    each with ``None`` when the unit carries it itself, else the nearest unit above that does
+    (a flag applies below the flagged unit)."""
+    out: list[tuple[Any, Unit | None]] = []
+    for name in UNIT_AREA_FIELDS:
+        label = Unit._meta.get_field(name).verbose_name
+        if getattr(unit, name):
+            out.append((label, None))
+            continue
+        above = next((a for a in reversed(ancestors) if getattr(a, name)), None)
+        if above is not None:
+            out.append((label, above))
+    return out

@@ -17,6 +17,7 @@ from ctip.org import actions
 from ctip.org.forms import MergeForm, MoveForm, SplitForm, UnitForm
 from ctip.org.selectors import (
     ancestors_of,
+    areas_of,
     children_of,
     get_unit_for,
     role_holders_at,
@@ -50,9 +51,11 @@ def children(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("unit.view")
 def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk)
+    ancestors = ancestors_of(unit)
     return TemplateResponse(request, "org/unit_detail.html", {
         "unit": unit,
-        "ancestors": ancestors_of(unit),
+        "ancestors": ancestors,
+        "areas": areas_of(unit, ancestors),
         "children": children_of(unit, include_closed=True),
         "successors": unit.successors.all(),
         "predecessors": unit.predecessors.all(),

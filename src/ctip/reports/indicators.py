@@ -59,7 +59,7 @@ from django.utils.translation import gettext as _
 
 from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
-from ctip.org.models import Unit
+from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
 from ctip.reports import rollups
 from ctip.reports.periods import Period
 
@@ -122,11 +122,14 @@ CATALOGUE: list[Indicator] = [
     Indicator("participants", _l("Participants"), "Số lượt người tham dự",
               _l("Participants of done activities, by sex (women, men, not stated)."),
               "outreach.Activity", ("sex",)),
-    Indicator("sessions_border_remote", _l("Sessions in border and remote units"),
-              "Số buổi tuyên truyền tại địa bàn biên giới, vùng sâu, vùng xa",
-              _l("Done activities recorded in units flagged as border, remote or far-flung, "
-                 "or in units below them (a branch of a border commune is in the border area; "
-                 "the units' current flags)."),
+    Indicator("sessions_border_remote",
+              _l("Sessions in border, remote and ethnic minority areas"),
+              "Số buổi tuyên truyền tại địa bàn biên giới, vùng sâu, vùng xa, vùng đồng bào "
+              "dân tộc thiểu số",
+              _l("Done activities recorded in units flagged as border, remote or far-flung, or "
+                 "ethnic minority area, or in units below them (a branch of a border commune is "
+                 "in the border area; the units' current flags). The total counts an activity "
+                 "once, whatever its areas; by area, once in each of its areas."),
               "outreach.Activity, org.Unit", ("area",)),
     Indicator("online_reach", _l("Online reach"), "Lượt tiếp cận trực tuyến",
               _l("Views of posts on the Union's online channels; with shares and the number "
@@ -311,23 +314,22 @@ def rollup_level(unit: Unit, period: Period, by_child: bool) -> int | None:
     return rollups.level_for(unit, by_child)
 
 
-def area_filters(field: str = "unit_path") -> tuple[Q, Q, Q]:
-    """Border; remote or far-flung; any of them: a fact is in the area when its unit or a
-    unit above it (an id of its recorded path) carries the flag, by the units' current flags,
-    as the roll-up triggers count it (``rollups._Dialect.areas``)."""
-    flagged = list(Unit.objects.filter(Q(is_border=True) | Q(is_remote=True)
-                                       | Q(is_far_flung=True))
-                   .values_list("pk", "is_border", "is_remote", "is_far_flung"))
+def area_filters(field: str = "unit_path") -> dict[str, Q]:
+    """One filter per area column of the roll-ups (``rollups.AREA_SUMS``: border; remote or
+    far-flung; ethnic minority; any of them): a fact is in the area when its unit or a unit
+    above it (an id of its recorded path) carries the flag, by the units' current flags, as the
+    roll-up triggers count it (``rollups._Dialect.areas``)."""
+    flagged = list(Unit.objects.filter(flagged_q()).values("pk", *UNIT_AREA_FIELDS))
 
-    def below(pks: list[int]) -> Q:
+    def below(fields: tuple[str, ...]) -> Q:
         q = Q(**{field: ""})   # no path is empty: nothing, when no unit has the flag
-        for pk in pks:
-            q |= Q(**{f"{field}__contains": f"/{pk}/"})
+        for unit in flagged:
+            if any(unit[f] for f in fields):
+                q |= Q(**{f"{field}__contains": f"/{unit['pk']}/"})
         return q
 
-    return (below([pk for pk, b, _r, _f in flagged if b]),
-            below([pk for pk, _b, r, f in flagged if r or f]),
-            below([pk for pk, *_ in flagged]))
+    return {**{area: below(fields) for area, fields in AREA_FLAG_FIELDS.items()},
+            "any_area": below(UNIT_AREA_FIELDS)}
 
 
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
@@ -354,7 +356,7 @@ def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
         qs = Activity.objects.filter(unit_path__subtree=unit.path,
                                      status=Activity.Status.DONE,
                                      date__gte=period.start, date__lte=period.end)
-        border, remote, any_area = area_filters()
+        areas = area_filters()
         groups = _group(
             qs, unit, by_child, "unit_path", "format_id",
             n=Count("pk"),
@@ -362,9 +364,7 @@ def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
             men=Coalesce(Sum("participants_men"), 0),
             total=Coalesce(Sum("participants_total"), 0),
             views=Coalesce(Sum("online_views"), 0), shares=Coalesce(Sum("online_shares"), 0),
-            border=Count("pk", filter=border),
-            remote=Count("pk", filter=remote),
-            any_area=Count("pk", filter=any_area),
+            **{column: Count("pk", filter=q) for column, q in areas.items()},
         )
     formats = {pk: (code, online) for pk, code, online in
                Format.objects.values_list("pk", "code", "is_online")}
@@ -379,8 +379,7 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
     s: dict[str, int] = defaultdict(int)
     for r in rows:
         by_format[r["format__code"]] += r["n"]
-        for k in ("n", "women", "men", "total", "views", "shares", "border", "remote",
-                  "any_area"):
+        for k in rollups.ACTIVITY_SUMS:
             s[k] += r[k] or 0
         if r["format__is_online"]:
             s["posts"] += r["n"]
@@ -388,8 +387,8 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
         "sessions": {"total": s["n"], **dict(sorted(by_format.items()))},
         "participants": {"total": s["total"], "women": s["women"], "men": s["men"],
                          "not_stated": max(0, s["total"] - s["women"] - s["men"])},
-        "sessions_border_remote": {"total": s["any_area"], "border": s["border"],
-                                   "remote": s["remote"]},
+        "sessions_border_remote": {"total": s["any_area"],
+                                   **{area: s[area] for area in AREA_FLAG_FIELDS}},
         "online_reach": {"total": s["views"], "shares": s["shares"], "posts": s["posts"]},
     }
 
@@ -854,7 +853,8 @@ _FIXED_LABELS: dict[str, dict[str, tuple[Any, str]]] = {
     "sex": {"women": (_l("women"), "Nữ"), "men": (_l("men"), "Nam"),
             "not_stated": (_l("sex not stated"), "Không ghi giới tính")},
     "area": {"border": (_l("border units"), "Địa bàn biên giới"),
-             "remote": (_l("remote and far-flung units"), "Vùng sâu, vùng xa")},
+             "remote": (_l("remote and far-flung units"), "Vùng sâu, vùng xa"),
+             "minority": (_l("ethnic minority areas"), "Vùng đồng bào dân tộc thiểu số")},
     "online": {"shares": (_l("shares"), "Lượt chia sẻ"),
                "posts": (_l("online posts"), "Số bài đăng trực tuyến")},
     "model_status": {"active": (_l("active at the end of the period"), "Đang hoạt động"),

@@ -237,6 +237,7 @@ class ActivityMonth(models.Model):
     shares = models.BigIntegerField(default=0)
     border = models.IntegerField(default=0)
     remote = models.IntegerField(default=0)
+    minority = models.IntegerField(default=0)
     any_area = models.IntegerField(default=0)
     delta = models.BooleanField(default=True)
 

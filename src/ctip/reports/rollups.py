@@ -9,9 +9,9 @@ months:
   A path that is already shorter (an activity of a province's own office) stays as it is.
   So the nation table by province reads level 1, a province's dashboard by commune level 2,
   and neither reads the activities themselves. The area columns count the activities recorded
-  at a unit flagged as border, remote or far-flung *or below one* (a branch of a border commune
-  is in the border area): the current flags of the units whose ids make up the activity's
-  recorded path.
+  at a unit flagged as border, remote or far-flung, or ethnic minority area *or below one* (a
+  branch of a border commune is in the border area): the current flags of the units whose ids
+  make up the activity's recorded path.
 - ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
   speakers" is one indexed look-up per speaker instead of a search through their activities.
 
@@ -55,18 +55,25 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS
 from ctip.reports.periods import Period
 
 #: The roll-up levels kept: 1 = province (paths cut to two segments), 2 = commune (three).
 LEVELS = (1, 2)
 
-ACTIVITY_SUMS = ("n", "women", "men", "total", "views", "shares", "border", "remote",
-                 "any_area")
+#: The area columns: one per area of ``org.models.AREA_FLAG_FIELDS``, then any of them.
+AREA_SUMS = (*AREA_FLAG_FIELDS, "any_area")
+ACTIVITY_SUMS = ("n", "women", "men", "total", "views", "shares", *AREA_SUMS)
 ACTIVITY_KEY = ("level", "path", "month", "format_id")
-AREA_SUMS = ("border", "remote", "any_area")
+
+
+def _any_of(fields: tuple[str, ...]) -> str:
+    return " OR ".join(f"@.{f}" for f in fields)
+
+
 #: What each area column counts, on a unit ``@`` (the fact's unit or one above it).
-AREA_FLAGS = ("@.is_border", "@.is_remote OR @.is_far_flung",
-              "@.is_border OR @.is_remote OR @.is_far_flung")
+AREA_FLAGS = (*(_any_of(fields) for fields in AREA_FLAG_FIELDS.values()),
+              _any_of(UNIT_AREA_FIELDS))
 
 
 def truncate(path: str, level: int) -> str:
@@ -142,7 +149,8 @@ class _Dialect:
                 f"replace(trim({path}, '/'), '/', ',') || ']'))")
 
     def areas(self, path: str, old: str | None = None) -> list[str]:
-        """The three area flags (border; remote or far-flung; any) of a fact recorded at
+        """The area flags (``AREA_SUMS``: border; remote or far-flung; ethnic minority; any)
+        of a fact recorded at
         ``path`` as 0/1 scalar subqueries: set when its unit or any unit above it carries the
         flag (a branch of a border commune is in the border area). With ``old`` (OLD in a
         trigger on ``org_unit``), the flags as they were before that unit's change."""
@@ -164,16 +172,20 @@ SPEAKER_COLUMNS = ("speaker_id", "month", "n", "delta")
 
 def _activity_delta(d: _Dialect, row: str, sign: str, cond: str = "1 = 1") -> str:
     """Add (``sign`` 1) or take away (-1) the activity ``row`` (NEW or OLD) at every level."""
-    border, remote, any_area = d.areas(f"{row}.unit_path")
+    areas = d.areas(f"{row}.unit_path")
     return (
         f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
         f"SELECT lv.lv, {d.by_level(f'{row}.unit_path')}, {d.month(f'{row}.date')}, "
         f"{row}.format_id, {sign}, {sign} * COALESCE({row}.participants_women, 0), "
         f"{sign} * COALESCE({row}.participants_men, 0), {sign} * {row}.participants_total, "
         f"{sign} * {row}.online_views, {sign} * {row}.online_shares, "
-        f"{sign} * ar.border, {sign} * ar.remote, {sign} * ar.any_area, TRUE "
-        f"FROM {LEVELS_SQL} CROSS JOIN (SELECT {border} AS border, {remote} AS remote, "
-        f"{any_area} AS any_area) ar WHERE ({cond})")
+        f"{', '.join(f'{sign} * ar.{c}' for c in AREA_SUMS)}, TRUE "
+        f"FROM {LEVELS_SQL} CROSS JOIN (SELECT {_named(areas)}) ar WHERE ({cond})")
+
+
+def _named(areas: list[str]) -> str:
+    """The area subqueries of ``_Dialect.areas`` named as their columns."""
+    return ", ".join(f"{sql} AS {c}" for sql, c in zip(areas, AREA_SUMS, strict=True))
 
 
 def _area_shift(d: _Dialect) -> str:
@@ -189,12 +201,12 @@ def _area_shift(d: _Dialect) -> str:
     return (
         f"INSERT INTO reports_activitymonth ({', '.join(ACTIVITY_COLUMNS)}) "
         f"SELECT lv.lv, {path}, x.month, x.format_id, 0, 0, 0, 0, 0, 0, "
-        f"SUM(x.d0), SUM(x.d1), SUM(x.d2), TRUE "
+        f"{', '.join(f'SUM(x.d{i})' for i in range(len(AREA_SUMS)))}, TRUE "
         f"FROM (SELECT a.unit_path, {d.month('a.date')} AS month, a.format_id, {shifts} "
         f"FROM outreach_activity a WHERE a.status = 'done' AND a.unit_path LIKE {below}) x "
         f"CROSS JOIN {LEVELS_SQL} "
         f"GROUP BY lv.lv, {path}, x.month, x.format_id "
-        "HAVING SUM(x.d0) <> 0 OR SUM(x.d1) <> 0 OR SUM(x.d2) <> 0")
+        f"HAVING {' OR '.join(f'SUM(x.d{i}) <> 0' for i in range(len(AREA_SUMS)))}")
 
 
 def _speakers_of(d: _Dialect, row: str, sign: str, cond: str) -> str:
@@ -247,8 +259,7 @@ _SPEAKERS_OUT = ("OLD.status = 'done' AND (NEW.status <> 'done' OR NEW.date <> O
                  "OR NEW.id <> OLD.id)")
 _SPEAKERS_IN = ("NEW.status = 'done' AND (OLD.status <> 'done' OR NEW.date <> OLD.date "
                 "OR NEW.id <> OLD.id)")
-_AREA_CHANGED = ("NEW.is_border <> OLD.is_border OR NEW.is_remote <> OLD.is_remote "
-                 "OR NEW.is_far_flung <> OLD.is_far_flung")
+_AREA_CHANGED = " OR ".join(f"NEW.{f} <> OLD.{f}" for f in UNIT_AREA_FIELDS)
 _ACTIVITY_READ = ("id", "status", "date", "unit_id", "unit_path", "format_id",
                   "participants_women", "participants_men", "participants_total",
                   "online_views", "online_shares")
@@ -386,17 +397,15 @@ def _fresh_sql(d: _Dialect) -> dict[str, str]:
     """SELECTs that compute each roll-up from the facts, one row per key, in the tables' column
     order (without ``delta``)."""
     # The area flags once per distinct path, not once per activity.
-    border, remote, any_area = d.areas("p.unit_path")
-    areas = (f"SELECT p.unit_path, {border} AS border, {remote} AS remote, "
-             f"{any_area} AS any_area FROM (SELECT DISTINCT unit_path FROM outreach_activity "
-             "WHERE status = 'done') p")
+    areas = (f"SELECT p.unit_path, {_named(d.areas('p.unit_path'))} "
+             "FROM (SELECT DISTINCT unit_path FROM outreach_activity WHERE status = 'done') p")
     return {
         "reports_activitymonth": (
             f"SELECT lv.lv, {d.by_level('a.unit_path')}, {d.month('a.date')}, a.format_id, "
             "COUNT(*), SUM(COALESCE(a.participants_women, 0)), "
             "SUM(COALESCE(a.participants_men, 0)), SUM(a.participants_total), "
             "SUM(a.online_views), SUM(a.online_shares), "
-            "SUM(ar.border), SUM(ar.remote), SUM(ar.any_area) "
+            f"{', '.join(f'SUM(ar.{c})' for c in AREA_SUMS)} "
             f"FROM outreach_activity a CROSS JOIN {LEVELS_SQL} "
             f"JOIN ({areas}) ar ON ar.unit_path = a.unit_path "
             "WHERE a.status = 'done' GROUP BY 1, 2, 3, 4"),

@@ -342,11 +342,11 @@ class Builder:
             self.built.provinces.append(province.pk)
         communes = list(Unit.objects.filter(parent_id__in=self.built.provinces)
                         .order_by("pk").values_list("pk", flat=True))
-        # Border, remote and far-flung flags on some communes (the area indicator).
-        border = [pk for pk in communes if self.rng.random() < 0.2]
-        remote = [pk for pk in communes if self.rng.random() < 0.1]
-        Unit.objects.filter(pk__in=border).update(is_border=True)
-        Unit.objects.filter(pk__in=remote).update(is_remote=True)
+        # Border, remote and ethnic minority flags on some communes (the area indicator).
+        for flag, share in (("is_border", 0.2), ("is_remote", 0.1),
+                            ("is_ethnic_minority", 0.15)):
+            flagged = [pk for pk in communes if self.rng.random() < share]
+            Unit.objects.filter(pk__in=flagged).update(**{flag: True})
         self.communes = list(Unit.objects.filter(parent_id__in=self.built.provinces)
                              .order_by("pk"))
         self.provinces = list(Unit.objects.filter(pk__in=self.built.provinces).order_by("pk"))
