@@ -108,7 +108,7 @@ def areas_of(unit: Unit, ancestors: list[Unit]) -> list[tuple[Any, Unit | None]]
     (a flag applies below the flagged unit)."""
     out: list[tuple[Any, Unit | None]] = []
     for name in UNIT_AREA_FIELDS:
-        label = Unit._meta.get_field(name).verbose_name
+        label = Unit._meta.get_field(name).verbose_name  # type: ignore[union-attr]
         if getattr(unit, name):
             out.append((label, None))
             continue
