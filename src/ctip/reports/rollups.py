@@ -150,10 +150,10 @@ class _Dialect:
 
     def areas(self, path: str, old: str | None = None) -> list[str]:
         """The area flags (``AREA_SUMS``: border; remote or far-flung; ethnic minority; any)
-        of a fact recorded at
-        ``path`` as 0/1 scalar subqueries: set when its unit or any unit above it carries the
-        flag (a branch of a border commune is in the border area). With ``old`` (OLD in a
-        trigger on ``org_unit``), the flags as they were before that unit's change."""
+        of a fact recorded at ``path`` as 0/1 scalar subqueries: set when its unit or any unit
+        above it carries the flag (a branch of a border commune is in the border area). With
+        ``old`` (OLD in a trigger on ``org_unit``), the flags as they were before that unit's
+        change."""
         out = []
         for expr in AREA_FLAGS:
             flag = self.flag(expr.replace("@", "f"))
