@@ -117,6 +117,10 @@ def test_an_ethnic_minority_communes_branches_count_in_the_minority_area(
     update_unit(actor=None, unit=tree.commune_a, is_ethnic_minority=True)
     assert _both_ways_and_rebuild(tree, monkeypatch) == {
         "total": 18, "border": 0, "remote": 0, "minority": 18}
+    from ctip.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="unit.updated").latest("pk")
+    assert event.changes == {"is_ethnic_minority": [False, True]}
     rows = dict(_area(tree)[1])
     assert rows[tree.commune_a.name]["minority"] == 18
     assert rows[tree.commune_b.name] == nothing
