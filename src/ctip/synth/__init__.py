@@ -181,7 +181,9 @@ def insert(table: Table, rows: Iterable[dict[str, Any]], *, say: Callable[[str],
                     tick()
         return done
     # table and column names from the model's metadata, values as parameters
-    sql = (f"INSERT INTO {table.table} ({', '.join(table.columns)}) "  # noqa: S608
+    # (quoted: a column may be a keyword, such as ``on`` of the club histories)
+    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+    sql = (f"INSERT INTO {table.table} ({columns}) "  # noqa: S608
            f"VALUES ({', '.join('?' for _ in table.columns)})")
     connection.ensure_connection()
     raw = connection.connection
