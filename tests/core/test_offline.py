@@ -1,6 +1,7 @@
 """The installable app's pieces on the server side (decision record 0035): the service worker
 from the site root, the manifest and its icons, the policy that lets the worker run, and the
-staff pages that carry the count of unsent entries (the behaviour itself: tests/e2e/test_offline.py)."""
+staff pages that carry the count of unsent entries (the behaviour itself:
+tests/e2e/test_offline.py)."""
 
 from __future__ import annotations
 

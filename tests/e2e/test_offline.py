@@ -102,6 +102,18 @@ def test_activities_recorded_offline_arrive_exactly_once(field: Field,
     # nothing about a person: the body is the activity's fields only
     assert all(set(entry) == {"uuid", "user", "created", "body"} for entry in queued)
 
+    # Signing out now warns that four entries are not sent; she stays when she says no.
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.locator("details.site-menu summary").click()
+    page.locator("form[data-signout] button").click()
+    for _ in range(100):  # the question comes once the queue has been read
+        if dialogs:
+            break
+        page.wait_for_timeout(100)
+    assert len(dialogs) == 1 and "4" in dialogs[0]
+    assert urlsplit(page.url).path == field.new_url
+
     # Back online: sent by itself; three arrive, the fourth is refused with the reason.
     context.set_offline(False)
     page.wait_for_function(COUNT_IS, arg=1)
