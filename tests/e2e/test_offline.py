@@ -97,6 +97,19 @@ def test_activities_recorded_offline_arrive_exactly_once(field: Field,
     page.reload()
     assert urlsplit(page.url).path == field.new_url
     page.wait_for_function(COUNT_IS, arg=4)
+    # the form's lists (formats, units in scope) and the API's catalogues and units are kept
+    assert page.locator("#id_format option").count() > 1
+    assert page.locator("#id_unit option:checked").inner_text().strip()
+    assert page.evaluate("""async () => {
+      const kept = await Promise.all(['/api/v1/catalogues', '/api/v1/units'].map(
+        (url) => fetch(url, {credentials: 'same-origin'}).then((r) => r.ok)));
+      return kept.every(Boolean);
+    }""")
+    # any other page says there is no connection and points to the quick entry
+    other = page.context.new_page()
+    other.goto(reverse("outreach:activity_list"))
+    assert other.locator("a[href='/outreach/activities/new/']").count() == 1
+    other.close()
     queued = page.evaluate("ctipOffline.all()")
     assert len(queued) == 4 and all(len(entry["uuid"]) == 36 for entry in queued)
     # nothing about a person: the body is the activity's fields only

@@ -22,6 +22,9 @@
   const BATCH_MAX = 200;
   const DB_NAME = 'ctip-offline';
   const STORE = 'activities';
+  const REFRESHED = 'ctip-offline-refreshed';
+  const REFRESHED_BY = 'ctip-offline-refreshed-by';
+  const REFRESH_MS = 15 * 60 * 1000;
 
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
@@ -254,6 +257,8 @@
 
   // --- signing out ---------------------------------------------------------------------------------
   async function forget() {
+    localStorage.removeItem(REFRESHED);
+    localStorage.removeItem(REFRESHED_BY);
     if (window.caches) await caches.delete('ctip-offline-v1');
   }
   document.querySelectorAll('form[data-signout]').forEach((out) => {
@@ -281,8 +286,20 @@
     navigator.serviceWorker.register(T.worker, {scope: '/'}).then(() => navigator.serviceWorker.ready)
       .then((registration) => {
         if (!navigator.onLine || !registration.active) return;
+        // The copies are refreshed at most every REFRESH_MS for the same officer (the quick-entry
+        // page is also refreshed whenever she opens it), and at once for another officer.
+        const last = Number(localStorage.getItem(REFRESHED) || 0);
+        const ready = () => { document.documentElement.dataset.offlineReady = '1'; };
+        if (localStorage.getItem(REFRESHED_BY) === USER && Date.now() - last < REFRESH_MS) {
+          ready();
+          return;
+        }
         const channel = new MessageChannel();
-        channel.port1.onmessage = () => { document.documentElement.dataset.offlineReady = '1'; };
+        channel.port1.onmessage = () => {
+          localStorage.setItem(REFRESHED, String(Date.now()));
+          localStorage.setItem(REFRESHED_BY, USER);
+          ready();
+        };
         registration.active.postMessage('refresh', [channel.port2]);
       })
       .catch(() => { /* without the worker the pages work as before */ });
