@@ -59,6 +59,16 @@
   const put = (entry) => tx('readwrite', (s) => { s.put(entry); });
   const drop = (uuid) => tx('readwrite', (s) => { s.delete(uuid); });
 
+  function newUuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    // RFC 4122 version 4 from the browser's random source (randomUUID needs a secure origin)
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) +
+      '-' + h.slice(20);
+  }
+
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']; }
     catch (e) { return ''; }
@@ -244,7 +254,7 @@
       event.preventDefault();
       const {body, errors, hasFiles} = read();
       if (errors.length) { notice(errors.join(' '), 'error'); return; }
-      await put({uuid: crypto.randomUUID(), user: USER, created: new Date().toISOString(), body});
+      await put({uuid: newUuid(), user: USER, created: new Date().toISOString(), body});
       notice(T.queued + (hasFiles ? ' ' + T.noFiles : ''), 'success');
       for (const name of ['title', 'notes', 'coordinating_agencies', ...INTS]) {
         if (form.elements[name]) form.elements[name].value = '';
