@@ -278,7 +278,7 @@ CONTENT_SECURITY_POLICY = {
         "media-src": ["'self'"],
         "object-src": ["'none'"],
         "frame-src": ["'none'"],
-        "worker-src": ["'none'"],
+        "worker-src": ["'self'"],
         "manifest-src": ["'self'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
