@@ -142,7 +142,10 @@ def _served_templates() -> list[Path]:
                   if str(p.relative_to(SRC)) not in NOT_SERVED)
 
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+# An inline script: a <script> without src, except a JSON data block (type="application/json",
+# as Django's json_script writes), which the browser never runs and CSP does not govern.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/json\")[^>]*>",
+                           re.IGNORECASE)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTR = re.compile(r"\sstyle\s*=", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style(?P<attrs>[^>]*)>", re.IGNORECASE)
