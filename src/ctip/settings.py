@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # Wagtail: the public bulletin (pages, workflow, revisions, images, documents).
     "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
     "wagtail.contrib.table_block",
     "wagtail.sites",
     "wagtail.users",

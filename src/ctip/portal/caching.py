@@ -62,21 +62,23 @@ def cached_response(key: str) -> HttpResponse | None:
     hit = cache.get(key)
     if hit is None:
         return None
-    content, content_type = hit
+    content, content_type, *article = hit
     response = HttpResponse(content, content_type=content_type)
     response[CACHE_HEADER] = "hit"
+    response.bulletin_article = article[0] if article else None  # type: ignore[attr-defined]
     return response
 
 
-def store(key: str, response: HttpResponse) -> None:
+def store(key: str, response: HttpResponse, article: int | None = None) -> None:
+    """``article``: the article the page shows, so a reading from the cache is counted."""
     if response.status_code != 200 or response.has_header("Set-Cookie") or response.cookies:
         return
-    cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+    cache.set(key, (response.content, response["Content-Type"], article), PAGE_TIMEOUT)
 
 
 def connect_signals() -> None:
     """Publishing anything makes every cached page stale."""
-    from django.db.models.signals import post_delete
+    from django.db.models.signals import post_delete, post_save
     from wagtail.models import Page
     from wagtail.signals import (
         page_published,
@@ -85,7 +87,10 @@ def connect_signals() -> None:
         post_page_move,
     )
 
+    from ctip.portal.models import BulletinSettings
+
     page_published.connect(bump_version, dispatch_uid="portal-cache-published")
+    post_save.connect(bump_version, sender=BulletinSettings, dispatch_uid="portal-cache-settings")
     page_unpublished.connect(bump_version, dispatch_uid="portal-cache-unpublished")
     page_slug_changed.connect(bump_version, dispatch_uid="portal-cache-slug")
 

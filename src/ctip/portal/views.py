@@ -59,8 +59,11 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     if key is not None:
         hit = caching.cached_response(key)
         if hit is not None:
+            _count_reading(request, getattr(hit, "bulletin_article", None))
             return hit
     response = wagtail_views.serve(request, path)
+    if response.status_code == 200:
+        _count_reading(request, getattr(request, "_bulletin_article", None))
     if key is not None and response.status_code == 200:
         response[caching.CACHE_HEADER] = "miss"
         if hasattr(response, "add_post_render_callback") and not response.is_rendered:
@@ -74,7 +77,14 @@ def _store_unless_nonced(request: HttpRequest, key: str, response: HttpResponse)
     """A page whose template used the CSP nonce is not cached: a later answer from the cache
     gets a new nonce in its header, and the old one in the body would be refused (0024)."""
     if getattr(request, "_csp_nonce", None) is None:
-        caching.store(key, response)
+        caching.store(key, response, getattr(request, "_bulletin_article", None))
+
+
+def _count_reading(request: HttpRequest, article: int | None) -> None:
+    from ctip.portal import readership
+
+    if article is not None and readership.countable(request):
+        readership.count_view(article)
 
 
 @require_GET
