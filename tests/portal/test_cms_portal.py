@@ -5,8 +5,10 @@ counters that hold nothing about the reader; redirects kept by the publishers.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import AutoField, DateField, ForeignKey, PositiveIntegerField
 from django.test import Client
@@ -135,24 +137,36 @@ def test_most_read_counts_readings_and_nothing_about_readers(bulletin: Bulletin,
                       "views": PositiveIntegerField} or set(fields) == {"id", "page", "day",
                                                                          "views"}
     popular, other = bulletin.articles[5], bulletin.articles[1]
-    reader = Client()
+    reader = Client(enforce_csrf_checks=True)
+
+    def read(article: Any, client: Client = reader) -> None:
+        """What reader.js does on the article page: one beacon to the page's counter."""
+        page = client.get(article.url).content.decode()
+        found = re.search(r'<article class="article" data-reading="([^"]+)"', page)
+        assert found is not None
+        assert client.post(found.group(1)).status_code == 204
+
     for _n in range(3):
-        response = reader.get(popular.url)
-        assert response.status_code == 200
-    assert response["X-Bulletin-Cache"] == "hit"  # readings from the cache count too
-    reader.get(other.url)
-    reader.head(other.url)  # not a reading
-    Client(HTTP_USER_AGENT="Googlebot/2.1").get(other.url)
-    client_for(users["editor"]).get(other.url)  # staff checking their work
+        read(popular)
+    assert reader.get(popular.url)["X-Bulletin-Cache"] == "hit"  # the page stays cached
+    read(other)
+    read(other, Client(HTTP_USER_AGENT="Googlebot/2.1"))
+    read(other, client_for(users["editor"]))  # staff checking their work
+    assert reader.get(reverse("portal:reading", args=(other.pk,))).status_code == 405
+    assert reader.post(reverse("portal:reading", args=(bulletin.section.pk,))
+                       ).status_code == 204  # not an article: nothing counted
     counts = dict(PageViewDay.objects.values_list("page_id", "views"))
     assert counts == {popular.pk: 3, other.pk: 1}
     assert not reader.cookies  # nothing set on the reader
+    script = (Path(settings.BASE_DIR) / "portal/static/portal/reader.js").read_text()
+    assert 'navigator.sendBeacon(article.getAttribute("data-reading"))' in script
 
     bump_version()
     html = reader.get("/").content.decode()
     listed = re.search(r'id="most-read-heading".*?</ol>', html, re.S)
     assert listed is not None
-    titles = re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', listed.group())
+    titles = re.findall(r'<li class="most-read-item"><a href="[^"]+">([^<]+)</a></li>',
+                        listed.group())
     assert titles == [popular.title, other.title]
     article = reader.get(bulletin.articles[8].url).content.decode()
     assert 'id="most-read-heading"' in article

@@ -62,18 +62,16 @@ def cached_response(key: str) -> HttpResponse | None:
     hit = cache.get(key)
     if hit is None:
         return None
-    content, content_type, *article = hit
+    content, content_type = hit
     response = HttpResponse(content, content_type=content_type)
     response[CACHE_HEADER] = "hit"
-    response.bulletin_article = article[0] if article else None  # type: ignore[attr-defined]
     return response
 
 
-def store(key: str, response: HttpResponse, article: int | None = None) -> None:
-    """``article``: the article the page shows, so a reading from the cache is counted."""
+def store(key: str, response: HttpResponse) -> None:
     if response.status_code != 200 or response.has_header("Set-Cookie") or response.cookies:
         return
-    cache.set(key, (response.content, response["Content-Type"], article), PAGE_TIMEOUT)
+    cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
 
 
 def connect_signals() -> None:
@@ -89,8 +87,13 @@ def connect_signals() -> None:
 
     from ctip.portal.models import BulletinSettings
 
+    def settings_changed(sender: Any, created: bool = False, **kwargs: Any) -> None:
+        if not created:  # made with the defaults on the first reading: nothing changed
+            bump_version()
+
     page_published.connect(bump_version, dispatch_uid="portal-cache-published")
-    post_save.connect(bump_version, sender=BulletinSettings, dispatch_uid="portal-cache-settings")
+    post_save.connect(settings_changed, sender=BulletinSettings, weak=False,
+                      dispatch_uid="portal-cache-settings")
     page_unpublished.connect(bump_version, dispatch_uid="portal-cache-unpublished")
     page_slug_changed.connect(bump_version, dispatch_uid="portal-cache-slug")
 

@@ -314,10 +314,6 @@ class ArticlePage(BulletinPageMixin, Page):
                 return block.value["image"]
         return None
 
-    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request._bulletin_article = self.pk  # type: ignore[attr-defined]  # counted: views.serve
-        return super().serve(request, *args, **kwargs)
-
     def list_image(self) -> Any:
         """The picture beside the article in lists: its sharing image."""
         return self.sharing_image()

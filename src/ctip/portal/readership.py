@@ -1,7 +1,7 @@
 """The "most read" list: one counter per article and day, nothing about the reader (no
-address, cookie, account or time of day is stored). Counted in ``views.serve`` for every
-public reading of a live article, from the cache or not; signed-in staff and robots that say
-so are not counted."""
+address, cookie, account or time of day is stored). The article page's script reports the
+reading (``views.reading``), so pages keep coming from the cache without a database write;
+signed-in staff and robots that say so are not counted."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _ROBOTS = ("bot", "crawl", "spider", "slurp", "facebookexternalhit", "preview")
 
 def countable(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
-    if request.method != "GET" or (user is not None and user.is_authenticated):
+    if user is not None and user.is_authenticated:
         return False
     agent = request.META.get("HTTP_USER_AGENT", "").lower()
     return not any(word in agent for word in _ROBOTS)

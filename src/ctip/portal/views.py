@@ -20,8 +20,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve as static_serve
 from wagtail import views as wagtail_views
 
@@ -59,11 +60,8 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     if key is not None:
         hit = caching.cached_response(key)
         if hit is not None:
-            _count_reading(request, getattr(hit, "bulletin_article", None))
             return hit
     response = wagtail_views.serve(request, path)
-    if response.status_code == 200:
-        _count_reading(request, getattr(request, "_bulletin_article", None))
     if key is not None and response.status_code == 200:
         response[caching.CACHE_HEADER] = "miss"
         if hasattr(response, "add_post_render_callback") and not response.is_rendered:
@@ -77,14 +75,21 @@ def _store_unless_nonced(request: HttpRequest, key: str, response: HttpResponse)
     """A page whose template used the CSP nonce is not cached: a later answer from the cache
     gets a new nonce in its header, and the old one in the body would be refused (0024)."""
     if getattr(request, "_csp_nonce", None) is None:
-        caching.store(key, response, getattr(request, "_bulletin_article", None))
+        caching.store(key, response)
 
 
-def _count_reading(request: HttpRequest, article: int | None) -> None:
+@csrf_exempt  # a counter, nothing else: no session, no form, nothing about the reader
+@require_POST
+@public
+def reading(request: HttpRequest, pk: int) -> HttpResponse:
+    """The article page's script reports a reading here (``navigator.sendBeacon``), so that
+    the page itself stays in the cache untouched; "most read" counts these
+    (``ctip.portal.readership``). Robots that run no script are not counted."""
     from ctip.portal import readership
 
-    if article is not None and readership.countable(request):
-        readership.count_view(article)
+    if readership.countable(request) and live_articles().filter(pk=pk).exists():
+        readership.count_view(pk)
+    return HttpResponse(status=204)
 
 
 @require_GET
