@@ -110,9 +110,11 @@ def test_a_file_over_the_limit_is_refused_in_vietnamese(users: dict[str, Any],
     assert "Tệp quá lớn. Dung lượng tối đa là 20,0\xa0MB" in page  # the browser's own check
 
 
-def test_an_image_that_carries_meaning_needs_words() -> None:
+def test_an_image_that_carries_meaning_needs_words(db: Any) -> None:
     block = ImageWithCaption()
-    base = {"image": None, "caption": ""}
+    image = get_image_model().objects.create(
+        title="Ảnh", file=SimpleUploadedFile("a.jpg", photo_jpeg(640, 480)))
+    base = {"image": image.pk, "caption": ""}
     with translation.override("vi"):
         with pytest.raises(StructBlockValidationError) as refused:
             block.clean(block.to_python({**base, "alt": "  ", "decorative": False}))
@@ -121,6 +123,10 @@ def test_an_image_that_carries_meaning_needs_words() -> None:
             block.clean(block.to_python({**base, "alt": "Buổi sinh hoạt",
                                          "decorative": True}))
         assert "không phải ảnh trang trí" in str(both.value.block_errors["decorative"])
+    for fine in ({"alt": "Buổi sinh hoạt", "decorative": False},
+                 {"alt": "", "decorative": True}):
+        assert block.clean(block.to_python({**base, **fine}))["decorative"] is fine[
+            "decorative"]
 
 
 def test_an_image_block_needs_words_in_the_editor(bulletin: Bulletin, users: dict[str, Any],
