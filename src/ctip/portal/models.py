@@ -390,7 +390,7 @@ class BulletinSettings(BaseSiteSetting):
                                               "Women's Union."))
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("telephone"), max_length=20, blank=True, validators=[PHONE])
-    email = models.EmailField(_("email"), blank=True)
+    email = models.EmailField(_("email address"), blank=True)
     facebook_url = models.URLField(_("Facebook page"), blank=True)
     zalo_url = models.URLField(_("Zalo page"), blank=True)
     youtube_url = models.URLField(_("YouTube channel"), blank=True)

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('union_name', models.CharField(blank=True, help_text="Shown in the footer, e.g. the provincial Women's Union.", max_length=200, verbose_name='organisation')),
                 ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
                 ('phone', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^\\+?[0-9][0-9 .]{1,18}$', 'A telephone number: digits, spaces and dots, e.g. 111 or 0236 3822 123.')], verbose_name='telephone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
                 ('facebook_url', models.URLField(blank=True, verbose_name='Facebook page')),
                 ('zalo_url', models.URLField(blank=True, verbose_name='Zalo page')),
                 ('youtube_url', models.URLField(blank=True, verbose_name='YouTube channel')),
