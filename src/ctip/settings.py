@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # Wagtail: the public bulletin (pages, workflow, revisions, images, documents).
     "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
     "wagtail.contrib.table_block",
     "wagtail.sites",
     "wagtail.users",
@@ -407,6 +408,12 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "pptx", "txt", "csv"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+# A photo straight from a phone is accepted (up to 20 MB and 50 megapixels) and shrunk on
+# upload to 2400 px on its longest side (ctip.portal.images); larger files are refused in
+# Vietnamese. The reverse proxy must accept the size too (docs/operations.md).
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "ctip.portal.images.ImageForm"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000  # the page editor posts many fields
 
 # --- ctip -----------------------------------------------------------------------------------

@@ -37,12 +37,34 @@ class ImageWithCaption(blocks.StructBlock):
         label=_("Text alternative"), max_length=250, required=False,
         help_text=_("What the image shows, for readers who cannot see it. Leave empty only "
                     "when the image is decoration."))
+    decorative = blocks.BooleanBlock(
+        label=_("Decoration only"), required=False,
+        help_text=_("Tick only if the image adds nothing to the text (readers of the screen "
+                    "skip it); otherwise describe it above."))
     caption = blocks.CharBlock(label=_("Caption"), max_length=300, required=False)
 
     class Meta:
         icon = "image"
         label = _("Image with caption")
         template = "portal/blocks/image.html"
+
+    def clean(self, value: Any) -> Any:
+        """A text alternative, or "decoration only" ticked: an image that carries meaning is
+        never left without words (WCAG 1.1.1)."""
+        from django.core.exceptions import ValidationError
+        from wagtail.blocks.struct_block import StructBlockValidationError
+
+        value = super().clean(value)
+        alt = (value.get("alt") or "").strip()
+        if not alt and not value.get("decorative"):
+            raise StructBlockValidationError(block_errors={"alt": ValidationError(_(
+                "Describe what the image shows, or tick “Decoration only” if it adds "
+                "nothing to the text."))})
+        if alt and value.get("decorative"):
+            raise StructBlockValidationError(block_errors={"decorative": ValidationError(_(
+                "An image with a text alternative is not decoration: untick “Decoration "
+                "only” or empty the text alternative."))})
+        return value
 
 
 class QuoteBlock(blocks.StructBlock):

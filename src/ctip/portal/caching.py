@@ -76,7 +76,7 @@ def store(key: str, response: HttpResponse) -> None:
 
 def connect_signals() -> None:
     """Publishing anything makes every cached page stale."""
-    from django.db.models.signals import post_delete
+    from django.db.models.signals import post_delete, post_save
     from wagtail.models import Page
     from wagtail.signals import (
         page_published,
@@ -85,7 +85,15 @@ def connect_signals() -> None:
         post_page_move,
     )
 
+    from ctip.portal.models import BulletinSettings
+
+    def settings_changed(sender: Any, created: bool = False, **kwargs: Any) -> None:
+        if not created:  # made with the defaults on the first reading: nothing changed
+            bump_version()
+
     page_published.connect(bump_version, dispatch_uid="portal-cache-published")
+    post_save.connect(settings_changed, sender=BulletinSettings, weak=False,
+                      dispatch_uid="portal-cache-settings")
     page_unpublished.connect(bump_version, dispatch_uid="portal-cache-unpublished")
     page_slug_changed.connect(bump_version, dispatch_uid="portal-cache-slug")
 

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -35,6 +37,8 @@ ARTICLES_PER_PAGE = 10
 # holds 255): what the editor shows is what is stored. Made on the server from a title: 80.
 SLUG_MAX = 255
 OTHER_NEWS = 10
+PHONE = RegexValidator(r"^\+?[0-9][0-9 .]{1,18}$",
+                       _("A telephone number: digits, spaces and dots, e.g. 111 or 0236 3822 123."))
 
 
 class BulletinPageMixin:
@@ -99,11 +103,15 @@ def article_list() -> Any:
 
 class BulletinHome(BulletinPageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True, max_length=600)
+    featured = models.ForeignKey(
+        "portal.ArticlePage", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("featured story"),
+        help_text=_("Shown large at the top of the home page. Empty: the latest article."))
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["portal.SectionPage"]
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("featured")]
     base_form_class = BulletinPageForm
     template = "portal/bulletin_home.html"
 
@@ -113,10 +121,13 @@ class BulletinHome(BulletinPageMixin, Page):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         sections = list(SectionPage.objects.live().public().child_of(self))
-        latest = list(article_list().descendant_of(self)[:6])
+        articles = article_list().descendant_of(self)
+        featured = (articles.filter(pk=self.featured_id).first() if self.featured_id else None
+                    ) or articles.first()
+        latest = list(articles.exclude(pk=featured.pk)[:6] if featured else [])
         for section in sections:
             section.latest = list(article_list().child_of(section)[:3])  # type: ignore[attr-defined]
-        context.update(sections=sections, latest=latest)
+        context.update(sections=sections, latest=latest, featured=featured)
         return context
 
 
@@ -303,6 +314,10 @@ class ArticlePage(BulletinPageMixin, Page):
                 return block.value["image"]
         return None
 
+    def list_image(self) -> Any:
+        """The picture beside the article in lists: its sharing image."""
+        return self.sharing_image()
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         section = self.section
@@ -349,3 +364,74 @@ class RecycledPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id} ← {self.parent_title}"
+
+
+@register_setting(icon="cog")
+class BulletinSettings(BaseSiteSetting):
+    """What the Union changes without a programmer (``/cms/settings/``, the bulletin-wide
+    publishers): the site's name, banner, hotline numbers, its own address and contacts, and
+    its pages on social networks. Every public template reads them (``portal_tags``)."""
+
+    site_name = models.CharField(_("site name"), max_length=150, blank=True,
+                                 help_text=_("Empty: the name set at installation."))
+    banner = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("banner"),
+        help_text=_("A wide image shown at the top of every page (about 1600 × 300 px)."))
+    banner_alt = models.CharField(_("banner description"), max_length=250, blank=True,
+                                  help_text=_("What the banner shows, for readers who cannot "
+                                              "see it. Empty: the banner is decoration."))
+    hotline = models.CharField(_("hotline number"), max_length=20, default="111",
+                               validators=[PHONE])
+    police = models.CharField(_("police number"), max_length=20, default="113",
+                              validators=[PHONE])
+    union_name = models.CharField(_("organisation"), max_length=200, blank=True,
+                                  help_text=_("Shown in the footer, e.g. the provincial "
+                                              "Women's Union."))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("telephone"), max_length=20, blank=True, validators=[PHONE])
+    email = models.EmailField(_("email address"), blank=True)
+    facebook_url = models.URLField(_("Facebook page"), blank=True)
+    zalo_url = models.URLField(_("Zalo page"), blank=True)
+    youtube_url = models.URLField(_("YouTube channel"), blank=True)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("banner"),
+                         FieldPanel("banner_alt")], heading=_("Name and banner")),
+        MultiFieldPanel([FieldPanel("hotline"), FieldPanel("police")],
+                        heading=_("Hotline numbers")),
+        MultiFieldPanel([FieldPanel("union_name"), FieldPanel("address"), FieldPanel("phone"),
+                         FieldPanel("email")], heading=_("Footer: the Union's contacts")),
+        MultiFieldPanel([FieldPanel("facebook_url"), FieldPanel("zalo_url"),
+                         FieldPanel("youtube_url")], heading=_("Social networks")),
+    ]
+
+    class Meta:
+        verbose_name = _("bulletin settings")
+
+    def name(self) -> str:
+        from django.conf import settings
+
+        return self.site_name or str(settings.WAGTAIL_SITE_NAME)
+
+    def social_links(self) -> list[tuple[str, str]]:
+        return [(label, url) for label, url in (("Facebook", self.facebook_url),
+                                                ("Zalo", self.zalo_url),
+                                                ("YouTube", self.youtube_url)) if url]
+
+
+class PageViewDay(models.Model):
+    """How many times an article was read on one day: a counter and nothing else (no address,
+    cookie, user or time of day), for the "most read" list."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "day"],
+                                               name="portal_pageviewday_once")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} {self.day}: {self.views}"

@@ -66,6 +66,14 @@ COLLECTION_PERMISSIONS = {
                  (*_DOCS, "change_document")],
 }
 ADMIN_ACCESS = ("wagtailadmin", "admin", "access_admin")
+# The bulletin-wide publishers also keep the site's settings and its redirects (issue #16)
+SITE_PERMISSIONS = {
+    EDITORS: [],
+    PUBLISHERS: [("wagtailredirects", "redirect", "add_redirect"),
+                 ("wagtailredirects", "redirect", "change_redirect"),
+                 ("wagtailredirects", "redirect", "delete_redirect"),
+                 ("portal", "bulletinsettings", "change_bulletinsettings")],
+}
 
 
 def _permission(apps: Any, app_label: str, model: str, codename: str) -> Any:
@@ -123,6 +131,7 @@ def _wide_groups(apps: Any) -> dict[str, Any]:
     access = _permission(apps, *ADMIN_ACCESS)
     for name, group in groups.items():
         _grant_group(apps, group, name, page, collection, access)
+        group.permissions.add(*(_permission(apps, *perm) for perm in SITE_PERMISSIONS[name]))
     _ensure_workflow(apps, groups[PUBLISHERS], page)
     return groups
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("bao-tin/", views.report, name="report"),
     path("bao-tin/da-gui/", views.report_done, name="report_done"),
     path("rss/", views.rss, name="rss"),
+    path("da-doc/<int:pk>/", views.reading, name="reading"),
     path("rss/<slug:section>/", views.section_rss, name="section_rss"),
 ]

@@ -20,8 +20,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve as static_serve
 from wagtail import views as wagtail_views
 
@@ -75,6 +76,20 @@ def _store_unless_nonced(request: HttpRequest, key: str, response: HttpResponse)
     gets a new nonce in its header, and the old one in the body would be refused (0024)."""
     if getattr(request, "_csp_nonce", None) is None:
         caching.store(key, response)
+
+
+@csrf_exempt  # a counter, nothing else: no session, no form, nothing about the reader
+@require_POST
+@public
+def reading(request: HttpRequest, pk: int) -> HttpResponse:
+    """The article page's script reports a reading here (``navigator.sendBeacon``), so that
+    the page itself stays in the cache untouched; "most read" counts these
+    (``ctip.portal.readership``). Robots that run no script are not counted."""
+    from ctip.portal import readership
+
+    if readership.countable(request) and live_articles().filter(pk=pk).exists():
+        readership.count_view(pk)
+    return HttpResponse(status=204)
 
 
 @require_GET

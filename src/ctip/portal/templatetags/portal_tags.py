@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.utils.http import urlencode
 
 from ctip.portal import share
@@ -29,9 +28,39 @@ def bulletin_sections(context: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-@register.simple_tag
-def site_name() -> str:
-    return str(settings.WAGTAIL_SITE_NAME)
+def _settings(context: Any) -> Any:
+    """The bulletin's settings for this request's site (``BulletinSettings``), kept in the
+    context for the rest of the page; unsaved defaults when no site matches."""
+    from ctip.portal.models import BulletinSettings
+
+    found = context.get("_bulletin_settings")
+    if found is None:
+        request = context.get("request")
+        try:
+            found = BulletinSettings.for_request(request) if request is not None else None
+        except Exception:  # noqa: BLE001 - no site for this host: the defaults
+            found = None
+        if found is None:
+            found = BulletinSettings()
+        context["_bulletin_settings"] = found
+    return found
+
+
+@register.simple_tag(takes_context=True)
+def bulletin_settings(context: Any) -> Any:
+    return _settings(context)
+
+
+@register.simple_tag(takes_context=True)
+def site_name(context: Any) -> str:
+    return str(_settings(context).name())
+
+
+@register.simple_tag(takes_context=True)
+def most_read(context: Any, limit: int = 5) -> list[Any]:
+    from ctip.portal.readership import most_read as read
+
+    return read(limit)
 
 
 @register.simple_tag(takes_context=True)
@@ -58,3 +87,9 @@ def document_info(document: Any) -> str:
     from ctip.portal.blocks import document_info as info
 
     return info(document)
+
+
+@register.filter
+def tel(number: str) -> str:
+    """"0236 3822.123" → "tel:02363822123"."""
+    return "tel:" + "".join(ch for ch in str(number) if ch.isdigit() or ch == "+")

@@ -83,6 +83,15 @@
       printers[j].hidden = false;
       printers[j].addEventListener("click", function () { window.print(); });
     }
+    countReading();
+  }
+
+  /* "Most read": one anonymous count for this article (nothing about the reader is sent or
+     kept; the page itself may come from the cache). */
+  function countReading() {
+    var article = document.querySelector("[data-reading]");
+    if (!article || !navigator.sendBeacon) { return; }
+    try { navigator.sendBeacon(article.getAttribute("data-reading")); } catch (e) { /* ignore */ }
   }
 
   if (document.readyState === "loading") {
