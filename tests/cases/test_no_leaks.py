@@ -146,8 +146,12 @@ def requests(seeded: dict[str, Any], tree: Any) -> list[tuple[str, str, str, dic
     for case in c:
         add("case_detail", "get", [case.pk])
         for name in ("case_edit", "case_workers", "service_add", "visit_add", "follow_up_add",
-                     "case_refer", "case_close"):
+                     "case_refer", "case_close", "trafficking_add"):
             add(name, "get", [case.pk])
+    from ctip.cases.actions import record_trafficking_event
+
+    event = record_trafficking_event(actor=None, case=c[0])
+    add("trafficking_edit", "get", [c[0].pk, event.pk])
     add("service_status", "get", [c[0].pk, service.pk])
     add("follow_up_done", "post", [c[0].pk, follow_up.pk])
     add("case_referral_answer", "get", [c[0].pk, referral.pk])
@@ -183,7 +187,7 @@ def test_every_case_route_is_tried() -> None:
              "follow_up_done", "case_referral_answer", "person_detail", "person_identity",
              "person_correct", "person_anonymise", "consent_add", "case_open",
              "person_export_json", "person_export_pdf", "person_export_print",
-             "consent_evidence", "consent_withdraw"}
+             "consent_evidence", "consent_withdraw", "trafficking_add", "trafficking_edit"}
     assert names == tried
     get_resolver()  # the URLconf loads
 

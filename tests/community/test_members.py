@@ -18,13 +18,14 @@ from tests.community.test_clubs import club_type, new_club
 
 
 def test_the_member_form_holds_names_only(tree: Any, users: Any, client_for: Any) -> None:
-    assert set(MemberForm().fields) == {"full_name", "role", "joined_on"}
+    # names only: nothing else about the person (the submission key is the form's own)
+    assert set(MemberForm().fields) == {"full_name", "role", "joined_on", "idempotency_key"}
     club = new_club(tree.branch_a1)
     body = client_for(users["commune_officer"]).get(
         reverse("community:club_members", args=[club.pk])).content.decode()
     form = body[body.index('action="' + reverse("community:member_add", args=[club.pk])):]
     inputs = {part.split('"')[0] for part in form.split('name="')[1:]}
-    assert inputs == {"csrfmiddlewaretoken", "full_name", "role", "joined_on"}
+    assert inputs == {"csrfmiddlewaretoken", "idempotency_key", "full_name", "role", "joined_on"}
 
 
 def test_the_count_follows_the_list(tree: Any, users: Any, client_for: Any) -> None:

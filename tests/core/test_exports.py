@@ -46,6 +46,7 @@ NOT_SPREADSHEETS = {
     "cases:person_export_print": "a person's own data as a printable page",
     "reports:export_start": "starts a PDF export of a periodic report",
     "reports:export_status": "the state of a PDF export",
+    "reports:export_retry": "queues a failed PDF export again (POST)",
     "reports:export_download": "a PDF file",
     "reports:dashboard_pdf": "a PDF file",
     "reports:htcds_export_json": "JSON (no formulas), written by core.exports.json_bytes",

@@ -52,7 +52,9 @@ def test_every_page_of_the_navigation_fits_a_phone(role: str, browse: Any, e2e: 
     hrefs = page.locator("header nav a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))")
     problems: dict[str, list[str]] = {}
-    for href in [*hrefs, "/accounts/profile/"]:
+    # The menu's "Bản tin" leads out of the staff app into Wagtail's admin, which has its own
+    # layout (and its own header): the walk covers ctip's pages.
+    for href in [*(h for h in hrefs if not h.startswith("/cms/")), "/accounts/profile/"]:
         page.goto(href)
         found = []
         width = page.evaluate("document.documentElement.scrollWidth")

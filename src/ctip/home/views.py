@@ -21,7 +21,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 
     now = timezone.now()
     notifications = (Notification.objects.filter(user=request.user)
-                     .only("pk", "title", "url", "created_at").order_by("-created_at")[:5])
+                     .only("pk", "title", "body", "url", "created_at").order_by("-created_at")[:5])
     return TemplateResponse(request, "home/home.html", {
         "work": work_list(request.user, now), "today": timezone.localdate(now),
         "notifications": notifications, "has_roles": bool(grants_of(request.user))})
