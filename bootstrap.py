@@ -73,8 +73,7 @@ def main() -> None:
 
 def parallel(args: list[str]) -> list[str]:
     """The whole suite runs on every core (pytest-xdist), one test file per worker at a time so
-    that a file's module-scoped data are built once; a file whose module-scoped data come in
-    several versions is cut along them (``xdist_group``, tests/conftest.py). Passing ``-n``
+    that a file's module-scoped data are built once and its tests run in order. Passing ``-n``
     (``-n 0`` for one process) or ``-p no:xdist`` chooses otherwise."""
     if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) or \
             "no:xdist" in args:

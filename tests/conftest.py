@@ -286,40 +286,18 @@ def uses_database(item: pytest.Item) -> bool:
             or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
 
 
-def module_parametrisation(item: pytest.Item) -> str | None:
-    """Which copy of its module's module-scoped data a test runs with (``source=sqlite`` for
-    ``tests/core/test_backup.py``), or None when the module builds only one."""
-    callspec = getattr(item, "callspec", None)
-    fixtureinfo = getattr(item, "_fixtureinfo", None)
-    if callspec is None or fixtureinfo is None:
-        return None
-    chosen = []
-    for name, value in sorted(callspec.params.items()):
-        definitions = fixtureinfo.name2fixturedefs.get(name)
-        if definitions and definitions[-1].scope in {"module", "package", "session"}:
-            chosen.append(f"{name}={value}")
-    return ",".join(chosen) or None
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Two things before the parallel workers get the tests.
+    """``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests that use the configured database.
 
-    The workers take whole modules (``--dist loadgroup``: a module's module-scoped data are
-    built once), but a module whose module-scoped data come in several versions (the backup
-    test's SQLite and PostgreSQL installations) is cut along them, each version a group of its
-    own that another worker may take: one module is not the whole run's critical path.
-
-    ``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests that use the configured database.
+    The workers take whole modules (``--dist loadgroup`` falls back to the module): the tests of
+    a module may build on each other (the backup test restores the backup the test before it
+    wrote), so a module is never cut.
 
     CI runs the suite on SQLite and again on PostgreSQL (``.ci/run``). A test without the
     database (pure functions, settings, the catalogue, and the subprocess tests that make their
     own SQLite and PostgreSQL installations) would run twice in exactly the same conditions, so
     the PostgreSQL run leaves those out; the SQLite run keeps everything."""
-    for item in items if getattr(config.option, "dist", "no") == "loadgroup" else ():
-        version = module_parametrisation(item)
-        if version is not None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(f"{item.path.name}[{version}]"))
     if not _database_tests_only():
         return
     kept = [item for item in items if uses_database(item)]

@@ -62,19 +62,3 @@ def test_this_very_test_is_told_apart(request: pytest.FixtureRequest, db: None) 
     """The real items: one that asks for ``db`` uses the database, by pytest's own
     fixture closure."""
     assert conftest.uses_database(request.node)
-
-
-def test_a_module_is_cut_along_the_versions_of_its_module_scoped_data() -> None:
-    """tests/core/test_backup.py builds a SQLite and a PostgreSQL installation (a module-scoped
-    fixture with two params): each version may go to its own worker, the function-level
-    parametrisations stay with it."""
-    def item(**params: Any) -> Any:
-        scopes = {"source": "module", "signum": "function"}
-        return SimpleNamespace(
-            callspec=SimpleNamespace(params=params),
-            _fixtureinfo=SimpleNamespace(name2fixturedefs={
-                name: [SimpleNamespace(scope=scopes[name])] for name in params}))
-
-    assert conftest.module_parametrisation(item(source="sqlite", signum=2)) == "source=sqlite"
-    assert conftest.module_parametrisation(item(signum=15)) is None
-    assert conftest.module_parametrisation(SimpleNamespace()) is None  # type: ignore[arg-type]

@@ -23,8 +23,21 @@ from tests.conftest import log_activity
 
 @pytest.fixture
 def api_schema(db: Any, tree: Any, users: Any, formats: Any) -> Any:
+    """The schema, read through the WSGI application. A request through plain WSGI ends by
+    closing "old" database connections, which inside the test's transaction would close the
+    test's own connection on PostgreSQL: as Django's test client does, the requests leave the
+    connection alone while the test runs."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     log_activity(tree.commune_a, formats["meeting"])
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

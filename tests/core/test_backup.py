@@ -271,11 +271,13 @@ def test_the_worker_backs_up_daily_keeps_n_and_seals_for_a_public_key(source: Si
     daily = source.data.parent / "daily"
     settings = {"CTIP_BACKUP_DIR": str(daily), "CTIP_BACKUP_KEEP": "2",
                 "CTIP_BACKUP_PUBLIC_KEY": str(keys / "public")}
-    script = ("from ctip.core.tasks import scheduled_backup; "
-              "print(scheduled_backup.call())")
-    for _ in range(3):
-        source.ctip("shell", "-c", script, **settings)
-        time.sleep(1.1)  # backups are named by the second
+    # The worker's daily job on three days (one backup a day: a second run the same day, after
+    # a worker died, writes nothing): the newest two are kept.
+    script = ("import datetime as dt; from ctip.core.operations import run_scheduled_backup; "
+              "print(run_scheduled_backup(now=dt.datetime.now(dt.UTC) - dt.timedelta(days={})))")
+    for days_ago in (2, 1, 0):
+        source.ctip("shell", "-c", script.format(days_ago), **settings)
+    source.ctip("shell", "-c", script.format(0), **settings)  # again today: nothing new
     kept = sorted(daily.iterdir())
     assert len(kept) == 2 and all(p.name.endswith(".tar.sealed") for p in kept)
     check = source.ctip("check", **settings)

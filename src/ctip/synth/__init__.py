@@ -170,7 +170,8 @@ def insert(table: Table, rows: Iterable[dict[str, Any]], *, say: Callable[[str],
 
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            sql = f"COPY {table.table} ({', '.join(table.columns)}) FROM STDIN"
+            quoted = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+            sql = f"COPY {table.table} ({quoted}) FROM STDIN"
             with cursor.cursor.copy(sql) as copy:
                 for values in rows:
                     row = table.row(values)
