@@ -78,7 +78,7 @@ def parallel(args: list[str]) -> list[str]:
     if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) or \
             "no:xdist" in args:
         return []
-    return ["-n", "auto", "--dist", "loadgroup"]
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("reports/submissions/", "pk", "report"),
     ("reports/submissions/exports/", "pk", "report_export"),
     ("rss/", "section", "section"),
+    ("da-doc/", "pk", "article"),  # the public page's read counter (a beacon)
     ("media/images/", "path", "image"),
     # the JSON API (its routes carry the declarations of their operations, ``ctip.api.urls``)
     ("api/v1/units/", "pk", "unit"),
@@ -58,7 +59,7 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("accounts/tokens/", "pk", "token"),
 ]
 # Kinds shared by the whole programme: there is no object of them outside anyone's scope.
-GLOBAL_KINDS = {"topic", "material", "movement", "section", "image"}
+GLOBAL_KINDS = {"topic", "material", "movement", "section", "image", "article"}
 
 
 def kind_for(route: str, argument: str) -> str | None:
@@ -186,6 +187,7 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
                                                title="Tờ rơi", upload=_pdf("to-roi.pdf"))
     inside["movement"] = outreach.create_movement(actor=None, name="Phong trào ma trận")
     inside["section"] = _section_slug()
+    inside["article"] = _article_pk()
     inside["image"] = "original_images/khong-co.jpg"
     for world in worlds:
         world.objects = {k: v for k, v in world.objects.items() if v is not None}
@@ -195,6 +197,13 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
 def _break_glass(view_identity: Callable[..., Any], opener: Any, case: Any) -> None:
     view_identity(actor=opener, person=case.person, case=case, category="authority",
                   reason="Kiểm tra hồ sơ theo yêu cầu của cơ quan công an tỉnh")
+
+
+def _article_pk() -> str:
+    from ctip.portal.models import ArticlePage
+
+    page = ArticlePage.objects.live().first()
+    return str(page.pk if page is not None else 1)
 
 
 def _section_slug() -> str:

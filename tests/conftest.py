@@ -290,7 +290,7 @@ def uses_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests that use the configured database.
 
-    The workers take whole modules (``--dist loadgroup`` falls back to the module): the tests of
+    The workers take whole modules (``--dist loadfile``): the tests of
     a module may build on each other (the backup test restores the backup the test before it
     wrote), so a module is never cut.
 

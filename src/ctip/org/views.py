@@ -29,7 +29,8 @@ from ctip.org.selectors import (
 @require_GET
 @requires("unit.view")
 def tree(request: AuthedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    # A name is short: a longer query is cut (SQLite refuses a LIKE pattern beyond its limit).
+    query = request.GET.get("q", "").strip()[:100]
     context = {
         "query": query,
         "results": search_units(request.user, query) if query else None,
