@@ -93,6 +93,37 @@ def backup() -> dict[str, Any]:
     return {}
 
 
+def reminders() -> dict[str, Any]:
+    from django.utils import timezone
+
+    from ctip.accounts.actions import create_user
+    from ctip.accounts.capabilities import Role
+    from ctip.org.actions import create_unit
+    from ctip.org.models import UnitType
+    from ctip.outreach.actions import create_campaign
+    from ctip.reports.models import ReportType
+    from ctip.reports.submissions import due_soon
+    from ctip.reports.tasks import send_report_reminders
+
+    world = _people()
+    other = create_unit(actor=None, parent=world["province"], name="Phường Tân An",
+                        unit_type=UnitType.objects.get(code="commune"), gso_code="27694")
+    create_user(actor=None, username="tanan", full_name="Tân An", home_unit=other,
+                role=Role.COMMUNE_OFFICER, password="p" * 20, must_change_password=False,
+                email="tanan@example.org")
+    # a campaign of the province whose report falls due tomorrow: owed by both communes
+    today = timezone.localdate()
+    lag = dt.timedelta(days=ReportType.objects.get(kind=ReportType.Kind.CAMPAIGN)
+                       .due_days_after_period)
+    ends = today + dt.timedelta(days=1) - lag
+    create_campaign(actor=None, unit=world["province"], name="Tháng hành động",
+                    starts_on=ends - dt.timedelta(days=30), ends_on=ends)
+    owed = due_soon(today)
+    assert len(owed) >= 2, owed  # noqa: S101 - so that a kill falls half-way
+    send_report_reminders.enqueue()
+    return {"owed": len(owed)}
+
+
 def main(kind: str) -> None:
     import os
 

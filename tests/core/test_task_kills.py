@@ -2,8 +2,8 @@
 each kind of background task, ``ctip worker`` is started, killed with SIGKILL in the middle of
 the task (at a fault-injection point, ``ctip.core.faults``), and a second worker started. The
 task's lease expires, it runs again, and it ends exactly once: one PDF, one digest and one mail
-per person, one mail, one checkpoint, one backup. With a single attempt allowed, the task is
-marked failed instead, and the export's page says so.
+per person, one reminder and its mail per owed report, one mail, one checkpoint, one backup.
+With a single attempt allowed, the task is marked failed instead, and the export's page says so.
 
 SQLite in a temporary data directory (the database queue, not test mode); the test reads the
 outcome straight from the database file."""
@@ -172,6 +172,20 @@ def test_mail_delivery_killed_before_sending(world: World) -> None:
     _run_again(world, "deliver_mail")
     assert len(world.mail_ids()) == 1
     assert len(world.rows("SELECT key FROM core_sentmail")) == 1
+
+
+def test_report_reminders_killed_half_way(world: World) -> None:
+    owed = world.setup("reminders")["owed"]
+    world.kill_at("reminders.after_first")
+    assert len(world.rows("SELECT id FROM reports_reportreminder")) == 1
+    _run_again(world, "send_report_reminders")
+    world.until(lambda: world.finished("deliver_mail"), "the reminders' mails")
+    # each owed report reminded once, its mail sent once: none repeated, none lost
+    reminders = world.rows("SELECT unit_id, report_type_id, period_start, recipients "
+                           "FROM reports_reportreminder")
+    assert len(reminders) == len(set(r[:3] for r in reminders)) == owed
+    ids = world.mail_ids()
+    assert len(ids) == len(set(ids)) == len([r for r in reminders if r[3]]) >= 2
 
 
 def test_audit_checkpoint_killed_after_writing(world: World) -> None:
