@@ -151,6 +151,7 @@ class E2E:
 def e2e(request: pytest.FixtureRequest, transactional_db: None, _seeded: None,
         live_server: Any, tree: Any, users: dict[str, Any]) -> Iterator[E2E]:
     """The shared tree and users, committed so that the live server sees them."""
+    _set_up_authenticators(users)
     yield E2E(url=live_server.url, users=users, province_pk=tree.province.pk)
     # Torn down after the browser (which depends on this fixture), before the flush.
     from django.db import connection
@@ -221,11 +222,49 @@ class Browse:
         page.fill("#id_password", PASSWORD)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
+        code = _shown_code(user.username)  # the roles that see identities: a second step
+        if code and urlsplit(page.url).path == reverse("accounts:otp_verify"):
+            page.fill("input[name=token]", code)
+            with page.expect_navigation():
+                page.locator("main form button[type=submit]").click()
         assert urlsplit(page.url).path == next_url, f"sign-in ended on {page.url}"
 
     def close(self) -> None:
         for context in self._contexts:
             context.close()
+
+
+# username → the TOTP parameters of the authenticator app set up for her, read from the
+# database before the browser starts (Playwright's thread cannot query the database)
+AUTHENTICATORS: dict[str, dict[str, Any]] = {}
+
+
+def _set_up_authenticators(users: dict[str, Any]) -> None:
+    """An authenticator app for each user whose role demands two-step sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ctip.accounts.middleware import otp_required
+
+    AUTHENTICATORS.clear()
+    for user in users.values():
+        if otp_required(user):
+            device, _ = TOTPDevice.objects.get_or_create(user=user, name="e2e",
+                                                         defaults={"confirmed": True})
+            AUTHENTICATORS[user.username] = {"key": device.bin_key, "step": device.step,
+                                             "t0": device.t0, "digits": device.digits,
+                                             "drift": device.drift}
+
+
+def _shown_code(username: str) -> str | None:
+    """What her authenticator app shows now."""
+    from django_otp.oath import totp
+
+    app = AUTHENTICATORS.get(username)
+    if app is None:
+        return None
+    value = totp(app["key"], step=app["step"], t0=app["t0"], digits=app["digits"],
+                 drift=app["drift"])
+    return f"{value:0{app['digits']}d}"
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 Chromium: no page wider than the screen, no tap target under 44 px in the main content, and
 axe-core finds no WCAG A/AA violation.
 
-Roles that must pass two-step sign-in first (system administrator, case worker) are walked by
-``test_shell`` through their own flows; here the roles that sign in with a password."""
+The roles that must pass two-step sign-in (system administrator, case worker) sign in with
+their authenticator's code, as the others with their password."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pytest
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_shell import run_axe
 
-ROLES = ["province_officer", "commune_officer", "branch_head", "speaker", "editor",
-         "publisher", "auditor", "viewer"]
+ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
+         "case_worker", "editor", "publisher", "auditor", "viewer"]
 
 # Targets in <main> smaller than 44 × 44 px, leaving out links inside running text (WCAG 2.5.8
 # exempts them: the sentence is the target) and controls whose label is the target.
