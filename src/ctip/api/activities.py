@@ -29,6 +29,7 @@ from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement,
 from ctip.outreach.selectors import (
     ActivityFilter,
     activities_visible_to,
+    activity_version,
     campaigns_visible_to,
     filter_activities,
     get_activity_for,
@@ -116,8 +117,7 @@ class ActivityQuery(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
-def version_of(activity: Activity) -> str:
-    return f'"{activity.pk}-{int(activity.updated_at.timestamp() * 1_000_000)}"'
+version_of = activity_version
 
 
 def out(activity: Activity) -> dict[str, Any]:
