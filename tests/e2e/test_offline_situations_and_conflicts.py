@@ -117,7 +117,7 @@ def test_the_home_page_shows_unsent_work_and_sends_it_on_request(field: Field,
     page.wait_for_function(COUNT_IS, arg=1)
     card = page.locator("#offline-card")
     assert card.is_visible()
-    assert "1 bản ghi chưa gửi" in card.locator("h2").inner_text()
+    assert "1 bản ghi chưa gửi" in card.locator("#wl-offline").inner_text()
     assert card.locator("#offline-queue li").count() == 1
     page.unroute("**/api/v1/situations")
     card.get_by_role("button", name="Gửi ngay").click()
