@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def setup(data_dir: Path) -> None:
+    import secrets
+
     from cryptography.fernet import Fernet
 
     for name in ("DATABASE_URL", "CTIP_DEBUG", "CTIP_TESTING", "CTIP_ENV"):
@@ -61,6 +63,7 @@ def setup(data_dir: Path) -> None:
     os.environ.update(CTIP_DATA_DIR=str(data_dir), CTIP_LOG_LEVEL="WARNING",
                       ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
                       CTIP_FIELD_KEYS=Fernet.generate_key().decode(),
+                      SECRET_KEY=secrets.token_urlsafe(50),
                       DJANGO_SETTINGS_MODULE="ctip.settings")
     sys.path.insert(0, str(REPO / "src"))
     import django

@@ -153,8 +153,8 @@
         state.textContent = T.waiting;
       }
       item.append(state);
-      if (entry.conflict) {
-        item.append(conflictView(entry));
+      if (entry.conflict && FORM_KIND === 'activity-edit') {
+        item.append(conflictView(entry));  // chosen on the edit page, with the form's labels
       } else if (entry.problem) {
         if (kindOf(entry) === (FORM_KIND === 'activity-edit' ? 'edit' : FORM_KIND)) {
           item.append(' ', button(T.correct, 'small', () => correct(entry)));
