@@ -239,11 +239,13 @@ def _values(viewer: Any, body: ActivityFields,
                          lambda: _one(Movement, body.movement_id, "movement_id")),
         "club": once(("club", body.club_id),
                      lambda: _one(None, body.club_id, "club_id", clubs_visible_to(viewer))),
-        **{field: once((field, tuple(sorted(set(pks)))), lambda model=model, pks=pks,
-                       field=field: _many(model, pks, field))
-           for field, model, pks in (("topics", Topic, body.topic_ids),
-                                     ("audiences", Audience, body.audience_ids),
-                                     ("speakers", Speaker, body.speaker_ids))},
+        **{name: once((name, tuple(sorted(set(pks)))), lambda model=model, pks=pks,
+                      field=field: _many(model, pks, field))
+           for name, model, pks, field in (("topics", Topic, body.topic_ids, "topic_ids"),
+                                           ("audiences", Audience, body.audience_ids,
+                                            "audience_ids"),
+                                           ("speakers", Speaker, body.speaker_ids,
+                                            "speaker_ids"))},
         **{f: getattr(body, f) for f in (
             "participants_women", "participants_men", "participants_total", "online_views",
             "online_shares", "materials_handed_out", "coordinating_agencies", "notes")},

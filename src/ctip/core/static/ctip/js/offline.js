@@ -335,12 +335,8 @@
       const chunk = waiting.slice(i, i + BATCH_MAX);
       let answers;
       try {
-        const response = await fetch(BATCH, {
-          method: 'POST', credentials: 'same-origin',
-          headers: {'Content-Type': 'application/json', 'Accept': 'application/json',
-                    'X-CSRFToken': csrfToken()},
-          body: JSON.stringify({items: chunk.map((e) => Object.assign({uuid: e.uuid}, e.body))}),
-        });
+        const response = await post(BATCH, 'POST',
+                                    {items: chunk.map((e) => Object.assign({uuid: e.uuid}, e.body))});
         if (!response.ok) {
           // Signed out, a CSRF failure, too many requests: everything stays queued.
           notice(T.notSent, 'warning');
