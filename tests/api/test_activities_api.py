@@ -145,6 +145,23 @@ def test_a_queued_batch_sent_twice_creates_nothing_new(users: Any, tree: Any, fo
     assert Activity.objects.count() == 5
 
 
+def test_each_item_of_a_batch_is_checked_on_its_own(users: Any, tree: Any, formats: Any,
+                                                     api_for: Any) -> None:
+    """What a batch looks up once (units, formats, catalogues) never lets an item through that
+    would be refused alone, nor refuses one that would pass."""
+    api = api_for(users["commune_officer"])
+    mine = body(tree.commune_a, formats["meeting"], title="Của xã")
+    items = [body(tree.commune_b, formats["meeting"], title="Xã khác"), mine,
+             body(tree.commune_b, formats["meeting"], title="Xã khác nữa"),
+             body(tree.commune_a, formats["meeting"], title="Chủ đề lạ", topic_ids=[999_999]),
+             body(tree.commune_a, formats["meeting"], title="Của xã nữa")]
+    answers = api.post(f"{URL}/batch", {"items": items}).json()
+    assert [a["status"] for a in answers] == [422, 201, 422, 422, 201]
+    assert [a["problem"]["errors"][0]["field"] for a in answers if a["status"] == 422] == [
+        "unit_id", "unit_id", "topic_ids"]
+    assert sorted(Activity.objects.values_list("title", flat=True)) == ["Của xã", "Của xã nữa"]
+
+
 def test_a_wrong_method_is_a_problem_too(users: Any, api_for: Any) -> None:
     answer = api_for(users["commune_officer"]).get(f"{URL}/batch")
     assert answer.status_code == 405

@@ -3,10 +3,12 @@ schema and its documentation page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from ctip.cases.models import Situation
 from tests.conftest import log_activity
@@ -50,6 +52,23 @@ def test_a_situation_is_reported_once_and_read_without_identity(tree: Any, users
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "unit_id"
 
 
+def test_a_situation_sent_from_the_device_keeps_who_reported_it_and_the_pages_reasons(
+        tree: Any, users: Any, api_for: Any) -> None:
+    """A report queued offline carries what the form had (the source too) and is refused for
+    the same reasons, in the same words, as the page."""
+    api = api_for(users["branch_head"])
+    body = {"uuid": str(uuid.uuid4()), "unit_id": tree.branch_a1.pk, "category": "recruitment",
+            "description": "Có người rủ đi làm ở nước ngoài.", "source": "officer"}
+    assert api.post("/api/v1/situations", body).status_code == 201
+    assert Situation.objects.get().source == "officer"
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    refused = api.post("/api/v1/situations", body | {"uuid": str(uuid.uuid4()),
+                                                     "occurred_on": future})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "occurred_on", "message": "Ngày ở tương lai."}]
+    assert Situation.objects.count() == 1
+
+
 def test_indicators_are_protected_and_reports_listed(tree: Any, users: Any, formats: Any,
                                                      api_for: Any) -> None:
     log_activity(tree.commune_a, formats["meeting"])
@@ -69,8 +88,6 @@ def test_indicators_are_protected_and_reports_listed(tree: Any, users: Any, form
 
 
 def test_campaign_progress(tree: Any, users: Any, formats: Any, api_for: Any) -> None:
-    import datetime as dt
-
     from ctip.outreach.actions import create_campaign
 
     campaign = create_campaign(actor=None, unit=tree.province, name="Tháng hành động",
@@ -94,3 +111,18 @@ def test_the_schema_and_its_page_work_offline_under_the_csp(db: Any) -> None:
     assert "/static/ninja/swagger-ui-bundle.js" in body
     policy = page["Content-Security-Policy"]
     assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_the_schema_lists_the_public_offer_check_at_its_own_address(db: Any) -> None:
+    """Partners read one schema: the offer check (its own small API, unchanged at its address)
+    is in it, with its body and its answers, and the address it names answers as described."""
+    schema = Client().get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/public/offer-check"]["post"]
+    assert set(operation["responses"]) == {"200", "400", "429"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.rsplit("/", 1)[1] in schema["components"]["schemas"]
+    answer = Client().post("/api/v1/public/offer-check", {"text": "Việc nhẹ lương cao ở nước "
+                                                          "ngoài, bao ăn ở, không cần bằng cấp"},
+                           content_type="application/json")
+    assert answer.status_code == 200
+    assert answer.json()["level"] in {"low", "medium", "high"}

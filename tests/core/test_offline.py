@@ -6,6 +6,7 @@ tests/e2e/test_offline.py)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -32,9 +33,11 @@ def test_the_worker_keeps_an_allow_list_only(client: Client) -> None:
     """Never a case or a person: the worker keeps copies of the quick-entry page, static files
     and the catalogues and units, and never an answer marked no-store."""
     script = client.get("/sw.js").content.decode()
-    assert "const PAGES = ['/outreach/activities/new/'];" in script
+    assert "const PAGES = ['/outreach/activities/new/', '/cases/situations/new/'];" in script
     assert "const API = ['/api/v1/catalogues', '/api/v1/units'];" in script
-    assert "/cases/" not in script and "no-store" in script
+    assert "no-store" in script
+    # of the cases only the blank report form, never a case or a situation
+    assert {m for m in re.findall(r"'(/cases/[^']*)'", script)} == {"/cases/situations/new/"}
 
 
 def test_the_manifest_makes_the_site_installable(client: Client) -> None:
@@ -76,11 +79,31 @@ def test_signed_out_pages_do_not_load_the_offline_script(client: Client) -> None
     assert "offline.js" not in page and 'id="offline-status"' not in page
 
 
-def test_editing_an_activity_is_not_queued(users: dict[str, Any], formats: dict[str, Any],
-                                           tree: Any) -> None:
+def test_the_edit_page_carries_the_version_its_changes_are_based_on(
+        users: dict[str, Any], formats: dict[str, Any], tree: Any) -> None:
+    """An edit made offline is sent with the version the officer had read (If-Match), so that a
+    change saved meanwhile by someone else is shown to her, never overwritten."""
+    from ctip.outreach.selectors import activity_version
     from tests.conftest import log_activity
 
     activity = log_activity(tree.commune_a, formats["meeting"], actor=users["commune_officer"])
     page = login_client(users["commune_officer"]).get(
         reverse("outreach:activity_edit", args=[activity.pk])).content.decode()
-    assert 'data-offline="activity"' not in page and 'id="offline-queue"' not in page
+    version = activity_version(activity).replace('"', "&quot;")
+    assert 'data-offline="activity-edit"' in page and f'data-id="{activity.pk}"' in page
+    assert f'data-version="{version}"' in page and f'data-unit="{tree.commune_a.pk}"' in page
+    assert f'name="version" value="{version}"' in page
+    assert 'id="offline-queue"' in page
+
+
+def test_the_situation_report_can_be_queued_and_the_home_page_shows_unsent_work(
+        users: dict[str, Any]) -> None:
+    head = login_client(users["branch_head"])
+    form = head.get(reverse("cases:situation_create")).content.decode()
+    assert 'data-offline="situation"' in form and 'id="offline-queue"' in form
+    # the reporter's contact is never kept on the device: the officer is told so, in Vietnamese
+    assert "không thể giữ thông tin liên lạc của người báo tin" in form
+    home = head.get(reverse("core:home")).content.decode()
+    assert 'id="offline-card"' in home and "data-offline-send" in home
+    assert "{n} bản ghi chưa gửi" in home and "Gửi ngay" in home
+    assert f'href="{reverse("core:home")}#offline-card"' in home

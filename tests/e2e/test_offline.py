@@ -113,7 +113,7 @@ def test_activities_recorded_offline_arrive_exactly_once(field: Field,
     queued = page.evaluate("ctipOffline.all()")
     assert len(queued) == 4 and all(len(entry["uuid"]) == 36 for entry in queued)
     # nothing about a person: the body is the activity's fields only
-    assert all(set(entry) == {"uuid", "user", "created", "body"} for entry in queued)
+    assert all(set(entry) == {"uuid", "user", "created", "kind", "body"} for entry in queued)
 
     # Signing out now warns that four entries are not sent; she stays when she says no.
     dialogs: list[str] = []

@@ -421,6 +421,31 @@ def test_edit_through_the_form(tree: Any, users: Any, formats: Any, client_for: 
     assert event.actor == users["commune_officer"] and "title" in event.changes
 
 
+def test_two_people_editing_one_activity_never_overwrite_each_other_unseen(
+        tree: Any, users: Any, formats: Any, client_for: Any) -> None:
+    """Both open the edit page; the first saves; the second's save, based on the version she
+    read, is refused with a clear reason and her values kept in the form; saving again (she has
+    now been told) replaces them."""
+    activity = log_activity(tree.branch_a1, formats["meeting"], actor=users["branch_head"])
+    url = reverse("outreach:activity_edit", args=[activity.pk])
+    lan, mai = client_for(users["commune_officer"]), client_for(users["branch_head"])
+    lan_form, mai_form = read_form(lan.get(url)), read_form(mai.get(url))
+    assert lan_form.values["version"] == mai_form.values["version"]
+    assert lan.post(url, as_post(lan_form, title="Sửa của Lan")).status_code == 302
+    stale = mai.post(url, as_post(mai_form, title="Sửa của Mai"))
+    assert stale.status_code == 200
+    activity.refresh_from_db()
+    assert activity.title == "Sửa của Lan"
+    page = stale.content.decode()
+    assert "Người khác đã thay đổi hoạt động này sau khi bạn mở nó" in page
+    again = read_form(stale)
+    assert again.values["title"] == ["Sửa của Mai"]  # nothing she typed is lost
+    assert again.values["version"] != mai_form.values["version"]
+    assert mai.post(url, as_post(again)).status_code == 302
+    activity.refresh_from_db()
+    assert activity.title == "Sửa của Mai"
+
+
 def test_an_old_activity_stays_editable_after_its_format_is_archived(
         tree: Any, users: Any, formats: Any, client_for: Any) -> None:
     activity = log_activity(tree.branch_a1, formats["law-day"])

@@ -29,6 +29,7 @@ from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement,
 from ctip.outreach.selectors import (
     ActivityFilter,
     activities_visible_to,
+    activity_version,
     campaigns_visible_to,
     filter_activities,
     get_activity_for,
@@ -116,8 +117,7 @@ class ActivityQuery(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
-def version_of(activity: Activity) -> str:
-    return f'"{activity.pk}-{int(activity.updated_at.timestamp() * 1_000_000)}"'
+version_of = activity_version
 
 
 def out(activity: Activity) -> dict[str, Any]:
@@ -210,23 +210,42 @@ def _many(model: Any, pks: list[int], field: str) -> list[Any]:
     return found
 
 
-def _values(viewer: Any, body: ActivityFields) -> dict[str, Any]:
-    """The action's arguments from a body, each reference checked like the form's."""
+def _values(viewer: Any, body: ActivityFields,
+            seen: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """The action's arguments from a body, each reference checked like the form's. ``seen``
+    keeps what was looked up for the items before in the same batch (a device's queue names the
+    same unit, format and campaign again and again); a refusal is never kept."""
     from ctip.community.selectors import clubs_visible_to
 
-    unit = loggable_units(viewer).filter(pk=body.unit_id).first()
+    memo: dict[Any, Any] = {} if seen is None else seen
+
+    def once(key: Any, find: Any) -> Any:
+        if key not in memo:
+            memo[key] = find()
+        return memo[key]
+
+    unit = once(("unit", body.unit_id),
+                lambda: loggable_units(viewer).filter(pk=body.unit_id).first())
     if unit is None:
         raise ActionError(_("You cannot record activities for this unit."), field="unit_id")
     return {
         "unit": unit, "date": body.date, "status": body.status, "title": body.title,
-        "format": _one(Format, body.format_id, "format_id"),
-        "campaign": _one(Campaign, body.campaign_id, "campaign_id",
-                         campaigns_visible_to(viewer)),
-        "movement": _one(Movement, body.movement_id, "movement_id"),
-        "club": _one(None, body.club_id, "club_id", clubs_visible_to(viewer)),
-        "topics": _many(Topic, body.topic_ids, "topic_ids"),
-        "audiences": _many(Audience, body.audience_ids, "audience_ids"),
-        "speakers": _many(Speaker, body.speaker_ids, "speaker_ids"),
+        "format": once(("format", body.format_id),
+                       lambda: _one(Format, body.format_id, "format_id")),
+        "campaign": once(("campaign", body.campaign_id),
+                         lambda: _one(Campaign, body.campaign_id, "campaign_id",
+                                      campaigns_visible_to(viewer))),
+        "movement": once(("movement", body.movement_id),
+                         lambda: _one(Movement, body.movement_id, "movement_id")),
+        "club": once(("club", body.club_id),
+                     lambda: _one(None, body.club_id, "club_id", clubs_visible_to(viewer))),
+        **{name: once((name, tuple(sorted(set(pks)))), lambda model=model, pks=pks,
+                      field=field: _many(model, pks, field))
+           for name, model, pks, field in (("topics", Topic, body.topic_ids, "topic_ids"),
+                                           ("audiences", Audience, body.audience_ids,
+                                            "audience_ids"),
+                                           ("speakers", Speaker, body.speaker_ids,
+                                            "speaker_ids"))},
         **{f: getattr(body, f) for f in (
             "participants_women", "participants_men", "participants_total", "online_views",
             "online_shares", "materials_handed_out", "coordinating_agencies", "notes")},
@@ -320,6 +339,7 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
 
     viewer = request.auth
     answers = []
+    seen: dict[Any, Any] = {}
     for raw in body.items:
         key = raw.get("uuid") if isinstance(raw.get("uuid"), str) else None
         try:
@@ -331,7 +351,7 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
         try:
             done = submit_once(key=item.uuid, actor=viewer, scope=SCOPE,
                                create=lambda item=item: actions.create_activity(  # type: ignore[misc]
-                                   actor=viewer, **_values(viewer, item)))
+                                   actor=viewer, **_values(viewer, item, seen)))
         except ActionError as exc:
             answers.append({"uuid": key, "status": 422, "problem": {
                 "detail": str(exc.message),

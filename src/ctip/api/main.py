@@ -28,6 +28,28 @@ client-made `uuid`: sending it again answers with the first record. Updates and 
 See docs/api.md."""
 
 
+class CtipApi(NinjaAPI):
+    """The main API; its schema also lists the operations of the small APIs mounted beside it
+    (the public offer check at ``/api/v1/public/``, which keeps its own address and answers)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        from ctip.offers import api as offers_api
+
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        beside = offers_api.offer_api().get_openapi_schema(path_prefix=offers_api.PREFIX)
+        for path, operations in beside["paths"].items():
+            if path in schema["paths"]:  # pragma: no cover - a clash is a programming error
+                raise ValueError(f"{path} is served twice")
+            schema["paths"][path] = operations
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in beside.get("components", {}).get("schemas", {}).items():
+            if components.get(name, definition) != definition:  # pragma: no cover
+                raise ValueError(f"two different schemas are named {name}")
+            components[name] = definition
+        return schema
+
+
 class LocalDocs(DocsBase):
     """Swagger UI from the files shipped with django-ninja (served by our static files, no CDN),
     under the strict CSP: no inline script, the settings read from a JSON block."""
@@ -41,7 +63,7 @@ class LocalDocs(DocsBase):
                                 {"api": api, "swagger_settings": json.dumps(settings)})
 
 
-api = NinjaAPI(
+api = CtipApi(
     title="ctip API", version="1", description=DESCRIPTION, urls_namespace="api",
     docs=LocalDocs(), docs_url="/docs", openapi_url="/openapi.json", docs_decorator=public,
 )

@@ -50,6 +50,8 @@ class SituationIn(Input):
     address: str = Field("", max_length=500)
     occurred_on: dt.date | None = None
     reporter_contact: str = Field("", max_length=300)
+    source: Situation.Source | None = Field(None, description="who reported it; by default "
+                                            "an officer, or a member for a branch head")
 
 
 FIELDS = ("id", "code", "category", "urgency", "state", "source", "unit_id",
@@ -104,7 +106,8 @@ def report_situation(request: ApiRequest, response: HttpResponse,
         return actions.create_situation(
             actor=viewer, unit=unit, category=body.category, urgency=body.urgency,
             description=body.description, address=body.address, occurred_on=body.occurred_on,
-            reporter_contact=body.reporter_contact, source=default_source(viewer))
+            reporter_contact=body.reporter_contact,
+            source=body.source or default_source(viewer))
 
     done = submit_once(key=body.uuid, actor=viewer, scope=SCOPE, create=create)
     if done.obj is None:

@@ -2,11 +2,14 @@
 
 Public and rate-limited per address like the report form (past the limit: 429 with a
 Retry-After, there is no small sum to answer in JSON). The text is checked in memory and
-neither stored nor logged. ``router`` is mounted into the main API at /api/v1/; until then
-``urls`` mounts it on its own small ``NinjaAPI``.
+neither stored nor logged. It has its own small ``NinjaAPI`` (``offer_api()``), mounted by
+``urls`` at ``/api/v1/public/``: its answers (400 with a plain ``detail``, no token, no CSRF)
+differ from the main API's problem+json, so it keeps its own error handlers; the main API lists
+its operations in ``/api/v1/openapi.json`` (``ctip.api.main``) under that same address.
 """
 
 
+from functools import cache
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -100,7 +103,12 @@ def _bad_request(api: NinjaAPI, request: HttpRequest) -> HttpResponse:
                               'string.')}, status=400)
 
 
-def _api() -> NinjaAPI:
+PREFIX = "/api/v1/public"
+
+
+@cache
+def offer_api() -> NinjaAPI:
+    """The one small API serving the offer check (also read by the main API's schema)."""
     api = NinjaAPI(urls_namespace="offers_api", title="ctip offer check", version="1",
                    docs_url=None, openapi_url=None)
     api.add_router("/", router)
@@ -120,7 +128,7 @@ def _api() -> NinjaAPI:
 
 def urls() -> Any:
     """The URL patterns of the small API, each declared public for the access tests."""
-    patterns, app_name, namespace = _api().urls
+    patterns, app_name, namespace = offer_api().urls
     for pattern in patterns:
         setattr(pattern.callback, ACCESS_ATTR, "public")
     return patterns, app_name, namespace

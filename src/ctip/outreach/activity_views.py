@@ -46,6 +46,7 @@ from ctip.outreach.activity_forms import (
 from ctip.outreach.models import Activity, Speaker
 from ctip.outreach.selectors import (
     activities_visible_to,
+    activity_version,
     filter_activities,
     get_activity_for,
     get_attachment_for,
@@ -180,11 +181,19 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _editable(request, pk)
     form = ActivityForm(request.POST or None, request.FILES or None, viewer=request.user,
                         activity=activity, initial=activity_initial(activity))
+    version = activity_version(activity)
     if request.method == "POST" and form.is_valid():
         values = form.action_values()
         uploads = form.cleaned_data["attachments"]
         try:
             with transaction.atomic():
+                locked = Activity.objects.select_for_update().get(pk=activity.pk)
+                if request.POST.get("version", version) != activity_version(locked):
+                    # Saved by someone else since this form was opened: never over it unseen.
+                    raise ActionError(_(
+                        "Someone changed this activity after you opened it. Nothing was "
+                        "saved: open it again to see their changes, or save again to replace "
+                        "them with what is in this form."))
                 actions.update_activity(
                     actor=request.user, activity=activity, topics=values.pop("topics"),
                     audiences=values.pop("audiences"), speakers=values.pop("speakers"),
@@ -198,7 +207,7 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The activity has been saved."))
             return redirect("outreach:activity_detail", pk=activity.pk)
     return TemplateResponse(request, "outreach/activity_form.html", {
-        "form": form, "activity": activity,
+        "form": form, "activity": activity, "version": version,
         "title": _("Edit “%(title)s”") % {"title": activity.title}, "submit": _("Save"),
         "cancel_url": reverse("outreach:activity_detail", args=[activity.pk]),
     })

@@ -50,6 +50,12 @@ def get_activity_for(viewer: Any, pk: int) -> Activity:
     return activity
 
 
+def activity_version(activity: Activity) -> str:
+    """The version an edit was based on (the API's ``ETag``, the edit page's hidden field): it
+    changes with every save, so a save based on an older one is caught, never applied over."""
+    return f'"{activity.pk}-{int(activity.updated_at.timestamp() * 1_000_000)}"'
+
+
 def get_attachment_for(viewer: Any, pk: int) -> Attachment:
     """An attachment of an activity the viewer may see."""
     attachment = (Attachment.objects.select_related("activity")

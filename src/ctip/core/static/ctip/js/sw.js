@@ -1,7 +1,7 @@
 /* ctip's service worker (decision record 0035), served at /sw.js by ctip.core.offline.
  *
  * It keeps copies of an allow-list only, so that the quick entry of an activity opens without
- * a connection: the static files, the quick-entry page (whose lists are the catalogues and the
+ * a connection: the static files, the quick-entry page, the report of a situation (a blank form) (whose lists are the catalogues and the
  * units in the officer's scope), and the API's catalogues and units. Every copy is refreshed
  * from the network whenever the network answers (network first). Nothing else is ever kept:
  * no case, no person, no answer marked no-store. Writes never pass through here: the queue of
@@ -10,7 +10,8 @@
 'use strict';
 
 const CACHE = 'ctip-offline-v1';
-const PAGES = ['/outreach/activities/new/'];
+// The forms only (their lists are catalogues and units in scope): never a case or a situation.
+const PAGES = ['/outreach/activities/new/', '/cases/situations/new/'];
 const API = ['/api/v1/catalogues', '/api/v1/units'];
 
 function keep(url) {
@@ -43,7 +44,8 @@ const OFFLINE_PAGE = '<!doctype html><html lang="vi"><head><meta charset="utf-8"
   '<meta name="viewport" content="width=device-width, initial-scale=1">' +
   '<title>Không có kết nối</title></head><body><main><h1>Không có kết nối mạng</h1>' +
   '<p>Trang này cần kết nối. Bạn vẫn có thể ghi nhận hoạt động: ' +
-  '<a href="/outreach/activities/new/">Ghi nhận hoạt động</a>. ' +
+  '<a href="/outreach/activities/new/">Ghi nhận hoạt động</a>, ' +
+  '<a href="/cases/situations/new/">Báo tin một tình huống</a>. ' +
   'Các mục sẽ được gửi khi có mạng trở lại.</p></main></body></html>';
 
 self.addEventListener('install', () => self.skipWaiting());
