@@ -33,7 +33,7 @@ month never wait for each other or deadlock on a shared counter row; ``compact()
 On PostgreSQL a trigger that reads another row (a unit's flags, an activity's status) first
 takes a share lock on it, so a concurrent change of that row waits instead of being missed.
 
-Facts keep the path of their unit at the time (``core.models.UnitFact``), so a unit that moves
+Facts keep the path of their unit at the time (``org.models.UnitFact``), so a unit that moves
 later does not move its past activities; the roll-ups follow the facts' paths and need nothing
 when the tree is restructured.
 
