@@ -47,16 +47,34 @@ def ensure_venv(lockfile: Path) -> None:
     marker.write_text(digest.hexdigest())
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium. Install it where we can (root on Debian)."""
-    if shutil.which("chromium") or not shutil.which("apt-get"):
+def _has_library(name: str) -> bool:
+    import ctypes.util
+
+    return ctypes.util.find_library(name) is not None
+
+
+# What some tests need from the machine, with Debian's package for it: the browser tests drive
+# Chromium, the catalogue test runs xgettext, the PDF tests load WeasyPrint's Pango. Without
+# them those tests are skipped on a developer's machine and fail in CI (tests.conftest.needs).
+SYSTEM_PACKAGES = {
+    "chromium": lambda: shutil.which("chromium") is not None,
+    "gettext": lambda: shutil.which("xgettext") is not None,
+    "libpango-1.0-0": lambda: _has_library("pango-1.0"),
+    "libpangoft2-1.0-0": lambda: _has_library("pangoft2-1.0"),
+}
+
+
+def ensure_system_packages() -> None:
+    """Install what the tests need from the machine where we can (root on Debian)."""
+    missing = [name for name, present in SYSTEM_PACKAGES.items() if not present()]
+    if not missing or not shutil.which("apt-get"):
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         run("apt-get", "update", "-qq")
-        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium")
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
     else:
-        print("Chromium is not installed: browser tests will be skipped "
-              "(sudo apt-get install chromium).", flush=True)
+        print(f"Not installed: {', '.join(missing)}; the tests that need them will be skipped "
+              f"(sudo apt-get install {' '.join(missing)}).", flush=True)
 
 
 def main() -> None:
@@ -67,7 +85,7 @@ def main() -> None:
         ensure_venv(ROOT / "requirements" / "lock.txt")
         os.execv(BIN / "ctip", [str(BIN / "ctip"), "demo", *rest])  # noqa: S606
     ensure_venv(ROOT / "requirements" / "test.txt")
-    ensure_chromium()
+    ensure_system_packages()
     os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *parallel(rest), *rest])  # noqa: S606
 
 

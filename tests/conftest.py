@@ -168,6 +168,21 @@ def _vietnamese(settings: Any) -> None:
     settings.LANGUAGE_CODE = "vi"
 
 
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def needs(available: bool, what: str) -> None:
+    """A test that needs a tool of the machine (a browser, WeasyPrint's libraries, GNU
+    gettext, PostgreSQL): skipped without it on a developer's machine, failed in CI
+    (``CI=true``), where ``bootstrap.py test`` installs it; so nothing is skipped silently."""
+    if available:
+        return
+    if on_ci():
+        pytest.fail(f"{what} (CI must run this test)", pytrace=False)
+    pytest.skip(what)
+
+
 def unit_type(code: str) -> UnitType:
     return UnitType.objects.get(code=code)
 

@@ -58,7 +58,7 @@ def dated_models() -> set[type[models.Model]]:
     """ctip's models with a calendar date, and those dated by when they were recorded (a
     situation by the time it was received, its steps by their time). Not the units: the tree
     is not a fact, and restructuring moves no fact (facts keep the path they were recorded
-    with, ``core.models.UnitFact``)."""
+    with, ``org.models.UnitFact``)."""
     found = set()
     for model in apps.get_models():
         if not model.__module__.startswith("ctip.") or model is apps.get_model("org", "Unit"):

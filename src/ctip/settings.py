@@ -181,7 +181,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "ctip.core.context_processors.shell",
+                "ctip.accounts.context_processors.shell",
                 "csp.context_processors.nonce",  # CSP_NONCE for the rare inline <style>
             ],
         },

@@ -30,8 +30,6 @@ from tests.cases import case_access_rows as rows
 from tests.cases.case_helpers import consent, matrix_case, open_case, register
 from tests.conftest import login_client, make_user
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 NAME = "Lò Thị Xuân"
 PHONE = "0987001122"
 ID_NUMBER = "045199001234"

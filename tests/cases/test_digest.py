@@ -22,8 +22,6 @@ from ctip.cases.tasks import run_daily_digest, send_daily_digest
 from ctip.org.actions import create_unit
 from tests.conftest import make_user, unit_type
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 SCRIPT = "<script>alert(1)</script>"
 SECRET_TEXT = "Chị Lan bị dụ sang Campuchia"
 SECRET_ADDRESS = "Số 12 đường Hùng Vương"

@@ -24,8 +24,6 @@ from ctip.core.errors import ActionError
 from tests.cases.case_helpers import open_case
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 NAME = "Vàng Thị Dợ"
 PHONE = "0911223344"
 REASON = "Chị gọi tổng đài báo đang bị đe dọa, cần địa chỉ để đến ngay"

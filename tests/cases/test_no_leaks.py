@@ -17,7 +17,6 @@ import logging
 import unicodedata
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.urls import get_resolver, reverse
 from django.utils import timezone
@@ -28,8 +27,6 @@ from ctip.cases.models import Agency, BreakGlass, Person, SupportCase
 from ctip.core.text import fold
 from tests.cases.case_helpers import CONSENT_DAY
 from tests.conftest import make_user
-
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
 
 PERSONS = [
     {"full_name": "Quàng Thị Huyền Trang", "phone": "0977123401", "id_number": "011198765401",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,8 +17,6 @@ from ctip.cases.models import Agency, Situation
 from ctip.cases.routing import handler_unit
 from ctip.cases.selectors import inbox_for
 from tests.conftest import make_user
-
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
 
 
 def _report(tree: Any, users: Any, unit: Any = None, **kw: Any) -> Situation:

@@ -18,8 +18,6 @@ from ctip.cases import actions
 from ctip.cases.models import Agency, Referral, Situation
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 SCRIPT = "<script>alert(1)</script>"
 NAME = "Đinh Thị Hoa"
 

@@ -19,8 +19,6 @@ from ctip.core.errors import ActionError
 from tests.cases.case_helpers import consent, open_case, register
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 PLACE = "Đặc khu Kinh tế Sihanoukville, khu nhà số 7"
 GOOD = {
     "status": "actual", "decided_by": "border_guard", "decided_on": "2026-02-03",

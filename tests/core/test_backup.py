@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.conftest import needs
 from tests.core import backup_writer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,8 +105,8 @@ def _mode(path: Path) -> int:
 def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Site]:
     engine = request.param
-    if engine == "postgresql" and not _pg_available():
-        pytest.skip("PostgreSQL or pg_dump/pg_restore not available")
+    if engine == "postgresql":
+        needs(_pg_available(), "PostgreSQL or pg_dump/pg_restore is not available")
     base = tmp_path_factory.mktemp(f"backup-{engine}")
     data = base / "source"
     data.mkdir(mode=0o700)

@@ -14,8 +14,6 @@ from ctip.cases import actions
 from ctip.cases.models import Situation
 from tests.portal.test_report import URL, form_data
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
-
 
 def summary(html: str) -> str:
     match = re.search(r'<div class="form-error error-summary"[^>]*data-error-summary[^>]*>'

@@ -36,7 +36,6 @@ against pytest-django's ``live_server``.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from pytest_django.plugin import blocking_manager_key
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, needs
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,10 +74,6 @@ POLICY_WORDS = ("CSP-VIOLATION", "Content Security Policy", "Content-Security-Po
                 "Permissions-Policy", "Permissions Policy")
 
 _GUARD_LIFTED = pytest.StashKey[str]()
-
-
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 def _audit_guard(on: bool) -> None:
@@ -163,11 +158,8 @@ def e2e(request: pytest.FixtureRequest, transactional_db: None, _seeded: None,
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        reason = (f"{CHROMIUM} is missing: install Debian's chromium package "
-                  "(apt-get install chromium) to run the browser tests")
-        if _on_ci():
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        needs(False, f"{CHROMIUM} is missing: install Debian's chromium package "
+                     "(apt-get install chromium) to run the browser tests")
     return CHROMIUM
 
 

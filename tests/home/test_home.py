@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +16,6 @@ from ctip.reports import submissions
 from ctip.reports.models import Report, ReportType
 from tests.cases.case_helpers import open_case
 
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
 HOME = "/app/"
 
 

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import ctip
+from tests.conftest import needs
 
 PACKAGE = Path(ctip.__file__).parent
 PO = PACKAGE / "locale" / "vi" / "LC_MESSAGES" / "django.po"
@@ -73,8 +72,8 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     assert not stale, f"the .mo file is out of date (ctip compilemessages): {stale[:5]}"
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path: Path) -> None:
+    needs(shutil.which("xgettext") is not None, "GNU gettext (xgettext) is not installed")
     copy = tmp_path / "ctip"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
     subprocess.run(  # noqa: S603

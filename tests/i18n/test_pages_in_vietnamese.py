@@ -8,12 +8,8 @@ import html
 import re
 from typing import Any
 
-import pytest
-
 from ctip.accounts.policy import navigation_for
 from tests.i18n.test_catalogue import PO, parse_po, unescape
-
-pytestmark = pytest.mark.urls("tests.cases.situation_urlconf")
 
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
@@ -18,13 +18,13 @@ from django.http.response import HttpResponseBase
 
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.audit.actions import record_refusal
+from ctip.core.access import ACCESS_ATTR as ACCESS_ATTR  # re-exported: declared below accounts
+from ctip.core.access import public as public
 
 if TYPE_CHECKING:
     from ctip.core.typing import AuthedRequest
 
-ACCESS_ATTR = "ctip_access"
 P = ParamSpec("P")
-V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 # A view behind @requires/@signed_in may take an ``AuthedRequest`` (its user is signed in); the
 # wrapped view takes any request, and answers with the sign-in redirect itself when needed.
 SignedInView = Callable[Concatenate["AuthedRequest", P], HttpResponseBase]
@@ -82,6 +82,3 @@ def signed_in(view: SignedInView[P]) -> WrappedView[P]:
     return wrapper
 
 
-def public(view: V) -> V:
-    setattr(view, ACCESS_ATTR, "public")
-    return view

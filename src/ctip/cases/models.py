@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ctip.cases.fields import EncryptedTextField
-from ctip.core.models import CatalogueEntry, UnitFact
+from ctip.core.models import CatalogueEntry
+from ctip.org.models import UnitFact
 from ctip.org.paths import TreePathField
 
 

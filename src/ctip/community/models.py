@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ctip.core.models import CatalogueEntry, UnitFact
+from ctip.core.models import CatalogueEntry
+from ctip.org.models import UnitFact
 
 
 class ClubType(CatalogueEntry):

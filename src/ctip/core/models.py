@@ -6,8 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ctip.org.paths import TreePathField
-
 
 class CatalogueEntry(models.Model):
     """An entry of a configurable list (formats, audiences, club types...): archived, never
@@ -24,22 +22,6 @@ class CatalogueEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class UnitFact(models.Model):
-    """A record of something that happened in a unit. It keeps the unit's path at the time, so
-    history survives restructuring and reports can sum any subtree with one range."""
-
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("unit"))
-    unit_path = TreePathField(editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+", editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class ScheduledRun(models.Model):

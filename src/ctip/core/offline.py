@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ctip.accounts.access import public
+from ctip.core.access import public
 
 SW_STATIC = "ctip/js/sw.js"
 

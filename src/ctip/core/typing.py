@@ -8,9 +8,12 @@ django-stubs documents for views that need a signed-in user.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 
-from ctip.accounts.models import User
+if TYPE_CHECKING:  # a type only: core sits below accounts and never imports it when it runs
+    from ctip.accounts.models import User
 
 
 class AuthedRequest(HttpRequest):

@@ -4,7 +4,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from ctip.accounts.access import public
+from ctip.core.access import public
 
 
 @require_GET

@@ -24,7 +24,8 @@ write changes them in its own transaction, whatever wrote it — a form, the API
 import's ``bulk_create``, a unit's flags edited, a queryset ``update()``, or SQL typed by an
 administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the facts;
 ``differences()`` (``ctip reports rebuild --check``) counts where the kept values and a fresh
-computation disagree, and tests hold them equal after every kind of write.
+computation disagree, and tests hold them equal after every kind of write. ``ctip reports sql``
+prints the triggers' SQL as ``install_sql`` builds it and ``install`` runs it.
 
 **Deltas, not counters.** A trigger never updates a roll-up row: it appends a row with the
 change (``delta`` true), and readers sum the rows of a key. So two writers in one province and
@@ -33,7 +34,7 @@ month never wait for each other or deadlock on a shared counter row; ``compact()
 On PostgreSQL a trigger that reads another row (a unit's flags, an activity's status) first
 takes a share lock on it, so a concurrent change of that row waits instead of being missed.
 
-Facts keep the path of their unit at the time (``core.models.UnitFact``), so a unit that moves
+Facts keep the path of their unit at the time (``org.models.UnitFact``), so a unit that moves
 later does not move its past activities; the roll-ups follow the facts' paths and need nothing
 when the tree is restructured.
 
@@ -360,10 +361,16 @@ def _execute(conn: BaseDatabaseWrapper, statements: list[str]) -> None:
             cursor.execute(sql)
 
 
+def install_sql(vendor: str) -> list[tuple[str, list[str]]]:
+    """Each trigger's name with the statements that create it on ``vendor``, in the order
+    ``install`` runs them (``ctip reports sql`` prints them)."""
+    d = _Dialect(vendor)
+    return [(name, _create_sql(d, name, t)) for name, t in _triggers(d).items()]
+
+
 def install(conn: BaseDatabaseWrapper) -> None:
     """Create (or replace) every trigger."""
-    d = _Dialect(conn.vendor)
-    _execute(conn, [s for name, t in _triggers(d).items() for s in _create_sql(d, name, t)])
+    _execute(conn, [s for _, statements in install_sql(conn.vendor) for s in statements])
 
 
 def uninstall(conn: BaseDatabaseWrapper) -> None:
