@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -131,7 +132,8 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         u["attachment"] = branch
         o["campaign"] = outreach.create_campaign(
             actor=None, unit=commune, name=f"Tháng hành động ma trận {tag}",
-            starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
+            starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31),
+            plan_document=_pdf(f"ke-hoach-{tag}.pdf"))
         u["campaign"] = commune
         o["speaker"] = outreach.create_speaker(actor=None, unit=branch,
                                                full_name=f"Diễn giả ma trận {tag}")
@@ -179,16 +181,18 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         o["report"] = create_or_get_draft(actor=None, unit=commune, report_type=monthly,
                                           start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
         u["report"] = commune
-        o["report_export"] = Export.objects.create(report=o["report"], requested_by=None)
+        export = Export(report=o["report"], requested_by=None, status=Export.Status.DONE)
+        export.file.save(f"bao-cao-{tag}.pdf", ContentFile(b"%PDF-1.4 matrix test"), save=False)
+        export.save()
+        o["report_export"] = export
         u["report_export"] = commune
     inside = worlds[0].objects
     inside["topic"] = outreach.create_topic(actor=None, name="Việc nhẹ lương cao (ma trận)")
     inside["material"] = outreach.add_material(actor=None, topic=inside["topic"],
                                                title="Tờ rơi", upload=_pdf("to-roi.pdf"))
     inside["movement"] = outreach.create_movement(actor=None, name="Phong trào ma trận")
-    inside["section"] = _section_slug()
-    inside["article"] = _article_pk()
-    inside["image"] = "original_images/khong-co.jpg"
+    inside["section"], inside["article"] = _bulletin()
+    inside["image"] = _image_rendition()
     for world in worlds:
         world.objects = {k: v for k, v in world.objects.items() if v is not None}
     return worlds
@@ -199,18 +203,24 @@ def _break_glass(view_identity: Callable[..., Any], opener: Any, case: Any) -> N
                   reason="Kiểm tra hồ sơ theo yêu cầu của cơ quan công an tỉnh")
 
 
-def _article_pk() -> str:
-    from ctip.portal.models import ArticlePage
+def _bulletin() -> tuple[str, str]:
+    """A live section of the public bulletin with a live article: its slug, the article's pk."""
+    from tests.portal.conftest import add_article, add_section, bulletin_home
 
-    page = ArticlePage.objects.live().first()
-    return str(page.pk if page is not None else 1)
+    section = add_section(bulletin_home(), "Chuyên mục ma trận", slug="chuyen-muc-ma-tran")
+    return section.slug, str(add_article(section, "Bài viết ma trận").pk)
 
 
-def _section_slug() -> str:
-    from ctip.portal.models import SectionPage
+def _image_rendition() -> str:
+    """A rendition file of the bulletin's images (served by the public image route)."""
+    from pathlib import Path
 
-    page = SectionPage.objects.live().first()
-    return page.slug if page is not None else "tin-tuc"
+    from django.conf import settings
+
+    path = Path(settings.MEDIA_ROOT) / "images" / "ma-tran.width-400.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xff\xd8\xff\xe0 matrix test \xff\xd9")
+    return path.name
 
 
 def unit_of(world: World, kind: str) -> Any:

@@ -1,8 +1,9 @@
 """Who may open what: every role, in scope and out of scope, for every object type.
 
-Two matrices. The generated one (below) covers every route of the URL configuration with every
-role and method, its expectations derived from the views' declarations. The hand-written rows
-(first) pin finer rules that a declaration cannot express, such as who may export an identity.
+Two matrices. The generated one (``tests/access_matrix.py``, run by ``tests/matrix/``) covers
+every route of the URL configuration with every role and method, its expectations derived from
+the views' declarations. The hand-written rows (here) pin finer rules that a declaration cannot
+express, such as who may export an identity.
 
 Each module keeps its rows in ``tests/<module>/access_rows.py``: ``TARGETS`` (object type →
 URL for an object in or out of the viewer's scope), ``ALLOWED`` (role → object types it may open
@@ -14,15 +15,25 @@ never 403, and leaves an ``access.refused`` audit event. A new module adds its r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver
 
-from ctip.accounts.access import ACCESS_ATTR
+from ctip.accounts.access import ACCESS_ATTR, public
 from ctip.audit.models import AuditEvent, Outcome
+from tests.access_matrix import (
+    GROUPS,
+    ROLES,
+    Outcomes,
+    Route,
+    arguments_of,
+    fill,
+    group_of,
+    routes,
+    stopped_at_the_gate,
+)
 from tests.cases import case_access_rows as case_rows
 from tests.cases import situation_access_rows as situation_rows
 from tests.community import access_rows as community_rows
@@ -31,8 +42,6 @@ from tests.outreach import access_rows as outreach_rows
 from tests.reports import access_rows as report_rows
 from tests.reports import submission_access_rows as submission_rows
 
-ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
-         "case_worker", "editor", "publisher", "auditor", "viewer"]
 MODULES: list[ModuleType] = [org_rows, outreach_rows, community_rows, situation_rows,
                               case_rows, report_rows, submission_rows]
 
@@ -85,218 +94,52 @@ def test_branch_head_sees_her_branch_but_not_the_sibling(tree: Any, users: Any,
 
 # --- The matrix generated from the URL configuration ----------------------------------------
 #
-# Every route of the URL configuration x every role (and an anonymous visitor) x GET, POST and
-# an htmx GET, with URL arguments filled from ``tests/access_world.py`` by the arguments'
-# names, inside and outside everybody's scope. The expected answer comes from what the view
-# declares (``@requires``, ``@signed_in``, ``@public`` in ``ctip.accounts.access``) and the unit
-# of the object the URL names (decision 0009):
-# - anonymous on a non-public route: the sign-in redirect;
-# - no declared capability over the object's unit (or anywhere, for a route without an object):
-#   404, never 403, and an ``access.refused`` audit event of that request;
-# - the capability over the unit: an answer (200, a redirect, 405 for the wrong method, a form
-#   re-shown), or a 404 that the view recorded as a refusal (a finer rule inside the view, such
-#   as "only the assigned worker exports"; the hand-written rows above check those);
-# - never a 500, never a 403; and every route with an object answers someone in scope.
-# Each request runs in a savepoint rolled back afterwards, so one data set serves the matrix.
-
-MATRIX_ROLES = [*ROLES, "anonymous"]
-ANSWERED = {200, 204, 302, 303, 400, 405, 409}
-THIRD_PARTY_PREFIXES = ("cms/", "documents/", "_util/")
-# The JSON API answers 401 and problem+json, not the sign-in redirect: its own matrix,
-# tests/api/test_api_access.py, judges its routes with the same world and declarations.
-API_PREFIX = "api/v1/"
-REQUESTS: list[tuple[str, str, dict[str, str]]] = [
-    ("GET", "get", {}), ("POST", "post", {}), ("htmx", "get", {"HTTP_HX_REQUEST": "true"})]
+# tests/access_matrix.py sends and judges it; tests/matrix/ runs it, one module per group of
+# routes. Here: the checks of the harness itself.
 
 
-@dataclass
-class Route:
-    route: str
-    name: str
-    pattern: Any
-    view: Any
-
-    @property
-    def access(self) -> Any:
-        return getattr(self.view, ACCESS_ATTR, None)
+def test_every_route_falls_in_exactly_one_group() -> None:
+    grouped = {group: [r.route for r in routes() if group_of(r) == group] for group in GROUPS}
+    assert sum(len(g) for g in grouped.values()) == len(routes()) > 100
+    assert all(grouped.values()), [g for g, found in grouped.items() if not found]
+    modules = {p.stem.removeprefix("test_") for p in
+               (Path(__file__).parent / "matrix").glob("test_*.py")}
+    assert modules == set(GROUPS)
 
 
-def routes(*, api: bool = False) -> list[Route]:
-    """The pages' routes, or (``api=True``) every route including the API's."""
-    from django.urls import get_resolver
+def test_a_request_is_sent_once_only_where_the_gate_turns_it_away(users: Any) -> None:
+    """Outside the scope the matrix skips a request only when the gate decides before the view,
+    through layers that ignore the URL's object; anything else is sent for both objects."""
+    from django.views.decorators.csrf import csrf_exempt
+    from django.views.decorators.http import require_POST
 
-    found = []
+    from ctip.accounts.access import requires
 
-    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-                walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-            elif isinstance(pattern, URLPattern):
-                route = prefix + str(pattern.pattern)
-                if not route.startswith(THIRD_PARTY_PREFIXES) and (
-                        api or not route.startswith(API_PREFIX)):
-                    found.append(Route(route, namespace + (pattern.name or ""), pattern,
-                                       pattern.callback))
+    def body(request: Any, pk: int) -> Any:  # pragma: no cover - never called
+        return None
 
-    walk(get_resolver().url_patterns, "", "")
-    return found
+    def route(view: Any) -> Route:
+        return Route("gizmos/<int:pk>/", "gizmo", None, view)
 
-
-def arguments_of(route: Route) -> list[str]:
-    """The route's named arguments in order; a regex route's positional groups as ``*N``."""
-    import re
-
-    names = re.findall(r"<(?:\w+:)?(\w+)>", route.route)
-    if not names and "(" in route.route:
-        groups = re.compile(route.route.replace("^", "").replace("$", "")).groups
-        names = [f"*{i}" for i in range(groups)]
-    return names
+    gated = route(require_POST(requires("case.view")(body)))
+    assert stopped_at_the_gate(gated, None)
+    assert stopped_at_the_gate(gated, users["editor"])  # no case capability anywhere
+    assert not stopped_at_the_gate(gated, users["case_worker"])  # the view decides the scope
+    unknown = route(csrf_exempt(requires("case.view")(body)))
+    assert not stopped_at_the_gate(unknown, users["editor"])
+    assert not stopped_at_the_gate(route(public(body)), None)
 
 
-def fill(route: Route, world: Any) -> tuple[str, Any] | str:
-    """(URL, the first argument's kind) for ``world``, or why the route cannot be filled."""
-    from django.urls import reverse
-
-    from tests.access_world import kind_for
-
-    names = arguments_of(route)
-    kwargs: dict[str, Any] = {}
-    args: list[Any] = []
-    first_kind = None
-    for name in names:
-        if name.startswith("*"):
-            args.append("")  # Wagtail's page path: the site's root page
-            continue
-        kind = kind_for(route.route, name)
-        if kind is None:
-            return (f"{route.route} ({route.name}): no rule fills the argument '{name}'. Add "
-                    f"(\"{route.route.split('<', 1)[0]}\", \"{name}\", \"<kind>\") to "
-                    "ARGUMENTS in tests/access_world.py, and build an object of that kind "
-                    "inside and outside the scope in build()")
-        if kind not in world.objects:
-            if world.inside:
-                return (f"{route.route} ({route.name}): argument '{name}' wants a '{kind}', "
-                        "which tests/access_world.py build() does not make")
-            return ""  # a kind shared by the whole programme has no outside object
-        kwargs[name] = world.value(kind)
-        first_kind = first_kind or kind
-    try:
-        url = reverse(route.name, args=args or None, kwargs=kwargs or None)
-    except Exception as exc:  # noqa: BLE001 - reported as the route's failure
-        return f"{route.route} ({route.name}): cannot reverse with {kwargs}: {exc}"
-    return url, first_kind
-
-
-def expectation(route: Route, role: str, user: Any, unit: Any) -> str:
-    from ctip.accounts.policy import has_capability
-
-    access = route.access
-    if access == "public":
-        return "public"
-    if user is None:
-        return "login"
-    if access == "signed_in":
-        return "answer"
-    wanted = access if isinstance(access, tuple) else (access,)
-    return "answer" if any(has_capability(user, c, unit) for c in wanted) else "refused"
-
-
-@pytest.mark.xfail(strict=False, reason=(
-    "the generated matrix has not yet run green on the merged tree (issue 12.7, open)"))
-def test_generated_access_matrix(tree: Any, users: Any) -> None:
-    import copy
-    import time
-
-    from django.conf import settings
-    from django.db import transaction
-    from django.shortcuts import resolve_url
-    from django.test import Client
-
-    from tests.access_world import build, unit_of
-    from tests.conftest import login_client
-
-    started = time.monotonic()
-    login_url = resolve_url(settings.LOGIN_URL)
-    worlds = build(tree, users)
-    clients = {role: login_client(users[role]) for role in ROLES}
-    clients["anonymous"] = Client()
-    for client in clients.values():
-        client.raise_request_exception = False
-
-    unfillable: list[str] = []
-    wrong: list[str] = []
-    answered_in_scope: dict[str, bool] = {}
-    count = 0
-    import os
-    trace = open(os.environ["MATRIX_TRACE"], "a") if os.environ.get("MATRIX_TRACE") else None  # noqa: SIM115
-    for route in routes():
-        t0 = time.monotonic()
-        if trace:
-            trace.write(f"{route.route} ...")
-            trace.flush()
-        if route.access is None:
-            wrong.append(f"{route.route}: declares no access (see tests/test_url_access.py)")
-            continue
-        for world in worlds:
-            filled = fill(route, world)
-            if isinstance(filled, str):
-                if filled:
-                    unfillable.append(filled)
-                break
-            url, kind = filled
-            if not world.inside and kind is None:
-                break  # a route without an object was checked once already
-            unit = unit_of(world, kind) if kind else None
-            if kind and world.inside:
-                answered_in_scope.setdefault(route.route, False)
-            for role in MATRIX_ROLES:
-                user = users.get(role)
-                expected = expectation(route, role, user, unit)
-                for label, method, headers in REQUESTS:
-                    count += 1
-                    cookies = copy.deepcopy(clients[role].cookies)
-                    with transaction.atomic():
-                        before = AuditEvent.objects.order_by("-id").values_list(
-                            "id", flat=True).first() or 0
-                        try:
-                            response = getattr(clients[role], method)(url, **headers)
-                            status = response.status_code
-                        except Exception as exc:  # noqa: BLE001 - a 500, reported below
-                            status, response = 500, exc
-                        refused = AuditEvent.objects.filter(
-                            id__gt=before, action="access.refused", outcome=Outcome.REFUSED,
-                            actor=user, target_label=url[:255]).exists() if user else False
-                        transaction.set_rollback(True)
-                    clients[role].cookies = cookies  # undo a sign-out with the database
-                    where = (f"{label} {url} as {role} "
-                             f"({'in' if world.inside else 'out of'} scope): {status}")
-                    if status >= 500 or status == 403:
-                        wrong.append(f"{where}, expected {expected}")
-                    elif expected == "login":
-                        location = response.get("Location", "") if status == 302 else ""
-                        if status != 405 and not location.startswith(login_url):
-                            wrong.append(f"{where}, expected the sign-in redirect")
-                    elif expected == "refused":
-                        if status != 404 or not refused:
-                            wrong.append(f"{where}, expected 404 with an access.refused event")
-                    elif expected == "answer":
-                        if status in ANSWERED:
-                            if kind and world.inside:
-                                answered_in_scope[route.route] = True
-                        elif not (status == 404 and refused):
-                            wrong.append(f"{where}, expected an answer or a recorded refusal")
-        if trace:
-            trace.write(f" {time.monotonic() - t0:.1f}s\n")
-            trace.flush()
-    elapsed = time.monotonic() - started
-    never = [r for r, ok in answered_in_scope.items() if not ok]
-    assert not unfillable, "routes the matrix cannot fill:\n" + "\n".join(unfillable)
-    assert not wrong, f"{len(wrong)} wrong answers of {count}:\n" + "\n".join(wrong[:200])
-    assert not never, ("routes no role could open in scope (is the argument filled with a "
-                       "usable object?):\n" + "\n".join(never))
-    assert count > 3 * len(MATRIX_ROLES) * 100, count
-    print(f"access matrix: {count} requests in {elapsed:.0f}s")
+def test_a_405_stands_for_a_refusal_only_when_everybody_gets_it() -> None:
+    key = ("units/<int:pk>/", "POST")
+    alike = Outcomes()
+    alike.statuses[key] = {405}
+    alike.blind_refusals[key] = "POST /units/10/ as viewer (out of scope): 405"
+    assert alike.failures() == []
+    telling = Outcomes()
+    telling.statuses[key] = {405, 200}
+    telling.blind_refusals[key] = "POST /units/10/ as viewer (out of scope): 405"
+    assert len(telling.failures()) == 1 and "every signed-in request" in telling.failures()[0]
 
 
 def test_the_matrix_fails_a_route_it_cannot_fill() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -492,6 +493,23 @@ def test_delete_asks_first_then_deletes(tree: Any, users: Any, formats: Any,
     assert not Activity.objects.filter(pk=activity.pk).exists()
     assert AuditEvent.objects.filter(action="activity.deleted",
                                      actor=users["branch_head"]).exists()
+
+
+def test_a_deletion_rolled_back_keeps_the_attachments(
+        tree: Any, users: Any, formats: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The files go with a committed deletion only: a deletion undone keeps its files."""
+    activity = log_activity(tree.branch_a1, formats["meeting"])
+    attachment = actions.add_attachment(actor=None, activity=activity, upload=pdf())
+    storage, name = attachment.file.storage, attachment.file.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.delete_activity(actor=users["branch_head"], activity=activity)
+        raise RuntimeError("a step after the deletion fails")
+    assert Attachment.objects.filter(pk=attachment.pk).exists() and storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.delete_activity(actor=users["branch_head"],
+                                activity=Activity.objects.get(pk=attachment.activity_id))
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not storage.exists(name)
 
 
 def test_delete_out_of_reach_answers_404(tree: Any, users: Any, formats: Any,

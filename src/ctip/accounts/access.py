@@ -24,6 +24,9 @@ from ctip.core.access import public as public
 if TYPE_CHECKING:
     from ctip.core.typing import AuthedRequest
 
+# The gate itself (the wrapper below), carried up by the decorators stacked over it, so a test
+# can tell which layers a request passes before the gate decides (tests/access_matrix.py).
+GATE_ATTR = "ctip_access_gate"
 P = ParamSpec("P")
 # A view behind @requires/@signed_in may take an ``AuthedRequest`` (its user is signed in); the
 # wrapped view takes any request, and answers with the sign-in redirect itself when needed.
@@ -62,6 +65,7 @@ def requires(capability: str, *alternatives: str
                 raise  # unreachable: _refuse raises Http404
 
         setattr(wrapper, ACCESS_ATTR, wanted if alternatives else capability)
+        setattr(wrapper, GATE_ATTR, wrapper)
         return wrapper
 
     return decorator
@@ -79,6 +83,7 @@ def signed_in(view: SignedInView[P]) -> WrappedView[P]:
             raise
 
     setattr(wrapper, ACCESS_ATTR, "signed_in")
+    setattr(wrapper, GATE_ATTR, wrapper)
     return wrapper
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -294,8 +295,7 @@ def delete_activity(*, actor: Any, activity: Activity) -> None:
     if activity.commendations.exists():
         raise ActionError(_("A commendation refers to this activity; it cannot be deleted."))
     label, path, pk = str(activity), activity.unit_path, activity.pk
-    for attachment in activity.attachments.all():
-        attachment.file.delete(save=False)
+    _delete_files_on_commit([a.file for a in activity.attachments.all()])
     activity.delete()
     record(actor=actor, action="activity.deleted", target_label=label, unit_path=path,
            changes={"id": pk})
@@ -314,6 +314,14 @@ def add_attachment(*, actor: Any, activity: Activity, upload: Any,
     record(actor=actor, action="activity.attachment_added", target=activity,
            unit_path=activity.unit_path, changes={"file": upload.name, "size": upload.size})
     return attachment
+
+
+def _delete_files_on_commit(files: list[Any]) -> None:
+    """Remove the stored files once the deletion that dropped their rows is committed: a
+    deletion rolled back (a failed audit record, a refused step after it) keeps its files."""
+    for file in files:
+        if file and file.name:
+            transaction.on_commit(partial(file.storage.delete, file.name))
 
 
 # --- Campaigns ------------------------------------------------------------------------------
@@ -415,9 +423,8 @@ def delete_or_refuse(*, actor: Any, obj: Campaign | Topic | Format | Movement | 
     plan = obj.plan_document if isinstance(obj, Campaign) and obj.plan_document else None
     obj.delete()
     record(actor=actor, action=action, target_label=label, unit_path=path)
-    if plan is not None and plan.name:
-        name = plan.name
-        transaction.on_commit(lambda: plan.storage.delete(name))
+    if plan is not None:
+        _delete_files_on_commit([plan])
 
 
 @transaction.atomic
@@ -584,8 +591,8 @@ def undo_activity_import(*, actor: Any, event_id: int) -> int:
     if Commendation.objects.filter(activity__in=activities.values("pk")).exists():
         raise ActionError(_("A commendation refers to an activity of this import; the import "
                             "cannot be undone."))
-    for attachment in Attachment.objects.filter(activity__in=activities.values("pk")):
-        attachment.file.delete(save=False)
+    _delete_files_on_commit(
+        [a.file for a in Attachment.objects.filter(activity__in=activities.values("pk"))])
     deleted = activities.count()
     activities.delete()
     record(actor=actor, action="activity.import_undone", target_label=event.target_label
