@@ -217,8 +217,10 @@ class Activity(UnitFact):
                          name="outreach_act_dedup"),
             # The planned activities, which the roll-ups do not keep: the list sums them from
             # here (``selectors.list_totals``), the done ones from the roll-ups.
-            models.Index(fields=["unit_path", "date"], name="outreach_act_planned",
-                         condition=Q(status="planned"), opclasses=["varchar_pattern_ops", ""]),
+            # The status first: SQLite then prefers it to the (unit_path, date) index.
+            models.Index(fields=["status", "unit_path", "date"], name="outreach_act_planned",
+                         condition=Q(status="planned"),
+                         opclasses=["", "varchar_pattern_ops", ""]),
         ]
         constraints = [
             models.CheckConstraint(
