@@ -185,15 +185,15 @@ def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     ]
     # Each section shows its most urgent rows (the selector's order), with how many there are
     # in all: a province can have thousands open, which no one reads on one page.
-    sections = [(key, title, items[:INBOX_SHOWN], help_text, len(items))
-                for key, title, items, help_text in sections]
-    rows = [s for _key, _title, items, _help, _total in sections for s in items]
+    shown = [(key, title, items[:INBOX_SHOWN], help_text, len(items))
+             for key, title, items, help_text in sections]
+    rows = [s for _key, _title, items, _help, _total in shown for s in items]
     prefetch_related_objects(rows, "unit", "handling_unit")
     _mark_deadlines(rows, now)
     return render_page(request, "cases/inbox.html", {
         "unit": unit,
         "unit_form": InboxUnitForm(initial={"unit": unit}, viewer=request.user, selected=unit),
-        "sections": sections,
+        "sections": shown,
         "open_below": _open_below(unit),
         "can_report": has_capability(request.user, "situation.report"),
         # follow-ups of support cases due within a week, by case code only
