@@ -458,3 +458,7 @@ CTIP_KEY_FILE_PATTERNS = ["*_key", "*_keys", "*.key"]
 # a queued task has waited longer than CTIP_HEALTH_QUEUE_SECONDS.
 CTIP_HEALTH_WORKER_SECONDS = int(os.environ.get("CTIP_HEALTH_WORKER_SECONDS", "300"))
 CTIP_HEALTH_QUEUE_SECONDS = int(os.environ.get("CTIP_HEALTH_QUEUE_SECONDS", "900"))
+# The web process runs the jobs that keep reads fast (the roll-ups' compaction) when no worker
+# runs them, checking at most this often per process after a response (0: never; off in the
+# tests, whose query counts it would change).
+CTIP_WEB_JOBS_SECONDS = 0 if TESTING else int(os.environ.get("CTIP_WEB_JOBS_SECONDS", "60"))

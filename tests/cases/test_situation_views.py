@@ -220,6 +220,28 @@ def test_roles_without_situation_view_have_no_inbox(role: str, tree: Any, users:
                                      target_label=url).exists()
 
 
+def test_a_full_inbox_shows_the_most_urgent_with_the_count_and_a_way_to_the_rest(
+        tree: Any, users: Any, client_for: Any, monkeypatch: Any) -> None:
+    from ctip.cases import situation_views
+
+    monkeypatch.setattr(situation_views, "INBOX_SHOWN", 2)
+    made = [report(tree, users, actor=users["commune_officer"]) for _ in range(3)]
+    for hours, situation in zip((3, 1, 2), made, strict=True):
+        Situation.objects.filter(pk=situation.pk).update(
+            due_at=timezone.now() - dt.timedelta(hours=hours))
+    html = text(client_for(users["commune_officer"]).get(inbox(tree.commune_a)))
+    overdue = section(html, "overdue")
+    assert "(3)" in overdue                                   # how many there are in all
+    shown = [s.code for s in made if s.code in overdue]
+    assert shown == [made[0].code, made[2].code]             # the two longest overdue
+    assert vi("The %(shown)s most urgent of %(total)s are shown; all of them are in the list "
+              "of situations.") % {"shown": 2, "total": 3} in overdue
+    link = f"{reverse('cases:situation_list')}?state=open&amp;unit={tree.commune_a.pk}"
+    assert link in overdue
+    listed = client_for(users["commune_officer"]).get(link.replace("&amp;", "&"))
+    assert all(s.code in text(listed) for s in made)
+
+
 def test_the_inbox_needs_a_bounded_number_of_queries(
         tree: Any, users: Any, client_for: Any, django_assert_max_num_queries: Any) -> None:
     officer = client_for(users["commune_officer"])

@@ -62,3 +62,26 @@ def test_no_select_shows_dashes(tree: Any, users: Any) -> None:
     assert "---------" not in str(list(field.choices)[0][1])
     char = dj.ModelChoiceField(queryset=Unit.objects.all())
     assert "---------" not in str(list(char.choices)[0][1])
+
+
+def test_sqlite_collation_computes_each_names_key_once(monkeypatch: Any) -> None:
+    """A sort compares about n log n pairs; the key of each name is computed once."""
+    import functools
+
+    from ctip.core import collation
+
+    names = [f"{family} Thị {given} {i}" for i, (family, given) in enumerate(
+        (f, g) for f in ("Nguyễn", "Trần", "Lê", "Phạm", "Đặng", "Ánh", "Bùi", "Hồ")
+        for g in ("Lan", "Hoa", "Mai", "Thu", "Ngọc", "Hồng", "Tuyết", "Nga", "Ánh", "Ơn"))]
+    calls = []
+    real = collation.vi_key
+
+    def counted(text: str | None) -> Any:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(collation, "vi_key", counted)
+    collation._known_key.cache_clear()
+    ordered = sorted(reversed(names), key=functools.cmp_to_key(collation._compare))
+    assert ordered == vi_sorted(names, key=lambda n: n)
+    assert len(calls) - len(names) == len(names)   # once in the sort, once in vi_sorted

@@ -568,7 +568,7 @@ def test_the_list_shows_what_is_in_scope_with_totals(spread: Any, users: Any,
                                 "Ngày pháp luật"}
     assert response.context["totals"] | {} == {
         "sessions": 5, "women": 20 + 30 + 8 + 100, "men": 5 + 0 + 2 + 50,
-        "participants": 25 + 30 + 10 + 150, "views": 900, "shares": 40, "materials": 0}
+        "participants": 25 + 30 + 10 + 150, "views": 900, "shares": 40}
     body = response.content.decode()
     assert "Tân An tháng 7" not in body and "Cao Bằng" not in body
     assert 'id="activity-totals"' in body
@@ -582,6 +582,52 @@ def test_the_list_shows_what_is_in_scope_with_totals(spread: Any, users: Any,
     assert branch.context["totals"]["participants"] == 65
     province = client_for(users["province_officer"]).get(reverse(LIST), ALL_TIME)
     assert len(titles(province)) == 6
+
+
+def _summed_from_records(unit_path: str, **filters: Any) -> dict[str, int]:
+    from django.db.models import Count, Sum
+
+    raw = Activity.objects.filter(unit_path__startswith=unit_path, **filters).aggregate(
+        sessions=Count("pk"), women=Sum("participants_women"), men=Sum("participants_men"),
+        participants=Sum("participants_total"), views=Sum("online_views"),
+        shares=Sum("online_shares"))
+    return {k: v or 0 for k, v in raw.items()}
+
+
+@pytest.mark.parametrize(("params", "filters"), [
+    (ALL_TIME, {}),
+    ({"start": "01/01/2026", "end": "31/07/2026"},
+     {"date__gte": dt.date(2026, 1, 1), "date__lte": dt.date(2026, 7, 31)}),
+    ({"start": "01/07/2026", "format": "zalo"},
+     {"date__gte": dt.date(2026, 7, 1), "format__code": "zalo"}),
+    ({"start": "01/01/2026", "status": "done"},
+     {"date__gte": dt.date(2026, 1, 1), "status": "done"}),
+    ({"start": "01/01/2026", "status": "planned"},
+     {"date__gte": dt.date(2026, 1, 1), "status": "planned"}),
+    ({"start": "05/03/2026", "end": "12/07/2026"},     # not whole months: from the records
+     {"date__gte": dt.date(2026, 3, 5), "date__lte": dt.date(2026, 7, 12)}),
+])
+def test_the_list_totals_are_the_sum_of_the_records_read_from_the_roll_ups(
+        spread: Any, tree: Any, users: Any, formats: Any, client_for: Any, params: Any,
+        filters: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    log_activity(tree.branch_a2, formats["meeting"], title="Sắp tới", date=dt.date(2026, 7, 30),
+                 women=7, men=3, status=Activity.Status.PLANNED)
+    actions.delete_activity(actor=None, activity=spread["a1_march"])   # a delta taking away
+    client = client_for(users["commune_officer"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(LIST), params)
+    assert response.status_code == 200
+    expected = _summed_from_records(tree.commune_a.path, **filters)
+    assert response.context["totals"] == expected
+    assert response.context["page"].paginator.count == expected["sessions"]
+    summing_records = [q["sql"] for q in queries.captured_queries
+                       if "SUM(" in q["sql"].upper() and '"outreach_activity"' in q["sql"]
+                       and "'planned'" not in q["sql"]]
+    # The done activities are summed from the records only when the period cuts a month.
+    assert bool(summing_records) == ("05/03/2026" in params.values()), summing_records
 
 
 def test_the_menu_link_opens_this_year(tree: Any, users: Any, formats: Any,

@@ -162,6 +162,10 @@ def _open_below(unit: Unit) -> list[Any]:
         .annotate(n=Count("pk")).order_by(vi_order("handling_unit__name")))
 
 
+#: The rows each section of the inbox shows; the count says how many there are.
+INBOX_SHOWN = 50
+
+
 @require_http_methods(["GET"])
 @requires("situation.view")
 def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
@@ -179,13 +183,17 @@ def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
         ("waiting", _("Waiting on others"), box.waiting,
          _("Referred to an agency or being verified.")),
     ]
-    rows = [s for _key, _title, items, _help in sections for s in items]
+    # Each section shows its most urgent rows (the selector's order), with how many there are
+    # in all: a province can have thousands open, which no one reads on one page.
+    shown = [(key, title, items[:INBOX_SHOWN], help_text, len(items))
+             for key, title, items, help_text in sections]
+    rows = [s for _key, _title, items, _help, _total in shown for s in items]
     prefetch_related_objects(rows, "unit", "handling_unit")
     _mark_deadlines(rows, now)
     return render_page(request, "cases/inbox.html", {
         "unit": unit,
         "unit_form": InboxUnitForm(initial={"unit": unit}, viewer=request.user, selected=unit),
-        "sections": sections,
+        "sections": shown,
         "open_below": _open_below(unit),
         "can_report": has_capability(request.user, "situation.report"),
         # follow-ups of support cases due within a week, by case code only

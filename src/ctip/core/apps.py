@@ -21,3 +21,8 @@ class CoreConfig(AppConfig):
         from ctip.core.collation import register_sqlite
 
         connection_created.connect(register_sqlite, dispatch_uid="ctip-vi-collation")
+        from django.core.signals import request_finished
+
+        from ctip.core.scheduler import after_request
+
+        request_finished.connect(after_request, dispatch_uid="ctip-web-jobs")

@@ -13,6 +13,7 @@ string), then tones, then case.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
@@ -82,8 +83,16 @@ def vi_order(field: str, *, descending: bool = False) -> OrderBy:
     return expression.desc() if descending else expression.asc()
 
 
+@functools.lru_cache(maxsize=65_536)
+def _known_key(text: str | None) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    return vi_key(text)
+
+
 def _compare(a: str | None, b: str | None) -> int:
-    ka, kb = vi_key(a), vi_key(b)
+    """SQLite's collation: called for every comparison of a sort (about n log n for n rows, a
+    page's menus and tables thousands of times), so each text's key is computed once a
+    process, not twice a comparison."""
+    ka, kb = _known_key(a), _known_key(b)
     return (ka > kb) - (ka < kb)
 
 

@@ -45,11 +45,13 @@ from ctip.outreach.activity_forms import (
 )
 from ctip.outreach.models import Activity, Speaker
 from ctip.outreach.selectors import (
+    ActivityFilter,
     activities_visible_to,
     activity_version,
     filter_activities,
     get_activity_for,
     get_attachment_for,
+    list_totals,
     running_campaign,
     totals,
 )
@@ -283,8 +285,8 @@ def _filter_form(request: HttpRequest, params: QueryDict) -> ActivityFilterForm:
     return form
 
 
-def _filtered(request: HttpRequest, form: ActivityFilterForm) -> Any:
-    return filter_activities(activities_visible_to(request.user), form.activity_filter())
+def _filtered(request: HttpRequest, f: ActivityFilter) -> Any:
+    return filter_activities(activities_visible_to(request.user), f)
 
 
 def _with_query(name: str, query: str) -> str:
@@ -296,8 +298,9 @@ def _with_query(name: str, query: str) -> str:
 def activity_list(request: AuthedRequest) -> HttpResponse:
     params = _params(request)
     form = _filter_form(request, params)
-    activities = _filtered(request, form)
-    sums = totals(activities)  # also the count the pagination needs
+    f = form.activity_filter()
+    activities = _filtered(request, f)
+    sums = list_totals(activities, f)  # also the count the pagination needs
     rows = (activities.select_related("unit", "format")
             .only("date", "status", "title", "participants_total", "unit", "unit__name",
                   "format", "format__name"))
@@ -318,7 +321,7 @@ def activity_list(request: AuthedRequest) -> HttpResponse:
 def activity_export(request: AuthedRequest) -> HttpResponseBase:
     params = _params(request)
     form = _filter_form(request, params)
-    activities = _filtered(request, form)
+    activities = _filtered(request, form.activity_filter())
     sums = totals(activities)
     if sums["sessions"] > exports.MAX_ROWS:
         messages.error(request, _(

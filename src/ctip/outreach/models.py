@@ -216,6 +216,12 @@ class Activity(UnitFact):
             models.Index(fields=["campaign", "unit_path"], name="outreach_act_campaign"),
             models.Index(fields=["unit", "date", "format", "title_folded"],
                          name="outreach_act_dedup"),
+            # The planned activities, which the roll-ups do not keep: the list sums them from
+            # here (``selectors.list_totals``), the done ones from the roll-ups.
+            # The status first: SQLite then prefers it to the (unit_path, date) index.
+            models.Index(fields=["status", "unit_path", "date"], name="outreach_act_planned",
+                         condition=Q(status="planned"),
+                         opclasses=["", "varchar_pattern_ops", ""]),
         ]
         constraints = [
             models.CheckConstraint(
