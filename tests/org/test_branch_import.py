@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -353,13 +354,15 @@ def test_a_column_twice_is_refused(tree: Any, users: Any) -> None:
 
 
 def test_size_and_row_limits(tree: Any, users: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(branch_import, "MAX_ROWS", 3)
+    monkeypatch.setattr(branch_import, "KIND",
+                        dataclasses.replace(branch_import.KIND, max_rows=3))
     rows = [["27943", f"Chi hội số {i}", "", ""] for i in range(4)]
     [error] = plan_import(users["commune_officer"], xlsx_file(rows)).errors
     assert error.row is None and "3" in error.message
     assert plan_import(users["commune_officer"], xlsx_file(rows[:3])).ok
 
-    monkeypatch.setattr(branch_import, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(branch_import, "KIND",
+                        dataclasses.replace(branch_import.KIND, max_bytes=100))
     [error] = plan_import(users["commune_officer"], csv_file(rows)).errors
     assert error.row is None
 

@@ -65,15 +65,8 @@ def branch_import_page(request: AuthedRequest) -> HttpResponse:
         return _page(request, plan=_failed_plan(plan, exc))
     except ActionError as exc:
         return _page(request, plan=plan, file_error=exc.message)
-    if result.branches_created or result.groups_created:
-        messages.success(request, _(
-            "Import finished. Branches created: %(branches)d; branches already there: "
-            "%(reused)d; groups created: %(groups)d.") % {
-            "branches": len(result.branches_created), "reused": result.branches_reused,
-            "groups": result.groups_created})
-    else:
-        messages.info(request, _(
-            "Nothing to import: every branch and group in the file already exists."))
+    for line in branch_import.summary(result):
+        messages.success(request, line)
     return redirect("org:tree")
 
 
