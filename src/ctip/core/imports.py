@@ -596,6 +596,7 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
         if created:
             # queued in the job's transaction: the worker sees both, or neither
             run_import.enqueue(job.pk)
+    job.refresh_from_db()  # an immediate backend has already run it
     return job
 
 
