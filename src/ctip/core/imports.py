@@ -358,14 +358,15 @@ def register(import_kind: ImportKind) -> ImportKind:
 
 def kind(name: str) -> ImportKind:
     """The kind registered under ``name``; ``KeyError`` if none."""
-    if not _KINDS:
+    if name not in _KINDS:
         load_kinds()
     return _KINDS[name]
 
 
 def load_kinds() -> dict[str, ImportKind]:
+    import ctip.community.member_import
     import ctip.org.branch_import
-    import ctip.outreach.activity_import  # noqa: F401  (registers its kind)
+    import ctip.outreach.activity_import  # noqa: F401  (each registers its kind)
 
     return dict(_KINDS)
 

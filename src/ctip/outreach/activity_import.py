@@ -309,7 +309,7 @@ class _UnitLookup:
                 "%(units)s.") % {"units": ", ".join(f"“{label}”" for _pk, label in offered)}
 
 
-def _resolve_units(actor: Any, texts: set[str], choices: Choices | None = None) -> _UnitLookup:
+def resolve_units(actor: Any, texts: set[str], choices: Choices | None = None) -> _UnitLookup:
     """Each distinct text of the unit column → a unit within the actor's scope, or a reason.
 
     Digits are an administrative code. Otherwise a name, compared by ``name_key``; when the
@@ -524,7 +524,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
         rows.append(planned)
 
     unit_texts = {r.cells.get(UNIT, "") for r in rows} - {""}
-    ctx.units = _resolve_units(ctx.actor, unit_texts, ctx.choices)
+    ctx.units = resolve_units(ctx.actor, unit_texts, ctx.choices)
     for planned in rows:  # in the order of the file: the first row's spelling is shown
         ambiguity = ctx.units.ambiguous.get(planned.cells.get(UNIT, ""))
         if ambiguity is not None:

@@ -13,20 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
-from ctip.core import imports
+from ctip.core import import_views
 from ctip.core.errors import ActionError
-from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
 from ctip.outreach import activity_import as importer
 from ctip.outreach.actions import undo_activity_import
@@ -35,7 +33,6 @@ from ctip.outreach.activity_import import ImportPlan
 TEMPLATE_NAME = "mau-nhap-hoat-dong"
 RECENT_IMPORTS = 5  # the person's own imports offered for undoing
 PREVIEW_OK_ROWS = 200  # rows without remarks shown on the check page; every problem is shown
-MAX_CHOICES = 500  # values with candidates a form may carry
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -78,69 +75,6 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
     return TemplateResponse(request, "outreach/activity_import.html", context)
 
 
-def _choices(request: HttpRequest) -> imports.Choices:
-    """The candidates chosen in the preview: pairs of fields ``value-N`` (the cell's value)
-    and ``choice-N`` (the unit's id)."""
-    chosen = {}
-    for n in range(MAX_CHOICES):
-        value = request.POST.get(f"value-{n}")
-        if value is None:
-            break
-        choice = request.POST.get(f"choice-{n}", "")
-        if value and choice.isdigit():
-            chosen[value[:300]] = choice
-    return imports.Choices(chosen)
-
-
-def _checked(request: HttpRequest, plan: ImportPlan, token: str) -> TemplateResponse:
-    """The preview, with the import offered only when every row is good; the token is kept
-    while candidates remain to be chosen (the next check needs no new upload)."""
-    ready = plan.ok and plan.to_import > 0
-    return _page(request, plan=plan, token=token if ready else "",
-                 check_token=token if plan.ambiguities else "")
-
-
-def _check(request: HttpRequest) -> HttpResponse:
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _page(request, file_error=_("Choose a file to import."))
-    try:
-        name, data = read_upload(upload, importer.MAX_FILE_BYTES)
-    except FileError as exc:
-        return _page(request, file_error=exc.message)
-    plan = importer.plan_import(request.user, SimpleUploadedFile(name, data))
-    keep = (plan.ok and plan.to_import) or plan.ambiguities
-    return _checked(request, plan, imports.stash(request.user, name, data) if keep else "")
-
-
-def _expired(request: HttpRequest) -> TemplateResponse:
-    return _page(request, file_error=_(
-        "This check has expired or the file is no longer there. Choose the file and check "
-        "it again."))
-
-
-def _recheck(request: HttpRequest) -> HttpResponse:
-    """The same file checked again with the candidates chosen."""
-    token = request.POST.get("token", "")
-    pending = imports.unstash(request.user, token)
-    if pending is None:
-        return _expired(request)
-    plan = importer.plan_import(request.user, pending[1], _choices(request))
-    return _checked(request, plan, token)
-
-
-def _apply(request: HttpRequest) -> HttpResponse:
-    job = imports.start_job(importer.KIND, request.user, request.POST.get("token", ""),
-                            _choices(request))
-    if job is None:
-        return _expired(request)
-    if job.status == job.Status.DONE:  # a small file, or the immediate backend
-        for line in job.result.get("lines", []):
-            messages.success(request, line)
-        return redirect("outreach:activity_list")
-    return redirect("core:import_job", pk=job.pk)
-
-
 def _undo(request: HttpRequest) -> HttpResponse:
     try:
         event_id = int(request.POST.get("event", ""))
@@ -163,13 +97,10 @@ def _undo(request: HttpRequest) -> HttpResponse:
 def activity_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
-    if "apply" in request.POST:
-        return _apply(request)
-    if "recheck" in request.POST:
-        return _recheck(request)
     if "undo" in request.POST:
         return _undo(request)
-    return _check(request)
+    return import_views.steps(_page, request, importer.KIND,
+                              reverse("outreach:activity_list"))
 
 
 @require_http_methods(["GET"])
