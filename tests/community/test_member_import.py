@@ -63,3 +63,5 @@ def test_the_page_needs_the_capability_and_a_known_kind(tree: Any, users: Any,
     response = client_for(users["commune_officer"]).get(
         reverse("core:import_page", args=["club_members"]))
     assert response.status_code == 200 and 'name="file"' in response.content.decode()
+    clubs = client_for(users["commune_officer"]).get(reverse("community:club_list"))
+    assert reverse("core:import_page", args=["club_members"]) in clubs.content.decode()

@@ -98,8 +98,9 @@ def confirm(page: Page, request: HttpRequest, kind: imports.ImportKind,
 
 def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
           done_url: str) -> HttpResponse:
-    """The POST of an import page: import, check again with choices, or check a file."""
-    if "apply" in request.POST:
+    """The POST of an import page: check a file (one is uploaded), import (a preview's
+    token), or check again with choices."""
+    if "apply" in request.POST and "file" not in request.FILES:
         return confirm(page, request, kind, done_url)
     if "recheck" in request.POST:
         return recheck(page, request, kind)

@@ -140,6 +140,10 @@ class ImportPlan(imports.ImportPlan):
     groups_created: int = 0
 
     @property
+    def to_import(self) -> int:
+        return self.branches_to_create + self.groups_to_create
+
+    @property
     def branches_to_create(self) -> int:
         return sum(1 for r in self.rows if r.creates_branch)
 
