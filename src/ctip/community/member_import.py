@@ -168,4 +168,4 @@ KIND = imports.register(imports.ImportKind(
     name="club_members", capability="activity.manage", headers=TEMPLATE_HEADERS,
     aliases=HEADER_ALIASES, required=REQUIRED, run=_run, new_plan=_new_plan,
     max_bytes=5 * 1024 * 1024, max_rows=10_000, summary=summary,
-    page="community:club_list"))
+    page="community:member_import"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -107,13 +107,9 @@ def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
     return check(page, request, kind)
 
 
-GENERIC_KINDS = frozenset({"club_members"})  # kinds whose page is this one
-
-
-@require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest, kind_name: str) -> HttpResponseBase:
-    if kind_name not in GENERIC_KINDS:
-        raise Http404
+def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
+    """The import page of a kind without a page of its own (club member lists): mount it in
+    the kind's app; it requires the kind's capability."""
     kind = imports.kind(kind_name)
 
     def page(request: HttpRequest, **context: Any) -> TemplateResponse:
@@ -124,10 +120,12 @@ def import_page(request: HttpRequest, kind_name: str) -> HttpResponseBase:
                         "max_mb": kind.max_bytes // (1024 * 1024), "max_rows": kind.max_rows})
         return TemplateResponse(request, "core/import_page.html", context)
 
+    @require_http_methods(["GET", "POST"])
     @requires(kind.capability)
     def view(request: AuthedRequest) -> HttpResponse:
         if request.method == "GET":
             return page(request)
         return steps(page, request, kind, request.path)
 
-    return view(request)
+    view.__name__ = f"{kind_name}_import"
+    return view

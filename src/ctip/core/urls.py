@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ctip.core import import_views, offline, views
+from ctip.core import offline, views
 
 app_name = "core"
 urlpatterns = [
@@ -8,5 +8,4 @@ urlpatterns = [
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
-    path("imports/<slug:kind_name>/", import_views.import_page, name="import_page"),
 ]

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import public, signed_in
+from ctip.accounts.policy import NotInScope
 from ctip.core.typing import AuthedRequest
 
 
@@ -36,11 +37,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     """An import running in the background: its progress while it runs (the page reloads
     itself every few seconds, without JavaScript), then how it ended. The person's own jobs
-    only; 404 for anyone else's."""
+    only; 404 for anyone else's, recorded as a refusal."""
     from ctip.core.imports import kind
     from ctip.core.models import ImportJob
 
-    job = get_object_or_404(ImportJob, pk=pk, owner=request.user)
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.owner_id != request.user.pk:
+        raise NotInScope("another person's import")
     try:
         page = kind(job.kind).page
     except KeyError:
