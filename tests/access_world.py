@@ -49,6 +49,7 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("reports/unit/", "unit_id", "unit"),
     ("reports/submissions/", "pk", "report"),
     ("reports/submissions/exports/", "pk", "report_export"),
+    ("imports/", "pk", "import_job"),
     ("rss/", "section", "section"),
     ("da-doc/", "pk", "article"),  # the public page's read counter (a beacon)
     ("media/images/", "path", "image"),
@@ -98,6 +99,7 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
     from ctip.cases.models import Agency, BreakGlass
     from ctip.community.actions import add_member, create_club, create_exchange
     from ctip.community.models import ClubType
+    from ctip.core.models import ImportJob
     from ctip.org.actions import update_unit
     from ctip.outreach import actions as outreach
     from ctip.outreach.models import Format
@@ -186,6 +188,11 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
         export.save()
         o["report_export"] = export
         u["report_export"] = commune
+        # an import is its owner's alone: the commune officer's inside, a stranger's outside
+        o["import_job"] = ImportJob.objects.create(
+            kind="activities", owner=users["commune_officer"] if world.inside else member,
+            file_name=f"nhap-{tag}.xlsx", digest="0" * 64, stash_key=f"{tag:0>32}")
+        u["import_job"] = commune
     inside = worlds[0].objects
     inside["topic"] = outreach.create_topic(actor=None, name="Việc nhẹ lương cao (ma trận)")
     inside["material"] = outreach.add_material(actor=None, topic=inside["topic"],

@@ -70,7 +70,7 @@ def bench_addresses() -> dict[str, Any]:
 def bench_fonts(rows: int) -> dict[str, float]:
     from ctip.core.legacy_fonts import TCVN3, VNI, from_unicode
     from ctip.core.spreadsheets import read_table
-    from ctip.outreach.activity_import import SPEC
+    from ctip.outreach.activity_import import KIND
 
     header = ["Ngày", "Đơn vị", "Hình thức", "Tên hoạt động", "Số nữ", "Số nam", "Tổng số"]
     row = ["17/07/2025", "Xã Mỹ Lộc, Huyện Cần Giuộc, Tỉnh Long An",
@@ -85,7 +85,7 @@ def bench_fonts(rows: int) -> dict[str, float]:
         table_rows += [(n, [encode(v) if isinstance(v, str) else v for v in row])
                        for n in range(2, rows + 2)]
         start = time.perf_counter()
-        table = read_table(iter(table_rows), SPEC, max_rows=rows)
+        table = read_table(iter(table_rows), KIND.spec, max_rows=rows)
         results[name] = time.perf_counter() - start
         assert len(table.rows) == rows and (table.encoding or "unicode") == name
     return results

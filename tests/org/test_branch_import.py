@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -353,13 +354,15 @@ def test_a_column_twice_is_refused(tree: Any, users: Any) -> None:
 
 
 def test_size_and_row_limits(tree: Any, users: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(branch_import, "MAX_ROWS", 3)
+    monkeypatch.setattr(branch_import, "KIND",
+                        dataclasses.replace(branch_import.KIND, max_rows=3))
     rows = [["27943", f"Chi hội số {i}", "", ""] for i in range(4)]
     [error] = plan_import(users["commune_officer"], xlsx_file(rows)).errors
     assert error.row is None and "3" in error.message
     assert plan_import(users["commune_officer"], xlsx_file(rows[:3])).ok
 
-    monkeypatch.setattr(branch_import, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(branch_import, "KIND",
+                        dataclasses.replace(branch_import.KIND, max_bytes=100))
     [error] = plan_import(users["commune_officer"], csv_file(rows)).errors
     assert error.row is None
 
@@ -456,24 +459,28 @@ def test_preview_then_apply_through_the_pages(tree: Any, users: Any, client_for:
     plan = response.context["plan"]
     assert plan.ok and (plan.branches_to_create, plan.groups_to_create) == (1, 2)
     assert "Chi hội ấp Cây Da" in body and "Xã Đức Hòa" in body
-    assert 'name="apply"' in body and plan.digest in body
+    token = response.context["token"]
+    assert 'name="apply"' in body and token in body
     assert unit_count() == before  # the check saves nothing
 
-    # a different file on apply is not imported: it is checked and shown instead
-    other = xlsx_file([["27943", "Chi hội ấp Khác", "", ""]])
+    # the token is the person's own, and cannot be tampered with
+    response = client_for(users["province_officer"]).post(
+        reverse("org:branch_import"), {"token": token, "apply": "1"})
+    assert response.status_code == 200 and response.context["file_error"]
     response = client.post(reverse("org:branch_import"),
-                           {"file": other, "digest": plan.digest, "apply": "1"})
-    assert response.status_code == 200 and response.context["notice"]
+                           {"token": token[:-2] + "xx", "apply": "1"})
+    assert response.context["file_error"]
     assert unit_count() == before
 
-    response = client.post(reverse("org:branch_import"),
-                           {"file": SimpleUploadedFile("chi-hoi.xlsx", data),
-                            "digest": plan.digest, "apply": "1"})
+    response = client.post(reverse("org:branch_import"), {"token": token, "apply": "1"})
     assert response.status_code == 302 and response["Location"] == reverse("org:tree")
     assert unit_count() == before + 3
     branch = Unit.objects.get(name="Chi hội ấp Cây Da")
     assert branch.parent == tree.commune_a and children_names(branch) == ["Tổ 1", "Tổ 2"]
     assert len(events("unit.branches_imported")) == 1
+    # the same token again imports nothing more
+    response = client.post(reverse("org:branch_import"), {"token": token, "apply": "1"})
+    assert response.context["file_error"] and unit_count() == before + 3
 
 
 def test_errors_are_shown_row_by_row_on_the_page(tree: Any, users: Any, client_for: Any) -> None:

@@ -4,6 +4,7 @@ as the form (``create_activity``)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import unicodedata
@@ -21,9 +22,10 @@ from django.utils import timezone
 
 from ctip.audit.models import AuditEvent, Outcome
 from ctip.audit.verify import verify_chain
+from ctip.core import imports
 from ctip.org.actions import create_unit, update_unit
 from ctip.org.models import Unit, UnitType
-from ctip.outreach import activity_import, import_views
+from ctip.outreach import activity_import
 from ctip.outreach.actions import create_campaign, create_topic, set_archived
 from ctip.outreach.activity_import import (
     TEMPLATE_HEADERS,
@@ -478,7 +480,8 @@ def test_unreadable_files_give_one_clear_error(tree: Any, users: Any, name: str,
 
 
 def test_row_limit(tree: Any, users: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(activity_import, "MAX_ROWS", 2)
+    monkeypatch.setattr(activity_import, "KIND",
+                        dataclasses.replace(activity_import.KIND, max_rows=2))
     upload = xlsx_file([row(title=f"Buổi {i}") for i in range(3)])
     [error] = plan_import(users["commune_officer"], upload).errors
     assert error.row is None and "2" in error.message
@@ -669,7 +672,7 @@ def test_check_then_import_through_the_pages(tree: Any, users: Any, client_for: 
     listing = client.get(response["Location"]).content.decode()
     assert "thang-7.xlsx" in listing
     # the file waiting for the import is gone: the token cannot import twice
-    assert not list((import_views._pending_dir()).glob("*.upload"))
+    assert not list((imports.pending_dir()).glob("*.upload"))
     again = client.post(reverse("outreach:activity_import"), {"token": token, "apply": "1"})
     assert again.status_code == 200 and again.context["file_error"]
     assert Activity.objects.count() == 3
@@ -753,15 +756,15 @@ def test_old_pending_files_are_swept(tree: Any, users: Any, settings: Any) -> No
     import os
     import time
 
-    token = import_views.stash(users["commune_officer"], "a.xlsx", b"data")
-    [path] = import_views._pending_dir().glob("*.upload")
+    token = imports.stash(users["commune_officer"], "a.xlsx", b"data")
+    [path] = imports.pending_dir().glob("*.upload")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert import_views.unstash(users["commune_officer"], token) is not None
-    old = time.time() - import_views.TOKEN_MAX_AGE - 3600
+    assert imports.unstash(users["commune_officer"], token) is not None
+    old = time.time() - imports.TOKEN_MAX_AGE - 3600
     os.utime(path, (old, old))
-    import_views.stash(users["commune_officer"], "b.xlsx", b"data")
+    imports.stash(users["commune_officer"], "b.xlsx", b"data")
     assert not path.exists()
-    assert import_views.unstash(users["commune_officer"], token) is None
+    assert imports.unstash(users["commune_officer"], token) is None
     assert Unit.objects.exists()
 
 

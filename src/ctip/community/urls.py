@@ -1,11 +1,13 @@
 from django.urls import path
 
 from ctip.community import views
+from ctip.core.import_views import kind_page
 
 app_name = "community"
 urlpatterns = [
     path("clubs/", views.club_list, name="club_list"),
     path("clubs/new/", views.club_create, name="club_create"),
+    path("clubs/import-members/", kind_page("club_members"), name="member_import"),
     path("clubs/origins/", views.origin_options, name="origin_options"),
     path("clubs/<int:pk>/", views.club_detail, name="club_detail"),
     path("clubs/<int:pk>/edit/", views.club_edit, name="club_edit"),

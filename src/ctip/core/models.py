@@ -80,3 +80,40 @@ class SentMail(models.Model):
 
     def __str__(self) -> str:
         return f"mail {self.key}"
+
+
+class ImportJob(models.Model):
+    """An import run in the background (``ctip.core.imports``): its file waits under
+    ``stash_key`` until the worker imports it; ``progress`` and ``status`` are what the page
+    shows, ``message`` the reason of a failure, ``result`` the counts of a finished import.
+    One job a checked file (``stash_key`` is unique): a double click imports once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=30)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    file_name = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    stash_key = models.CharField(max_length=32, unique=True)
+    choices = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} {self.kind} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

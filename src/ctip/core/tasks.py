@@ -24,3 +24,11 @@ def deliver_mail(message: dict[str, Any], attempt: int = 1) -> str:
     from ctip.core.mail import deliver
 
     return deliver(message, attempt)
+
+
+@task()
+def run_import(job_id: int) -> str:
+    """An import confirmed in its preview (``ctip.core.imports.run_job``)."""
+    from ctip.core.imports import run_job
+
+    return run_job(job_id)

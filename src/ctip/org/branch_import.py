@@ -12,39 +12,37 @@ nothing the second time.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ctip.accounts.policy import scope_q
-from ctip.audit.actions import record, record_refusal
+from ctip.audit.actions import record
 from ctip.core import exports as sheets
+from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.spreadsheets import (  # noqa: F401  (cell_text, header_key: re-exported)
+from ctip.core.imports import Context, ImportFailed, ParsedFile, code_variants, common_path
+from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
-    FileError,
-    HeaderSpec,
     RowError,
-    SheetReader,
     Upload,
     cell_text,
     clean,
     header_key,
-    read_table,
-    read_upload,
     shorten,
 )
 from ctip.core.text import fold
 from ctip.org.actions import closed_message, create_unit
 from ctip.org.models import PATH_SEPARATOR, Unit, UnitType
+
+__all__ = ["KIND", "XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult",
+           "apply_import", "cell_text", "header_key", "plan_import", "read_file", "summary",
+           "template_csv", "template_xlsx"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,28 +133,15 @@ class PlannedRow:
 
 
 @dataclass
-class ImportPlan:
-    file_name: str
-    digest: str
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: list[PlannedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+class ImportPlan(imports.ImportPlan):
+    """The branches and groups a file creates: ``rows`` are ``PlannedRow``."""
+
+    branches_created: list[Unit] = field(default_factory=list)  # by the import
+    groups_created: int = 0
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def file_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is None]
-
-    @property
-    def row_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is not None]
-
-    @property
-    def error_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors if e.row is not None})
+    def to_import(self) -> int:
+        return self.branches_to_create + self.groups_to_create
 
     @property
     def branches_to_create(self) -> int:
@@ -184,55 +169,24 @@ class ImportResult:
     groups_created: int = 0
 
 
-class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
-    """The file has errors; nothing was saved. ``errors`` lists every one of them."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        n = len(errors)
-        super().__init__(
-            ngettext("The file has %(n)d error; nothing was saved.",
-                     "The file has %(n)d errors; nothing was saved.", n) % {"n": n}
-        )
-        self.errors = errors
-
-
 # --- Reading the file -----------------------------------------------------------------------
 
-SPEC = HeaderSpec(HEADER_ALIASES, REQUIRED, TEMPLATE_HEADERS)
-
-
-@dataclass
-class ParsedFile:
-    name: str
-    digest: str
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: list[SourceRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+def source_rows(parsed: ParsedFile) -> list[SourceRow]:
+    """The rows of the file, their text cleaned."""
+    rows = []
+    for number, values in parsed.rows:
+        def text(name: str, values: dict[str, object] = values) -> str:
+            return clean(cell_text(values.get(name)))
+        groups = [clean(g) for g in _GROUP_SEPARATORS.split(cell_text(values.get(GROUPS)))]
+        rows.append(SourceRow(row=number, commune_code=text(COMMUNE),
+                              branch_name=text(BRANCH), village=text(VILLAGE),
+                              groups=[g for g in groups if g]))
+    return rows
 
 
 def read_file(file: Upload) -> ParsedFile:
-    """Read and clean the rows of the file; never raises for a bad file, reports it."""
-    try:
-        name, data = read_upload(file, MAX_FILE_BYTES)
-    except FileError as exc:
-        return ParsedFile(name="", digest="", errors=[RowError(None, "", "", exc.message)])
-    parsed = ParsedFile(name=name, digest=hashlib.sha256(data).hexdigest())
-    try:
-        table = read_table(SheetReader(name, data, SPEC), SPEC, max_rows=MAX_ROWS)
-    except FileError as exc:
-        parsed.errors = [RowError(None, "", "", exc.message)]
-        return parsed
-    parsed.columns, parsed.errors = table.columns, table.errors
-    for number, values in table.rows:
-        groups = [clean(g) for g in _GROUP_SEPARATORS.split(table.text(values, GROUPS))]
-        parsed.rows.append(SourceRow(
-            row=number,
-            commune_code=clean(table.text(values, COMMUNE)),
-            branch_name=clean(table.text(values, BRANCH)),
-            village=clean(table.text(values, VILLAGE)),
-            groups=[g for g in groups if g],
-        ))
-    return parsed
+    """Read the rows of the file; never raises for a bad file, reports it."""
+    return imports.read_file(KIND, file)
 
 
 # --- Checking the rows ----------------------------------------------------------------------
@@ -243,12 +197,6 @@ def _manageable(actor: Any) -> QuerySet[Unit]:
     if actor is None:  # the system itself
         return units
     return units.filter(scope_q(actor, "unit.manage"))
-
-
-def code_variants(code: str) -> set[str]:
-    """A code as typed, and with the leading zeros Excel drops from numbers (``4`` → ``00004``)."""
-    bare = code.lstrip("0") or "0"
-    return {code, bare} | {bare.zfill(width) for width in range(2, 6)}
 
 
 def _resolve_communes(actor: Any, codes: set[str]) -> tuple[dict[str, Unit], set[str]]:
@@ -290,13 +238,12 @@ def _children_by_name(parent_ids: Iterable[int]) -> dict[tuple[int, str], list[U
     return result
 
 
-def _check(actor: Any, parsed: ParsedFile) -> tuple[ImportPlan, set[str]]:
-    plan = ImportPlan(file_name=parsed.name, digest=parsed.digest, columns=parsed.columns,
-                      errors=list(parsed.errors))
-    if parsed.errors:
-        return plan, set()
+def _check(actor: Any, plan: ImportPlan, parsed: ParsedFile) -> set[str]:
+    """Check every row; the rows and errors go on ``plan``. Returns the codes named that
+    exist only outside the actor's scope."""
     label = {f: parsed.columns.get(f, TEMPLATE_HEADERS[f]) for f in TEMPLATE_HEADERS}
-    codes = {r.commune_code for r in parsed.rows if r.commune_code.isdigit()}
+    sources = source_rows(parsed)
+    codes = {r.commune_code for r in sources if r.commune_code.isdigit()}
     communes, hidden = _resolve_communes(actor, codes)
     closed_messages: dict[int, str] = {}
 
@@ -311,7 +258,7 @@ def _check(actor: Any, parsed: ParsedFile) -> tuple[ImportPlan, set[str]]:
         planned.has_error = True
         errors.append(RowError(planned.row, label[column], shorten(value), message))
 
-    planned_rows = [PlannedRow(source=r) for r in parsed.rows]
+    planned_rows = [PlannedRow(source=r) for r in sources]
     for planned in planned_rows:
         src = planned.source
         code = src.commune_code
@@ -407,40 +354,15 @@ def _check(actor: Any, parsed: ParsedFile) -> tuple[ImportPlan, set[str]]:
     errors.sort(key=lambda e: e.row or 0)  # stable: by row, then in column order found
     plan.rows = planned_rows
     plan.errors = errors
-    return plan, hidden
-
-
-def _record_hidden(actor: Any, plan: ImportPlan, hidden: set[str]) -> None:
-    """Codes that exist outside the actor's scope: an attempt to act there, so audited."""
-    if actor is None or not hidden:
-        return
-    record_refusal(
-        actor=actor,
-        action="access.refused",
-        target_label=f"branch import: {plan.file_name}"[:255],
-        changes={"reason": "out of scope (unit.manage)", "codes": sorted(hidden),
-                 "file": plan.file_name},
-    )
-
-
-def plan_import(actor: Any, file: Upload) -> ImportPlan:
-    """Read and check the file; say what an import would create. Saves nothing (apart from an
-    audit event if the file names communes outside the actor's scope)."""
-    plan, hidden = _check(actor, read_file(file))
-    _record_hidden(actor, plan, hidden)
-    return plan
+    return hidden
 
 
 def _common_ancestor(units: Iterable[Unit]) -> Unit | None:
-    split = [u.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for u in units]
-    common: list[str] = []
-    for parts in zip(*split, strict=False):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    if not common:
+    path = common_path(units)
+    if not path:
         return None
-    return Unit.objects.filter(pk=int(common[-1])).first()
+    return Unit.objects.filter(pk=int(path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)[-1])
+                               ).first()
 
 
 def _unit_type(code: str) -> UnitType:
@@ -450,51 +372,89 @@ def _unit_type(code: str) -> UnitType:
     return unit_type
 
 
+def _run(ctx: Context) -> None:
+    """The kind's run: check every row and, for the import (``ctx.write``) when no row failed,
+    create the branches and groups through ``org.actions.create_unit`` and record one
+    ``unit.branches_imported`` event, in the pipeline's transaction."""
+    plan = ctx.plan
+    assert isinstance(plan, ImportPlan)  # noqa: S101  (the kind's own plan)
+    actor = ctx.actor
+    ctx.hidden |= _check(actor, plan, ctx.parsed)
+    if not ctx.write or plan.errors:
+        return
+    # Lock the communes, then check again: a branch created meanwhile is reused, not doubled.
+    commune_ids = sorted({p.commune.pk for p in plan.rows if p.commune})
+    list(Unit.objects.select_for_update().filter(pk__in=commune_ids).order_by("pk")
+         .values_list("pk", flat=True))
+    _check(actor, plan, ctx.parsed)
+    if plan.errors:
+        return
+    ctx.progress(50)
+    branch_type, group_type = _unit_type("branch"), _unit_type("group")
+    for planned in plan.rows:
+        assert planned.commune is not None  # noqa: S101  (no errors, so resolved)
+        branch = planned.branch
+        if branch is None:
+            branch = create_unit(actor=actor, parent=planned.commune,
+                                 name=planned.source.branch_name, unit_type=branch_type,
+                                 village=planned.source.village)
+            plan.branches_created.append(branch)
+        for group in planned.new_groups:
+            create_unit(actor=actor, parent=branch, name=group, unit_type=group_type)
+            plan.groups_created += 1
+    if plan.branches_created or plan.groups_created:
+        communes = {p.commune.pk: p.commune for p in plan.rows if p.commune}
+        target = _common_ancestor(communes.values())
+        record(
+            actor=actor, action="unit.branches_imported", target=target,
+            unit_path=target.path if target else "",
+            changes={
+                "file": plan.file_name, "digest": plan.digest, "rows": len(plan.rows),
+                "branches_created": len(plan.branches_created),
+                "branches_reused": plan.branches_reused,
+                "groups_created": plan.groups_created,
+                "communes": sorted(c.gso_code or "" for c in communes.values()),
+            },
+        )
+
+
+def summary(plan: ImportPlan | ImportResult) -> list[str]:
+    """What a finished import says."""
+    if not (plan.branches_created or plan.groups_created):
+        return [_("Nothing to import: every branch and group in the file already exists.")]
+    return [_("Import finished. Branches created: %(branches)d; branches already there: "
+              "%(reused)d; groups created: %(groups)d.") % {
+        "branches": len(plan.branches_created), "reused": plan.branches_reused,
+        "groups": plan.groups_created}]
+
+
+def _new_plan(file_name: str, digest: str) -> ImportPlan:
+    return ImportPlan(file_name=file_name, digest=digest)
+
+
+KIND = imports.register(imports.ImportKind(
+    name="branches", capability="unit.manage", headers=TEMPLATE_HEADERS,
+    aliases=HEADER_ALIASES, required=REQUIRED, run=_run, new_plan=_new_plan,
+    max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS, summary=summary, page="org:branch_import"))
+
+
+def plan_import(actor: Any, file: Upload) -> ImportPlan:
+    """Read and check the file; say what an import would create (``core.imports.plan``)."""
+    plan = imports.plan(KIND, actor, file)
+    assert isinstance(plan, ImportPlan)  # noqa: S101
+    plan.branches_created, plan.groups_created = [], 0
+    return plan
+
+
 def apply_import(actor: Any, file: Upload) -> ImportResult:
     """Check the file again and, when no row has an error, create its branches and groups in one
     transaction. Raises ``ImportFailed`` (with every error) otherwise; nothing is saved."""
-    parsed = read_file(file)
-    plan, hidden = _check(actor, parsed)
-    _record_hidden(actor, plan, hidden)  # outside the transaction, so it is kept
-    if plan.errors:
-        raise ImportFailed(plan.errors)
-    branch_type, group_type = _unit_type("branch"), _unit_type("group")
-    with transaction.atomic():
-        commune_ids = sorted({p.commune.pk for p in plan.rows if p.commune})
-        list(Unit.objects.select_for_update().filter(pk__in=commune_ids).order_by("pk")
-             .values_list("pk", flat=True))
-        plan, _hidden = _check(actor, parsed)  # again, now that the communes are locked
-        if plan.errors:
-            raise ImportFailed(plan.errors)
-        result = ImportResult(file_name=plan.file_name, rows=len(plan.rows))
-        for planned in plan.rows:
-            assert planned.commune is not None  # noqa: S101  (no errors, so resolved)
-            branch = planned.branch
-            if branch is None:
-                branch = create_unit(actor=actor, parent=planned.commune,
-                                     name=planned.source.branch_name, unit_type=branch_type,
-                                     village=planned.source.village)
-                result.branches_created.append(branch)
-            else:
-                result.branches_reused += 1
-            for group in planned.new_groups:
-                create_unit(actor=actor, parent=branch, name=group, unit_type=group_type)
-                result.groups_created += 1
-        if result.branches_created or result.groups_created:
-            communes = {p.commune.pk: p.commune for p in plan.rows if p.commune}
-            target = _common_ancestor(communes.values())
-            record(
-                actor=actor, action="unit.branches_imported", target=target,
-                unit_path=target.path if target else "",
-                changes={
-                    "file": plan.file_name, "digest": plan.digest, "rows": result.rows,
-                    "branches_created": len(result.branches_created),
-                    "branches_reused": result.branches_reused,
-                    "groups_created": result.groups_created,
-                    "communes": sorted(c.gso_code or "" for c in communes.values()),
-                },
-            )
-    return result
+    plan = imports.apply(KIND, actor, file)
+    assert isinstance(plan, ImportPlan)  # noqa: S101
+    return ImportResult(file_name=plan.file_name, rows=len(plan.rows),
+                        branches_created=plan.branches_created,
+                        branches_reused=plan.branches_reused,
+                        groups_created=plan.groups_created)
 
 
 # --- The template ---------------------------------------------------------------------------

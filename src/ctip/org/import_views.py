@@ -1,26 +1,23 @@
 """Importing branches and groups from a file: upload, preview, apply; and the template.
 
-Stateless: the preview shows what the file would do; to import, the person chooses the same file
-again and presses "Import". The file is checked once more then, and refused if it is not the
-file that was previewed.
+The steps are the pipeline's (``core.import_views``): the preview keeps the file on the server
+under a signed token, and "Import" queues the import of exactly those bytes as a background job
+(checked once more there; nothing is saved if a row has become wrong).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.core.errors import ActionError
+from ctip.core import import_views
 from ctip.core.typing import AuthedRequest
 from ctip.org import branch_import
-from ctip.org.branch_import import ImportFailed, ImportPlan
 
 TEMPLATE_NAME = "mau-nhap-chi-hoi"
 
@@ -29,6 +26,8 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
     context.setdefault("plan", None)
     context.setdefault("file_error", "")
     context.setdefault("notice", "")
+    context.setdefault("token", "")
+    context.setdefault("check_token", "")
     context.update({
         "headers": branch_import.TEMPLATE_HEADERS,
         "max_mb": branch_import.MAX_FILE_BYTES // (1024 * 1024),
@@ -37,44 +36,12 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
     return TemplateResponse(request, "org/branch_import.html", context)
 
 
-def _failed_plan(plan: ImportPlan, exc: ImportFailed) -> ImportPlan:
-    plan.errors = exc.errors
-    error_rows = set(plan.error_rows)
-    for row in plan.rows:
-        row.has_error = row.row in error_rows
-    return plan
-
-
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
 def branch_import_page(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _page(request, file_error=_("Choose a file to import."))
-    plan = branch_import.plan_import(request.user, upload)
-    if "apply" not in request.POST or not plan.ok:
-        return _page(request, plan=plan)
-    if request.POST.get("digest", "") != plan.digest:
-        return _page(request, plan=plan, notice=_(
-            "This is not the file you checked. Check this preview, then import again."))
-    try:
-        result = branch_import.apply_import(request.user, upload)
-    except ImportFailed as exc:
-        return _page(request, plan=_failed_plan(plan, exc))
-    except ActionError as exc:
-        return _page(request, plan=plan, file_error=exc.message)
-    if result.branches_created or result.groups_created:
-        messages.success(request, _(
-            "Import finished. Branches created: %(branches)d; branches already there: "
-            "%(reused)d; groups created: %(groups)d.") % {
-            "branches": len(result.branches_created), "reused": result.branches_reused,
-            "groups": result.groups_created})
-    else:
-        messages.info(request, _(
-            "Nothing to import: every branch and group in the file already exists."))
-    return redirect("org:tree")
+    return import_views.steps(_page, request, branch_import.KIND, reverse("org:tree"))
 
 
 @require_http_methods(["GET"])

@@ -31,12 +31,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
-import re
 import unicodedata
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,24 +43,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope, scope_q
-from ctip.audit.actions import record, record_refusal
+from ctip.audit.actions import record
 from ctip.core import exports as sheets
+from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.legacy_fonts import encoding_label
+from ctip.core.imports import (
+    Ambiguity,
+    CellError,
+    Choices,
+    Context,
+    ImportFailed,
+    ParsedFile,
+    choice_key,
+    code_variants,
+    common_path,
+    id_runs,
+    parse_count,
+    parse_date,
+    split_list,
+)
 from ctip.core.periods import ancestor_paths, lock_message, locks_over
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
-    FileError,
-    HeaderSpec,
-    MergedRange,
     RowError,
-    SheetReader,
-    Table,
     Upload,
     cell_text,
     clean,
-    read_table,
-    read_upload,
     shorten,
 )
 from ctip.core.text import fold, nfc
@@ -71,15 +76,14 @@ from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
 
-__all__ = ["XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult", "apply_import",
-           "plan_import", "read_file", "template_xlsx"]
+__all__ = ["XLSX_CONTENT_TYPE", "KIND", "ImportFailed", "ImportPlan", "ImportResult",
+           "apply_import", "parse_count", "parse_date", "plan_import", "read_file",
+           "template_xlsx"]
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
-MAX_INTEGER = 2_147_483_647  # the largest value of the count columns in every database
-EARLIEST_SERIAL, LATEST_SERIAL = 36_526, 73_415  # Excel day numbers of 2000-01-01, 2100-12-31
 
 DATE = "date"
 UNIT = "unit"
@@ -157,7 +161,6 @@ HEADER_ALIASES: dict[str, frozenset[str]] = {
                          "coordinating agencies", "partners"}),
     NOTES: frozenset({"ghi chu", "notes", "note"}),
 }
-SPEC = HeaderSpec(HEADER_ALIASES, REQUIRED, TEMPLATE_HEADERS)
 
 # The fields of ``ActionError`` raised by ``create_activity``, as columns of the file.
 _ACTION_FIELDS = {
@@ -166,12 +169,6 @@ _ACTION_FIELDS = {
     "online_views": VIEWS, "online_shares": SHARES, "materials_handed_out": MATERIALS,
     "coordinating_agencies": AGENCIES, "notes": NOTES,
 }
-_LIST_SEPARATORS = re.compile(r"[;\r\n]+")
-_DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
-_WRITTEN_DATE = re.compile(r"(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*,?\s*(?:nam\s*)?(\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-_GROUPED = re.compile(r"-?\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
 
 OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
@@ -217,35 +214,10 @@ class PlannedRow:
 
 
 @dataclass
-class ImportPlan:
-    file_name: str
-    digest: str
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: list[PlannedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+class ImportPlan(imports.ImportPlan):
+    """The activities a file records: ``rows`` are ``PlannedRow``."""
+
     created_ids: list[int] = field(default_factory=list)
-    encoding: str | None = None  # the legacy font (TCVN3, VNI) the text was converted from
-    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
-
-    @property
-    def encoding_label(self) -> str:
-        return encoding_label(self.encoding) if self.encoding else ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def file_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is None]
-
-    @property
-    def row_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is not None]
-
-    @property
-    def error_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors if e.row is not None})
 
     @property
     def to_import(self) -> int:
@@ -273,162 +245,9 @@ class ImportResult:
     created_ids: list[int] = field(default_factory=list)
 
 
-class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
-    """The file has errors; nothing was saved. ``plan`` shows every row and error."""
-
-    def __init__(self, plan: ImportPlan) -> None:
-        n = len(plan.errors)
-        super().__init__(
-            ngettext("The file has %(n)d error; nothing was saved.",
-                     "The file has %(n)d errors; nothing was saved.", n) % {"n": n}
-        )
-        self.plan = plan
-        self.errors = plan.errors
-
-
-# --- Reading the file -----------------------------------------------------------------------
-
-
-@dataclass
-class ParsedFile:
-    name: str
-    digest: str
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    merged: dict[int, dict[str, MergedRange]] = field(default_factory=dict)  # row → cells
-    filled: dict[int, dict[str, int]] = field(default_factory=dict)  # row → field → from row
-    encoding: str | None = None  # the legacy font the text was converted from
-    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
-
-
-def read_file(file: Upload) -> ParsedFile:
-    """The rows of the file as raw values by field; never raises for a bad file, reports it."""
-    try:
-        name, data = read_upload(file, MAX_FILE_BYTES)
-    except FileError as exc:
-        return ParsedFile(name="", digest="", errors=[RowError(None, "", "", exc.message)])
-    parsed = ParsedFile(name=name, digest=hashlib.sha256(data).hexdigest())
-    reader = SheetReader(name, data, SPEC, with_merged=True)
-    try:
-        table = read_table(reader, SPEC, max_rows=MAX_ROWS, two_line_header=True)
-    except FileError as exc:
-        parsed.errors = [RowError(None, "", "", exc.message)]
-        return parsed
-    parsed.columns, parsed.errors, parsed.encoding = table.columns, table.errors, table.encoding
-    parsed.totals_rows = table.totals_rows
-    if parsed.errors:
-        return parsed
-    parsed.rows = [(number, {name: table.value(values, name) for name in table.index})
-                   for number, values in table.rows]
-    _apply_merges(parsed, table, reader.merged)
-    return parsed
-
-
-def _apply_merges(parsed: ParsedFile, table: Table, merged: Sequence[MergedRange]) -> None:
-    """Fill descriptive cells merged down a block of rows; mark merged counts (refused)."""
-    if not merged or not parsed.rows:
-        return
-    field_at = {position + 1: name for name, position in table.index.items()}  # 1-based
-    numbers = [number for number, _values in parsed.rows]
-    by_number = dict(parsed.rows)
-    for block in merged:
-        if block.max_row <= table.header_row or (block.min_row == block.max_row
-                                                 and block.min_col == block.max_col):
-            continue
-        first, last = bisect_left(numbers, block.min_row), bisect_right(numbers, block.max_row)
-        inside = numbers[first:last]
-        for column in range(block.min_col, block.max_col + 1):
-            name = field_at.get(column)
-            if name in COUNT_FIELDS:
-                for number in inside:
-                    parsed.merged.setdefault(number, {})[name] = block
-            elif (name in FILLED_DOWN and column == block.min_col
-                  and block.min_row in by_number and block.min_row > table.header_row):
-                value = by_number[block.min_row].get(name)
-                if value is None or value == "":
-                    continue
-                for number in inside:
-                    if number != block.min_row and by_number[number].get(name) in (None, ""):
-                        by_number[number][name] = value
-                        parsed.filled.setdefault(number, {})[name] = block.min_row
-
-
 # --- Reading cells --------------------------------------------------------------------------
 
-
-class _CellError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _date_error(text: str) -> _CellError:
-    return _CellError(_("“%(value)s” is not a date. Write it as dd/mm/yyyy, for example "
-                        "17/07/2026, or use a date cell.") % {"value": text})
-
-
-def parse_date(value: object) -> dt.date | None:
-    """A date cell of Excel, a day number, or text dd/mm/yyyy (also with . or -) or
-    yyyy-mm-dd. ``None`` when empty; ``_CellError`` otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # a date cell stored without its date format: Excel's day number
-        if float(value).is_integer() and EARLIEST_SERIAL <= value <= LATEST_SERIAL:
-            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
-        raise _date_error(cell_text(value))
-    text = clean(cell_text(value))
-    if not text:
-        return None
-    bare = _TIME.sub("", text)
-    written = _WRITTEN_DATE.fullmatch(fold(bare))
-    if written:  # "ngày 17 tháng 7 năm 2026", "17 tháng 07, 2026"
-        bare = "/".join(written.groups())
-    match = _DMY.fullmatch(bare)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _YMD.fullmatch(bare)
-        if not match:
-            raise _date_error(text)
-        year, month, day = (int(g) for g in match.groups())
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise _date_error(text) from None
-
-
-def parse_count(value: object) -> int | None:
-    """A whole number: a number cell, or text such as ``25``, ``1.250`` or ``1,250``."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _CellError(_("Write a whole number."))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise _CellError(_("%(value)s is not a whole number.") % {"value": value})
-        number = int(value)
-    else:
-        text = clean(cell_text(value)).replace("\u00a0", " ")
-        if not text:
-            return None
-        if re.fullmatch(r"[-+]?\d+", text):
-            number = int(text)
-        elif _GROUPED.fullmatch(text):
-            number = int(re.sub(r"[^\d-]", "", text))
-        else:
-            raise _CellError(_("“%(value)s” is not a whole number.") % {"value": text})
-    if number > MAX_INTEGER:
-        raise _CellError(_("%(value)d is too large.") % {"value": number})
-    return number
-
+_CellError = CellError  # the name the tests knew
 
 @functools.lru_cache(maxsize=65_536)
 def _fold(text: str) -> str:
@@ -447,17 +266,6 @@ def name_key(text: str) -> str:
         base = "".join(ch for ch in decomposed if ch not in _TONES)
         words.append(f"{unicodedata.normalize('NFC', base)}{tones}")
     return " ".join(words)
-
-
-def _split_list(text: str) -> list[str]:
-    return [clean(part) for part in _LIST_SEPARATORS.split(text) if clean(part)]
-
-
-def _code_variants(code: str) -> set[str]:
-    """A code as typed, and with the leading zeros Excel drops from numbers (``412`` →
-    ``00412``)."""
-    bare = code.lstrip("0") or "0"
-    return {code, bare} | {bare.zfill(width) for width in range(2, 6)}
 
 
 # --- Resolving names ------------------------------------------------------------------------
@@ -480,9 +288,28 @@ class _UnitLookup:
     units: dict[str, Unit] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)  # codes that exist outside the scope
+    ambiguous: dict[str, Ambiguity] = field(default_factory=dict)  # text → its candidates
+
+    def offer(self, text: str, message: str, candidates: list[Unit], labels: dict[int, str],
+              choices: Choices) -> None:
+        """``text`` names several units: take the one the officer chose for it, if any and
+        among them; else an error, and the candidates offered in the preview."""
+        offered = [(str(u.pk), labels.get(u.pk) or u.name) for u in candidates]
+        chosen = choices.get(text) or ""
+        ambiguity = Ambiguity(value=text, message=message, candidates=offered)
+        self.ambiguous[text] = ambiguity
+        unit = next((u for u in candidates if str(u.pk) == chosen), None)
+        if unit is not None:
+            ambiguity.chosen = chosen
+            self.units[text] = unit
+            self.errors.pop(text, None)
+        else:
+            self.errors[text] = message + " " + _(
+                "Choose the unit in the check of the file, or write one of them instead: "
+                "%(units)s.") % {"units": ", ".join(f"“{label}”" for _pk, label in offered)}
 
 
-def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
+def resolve_units(actor: Any, texts: set[str], choices: Choices | None = None) -> _UnitLookup:
     """Each distinct text of the unit column → a unit within the actor's scope, or a reason.
 
     Digits are an administrative code. Otherwise a name, compared by ``name_key``; when the
@@ -494,7 +321,7 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
     names = texts - codes
     manageable = _manageable(actor)
     if codes:
-        variants = {v for c in codes for v in _code_variants(c)}
+        variants = {v for c in codes for v in code_variants(c)}
         found = list(manageable.filter(gso_code__in=variants))
         by_bare = {(u.gso_code or "").lstrip("0") or "0": u for u in found}
         for code in codes:
@@ -506,7 +333,7 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
         unresolved = codes - set(lookup.units)
         if actor is not None and unresolved:
             outside = set(Unit.objects.filter(
-                gso_code__in={v for c in unresolved for v in _code_variants(c)})
+                gso_code__in={v for c in unresolved for v in code_variants(c)})
                 .exclude(pk__in=[u.pk for u in found]).values_list("gso_code", flat=True))
             bare_outside = {(c or "").lstrip("0") or "0" for c in outside}
             lookup.hidden = {c for c in unresolved if (c.lstrip("0") or "0") in bare_outside}
@@ -564,21 +391,26 @@ def _resolve_units(actor: Any, texts: set[str]) -> _UnitLookup:
                 "as in “%(example)s”, or the administrative code.") % {
                 "unit": text, "units": shown + (", …" if len(matches) > 3 else ""),
                 "example": label(matches[0])}
+            lookup.offer(text, lookup.errors[text], matches,
+                         {u.pk: label(u) for u in matches}, choices or Choices())
         else:
             close = candidates.get(_fold(parts[-1] if parts else text), [])
             message = _unknown_unit(text)
             if close:
                 message += " " + _("Did you mean “%(name)s”?") % {"name": label(close[0])}
             lookup.errors[text] = message
-    _resolve_addresses(manageable, lookup, {t for t in names if t in lookup.errors})
+    _resolve_addresses(manageable, lookup, {t for t in names if t in lookup.errors},
+                       choices or Choices())
     return lookup
 
 
-def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str]) -> None:
+def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str],
+                       choices: Choices) -> None:
     """Units written as addresses, before 2025 ("Xã Mỹ Lộc, Huyện Cần Giuộc, Long An") or
     today ("Xa Duc Hoa, Tay Ninh"): the commune or ward they are in today
-    (``org.legacy_addresses``). A commune divided in 2025 is never guessed: the row's error
-    lists the candidates."""
+    (``org.legacy_addresses``). A commune divided in 2025 is never guessed: its candidates
+    are offered in the preview, and the officer's choice holds for every row of the file
+    with the same address."""
     from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
 
     answers = {text: resolve_address(text) for text in texts}
@@ -589,9 +421,16 @@ def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str]) ->
             lookup.units[text] = allowed[answer.unit_id]
             lookup.errors.pop(text, None)
         elif answer.status == AMBIGUOUS:
-            lookup.errors[text] = answer.message + " " + _(
-                "Write one of them instead: %(units)s.") % {"units": ", ".join(
-                    f"“{c.name}” ({c.code})" for c in answer.candidates)}
+            present = [c for c in answer.candidates if c.unit_id in allowed]
+            if not present:
+                lookup.errors[text] = answer.message + " " + _(
+                    "Write one of them instead: %(units)s.") % {"units": ", ".join(
+                        f"“{c.name}” ({c.code})" for c in answer.candidates)}
+                continue
+            lookup.offer(text, answer.message, [allowed[c.unit_id] for c in present
+                                                if c.unit_id is not None],
+                         {c.unit_id: f"{c.name} ({c.code})" for c in present
+                          if c.unit_id is not None}, choices)
 
 
 def _by_folded(entries: Iterable[Any], *, codes: bool) -> dict[str, list[Any]]:
@@ -633,6 +472,7 @@ class _Context:
     parsed: ParsedFile
     plan: ImportPlan
     units: _UnitLookup
+    choices: Choices
 
 
 def _label(plan: ImportPlan, name: str) -> str:
@@ -684,7 +524,13 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
         rows.append(planned)
 
     unit_texts = {r.cells.get(UNIT, "") for r in rows} - {""}
-    ctx.units = _resolve_units(ctx.actor, unit_texts)
+    ctx.units = resolve_units(ctx.actor, unit_texts, ctx.choices)
+    for planned in rows:  # in the order of the file: the first row's spelling is shown
+        ambiguity = ctx.units.ambiguous.get(planned.cells.get(UNIT, ""))
+        if ambiguity is not None:
+            # the same value written with and without accents is one choice
+            kept = ctx.plan.ambiguities.setdefault(choice_key(ambiguity.value), ambiguity)
+            kept.rows.append(planned.row)
     formats = _by_folded(Format.objects.all(), codes=True)
     topics = _by_folded(Topic.objects.all(), codes=False)
     audiences = _by_folded(Audience.objects.all(), codes=True)
@@ -717,7 +563,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
         for name, catalogue, target, what in (
                 (TOPICS, topics, planned.topics, _("topic")),
                 (AUDIENCES, audiences, planned.audiences, _("audience"))):
-            for item in _split_list(cells.get(name, "")):
+            for item in split_list(cells.get(name, "")):
                 entries = catalogue.get(_fold(item), [])
                 if len(entries) != 1:
                     _fail(plan, planned, name, _(
@@ -944,105 +790,106 @@ def _create(ctx: _Context, rows: list[PlannedRow], *, insert: bool) -> None:
     ctx.plan.created_ids = [a.pk for r, a in checked if r.status == OK and a.pk is not None]
 
 
-def _run(actor: Any, parsed: ParsedFile, *, lock: bool) -> tuple[ImportPlan, set[str]]:
-    """Check every row and, for the import (``lock``), create the activities, in the caller's
-    transaction."""
-    plan = ImportPlan(file_name=parsed.name, digest=parsed.digest, columns=parsed.columns,
-                      errors=list(parsed.errors), encoding=parsed.encoding,
-                      totals_rows=parsed.totals_rows)
-    if parsed.errors:
-        return plan, set()
-    ctx = _Context(actor=actor, parsed=parsed, plan=plan, units=_UnitLookup())
+def _run(outer: Context) -> None:
+    """The kind's run: check every row and, for the import (``outer.write``), create the
+    activities and record one ``activity.imported`` event, in the pipeline's transaction."""
+    plan = outer.plan
+    assert isinstance(plan, ImportPlan)  # noqa: S101  (the kind's own plan)
+    ctx = _Context(actor=outer.actor, parsed=outer.parsed, plan=plan, units=_UnitLookup(),
+                   choices=outer.choices)
     rows = _read_rows(ctx)
-    if lock:
+    outer.progress(40)
+    if outer.write:
         # Two imports of the same file at once would each find no duplicate: the second waits
         # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
         ids = sorted({u.pk for u in ctx.units.units.values()})
         list(Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
              .values_list("pk", flat=True))
-    _create(ctx, rows, insert=lock)
+    _create(ctx, rows, insert=outer.write)
+    outer.progress(90)
     plan.rows = rows
     plan.errors = [e for r in rows for e in r.errors]
-    return plan, ctx.units.hidden
+    outer.hidden |= ctx.units.hidden
+    if outer.write and not plan.errors and plan.created_ids:
+        _record_import(outer.actor, plan)
 
 
-def _record_hidden(actor: Any, plan: ImportPlan, hidden: set[str]) -> None:
-    """Codes that exist outside the actor's scope: an attempt to act there, so audited."""
-    if actor is None or not hidden:
-        return
-    record_refusal(
-        actor=actor, action="access.refused",
-        target_label=f"activity import: {plan.file_name}"[:255],
-        changes={"reason": "out of scope (activity.manage)", "codes": sorted(hidden),
-                 "file": plan.file_name},
-    )
+def _record_import(actor: Any, plan: ImportPlan) -> None:
+    units = {r.unit.pk: r.unit for r in plan.rows if r.status == OK and r.unit}
+    path = common_path(units.values())
+    target = Unit.objects.filter(path=path).first() if path else None
+    dates = [r.date for r in plan.rows if r.status == OK and r.date]
+    record(actor=actor, action="activity.imported", target=target,
+           target_label=plan.file_name if target is None else None,
+           unit_path=path, changes={
+               "file": plan.file_name, "digest": plan.digest, "rows": len(plan.rows),
+               "imported": len(plan.created_ids),
+               "duplicates_in_file": plan.duplicates_in_file,
+               "duplicates_existing": plan.duplicates_existing,
+               "units": len(units), "dates": [min(dates), max(dates)],
+               "ids": id_runs(plan.created_ids),
+               "choices": {a.value: a.chosen for a in plan.ambiguities.values() if a.chosen},
+           })
 
 
-def plan_import(actor: Any, file: Upload) -> ImportPlan:
-    """The dry run: read the file and put every row through the checks of the import, in a
-    transaction that is then rolled back. Saves nothing (apart from an audit event if the file
-    names units outside the actor's scope)."""
-    parsed = read_file(file)
-    with transaction.atomic():
-        plan, hidden = _run(actor, parsed, lock=False)
-        transaction.set_rollback(True)
+def _summary(plan: ImportPlan) -> list[str]:
+    """What a finished import says (on the job's page and in the messages)."""
+    lines = [ngettext("%(n)d activity imported from “%(file)s”.",
+                      "%(n)d activities imported from “%(file)s”.", len(plan.created_ids))
+             % {"n": len(plan.created_ids), "file": plan.file_name}
+             if plan.created_ids else
+             _("Nothing was imported: every row of “%(file)s” is already recorded.")
+             % {"file": plan.file_name}]
+    if plan.duplicates:
+        lines.append(ngettext("%(n)d duplicate row skipped.", "%(n)d duplicate rows skipped.",
+                              plan.duplicates) % {"n": plan.duplicates})
+    return lines
+
+
+def _new_plan(file_name: str, digest: str) -> ImportPlan:
+    return ImportPlan(file_name=file_name, digest=digest)
+
+
+KIND = imports.register(imports.ImportKind(
+    name="activities", capability="activity.manage", headers=TEMPLATE_HEADERS,
+    aliases=HEADER_ALIASES, required=REQUIRED, run=_run, new_plan=_new_plan,
+    max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS, two_line_header=True,
+    filled_down=frozenset(FILLED_DOWN), merged_refused=frozenset(COUNT_FIELDS),
+    summary=_summary, page="outreach:activity_import"))
+
+
+def read_file(file: Upload) -> ParsedFile:
+    """The rows of the file as raw values by field; never raises for a bad file, reports it."""
+    return imports.read_file(KIND, file)
+
+
+def plan_import(actor: Any, file: Upload, choices: Choices | None = None) -> ImportPlan:
+    """The dry run (``core.imports.plan``): every row through the checks of the import, in a
+    transaction rolled back."""
+    plan = imports.plan(KIND, actor, file, choices)
+    assert isinstance(plan, ImportPlan)  # noqa: S101
     plan.created_ids = []
-    _record_hidden(actor, plan, hidden)
     return plan
 
 
-def _id_runs(ids: list[int]) -> list[list[int]]:
-    """``[1, 2, 3, 7]`` → ``[[1, 3], [7, 7]]``: the ids created, compactly, for the audit."""
-    runs: list[list[int]] = []
-    for pk in sorted(ids):
-        if runs and pk == runs[-1][1] + 1:
-            runs[-1][1] = pk
-        else:
-            runs.append([pk, pk])
-    return runs
-
-
-def _common_path(units: Iterable[Unit]) -> str:
-    split = [u.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for u in units]
-    common: list[str] = []
-    for parts in zip(*split, strict=False):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return f"/{'/'.join(common)}/" if common else ""
-
-
-def apply_import(actor: Any, file: Upload) -> ImportResult:
-    """Check the file again and create its activities in one transaction, skipping the
-    duplicates. Raises ``ImportFailed`` (with every error) if any row fails; nothing is saved
-    then."""
-    parsed = read_file(file)
-    with transaction.atomic():
-        plan, hidden = _run(actor, parsed, lock=True)
-        if plan.errors:
-            transaction.set_rollback(True)
-        elif plan.created_ids:
-            units = {r.unit.pk: r.unit for r in plan.rows if r.status == OK and r.unit}
-            path = _common_path(units.values())
-            target = Unit.objects.filter(path=path).first() if path else None
-            dates = [r.date for r in plan.rows if r.status == OK and r.date]
-            record(actor=actor, action="activity.imported", target=target,
-                   target_label=plan.file_name if target is None else None,
-                   unit_path=path, changes={
-                       "file": plan.file_name, "digest": plan.digest, "rows": len(plan.rows),
-                       "imported": len(plan.created_ids),
-                       "duplicates_in_file": plan.duplicates_in_file,
-                       "duplicates_existing": plan.duplicates_existing,
-                       "units": len(units), "dates": [min(dates), max(dates)],
-                       "ids": _id_runs(plan.created_ids),
-                   })
-    _record_hidden(actor, plan, hidden)  # outside the transaction, so it is kept
-    if plan.errors:
-        plan.created_ids = []
-        raise ImportFailed(plan)
+def result_of(plan: ImportPlan) -> ImportResult:
     return ImportResult(file_name=plan.file_name, rows=len(plan.rows),
                         imported=len(plan.created_ids), duplicates=plan.duplicates,
                         created_ids=plan.created_ids)
+
+
+def apply_import(actor: Any, file: Upload, choices: Choices | None = None) -> ImportResult:
+    """Check the file again and create its activities in one transaction, skipping the
+    duplicates. Raises ``ImportFailed`` (with every error) if any row fails; nothing is saved
+    then."""
+    try:
+        plan = imports.apply(KIND, actor, file, choices)
+    except ImportFailed as exc:
+        assert isinstance(exc.plan, ImportPlan)  # noqa: S101
+        exc.plan.created_ids = []
+        raise
+    assert isinstance(plan, ImportPlan)  # noqa: S101
+    return result_of(plan)
 
 
 # --- The template ---------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The pages of the import pipeline (``core.imports``): the steps every kind shares, and a
+page for the kinds without one of their own (club member lists).
+
+A preview keeps its file under a signed token; the choices made among candidates come back as
+pairs of fields ``value-N`` / ``choice-N``; "Import" queues the job and shows its page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.core import imports
+from ctip.core.spreadsheets import FileError, read_upload
+from ctip.core.typing import AuthedRequest
+
+MAX_CHOICES = 500  # values with candidates a form may carry
+Page = Callable[..., HttpResponse]
+
+
+def choices_from(request: HttpRequest) -> imports.Choices:
+    """The candidates chosen in the preview."""
+    chosen = {}
+    for n in range(MAX_CHOICES):
+        value = request.POST.get(f"value-{n}")
+        if value is None:
+            break
+        choice = request.POST.get(f"choice-{n}", "")
+        if value and choice.isdigit():
+            chosen[value[:300]] = choice
+    return imports.Choices(chosen)
+
+
+def _ready(plan: Any) -> bool:
+    return bool(plan.ok and getattr(plan, "to_import", len(plan.rows)))
+
+
+def checked(page: Page, request: HttpRequest, plan: Any, token: str) -> HttpResponse:
+    """The preview: the import offered only when every row is good; the token kept while
+    candidates remain to be chosen (the next check needs no new upload)."""
+    return page(request, plan=plan, token=token if _ready(plan) else "",
+                check_token=token if plan.ambiguities else "")
+
+
+def check(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """The uploaded file, previewed."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return page(request, file_error=_("Choose a file to import."))
+    try:
+        name, data = read_upload(upload, kind.max_bytes)
+    except FileError as exc:
+        return page(request, file_error=exc.message)
+    plan = imports.plan(kind, request.user, SimpleUploadedFile(name, data))
+    keep = _ready(plan) or plan.ambiguities
+    return checked(page, request, plan, imports.stash(request.user, name, data) if keep else "")
+
+
+def expired(page: Page, request: HttpRequest) -> HttpResponse:
+    return page(request, file_error=_(
+        "This check has expired or the file is no longer there. Choose the file and check "
+        "it again."))
+
+
+def recheck(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """The same file checked again with the candidates chosen."""
+    token = request.POST.get("token", "")
+    pending = imports.unstash(request.user, token)
+    if pending is None:
+        return expired(page, request)
+    return checked(page, request, imports.plan(kind, request.user, pending[1],
+                                               choices_from(request)), token)
+
+
+def confirm(page: Page, request: HttpRequest, kind: imports.ImportKind,
+            done_url: str) -> HttpResponse:
+    """Queue the import; a job already finished (a small file, an immediate backend) goes
+    straight to ``done_url`` with its summary, otherwise to the job's page."""
+    job = imports.start_job(kind, request.user, request.POST.get("token", ""),
+                            choices_from(request))
+    if job is None:
+        return expired(page, request)
+    if job.status == job.Status.DONE:
+        for line in job.result.get("lines", []):
+            messages.success(request, line)
+        return redirect(done_url)
+    return redirect("core:import_job", pk=job.pk)
+
+
+def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
+          done_url: str) -> HttpResponse:
+    """The POST of an import page: check a file (one is uploaded), import (a preview's
+    token), or check again with choices."""
+    if "apply" in request.POST and "file" not in request.FILES:
+        return confirm(page, request, kind, done_url)
+    if "recheck" in request.POST:
+        return recheck(page, request, kind)
+    return check(page, request, kind)
+
+
+def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
+    """The import page of a kind without a page of its own (club member lists): mount it in
+    the kind's app; it requires the kind's capability."""
+    kind = imports.kind(kind_name)
+
+    def page(request: HttpRequest, **context: Any) -> TemplateResponse:
+        for key in ("plan", "token", "check_token", "file_error"):
+            context.setdefault(key, "" if key != "plan" else None)
+        context.update({"kind": kind, "headers": list(kind.headers.values()),
+                        "required": [kind.headers[f] for f in kind.required],
+                        "max_mb": kind.max_bytes // (1024 * 1024), "max_rows": kind.max_rows})
+        return TemplateResponse(request, "core/import_page.html", context)
+
+    @require_http_methods(["GET", "POST"])
+    @requires(kind.capability)
+    def view(request: AuthedRequest) -> HttpResponse:
+        if request.method == "GET":
+            return page(request)
+        return steps(page, request, kind, request.path)
+
+    view.__name__ = f"{kind_name}_import"
+    return view

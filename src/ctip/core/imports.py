@@ -1,0 +1,675 @@
+"""One pipeline for every spreadsheet the Union brings: a kind declares, the pipeline runs.
+
+A kind of import (activities, branches and groups, ...) is an ``ImportKind``: its columns
+(template headers, accepted aliases, required ones), its limits, the capability it needs and
+one function, ``run(ctx)``, that turns the rows of the file into calls of the app's actions —
+checking every row and, when ``ctx.write``, writing them. Everything else is shared here and
+the same for every kind:
+
+- reading (``read_file``: upload limits, .xlsx/.csv, legacy fonts, hidden sheets, totals rows,
+  merged cells filled down, through ``core.spreadsheets``) and the cell parsers (``parse_date``,
+  ``parse_count``: Vietnamese formats, Excel day numbers);
+- the preview (``plan``: the kind's run in a transaction rolled back) and the import
+  (``apply``: the same run, kept only when no row failed; all or nothing);
+- the choices an officer made in the preview among the candidates of an old address
+  (``Choices``: remembered for every row of the file with the same value);
+- the audit of units named outside the actor's scope (``record_hidden``);
+- the background job (``ImportJob``, ``start_job``, ``run_job``): preview and import run in the
+  worker with their progress on the job's row; the import marks its job done in the same
+  transaction as its writes, so a job run twice (a killed worker, decision 0028) writes once.
+
+Each kind's module registers its kind (``register``); ``kind(name)`` finds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import secrets
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ctip.audit.actions import record_refusal
+from ctip.core.errors import ActionError
+from ctip.core.faults import pause
+from ctip.core.leases import on_given_up
+from ctip.core.legacy_fonts import encoding_label
+from ctip.core.spreadsheets import (
+    FileError,
+    HeaderSpec,
+    MergedRange,
+    RowError,
+    SheetReader,
+    Table,
+    Upload,
+    cell_text,
+    clean,
+    read_table,
+    read_upload,
+)
+from ctip.core.text import fold
+from ctip.org.models import PATH_SEPARATOR
+
+if TYPE_CHECKING:
+    from ctip.core.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+MAX_INTEGER = 2_147_483_647  # the largest value of the count columns in every database
+EARLIEST_SERIAL, LATEST_SERIAL = 36_526, 73_415  # Excel day numbers of 2000-01-01, 2100-12-31
+
+_DMY = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
+_WRITTEN_DATE = re.compile(r"(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*,?\s*(?:nam\s*)?(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_GROUPED = re.compile(r"-?\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
+_LIST_SEPARATORS = re.compile(r"[;\r\n]+")
+
+Progress = Callable[[int], None]
+
+
+# --- Parsing cells --------------------------------------------------------------------------
+
+
+class CellError(Exception):
+    """A cell that cannot be read; ``message`` is for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _date_error(text: str) -> CellError:
+    return CellError(_("“%(value)s” is not a date. Write it as dd/mm/yyyy, for example "
+                       "17/07/2026, or use a date cell.") % {"value": text})
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell of Excel, a day number, or text dd/mm/yyyy (also with . or -), yyyy-mm-dd
+    or "ngày 17 tháng 7 năm 2026". ``None`` when empty; ``CellError`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # a date cell stored without its date format: Excel's day number
+        if float(value).is_integer() and EARLIEST_SERIAL <= value <= LATEST_SERIAL:
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        raise _date_error(cell_text(value))
+    text = clean(cell_text(value))
+    if not text:
+        return None
+    bare = _TIME.sub("", text)
+    written = _WRITTEN_DATE.fullmatch(fold(bare))
+    if written:  # "ngày 17 tháng 7 năm 2026", "17 tháng 07, 2026"
+        bare = "/".join(written.groups())
+    match = _DMY.fullmatch(bare)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _YMD.fullmatch(bare)
+        if not match:
+            raise _date_error(text)
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise _date_error(text) from None
+
+
+def parse_count(value: object) -> int | None:
+    """A whole number: a number cell, or text such as ``25``, ``1.250`` or ``1,250``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("Write a whole number."))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(_("%(value)s is not a whole number.") % {"value": value})
+        number = int(value)
+    else:
+        text = clean(cell_text(value)).replace("\u00a0", " ")
+        if not text:
+            return None
+        if re.fullmatch(r"[-+]?\d+", text):
+            number = int(text)
+        elif _GROUPED.fullmatch(text):
+            number = int(re.sub(r"[^\d-]", "", text))
+        else:
+            raise CellError(_("“%(value)s” is not a whole number.") % {"value": text})
+    if number > MAX_INTEGER:
+        raise CellError(_("%(value)d is too large.") % {"value": number})
+    return number
+
+
+def split_list(text: str) -> list[str]:
+    """``"a; b\\nc"`` → ``["a", "b", "c"]``: a list typed in one cell."""
+    return [clean(part) for part in _LIST_SEPARATORS.split(text) if clean(part)]
+
+
+def code_variants(code: str) -> set[str]:
+    """A code as typed, and with the leading zeros Excel drops from numbers (``412`` →
+    ``00412``)."""
+    bare = code.lstrip("0") or "0"
+    return {code, bare} | {bare.zfill(width) for width in range(2, 6)}
+
+
+def common_path(units: Iterable[Any]) -> str:
+    """The path of the lowest unit above (or equal to) all ``units``; ``""`` if none."""
+    split = [u.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for u in units]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return f"/{'/'.join(common)}/" if common else ""
+
+
+def id_runs(ids: Iterable[int]) -> list[list[int]]:
+    """``[1, 2, 3, 7]`` → ``[[1, 3], [7, 7]]``: the ids created, compactly, for the audit."""
+    runs: list[list[int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return runs
+
+
+# --- Choices among candidates ---------------------------------------------------------------
+
+
+def choice_key(text: str) -> str:
+    """How a cell's value is compared when a choice made for it is looked up: the same value
+    written with or without accents, in another case or spacing, is the same choice."""
+    return " ".join(fold(text).split())
+
+
+class Choices:
+    """What the officer chose, in the preview, for values that name several units: cell value
+    → the id of the chosen unit. A choice holds for every row with that value."""
+
+    def __init__(self, chosen: Mapping[str, str] | None = None) -> None:
+        self.chosen = {choice_key(k): str(v).strip() for k, v in (chosen or {}).items()
+                       if str(v).strip()}
+
+    def get(self, text: str) -> str | None:
+        return self.chosen.get(choice_key(text))
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.chosen)
+
+    def __bool__(self) -> bool:
+        return bool(self.chosen)
+
+
+@dataclass
+class Ambiguity:
+    """A value of the file that names several present units (a commune divided in 2025): the
+    preview offers its candidates; ``rows`` are the rows that hold it."""
+
+    value: str
+    message: str
+    candidates: list[tuple[str, str]]  # (unit id, label: name and official code)
+    rows: list[int] = field(default_factory=list)
+    chosen: str = ""
+
+
+# --- The kind and the plan ------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    """The rows of a file as raw cell values by field (``rows``), with what reading found."""
+
+    name: str
+    digest: str
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    merged: dict[int, dict[str, MergedRange]] = field(default_factory=dict)  # row → cells
+    filled: dict[int, dict[str, int]] = field(default_factory=dict)  # row → field → from row
+    encoding: str | None = None  # the legacy font the text was converted from
+    totals_rows: list[int] = field(default_factory=list)  # "Tổng cộng" lines left out
+
+
+@dataclass
+class ImportPlan:
+    """What a file does (or did): every row with its outcome, every error. Kinds add fields."""
+
+    file_name: str
+    digest: str
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: list[Any] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    encoding: str | None = None
+    totals_rows: list[int] = field(default_factory=list)
+    ambiguities: dict[str, Ambiguity] = field(default_factory=dict)  # choice key → ambiguity
+
+    @property
+    def encoding_label(self) -> str:
+        return encoding_label(self.encoding) if self.encoding else ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def file_errors(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is None]
+
+    @property
+    def row_errors(self) -> list[RowError]:
+        return [e for e in self.errors if e.row is not None]
+
+    @property
+    def error_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors if e.row is not None})
+
+    @property
+    def open_ambiguities(self) -> list[Ambiguity]:
+        return [a for a in self.ambiguities.values() if not a.chosen]
+
+
+class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
+    """The file has errors; nothing was saved. ``plan`` shows every row and error."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        n = len(plan.errors)
+        super().__init__(
+            ngettext("The file has %(n)d error; nothing was saved.",
+                     "The file has %(n)d errors; nothing was saved.", n) % {"n": n}
+        )
+        self.plan = plan
+        self.errors = plan.errors
+
+
+@dataclass
+class Context:
+    """What a kind's ``run`` gets: who imports, the file, the choices made, whether to write,
+    and where to note units named outside the actor's scope (``hidden``)."""
+
+    kind: ImportKind
+    actor: Any
+    parsed: ParsedFile
+    plan: ImportPlan
+    choices: Choices
+    write: bool
+    progress: Progress
+    hidden: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """A kind of import, declared: see the module's docstring."""
+
+    name: str  # the kind's slug: "activities", "branches"
+    capability: str  # what the importer must hold where the rows go
+    headers: Mapping[str, str]  # field → the template's column name (not translated)
+    aliases: Mapping[str, frozenset[str]]  # field → header names accepted, folded
+    required: tuple[str, ...]
+    run: Callable[[Context], None]  # checks every row; writes through the actions if ctx.write
+    new_plan: Callable[[str, str], ImportPlan] = ImportPlan
+    max_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 10_000
+    two_line_header: bool = False  # "Số người tham gia" merged over "Nữ", "Nam", "Tổng"
+    filled_down: frozenset[str] = frozenset()  # fields a merged cell holds for its block
+    merged_refused: frozenset[str] = frozenset()  # fields a merged cell may not hold
+    summary: Callable[[Any], Iterable[str]] = lambda _plan: ()  # lines of a finished import
+    page: str = ""  # the URL name of the kind's import page
+
+    @cached_property
+    def spec(self) -> HeaderSpec:
+        return HeaderSpec(self.aliases, self.required, self.headers)
+
+    def label(self, plan: ImportPlan, name: str) -> str:
+        """The column as the file names it, or as the template does."""
+        return plan.columns.get(name, self.headers[name])
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register(import_kind: ImportKind) -> ImportKind:
+    _KINDS[import_kind.name] = import_kind
+    return import_kind
+
+
+def kind(name: str) -> ImportKind:
+    """The kind registered under ``name``; ``KeyError`` if none."""
+    if name not in _KINDS:
+        load_kinds()
+    return _KINDS[name]
+
+
+def load_kinds() -> dict[str, ImportKind]:
+    import ctip.community.member_import
+    import ctip.org.branch_import
+    import ctip.outreach.activity_import  # noqa: F401  (each registers its kind)
+
+    return dict(_KINDS)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def read_file(import_kind: ImportKind, file: Upload) -> ParsedFile:
+    """The rows of the file as raw values by field; never raises for a bad file, reports it."""
+    try:
+        name, data = read_upload(file, import_kind.max_bytes)
+    except FileError as exc:
+        return ParsedFile(name="", digest="", errors=[RowError(None, "", "", exc.message)])
+    return read_bytes(import_kind, name, data)
+
+
+def read_bytes(import_kind: ImportKind, name: str, data: bytes) -> ParsedFile:
+    parsed = ParsedFile(name=name, digest=hashlib.sha256(data).hexdigest())
+    spec = import_kind.spec
+    with_merged = bool(import_kind.filled_down or import_kind.merged_refused)
+    reader = SheetReader(name, data, spec, with_merged=with_merged)
+    try:
+        table = read_table(reader, spec, max_rows=import_kind.max_rows,
+                           two_line_header=import_kind.two_line_header)
+    except FileError as exc:
+        parsed.errors = [RowError(None, "", "", exc.message)]
+        return parsed
+    parsed.columns, parsed.errors, parsed.encoding = table.columns, table.errors, table.encoding
+    parsed.totals_rows = table.totals_rows
+    if parsed.errors:
+        return parsed
+    parsed.rows = [(number, {name: table.value(values, name) for name in table.index})
+                   for number, values in table.rows]
+    _apply_merges(import_kind, parsed, table, reader.merged)
+    return parsed
+
+
+def _apply_merges(import_kind: ImportKind, parsed: ParsedFile, table: Table,
+                  merged: Sequence[MergedRange]) -> None:
+    """Fill descriptive cells merged down a block of rows; mark merged counts (refused)."""
+    if not merged or not parsed.rows:
+        return
+    field_at = {position + 1: name for name, position in table.index.items()}  # 1-based
+    numbers = [number for number, _values in parsed.rows]
+    by_number = dict(parsed.rows)
+    for block in merged:
+        if block.max_row <= table.header_row or (block.min_row == block.max_row
+                                                 and block.min_col == block.max_col):
+            continue
+        first, last = bisect_left(numbers, block.min_row), bisect_right(numbers, block.max_row)
+        inside = numbers[first:last]
+        for column in range(block.min_col, block.max_col + 1):
+            name = field_at.get(column)
+            if name in import_kind.merged_refused:
+                for number in inside:
+                    parsed.merged.setdefault(number, {})[name] = block
+            elif (name in import_kind.filled_down and column == block.min_col
+                  and block.min_row in by_number and block.min_row > table.header_row):
+                value = by_number[block.min_row].get(name)
+                if value is None or value == "":
+                    continue
+                for number in inside:
+                    if number != block.min_row and by_number[number].get(name) in (None, ""):
+                        by_number[number][name] = value
+                        parsed.filled.setdefault(number, {})[name] = block.min_row
+
+
+# --- Preview and import ---------------------------------------------------------------------
+
+
+def record_hidden(import_kind: ImportKind, actor: Any, plan: ImportPlan,
+                  hidden: set[str]) -> None:
+    """Codes that exist outside the actor's scope: an attempt to act there, so audited."""
+    if actor is None or not hidden:
+        return
+    record_refusal(
+        actor=actor, action="access.refused",
+        target_label=f"{import_kind.name} import: {plan.file_name}"[:255],
+        changes={"reason": f"out of scope ({import_kind.capability})", "codes": sorted(hidden),
+                 "file": plan.file_name},
+    )
+
+
+def _no_progress(_percent: int) -> None:
+    return None
+
+
+def _run(import_kind: ImportKind, actor: Any, parsed: ParsedFile, choices: Choices, *,
+         write: bool, progress: Progress) -> tuple[ImportPlan, set[str]]:
+    plan = import_kind.new_plan(parsed.name, parsed.digest)
+    plan.columns, plan.errors = parsed.columns, list(parsed.errors)
+    plan.encoding, plan.totals_rows = parsed.encoding, parsed.totals_rows
+    if parsed.errors:
+        return plan, set()
+    ctx = Context(kind=import_kind, actor=actor, parsed=parsed, plan=plan, choices=choices,
+                  write=write, progress=progress)
+    import_kind.run(ctx)
+    return plan, ctx.hidden
+
+
+def plan_parsed(import_kind: ImportKind, actor: Any, parsed: ParsedFile,
+                choices: Choices | None = None, progress: Progress = _no_progress
+                ) -> ImportPlan:
+    """The preview: every row through the kind's checks, in a transaction rolled back. Saves
+    nothing (apart from an audit event if the file names units outside the actor's scope)."""
+    with transaction.atomic():
+        plan, hidden = _run(import_kind, actor, parsed, choices or Choices(), write=False,
+                            progress=progress)
+        transaction.set_rollback(True)
+    record_hidden(import_kind, actor, plan, hidden)
+    return plan
+
+
+def apply_parsed(import_kind: ImportKind, actor: Any, parsed: ParsedFile,
+                 choices: Choices | None = None, progress: Progress = _no_progress,
+                 on_success: Callable[[ImportPlan], None] | None = None) -> ImportPlan:
+    """The import: the same checks, then the writes, in one transaction kept only when no row
+    failed (``ImportFailed`` with every error otherwise; nothing is saved). ``on_success`` runs
+    inside that transaction (a job marks itself done there)."""
+    with transaction.atomic():
+        plan, hidden = _run(import_kind, actor, parsed, choices or Choices(), write=True,
+                            progress=progress)
+        if plan.errors:
+            transaction.set_rollback(True)
+        elif on_success is not None:
+            on_success(plan)
+    record_hidden(import_kind, actor, plan, hidden)  # outside the transaction, so it is kept
+    if plan.errors:
+        raise ImportFailed(plan)
+    return plan
+
+
+def plan(import_kind: ImportKind, actor: Any, file: Upload, choices: Choices | None = None
+         ) -> ImportPlan:
+    return plan_parsed(import_kind, actor, read_file(import_kind, file), choices)
+
+
+def apply(import_kind: ImportKind, actor: Any, file: Upload, choices: Choices | None = None
+          ) -> ImportPlan:
+    return apply_parsed(import_kind, actor, read_file(import_kind, file), choices)
+
+
+# --- The file waiting between the preview and the import ------------------------------------
+#
+# The preview stores the bytes under a random name in ``MEDIA_ROOT/imports/`` (mode 0600) and
+# the page carries a signed token naming that file, the person it belongs to and the digest of
+# its bytes. So the person does not choose the file a second time, exactly the bytes that were
+# checked are imported (the digest is verified again), a token is useless to anyone else, and
+# files older than the token's life are swept away whenever a new one is stored.
+
+TOKEN_SALT = "ctip.core.imports"  # noqa: S105  (a salt, not a secret)
+TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and the import
+PENDING_DIR = "imports"
+
+
+def pending_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / PENDING_DIR
+
+
+def _sweep(directory: Path) -> None:
+    limit = time.time() - TOKEN_MAX_AGE - 300
+    for path in directory.glob("*.upload"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+
+
+def stash(user: Any, name: str, data: bytes) -> str:
+    """Keep the checked file; return the token that names it."""
+    directory = pending_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep(directory)
+    key = secrets.token_hex(16)
+    fd = os.open(directory / f"{key}.upload", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return signing.dumps({"key": key, "user": user.pk, "name": name,
+                          "digest": hashlib.sha256(data).hexdigest()}, salt=TOKEN_SALT)
+
+
+def _stashed(key: str, digest: str) -> bytes | None:
+    if len(key) != 32 or not key.isalnum():
+        return None
+    try:
+        content = (pending_dir() / f"{key}.upload").read_bytes()
+    except OSError:
+        return None
+    return content if hashlib.sha256(content).hexdigest() == digest else None
+
+
+def unstash(user: Any, token: str) -> tuple[Path, SimpleUploadedFile] | None:
+    """The file a token names, if the token is valid, recent and the user's own."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    key = str(data.get("key", ""))
+    if data.get("user") != user.pk:
+        return None
+    content = _stashed(key, str(data.get("digest", "")))
+    if content is None:
+        return None
+    return (pending_dir() / f"{key}.upload",
+            SimpleUploadedFile(str(data.get("name") or "import.xlsx"), content))
+
+
+# --- The import as background work ----------------------------------------------------------
+
+
+def start_job(import_kind: ImportKind, actor: Any, token: str,
+              choices: Choices | None = None) -> ImportJob | None:
+    """Queue the import of the file a preview's token names; ``None`` if the token is not
+    (or no longer) good. One job a file: a second press finds the first one's job."""
+    from ctip.core.models import ImportJob
+    from ctip.core.tasks import run_import
+
+    pending = unstash(actor, token)
+    if pending is None:
+        return None
+    path, upload = pending
+    with transaction.atomic():
+        job, created = ImportJob.objects.get_or_create(stash_key=path.stem, defaults={
+            "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
+            "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "choices": (choices or Choices()).as_dict()})
+        if job.owner_id != actor.pk:
+            return None
+        if created:
+            # queued in the job's transaction: the worker sees both, or neither
+            run_import.enqueue(job.pk)
+    job.refresh_from_db()  # an immediate backend has already run it
+    return job
+
+
+def _job_update(job: ImportJob, **values: Any) -> None:
+    for key, value in values.items():
+        setattr(job, key, value)
+    type(job).objects.filter(pk=job.pk).update(**values)
+
+
+def _fail_job(job: ImportJob, message: str, errors: Sequence[RowError] = ()) -> None:
+    _job_update(job, status=job.Status.FAILED, message=message, finished_at=timezone.now(),
+                result={"errors": [str(e) for e in errors[:JOB_ERRORS_KEPT]],
+                        "error_count": len(errors)})
+    with contextlib.suppress(OSError):
+        (pending_dir() / f"{job.stash_key}.upload").unlink()
+
+
+JOB_ERRORS_KEPT = 200
+
+
+def run_job(job_id: int) -> str:
+    """Import a job's file. Safe to run twice (a worker killed mid-import has its task run
+    again, decision 0028): the writes and the job's "done" are one transaction, so a killed
+    run left nothing, and a finished job is left alone."""
+    from ctip.core.models import ImportJob
+
+    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    if job.finished:
+        return str(job.status)
+    with translation.override(settings.LANGUAGE_CODE):
+        _job_update(job, status=ImportJob.Status.RUNNING, progress=5)
+        data = _stashed(job.stash_key, job.digest)
+        if data is None:
+            _fail_job(job, _("The file of this import is no longer there. Check it again "
+                             "and import it again; nothing was saved."))
+            return str(job.status)
+        try:
+            import_kind = kind(job.kind)
+            parsed = read_bytes(import_kind, job.file_name, data)
+            _job_update(job, progress=30)
+            pause("import.before_write")
+
+            def done(plan: ImportPlan) -> None:
+                # in the import's transaction: the job is done exactly when its rows are kept
+                _job_update(job, status=ImportJob.Status.DONE, progress=100,
+                            finished_at=timezone.now(),
+                            result={"rows": len(plan.rows),
+                                    "lines": list(import_kind.summary(plan))})
+
+            apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
+                         on_success=done)
+        except ImportFailed as exc:
+            _fail_job(job, str(exc.message), exc.errors)
+        except Exception as exc:
+            logger.exception("import job %s failed", job_id)
+            _fail_job(job, _("The import stopped (%(error)s). Nothing was saved.") % {
+                "error": str(exc) or exc.__class__.__name__})
+        else:
+            with contextlib.suppress(OSError):
+                (pending_dir() / f"{job.stash_key}.upload").unlink()
+    return str(job.status)
+
+
+@on_given_up("ctip.core.tasks.run_import")
+def _job_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
+    """The worker died under every attempt: say so on the job's page (nothing was saved: the
+    writes and the job's "done" are one transaction)."""
+    from ctip.core.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    if job is None or job.finished:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        _fail_job(job, _("The background worker stopped during the import. Nothing was "
+                         "saved; import the file again."))
