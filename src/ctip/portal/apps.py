@@ -8,9 +8,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
-        from ctip.portal import audit, caching, permissions, slugs
+        from ctip.portal import audit, caching, cms_scripts, permissions, slugs
 
         slugs.use_vietnamese_slug_input()
+        cms_scripts.install()
         audit.connect_signals()
         caching.connect_signals()
         permissions.connect_signals()
