@@ -107,3 +107,21 @@ def test_a_publisher_publishes_under_the_strict_policy(edit_url: str, browse: An
     response = page.goto("/")
     assert response is not None and response.status == 200
     assert page.get_by_text("(bản mới)").first.is_visible()
+
+
+def test_a_publisher_schedules_a_publication_in_two_steps(edit_url: str, browse: Any,
+                                                          e2e: E2E) -> None:
+    """Step 1: "Hẹn giờ xuất bản" in the action menu; step 2: the time, and the dialog's
+    "Hẹn giờ xuất bản". The article is then scheduled, not live, and says when it goes live."""
+    page = browse.new_page(viewport={"width": 1366, "height": 900})
+    browse.sign_in(page, e2e.users["publisher"], next_url=edit_url)
+    page.locator("footer [data-w-dropdown-target='toggle']").first.click()
+    page.locator("footer button", has_text="Hẹn giờ xuất bản").click()  # step 1
+    dialog = page.locator("#schedule-publishing-dialog")
+    dialog.locator("#id_go_live_at").fill("01/01/2030 08:00")  # step 2
+    dialog.locator(".w-dialog__title").click()
+    with page.expect_navigation():
+        dialog.locator("button[name='action-publish']").click()
+    # Wagtail goes back to the section's list and says when the article goes live
+    message = page.locator(".messages").first.inner_text()
+    assert "2030" in message and "Đắk Lắk" in message, message
