@@ -122,6 +122,28 @@ def test_a_publisher_schedules_a_publication_in_two_steps(edit_url: str, browse:
     dialog.locator(".w-dialog__title").click()
     with page.expect_navigation():
         dialog.locator("button[name='action-publish']").click()
-    # Wagtail goes back to the section's list and says when the article goes live
+    # Wagtail goes back to the section's list and says the article is scheduled
     message = page.locator(".messages").first.inner_text()
-    assert "2030" in message and "Đắk Lắk" in message, message
+    assert "Đắk Lắk" in message and "đã được hẹn giờ xuất bản" in message, message
+
+
+@pytest.fixture
+def section_edit_url(site: Site, e2e: E2E) -> str:  # noqa: F811
+    from ctip.portal.models import SectionPage
+
+    section = SectionPage.objects.get(url_path__endswith="/tuyen-truyen-trong-nhan-dan/")
+    return reverse("wagtailadmin_pages:edit", args=[section.pk])
+
+
+def test_the_unit_chooser_finds_a_commune_typed_without_accents(section_edit_url: str,
+                                                                browse: Any, e2e: E2E) -> None:
+    page = browse.new_page(viewport={"width": 1366, "height": 900})
+    browse.sign_in(page, e2e.users["publisher"], next_url=section_edit_url)
+    search = page.locator("input.ctip-unit-search")
+    search.fill("duc hoa")
+    shown = page.evaluate("""() => [...document.querySelectorAll('select[name=unit] option')]
+        .filter((o) => !o.hidden && o.value).map((o) => o.text.trim())""")
+    assert shown == ["— — Xã Đức Hòa"]
+    page.locator("select[name=unit]").select_option(label="— — Xã Đức Hòa")
+    search.fill("")
+    assert page.locator("select[name=unit] option:not([hidden])").count() > 3

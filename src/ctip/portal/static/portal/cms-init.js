@@ -9,6 +9,8 @@
  *    list numbering. Elements created by the admin's own scripts get the page's nonce, which
  *    this file's <script> tag carries; <style> in markup (from the server or innerHTML) does not,
  *    and stays refused.
+ * 3. Unit choosers (select[data-ctip-unit-search], ctip/portal/unit_chooser.py) get a search box
+ *    that keeps the units whose name holds what she typed, with or without accents.
  */
 (function () {
   "use strict";
@@ -69,6 +71,34 @@
     }
   }
 
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[đĐ]/g, "d").toLowerCase().replace(/^[\s—-]+/, "");
+  }
+
+  function searchable(select) {
+    if (done.has(select)) {
+      return;
+    }
+    done.add(select);
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "ctip-unit-search";
+    box.setAttribute("aria-label", select.getAttribute("data-ctip-unit-search"));
+    box.placeholder = select.getAttribute("data-ctip-unit-search");
+    box.setAttribute("aria-controls", select.id);
+    box.addEventListener("input", function () {
+      var want = fold(box.value.trim());
+      Array.prototype.forEach.call(select.options, function (option) {
+        var keep = !want || !option.value || fold(option.text).indexOf(want) !== -1;
+        option.hidden = !keep;
+      });
+      var shown = select.querySelectorAll("option:not([hidden])").length;
+      select.size = want ? Math.min(8, Math.max(2, shown)) : 0;
+    });
+    select.parentNode.insertBefore(box, select);
+  }
+
   function runWithin(node) {
     if (node.nodeType !== 1) {
       return;
@@ -77,6 +107,10 @@
       run(node);
     }
     node.querySelectorAll("script[data-ctip-init]").forEach(run);
+    if (node.matches("select[data-ctip-unit-search]")) {
+      searchable(node);
+    }
+    node.querySelectorAll("select[data-ctip-unit-search]").forEach(searchable);
   }
 
   function start() {
