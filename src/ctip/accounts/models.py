@@ -38,6 +38,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        """The person's name as she wrote it (one field, Vietnamese order), which Django and
+        Wagtail show wherever they name a user (the CMS's history, lists and comments)."""
+        return self.full_name.strip() or super().get_full_name()
+
+    def get_short_name(self) -> str:
+        """The given name: the last word of a Vietnamese full name ("Hoa" of "Lê Thị Hoa")."""
+        parts = self.full_name.split()
+        return parts[-1] if parts else super().get_short_name()
+
 
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
     def active(self) -> RoleAssignmentQuerySet:

@@ -3,7 +3,7 @@
 The policy itself lives in ``settings.CONTENT_SECURITY_POLICY`` (django-csp 4). This module adds
 what django-csp leaves to the project:
 
-- ``PolicyMiddleware``: django-csp's middleware with the one relaxation the Wagtail admin needs,
+- ``PolicyMiddleware``: django-csp's middleware with the few relaxations the Wagtail admin needs,
   confined to the paths under ``CMS_PREFIX`` (see ``CMS_REPLACE``). Everything else -- the
   bulletin, the staff pages, sign-in, error pages -- gets the strict policy.
 - ``PermissionsPolicyMiddleware``: denies the browser features ctip never uses (camera,
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from csp.constants import NONCE, SELF, UNSAFE_INLINE
+from csp.constants import NONCE, SELF
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -23,26 +23,16 @@ from django.http.response import HttpResponseBase
 CMS_PREFIX = "/cms/"
 CMS_STRICT_PATHS = ("/cms/login/",)
 
-# What the Wagtail admin (Wagtail 8.0) needs beyond the strict policy, and nothing more. Measured
-# with the page editor under the strict policy (decision record 0024): inline <script> in the
-# editor page itself and inserted by wagtailadmin/js/vendor.js (jQuery running the scripts of
-# the panel templates it inserts), <style> elements inserted by vendor.js; no eval.
+# What the Wagtail admin (Wagtail 8.0) needs beyond the strict policy, and nothing more. Its
+# scripts and styles are held to the strict policy like every other page ('self' and the nonce):
+# Wagtail's inline set-up scripts are written as JSON blocks that portal/cms-init.js runs, and the
+# rich-text editor's <style> elements get the nonce (ctip.portal.cms_scripts, decision record
+# 0041; measured in tests/e2e/test_csp.py and tests/e2e/test_cms_policy.py).
 #
-# - ``script-src 'unsafe-inline'``: those scripts set up widgets and panels with per-field ids
-#   (wagtailadmin/panels/inline_panel.html, multiple_chooser_panel.html,
-#   widgets/date_input.html, datetime_input.html, time_input.html); their text varies per page,
-#   so hashes cannot list them, and widgets render without the request, so they cannot carry
-#   the nonce. Browsers ignore 'unsafe-inline' beside a nonce, so the nonce is left out here.
-# - ``style-src 'unsafe-inline'``: the <style> elements of vendor.js and Wagtail's style
-#   attributes.
 # - ``img-src data: blob:``: previews of images chosen for upload (images only, no script).
 # - ``frame-src 'self'``, ``frame-ancestors 'self'``: the live preview shows the page in a frame
 #   of the editor.
-#
-# No 'unsafe-eval': the admin works without it (tests/e2e/test_csp.py edits and saves a page).
 CMS_REPLACE: dict[str, list[str]] = {
-    "script-src": [SELF, UNSAFE_INLINE],
-    "style-src": [SELF, UNSAFE_INLINE],
     "img-src": [SELF, "data:", "blob:"],
     "frame-src": [SELF],
     "frame-ancestors": [SELF],

@@ -8,9 +8,11 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
-        from ctip.portal import audit, caching, permissions, slugs
+        from ctip.portal import audit, caching, cms_scripts, permissions, slugs, unit_chooser
 
         slugs.use_vietnamese_slug_input()
+        cms_scripts.install()
+        unit_chooser.use_unit_tree_chooser()
         audit.connect_signals()
         caching.connect_signals()
         permissions.connect_signals()

@@ -43,13 +43,29 @@ def page_unit_path(page: Any) -> str:
     return bulletin_unit_path() or ""
 
 
+def collapse_autosave(entry: Any) -> bool:
+    """Autosave writes over the editor's own latest revision again and again (Wagtail's
+    ``overwrite_revision``), and Wagtail logs an "edit" each time. One draft revision is one
+    edit: the earlier entries for the same revision by the same person are dropped, so the
+    page's history shows it once, at the time of its last save. True if ``entry`` repeats an
+    edit already recorded (ctip's audit trail then records nothing more)."""
+    from wagtail.models import PageLogEntry
+
+    if entry.action != "wagtail.edit" or entry.revision_id is None:
+        return False
+    earlier = PageLogEntry.objects.filter(
+        page_id=entry.page_id, revision_id=entry.revision_id, user_id=entry.user_id,
+        action="wagtail.edit").exclude(pk=entry.pk)
+    return bool(earlier.delete()[0])
+
+
 def _page_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
                 **kwargs: Any) -> None:
     from wagtail.models import Page
 
     from ctip.audit.actions import record
 
-    if raw or not created:
+    if raw or not created or collapse_autosave(instance):
         return
     page = Page.objects.filter(pk=instance.page_id).first()
     changes: dict[str, Any] = {"page_id": instance.page_id, "revision_id": instance.revision_id}

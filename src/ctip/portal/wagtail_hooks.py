@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import PublishMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
@@ -173,3 +174,22 @@ def change_requests_on_the_dashboard(request: Any, panels: list[Any]) -> None:
     changes = change_requests(Page.objects.filter(owner=request.user))
     if changes:
         panels.insert(0, ChangeRequestsPanel(changes))
+
+
+# --- scheduling in two steps (issue #16 point 5) ----------------------------------------------
+class ScheduleMenuItem(PublishMenuItem):
+    """"Lên lịch xuất bản" in the publisher's action menu: opens the schedule dialog, whose
+    main button schedules the publication at once (portal's
+    ``wagtailadmin/panels/publishing/schedule_publishing_panel.html``): choose the action, then
+    the time and confirm -- two steps instead of six."""
+
+    label = _("Schedule publication")
+    name = "ctip-schedule"
+    icon_name = "calendar-alt"
+    template_name = "portal/cms/schedule_menu_item.html"
+    order = 35  # right after Wagtail's "Publish" (30)
+
+
+@hooks.register("register_page_action_menu_item")
+def schedule_menu_item() -> ScheduleMenuItem:
+    return ScheduleMenuItem()

@@ -93,3 +93,16 @@ def document_info(document: Any) -> str:
 def tel(number: str) -> str:
     """"0236 3822.123" → "tel:02363822123"."""
     return "tel:" + "".join(ch for ch in str(number) if ch.isdigit() or ch == "+")
+
+
+@register.simple_tag
+def cms_init(name: str, *args: Any, config: str | None = None) -> str:
+    """A Wagtail widget's set-up call as a JSON block run by ``portal/cms-init.js`` (no inline
+    script: ``ctip.portal.cms_scripts``). ``config``: a JSON text, passed as the last argument."""
+    import json
+
+    from ctip.portal.cms_scripts import init_block
+
+    if config is not None:
+        args = (*args, json.loads(config))
+    return init_block(name, *args)

@@ -1,0 +1,132 @@
+/* The Wagtail admin under a strict Content-Security-Policy (decision record 0041).
+ *
+ * 1. Wagtail's widgets and panels set themselves up with inline scripts; ctip writes those calls
+ *    as JSON blocks instead (<script type="application/json" data-ctip-init>, see
+ *    ctip/portal/cms_scripts.py). This file makes the calls: for the blocks of the page once it
+ *    is parsed, and for blocks inserted later (a dialog, a new inline form). Only the functions
+ *    named in INITIALISERS are called, each block once.
+ * 2. The rich-text editor (Draftail, React) writes <style> elements for its placeholders and
+ *    list numbering. Elements created by the admin's own scripts get the page's nonce, which
+ *    this file's <script> tag carries; <style> in markup (from the server or innerHTML) does not,
+ *    and stays refused.
+ * 3. Unit choosers (select[data-ctip-unit-search], ctip/portal/unit_chooser.py) get a search box
+ *    that keeps the units whose name holds what she typed, with or without accents.
+ */
+(function () {
+  "use strict";
+
+  // Kept in step with INITIALISERS in ctip/portal/cms_scripts.py (tested): name -> use `new`.
+  var INITIALISERS = {
+    Chooser: true,
+    DocumentChooser: true,
+    ImageChooser: true,
+    PageChooser: true,
+    SnippetChooser: true,
+    InlinePanel: true,
+    MultipleChooserPanel: true,
+    initDateChooser: false,
+    initTimeChooser: false,
+    initDateTimeChooser: false,
+    createTaskChooser: false
+  };
+
+  var nonce = document.currentScript && document.currentScript.nonce;
+  if (nonce) {
+    var createElement = Document.prototype.createElement;
+    Document.prototype.createElement = function (tagName) {
+      var element = createElement.apply(this, arguments);
+      if (typeof tagName === "string" && tagName.toLowerCase() === "style") {
+        element.nonce = nonce;
+      }
+      return element;
+    };
+  }
+
+  var done = new WeakSet();
+
+  function run(block) {
+    if (done.has(block)) {
+      return;
+    }
+    done.add(block);
+    var spec;
+    try {
+      spec = JSON.parse(block.textContent);
+    } catch (e) {
+      return;
+    }
+    if (!spec || !Object.prototype.hasOwnProperty.call(INITIALISERS, spec.call)) {
+      return;
+    }
+    var fn = window[spec.call];
+    if (typeof fn !== "function") {
+      throw new Error("cms-init: " + spec.call + " is not loaded");
+    }
+    var args = Array.isArray(spec.args) ? spec.args : [];
+    if (INITIALISERS[spec.call]) {
+      /* eslint-disable-next-line new-cap */
+      new (Function.prototype.bind.apply(fn, [null].concat(args)))();
+    } else {
+      fn.apply(window, args);
+    }
+  }
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[đĐ]/g, "d").toLowerCase().replace(/^[\s—-]+/, "");
+  }
+
+  function searchable(select) {
+    if (done.has(select)) {
+      return;
+    }
+    done.add(select);
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "ctip-unit-search";
+    box.setAttribute("aria-label", select.getAttribute("data-ctip-unit-search"));
+    box.placeholder = select.getAttribute("data-ctip-unit-search");
+    box.setAttribute("aria-controls", select.id);
+    box.addEventListener("input", function () {
+      var want = fold(box.value.trim());
+      Array.prototype.forEach.call(select.options, function (option) {
+        var keep = !want || !option.value || fold(option.text).indexOf(want) !== -1;
+        option.hidden = !keep;
+      });
+      var shown = select.querySelectorAll("option:not([hidden])").length;
+      select.size = want ? Math.min(8, Math.max(2, shown)) : 0;
+    });
+    select.parentNode.insertBefore(box, select);
+  }
+
+  function runWithin(node) {
+    if (node.nodeType !== 1) {
+      return;
+    }
+    if (node.matches("script[data-ctip-init]")) {
+      run(node);
+    }
+    node.querySelectorAll("script[data-ctip-init]").forEach(run);
+    if (node.matches("select[data-ctip-unit-search]")) {
+      searchable(node);
+    }
+    node.querySelectorAll("select[data-ctip-unit-search]").forEach(searchable);
+  }
+
+  function start() {
+    runWithin(document.documentElement);
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(runWithin);
+      });
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") {
+    // After the widgets' own scripts (loaded further down the page), as Wagtail's inline
+    // scripts ran after theirs.
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
