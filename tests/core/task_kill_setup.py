@@ -124,6 +124,32 @@ def reminders() -> dict[str, Any]:
     return {"owed": len(owed)}
 
 
+def import_job() -> dict[str, Any]:
+    """A spreadsheet of activities confirmed in its preview: its job queued for the worker."""
+    import io
+
+    import openpyxl
+
+    from ctip.core import imports
+
+    world = _people()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Ngày", "Đơn vị", "Hình thức", "Tên hoạt động", "Số nữ", "Số nam",
+                  "Tổng số"])
+    rows = 40
+    for n in range(1, rows + 1):
+        sheet.append([f"{n % 28 + 1:02d}/07/2026", world["commune"].name,
+                      "Sinh hoạt định kỳ chi, tổ hội, câu lạc bộ", f"Buổi nhập số {n}", 2, 1, 3])
+    data = io.BytesIO()
+    workbook.save(data)
+    officer = world["users"]["xa"]
+    token = imports.stash(officer, "hoat-dong.xlsx", data.getvalue())
+    job = imports.start_job(imports.kind("activities"), officer, token, imports.Choices())
+    assert job is not None and job.status == job.Status.QUEUED, job  # noqa: S101
+    return {"job": job.pk, "rows": rows}
+
+
 def main(kind: str) -> None:
     import os
 

@@ -2,8 +2,9 @@
 each kind of background task, ``ctip worker`` is started, killed with SIGKILL in the middle of
 the task (at a fault-injection point, ``ctip.core.faults``), and a second worker started. The
 task's lease expires, it runs again, and it ends exactly once: one PDF, one digest and one mail
-per person, one reminder and its mail per owed report, one mail, one checkpoint, one backup.
-With a single attempt allowed, the task is marked failed instead, and the export's page says so.
+per person, one reminder and its mail per owed report, one import, one mail, one checkpoint,
+one backup. With a single attempt allowed, the task is marked failed instead, and the export's
+page says so.
 
 SQLite in a temporary data directory (the database queue, not test mode); the test reads the
 outcome straight from the database file."""
@@ -186,6 +187,19 @@ def test_report_reminders_killed_half_way(world: World) -> None:
     assert len(reminders) == len(set(r[:3] for r in reminders)) == owed
     ids = world.mail_ids()
     assert len(ids) == len(set(ids)) == len([r for r in reminders if r[3]]) >= 2
+
+
+def test_spreadsheet_import_killed_before_its_commit(world: World) -> None:
+    setup = world.setup("import_job")
+    world.kill_at("import.before_commit")
+    # the rows were written in the transaction the kill cut: none kept, the job not done
+    assert world.rows("SELECT COUNT(*) FROM outreach_activity") == [(0,)]
+    assert world.rows("SELECT status FROM core_importjob") != [("done",)]
+    _run_again(world, "run_import")
+    assert world.rows("SELECT COUNT(*) FROM outreach_activity") == [(setup["rows"],)]
+    assert world.rows("SELECT status, progress FROM core_importjob") == [("done", 100)]
+    assert world.rows("SELECT COUNT(*) FROM audit_auditevent "
+                      "WHERE action = 'activity.imported'") == [(1,)]
 
 
 def test_audit_checkpoint_killed_after_writing(world: World) -> None:

@@ -646,6 +646,7 @@ def run_job(job_id: int) -> str:
                             finished_at=timezone.now(),
                             result={"rows": len(plan.rows),
                                     "lines": list(import_kind.summary(plan))})
+                pause("import.before_commit")  # the rows written, not yet committed
 
             apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
                          on_success=done)
