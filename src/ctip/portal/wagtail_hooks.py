@@ -193,3 +193,32 @@ class ScheduleMenuItem(PublishMenuItem):
 @hooks.register("register_page_action_menu_item")
 def schedule_menu_item() -> ScheduleMenuItem:
     return ScheduleMenuItem()
+
+
+SCHEDULE_VALUE = "ctip-schedule"  # the schedule dialog's main button (action-publish)
+
+
+def _schedule_without_a_time(request: Any) -> None:
+    """The dialog's "Hẹn giờ xuất bản" pressed with no go-live time: publishing now is not what
+    she asked for. Keep everything she wrote as a draft and say what is missing."""
+    from django.contrib import messages
+
+    if request.method != "POST" or request.POST.get("action-publish") != SCHEDULE_VALUE:
+        return
+    if request.POST.get("go_live_at", "").strip():
+        return
+    post = request.POST.copy()
+    del post["action-publish"]
+    request.POST = post
+    messages.error(request, _("No go-live time was chosen, so nothing was published: the "
+                              "page was saved as a draft. Choose the time and schedule again."))
+
+
+@hooks.register("before_edit_page")
+def refuse_a_schedule_without_a_time(request: Any, page: Any) -> None:
+    _schedule_without_a_time(request)
+
+
+@hooks.register("before_create_page")
+def refuse_a_new_schedule_without_a_time(request: Any, parent: Any, page_class: Any) -> None:
+    _schedule_without_a_time(request)
