@@ -6,3 +6,9 @@ class OffersConfig(AppConfig):
     name = "ctip.offers"
     label = "offers"
     verbose_name = _("Job-offer check")
+
+    def ready(self) -> None:
+        from ctip.offers.library import prevention_signs
+        from ctip.reports.prevention import provide_signs
+
+        provide_signs(prevention_signs)

@@ -328,3 +328,44 @@ DEFAULT_SIGNS: list[dict[str, Any]] = [
                       "cho tài khoản cá nhân."],
     },
 ]
+
+
+# What each default sign warns of in the trafficking process recorded on cases (HTCDS codes of
+# ``ctip.cases.htcds``): the prevention figures show the sign next to the persons recruited,
+# exploited or kept that way. Loaded by the data migration into signs the editors have not
+# mapped yet; kept by the editors afterwards.
+DEFAULT_LINKS: dict[str, dict[str, list[str]]] = {
+    "high-pay-light-work": {"recruitment_methods": ["online_ad", "social_network"],
+                            "exploitation": ["forced_labour", "scam_compound"],
+                            "means_of_control": ["false_promises"]},
+    "no-experience": {"recruitment_methods": ["online_ad", "social_network"],
+                      "means_of_control": ["false_promises"]},
+    "paid-travel": {"recruitment_methods": ["broker", "online_ad"],
+                    "means_of_control": ["debt"]},
+    "quick-departure": {"recruitment_methods": ["broker", "friends"],
+                        "means_of_control": ["false_promises"]},
+    "border-trail": {"recruitment_methods": ["broker", "friends"],
+                     "exploitation": ["forced_labour", "scam_compound", "forced_marriage"],
+                     "means_of_control": ["threats_law"]},
+    "documents-kept": {"means_of_control": ["documents", "confinement"]},
+    "debt-bondage": {"exploitation": ["forced_labour", "servitude"],
+                     "means_of_control": ["debt", "takes_earnings"]},
+    "secrecy": {"recruitment_methods": ["friends", "social_network", "family"],
+                "means_of_control": ["psychological"]},
+    "social-recruiting": {"recruitment_methods": ["social_network", "online_ad", "friends"]},
+    "casino": {"exploitation": ["forced_labour", "criminality", "sexual"]},
+    "game-company": {"recruitment_methods": ["social_network", "online_ad"],
+                     "exploitation": ["scam_compound"]},
+    "scam-compound": {"recruitment_methods": ["social_network", "online_ad"],
+                      "exploitation": ["scam_compound", "criminality"],
+                      "means_of_control": ["confinement", "excessive_hours"]},
+    "kpi": {"exploitation": ["scam_compound"],
+            "means_of_control": ["excessive_hours", "physical_abuse", "resold"]},
+    "marriage-broker": {"recruitment_methods": ["broker", "family"],
+                        "exploitation": ["forced_marriage", "surrogacy"]},
+    "under-18": {"exploitation": ["child_labour", "sexual"]},
+    "risky-destination": {"exploitation": ["scam_compound", "forced_labour", "criminality"]},
+    "no-contract": {"recruitment_methods": ["broker"], "means_of_control": ["false_promises"]},
+    "upfront-deposit": {"recruitment_methods": ["online_ad", "broker"],
+                        "means_of_control": ["debt"]},
+}

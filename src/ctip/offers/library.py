@@ -11,8 +11,11 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from django.urls import reverse
+
 from ctip.offers.matching import Rule
-from ctip.offers.models import WarningSign, lines
+from ctip.offers.models import HTCDS_FIELDS, WarningSign, lines
+from ctip.reports.prevention import Sign
 
 _lock = threading.Lock()
 _compiled: tuple[tuple[Any, ...], list[Rule]] = ((), [])
@@ -48,3 +51,18 @@ def active_rules() -> list[Rule]:
             rules.append(rule_from(data, (a.pk for a in sign.articles.all())))
         _compiled = (version, rules)
     return rules
+
+
+def prevention_signs() -> list[Sign]:
+    """The signs in use as the prevention figures show them (``reports.prevention``): what each
+    warns of, the topics that teach it, and its place on the public check's page."""
+    page = reverse("offers:check")
+    return [Sign(code=sign.code, title=sign.title, url=f"{page}#{anchor(sign.code)}",
+                 codes={name: frozenset(getattr(sign, name) or ()) for name in HTCDS_FIELDS},
+                 topic_ids=tuple(t.pk for t in sign.topics.all()))
+            for sign in WarningSign.objects.filter(active=True).prefetch_related("topics")]
+
+
+def anchor(code: str) -> str:
+    """The id of a sign in the list of the public check's page."""
+    return f"dau-hieu-{code}"

@@ -14,10 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 
+from ctip.cases import htcds
 from ctip.offers.matching import pattern_problem
 
 LINES_MAX = 200
 LINE_MAX = 200
+
+
+# The sign's fields naming codes of the trafficking process, with their code lists.
+HTCDS_FIELDS: dict[str, type[models.TextChoices]] = {
+    "recruitment_methods": htcds.RecruitmentMethod,
+    "exploitation": htcds.Exploitation,
+    "means_of_control": htcds.MeansOfControl,
+}
 
 
 def lines(value: str) -> list[str]:
@@ -57,6 +66,18 @@ class WarningSign(ClusterableModel):
     articles = ParentalManyToManyField(
         "portal.ArticlePage", blank=True, related_name="warning_signs",
         verbose_name=_("bulletin articles"))
+    # What the sign warns of in the trafficking process recorded on cases (HTCDS codes of
+    # ``ctip.cases.htcds``) and the topics of the outreach library that teach it: the
+    # prevention figures show them next to the persons recruited, exploited or kept that way.
+    recruitment_methods = models.JSONField(
+        _("recruitment methods it warns of"), default=list, blank=True)
+    exploitation = models.JSONField(_("types of exploitation it warns of"), default=list,
+                                    blank=True)
+    means_of_control = models.JSONField(_("means of control it warns of"), default=list,
+                                        blank=True)
+    topics = ParentalManyToManyField(
+        "outreach.Topic", blank=True, related_name="warning_signs",
+        verbose_name=_("outreach topics that teach it"))
     active = models.BooleanField(_("in use"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,6 +111,10 @@ class WarningSign(ClusterableModel):
             problem = pattern_problem(pattern)
             if problem:
                 errors.setdefault("patterns", []).append(messages[problem] % {"n": n})
+        for name, choices in HTCDS_FIELDS.items():
+            value = getattr(self, name)
+            if not isinstance(value, list) or not set(value) <= set(choices.values):
+                errors.setdefault(name, []).append(_("Choose values from the list."))
         if not lines(self.phrases) and not lines(self.patterns) and not self.pay_threshold:
             errors.setdefault("phrases", []).append(
                 _("Give at least one phrase, pattern or pay threshold."))

@@ -25,6 +25,7 @@ from ctip.offers.check import (
     report_description,
 )
 from ctip.offers.forms import OfferCheckForm
+from ctip.offers.library import active_rules, anchor
 from ctip.portal import receipts
 from ctip.portal.forms import DESCRIPTION_MAX
 
@@ -66,6 +67,8 @@ def check(request: HttpRequest) -> HttpResponse:
     else:
         form = OfferCheckForm()
     context["form"] = form
+    context["library"] = [{"id": anchor(rule.code), "title": rule.title,
+                           "explanation": rule.explanation} for rule in active_rules()]
     response = TemplateResponse(request, "offers/check.html", context, status=status)
     patch_cache_control(response, no_store=True, private=True)
     return response

@@ -8,12 +8,28 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ctip.audit.actions import record
-from ctip.offers.models import WarningSign
+from ctip.offers.models import HTCDS_FIELDS, WarningSign
+
+
+def _codes_field(name: str) -> forms.MultipleChoiceField:
+    """Ticks of an HTCDS code list (without "other" and "unknown", which no sign warns of)."""
+    choices = [(value, label) for value, label in HTCDS_FIELDS[name].choices
+               if value not in ("other", "unknown")]
+    return forms.MultipleChoiceField(
+        label=WarningSign._meta.get_field(name).verbose_name, choices=choices, required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+
+class WarningSignForm(WagtailAdminModelForm):
+    recruitment_methods = _codes_field("recruitment_methods")
+    exploitation = _codes_field("exploitation")
+    means_of_control = _codes_field("means_of_control")
 
 
 class WarningSignViewSet(SnippetViewSet):
@@ -33,8 +49,13 @@ class WarningSignViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel("pay_threshold"), FieldPanel("pay_context")],
                         heading=_("Pay far above the market")),
         FieldPanel("articles", widget=forms.CheckboxSelectMultiple),
+        MultiFieldPanel([FieldPanel("recruitment_methods"), FieldPanel("exploitation"),
+                         FieldPanel("means_of_control"),
+                         FieldPanel("topics", widget=forms.CheckboxSelectMultiple)],
+                        heading=_("What it warns of, for the prevention figures")),
         FieldPanel("active"), FieldPanel("sort_order"),
     ]
+    edit_handler = ObjectList(panels, base_form_class=WarningSignForm)
 
 
 register_snippet(WarningSignViewSet)

@@ -612,6 +612,19 @@ def topic_coverage(viewer: Any, unit: Unit, start: dt.date, end: dt.date) -> Cov
                     counts=counts)
 
 
+def activities_by_topic(unit: Unit, start: dt.date, end: dt.date,
+                        topic_ids: list[int]) -> dict[int, int]:
+    """How many activities done in ``unit``'s subtree in a period took up each of the topics
+    (counts of activities, not of people; an activity on two topics counts for each)."""
+    if not topic_ids:
+        return {}
+    rows = (Activity.objects.filter(unit_path__subtree=unit.path, date__gte=start,
+                                    date__lte=end, status=Activity.Status.DONE,
+                                    topics__in=topic_ids)
+            .order_by().values("topics").annotate(n=Count("pk")))
+    return {r["topics"]: r["n"] for r in rows}
+
+
 # --- Speakers --------------------------------------------------------------------------------
 
 def speakers_visible_to(viewer: Any, capability: str = "activity.view") -> QuerySet[Speaker]:

@@ -213,6 +213,11 @@ CATALOGUE: list[Indicator] = [
               _l("The same persons, by type of exploitation (scam compounds apart)."),
               "cases.TraffickingEvent", ("exploitation",), is_person_count=True,
               additive=False),
+    Indicator("trafficked_control", _l("Persons trafficked, by what kept them"),
+              "Số người bị mua bán theo thủ đoạn khống chế",
+              _l("The same persons, by the means of control used on them (debt, documents "
+                 "taken, threats, confinement…)."), "cases.TraffickingEvent",
+              ("means_of_control",), is_person_count=True, additive=False),
     Indicator("trafficked_age", _l("Persons trafficked, by age at the legal lines"),
               "Số người bị mua bán theo độ tuổi (dưới 16, 16–17, từ 18)",
               _l("The same persons, by age in the year of their trafficking: under 16, 16 "
@@ -610,6 +615,7 @@ TRAFFICKING_CODES = {"trafficked_recruitment": ("recruitment_methods", "recruitm
                      "trafficked_relation": ("recruiter_relation", "recruiter_relation"),
                      "trafficked_destination": ("exploitation_country", "destination"),
                      "trafficked_exploitation": ("exploitation", "exploitation"),
+                     "trafficked_control": ("means_of_control", "means_of_control"),
                      "trafficked_age": ("legal_age", "legal_age"),
                      "trafficked_ethnicity": ("person__ethnic_group", "ethnic_group")}
 _DERIVED = {"legal_age"}  # worked out in ``_trafficking_finish``, not read
@@ -667,6 +673,7 @@ def _trafficking_parts() -> dict[str, tuple[str, ...]]:
     return {"trafficked_recruitment": tuple(htcds.RecruitmentMethod.values),
             "trafficked_relation": tuple(htcds.RecruiterRelation.values),
             "trafficked_exploitation": tuple(htcds.Exploitation.values),
+            "trafficked_control": tuple(htcds.MeansOfControl.values),
             "trafficked_age": LEGAL_AGES}
 
 
@@ -962,4 +969,5 @@ def _choice_labels(name: str) -> Callable[[], list[tuple[str, Any, str]]]:
 
 _TRAFFICKING_LABELS = {"recruitment_method": _choice_labels("RecruitmentMethod"),
                        "recruiter_relation": _choice_labels("RecruiterRelation"),
-                       "exploitation": _choice_labels("Exploitation")}
+                       "exploitation": _choice_labels("Exploitation"),
+                       "means_of_control": _choice_labels("MeansOfControl")}

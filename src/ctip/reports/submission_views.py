@@ -26,7 +26,8 @@ from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.reports import privacy, submissions
+from ctip.reports import indicators as ind
+from ctip.reports import prevention, privacy, submissions
 from ctip.reports.models import Export, PeriodLock, Report
 from ctip.reports.submission_forms import (
     AttachmentForm,
@@ -82,11 +83,14 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
             (values, keys), values_live = submissions.compute_snapshot(report), True
         except Exception:  # the preview is a convenience; the snapshot is taken on submit
             values, keys = report.values, report.cell_keys
-    from ctip.reports.pdf import indicator_rows
+    from ctip.reports.pdf import indicator_rows, report_keys, report_where
 
     shown = Report(values=values, cell_keys=keys, unit=report.unit,
                    period_start=report.period_start, period_end=report.period_end)
     hide = not privacy.exact_report(user, report.unit)
+    seen = (privacy.protect_values(values or {}, report_keys(shown), report_where(shown))
+            if hide else values or {})
+    linked = prevention.links(report.unit, report.period_start, report.period_end, seen)
     lock = (PeriodLock.objects.active().filter(report=report).first()
             if report.status == Report.Status.APPROVED else None)
     return {
@@ -94,6 +98,8 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
         "rows": indicator_rows(shown, hide=hide, official=False), "suppressed": hide,
         "suppression_mark": privacy.MARK, "protection": privacy.LEGEND,
         "values_live": values_live, "lock": lock,
+        "report_period": {"label": report.period_label},
+        "prevention_links": [(ind.get(code), rows) for code, rows in linked.items() if rows],
         "can_unlock": lock is not None and submissions.can_review(user, report),
         "narrative_form": forms.get("narrative_form") or NarrativeForm(initial={
             "number": report.number, "results": report.results,

@@ -25,7 +25,7 @@ from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.reports import charts, ctdc, exports, periods, privacy
+from ctip.reports import charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -350,7 +350,10 @@ PREVENTION_YEARS = 5
 def prevention_context(unit: Unit, period: periods.Period, *, exact: bool) -> dict[str, Any]:
     """Persons trafficked by recruitment method, recruiter, country and exploitation, in each
     of the five years up to the period's (the trend prevention aims by). Every cell is a count
-    of people, through ``privacy.protect_values`` from its own records unless ``exact``."""
+    of people, through ``privacy.protect_values`` from its own records unless ``exact``.
+    Under the recruitment methods, types of exploitation and means of control, the signs that
+    warn of each and the topics that teach it, with the activities of the period
+    (``reports.prevention``), from the period's cells as shown."""
     years = list(range(period.end.year - PREVENTION_YEARS + 1, period.end.year + 1))
     codes = list(ind.TRAFFICKING_CODES)
     per_year = []
@@ -361,6 +364,14 @@ def prevention_context(unit: Unit, period: periods.Period, *, exact: bool) -> di
             values = privacy.protect_values(values, keys,
                                             privacy.where_of(unit, span.start, span.end))
         per_year.append(values)
+    if (period.start, period.end) == (span.start, span.end):
+        shown = per_year[-1]
+    else:
+        shown, keys = ind.compute_values_and_keys(unit, period, list(prevention.LINKED))
+        if not exact:
+            shown = privacy.protect_values(shown, keys,
+                                           privacy.where_of(unit, period.start, period.end))
+    linked = prevention.links(unit, period.start, period.end, shown)
     tables = []
     for code in codes:
         indicator = ind.get(code)
@@ -371,8 +382,9 @@ def prevention_context(unit: Unit, period: periods.Period, *, exact: bool) -> di
         rows += [(label, [values[code].get(key, 0) for values in per_year])
                  for key, label, _vi in ind.breakdown_labels(indicator, seen)
                  if any(values[code].get(key, 0) != 0 for values in per_year)]
-        tables.append({"indicator": indicator, "rows": rows})
-    return {"prevention_years": years, "prevention": tables}
+        tables.append({"indicator": indicator, "rows": rows, "links": linked.get(code),
+                       "linked": code in linked})
+    return {"prevention_years": years, "prevention": tables, "prevention_period": period}
 
 
 @require_http_methods(["GET"])
