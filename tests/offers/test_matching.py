@@ -3,7 +3,6 @@ accented, accent-free and teencode text -- without the database."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -167,17 +166,18 @@ def test_bad_input_gets_a_clear_status() -> None:
     assert null.status == Status.CHECKED
 
 
-def test_a_huge_paste_is_read_up_to_the_limit_and_fast() -> None:
-    text = ("Việc nhẹ lương cao ở Campuchia, bao vé, đi ngay. " * 3000)[:100_000]
+def test_a_huge_paste_is_read_up_to_the_limit() -> None:
+    """Only the first READ_LIMIT characters are read (the time of a check is measured in
+    ``benchmarks/offers``): a sign after them is not found, one before them is."""
+    head = "Việc nhẹ lương cao ở Campuchia, bao vé, đi ngay. "
+    text = (head * 3000)[:100_000]
     outcome = check_offer(text, RULES)
     assert outcome.truncated and outcome.length == 100_000 and READ_LIMIT < 100_000
     assert outcome.level == "high"
-    runs = []
-    for _ in range(5):
-        start = time.perf_counter()
-        check_offer(text, RULES)
-        runs.append(time.perf_counter() - start)
-    assert sorted(runs)[2] < 0.2, runs
+    late = "Một đoạn văn bình thường về thời tiết. " * 300 + "Công ty giữ hộ chiếu."
+    assert len(late) > READ_LIMIT
+    assert "documents-kept" not in codes(late)
+    assert "documents-kept" in codes(late[-READ_LIMIT:])
 
 
 def test_editors_patterns_are_checked() -> None:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ctip.audit.models import AuditEvent
 from ctip.cases.models import Situation
@@ -216,7 +218,11 @@ def test_api_answers_level_signs_and_articles(client: Client) -> None:
     assert data["level"] == "high" and data["status"] == "checked"
     signs = {s["code"]: s for s in data["signs"]}
     assert signs["documents-kept"]["matched"] == ["cty giữ hộ chiếu"]
-    assert {"code", "title", "explanation", "matched"} <= set(signs["secrecy"])
+    # the shape of issue #19.4: each sign exactly {code, title, explanation, matched}
+    assert all(set(s) == {"code", "title", "explanation", "matched"} for s in data["signs"])
+    assert all(isinstance(s["matched"], list) and all(isinstance(q, str) for q in s["matched"])
+               for s in data["signs"])
+    assert {"level", "signs", "articles"} <= set(data)
     assert data["articles"] == [{"title": article.title,
                                  "url": "http://testserver" + article.url}]
     assert data["links_followed"] is False
@@ -308,3 +314,59 @@ def test_province_editors_keep_the_library_and_changes_are_audited(users: dict[s
     assert event.actor == users["editor"] and event.target_label == "kpi"
     assert login_client(users["viewer"]).get(
         "/cms/snippets/offers/warningsign/").status_code in {302, 403}
+
+
+# --- Never an error page ----------------------------------------------------------------------
+
+_WORDS = st.sampled_from(["việc nhẹ lương cao", "vc nhe lg cao", "2k$", "50tr", "Campuchia",
+                          "🇰🇭", "✈️", "<b>", "</script>", "&amp;", "https://t.me/x", "ib",
+                          "giữ hộ chiếu", "\u200b", "\ufeff", "\r\n", "%s", "{{ x }}", "'\""])
+_OFFERS = st.one_of(
+    st.text(max_size=400),
+    st.lists(_WORDS, max_size=40).map(" ".join),
+    st.builds(lambda w, n: w * n, _WORDS, st.integers(1, 20_000)),
+)
+_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                            HealthCheck.too_slow])
+
+
+@_SETTINGS
+@given(text=_OFFERS)
+def test_the_page_answers_any_paste_without_an_error_page(
+        client: Client, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(views, "CHECK_LIMIT", Limit("offers:fuzz-rate", 10**9, 3600))
+    response = client.post(PAGE, {"text": text})
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert 'id="ket-qua"' in body and 'name="text"' in body  # an answer, and the box again
+    assert "<script>" not in body.split("</head>")[1]
+
+
+@_SETTINGS
+@given(body=st.one_of(
+    _OFFERS.map(lambda t: json.dumps({"text": t})),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                 max_leaves=8).map(lambda v: json.dumps({"text": v})),
+    st.text(max_size=200),
+))
+def test_the_json_interface_answers_any_body_in_its_shape(
+        client: Client, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    monkeypatch.setattr(views, "CHECK_LIMIT", Limit("offers:fuzz-rate", 10**9, 3600))
+    response = api(client, body)
+    assert response.status_code in (200, 400), response.status_code
+    data = response.json()
+    if response.status_code == 400:
+        assert "Hãy gửi JSON" in data["detail"]
+    else:
+        assert data["level"] in ("low", "medium", "high") and data["message"]
+        assert all(set(s) == {"code", "title", "explanation", "matched"} for s in data["signs"])
+        assert isinstance(data["articles"], list)
+
+
+def test_the_bulletin_header_links_to_the_check(client: Client) -> None:
+    home = client.get(bulletin_home().url).content.decode()
+    header = home.split("<header", 1)[1].split("</header>", 1)[0]
+    assert f'href="{PAGE}"' in header

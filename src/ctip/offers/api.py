@@ -34,7 +34,6 @@ class SignOut(Schema):
     title: str
     explanation: str
     matched: list[str]
-    weight: int
 
 
 class ArticleOut(Schema):
@@ -88,7 +87,7 @@ def offer_check(request: HttpRequest, payload: OfferIn) -> Any:
     return {
         "level": outcome.level, "status": outcome.status,
         "signs": [{"code": s.code, "title": s.title, "explanation": s.explanation,
-                   "matched": s.matched, "weight": s.weight} for s in outcome.signs],
+                   "matched": s.matched} for s in outcome.signs],
         "articles": [{"title": a["title"], "url": a["url"]}
                      for a in articles_for(outcome, request)],
         "questions": outcome.questions,
