@@ -72,6 +72,11 @@ def test_lao_dong_is_not_laos() -> None:
     assert "risky-destination" in codes("Tuyển người đi làm bên Lào, có người đón.")
 
 
+def test_nguoi_la_is_a_stranger_only_when_recruiting() -> None:
+    assert "social-recruiting" not in codes("Mọi người là công nhân chính thức, có hợp đồng.")
+    assert "social-recruiting" in codes("Người lạ rủ em đi làm ở xa.")
+
+
 # --- Every default sign: accented, accent-free, teencode ---------------------------------------
 
 EXAMPLES: dict[str, list[str]] = {
@@ -92,7 +97,8 @@ EXAMPLES: dict[str, list[str]] = {
     "secrecy": ["Đừng nói với gia đình nhé", "dung noi voi gia dinh nhe", "đừng kể cho ai nha",
                 "không cho gia đình biết"],
     "social-recruiting": ["Liên hệ Zalo để biết thêm", "lien he zalo", "ib mình nha",
-                          "nhắn qua telegram"],
+                          "nhắn qua telegram", "Chị mới quen trên fb rủ đi làm",
+                          "ng lạ rủ e đi làm xa", "nguoi la ket ban roi hua viec"],
     "casino": ["Tuyển nhân viên sòng bạc", "tuyen nhan vien song bac", "lm dealer casino",
                "🎰 tuyển gấp"],
     "game-company": ["Công ty game bên Campuchia", "cong ty game", "cty game tuyển gấp",

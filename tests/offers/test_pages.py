@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.debug import ExceptionReporter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -81,6 +82,10 @@ def test_a_risky_offer_shows_level_signs_quotes_and_what_to_do(client: Client) -
         assert f"<q>{quote}</q>" in body
     assert "Bị giữ hộ chiếu hoặc giấy tờ tùy thân" in body
     assert "dolab.gov.vn" in body and 'href="tel:111"' in body
+    assert "hợp đồng bằng văn bản" in body  # the written contract
+    kept = WarningSign.objects.get(code="documents-kept")
+    asked = [q for q in kept.questions.splitlines() if q.strip()]
+    assert asked and all(escape(q.strip()) in body for q in asked)  # questions to the recruiter
     assert article.title in body
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
     assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response[

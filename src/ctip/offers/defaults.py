@@ -176,9 +176,12 @@ DEFAULT_SIGNS: list[dict[str, Any]] = [
                     "telegram", "nhắn tin riêng", "ib riêng", "inbox riêng", "ib mình",
                     "ib em", "ib ngay", "nhắn tin facebook", "quen qua mạng", "bạn trên mạng",
                     "người quen giới thiệu", "dm me", "pm me",
-                    "kết bạn facebook", "nhắn tin ngay", "ib zalo", "chat riêng"],
+                    "kết bạn facebook", "nhắn tin ngay", "ib zalo", "chat riêng",
+                    "mới quen", "quen trên mạng", "quen trên facebook", "quen qua zalo",
+                    "quen qua facebook", "làm quen qua mạng"],
         "patterns": [r"(?:ib|inbox|nhan tin|lien he|ket ban|add)\s(?:qua\s)?(?:zalo|facebook|"
-                     r"telegram|messenger|wechat|whatsapp|lien ket)"],
+                     r"telegram|messenger|wechat|whatsapp|lien ket)",
+                     r"nguoi la (?:ru|moi|nhan tin|ket ban|lam quen|gioi thieu|hua|dan)"],
         "questions": ["Tên thật, địa chỉ văn phòng và giấy phép của công ty là gì?"],
     },
     {
