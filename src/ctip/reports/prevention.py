@@ -86,10 +86,10 @@ def links(unit: Unit, start: dt.date, end: dt.date,
             warning = [s for s in found if key in s.codes.get(field, ())]
             taught = sorted({t for s in warning for t in s.topic_ids if t in topics},
                             key=lambda pk: topics[pk].name)
-            row_topics = [{"topic": topics[pk], "activities": counts.get(pk, 0),
-                           "url": reverse("outreach:topic_detail", args=[pk])}
-                          for pk in taught]
-            activities = sum(t["activities"] for t in row_topics)
+            row_topics: list[dict[str, Any]] = [
+                {"topic": topics[pk], "activities": counts.get(pk, 0),
+                 "url": reverse("outreach:topic_detail", args=[pk])} for pk in taught]
+            activities = sum(counts.get(pk, 0) for pk in taught)
             rows.append({"key": key, "label": label, "value": shown, "signs": warning,
                          "topics": row_topics, "activities": activities,
                          "no_topic": has_persons(shown) and not row_topics,
