@@ -147,6 +147,22 @@ def test_the_periodic_report_shows_the_links_for_its_unit_and_period(
         assert 'href="/kiem-tra-loi-moi/#dau-hieu-social-recruiting"' in line
 
 
+def test_the_periodic_report_document_names_the_signs_topics_and_the_gap(
+        tree: Any, users: Any, province: dict[str, Topic]) -> None:
+    from ctip.reports.pdf import render_html
+
+    draft = submissions.create_or_get_draft(
+        actor=None, unit=tree.province, report_type=ReportType.objects.get(kind="annual"),
+        start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    html = render_html(submissions.submit(actor=users["province_officer"], report=draft))
+    section = html.split("Phòng ngừa: thủ đoạn cần tuyên truyền tiếp theo", 1)[1]
+    online = next(p for p in section.split("<p") if "qua mạng xã hội" in p)
+    assert province["online"].name in online and "(1 hoạt động)" in online
+    assert NO_OUTREACH not in online  # commune B taught it in the province this year
+    compound = next(p for p in section.split("<p") if "cơ sở lừa đảo" in p)
+    assert NO_TOPIC in compound
+
+
 def test_each_sign_has_its_place_on_the_public_check(client: Any) -> None:
     body = client.get("/kiem-tra-loi-moi/").content.decode()
     for sign in WarningSign.objects.filter(active=True):

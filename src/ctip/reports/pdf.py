@@ -179,6 +179,19 @@ def recipients(report: Report) -> list[str]:
     return rows
 
 
+def prevention_lines(report: Report) -> list[dict[str, Any]]:
+    """The signs and topics next to the report's prevention figures (``reports.prevention``),
+    from its counts as the PDF publishes them (protected: it leaves the unit)."""
+    from ctip.reports import prevention
+
+    if report.unit_id is None or report.period_start is None or report.period_end is None:
+        return []
+    shown = privacy.protect_values(report.values or {}, report_keys(report),
+                                   report_where(report))
+    linked = prevention.links(report.unit, report.period_start, report.period_end, shown)
+    return [row for rows in linked.values() for row in rows]
+
+
 def render_html(report: Report, on: dt.date | None = None) -> str:
     on = on or (timezone.localdate(report.submitted_at) if report.submitted_at
                 else timezone.localdate())
@@ -196,6 +209,7 @@ def render_html(report: Report, on: dt.date | None = None) -> str:
         "on": on,
         "title_lines": title_of(report).split("\n"),
         "rows": indicator_rows(report, hide=True),  # the PDF leaves the unit: protected
+        "prevention": prevention_lines(report),
         "threshold": THRESHOLD, "legend": privacy.MARK_VI_LEGEND,
         "recipients": recipients(report),
         "fonts": font_faces(),

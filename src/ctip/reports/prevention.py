@@ -79,7 +79,7 @@ def links(unit: Unit, start: dt.date, end: dt.date,
     for code, parts in wanted.items():
         field = LINKED[code]
         rows = []
-        for key, label, _vi in ind.breakdown_labels(ind.get(code), parts):
+        for key, label, vi in ind.breakdown_labels(ind.get(code), parts):
             shown = parts.get(key, 0)
             if key in ("other", "unknown") or not (has_persons(shown) or isinstance(shown, str)):
                 continue
@@ -90,7 +90,8 @@ def links(unit: Unit, start: dt.date, end: dt.date,
                 {"topic": topics[pk], "activities": counts.get(pk, 0),
                  "url": reverse("outreach:topic_detail", args=[pk])} for pk in taught]
             activities = sum(counts.get(pk, 0) for pk in taught)
-            rows.append({"key": key, "label": label, "value": shown, "signs": warning,
+            rows.append({"key": key, "label": label, "label_vi": vi, "value": shown,
+                         "signs": warning,
                          "topics": row_topics, "activities": activities,
                          "no_topic": has_persons(shown) and not row_topics,
                          "no_outreach": has_persons(shown) and bool(row_topics)
