@@ -70,6 +70,7 @@ DATABASE = "ctip_bench_multi"
 BEHIND = "Máy chủ báo cáo đang chậm hoặc không trả lời"
 REPORTS = ["/reports/", "/reports/dashboard/", "/reports/export.csv"]
 LISTS = ["/outreach/activities/", "/cases/situations/"]
+CHECK_SECONDS, STICKY_SECONDS = 2, 5
 
 CHECK = """
 import json
@@ -287,18 +288,36 @@ def drive(ports: list[int], users: list[str], args: argparse.Namespace, prefix: 
     return stats, situations, notices
 
 
-def reports_without_replica(ports: list[int], users: list[str]) -> dict[str, int]:
-    """With the replica stopped: the report pages through both servers."""
-    answers = {"requests": 0, "ok": 0, "said behind": 0}
+def signed_in(ports: list[int], users: list[str]) -> list[Client]:
+    """A reader on each server, signed in long enough ago that her sign-in (a write) no longer
+    sends her reads to the primary."""
+    clients = []
     for i, port in enumerate(ports):
         client = Client(port, load_run.Stats())
         client.sign_in(users[i])
+        clients.append(client)
+    time.sleep(STICKY_SECONDS + 1)
+    return clients
+
+
+def report_pages(clients: list[Client]) -> dict[str, int]:
+    """The indicator table and the dashboard, three times through each server."""
+    answers = {"requests": 0, "ok": 0, "said behind": 0}
+    for client in clients:
         for path in REPORTS[:2] * 3:
             status, page, _ = client.request("report read", "GET", path)
             answers["requests"] += 1
             answers["ok"] += status == 200
             answers["said behind"] += BEHIND in page
     return answers
+
+
+def messages_written(folder: Path) -> tuple[int, int]:
+    """Messages in the mail folder (a file may hold several), and their distinct Message-IDs."""
+    ids = []
+    for path in folder.glob("*") if folder.exists() else []:
+        ids += re.findall(r"^Message-ID: (.+)$", path.read_text(errors="replace"), re.MULTILINE)
+    return len(ids), len(set(ids))
 
 
 def shell(code: str, env: dict[str, str], marker: str) -> str:
@@ -329,10 +348,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
         env, users = load_run.prepare(data_dir, clusters.url("primary"), args.users)
         mail_dir = root / "mail"
         env.update(DATABASE_REPLICA_URL=clusters.url("replica"), CTIP_CACHE_URL=args.redis,
-                   CTIP_EMAIL_FILE_PATH=str(mail_dir), CTIP_REPLICA_CHECK_SECONDS="2",
+                   CTIP_EMAIL_FILE_PATH=str(mail_dir),
+                   CTIP_REPLICA_CHECK_SECONDS=str(CHECK_SECONDS),
                    # the writers write every few seconds: their own reads go to the primary
                    # for 5 s after each write (60 s by default, for people)
-                   CTIP_REPLICA_STICKY_SECONDS="5")
+                   CTIP_REPLICA_STICKY_SECONDS=str(STICKY_SECONDS))
         first_situation = int(shell(LAST_SITUATION, env, "LAST"))
         print(f"clusters and data ready in {time.perf_counter() - started:.0f} s")
         ports = [load_run.free_port(), load_run.free_port()]
@@ -362,12 +382,13 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
         after = replica_reads(clusters.url("replica"))
 
         # the replica goes away, then comes back
+        readers = signed_in(ports, users)
         clusters.stop("replica")
-        without = reports_without_replica(ports, users)
+        without = report_pages(readers)
         clusters.start("replica")
-        time.sleep(3)  # past CTIP_REPLICA_CHECK_SECONDS
+        time.sleep(CHECK_SECONDS + 1)
         back_before = replica_reads(clusters.url("replica"))
-        back = reports_without_replica(ports, users)
+        back = report_pages(readers)
         back_after = replica_reads(clusters.url("replica"))
 
         deadline = time.monotonic() + 300
@@ -393,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
             per_worker.append(len(ids))
             for task_id in ids:
                 runs[task_id] = runs.get(task_id, 0) + 1
-        mail_files = len(list(mail_dir.glob("*"))) if mail_dir.exists() else 0
+        mails_written, distinct_mails = messages_written(mail_dir)
         acknowledged = set(stats.acknowledged)
         counts = found["activities"]
         every = [x for values in stats.latencies.values() for x in values]
@@ -419,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
             "mail_task_runs": sum(runs.values()),
             "mail_tasks_run_twice": sum(1 for n in runs.values() if n > 1),
             "runs_per_worker": per_worker, "sent_mail_rows": found["sent_mail_rows"],
-            "mail_files": mail_files,
+            "messages_written": mails_written, "distinct_message_ids": distinct_mails,
             "report_reads": notices["report reads"],
             "report_reads_said_behind": notices["said behind"],
             "replica_transactions": after["transactions"] - before["transactions"],
@@ -443,7 +464,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
                or result["mail_tasks_run_twice"] or result["server_errors"]
                or result["mail_tasks_done"] != args.mails
                or not result["replica_transactions"]
-               or without["ok"] != without["requests"])
+               or without["ok"] != without["requests"]
+               or without["said behind"] != without["requests"]
+               or result["messages_written"] != args.mails
+               or result["distinct_message_ids"] != args.mails)
         return 1 if bad else 0
     except BaseException:
         for log in sorted(root.glob("*.log")):  # what went wrong, before the folder goes
@@ -470,7 +494,8 @@ def show(r: dict[str, Any]) -> None:
     print(f"no task run twice: {r['mail_tasks']} mail tasks, {r['mail_tasks_done']} done, "
           f"{r['mail_task_runs']} runs ({r['runs_per_worker']} per worker), "
           f"{r['mail_tasks_run_twice']} run twice; {r['sent_mail_rows']} SentMail rows, "
-          f"{r['mail_files']} messages written")
+          f"{r['messages_written']} messages written, {r['distinct_message_ids']} distinct "
+          "Message-IDs")
     print(f"replica: {r['replica_transactions']} transactions, {r['replica_rows_returned']} "
           f"rows returned during the load; {r['report_reads']} report reads, "
           f"{r['report_reads_said_behind']} said the figures came from the primary")

@@ -210,3 +210,21 @@ def test_the_lag_is_measured_on_the_real_replica(routing: None) -> None:
     with _replica_gone():
         dbrouter.forget_health()
         assert dbrouter.health(REPLICA).lag is None
+
+
+def _view_names(resolver: Any, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            inner = (f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                     ) if pattern.namespace else namespace
+            names |= _view_names(pattern, inner)
+        elif pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_page_named_for_the_replica_exists() -> None:
+    from django.urls import get_resolver
+
+    assert dbrouter.REPLICA_ROUTES <= _view_names(get_resolver())
