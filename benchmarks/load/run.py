@@ -163,6 +163,8 @@ def prepare(data_dir: Path, database_url: str, users: int) -> tuple[dict[str, st
 
 
 class Server:
+    START_SECONDS = 180  # collectstatic and the checks, then gunicorn's first answer
+
     def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
         self.port = port
         self.log = log.open("w")
@@ -171,7 +173,7 @@ class Server:
              "--workers", str(workers)],
             env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + self.START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"ctip serve exited; see {log}")
@@ -183,7 +185,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.5)
-        raise SystemExit("ctip serve did not answer within 180 s")
+        raise SystemExit(f"ctip serve did not answer within {self.START_SECONDS} s")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -362,36 +364,45 @@ PUBLIC = ["/", "/sitemap.xml"]
 STAFF = ["/outreach/activities/", "/units/"]
 
 
-def load(port: int, users: list[str], args: argparse.Namespace, prefix: str) -> Stats:
-    stats = Stats()
-    stop_at = time.monotonic() + args.duration
+def run_clients(users: list[str], one: Any) -> None:
+    """``one(index, username)`` in a thread per user; the first failure ends the run."""
     errors: list[BaseException] = []
 
-    def one(index: int, username: str) -> None:
-        chooser = random.Random(args.seed + index)  # noqa: S311 - a load mix, not a secret
-        client = Client(port, stats)
+    def guarded(index: int, username: str) -> None:
         try:
-            client.sign_in(username)
-            n = 0
-            while time.monotonic() < stop_at and stats.requests < args.max_requests:
-                roll = chooser.random()
-                if roll < args.writes:
-                    n += 1
-                    client.write(f"{prefix}-{index}-{n}", chooser.random() < args.resubmit)
-                elif roll < args.writes + (1 - args.writes) / 2:
-                    client.request("public", "GET", chooser.choice(PUBLIC))
-                else:
-                    client.request("staff list", "GET", chooser.choice(STAFF))
+            one(index, username)
         except BaseException as exc:  # noqa: BLE001 - reported after the run
             errors.append(exc)
 
-    threads = [threading.Thread(target=one, args=(i, name)) for i, name in enumerate(users)]
+    threads = [threading.Thread(target=guarded, args=(i, name)) for i, name in enumerate(users)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
         raise SystemExit(f"a client stopped: {errors[0]!r}")
+
+
+def load(port: int, users: list[str], args: argparse.Namespace, prefix: str) -> Stats:
+    stats = Stats()
+    stop_at = time.monotonic() + args.duration
+
+    def one(index: int, username: str) -> None:
+        chooser = random.Random(args.seed + index)  # noqa: S311 - a load mix, not a secret
+        client = Client(port, stats)
+        client.sign_in(username)
+        n = 0
+        while time.monotonic() < stop_at and stats.requests < args.max_requests:
+            roll = chooser.random()
+            if roll < args.writes:
+                n += 1
+                client.write(f"{prefix}-{index}-{n}", chooser.random() < args.resubmit)
+            elif roll < args.writes + (1 - args.writes) / 2:
+                client.request("public", "GET", chooser.choice(PUBLIC))
+            else:
+                client.request("staff list", "GET", chooser.choice(STAFF))
+
+    run_clients(users, one)
     return stats
 
 
@@ -452,15 +463,20 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def show(result: dict[str, Any]) -> None:
-    print(f"\n== {result['database']}: {result['users']} users, {result['seconds']} s, "
-          f"{result['gunicorn_workers']} gunicorn workers ==")
+def show_kinds(result: dict[str, Any], errors: int) -> None:
+    """The table of requests, errors, p50 and p95 per kind of request, and all together."""
     print(f"{'kind':<12} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8}")
     for kind, row in result["per_kind"].items():
         print(f"{kind:<12} {row['requests']:>9} {row['errors']:>7} {row['p50_ms']:>8} "
               f"{row['p95_ms']:>8}")
-    print(f"{'all':<12} {result['requests']:>9} {result['errors']:>7} {result['p50_ms']:>8} "
+    print(f"{'all':<12} {result['requests']:>9} {errors:>7} {result['p50_ms']:>8} "
           f"{result['p95_ms']:>8}   ({result['rps']} requests/s)")
+
+
+def show(result: dict[str, Any]) -> None:
+    print(f"\n== {result['database']}: {result['users']} users, {result['seconds']} s, "
+          f"{result['gunicorn_workers']} gunicorn workers ==")
+    show_kinds(result, result["errors"])
     print(f"writes: {result['acknowledged_writes']} acknowledged, {result['rejected_writes']} "
           f"rejected, {result['resubmitted']} posted twice, forms with an idempotency key: "
           f"{result['forms_with_idempotency_key']}")

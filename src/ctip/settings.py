@@ -161,6 +161,8 @@ MIDDLEWARE = [
     "ctip.accounts.middleware.AccountSecurityMiddleware",
     "axes.middleware.AxesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # the reports' reads from the replica when one is configured (decision record 0047)
+    "ctip.core.dbrouter.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "ctip.urls"
@@ -183,6 +185,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "ctip.accounts.context_processors.shell",
                 "csp.context_processors.nonce",  # CSP_NONCE for the rare inline <style>
+                "ctip.core.dbrouter.figures_notice",
             ],
         },
     }
@@ -207,6 +210,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = (
     0 if TESTING else int(os.environ.get("CTIP_CONN_MAX_AGE", "600")))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the PostgreSQL primary (``DATABASE_REPLICA_URL``): the reports'
+# pages, dashboards and exports read from it, everything else and every write go to the
+# primary (``ctip.core.dbrouter``, decision record 0047). A replica that lags more than
+# CTIP_REPLICA_MAX_LAG_SECONDS or does not answer is left alone until the next check
+# (CTIP_REPLICA_CHECK_SECONDS); a user's own writes are read from the primary for
+# CTIP_REPLICA_STICKY_SECONDS. The tests keep a ``replica`` alias that mirrors the test
+# database and route nothing to it unless a test says so.
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # an unreachable replica must cost seconds, not the operating system's minutes
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+elif TESTING:
+    DATABASES["replica"] = DATABASES["default"].copy()
+if "replica" in DATABASES:
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ctip.core.dbrouter.ReplicaRouter"]
+CTIP_REPLICA_ALIAS = "replica" if _replica_url and not TESTING else ""
+CTIP_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CTIP_REPLICA_MAX_LAG_SECONDS", "30"))
+CTIP_REPLICA_CHECK_SECONDS = float(os.environ.get("CTIP_REPLICA_CHECK_SECONDS", "5"))
+CTIP_REPLICA_STICKY_SECONDS = float(os.environ.get("CTIP_REPLICA_STICKY_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Security -------------------------------------------------------------------------------
@@ -365,9 +392,15 @@ LOGGING = {
 # --- Cache ----------------------------------------------------------------------------------
 # One cache shared by the gunicorn workers (files in the data directory): rendered bulletin pages
 # and the report form's rate limit. Tests use memory.
+# ``CTIP_CACHE_URL`` (``redis://host:6379/0``): one Redis cache for several servers, so that a
+# publish, a rate limit or a user's "read your own writes" mark is seen by all at once.
+CTIP_CACHE_URL = os.environ.get("CTIP_CACHE_URL", "").strip()
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ctip-tests"}
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CTIP_CACHE_URL,
+         "TIMEOUT": 3600, "KEY_PREFIX": "ctip"}
+        if CTIP_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ctip-tests"}
         if TESTING
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

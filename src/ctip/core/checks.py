@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 ENVIRONMENTS = ("production", "development")
 
@@ -38,3 +38,15 @@ def development_modes(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                             "public test keys and a weak password hasher.", hint=hint,
                             id="ctip.E012"))
     return errors
+
+
+@register("ctip", deploy=True)
+def shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A replica means several servers (decision record 0047): they must share one cache."""
+    if getattr(settings, "CTIP_REPLICA_ALIAS", "") and not getattr(settings, "CTIP_CACHE_URL", ""):
+        return [Warning(
+            "DATABASE_REPLICA_URL is set but CTIP_CACHE_URL is not: each server keeps its own "
+            "cache, so a publish, a rate limit or a user's own writes are not seen by the others.",
+            hint="Set CTIP_CACHE_URL=redis://HOST:6379/0 on every server and worker.",
+            id="ctip.W047")]
+    return []
