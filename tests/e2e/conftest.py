@@ -281,3 +281,12 @@ def browse(chromium: Path, e2e: E2E) -> Iterator[Browse]:
 def axe_source() -> Path:
     assert AXE.exists(), f"{AXE} is missing (see tests/e2e/vendor/README.md)"
     return AXE
+
+
+def click_page_action(page: Any, selector: str) -> None:
+    """Click an action of the CMS page editor's action bar: the main button, or one in the menu
+    beside it (opened first)."""
+    button = page.locator(selector).first
+    if not button.is_visible():
+        page.locator("footer [data-w-dropdown-target='toggle']").first.click()
+    button.click()

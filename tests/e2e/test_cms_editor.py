@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ctip.portal.models import SLUG_MAX
 from ctip.portal.slugs import vietnamese_slug
-from tests.e2e.conftest import E2E
+from tests.e2e.conftest import E2E, click_page_action
 
 pytestmark = pytest.mark.e2e
 
@@ -95,8 +95,9 @@ def test_the_editor_makes_vietnamese_addresses_as_she_types(new_article_url: str
     _wait_for_slug(page, "ngay-hoi-duc-hoa")
     page.get_by_role("tab", name="Nội dung").click()
     page.locator("#id_lead").fill("Đoạn dẫn.")
-    with page.expect_navigation():
-        page.locator("button[name='action-save'], button:has-text('Lưu bản nháp')").first.click()
+    # the editor's page is parsed (its images and the preview may load on)
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        click_page_action(page, "button:has-text('Lưu bản nháp')")
     assert "/edit/" in page.url, page.url  # saved: the editor of the new page
     page.get_by_role("tab", name="Quảng bá").click()
     assert _slug(page) == "ngay-hoi-duc-hoa"

@@ -118,11 +118,16 @@ def test_a_publisher_schedules_a_publication_in_two_steps(edit_url: str, browse:
     page.locator("footer [data-w-dropdown-target='toggle']").first.click()
     page.locator("footer button", has_text="Hẹn giờ xuất bản").click()  # step 1
     dialog = page.locator("#schedule-publishing-dialog")
-    dialog.locator("#id_go_live_at").fill("01/01/2030 08:00")  # step 2
-    # the date picker stays open over the dialog's buttons: she goes on with the keyboard
+    go_live = dialog.locator("#id_go_live_at")
+    go_live.click()
+    picker = page.locator(".xdsoft_datetimepicker").first
+    picker.wait_for(state="visible")
+    go_live.fill("01/01/2030 08:00")  # step 2, typed in full
+    # the date picker closes and leaves the dialog's button free for her finger (a click
+    # checks that nothing covers the button)
+    picker.wait_for(state="hidden")
     with page.expect_navigation():
-        dialog.locator("button[name='action-publish']").focus()
-        page.keyboard.press("Enter")
+        dialog.locator("button[name='action-publish']").click()
     # Wagtail goes back to the section's list and says the article is scheduled
     message = page.locator(".messages").first.inner_text()
     assert "Đắk Lắk" in message and "đã được hẹn giờ xuất bản" in message, message
@@ -134,6 +139,24 @@ def section_edit_url(site: Site, e2e: E2E) -> str:  # noqa: F811
 
     section = SectionPage.objects.get(url_path__endswith="/tuyen-truyen-trong-nhan-dan/")
     return reverse("wagtailadmin_pages:edit", args=[section.pk])
+
+
+def test_the_date_picker_closes_when_a_date_is_chosen(edit_url: str, browse: Any,
+                                                      e2e: E2E) -> None:
+    page = browse.new_page(viewport={"width": 1366, "height": 900})
+    browse.sign_in(page, e2e.users["publisher"], next_url=edit_url)
+    page.locator("footer [data-w-dropdown-target='toggle']").first.click()
+    page.locator("footer button", has_text="Hẹn giờ xuất bản").click()
+    dialog = page.locator("#schedule-publishing-dialog")
+    dialog.locator("#id_go_live_at").click()
+    picker = page.locator(".xdsoft_datetimepicker").first
+    picker.wait_for(state="visible")
+    picker.locator(".xdsoft_next").first.click()  # next month
+    picker.locator(".xdsoft_date:not(.xdsoft_other_month)", has_text="15").first.click()
+    picker.wait_for(state="hidden")
+    assert dialog.locator("#id_go_live_at").input_value().startswith("15/")
+    dialog.locator("button.action-save").click(trial=True)  # nothing covers the buttons
+    dialog.locator("button[name='action-publish']").click(trial=True)
 
 
 def test_the_unit_chooser_finds_a_commune_typed_without_accents(section_edit_url: str,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.e2e.conftest import E2E
+from tests.e2e.conftest import E2E, click_page_action
 from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
 from tests.e2e.test_shell import province_summary, toggle, tree_node
 
@@ -128,6 +128,6 @@ def test_cms_page_editor_works_under_the_cms_policy(article_to_edit: str, browse
     page.locator(".DraftEditor-root").first.click()
     page.keyboard.type(" Thêm một câu.")
     with page.expect_navigation():
-        page.locator("button[name='action-save'], button:has-text('Lưu bản nháp')").first.click()
+        click_page_action(page, "button:has-text('Lưu bản nháp')")
     assert page.locator(".messages").first.is_visible()
     assert page.locator("#id_title").input_value().endswith("(sửa)")

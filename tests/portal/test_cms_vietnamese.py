@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import django
 import pytest
 import wagtail
 from django.apps import apps
@@ -42,7 +43,8 @@ pytestmark = pytest.mark.django_db
 WAGTAIL = Path(wagtail.__file__).parent
 # Words that are the same in Vietnamese as in English (names of formats and products).
 SAME_IN_VIETNAMESE = {"Email", "URL", "ID", "HTML", "PDF", "Wagtail", "Slug", "OK", "Ctrl",
-                      "Alt", "Shift", "Tab", "Enter", "Esc", "Facebook", "Zalo", "Markdown"}
+                      "Alt", "Shift", "Tab", "Enter", "Esc", "Facebook", "Zalo", "Markdown",
+                      "byte", "KB", "MB", "GB", "TB", "PB"}
 INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "kbd", "mark", "q", "s", "small",
           "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
 HIDDEN = {"script", "style", "noscript", "svg"}
@@ -80,6 +82,19 @@ def wagtail_catalogues() -> list[Path]:
     return paths
 
 
+def django_catalogues() -> list[Path]:
+    """Django's English catalogues: its own (dates, "1 hour", form errors) and those of the
+    contrib apps installed here."""
+    root = Path(django.__file__).parent
+    paths = [root / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po"]
+    for config in apps.get_app_configs():
+        if config.name.startswith("django.contrib."):
+            po = Path(config.path) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+            if po.exists():
+                paths.append(po)
+    return paths
+
+
 def our_labels() -> set[str]:
     """Verbose names, labels and help texts of the bulletin's models and blocks, in English."""
     strings: set[str] = set()
@@ -105,14 +120,17 @@ def our_labels() -> set[str]:
 def _pattern(msgid: str) -> re.Pattern[str] | None:
     """A msgid as a pattern over a normalised text: placeholders match anything, HTML is
     dropped; None for a msgid with too few words of its own to tell it from user content."""
-    text = re.sub(r"<[^>]+>", " ", html.unescape(msgid))
-    text = " ".join(text.split())
+    text = _normal(re.sub(r"<[^>]+>", " ", html.unescape(msgid)))
     literal = re.sub(r"%\(\w+\)[sdfr]|%[sdfr]|\{\w*\}", " ", text)
     if not re.search(r"[A-Za-z]{2,}", literal) or literal.strip() in SAME_IN_VIETNAMESE:
         return None
+    if literal != text and not re.search(r"[A-Za-z]{3,}", literal):
+        return None  # "%snd" (an ordinal's suffix) would match any word ending in "nd"
     parts = re.split(r"(%\(\w+\)[sdfr]|%[sdfr]|\{\w*\})", text)
-    regex = "".join(".+?" if re.fullmatch(r"%\(\w+\)[sdfr]|%[sdfr]|\{\w*\}", p)
-                    else re.escape(p).replace(r"\ ", r"\s+") for p in parts)
+    regex = "".join(
+        r"\d[\d.,]*" if re.fullmatch(r"%\(\w+\)d|%d", p)  # a number
+        else ".+?" if re.fullmatch(r"%\(\w+\)[sdfr]|%[sdfr]|\{\w*\}", p)
+        else re.escape(p).replace(r"\ ", r"\s+") for p in parts)
     return re.compile(rf"(?:{regex})\s*[.:…]?", re.IGNORECASE)
 
 
@@ -122,7 +140,8 @@ def english() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
     patterns."""
     exact: set[str] = set()
     patterns: list[re.Pattern[str]] = []
-    msgids = {m for po in wagtail_catalogues() for m in _po_msgids(po)} | our_labels()
+    msgids = ({m for po in [*wagtail_catalogues(), *django_catalogues()] for m in _po_msgids(po)}
+              | our_labels())
     for msgid in msgids:
         if _pattern(msgid) is None:
             continue
@@ -131,20 +150,55 @@ def english() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
             assert pattern is not None
             patterns.append(pattern)
         else:
-            exact.add(" ".join(re.sub(r"<[^>]+>", " ", html.unescape(msgid)).split()).lower())
+            exact.add(_normal(re.sub(r"<[^>]+>", " ", html.unescape(msgid))).lower())
     return frozenset(exact), tuple(patterns)
 
 
+def _normal(text: str) -> str:
+    """Spaces folded, and the punctuation a label ends with ("Go-live:") dropped, the same on
+    the screen's text and on the catalogue's."""
+    return " ".join(text.split()).strip(" .:…*")
+
+
+@cache
+def endonyms() -> frozenset[str]:
+    """The languages' names in their own language, as a language menu lists them so that a
+    reader of that language finds hers ("English" beside "Tiếng Việt")."""
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    return frozenset(get_language_info(code)["name_local"] for code, _name in settings.LANGUAGES)
+
+
 def is_english(text: str) -> bool:
-    text = " ".join(text.split()).strip(" .:…*")
+    text = _normal(text)
     if text == "None":  # Python's None printed by a template (a hidden counter): not a word
+        return False
+    if text in endonyms():
         return False
     if len(text) < 2 or not re.search(r"[A-Za-z]{2,}", text):
         return False
     exact, patterns = english()
-    if text.lower() in exact:
+    # a count before a model's name ("4 page log entries") is the same English
+    uncounted = re.sub(r"^\d+\s+", "", text)
+    if text.lower() in exact or uncounted.lower() in exact:
         return True
-    return any(p.fullmatch(text) for p in patterns)
+    if any(p.fullmatch(text) for p in patterns):
+        return True
+    # an English part inside a Vietnamese sentence ("1 hour trước"): a run of two words or
+    # more without a Vietnamese letter
+    runs: list[list[str]] = [[]]
+    for word in text.split():
+        if word.isascii():
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    for words in runs:
+        run = _normal(" ".join(words))
+        if (run != text and len(words) >= 2 and re.search(r"[A-Za-z]{3,}", run)
+                and (run.lower() in exact or any(p.fullmatch(run) for p in patterns))):
+            return True
+    return False
 
 
 # --- the visible text of a screen ----------------------------------------------------------
@@ -287,7 +341,18 @@ class Screens:
         self.second.publish(user=publisher)
         page = ArticlePage.objects.get(pk=self.revised.pk)
         page.lead = "Đoạn dẫn mới, chưa đăng."
-        self.third = page.save_revision(user=editor)
+        self.third = page.save_revision(user=editor, log_action=True)
+        # an hour and a day old, so the history says how long ago ("1 giờ trước")
+        from wagtail.models import PageLogEntry, Revision
+
+        Revision.objects.filter(pk=self.first.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=1, hours=2))
+        Revision.objects.filter(pk=self.second.pk).update(
+            created_at=timezone.now() - dt.timedelta(hours=1, minutes=5))
+        for entry, ago in zip(PageLogEntry.objects.filter(page=self.revised).order_by("pk"),
+                              (dt.timedelta(days=1, hours=2), dt.timedelta(hours=1, minutes=5)),
+                              strict=False):
+            PageLogEntry.objects.filter(pk=entry.pk).update(timestamp=timezone.now() - ago)
         # a scheduled page
         self.scheduled = add_article(bulletin.section, "Tin hẹn giờ", publish=False,
                                      user=publisher)
@@ -300,6 +365,11 @@ class Screens:
         self.image = make_image()
         self.document = get_document_model()(title="Kế hoạch tuyên truyền")
         self.document.file.save("ke-hoach.txt", ContentFile(b"Ke hoach"), save=True)
+        # a warning sign of the offers' library (a snippet)
+        from ctip.offers.models import WarningSign
+
+        self.sign = WarningSign.objects.order_by("pk").first() or WarningSign.objects.create(
+            code="dat-coc", title="Đòi đặt cọc trước", explanation="Đòi tiền trước.")
 
     def common(self) -> list[str]:
         s = self
@@ -354,6 +424,13 @@ class Screens:
             reverse("wagtailadmin_choose_page_phone_link"),
             reverse("wagtailadmin_choose_page_anchor_link"),
             reverse("wagtailadmin_account"),
+            reverse("wagtailadmin_pages:delete", args=(s.draft.pk,)),
+            reverse("wagtailsnippets_offers_warningsign:list"),
+            reverse("wagtailsnippets_offers_warningsign:list") + "?q=khongcogi",
+            reverse("wagtailsnippets_offers_warningsign:add"),
+            reverse("wagtailsnippets_offers_warningsign:edit", args=(s.sign.pk,)),
+            reverse("wagtailsnippets_offers_warningsign:history", args=(s.sign.pk,)),
+            reverse("wagtailsnippets_offers_warningsign:delete", args=(s.sign.pk,)),
         ]
 
     def publisher_only(self) -> list[str]:
@@ -372,6 +449,23 @@ class Screens:
             reverse("wagtailimages:image_usage", args=(s.image.pk,)),
             reverse("wagtailadmin_reports:locked_pages"),
             reverse("wagtaildocs:edit", args=(s.document.pk,)),
+            reverse("wagtaildocs:delete", args=(s.document.pk,)),
+            reverse("wagtailimages:delete", args=(s.image.pk,)),
+            reverse("wagtailadmin_pages:delete", args=(s.live.pk,)),
+            reverse("portal_recycle_bin"),
+            reverse("wagtailsettings:edit", args=("portal", "bulletinsettings",
+                                                  s.section.get_site().pk)),
+            reverse("wagtailredirects:index"),
+            reverse("wagtailredirects:add"),
+        ]
+
+    def administrator_only(self) -> list[str]:
+        """The reports an administrator reads (users, groups and workflows are managed in the
+        staff app, not in the CMS)."""
+        return [
+            reverse("wagtailadmin_reports:site_history"),
+            reverse("wagtailadmin_reports:aging_pages"),
+            reverse("wagtailadmin_reports:page_types_usage"),
         ]
 
 
@@ -395,6 +489,17 @@ def test_the_publishers_screens_speak_vietnamese(users: dict[str, Any], screens:
                                                  client_for: Any) -> None:
     found = english_on_screens(client_for(users["publisher"]),
                                screens.common() + screens.publisher_only())
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_the_administrators_screens_speak_vietnamese(users: dict[str, Any], screens: Screens,
+                                                     client_for: Any) -> None:
+    admin = users["system_admin"]
+    admin.full_name = "Trần Thị Quản"  # not a word of the catalogues ("Admin")
+    admin.save(update_fields=["full_name"])
+    found = english_on_screens(client_for(admin),
+                               screens.common() + screens.publisher_only()
+                               + screens.administrator_only())
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
 
 

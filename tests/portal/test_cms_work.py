@@ -62,6 +62,34 @@ def test_editors_and_publishers_find_their_cms_work_on_the_staff_home(
     assert 'href="/cms/"' not in viewer_home
 
 
+def test_the_editor_is_notified_of_a_change_request(users: dict[str, Any], bulletin: Bulletin,
+                                                   client_for: Any) -> None:
+    from ctip.cases.models import Notification
+
+    editor, publisher = client_for(users["editor"]), client_for(users["publisher"])
+    page = _submit(editor, bulletin.section, "Bài về lời mời việc làm", "bai-loi-moi")
+    assert not Notification.objects.filter(kind="cms_changes").exists()
+    _task_action(publisher, page, "reject", "Cần nguồn tin rõ hơn.")
+
+    notice = Notification.objects.get(user=users["editor"], kind="cms_changes")
+    assert notice.title == "Bài “Bài về lời mời việc làm” được yêu cầu sửa"
+    assert "Cần nguồn tin rõ hơn." in notice.body and "Xuatban" in notice.body
+    assert notice.url == reverse("wagtailadmin_pages:edit", args=[page.pk])
+    assert not Notification.objects.filter(user=users["publisher"]).exists()
+    home = editor.get(reverse("core:home")).content.decode()
+    assert "Bài “Bài về lời mời việc làm” được yêu cầu sửa" in html_module.unescape(home)
+    assert "Cần nguồn tin rõ hơn." in html_module.unescape(home)
+
+    # a second request is a second notification; approving sends none
+    edit = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    editor.post(edit, admin_form(page.title, page.slug, **{"action-submit": "1"}))
+    _task_action(publisher, page, "reject", "Thêm ảnh.")
+    assert Notification.objects.filter(user=users["editor"], kind="cms_changes").count() == 2
+    editor.post(edit, admin_form(page.title, page.slug, **{"action-submit": "1"}))
+    _task_action(publisher, page, "approve", "Đồng ý.")
+    assert Notification.objects.filter(kind="cms_changes").count() == 2
+
+
 def test_the_cms_links_back_to_the_staff_app(users: dict[str, Any], bulletin: Bulletin,
                                              client_for: Any) -> None:
     html = client_for(users["editor"]).get("/cms/").content.decode()

@@ -503,6 +503,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("daily digest of situations")
         SIGN_IN = "sign_in", _("repeated failed sign-ins")
+        CMS_CHANGES = "cms_changes", _("changes requested on an article")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications", verbose_name=_("user"))

@@ -8,13 +8,22 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
-        from ctip.portal import audit, caching, cms_scripts, permissions, slugs, unit_chooser
+        from ctip.portal import (
+            audit,
+            caching,
+            cms_scripts,
+            notifications,
+            permissions,
+            slugs,
+            unit_chooser,
+        )
 
         slugs.use_vietnamese_slug_input()
         cms_scripts.install()
         unit_chooser.use_unit_tree_chooser()
         audit.connect_signals()
         caching.connect_signals()
+        notifications.connect_signals()
         permissions.connect_signals()
         _label_wagtail_link_forms()
 

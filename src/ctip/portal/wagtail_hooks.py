@@ -222,3 +222,21 @@ def refuse_a_schedule_without_a_time(request: Any, page: Any) -> None:
 @hooks.register("before_create_page")
 def refuse_a_new_schedule_without_a_time(request: Any, parent: Any, page_class: Any) -> None:
     _schedule_without_a_time(request)
+
+
+# --- one main action per role (issue #16 point 5) ----------------------------------------------
+# The first of these the menu holds becomes its main button: a publisher approves (and
+# publishes) what waits for her, else publishes; an editor submits her article (again, after a
+# change request). "Save draft" stays in the menu beside them.
+MAIN_ACTIONS = ("approve", "action-publish", "action-submit", "action-restart-workflow")
+
+
+@hooks.register("construct_page_action_menu")
+def one_main_action_per_role(menu_items: list[Any], request: Any, context: Any) -> None:
+    names = [item.name for item in menu_items]
+    if "action-page-locked" in names:
+        return
+    for name in MAIN_ACTIONS:
+        if name in names:
+            menu_items.insert(0, menu_items.pop(names.index(name)))
+            return

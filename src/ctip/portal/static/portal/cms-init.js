@@ -11,6 +11,9 @@
  *    and stays refused.
  * 3. Unit choosers (select[data-ctip-unit-search], ctip/portal/unit_chooser.py) get a search box
  *    that keeps the units whose name holds what she typed, with or without accents.
+ * 4. The date pickers (jQuery's datetimepicker, opened under their field) close once the date is
+ *    complete -- typed in full, or chosen -- and when the focus leaves for another control:
+ *    left open they cover the buttons below, such as the schedule dialog's.
  */
 (function () {
   "use strict";
@@ -69,6 +72,57 @@
     } else {
       fn.apply(window, args);
     }
+    if (DATE_PICKERS[spec.call] && typeof args[0] === "string") {
+      closingPicker(document.getElementById(args[0]), (args[1] || {}).format ||
+                    DATE_PICKERS[spec.call]);
+    }
+  }
+
+  // The date pickers and their default formats (Wagtail's date-time-chooser.js).
+  var DATE_PICKERS = {
+    initDateChooser: "Y-m-d",
+    initTimeChooser: "H:i",
+    initDateTimeChooser: "Y-m-d H:i"
+  };
+
+  function complete(format) {
+    var parts = { Y: "\\d{4}", m: "\\d{2}", d: "\\d{2}", H: "\\d{2}", i: "\\d{2}" };
+    var source = format.split("").map(function (c) {
+      return parts[c] || c.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
+    }).join("");
+    return new RegExp("^" + source + "$");
+  }
+
+  function closingPicker(input, format) {
+    var $ = window.jQuery;
+    if (!input || !$ || !$.fn.datetimepicker) {
+      return;
+    }
+    var full = complete(format);
+    function hide() {
+      $(input).datetimepicker("hide");
+    }
+    input.addEventListener("input", function () {
+      if (full.test(input.value.trim())) {
+        hide();
+      }
+    });
+    input.addEventListener("change", function () {
+      if (full.test(input.value.trim())) {
+        hide();
+      }
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === "Tab" || event.key === "Escape") {
+        hide();
+      }
+    });
+    input.addEventListener("focusout", function (event) {
+      // to another control (a click on the picker itself moves the focus nowhere)
+      if (event.relatedTarget && !event.relatedTarget.closest(".xdsoft_datetimepicker")) {
+        hide();
+      }
+    });
   }
 
   function fold(text) {
