@@ -105,6 +105,17 @@ def service(tree: Any, users: Any, formats: Any) -> Case:
             ["type", "amount", "provider"])
 
 
+def trafficking(tree: Any, users: Any, formats: Any) -> Case:
+    case = open_case(tree.commune_a, users["case_worker"])
+    # exploited before being recruited, an industry without forced labour, a country that is
+    # not one
+    return (lambda: cases.record_trafficking_event(
+        actor=None, case=case, recruited_on=dt.date(2026, 3, 1),
+        exploitation_start=dt.date(2026, 2, 1), exploitation=["sexual"],
+        labour_industry="A_fishing", exploitation_country="ZZ"),
+        ["exploitation_start", "labour_industry", "exploitation_country"])
+
+
 def person(tree: Any, users: Any, formats: Any) -> Case:
     return (lambda: cases.create_person(actor=None, unit=tree.commune_a, full_name=" ",
                                         birth_year=1800, id_number="07a"),
@@ -169,8 +180,8 @@ def exchange(tree: Any, users: Any, formats: Any) -> Case:
             ["unit", "counterpart_area", "participants"])
 
 
-ACTIONS = [activity, situation, escalation, referral, support_case, service, person, campaign,
-           commendation, periodic_report, unit, user, club, exchange]
+ACTIONS = [activity, situation, escalation, referral, support_case, service, trafficking, person,
+           campaign, commendation, periodic_report, unit, user, club, exchange]
 
 
 @pytest.mark.parametrize("build", ACTIONS, ids=[f.__name__ for f in ACTIONS])

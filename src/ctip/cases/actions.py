@@ -573,6 +573,7 @@ def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = ""
           situation: Situation | None = None, case: SupportCase | None = None) -> Referral:
     """Refer a situation or a case to an agency. Every person concerned must have consented to
     a referral to that agency. Every rule broken is reported at once."""
+    began: dt.date  # the moment the situation was received, or the day the case was opened
     if situation is not None:
         _require_handler(actor, situation)
         _ensure_open_situation(situation)

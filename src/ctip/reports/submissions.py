@@ -176,6 +176,7 @@ def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
     errors.check(unit.parent_id is not None, _("%(unit)s has no unit above it to report to.")
                  % {"unit": unit.name}, field="unit")
     errors.raise_if_any()
+    assert start is not None and end is not None  # noqa: S101  (checked just above)
     # a campaign report is one per campaign (two campaigns may start on the same day)
     lookup = ({"campaign": campaign} if campaign is not None
               else {"period_start": start, "campaign__isnull": True})
