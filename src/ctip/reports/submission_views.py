@@ -115,13 +115,18 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, report: Report, exc: ActionError, **forms: Any) -> Any:
-    """The page again with what was refused: next to the fields of the form sent (all of
-    them, in its summary), or as a message when no form was sent."""
-    if forms:
-        for form in forms.values():
-            add_to_form(form, exc)
-    else:
-        messages.error(request, exc.message)
+    """The page again with what was refused: each problem with a field next to that field of
+    the form sent (and in its summary), the others as messages at the top (the form may not be
+    shown any more: an approved report has none)."""
+    general = []
+    for field, message in exc.errors:
+        form = next((f for f in forms.values() if field in f.fields), None)
+        if form is None:
+            general.append(message)
+        else:
+            add_to_form(form, ActionError(message, field=field))
+    for message in general:
+        messages.error(request, message)
     return render_page(request, "reports/report_detail.html",
                        _detail_context(request, report, **forms), status=400)
 
