@@ -294,3 +294,21 @@ def test_the_summary_counts_every_message(tree: Any, users: Any, client_for: Any
     assert len(re.findall(r"<li>", box)) == 2
     assert all(person.code in box for person in found.persons.all())
     assert "Cần tỉnh hỗ trợ gấp." in html  # kept
+
+
+def test_the_public_report_form_answers_every_problem_at_once(client: Any, tree: Any) -> None:
+    from tests.portal.test_report import URL, form_data
+
+    response = client.post(URL, form_data(tree.commune_a, category="", occurred_on=(
+        _future().isoformat()), identity="contact", contact="",
+        description="Có người lạ rủ con gái hàng xóm đi làm ở nước ngoài."),
+        REMOTE_ADDR="203.0.113.9")
+    assert response.status_code in (200, 400)
+    html = response.content.decode()
+    box = html[html.index('class="error-summary"'):html.index("</div>", html.index(
+        'class="error-summary"'))]
+    links = set(re.findall(r'<a href="#(id_[a-z_]+)"', box))
+    assert {"id_category", "id_occurred_on", "id_contact"} <= links
+    assert html.index('class="error-summary"') < html.index('id="id_description"')
+    assert "Có người lạ rủ con gái hàng xóm đi làm ở nước ngoài." in html  # kept
+    assert not Situation.objects.exists()
