@@ -6,7 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.utils import timezone
+
 from ctip.audit.models import AuditEvent
+from ctip.outreach.actions import create_campaign
 from ctip.outreach.models import Activity
 from tests.conftest import log_activity
 
@@ -167,3 +170,21 @@ def test_a_wrong_method_is_a_problem_too(users: Any, api_for: Any) -> None:
     assert answer.status_code == 405
     assert answer["Content-Type"] == "application/problem+json"
     assert "POST" in answer["Allow"]
+
+
+def test_a_refusal_lists_every_rule_broken(users: Any, tree: Any, formats: Any,
+                                           api_for: Any) -> None:
+    today = timezone.localdate()
+    campaign = create_campaign(actor=None, unit=tree.branch_a2, name="Tháng hành động",
+                               starts_on=today - dt.timedelta(days=30),
+                               ends_on=today + dt.timedelta(days=30))
+    api = api_for(users["commune_officer"])
+    answer = api.post("/api/v1/activities", {
+        "uuid": str(uuid.uuid4()), "unit_id": tree.branch_a1.pk,
+        "format_id": formats["meeting"].pk, "date": (today + dt.timedelta(days=5)).isoformat(),
+        "title": "Nói chuyện", "campaign_id": campaign.pk, "participants_total": 100_000})
+    assert answer.status_code == 422, answer.content
+    assert answer["Content-Type"] == "application/problem+json"
+    fields = {e["field"] for e in answer.json()["errors"]}
+    assert {"date", "campaign", "participants_total"} <= fields
+    assert all(e["message"] for e in answer.json()["errors"])

@@ -85,3 +85,47 @@ def test_the_receipt_says_what_happens_next_and_by_when(client: Client, tree: An
     due = timezone.localtime(situation.due_at).strftime("%H:%M %d/%m/%Y")
     assert due in html and tree.commune_a.name in html
     assert "giấu tên" in html
+
+
+def _framework_messages() -> list[str]:
+    """Every message Django's own fields and validators give for the inputs people get wrong,
+    in the active language."""
+    from django import forms
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    cases: list[tuple[Any, Any]] = [
+        (forms.IntegerField(min_value=0), "-1"), (forms.IntegerField(max_value=10), "11"),
+        (forms.IntegerField(), "abc"), (forms.IntegerField(step_size=5), "3"),
+        (forms.CharField(max_length=3), "abcd"), (forms.CharField(min_length=3), "a"),
+        (forms.CharField(), ""), (forms.DateField(), "x"), (forms.EmailField(), "x"),
+        (forms.DecimalField(max_digits=3, decimal_places=1), "123.45"),
+        (forms.DecimalField(max_digits=5, decimal_places=1), "1.25"),
+        (forms.DecimalField(max_digits=3, decimal_places=2), "12.5"),
+        (forms.DecimalField(), "x"), (forms.ChoiceField(choices=[("a", "a")]), "b"),
+        (forms.MultipleChoiceField(choices=[("a", "a")]), ["b"]),
+    ]
+    messages = []
+    for field, value in cases:
+        with pytest.raises(ValidationError) as err:
+            field.clean(value)
+        messages += err.value.messages
+    for password in ("1", "password"):
+        with pytest.raises(ValidationError) as err:
+            validate_password(password)
+        messages += err.value.messages
+    return messages
+
+
+def test_no_framework_message_is_left_in_english_or_half_translated() -> None:
+    from django.utils.translation import override
+
+    with override("en"):
+        english = _framework_messages()
+    with override("vi"):
+        vietnamese = _framework_messages()
+    assert len(english) == len(vietnamese)
+    for source, shown in zip(english, vietnamese, strict=True):
+        assert shown != source, f"left in English: {shown}"
+        assert not shown.startswith("Đảm bảo rằng"), shown  # a word-for-word "Ensure that"
+        assert shown.rstrip().endswith((".", "!", ":")) and " ." not in shown, shown

@@ -21,14 +21,19 @@ ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "
          "case_worker", "editor", "publisher", "auditor", "viewer"]
 
 # Targets in <main> smaller than 44 × 44 px, leaving out links inside running text (WCAG 2.5.8
-# exempts them: the sentence is the target) and controls whose label is the target.
+# exempts them: the sentence is the target); a box or a round choice is tapped through its
+# label, so its label is measured instead.
 SMALL_TARGETS = """() => {
   const out = [];
   for (const el of document.querySelectorAll(
       'main a[href], main button, main select, main summary, main input:not([type=hidden])')) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
-    if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) {
+      const high = Math.max(...Array.from(el.labels, l => l.getBoundingClientRect().height));
+      if (high < 43.5) out.push(`label of ${el.type} "${el.name}" ${Math.round(high)} px high`);
+      continue;
+    }
     if (el.tagName === 'A') {
       const parent = el.parentElement;
       const inline = getComputedStyle(el).display === 'inline'

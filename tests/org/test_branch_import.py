@@ -248,7 +248,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_saved(tree: Any, users: Any) -
 
     with pytest.raises(ImportFailed) as failed:
         apply_import(actor, upload)
-    assert sorted({e.row for e in failed.value.errors}) == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted({e.row for e in failed.value.row_errors}) == [3, 4, 5, 6, 7, 8, 9]
     assert unit_count() == before
     assert not Unit.objects.filter(name="Chi hội ấp Một").exists()
     assert AuditEvent.objects.count() == audit  # nothing outside the scope was named
@@ -335,7 +335,7 @@ def test_unreadable_files_give_one_clear_error(tree: Any, users: Any, name: str,
     assert plan.rows == []
     with pytest.raises(ImportFailed) as failed:
         apply_import(users["commune_officer"], SimpleUploadedFile(name, data))
-    assert failed.value.errors == [error]
+    assert failed.value.row_errors == [error]
 
 
 def test_missing_required_column_is_one_file_error(tree: Any, users: Any) -> None:

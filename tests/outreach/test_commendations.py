@@ -111,7 +111,8 @@ def test_future_decisions_and_other_units_work_are_refused(tree: Any, users: Any
     response = client.post(reverse("outreach:commendation_create"), {
         "unit": tree.branch_a2.pk, "recipient_kind": "unit", "reason": "Làm tốt",
         "level": "commune", "decided_on": "20/08/2026", "activity": mine.pk})
-    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    # the refusal sits next to the activity it is about
+    assert response.status_code == 200 and response.context["form"].errors["activity"]
     assert not Commendation.objects.exists()
     assert client_for(users["speaker"]).get(
         reverse("outreach:commendation_create")).status_code == 404

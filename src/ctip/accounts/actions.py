@@ -18,7 +18,7 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, capabilities_at, forget, grants_of, require
 from ctip.audit.actions import record, record_refusal
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
@@ -57,18 +57,22 @@ def create_user(
     password: str | None = None, phone: str = "", email: str = "",
     must_change_password: bool = True,
 ) -> tuple[User, str]:
-    """Create a user with a first role at their home unit. Returns the user and the password."""
-    ensure_open(home_unit)
-    _check_can_grant(actor, role, home_unit)
+    """Create a user with a first role at their home unit. Returns the user and the password.
+    Every rule broken is reported at once."""
+    errors = RuleErrors()
+    with errors.collect(field="home_unit"):
+        ensure_open(home_unit)
+    with errors.collect(field="role"):
+        _check_can_grant(actor, role, home_unit)
     username = username.strip().lower()
-    if not username or not set(username) <= USERNAME_ALLOWED or len(username) > USERNAME_MAX:
-        raise ActionError(
+    if errors.check(
+            username and set(username) <= USERNAME_ALLOWED and len(username) <= USERNAME_MAX,
             _("A username has at most %(max)d characters: lower-case letters without accents, "
               "digits, dots, hyphens and underscores.") % {"max": USERNAME_MAX},
-            field="username")
-    if User.objects.filter(username=username).exists():
-        raise ActionError(_("The username “%(username)s” is taken.") % {"username": username},
-                          field="username")
+            field="username"):
+        errors.check(not User.objects.filter(username=username).exists(),
+                     _("The username “%(username)s” is taken.") % {"username": username},
+                     field="username")
     password = password or generate_password()
     user = User(username=username, full_name=nfc(full_name).strip(), home_unit=home_unit,
                 phone=phone.strip(), email=email.strip(),
@@ -76,7 +80,8 @@ def create_user(
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ActionError(" ".join(exc.messages), field="password") from exc
+        errors.add(" ".join(exc.messages), field="password")
+    errors.raise_if_any()
     user.set_password(password)
     user.save()
     record(actor=actor, action="user.created", target=user, unit_path=home_unit.path,
@@ -233,15 +238,17 @@ def set_active(*, actor: Any, user: User, active: bool) -> None:
 
 @transaction.atomic
 def change_own_password(*, user: User, old_password: str, new_password: str) -> None:
-    if not user.check_password(old_password):
-        raise ActionError(_("The current password is not right."), field="old_password")
-    if new_password == old_password:
-        raise ActionError(_("Choose a new password that differs from the current one."),
-                          field="new_password")
-    try:
-        validate_password(new_password, user)
-    except ValidationError as exc:
-        raise ActionError(" ".join(exc.messages), field="new_password") from exc
+    errors = RuleErrors()
+    errors.check(user.check_password(old_password), _("The current password is not right."),
+                 field="old_password")
+    if errors.check(new_password != old_password,
+                    _("Choose a new password that differs from the current one."),
+                    field="new_password"):
+        try:
+            validate_password(new_password, user)
+        except ValidationError as exc:
+            errors.add(" ".join(exc.messages), field="new_password")
+    errors.raise_if_any()
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])

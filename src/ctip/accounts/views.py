@@ -41,7 +41,7 @@ from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
 from ctip.core.client import client_ip
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
@@ -104,7 +104,7 @@ def password_change(request: AuthedRequest) -> HttpResponse:
                                         old_password=form.cleaned_data["old_password"],
                                         new_password=form.cleaned_data["new_password"])
         except ActionError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed."))
@@ -230,7 +230,7 @@ def user_create(request: AuthedRequest) -> HttpResponse:
             done = submit_form_once(form, actor=request.user, scope="accounts.user",
                                     create=create)
         except ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_to_form(form, exc)
         else:
             if done.replayed:  # the password was shown once, to the first answer
                 messages.info(request, already_saved())
@@ -257,7 +257,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                                    role=grant_form.cleaned_data["role"],
                                    unit=grant_form.cleaned_data["unit"])
             except ActionError as exc:
-                grant_form.add_error(None, exc.message)
+                add_to_form(grant_form, exc)
             except NotInScope:
                 grant_form.add_error("unit", _("You cannot grant roles at that unit."))
             else:

@@ -335,7 +335,7 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
     item refused does not stop the others, and the whole batch sent again creates nothing."""
     from pydantic import ValidationError as Invalid
 
-    from ctip.api.errors import validation_errors
+    from ctip.api.errors import refusal_errors, validation_errors
 
     viewer = request.auth
     answers = []
@@ -355,7 +355,7 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
         except ActionError as exc:
             answers.append({"uuid": key, "status": 422, "problem": {
                 "detail": str(exc.message),
-                "errors": [{"field": exc.field or "", "message": str(exc.message)}]}})
+                "errors": refusal_errors(exc)}})
             continue
         activity = get_activity_for(viewer, done.obj.pk)
         answers.append({"uuid": key, "status": 200 if done.replayed else 201,

@@ -98,6 +98,11 @@ def validation_errors(errors: Any) -> dict[str, Any]:
     return {"detail": detail, "errors": listed}
 
 
+def refusal_errors(exc: ActionError) -> list[dict[str, str]]:
+    """Every rule an action refused, each with its field ("" for the request as a whole)."""
+    return [{"field": field or "", "message": str(message)} for field, message in exc.errors]
+
+
 def validation_problem(errors: list[dict[str, Any]]) -> HttpResponse:
     found = validation_errors(errors)
     return problem(422, "invalid", _("The request has invalid values."), found["detail"],
@@ -123,8 +128,8 @@ def install(api: Any) -> None:
 
     @api.exception_handler(ActionError)
     def _refused(request: HttpRequest, exc: ActionError) -> HttpResponse:
-        errors = [{"field": exc.field or "", "message": str(exc.message)}]
-        return problem(422, "refused", str(exc.message), str(exc.message), errors=errors)
+        return problem(422, "refused", str(exc.message), str(exc.message),
+                       errors=refusal_errors(exc))
 
     @api.exception_handler(NotInScope)
     def _out_of_scope(request: HttpRequest, exc: NotInScope) -> HttpResponse:

@@ -15,7 +15,7 @@ from ctip.accounts.policy import NotInScope
 from ctip.api import tokens
 from ctip.api.forms import TokenCreateForm
 from ctip.api.models import AccessToken
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import submit_form_once
 from ctip.core.typing import AuthedRequest
 
@@ -39,7 +39,7 @@ def token_create(request: AuthedRequest) -> HttpResponse:
         try:
             done = submit_form_once(form, actor=request.user, scope="api.token", create=create)
         except ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_to_form(form, exc)
         else:
             if done.replayed:
                 messages.info(request, _("This token had already been created; it was shown "

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -39,7 +40,7 @@ from ctip.cases.models import (
     Visit,
 )
 from ctip.cases.policy import IdentityAccess, acting_path, can_manage_case, identity_access
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import check_date, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -52,13 +53,14 @@ MONEY_SERVICES = {Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
                   Service.Type.ENTRUSTED_LOAN}
 
 
-def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str:
+def _text(value: str | None, limit: int, label: str, *, required: bool = False,
+          field: str | None = None) -> str:
     cleaned = nfc(value or "").strip()
     if required and not cleaned:
-        raise ActionError(_("%(field)s is required.") % {"field": label})
+        raise ActionError(_("%(field)s is required.") % {"field": label}, field=field)
     if len(cleaned) > limit:
         raise ActionError(_("%(field)s can have at most %(n)d characters.")
-                          % {"field": label, "n": limit})
+                          % {"field": label, "n": limit}, field=field)
     return cleaned
 
 
@@ -110,31 +112,36 @@ def possible_duplicates(*, actor: Any, unit: Unit, full_name: str,
 
 def _clean_identity(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {}
+    errors = RuleErrors()
     limits = {"full_name": 150, "other_names": 300, "birth_date": 20, "ethnicity": 60,
               "id_number": 20, "phone": 20, "address": 500, "guardian": 300}
     for field_name, value in values.items():
+        cleaned[field_name] = value
         if field_name in limits:
-            cleaned[field_name] = _text(value, limits[field_name], field_name,
-                                        required=field_name == "full_name")
-        else:
-            cleaned[field_name] = value
+            with errors.collect():
+                cleaned[field_name] = _text(value, limits[field_name], field_name,
+                                            required=field_name == "full_name",
+                                            field=field_name)
     if "ethnic_group" in cleaned:
         cleaned["ethnic_group"] = cleaned["ethnic_group"] or htcds.UNKNOWN
-        if cleaned["ethnic_group"] not in {htcds.UNKNOWN, htcds.FOREIGN, *htcds.ETHNIC_CODES}:
-            raise ActionError(_("Choose one of Vietnam's 54 ethnic groups, a foreign national "
-                                "or unknown."), field="ethnic_group")
+        errors.check(
+            cleaned["ethnic_group"] in {htcds.UNKNOWN, htcds.FOREIGN, *htcds.ETHNIC_CODES},
+            _("Choose one of Vietnam's 54 ethnic groups, a foreign national or unknown."),
+            field="ethnic_group")
     if "citizenship" in cleaned:
         cleaned["citizenship"] = (cleaned["citizenship"] or htcds.UNKNOWN).strip()
         if cleaned["citizenship"] != htcds.UNKNOWN:
             cleaned["citizenship"] = cleaned["citizenship"].upper()
-        if not htcds.is_country(cleaned["citizenship"]):
-            raise ActionError(_("“%(value)s” is not a country (ISO 3166).")
-                              % {"value": cleaned["citizenship"]}, field="citizenship")
-    if cleaned.get("id_number") and not cleaned["id_number"].isdigit():
-        raise ActionError(_("An identity card number has digits only."), field="id_number")
+        errors.check(htcds.is_country(cleaned["citizenship"]),
+                     _("“%(value)s” is not a country (ISO 3166).")
+                     % {"value": cleaned["citizenship"]}, field="citizenship")
+    number = cleaned.get("id_number")
+    errors.check(not number or str(number).isdigit(),
+                 _("An identity card number has digits only."), field="id_number")
     year = cleaned.get("birth_year")
-    if year is not None and not 1900 <= int(year) <= timezone.localdate().year:
-        raise ActionError(_("The year of birth is not plausible."), field="birth_year")
+    errors.check(year is None or 1900 <= int(year) <= timezone.localdate().year,
+                 _("The year of birth is not plausible."), field="birth_year")
+    errors.raise_if_any()
     return cleaned
 
 
@@ -144,8 +151,14 @@ def create_person(*, actor: Any, unit: Unit, full_name: str, sex: str = Person.S
     if actor is not None and not (has_capability(actor, "case.manage", unit)
                                   or has_capability(actor, "situation.manage", unit)):
         require(actor, "case.manage", unit)
-    ensure_open(unit)
-    values = _clean_identity({"full_name": full_name, "birth_year": birth_year, **identity})
+    errors = RuleErrors()
+    with errors.collect():
+        ensure_open(unit)
+    values: dict[str, Any] = {}
+    with errors.collect():
+        values = _clean_identity({"full_name": full_name, "birth_year": birth_year,
+                                  **identity})
+    errors.raise_if_any()
     person = Person.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit), sex=sex,
         name_key=crypto.search_key(fold(values["full_name"])), **values)
@@ -166,18 +179,23 @@ def clean_break_glass_reason(category: str, reason: str) -> tuple[str, str]:
     """A category from the list and a sentence of substance: at least 20 characters, 4
     different words and 8 different letters, so "aaaaaaaaaa" or "cần cần cần cần" is
     refused. Returns the cleaned pair or raises ``ActionError`` naming the field."""
-    if category not in BreakGlass.Category.values:
-        raise ActionError(_("Choose why you need it from the list."), field="category")
-    text = _text(reason, REASON_MAX, _("Reason"))
+    errors = RuleErrors()
+    errors.check(category in BreakGlass.Category.values,
+                 _("Choose why you need it from the list."), field="category")
+    text = ""
+    with errors.collect():
+        text = _text(reason, REASON_MAX, _("Reason"), field="reason")
     words = {w for w in re.findall(r"\w+", text.casefold()) if not w.isdigit()}
     letters = {ch for ch in text.casefold() if ch.isalpha()}
-    if (len(text) < REASON_MIN_CHARS or len(words) < REASON_MIN_WORDS
+    if not errors.has("reason") and (
+            len(text) < REASON_MIN_CHARS or len(words) < REASON_MIN_WORDS
             or len(letters) < REASON_MIN_LETTERS):
-        raise ActionError(
+        errors.add(
             _("Explain in a real sentence why you need it (at least %(chars)d characters and "
               "%(words)d different words): who asked, what happens if you wait. It is stored "
               "encrypted and reviewed by the level above you.")
             % {"chars": REASON_MIN_CHARS, "words": REASON_MIN_WORDS}, field="reason")
+    errors.raise_if_any()
     return category, text
 
 
@@ -372,14 +390,18 @@ def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.dat
                    given_by: str, agency: Agency | None = None, evidence: Any = None) -> Consent:
     if identity_access(actor, person) is IdentityAccess.NONE and actor is not None:
         require(actor, "case.manage", person.unit)
-    if given_on > timezone.localdate():
-        raise ActionError(_("Consent cannot be dated in the future."), field="given_on")
-    if purpose == Consent.Purpose.REFERRAL and agency is None:
-        raise ActionError(_("Consent to a referral names the agency."), field="agency")
+    errors = RuleErrors()
+    errors.check(given_on <= timezone.localdate(), _("Consent cannot be dated in the future."),
+                 field="given_on")
+    errors.check(purpose != Consent.Purpose.REFERRAL or agency is not None,
+                 _("Consent to a referral names the agency."), field="agency")
+    if evidence is not None:
+        with errors.collect(field="evidence"):
+            check_upload(evidence, kinds={"document", "image"})
+    errors.raise_if_any()
     consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on,
                       given_by=given_by, recorded_by=actor)
     if evidence is not None:
-        check_upload(evidence, kinds={"document", "image"})
         # The sender's file name may hold the person's name: store it under her code.
         suffix = PurePath(evidence.name or "").suffix.lower()
         consent.evidence.save(f"{person.code}-{purpose}-{secrets.token_hex(4)}{suffix}",
@@ -449,23 +471,28 @@ def create_situation(
     ``ctip.portal.receipts``); otherwise the next code of the province is used."""
     if actor is not None:
         require(actor, "situation.report", unit)
-    ensure_open(unit)
-    if category not in Category.values:
-        raise ActionError(_("Unknown category."), field="category")
-    if occurred_on and occurred_on > timezone.localdate():
-        raise ActionError(_("The date is in the future."), field="occurred_on")
-    if occurred_on and occurred_on < dt.date(1990, 1, 1):
-        raise ActionError(_("The date is not plausible."), field="occurred_on")
-    guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
+    errors = RuleErrors()
+    with errors.collect(field="unit"):
+        ensure_open(unit)
+    errors.check(category in Category.values, _("Unknown category."), field="category")
+    errors.check(not occurred_on or occurred_on <= timezone.localdate(),
+                 _("The date is in the future."), field="occurred_on")
+    errors.check(not occurred_on or occurred_on >= dt.date(1990, 1, 1),
+                 _("The date is not plausible."), field="occurred_on")
+    with errors.collect():
+        guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
+    texts = errors.clean_each([
+        ("description", partial(_text, required=True), description, 20_000, _("What happened")),
+        ("address", _text, address, 500, _("Address")),
+        ("reporter_contact", _text, reporter_contact, 300, _("Contact"))])
+    errors.raise_if_any()
     # handled where somebody can act on it: the nearest unit up with a handler
     handler = routing.handler_unit(unit)
     situation = Situation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor if actor else None,
         code=code or next_code(unit, "T"), category=category, urgency=urgency,
-        description=_text(description, 20_000, _("What happened"), required=True),
-        address=_text(address, 500, _("Address")), occurred_on=occurred_on, source=source,
-        reporter_contact=_text(reporter_contact, 300, _("Contact")),
-        handling_unit=handler, handling_path=handler.path)
+        occurred_on=occurred_on, source=source, handling_unit=handler,
+        handling_path=handler.path, **texts)
     # The deadline is fixed now, from the moment it was recorded, and stored for good.
     situation.deadline_us, situation.due_at = deadlines.fix(
         situation.created_at, deadlines.rule_hours(category, urgency))
@@ -514,14 +541,19 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     """Send the situation to the Union level above: it appears in that unit's inbox."""
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
+    errors = RuleErrors()
     # The first escalation changes "escalated within the deadline" of the period in which the
     # situation was received: that period must be open too.
-    _guard_step(situation, received=True)
-    if situation.handling_unit.parent is None:
-        raise ActionError(_("There is no level above %(unit)s.")
-                          % {"unit": situation.handling_unit.name})
+    with errors.collect():
+        _guard_step(situation, received=True)
+    errors.check(situation.handling_unit.parent is not None,
+                 _("There is no level above %(unit)s.") % {"unit": situation.handling_unit.name})
     for person in situation.persons.all():
-        require_consent(person, Consent.Purpose.SHARE_ABOVE)
+        with errors.collect():
+            require_consent(person, Consent.Purpose.SHARE_ABOVE)
+    with errors.collect():
+        note = _text(note, 5000, _("Note"), field="note")
+    errors.raise_if_any()
     from_unit = situation.handling_unit
     above = routing.handler_unit(from_unit, above=True)
     situation.handling_unit = above
@@ -529,7 +561,7 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     situation.state = Situation.State.ESCALATED
     situation.due_at = deadline_for(situation.category, situation.urgency)
     situation.save(update_fields=["handling_unit", "handling_path", "state", "due_at"])
-    _event(situation, SituationEvent.Kind.ESCALATED, actor, note=_text(note, 5000, "note"),
+    _event(situation, SituationEvent.Kind.ESCALATED, actor, note=note,
            from_unit=from_unit, to_unit=above)
     record(actor=actor, action="situation.escalated", target=situation,
            unit_path=situation.unit_path, changes={"from": from_unit, "to": above})
@@ -540,32 +572,43 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
 def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = "",
           situation: Situation | None = None, case: SupportCase | None = None) -> Referral:
     """Refer a situation or a case to an agency. Every person concerned must have consented to
-    a referral to that agency."""
-    if agency.archived:
-        raise ActionError(_("Unknown agency."), field="agency")
-    if referred_on > timezone.localdate():
-        raise ActionError(_("The referral date is in the future."), field="referred_on")
+    a referral to that agency. Every rule broken is reported at once."""
+    began: dt.date  # the moment the situation was received, or the day the case was opened
     if situation is not None:
         _require_handler(actor, situation)
         _ensure_open_situation(situation)
         persons = list(situation.persons.all())
         path = situation.unit_path
-        check_date(referred_on, field="referred_on", label=_("The referral date"),
-                   not_before=situation.created_at,
-                   subject=_("the situation %(code)s was received") % {"code": situation.code})
+        began, subject = situation.created_at, (_("the situation %(code)s was received")
+                                                % {"code": situation.code})
     elif case is not None:
         _require_case_manager(actor, case)
         _ensure_open_case(case)
         persons = [case.person]
         path = case.unit_path
-        check_date(referred_on, field="referred_on", label=_("The referral date"),
-                   not_before=case.opened_on, subject=_case_began(case))
+        began, subject = case.opened_on, _case_began(case)
     else:
         raise ActionError("a referral needs a situation or a case")
-    guard(unit_path=path, dates=[referred_on], field="referred_on")
-    consents = [require_consent(p, Consent.Purpose.REFERRAL, agency) for p in persons]
+    errors = RuleErrors()
+    errors.check(not agency.archived, _("Unknown agency."), field="agency")
+    if errors.check(referred_on <= timezone.localdate(),
+                    _("The referral date is in the future."), field="referred_on"):
+        with errors.collect():
+            check_date(referred_on, field="referred_on", label=_("The referral date"),
+                       not_before=began, subject=subject)
+    if not errors.has("referred_on"):
+        with errors.collect():
+            guard(unit_path=path, dates=[referred_on], field="referred_on")
+    consents = []
+    if not agency.archived:
+        for person in persons:
+            with errors.collect():
+                consents.append(require_consent(person, Consent.Purpose.REFERRAL, agency))
+    with errors.collect():
+        contact = _text(contact, 200, _("Contact"), field="contact")
+    errors.raise_if_any()
     referral = Referral.objects.create(
-        situation=situation, case=case, agency=agency, contact=_text(contact, 200, "contact"),
+        situation=situation, case=case, agency=agency, contact=contact,
         referred_on=referred_on, consent=consents[0] if consents else None, unit_path=path)
     if situation is not None:
         situation.state = Situation.State.REFERRED
@@ -586,12 +629,17 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
         _ensure_open_situation(referral.situation)
     elif referral.case is not None:
         _require_case_manager(actor, referral.case)
-    if answered_on < referral.referred_on or answered_on > timezone.localdate():
-        raise ActionError(_("The answer date must lie between the referral and today."),
-                          field="answered_on")
-    guard(unit_path=referral.unit_path, dates=[answered_on, referral.answered_on],
-          field="answered_on")
-    referral.answer = _text(answer, 5000, _("Answer"), required=True)
+    errors = RuleErrors()
+    if errors.check(referral.referred_on <= answered_on <= timezone.localdate(),
+                    _("The answer date must lie between the referral and today."),
+                    field="answered_on"):
+        with errors.collect():
+            guard(unit_path=referral.unit_path, dates=[answered_on, referral.answered_on],
+                  field="answered_on")
+    with errors.collect():
+        answer = _text(answer, 5000, _("Answer"), required=True, field="answer")
+    errors.raise_if_any()
+    referral.answer = answer
     referral.answered_on = answered_on
     referral.save(update_fields=["answer", "answered_on"])
     if referral.situation is not None:
@@ -606,9 +654,13 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
 def add_note(*, actor: Any, situation: Situation, note: str) -> None:
     _require_handler(actor, situation)
     _ensure_open_situation(situation)
-    _guard_step(situation)
-    _event(situation, SituationEvent.Kind.NOTE, actor,
-           note=_text(note, 5000, _("Note"), required=True))
+    errors = RuleErrors()
+    with errors.collect():
+        _guard_step(situation)
+    with errors.collect():
+        note = _text(note, 5000, _("Note"), required=True, field="note")
+    errors.raise_if_any()
+    _event(situation, SituationEvent.Kind.NOTE, actor, note=note)
     record(actor=actor, action="situation.noted", target=situation,
            unit_path=situation.unit_path)
 
@@ -653,11 +705,13 @@ def _ensure_open_case(case: SupportCase) -> None:
 
 
 def _check_workers(workers: list[Any], unit: Unit) -> None:
+    errors = RuleErrors()
     for worker in workers:
-        if not (has_capability(worker, "case.manage", unit)
-                and has_capability(worker, "identity.view", unit)):
-            raise ActionError(_("%(user)s is not a case worker of %(unit)s.")
-                              % {"user": worker, "unit": unit.name}, field="workers")
+        errors.check(has_capability(worker, "case.manage", unit)
+                     and has_capability(worker, "identity.view", unit),
+                     _("%(user)s is not a case worker of %(unit)s.")
+                     % {"user": worker, "unit": unit.name}, field="workers")
+    errors.raise_if_any()
 
 
 def _self_assigned(actor: Any, workers: list[Any], before: set[int]) -> bool:
@@ -675,25 +729,37 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
     leaves a flag for the level above; others are assigned by someone else."""
     if actor is not None:
         require(actor, "case.manage", unit)
-    ensure_open(unit)
-    require_consent(person, "support")
+    errors = RuleErrors()
+    with errors.collect(field="unit"):
+        ensure_open(unit)
+    with errors.collect():
+        require_consent(person, "support")
     opened_on = opened_on or timezone.localdate()
-    check_date(opened_on, field="opened_on", label=_("The opening date"),
-               not_before=situation.created_at if situation is not None else None,
-               subject=_("the situation %(code)s was received")
-               % {"code": situation.code if situation is not None else ""})
-    # An open case counts as active in every period from its opening to today.
-    guard(unit_path=unit.path, spans=[(opened_on, None)], field="opened_on")
+    with errors.collect():
+        check_date(opened_on, field="opened_on", label=_("The opening date"),
+                   not_before=situation.created_at if situation is not None else None,
+                   subject=_("the situation %(code)s was received")
+                   % {"code": situation.code if situation is not None else ""})
+    if not errors.has("opened_on"):
+        # An open case counts as active in every period from its opening to today.
+        with errors.collect():
+            guard(unit_path=unit.path, spans=[(opened_on, None)], field="opened_on")
     workers = list(workers)
-    _check_workers(workers, unit)
+    with errors.collect():
+        _check_workers(workers, unit)
     self_assigned = _self_assigned(actor, workers, set())
     if self_assigned:
-        category, reason = clean_break_glass_reason(category, reason)
+        with errors.collect():
+            category, reason = clean_break_glass_reason(category, reason)
+    with errors.collect():
+        needs = _text(needs, 20_000, _("Needs"), field="needs")
+    with errors.collect():
+        plan = _text(plan, 20_000, _("Plan"), field="plan")
+    errors.raise_if_any()
     case = SupportCase.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
         person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
-        needs=_text(needs, 20_000, _("Needs")), plan=_text(plan, 20_000, _("Plan")),
-        opened_on=opened_on)
+        needs=needs, plan=plan, opened_on=opened_on)
     case.workers.set(workers)
     record(actor=actor, action="case.opened", target=case, unit_path=unit.path,
            changes={"kind": kind, "person": person.code,
@@ -770,22 +836,26 @@ def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # n
                 status: str = Service.Status.PLANNED) -> Service:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    if type not in Service.Type.values:
-        raise ActionError(_("Unknown service."), field="type")
-    if amount is not None and amount < 0:
-        raise ActionError(_("The amount cannot be negative."), field="amount")
-    if type in MONEY_SERVICES and status == Service.Status.DELIVERED and not amount:
-        raise ActionError(_("Give the amount of money delivered."), field="amount")
-    if status == Service.Status.DELIVERED and date > timezone.localdate():
-        raise ActionError(_("A delivered service cannot be dated in the future."), field="date")
-    check_date(date, field="date", label=_("The date of the service"),
-               not_before=case.opened_on, subject=_case_began(case),
-               future=status == Service.Status.PLANNED)
-    _guard_service(case, date)
+    errors = RuleErrors()
+    errors.check(type in Service.Type.values, _("Unknown service."), field="type")
+    if errors.check(amount is None or amount >= 0, _("The amount cannot be negative."),
+                    field="amount"):
+        errors.check(type not in MONEY_SERVICES or status != Service.Status.DELIVERED
+                     or amount, _("Give the amount of money delivered."), field="amount")
+    if errors.check(status != Service.Status.DELIVERED or date <= timezone.localdate(),
+                    _("A delivered service cannot be dated in the future."), field="date"):
+        with errors.collect():
+            check_date(date, field="date", label=_("The date of the service"),
+                       not_before=case.opened_on, subject=_case_began(case),
+                       future=status == Service.Status.PLANNED)
+    if not errors.has("date"):
+        with errors.collect(field="date"):
+            _guard_service(case, date)
+    with errors.collect():
+        provider = _text(provider, 200, _("Provider"), required=True, field="provider")
+    errors.raise_if_any()
     service = Service.objects.create(case=case, type=type, date=date, amount=amount,
-                                     status=status,
-                                     provider=_text(provider, 200, _("Provider"),
-                                                    required=True))
+                                     status=status, provider=provider)
     record(actor=actor, action="case.service_added", target=case, unit_path=case.unit_path,
            changes={"type": type, "status": status, "amount": amount})
     return service
@@ -816,13 +886,19 @@ def log_visit(*, actor: Any, case: SupportCase, kind: str, date: dt.date,
               notes: str = "") -> Visit:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    if date > timezone.localdate():
-        raise ActionError(_("A visit cannot be logged for a future date."), field="date")
-    check_date(date, field="date", label=_("The date of the visit"),
-               not_before=case.opened_on, subject=_case_began(case))
-    guard(unit_path=case.unit_path, dates=[date])
-    visit = Visit.objects.create(case=case, kind=kind, date=date, by=actor,
-                                 notes=_text(notes, 20_000, _("Notes")))
+    errors = RuleErrors()
+    if errors.check(date <= timezone.localdate(),
+                    _("A visit cannot be logged for a future date."), field="date"):
+        with errors.collect():
+            check_date(date, field="date", label=_("The date of the visit"),
+                       not_before=case.opened_on, subject=_case_began(case))
+    if not errors.has("date"):
+        with errors.collect():
+            guard(unit_path=case.unit_path, dates=[date])
+    with errors.collect():
+        notes = _text(notes, 20_000, _("Notes"), field="notes")
+    errors.raise_if_any()
+    visit = Visit.objects.create(case=case, kind=kind, date=date, by=actor, notes=notes)
     record(actor=actor, action="case.visit_logged", target=case, unit_path=case.unit_path,
            changes={"kind": kind, "date": date})
     return visit
@@ -832,11 +908,15 @@ def log_visit(*, actor: Any, case: SupportCase, kind: str, date: dt.date,
 def add_follow_up(*, actor: Any, case: SupportCase, due_on: dt.date, what: str) -> FollowUp:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    if due_on < timezone.localdate():
-        raise ActionError(_("The due date is in the past."), field="due_on")
-    guard(unit_path=case.unit_path, dates=[due_on], field="due_on")
-    follow_up = FollowUp.objects.create(case=case, due_on=due_on,
-                                        what=_text(what, 300, _("What"), required=True))
+    errors = RuleErrors()
+    if errors.check(due_on >= timezone.localdate(), _("The due date is in the past."),
+                    field="due_on"):
+        with errors.collect():
+            guard(unit_path=case.unit_path, dates=[due_on], field="due_on")
+    with errors.collect():
+        what = _text(what, 300, _("What"), required=True, field="what")
+    errors.raise_if_any()
+    follow_up = FollowUp.objects.create(case=case, due_on=due_on, what=what)
     record(actor=actor, action="case.follow_up_added", target=case, unit_path=case.unit_path,
            changes={"due_on": due_on})
     return follow_up
@@ -918,10 +998,12 @@ def _event_dates(values: dict[str, Any]) -> None:
               "exploitation_start": _("The start of the exploitation"),
               "exploitation_end": _("The end of the exploitation"),
               "returned_on": _("The date of return")}
+    errors = RuleErrors()
     for name in _EVENT_DATES:
         day = values.get(name)
         if day is not None:
-            check_date(day, field=name, label=labels[name])
+            with errors.collect():
+                check_date(day, field=name, label=labels[name])
     recruited, start, end, returned = (values.get(n) for n in (
         "recruited_on", "exploitation_start", "exploitation_end", "returned_on"))
     rules = [
@@ -935,67 +1017,74 @@ def _event_dates(values: dict[str, Any]) -> None:
          _("The exploitation cannot end after the return.")),
     ]
     for field, later, earlier, message in rules:
-        if later is not None and earlier is not None and later < earlier:
-            raise ActionError(message, field=field)
+        if not errors.has(field):
+            errors.check(later is None or earlier is None or later >= earlier, message,
+                         field=field)
+    errors.raise_if_any()
 
 
 def _clean_event(case: SupportCase, values: dict[str, Any]) -> dict[str, Any]:
     unknown_fields = set(values) - EVENT_FIELDS
     if unknown_fields:
         raise ActionError(f"unknown fields: {sorted(unknown_fields)}")
+    errors = RuleErrors()
     out: dict[str, Any] = {}
     for name, choices in _EVENT_CHOICES.items():
         code = values.get(name) or htcds.UNKNOWN
-        if code not in choices.values:
-            raise ActionError(_("“%(value)s” is not a value of this list.") % {"value": code},
-                              field=name)
+        errors.check(code in choices.values,
+                     _("“%(value)s” is not a value of this list.") % {"value": code}, field=name)
         out[name] = code
     for name, choices in _EVENT_LISTS.items():
-        out[name] = _code_list(values.get(name), choices, name)
+        out[name] = [htcds.UNKNOWN]
+        with errors.collect():
+            out[name] = _code_list(values.get(name), choices, name)
     for name in ("recruitment_country", "exploitation_country"):
         code = (values.get(name) or htcds.UNKNOWN).strip()
         code = code if code == htcds.UNKNOWN else code.upper()
-        if not htcds.is_country(code):
-            raise ActionError(_("“%(value)s” is not a country (ISO 3166).") % {"value": code},
-                              field=name)
+        errors.check(htcds.is_country(code),
+                     _("“%(value)s” is not a country (ISO 3166).") % {"value": code}, field=name)
         out[name] = code
     province = (values.get("recruitment_province") or "").strip()
     commune = values.get("recruitment_commune")
-    if (province or commune) and out["recruitment_country"] != "VN":
-        raise ActionError(_("A province or commune of recruitment is given only when she was "
-                            "recruited in Vietnam."), field="recruitment_province")
-    if province and province not in _province_codes():
-        raise ActionError(_("There is no such province."), field="recruitment_province")
-    if commune is not None and (commune.unit_type.code != "commune"):
-        raise ActionError(_("Choose a commune."), field="recruitment_commune")
+    if errors.check(not (province or commune) or out["recruitment_country"] == "VN",
+                    _("A province or commune of recruitment is given only when she was "
+                      "recruited in Vietnam."), field="recruitment_province"):
+        errors.check(not province or province in _province_codes(),
+                     _("There is no such province."), field="recruitment_province")
+        errors.check(commune is None or commune.unit_type.code == "commune",
+                     _("Choose a commune."), field="recruitment_commune")
     out["recruitment_province"], out["recruitment_commune"] = province, commune
     industry = values.get("labour_industry") or ""
     sex = sorted(set(values.get("sex_exploitation") or ()))
     if "forced_labour" in out["exploitation"]:
         industry = industry or htcds.UNKNOWN
-        if industry not in htcds.LabourIndustry.values:
-            raise ActionError(_("“%(value)s” is not a value of this list.")
-                              % {"value": industry}, field="labour_industry")
-    elif industry:
-        raise ActionError(_("An industry is given only for forced labour."),
-                          field="labour_industry")
+        errors.check(industry in htcds.LabourIndustry.values,
+                     _("“%(value)s” is not a value of this list.") % {"value": industry},
+                     field="labour_industry")
+    else:
+        errors.check(not industry, _("An industry is given only for forced labour."),
+                     field="labour_industry")
     if "sexual" in out["exploitation"]:
-        sex = _code_list(sex, htcds.SexExploitation, "sex_exploitation")
-    elif sex:
-        raise ActionError(_("A type of sexual exploitation is given only for sexual "
-                            "exploitation."), field="sex_exploitation")
+        with errors.collect():
+            sex = _code_list(sex, htcds.SexExploitation, "sex_exploitation")
+    else:
+        errors.check(not sex, _("A type of sexual exploitation is given only for sexual "
+                                "exploitation."), field="sex_exploitation")
     gate = out["border_gate"]
-    if gate not in (htcds.UNKNOWN, "none") and out["return_means"] == "not_returned":
-        raise ActionError(_("A border gate of return is given only when she has returned."),
-                          field="border_gate")
+    errors.check(gate in (htcds.UNKNOWN, "none") or out["return_means"] != "not_returned",
+                 _("A border gate of return is given only when she has returned."),
+                 field="border_gate")
     out["labour_industry"], out["sex_exploitation"] = industry, sex
-    out["exploitation_place"] = _text(values.get("exploitation_place"), 500,
-                                      _("Place of exploitation"))
+    with errors.collect():
+        out["exploitation_place"] = _text(values.get("exploitation_place"), 500,
+                                          _("Place of exploitation"), field="exploitation_place")
     for name in _EVENT_DATES:
         out[name] = values.get(name)
-    if out["status"] == htcds.UNKNOWN and out["decided_by"] != htcds.UNKNOWN:
-        raise ActionError(_("Give the victim status that was decided."), field="status")
-    _event_dates(out)
+    errors.check(out["status"] != htcds.UNKNOWN or out["decided_by"] == htcds.UNKNOWN,
+                 _("Give the victim status that was decided."), field="status")
+    with errors.collect():
+        _event_dates(out)
+    errors.raise_if_any()
     return out
 
 

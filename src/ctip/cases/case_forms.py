@@ -485,14 +485,14 @@ class BreakGlassForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         from ctip.cases.actions import clean_break_glass_reason
-        from ctip.core.errors import ActionError
+        from ctip.core.errors import ActionError, add_to_form
 
         data = super().clean() or {}
         if data.get("category") and data.get("reason"):
             try:
                 clean_break_glass_reason(data["category"], data["reason"])
             except ActionError as exc:
-                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+                add_to_form(self, exc)
         return data
 
 

@@ -75,7 +75,7 @@ from ctip.cases.policy import (
 )
 from ctip.cases.review import can_review, flags_visible_to, review_break_glass
 from ctip.core.collation import vi_order
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -161,9 +161,6 @@ def _closed_message(case: SupportCase) -> str:
         "code": case.code, "date": case.closed_on.strftime("%d/%m/%Y") if case.closed_on
         else ""}
 
-
-def _add_error(form: Any, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _detail_url(case: SupportCase, anchor: str = "") -> str:
@@ -354,7 +351,7 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
                 if case.closed_on is not None:
                     messages.error(request, exc.message)
                     return redirect(_detail_url(case))
-                _add_error(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, done)
                 return redirect(_detail_url(case, anchor))
@@ -565,7 +562,7 @@ def person_create(request: AuthedRequest) -> HttpResponse:
                                         create=lambda: actions.create_person(
                                             actor=request.user, unit=unit, **data))
             except ActionError as exc:
-                _add_error(form, exc)
+                add_to_form(form, exc)
             else:
                 person = done.obj
                 announce(request, done, _(
@@ -623,8 +620,8 @@ def consent_add(request: AuthedRequest, pk: int) -> HttpResponse:
             consent = done.obj
         except ActionError as exc:
             # the upload check names no field: its message belongs next to the file
-            field = exc.field or ("evidence" if form.cleaned_data.get("evidence") else None)
-            form.add_error(field if field in form.fields else None, exc.message)
+            add_to_form(form, exc, default="evidence" if form.cleaned_data.get("evidence")
+                        else None)
         else:
             announce(request, done, _("Consent to %(what)s has been recorded.") % {
                 "what": consent.get_purpose_display()})
@@ -691,7 +688,7 @@ def case_open(request: AuthedRequest, pk: int) -> HttpResponse:
                                             actor=request.user, person=person,
                                             **form.cleaned_data))
             except ActionError as exc:
-                _add_error(form, exc)
+                add_to_form(form, exc)
             else:
                 case = done.obj
                 announce(request, done, _("The case %(code)s has been opened.")
@@ -764,7 +761,7 @@ def person_identity(request: AuthedRequest, pk: int) -> HttpResponse:
                                          category=category, case=case)
     except ActionError as exc:
         form = form or BreakGlassForm(request.POST)
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        add_to_form(form, exc)
         return _page(request, "cases/breakglass_form.html",
                      {"person": person, "case": case, "form": form})
     return _identity_page(request, person, identity, access, case)
@@ -784,7 +781,7 @@ def person_correct(request: AuthedRequest, pk: int) -> HttpResponse:
             actions.correct_person(actor=request.user, person=_full(person),
                                    **form.identity_values())
         except ActionError as exc:
-            _add_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The record of %(code)s has been corrected.")
                              % {"code": person.code})
@@ -812,7 +809,7 @@ def person_anonymise(request: AuthedRequest, pk: int) -> HttpResponse:
             actions.request_anonymisation(actor=request.user, person=_full(person),
                                           reason=form.cleaned_data["reason"])
         except ActionError as exc:
-            _add_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _(
                 "Her anonymisation has been asked for. Nothing is wiped until someone else "

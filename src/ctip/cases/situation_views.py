@@ -59,7 +59,7 @@ from ctip.cases.situation_forms import (
     reportable_units,
 )
 from ctip.core.collation import vi_order
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -84,9 +84,6 @@ def _mark_deadlines(situations: Iterable[Situation], now: Any) -> None:
                              and s.due_at < now + DUE_SOON)
         s.deadline_words = deadline_text(s.due_at, now)  # type: ignore[attr-defined]
 
-
-def _add_error(form: Any, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- Quick report ----------------------------------------------------------------------------
@@ -117,7 +114,7 @@ def situation_create(request: AuthedRequest) -> HttpResponse:
                                         create=lambda: actions.create_situation(
                                             actor=request.user, **form.cleaned_data))
             except ActionError as exc:
-                _add_error(form, exc)
+                add_to_form(form, exc)
             else:
                 situation = done.obj
                 announce(request, done, _(
@@ -322,11 +319,11 @@ def _managed(request: HttpRequest, pk: int) -> Situation:
 
 
 def _step(request: HttpRequest, pk: int, prefix: str,
-          run: Callable[[Situation, dict[str, Any]], str],
-          consent: Callable[[Situation, dict[str, Any]], list[str]] | None = None, *,
+          run: Callable[[Situation, dict[str, Any]], str], *,
           scope: str | None = None) -> HttpResponse:
     """Validate the step's form, run its action, and go back to the detail page; a refusal
-    shows the page again with the reason on the form. A step that creates a record names its
+    shows the page again with every reason on the form (the actions report every rule
+    broken, each missing consent among them). A step that creates a record names its
     ``scope``: it runs once per form key (``core.idempotency.run_once``)."""
     situation = _managed(request, pk)
     form = STEP_FORMS[prefix](request.POST, prefix=prefix)
@@ -340,11 +337,7 @@ def _step(request: HttpRequest, pk: int, prefix: str,
             if situation.state == Situation.State.CLOSED:
                 messages.error(request, exc.message)
                 return redirect("cases:situation_detail", pk=pk)
-            _add_error(form, exc)
-            if consent is not None:  # every missing consent, not only the first
-                for message in consent(situation, form.cleaned_data):
-                    if message != exc.message:
-                        form.add_error(None, message)
+            add_to_form(form, exc)
         else:
             messages.success(request, done)
             return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
@@ -369,11 +362,7 @@ def situation_escalate(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The situation has been escalated to %(unit)s.") % {
             "unit": situation.handling_unit.name}
 
-    def consent(situation: Situation, data: dict[str, Any]) -> list[str]:
-        return missing_consents(situation.persons.only("pk", "code"),
-                                Consent.Purpose.SHARE_ABOVE)
-
-    return _step(request, pk, "escalate", run, consent)
+    return _step(request, pk, "escalate", run)
 
 
 @require_http_methods(["POST"])
@@ -385,11 +374,7 @@ def situation_refer(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The situation has been referred to %(agency)s.") % {
             "agency": data["agency"].name}
 
-    def consent(situation: Situation, data: dict[str, Any]) -> list[str]:
-        return missing_consents(situation.persons.only("pk", "code"),
-                                Consent.Purpose.REFERRAL, data["agency"])
-
-    return _step(request, pk, "refer", run, consent, scope="cases.situation.referral")
+    return _step(request, pk, "refer", run, scope="cases.situation.referral")
 
 
 @require_http_methods(["POST"])
@@ -431,7 +416,7 @@ def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpRe
             if situation.state == Situation.State.CLOSED:
                 messages.error(request, exc.message)
                 return redirect("cases:situation_detail", pk=pk)
-            _add_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The answer of %(agency)s has been recorded.")
                              % {"agency": referral.agency.name})

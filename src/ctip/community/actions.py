@@ -40,7 +40,7 @@ from ctip.community.selectors import (
     commune_of,
     integration_ancestor_ids,
 )
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import guard
 from ctip.core.text import fold, nfc
 from ctip.org.actions import ensure_open
@@ -178,20 +178,32 @@ def _check_duplicate(unit: Unit, name: str, club_type: ClubType,
 
 
 def _validate_club(actor: Any, club: Club | None, values: dict[str, Any]) -> dict[str, Any]:
-    values["name"] = _text(values["name"], 300, _("Name"), field="name", required=True)
-    values["results"] = _text(values.get("results"), 5000, _("Results"), field="results")
-    _past_date(values["founded_on"], _("The founding date"), field="founded_on")
-    values["member_count"] = _count(values.get("member_count"), _("Members"),
-                                    field="member_count", limit=MAX_MEMBERS)
-    _check_type(values["club_type"], club.club_type if club is not None else None)
-    _check_duplicate(values["unit"], values["name"], values["club_type"],
-                     club.pk if club is not None else None)
+    """The rules of a club's values; every one broken is reported at once."""
+    errors = RuleErrors()
+    with errors.collect():
+        values["name"] = _text(values["name"], 300, _("Name"), field="name", required=True)
+    with errors.collect():
+        values["results"] = _text(values.get("results"), 5000, _("Results"), field="results")
+    with errors.collect():
+        _past_date(values["founded_on"], _("The founding date"), field="founded_on")
+    with errors.collect():
+        values["member_count"] = _count(values.get("member_count"), _("Members"),
+                                        field="member_count", limit=MAX_MEMBERS)
+    with errors.collect(field="club_type"):
+        _check_type(values["club_type"], club.club_type if club is not None else None)
+    if not errors.has("name"):
+        with errors.collect(field="name"):
+            _check_duplicate(values["unit"], values["name"], values["club_type"],
+                             club.pk if club is not None else None)
     before = club if club is not None else Club()
-    _check_origin(actor, club, values.get("replicated_from"), values["founded_on"],
-                  changed=values.get("replicated_from") != before.replicated_from)
-    _check_integration(actor, club, values["unit"], values.get("integrated_into"),
-                       changed=values.get("integrated_into") != before.integrated_into,
-                       unit_changed=club is None or values["unit"] != club.unit)
+    with errors.collect(field="replicated_from"):
+        _check_origin(actor, club, values.get("replicated_from"), values["founded_on"],
+                      changed=values.get("replicated_from") != before.replicated_from)
+    with errors.collect(field="integrated_into"):
+        _check_integration(actor, club, values["unit"], values.get("integrated_into"),
+                           changed=values.get("integrated_into") != before.integrated_into,
+                           unit_changed=club is None or values["unit"] != club.unit)
+    errors.raise_if_any()
     return values
 
 
@@ -214,17 +226,26 @@ def create_club(
     movements: Iterable[Movement] = (),
 ) -> Club:
     require(actor, "activity.manage", unit)
-    ensure_open(unit)
-    values = _validate_club(actor, None, {
-        "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
-        "is_prevention_model": is_prevention_model, "member_count": member_count,
-        "replicated_from": replicated_from, "integrated_into": integrated_into,
-        "results": results,
-    })
-    # A club counts as active in every period from its founding on.
-    guard(unit_path=unit.path, spans=[(values["founded_on"], None)], field="founded_on")
-    target_groups = _check_catalogue(target_groups)
-    movements = _check_catalogue(movements)
+    errors = RuleErrors()
+    with errors.collect(field="unit"):
+        ensure_open(unit)
+    values: dict[str, Any] = {"founded_on": founded_on}
+    with errors.collect():
+        values = _validate_club(actor, None, {
+            "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
+            "is_prevention_model": is_prevention_model, "member_count": member_count,
+            "replicated_from": replicated_from, "integrated_into": integrated_into,
+            "results": results,
+        })
+    if not errors.has("founded_on"):
+        # A club counts as active in every period from its founding on.
+        with errors.collect():
+            guard(unit_path=unit.path, spans=[(founded_on, None)], field="founded_on")
+    with errors.collect(field="target_groups"):
+        target_groups = _check_catalogue(target_groups)
+    with errors.collect(field="movements"):
+        movements = _check_catalogue(movements)
+    errors.raise_if_any()
     club = Club.objects.create(unit_path=unit.path, created_by=actor,
                                name_folded=fold(values["name"]), **values)
     ClubMemberCount.objects.create(club=club, on=club.founded_on, count=club.member_count)
@@ -455,20 +476,25 @@ def _check_border(unit: Unit) -> None:
 
 
 def _validate_exchange(values: dict[str, Any], *, unit_changed: bool = True) -> dict[str, Any]:
+    """The rules of an exchange's values; every one broken is reported at once."""
+    errors = RuleErrors()
     if unit_changed:  # an exchange already recorded stays valid if the flag is later removed
-        _check_border(values["unit"])
-    _past_date(values["date"], _("The date of the exchange"), field="date",
-               earliest=EARLIEST_EXCHANGE)
-    values["counterpart_country"] = _text(values["counterpart_country"], 100, _("Country"),
-                                          field="counterpart_country", required=True)
-    values["counterpart_area"] = _text(values["counterpart_area"], 300, _("Counterpart"),
-                                       field="counterpart_area", required=True)
-    values["participants"] = _count(values.get("participants"), _("Participants"),
-                                    field="participants", limit=MAX_EXCHANGE_PARTICIPANTS)
-    values["information_shared"] = _text(values.get("information_shared"), 5000,
-                                         _("Information shared"), field="information_shared")
-    values["follow_up"] = _text(values.get("follow_up"), 5000, _("Follow-up agreed"),
-                                field="follow_up")
+        with errors.collect(field="unit"):
+            _check_border(values["unit"])
+    with errors.collect():
+        _past_date(values["date"], _("The date of the exchange"), field="date",
+                   earliest=EARLIEST_EXCHANGE)
+    for name, limit, label, required in (
+            ("counterpart_country", 100, _("Country"), True),
+            ("counterpart_area", 300, _("Counterpart"), True),
+            ("information_shared", 5000, _("Information shared"), False),
+            ("follow_up", 5000, _("Follow-up agreed"), False)):
+        with errors.collect():
+            values[name] = _text(values.get(name), limit, label, field=name, required=required)
+    with errors.collect():
+        values["participants"] = _count(values.get("participants"), _("Participants"),
+                                        field="participants", limit=MAX_EXCHANGE_PARTICIPANTS)
+    errors.raise_if_any()
     return values
 
 
@@ -488,14 +514,22 @@ def create_exchange(*, actor: Any, unit: Unit, date: dt.date, counterpart_area: 
                     information_shared: str = "", follow_up: str = "",
                     topics: Iterable[Topic] = ()) -> Exchange:
     require(actor, "activity.manage", unit)
-    ensure_open(unit)
-    values = _validate_exchange({
-        "unit": unit, "date": date, "counterpart_country": counterpart_country,
-        "counterpart_area": counterpart_area, "participants": participants,
-        "information_shared": information_shared, "follow_up": follow_up,
-    })
-    guard(unit_path=unit.path, dates=[values["date"]])
-    topics = _check_topics(topics)
+    errors = RuleErrors()
+    with errors.collect(field="unit"):
+        ensure_open(unit)
+    values: dict[str, Any] = {}
+    with errors.collect():
+        values = _validate_exchange({
+            "unit": unit, "date": date, "counterpart_country": counterpart_country,
+            "counterpart_area": counterpart_area, "participants": participants,
+            "information_shared": information_shared, "follow_up": follow_up,
+        })
+    if not errors.has("date"):
+        with errors.collect():
+            guard(unit_path=unit.path, dates=[date])
+    with errors.collect():
+        topics = _check_topics(topics)
+    errors.raise_if_any()
     exchange = Exchange.objects.create(unit_path=unit.path, created_by=actor, **values)
     exchange.topics.set(topics)
     record(actor=actor, action="exchange.created", target=exchange, unit_path=unit.path,

@@ -28,17 +28,13 @@ from ctip.community.forms import (
     StatusForm,
 )
 from ctip.community.models import Club, ClubMember, Exchange
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 
 PAGE_SIZE = 50
 
-
-def _put_error(form: Any, exc: ActionError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def _can_manage(request: HttpRequest, obj: Club | Exchange) -> bool:
@@ -97,7 +93,7 @@ def club_create(request: AuthedRequest) -> HttpResponse:
                                     create=lambda: actions.create_club(
                                         actor=request.user, **_club_values(form)))
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The club has been registered."))
             return redirect("community:club_detail", pk=done.obj.pk)
@@ -119,7 +115,7 @@ def club_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_club(actor=request.user, club=club, **_club_values(form))
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The club has been saved."))
             return redirect("community:club_detail", pk=club.pk)
@@ -186,7 +182,7 @@ def club_status(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.change_club_status(actor=request.user, club=club, **form.cleaned_data)
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The status has been saved."))
             return redirect("community:club_detail", pk=club.pk)
@@ -220,7 +216,7 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
                                     create=lambda: actions.add_member(
                                         actor=request.user, club=club, **form.cleaned_data))
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("%(name)s has been added.")
                      % {"name": done.obj.full_name})
@@ -291,7 +287,7 @@ def exchange_create(request: AuthedRequest) -> HttpResponse:
                                     create=lambda: actions.create_exchange(
                                         actor=request.user, **form.cleaned_data))
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The exchange has been recorded."))
             return redirect("community:exchange_detail", pk=done.obj.pk)
@@ -320,7 +316,7 @@ def exchange_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_exchange(actor=request.user, exchange=exchange, **form.cleaned_data)
         except ActionError as exc:
-            _put_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The exchange has been saved."))
             return redirect("community:exchange_detail", pk=exchange.pk)

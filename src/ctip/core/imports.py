@@ -302,7 +302,7 @@ class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
                      "The file has %(n)d errors; nothing was saved.", n) % {"n": n}
         )
         self.plan = plan
-        self.errors = plan.errors
+        self.row_errors = plan.errors  # ``errors`` is the (field, message) list of a refusal
 
 
 @dataclass
@@ -651,7 +651,7 @@ def run_job(job_id: int) -> str:
             apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
                          on_success=done)
         except ImportFailed as exc:
-            _fail_job(job, str(exc.message), exc.errors)
+            _fail_job(job, str(exc.message), exc.row_errors)
         except Exception as exc:
             logger.exception("import job %s failed", job_id)
             _fail_job(job, _("The import stopped (%(error)s). Nothing was saved.") % {

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
 from ctip.org.signals import units_restructured
@@ -89,13 +89,19 @@ def create_unit(
     opened_on: dt.date | None = None,
     audit: bool = True,
 ) -> Unit:
+    errors = RuleErrors()
     if parent is not None:
         require(actor, "unit.manage", parent)
-        ensure_open(parent)
+        with errors.collect(field="parent"):
+            ensure_open(parent)
     elif actor is not None:
         raise ActionError(_("Only the system can create a top-level unit."))
-    name = _clean_name(name)
-    code = _check_gso_code(gso_code)
+    code = None
+    with errors.collect():
+        name = _clean_name(name)
+    with errors.collect():
+        code = _check_gso_code(gso_code)
+    errors.raise_if_any()
     unit = Unit(
         name=name,
         name_folded=fold(name),
@@ -132,10 +138,14 @@ def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
     unknown = set(values) - set(UNIT_FIELDS)
     if unknown:
         raise ActionError(f"unknown fields: {sorted(unknown)}")
+    errors = RuleErrors()
     if "name" in values:
-        values["name"] = _clean_name(values["name"])
+        with errors.collect():
+            values["name"] = _clean_name(values["name"])
     if "gso_code" in values:
-        values["gso_code"] = _check_gso_code(values["gso_code"], exclude_pk=unit.pk)
+        with errors.collect():
+            values["gso_code"] = _check_gso_code(values["gso_code"], exclude_pk=unit.pk)
+    errors.raise_if_any()
     if "village" in values:
         values["village"] = nfc(values["village"]).strip()
     changes = {}

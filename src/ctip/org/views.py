@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -86,7 +86,7 @@ def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
                                     create=lambda: actions.create_unit(
                                         actor=request.user, parent=parent, **form.cleaned_data))
         except ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The unit has been created."))
             return redirect("org:unit_detail", pk=done.obj.pk)
@@ -107,7 +107,7 @@ def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_unit(actor=request.user, unit=unit, **form.cleaned_data)
         except ActionError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The unit has been saved."))
             return redirect("org:unit_detail", pk=unit.pk)
@@ -124,7 +124,7 @@ def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
             actions.move_subtree(actor=request.user, unit=unit,
                                  new_parent=form.cleaned_data["new_parent"])
         except ActionError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The unit and everything under it have been moved."))
             return redirect("org:unit_detail", pk=unit.pk)
@@ -144,7 +144,7 @@ def unit_merge(request: AuthedRequest, pk: int) -> HttpResponse:
                                        effective_on=form.cleaned_data["effective_on"],
                                        reason=form.cleaned_data["reason"])
         except ActionError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The unit has been merged."))
             return redirect("org:unit_detail", pk=into.pk)
@@ -171,7 +171,7 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
                     effective_on=form.cleaned_data["effective_on"],
                     reason=form.cleaned_data["reason"])
             except ActionError as exc:
-                form.add_error(None, exc.message)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("The unit has been split."))
                 return redirect("org:unit_detail", pk=new_units[0].pk)

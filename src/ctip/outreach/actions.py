@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -54,13 +54,14 @@ LABELS = {
 }
 
 
-def _text(value: str | None, limit: int, label: Any, *, required: bool = False) -> str:
+def _text(value: str | None, limit: int, label: Any, *, required: bool = False,
+          field: str | None = None) -> str:
     cleaned = " ".join(nfc(value or "").split()) if limit <= 300 else nfc(value or "").strip()
     if required and not cleaned:
-        raise ActionError(_("%(field)s is required.") % {"field": label})
+        raise ActionError(_("%(field)s is required.") % {"field": label}, field=field)
     if len(cleaned) > limit:
         raise ActionError(_("%(field)s can have at most %(n)d characters.")
-                          % {"field": label, "n": limit})
+                          % {"field": label, "n": limit}, field=field)
     return cleaned
 
 
@@ -71,42 +72,46 @@ def participant_limit(unit: Unit) -> int:
 def check_numbers(*, unit: Unit, fmt: Format, women: int | None, men: int | None,
                   total: int | None, views: int = 0, shares: int = 0,
                   materials: int = 0) -> int:
-    """Validate the counts of an activity; return the total participants."""
+    """Validate the counts of an activity; return the total participants. Every count
+    refused is reported at once."""
+    errors = RuleErrors()
     for name, value in (
             ("participants_women", women), ("participants_men", men),
             ("participants_total", total), ("online_views", views), ("online_shares", shares),
             ("materials_handed_out", materials)):
-        if value is not None and value < 0:
-            raise ActionError(_("%(field)s cannot be negative.") % {"field": LABELS[name]},
-                              field=name)
-    if total is None:
-        if women is None or men is None:
+        errors.check(value is None or value >= 0,
+                     _("%(field)s cannot be negative.") % {"field": LABELS[name]}, field=name)
+    for name, value in (("online_views", views), ("online_shares", shares)):
+        errors.check(value <= MAX_ONLINE_REACH, _("%(field)s: %(n)d is not plausible.")
+                     % {"field": LABELS[name], "n": value}, field=name)
+    if not any(errors.has(name) for name in ("participants_women", "participants_men",
+                                              "participants_total")):
+        if total is None:
             total = (women or 0) + (men or 0)
-        else:
-            total = women + men
+        errors.check(not (problem := _total_problem(unit, fmt, women, men, total)), problem,
+                     field="participants_total")
+    errors.raise_if_any()
+    return total or 0
+
+
+def _total_problem(unit: Unit, fmt: Format, women: int | None, men: int | None,
+                   total: int) -> str | None:
+    """What is wrong with the participants' total (the first rule it breaks), or None."""
     if women is not None and men is not None and women + men != total:
-        raise ActionError(
-            _("Women (%(women)d) plus men (%(men)d) make %(sum)d, not the total %(total)d.")
-            % {"women": women, "men": men, "sum": women + men, "total": total},
-            field="participants_total")
+        return (_("Women (%(women)d) plus men (%(men)d) make %(sum)d, not the total "
+                  "%(total)d.")
+                % {"women": women, "men": men, "sum": women + men, "total": total})
     if total > MAX_COUNT:
-        raise ActionError(_("%(value)d is too large.") % {"value": total},
-                          field="participants_total")
+        return _("%(value)d is too large.") % {"value": total}
     if women is not None and women > total or men is not None and men > total:
-        raise ActionError(_("Women or men cannot be more than the total."),
-                          field="participants_total")
+        return _("Women or men cannot be more than the total.")
     limit = participant_limit(unit)
     if fmt.is_meeting and total > limit:
-        raise ActionError(
-            _("%(total)d participants is not plausible for one %(format)s at %(unit)s "
-              "(at most %(limit)d). Check the number, or record it at a higher unit.")
-            % {"total": total, "format": fmt.name.lower(), "unit": unit.name, "limit": limit},
-            field="participants_total")
-    for name, value in (("online_views", views), ("online_shares", shares)):
-        if value > MAX_ONLINE_REACH:
-            raise ActionError(_("%(field)s: %(n)d is not plausible.")
-                              % {"field": LABELS[name], "n": value}, field=name)
-    return total
+        return (_("%(total)d participants is not plausible for one %(format)s at %(unit)s "
+                  "(at most %(limit)d). Check the number, or record it at a higher unit.")
+                % {"total": total, "format": fmt.name.lower(), "unit": unit.name,
+                   "limit": limit})
+    return None
 
 
 def _can_log(actor: Any, unit: Unit, speakers: Iterable[Speaker]) -> None:
@@ -130,15 +135,17 @@ def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
                  date: dt.date, current: Activity | None = None) -> None:
     """Refuse archived catalogue entries, except those the activity already had: an old
     activity stays editable after its format or campaign has been archived."""
-    if fmt.archived and (current is None or current.format_id != fmt.pk):
-        raise ActionError(_("The format “%(name)s” is archived.") % {"name": fmt.name},
-                          field="format")
+    errors = RuleErrors()
+    errors.check(not fmt.archived or current is not None and current.format_id == fmt.pk,
+                 _("The format “%(name)s” is archived.") % {"name": fmt.name}, field="format")
     if campaign is not None:
         if campaign.archived and (current is None or current.campaign_id != campaign.pk):
-            raise ActionError(_("The campaign “%(name)s” is archived.") % {"name": campaign.name})
-        if not unit.path.startswith(campaign.unit_path):
-            raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
-                              % {"unit": unit.name, "campaign": campaign.name})
+            errors.add(_("The campaign “%(name)s” is archived.") % {"name": campaign.name},
+                       field="campaign")
+        elif not unit.path.startswith(campaign.unit_path):
+            errors.add(_("%(unit)s does not take part in “%(campaign)s”.")
+                       % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
+    errors.raise_if_any()
 
 
 def find_duplicate(*, unit: Unit, date: dt.date, fmt: Format, title: str,
@@ -162,24 +169,29 @@ def validate_activity(values: dict[str, Any], unit: Unit,
     catalogue links and the numbers. Returns ``values`` cleaned (texts normalised, the total
     computed); raises ``ActionError`` naming the field. Used by ``create_activity``,
     ``update_activity`` and the import (``outreach.activity_import``), so that every way of
-    recording an activity obeys the same rules."""
+    recording an activity obeys the same rules. Every rule broken is reported at once."""
+    errors = RuleErrors()
     today = today or timezone.localdate()
-    if values["status"] == Activity.Status.DONE and values["date"] > today:
-        raise ActionError(_("An activity dated %(date)s has not happened yet: mark it as "
-                            "planned or correct the date.")
-                          % {"date": values["date"].strftime("%d/%m/%Y")}, field="date")
-    if values["date"] < dt.date(2000, 1, 1):
-        raise ActionError(_("The date is too far in the past."), field="date")
-    values["title"] = _text(values["title"], 300, LABELS["title"], required=True)
-    values["coordinating_agencies"] = _text(values.get("coordinating_agencies"), 300,
-                                            LABELS["coordinating_agencies"])
-    values["notes"] = _text(values.get("notes"), 5000, LABELS["notes"])
-    _check_links(unit, values.get("campaign"), values["format"], values["date"], current)
-    values["participants_total"] = check_numbers(
-        unit=unit, fmt=values["format"], women=values.get("participants_women"),
-        men=values.get("participants_men"), total=values.get("participants_total"),
-        views=values.get("online_views") or 0, shares=values.get("online_shares") or 0,
-        materials=values.get("materials_handed_out") or 0)
+    errors.check(values["status"] != Activity.Status.DONE or values["date"] <= today,
+                 _("An activity dated %(date)s has not happened yet: mark it as planned or "
+                   "correct the date.") % {"date": values["date"].strftime("%d/%m/%Y")},
+                 field="date")
+    errors.check(values["date"] >= dt.date(2000, 1, 1), _("The date is too far in the past."),
+                 field="date")
+    for name, limit, required in (("title", 300, True), ("coordinating_agencies", 300, False),
+                                  ("notes", 5000, False)):
+        with errors.collect():
+            values[name] = _text(values.get(name), limit, LABELS[name], required=required,
+                                 field=name)
+    with errors.collect():
+        _check_links(unit, values.get("campaign"), values["format"], values["date"], current)
+    with errors.collect():
+        values["participants_total"] = check_numbers(
+            unit=unit, fmt=values["format"], women=values.get("participants_women"),
+            men=values.get("participants_men"), total=values.get("participants_total"),
+            views=values.get("online_views") or 0, shares=values.get("online_shares") or 0,
+            materials=values.get("materials_handed_out") or 0)
+    errors.raise_if_any()
     return values
 
 
@@ -203,22 +215,27 @@ def create_activity(
     coordinating_agencies: str = "", notes: str = "", allow_duplicate: bool = False,
     audit: bool = True,
 ) -> Activity:
-    ensure_not_locked(unit.path, date)
+    errors = RuleErrors()
+    with errors.collect():
+        ensure_not_locked(unit.path, date)
     speakers = list(speakers)
-    check_can_record(actor, unit, speakers)
-    values = validate_activity({
-        "date": date, "status": status, "title": title, "format": format,
-        "campaign": campaign, "movement": movement, "club": club,
-        "participants_women": participants_women, "participants_men": participants_men,
-        "participants_total": participants_total, "online_views": online_views,
-        "online_shares": online_shares, "materials_handed_out": materials_handed_out,
-        "coordinating_agencies": coordinating_agencies, "notes": notes,
-    }, unit)
-    if not allow_duplicate:
+    with errors.collect():
+        check_can_record(actor, unit, speakers)
+    values: dict[str, Any] = {}
+    with errors.collect():
+        values = validate_activity({
+            "date": date, "status": status, "title": title, "format": format,
+            "campaign": campaign, "movement": movement, "club": club,
+            "participants_women": participants_women, "participants_men": participants_men,
+            "participants_total": participants_total, "online_views": online_views,
+            "online_shares": online_shares, "materials_handed_out": materials_handed_out,
+            "coordinating_agencies": coordinating_agencies, "notes": notes,
+        }, unit)
+    if not allow_duplicate and not errors:
         duplicate = find_duplicate(unit=unit, date=date, fmt=format, title=values["title"])
-        if duplicate is not None:
-            raise ActionError(_("This activity is already recorded (same unit, date, format "
-                                "and title)."))
+        errors.check(duplicate is None, _("This activity is already recorded (same unit, "
+                                          "date, format and title)."))
+    errors.raise_if_any()
     activity = new_activity(actor=actor, unit=unit, values=values)
     activity.save(force_insert=True)
     # A new activity has no links yet: ``add`` inserts them without reading any first.
@@ -257,19 +274,25 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
                     audiences: Iterable[Audience] | None = None,
                     speakers: Iterable[Speaker] | None = None, **changes: Any) -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    ensure_not_locked(activity.unit_path, activity.date, changes.get("date"))
-    _can_edit(actor, activity)
     unknown = set(changes) - set(ACTIVITY_FIELDS)
     if unknown:
         raise ActionError(f"unknown fields: {sorted(unknown)}")
+    errors = RuleErrors()
+    with errors.collect():
+        ensure_not_locked(activity.unit_path, activity.date, changes.get("date"))
+    with errors.collect():
+        _can_edit(actor, activity)
     values = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} | changes
-    values = validate_activity(values, activity.unit, current=activity)
+    with errors.collect():
+        values = validate_activity(values, activity.unit, current=activity)
+    if not errors:
+        duplicate = find_duplicate(unit=activity.unit, date=values["date"],
+                                   fmt=values["format"], title=values["title"],
+                                   exclude_pk=activity.pk)
+        errors.check(duplicate is None, _("Another activity with the same unit, date, format "
+                                          "and title exists."))
+    errors.raise_if_any()
     diff = {f: [getattr(activity, f), v] for f, v in values.items() if getattr(activity, f) != v}
-    duplicate = find_duplicate(unit=activity.unit, date=values["date"], fmt=values["format"],
-                               title=values["title"], exclude_pk=activity.pk)
-    if duplicate is not None:
-        raise ActionError(_("Another activity with the same unit, date, format and title "
-                            "exists."))
     for field, value in values.items():
         setattr(activity, field, value)
     activity.title_folded = fold(activity.title)
@@ -326,9 +349,13 @@ def _delete_files_on_commit(files: list[Any]) -> None:
 
 # --- Campaigns ------------------------------------------------------------------------------
 
-def _check_period(starts_on: dt.date, ends_on: dt.date) -> None:
-    if ends_on < starts_on:
-        raise ActionError(_("The campaign ends before it starts."), field="ends_on")
+def _check_campaign(errors: RuleErrors, starts_on: dt.date, ends_on: dt.date,
+                    plan_document: Any) -> None:
+    errors.check(ends_on >= starts_on, _("The campaign ends before it starts."),
+                 field="ends_on")
+    if plan_document is not None:
+        with errors.collect(field="plan_document"):
+            check_upload(plan_document, kinds={"document"})
 
 
 @transaction.atomic
@@ -336,13 +363,18 @@ def create_campaign(*, actor: Any, unit: Unit, name: str, starts_on: dt.date,
                     ends_on: dt.date, description: str = "",
                     plan_document: Any = None) -> Campaign:
     require(actor, "activity.manage", unit)
-    ensure_open(unit)
-    _check_period(starts_on, ends_on)
-    campaign = Campaign(unit=unit, unit_path=unit.path, created_by=actor,
-                        name=_text(name, 300, _("Name"), required=True), starts_on=starts_on,
-                        ends_on=ends_on, description=_text(description, 5000, _("Description")))
+    errors = RuleErrors()
+    with errors.collect():
+        ensure_open(unit)
+    with errors.collect():
+        name = _text(name, 300, _("Name"), required=True, field="name")
+    with errors.collect():
+        description = _text(description, 5000, _("Description"), field="description")
+    _check_campaign(errors, starts_on, ends_on, plan_document)
+    errors.raise_if_any()
+    campaign = Campaign(unit=unit, unit_path=unit.path, created_by=actor, name=name,
+                        starts_on=starts_on, ends_on=ends_on, description=description)
     if plan_document is not None:
-        check_upload(plan_document, kinds={"document"})
         campaign.plan_document.save(plan_document.name, plan_document, save=False)
     campaign.save()
     record(actor=actor, action="campaign.created", target=campaign, unit_path=unit.path,
@@ -361,9 +393,10 @@ def update_campaign(*, actor: Any, campaign: Campaign, **changes: Any) -> Campai
             if getattr(campaign, k) != v}
     for key, value in changes.items():
         setattr(campaign, key, value)
-    _check_period(campaign.starts_on, campaign.ends_on)
+    errors = RuleErrors()
+    _check_campaign(errors, campaign.starts_on, campaign.ends_on, plan)
+    errors.raise_if_any()
     if plan is not None:
-        check_upload(plan, kinds={"document"})
         campaign.plan_document.save(plan.name, plan, save=False)
         diff["plan_document"] = plan.name
     campaign.save()
@@ -379,12 +412,14 @@ def set_targets(*, actor: Any, campaign: Campaign,
     """Set (sessions, participants, new models) per unit of the campaign's subtree."""
     require(actor, "activity.manage", campaign.unit)
     changes = {}
+    errors = RuleErrors()
+    for unit in targets:
+        errors.check(unit.path.startswith(campaign.unit_path),
+                     _("%(unit)s does not take part in this campaign.") % {"unit": unit.name})
+    errors.check(min((min(numbers) for numbers in targets.values()), default=0) >= 0,
+                 _("Targets cannot be negative."))
+    errors.raise_if_any()
     for unit, (sessions, participants, new_models) in targets.items():
-        if not unit.path.startswith(campaign.unit_path):
-            raise ActionError(_("%(unit)s does not take part in this campaign.")
-                              % {"unit": unit.name})
-        if min(sessions, participants, new_models) < 0:
-            raise ActionError(_("Targets cannot be negative."))
         CampaignTarget.objects.update_or_create(
             campaign=campaign, unit=unit,
             defaults={"sessions": sessions, "participants": participants,
@@ -526,22 +561,26 @@ def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: 
                         club: Any = None, person_name: str = "",
                         activity: Activity | None = None) -> Commendation:
     require(actor, "activity.manage", unit)
-    if recipient_kind == Commendation.RecipientKind.PERSON and not person_name.strip():
-        raise ActionError(_("Name the person commended."), field="person_name")
-    if recipient_kind == Commendation.RecipientKind.CLUB and club is None:
-        raise ActionError(_("Choose the club or model commended."), field="club")
-    if decided_on > timezone.localdate():
-        raise ActionError(_("The decision date is in the future."), field="decided_on")
-    guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
-    for linked in (club, activity):
-        if linked is not None and not linked.unit_path.startswith(unit.path):
-            raise ActionError(_("The club or activity belongs to another unit."))
+    errors = RuleErrors()
+    errors.check(recipient_kind != Commendation.RecipientKind.PERSON or person_name.strip(),
+                 _("Name the person commended."), field="person_name")
+    errors.check(recipient_kind != Commendation.RecipientKind.CLUB or club is not None,
+                 _("Choose the club or model commended."), field="club")
+    if errors.check(decided_on <= timezone.localdate(),
+                    _("The decision date is in the future."), field="decided_on"):
+        with errors.collect():
+            guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
+    for name, linked in (("club", club), ("activity", activity)):
+        errors.check(linked is None or linked.unit_path.startswith(unit.path),
+                     _("The club or activity belongs to another unit."), field=name)
+    texts = errors.clean_each([
+        ("person_name", _text, person_name, 150, _("Person")),
+        ("reason", partial(_text, required=True), reason, 5000, _("For what")),
+        ("decision_number", _text, decision_number, 60, _("Decision number"))])
+    errors.raise_if_any()
     commendation = Commendation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, recipient_kind=recipient_kind,
-        club=club, person_name=_text(person_name, 150, _("Person")),
-        reason=_text(reason, 5000, _("For what"), required=True), activity=activity,
-        level=level, decided_on=decided_on,
-        decision_number=_text(decision_number, 60, _("Decision number")))
+        club=club, activity=activity, level=level, decided_on=decided_on, **texts)
     record(actor=actor, action="commendation.created", target=commendation,
            unit_path=unit.path)
     return commendation

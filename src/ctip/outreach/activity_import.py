@@ -719,7 +719,8 @@ def _check(ctx: _Context, rows: list[PlannedRow]) -> list[tuple[PlannedRow, Acti
         try:
             values = validate_activity(_values(planned), planned.unit, today=today)
         except ActionError as exc:
-            _fail(plan, planned, _ACTION_FIELDS.get(exc.field or ""), exc.message)
+            for field, message in exc.errors:  # every rule the row breaks, each in its column
+                _fail(plan, planned, _ACTION_FIELDS.get(field or ""), str(message))
             continue
         planned.participants = values["participants_total"]
         checked.append((planned, new_activity(actor=ctx.actor, unit=planned.unit,

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -62,9 +62,6 @@ PAGE_SIZE = 50
 def _can_log(user: Any) -> bool:
     return has_capability(user, "activity.manage") or has_capability(user, "activity.log_own")
 
-
-def _add_error(form: Any, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- Quick entry -----------------------------------------------------------------------------
@@ -130,7 +127,7 @@ def activity_create(request: AuthedRequest) -> HttpResponse:
                 done = submit_form_once(form, actor=request.user, scope="outreach.activity",
                                         create=create)
             except ActionError as exc:
-                _add_error(form, exc)
+                add_to_form(form, exc)
             else:
                 if done.obj is None:
                     messages.info(request, already_saved())
@@ -204,7 +201,7 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     actions.add_attachment(actor=request.user, activity=activity,
                                            upload=upload)
         except ActionError as exc:
-            _add_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The activity has been saved."))
             return redirect("outreach:activity_detail", pk=activity.pk)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -58,9 +58,6 @@ LEVEL_LABELS = {
     "none": gettext_lazy("No target"),
 }
 
-
-def add_action_error(form: Any, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _int_param(value: str | None) -> int | None:
@@ -130,7 +127,7 @@ def campaign_create(request: AuthedRequest) -> HttpResponse:
                                         description=data["description"],
                                         plan_document=data["plan_document"]))
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The campaign has been created. Now set the targets "
                                       "of the units taking part."))
@@ -156,7 +153,7 @@ def campaign_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 starts_on=data["starts_on"], ends_on=data["ends_on"],
                 description=data["description"], plan_document=data["plan_document"])
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The campaign has been saved."))
             return redirect("outreach:campaign_detail", pk=campaign.pk)
@@ -216,7 +213,7 @@ def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
             actions.set_targets(actor=request.user, campaign=campaign,
                                 targets=form.cleaned_targets())
         except ActionError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The targets have been saved."))
             return redirect(f"{reverse('outreach:campaign_detail', args=[campaign.pk])}"
@@ -284,7 +281,7 @@ def movement_create(request: AuthedRequest) -> HttpResponse:
                                     create=lambda: actions.create_movement(
                                         actor=request.user, **form.cleaned_data))
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The movement has been added to the catalogue."))
             return redirect("outreach:movement_list")
@@ -365,7 +362,7 @@ def commendation_create(request: AuthedRequest) -> HttpResponse:
                 else "",
                 activity=data.get("activity")))
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The commendation has been recorded."))
             day = f"{done.obj.decided_on:%d/%m/%Y}"

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import has_capability, scope_paths
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
@@ -31,7 +31,6 @@ from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions
 from ctip.outreach.campaign_views import (
-    add_action_error,
     attachment_response,
     confirm_delete_page,
 )
@@ -89,7 +88,7 @@ def topic_create(request: AuthedRequest) -> HttpResponse:
                                     create=lambda: actions.create_topic(
                                         actor=request.user, **form.cleaned_data))
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The topic has been added. Now add its materials."))
             return redirect("outreach:topic_detail", pk=done.obj.pk)
@@ -152,7 +151,7 @@ def material_create(request: AuthedRequest, pk: int) -> HttpResponse:
                                         title=form.cleaned_data["title"],
                                         upload=form.cleaned_data["file"]))
         except ActionError as exc:
-            form.add_error("file" if exc.field in (None, "file") else None, exc.message)
+            add_to_form(form, exc, default="file")
         else:
             announce(request, done, _("The material has been added."))
             return redirect("outreach:topic_detail", pk=topic.pk)
@@ -280,7 +279,7 @@ def speaker_create(request: AuthedRequest) -> HttpResponse:
                                     create=lambda: actions.create_speaker(
                                         actor=request.user, **form.cleaned_data))
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             announce(request, done, _("The speaker has been added to the roster."))
             return redirect("outreach:speaker_detail", pk=done.obj.pk)
@@ -301,7 +300,7 @@ def speaker_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_speaker(actor=request.user, speaker=speaker, **form.cleaned_data)
         except ActionError as exc:
-            add_action_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The speaker has been saved."))
             return redirect("outreach:speaker_detail", pk=speaker.pk)

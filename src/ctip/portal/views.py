@@ -30,7 +30,7 @@ from ctip.accounts.access import public
 from ctip.cases.actions import create_situation
 from ctip.cases.models import Situation
 from ctip.core import request_context
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import submit_form_once
 from ctip.core.ratelimit import Limit
 from ctip.portal import caching, receipts
@@ -199,7 +199,8 @@ def report(request: HttpRequest) -> HttpResponse:
                     done = submit_form_once(form, actor=None, scope="portal.report",
                                             create=lambda: _create(form.cleaned_data))
                 except ActionError as exc:
-                    form.add_error(None, exc.message)
+                    add_to_form(form, exc, rename={"unit": "commune",
+                                                   "reporter_contact": "contact"})
                     status = 400
                 else:
                     # A repeat (a double click, a resent page) stores nothing and shows the

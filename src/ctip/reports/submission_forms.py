@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.outreach.models import Campaign
 from ctip.reports.models import ReportType
 from ctip.reports.submissions import REPORTING_UNIT_TYPES, parse_period
@@ -52,7 +52,7 @@ class NewReportForm(forms.Form):
         try:
             data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
         except ActionError as exc:
-            self.add_error("period", exc.message)
+            add_to_form(self, exc, default="period")
         data["campaign"] = None
         return data
 
@@ -117,5 +117,5 @@ class StatusForm(forms.Form):
         try:
             data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
         except ActionError as exc:
-            self.add_error("period", exc.message)
+            add_to_form(self, exc, default="period")
         return data

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import health
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
@@ -55,7 +55,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
                     actor=request.user, unit=data["unit"], report_type=data["report_type"],
                     start=data["start"], end=data["end"], campaign=data["campaign"])
             except ActionError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_to_form(form, exc)
             else:
                 return redirect("reports:report_detail", report.pk)
     elif request.method == "POST":
@@ -121,7 +121,18 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, report: Report, exc: ActionError, **forms: Any) -> Any:
-    messages.error(request, exc.message)
+    """The page again with what was refused: each problem with a field next to that field of
+    the form sent (and in its summary), the others as messages at the top (the form may not be
+    shown any more: an approved report has none)."""
+    general = []
+    for field, message in exc.errors:
+        form = next((f for f in forms.values() if field in f.fields), None)
+        if form is None:
+            general.append(message)
+        else:
+            add_to_form(form, ActionError(message, field=field))
+    for message in general:
+        messages.error(request, message)
     return render_page(request, "reports/report_detail.html",
                        _detail_context(request, report, **forms), status=400)
 

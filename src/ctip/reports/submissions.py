@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import NotInScope, has_capability, require, scope_q
 from ctip.audit.actions import record
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import nfc
 from ctip.core.uploads import check_upload
 from ctip.org.models import Unit
@@ -146,11 +146,11 @@ def can_review(user: Any, report: Report) -> bool:
 
 # --- Writes ---------------------------------------------------------------------------------
 
-def _text(value: str | None, limit: int, label: str) -> str:
+def _text(value: str | None, limit: int, label: str, *, field: str | None = None) -> str:
     cleaned = nfc(value or "").strip()
     if len(cleaned) > limit:
         raise ActionError(_("%(field)s can have at most %(n)d characters.")
-                          % {"field": label, "n": limit})
+                          % {"field": label, "n": limit}, field=field)
     return cleaned
 
 
@@ -160,20 +160,23 @@ def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
                         campaign: Any = None) -> Report:
     """The unit's report of this type for the period, created as a draft if there is none."""
     require(actor, "report.submit", unit)
+    errors = RuleErrors()
     if report_type.kind == ReportType.Kind.CAMPAIGN:
-        if campaign is None:
-            raise ActionError(_("Choose the campaign this report is about."), field="campaign")
-        if not unit.path.startswith(campaign.unit_path):
-            raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
-                              % {"unit": unit.name, "campaign": campaign.name})
-        start, end = campaign.starts_on, campaign.ends_on
-    elif campaign is not None:
-        raise ActionError(_("Only a campaign report refers to a campaign."), field="campaign")
-    if start is None or end is None or end < start:
-        raise ActionError(_("Choose a valid period."), field="period")
-    if unit.parent_id is None:
-        raise ActionError(_("%(unit)s has no unit above it to report to.")
-                          % {"unit": unit.name})
+        if errors.check(campaign is not None, _("Choose the campaign this report is about."),
+                        field="campaign"):
+            errors.check(unit.path.startswith(campaign.unit_path),
+                         _("%(unit)s does not take part in “%(campaign)s”.")
+                         % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
+            start, end = campaign.starts_on, campaign.ends_on
+    else:
+        errors.check(campaign is None, _("Only a campaign report refers to a campaign."),
+                     field="campaign")
+        errors.check(start is not None and end is not None and end >= start,
+                     _("Choose a valid period."), field="period")
+    errors.check(unit.parent_id is not None, _("%(unit)s has no unit above it to report to.")
+                 % {"unit": unit.name}, field="unit")
+    errors.raise_if_any()
+    assert start is not None and end is not None  # noqa: S101  (checked just above)
     # a campaign report is one per campaign (two campaigns may start on the same day)
     lookup = ({"campaign": campaign} if campaign is not None
               else {"period_start": start, "campaign__isnull": True})
@@ -206,10 +209,16 @@ def update_narrative(*, actor: Any, report: Report, results: str = "", difficult
               .get(pk=report.pk))
     require(actor, "report.submit", report.unit)
     _ensure_editable(report)
-    values = {"results": _text(results, 20000, _("Results")),
-              "difficulties": _text(difficulties, 20000, _("Difficulties")),
-              "proposals": _text(proposals, 20000, _("Proposals")),
-              "number": " ".join(_text(number, 40, _("Number")).split())}
+    errors = RuleErrors()
+    values = {}
+    for name, value, limit, label in (("results", results, 20000, _("Results")),
+                                      ("difficulties", difficulties, 20000, _("Difficulties")),
+                                      ("proposals", proposals, 20000, _("Proposals")),
+                                      ("number", number, 40, _("Number"))):
+        with errors.collect():
+            values[name] = _text(value, limit, label, field=name)
+    errors.raise_if_any()
+    values["number"] = " ".join(values["number"].split())
     diff = {k: [getattr(report, k), v] for k, v in values.items() if getattr(report, k) != v}
     for key, value in values.items():
         setattr(report, key, value)
