@@ -56,13 +56,21 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     below = (Situation.objects.filter(overdue_q(now), handling_unit__parent=unit)
              .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED]))
     sections = inbox_sections(now)
-    box.counts = open_here.order_by().aggregate(
-        **{key: Count("pk", filter=where) for key, where in sections.items()})
-    box.counts["overdue_below"] = below.order_by().count()
+    here = Q(handling_unit=unit)
+    late_below = (Q(handling_unit__parent=unit) & overdue_q(now)
+                  & ~Q(state=Situation.State.REFERRED))
+    # every section's count in one pass over the unit's and its children's open situations
+    box.counts = (Situation.objects.filter(handling_path__subtree=unit.path)
+                  .filter(here | late_below)
+                  .exclude(state=Situation.State.CLOSED).order_by().aggregate(
+                      overdue_below=Count("pk", filter=late_below),
+                      **{key: Count("pk", filter=here & where)
+                         for key, where in sections.items()}))
     for key, where in sections.items():
-        rows = open_here.filter(where).order_by("due_at", "created_at")
+        rows = (open_here.filter(where).select_related("unit", "handling_unit")
+                .order_by("due_at", "created_at"))
         setattr(box, key, list(rows[:limit] if limit is not None else rows))
-    rows = below.select_related("handling_unit").order_by("due_at")
+    rows = below.select_related("unit", "handling_unit").order_by("due_at")
     box.overdue_below = list(rows[:limit] if limit is not None else rows)
     box.follow_ups = list(
         FollowUp.objects.filter(case__unit=unit, done_on__isnull=True,
