@@ -167,6 +167,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.5)
+        self.stop()  # not left serving after the script has given up on it
         raise SystemExit("ctip serve did not answer within 600 s")
 
     def stop(self) -> None:
