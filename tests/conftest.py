@@ -168,6 +168,17 @@ def _vietnamese(settings: Any) -> None:
     settings.LANGUAGE_CODE = "vi"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts with an empty cache: what the bulletin keeps per publish (pages, the
+    menu, the settings) must not outlive the database rows of the test that made it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 

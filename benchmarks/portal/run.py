@@ -99,6 +99,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--python", action="store_true",
                         help="use the Python load generator even if wrk is installed")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--data-dir", type=Path,
+                        help="build the data directory here, or reuse it when already built "
+                        "(kept afterwards)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     return parser.parse_args(argv)
 
@@ -122,12 +125,22 @@ def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
                                                             "CTIP_TESTING"}}
     from cryptography.fernet import Fernet
 
+    keys = data_dir / "bench-field-keys"  # a reused data directory needs its own key
+    if not keys.exists():
+        keys.write_text(Fernet.generate_key().decode())
+        keys.chmod(0o600)
     env.update(CTIP_DATA_DIR=str(data_dir), CTIP_LOG_LEVEL="WARNING",
                ALLOWED_HOSTS="127.0.0.1,localhost", PYTHONPATH=str(REPO / "src"),
-               CTIP_FIELD_KEYS=Fernet.generate_key().decode())
+               CTIP_FIELD_KEYS=keys.read_text().strip())
     started = time.perf_counter()
-    run([*CTIP, "migrate", "--verbosity", "0"], env)  # also creates the secret and keys
-    out = run([*CTIP, "shell", "-c", BUILD], env)
+    built = data_dir / "bench-urls.txt"
+    if built.exists():
+        out = built.read_text()
+        print(f"reusing the data directory {data_dir}")
+    else:
+        run([*CTIP, "migrate", "--verbosity", "0"], env)  # also creates the secret and keys
+        out = run([*CTIP, "shell", "-c", BUILD], env)
+        built.write_text(out)
     match = re.search(r"^URLS (\S+) (\S+)$", out, re.MULTILINE)
     if not match:
         raise SystemExit("could not read the demo URLs:\n" + out[-2000:])
@@ -144,7 +157,7 @@ class Server:
              "--workers", str(workers)],
             env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # collectstatic first; slow on a loaded machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"ctip serve exited; see {log}")
@@ -154,7 +167,8 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.5)
-        raise SystemExit("ctip serve did not answer within 180 s")
+        self.stop()  # not left serving after the script has given up on it
+        raise SystemExit("ctip serve did not answer within 600 s")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -266,7 +280,10 @@ def page_weight(base: str, path: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     tool = "python" if args.python or not shutil.which("wrk") else "wrk"
-    data_dir = Path(tempfile.mkdtemp(prefix="ctip-bench-portal-"))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ctip-bench-portal-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if args.data_dir:
+        args.keep = True
     server = None
     try:
         env, article, section = prepare(data_dir)
@@ -282,7 +299,8 @@ def main(argv: list[str] | None = None) -> None:
             url = server.base + path
             for _ in range(20):  # warm-up: workers import, renditions, cache filled
                 status, _body, headers = get(url)
-                if status != 200:
+                # /healthz says 503 while no worker's heartbeat is fresh (a reused directory)
+                if status != 200 and not (path == "/healthz" and status == 503):
                     raise SystemExit(f"{path} answered {status}")
             if name in ("article", "section"):
                 assert headers.get("x-bulletin-cache") == "hit", headers

@@ -337,3 +337,39 @@ def test_printing_leaves_the_article_and_drops_menus_and_buttons(client: Client,
     for part in (".article-title", ".article-date", ".lead", ".article-body", ".byline",
                  ".publisher", ".article-section"):
         assert part not in hidden, part
+
+
+def test_an_article_not_in_the_cache_reads_menu_settings_and_most_read_once_per_publish(
+        client: Client, bulletin: Bulletin) -> None:
+    """An article rendered afresh (a query parameter keeps it out of the page cache) takes
+    the menu, the bulletin's settings and the most-read list from the cache; a publish shows
+    a new section in the menu on the next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = bulletin.articles[0].url + "?fresh=1"
+    first = html(client.get(url))
+    with CaptureQueriesContext(connection) as captured:
+        again = html(client.get(url))
+    assert again == first
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "portal_bulletinsettings" not in sql and "portal_pageviewday" not in sql
+    assert "Mục mới xuất bản" not in first
+    add_section(bulletin.home, "Mục mới xuất bản")
+    assert "Mục mới xuất bản" in html(client.get(url))
+
+
+def test_previous_next_and_other_news_are_the_sections_neighbours(bulletin: Bulletin) -> None:
+    """The article page's links to the previous and next article and its "Other news" are
+    the same whether read from the latest articles or looked up one by one."""
+    from ctip.portal.models import OTHER_NEWS
+
+    assert len(bulletin.articles) > OTHER_NEWS + 1
+    for article in bulletin.articles:
+        previous, following, others = article.neighbours()
+        assert previous == article.previous_article(), article.title
+        assert following == article.next_article(), article.title
+        assert others == list(article.siblings()[:OTHER_NEWS])
+    newest, oldest = bulletin.articles[0], bulletin.articles[-1]
+    assert newest.neighbours()[1] is None and newest.neighbours()[0] == bulletin.articles[1]
+    assert oldest.neighbours()[0] is None and oldest.neighbours()[1] == bulletin.articles[-2]

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from ctip.cases.deadlines import is_overdue, overdue_q
+from ctip.cases.deadlines import overdue_q
 from ctip.cases.models import FollowUp, Situation
 from ctip.org.models import Unit
 
@@ -25,30 +25,53 @@ class Inbox:
     overdue_below: list[Situation] = field(default_factory=list)
     waiting: list[Situation] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    #: how many situations each section holds in all (its list may show fewer)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def inbox_for(unit: Unit, now: dt.datetime | None = None) -> Inbox:
+def inbox_sections(now: dt.datetime) -> dict[str, Q]:
+    """Each section of the inbox as a condition on the open situations handled at a unit:
+    overdue, due within ``DUE_SOON``, new (received or escalated here), and waiting (referred
+    to an agency, or being handled with no deadline near). Every open situation is in one."""
+    referred = Q(state=Situation.State.REFERRED)
+    not_timed = Q(due_at__isnull=True) | Q(due_at__gte=now + DUE_SOON)
+    fresh = Q(state__in=[Situation.State.RECEIVED, Situation.State.ESCALATED])
+    return {
+        "overdue": ~referred & overdue_q(now),
+        "due_soon": ~referred & Q(due_at__gte=now, due_at__lt=now + DUE_SOON),
+        "new": ~referred & not_timed & fresh,
+        "waiting": referred | (not_timed & ~fresh),
+    }
+
+
+def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = None) -> Inbox:
     """What a unit must act on. Overdue items of the units directly below show too, so the
-    parent notices when a commune misses a deadline."""
+    parent notices when a commune misses a deadline. Each section lists at most ``limit``
+    situations, the most urgent first, and ``counts`` says how many it holds in all: a fixed
+    number of queries, and no more rows read than shown, however many are open."""
     now = now or timezone.now()
     box = Inbox(unit=unit)
     open_here = (Situation.objects.filter(handling_unit=unit)
-                 .exclude(state=Situation.State.CLOSED).order_by("due_at", "created_at"))
-    for situation in open_here:
-        if situation.state == Situation.State.REFERRED:
-            box.waiting.append(situation)
-        elif is_overdue(situation.due_at, now):
-            box.overdue.append(situation)
-        elif situation.due_at and situation.due_at < now + DUE_SOON:
-            box.due_soon.append(situation)
-        elif situation.state in (Situation.State.RECEIVED, Situation.State.ESCALATED):
-            box.new.append(situation)
-        else:
-            box.waiting.append(situation)
-    box.overdue_below = list(
-        Situation.objects.filter(overdue_q(now), handling_unit__parent=unit)
-        .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED])
-        .select_related("handling_unit").order_by("due_at"))
+                 .exclude(state=Situation.State.CLOSED))
+    below = (Situation.objects.filter(overdue_q(now), handling_unit__parent=unit)
+             .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED]))
+    sections = inbox_sections(now)
+    here = Q(handling_unit=unit)
+    late_below = (Q(handling_unit__parent=unit) & overdue_q(now)
+                  & ~Q(state=Situation.State.REFERRED))
+    # every section's count in one pass over the unit's and its children's open situations
+    box.counts = (Situation.objects.filter(handling_path__subtree=unit.path)
+                  .filter(here | late_below)
+                  .exclude(state=Situation.State.CLOSED).order_by().aggregate(
+                      overdue_below=Count("pk", filter=late_below),
+                      **{key: Count("pk", filter=here & where)
+                         for key, where in sections.items()}))
+    for key, where in sections.items():
+        rows = (open_here.filter(where).select_related("unit", "handling_unit")
+                .order_by("due_at", "created_at"))
+        setattr(box, key, list(rows[:limit] if limit is not None else rows))
+    rows = below.select_related("unit", "handling_unit").order_by("due_at")
+    box.overdue_below = list(rows[:limit] if limit is not None else rows)
     box.follow_ups = list(
         FollowUp.objects.filter(case__unit=unit, done_on__isnull=True,
                                 due_on__lte=timezone.localdate() + dt.timedelta(days=7))

@@ -168,22 +168,23 @@ INBOX_SHOWN = 50
 def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     unit = _inbox_unit(request, unit_pk)
     now = timezone.now()
-    box = inbox_for(unit, now=now)
+    box = inbox_for(unit, now=now, limit=INBOX_SHOWN)
     sections = [
-        ("overdue", _("Overdue"), box.overdue,
+        ("overdue", _("Overdue"), box.overdue, box.counts["overdue"],
          _("The deadline to escalate or refer has passed.")),
-        ("due-soon", _("Due soon"), box.due_soon,
+        ("due-soon", _("Due soon"), box.due_soon, box.counts["due_soon"],
          _("To escalate or refer within the next hours.")),
-        ("new", _("New"), box.new, _("Received or escalated here, not yet handled.")),
+        ("new", _("New"), box.new, box.counts["new"],
+         _("Received or escalated here, not yet handled.")),
         ("overdue-below", _("Overdue in the units below"), box.overdue_below,
-         _("Units directly below that missed a deadline.")),
-        ("waiting", _("Waiting on others"), box.waiting,
+         box.counts["overdue_below"], _("Units directly below that missed a deadline.")),
+        ("waiting", _("Waiting on others"), box.waiting, box.counts["waiting"],
          _("Referred to an agency or being verified.")),
     ]
     # Each section shows its most urgent rows (the selector's order), with how many there are
     # in all: a province can have thousands open, which no one reads on one page.
-    shown = [(key, title, items[:INBOX_SHOWN], help_text, len(items))
-             for key, title, items, help_text in sections]
+    shown = [(key, title, items, help_text, total)
+             for key, title, items, total, help_text in sections]
     rows = [s for _key, _title, items, _help, _total in shown for s in items]
     prefetch_related_objects(rows, "unit", "handling_unit")
     _mark_deadlines(rows, now)

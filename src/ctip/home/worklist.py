@@ -132,7 +132,7 @@ def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
         roots = scope_paths(viewer, "report.submit")
         # the reports of the units where she holds the role: a commune officer prepares
         # her commune's, not each branch's
-        to_prepare = [o for o in submissions.due_soon(today) if o.unit.path in roots][:LIMIT]
+        to_prepare = submissions.due_soon(today, paths=roots)[:LIMIT]
         drafts = Capped.of(
             Report.objects.filter(scope_q(viewer, "report.submit", "unit_path"),
                                   status__in=[Report.Status.DRAFT, Report.Status.RETURNED])
@@ -153,32 +153,35 @@ def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
 
 def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
     """The running campaigns the viewer takes part in, with her level's totals against its
-    targets (``outreach.selectors.campaign_progress_for``), at most three."""
+    targets (the total line of ``outreach.selectors.campaign_progress_for``), at most three,
+    in a fixed number of queries."""
     if not has_capability(viewer, "activity.view"):
         return []
-    from ctip.accounts.policy import NotInScope
-    from ctip.outreach.selectors import campaign_progress_for, campaigns_listed
+    from ctip.outreach.selectors import campaign_totals_for, campaigns_listed
 
-    running = campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
-                                                           ends_on__gte=today)[:3]
-    lines = []
-    for campaign in running:
-        try:
-            lines.append(campaign_progress_for(viewer, campaign))
-        except NotInScope:
-            continue
-    return lines
+    running = list(campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
+                                                                ends_on__gte=today)
+                   .select_related("unit")[:3])
+    return list(campaign_totals_for(viewer, running))
 
 
 def recent_records(viewer: Any) -> Capped:
-    """What was recorded lately in the viewer's units: activities, newest first."""
+    """What was recorded lately in the viewer's units: the last activities recorded (the
+    highest keys, which follow the order of recording), newest first. The keys are picked
+    from the unit-path index alone and only those rows are read: a province holds a million
+    activities, which neither a sort on the time of recording nor a count should touch. The
+    card shows no total, so none is counted."""
     if not has_capability(viewer, "activity.view"):
         return Capped()
+    from ctip.outreach.models import Activity
     from ctip.outreach.selectors import activities_visible_to
 
-    return Capped.of(activities_visible_to(viewer).select_related("unit")
-                     .only("pk", "title", "date", "status", "created_at", "unit__name")
-                     .order_by("-created_at", "-pk"))
+    keys = list(activities_visible_to(viewer).order_by("-pk")
+                .values_list("pk", flat=True)[:LIMIT])
+    items = list(Activity.objects.filter(pk__in=keys).select_related("unit")
+                 .only("pk", "title", "date", "status", "created_at", "unit__name")
+                 .order_by("-pk"))
+    return Capped(items, len(items))
 
 
 @dataclass

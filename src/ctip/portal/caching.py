@@ -40,6 +40,28 @@ def bump_version(**kwargs: Any) -> None:
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 
+#: How long the most-read list is kept (it changes with readings, not with publishing).
+MOST_READ_TIMEOUT = 300
+
+
+def remembered(name: str, request: HttpRequest | None, compute: Any,
+               timeout: int = PAGE_TIMEOUT) -> Any:
+    """A value made from the published bulletin (the menu, the settings), kept in the cache
+    under the bulletin version, the language and the address the reader used: computed once
+    per publish, not on every page rendered."""
+    if request is None:
+        return compute()
+    host = "" if settings.CTIP_PUBLIC_URL else request.get_host()
+    parts = "|".join([name, str(bulletin_version()), translation.get_language() or "",
+                      "https" if request.is_secure() else "http", host])
+    key = "portal:part:" + hashlib.sha256(parts.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
 def cache_key(request: HttpRequest, path: str) -> str | None:
     """The key for this request's page, or None when it must not be cached."""
     if request.method not in ("GET", "HEAD"):

@@ -288,22 +288,27 @@ class ArticlePage(BulletinPageMixin, Page):
 
     @cached_property
     def section(self) -> SectionPage | None:
+        found = SectionPage.objects.filter(path=self.path[:-self.steplen]).first()
+        if found is not None:  # one query, not the parent and then its specific page
+            return found
         parent = self.get_parent()
         return parent.specific if parent is not None else None  # type: ignore[return-value]
 
     def siblings(self) -> Any:
         return article_list().sibling_of(self, inclusive=False)
 
-    def previous_article(self) -> ArticlePage | None:
+    def previous_article(self, siblings: Any = None) -> ArticlePage | None:
         if self.first_published_at is None:
             return None
-        return (self.siblings().filter(first_published_at__lt=self.first_published_at)
+        siblings = self.siblings() if siblings is None else siblings
+        return (siblings.filter(first_published_at__lt=self.first_published_at)
                 .order_by("-first_published_at", "-pk").first())
 
-    def next_article(self) -> ArticlePage | None:
+    def next_article(self, siblings: Any = None) -> ArticlePage | None:
         if self.first_published_at is None:
             return None
-        return (self.siblings().filter(first_published_at__gt=self.first_published_at)
+        siblings = self.siblings() if siblings is None else siblings
+        return (siblings.filter(first_published_at__gt=self.first_published_at)
                 .order_by("first_published_at", "pk").first())
 
     def sharing_image(self) -> Any:
@@ -321,12 +326,29 @@ class ArticlePage(BulletinPageMixin, Page):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         section = self.section
-        other_news = (list(self.siblings()[:OTHER_NEWS]) if section is not None else [])
+        previous_article, next_article, other_news = self.neighbours()
         context.update(
-            section=section, other_news=other_news, previous_article=self.previous_article(),
-            next_article=self.next_article(), tags=list(self.tags.all()),
+            section=section, other_news=other_news if section is not None else [],
+            previous_article=previous_article, next_article=next_article,
+            tags=list(self.tags.all()),
         )
         return context
+
+    def neighbours(self) -> tuple[ArticlePage | None, ArticlePage | None, list[ArticlePage]]:
+        """The previous and next articles of the section and its latest others ("Other
+        news"), from one query when the newest others reach past this article (always, for
+        an article just published), else two more."""
+        siblings = self.siblings()  # the view restrictions read once, not for each list
+        latest = list(siblings[:OTHER_NEWS])
+        mine = self.first_published_at
+        if mine is None:
+            return None, None, latest
+        newer = [a for a in latest if a.first_published_at and a.first_published_at > mine]
+        older = [a for a in latest if a.first_published_at and a.first_published_at < mine]
+        if older or len(latest) < OTHER_NEWS:
+            # every newer sibling is in the list, and the newest older one if there is any
+            return (older[0] if older else None), (newer[-1] if newer else None), latest
+        return (self.previous_article(siblings), self.next_article(siblings), latest)
 
 
 class RecycleBinPage(Page):

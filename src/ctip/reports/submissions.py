@@ -15,6 +15,7 @@ Every write is audited: ``report.submitted``, ``report.approved``, ``report.retu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -459,39 +460,68 @@ class Owed(NamedTuple):
         return self.report_type.due_date(self.end)
 
 
-def _not_submitted(units: list[Unit], reports: QuerySet[Report]) -> list[Unit]:
-    done = set(reports.filter(first_submitted_at__isnull=False)
-               .values_list("unit_id", flat=True))
-    return [u for u in units if u.pk not in done]
-
-
-def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE) -> list[Owed]:
+def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
+             paths: Iterable[str] | None = None) -> list[Owed]:
     """Each report due within ``days`` days (today included) and not yet submitted: the
     periodic reports of the last closed period, by every reporting unit that has a parent,
     and the campaign reports, by every reporting unit taking part in a campaign (not
-    archived) whose report falls due in the window."""
-    owed: list[Owed] = []
-    window_end = today + dt.timedelta(days=days)
-    units = list(Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
-                                            parent__isnull=False))
-    for report_type in ReportType.objects.filter(active=True).exclude(
-            kind=ReportType.Kind.CAMPAIGN):
-        start, end = last_closed_period(report_type.kind, today)
-        if not today <= report_type.due_date(end) <= window_end:
-            continue
-        owed += [Owed(u, report_type, start, end)
-                 for u in _not_submitted(units, _reports_of(report_type, start, None))]
+    archived) whose report falls due in the window. ``paths``: only the units at those paths
+    (a person's own units). A fixed number of queries, whatever the number of units, report
+    types and campaigns."""
+    from django.db.models import Q
+
     from ctip.outreach.models import Campaign
 
-    for report_type in ReportType.objects.filter(active=True, kind=ReportType.Kind.CAMPAIGN):
-        # due = ends_on + N days, so the campaigns that end N days before the window
+    window_end = today + dt.timedelta(days=days)
+    units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
+                                       parent__isnull=False)
+    if paths is not None:
+        units = units.filter(path__in=list(paths))
+    types = list(ReportType.objects.filter(active=True))
+    periods = {}
+    for report_type in types:
+        if report_type.kind == ReportType.Kind.CAMPAIGN:
+            continue
+        start, end = last_closed_period(report_type.kind, today)
+        if today <= report_type.due_date(end) <= window_end:
+            periods[report_type.pk] = (start, end)
+    campaign_types = [t for t in types if t.kind == ReportType.Kind.CAMPAIGN]
+    # due = ends_on + N days, so the campaigns that end N days before the window
+    ending = Q(pk__in=[])
+    for report_type in campaign_types:
         lag = dt.timedelta(days=report_type.due_days_after_period)
-        campaigns = Campaign.objects.filter(archived=False, ends_on__gte=today - lag,
-                                            ends_on__lte=window_end - lag).order_by("pk")
+        ending |= Q(ends_on__gte=today - lag, ends_on__lte=window_end - lag)
+    campaigns = (list(Campaign.objects.filter(ending, archived=False).order_by("pk"))
+                 if campaign_types else [])
+    if not periods and not campaigns:
+        return []
+    owing = list(units.select_related("unit_type"))
+    if not owing:
+        return []
+    submitted = Q(pk__in=[])
+    for type_id, (start, _end) in periods.items():
+        submitted |= Q(report_type_id=type_id, period_start=start, campaign__isnull=True)
+    if campaigns:
+        submitted |= Q(report_type__in=campaign_types, campaign__in=campaigns)
+    reports = Report.objects.filter(submitted, first_submitted_at__isnull=False)
+    if paths is not None:
+        reports = reports.filter(unit__in=[u.pk for u in owing])
+    done = set(reports.values_list("report_type_id", "campaign_id", "unit_id"))
+    owed: list[Owed] = []
+    for report_type in types:
+        if report_type.pk in periods:
+            start, end = periods[report_type.pk]
+            owed += [Owed(u, report_type, start, end) for u in owing
+                     if (report_type.pk, None, u.pk) not in done]
+    for report_type in campaign_types:
+        lag = dt.timedelta(days=report_type.due_days_after_period)
         for campaign in campaigns:
-            taking_part = list(campaign_units(campaign))
+            if not today - lag <= campaign.ends_on <= window_end - lag:
+                continue
+            # the reporting units of the subtree that takes part, below the issuing unit
             owed += [Owed(u, report_type, campaign.starts_on, campaign.ends_on, campaign)
-                     for u in _not_submitted(taking_part,
-                                             _reports_of(report_type, campaign.starts_on,
-                                                         campaign))]
+                     for u in owing
+                     if u.path.startswith(campaign.unit_path)
+                     and u.path != campaign.unit_path
+                     and (report_type.pk, campaign.pk, u.pk) not in done]
     return owed

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils.http import urlencode
 
-from ctip.portal import share
+from ctip.portal import caching, share
 from ctip.portal.links import page_url, public_url
 
 register = template.Library()
@@ -13,36 +13,48 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def bulletin_sections(context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The live sections of the bulletin home, for the menu: title, URL, whether current."""
+    """The live sections of the bulletin home, for the menu: title, URL, whether current
+    (the titles and URLs kept until the next publish)."""
+    request = context.get("request")
+    items = caching.remembered("menu", request, lambda: _sections(request))
+    return [{**item, "current": request is not None and request.path == item["url"]}
+            for item in items]
+
+
+def _sections(request: Any) -> list[dict[str, str]]:
     from ctip.portal.models import BulletinHome, SectionPage
 
-    request = context.get("request")
     home = BulletinHome.objects.live().first()
     if home is None:
         return []
-    items = []
-    for section in SectionPage.objects.live().public().child_of(home).defer_streamfields():
-        url = section.get_url(request=request)
-        items.append({"title": section.title, "url": url,
-                      "current": request is not None and request.path == url})
-    return items
+    return [{"title": section.title, "url": section.get_url(request=request)}
+            for section in SectionPage.objects.live().public().child_of(home)
+            .defer_streamfields()]
 
 
 def _settings(context: Any) -> Any:
     """The bulletin's settings for this request's site (``BulletinSettings``), kept in the
-    context for the rest of the page; unsaved defaults when no site matches."""
-    from ctip.portal.models import BulletinSettings
-
+    context for the rest of the page and in the cache until the next publish or change of
+    the settings; unsaved defaults when no site matches."""
     found = context.get("_bulletin_settings")
     if found is None:
         request = context.get("request")
-        try:
-            found = BulletinSettings.for_request(request) if request is not None else None
-        except Exception:  # noqa: BLE001 - no site for this host: the defaults
-            found = None
-        if found is None:
-            found = BulletinSettings()
+        found = caching.remembered("settings", request, lambda: _site_settings(request))
         context["_bulletin_settings"] = found
+    return found
+
+
+def _site_settings(request: Any) -> Any:
+    from ctip.portal.models import BulletinSettings
+
+    try:
+        found = BulletinSettings.for_request(request) if request is not None else None
+    except Exception:  # noqa: BLE001 - no site for this host: the defaults
+        found = None
+    if found is None:
+        return BulletinSettings()
+    if found.banner_id:
+        found.banner  # noqa: B018 - loaded now, kept with the settings
     return found
 
 
@@ -57,10 +69,17 @@ def site_name(context: Any) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def most_read(context: Any, limit: int = 5) -> list[Any]:
+def most_read(context: Any, limit: int = 5) -> list[dict[str, str]]:
+    """The most read articles' titles and URLs, kept a few minutes (and until the next
+    publish)."""
     from ctip.portal.readership import most_read as read
 
-    return read(limit)
+    request = context.get("request")
+    return caching.remembered(
+        f"most-read:{limit}", request,
+        lambda: [{"title": page.title, "url": page.get_url(request=request)}
+                 for page in read(limit)],
+        timeout=caching.MOST_READ_TIMEOUT)
 
 
 @register.simple_tag(takes_context=True)
