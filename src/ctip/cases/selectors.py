@@ -9,11 +9,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from ctip.cases.deadlines import is_overdue, overdue_q
+from ctip.cases.deadlines import is_due_soon, is_overdue, overdue_q
 from ctip.cases.models import FollowUp, Situation
 from ctip.org.models import Unit
-
-DUE_SOON = dt.timedelta(hours=12)
 
 
 @dataclass
@@ -39,7 +37,7 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None) -> Inbox:
             box.waiting.append(situation)
         elif is_overdue(situation.due_at, now):
             box.overdue.append(situation)
-        elif situation.due_at and situation.due_at < now + DUE_SOON:
+        elif is_due_soon(situation.due_at, now):
             box.due_soon.append(situation)
         elif situation.state in (Situation.State.RECEIVED, Situation.State.ESCALATED):
             box.new.append(situation)

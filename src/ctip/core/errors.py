@@ -13,3 +13,8 @@ class ActionError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
+    """The object does not exist for this user. Views turn it into 404. (Defined here, below
+    every app, so that any layer may refuse; ``ctip.accounts.policy`` re-exports it.)"""

@@ -21,6 +21,7 @@ from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.outreach.models import (
     Activity,
     Attachment,
@@ -136,7 +137,7 @@ def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
     if campaign is not None:
         if campaign.archived and (current is None or current.campaign_id != campaign.pk):
             raise ActionError(_("The campaign “%(name)s” is archived.") % {"name": campaign.name})
-        if not unit.path.startswith(campaign.unit_path):
+        if not is_within(unit.path, campaign.unit_path):
             raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
                               % {"unit": unit.name, "campaign": campaign.name})
 
@@ -380,7 +381,7 @@ def set_targets(*, actor: Any, campaign: Campaign,
     require(actor, "activity.manage", campaign.unit)
     changes = {}
     for unit, (sessions, participants, new_models) in targets.items():
-        if not unit.path.startswith(campaign.unit_path):
+        if not is_within(unit.path, campaign.unit_path):
             raise ActionError(_("%(unit)s does not take part in this campaign.")
                               % {"unit": unit.name})
         if min(sessions, participants, new_models) < 0:
@@ -534,7 +535,7 @@ def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: 
         raise ActionError(_("The decision date is in the future."), field="decided_on")
     guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
     for linked in (club, activity):
-        if linked is not None and not linked.unit_path.startswith(unit.path):
+        if linked is not None and not is_within(linked.unit_path, unit.path):
             raise ActionError(_("The club or activity belongs to another unit."))
     commendation = Commendation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, recipient_kind=recipient_kind,
