@@ -23,38 +23,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _outreach_benchmark(data_dir: str) -> ModuleType:
-    """The outreach benchmark's module, Django configured by it on a throwaway SQLite."""
-    sys.path.insert(0, str(REPO / "src"))
-    spec = importlib.util.spec_from_file_location(
-        "outreach_benchmark", REPO / "benchmarks" / "outreach" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.configure_django(None, data_dir)
-    return module
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ctip-bench-imports-") as data_dir:
-        outreach = _outreach_benchmark(data_dir)
+        outreach = _common.load_script("outreach")
+        outreach.configure_django(None, data_dir)
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
@@ -72,7 +57,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         officer = User.objects.get(pk=world.officer)
         data, repeats = outreach.import_file(world, args.rows)
         print(f"file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB, {repeats} repeated; "
-              f"load {_load()}")
+              f"load {_common.load_average()}")
 
         start = time.perf_counter()
         parsed = imports.read_bytes(kind, "bench.xlsx", data)
@@ -84,7 +69,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         assert plan.ok, plan.errors[:5]
         print(f"(a) preview: read {read_s:.1f}s + checks {check_s:.1f}s = "
               f"{read_s + check_s:.1f}s, {args.rows / (read_s + check_s):,.0f} rows/s; "
-              f"load {_load()}")
+              f"load {_common.load_average()}")
 
         token = imports.stash(officer, "bench.xlsx", data)
         pending = imports.unstash(officer, token)
@@ -99,7 +84,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         created = Activity.objects.count()
         assert created == plan.to_import, (created, plan.to_import)
         print(f"(b) import job: {import_s:.1f}s, {args.rows / import_s:,.0f} rows/s, "
-              f"{created:,} activities; load {_load()}")
+              f"{created:,} activities; load {_common.load_average()}")
         total = read_s + check_s + import_s
         print(f"preview + import: {total:.1f}s ({'within' if total <= 180 else 'over'} "
               f"3 minutes)")

@@ -13,7 +13,6 @@ is touched. Run from the repository root: ``.venv/bin/python benchmarks/legacy/r
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -21,20 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
+
 REPO = Path(__file__).resolve().parents[2]
 
-
-def _configure(data_dir: str) -> None:
-    # The outreach benchmark's setup: a throwaway data dir, keys and SQLite database; this
-    # checkout's ctip first (not an installed copy).
-    sys.path.insert(0, str(REPO / "src"))
-    spec = importlib.util.spec_from_file_location(
-        "outreach_benchmark", REPO / "benchmarks" / "outreach" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.configure_django(None, data_dir)
 
 
 def _addresses() -> list[str]:
@@ -97,7 +87,7 @@ def main() -> None:
                         help="rows of the generated table for (b), default 100000")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ctip-bench-legacy-") as data_dir:
-        _configure(data_dir)
+        _common.load_script("outreach").configure_django(None, data_dir)
         from django.core.management import call_command
 
         from ctip.org.provinces import import_province

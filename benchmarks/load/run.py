@@ -40,9 +40,7 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,8 +51,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
+
 REPO = Path(__file__).resolve().parents[2]
-CTIP = [sys.executable, "-m", "ctip.cli"]
+CTIP = _common.CTIP
 PASSWORD = "Bench-load-password-2026!"  # noqa: S105 - a throwaway database
 DEFAULT_PG_DATABASE = "ctip_bench_load"
 KEY_WORDS = ("idempotency", "submission_key", "submission_id", "client_uuid")
@@ -111,19 +112,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run(cmd: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"failed: {' '.join(cmd[:4])} …")
-    return done.stdout
-
 
 def pg_database(server: str) -> str:
     import psycopg
@@ -152,48 +140,15 @@ def prepare(data_dir: Path, database_url: str, users: int) -> tuple[dict[str, st
     if database_url:
         env["DATABASE_URL"] = database_url
     started = time.perf_counter()
-    run([*CTIP, "migrate", "--verbosity", "0"], env)
+    _common.run([*CTIP, "migrate", "--verbosity", "0"], env)
     code = BUILD.replace("HOW_MANY", str(users)).replace("THE_PASSWORD", repr(PASSWORD))
-    out = run([*CTIP, "shell", "-c", code], env)
+    out = _common.run([*CTIP, "shell", "-c", code], env)
     match = re.search(r"^USERS (.*)$", out, re.MULTILINE)
     if not match:
         raise SystemExit("could not build the users:\n" + out[-2000:])
     print(f"data ready in {time.perf_counter() - started:.0f} s")
     return env, json.loads(match.group(1))
 
-
-class Server:
-    START_SECONDS = 180  # collectstatic and the checks, then gunicorn's first answer
-
-    def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
-        self.port = port
-        self.log = log.open("w")
-        self.process = subprocess.Popen(  # noqa: S603
-            [*CTIP, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
-            env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + self.START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"ctip serve exited; see {log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status in (200, 503):  # 503: no task worker
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"ctip serve did not answer within {self.START_SECONDS} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 class FormReader(HTMLParser):
@@ -417,8 +372,8 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     try:
         env, users = prepare(data_dir, pg_database(database_url) if database_url else "",
                              args.users)
-        port = free_port()
-        server = Server(env, port, args.workers, data_dir / "serve.log")
+        port = _common.free_port()
+        server = _common.Server(env, port, args.workers, data_dir / "serve.log")
         prefix = f"bench-{int(time.time())}"
         load_before = os.getloadavg()
         try:
@@ -428,7 +383,7 @@ def one_database(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         finally:
             load_after = os.getloadavg()
             server.stop()
-        out = run([*CTIP, "shell", "-c", COUNT.replace("THE_PREFIX", repr(prefix))], env)
+        out = _common.run([*CTIP, "shell", "-c", COUNT.replace("THE_PREFIX", repr(prefix))], env)
         match = re.search(r"^COUNTS (.*)$", out, re.MULTILINE)
         counts: dict[str, int] = json.loads(match.group(1)) if match else {}
         acknowledged = set(stats.acknowledged)

@@ -330,7 +330,7 @@ def shell(code: str, env: dict[str, str], marker: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario, in order
     args = parse_args(argv)
-    load_run.Server.START_SECONDS = args.start_seconds
+    load_run._common.Server.START_SECONDS = args.start_seconds
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on a kill too
     host, port = args.redis.split("//")[1].split("/")[0].split(":")
     with socket.socket() as probe:
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one scenario,
         print(f"clusters and data ready in {time.perf_counter() - started:.0f} s")
         ports = [load_run.free_port(), load_run.free_port()]
         for i, port in enumerate(ports):
-            servers.append(load_run.Server(env, port, args.workers, root / f"serve{i}.log"))
+            servers.append(load_run._common.Server(env, port, args.workers, root / f"serve{i}.log"))
         worker_env = {**env, "CTIP_LOG_LEVEL": "INFO"}
         for i in range(2):
             log = (root / f"worker{i}.log").open("w")

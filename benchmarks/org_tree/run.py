@@ -39,7 +39,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
@@ -89,50 +91,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--repeat must be at least 1")
     return args
 
-
-def postgres_urls(url: str) -> tuple[str, str, str]:
-    """Return (maintenance URL, benchmark database URL, benchmark database name)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"--database-url must be a PostgreSQL URL, not {url!r}")
-    name = parts.path.strip("/") or DEFAULT_PG_DATABASE
-    if not name.startswith("ctip_bench"):
-        sys.exit(f"refusing to drop and recreate database {name!r}: the benchmark database "
-                 "name must start with 'ctip_bench'")
-    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    return admin, bench, name
-
-
-def recreate_postgres(admin_url: str, name: str, *, create: bool = True) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def configure_django(database_url: str | None, data_dir: str) -> None:
-    """Point ctip.settings at a throwaway data dir and database, then set Django up."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ctip.settings"
-    os.environ["CTIP_DATA_DIR"] = data_dir
-    os.environ["SECRET_KEY"] = "benchmark-only-throwaway-secret-key"
-    os.environ.setdefault("CTIP_LOG_LEVEL", "WARNING")
-    os.environ.pop("CTIP_DEBUG", None)  # DEBUG would record every query
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)  # settings default: SQLite in CTIP_DATA_DIR
-    try:
-        import ctip  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO / "src"))
-    import django
-
-    django.setup()
 
 
 # --- Building the tree ----------------------------------------------------------------------
@@ -508,10 +466,10 @@ def run_one(args: argparse.Namespace) -> dict:
     tmp = tempfile.mkdtemp(prefix="ctip-bench-org-")
     admin_url = pg_name = db_url = None
     if args.database_url:
-        admin_url, db_url, pg_name = postgres_urls(args.database_url)
-        recreate_postgres(admin_url, pg_name)
+        admin_url, db_url, pg_name = _common.postgres_urls(args.database_url, DEFAULT_PG_DATABASE)
+        _common.recreate_postgres(admin_url, pg_name)
     try:
-        configure_django(db_url, tmp)
+        _common.configure_django(db_url, tmp)
         from django.core.management import call_command
         from django.db import connection
 
@@ -542,7 +500,7 @@ def run_one(args: argparse.Namespace) -> dict:
             connections.close_all()
         if not args.keep:
             if pg_name:
-                recreate_postgres(admin_url, pg_name, create=False)
+                _common.recreate_postgres(admin_url, pg_name, create=False)
             shutil.rmtree(tmp, ignore_errors=True)
     plans = info["plans"]
     if args.explain:
@@ -600,13 +558,7 @@ def run_both(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.both:
-        run_both(args)
-        return
-    data = run_one(args)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(data))
+    _common.main(argv, parse_args, run_one, run_both)
 
 
 if __name__ == "__main__":

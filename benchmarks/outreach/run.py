@@ -49,7 +49,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
@@ -109,61 +111,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def postgres_urls(url: str) -> tuple[str, str, str]:
-    """Return (maintenance URL, benchmark database URL, benchmark database name)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"--database-url must be a PostgreSQL URL, not {url!r}")
-    name = parts.path.strip("/") or DEFAULT_PG_DATABASE
-    if not name.startswith("ctip_bench"):
-        sys.exit(f"refusing to drop and recreate database {name!r}: the benchmark database "
-                 "name must start with 'ctip_bench'")
-    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    return admin, bench, name
-
-
-def recreate_postgres(admin_url: str, name: str, *, create: bool = True) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
 
 def configure_django(database_url: str | None, data_dir: str) -> None:
-    """Point ctip.settings at a throwaway data dir and database, then set Django up."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ctip.settings"
-    os.environ["CTIP_DATA_DIR"] = data_dir
-    os.environ["SECRET_KEY"] = "benchmark-only-throwaway-secret-key"
-    # A throwaway key for the encrypted identity fields (the benchmark stores none).
-    os.environ["CTIP_FIELD_KEYS"] = "YmVuY2htYXJrLW9ubHktdGhyb3dhd2F5LWtleS0wMDA="
-    os.environ.setdefault("CTIP_LOG_LEVEL", "WARNING")
-    os.environ.pop("CTIP_DEBUG", None)  # DEBUG would record every query
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)  # settings default: SQLite in CTIP_DATA_DIR
-    try:
-        import ctip  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO / "src"))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    # Pages are rendered through the test client without `collectstatic`: plain static URLs,
-    # no manifest. (override_settings also resets the storages already set up.)
-    override_settings(
-        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
-        STORAGES={**settings.STORAGES, "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
-    ).enable()
+    """Django on a throwaway data dir and database, pages rendered by the test client."""
+    _common.configure_django(database_url, data_dir, test_client=True)
 
 
 # --- Building the data ----------------------------------------------------------------------
@@ -414,28 +365,11 @@ class Result:
         return self.orm_p50 / self.raw_p50 if self.raw_ms else float("nan")
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
 
 def compare(result: Result, orm: Callable[[], Any], raw: Callable[[], Any] | None,
             repeat: int) -> Result:
     """Time ``orm`` and ``raw`` alternately; the one that runs first alternates too."""
-    for _ in range(WARMUP):
-        orm()
-        if raw:
-            raw()
-    for i in range(repeat):
-        if raw is None:
-            result.orm_ms.append(timed(orm))
-        elif i % 2 == 0:
-            result.orm_ms.append(timed(orm))
-            result.raw_ms.append(timed(raw))
-        else:
-            result.raw_ms.append(timed(raw))
-            result.orm_ms.append(timed(orm))
+    _common.alternate(orm, raw, repeat, result.orm_ms, result.raw_ms, warmup=WARMUP)
     return result
 
 
@@ -734,8 +668,8 @@ def run_one(args: argparse.Namespace) -> dict:
     tmp = tempfile.mkdtemp(prefix="ctip-bench-outreach-")
     admin_url = pg_name = db_url = None
     if args.database_url:
-        admin_url, db_url, pg_name = postgres_urls(args.database_url)
-        recreate_postgres(admin_url, pg_name)
+        admin_url, db_url, pg_name = _common.postgres_urls(args.database_url, DEFAULT_PG_DATABASE)
+        _common.recreate_postgres(admin_url, pg_name)
     configure_django(db_url, tmp)
 
     from django.core.management import call_command
@@ -770,7 +704,7 @@ def run_one(args: argparse.Namespace) -> dict:
         connections.close_all()
         if not args.keep:
             if pg_name and admin_url:
-                recreate_postgres(admin_url, pg_name, create=False)
+                _common.recreate_postgres(admin_url, pg_name, create=False)
             shutil.rmtree(tmp, ignore_errors=True)
     if args.explain:
         for key, plan in info["plans"].items():
@@ -834,13 +768,7 @@ def run_both(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.both:
-        run_both(args)
-        return
-    data = run_one(args)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(data))
+    _common.main(argv, parse_args, run_one, run_both)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -34,21 +33,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PG_DATABASE = "ctip_bench_pages"
 P50_AIM_MS, P95_AIM_MS = 150.0, 300.0
 WARMUP = 2
 
-
-def _reports_benchmark() -> Any:
-    """The reports benchmark's setup (Django configuration, the PostgreSQL database)."""
-    spec = importlib.util.spec_from_file_location(
-        "reports_benchmark", REPO / "benchmarks" / "reports" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -227,21 +219,15 @@ def table(pages: list[Page]) -> str:
     return "\n".join(lines)
 
 
-def loadavg() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    reports = _reports_benchmark()
-    reports.DEFAULT_PG_DATABASE = DEFAULT_PG_DATABASE
     tmp = args.data_dir or tempfile.mkdtemp(prefix="ctip-bench-pages-")
     Path(tmp).mkdir(parents=True, exist_ok=True)
     admin_url = pg_name = db_url = None
     if args.database_url:
-        admin_url, db_url, pg_name = reports.postgres_urls(args.database_url)
-        reports.postgres_database(admin_url, pg_name, drop=not args.keep, create=True)
+        admin_url, db_url, pg_name = _common.postgres_urls(args.database_url, DEFAULT_PG_DATABASE)
+        _common.postgres_database(admin_url, pg_name, drop=not args.keep, create=True)
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-    reports.configure_django(db_url, tmp)
+    _common.configure_django(db_url, tmp)
 
     from django.core.management import call_command
     from django.db import connection, connections
@@ -268,15 +254,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         activities = Activity.objects.count()
         clients = {role: signed_in(who[role])
                    for role in ("province_officer", "commune_officer", "case_worker")}
-        before = loadavg()
+        before = _common.load_average()
         pages = [measure(clients[role], role, name, url, args.repeat)
                  for role, name, url in landing_pages(who, campaigns)]
-        after = loadavg()
+        after = _common.load_average()
     finally:
         connections.close_all()
         if not args.keep:
             if pg_name and admin_url:
-                reports.postgres_database(admin_url, pg_name, drop=True, create=False)
+                _common.postgres_database(admin_url, pg_name, drop=True, create=False)
             if not args.data_dir:
                 shutil.rmtree(tmp, ignore_errors=True)
     backend = "PostgreSQL" if pg_name else "SQLite"

@@ -46,7 +46,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,8 +57,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
+
 REPO = Path(__file__).resolve().parents[2]
-CTIP = [sys.executable, "-m", "ctip.cli"]
+CTIP = _common.CTIP
 RPS_AIM = 300.0
 WEIGHT_AIM_KB = 150.0
 WRK_SCRIPT = """
@@ -106,19 +108,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run(cmd: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"failed: {' '.join(cmd[:4])} …")
-    return done.stdout
-
 
 def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CTIP_DEBUG",
@@ -138,8 +127,8 @@ def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
         out = built.read_text()
         print(f"reusing the data directory {data_dir}")
     else:
-        run([*CTIP, "migrate", "--verbosity", "0"], env)  # also creates the secret and keys
-        out = run([*CTIP, "shell", "-c", BUILD], env)
+        _common.run([*CTIP, "migrate", "--verbosity", "0"], env)  # also creates the secret and keys
+        out = _common.run([*CTIP, "shell", "-c", BUILD], env)
         built.write_text(out)
     match = re.search(r"^URLS (\S+) (\S+)$", out, re.MULTILINE)
     if not match:
@@ -147,36 +136,6 @@ def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
     print(f"data directory ready in {time.perf_counter() - started:.0f} s: {data_dir}")
     return env, match.group(1), match.group(2)
 
-
-class Server:
-    def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(  # noqa: S603
-            [*CTIP, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
-            env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + 600  # collectstatic first; slow on a loaded machine
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"ctip serve exited; see {log}")
-            try:
-                if get(self.base + "/healthz")[0] in (200, 503):  # 503: no worker
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        self.stop()  # not left serving after the script has given up on it
-        raise SystemExit("ctip serve did not answer within 600 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
@@ -287,8 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     server = None
     try:
         env, article, section = prepare(data_dir)
-        port = free_port()
-        server = Server(env, port, args.workers, data_dir / "serve.log")
+        port = _common.free_port()
+        server = _common.Server(env, port, args.workers, data_dir / "serve.log")
         targets = [("robots.txt (ceiling)", "/robots.txt"), ("healthz", "/healthz"),
                    ("article", article),
                    ("section", section), ("article, no cache", article + "?bench=nocache")]

@@ -48,7 +48,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402  (benchmarks/ on the path first)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
@@ -88,57 +90,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("need --repeat >= 1")
     return args
 
-
-def postgres_urls(url: str) -> tuple[str, str, str]:
-    """Return (maintenance URL, benchmark database URL, benchmark database name)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(f"--database-url must be a PostgreSQL URL, not {url!r}")
-    name = parts.path.strip("/") or DEFAULT_PG_DATABASE
-    if not name.startswith("ctip_bench"):
-        sys.exit(f"refusing to drop and recreate database {name!r}: the benchmark database "
-                 "name must start with 'ctip_bench'")
-    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-    return admin, urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def postgres_database(admin_url: str, name: str, *, drop: bool, create: bool) -> bool:
-    """Drop and/or create the database; return whether it existed before."""
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        existed = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                               [name]).fetchone() is not None
-        if drop:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-        if create and (drop or not existed):
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return existed
-
-
-def configure_django(database_url: str | None, data_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ctip.settings"
-    os.environ["CTIP_DATA_DIR"] = data_dir
-    os.environ["SECRET_KEY"] = "benchmark-only-throwaway-secret-key"
-    # A throwaway key for the encrypted identity fields of the synthetic persons and situations
-    # (a data directory built by `ctip synth` keeps its own key file).
-    if not (Path(data_dir) / "field_keys").exists():
-        os.environ["CTIP_FIELD_KEYS"] = "YmVuY2htYXJrLW9ubHktdGhyb3dhd2F5LWtleS0wMDA="
-    os.environ.setdefault("CTIP_LOG_LEVEL", "WARNING")
-    os.environ.pop("CTIP_DEBUG", None)  # DEBUG would record every query
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)  # settings default: SQLite in CTIP_DATA_DIR
-    try:
-        import ctip  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO / "src"))
-    import django
-
-    django.setup()
 
 
 # --- Exporting the facts to DuckDB ------------------------------------------------------------
@@ -418,27 +369,10 @@ class Result:
         return self.ours_p50 / self.duck_p50 if self.duck_ms else float("nan")
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
 
 def compare(result: Result, ours: Callable[[], Any], duck: Callable[[], Any] | None,
             repeat: int) -> Result:
-    for _ in range(WARMUP):
-        ours()
-        if duck:
-            duck()
-    for i in range(repeat):
-        if duck is None:
-            result.ours_ms.append(timed(ours))
-        elif i % 2 == 0:
-            result.ours_ms.append(timed(ours))
-            result.duck_ms.append(timed(duck))
-        else:
-            result.duck_ms.append(timed(duck))
-            result.ours_ms.append(timed(ours))
+    _common.alternate(ours, duck, repeat, result.ours_ms, result.duck_ms, warmup=WARMUP)
     return result
 
 
@@ -597,9 +531,9 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     Path(tmp).mkdir(parents=True, exist_ok=True)
     admin_url = pg_name = db_url = None
     if args.database_url:
-        admin_url, db_url, pg_name = postgres_urls(args.database_url)
-        postgres_database(admin_url, pg_name, drop=not args.keep, create=True)
-    configure_django(db_url, tmp)
+        admin_url, db_url, pg_name = _common.postgres_urls(args.database_url, DEFAULT_PG_DATABASE)
+        _common.postgres_database(admin_url, pg_name, drop=not args.keep, create=True)
+    _common.configure_django(db_url, tmp)
 
     from django.core.management import call_command
     from django.db import connection, connections
@@ -636,7 +570,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         connections.close_all()
         if not args.keep:
             if pg_name and admin_url:
-                postgres_database(admin_url, pg_name, drop=True, create=False)
+                _common.postgres_database(admin_url, pg_name, drop=True, create=False)
             if not args.data_dir:
                 shutil.rmtree(tmp, ignore_errors=True)
     if plan:
@@ -692,13 +626,7 @@ def run_both(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.both:
-        run_both(args)
-        return
-    data = run_one(args)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(data))
+    _common.main(argv, parse_args, run_one, run_both)
 
 
 if __name__ == "__main__":

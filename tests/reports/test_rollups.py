@@ -246,7 +246,7 @@ def test_speaker_months_follow_links_added_and_removed(tree: Any, users: Any,
                                                    (dt.timedelta(microseconds=-1), 1)])
 def test_escalation_on_the_deadline_is_on_time_and_a_microsecond_later_is_late(
         tree: Any, late_by: dt.timedelta, on_time: int) -> None:
-    from ctip.cases.actions import deadline_for
+    from ctip.cases.deadlines import due_after
     from ctip.cases.models import DeadlineRule
 
     DeadlineRule.objects.update_or_create(category="missing", urgency="normal",
@@ -256,7 +256,7 @@ def test_escalation_on_the_deadline_is_on_time_and_a_microsecond_later_is_late(
                                        description="Mất liên lạc")
     cases.escalate(actor=None, situation=situation)
     situation.refresh_from_db()
-    deadline = deadline_for("missing", "normal", start=situation.created_at)
+    deadline = due_after("missing", "normal", start=situation.created_at)
     SituationEvent.objects.filter(situation=situation, kind="escalated").update(
         at=deadline + late_by)
     value = ind.compute(tree.province, YEAR, ["situations_escalated_on_time"])

@@ -22,6 +22,7 @@ from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.portal.permissions import sync_wagtail_groups
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -172,7 +173,7 @@ def _check_higher_unit(actor: Any, user: User) -> None:
         raise ActionError(_("This account has no home unit; ask a system administrator."))
     require(actor, "user.manage", home)
     above = any(
-        "user.manage" in g.capabilities and home.path.startswith(g.unit_path)
+        "user.manage" in g.capabilities and is_within(home.path, g.unit_path)
         and home.path != g.unit_path
         for g in grants_of(actor)
     )

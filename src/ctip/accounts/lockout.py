@@ -34,12 +34,10 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Sum
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
-from ctip.accounts.models import RoleAssignment, SignInFailure, User
+from ctip.accounts.models import SignInFailure, User
+from ctip.accounts.signals import sign_in_locked
 from ctip.audit.actions import record_refusal
 
 # Daily budgets of individual audit events for failed sign-ins.
@@ -107,7 +105,7 @@ def _window(now: dt.datetime) -> dt.datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-def _day_start(now: dt.datetime) -> dt.datetime:
+def day_start(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -129,7 +127,7 @@ def _count(username: str, ip_address: str, now: dt.datetime) -> tuple[SignInFail
 def _within_budget(ip_address: str, now: dt.datetime) -> tuple[bool, str | None]:
     """Whether one more individual event fits today's budgets; else which budget is spent
     (the address, or "" for the overall one)."""
-    today = SignInFailure.objects.filter(window_start__gte=_day_start(now), audited=True)
+    today = SignInFailure.objects.filter(window_start__gte=day_start(now), audited=True)
     if today.count() >= AUDIT_PER_DAY:
         return False, ""
     if today.filter(ip_address=ip_address).count() >= AUDIT_PER_ADDRESS_PER_DAY:
@@ -139,7 +137,7 @@ def _within_budget(ip_address: str, now: dt.datetime) -> tuple[bool, str | None]
 
 def _summary(spent: str, now: dt.datetime) -> None:
     """Count a failure beyond a budget; the first one of the day writes the summary event."""
-    day = _day_start(now)
+    day = day_start(now)
     with transaction.atomic():
         row, created = SignInFailure.objects.get_or_create(
             username="", ip_address=spent, window_start=day,
@@ -190,41 +188,4 @@ def note_lockout(username: str, ip_address: str | None) -> None:
                        changes={"until": until, "address": address})
     # The notices do not depend on the audit budget: an attack that spends it is when they
     # matter most (they are bounded by one a day per account and administrator).
-    notify_administrators(username, address, until)
-
-
-def _administrators_of(user: User) -> list[User]:
-    managers = [r for r, caps in ROLE_CAPABILITIES.items() if "user.manage" in caps]
-    assignments = RoleAssignment.objects.active().filter(user__is_active=True)
-    if user.home_unit is not None:
-        assignments = assignments.filter(unit_id__in=user.home_unit.ancestor_ids(),
-                                         role__in=managers)
-    else:
-        assignments = assignments.filter(role=Role.SYSTEM_ADMIN)
-    ids = set(assignments.exclude(user=user).values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids))
-
-
-def notify_administrators(username: str, address: str, until: dt.datetime | None) -> None:
-    """A notification on the home page of those who can reset the account's password, once a
-    day per account. Unknown usernames are only in the audit trail: nobody can act on them."""
-    from ctip.cases.models import Notification
-
-    user = User.objects.filter(username=username).select_related("home_unit").first()
-    if user is None:
-        return
-    url = reverse("accounts:user_detail", args=[user.pk])
-    since = _day_start(timezone.now())
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Repeated failed sign-ins for %(username)s") % {"username": username}
-        body = _("Sign-in for this account from %(address)s was locked after %(limit)d failed "
-                 "tries, until %(until)s. The account is not locked from other addresses. If "
-                 "it was not her, consider resetting her password.") % {
-            "address": address or "?", "limit": settings.AXES_FAILURE_LIMIT,
-            "until": timezone.localtime(until).strftime("%H:%M %d/%m/%Y") if until else "?"}
-    for admin in _administrators_of(user):
-        if Notification.objects.filter(user=admin, kind=Notification.Kind.SIGN_IN, url=url,
-                                       created_at__gte=since).exists():
-            continue
-        Notification.objects.create(user=admin, kind=Notification.Kind.SIGN_IN, title=title,
-                                    body=body, url=url)
+    sign_in_locked.send(sender=User, username=username, address=address, until=until)

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.core.errors import NotInScope as NotInScope  # re-exported: defined below accounts
+from ctip.org.paths import is_within
 
 if TYPE_CHECKING:
     from ctip.org.models import Unit
@@ -30,10 +32,6 @@ class Grant:
     unit_path: str
     unit_name: str
     capabilities: frozenset[str]
-
-
-class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
-    """The object does not exist for this user. Views turn it into 404."""
 
 
 def grants_of(user: Any) -> list[Grant]:
@@ -66,7 +64,7 @@ def forget(user: Any) -> None:
 def has_capability(user: Any, capability: str, unit: Unit | None = None) -> bool:
     for grant in grants_of(user):
         if capability in grant.capabilities and (
-            unit is None or unit.path.startswith(grant.unit_path)
+            unit is None or is_within(unit.path, grant.unit_path)
         ):
             return True
     return False
@@ -75,7 +73,7 @@ def has_capability(user: Any, capability: str, unit: Unit | None = None) -> bool
 def capabilities_at(user: Any, unit: Unit) -> frozenset[str]:
     caps: set[str] = set()
     for grant in grants_of(user):
-        if unit.path.startswith(grant.unit_path):
+        if is_within(unit.path, grant.unit_path):
             caps |= grant.capabilities
     return frozenset(caps)
 
@@ -87,7 +85,7 @@ def roles_grantable_by(user: Any) -> list[str]:
     unit of one of her own grants: checking those units is enough."""
     grants = grants_of(user)
     held_at = [
-        frozenset().union(*(o.capabilities for o in grants if g.unit_path.startswith(o.unit_path)))
+        frozenset().union(*(o.capabilities for o in grants if is_within(g.unit_path, o.unit_path)))
         for g in grants
     ]
     held_at = [caps for caps in held_at if "user.manage" in caps]
@@ -100,7 +98,7 @@ def scope_paths(user: Any, capability: str) -> list[str]:
     paths = sorted({g.unit_path for g in grants_of(user) if capability in g.capabilities})
     roots: list[str] = []
     for path in paths:
-        if not any(path.startswith(root) for root in roots):
+        if not any(is_within(path, root) for root in roots):
             roots.append(path)
     return roots
 

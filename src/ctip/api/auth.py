@@ -14,11 +14,9 @@ Every operation names the capabilities it needs with ``needs("activity.view")`` 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
@@ -28,6 +26,7 @@ from ninja.utils import check_csrf
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.api import tokens
 from ctip.api.errors import Problem
+from ctip.core.ratelimit import Limit
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -41,18 +40,8 @@ DEFAULT_RATE = 600  # requests a minute
 
 def rate_limit(key: str) -> None:
     limit = getattr(settings, "CTIP_API_RATE", DEFAULT_RATE)
-    window = int(time.time() // 60)
-    name = f"api-rate:{key}:{window}"
-    if cache.add(name, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired in between
-            cache.add(name, 1, timeout=70)
-            count = 1
-    if count > limit:
-        retry = 60 - int(time.time()) % 60
+    retry = Limit("api-rate", limit, 60).spend(key)
+    if retry:
         raise Problem(429, "rate-limited", _("Too many requests: wait a minute and try again."),
                       _("At most %(n)d requests a minute per token.") % {"n": limit},
                       headers={"Retry-After": str(retry)})

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ctip.accounts.policy import NotInScope, grants_of, has_capability, require
+from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.cases import crypto, deadlines, htcds, routing
 from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
@@ -39,7 +39,16 @@ from ctip.cases.models import (
     Urgency,
     Visit,
 )
-from ctip.cases.policy import IdentityAccess, acting_path, can_manage_case, identity_access
+from ctip.cases.policy import (
+    IdentityAccess,
+    acting_path,
+    assigned_case,
+    can_manage_case,
+    can_work_cases_at,
+    holds_identity_over,
+    holds_over,
+    identity_access,
+)
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import check_date, guard
 from ctip.core.text import fold, nfc
@@ -296,23 +305,11 @@ def anonymise_person(*, actor: Any, person: Person, reason: str) -> Person:
     return person
 
 
-def _assigned_case(actor: Any, person: Person) -> SupportCase | None:
-    for case in person.cases.filter(workers=actor).select_related("unit").order_by("pk"):
-        if has_capability(actor, "identity.view", case.unit):
-            return case
-    return None
-
-
-def _holds_over(user: Any, capability: str, path: str) -> bool:
-    return any(capability in g.capabilities and path.startswith(g.unit_path)
-               for g in grants_of(user))
-
-
 @transaction.atomic
 def request_anonymisation(*, actor: Any, person: Person, reason: str) -> AnonymisationRequest:
     """Her assigned case worker asks; nothing is wiped until a second person approves. The
     reason is stored encrypted; the audit event names the request only."""
-    case = _assigned_case(actor, person) if actor is not None else None
+    case = assigned_case(actor, person) if actor is not None else None
     if case is None or identity_access(actor, person) is not IdentityAccess.ASSIGNED:
         raise ActionError(_("Only a case worker assigned to her case can ask for her "
                             "anonymisation."))
@@ -334,11 +331,11 @@ def can_decide_anonymisation(actor: Any, request: AnonymisationRequest) -> bool:
     """Four eyes: someone other than the requester, managing cases over the supervising
     unit (there or above)."""
     return (getattr(actor, "pk", None) is not None and actor.pk != request.requested_by_id
-            and _holds_over(actor, "case.manage", request.unit_path))
+            and holds_over(actor, "case.manage", request.unit_path))
 
 
 def _decision(actor: Any, request: AnonymisationRequest) -> AnonymisationRequest:
-    if not _holds_over(actor, "case.manage", request.unit_path):
+    if not holds_over(actor, "case.manage", request.unit_path):
         raise NotInScope("case.manage")
     if actor.pk == request.requested_by_id:
         raise ActionError(_("Someone else must approve or reject the anonymisation you asked "
@@ -426,11 +423,17 @@ def withdraw_consent(*, actor: Any, consent: Consent, on: dt.date | None = None)
     return consent
 
 
-def matching_consent(person: Person, purpose: str, agency: Agency | None = None) -> Consent | None:
-    consents = person.consents.filter(purpose=purpose, withdrawn_on__isnull=True)
+def active_consents(purpose: str, agency: Agency | None = None) -> models.QuerySet[Consent]:
+    """The consents in force for ``purpose`` (to ``agency``): given and not withdrawn. What
+    may be shared about a person, in a step or in a file, is read here."""
+    consents = Consent.objects.filter(purpose=purpose, withdrawn_on__isnull=True)
     if agency is not None:
         consents = consents.filter(agency=agency)
-    return consents.first()
+    return consents
+
+
+def matching_consent(person: Person, purpose: str, agency: Agency | None = None) -> Consent | None:
+    return active_consents(purpose, agency).filter(person=person).first()
 
 
 def require_consent(person: Person, purpose: str, agency: Agency | None = None) -> Consent:
@@ -449,11 +452,6 @@ def require_consent(person: Person, purpose: str, agency: Agency | None = None) 
 
 
 # --- Situations -----------------------------------------------------------------------------
-
-def deadline_for(category: str, urgency: str, start: dt.datetime | None = None) -> dt.datetime:
-    """When a step taken at ``start`` (now) falls due: ``cases.deadlines.due_after``."""
-    return deadlines.due_after(category, urgency, start)
-
 
 def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units: Any) -> None:
     SituationEvent.objects.create(situation=situation, kind=kind,
@@ -559,7 +557,7 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     situation.handling_unit = above
     situation.handling_path = above.path
     situation.state = Situation.State.ESCALATED
-    situation.due_at = deadline_for(situation.category, situation.urgency)
+    situation.due_at = deadlines.due_after(situation.category, situation.urgency)
     situation.save(update_fields=["handling_unit", "handling_path", "state", "due_at"])
     _event(situation, SituationEvent.Kind.ESCALATED, actor, note=note,
            from_unit=from_unit, to_unit=above)
@@ -707,8 +705,7 @@ def _ensure_open_case(case: SupportCase) -> None:
 def _check_workers(workers: list[Any], unit: Unit) -> None:
     errors = RuleErrors()
     for worker in workers:
-        errors.check(has_capability(worker, "case.manage", unit)
-                     and has_capability(worker, "identity.view", unit),
+        errors.check(can_work_cases_at(worker, unit),
                      _("%(user)s is not a case worker of %(unit)s.")
                      % {"user": worker, "unit": unit.name}, field="workers")
     errors.raise_if_any()
@@ -818,8 +815,7 @@ def end_uncovered_assignments(*, actor: Any, user: Any, why: str) -> list[Suppor
     removed = []
     for case in (SupportCase.objects.filter(workers=user).select_related("unit")
                  .defer("needs", "plan", "outcome_reason").order_by("pk")):
-        if getattr(user, "is_active", False) and has_capability(user, "identity.view",
-                                                                 case.unit):
+        if getattr(user, "is_active", False) and holds_identity_over(user, case.unit):
             continue
         case.workers.remove(user)
         left = case.workers.count()

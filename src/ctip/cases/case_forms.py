@@ -37,6 +37,7 @@ from ctip.cases.models import (
 )
 from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
@@ -155,7 +156,7 @@ def case_manager_candidates(viewer: Any) -> QuerySet[User]:
                                                           unit__closed_on__isnull=True)
                    .values_list("user_id", "unit__path"))
     ids = {user_id for user_id, path in assignments
-           if any(path.startswith(root) or root.startswith(path) for root in roots)}
+           if any(is_within(path, root) or is_within(root, path) for root in roots)}
     return (User.objects.filter(pk__in=ids, is_active=True).select_related("home_unit")
             .order_by("full_name", "username"))
 
@@ -585,6 +586,6 @@ class TraffickingEventForm(forms.Form):
                         .values_list("path", flat=True).first()) or above[0]
             field = self.fields["recruitment_commune"]
             assert isinstance(field, UnitField)  # noqa: S101
-            field.queryset = (Unit.objects.filter(path__startswith=province,
+            field.queryset = (Unit.objects.filter(path__subtree=province,
                                                   unit_type__code="commune")
                               .order_by("path"))

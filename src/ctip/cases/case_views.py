@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, has_capability, scope_paths, scope_q
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
 from ctip.cases import actions, htcds, rights
 from ctip.cases.actions import IDENTITY_FIELDS
@@ -71,6 +71,7 @@ from ctip.cases.policy import (
     cases_needing_worker,
     cases_visible_to,
     identity_access,
+    persons_visible_to,
     situations_visible_to,
 )
 from ctip.cases.review import can_review, flags_visible_to, review_break_glass
@@ -80,6 +81,7 @@ from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.org.selectors import get_unit_for
 from ctip.reports import privacy
 
@@ -114,17 +116,13 @@ def _case_for(viewer: Any, pk: int) -> SupportCase:
     return case
 
 
-def persons_visible_to(viewer: Any) -> QuerySet[Person]:
-    """Persons of the viewer's ``case.view`` units, and the persons of her visible cases.
-    Loaded without their identity: code and unit only."""
-    q = scope_q(viewer, "case.view", "unit_path")
-    q |= Q(pk__in=cases_visible_to(viewer).order_by().values("person_id"))
-    return Person.objects.filter(q).select_related("unit").only(*PERSON_LIGHT, "unit__name",
-                                                               "unit__path")
+def _persons(viewer: Any) -> QuerySet[Person]:
+    """``persons_visible_to`` loaded without their identity: code and unit only."""
+    return persons_visible_to(viewer).only(*PERSON_LIGHT, "unit__name", "unit__path")
 
 
 def _person_for(viewer: Any, pk: int) -> Person:
-    person = persons_visible_to(viewer).filter(pk=pk).first()
+    person = _persons(viewer).filter(pk=pk).first()
     if person is None:
         raise NotInScope("case.view")
     return person
@@ -243,7 +241,7 @@ def case_counts(request: AuthedRequest, unit_pk: int | None = None) -> HttpRespo
                         closed_key=Coalesce(Sum("record_key",
                                                 filter=Q(closed_on__isnull=False)), 0)))
     for row in counts:
-        bucket = next((rows[c.path] for c in children if row["unit_path"].startswith(c.path)),
+        bucket = next((rows[c.path] for c in children if is_within(row["unit_path"], c.path)),
                       own)
         found = (row["open"], row["closed"], row["open_key"], row["closed_key"])
         for target in (bucket, total):
@@ -570,7 +568,7 @@ def person_create(request: AuthedRequest) -> HttpResponse:
                     "opened without her consent to support.") % {"code": person.code})
                 return redirect("cases:person_detail", pk=person.pk)
     codes = [m.code for m in matches if m.code]
-    links = dict(persons_visible_to(request.user).filter(code__in=codes)
+    links = dict(_persons(request.user).filter(code__in=codes)
                  .values_list("code", "pk")) if codes else {}
     return _page(request, "cases/person_form.html", {
         "form": form, "matches": matches, "checked": checked,

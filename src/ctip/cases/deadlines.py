@@ -9,7 +9,9 @@ is escalated, the rule in force then fixes the next level's ``due_at``. Nothing 
 stored deadline: changing a rule changes only the situations received (or escalated) after
 it.
 
-- the inbox, the lists and the digest show ``due_at`` and call ``is_overdue``;
+- the inbox, the lists, the home page and the digest show ``due_at`` and call ``is_overdue``
+  / ``overdue_q``, ``is_due_soon`` / ``due_soon_q`` and ``due_within_q``: no other module
+  compares a deadline with the clock;
 - "escalated within the deadline" (``reports.indicators``) compares the first escalation,
   ``escalated_after_us`` (kept by the roll-up triggers), with the stored ``deadline_us``
   (``on_time_q``), so a situation the inbox showed as late is counted late;
@@ -29,6 +31,7 @@ from ctip.cases.models import DeadlineRule, Urgency
 
 DEFAULT_HOURS = {Urgency.URGENT: 24, Urgency.HIGH: 72, Urgency.NORMAL: 168}
 HOUR_US = 3_600_000_000
+DUE_SOON = dt.timedelta(hours=12)  # "due soon" in the inbox, the lists and the home page
 
 
 def rule_reader() -> Callable[[str, str], int]:
@@ -67,6 +70,22 @@ def is_overdue(due_at: dt.datetime | None, now: dt.datetime | None = None) -> bo
 
 def overdue_q(now: dt.datetime | None = None) -> Q:
     return Q(due_at__lt=now or timezone.now())
+
+
+def is_due_soon(due_at: dt.datetime | None, now: dt.datetime | None = None) -> bool:
+    """Not overdue yet, but due within ``DUE_SOON`` (the inbox's "Due soon")."""
+    now = now or timezone.now()
+    return due_at is not None and now <= due_at < now + DUE_SOON
+
+
+def due_soon_q(now: dt.datetime | None = None) -> Q:
+    now = now or timezone.now()
+    return Q(due_at__gte=now, due_at__lt=now + DUE_SOON)
+
+
+def due_within_q(window: dt.timedelta, now: dt.datetime | None = None) -> Q:
+    """Overdue, or due within ``window`` from now (the digest's list)."""
+    return Q(due_at__lt=(now or timezone.now()) + window)
 
 
 def on_time_q() -> Q:

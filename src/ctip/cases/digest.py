@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment, User
-from ctip.cases.deadlines import is_overdue
+from ctip.cases.deadlines import due_within_q, is_overdue
 from ctip.cases.models import BreakGlass, Situation
 from ctip.org.models import Unit
 
@@ -44,7 +44,7 @@ def deadline_text(due_at: dt.datetime | None, now: dt.datetime | None = None) ->
     if due_at is None:
         return ""
     now = now or timezone.now()
-    late = due_at < now
+    late = is_overdue(due_at, now)
     minutes = int(abs((due_at - now).total_seconds()) // 60)
     if minutes < 60:
         n = max(minutes, 1)
@@ -114,7 +114,7 @@ def pending_situations(now: dt.datetime) -> list[Situation]:
     """Open situations overdue or due within the window, with only the fields the digest
     may show loaded (the encrypted narrative is never read)."""
     return list(
-        Situation.objects.filter(due_at__lt=now + DIGEST_WINDOW,
+        Situation.objects.filter(due_within_q(DIGEST_WINDOW, now),
                                  handling_unit__closed_on__isnull=True)
         .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED])
         .select_related("handling_unit")

@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from ctip.accounts.policy import NotInScope, grants_of, has_capability, scope_q
 from ctip.cases.models import AnonymisationRequest, Person, Situation, SupportCase
+from ctip.org.paths import is_within
 
 
 class IdentityAccess(Enum):
@@ -59,6 +60,14 @@ def get_case_for(viewer: Any, pk: int) -> SupportCase:
     return case
 
 
+def persons_visible_to(viewer: Any) -> QuerySet[Person]:
+    """Persons of the viewer's ``case.view`` units, and the persons of her visible cases
+    (their codes; the identity is ``identity_access``'s to give)."""
+    q = scope_q(viewer, "case.view", "unit_path")
+    q |= Q(pk__in=cases_visible_to(viewer).order_by().values("person_id"))
+    return Person.objects.filter(q).select_related("unit")
+
+
 def identity_access(viewer: Any, person: Person) -> IdentityAccess:
     """Both a current role with ``identity.view`` over the case's unit and an assignment to
     that case (ASSIGNED); the role without the assignment is break glass; else NONE."""
@@ -66,20 +75,45 @@ def identity_access(viewer: Any, person: Person) -> IdentityAccess:
         return IdentityAccess.NONE
     cases = list(person.cases.select_related("unit").only("pk", "unit", "unit_path"))
     assigned = set(person.cases.filter(workers=viewer).values_list("pk", flat=True))
-    if any(c.pk in assigned and has_capability(viewer, "identity.view", c.unit)
-           for c in cases):
+    if any(c.pk in assigned and holds_identity_over(viewer, c.unit) for c in cases):
         return IdentityAccess.ASSIGNED
     units = [person.unit, *(c.unit for c in cases)]
-    if any(has_capability(viewer, "identity.view", u) for u in units):
+    if any(holds_identity_over(viewer, u) for u in units):
         return IdentityAccess.BREAK_GLASS
     return IdentityAccess.NONE
+
+
+def holds_identity_over(user: Any, unit: Any) -> bool:
+    """The role half of seeing an identity: ``identity.view`` over ``unit`` today (the other
+    half is an assignment to the case, ``identity_access``)."""
+    return has_capability(user, "identity.view", unit)
+
+
+def assigned_case(viewer: Any, person: Person) -> SupportCase | None:
+    """The first of the person's cases ``viewer`` is assigned to and covers today, the case
+    through which ``identity_access`` answers ASSIGNED."""
+    for case in person.cases.filter(workers=viewer).select_related("unit").order_by("pk"):
+        if holds_identity_over(viewer, case.unit):
+            return case
+    return None
+
+
+def can_work_cases_at(user: Any, unit: Any) -> bool:
+    """Whether ``user`` may be a case worker at ``unit``: managing cases and seeing the
+    identities of the people in them there today."""
+    return has_capability(user, "case.manage", unit) and holds_identity_over(user, unit)
+
+
+def holds_over(user: Any, capability: str, unit_path: str) -> bool:
+    """``capability`` over the unit at ``unit_path`` (there or above), read from the path."""
+    return bool(acting_path(user, unit_path, capability))
 
 
 def acting_path(viewer: Any, unit_path: str, capability: str = "identity.view") -> str:
     """The highest unit at which ``viewer`` holds ``capability`` over ``unit_path``: the level
     she acts from, whose level above reviews her break glass. "" when she holds none."""
     paths = [g.unit_path for g in grants_of(viewer)
-             if capability in g.capabilities and unit_path.startswith(g.unit_path)]
+             if capability in g.capabilities and is_within(unit_path, g.unit_path)]
     return min(paths, key=len) if paths else ""
 
 

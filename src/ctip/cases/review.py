@@ -29,6 +29,7 @@ from ctip.accounts.policy import NotInScope, grants_of
 from ctip.audit.actions import record
 from ctip.cases.models import BreakGlass
 from ctip.core.errors import ActionError
+from ctip.org.paths import is_within
 
 REVIEW = "breakglass.review"
 
@@ -57,7 +58,7 @@ def can_review(viewer: Any, flag: BreakGlass) -> bool:
     if flag.user_id == getattr(viewer, "pk", None):
         return False
     for grant in grants_of(viewer):
-        if not flag.actor_path.startswith(grant.unit_path):
+        if not is_within(flag.actor_path, grant.unit_path):
             continue
         if grant.role == Role.SECURITY_OFFICER:
             return True
@@ -85,7 +86,7 @@ def reviewers_of(flags: list[BreakGlass]) -> dict[int, set[int]]:
             by_path[path].add(user_id)
     result: dict[int, set[int]] = {}
     for flag in flags:
-        above = sorted((p for p in by_path if flag.actor_path.startswith(p)
+        above = sorted((p for p in by_path if is_within(flag.actor_path, p)
                         and p != flag.actor_path), key=len, reverse=True)
         recipients: set[int] = set()
         for path in above:
@@ -93,7 +94,7 @@ def reviewers_of(flags: list[BreakGlass]) -> dict[int, set[int]]:
             if recipients:
                 break
         if not recipients:
-            recipients = {u for u, p in officers if flag.actor_path.startswith(p)} - {
+            recipients = {u for u, p in officers if is_within(flag.actor_path, p)} - {
                 flag.user_id}
         result[flag.pk] = recipients
     return result

@@ -9,11 +9,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ctip.cases.deadlines import overdue_q
+from ctip.cases.deadlines import DUE_SOON, due_soon_q, overdue_q
 from ctip.cases.models import FollowUp, Situation
 from ctip.org.models import Unit
-
-DUE_SOON = dt.timedelta(hours=12)
 
 
 @dataclass
@@ -38,7 +36,7 @@ def inbox_sections(now: dt.datetime) -> dict[str, Q]:
     fresh = Q(state__in=[Situation.State.RECEIVED, Situation.State.ESCALATED])
     return {
         "overdue": ~referred & overdue_q(now),
-        "due_soon": ~referred & Q(due_at__gte=now, due_at__lt=now + DUE_SOON),
+        "due_soon": ~referred & due_soon_q(now),
         "new": ~referred & not_timed & fresh,
         "waiting": referred | (not_timed & ~fresh),
     }

@@ -40,11 +40,11 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
 from ctip.cases import actions, routing
-from ctip.cases.deadlines import is_overdue
+from ctip.cases.deadlines import is_due_soon, is_overdue
 from ctip.cases.digest import deadline_text
 from ctip.cases.models import Agency, Consent, Person, Referral, Situation
 from ctip.cases.policy import get_situation_for, situations_visible_to
-from ctip.cases.selectors import DUE_SOON, inbox_for
+from ctip.cases.selectors import inbox_for
 from ctip.cases.situation_forms import (
     AnswerForm,
     CloseForm,
@@ -80,8 +80,7 @@ def _mark_deadlines(situations: Iterable[Situation], now: Any) -> None:
     """Attach what a row shows about the deadline: overdue, due soon, and the words."""
     for s in situations:
         s.is_overdue = is_overdue(s.due_at, now)  # type: ignore[attr-defined]
-        s.is_due_soon = bool(s.due_at and not s.is_overdue  # type: ignore[attr-defined]
-                             and s.due_at < now + DUE_SOON)
+        s.is_due_soon = is_due_soon(s.due_at, now)  # type: ignore[attr-defined]
         s.deadline_words = deadline_text(s.due_at, now)  # type: ignore[attr-defined]
 
 

@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Exchange
 from ctip.org.models import PATH_SEPARATOR, Unit
+from ctip.org.paths import is_within
 from ctip.org.selectors import area_q
 
 COMMUNE_TYPE = "commune"
@@ -48,7 +49,7 @@ def can_see(viewer: Any, obj: Club | Exchange, capability: str = "activity.view"
     system itself."""
     if viewer is None:
         return True
-    return any(obj.unit_path.startswith(root) for root in scope_paths(viewer, capability))
+    return any(is_within(obj.unit_path, root) for root in scope_paths(viewer, capability))
 
 
 def manageable_units(viewer: Any) -> QuerySet[Unit]:
@@ -318,7 +319,7 @@ def spread_of(viewer: Any, club: Club) -> Spread:
     roots = [] if viewer is None else scope_paths(viewer, "activity.view")
 
     def visible(c: Club) -> bool:
-        return viewer is None or any(c.unit_path.startswith(r) for r in roots)
+        return viewer is None or any(is_within(c.unit_path, r) for r in roots)
 
     nodes = {}
     for pk, c in family.items():

@@ -105,3 +105,8 @@ def add_to_form(form: Any, exc: ActionError, *, default: str | None = None,
         if name is not None and form.errors.get(name) and message in form.errors[name]:
             continue
         form.add_error(name, message)
+
+
+class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
+    """The object does not exist for this user. Views turn it into 404. (Defined here, below
+    every app, so that any layer may refuse; ``ctip.accounts.policy`` re-exports it.)"""

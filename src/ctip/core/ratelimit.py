@@ -8,6 +8,7 @@ counts only reports that were stored, the offer check every check made.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -18,22 +19,42 @@ from ctip.core.client import client_ip
 
 @dataclass(frozen=True)
 class Limit:
+    """``allowed`` uses per caller in ``window`` seconds. A form's caller is its address
+    (``key``, ``exceeded``, ``count``); the API's is its token (``spend``)."""
+
     prefix: str
     allowed: int
     window: int  # seconds
 
+    def key_for(self, who: str) -> str:
+        return f"{self.prefix}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
+
     def key(self, request: HttpRequest) -> str:
-        address = client_ip(request) or "unknown"
-        return f"{self.prefix}:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+        return self.key_for(client_ip(request) or "unknown")
 
     def exceeded(self, request: HttpRequest) -> bool:
         """Whether the client used up what the window allows."""
         return int(cache.get(self.key(request), 0)) >= self.allowed
 
     def count(self, request: HttpRequest) -> None:
-        key = self.key(request)
-        cache.add(key, 0, self.window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, self.window)
+        _add_one(self.key(request), self.window)
+
+    def spend(self, who: str, now: float | None = None) -> int:
+        """Count one use by ``who`` in the current window, fixed on the clock (each starts at
+        a multiple of ``window`` seconds). Over the limit, the seconds until the window ends
+        (for ``Retry-After``); else 0."""
+        now = time.time() if now is None else now
+        start = int(now // self.window)
+        used = _add_one(f"{self.key_for(who)}:{start}", self.window + 10)
+        return self.window - int(now) % self.window if used > self.allowed else 0
+
+
+def _add_one(key: str, timeout: int) -> int:
+    """Add one to the counter at ``key`` (created with ``timeout``) and return it."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout)
+        return 1

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import public, signed_in
-from ctip.accounts.policy import NotInScope
+from ctip.core.errors import NotInScope
 from ctip.core.typing import AuthedRequest
 
 

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from ctip.accounts.policy import has_capability, scope_q
@@ -53,9 +52,8 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     if not has_capability(viewer, "situation.manage"):
         return None
     from ctip.accounts.policy import scope_paths
-    from ctip.cases.deadlines import overdue_q
+    from ctip.cases.deadlines import due_soon_q, overdue_q
     from ctip.cases.models import Situation
-    from ctip.cases.selectors import DUE_SOON
 
     # handled at the units where she holds the role (her inboxes); what is late further
     # down is counted apart, as the inbox shows it
@@ -71,7 +69,7 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
 
     work = SituationWork(
         overdue=Capped.of(handled.filter(overdue_q(now))),
-        due_soon=Capped.of(handled.filter(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+        due_soon=Capped.of(handled.filter(due_soon_q(now))),
         new=handled.filter(state__in=[Situation.State.RECEIVED,
                                       Situation.State.ESCALATED]).count(),
         overdue_below=open_.filter(scope_q(viewer, "situation.manage", "handling_path"),
@@ -141,12 +139,8 @@ def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
             report.due = report.report_type.due_date(report.period_end)
     to_approve = Capped()
     if can_approve:
-        # reviewed by the level above the reporting unit: the viewer's scope strictly below
-        below = Q(pk__in=[])
-        for root in scope_paths(viewer, "report.approve"):
-            below |= Q(unit__parent__path__subtree=root)
         to_approve = Capped.of(
-            Report.objects.filter(below, status=Report.Status.SUBMITTED)
+            submissions.reports_to_review(viewer)
             .select_related("unit", "report_type").order_by("submitted_at", "pk"))
     return ReportWork(to_prepare=to_prepare, drafts=drafts, to_approve=to_approve)
 

@@ -18,6 +18,7 @@ from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
+from ctip.org.paths import is_within
 from ctip.org.signals import units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
@@ -194,7 +195,7 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     ensure_open(new_parent)
     if unit.parent_id is None:
         raise ActionError(_("The top of the tree cannot be moved."))
-    if new_parent.path.startswith(unit.path):
+    if is_within(new_parent.path, unit.path):
         raise ActionError(_("A unit cannot be moved under itself or one of its own units."))
     if new_parent.pk == unit.parent_id:
         return unit
@@ -233,7 +234,7 @@ def merge_units(
         ensure_open(source)
         if source.pk == into.pk:
             raise ActionError(_("A unit cannot be merged into itself."))
-        if into.path.startswith(source.path):
+        if is_within(into.path, source.path):
             raise ActionError(
                 _("“%(into)s” lies inside “%(source)s”; merge the other way round.")
                 % {"into": into.name, "source": source.name}

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ctip.org.paths import TreePathField
+from ctip.org.paths import TreePathField, is_within
 
 PATH_SEPARATOR = "/"
 
@@ -128,7 +128,7 @@ class Unit(models.Model):
         return self.closed_on is None
 
     def is_within(self, path: str) -> bool:
-        return self.path.startswith(path)
+        return is_within(self.path, path)
 
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) if p]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Lookup
+from django.db.models import BooleanField, Expression, F, Lookup, Value
 
 
 def upper_bound(path: str) -> str:
@@ -25,6 +25,17 @@ def upper_bound(path: str) -> str:
     if not path.endswith("/"):
         raise ValueError(f"a tree path ends with '/': {path!r}")
     return path[:-1] + "0"
+
+
+def is_within(path: str, root: str) -> bool:
+    """The same test in Python: ``path`` is ``root`` or below it (both end with ``/``, so
+    ``/1/2/`` is not within ``/1/23/``)."""
+    return path.startswith(root)
+
+
+def byte_order(connection: Any) -> tuple[str, str]:
+    """The operators ``>=`` and ``<`` comparing byte-wise on ``connection``."""
+    return ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
 
 
 class TreePathField(models.CharField):
@@ -51,10 +62,7 @@ class Subtree(Lookup):
         rhs, rhs_tuple = self.process_rhs(compiler, connection)
         lhs_params: list[Any] = list(lhs_tuple)
         rhs_params: list[Any] = list(rhs_tuple)
-        if connection.vendor == "postgresql":
-            ge, lt = "~>=~", "~<~"
-        else:
-            ge, lt = ">=", "<"
+        ge, lt = byte_order(connection)
         bound_params: list[Any]
         if self.rhs_is_direct_value():
             bound_sql, bound_params = "%s", [upper_bound(str(self.rhs))]
@@ -64,3 +72,41 @@ class Subtree(Lookup):
         sql = f"({lhs} {ge} {rhs} AND {lhs} {lt} {bound_sql})"
         params: list[Any] = [*lhs_params, *rhs_params, *lhs_params, *bound_params]
         return sql, params
+
+
+class NarrowSubtree(Expression):
+    """``unit_path__subtree=path`` (the same range), for a unit known to be small.
+
+    On SQLite each bound is wrapped in ``likelihood(…, 0.01)``. SQLite keeps no histograms, so
+    it cannot tell the chosen commune's range from the viewer's scope (the whole province, also
+    a range on ``unit_path``, earlier in the query): it used the first, and read every activity
+    of the province. The hint makes it seek the (unit_path, date) index on the commune's range.
+    PostgreSQL gets the plain range."""
+
+    output_field = BooleanField()
+    likelihood = 0.01
+
+    def __init__(self, path: str) -> None:
+        super().__init__(output_field=BooleanField())
+        self.operands: list[Any] = [F("unit_path"), Value(path), Value(upper_bound(path))]
+
+    def get_source_expressions(self) -> list[Any]:
+        return self.operands
+
+    def set_source_expressions(self, exprs: Any) -> None:
+        self.operands = list(exprs)
+
+    def _bounds(self, compiler: Any) -> tuple[str, str, str, list[Any]]:
+        (column, c), (low, lo), (high, hi) = (compiler.compile(e) for e in self.operands)
+        return column, low, high, [*c, *lo, *c, *hi]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, low, high, params = self._bounds(compiler)
+        ge, lt = byte_order(connection)
+        return f"({column} {ge} {low} AND {column} {lt} {high})", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, low, high, params = self._bounds(compiler)
+        p = self.likelihood
+        return (f"(likelihood({column} >= {low}, {p}) AND likelihood({column} < {high}, {p}))",
+                params)

@@ -21,6 +21,7 @@ from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.outreach.models import (
     Activity,
     Attachment,
@@ -142,7 +143,7 @@ def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
         if campaign.archived and (current is None or current.campaign_id != campaign.pk):
             errors.add(_("The campaign “%(name)s” is archived.") % {"name": campaign.name},
                        field="campaign")
-        elif not unit.path.startswith(campaign.unit_path):
+        elif not is_within(unit.path, campaign.unit_path):
             errors.add(_("%(unit)s does not take part in “%(campaign)s”.")
                        % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
     errors.raise_if_any()
@@ -414,7 +415,7 @@ def set_targets(*, actor: Any, campaign: Campaign,
     changes = {}
     errors = RuleErrors()
     for unit in targets:
-        errors.check(unit.path.startswith(campaign.unit_path),
+        errors.check(is_within(unit.path, campaign.unit_path),
                      _("%(unit)s does not take part in this campaign.") % {"unit": unit.name})
     errors.check(min((min(numbers) for numbers in targets.values()), default=0) >= 0,
                  _("Targets cannot be negative."))
@@ -571,7 +572,7 @@ def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: 
         with errors.collect():
             guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
     for name, linked in (("club", club), ("activity", activity)):
-        errors.check(linked is None or linked.unit_path.startswith(unit.path),
+        errors.check(linked is None or is_within(linked.unit_path, unit.path),
                      _("The club or activity belongs to another unit."), field=name)
     texts = errors.clean_each([
         ("person_name", _text, person_name, 150, _("Person")),

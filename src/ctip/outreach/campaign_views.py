@@ -28,6 +28,7 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.org.paths import is_within
 from ctip.org.selectors import ancestors_of
 from ctip.outreach import actions
 from ctip.outreach.campaign_forms import (
@@ -218,7 +219,7 @@ def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The targets have been saved."))
             return redirect(f"{reverse('outreach:campaign_detail', args=[campaign.pk])}"
                             f"?unit={parent.pk}")
-    trail = [u for u in ancestors_of(parent) if u.path.startswith(campaign.unit_path)]
+    trail = [u for u in ancestors_of(parent) if is_within(u.path, campaign.unit_path)]
     return TemplateResponse(request, "outreach/campaign_targets.html", {
         "campaign": campaign, "parent": parent, "trail": trail, "form": form,
         "rows": form.rows(), "units": units,

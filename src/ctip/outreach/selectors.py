@@ -7,11 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db.models import (
-    BooleanField,
     Count,
     DateField,
-    Expression,
-    F,
     Func,
     Q,
     QuerySet,
@@ -23,7 +20,7 @@ from django.db.models.functions import Coalesce, StrIndex, Substr
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.core.collation import vi_order
 from ctip.org.models import Unit
-from ctip.org.paths import upper_bound
+from ctip.org.paths import NarrowSubtree, is_within
 from ctip.outreach.models import (
     Activity,
     Attachment,
@@ -120,51 +117,13 @@ class _NotIndexed(Func):
 
 # A unit at this depth or below (a commune, a branch) holds a small share of the activities.
 NARROW_DEPTH = 2
-NARROW_LIKELIHOOD = 0.01
-
-
-class _NarrowSubtree(Expression):
-    """``unit_path__subtree=path`` (the same range), for a unit known to be small.
-
-    On SQLite each bound is wrapped in ``likelihood(…, 0.01)``. SQLite keeps no histograms, so
-    it cannot tell the chosen commune's range from the viewer's scope (the whole province, also
-    a range on ``unit_path``, earlier in the query): it used the first, and read every activity
-    of the province. The hint makes it seek the (unit_path, date) index on the commune's range.
-    PostgreSQL gets the plain range."""
-
-    output_field = BooleanField()
-
-    def __init__(self, path: str) -> None:
-        super().__init__(output_field=BooleanField())
-        self.operands: list[Any] = [F("unit_path"), Value(path), Value(upper_bound(path))]
-
-    def get_source_expressions(self) -> list[Any]:
-        return self.operands
-
-    def set_source_expressions(self, exprs: Any) -> None:
-        self.operands = list(exprs)
-
-    def _bounds(self, compiler: Any) -> tuple[str, str, str, list[Any]]:
-        (column, c), (low, lo), (high, hi) = (compiler.compile(e) for e in self.operands)
-        return column, low, high, [*c, *lo, *c, *hi]
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        column, low, high, params = self._bounds(compiler)
-        ge, lt = ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
-        return f"({column} {ge} {low} AND {column} {lt} {high})", params
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        column, low, high, params = self._bounds(compiler)
-        p = NARROW_LIKELIHOOD
-        return (f"(likelihood({column} >= {low}, {p}) AND likelihood({column} < {high}, {p}))",
-                params)
 
 
 def filter_activities(activities: QuerySet[Activity], f: ActivityFilter) -> QuerySet[Activity]:
     day: Any = "date"
     if f.unit is not None:
         if f.unit.depth >= NARROW_DEPTH:
-            activities = activities.filter(_NarrowSubtree(f.unit.path))
+            activities = activities.filter(NarrowSubtree(f.unit.path))
         else:
             activities = activities.filter(unit_path__subtree=f.unit.path)
         if f.unit.depth >= NARROW_DEPTH and (f.start or f.end):
@@ -428,9 +387,9 @@ def progress_root(viewer: Any, campaign: Campaign) -> Unit:
     from ctip.accounts.policy import scope_paths
 
     roots = scope_paths(viewer, "activity.view")
-    if any(campaign.unit_path.startswith(root) for root in roots):
+    if any(is_within(campaign.unit_path, root) for root in roots):
         return campaign.unit
-    inside = [root for root in roots if root.startswith(campaign.unit_path)]
+    inside = [root for root in roots if is_within(root, campaign.unit_path)]
     unit = Unit.objects.filter(path__in=inside).order_by("path").first()
     if unit is None:
         raise NotInScope("activity.view")
@@ -481,7 +440,7 @@ def campaign_progress_for(viewer: Any, campaign: Campaign,
         new_models=_sum("new_models", own_target.new_models if own_target else 0))
     ids = parent.ancestor_ids()[:-1]
     above = Unit.objects.in_bulk(ids)
-    trail = [above[i] for i in ids if i in above and above[i].path.startswith(top.path)]
+    trail = [above[i] for i in ids if i in above and is_within(above[i].path, top.path)]
     return CampaignProgress(campaign=campaign, parent=parent, trail=trail, lines=lines,
                             own=own, total=total)
 

@@ -158,7 +158,8 @@ def person_records(unit: Unit, *, consented_to: str | None = None) -> list[Perso
     """Every person with a victim's case (returned, or being identified) supervised in
     ``unit``'s subtree, once; with ``consented_to``, only those whose consent for that
     purpose is active. Reads no encrypted field (the place of exploitation is deferred)."""
-    from ctip.cases.models import Consent, Person, TraffickingEvent
+    from ctip.cases.actions import active_consents
+    from ctip.cases.models import Person, TraffickingEvent
     from ctip.reports.indicators import VICTIM_KINDS
 
     firsts = (Person.objects.filter(cases__unit_path__subtree=unit.path,
@@ -166,8 +167,7 @@ def person_records(unit: Unit, *, consented_to: str | None = None) -> list[Perso
               .annotate(first=Min("cases__opened_on")).order_by("first", "pk")
               .values("pk", "first", "sex", "birth_year", "citizenship", "ethnic_group"))
     if consented_to is not None:
-        allowed = set(Consent.objects.filter(purpose=consented_to, withdrawn_on__isnull=True)
-                      .values_list("person_id", flat=True))
+        allowed = set(active_consents(consented_to).values_list("person_id", flat=True))
         firsts = firsts.filter(pk__in=allowed)
     records = {row["pk"]: PersonRecord(
         row["pk"], row["first"].year if row["first"] else None, row["sex"],

@@ -21,16 +21,17 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ctip.accounts.policy import NotInScope, has_capability, require, scope_q
+from ctip.accounts.policy import NotInScope, has_capability, require, scope_paths, scope_q
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import nfc
 from ctip.core.uploads import check_upload
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.reports.models import PeriodLock, Report, ReportAttachment, ReportType
 
 # Units that owe their parent periodic reports (branches and groups report to their commune
@@ -140,9 +141,24 @@ def get_report_for(viewer: Any, pk: int) -> Report:
     return report
 
 
-def can_review(user: Any, report: Report) -> bool:
-    parent = report.unit.parent
+def can_approve_for(user: Any, unit: Unit) -> bool:
+    """Who reviews a unit's reports and lifts its period locks: a holder of ``report.approve``
+    over the unit above it (a unit never approves its own)."""
+    parent = unit.parent
     return parent is not None and has_capability(user, "report.approve", parent)
+
+
+def can_review(user: Any, report: Report) -> bool:
+    return can_approve_for(user, report.unit)
+
+
+def reports_to_review(viewer: Any) -> QuerySet[Report]:
+    """The submitted reports ``viewer`` may review: those of the units strictly below the
+    units where she holds ``report.approve`` (``can_approve_for``)."""
+    below = Q(pk__in=[])
+    for root in scope_paths(viewer, "report.approve"):
+        below |= Q(unit__parent__path__subtree=root)
+    return Report.objects.filter(below, status=Report.Status.SUBMITTED)
 
 
 # --- Writes ---------------------------------------------------------------------------------
@@ -165,7 +181,7 @@ def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
     if report_type.kind == ReportType.Kind.CAMPAIGN:
         if errors.check(campaign is not None, _("Choose the campaign this report is about."),
                         field="campaign"):
-            errors.check(unit.path.startswith(campaign.unit_path),
+            errors.check(is_within(unit.path, campaign.unit_path),
                          _("%(unit)s does not take part in “%(campaign)s”.")
                          % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
             start, end = campaign.starts_on, campaign.ends_on
@@ -330,10 +346,9 @@ def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
             .select_related("unit__parent", "report").get(pk=lock.pk))
     if actor is not None:
         require(actor, "report.view", lock.unit)
-        parent = lock.unit.parent
-        if parent is None or not has_capability(actor, "report.approve", parent):
+        if not can_approve_for(actor, lock.unit):
             raise ActionError(_("Only %(parent)s, the unit above, can unlock this period.")
-                              % {"parent": parent or _("the unit above")})
+                              % {"parent": lock.unit.parent or _("the unit above")})
     if lock.unlocked_at is not None:
         raise ActionError(_("This period is already unlocked."))
     reason = _text(reason, 2000, _("Reason"))
@@ -439,7 +454,7 @@ def completeness(root: Unit, report_type: ReportType, start: dt.date, end: dt.da
     for child in [u for u in units if u.parent_id == root.pk]:
         row = Row(child, reports.get(child.pk), states[child.pk])
         for unit in units:
-            if unit.path.startswith(child.path) and unit.pk != child.pk:
+            if is_within(unit.path, child.path) and unit.pk != child.pk:
                 row.below.add(states[unit.pk])
         rows.append(row)
     rows.sort(key=lambda r: r.unit.name)
@@ -521,7 +536,7 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
             # the reporting units of the subtree that takes part, below the issuing unit
             owed += [Owed(u, report_type, campaign.starts_on, campaign.ends_on, campaign)
                      for u in owing
-                     if u.path.startswith(campaign.unit_path)
+                     if is_within(u.path, campaign.unit_path)
                      and u.path != campaign.unit_path
                      and (report_type.pk, campaign.pk, u.pk) not in done]
     return owed

@@ -24,6 +24,7 @@ from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
 from ctip.org.selectors import get_unit_for
 from ctip.reports import charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
@@ -100,7 +101,7 @@ def _ancestors(request: HttpRequest, unit: Unit) -> list[Unit]:
     ids = unit.ancestor_ids()[:-1]
     found = Unit.objects.in_bulk(ids)
     return [found[i] for i in ids if i in found
-            and any(found[i].path.startswith(r) for r in roots)]
+            and any(is_within(found[i].path, r) for r in roots)]
 
 
 def _parse(request: HttpRequest, unit_id: int | None = None

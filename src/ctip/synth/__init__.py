@@ -607,7 +607,7 @@ class Builder:
                     event_rows.append({"id": eid, "situation_id": pk, "kind": "escalated",
                                        "at": escalated_at, "from_unit_id": unit_pk,
                                        "to_unit_id": above})
-                    due_at = escalated_at + dt.timedelta(hours=hours)
+                    _us, due_at = deadlines.fix(escalated_at, hours)
                     eid += 1
                     handling_pk, handling_path, state = above, above_path, "escalated"
                 if rng.random() < 0.15 and agencies:
