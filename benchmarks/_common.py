@@ -180,7 +180,7 @@ class Server:
     """``ctip serve`` on ``port`` (gunicorn with ``workers``), ready when ``/healthz``
     answers; ``stop`` ends it."""
 
-    START_SECONDS = 600  # collectstatic and the checks, then gunicorn's first answer (slow when loaded)
+    START_SECONDS = 600  # collectstatic and the checks, then the first answer (slow when loaded)
 
     def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
         self.port = port

@@ -83,6 +83,11 @@ def due_soon_q(now: dt.datetime | None = None) -> Q:
     return Q(due_at__gte=now, due_at__lt=now + DUE_SOON)
 
 
+def not_due_soon_q(now: dt.datetime | None = None) -> Q:
+    """No deadline, or one further away than ``DUE_SOON`` (the inbox's "New" and "Waiting")."""
+    return Q(due_at__isnull=True) | Q(due_at__gte=(now or timezone.now()) + DUE_SOON)
+
+
 def due_within_q(window: dt.timedelta, now: dt.datetime | None = None) -> Q:
     """Overdue, or due within ``window`` from now (the digest's list)."""
     return Q(due_at__lt=(now or timezone.now()) + window)

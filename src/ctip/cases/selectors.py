@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ctip.cases.deadlines import DUE_SOON, due_soon_q, overdue_q
+from ctip.cases.deadlines import due_soon_q, not_due_soon_q, overdue_q
 from ctip.cases.models import FollowUp, Situation
 from ctip.org.models import Unit
 
@@ -32,7 +32,7 @@ def inbox_sections(now: dt.datetime) -> dict[str, Q]:
     overdue, due within ``DUE_SOON``, new (received or escalated here), and waiting (referred
     to an agency, or being handled with no deadline near). Every open situation is in one."""
     referred = Q(state=Situation.State.REFERRED)
-    not_timed = Q(due_at__isnull=True) | Q(due_at__gte=now + DUE_SOON)
+    not_timed = not_due_soon_q(now)
     fresh = Q(state__in=[Situation.State.RECEIVED, Situation.State.ESCALATED])
     return {
         "overdue": ~referred & overdue_q(now),

@@ -701,15 +701,15 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
     parents: dict[int, Unit] = {}
     # a viewer below the issuing unit sees her own level (``progress_root``)
     below_issuer = [c for c in campaigns
-                    if not any(c.unit_path.startswith(root) for root in roots)]
+                    if not any(is_within(c.unit_path, root) for root in roots)]
     units_inside = ({u.path: u for u in Unit.objects.filter(path__in=[
-        root for root in roots if any(root.startswith(c.unit_path) for c in below_issuer)])}
+        root for root in roots if any(is_within(root, c.unit_path) for c in below_issuer)])}
         if below_issuer else {})
     for campaign in campaigns:
-        if any(campaign.unit_path.startswith(root) for root in roots):
+        if any(is_within(campaign.unit_path, root) for root in roots):
             parents[campaign.pk] = campaign.unit
             continue
-        inside = sorted(p for p in units_inside if p.startswith(campaign.unit_path))
+        inside = sorted(p for p in units_inside if is_within(p, campaign.unit_path))
         if inside:
             parents[campaign.pk] = units_inside[inside[0]]
     shown = [c for c in campaigns if c.pk in parents]
@@ -728,7 +728,7 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
         top = paths[campaign_id]
         if path == top:
             own[campaign_id] = (s, p, m)
-        elif path.startswith(top):
+        elif is_within(path, top):
             rest = path[len(top):].strip("/").split("/")
             child = int(rest[0])
             if len(rest) == 1:
