@@ -10,16 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope
 from ctip.core import imports
+from ctip.core.errors import ActionError
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
 
@@ -107,14 +111,53 @@ def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
     return check(page, request, kind)
 
 
+RECENT_IMPORTS = 5  # the person's own imports offered for undoing
+
+
+def recent_imports(kind: imports.ImportKind, user: Any) -> tuple[list[Any], set[int]]:
+    """The person's last imports of a kind that can be undone, and those already undone."""
+    events = apps.get_model("audit", "AuditEvent").objects
+    if kind.undo is None or not kind.imported_action:
+        return [], set()
+    recent = list(events.filter(action=kind.imported_action, actor_id=user.pk)
+                  .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS])
+    undone_action = kind.imported_action.replace(".imported", ".import_undone")
+    undone = set(events.filter(
+        action=undone_action, changes__event__in=[e.pk for e in recent])
+        .values_list("changes__event", flat=True)) if recent else set()
+    return recent, undone
+
+
+def undo(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """Undo one of the person's imports as a whole (404 outside her scope)."""
+    if kind.undo is None:
+        raise Http404
+    try:
+        event_id = int(request.POST.get("event", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        deleted = kind.undo(actor=request.user, event_id=event_id)
+    except NotInScope:
+        raise Http404 from None
+    except ActionError as exc:
+        return page(request, file_error=exc.message)
+    messages.success(request, ngettext("Import undone: %(n)d record deleted.",
+                                       "Import undone: %(n)d records deleted.", deleted)
+                     % {"n": deleted})
+    return redirect(request.path)
+
+
 def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
-    """The import page of a kind without a page of its own (club member lists): mount it in
-    the kind's app; it requires the kind's capability."""
+    """The import page of a kind without a page of its own (club member lists, situation
+    registers, commendations): mount it in the kind's app; it requires the kind's
+    capability, and offers to undo the person's recent imports when the kind can."""
     kind = imports.kind(kind_name)
 
     def page(request: HttpRequest, **context: Any) -> TemplateResponse:
         for key in ("plan", "token", "check_token", "file_error"):
             context.setdefault(key, "" if key != "plan" else None)
+        context["recent_imports"], context["undone"] = recent_imports(kind, request.user)
         context.update({"kind": kind, "headers": list(kind.headers.values()),
                         "required": [kind.headers[f] for f in kind.required],
                         "max_mb": kind.max_bytes // (1024 * 1024), "max_rows": kind.max_rows})
@@ -125,6 +168,8 @@ def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
     def view(request: AuthedRequest) -> HttpResponse:
         if request.method == "GET":
             return page(request)
+        if "undo" in request.POST:
+            return undo(page, request, kind)
         return steps(page, request, kind, request.path)
 
     view.__name__ = f"{kind_name}_import"

@@ -63,6 +63,7 @@ from ctip.core.spreadsheets import (
     clean,
     read_table,
     read_upload,
+    shorten,
 )
 from ctip.core.text import fold
 from ctip.org.models import PATH_SEPARATOR
@@ -197,6 +198,20 @@ def id_runs(ids: Iterable[int]) -> list[list[int]]:
     return runs
 
 
+def listed(model: Any, runs: Any) -> tuple[Any, int]:
+    """The rows of ``model`` an import's audit event lists as id runs ``[[first, last], ...]``
+    (``id_runs``; a filter, not a list: ten thousand ids would not fit in one query), and how
+    many it listed."""
+    from django.db.models import Q
+
+    where, count = Q(pk__in=[]), 0
+    for run in runs if isinstance(runs, list) else []:
+        if isinstance(run, list) and len(run) == 2 and all(isinstance(x, int) for x in run):
+            where |= Q(pk__range=(run[0], run[1]))
+            count += max(run[1] - run[0] + 1, 0)
+    return model.objects.filter(where), count
+
+
 # --- Choices among candidates ---------------------------------------------------------------
 
 
@@ -292,6 +307,86 @@ class ImportPlan:
         return [a for a in self.ambiguities.values() if not a.chosen]
 
 
+OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
+
+
+@dataclass
+class PlannedRow:
+    """A row of a kind that writes one record a row: its cells as text, its outcome (``OK``,
+    ``DUPLICATE``: already recorded, skipped, or ``ERROR``), its errors, what it wrote."""
+
+    row: int
+    cells: dict[str, str]
+    status: str = OK
+    errors: list[RowError] = field(default_factory=list)
+    written: Any = None
+
+
+@dataclass
+class CountedPlan(ImportPlan):
+    """The plan of a kind that writes one record a row (``PlannedRow``): how many were (or
+    would be) added, and the ids written, for the import's audit event and its undoing."""
+
+    added: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def to_import(self) -> int:
+        return sum(1 for r in self.rows if r.status == OK)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.rows if r.status == DUPLICATE)
+
+
+def counted_plan(file_name: str, digest: str) -> CountedPlan:
+    return CountedPlan(file_name=file_name, digest=digest)
+
+
+def planned_rows(ctx: Context) -> list[PlannedRow]:
+    """The rows of the file with their cells as clean text."""
+    return [PlannedRow(row=number, cells={k: clean(cell_text(v)) for k, v in values.items()})
+            for number, values in ctx.parsed.rows]
+
+
+def fail(ctx: Context, planned: PlannedRow, name: str, message: str) -> None:
+    """A row error on the column ``name`` (as the file names it)."""
+    planned.status = ERROR
+    planned.errors.append(RowError(planned.row, ctx.kind.label(ctx.plan, name),
+                                   shorten(planned.cells.get(name, "")), message))
+
+
+def require_cells(ctx: Context, planned: PlannedRow) -> None:
+    for name in ctx.kind.required:
+        if not planned.cells.get(name):
+            fail(ctx, planned, name, _("This cell is empty."))
+
+
+def note_ambiguities(ctx: Context, rows: Sequence[PlannedRow], column: str,
+                     ambiguous: Mapping[str, Ambiguity]) -> None:
+    """Offer, once a value, the candidates of the unit cells naming several units."""
+    for planned in rows:
+        ambiguity = ambiguous.get(planned.cells.get(column, ""))
+        if ambiguity is not None:
+            kept = ctx.plan.ambiguities.setdefault(choice_key(ambiguity.value), ambiguity)
+            kept.rows.append(planned.row)
+
+
+def pick(ctx: Context, planned: PlannedRow, name: str, values: Mapping[str, str],
+         default: str = "") -> str:
+    """The code a cell names among ``values`` (folded label → code); a row error listing
+    what is accepted otherwise. An empty cell is ``default``."""
+    text = planned.cells.get(name, "")
+    if not text:
+        return default
+    found = values.get(choice_key(text))
+    if found is None:
+        fail(ctx, planned, name, _("“%(value)s” is not one of: %(accepted)s.") % {
+            "value": text, "accepted": ", ".join(sorted({k for k in values if k}))})
+        return default
+    return found
+
+
 class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
     """The file has errors; nothing was saved. ``plan`` shows every row and error."""
 
@@ -338,6 +433,10 @@ class ImportKind:
     merged_refused: frozenset[str] = frozenset()  # fields a merged cell may not hold
     summary: Callable[[Any], Iterable[str]] = lambda _plan: ()  # lines of a finished import
     page: str = ""  # the URL name of the kind's import page
+    # The audit action of a finished import, and the action that undoes one as a whole
+    # (``undo(actor=..., event_id=...)`` → how many records were deleted), if the kind has it.
+    imported_action: str = ""
+    undo: Callable[..., int] | None = None
 
     @cached_property
     def spec(self) -> HeaderSpec:
@@ -364,9 +463,11 @@ def kind(name: str) -> ImportKind:
 
 
 def load_kinds() -> dict[str, ImportKind]:
+    import ctip.cases.situation_import
     import ctip.community.member_import
     import ctip.org.branch_import
-    import ctip.outreach.activity_import  # noqa: F401  (each registers its kind)
+    import ctip.outreach.activity_import
+    import ctip.outreach.commendation_import  # noqa: F401  (each registers its kind)
 
     return dict(_KINDS)
 
