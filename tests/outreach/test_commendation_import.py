@@ -130,7 +130,7 @@ def test_bad_rows_are_reported_and_nothing_is_kept(tree: Any, users: Any) -> Non
 
 def test_undo_as_a_whole_while_the_period_is_open(tree: Any, users: Any) -> None:
     from ctip.reports import submissions
-    from ctip.reports.models import ReportType
+    from ctip.reports.models import PeriodLock, ReportType
 
     officer = users["commune_officer"]
     new_club(tree.commune_a)
@@ -147,7 +147,8 @@ def test_undo_as_a_whole_while_the_period_is_open(tree: Any, users: Any) -> None
     with pytest.raises(ActionError):
         undo_commendation_import(actor=officer, event_id=event.pk)
     assert Commendation.objects.count() == 3
-    submissions.unlock(actor=users["province_officer"], report=report, reason="Sửa số liệu")
+    submissions.unlock(actor=users["province_officer"], lock=PeriodLock.objects.get(report=report),
+                       reason="Sửa số liệu")
     assert undo_commendation_import(actor=officer, event_id=event.pk) == 3
     assert not Commendation.objects.exists()
     with pytest.raises(ActionError):

@@ -40,7 +40,7 @@ from ctip.cases.models import (
 )
 from ctip.cases.policy import IdentityAccess, acting_path, can_manage_case, identity_access
 from ctip.core.errors import ActionError
-from ctip.core.imports import listed
+from ctip.core.imports import listed, undoable
 from ctip.core.periods import check_date, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -728,23 +728,10 @@ def undo_situation_import(*, actor: Any, event_id: int) -> int:
     """Delete, as a whole, the situations one import recorded (its ``situation.imported``
     event) and the people it named, while their periods are not locked and nobody has acted
     on them since; one ``situation.import_undone`` event. Returns how many were deleted."""
-    from ctip.accounts.policy import scope_q
-    from ctip.audit.models import AuditEvent
-
-    events = AuditEvent.objects.filter(pk=event_id, action="situation.imported")
-    if actor is not None:
-        events = events.filter(scope_q(actor, "situation.manage", "unit_path"))
-    event = events.first()
-    if event is None:
-        raise NotInScope
-    if AuditEvent.objects.filter(action="situation.import_undone",
-                                 changes__event=event.pk).exists():
-        raise ActionError(_("This import has already been undone."))
-    situations, count = listed(Situation, event.changes.get("ids"))
+    event, situations, count = undoable(actor=actor, event_id=event_id,
+                                        action="situation.imported",
+                                        capability="situation.manage", model=Situation)
     situations = situations.exclude(import_key="")
-    if actor is not None and situations.exclude(
-            scope_q(actor, "situation.manage", "unit_path")).exists():
-        raise NotInScope
     worked_on = (SituationEvent.objects.filter(situation__in=situations.values("pk"))
                  .exclude(kind__in=[SituationEvent.Kind.RECEIVED, SituationEvent.Kind.CLOSED]))
     if worked_on.exists() or Referral.objects.filter(

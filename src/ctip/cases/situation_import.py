@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope
-from ctip.audit.actions import record
 from ctip.cases.actions import (
     import_situation,
     situation_import_key,
@@ -155,16 +154,17 @@ def _run(ctx: Context) -> None:
         elif status == OPEN and closed_on is not None:
             fail(ctx, planned, STATUS, _("The row has a closing day but its state is not "
                                          "closed: write “đã xử lý” or remove the day."))
-        if unit is None or planned.status == ERROR or dates.get(RECEIVED) is None:
+        received = dates.get(RECEIVED)
+        if unit is None or planned.status == ERROR or received is None:
             continue
-        keys = situation_import_key(unit, dates[RECEIVED], category, cells[SUMMARY])
+        keys = situation_import_key(unit, received, category, cells[SUMMARY])
         if keys[0] in seen or situation_imported(keys):
             planned.status = DUPLICATE
             continue
         try:
             with transaction.atomic():
                 situation = import_situation(
-                    actor=ctx.actor, unit=unit, received_on=dates[RECEIVED],
+                    actor=ctx.actor, unit=unit, received_on=received,
                     category=category, urgency=urgency, description=cells[SUMMARY],
                     address=cells.get(ADDRESS, ""), closed_on=closed_on,
                     outcome=cells.get(OUTCOME, ""),
@@ -186,16 +186,10 @@ def _run(ctx: Context) -> None:
     plan.errors = [e for r in rows for e in r.errors]
     if ctx.write and not plan.errors and plan.added:
         written = [r.written for r in rows if r.written is not None]
-        record(actor=ctx.actor, action="situation.imported", target_label=plan.file_name,
-               unit_path=imports.common_path(s.unit for s in written),
-               changes={"file": plan.file_name, "digest": plan.digest, "rows": len(rows),
-                        "added": plan.added, "duplicates": plan.duplicates,
-                        "closed": sum(1 for s in written
-                                      if s.state == Situation.State.CLOSED),
-                        "ids": imports.id_runs(plan.ids),
-                        "persons": imports.id_runs(person_ids),
-                        "choices": {a.value: a.chosen for a in plan.ambiguities.values()
-                                    if a.chosen}})
+        imports.record_import(ctx, "situation.imported", (s.unit for s in written),
+                              closed=sum(1 for s in written
+                                         if s.state == Situation.State.CLOSED),
+                              persons=imports.id_runs(person_ids))
 
 
 def summary(plan: CountedPlan) -> list[str]:

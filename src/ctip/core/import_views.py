@@ -12,7 +12,6 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -55,8 +54,23 @@ def checked(page: Page, request: HttpRequest, plan: Any, token: str) -> HttpResp
                 check_token=token if plan.ambiguities else "")
 
 
+def previewed(page: Page, request: HttpRequest, job: Any) -> HttpResponse:
+    """Where a check's job leads: its plan on the import page once the worker is done, the
+    job's page (its progress) while it runs, the reason when it failed."""
+    if job.status == job.Status.PREVIEWED:
+        plan = imports.preview_of(job)
+        if plan is None:
+            return expired(page, request)
+        return checked(page, request, plan, str(job.result.get("token", "")))
+    if job.status == job.Status.FAILED:
+        return page(request, file_error=job.message)
+    if job.status == job.Status.PREVIEWING:
+        return redirect("core:import_job", pk=job.pk)
+    return expired(page, request)  # imported, or being imported: not a check any more
+
+
 def check(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
-    """The uploaded file, previewed."""
+    """The uploaded file, previewed (in the background)."""
     upload = request.FILES.get("file")
     if upload is None:
         return page(request, file_error=_("Choose a file to import."))
@@ -64,9 +78,10 @@ def check(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpRes
         name, data = read_upload(upload, kind.max_bytes)
     except FileError as exc:
         return page(request, file_error=exc.message)
-    plan = imports.plan(kind, request.user, SimpleUploadedFile(name, data))
-    keep = _ready(plan) or plan.ambiguities
-    return checked(page, request, plan, imports.stash(request.user, name, data) if keep else "")
+    job = imports.start_preview(kind, request.user, name=name, data=data)
+    if job is None:
+        return expired(page, request)
+    return previewed(page, request, job)
 
 
 def expired(page: Page, request: HttpRequest) -> HttpResponse:
@@ -77,12 +92,28 @@ def expired(page: Page, request: HttpRequest) -> HttpResponse:
 
 def recheck(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
     """The same file checked again with the candidates chosen."""
-    token = request.POST.get("token", "")
-    pending = imports.unstash(request.user, token)
-    if pending is None:
+    job = imports.start_preview(kind, request.user, token=request.POST.get("token", ""),
+                                choices=choices_from(request))
+    if job is None:
         return expired(page, request)
-    return checked(page, request, imports.plan(kind, request.user, pending[1],
-                                               choices_from(request)), token)
+    return previewed(page, request, job)
+
+
+def shown(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """The GET of an import page: empty, or the check of the person's job ``?job=N`` (where
+    the job's page leads when the worker is done); 404 for anyone else's job."""
+    from ctip.core.models import ImportJob
+
+    wanted = request.GET.get("job", "")
+    if not wanted:
+        return page(request)
+    if not wanted.isdigit():
+        raise Http404
+    job = ImportJob.objects.filter(pk=int(wanted), owner_id=request.user.pk,
+                                   kind=kind.name).first()
+    if job is None:
+        raise Http404
+    return previewed(page, request, job)
 
 
 def confirm(page: Page, request: HttpRequest, kind: imports.ImportKind,
@@ -167,7 +198,7 @@ def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
     @requires(kind.capability)
     def view(request: AuthedRequest) -> HttpResponse:
         if request.method == "GET":
-            return page(request)
+            return shown(page, request, kind)
         if "undo" in request.POST:
             return undo(page, request, kind)
         return steps(page, request, kind, request.path)

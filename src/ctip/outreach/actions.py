@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
-from ctip.core.imports import listed
+from ctip.core.imports import undoable
 from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -555,22 +555,9 @@ def undo_activity_import(*, actor: Any, event_id: int) -> int:
     event), while their periods are not locked; one ``activity.import_undone`` event. Refused
     when the import was undone already, when an activity is outside the actor's scope or has a
     commendation. Returns the number of activities deleted."""
-    from ctip.accounts.policy import scope_q
-    from ctip.audit.models import AuditEvent
-
-    events = AuditEvent.objects.filter(pk=event_id, action="activity.imported")
-    if actor is not None:
-        events = events.filter(scope_q(actor, "activity.manage", "unit_path"))
-    event = events.first()
-    if event is None:
-        raise NotInScope
-    if AuditEvent.objects.filter(action="activity.import_undone",
-                                 changes__event=event.pk).exists():
-        raise ActionError(_("This import has already been undone."))
-    activities, count = listed(Activity, event.changes.get("ids"))
-    if actor is not None and activities.exclude(
-            scope_q(actor, "activity.manage", "unit_path")).exists():
-        raise NotInScope
+    event, activities, count = undoable(actor=actor, event_id=event_id,
+                                        action="activity.imported",
+                                        capability="activity.manage", model=Activity)
     by_path: dict[str, set[dt.date]] = {}
     for path, date in activities.select_for_update().values_list("unit_path", "date"):
         by_path.setdefault(path, set()).add(date)
@@ -595,22 +582,9 @@ def undo_commendation_import(*, actor: Any, event_id: int) -> int:
     """Delete, as a whole, the commendations one import recorded (its
     ``commendation.imported`` event), while the periods of their decisions are not locked;
     one ``commendation.import_undone`` event. Returns how many were deleted."""
-    from ctip.accounts.policy import scope_q
-    from ctip.audit.models import AuditEvent
-
-    events = AuditEvent.objects.filter(pk=event_id, action="commendation.imported")
-    if actor is not None:
-        events = events.filter(scope_q(actor, "activity.manage", "unit_path"))
-    event = events.first()
-    if event is None:
-        raise NotInScope
-    if AuditEvent.objects.filter(action="commendation.import_undone",
-                                 changes__event=event.pk).exists():
-        raise ActionError(_("This import has already been undone."))
-    commendations, count = listed(Commendation, event.changes.get("ids"))
-    if actor is not None and commendations.exclude(
-            scope_q(actor, "activity.manage", "unit_path")).exists():
-        raise NotInScope
+    event, commendations, count = undoable(actor=actor, event_id=event_id,
+                                           action="commendation.imported",
+                                           capability="activity.manage", model=Commendation)
     by_path: dict[str, set[dt.date]] = {}
     for path, date in commendations.select_for_update().values_list("unit_path", "decided_on"):
         by_path.setdefault(path, set()).add(date)

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope
-from ctip.audit.actions import record
 from ctip.core import imports
 from ctip.core.errors import ActionError
 from ctip.core.imports import (
@@ -39,7 +38,7 @@ from ctip.core.text import fold
 from ctip.outreach.actions import create_commendation, undo_commendation_import
 from ctip.outreach.models import Commendation
 
-Club = Commendation._meta.get_field("club").related_model  # community's, without a cycle
+Club: Any = Commendation._meta.get_field("club").related_model  # community's, without a cycle
 
 UNIT, RECIPIENT_KIND, RECIPIENT, REASON = "unit", "recipient_kind", "recipient", "reason"
 LEVEL, DECIDED, NUMBER = "level", "decided_on", "decision_number"
@@ -179,14 +178,8 @@ def _run(ctx: Context) -> None:
     plan.rows = rows
     plan.errors = [e for r in rows for e in r.errors]
     if ctx.write and not plan.errors and plan.added:
-        written = [r.written for r in rows if r.written is not None]
-        record(actor=ctx.actor, action="commendation.imported", target_label=plan.file_name,
-               unit_path=imports.common_path(c.unit for c in written),
-               changes={"file": plan.file_name, "digest": plan.digest, "rows": len(rows),
-                        "added": plan.added, "duplicates": plan.duplicates,
-                        "ids": imports.id_runs(plan.ids),
-                        "choices": {a.value: a.chosen for a in plan.ambiguities.values()
-                                    if a.chosen}})
+        imports.record_import(ctx, "commendation.imported",
+                              (r.written.unit for r in rows if r.written is not None))
 
 
 _COLUMN_OF = {"person_name": RECIPIENT, "club": RECIPIENT, "decided_on": DECIDED,
