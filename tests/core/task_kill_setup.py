@@ -124,13 +124,10 @@ def reminders() -> dict[str, Any]:
     return {"owed": len(owed)}
 
 
-def import_job() -> dict[str, Any]:
-    """A spreadsheet of activities confirmed in its preview: its job queued for the worker."""
+def _activities_file() -> tuple[Any, bytes, int]:
     import io
 
     import openpyxl
-
-    from ctip.core import imports
 
     world = _people()
     workbook = openpyxl.Workbook()
@@ -143,11 +140,29 @@ def import_job() -> dict[str, Any]:
                       "Sinh hoạt định kỳ chi, tổ hội, câu lạc bộ", f"Buổi nhập số {n}", 2, 1, 3])
     data = io.BytesIO()
     workbook.save(data)
-    officer = world["users"]["xa"]
-    token = imports.stash(officer, "hoat-dong.xlsx", data.getvalue())
+    return world["users"]["xa"], data.getvalue(), rows
+
+
+def import_job() -> dict[str, Any]:
+    """A spreadsheet of activities confirmed in its preview: its job queued for the worker."""
+    from ctip.core import imports
+
+    officer, data, rows = _activities_file()
+    token = imports.stash(officer, "hoat-dong.xlsx", data)
     job = imports.start_job(imports.kind("activities"), officer, token, imports.Choices())
     assert job is not None and job.status == job.Status.QUEUED, job  # noqa: S101
     return {"job": job.pk, "rows": rows}
+
+
+def preview_job() -> dict[str, Any]:
+    """A spreadsheet of activities sent to be checked: its check queued for the worker."""
+    from ctip.core import imports
+
+    officer, data, rows = _activities_file()
+    job = imports.start_preview(imports.kind("activities"), officer, name="hoat-dong.xlsx",
+                                data=data, here=False)
+    assert job is not None and job.status == job.Status.PREVIEWING, job  # noqa: S101
+    return {"job": job.pk, "rows": rows, "key": job.stash_key}
 
 
 def main(kind: str) -> None:

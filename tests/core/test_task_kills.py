@@ -202,6 +202,25 @@ def test_spreadsheet_import_killed_before_its_commit(world: World) -> None:
                       "WHERE action = 'activity.imported'") == [(1,)]
 
 
+def test_spreadsheet_check_killed_half_way_is_checked_again(world: World) -> None:
+    setup = world.setup("preview_job")
+    world.kill_at("import.preview")
+    assert world.rows("SELECT status FROM core_importjob") == [("previewing",)]
+    _run_again(world, "run_preview")
+    assert world.rows("SELECT status, progress FROM core_importjob") == [("previewed", 100)]
+    assert (world.data / "media" / "imports" / f"{setup['key']}.plan").exists()
+    assert world.rows("SELECT COUNT(*) FROM outreach_activity") == [(0,)]  # a check writes none
+
+
+def test_spreadsheet_check_given_up_says_so(world: World) -> None:
+    world.setup("preview_job")
+    world.kill_at("import.preview", CTIP_TASK_ATTEMPTS="1")
+    world.worker(CTIP_TASK_ATTEMPTS="1")
+    world.until(lambda: world.finished("run_preview"), "the check to be given up")
+    [(status, message)] = world.rows("SELECT status, message FROM core_importjob")
+    assert status == "failed" and message
+
+
 def test_audit_checkpoint_killed_after_writing(world: World) -> None:
     world.setup("checkpoint")
     world.kill_at("checkpoint.after_write")

@@ -50,6 +50,7 @@ from ctip.cases.policy import (
     identity_access,
 )
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.imports import listed, undoable
 from ctip.core.periods import check_date, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -677,6 +678,141 @@ def close_situation(*, actor: Any, situation: Situation, outcome: str) -> Situat
     record(actor=actor, action="situation.closed", target=situation,
            unit_path=situation.unit_path)
     return situation
+
+
+# --- Situations from the registers kept before ctip ----------------------------------------
+
+IMPORT_EARLIEST = dt.date(1990, 1, 1)
+
+
+def situation_import_key(unit: Unit, received_on: dt.date, category: str,
+                         description: str) -> list[str]:
+    """The keyed hashes (newest key first) that recognise a situation already imported: its
+    unit, the day it was received, its category and its summary folded."""
+    folded = " ".join(fold(nfc(description)).split())
+    return crypto.search_keys(f"{unit.pk}|{received_on.isoformat()}|{category}|{folded}")
+
+
+def situation_imported(keys: list[str]) -> bool:
+    return Situation.objects.filter(import_key__in=keys).exists()
+
+
+def _received_at(day: dt.date) -> dt.datetime:
+    """A day of a register as a moment: noon, local time (the hour was not written)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def import_situation(
+    *, actor: Any, unit: Unit, received_on: dt.date, category: str, description: str,
+    urgency: str = Urgency.NORMAL, address: str = "", closed_on: dt.date | None = None,
+    outcome: str = "", person_names: Iterable[str] = (),
+) -> Situation:
+    """Record a situation from a register kept before ctip, with the state it had there: the
+    day it was received (its period, guarded), and, when it was closed, the day it was closed
+    and its outcome, so no deadline is started for it. A situation still open is received
+    into the handler's inbox today: its deadline runs from now (``deadlines.fix``), not from a
+    day long past. Names of people concerned are recorded only by someone who may see
+    identities, encrypted as every identity (``create_person``). The caller records one audit
+    event for the whole import (``situation.imported``); a situation received on the same
+    day, in the same unit, category and words is refused as already imported."""
+    require(actor, "situation.manage", unit)
+    ensure_open(unit)
+    if category not in Category.values:
+        raise ActionError(_("Unknown category."), field="category")
+    if urgency not in Urgency.values:
+        raise ActionError(_("Unknown urgency."), field="urgency")
+    check_date(received_on, field="received_on", label=_("The day it was received"),
+               not_before=IMPORT_EARLIEST, subject=_("the earliest day accepted"))
+    names = [n for n in (_text(name, 150, _("Full name")) for name in person_names) if n]
+    if names and not has_capability(actor, "identity.view", unit):
+        raise ActionError(_("Your role does not record the identities of people: leave the "
+                            "names out of the file, or ask a case worker to import it."),
+                          field="persons")
+    closed = closed_on is not None
+    if closed_on is not None:
+        check_date(closed_on, field="closed_on", label=_("The day it was closed"),
+                   not_before=received_on, subject=_("the day it was received"))
+    if closed and not outcome.strip():
+        raise ActionError(_("Write the outcome of a closed situation."), field="outcome")
+    guard(unit_path=unit.path, dates=[received_on, closed_on], field="received_on")
+    description = _text(description, 20_000, _("What happened"), required=True)
+    keys = situation_import_key(unit, received_on, category, description)
+    if situation_imported(keys):
+        raise ActionError(_("This situation has already been imported."), field="description")
+    handler = routing.handler_unit(unit)
+    situation = Situation.objects.create(
+        unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "T"),
+        category=category, urgency=urgency, description=description,
+        address=_text(address, 500, _("Address")), source=Situation.Source.OFFICER,
+        handling_unit=handler, handling_path=handler.path, import_key=keys[0])
+    received_at = _received_at(received_on)
+    hours = deadlines.rule_hours(category, urgency)
+    values: dict[str, Any] = {"created_at": received_at}
+    if closed:
+        values.update(state=Situation.State.CLOSED, closed_at=_received_at(closed_on),  # type: ignore[arg-type]
+                      outcome=_text(outcome, 5000, _("Outcome"), required=True),
+                      deadline_us=hours * deadlines.HOUR_US, due_at=None)
+    else:
+        due_at = timezone.now() + dt.timedelta(hours=hours)
+        values.update(due_at=due_at,
+                      deadline_us=int((due_at - received_at).total_seconds() * 1_000_000))
+    Situation.objects.filter(pk=situation.pk).update(**values)
+    for key, value in values.items():
+        setattr(situation, key, value)
+    if names:
+        situation.persons.set([create_person(actor=actor, unit=unit, full_name=name)
+                               for name in names])
+    _event(situation, SituationEvent.Kind.RECEIVED, actor, note=_("Imported from a register."),
+           to_unit=handler)
+    if closed:
+        _event(situation, SituationEvent.Kind.CLOSED, actor)
+    events = SituationEvent.objects.filter(situation=situation)
+    events.filter(kind=SituationEvent.Kind.RECEIVED).update(at=received_at)
+    if closed:
+        events.filter(kind=SituationEvent.Kind.CLOSED).update(at=situation.closed_at)
+    return situation
+
+
+@transaction.atomic
+def undo_situation_import(*, actor: Any, event_id: int) -> int:
+    """Delete, as a whole, the situations one import recorded (its ``situation.imported``
+    event) and the people it named, while their periods are not locked and nobody has acted
+    on them since; one ``situation.import_undone`` event. Returns how many were deleted."""
+    event, situations, count = undoable(actor=actor, event_id=event_id,
+                                        action="situation.imported",
+                                        capability="situation.manage", model=Situation)
+    situations = situations.exclude(import_key="")
+    worked_on = (SituationEvent.objects.filter(situation__in=situations.values("pk"))
+                 .exclude(kind__in=[SituationEvent.Kind.RECEIVED, SituationEvent.Kind.CLOSED]))
+    if worked_on.exists() or Referral.objects.filter(
+            situation__in=situations.values("pk")).exists():
+        raise ActionError(_("A situation of this import has been handled since; the import "
+                            "cannot be undone."))
+    by_path: dict[str, set[dt.date]] = {}
+    for path, created, closed in situations.select_for_update().values_list(
+            "unit_path", "created_at", "closed_at"):
+        days = by_path.setdefault(path, set())
+        days.add(timezone.localdate(created))
+        if closed is not None:
+            days.add(timezone.localdate(closed))
+    for path, days in by_path.items():
+        guard(unit_path=path, dates=sorted(days))
+    persons, _count = listed(Person, event.changes.get("persons"))
+    if SupportCase.objects.filter(person__in=persons.values("pk")).exists():
+        raise ActionError(_("A person named by this import has a support case since; the "
+                            "import cannot be undone."))
+    person_ids = list(persons.values_list("pk", flat=True))
+    SituationEvent.objects.filter(situation__in=situations.values("pk")).delete()
+    deleted = situations.count()
+    for situation in situations:
+        situation.persons.clear()
+    situations.delete()
+    Person.objects.filter(pk__in=person_ids, situations__isnull=True).delete()
+    record(actor=actor, action="situation.import_undone", target_label=event.target_label,
+           unit_path=event.unit_path,
+           changes={"event": event.pk, "file": event.changes.get("file", ""),
+                    "deleted": deleted, "already_gone": count - deleted})
+    return deleted
 
 
 # --- Support cases --------------------------------------------------------------------------

@@ -231,6 +231,11 @@ class Situation(UnitFact):
     # Microseconds from being recorded to the first escalation (NULL while none): kept by
     # database triggers on the events (see ``reports.rollups``); never set it from Python.
     escalated_after_us = models.BigIntegerField(null=True, blank=True, editable=False)
+    # A situation brought from a register kept before ctip: the keyed hash of its unit, day,
+    # category and folded summary (``cases.actions.situation_import_key``), so the same row
+    # imported again is recognised without storing or comparing the text itself.
+    import_key = models.CharField(max_length=64, blank=True, default="", db_index=True,
+                                  editable=False)
     record_key = record_key_field()
 
     class Meta:

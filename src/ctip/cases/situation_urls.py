@@ -1,11 +1,13 @@
 from django.urls import path
 
 from ctip.cases import situation_views as views
+from ctip.core.import_views import kind_page
 
 # Included under /cases/situations/ in the ``cases`` namespace.
 urlpatterns = [
     path("", views.situation_list, name="situation_list"),
     path("new/", views.situation_create, name="situation_create"),
+    path("import/", kind_page("situations"), name="situation_import"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:unit_pk>/", views.inbox, name="unit_inbox"),
     path("<int:pk>/", views.situation_detail, name="situation_detail"),

@@ -241,6 +241,7 @@ def situation_list(request: AuthedRequest) -> HttpResponse:
         "form": form, "page": page,
         "can_report": has_capability(request.user, "situation.report"),
         "can_inbox": has_capability(request.user, "situation.view"),
+        "can_import": has_capability(request.user, "situation.manage"),
     }, partial="results")
 
 

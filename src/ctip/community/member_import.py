@@ -12,8 +12,6 @@ second time. The list holds names only, and the audit keeps no names (``add_memb
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,8 +21,7 @@ from ctip.community.actions import add_member
 from ctip.community.models import Club
 from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import CellError, Context, parse_date
-from ctip.core.spreadsheets import RowError, cell_text, clean, shorten
+from ctip.core.imports import DUPLICATE, ERROR, CellError, Context, CountedPlan, fail, parse_date
 from ctip.core.text import fold
 from ctip.org.models import Unit
 
@@ -47,37 +44,6 @@ HEADER_ALIASES: dict[str, frozenset[str]] = {
     JOINED: frozenset({"ngay tham gia", "ngay vao", "ngay gia nhap", "tham gia tu ngay",
                        "joined", "joined on"}),
 }
-OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
-
-
-@dataclass
-class PlannedMember:
-    row: int
-    cells: dict[str, str]
-    club: Club | None = None
-    status: str = OK
-    errors: list[RowError] = field(default_factory=list)
-
-
-@dataclass
-class ImportPlan(imports.ImportPlan):
-    added: int = 0
-
-    @property
-    def to_import(self) -> int:
-        return sum(1 for r in self.rows if r.status == OK)
-
-    @property
-    def duplicates(self) -> int:
-        return sum(1 for r in self.rows if r.status == DUPLICATE)
-
-
-def _fail(ctx: Context, planned: PlannedMember, name: str, message: str) -> None:
-    planned.status = ERROR
-    planned.errors.append(RowError(planned.row, ctx.kind.label(ctx.plan, name),
-                                   shorten(planned.cells.get(name, "")), message))
-
-
 def _clubs(units: dict[str, Unit], names: set[str]) -> dict[tuple[int, str], list[Club]]:
     found: dict[tuple[int, str], list[Club]] = {}
     if not units or not names:
@@ -94,9 +60,8 @@ def _run(ctx: Context) -> None:
     from ctip.outreach.activity_import import resolve_units
 
     plan = ctx.plan
-    assert isinstance(plan, ImportPlan)  # noqa: S101  (the kind's own plan)
-    rows = [PlannedMember(row=number, cells={k: clean(cell_text(v)) for k, v in values.items()})
-            for number, values in ctx.parsed.rows]
+    assert isinstance(plan, CountedPlan)  # noqa: S101  (the kind's own plan)
+    rows = imports.planned_rows(ctx)
     lookup = resolve_units(ctx.actor, {r.cells.get(UNIT, "") for r in rows} - {""},
                            ctx.choices)
     ctx.hidden |= lookup.hidden
@@ -105,28 +70,26 @@ def _run(ctx: Context) -> None:
     raw = dict(ctx.parsed.rows)
     for planned in rows:
         cells = planned.cells
-        for name in REQUIRED:
-            if not cells.get(name):
-                _fail(ctx, planned, name, _("This cell is empty."))
+        imports.require_cells(ctx, planned)
         unit = lookup.units.get(cells.get(UNIT, ""))
         if cells.get(UNIT) and unit is None:
-            _fail(ctx, planned, UNIT, lookup.errors.get(cells[UNIT], ""))
+            fail(ctx, planned, UNIT, lookup.errors.get(cells[UNIT], ""))
         joined = None
         try:
             joined = parse_date(raw[planned.row].get(JOINED))
         except CellError as exc:
-            _fail(ctx, planned, JOINED, exc.message)
+            fail(ctx, planned, JOINED, exc.message)
         if unit is None or planned.status == ERROR:
             continue
         found = clubs.get((unit.pk, fold(cells[CLUB])), [])
         if len(found) != 1:
-            _fail(ctx, planned, CLUB, _(
+            fail(ctx, planned, CLUB, _(
                 "There is no club “%(club)s” in %(unit)s.") % {"club": cells[CLUB],
                                                                "unit": unit.name}
                 if not found else _("Several clubs of %(unit)s are called “%(club)s”.")
                 % {"club": cells[CLUB], "unit": unit.name})
             continue
-        planned.club = club = found[0]
+        club = found[0]
         if club.pk not in members:
             members[club.pk] = {(fold(m.full_name), fold(m.role)) for m in club.members.all()}
         key = (fold(cells[NAME]), fold(cells.get(ROLE, "")))
@@ -139,14 +102,15 @@ def _run(ctx: Context) -> None:
                            role=cells.get(ROLE, ""), joined_on=joined)
         except ActionError as exc:
             column = exc.field if exc.field in TEMPLATE_HEADERS else NAME
-            _fail(ctx, planned, column or NAME, exc.message)
+            fail(ctx, planned, column or NAME, exc.message)
             continue
         members[club.pk].add(key)
+        planned.written = club
         plan.added += 1
     plan.rows = rows
     plan.errors = [e for r in rows for e in r.errors]
     if ctx.write and not plan.errors and plan.added:
-        clubs_done = {r.club.pk: r.club for r in rows if r.club and r.status == OK}
+        clubs_done = {r.written.pk: r.written for r in rows if r.written is not None}
         record(actor=ctx.actor, action="club.members_imported", target_label=plan.file_name,
                unit_path=imports.common_path(c.unit for c in clubs_done.values()),
                changes={"file": plan.file_name, "digest": plan.digest, "rows": len(rows),
@@ -154,18 +118,14 @@ def _run(ctx: Context) -> None:
                         "clubs": sorted(clubs_done)})
 
 
-def summary(plan: ImportPlan) -> list[str]:
+def summary(plan: CountedPlan) -> list[str]:
     return [ngettext("%(n)d member added from “%(file)s”.",
                      "%(n)d members added from “%(file)s”.", plan.added)
             % {"n": plan.added, "file": plan.file_name}]
 
 
-def _new_plan(file_name: str, digest: str) -> ImportPlan:
-    return ImportPlan(file_name=file_name, digest=digest)
-
-
 KIND = imports.register(imports.ImportKind(
     name="club_members", capability="activity.manage", headers=TEMPLATE_HEADERS,
-    aliases=HEADER_ALIASES, required=REQUIRED, run=_run, new_plan=_new_plan,
+    aliases=HEADER_ALIASES, required=REQUIRED, run=_run, new_plan=imports.counted_plan,
     max_bytes=5 * 1024 * 1024, max_rows=10_000, summary=summary,
     page="community:member_import"))

@@ -43,6 +43,18 @@ def start_heartbeat(stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def worker_running(now: dt.datetime | None = None) -> bool:
+    """Whether a worker takes the queued tasks: tasks go through the database queue and a
+    worker's heartbeat is recent (``CTIP_HEALTH_WORKER_SECONDS``). Without a queue (the
+    tests' immediate backend) tasks run as they are enqueued: ``True`` too."""
+    if not uses_queue():
+        return True
+    beat = (ScheduledRun.objects.filter(name=HEARTBEAT)
+            .values_list("last_run_at", flat=True).first())
+    limit = dt.timedelta(seconds=settings.CTIP_HEALTH_WORKER_SECONDS)
+    return beat is not None and (now or timezone.now()) - beat <= limit
+
+
 def uses_queue() -> bool:
     """Whether tasks go through the database queue (and so need ``ctip worker``)."""
     from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
+from ctip.accounts.policy import NotInScope
 from ctip.core import imports
+from ctip.core.errors import ActionError
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
 
@@ -51,8 +54,23 @@ def checked(page: Page, request: HttpRequest, plan: Any, token: str) -> HttpResp
                 check_token=token if plan.ambiguities else "")
 
 
+def previewed(page: Page, request: HttpRequest, job: Any) -> HttpResponse:
+    """Where a check's job leads: its plan on the import page once the worker is done, the
+    job's page (its progress) while it runs, the reason when it failed."""
+    if job.status == job.Status.PREVIEWED:
+        plan = imports.preview_of(job)
+        if plan is None:
+            return expired(page, request)
+        return checked(page, request, plan, str(job.result.get("token", "")))
+    if job.status == job.Status.FAILED:
+        return page(request, file_error=job.message)
+    if job.status == job.Status.PREVIEWING:
+        return redirect("core:import_job", pk=job.pk)
+    return expired(page, request)  # imported, or being imported: not a check any more
+
+
 def check(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
-    """The uploaded file, previewed."""
+    """The uploaded file, previewed (in the background)."""
     upload = request.FILES.get("file")
     if upload is None:
         return page(request, file_error=_("Choose a file to import."))
@@ -60,9 +78,10 @@ def check(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpRes
         name, data = read_upload(upload, kind.max_bytes)
     except FileError as exc:
         return page(request, file_error=exc.message)
-    plan = imports.plan(kind, request.user, SimpleUploadedFile(name, data))
-    keep = _ready(plan) or plan.ambiguities
-    return checked(page, request, plan, imports.stash(request.user, name, data) if keep else "")
+    job = imports.start_preview(kind, request.user, name=name, data=data)
+    if job is None:
+        return expired(page, request)
+    return previewed(page, request, job)
 
 
 def expired(page: Page, request: HttpRequest) -> HttpResponse:
@@ -73,12 +92,28 @@ def expired(page: Page, request: HttpRequest) -> HttpResponse:
 
 def recheck(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
     """The same file checked again with the candidates chosen."""
-    token = request.POST.get("token", "")
-    pending = imports.unstash(request.user, token)
-    if pending is None:
+    job = imports.start_preview(kind, request.user, token=request.POST.get("token", ""),
+                                choices=choices_from(request))
+    if job is None:
         return expired(page, request)
-    return checked(page, request, imports.plan(kind, request.user, pending[1],
-                                               choices_from(request)), token)
+    return previewed(page, request, job)
+
+
+def shown(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """The GET of an import page: empty, or the check of the person's job ``?job=N`` (where
+    the job's page leads when the worker is done); 404 for anyone else's job."""
+    from ctip.core.models import ImportJob
+
+    wanted = request.GET.get("job", "")
+    if not wanted:
+        return page(request)
+    if not wanted.isdigit():
+        raise Http404
+    job = ImportJob.objects.filter(pk=int(wanted), owner_id=request.user.pk,
+                                   kind=kind.name).first()
+    if job is None:
+        raise Http404
+    return previewed(page, request, job)
 
 
 def confirm(page: Page, request: HttpRequest, kind: imports.ImportKind,
@@ -107,14 +142,53 @@ def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
     return check(page, request, kind)
 
 
+RECENT_IMPORTS = 5  # the person's own imports offered for undoing
+
+
+def recent_imports(kind: imports.ImportKind, user: Any) -> tuple[list[Any], set[int]]:
+    """The person's last imports of a kind that can be undone, and those already undone."""
+    events = apps.get_model("audit", "AuditEvent").objects
+    if kind.undo is None or not kind.imported_action:
+        return [], set()
+    recent = list(events.filter(action=kind.imported_action, actor_id=user.pk)
+                  .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS])
+    undone_action = kind.imported_action.replace(".imported", ".import_undone")
+    undone = set(events.filter(
+        action=undone_action, changes__event__in=[e.pk for e in recent])
+        .values_list("changes__event", flat=True)) if recent else set()
+    return recent, undone
+
+
+def undo(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
+    """Undo one of the person's imports as a whole (404 outside her scope)."""
+    if kind.undo is None:
+        raise Http404
+    try:
+        event_id = int(request.POST.get("event", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        deleted = kind.undo(actor=request.user, event_id=event_id)
+    except NotInScope:
+        raise Http404 from None
+    except ActionError as exc:
+        return page(request, file_error=exc.message)
+    messages.success(request, ngettext("Import undone: %(n)d record deleted.",
+                                       "Import undone: %(n)d records deleted.", deleted)
+                     % {"n": deleted})
+    return redirect(request.path)
+
+
 def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
-    """The import page of a kind without a page of its own (club member lists): mount it in
-    the kind's app; it requires the kind's capability."""
+    """The import page of a kind without a page of its own (club member lists, situation
+    registers, commendations): mount it in the kind's app; it requires the kind's
+    capability, and offers to undo the person's recent imports when the kind can."""
     kind = imports.kind(kind_name)
 
     def page(request: HttpRequest, **context: Any) -> TemplateResponse:
         for key in ("plan", "token", "check_token", "file_error"):
             context.setdefault(key, "" if key != "plan" else None)
+        context["recent_imports"], context["undone"] = recent_imports(kind, request.user)
         context.update({"kind": kind, "headers": list(kind.headers.values()),
                         "required": [kind.headers[f] for f in kind.required],
                         "max_mb": kind.max_bytes // (1024 * 1024), "max_rows": kind.max_rows})
@@ -124,7 +198,9 @@ def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
     @requires(kind.capability)
     def view(request: AuthedRequest) -> HttpResponse:
         if request.method == "GET":
-            return page(request)
+            return shown(page, request, kind)
+        if "undo" in request.POST:
+            return undo(page, request, kind)
         return steps(page, request, kind, request.path)
 
     view.__name__ = f"{kind_name}_import"

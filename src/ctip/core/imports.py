@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import pickle
 import re
 import secrets
 import time
@@ -43,10 +44,11 @@ from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ctip.audit.actions import record_refusal
+from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError
 from ctip.core.faults import pause
 from ctip.core.leases import on_given_up
@@ -63,6 +65,7 @@ from ctip.core.spreadsheets import (
     clean,
     read_table,
     read_upload,
+    shorten,
 )
 from ctip.core.text import fold
 from ctip.org.models import PATH_SEPARATOR
@@ -197,6 +200,58 @@ def id_runs(ids: Iterable[int]) -> list[list[int]]:
     return runs
 
 
+def listed(model: Any, runs: Any) -> tuple[Any, int]:
+    """The rows of ``model`` an import's audit event lists as id runs ``[[first, last], ...]``
+    (``id_runs``; a filter, not a list: ten thousand ids would not fit in one query), and how
+    many it listed."""
+    from django.db.models import Q
+
+    where, count = Q(pk__in=[]), 0
+    for run in runs if isinstance(runs, list) else []:
+        if isinstance(run, list) and len(run) == 2 and all(isinstance(x, int) for x in run):
+            where |= Q(pk__range=(run[0], run[1]))
+            count += max(run[1] - run[0] + 1, 0)
+    return model.objects.filter(where), count
+
+
+def undoable(*, actor: Any, event_id: int, action: str, capability: str, model: Any
+             ) -> tuple[Any, Any, int]:
+    """What undoing one import needs: its audit event (``action``), the rows of ``model`` it
+    lists and how many it listed. ``NotInScope`` when the event or one of its rows lies outside
+    the actor's scope for ``capability``; ``ActionError`` when it was undone already."""
+    from ctip.accounts.policy import NotInScope, scope_q
+    from ctip.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(pk=event_id, action=action)
+    if actor is not None:
+        events = events.filter(scope_q(actor, capability, "unit_path"))
+    event = events.first()
+    if event is None:
+        raise NotInScope
+    if AuditEvent.objects.filter(action=action.replace(".imported", ".import_undone"),
+                                 changes__event=event.pk).exists():
+        raise ActionError(_("This import has already been undone."))
+    rows, count = listed(model, event.changes.get("ids"))
+    if actor is not None and rows.exclude(scope_q(actor, capability, "unit_path")).exists():
+        raise NotInScope
+    return event, rows, count
+
+
+def record_import(ctx: Context, action: str, units: Iterable[Any],
+                  **changes: Any) -> None:
+    """The one audit event of an import of a kind that writes one record a row (counts, ids,
+    the choices made; never a cell's text)."""
+    plan = ctx.plan
+    assert isinstance(plan, CountedPlan)  # noqa: S101
+    record(actor=ctx.actor, action=action, target_label=plan.file_name,
+           unit_path=common_path(units),
+           changes={"file": plan.file_name, "digest": plan.digest, "rows": len(plan.rows),
+                    "added": plan.added, "duplicates": plan.duplicates,
+                    "ids": id_runs(plan.ids), **changes,
+                    "choices": {a.value: a.chosen for a in plan.ambiguities.values()
+                                if a.chosen}})
+
+
 # --- Choices among candidates ---------------------------------------------------------------
 
 
@@ -292,6 +347,86 @@ class ImportPlan:
         return [a for a in self.ambiguities.values() if not a.chosen]
 
 
+OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
+
+
+@dataclass
+class PlannedRow:
+    """A row of a kind that writes one record a row: its cells as text, its outcome (``OK``,
+    ``DUPLICATE``: already recorded, skipped, or ``ERROR``), its errors, what it wrote."""
+
+    row: int
+    cells: dict[str, str]
+    status: str = OK
+    errors: list[RowError] = field(default_factory=list)
+    written: Any = None
+
+
+@dataclass
+class CountedPlan(ImportPlan):
+    """The plan of a kind that writes one record a row (``PlannedRow``): how many were (or
+    would be) added, and the ids written, for the import's audit event and its undoing."""
+
+    added: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def to_import(self) -> int:
+        return sum(1 for r in self.rows if r.status == OK)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.rows if r.status == DUPLICATE)
+
+
+def counted_plan(file_name: str, digest: str) -> CountedPlan:
+    return CountedPlan(file_name=file_name, digest=digest)
+
+
+def planned_rows(ctx: Context) -> list[PlannedRow]:
+    """The rows of the file with their cells as clean text."""
+    return [PlannedRow(row=number, cells={k: clean(cell_text(v)) for k, v in values.items()})
+            for number, values in ctx.parsed.rows]
+
+
+def fail(ctx: Context, planned: PlannedRow, name: str, message: str) -> None:
+    """A row error on the column ``name`` (as the file names it)."""
+    planned.status = ERROR
+    planned.errors.append(RowError(planned.row, ctx.kind.label(ctx.plan, name),
+                                   shorten(planned.cells.get(name, "")), message))
+
+
+def require_cells(ctx: Context, planned: PlannedRow) -> None:
+    for name in ctx.kind.required:
+        if not planned.cells.get(name):
+            fail(ctx, planned, name, _("This cell is empty."))
+
+
+def note_ambiguities(ctx: Context, rows: Sequence[PlannedRow], column: str,
+                     ambiguous: Mapping[str, Ambiguity]) -> None:
+    """Offer, once a value, the candidates of the unit cells naming several units."""
+    for planned in rows:
+        ambiguity = ambiguous.get(planned.cells.get(column, ""))
+        if ambiguity is not None:
+            kept = ctx.plan.ambiguities.setdefault(choice_key(ambiguity.value), ambiguity)
+            kept.rows.append(planned.row)
+
+
+def pick(ctx: Context, planned: PlannedRow, name: str, values: Mapping[str, str],
+         default: str = "") -> str:
+    """The code a cell names among ``values`` (folded label → code); a row error listing
+    what is accepted otherwise. An empty cell is ``default``."""
+    text = planned.cells.get(name, "")
+    if not text:
+        return default
+    found = values.get(choice_key(text))
+    if found is None:
+        fail(ctx, planned, name, _("“%(value)s” is not one of: %(accepted)s.") % {
+            "value": text, "accepted": ", ".join(sorted({k for k in values if k}))})
+        return default
+    return found
+
+
 class ImportFailed(ActionError):  # noqa: N818  (a refusal, like ActionError)
     """The file has errors; nothing was saved. ``plan`` shows every row and error."""
 
@@ -338,6 +473,10 @@ class ImportKind:
     merged_refused: frozenset[str] = frozenset()  # fields a merged cell may not hold
     summary: Callable[[Any], Iterable[str]] = lambda _plan: ()  # lines of a finished import
     page: str = ""  # the URL name of the kind's import page
+    # The audit action of a finished import, and the action that undoes one as a whole
+    # (``undo(actor=..., event_id=...)`` → how many records were deleted), if the kind has it.
+    imported_action: str = ""
+    undo: Callable[..., int] | None = None
 
     @cached_property
     def spec(self) -> HeaderSpec:
@@ -364,9 +503,11 @@ def kind(name: str) -> ImportKind:
 
 
 def load_kinds() -> dict[str, ImportKind]:
+    import ctip.cases.situation_import
     import ctip.community.member_import
     import ctip.org.branch_import
-    import ctip.outreach.activity_import  # noqa: F401  (each registers its kind)
+    import ctip.outreach.activity_import
+    import ctip.outreach.commendation_import  # noqa: F401  (each registers its kind)
 
     return dict(_KINDS)
 
@@ -528,7 +669,7 @@ def pending_dir() -> Path:
 
 def _sweep(directory: Path) -> None:
     limit = time.time() - TOKEN_MAX_AGE - 300
-    for path in directory.glob("*.upload"):
+    for path in [*directory.glob("*.upload"), *directory.glob("*.plan")]:
         with contextlib.suppress(OSError):
             if path.stat().st_mtime < limit:
                 path.unlink()
@@ -573,6 +714,146 @@ def unstash(user: Any, token: str) -> tuple[Path, SimpleUploadedFile] | None:
             SimpleUploadedFile(str(data.get("name") or "import.xlsx"), content))
 
 
+# --- The preview as background work ---------------------------------------------------------
+#
+# The check of a file runs in the worker too: "Check the file" stores the file and creates its
+# job (``previewing``); the worker reads the file, runs the kind's checks (rolled back, as in
+# the request before), keeps the plan beside the file, signed with the server's key, and marks
+# the job ``previewed``; the import page then shows that plan (``preview_of``). When no worker
+# takes the queue, the web process runs the check itself, so a server without a worker works.
+# The check writes nothing, so a worker killed during it runs it again from the start.
+
+PLAN_SALT = "ctip.core.imports.plan"
+
+
+def _plan_path(key: str) -> Path:
+    return pending_dir() / f"{key}.plan"
+
+
+def _keep_plan(key: str, parsed: ParsedFile, plan: ImportPlan) -> None:
+    """Keep the check beside the file: the plan to show, and the file as read, so the import
+    does not read the spreadsheet a second time (the slowest step of a large file)."""
+    data = pickle.dumps((parsed, plan), protocol=pickle.HIGHEST_PROTOCOL)
+    signature = salted_hmac(PLAN_SALT, data, algorithm="sha256").hexdigest().encode()
+    path = _plan_path(key)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(signature + b"\n" + data)
+
+
+def _kept(job: ImportJob) -> tuple[ParsedFile, ImportPlan] | None:
+    """The check the worker kept for a job's file; ``None`` if it is gone, not the one the
+    server wrote (its signature is checked before it is read) or not of the job's file."""
+    if len(job.stash_key) != 32 or not job.stash_key.isalnum():
+        return None
+    try:
+        signature, _newline, data = _plan_path(job.stash_key).read_bytes().partition(b"\n")
+    except OSError:
+        return None
+    expected = salted_hmac(PLAN_SALT, data, algorithm="sha256").hexdigest().encode()
+    if not constant_time_compare(signature, expected):
+        return None
+    kept = pickle.loads(data)  # noqa: S301  (written by this server, its signature checked)
+    if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], ParsedFile)
+            and isinstance(kept[1], ImportPlan) and kept[0].digest == job.digest):
+        return None
+    return kept
+
+
+def preview_of(job: ImportJob) -> ImportPlan | None:
+    """The plan of the check the worker kept for a job's file (``None`` if none)."""
+    kept = _kept(job)
+    return kept[1] if kept else None
+
+
+def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: bytes = b"",
+                  token: str = "", choices: Choices | None = None,
+                  here: bool | None = None) -> ImportJob | None:
+    """Check a file in the background: a new file (``name``, ``data``: stored), or the file a
+    preview's ``token`` names, checked again with ``choices``. ``here``: run the check in this
+    process (``None``: when no worker takes the queue). ``None`` if the token is not (or no
+    longer) good, or its file is being imported."""
+    from ctip.core.health import worker_running
+    from ctip.core.models import ImportJob
+    from ctip.core.tasks import run_preview
+
+    if not token:
+        token = stash(actor, name, data)
+    pending = unstash(actor, token)
+    if pending is None:
+        return None
+    path, upload = pending
+    if here is None:
+        here = not worker_running()
+    with transaction.atomic():
+        job, created = ImportJob.objects.select_for_update().get_or_create(
+            stash_key=path.stem, defaults={
+                "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
+                "digest": hashlib.sha256(upload.read()).hexdigest(),
+                "status": ImportJob.Status.PREVIEWING, "result": {"token": token},
+                "choices": (choices or Choices()).as_dict()})
+        if job.owner_id != actor.pk or job.kind != import_kind.name:
+            return None
+        if not created:
+            if job.status == ImportJob.Status.PREVIEWING:
+                return job  # its check is running: its page shows it, then offers a new one
+            if job.status != ImportJob.Status.PREVIEWED:
+                return None
+            _job_update(job, status=ImportJob.Status.PREVIEWING, progress=0, message="",
+                        result={"token": token}, choices=(choices or Choices()).as_dict())
+        if not here:
+            run_preview.enqueue(job.pk)  # with the job: the worker sees both, or neither
+    if here:
+        run_preview_job(job.pk)
+    job.refresh_from_db()  # an immediate backend has already run it
+    return job
+
+
+def run_preview_job(job_id: int) -> str:
+    """Check a job's file and keep the plan. Safe to run twice: it writes nothing but the
+    plan and the job's state, and a job no longer being checked is left alone."""
+    from ctip.core.models import ImportJob
+
+    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    if job.status != ImportJob.Status.PREVIEWING:
+        return str(job.status)
+    with translation.override(settings.LANGUAGE_CODE):
+        _job_update(job, progress=5)
+        data = _stashed(job.stash_key, job.digest)
+        if data is None:
+            _fail_job(job, _("The file of this import is no longer there. Choose it and "
+                             "check it again."))
+            return str(job.status)
+        try:
+            import_kind = kind(job.kind)
+            pause("import.preview")
+            parsed = read_bytes(import_kind, job.file_name, data)
+            _job_update(job, progress=30)
+            plan = plan_parsed(import_kind, job.owner, parsed, Choices(job.choices))
+            _keep_plan(job.stash_key, parsed, plan)
+        except Exception as exc:
+            logger.exception("import preview %s failed", job_id)
+            _fail_job(job, _("The check stopped (%(error)s). Nothing was saved.") % {
+                "error": str(exc) or exc.__class__.__name__})
+            return str(job.status)
+        _job_update(job, status=ImportJob.Status.PREVIEWED, progress=100,
+                    result={**job.result, "rows": len(plan.rows), "errors": len(plan.errors)})
+    return str(job.status)
+
+
+@on_given_up("ctip.core.tasks.run_preview")
+def _preview_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
+    """The worker died under every attempt of a check: say so on the job's page."""
+    from ctip.core.models import ImportJob
+
+    job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    if job is None or job.status != ImportJob.Status.PREVIEWING:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        _fail_job(job, _("The background worker stopped while checking the file. Nothing "
+                         "was saved; check the file again."))
+
+
 # --- The import as background work ----------------------------------------------------------
 
 
@@ -588,12 +869,19 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
         return None
     path, upload = pending
     with transaction.atomic():
-        job, created = ImportJob.objects.get_or_create(stash_key=path.stem, defaults={
-            "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
-            "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "choices": (choices or Choices()).as_dict()})
-        if job.owner_id != actor.pk:
+        job, created = ImportJob.objects.select_for_update().get_or_create(
+            stash_key=path.stem, defaults={
+                "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
+                "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "choices": (choices or Choices()).as_dict()})
+        if job.owner_id != actor.pk or job.kind != import_kind.name:
             return None
+        if job.status == ImportJob.Status.PREVIEWING:
+            return None  # still being checked: nothing to confirm yet
+        if job.status == ImportJob.Status.PREVIEWED:  # the check's job goes on as the import
+            _job_update(job, status=ImportJob.Status.QUEUED, progress=0,
+                        choices=(choices or Choices()).as_dict())
+            created = True
         if created:
             # queued in the job's transaction: the worker sees both, or neither
             run_import.enqueue(job.pk)
@@ -611,8 +899,13 @@ def _fail_job(job: ImportJob, message: str, errors: Sequence[RowError] = ()) -> 
     _job_update(job, status=job.Status.FAILED, message=message, finished_at=timezone.now(),
                 result={"errors": [str(e) for e in errors[:JOB_ERRORS_KEPT]],
                         "error_count": len(errors)})
-    with contextlib.suppress(OSError):
-        (pending_dir() / f"{job.stash_key}.upload").unlink()
+    _remove_files(job.stash_key)
+
+
+def _remove_files(key: str) -> None:
+    for suffix in (".upload", ".plan"):
+        with contextlib.suppress(OSError):
+            (pending_dir() / f"{key}{suffix}").unlink()
 
 
 JOB_ERRORS_KEPT = 200
@@ -625,8 +918,8 @@ def run_job(job_id: int) -> str:
     from ctip.core.models import ImportJob
 
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
-    if job.finished:
-        return str(job.status)
+    if job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+        return str(job.status)  # finished, or never confirmed
     with translation.override(settings.LANGUAGE_CODE):
         _job_update(job, status=ImportJob.Status.RUNNING, progress=5)
         data = _stashed(job.stash_key, job.digest)
@@ -636,7 +929,8 @@ def run_job(job_id: int) -> str:
             return str(job.status)
         try:
             import_kind = kind(job.kind)
-            parsed = read_bytes(import_kind, job.file_name, data)
+            kept = _kept(job)  # the file as its check read it (the same bytes: digest)
+            parsed = kept[0] if kept else read_bytes(import_kind, job.file_name, data)
             _job_update(job, progress=30)
             pause("import.before_write")
 
@@ -657,8 +951,7 @@ def run_job(job_id: int) -> str:
             _fail_job(job, _("The import stopped (%(error)s). Nothing was saved.") % {
                 "error": str(exc) or exc.__class__.__name__})
         else:
-            with contextlib.suppress(OSError):
-                (pending_dir() / f"{job.stash_key}.upload").unlink()
+            _remove_files(job.stash_key)
     return str(job.status)
 
 

@@ -84,11 +84,15 @@ class SentMail(models.Model):
 
 class ImportJob(models.Model):
     """An import run in the background (``ctip.core.imports``): its file waits under
-    ``stash_key`` until the worker imports it; ``progress`` and ``status`` are what the page
-    shows, ``message`` the reason of a failure, ``result`` the counts of a finished import.
-    One job a checked file (``stash_key`` is unique): a double click imports once."""
+    ``stash_key`` while the worker checks it (``previewing``, then ``previewed``: the check
+    is kept beside the file) and until the worker imports it; ``progress`` and ``status`` are
+    what the page shows, ``message`` the reason of a failure, ``result`` the counts of a
+    finished import. One job a checked file (``stash_key`` is unique): a double click imports
+    once."""
 
     class Status(models.TextChoices):
+        PREVIEWING = "previewing", _("being checked")
+        PREVIEWED = "previewed", _("checked")
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         DONE = "done", _("done")

@@ -32,3 +32,11 @@ def run_import(job_id: int) -> str:
     from ctip.core.imports import run_job
 
     return run_job(job_id)
+
+
+@task()
+def run_preview(job_id: int) -> str:
+    """The check of a file before its import (``ctip.core.imports.run_preview_job``)."""
+    from ctip.core.imports import run_preview_job
+
+    return run_preview_job(job_id)

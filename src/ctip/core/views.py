@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import public, signed_in
@@ -48,6 +49,8 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
         page = kind(job.kind).page
     except KeyError:
         page = ""
+    if job.status == job.Status.PREVIEWED and page:  # the check is ready: show it
+        return redirect(f"{reverse(page)}?job={job.pk}")
     response = TemplateResponse(request, "core/import_job.html", {
         "job": job, "page": page, "refresh": IMPORT_REFRESH_SECONDS})
     response["Cache-Control"] = "no-store"

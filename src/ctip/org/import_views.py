@@ -40,7 +40,7 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
 @requires("unit.manage")
 def branch_import_page(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request)
+        return import_views.shown(_page, request, branch_import.KIND)
     return import_views.steps(_page, request, branch_import.KIND, reverse("org:tree"))
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.imports import undoable
 from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -588,41 +589,15 @@ def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: 
 
 
 
-def _imported(runs: Any) -> tuple[Any, int]:
-    """The activities an ``activity.imported`` event lists as id runs ``[[first, last], ...]``
-    (a filter, not a list: ten thousand ids would not fit in one query), and how many."""
-    from django.db.models import Q
-
-    where, count = Q(pk__in=[]), 0
-    for run in runs if isinstance(runs, list) else []:
-        if isinstance(run, list) and len(run) == 2 and all(isinstance(x, int) for x in run):
-            where |= Q(pk__range=(run[0], run[1]))
-            count += max(run[1] - run[0] + 1, 0)
-    return Activity.objects.filter(where), count
-
-
 @transaction.atomic
 def undo_activity_import(*, actor: Any, event_id: int) -> int:
     """Delete, as a whole, the activities one import created (its ``activity.imported``
     event), while their periods are not locked; one ``activity.import_undone`` event. Refused
     when the import was undone already, when an activity is outside the actor's scope or has a
     commendation. Returns the number of activities deleted."""
-    from ctip.accounts.policy import scope_q
-    from ctip.audit.models import AuditEvent
-
-    events = AuditEvent.objects.filter(pk=event_id, action="activity.imported")
-    if actor is not None:
-        events = events.filter(scope_q(actor, "activity.manage", "unit_path"))
-    event = events.first()
-    if event is None:
-        raise NotInScope
-    if AuditEvent.objects.filter(action="activity.import_undone",
-                                 changes__event=event.pk).exists():
-        raise ActionError(_("This import has already been undone."))
-    activities, listed = _imported(event.changes.get("ids"))
-    if actor is not None and activities.exclude(
-            scope_q(actor, "activity.manage", "unit_path")).exists():
-        raise NotInScope
+    event, activities, count = undoable(actor=actor, event_id=event_id,
+                                        action="activity.imported",
+                                        capability="activity.manage", model=Activity)
     by_path: dict[str, set[dt.date]] = {}
     for path, date in activities.select_for_update().values_list("unit_path", "date"):
         by_path.setdefault(path, set()).add(date)
@@ -638,5 +613,27 @@ def undo_activity_import(*, actor: Any, event_id: int) -> int:
     record(actor=actor, action="activity.import_undone", target_label=event.target_label
            or str(event.changes.get("file", "")), unit_path=event.unit_path,
            changes={"event": event.pk, "file": event.changes.get("file", ""),
-                    "deleted": deleted, "already_gone": listed - deleted})
+                    "deleted": deleted, "already_gone": count - deleted})
+    return deleted
+
+
+@transaction.atomic
+def undo_commendation_import(*, actor: Any, event_id: int) -> int:
+    """Delete, as a whole, the commendations one import recorded (its
+    ``commendation.imported`` event), while the periods of their decisions are not locked;
+    one ``commendation.import_undone`` event. Returns how many were deleted."""
+    event, commendations, count = undoable(actor=actor, event_id=event_id,
+                                           action="commendation.imported",
+                                           capability="activity.manage", model=Commendation)
+    by_path: dict[str, set[dt.date]] = {}
+    for path, date in commendations.select_for_update().values_list("unit_path", "decided_on"):
+        by_path.setdefault(path, set()).add(date)
+    for path, dates in by_path.items():
+        guard(unit_path=path, dates=sorted(dates))
+    deleted = commendations.count()
+    commendations.delete()
+    record(actor=actor, action="commendation.import_undone", target_label=event.target_label,
+           unit_path=event.unit_path,
+           changes={"event": event.pk, "file": event.changes.get("file", ""),
+                    "deleted": deleted, "already_gone": count - deleted})
     return deleted

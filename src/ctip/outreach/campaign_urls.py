@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ctip.core.import_views import kind_page
 from ctip.outreach import campaign_views as views
 
 # Included under /outreach/campaigns/ in the ``outreach`` namespace.
@@ -18,4 +19,5 @@ urlpatterns = [
     path("movements/<int:pk>/delete/", views.movement_delete, name="movement_delete"),
     path("commendations/", views.commendation_list, name="commendation_list"),
     path("commendations/new/", views.commendation_create, name="commendation_create"),
+    path("commendations/import/", kind_page("commendations"), name="commendation_import"),
 ]

@@ -96,7 +96,7 @@ def _undo(request: HttpRequest) -> HttpResponse:
 @requires("activity.manage")
 def activity_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request)
+        return import_views.shown(_page, request, importer.KIND)
     if "undo" in request.POST:
         return _undo(request)
     return import_views.steps(_page, request, importer.KIND,
