@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_htcds_trafficking_process'),
+        ('cases', '0014_notification_cms_changes'),
     ]
 
     operations = [
