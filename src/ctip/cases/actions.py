@@ -724,7 +724,7 @@ def import_situation(
     check_date(received_on, field="received_on", label=_("The day it was received"),
                not_before=IMPORT_EARLIEST, subject=_("the earliest day accepted"))
     names = [n for n in (_text(name, 150, _("Full name")) for name in person_names) if n]
-    if names and not has_capability(actor, "identity.view", unit):
+    if names and not holds_identity_over(actor, unit):
         raise ActionError(_("Your role does not record the identities of people: leave the "
                             "names out of the file, or ask a case worker to import it."),
                           field="persons")
