@@ -187,19 +187,19 @@ def from_params(params: Mapping[str, Any], *, campaign_lookup: Any = None,
 MONTH, QUARTER, HALF, YEAR = "monthly", "quarterly", "half", "annual"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _NUM = r"(\d{1,2}|iv|iii|ii|i)"
-_YEAR = r"(\d{4})"
+_YEAR = r"(\d{4}|\d{2})"  # "11/26" is 11/2026
 _SEP = r"\s*[/.\-\s]\s*(?:nam\s*)?"
 # Each pattern on the folded text (no accents, lower case, single spaces): kind, then how to
 # read (year, number) from the match's groups.
 _WRITTEN: list[tuple[str, re.Pattern[str], tuple[int, int]]] = [
-    (HALF, re.compile(rf"^6 thang (dau|cuoi)(?: nam)?\s*{_YEAR}$"), (2, 1)),
+    (HALF, re.compile(rf"^6\s*(?:thang|th|t)\.?\s*(dau|cuoi)(?: nam)?\s*{_YEAR}$"), (2, 1)),
     (HALF, re.compile(rf"^(?:h|nua nam )([12]){_SEP}{_YEAR}$"), (2, 1)),
     (HALF, re.compile(rf"^{_YEAR}\s*-\s*h([12])$"), (1, 2)),
-    (QUARTER, re.compile(rf"^(?:q|quy)\s*{_NUM}{_SEP}{_YEAR}$"), (2, 1)),
+    (QUARTER, re.compile(rf"^(?:q|quy)\.?\s*{_NUM}{_SEP}{_YEAR}$"), (2, 1)),
     (QUARTER, re.compile(rf"^{_YEAR}\s*-\s*q\s*{_NUM}$"), (1, 2)),
-    (MONTH, re.compile(rf"^(?:t|thang)?\s*(\d{{1,2}}){_SEP}{_YEAR}$"), (2, 1)),
-    (MONTH, re.compile(rf"^{_YEAR}\s*-\s*(\d{{1,2}})$"), (1, 2)),
-    (YEAR, re.compile(rf"^(?:nam\s*)?{_YEAR}$"), (1, 0)),
+    (MONTH, re.compile(rf"^(?:t|th|thang)?\.?\s*(\d{{1,2}}){_SEP}{_YEAR}$"), (2, 1)),
+    (MONTH, re.compile(r"^(\d{4})\s*-\s*(\d{1,2})$"), (1, 2)),
+    (YEAR, re.compile(r"^(?:nam\s*)?(\d{4})$"), (1, 0)),
 ]
 _LIMITS = {MONTH: 12, QUARTER: 4, HALF: 2}
 
@@ -217,15 +217,21 @@ class Written:
             self.kind, lambda y, _n: Period.year(y))(self.year, self.number)
 
 
+def _full_year(text: str) -> str:
+    """A year written with two digits is of this century ("11/26": November 2026)."""
+    return f"20{text}" if len(text) == 2 else text
+
+
 def _number(text: str) -> int:
     return _ROMAN[text] if text in _ROMAN else int(text)
 
 
 def read_period(text: str, field: str = "period") -> Written:
-    """Read a period the way people write it: "11/2026", "T11/2026", "tháng 11/2026",
-    "tháng 11 năm 2026", "2026-11"; "quý 3/2026", "Q3/2026", "quý III năm 2026",
-    "2026-Q3"; "6 tháng đầu năm 2026", "6 tháng cuối năm 2026", "H1/2026", "2026-H1";
-    "năm 2026", "2026". The one parser of written periods: every form and command that
+    """Read a period the way people write it: "11/2026", "T11/2026", "Th11/2026", "T.11/2026",
+    "tháng 11/2026", "tháng 11 năm 2026", "11/26", "2026-11"; "quý 3/2026", "Q3/2026",
+    "quý III năm 2026", "2026-Q3"; "6 tháng đầu năm 2026", "6T đầu năm 2026",
+    "6 tháng cuối năm 2026", "H1/2026", "2026-H1"; "năm 2026", "2026" (a year of two digits is
+    of this century). The one parser of written periods: every form and command that
     takes one calls it. Raises ``ActionError`` on ``field`` saying what was not understood.
     """
     folded = fold(text or "")
@@ -241,7 +247,7 @@ def read_period(text: str, field: str = "period") -> Written:
         else:
             number = _number(match.group(number_at)) if number_at else 1
         try:
-            year = _year(match.group(year_at))
+            year = _year(_full_year(match.group(year_at)))
         except ActionError as exc:
             raise ActionError(exc.message, field=field) from None
         limit = _LIMITS.get(kind)
