@@ -24,7 +24,6 @@ from ctip.core.periods import GUARDS
 NOT_DATED_WRITES = {
     "cases.actions.view_identity": "reads an identity (records the view and break-glass)",
     "cases.actions.anonymise_person": "erasure wipes texts only; every count and date stays",
-    "cases.actions.request_anonymisation": "a request to erase changes no count or date",
     "cases.actions.approve_anonymisation": "erasure wipes texts only; every count and date stays",
     "cases.actions.record_consent": "consent is not counted in any report",
     "cases.actions.withdraw_consent": "consent is not counted in any report",
