@@ -145,13 +145,23 @@ def steps(page: Page, request: HttpRequest, kind: imports.ImportKind,
 RECENT_IMPORTS = 5  # the person's own imports offered for undoing
 
 
+def with_count(events: list[Any]) -> list[Any]:
+    """Each import event with ``added``, the number of records it wrote, read from its changes
+    (``added`` for the declared kinds, ``imported`` for activities; 0 when neither is there)."""
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        count = changes.get("added", changes.get("imported", 0))
+        event.added = count if isinstance(count, int) else 0
+    return events
+
+
 def recent_imports(kind: imports.ImportKind, user: Any) -> tuple[list[Any], set[int]]:
     """The person's last imports of a kind that can be undone, and those already undone."""
     events = apps.get_model("audit", "AuditEvent").objects
     if kind.undo is None or not kind.imported_action:
         return [], set()
-    recent = list(events.filter(action=kind.imported_action, actor_id=user.pk)
-                  .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS])
+    recent = with_count(list(events.filter(action=kind.imported_action, actor_id=user.pk)
+                             .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS]))
     undone_action = kind.imported_action.replace(".imported", ".import_undone")
     undone = set(events.filter(
         action=undone_action, changes__event__in=[e.pk for e in recent])

@@ -60,8 +60,9 @@ def _page(request: HttpRequest, **context: Any) -> TemplateResponse:
     context.setdefault("notice", "")
     plan = context["plan"]
     context["rows"], context["hidden_rows"] = _shown_rows(plan) if plan else ([], 0)
-    recent = list(AuditEvent.objects.filter(action="activity.imported", actor_id=request.user.pk)
-                  .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS])
+    recent = import_views.with_count(list(
+        AuditEvent.objects.filter(action="activity.imported", actor_id=request.user.pk)
+        .order_by("-occurred_at", "-pk")[:RECENT_IMPORTS]))
     undone = set(AuditEvent.objects.filter(
         action="activity.import_undone", changes__event__in=[e.pk for e in recent])
         .values_list("changes__event", flat=True)) if recent else set()
