@@ -35,12 +35,10 @@ from ctip.core.errors import ActionError
 from ctip.core.imports import (
     DUPLICATE,
     ERROR,
-    CellError,
     Context,
     CountedPlan,
     choice_key,
     fail,
-    parse_date,
     pick,
     split_list,
 )
@@ -136,15 +134,9 @@ def _run(ctx: Context) -> None:
     for planned in rows:
         cells = planned.cells
         imports.require_cells(ctx, planned)
-        unit = lookup.units.get(cells.get(UNIT, ""))
-        if cells.get(UNIT) and unit is None:
-            fail(ctx, planned, UNIT, lookup.errors.get(cells[UNIT], ""))
-        dates = {}
-        for name in (RECEIVED, CLOSED_ON):
-            try:
-                dates[name] = parse_date(raw[planned.row].get(name))
-            except CellError as exc:
-                fail(ctx, planned, name, exc.message)
+        unit = imports.unit_cell(ctx, planned, lookup, UNIT)
+        dates = {name: imports.date_cell(ctx, planned, raw, name)
+                 for name in (RECEIVED, CLOSED_ON)}
         category = pick(ctx, planned, CATEGORY, categories)
         urgency = pick(ctx, planned, URGENCY, urgencies, Urgency.NORMAL)
         status = pick(ctx, planned, STATUS, STATUS_WORDS, OPEN)

@@ -21,7 +21,7 @@ from ctip.community.actions import add_member
 from ctip.community.models import Club
 from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import DUPLICATE, ERROR, CellError, Context, CountedPlan, fail, parse_date
+from ctip.core.imports import DUPLICATE, ERROR, Context, CountedPlan, fail
 from ctip.core.text import fold
 from ctip.org.models import Unit
 
@@ -71,14 +71,8 @@ def _run(ctx: Context) -> None:
     for planned in rows:
         cells = planned.cells
         imports.require_cells(ctx, planned)
-        unit = lookup.units.get(cells.get(UNIT, ""))
-        if cells.get(UNIT) and unit is None:
-            fail(ctx, planned, UNIT, lookup.errors.get(cells[UNIT], ""))
-        joined = None
-        try:
-            joined = parse_date(raw[planned.row].get(JOINED))
-        except CellError as exc:
-            fail(ctx, planned, JOINED, exc.message)
+        unit = imports.unit_cell(ctx, planned, lookup, UNIT)
+        joined = imports.date_cell(ctx, planned, raw, JOINED)
         if unit is None or planned.status == ERROR:
             continue
         found = clubs.get((unit.pk, fold(cells[CLUB])), [])

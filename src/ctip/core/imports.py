@@ -396,6 +396,26 @@ def fail(ctx: Context, planned: PlannedRow, name: str, message: str) -> None:
                                    shorten(planned.cells.get(name, "")), message))
 
 
+def unit_cell(ctx: Context, planned: PlannedRow, lookup: Any, name: str) -> Any:
+    """The unit the row's cell ``name`` resolves to through ``lookup`` (``None`` when empty);
+    a row error saying why when it names no one unit."""
+    text = planned.cells.get(name, "")
+    unit = lookup.units.get(text)
+    if text and unit is None:
+        fail(ctx, planned, name, lookup.errors.get(text, ""))
+    return unit
+
+
+def date_cell(ctx: Context, planned: PlannedRow, raw: dict[int, Any], name: str) -> Any:
+    """The date of the row's cell ``name`` as read from the file (``None`` when empty or not a
+    date; a row error then)."""
+    try:
+        return parse_date(raw[planned.row].get(name))
+    except CellError as exc:
+        fail(ctx, planned, name, exc.message)
+        return None
+
+
 def require_cells(ctx: Context, planned: PlannedRow) -> None:
     for name in ctx.kind.required:
         if not planned.cells.get(name):

@@ -25,13 +25,11 @@ from ctip.core.errors import ActionError
 from ctip.core.imports import (
     DUPLICATE,
     ERROR,
-    CellError,
     Context,
     CountedPlan,
     PlannedRow,
     choice_key,
     fail,
-    parse_date,
     pick,
 )
 from ctip.core.text import fold
@@ -135,14 +133,8 @@ def _run(ctx: Context) -> None:
     for planned in rows:
         cells = planned.cells
         imports.require_cells(ctx, planned)
-        unit = lookup.units.get(cells.get(UNIT, ""))
-        if cells.get(UNIT) and unit is None:
-            fail(ctx, planned, UNIT, lookup.errors.get(cells[UNIT], ""))
-        decided_on = None
-        try:
-            decided_on = parse_date(raw[planned.row].get(DECIDED))
-        except CellError as exc:
-            fail(ctx, planned, DECIDED, exc.message)
+        unit = imports.unit_cell(ctx, planned, lookup, UNIT)
+        decided_on = imports.date_cell(ctx, planned, raw, DECIDED)
         kind = pick(ctx, planned, RECIPIENT_KIND, KIND_WORDS)
         level = pick(ctx, planned, LEVEL, LEVEL_WORDS)
         if kind != Commendation.RecipientKind.UNIT and not cells.get(RECIPIENT):
