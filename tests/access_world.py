@@ -103,8 +103,8 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
     from ctip.org.actions import update_unit
     from ctip.outreach import actions as outreach
     from ctip.outreach.models import Format
+    from ctip.reports.actions import create_or_get_draft
     from ctip.reports.models import Export, ReportType
-    from ctip.reports.submissions import create_or_get_draft
     from tests.cases.case_helpers import consent, open_case
     from tests.conftest import make_user
 

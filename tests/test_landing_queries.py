@@ -22,7 +22,8 @@ from ctip.cases import actions as cases
 from ctip.cases.models import Situation
 from ctip.org.actions import create_unit
 from ctip.outreach import actions as outreach
-from ctip.reports import submissions
+from ctip.reports import actions as report_actions
+from ctip.reports import periods, selectors
 from ctip.reports.models import Report, ReportType
 from tests.cases.case_helpers import open_case
 from tests.conftest import log_activity, unit_type
@@ -53,7 +54,7 @@ def grow(tree: Any, users: Any, formats: Any, label: str, communes: int) -> None
     officer = users["province_officer"]
     today = timezone.localdate()
     monthly = ReportType.objects.get(code="monthly")
-    start, end = submissions.last_closed_period("monthly", today)
+    start, end = periods.last_closed_period("monthly", today)
     for i in range(communes):
         commune = create_unit(actor=None, parent=tree.province, name=f"Xã {label} {i:02d}",
                               unit_type=unit_type("commune"))
@@ -70,7 +71,7 @@ def grow(tree: Any, users: Any, formats: Any, label: str, communes: int) -> None
                 due_at=timezone.now() + dt.timedelta(hours=(i % 3 - 1) * 5))
         case = open_case(tree.commune_a, users["case_worker"])
         cases.add_follow_up(actor=None, case=case, due_on=today, what="Gọi điện hỏi thăm.")
-        report = submissions.create_or_get_draft(actor=None, unit=commune,
+        report = report_actions.create_or_get_draft(actor=None, unit=commune,
                                                  report_type=monthly, start=start, end=end)
         if i % 2:
             Report.objects.filter(pk=report.pk).update(status=Report.Status.SUBMITTED,
@@ -191,12 +192,12 @@ def test_reports_due_soon_for_her_units_are_the_whole_lists_share(
                                       starts_on=today - dt.timedelta(days=60),
                                       ends_on=today - dt.timedelta(days=1))
     assert ending.pk
-    everything = submissions.due_soon(today, days=60)
+    everything = selectors.due_soon(today, days=60)
     assert {o.report_type.kind for o in everything} >= {"monthly", "campaign"}
     submitted = Report.objects.filter(first_submitted_at__isnull=False)
     for role in ("commune_officer", "province_officer"):
         roots = scope_paths(users[role], "report.submit")
-        mine = submissions.due_soon(today, days=60, paths=roots)
+        mine = selectors.due_soon(today, days=60, paths=roots)
         assert mine == [o for o in everything if o.unit.path in roots], role
     assert not any(o.unit.pk == r.unit_id and o.start == r.period_start and o.campaign is None
                    for o in everything for r in submitted)

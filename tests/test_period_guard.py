@@ -38,6 +38,15 @@ NOT_DATED_WRITES = {
     "org.actions.split_unit": "as merge_units",
     "outreach.actions.create_speaker": "a speaker's training date is not counted",
     "outreach.actions.update_speaker": "a speaker's training date is not counted",
+    # A report is the period's account, not a fact counted in it: an approved one is closed
+    # by its own status (``_ensure_editable``), and approving and unlocking set the lock.
+    "reports.actions.create_or_get_draft": "a report is the period's account, not a fact",
+    "reports.actions.update_narrative": "a report is the period's account, not a fact",
+    "reports.actions.add_attachment": "a report is the period's account, not a fact",
+    "reports.actions.submit": "a report is the period's account, not a fact",
+    "reports.actions.approve": "approval sets the period lock",
+    "reports.actions.return_report": "a report is the period's account, not a fact",
+    "reports.actions.unlock": "unlocking lifts the period lock",
 }
 
 

@@ -242,9 +242,13 @@ SIGNS: dict[str, Signs] = {
     "ctip.cases.policy.persons_visible_to": Signs(
         "a query of cases or people built from case.view",
         (capability_checked({"case.view"}, {"scope_q"}),)),
-    "ctip.reports.submissions.can_approve_for": Signs(
+    "ctip.reports.policy.can_approve_for": Signs(
         "report.approve checked over a unit",
         (capability_checked({"report.approve"}, POLICY_CALLS, at_a_unit=True),)),
+    "ctip.reports.policy.can_submit_for": Signs(
+        "report.submit checked over a unit",
+        (capability_checked({"report.submit"}, {"has_capability", "require"},
+                            at_a_unit=True),)),
     "ctip.cases.deadlines.fix": Signs(
         "the deadline rules read, a deadline stored in microseconds compared",
         (named("DeadlineRule"), compared("deadline_us"), calls("F", first="deadline_us")),
@@ -281,7 +285,7 @@ SIGNS: dict[str, Signs] = {
         "the period locks read outside the guard",
         (named("PeriodLock"),),
         also={"ctip.reports.models": "the locks' model",
-              "ctip.reports.submissions": "approval creates a lock, unlocking lifts it",
+              "ctip.reports.actions": "approval creates a lock, unlocking lifts it",
               "ctip.reports.submission_views": "a report's page shows its own lock"}),
     "ctip.cases.actions.active_consents": Signs(
         "consents in force filtered by hand",

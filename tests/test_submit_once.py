@@ -44,7 +44,7 @@ def _modules(suffix: str) -> list[ModuleType]:
 
 def creating_actions() -> set[str]:
     names = set()
-    for module in _modules(r"^actions$|^tokens$|^submissions$"):
+    for module in _modules(r"^actions$|^tokens$"):
         for name, obj in vars(module).items():
             if (inspect.isfunction(obj) and obj.__module__ == module.__name__
                     and not name.startswith("_") and CREATING.match(name)):

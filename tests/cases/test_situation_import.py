@@ -188,18 +188,18 @@ def test_undo_as_a_whole_once_and_not_after_a_step(tree: Any, users: Any) -> Non
 
 def test_undo_is_refused_in_a_locked_period(tree: Any, users: Any) -> None:
     from ctip.cases.actions import undo_situation_import
-    from ctip.reports import submissions
+    from ctip.reports import actions
     from ctip.reports.models import ReportType
 
     officer = users["commune_officer"]
     imports.apply(KIND, officer, register(rows_of(tree)[:1]))
     event = AuditEvent.objects.get(action="situation.imported")
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2025, 2, 1), end=dt.date(2025, 2, 28))
-    submissions.update_narrative(actor=None, report=report, number="02/BC-HPN")
-    report = submissions.submit(actor=officer, report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="02/BC-HPN")
+    report = actions.submit(actor=officer, report=report)
+    actions.approve(actor=users["province_officer"], report=report)
     with pytest.raises(ActionError):
         undo_situation_import(actor=officer, event_id=event.pk)
     assert Situation.objects.count() == 1

@@ -14,7 +14,7 @@ from ctip.community.models import ClubType
 from ctip.core.errors import ActionError
 from ctip.reports import indicators
 from ctip.reports.periods import Period
-from ctip.reports.submissions import compute_values
+from ctip.reports.selectors import compute_values
 from tests.reports.test_dated_writes import approve_july
 
 

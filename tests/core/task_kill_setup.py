@@ -37,15 +37,15 @@ def _people() -> dict[str, Any]:
 
 
 def export() -> dict[str, Any]:
-    from ctip.reports import submissions
+    from ctip.reports import actions as report_actions
     from ctip.reports.models import ReportType
     from ctip.reports.tasks import request_export
 
     world = _people()
-    report = submissions.create_or_get_draft(
+    report = report_actions.create_or_get_draft(
         actor=None, unit=world["commune"], report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    report = submissions.submit(actor=world["users"]["xa"], report=report)
+    report = report_actions.submit(actor=world["users"]["xa"], report=report)
     return {"export": request_export(actor=None, report=report).pk}
 
 
@@ -102,7 +102,7 @@ def reminders() -> dict[str, Any]:
     from ctip.org.models import UnitType
     from ctip.outreach.actions import create_campaign
     from ctip.reports.models import ReportType
-    from ctip.reports.submissions import due_soon
+    from ctip.reports.selectors import due_soon
     from ctip.reports.tasks import send_report_reminders
 
     world = _people()

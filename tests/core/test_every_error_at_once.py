@@ -24,7 +24,7 @@ from ctip.org import actions as org
 from ctip.org.models import UnitType
 from ctip.outreach import actions as outreach
 from ctip.outreach.models import Activity, Campaign, Commendation
-from ctip.reports import submissions
+from ctip.reports import actions as report_actions
 from ctip.reports.models import ReportType
 from tests.cases.case_helpers import open_case, register
 
@@ -142,7 +142,7 @@ def periodic_report(tree: Any, users: Any, formats: Any) -> Case:
     wrong = sibling_campaign(tree)
     # the top of the tree reports to nobody, a monthly report names no campaign, and its
     # period ends before it starts
-    return (lambda: submissions.create_or_get_draft(
+    return (lambda: report_actions.create_or_get_draft(
         actor=None, unit=tree.central, report_type=monthly, start=dt.date(2026, 8, 31),
         end=dt.date(2026, 8, 1), campaign=wrong),
         ["campaign", "period", "unit"])

@@ -37,12 +37,12 @@ def _running(path: str, args: list[Any], *, started_ago: float,
 
 def test_an_expired_lease_is_queued_again_then_failed_after_the_last_attempt(
         settings: Any, tree: Any) -> None:
-    from ctip.reports import submissions
+    from ctip.reports import actions
     from ctip.reports.models import Export, ReportType
 
     settings.CTIP_TASK_LEASE_SECONDS = 10
     settings.CTIP_TASK_ATTEMPTS = 2
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
     export = Export.objects.create(report=report, status=Export.Status.RUNNING, progress=40)

@@ -235,7 +235,7 @@ def test_undo_is_refused_outside_the_scope_and_in_a_locked_period(
     from ctip.accounts.policy import NotInScope
     from ctip.core.errors import ActionError
     from ctip.outreach.actions import undo_activity_import
-    from ctip.reports import submissions
+    from ctip.reports import actions
     from ctip.reports.models import ReportType
 
     event = _imported(users, ["Buổi 1"])
@@ -243,12 +243,12 @@ def test_undo_is_refused_outside_the_scope_and_in_a_locked_period(
         undo_activity_import(actor=users["other_officer"], event_id=event.pk)
     with pytest.raises(NotInScope):
         undo_activity_import(actor=users["viewer"], event_id=event.pk)
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = actions.submit(actor=users["commune_officer"], report=report)
+    actions.approve(actor=users["province_officer"], report=report)
     with pytest.raises(ActionError):
         undo_activity_import(actor=users["commune_officer"], event_id=event.pk)
     assert Activity.objects.count() == 1

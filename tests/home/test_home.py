@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from ctip.cases import actions
 from ctip.cases.models import Situation
-from ctip.reports import submissions
+from ctip.reports import actions as report_actions
+from ctip.reports import periods
 from ctip.reports.models import Report, ReportType
 from tests.cases.case_helpers import open_case
 
@@ -88,8 +89,8 @@ def test_follow_ups_due_and_flags_to_review(tree: Any, users: Any, client_for: A
 def test_reports_to_submit_and_to_approve_with_deadlines(tree: Any, users: Any,
                                                          client_for: Any) -> None:
     monthly = ReportType.objects.get(code="monthly")
-    start, end = submissions.period_bounds("monthly", 2026, 10)
-    draft = submissions.create_or_get_draft(actor=None, unit=tree.commune_a,
+    start, end = periods.period_bounds("monthly", 2026, 10)
+    draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
                                             report_type=monthly, start=start, end=end)
     officer = client_for(users["commune_officer"])
     html = section(page(officer), "reports")

@@ -37,7 +37,7 @@ from ctip.outreach.activity_import import (
     plan_import,
 )
 from ctip.outreach.models import Activity, Topic
-from ctip.reports import submissions
+from ctip.reports import actions
 from ctip.reports.models import ReportType
 from tests.conftest import log_activity
 
@@ -492,12 +492,12 @@ def test_row_limit(tree: Any, users: Any, monkeypatch: Any) -> None:
 
 def _approve_july(tree: Any, users: Any) -> None:
     """Commune A's July 2026 report approved: its subtree's July is locked."""
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = actions.submit(actor=users["commune_officer"], report=report)
+    actions.approve(actor=users["province_officer"], report=report)
 
 
 def _error_list(plan: Any) -> list[tuple[Any, ...]]:

@@ -129,7 +129,7 @@ def test_bad_rows_are_reported_and_nothing_is_kept(tree: Any, users: Any) -> Non
 
 
 def test_undo_as_a_whole_while_the_period_is_open(tree: Any, users: Any) -> None:
-    from ctip.reports import submissions
+    from ctip.reports import actions
     from ctip.reports.models import PeriodLock, ReportType
 
     officer = users["commune_officer"]
@@ -138,16 +138,16 @@ def test_undo_as_a_whole_while_the_period_is_open(tree: Any, users: Any) -> None
     event = AuditEvent.objects.get(action="commendation.imported")
     with pytest.raises(NotInScope):
         undo_commendation_import(actor=users["other_officer"], event_id=event.pk)
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2025, 5, 1), end=dt.date(2025, 5, 31))
-    submissions.update_narrative(actor=None, report=report, number="05/BC-HPN")
-    report = submissions.submit(actor=officer, report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="05/BC-HPN")
+    report = actions.submit(actor=officer, report=report)
+    actions.approve(actor=users["province_officer"], report=report)
     with pytest.raises(ActionError):
         undo_commendation_import(actor=officer, event_id=event.pk)
     assert Commendation.objects.count() == 3
-    submissions.unlock(actor=users["province_officer"], lock=PeriodLock.objects.get(report=report),
+    actions.unlock(actor=users["province_officer"], lock=PeriodLock.objects.get(report=report),
                        reason="Sửa số liệu")
     assert undo_commendation_import(actor=officer, event_id=event.pk) == 3
     assert not Commendation.objects.exists()

@@ -15,8 +15,8 @@ _REPORTS: dict[str, Any] = {}
 
 
 def setup(tree: Any, users: Any) -> None:
+    from ctip.reports.actions import create_or_get_draft
     from ctip.reports.models import ReportType
-    from ctip.reports.submissions import create_or_get_draft
 
     monthly = ReportType.objects.get(code="monthly")
     for key, unit in (("in", tree.commune_a), ("out", tree.other_commune)):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from ctip.core.errors import ActionError
-from ctip.reports import pdf, submissions
+from ctip.reports import actions, pdf
 from ctip.reports.models import Export, PeriodLock, Report, ReportType
 
 JULY = (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
@@ -34,10 +34,10 @@ def monthly() -> ReportType:
 
 @pytest.fixture
 def submitted(tree: Any, users: Any) -> Report:
-    report = submissions.create_or_get_draft(actor=None, unit=tree.commune_a,
+    report = actions.create_or_get_draft(actor=None, unit=tree.commune_a,
                                              report_type=monthly(), start=JULY[0],
                                              end=JULY[1])
-    return submissions.submit(actor=users["commune_officer"], report=report)
+    return actions.submit(actor=users["commune_officer"], report=report)
 
 
 # --- A period that ends before it starts --------------------------------------------------
@@ -56,7 +56,7 @@ def test_a_period_ending_before_it_starts_everywhere(tree: Any, users: Any, clie
 def test_a_report_period_ending_before_it_starts(tree: Any, users: Any,
                                                  client_for: Any) -> None:
     with pytest.raises(ActionError, match="valid period"):
-        submissions.create_or_get_draft(actor=None, unit=tree.commune_a, report_type=monthly(),
+        actions.create_or_get_draft(actor=None, unit=tree.commune_a, report_type=monthly(),
                                         start=JULY[1], end=JULY[0])
     page = client_for(users["commune_officer"]).post(reverse("reports:report_list"), {
         "unit": tree.commune_a.pk, "report_type": monthly().pk, "period": "2026-13"})
@@ -109,10 +109,10 @@ def test_an_unknown_indicator_is_named(tree: Any, users: Any, client_for: Any,
 def test_approving_ones_own_report_through_the_page(tree: Any, users: Any,
                                                     client_for: Any) -> None:
     tinh = users["province_officer"]
-    report = submissions.create_or_get_draft(actor=tinh, unit=tree.commune_b,
+    report = actions.create_or_get_draft(actor=tinh, unit=tree.commune_b,
                                              report_type=monthly(), start=JULY[0],
                                              end=JULY[1])
-    submissions.submit(actor=tinh, report=report)
+    actions.submit(actor=tinh, report=report)
     response = client_for(tinh).post(reverse("reports:report_approve", args=[report.pk]))
     assert response.status_code == 400
     assert "You submitted this report yourself" in response.content.decode()
@@ -123,7 +123,7 @@ def test_approving_ones_own_report_through_the_page(tree: Any, users: Any,
 def test_editing_an_approved_report_is_refused_with_the_reason(tree: Any, users: Any,
                                                                client_for: Any,
                                                                submitted: Report) -> None:
-    submissions.approve(actor=users["province_officer"], report=submitted)
+    actions.approve(actor=users["province_officer"], report=submitted)
     response = client_for(users["commune_officer"]).post(
         reverse("reports:report_edit", args=[submitted.pk]), {"results": "Sửa lại"})
     assert response.status_code == 400

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ctip.outreach.actions import create_campaign
 from ctip.outreach.models import Campaign
-from ctip.reports import submissions
+from ctip.reports import actions, selectors
 from ctip.reports.models import Report, ReportReminder, ReportType
 from ctip.reports.tasks import run_report_reminders
 
@@ -50,7 +50,7 @@ def emails(users: Any) -> dict[str, str]:
 
 
 def campaign_report(unit: Any, campaign: Campaign, report_type: ReportType) -> Report:
-    return submissions.create_or_get_draft(actor=None, unit=unit, report_type=report_type,
+    return actions.create_or_get_draft(actor=None, unit=unit, report_type=report_type,
                                            campaign=campaign)
 
 
@@ -63,7 +63,7 @@ def test_campaign_report_is_reminded_before_it_falls_due(
         emails: dict[str, str], mailoutbox: Any) -> None:
     due = campaign_type.due_date(campaign.ends_on)
     assert due == campaign.ends_on + dt.timedelta(days=campaign_type.due_days_after_period)
-    owed = submissions.due_soon(due - dt.timedelta(days=2))
+    owed = selectors.due_soon(due - dt.timedelta(days=2))
     owing = {o.unit.pk for o in owed if o.campaign == campaign}
     # the communes of the province that issued it, not the province itself nor another one
     assert owing == {tree.commune_a.pk, tree.commune_b.pk}
@@ -95,18 +95,18 @@ def test_no_reminder_once_submitted_or_outside_the_window(
         emails: dict[str, str], mailoutbox: Any) -> None:
     due = campaign_type.due_date(campaign.ends_on)
     # too early, and after the due date: nothing for the campaign
-    for day in (due - dt.timedelta(days=submissions.REMIND_DAYS_BEFORE + 1),
+    for day in (due - dt.timedelta(days=selectors.REMIND_DAYS_BEFORE + 1),
                 due + dt.timedelta(days=1)):
-        assert not [o for o in submissions.due_soon(day) if o.campaign == campaign]
-    submissions.submit(actor=users["commune_officer"],
+        assert not [o for o in selectors.due_soon(day) if o.campaign == campaign]
+    actions.submit(actor=users["commune_officer"],
                        report=campaign_report(tree.commune_a, campaign, campaign_type))
-    owed = [o for o in submissions.due_soon(due) if o.campaign == campaign]
+    owed = [o for o in selectors.due_soon(due) if o.campaign == campaign]
     assert [o.unit.pk for o in owed] == [tree.commune_b.pk]
     run_report_reminders(today=due)
     assert not _sent_to(mailoutbox, emails["commune_officer"])
     # an archived campaign is owed no report
     Campaign.objects.filter(pk=campaign.pk).update(archived=True)
-    assert not [o for o in submissions.due_soon(due) if o.campaign == campaign]
+    assert not [o for o in selectors.due_soon(due) if o.campaign == campaign]
 
 
 def test_two_campaigns_of_the_same_days_are_two_reports(
@@ -117,8 +117,8 @@ def test_two_campaigns_of_the_same_days_are_two_reports(
     second = campaign_report(tree.commune_a, other, campaign_type)
     assert first.pk != second.pk and second.campaign == other
     assert campaign_report(tree.commune_a, campaign, campaign_type).pk == first.pk
-    submissions.submit(actor=users["commune_officer"], report=first)
-    owed = submissions.due_soon(campaign_type.due_date(campaign.ends_on))
+    actions.submit(actor=users["commune_officer"], report=first)
+    owed = selectors.due_soon(campaign_type.due_date(campaign.ends_on))
     commune_a = {o.campaign.pk for o in owed if o.unit == tree.commune_a and o.campaign}
     assert commune_a == {other.pk}  # the other campaign's report is still owed
 
@@ -127,18 +127,18 @@ def test_completeness_of_a_campaign_report(tree: Any, users: Any, client_for: An
                                            campaign: Campaign,
                                            campaign_type: ReportType) -> None:
     report = campaign_report(tree.commune_a, campaign, campaign_type)
-    submissions.submit(actor=users["commune_officer"], report=report)
+    actions.submit(actor=users["commune_officer"], report=report)
     due = campaign_type.due_date(campaign.ends_on)
     on_time = timezone.make_aware(dt.datetime.combine(due, dt.time(9)))
     Report.objects.filter(pk=report.pk).update(first_submitted_at=on_time)
-    rows, _levels, total = submissions.completeness(
+    rows, _levels, total = selectors.completeness(
         tree.province, campaign_type, campaign.starts_on, campaign.ends_on,
         today=due + dt.timedelta(days=1), campaign=campaign)
     assert {r.unit.pk: r.state for r in rows} == {tree.commune_a.pk: "on_time",
                                                   tree.commune_b.pk: "missing"}
     assert (total.expected, total.submitted, total.missing) == (2, 1, 1)
     # from the central Union: only the province taking part owes one, not Cao Bằng
-    rows, _levels, total = submissions.completeness(
+    rows, _levels, total = selectors.completeness(
         tree.central, campaign_type, campaign.starts_on, campaign.ends_on,
         today=due + dt.timedelta(days=1), campaign=campaign)
     assert tree.other_province.pk not in {r.unit.pk for r in rows}

@@ -17,7 +17,7 @@ from ctip.community import actions as community
 from ctip.community.models import ClubType
 from ctip.core.errors import ActionError
 from ctip.outreach.actions import create_commendation
-from ctip.reports import submissions
+from ctip.reports import actions as report_actions
 from ctip.reports.models import Report, ReportType
 from tests.cases.case_helpers import consent, open_case
 
@@ -34,12 +34,12 @@ def _english(settings: Any) -> Any:
 
 
 def approve_july(tree: Any, users: Any) -> Report:
-    report = submissions.create_or_get_draft(
+    report = report_actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=JULY[0], end=JULY[1])
-    submissions.update_narrative(actor=None, report=report, number="7/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    return submissions.approve(actor=users["province_officer"], report=report)
+    report_actions.update_narrative(actor=None, report=report, number="7/BC-HPN")
+    report = report_actions.submit(actor=users["commune_officer"], report=report)
+    return report_actions.approve(actor=users["province_officer"], report=report)
 
 
 def refused(call: Any, field: str | None = None) -> str:

@@ -42,7 +42,8 @@ from ctip.cases import actions as cases
 from ctip.cases.models import Agency, Referral, Service, Situation, SupportCase
 from ctip.org.actions import create_unit
 from ctip.org.models import Unit
-from ctip.reports import exports, privacy, submissions
+from ctip.reports import actions as report_actions
+from ctip.reports import exports, privacy
 from ctip.reports import indicators as ind
 from ctip.reports.models import ReportType
 from ctip.reports.periods import Period
@@ -452,10 +453,10 @@ def test_a_viewer_cannot_work_out_a_small_count_from_everything_they_can_get(
         for unit in pages:
             for report_type, period in [(annual, model.year), (monthly, model.months[6]),
                                         (monthly, model.months[2])]:
-                draft = submissions.create_or_get_draft(
+                draft = report_actions.create_or_get_draft(
                     actor=None, unit=unit, report_type=report_type, start=period.start,
                     end=period.end)
-                reports.append((unit, period, submissions.submit(actor=None, report=draft)))
+                reports.append((unit, period, report_actions.submit(actor=None, report=draft)))
         for unit, period in product(pages, periods):
             query = _params(period)
             lines = _csv(client.get(reverse("reports:unit_export_csv", args=[unit.pk]), query))

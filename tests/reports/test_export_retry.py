@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctip.audit.models import AuditEvent
-from ctip.reports import submissions
+from ctip.reports import actions
 from ctip.reports.models import Export, Report, ReportType
 from ctip.reports.tasks import run_export
 
@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def report(tree: Any, users: Any) -> Report:
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    return submissions.submit(actor=users["commune_officer"], report=report)
+    return actions.submit(actor=users["commune_officer"], report=report)
 
 
 def _failed(report: Report) -> Export:

@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from ctip.reports import actions, pdf
 from ctip.reports import indicators as ind
-from ctip.reports import pdf, submissions
 from ctip.reports.models import Report, ReportType
 from tests.reports.facts import record_facts
 from tests.reports.test_pdf import _pdf_text
@@ -61,10 +61,10 @@ def test_screen_csv_and_pdf_name_each_indicator_alike(tree: Any, users: Any, for
     response = client.get(reverse("reports:export_csv") + query)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     csv_names = {row[1] for row in rows[1:-1]}
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    report = submissions.submit(actor=users["commune_officer"], report=report)
+    report = actions.submit(actor=users["commune_officer"], report=report)
     printed = _text(pdf.render_html(report))
     for code in ("sessions", "participants", "situations", "services", "commendations"):
         name = ind.get(code).name_vi
@@ -77,7 +77,7 @@ def test_screen_csv_and_pdf_name_each_indicator_alike(tree: Any, users: Any, for
 
 @pytest.fixture
 def report(tree: Any) -> Report:
-    return submissions.create_or_get_draft(
+    return actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
 
@@ -95,7 +95,7 @@ def test_the_letterhead_names_the_union_organ_not_the_administrative_unit(
 
 
 def test_a_province_report_sits_under_the_central_union(tree: Any) -> None:
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.province, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
     html = pdf.render_html(report)
@@ -121,10 +121,10 @@ def test_a_draft_pdf_marks_its_figures_and_an_approved_one_does_not(
     record_facts(tree, users, formats)
     draft = _pdf_text(pdf.render_html(report))
     assert "DỰ THẢO" in draft and "CHƯA CHỐT" in draft
-    submitted = submissions.submit(actor=users["commune_officer"], report=report)
+    submitted = actions.submit(actor=users["commune_officer"], report=report)
     waiting = _pdf_text(pdf.render_html(submitted))
     assert "CHỜ CẤP TRÊN PHÊ DUYỆT" in waiting and "số liệu dự thảo" in waiting
-    approved = submissions.approve(actor=users["province_officer"], report=submitted)
+    approved = actions.approve(actor=users["province_officer"], report=submitted)
     final = _pdf_text(pdf.render_html(approved))
     assert "DỰ THẢO" not in final and "dự thảo" not in final
 

@@ -19,7 +19,7 @@ from ctip.community.models import Club, ClubMember, ClubType
 from ctip.core.errors import ActionError
 from ctip.outreach import actions as outreach
 from ctip.outreach.models import Activity
-from ctip.reports.submissions import compute_values
+from ctip.reports.selectors import compute_values
 from tests.cases.case_helpers import consent, open_case
 from tests.conftest import log_activity
 from tests.reports.facts import record_facts

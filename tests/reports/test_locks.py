@@ -10,7 +10,7 @@ import pytest
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
 from ctip.outreach.actions import delete_activity, update_activity
-from ctip.reports import submissions
+from ctip.reports import actions
 from ctip.reports.locks import ensure_not_locked
 from ctip.reports.models import PeriodLock, Report, ReportType
 from tests.conftest import log_activity
@@ -29,24 +29,24 @@ def _english(settings: Any) -> Any:
 
 @pytest.fixture
 def approved(tree: Any, users: Any) -> Report:
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    return submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = actions.submit(actor=users["commune_officer"], report=report)
+    return actions.approve(actor=users["province_officer"], report=report)
 
 
 def test_locked_period_refuses_writes_with_the_reason(tree: Any, users: Any,
                                                       formats: Any) -> None:
     before = log_activity(tree.group_a1, formats["meeting"], date=dt.date(2026, 7, 10))
     august = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 8, 10))
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    submissions.submit(actor=users["commune_officer"], report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    actions.submit(actor=users["commune_officer"], report=report)
+    actions.approve(actor=users["province_officer"], report=report)
     officer = users["commune_officer"]
 
     with pytest.raises(ActionError) as refused:
@@ -71,10 +71,10 @@ def test_unlock_by_the_parent_with_a_reason(tree: Any, users: Any, formats: Any,
     activity_date = dt.date(2026, 7, 20)
     lock = PeriodLock.objects.get(report=approved)
     with pytest.raises(ActionError, match="unit above"):
-        submissions.unlock(actor=users["commune_officer"], lock=lock, reason="sửa")
+        actions.unlock(actor=users["commune_officer"], lock=lock, reason="sửa")
     with pytest.raises(ActionError, match="reason"):
-        submissions.unlock(actor=users["province_officer"], lock=lock, reason=" ")
-    submissions.unlock(actor=users["province_officer"], lock=lock,
+        actions.unlock(actor=users["province_officer"], lock=lock, reason=" ")
+    actions.unlock(actor=users["province_officer"], lock=lock,
                        reason="Xã cần bổ sung hoạt động")
     event = AuditEvent.objects.get(action="period.unlocked")
     assert event.changes["reason"] == "Xã cần bổ sung hoạt động"
@@ -85,7 +85,7 @@ def test_unlock_by_the_parent_with_a_reason(tree: Any, users: Any, formats: Any,
     report = Report.objects.get(pk=approved.pk)
     assert report.status == Report.Status.RETURNED  # reopened for a corrected submission
     with pytest.raises(ActionError, match="already unlocked"):
-        submissions.unlock(actor=users["province_officer"], lock=lock, reason="x")
+        actions.unlock(actor=users["province_officer"], lock=lock, reason="x")
 
 
 def test_ensure_not_locked_covers_the_subtree_only(tree: Any, approved: Report) -> None:

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from ctip.reports import pdf, submissions
+from ctip.reports import actions, pdf
 from ctip.reports.models import Export, Report, ReportType
 from ctip.reports.tasks import request_export, run_export
 
@@ -31,14 +31,14 @@ def _english(settings: Any) -> Any:
 
 @pytest.fixture
 def report(tree: Any, users: Any) -> Report:
-    report = submissions.create_or_get_draft(
+    report = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN",
+    actions.update_narrative(actor=None, report=report, number="12/BC-HPN",
                                  results="Tổ chức 3 buổi truyền thông ở ấp Mỹ Lộc.",
                                  difficulties="Địa bàn rộng, giáp biên giới.",
                                  proposals="Đề nghị hỗ trợ tài liệu tiếng Khmer.")
-    return submissions.submit(actor=users["commune_officer"], report=report)
+    return actions.submit(actor=users["commune_officer"], report=report)
 
 
 def _pdf_text(html: str) -> str:

@@ -17,7 +17,8 @@ from django.utils.html import escape
 from ctip.offers.models import WarningSign
 from ctip.outreach import actions as outreach
 from ctip.outreach.models import Topic
-from ctip.reports import privacy, submissions
+from ctip.reports import actions as report_actions
+from ctip.reports import privacy
 from ctip.reports.models import ReportType
 from tests.conftest import login_client
 from tests.reports.test_prevention import _trafficked
@@ -133,10 +134,10 @@ def test_a_viewer_without_the_records_sees_the_flag_only_from_protected_counts(
 
 def test_the_periodic_report_shows_the_links_for_its_unit_and_period(
         tree: Any, users: Any, province: dict[str, Topic]) -> None:
-    draft = submissions.create_or_get_draft(
+    draft = report_actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(kind="annual"),
         start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
-    report = submissions.submit(actor=users["commune_officer"], report=draft)
+    report = report_actions.submit(actor=users["commune_officer"], report=draft)
     url = reverse("reports:report_detail", args=[report.pk])
     for user in (users["commune_officer"], users["province_officer"]):
         page = login_client(user).get(url)
@@ -151,10 +152,10 @@ def test_the_periodic_report_document_names_the_signs_topics_and_the_gap(
         tree: Any, users: Any, province: dict[str, Topic]) -> None:
     from ctip.reports.pdf import render_html
 
-    draft = submissions.create_or_get_draft(
+    draft = report_actions.create_or_get_draft(
         actor=None, unit=tree.province, report_type=ReportType.objects.get(kind="annual"),
         start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
-    html = render_html(submissions.submit(actor=users["province_officer"], report=draft))
+    html = render_html(report_actions.submit(actor=users["province_officer"], report=draft))
     section = html.split("Phòng ngừa: thủ đoạn cần tuyên truyền tiếp theo", 1)[1]
     online = next(p for p in section.split("<p") if "qua mạng xã hội" in p)
     assert province["online"].name in online and "(1 hoạt động)" in online

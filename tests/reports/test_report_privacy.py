@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from ctip.accounts.capabilities import Role
+from ctip.reports import actions, pdf, privacy
 from ctip.reports import indicators as ind
-from ctip.reports import pdf, privacy, submissions
 from ctip.reports.models import Report, ReportType
 from tests.conftest import make_user
 from tests.reports.facts import record_facts
@@ -35,10 +35,10 @@ def _english(settings: Any) -> Any:
 def report(tree: Any, users: Any, formats: Any) -> Report:
     """Xã Đức Hòa's annual report: one situation, one victim's case, a few sessions."""
     record_facts(tree, users, formats)
-    draft = submissions.create_or_get_draft(
+    draft = actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(kind="annual"),
         start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
-    return submissions.submit(actor=users["commune_officer"], report=draft)
+    return actions.submit(actor=users["commune_officer"], report=draft)
 
 
 class _Table(HTMLParser):

@@ -14,7 +14,7 @@ from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
 from ctip.org.actions import create_unit
-from ctip.reports import submissions
+from ctip.reports import actions, selectors
 from ctip.reports.models import PeriodLock, Report, ReportType
 from tests.conftest import make_user, unit_type
 
@@ -36,7 +36,7 @@ def monthly() -> ReportType:
 
 
 def draft(unit: Any, actor: Any = None) -> Report:
-    return submissions.create_or_get_draft(actor=actor, unit=unit, report_type=monthly(),
+    return actions.create_or_get_draft(actor=actor, unit=unit, report_type=monthly(),
                                            start=JULY[0], end=JULY[1])
 
 
@@ -59,22 +59,22 @@ def test_whole_flow_with_audit(tree: Any, users: Any, formats: Any) -> None:
     xa, tinh = users["commune_officer"], users["province_officer"]
     report = draft(tree.commune_a, xa)
     assert draft(tree.commune_a, xa).pk == report.pk  # get, not a second draft
-    submissions.update_narrative(actor=xa, report=report, results="Tổ chức 1 buổi sinh hoạt.",
+    actions.update_narrative(actor=xa, report=report, results="Tổ chức 1 buổi sinh hoạt.",
                                  difficulties="", proposals="", number="12/BC-HPN")
-    report = submissions.submit(actor=xa, report=report)
+    report = actions.submit(actor=xa, report=report)
     assert report.status == Report.Status.SUBMITTED
     assert report.values  # the indicator snapshot
     assert report.submitted_by == xa
 
     with pytest.raises(ActionError, match="comment|correct"):
-        submissions.return_report(actor=tinh, report=report, comment="  ")
-    report = submissions.return_report(actor=tinh, report=report,
+        actions.return_report(actor=tinh, report=report, comment="  ")
+    report = actions.return_report(actor=tinh, report=report,
                                        comment="Bổ sung số liệu chi hội.")
     assert report.status == Report.Status.RETURNED
-    submissions.update_narrative(actor=xa, report=report, results="Đã bổ sung.",
+    actions.update_narrative(actor=xa, report=report, results="Đã bổ sung.",
                                  number="12/BC-HPN")
-    report = submissions.submit(actor=xa, report=report)
-    report = submissions.approve(actor=tinh, report=report)
+    report = actions.submit(actor=xa, report=report)
+    report = actions.approve(actor=tinh, report=report)
     assert report.status == Report.Status.APPROVED and report.reviewed_by == tinh
     lock = PeriodLock.objects.get(report=report)
     assert (lock.start, lock.end, lock.unit_path) == (*JULY, tree.commune_a.path)
@@ -84,24 +84,24 @@ def test_whole_flow_with_audit(tree: Any, users: Any, formats: Any) -> None:
     assert AuditEvent.objects.filter(action="period.locked", target_id=str(lock.pk)).exists()
     # an approved report no longer changes
     with pytest.raises(ActionError, match="approved"):
-        submissions.update_narrative(actor=xa, report=report, results="x")
+        actions.update_narrative(actor=xa, report=report, results="x")
 
 
 def test_submitting_twice_is_refused_with_the_reason(tree: Any, users: Any) -> None:
     xa = users["commune_officer"]
-    report = submissions.submit(actor=xa, report=draft(tree.commune_a, xa))
+    report = actions.submit(actor=xa, report=draft(tree.commune_a, xa))
     with pytest.raises(ActionError, match="waiting for review"):
-        submissions.submit(actor=xa, report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+        actions.submit(actor=xa, report=report)
+    actions.approve(actor=users["province_officer"], report=report)
     with pytest.raises(ActionError, match="approved"):
-        submissions.submit(actor=xa, report=report)
+        actions.submit(actor=xa, report=report)
 
 
 def test_approving_ones_own_report_is_refused(tree: Any, users: Any) -> None:
     tinh = users["province_officer"]
-    report = submissions.submit(actor=tinh, report=draft(tree.commune_b, tinh))
+    report = actions.submit(actor=tinh, report=draft(tree.commune_b, tinh))
     with pytest.raises(ActionError, match="yourself"):
-        submissions.approve(actor=tinh, report=report)
+        actions.approve(actor=tinh, report=report)
     assert Report.objects.get(pk=report.pk).status == Report.Status.SUBMITTED
     assert not PeriodLock.objects.exists()
 
@@ -109,23 +109,23 @@ def test_approving_ones_own_report_is_refused(tree: Any, users: Any) -> None:
 def test_reviewer_must_be_above_the_unit(tree: Any, users: Any) -> None:
     tinh = users["province_officer"]
     # the province's own report goes to the central Union, not to its own officers
-    province_report = submissions.create_or_get_draft(
+    province_report = actions.create_or_get_draft(
         actor=tinh, unit=tree.province, report_type=monthly(), start=JULY[0], end=JULY[1])
-    submissions.submit(actor=users["system_admin"], report=province_report)
+    actions.submit(actor=users["system_admin"], report=province_report)
     with pytest.raises(ActionError, match="unit above"):
-        submissions.approve(actor=tinh, report=province_report)
+        actions.approve(actor=tinh, report=province_report)
     # an officer of another province does not even see the report
-    report = submissions.submit(actor=users["commune_officer"],
+    report = actions.submit(actor=users["commune_officer"],
                                 report=draft(tree.commune_a))
     with pytest.raises(NotInScope):
-        submissions.approve(actor=users["other_officer"], report=report)
+        actions.approve(actor=users["other_officer"], report=report)
 
 
 def test_peer_commune_officer_cannot_approve(tree: Any, users: Any, client_for: Any) -> None:
     peer = make_user("xa_b", Role.COMMUNE_OFFICER, tree.commune_b)
-    report = submissions.submit(actor=users["commune_officer"], report=draft(tree.commune_a))
+    report = actions.submit(actor=users["commune_officer"], report=draft(tree.commune_a))
     with pytest.raises(NotInScope):
-        submissions.approve(actor=peer, report=report)
+        actions.approve(actor=peer, report=report)
     response = client_for(peer).post(reverse("reports:report_approve", args=[report.pk]))
     assert response.status_code == 404
     assert Report.objects.get(pk=report.pk).status == Report.Status.SUBMITTED
@@ -158,7 +158,7 @@ def test_views_walk_the_flow(tree: Any, users: Any, client_for: Any) -> None:
 
 
 def _submit_at(report: Report, actor: Any, when: dt.datetime) -> None:
-    submissions.submit(actor=actor, report=report)
+    actions.submit(actor=actor, report=report)
     Report.objects.filter(pk=report.pk).update(first_submitted_at=when, submitted_at=when)
 
 
@@ -169,11 +169,11 @@ def test_completeness_counts_on_time_late_missing(tree: Any, users: Any) -> None
     _submit_at(draft(tree.commune_a), None, dt.datetime(2026, 8, 4, 9, tzinfo=tz))
     _submit_at(draft(tree.commune_b), None, dt.datetime(2026, 8, 9, 9, tzinfo=tz))
     # due on 5 August: before it, an unsent report is not yet missing
-    rows, per_level, total = submissions.completeness(tree.province, monthly(), *JULY,
+    rows, per_level, total = selectors.completeness(tree.province, monthly(), *JULY,
                                                       today=dt.date(2026, 8, 3))
     state = {r.unit.pk: r.state for r in rows}
     assert state[commune_c.pk] == "pending"
-    rows, per_level, total = submissions.completeness(tree.province, monthly(), *JULY,
+    rows, per_level, total = selectors.completeness(tree.province, monthly(), *JULY,
                                                       today=dt.date(2026, 8, 20))
     state = {r.unit.pk: r.state for r in rows}
     assert state == {tree.commune_a.pk: "on_time", tree.commune_b.pk: "late",
@@ -182,7 +182,7 @@ def test_completeness_counts_on_time_late_missing(tree: Any, users: Any) -> None
         3, 2, 1, 1, 1)
     assert per_level[unit_type("commune").name].expected == 3
     # the central Union sees the province's counts of its subtree
-    rows, _levels, total = submissions.completeness(tree.central, monthly(), *JULY,
+    rows, _levels, total = selectors.completeness(tree.central, monthly(), *JULY,
                                                     today=dt.date(2026, 8, 20))
     tay_ninh = next(r for r in rows if r.unit.pk == tree.province.pk)
     assert (tay_ninh.state, tay_ninh.below.on_time, tay_ninh.below.late,
@@ -211,7 +211,7 @@ def test_reminders_go_to_the_unit_submitters(tree: Any, users: Any, mailoutbox: 
 
     users["commune_officer"].email = "xa@example.org"
     users["commune_officer"].save(update_fields=["email"])
-    submissions.submit(actor=None, report=draft(tree.commune_b))
+    actions.submit(actor=None, report=draft(tree.commune_b))
     counts = run_report_reminders(today=dt.date(2026, 8, 3))  # July report due 5 August
     recipients = {r for m in mailoutbox for r in m.to}
     assert "xa@example.org" in recipients

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from ctip.core.errors import ActionError
-from ctip.reports.periods import read_period, read_period_of_kind
-from ctip.reports.submissions import parse_period
+from ctip.reports.periods import parse_period, read_period, read_period_of_kind
 
 D = dt.date
 

@@ -15,7 +15,7 @@ from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
 from ctip.reports import exports, periods, privacy
 from ctip.reports import indicators as ind
-from ctip.reports.submissions import reports_visible_to
+from ctip.reports.selectors import reports_visible_to
 
 router = Router(tags=["reports"])
 

@@ -2,7 +2,7 @@
 
 An approved periodic report locks its unit's records for the report's period
 (``reports.models.PeriodLock``); only an officer of the unit above holding ``report.approve``
-lifts the lock (``reports.submissions.unlock``). The lock lives in ``reports``, but the apps
+lifts the lock (``reports.actions.unlock``). The lock lives in ``reports``, but the apps
 that hold the facts (outreach, community, cases, org) sit *below* reports and must not import
 it, so the lock look-up is here, in ``core``, and reads the model through the app registry.
 

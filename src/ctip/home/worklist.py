@@ -110,37 +110,31 @@ def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
 
 @dataclass
 class ReportWork:
-    to_prepare: list[Any]     # ``submissions.Owed``: due soon, nothing submitted yet
+    to_prepare: list[Any]     # ``reports.selectors.Owed``: due soon, nothing submitted yet
     drafts: Capped            # drafts and returned reports to finish and submit
     to_approve: Capped        # submitted reports of the units below, awaiting review
 
 
 def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
-    can_submit = has_capability(viewer, "report.submit")
+    from ctip.reports import policy, selectors
+
+    can_submit = policy.can_submit_for(viewer)
     can_approve = has_capability(viewer, "report.approve")
     if not (can_submit or can_approve):
         return None
-    from ctip.accounts.policy import scope_paths
-    from ctip.reports import submissions
-    from ctip.reports.models import Report
-
     to_prepare: list[Any] = []
     drafts = Capped()
     if can_submit:
-        roots = scope_paths(viewer, "report.submit")
-        # the reports of the units where she holds the role: a commune officer prepares
-        # her commune's, not each branch's
-        to_prepare = submissions.due_soon(today, paths=roots)[:LIMIT]
+        to_prepare = selectors.reports_owed_by(viewer, today)[:LIMIT]
         drafts = Capped.of(
-            Report.objects.filter(scope_q(viewer, "report.submit", "unit_path"),
-                                  status__in=[Report.Status.DRAFT, Report.Status.RETURNED])
+            selectors.reports_to_finish(viewer)
             .select_related("unit", "report_type").order_by("period_end", "pk"))
         for report in drafts.items:
             report.due = report.report_type.due_date(report.period_end)
     to_approve = Capped()
     if can_approve:
         to_approve = Capped.of(
-            submissions.reports_to_review(viewer)
+            selectors.reports_to_review(viewer)
             .select_related("unit", "report_type").order_by("submitted_at", "pk"))
     return ReportWork(to_prepare=to_prepare, drafts=drafts, to_approve=to_approve)
 

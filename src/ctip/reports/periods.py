@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
+from ctip.reports.models import ReportType
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
@@ -281,3 +282,54 @@ def read_period_of_kind(kind: str, text: str, field: str = "period") -> Period:
                "wanted": names.get(kind, kind), "example": KIND_EXAMPLES.get(kind, "")},
             field=field)
     return written.period()
+
+
+# --- Periods of report types -----------------------------------------------------------------
+
+def period_bounds(kind: str, year: int, n: int = 1) -> tuple[dt.date, dt.date]:
+    """The first and last day of the ``n``-th month/quarter/half of ``year`` (or the year)."""
+    if kind == ReportType.Kind.MONTHLY:
+        first_month, months = n, 1
+    elif kind == ReportType.Kind.QUARTERLY:
+        first_month, months = 3 * (n - 1) + 1, 3
+    elif kind == ReportType.Kind.HALF:
+        first_month, months = 6 * (n - 1) + 1, 6
+    else:
+        first_month, months = 1, 12
+    start = dt.date(year, first_month, 1)
+    last_month = first_month + months - 1
+    after = dt.date(year + 1, 1, 1) if last_month == 12 else dt.date(year, last_month + 1, 1)
+    return start, after - dt.timedelta(days=1)
+
+
+def parse_period(kind: str, text: str) -> tuple[dt.date, dt.date]:
+    """The period of a report of ``kind`` written as people write it ("11/2026",
+    "quý 3/2026", "6 tháng đầu năm 2026", "năm 2026", or "2026-Q3"): ``periods.read_period``.
+    Raises ``ActionError`` on the field ``period`` with what was wrong."""
+    period = read_period_of_kind(kind, text)
+    return period.start, period.end
+
+
+def period_code(kind: str, start: dt.date) -> str:
+    codes: dict[str, str] = {
+        ReportType.Kind.MONTHLY: f"{start:%Y-%m}",
+        ReportType.Kind.QUARTERLY: f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+        ReportType.Kind.HALF: f"{start.year}-H{(start.month - 1) // 6 + 1}",
+        ReportType.Kind.ANNUAL: f"{start.year}",
+    }
+    return codes.get(kind, f"{start:%Y-%m-%d}")
+
+
+def last_closed_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest period of ``kind`` that ended before ``today``."""
+    month = today.month
+    if kind == ReportType.Kind.MONTHLY:
+        prev = today.replace(day=1) - dt.timedelta(days=1)
+        return period_bounds(kind, prev.year, prev.month)
+    if kind == ReportType.Kind.QUARTERLY:
+        q = (month - 1) // 3
+        return period_bounds(kind, today.year, q) if q else period_bounds(kind, today.year - 1, 4)
+    if kind == ReportType.Kind.HALF:
+        return (period_bounds(kind, today.year, 1) if month > 6
+                else period_bounds(kind, today.year - 1, 2))
+    return period_bounds(kind, today.year - 1)

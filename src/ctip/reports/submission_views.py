@@ -1,7 +1,7 @@
 """Pages of periodic reports: the list, a report (narrative, indicators, review, PDF export),
 and completeness and timeliness of the units below.
 
-Thin views: a form, one call of ``submissions`` (or ``tasks.request_export``), a page or a
+Thin views: a form, one call of ``actions`` (or ``tasks.request_export``), a page or a
 redirect. Reports outside the viewer's scope answer 404 (``NotInScope``), audited.
 """
 
@@ -19,17 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, has_capability, scope_paths
+from ctip.accounts.policy import NotInScope, scope_paths
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import health
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
+from ctip.reports import actions, policy, prevention, privacy, selectors
 from ctip.reports import indicators as ind
-from ctip.reports import prevention, privacy, submissions
-from ctip.reports.models import Export, PeriodLock, Report
-from ctip.reports.submission_forms import (
+from ctip.reports.forms import (
     AttachmentForm,
     NarrativeForm,
     NewReportForm,
@@ -37,6 +36,8 @@ from ctip.reports.submission_forms import (
     StatusForm,
     UnlockForm,
 )
+from ctip.reports.models import Export, PeriodLock, Report
+from ctip.reports.periods import last_closed_period, period_code
 from ctip.reports.tasks import request_export, retry_export
 
 PAGE_SIZE = 50
@@ -46,12 +47,12 @@ PAGE_SIZE = 50
 @requires("report.view")
 def report_list(request: AuthedRequest) -> HttpResponse:
     form = None
-    if has_capability(request.user, "report.submit"):
+    if policy.can_submit_for(request.user):
         form = NewReportForm(request.POST or None, viewer=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                report = submissions.create_or_get_draft(
+                report = actions.create_or_get_draft(
                     actor=request.user, unit=data["unit"], report_type=data["report_type"],
                     start=data["start"], end=data["end"], campaign=data["campaign"])
             except ActionError as exc:
@@ -60,7 +61,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
                 return redirect("reports:report_detail", report.pk)
     elif request.method == "POST":
         raise NotInScope("report.submit")
-    reports = submissions.reports_visible_to(request.user)
+    reports = selectors.reports_visible_to(request.user)
     status = request.GET.get("status", "")
     if status in Report.Status.values:
         reports = reports.filter(status=status)
@@ -72,15 +73,15 @@ def report_list(request: AuthedRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:
     user = request.user
-    editable = (report.status in submissions.EDITABLE
-                and has_capability(user, "report.submit", report.unit))
+    editable = (report.status in selectors.EDITABLE
+                and policy.can_submit_for(user, report.unit))
     reviewable = (report.status == Report.Status.SUBMITTED
-                  and submissions.can_review(user, report))
+                  and policy.can_approve_for(user, report.unit))
     values_live = False
     values, keys = report.values, report.cell_keys
-    if report.status in submissions.EDITABLE:
+    if report.status in selectors.EDITABLE:
         try:
-            (values, keys), values_live = submissions.compute_snapshot(report), True
+            (values, keys), values_live = selectors.compute_snapshot(report), True
         except Exception:  # the preview is a convenience; the snapshot is taken on submit
             values, keys = report.values, report.cell_keys
     from ctip.reports.pdf import indicator_rows, report_keys, report_where
@@ -100,7 +101,7 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
         "values_live": values_live, "lock": lock,
         "report_period": {"label": report.period_label},
         "prevention_links": [(ind.get(code), rows) for code, rows in linked.items() if rows],
-        "can_unlock": lock is not None and submissions.can_review(user, report),
+        "can_unlock": lock is not None and policy.can_approve_for(user, report.unit),
         "narrative_form": forms.get("narrative_form") or NarrativeForm(initial={
             "number": report.number, "results": report.results,
             "difficulties": report.difficulties, "proposals": report.proposals}),
@@ -116,7 +117,7 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
 @require_http_methods(["GET"])
 @requires("report.view")
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     return render_page(request, "reports/report_detail.html", _detail_context(request, report))
 
 
@@ -140,13 +141,13 @@ def _refused(request: HttpRequest, report: Report, exc: ActionError, **forms: An
 @require_http_methods(["POST"])
 @requires("report.submit")
 def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     form = NarrativeForm(request.POST)
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, narrative_form=form), status=400)
     try:
-        submissions.update_narrative(actor=request.user, report=report, **form.cleaned_data)
+        actions.update_narrative(actor=request.user, report=report, **form.cleaned_data)
     except ActionError as exc:
         return _refused(request, report, exc, narrative_form=form)
     messages.success(request, _("The report is saved."))
@@ -156,13 +157,13 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.submit")
 def report_attach(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, attachment_form=form), status=400)
     try:
-        submissions.add_attachment(actor=request.user, report=report,
+        actions.add_attachment(actor=request.user, report=report,
                                    upload=form.cleaned_data["file"],
                                    caption=form.cleaned_data["caption"])
     except ActionError as exc:
@@ -173,9 +174,9 @@ def report_attach(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.submit")
 def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     try:
-        submissions.submit(actor=request.user, report=report)
+        actions.submit(actor=request.user, report=report)
     except ActionError as exc:
         return _refused(request, report, exc)
     messages.success(request, _("The report is submitted to %(parent)s.")
@@ -186,9 +187,9 @@ def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.approve")
 def report_approve(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     try:
-        submissions.approve(actor=request.user, report=report)
+        actions.approve(actor=request.user, report=report)
     except ActionError as exc:
         return _refused(request, report, exc)
     messages.success(request, _("The report is approved and the period is locked."))
@@ -198,13 +199,13 @@ def report_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.approve")
 def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, return_form=form), status=400)
     try:
-        submissions.return_report(actor=request.user, report=report,
+        actions.return_report(actor=request.user, report=report,
                                   comment=form.cleaned_data["comment"])
     except ActionError as exc:
         return _refused(request, report, exc, return_form=form)
@@ -215,7 +216,7 @@ def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.approve")
 def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     lock = PeriodLock.objects.active().filter(report=report).first()
     form = UnlockForm(request.POST)
     if lock is None:
@@ -224,7 +225,7 @@ def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, unlock_form=form), status=400)
     try:
-        submissions.unlock(actor=request.user, lock=lock, reason=form.cleaned_data["reason"])
+        actions.unlock(actor=request.user, lock=lock, reason=form.cleaned_data["reason"])
     except ActionError as exc:
         return _refused(request, report, exc, unlock_form=form)
     messages.success(request, _("The period is unlocked; the report is open for correction."))
@@ -236,7 +237,7 @@ def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @requires("report.view")
 def export_start(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = submissions.get_report_for(request.user, pk)
+    report = selectors.get_report_for(request.user, pk)
     export = request_export(actor=request.user, report=report)
     return redirect("reports:export_status", export.pk)
 
@@ -245,7 +246,7 @@ def _get_export(request: HttpRequest, pk: int) -> Export:
     export = Export.objects.select_related("report").filter(pk=pk).first()
     if export is None:
         raise NotInScope("report.view")
-    submissions.get_report_for(request.user, export.report_id)
+    selectors.get_report_for(request.user, export.report_id)
     return export
 
 
@@ -315,15 +316,15 @@ def report_status(request: AuthedRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("type", "monthly")
     if not params.get("period"):
-        params["period"] = submissions.period_code(
-            "monthly", submissions.last_closed_period("monthly", timezone.localdate())[0])
+        params["period"] = period_code(
+            "monthly", last_closed_period("monthly", timezone.localdate())[0])
     form = StatusForm(params, viewer=request.user)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         data = form.cleaned_data
         root = _status_root(request, data.get("unit"))
         campaign = data.get("campaign")
-        rows, per_level, total = submissions.completeness(root, data["type"], data["start"],
+        rows, per_level, total = selectors.completeness(root, data["type"], data["start"],
                                                           data["end"], campaign=campaign)
         context.update(root=root, rows=rows, per_level=per_level, total=total,
                        report_type=data["type"], start=data["start"], end=data["end"],

@@ -27,7 +27,7 @@ from ctip.core.leases import on_given_up
 from ctip.core.mail import queue_mail
 from ctip.reports import pdf
 from ctip.reports.models import Export, ReportReminder
-from ctip.reports.submissions import Owed, due_soon
+from ctip.reports.selectors import Owed, due_soon
 
 logger = logging.getLogger("ctip.reports")
 

@@ -1,4 +1,4 @@
-"""Forms of the report pages. They only turn input into values; ``submissions`` decides."""
+"""Forms of the report pages. They only turn input into values; ``actions`` decides."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.core.errors import ActionError, add_to_form
 from ctip.outreach.models import Campaign
 from ctip.reports.models import ReportType
-from ctip.reports.submissions import REPORTING_UNIT_TYPES, parse_period
+from ctip.reports.periods import parse_period
+from ctip.reports.selectors import REPORTING_UNIT_TYPES
 
 PERIOD_HINT = _("As you write it: 11/2026, T11/2026, quý 3/2026, 6 tháng đầu năm 2026, "
                 "năm 2026.")

@@ -1,0 +1,246 @@
+"""Writes of periodic reports: draft → submitted → returned/approved, and locks.
+
+- A unit's report is prepared and submitted by whoever ``policy.can_submit_for`` the unit;
+  submitting takes a snapshot of the indicators of the unit's subtree.
+- The unit above reviews it (``policy.can_approve_for``): approves it or returns it with a
+  comment. Nobody approves a report she submitted herself.
+- Approval locks the unit's records for the period (``PeriodLock``); only the unit above lifts
+  the lock (``unlock``, with a reason), which reopens the report for a corrected submission.
+
+Every write is audited: ``report.submitted``, ``report.approved``, ``report.returned``,
+``period.locked``, ``period.unlocked``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import require
+from ctip.audit.actions import record
+from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.text import nfc
+from ctip.core.uploads import check_upload
+from ctip.org.models import Unit
+from ctip.org.paths import is_within
+from ctip.reports.models import PeriodLock, Report, ReportAttachment, ReportType
+from ctip.reports.policy import can_approve_for, require_submit, submitted_it
+from ctip.reports.selectors import compute_snapshot
+
+# --- Writes ---------------------------------------------------------------------------------
+
+def _text(value: str | None, limit: int, label: str, *, field: str | None = None) -> str:
+    cleaned = nfc(value or "").strip()
+    if len(cleaned) > limit:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": label, "n": limit}, field=field)
+    return cleaned
+
+
+@transaction.atomic
+def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
+                        start: dt.date | None = None, end: dt.date | None = None,
+                        campaign: Any = None) -> Report:
+    """The unit's report of this type for the period, created as a draft if there is none."""
+    require_submit(actor, unit)
+    errors = RuleErrors()
+    if report_type.kind == ReportType.Kind.CAMPAIGN:
+        if errors.check(campaign is not None, _("Choose the campaign this report is about."),
+                        field="campaign"):
+            errors.check(is_within(unit.path, campaign.unit_path),
+                         _("%(unit)s does not take part in “%(campaign)s”.")
+                         % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
+            start, end = campaign.starts_on, campaign.ends_on
+    else:
+        errors.check(campaign is None, _("Only a campaign report refers to a campaign."),
+                     field="campaign")
+        errors.check(start is not None and end is not None and end >= start,
+                     _("Choose a valid period."), field="period")
+    errors.check(unit.parent_id is not None, _("%(unit)s has no unit above it to report to.")
+                 % {"unit": unit.name}, field="unit")
+    errors.raise_if_any()
+    assert start is not None and end is not None  # noqa: S101  (checked just above)
+    # a campaign report is one per campaign (two campaigns may start on the same day)
+    lookup = ({"campaign": campaign} if campaign is not None
+              else {"period_start": start, "campaign__isnull": True})
+    report, created = Report.objects.get_or_create(
+        unit=unit, report_type=report_type, **lookup,
+        defaults={"unit_path": unit.path, "period_start": start, "period_end": end,
+                  "campaign": campaign,
+                  "created_by": actor if getattr(actor, "pk", None) else None})
+    if created:
+        record(actor=actor, action="report.created", target=report, unit_path=unit.path,
+               changes={"type": report_type.code, "period": [start, end]})
+    return report
+
+
+def _ensure_editable(report: Report) -> None:
+    if report.status == Report.Status.SUBMITTED:
+        raise ActionError(_("This report was submitted on %(date)s and is waiting for review; "
+                            "it cannot be changed now.")
+                          % {"date": timezone.localtime(report.submitted_at)
+                             .strftime("%d/%m/%Y %H:%M")})
+    if report.status == Report.Status.APPROVED:
+        raise ActionError(_("This report is approved; ask %(parent)s to unlock the period "
+                            "to change it.") % {"parent": report.unit.parent})
+
+
+@transaction.atomic
+def update_narrative(*, actor: Any, report: Report, results: str = "", difficulties: str = "",
+                     proposals: str = "", number: str = "") -> Report:
+    report = (Report.objects.select_for_update(of=("self",)).select_related("unit__parent")
+              .get(pk=report.pk))
+    require_submit(actor, report.unit)
+    _ensure_editable(report)
+    errors = RuleErrors()
+    values = {}
+    for name, value, limit, label in (("results", results, 20000, _("Results")),
+                                      ("difficulties", difficulties, 20000, _("Difficulties")),
+                                      ("proposals", proposals, 20000, _("Proposals")),
+                                      ("number", number, 40, _("Number"))):
+        with errors.collect():
+            values[name] = _text(value, limit, label, field=name)
+    errors.raise_if_any()
+    values["number"] = " ".join(values["number"].split())
+    diff = {k: [getattr(report, k), v] for k, v in values.items() if getattr(report, k) != v}
+    for key, value in values.items():
+        setattr(report, key, value)
+    report.save(update_fields=list(values))
+    if diff:
+        record(actor=actor, action="report.updated", target=report,
+               unit_path=report.unit_path, changes={k: "…" for k in diff})
+    return report
+
+
+@transaction.atomic
+def add_attachment(*, actor: Any, report: Report, upload: Any,
+                   caption: str = "") -> ReportAttachment:
+    report = (Report.objects.select_for_update(of=("self",)).select_related("unit__parent")
+              .get(pk=report.pk))
+    require_submit(actor, report.unit)
+    _ensure_editable(report)
+    kind = check_upload(upload)
+    attachment = ReportAttachment(report=report, kind=kind, size=upload.size,
+                                  caption=_text(caption, 300, _("Caption")),
+                                  uploaded_by=actor if getattr(actor, "pk", None) else None)
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    record(actor=actor, action="report.attachment_added", target=report,
+           unit_path=report.unit_path, changes={"file": upload.name, "size": upload.size})
+    return attachment
+
+
+@transaction.atomic
+def submit(*, actor: Any, report: Report) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type", "campaign").get(pk=report.pk)
+    require_submit(actor, report.unit)
+    _ensure_editable(report)
+    now = timezone.now()
+    report.values, report.cell_keys = compute_snapshot(report)
+    report.status = Report.Status.SUBMITTED
+    report.submitted_by = actor if getattr(actor, "pk", None) else None
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save(update_fields=["values", "cell_keys", "status", "submitted_by", "submitted_at",
+                               "first_submitted_at"])
+    record(actor=actor, action="report.submitted", target=report, unit_path=report.unit_path,
+           changes={"period": [report.period_start, report.period_end],
+                    "on_time": report.is_on_time, "indicators": len(report.values)})
+    return report
+
+
+def _require_reviewer(actor: Any, unit: Unit, refusal: str) -> None:
+    """Only the unit above (``policy.can_approve_for``) reviews a unit's reports and lifts its
+    locks; outside her ``report.view`` scope the report does not exist."""
+    if actor is None:
+        return
+    require(actor, "report.view", unit)
+    if not can_approve_for(actor, unit):
+        raise ActionError(refusal % {"parent": unit.parent or _("the unit above")})
+
+
+def _review_checks(actor: Any, report: Report) -> None:
+    """Only a reviewer over the parent unit, never the submitter, and only a pending report."""
+    if actor is None:
+        return
+    _require_reviewer(actor, report.unit,
+                      _("Only %(parent)s, the unit above, can review this report."))
+    if submitted_it(actor, report):
+        raise ActionError(_("You submitted this report yourself; another officer of "
+                            "%(parent)s must review it.") % {"parent": report.unit.parent})
+    if report.status != Report.Status.SUBMITTED:
+        raise ActionError(_("Only a submitted report can be reviewed; this one is %(status)s.")
+                          % {"status": report.get_status_display()})
+
+
+@transaction.atomic
+def approve(*, actor: Any, report: Report) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type").get(pk=report.pk)
+    _review_checks(actor, report)
+    now = timezone.now()
+    who = actor if getattr(actor, "pk", None) else None
+    report.status = Report.Status.APPROVED
+    report.reviewed_by, report.reviewed_at = who, now
+    report.return_comment = ""
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_comment"])
+    lock = PeriodLock.objects.create(unit=report.unit, unit_path=report.unit_path,
+                                     start=report.period_start, end=report.period_end,
+                                     report=report, locked_by=who, locked_at=now)
+    record(actor=actor, action="report.approved", target=report, unit_path=report.unit_path)
+    record(actor=actor, action="period.locked", target=lock, unit_path=report.unit_path,
+           changes={"period": [lock.start, lock.end], "report": report.pk})
+    return report
+
+
+@transaction.atomic
+def return_report(*, actor: Any, report: Report, comment: str) -> Report:
+    report = Report.objects.select_for_update(of=("self",)).select_related(
+        "unit__parent", "report_type").get(pk=report.pk)
+    _review_checks(actor, report)
+    comment = _text(comment, 5000, _("Comment"))
+    if not comment:
+        raise ActionError(_("Say what needs correcting before returning the report."),
+                          field="comment")
+    report.status = Report.Status.RETURNED
+    report.reviewed_by = actor if getattr(actor, "pk", None) else None
+    report.reviewed_at = timezone.now()
+    report.return_comment = comment
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "return_comment"])
+    record(actor=actor, action="report.returned", target=report, unit_path=report.unit_path,
+           changes={"comment": comment})
+    return report
+
+
+@transaction.atomic
+def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
+    """Lift a lock (the parent only, with a reason); the report reopens for correction."""
+    lock = (PeriodLock.objects.select_for_update(of=("self",))
+            .select_related("unit__parent", "report").get(pk=lock.pk))
+    _require_reviewer(actor, lock.unit,
+                      _("Only %(parent)s, the unit above, can unlock this period."))
+    if lock.unlocked_at is not None:
+        raise ActionError(_("This period is already unlocked."))
+    reason = _text(reason, 2000, _("Reason"))
+    if not reason:
+        raise ActionError(_("Give the reason for unlocking the period."), field="reason")
+    lock.unlocked_by = actor if getattr(actor, "pk", None) else None
+    lock.unlocked_at = timezone.now()
+    lock.reason = reason
+    lock.save(update_fields=["unlocked_by", "unlocked_at", "reason"])
+    report = lock.report
+    if report is not None and report.status == Report.Status.APPROVED:
+        report.status = Report.Status.RETURNED
+        report.return_comment = reason
+        report.save(update_fields=["status", "return_comment"])
+    record(actor=actor, action="period.unlocked", target=lock, unit_path=lock.unit_path,
+           changes={"period": [lock.start, lock.end], "reason": reason,
+                    "report": report.pk if report else None})
+    return lock
+
+
