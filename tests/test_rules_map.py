@@ -236,6 +236,9 @@ SIGNS: dict[str, Signs] = {
     "ctip.cases.policy.identity_access": Signs(
         "identity.view checked outside the policy",
         (capability_checked({"identity.view"}, POLICY_CALLS),)),
+    "ctip.cases.policy.identity_level": Signs(
+        "an identity level compared with the assignment by hand",
+        (compared("ASSIGNED"),)),
     "ctip.cases.policy.situations_visible_to": Signs(
         "a query of situations built from situation.view",
         (capability_checked({"situation.view"}, {"scope_q"}),)),
@@ -300,6 +303,8 @@ SIGNS: dict[str, Signs] = {
 KNOWN: dict[str, set[str]] = {
     # the activity import matches a campaign to a unit by its path
     "ctip.org.paths.is_within": {"ctip.outreach.activity_import"},
+    # correcting and anonymising check the assignment themselves (the level is the policy's)
+    "ctip.cases.policy.identity_level": {"ctip.cases.actions"},
 }
 
 

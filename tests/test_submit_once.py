@@ -36,8 +36,9 @@ NOT_FORM_CREATES = {
 def _modules(suffix: str) -> list[ModuleType]:
     found = []
     for info in pkgutil.walk_packages(ctip.__path__, "ctip."):
-        name = info.name.rsplit(".", 1)[-1]
-        if re.search(suffix, name) and "migrations" not in info.name:
+        # the module's name, or a package's (``cases/views/detail.py`` is a view module)
+        names = info.name.split(".")[2:]
+        if any(re.search(suffix, name) for name in names) and "migrations" not in info.name:
             found.append(importlib.import_module(info.name))
     return found
 

@@ -222,7 +222,7 @@ def test_roles_without_situation_view_have_no_inbox(role: str, tree: Any, users:
 
 def test_a_full_inbox_shows_the_most_urgent_with_the_count_and_a_way_to_the_rest(
         tree: Any, users: Any, client_for: Any, monkeypatch: Any) -> None:
-    from ctip.cases import situation_views
+    from ctip.cases.views import situations as situation_views
 
     monkeypatch.setattr(situation_views, "INBOX_SHOWN", 2)
     made = [report(tree, users, actor=users["commune_officer"]) for _ in range(3)]

@@ -16,9 +16,10 @@ from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem
 from ctip.api.schemas import MAX_ID, Id, Input, PathId
 from ctip.cases import actions
+from ctip.cases.forms.situations import default_source, reportable_units
 from ctip.cases.models import Category, Situation, Urgency
-from ctip.cases.policy import get_situation_for, situations_visible_to
-from ctip.cases.situation_forms import default_source, reportable_units
+from ctip.cases.policy import situations_visible_to
+from ctip.cases.selectors import get_situation_for
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
 

@@ -12,21 +12,38 @@ writes an audit event."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from ctip.accounts.policy import NotInScope, grants_of, has_capability, scope_q
-from ctip.cases.models import AnonymisationRequest, Person, Situation, SupportCase
+from ctip.cases.models import Person, Situation, SupportCase
 from ctip.org.paths import is_within
+
+# A case's encrypted narratives: never loaded to decide who may do what.
+CASE_NARRATIVE = ("needs", "plan", "outcome_reason")
 
 
 class IdentityAccess(Enum):
     NONE = "none"
     ASSIGNED = "assigned"
     BREAK_GLASS = "break_glass"
+
+
+class IdentityUse(Enum):
+    """What a page does with a person's identity. Break glass opens ``SHOW`` alone (with a
+    reason, flagged for review); the rest are her assigned case worker's."""
+
+    SHOW = "show"            # show it, on a POST (``actions.view_identity`` records it)
+    EVIDENCE = "evidence"    # download a consent's evidence (it may bear her name)
+    CORRECT = "correct"      # correct it
+    EXPORT = "export"        # give her everything held about her
+    ANONYMISE = "anonymise"  # ask for it to be wiped
+
+
+ASSIGNED_ONLY = frozenset({IdentityUse.EVIDENCE, IdentityUse.CORRECT, IdentityUse.EXPORT,
+                           IdentityUse.ANONYMISE})
 
 
 def situations_visible_to(viewer: Any) -> QuerySet[Situation]:
@@ -39,25 +56,11 @@ def situations_visible_to(viewer: Any) -> QuerySet[Situation]:
     return Situation.objects.filter(q).select_related("unit", "handling_unit")
 
 
-def get_situation_for(viewer: Any, pk: int) -> Situation:
-    situation = situations_visible_to(viewer).filter(pk=pk).first()
-    if situation is None:
-        raise NotInScope("situation.view")
-    return situation
-
-
 def cases_visible_to(viewer: Any) -> QuerySet[SupportCase]:
     """Cases in the viewer's ``case.view`` scope. Being on a case's worker list adds nothing:
     a worker whose role no longer covers the case no longer sees it."""
     return (SupportCase.objects.filter(scope_q(viewer, "case.view", "unit_path"))
             .select_related("unit", "person"))
-
-
-def get_case_for(viewer: Any, pk: int) -> SupportCase:
-    case = cases_visible_to(viewer).filter(pk=pk).first()
-    if case is None:
-        raise NotInScope("case.view")
-    return case
 
 
 def persons_visible_to(viewer: Any) -> QuerySet[Person]:
@@ -81,6 +84,31 @@ def identity_access(viewer: Any, person: Person) -> IdentityAccess:
     if any(holds_identity_over(viewer, u) for u in units):
         return IdentityAccess.BREAK_GLASS
     return IdentityAccess.NONE
+
+
+def identity_level(viewer: Any, person: Person,
+                   use: IdentityUse = IdentityUse.SHOW) -> IdentityAccess:
+    """The level at which ``viewer`` may make ``use`` of ``person``'s identity: every page
+    asks here, none picks the level it needs. NONE: the code only (the page answers 404 and
+    the refusal is recorded); BREAK_GLASS: shown after a stated reason; ASSIGNED: in full."""
+    access = identity_access(viewer, person)
+    return access if allows(access, use) else IdentityAccess.NONE
+
+
+def allows(access: IdentityAccess, use: IdentityUse) -> bool:
+    """Whether a level already decided (``identity_access``) opens ``use``: an assignment
+    opens every use, break glass only ``SHOW``."""
+    if use in ASSIGNED_ONLY:
+        return access is IdentityAccess.ASSIGNED
+    return access is not IdentityAccess.NONE
+
+
+def require_identity(viewer: Any, person: Person, use: IdentityUse) -> IdentityAccess:
+    """``identity_level``, raising ``NotInScope`` (404, recorded) when it is NONE."""
+    level = identity_level(viewer, person, use)
+    if level is IdentityAccess.NONE:
+        raise NotInScope("identity.view")
+    return level
 
 
 def holds_identity_over(user: Any, unit: Any) -> bool:
@@ -121,50 +149,9 @@ def can_manage_case(viewer: Any, case: SupportCase) -> bool:
     return has_capability(viewer, "case.manage", case.unit)
 
 
-def cases_needing_worker(viewer: Any) -> QuerySet[SupportCase]:
-    """Open cases, in the units where ``viewer`` manages cases, with no case worker left (the
-    last one's role was revoked or moved): the supervisor must assign someone."""
-    return (SupportCase.objects.filter(scope_q(viewer, "case.manage", "unit_path"),
-                                       closed_on__isnull=True, workers__isnull=True)
-            .select_related("unit", "person").only("pk", "code", "kind", "opened_on",
-                                                   "unit__name", "unit_path", "person__code"))
-
-
-def anonymisations_to_decide(viewer: Any, *, with_reason: bool = False
-                             ) -> QuerySet[AnonymisationRequest]:
-    """Pending requests at the units where ``viewer`` manages cases, asked by someone else."""
-    fields = ("reason",) if with_reason else ()
-    return (AnonymisationRequest.objects
-            .filter(scope_q(viewer, "case.manage", "unit_path"),
-                    state=AnonymisationRequest.State.PENDING)
-            .exclude(requested_by_id=viewer.pk)
-            .select_related("person", "requested_by")
-            .only("pk", "unit_path", "requested_at", "state", "requested_by_id",
-                  "person__code", "person_id", "requested_by__username",
-                  "requested_by__full_name", *fields))
-
-
-@dataclass
-class HomeTasks:
-    """What waits for the viewer on her home page: flags to review, cases without a worker,
-    anonymisations to approve."""
-
-    flags_to_review: int = 0
-    needing_worker: list[SupportCase] = field(default_factory=list)
-    anonymisations: int = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.flags_to_review or self.needing_worker or self.anonymisations)
-
-
-def home_tasks(viewer: Any) -> HomeTasks:
-    from ctip.cases.review import flags_visible_to
-
-    tasks = HomeTasks()
-    if has_capability(viewer, "breakglass.review"):
-        tasks.flags_to_review = flags_visible_to(viewer).filter(
-            reviewed_at__isnull=True).count()
-    if has_capability(viewer, "case.manage"):
-        tasks.needing_worker = list(cases_needing_worker(viewer).order_by("opened_on")[:20])
-        tasks.anonymisations = anonymisations_to_decide(viewer).count()
-    return tasks
+def can_manage_person(viewer: Any, person: Person) -> bool:
+    """``case.manage`` over the person's unit, or over the unit of one of her cases."""
+    if has_capability(viewer, "case.manage", person.unit):
+        return True
+    return any(can_manage_case(viewer, c) for c in person.cases.select_related("unit")
+               .defer(*CASE_NARRATIVE))

@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from ctip.audit.actions import record
 from ctip.audit.models import AuditEvent
 from ctip.cases import actions
-from ctip.cases.case_forms import RISK_FACTORS, format_vnd
+from ctip.cases.forms.cases import RISK_FACTORS, format_vnd
 from ctip.cases.models import Person, SupportCase
-from ctip.cases.policy import IdentityAccess, identity_access
+from ctip.cases.policy import IdentityAccess, IdentityUse, identity_level
 from ctip.core.errors import ActionError
 
 FONT_FAMILY = "Be Vietnam Pro"
@@ -167,7 +167,7 @@ def person_record(person: Person) -> dict[str, Any]:
 
 
 def _require_assigned(actor: Any, person: Person) -> None:
-    if identity_access(actor, person) is not IdentityAccess.ASSIGNED:
+    if identity_level(actor, person, IdentityUse.EXPORT) is IdentityAccess.NONE:
         raise ActionError(_("Only a case worker assigned to her case can export her data."))
 
 

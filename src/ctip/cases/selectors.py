@@ -1,4 +1,10 @@
-"""Reads for situations and cases: the inbox of a unit, overdue items, follow-ups due."""
+"""Reads for situations and cases: the cases and persons a viewer's pages show (never their
+identity: ``policy.identity_level`` gives it, and ``actions.view_identity`` records it), the
+counts per unit, the inbox of a unit, overdue items, follow-ups due.
+
+Who may see which rows is ``cases.policy``'s (``cases_visible_to``, ``persons_visible_to``,
+``situations_visible_to``); the reads here build on those and raise ``NotInScope`` for a row
+outside them, whether or not it exists."""
 
 from __future__ import annotations
 
@@ -6,12 +12,28 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ctip.accounts.policy import NotInScope, has_capability, scope_q
+from ctip.cases.actions import IDENTITY_FIELDS
 from ctip.cases.deadlines import due_soon_q, not_due_soon_q, overdue_q
-from ctip.cases.models import FollowUp, Situation
+from ctip.cases.models import AnonymisationRequest, FollowUp, Person, Situation, SupportCase
+from ctip.cases.policy import (
+    CASE_NARRATIVE,
+    can_manage_case,
+    can_manage_person,
+    cases_visible_to,
+    persons_visible_to,
+    situations_visible_to,
+)
+from ctip.core.collation import vi_order
 from ctip.org.models import Unit
+from ctip.org.paths import is_within
+
+PERSON_IDENTITY = tuple(f"person__{f}" for f in IDENTITY_FIELDS)
+PERSON_LIGHT = ("pk", "code", "unit_id", "unit_path", "anonymised_at", "created_at", "sex")
 
 
 @dataclass
@@ -82,3 +104,155 @@ def overdue_situations(now: dt.datetime | None = None) -> Any:
     return (Situation.objects.filter(overdue_q(now))
             .exclude(Q(state=Situation.State.CLOSED) | Q(state=Situation.State.REFERRED))
             .select_related("handling_unit"))
+
+
+# --- Cases and persons, as the pages show them -----------------------------------------------
+
+def cases_shown_to(viewer: Any) -> QuerySet[SupportCase]:
+    """The viewer's cases without anything encrypted: no identity, no narrative."""
+    return cases_visible_to(viewer).defer(*CASE_NARRATIVE, *PERSON_IDENTITY)
+
+
+def get_case_shown_to(viewer: Any, pk: int) -> SupportCase:
+    """A case of the viewer's with its narratives (shown to those who manage it), without the
+    person's identity."""
+    case = cases_visible_to(viewer).defer(*PERSON_IDENTITY).filter(pk=pk).first()
+    if case is None:
+        raise NotInScope("case.view")
+    return case
+
+
+def get_case_managed_by(viewer: Any, pk: int) -> SupportCase:
+    case = get_case_shown_to(viewer, pk)
+    if not can_manage_case(viewer, case):
+        raise NotInScope("case.manage")
+    return case
+
+
+def persons_shown_to(viewer: Any) -> QuerySet[Person]:
+    """``persons_visible_to`` loaded without their identity: code and unit only."""
+    return persons_visible_to(viewer).only(*PERSON_LIGHT, "unit__name", "unit__path")
+
+
+def get_person_shown_to(viewer: Any, pk: int) -> Person:
+    person = persons_shown_to(viewer).filter(pk=pk).first()
+    if person is None:
+        raise NotInScope("case.view")
+    return person
+
+
+def get_person_managed_by(viewer: Any, pk: int) -> Person:
+    person = get_person_shown_to(viewer, pk)
+    if not can_manage_person(viewer, person):
+        raise NotInScope("case.manage")
+    return person
+
+
+def with_identity(person: Person) -> Person:
+    """The person with her identity loaded, for the few places that need it (after
+    ``policy.identity_level`` has let them)."""
+    return Person.objects.select_related("unit").get(pk=person.pk)
+
+
+@dataclass
+class CaseCounts:
+    """Open and closed cases by kind, for a unit's children, the unit itself and in all: per
+    kind [open, closed, key of the open, key of the closed] (the keys for
+    ``reports.privacy``)."""
+
+    children: list[Unit]
+    rows: dict[str, dict[str, list[int]]]
+    own: dict[str, list[int]]
+    total: dict[str, list[int]]
+
+
+def case_counts_below(unit: Unit) -> CaseCounts:
+    """The cases of ``unit``'s subtree counted for each unit directly below it (numbers only:
+    no code, no person). The caller has checked the viewer's scope over ``unit``."""
+    children = list(Unit.objects.filter(parent=unit).order_by("closed_on", vi_order("name")))
+    kinds = list(SupportCase.Kind)
+    rows: dict[str, dict[str, list[int]]] = {c.path: {k.value: [0, 0, 0, 0] for k in kinds}
+                                             for c in children}
+    own = {k.value: [0, 0, 0, 0] for k in kinds}
+    total = {k.value: [0, 0, 0, 0] for k in kinds}
+    counts = (SupportCase.objects.filter(unit_path__subtree=unit.path).order_by()
+              .values("unit_path", "kind")
+              .annotate(open=Count("pk", filter=Q(closed_on__isnull=True)),
+                        closed=Count("pk", filter=Q(closed_on__isnull=False)),
+                        open_key=Coalesce(Sum("record_key", filter=Q(closed_on__isnull=True)),
+                                          0),
+                        closed_key=Coalesce(Sum("record_key",
+                                                filter=Q(closed_on__isnull=False)), 0)))
+    for row in counts:
+        bucket = next((rows[c.path] for c in children if is_within(row["unit_path"], c.path)),
+                      own)
+        found = (row["open"], row["closed"], row["open_key"], row["closed_key"])
+        for target in (bucket, total):
+            for i, n in enumerate(found):
+                target[row["kind"]][i] += n
+    return CaseCounts(children, rows, own, total)
+
+
+# --- Situations and cases by id, and what waits for the viewer -------------------------------
+
+def get_situation_for(viewer: Any, pk: int) -> Situation:
+    situation = situations_visible_to(viewer).filter(pk=pk).first()
+    if situation is None:
+        raise NotInScope("situation.view")
+    return situation
+
+
+def get_case_for(viewer: Any, pk: int) -> SupportCase:
+    case = cases_visible_to(viewer).filter(pk=pk).first()
+    if case is None:
+        raise NotInScope("case.view")
+    return case
+
+
+def cases_needing_worker(viewer: Any) -> QuerySet[SupportCase]:
+    """Open cases, in the units where ``viewer`` manages cases, with no case worker left (the
+    last one's role was revoked or moved): the supervisor must assign someone."""
+    return (SupportCase.objects.filter(scope_q(viewer, "case.manage", "unit_path"),
+                                       closed_on__isnull=True, workers__isnull=True)
+            .select_related("unit", "person").only("pk", "code", "kind", "opened_on",
+                                                   "unit__name", "unit_path", "person__code"))
+
+
+def anonymisations_to_decide(viewer: Any, *, with_reason: bool = False
+                             ) -> QuerySet[AnonymisationRequest]:
+    """Pending requests at the units where ``viewer`` manages cases, asked by someone else."""
+    fields = ("reason",) if with_reason else ()
+    return (AnonymisationRequest.objects
+            .filter(scope_q(viewer, "case.manage", "unit_path"),
+                    state=AnonymisationRequest.State.PENDING)
+            .exclude(requested_by_id=viewer.pk)
+            .select_related("person", "requested_by")
+            .only("pk", "unit_path", "requested_at", "state", "requested_by_id",
+                  "person__code", "person_id", "requested_by__username",
+                  "requested_by__full_name", *fields))
+
+
+@dataclass
+class HomeTasks:
+    """What waits for the viewer on her home page: flags to review, cases without a worker,
+    anonymisations to approve."""
+
+    flags_to_review: int = 0
+    needing_worker: list[SupportCase] = field(default_factory=list)
+    anonymisations: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.flags_to_review or self.needing_worker or self.anonymisations)
+
+
+def home_tasks(viewer: Any) -> HomeTasks:
+    from ctip.cases.review import flags_visible_to
+
+    tasks = HomeTasks()
+    if has_capability(viewer, "breakglass.review"):
+        tasks.flags_to_review = flags_visible_to(viewer).filter(
+            reviewed_at__isnull=True).count()
+    if has_capability(viewer, "case.manage"):
+        tasks.needing_worker = list(cases_needing_worker(viewer).order_by("opened_on")[:20])
+        tasks.anonymisations = anonymisations_to_decide(viewer).count()
+    return tasks

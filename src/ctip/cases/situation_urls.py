@@ -1,21 +1,21 @@
 from django.urls import path
 
-from ctip.cases import situation_views as views
+from ctip.cases.views import situation_detail, situations
 from ctip.core.import_views import kind_page
 
 # Included under /cases/situations/ in the ``cases`` namespace.
 urlpatterns = [
-    path("", views.situation_list, name="situation_list"),
-    path("new/", views.situation_create, name="situation_create"),
+    path("", situations.situation_list, name="situation_list"),
+    path("new/", situations.situation_create, name="situation_create"),
     path("import/", kind_page("situations"), name="situation_import"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/<int:unit_pk>/", views.inbox, name="unit_inbox"),
-    path("<int:pk>/", views.situation_detail, name="situation_detail"),
-    path("<int:pk>/verify/", views.situation_verify, name="situation_verify"),
-    path("<int:pk>/escalate/", views.situation_escalate, name="situation_escalate"),
-    path("<int:pk>/refer/", views.situation_refer, name="situation_refer"),
-    path("<int:pk>/referrals/<int:referral_pk>/answer/", views.referral_answer,
+    path("inbox/", situations.inbox, name="inbox"),
+    path("inbox/<int:unit_pk>/", situations.inbox, name="unit_inbox"),
+    path("<int:pk>/", situation_detail.situation_detail, name="situation_detail"),
+    path("<int:pk>/verify/", situation_detail.situation_verify, name="situation_verify"),
+    path("<int:pk>/escalate/", situation_detail.situation_escalate, name="situation_escalate"),
+    path("<int:pk>/refer/", situation_detail.situation_refer, name="situation_refer"),
+    path("<int:pk>/referrals/<int:referral_pk>/answer/", situation_detail.referral_answer,
          name="referral_answer"),
-    path("<int:pk>/note/", views.situation_note, name="situation_note"),
-    path("<int:pk>/close/", views.situation_close, name="situation_close"),
+    path("<int:pk>/note/", situation_detail.situation_note, name="situation_note"),
+    path("<int:pk>/close/", situation_detail.situation_close, name="situation_close"),
 ]

@@ -181,11 +181,11 @@ class WorkList:
     campaigns: list[Any]
     recent: Capped
     bulletin: Any  # ``portal.selectors.CmsWork``: what waits for her in the CMS
-    tasks: Any  # ``cases.policy.HomeTasks``: break-glass flags, cases without a worker
+    tasks: Any  # ``cases.selectors.HomeTasks``: break-glass flags, cases without a worker
 
 
 def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
-    from ctip.cases.policy import home_tasks
+    from ctip.cases.selectors import home_tasks
     from ctip.portal.selectors import cms_work
 
     now = now or timezone.now()
