@@ -34,12 +34,8 @@ from ctip.community.models import (
     ClubType,
     Exchange,
 )
-from ctip.community.selectors import (
-    ancestor_ids,
-    can_see,
-    commune_of,
-    integration_ancestor_ids,
-)
+from ctip.community.policy import can_see
+from ctip.community.selectors import ancestor_ids, commune_of, integration_ancestor_ids
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import guard
 from ctip.core.text import fold, nfc

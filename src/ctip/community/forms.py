@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField
 from ctip.accounts.policy import scope_q
-from ctip.community import selectors
+from ctip.community import policy, selectors
 from ctip.community.models import Club, ClubType, Exchange
 from ctip.core.idempotency import IdempotentForm
 from ctip.org.models import Unit
@@ -39,7 +39,7 @@ def _with_current(choices: Any, viewer: Any, current: Club | None,
                   field: ClubChoiceField) -> Any:
     if current is None:
         return choices
-    if not selectors.can_see(viewer, current):
+    if not policy.can_see(viewer, current):
         field.masked = {current.pk}
     return (Club.objects.filter(Q(pk__in=choices.values("pk")) | Q(pk=current.pk))
             .select_related("unit").order_by("name_folded", "pk"))

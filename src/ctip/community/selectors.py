@@ -44,14 +44,6 @@ def get_club_for(viewer: Any, pk: int, capability: str = "activity.view") -> Clu
     return club
 
 
-def can_see(viewer: Any, obj: Club | Exchange, capability: str = "activity.view") -> bool:
-    """Whether ``obj`` (stamped with a unit path) lies in the viewer's scope. ``None`` is the
-    system itself."""
-    if viewer is None:
-        return True
-    return any(is_within(obj.unit_path, root) for root in scope_paths(viewer, capability))
-
-
 def manageable_units(viewer: Any) -> QuerySet[Unit]:
     """Open units where the viewer may record clubs and exchanges."""
     return (Unit.objects.open().filter(scope_q(viewer, "activity.manage"))

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import has_capability
-from ctip.community import actions, selectors
+from ctip.community import actions, policy, selectors
 from ctip.community.forms import (
     ClubFilterForm,
     ClubForm,
@@ -35,10 +34,6 @@ from ctip.core.typing import AuthedRequest
 
 PAGE_SIZE = 50
 
-
-
-def _can_manage(request: HttpRequest, obj: Club | Exchange) -> bool:
-    return obj.unit.is_open and has_capability(request.user, "activity.manage", obj.unit)
 
 
 # --- Registry -------------------------------------------------------------------------------
@@ -59,7 +54,7 @@ def club_list(request: AuthedRequest) -> HttpResponse:
         "counts": selectors.status_counts(selectors.filter_clubs(visible, f,
                                                                  with_status=False)),
         "statuses": Club.Status,
-        "can_create": has_capability(request.user, "activity.manage"),
+        "can_create": policy.can_record(request.user),
     }
     return render_page(request, "community/club_list.html", context, partial="results")
 
@@ -154,9 +149,9 @@ def club_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "club": club,
         "commune": selectors.commune_of(club.unit),
         "origin_visible": club.replicated_from is not None
-        and selectors.can_see(request.user, club.replicated_from),
+        and policy.can_see(request.user, club.replicated_from),
         "into_visible": club.integrated_into is not None
-        and selectors.can_see(request.user, club.integrated_into),
+        and policy.can_see(request.user, club.integrated_into),
         "target_groups": club.target_groups.all(),
         "movements": club.movements.all(),
         "meetings": meetings,
@@ -166,8 +161,8 @@ def club_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "replicas": visible.filter(replicated_from=club).select_related("unit")
         .order_by("founded_on", "pk"),
         "integrated": visible.filter(integrated_into=club).select_related("unit", "club_type"),
-        "can_manage": _can_manage(request, club),
-        "can_replicate": has_capability(request.user, "activity.manage"),
+        "can_manage": policy.can_manage(request.user, club),
+        "can_replicate": policy.can_record(request.user),
     })
 
 
@@ -190,7 +185,7 @@ def club_status(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _members_page(request: HttpRequest, club: Club, form: MemberForm | None) -> HttpResponse:
-    can_manage = _can_manage(request, club)
+    can_manage = policy.can_manage(request.user, club)
     return render_page(request, "community/club_members.html", {
         "club": club,
         "members": club.members.all(),
@@ -300,7 +295,7 @@ def exchange_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     exchange = selectors.get_exchange_for(request.user, pk)
     return TemplateResponse(request, "community/exchange_detail.html", {
         "exchange": exchange, "topics": exchange.topics.all(),
-        "can_manage": _can_manage(request, exchange),
+        "can_manage": policy.can_manage(request.user, exchange),
     })
 
 

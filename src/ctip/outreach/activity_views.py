@@ -30,13 +30,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, has_capability
+from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.selectors import get_unit_for
-from ctip.outreach import actions, exports
+from ctip.outreach import actions, exports, policy
 from ctip.outreach.activity_forms import (
     ActivityFilterForm,
     ActivityForm,
@@ -57,10 +57,6 @@ from ctip.outreach.selectors import (
 )
 
 PAGE_SIZE = 50
-
-
-def _can_log(user: Any) -> bool:
-    return has_capability(user, "activity.manage") or has_capability(user, "activity.log_own")
 
 
 
@@ -100,7 +96,7 @@ def _create_initial(request: AuthedRequest, units: Any) -> dict[str, Any]:
         "campaign": running_campaign(unit, date) if unit is not None else None,
         "format": last_format,
     }
-    if not has_capability(user, "activity.manage"):
+    if not policy.manages_somewhere(user):
         initial["speakers"] = list(Speaker.objects.filter(user=user, active=True))
     return initial
 
@@ -163,7 +159,7 @@ def activity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "speakers": activity.speakers.select_related("unit"),
         "attachments": attachments,
         "can_edit": actions.can_edit_activity(request.user, activity),
-        "can_log": _can_log(request.user),
+        "can_log": policy.can_log(request.user),
     })
 
 
@@ -309,7 +305,7 @@ def activity_list(request: AuthedRequest) -> HttpResponse:
         "detail_prefix": reverse("outreach:activity_detail", args=[0]).removesuffix("0/"),
         "export_url": _with_query("outreach:activity_export", _query(params)),
         "export_limit": exports.MAX_ROWS,
-        "can_log": _can_log(request.user),
+        "can_log": policy.can_log(request.user),
     }, partial="results")
 
 

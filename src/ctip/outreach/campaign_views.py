@@ -23,14 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, has_capability
+from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.paths import is_within
 from ctip.org.selectors import ancestors_of
-from ctip.outreach import actions
+from ctip.outreach import actions, policy
 from ctip.outreach.campaign_forms import (
     CampaignForm,
     CommendationFilterForm,
@@ -39,7 +39,7 @@ from ctip.outreach.campaign_forms import (
     TargetsForm,
     year_start,
 )
-from ctip.outreach.models import Campaign, Commendation
+from ctip.outreach.models import Commendation
 from ctip.outreach.selectors import (
     campaign_progress_for,
     campaign_targets_under,
@@ -68,11 +68,6 @@ def _int_param(value: str | None) -> int | None:
     if not value.isdigit():
         raise Http404
     return int(value)
-
-
-def _require_manage(user: Any, campaign: Campaign) -> None:
-    if not has_capability(user, "activity.manage", campaign.unit):
-        raise NotInScope("activity.manage")
 
 
 def attachment_response(field_file: Any) -> FileResponse:
@@ -106,7 +101,7 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "outreach/campaign_list.html", {
         "page": page, "archived": archived,
-        "can_create": has_capability(request.user, "activity.manage"),
+        "can_create": policy.manages_somewhere(request.user),
     }, partial="table")
 
 
@@ -142,7 +137,7 @@ def campaign_create(request: AuthedRequest) -> HttpResponse:
 @requires("activity.manage")
 def campaign_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
-    _require_manage(request.user, campaign)
+    policy.require_campaign_manager(request.user, campaign)
     initial = {f: getattr(campaign, f) for f in ("name", "starts_on", "ends_on", "description")}
     form = CampaignForm(request.POST or None, request.FILES or None, viewer=request.user,
                         editing=True, initial=initial)
@@ -175,7 +170,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         line.label = LEVEL_LABELS[line.level]  # type: ignore[attr-defined]
         for cell in line.cells:
             cell.label = LEVEL_LABELS[cell.level]  # type: ignore[attr-defined]
-    can_manage = has_capability(request.user, "activity.manage", campaign.unit)
+    can_manage = policy.can_manage_campaign(request.user, campaign)
     today = timezone.localdate()
     return render_page(request, "outreach/campaign_detail.html", {
         "campaign": campaign, "progress": progress, "can_manage": can_manage,
@@ -197,7 +192,7 @@ def campaign_plan(request: AuthedRequest, pk: int) -> FileResponse:
 @requires("activity.manage")
 def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
-    _require_manage(request.user, campaign)
+    policy.require_campaign_manager(request.user, campaign)
     unit_id = _int_param(request.GET.get("unit"))
     parent = campaign.unit
     if unit_id is not None and unit_id != parent.pk:
@@ -230,7 +225,7 @@ def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("activity.manage")
 def campaign_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
-    _require_manage(request.user, campaign)
+    policy.require_campaign_manager(request.user, campaign)
     archived = request.POST.get("archived", "1") == "1"
     actions.set_archived(actor=request.user, obj=campaign, archived=archived)
     messages.success(request, _("The campaign has been archived.") if archived
@@ -242,7 +237,7 @@ def campaign_archive(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("activity.manage")
 def campaign_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
-    _require_manage(request.user, campaign)
+    policy.require_campaign_manager(request.user, campaign)
     error = ""
     if request.method == "POST":
         try:
@@ -264,7 +259,7 @@ def campaign_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("activity.view")
 def movement_list(request: AuthedRequest) -> HttpResponse:
-    can_manage = has_capability(request.user, "catalogue.manage")
+    can_manage = policy.can_keep_library(request.user)
     archived = request.GET.get("archived") == "1"
     return TemplateResponse(request, "outreach/movement_list.html", {
         "movements": movements_for(request.user, archived=archived),
@@ -341,7 +336,7 @@ def commendation_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(commendations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "outreach/commendation_list.html", {
         "form": form, "page": page,
-        "can_create": has_capability(request.user, "activity.manage"),
+        "can_create": policy.manages_somewhere(request.user),
     }, partial="table")
 
 

@@ -29,7 +29,7 @@ from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.selectors import get_unit_for
-from ctip.outreach import actions
+from ctip.outreach import actions, policy
 from ctip.outreach.campaign_views import (
     attachment_response,
     confirm_delete_page,
@@ -64,7 +64,7 @@ COVERAGE_MAX_COLUMNS = 10
 @require_GET
 @requires("activity.view")
 def topic_list(request: AuthedRequest) -> HttpResponse:
-    can_manage = has_capability(request.user, "catalogue.manage")
+    can_manage = policy.can_keep_library(request.user)
     form = TopicFilterForm(request.GET)
     form.is_valid()
     query = form.cleaned_data.get("q", "")
@@ -99,7 +99,7 @@ def topic_create(request: AuthedRequest) -> HttpResponse:
 @requires("activity.view")
 def topic_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     topic = get_topic_for(request.user, pk)
-    can_manage = has_capability(request.user, "catalogue.manage")
+    can_manage = policy.can_keep_library(request.user)
     return TemplateResponse(request, "outreach/topic_detail.html", {
         "topic": topic, "can_manage": can_manage,
         "materials": materials_of(request.user, topic, include_archived=can_manage),
@@ -253,7 +253,7 @@ def speaker_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(speakers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "outreach/speaker_list.html", {
         "form": form, "page": page,
-        "can_create": has_capability(request.user, "activity.manage"),
+        "can_create": policy.manages_somewhere(request.user),
     }, partial="table")
 
 
@@ -265,7 +265,7 @@ def speaker_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         request.GET.get("page"))
     return render_page(request, "outreach/speaker_detail.html", {
         "speaker": speaker, "page": talks,
-        "can_manage": has_capability(request.user, "activity.manage", speaker.unit),
+        "can_manage": policy.can_manage_speaker(request.user, speaker),
     }, partial="talks")
 
 

@@ -32,6 +32,7 @@ from ctip.outreach.models import (
     Speaker,
     Topic,
 )
+from ctip.outreach.policy import can_keep_library, require_library
 
 
 def activities_visible_to(viewer: Any) -> QuerySet[Activity]:
@@ -475,20 +476,13 @@ def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit]
 
 # --- Topic library ---------------------------------------------------------------------------
 
-def _require_library(viewer: Any) -> None:
-    from ctip.accounts.policy import has_capability
-
-    if not has_capability(viewer, "activity.view"):
-        raise NotInScope("activity.view")
-
-
 def topics_for(viewer: Any, *, query: str = "", kind: str = "",
                archived: bool = False) -> QuerySet[Topic]:
     """Topics of the library (shared by the whole programme), found with or without
     diacritics, with the number of their current materials."""
     from ctip.core.text import fold
 
-    _require_library(viewer)
+    require_library(viewer)
     topics = Topic.objects.filter(archived=archived)
     key = fold(query)
     if key:
@@ -501,7 +495,7 @@ def topics_for(viewer: Any, *, query: str = "", kind: str = "",
 
 
 def get_topic_for(viewer: Any, pk: int) -> Topic:
-    _require_library(viewer)
+    require_library(viewer)
     topic = Topic.objects.filter(pk=pk).first()
     if topic is None:
         raise NotInScope("activity.view")
@@ -510,7 +504,7 @@ def get_topic_for(viewer: Any, pk: int) -> Topic:
 
 def materials_of(viewer: Any, topic: Topic, *, include_archived: bool = False
                  ) -> QuerySet[Material]:
-    _require_library(viewer)
+    require_library(viewer)
     materials = topic.materials.all()
     return materials if include_archived else materials.filter(archived=False)
 
@@ -518,12 +512,10 @@ def materials_of(viewer: Any, topic: Topic, *, include_archived: bool = False
 def get_material_for(viewer: Any, pk: int) -> Material:
     """A material the viewer may download: any current one; an archived one only for those
     who keep the library."""
-    from ctip.accounts.policy import has_capability
-
-    _require_library(viewer)
+    require_library(viewer)
     material = Material.objects.select_related("topic").filter(pk=pk).first()
     if material is None or (material.archived
-                            and not has_capability(viewer, "catalogue.manage")):
+                            and not can_keep_library(viewer)):
         raise NotInScope("activity.view")
     return material
 
@@ -627,7 +619,7 @@ def talks_of(viewer: Any, speaker: Speaker) -> QuerySet[Activity]:
 def movements_for(viewer: Any, *, archived: bool = False) -> list[Movement]:
     """The catalogue of movements, each with the activities (in the viewer's scope) and the
     clubs linked to it."""
-    _require_library(viewer)
+    require_library(viewer)
     movements = list(Movement.objects.filter(archived=archived).order_by("kind", "name"))
     used = dict(activities_visible_to(viewer).filter(movement__in=movements).order_by()
                 .values("movement").annotate(n=Count("pk")).values_list("movement", "n"))
@@ -637,7 +629,7 @@ def movements_for(viewer: Any, *, archived: bool = False) -> list[Movement]:
 
 
 def get_movement_for(viewer: Any, pk: int) -> Movement:
-    _require_library(viewer)
+    require_library(viewer)
     movement = Movement.objects.filter(pk=pk).first()
     if movement is None:
         raise NotInScope("activity.view")
