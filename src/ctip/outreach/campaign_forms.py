@@ -16,8 +16,10 @@ from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.policy import scope_paths
 from ctip.community.models import Club
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
+from ctip.outreach.actions import CAMPAIGN_PERIOD_RULES, CAMPAIGN_RULES
 from ctip.outreach.models import Activity, Commendation, Movement
 from ctip.outreach.selectors import activities_manageable_by, clubs_manageable_by
 
@@ -58,7 +60,12 @@ class PeriodMixin:
         return data
 
 
-class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
+class CampaignForm(RulesForm, IdempotentForm, forms.Form):
+    """The action's rules (the period's order, the plan's file) run here too when a field
+    fails (``RulesForm``); the create form has them all, the edit form the period's."""
+
+    rules = CAMPAIGN_RULES
+
     name = forms.CharField(label=_("Name"), max_length=300,
                            help_text=_("For example: Month of action for 30 July 2026"))
     unit = UnitChoiceField(label=_("Issued by"), queryset=Unit.objects.none(),
@@ -68,7 +75,6 @@ class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     plan_document = forms.FileField(label=_("Plan document"), required=False)
-    period_error = _("The campaign ends before it starts.")
 
     def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +84,7 @@ class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
             "mb": MAX_UPLOAD_BYTES // 1024 // 1024}
         if editing:
             del self.fields["unit"]
+            self.rules = CAMPAIGN_PERIOD_RULES  # what ``update_campaign`` checks
         else:
             self.fields["unit"].queryset = issuing_units(viewer)  # type: ignore[attr-defined]
 
