@@ -198,12 +198,23 @@ def user_unnamed_with_a_username_taken(tree: Any, users: Any, formats: Any) -> S
         {"id_full_name", "id_username"}, ["“xa”"], ["0912 000 111"])
 
 
+def commendation_without_reason_or_person(tree: Any, users: Any, formats: Any) -> Sent:
+    """Nothing said of what for; a person commended without her name."""
+    from ctip.outreach.models import Commendation
+
+    return Sent("commune_officer", reverse("outreach:commendation_create"), {
+        "unit": tree.commune_a.pk, "recipient_kind": "person", "person_name": "",
+        "reason": "", "level": "commune", "decided_on": "2026-08-03",
+        "decision_number": "25/QĐ-HPN"}, {"id_reason", "id_person_name"}, [],
+        ["25/QĐ-HPN"], lambda: not Commendation.objects.exists())
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
          public_report_undescribed_in_locked_period, club_unnamed_founded_in_locked_period,
          exchange_without_counterpart_in_locked_period, unit_unnamed_with_a_code_taken,
-         user_unnamed_with_a_username_taken]
+         user_unnamed_with_a_username_taken, commendation_without_reason_or_person]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

@@ -279,10 +279,11 @@ def create_club(
     movements: Iterable[Movement] = (),
 ) -> Club:
     require(actor, "activity.manage", unit)
-    values = {"name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
-              "is_prevention_model": is_prevention_model, "member_count": member_count,
-              "replicated_from": replicated_from, "integrated_into": integrated_into,
-              "results": results}
+    values: dict[str, Any] = {
+        "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
+        "is_prevention_model": is_prevention_model, "member_count": member_count,
+        "replicated_from": replicated_from, "integrated_into": integrated_into,
+        "results": results}
     cleaned = NEW_CLUB_RULES.check(values | {"actor": actor, "target_groups": target_groups,
                                              "movements": movements})
     target_groups, movements = cleaned.pop("target_groups"), cleaned.pop("movements")

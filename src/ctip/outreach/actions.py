@@ -620,29 +620,58 @@ def create_movement(*, actor: Any, name: str, kind: str = Movement.Kind.MOVEMENT
     return movement
 
 
+# A commendation's rules, declared once (decision 0050): ``create_commendation`` runs them
+# (for the form and the import), and the form runs those whose inputs are valid when one of
+# its fields fails.
+COMMENDATION_RULES = Rules()
+
+
+@COMMENDATION_RULES.rule("recipient_kind", "person_name", field="person_name")
+def _person_named(recipient_kind: str, person_name: str) -> None:
+    if recipient_kind == Commendation.RecipientKind.PERSON and not person_name.strip():
+        raise ActionError(_("Name the person commended."))
+
+
+@COMMENDATION_RULES.rule("recipient_kind", "club", field="club")
+def _club_chosen(recipient_kind: str, club: Any) -> None:
+    if recipient_kind == Commendation.RecipientKind.CLUB and club is None:
+        raise ActionError(_("Choose the club or model commended."))
+
+
+@COMMENDATION_RULES.rule("unit", "decided_on", field="decided_on")
+def _decided(unit: Unit, decided_on: dt.date) -> None:
+    if decided_on > timezone.localdate():
+        raise ActionError(_("The decision date is in the future."))
+    guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
+
+
+def _linked_rule(name: str) -> None:
+    @COMMENDATION_RULES.rule("unit", name, field=name)
+    def check(unit: Unit, **linked: Any) -> None:
+        if linked[name] is not None and not is_within(linked[name].unit_path, unit.path):
+            raise ActionError(_("The club or activity belongs to another unit."))
+
+
+for _name in ("club", "activity"):
+    _linked_rule(_name)
+for _name, _limit, _label, _required in (
+        ("person_name", 150, gettext_lazy("Person"), False),
+        ("reason", 5000, gettext_lazy("For what"), True),
+        ("decision_number", 60, gettext_lazy("Decision number"), False)):
+    COMMENDATION_RULES.cleans(_name, partial(_text, limit=_limit, label=_label,
+                                             required=_required, field=_name))
+
+
 @transaction.atomic
 def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: str,
                         level: str, decided_on: dt.date, decision_number: str = "",
                         club: Any = None, person_name: str = "",
                         activity: Activity | None = None) -> Commendation:
     require(actor, "activity.manage", unit)
-    errors = RuleErrors()
-    errors.check(recipient_kind != Commendation.RecipientKind.PERSON or person_name.strip(),
-                 _("Name the person commended."), field="person_name")
-    errors.check(recipient_kind != Commendation.RecipientKind.CLUB or club is not None,
-                 _("Choose the club or model commended."), field="club")
-    if errors.check(decided_on <= timezone.localdate(),
-                    _("The decision date is in the future."), field="decided_on"):
-        with errors.collect():
-            guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
-    for name, linked in (("club", club), ("activity", activity)):
-        errors.check(linked is None or is_within(linked.unit_path, unit.path),
-                     _("The club or activity belongs to another unit."), field=name)
-    texts = errors.clean_each([
-        ("person_name", _text, person_name, 150, _("Person")),
-        ("reason", partial(_text, required=True), reason, 5000, _("For what")),
-        ("decision_number", _text, decision_number, 60, _("Decision number"))])
-    errors.raise_if_any()
+    texts = COMMENDATION_RULES.check({
+        "unit": unit, "recipient_kind": recipient_kind, "reason": reason, "club": club,
+        "decided_on": decided_on, "decision_number": decision_number,
+        "person_name": person_name, "activity": activity})
     commendation = Commendation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, recipient_kind=recipient_kind,
         club=club, activity=activity, level=level, decided_on=decided_on, **texts)

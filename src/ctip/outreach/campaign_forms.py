@@ -19,7 +19,7 @@ from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
-from ctip.outreach.actions import CAMPAIGN_PERIOD_RULES, CAMPAIGN_RULES
+from ctip.outreach.actions import CAMPAIGN_PERIOD_RULES, CAMPAIGN_RULES, COMMENDATION_RULES
 from ctip.outreach.models import Activity, Commendation, Movement
 from ctip.outreach.selectors import activities_manageable_by, clubs_manageable_by
 
@@ -136,7 +136,10 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return f"{obj.date:%d/%m/%Y} · {obj.title} · {obj.unit.name}"
 
 
-class CommendationForm(IdempotentForm, forms.Form):
+class CommendationForm(RulesForm, IdempotentForm, forms.Form):
+    """``create_commendation``'s rules run here too when a field fails (``RulesForm``)."""
+
+    rules = COMMENDATION_RULES
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(),
                            help_text=_("The unit commended, or the unit of the club or person."))
     recipient_kind = forms.ChoiceField(label=_("Who is commended"),
@@ -175,6 +178,16 @@ class CommendationForm(IdempotentForm, forms.Form):
         field.widget.choices = choices
         self.activities = activities
 
+    def rule_inputs(self) -> dict[str, Any]:
+        """As the view sends them: the club only for a club, the name only for a person."""
+        values = super().rule_inputs()
+        kind = values.get("recipient_kind")
+        if kind != Commendation.RecipientKind.CLUB:
+            values["club"] = None
+        if kind != Commendation.RecipientKind.PERSON:
+            values["person_name"] = ""
+        return values
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         number = data.get("activity_id")
@@ -185,9 +198,6 @@ class CommendationForm(IdempotentForm, forms.Form):
                                                 "your units."))
             else:
                 data["activity"] = activity
-        decided_on = data.get("decided_on")
-        if decided_on and decided_on > timezone.localdate():
-            self.add_error("decided_on", _("The decision date is in the future."))
         return data
 
 
