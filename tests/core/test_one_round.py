@@ -209,12 +209,41 @@ def commendation_without_reason_or_person(tree: Any, users: Any, formats: Any) -
         ["25/QĐ-HPN"], lambda: not Commendation.objects.exists())
 
 
+def topic_of_no_kind_named_as_another(tree: Any, users: Any, formats: Any) -> Sent:
+    """A kind that is not one of the list; the name of a topic already in the library."""
+    from ctip.outreach.actions import create_topic
+    from ctip.outreach.models import Topic
+
+    create_topic(actor=None, name="Luật Phòng, chống mua bán người 2024")
+    return Sent("province_officer", reverse("outreach:topic_create"), {
+        "name": "luật phòng, chống mua bán người 2024", "kind": "không-có",
+        "description": "Các điểm mới của luật"}, {"id_kind", "id_name"},
+        ["“luật phòng, chống mua bán người 2024”"], ["Các điểm mới của luật"],
+        lambda: Topic.objects.count() == 1)
+
+
+def material_untitled_and_not_a_material(tree: Any, users: Any, formats: Any) -> Sent:
+    """No title; a file that is not a document, an image or a sound."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ctip.outreach.actions import create_topic
+    from ctip.outreach.models import Material
+
+    topic = create_topic(actor=None, name="Thủ đoạn lừa đảo qua mạng")
+    program = SimpleUploadedFile("bai-giang.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    return Sent("province_officer", reverse("outreach:material_create", args=[topic.pk]),
+                {"title": "", "file": program}, {"id_title", "id_file"}, ["bai-giang.exe"], [],
+                lambda: not Material.objects.exists())
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
          public_report_undescribed_in_locked_period, club_unnamed_founded_in_locked_period,
          exchange_without_counterpart_in_locked_period, unit_unnamed_with_a_code_taken,
-         user_unnamed_with_a_username_taken, commendation_without_reason_or_person]
+         user_unnamed_with_a_username_taken, commendation_without_reason_or_person,
+         topic_of_no_kind_named_as_another, material_untitled_and_not_a_material]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

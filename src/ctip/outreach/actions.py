@@ -548,15 +548,40 @@ def _require_catalogue(actor: Any) -> None:
         raise ActionError(_("You cannot change the topic library."))
 
 
+# The library's rules, declared once (decision 0050): the actions run them, and the topic
+# and material forms run those whose inputs are valid when one of their fields fails.
+TOPIC_RULES = Rules()
+
+
+@TOPIC_RULES.rule("name", field="name")
+def _topic_name(name: str) -> dict[str, str]:
+    name = _text(name, 300, _("Name"), required=True)
+    if Topic.objects.filter(name_folded=fold(name)).exists():
+        raise ActionError(_("The topic “%(name)s” already exists.") % {"name": name})
+    return {"name": name}
+
+
+TOPIC_RULES.cleans("description", partial(_text, limit=5000,
+                                          label=gettext_lazy("Description"),
+                                          field="description"))
+MATERIAL_RULES = Rules()
+MATERIAL_RULES.cleans("title", partial(_text, limit=300, label=gettext_lazy("Title"),
+                                       required=True, field="title"))
+
+
+@MATERIAL_RULES.rule("upload", field="upload")
+def _material_file(upload: Any) -> dict[str, str]:
+    return {"kind": check_upload(upload)}
+
+
 @transaction.atomic
 def create_topic(*, actor: Any, name: str, kind: str = Topic.Kind.OTHER,
                  description: str = "") -> Topic:
     _require_catalogue(actor)
-    name = _text(name, 300, _("Name"), required=True)
-    if Topic.objects.filter(name_folded=fold(name)).exists():
-        raise ActionError(_("The topic “%(name)s” already exists.") % {"name": name})
+    cleaned = TOPIC_RULES.check({"name": name, "description": description})
+    name = cleaned["name"]
     topic = Topic.objects.create(name=name, name_folded=fold(name), kind=kind,
-                                 description=_text(description, 5000, _("Description")))
+                                 description=cleaned["description"])
     record(actor=actor, action="topic.created", target=topic)
     return topic
 
@@ -564,9 +589,9 @@ def create_topic(*, actor: Any, name: str, kind: str = Topic.Kind.OTHER,
 @transaction.atomic
 def add_material(*, actor: Any, topic: Topic, title: str, upload: Any) -> Material:
     _require_catalogue(actor)
-    kind = check_upload(upload)
-    material = Material(topic=topic, title=_text(title, 300, _("Title"), required=True),
-                        kind=kind, size=upload.size, uploaded_by=actor)
+    cleaned = MATERIAL_RULES.check({"title": title, "upload": upload})
+    material = Material(topic=topic, title=cleaned["title"], kind=cleaned["kind"],
+                        size=upload.size, uploaded_by=actor)
     material.file.save(upload.name, upload, save=False)
     material.save()
     record(actor=actor, action="material.added", target=material,
