@@ -13,12 +13,14 @@ import importlib
 import inspect
 import pkgutil
 from types import ModuleType
+from typing import Any
 
 from django.apps import apps
 from django.db import models
 
 import ctip
 from ctip.core.periods import GUARDS
+from ctip.core.rules import Rules
 
 #: Actions that name a dated model but write no fact a report counts by date, with why.
 NOT_DATED_WRITES = {
@@ -93,6 +95,20 @@ def _is_atomic(fn: ast.FunctionDef) -> bool:
         for n in ast.walk(fn))
 
 
+def _rule_checks(module: ModuleType, names: set[str], functions: dict[str, Any]) -> set[str]:
+    """The module's functions that hold the checks of the declared rules (``core.rules.Rules``,
+    decision 0050) named in ``names``: an action that runs ``RULES.check(...)`` reaches them."""
+    found = set()
+    for name in names:
+        rules = getattr(module, name, None)
+        if isinstance(rules, Rules):
+            for rule in rules.rules:
+                outer = getattr(rule.check, "__qualname__", "").split(".")[0]
+                if outer in functions:
+                    found.add(outer)
+    return found
+
+
 def dated_writes(module: ModuleType) -> dict[str, tuple[set[str], bool]]:
     """Public transactional functions naming a dated model: name → (models, reaches guard)."""
     tree = ast.parse(inspect.getsource(module))
@@ -107,7 +123,7 @@ def dated_writes(module: ModuleType) -> dict[str, tuple[set[str], bool]]:
         while todo:
             here = _names(todo.pop())
             names |= here
-            for callee in here & functions.keys():
+            for callee in (here & functions.keys()) | _rule_checks(module, here, functions):
                 if callee.startswith("_") and callee not in seen:
                     seen.add(callee)
                     todo.append(functions[callee])

@@ -19,6 +19,7 @@ from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, capabilities_at, forget, grants_of, require
 from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.rules import Rules
 from ctip.core.text import nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
@@ -52,6 +53,33 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+# A new user's rules, declared once (decision 0050): ``create_user`` runs them, and the user
+# form runs those whose inputs are valid when one of its fields fails (given: the actor).
+USER_RULES = Rules()
+
+
+@USER_RULES.rule("home_unit", field="home_unit")
+def _home_unit_open(home_unit: Unit) -> None:
+    ensure_open(home_unit)
+
+
+@USER_RULES.rule("actor", "role", "home_unit", field="role")
+def _may_grant(actor: Any, role: str, home_unit: Unit) -> None:
+    _check_can_grant(actor, role, home_unit)
+
+
+@USER_RULES.rule("username", field="username")
+def _username_free(username: str) -> dict[str, str]:
+    username = username.strip().lower()
+    if not (username and set(username) <= USERNAME_ALLOWED and len(username) <= USERNAME_MAX):
+        raise ActionError(_("A username has at most %(max)d characters: lower-case letters "
+                            "without accents, digits, dots, hyphens and underscores.")
+                          % {"max": USERNAME_MAX})
+    if User.objects.filter(username=username).exists():
+        raise ActionError(_("The username “%(username)s” is taken.") % {"username": username})
+    return {"username": username}
+
+
 @transaction.atomic
 def create_user(
     *, actor: Any, username: str, full_name: str, home_unit: Unit, role: str,
@@ -61,19 +89,8 @@ def create_user(
     """Create a user with a first role at their home unit. Returns the user and the password.
     Every rule broken is reported at once."""
     errors = RuleErrors()
-    with errors.collect(field="home_unit"):
-        ensure_open(home_unit)
-    with errors.collect(field="role"):
-        _check_can_grant(actor, role, home_unit)
-    username = username.strip().lower()
-    if errors.check(
-            username and set(username) <= USERNAME_ALLOWED and len(username) <= USERNAME_MAX,
-            _("A username has at most %(max)d characters: lower-case letters without accents, "
-              "digits, dots, hyphens and underscores.") % {"max": USERNAME_MAX},
-            field="username"):
-        errors.check(not User.objects.filter(username=username).exists(),
-                     _("The username “%(username)s” is taken.") % {"username": username},
-                     field="username")
+    username = USER_RULES.run(errors, {"actor": actor, "home_unit": home_unit, "role": role,
+                                       "username": username}).get("username", username)
     password = password or generate_password()
     user = User(username=username, full_name=nfc(full_name).strip(), home_unit=home_unit,
                 phone=phone.strip(), email=email.strip(),

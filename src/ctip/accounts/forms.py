@@ -6,10 +6,12 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from ctip.accounts.actions import USER_RULES
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import roles_grantable_by, scope_q
 from ctip.core.collation import tree_sorted
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 
 if TYPE_CHECKING:
@@ -96,7 +98,10 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{'— ' * obj.depth}{obj.name}"
 
 
-class UserCreateForm(IdempotentForm, forms.Form):
+class UserCreateForm(RulesForm, IdempotentForm, forms.Form):
+    """``create_user``'s rules run here too when a field fails (``RulesForm``)."""
+
+    rules = USER_RULES
     username = forms.CharField(label=_("Username"), max_length=150,
                                help_text=_("Lower-case letters without accents, digits, dots."))
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -107,6 +112,7 @@ class UserCreateForm(IdempotentForm, forms.Form):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.given = {"actor": viewer}
         self.fields["home_unit"].queryset = scoped_units(viewer, "user.manage")  # type: ignore[attr-defined]
         self.fields["role"].choices = grantable_role_choices(viewer)  # type: ignore[attr-defined]
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
@@ -52,6 +53,7 @@ from ctip.cases.policy import (
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.imports import listed, undoable
 from ctip.core.periods import check_date, guard
+from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
@@ -63,7 +65,7 @@ MONEY_SERVICES = {Service.Type.HARDSHIP_ALLOWANCE, Service.Type.LOAN_SUPPORT,
                   Service.Type.ENTRUSTED_LOAN}
 
 
-def _text(value: str | None, limit: int, label: str, *, required: bool = False,
+def _text(value: str | None, limit: int, label: Any, *, required: bool = False,
           field: str | None = None) -> str:
     cleaned = nfc(value or "").strip()
     if required and not cleaned:
@@ -460,6 +462,46 @@ def _event(situation: Situation, kind: str, actor: Any, note: str = "", **units:
                                   note=note, **units)
 
 
+# A new situation's rules, declared once (decision 0050): ``create_situation`` runs them (for
+# the staff's form, the public form, the API and the import of registers), and both forms run
+# those whose inputs are valid when one of their fields fails.
+SITUATION_RULES = Rules()
+
+
+@SITUATION_RULES.rule("unit", field="unit")
+def _situation_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+@SITUATION_RULES.rule("category", field="category")
+def _situation_category(category: str) -> None:
+    if category not in Category.values:
+        raise ActionError(_("Unknown category."))
+
+
+@SITUATION_RULES.rule("occurred_on", field="occurred_on")
+def _situation_date(occurred_on: dt.date | None) -> None:
+    errors = RuleErrors()
+    errors.check(not occurred_on or occurred_on <= timezone.localdate(),
+                 _("The date is in the future."), field="occurred_on")
+    errors.check(not occurred_on or occurred_on >= dt.date(1990, 1, 1),
+                 _("The date is not plausible."), field="occurred_on")
+    errors.raise_if_any()
+
+
+@SITUATION_RULES.rule("unit")
+def _situation_period(unit: Unit) -> None:
+    guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
+
+
+for _name, _limit, _label, _required in (
+        ("description", 20_000, gettext_lazy("What happened"), True),
+        ("address", 500, gettext_lazy("Address"), False),
+        ("reporter_contact", 300, gettext_lazy("Contact"), False)):
+    SITUATION_RULES.cleans(_name, partial(_text, limit=_limit, label=_label,
+                                          required=_required, field=_name))
+
+
 @transaction.atomic
 def create_situation(
     *, actor: Any, unit: Unit, category: str, description: str, source: str,
@@ -470,21 +512,9 @@ def create_situation(
     ``ctip.portal.receipts``); otherwise the next code of the province is used."""
     if actor is not None:
         require(actor, "situation.report", unit)
-    errors = RuleErrors()
-    with errors.collect(field="unit"):
-        ensure_open(unit)
-    errors.check(category in Category.values, _("Unknown category."), field="category")
-    errors.check(not occurred_on or occurred_on <= timezone.localdate(),
-                 _("The date is in the future."), field="occurred_on")
-    errors.check(not occurred_on or occurred_on >= dt.date(1990, 1, 1),
-                 _("The date is not plausible."), field="occurred_on")
-    with errors.collect():
-        guard(unit_path=unit.path, dates=[timezone.localdate()], field=None)
-    texts = errors.clean_each([
-        ("description", partial(_text, required=True), description, 20_000, _("What happened")),
-        ("address", _text, address, 500, _("Address")),
-        ("reporter_contact", _text, reporter_contact, 300, _("Contact"))])
-    errors.raise_if_any()
+    texts = SITUATION_RULES.check({
+        "unit": unit, "category": category, "occurred_on": occurred_on,
+        "description": description, "address": address, "reporter_contact": reporter_contact})
     # handled where somebody can act on it: the nearest unit up with a handler
     handler = routing.handler_unit(unit)
     situation = Situation.objects.create(
@@ -522,37 +552,73 @@ def _guard_step(situation: Situation, *, received: bool = False) -> None:
     guard(unit_path=situation.unit_path, dates=days, field=None)
 
 
+SITUATION_OPEN_RULES = Rules()
+
+
+@SITUATION_OPEN_RULES.rule("situation")
+def _situation_open(situation: Situation) -> None:
+    _ensure_open_situation(situation)
+
+
+# The rules of the steps on a situation, declared once (decision 0050): the actions run them,
+# and the step forms run those whose inputs are valid when one of their fields fails.
+def _step_rules(text: str, limit: int, label: Any, *, required: bool = False,
+                received: bool = False) -> Rules:
+    """The situation still open, the step's period (and, with ``received``, the period it
+    was received in) open, and the step's text ``text``."""
+    rules = Rules(SITUATION_OPEN_RULES)
+
+    @rules.rule("situation")
+    def _period(situation: Situation) -> None:
+        _guard_step(situation, received=received)
+
+    rules.cleans(text, partial(_text, limit=limit, label=label, required=required, field=text))
+    return rules
+
+
+VERIFY_RULES = _step_rules("note", 5000, gettext_lazy("Note"))
+NOTE_RULES = _step_rules("note", 5000, gettext_lazy("Note"), required=True)
+CLOSE_RULES = _step_rules("outcome", 5000, gettext_lazy("Outcome"), required=True)
+
+
 @transaction.atomic
 def start_verification(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     _require_handler(actor, situation)
-    _ensure_open_situation(situation)
-    _guard_step(situation)
+    note = VERIFY_RULES.check({"situation": situation, "note": note})["note"]
     situation.state = Situation.State.VERIFYING
     situation.save(update_fields=["state"])
-    _event(situation, SituationEvent.Kind.VERIFYING, actor, note=_text(note, 5000, "note"))
+    _event(situation, SituationEvent.Kind.VERIFYING, actor, note=note)
     record(actor=actor, action="situation.verifying", target=situation,
            unit_path=situation.unit_path)
     return situation
+
+
+# The first escalation changes "escalated within the deadline" of the period in which the
+# situation was received: that period must be open too.
+ESCALATE_RULES = _step_rules("note", 5000, gettext_lazy("Note"), received=True)
+
+
+@ESCALATE_RULES.rule("situation")
+def _level_above(situation: Situation) -> None:
+    if situation.handling_unit.parent is None:
+        raise ActionError(_("There is no level above %(unit)s.")
+                          % {"unit": situation.handling_unit.name})
+
+
+@ESCALATE_RULES.rule("situation")
+def _consents_to_share(situation: Situation) -> None:
+    errors = RuleErrors()
+    for person in situation.persons.all():
+        with errors.collect():
+            require_consent(person, Consent.Purpose.SHARE_ABOVE)
+    errors.raise_if_any()
 
 
 @transaction.atomic
 def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     """Send the situation to the Union level above: it appears in that unit's inbox."""
     _require_handler(actor, situation)
-    _ensure_open_situation(situation)
-    errors = RuleErrors()
-    # The first escalation changes "escalated within the deadline" of the period in which the
-    # situation was received: that period must be open too.
-    with errors.collect():
-        _guard_step(situation, received=True)
-    errors.check(situation.handling_unit.parent is not None,
-                 _("There is no level above %(unit)s.") % {"unit": situation.handling_unit.name})
-    for person in situation.persons.all():
-        with errors.collect():
-            require_consent(person, Consent.Purpose.SHARE_ABOVE)
-    with errors.collect():
-        note = _text(note, 5000, _("Note"), field="note")
-    errors.raise_if_any()
+    note = ESCALATE_RULES.check({"situation": situation, "note": note})["note"]
     from_unit = situation.handling_unit
     above = routing.handler_unit(from_unit, above=True)
     situation.handling_unit = above
@@ -652,13 +718,7 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
 @transaction.atomic
 def add_note(*, actor: Any, situation: Situation, note: str) -> None:
     _require_handler(actor, situation)
-    _ensure_open_situation(situation)
-    errors = RuleErrors()
-    with errors.collect():
-        _guard_step(situation)
-    with errors.collect():
-        note = _text(note, 5000, _("Note"), required=True, field="note")
-    errors.raise_if_any()
+    note = NOTE_RULES.check({"situation": situation, "note": note})["note"]
     _event(situation, SituationEvent.Kind.NOTE, actor, note=note)
     record(actor=actor, action="situation.noted", target=situation,
            unit_path=situation.unit_path)
@@ -667,10 +727,9 @@ def add_note(*, actor: Any, situation: Situation, note: str) -> None:
 @transaction.atomic
 def close_situation(*, actor: Any, situation: Situation, outcome: str) -> Situation:
     _require_handler(actor, situation)
-    _ensure_open_situation(situation)
-    _guard_step(situation)
+    outcome = CLOSE_RULES.check({"situation": situation, "outcome": outcome})["outcome"]
     situation.state = Situation.State.CLOSED
-    situation.outcome = _text(outcome, 5000, _("Outcome"), required=True)
+    situation.outcome = outcome
     situation.closed_at = timezone.now()
     situation.due_at = None
     situation.save(update_fields=["state", "outcome", "closed_at", "due_at"])

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
@@ -36,8 +38,9 @@ from ctip.community.models import (
 )
 from ctip.community.policy import can_see
 from ctip.community.selectors import ancestor_ids, commune_of, integration_ancestor_ids
-from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.errors import ActionError
 from ctip.core.periods import guard
+from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
@@ -54,7 +57,7 @@ def _date(value: dt.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _text(value: str | None, limit: int, label: str, *, field: str,
+def _text(value: str | None, limit: int, label: Any, *, field: str,
           required: bool = False) -> str:
     """NFC text; one line (spaces collapsed) for short fields, kept as typed for long ones."""
     cleaned = " ".join(nfc(value or "").split()) if limit <= 300 else nfc(value or "").strip()
@@ -76,7 +79,7 @@ def _past_date(value: dt.date, label: str, *, field: str,
                           % {"field": label, "date": _date(value)}, field=field)
 
 
-def _count(value: int | None, label: str, *, field: str, limit: int) -> int:
+def _count(value: int | None, label: Any, *, field: str, limit: int) -> int:
     value = value or 0
     if value < 0:
         raise ActionError(_("%(field)s cannot be negative.") % {"field": label}, field=field)
@@ -173,34 +176,60 @@ def _check_duplicate(unit: Unit, name: str, club_type: ClubType,
                           % {"name": clash.name, "unit": unit.name}, field="name")
 
 
+# A club's rules, declared once (decision 0050): ``create_club`` and ``update_club`` run them,
+# and the club form runs those whose inputs are valid when one of its fields fails. ``actor``
+# and ``current`` (the club being edited) are given by the caller.
+CLUB_RULES = Rules()
+CLUB_RULES.cleans("name", partial(_text, limit=300, label=gettext_lazy("Name"), field="name",
+                                  required=True))
+CLUB_RULES.cleans("results", partial(_text, limit=5000, label=gettext_lazy("Results"),
+                                     field="results"))
+CLUB_RULES.cleans("member_count", partial(_count, label=gettext_lazy("Members"),
+                                          field="member_count", limit=MAX_MEMBERS))
+
+
+@CLUB_RULES.rule("founded_on", field="founded_on")
+def _club_founded(founded_on: dt.date) -> None:
+    _past_date(founded_on, _("The founding date"), field="founded_on")
+
+
+@CLUB_RULES.rule("club_type", field="club_type")
+def _club_type(club_type: ClubType, current: Club | None = None) -> None:
+    _check_type(club_type, current.club_type if current is not None else None)
+
+
+@CLUB_RULES.rule("unit", "name", "club_type", field="name")
+def _club_unique(unit: Unit, name: str, club_type: ClubType,
+                 current: Club | None = None) -> None:
+    try:
+        name = _text(name, 300, _("Name"), field="name", required=True)
+    except ActionError:
+        return  # the name's own rule says what is wrong with it
+    _check_duplicate(unit, name, club_type, current.pk if current is not None else None)
+
+
+@CLUB_RULES.rule("actor", "replicated_from", "founded_on", field="replicated_from")
+def _club_origin(actor: Any, replicated_from: Club | None, founded_on: dt.date,
+                 current: Club | None = None) -> None:
+    before = current if current is not None else Club()
+    _check_origin(actor, current, replicated_from, founded_on,
+                  changed=replicated_from != before.replicated_from)
+
+
+@CLUB_RULES.rule("actor", "unit", "integrated_into", field="integrated_into")
+def _club_integration(actor: Any, unit: Unit, integrated_into: Club | None,
+                      current: Club | None = None) -> None:
+    before = current if current is not None else Club()
+    _check_integration(actor, current, unit, integrated_into,
+                       changed=integrated_into != before.integrated_into,
+                       unit_changed=current is None or unit != current.unit)
+
+
 def _validate_club(actor: Any, club: Club | None, values: dict[str, Any]) -> dict[str, Any]:
-    """The rules of a club's values; every one broken is reported at once."""
-    errors = RuleErrors()
-    with errors.collect():
-        values["name"] = _text(values["name"], 300, _("Name"), field="name", required=True)
-    with errors.collect():
-        values["results"] = _text(values.get("results"), 5000, _("Results"), field="results")
-    with errors.collect():
-        _past_date(values["founded_on"], _("The founding date"), field="founded_on")
-    with errors.collect():
-        values["member_count"] = _count(values.get("member_count"), _("Members"),
-                                        field="member_count", limit=MAX_MEMBERS)
-    with errors.collect(field="club_type"):
-        _check_type(values["club_type"], club.club_type if club is not None else None)
-    if not errors.has("name"):
-        with errors.collect(field="name"):
-            _check_duplicate(values["unit"], values["name"], values["club_type"],
-                             club.pk if club is not None else None)
-    before = club if club is not None else Club()
-    with errors.collect(field="replicated_from"):
-        _check_origin(actor, club, values.get("replicated_from"), values["founded_on"],
-                      changed=values.get("replicated_from") != before.replicated_from)
-    with errors.collect(field="integrated_into"):
-        _check_integration(actor, club, values["unit"], values.get("integrated_into"),
-                           changed=values.get("integrated_into") != before.integrated_into,
-                           unit_changed=club is None or values["unit"] != club.unit)
-    errors.raise_if_any()
-    return values
+    """The rules of a club's values (``CLUB_RULES``); every one broken is reported at once."""
+    return values | CLUB_RULES.check(
+        {"replicated_from": None, "integrated_into": None, "results": "", "member_count": 0}
+        | values | {"actor": actor, "current": club})
 
 
 def _check_catalogue(items: Iterable[Audience | Movement], before: Iterable[Any] = ()
@@ -213,6 +242,30 @@ def _check_catalogue(items: Iterable[Audience | Movement], before: Iterable[Any]
     return items
 
 
+# What creating a club checks besides: its unit open, the periods from its founding on open
+# (a club counts as active in each), and the catalogue entries it names not archived.
+NEW_CLUB_RULES = Rules()
+
+
+@NEW_CLUB_RULES.rule("unit", field="unit")
+def _club_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+@NEW_CLUB_RULES.rule("unit", "founded_on", field="founded_on")
+def _club_periods(unit: Unit, founded_on: dt.date) -> None:
+    try:
+        _past_date(founded_on, _("The founding date"), field="founded_on")
+    except ActionError:
+        return  # the date's own rule says what is wrong with it
+    guard(unit_path=unit.path, spans=[(founded_on, None)], field="founded_on")
+
+
+NEW_CLUB_RULES.cleans("target_groups", _check_catalogue)
+NEW_CLUB_RULES.cleans("movements", _check_catalogue)
+NEW_CLUB_RULES = NEW_CLUB_RULES + CLUB_RULES
+
+
 @transaction.atomic
 def create_club(
     *, actor: Any, unit: Unit, name: str, club_type: ClubType, founded_on: dt.date,
@@ -222,26 +275,15 @@ def create_club(
     movements: Iterable[Movement] = (),
 ) -> Club:
     require(actor, "activity.manage", unit)
-    errors = RuleErrors()
-    with errors.collect(field="unit"):
-        ensure_open(unit)
-    values: dict[str, Any] = {"founded_on": founded_on}
-    with errors.collect():
-        values = _validate_club(actor, None, {
-            "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
-            "is_prevention_model": is_prevention_model, "member_count": member_count,
-            "replicated_from": replicated_from, "integrated_into": integrated_into,
-            "results": results,
-        })
-    if not errors.has("founded_on"):
-        # A club counts as active in every period from its founding on.
-        with errors.collect():
-            guard(unit_path=unit.path, spans=[(founded_on, None)], field="founded_on")
-    with errors.collect(field="target_groups"):
-        target_groups = _check_catalogue(target_groups)
-    with errors.collect(field="movements"):
-        movements = _check_catalogue(movements)
-    errors.raise_if_any()
+    values: dict[str, Any] = {
+        "name": name, "club_type": club_type, "unit": unit, "founded_on": founded_on,
+        "is_prevention_model": is_prevention_model, "member_count": member_count,
+        "replicated_from": replicated_from, "integrated_into": integrated_into,
+        "results": results}
+    cleaned = NEW_CLUB_RULES.check(values | {"actor": actor, "target_groups": target_groups,
+                                             "movements": movements})
+    target_groups, movements = cleaned.pop("target_groups"), cleaned.pop("movements")
+    values |= cleaned
     club = Club.objects.create(unit_path=unit.path, created_by=actor,
                                name_folded=fold(values["name"]), **values)
     ClubMemberCount.objects.create(club=club, on=club.founded_on, count=club.member_count)
@@ -471,27 +513,60 @@ def _check_border(unit: Unit) -> None:
                           % {"unit": unit.name}, field="unit")
 
 
-def _validate_exchange(values: dict[str, Any], *, unit_changed: bool = True) -> dict[str, Any]:
-    """The rules of an exchange's values; every one broken is reported at once."""
-    errors = RuleErrors()
-    if unit_changed:  # an exchange already recorded stays valid if the flag is later removed
-        with errors.collect(field="unit"):
-            _check_border(values["unit"])
-    with errors.collect():
-        _past_date(values["date"], _("The date of the exchange"), field="date",
-                   earliest=EARLIEST_EXCHANGE)
-    for name, limit, label, required in (
-            ("counterpart_country", 100, _("Country"), True),
-            ("counterpart_area", 300, _("Counterpart"), True),
-            ("information_shared", 5000, _("Information shared"), False),
-            ("follow_up", 5000, _("Follow-up agreed"), False)):
-        with errors.collect():
-            values[name] = _text(values.get(name), limit, label, field=name, required=required)
-    with errors.collect():
-        values["participants"] = _count(values.get("participants"), _("Participants"),
-                                        field="participants", limit=MAX_EXCHANGE_PARTICIPANTS)
-    errors.raise_if_any()
-    return values
+# An exchange's rules, declared once (decision 0050): ``create_exchange`` and
+# ``update_exchange`` run them, and the exchange form runs those whose inputs are valid when
+# one of its fields fails.
+EXCHANGE_RULES = Rules()
+
+
+@EXCHANGE_RULES.rule("unit", field="unit")
+def _exchange_border(unit: Unit, current: Exchange | None = None) -> None:
+    # an exchange already recorded stays valid if the flag is later removed
+    if current is None or unit != current.unit:
+        _check_border(unit)
+
+
+@EXCHANGE_RULES.rule("date", field="date")
+def _exchange_date(date: dt.date) -> None:
+    _past_date(date, _("The date of the exchange"), field="date", earliest=EARLIEST_EXCHANGE)
+
+
+for _name, _limit, _label, _required in (
+        ("counterpart_country", 100, gettext_lazy("Country"), True),
+        ("counterpart_area", 300, gettext_lazy("Counterpart"), True),
+        ("information_shared", 5000, gettext_lazy("Information shared"), False),
+        ("follow_up", 5000, gettext_lazy("Follow-up agreed"), False)):
+    EXCHANGE_RULES.cleans(_name, partial(_text, limit=_limit, label=_label, field=_name,
+                                         required=_required))
+EXCHANGE_RULES.cleans("participants", partial(_count, label=gettext_lazy("Participants"),
+                                              field="participants",
+                                              limit=MAX_EXCHANGE_PARTICIPANTS))
+
+
+def _validate_exchange(values: dict[str, Any], *,
+                       current: Exchange | None = None) -> dict[str, Any]:
+    """The rules of an exchange's values (``EXCHANGE_RULES``); every one broken is reported
+    at once."""
+    return values | EXCHANGE_RULES.check(values | {"current": current})
+
+
+# What recording an exchange checks besides: its unit open, its period open (when its date
+# is valid), its topics not archived.
+NEW_EXCHANGE_RULES = Rules()
+
+
+@NEW_EXCHANGE_RULES.rule("unit", field="unit")
+def _exchange_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+@NEW_EXCHANGE_RULES.rule("unit", "date", field="date")
+def _exchange_period(unit: Unit, date: dt.date) -> None:
+    try:
+        _exchange_date(date)
+    except ActionError:
+        return  # the date's own rule says what is wrong with it
+    guard(unit_path=unit.path, dates=[date])
 
 
 def _check_topics(topics: Iterable[Topic], before: Iterable[Topic] = ()) -> list[Topic]:
@@ -504,28 +579,23 @@ def _check_topics(topics: Iterable[Topic], before: Iterable[Topic] = ()) -> list
     return topics
 
 
+NEW_EXCHANGE_RULES.cleans("topics", _check_topics)
+NEW_EXCHANGE_RULES = NEW_EXCHANGE_RULES + EXCHANGE_RULES
+
+
 @transaction.atomic
 def create_exchange(*, actor: Any, unit: Unit, date: dt.date, counterpart_area: str,
                     counterpart_country: str = "Campuchia", participants: int | None = 0,
                     information_shared: str = "", follow_up: str = "",
                     topics: Iterable[Topic] = ()) -> Exchange:
     require(actor, "activity.manage", unit)
-    errors = RuleErrors()
-    with errors.collect(field="unit"):
-        ensure_open(unit)
-    values: dict[str, Any] = {}
-    with errors.collect():
-        values = _validate_exchange({
-            "unit": unit, "date": date, "counterpart_country": counterpart_country,
-            "counterpart_area": counterpart_area, "participants": participants,
-            "information_shared": information_shared, "follow_up": follow_up,
-        })
-    if not errors.has("date"):
-        with errors.collect():
-            guard(unit_path=unit.path, dates=[date])
-    with errors.collect():
-        topics = _check_topics(topics)
-    errors.raise_if_any()
+    values: dict[str, Any] = {
+        "unit": unit, "date": date, "counterpart_country": counterpart_country,
+        "counterpart_area": counterpart_area, "participants": participants,
+        "information_shared": information_shared, "follow_up": follow_up}
+    cleaned = NEW_EXCHANGE_RULES.check(values | {"topics": topics})
+    topics = cleaned.pop("topics")
+    values |= cleaned
     exchange = Exchange.objects.create(unit_path=unit.path, created_by=actor, **values)
     exchange.topics.set(topics)
     record(actor=actor, action="exchange.created", target=exchange, unit_path=unit.path,
@@ -549,7 +619,7 @@ def update_exchange(*, actor: Any, exchange: Exchange, topics: Iterable[Topic] |
     if values["unit"] != exchange.unit:
         require(actor, "activity.manage", values["unit"])
     ensure_open(values["unit"])
-    values = _validate_exchange(values, unit_changed=values["unit"] != exchange.unit)
+    values = _validate_exchange(values, current=exchange)
     diff = {f: [getattr(exchange, f), v] for f, v in values.items()
             if getattr(exchange, f) != v}
     guard(unit_path=[exchange.unit_path, values["unit"].path],

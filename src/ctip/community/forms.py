@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import UnitChoiceField
 from ctip.accounts.policy import scope_q
 from ctip.community import policy, selectors
+from ctip.community.actions import (
+    CLUB_RULES,
+    EXCHANGE_RULES,
+    NEW_CLUB_RULES,
+    NEW_EXCHANGE_RULES,
+)
 from ctip.community.models import Club, ClubType, Exchange
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 from ctip.org.selectors import area_q
 from ctip.outreach.models import Audience, Movement, Topic
@@ -45,7 +52,11 @@ def _with_current(choices: Any, viewer: Any, current: Club | None,
             .select_related("unit").order_by("name_folded", "pk"))
 
 
-class ClubForm(IdempotentForm, forms.Form):
+class ClubForm(RulesForm, IdempotentForm, forms.Form):
+    """The action's rules run here too when a field fails (``RulesForm``; given: the viewer,
+    the club being edited)."""
+
+    rules = NEW_CLUB_RULES
     name = forms.CharField(label=_("Name"), max_length=300)
     club_type = forms.ModelChoiceField(label=_("Type"), queryset=ClubType.objects.none())
     unit = UnitChoiceField(
@@ -82,6 +93,9 @@ class ClubForm(IdempotentForm, forms.Form):
                  members_listed: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.club = club
+        self.given = {"actor": viewer, "current": club}
+        if club is not None:
+            self.rules = CLUB_RULES  # what ``update_club`` checks
         pk = club.pk if club is not None else None
         types = Q(archived=False)
         units = selectors.manageable_units(viewer)
@@ -170,7 +184,8 @@ class ClubFilterForm(forms.Form):
                                     query=data.get("q") or "")
 
 
-class ExchangeForm(IdempotentForm, forms.Form):
+class ExchangeForm(RulesForm, IdempotentForm, forms.Form):
+    rules = NEW_EXCHANGE_RULES
     unit = UnitChoiceField(
         label=_("Border unit"), queryset=Unit.objects.none(),
         help_text=_("Only units flagged as border areas are listed."),
@@ -198,6 +213,8 @@ class ExchangeForm(IdempotentForm, forms.Form):
     def __init__(self, *args: Any, viewer: Any, exchange: Exchange | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if exchange is not None:
+            self.given, self.rules = {"current": exchange}, EXCHANGE_RULES
         units = selectors.border_units(viewer)
         topics = Q(archived=False)
         if exchange is not None:

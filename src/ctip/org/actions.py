@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
-from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.errors import ActionError
+from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
 from ctip.org.paths import is_within
@@ -70,6 +71,25 @@ def _check_gso_code(gso_code: str | None, exclude_pk: int | None = None) -> str 
     return code
 
 
+# A unit's rules, declared once (decision 0050): ``create_unit`` and ``update_unit`` run them,
+# and the unit form runs those whose inputs are valid when one of its fields fails.
+UNIT_RULES = Rules()
+
+
+@UNIT_RULES.rule("parent", field="parent")
+def _parent_open(parent: Unit | None) -> None:
+    if parent is not None:
+        ensure_open(parent)
+
+
+UNIT_RULES.cleans("name", _clean_name)
+
+
+@UNIT_RULES.rule("gso_code", field="gso_code")
+def _gso_code(gso_code: str | None, current: Unit | None = None) -> dict[str, str | None]:
+    return {"gso_code": _check_gso_code(gso_code, current.pk if current is not None else None)}
+
+
 def _path_of(parent: Unit | None, pk: int) -> str:
     return f"{parent.path if parent else PATH_SEPARATOR}{pk}{PATH_SEPARATOR}"
 
@@ -90,19 +110,12 @@ def create_unit(
     opened_on: dt.date | None = None,
     audit: bool = True,
 ) -> Unit:
-    errors = RuleErrors()
     if parent is not None:
         require(actor, "unit.manage", parent)
-        with errors.collect(field="parent"):
-            ensure_open(parent)
     elif actor is not None:
         raise ActionError(_("Only the system can create a top-level unit."))
-    code = None
-    with errors.collect():
-        name = _clean_name(name)
-    with errors.collect():
-        code = _check_gso_code(gso_code)
-    errors.raise_if_any()
+    cleaned = UNIT_RULES.check({"parent": parent, "name": name, "gso_code": gso_code})
+    name, code = cleaned["name"], cleaned["gso_code"]
     unit = Unit(
         name=name,
         name_folded=fold(name),
@@ -139,14 +152,8 @@ def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
     unknown = set(values) - set(UNIT_FIELDS)
     if unknown:
         raise ActionError(f"unknown fields: {sorted(unknown)}")
-    errors = RuleErrors()
-    if "name" in values:
-        with errors.collect():
-            values["name"] = _clean_name(values["name"])
-    if "gso_code" in values:
-        with errors.collect():
-            values["gso_code"] = _check_gso_code(values["gso_code"], exclude_pk=unit.pk)
-    errors.raise_if_any()
+    values |= UNIT_RULES.check({name: values[name] for name in ("name", "gso_code")
+                                if name in values} | {"current": unit})
     if "village" in values:
         values["village"] = nfc(values["village"]).strip()
     changes = {}

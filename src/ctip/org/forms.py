@@ -7,10 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
+from ctip.org.actions import UNIT_RULES
 from ctip.org.models import Unit, UnitType
 
 
-class UnitForm(IdempotentForm, forms.Form):
+class UnitForm(RulesForm, IdempotentForm, forms.Form):
+    """The action's rules run here too when a field fails (``RulesForm``; given: the parent
+    of a new unit, or the unit being edited as ``current``)."""
+
+    rules = UNIT_RULES
     name = forms.CharField(label=_("Name"), max_length=200)
     unit_type = forms.ModelChoiceField(label=_("Unit type"),
                                        queryset=UnitType.objects.filter(archived=False))

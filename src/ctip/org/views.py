@@ -79,7 +79,7 @@ def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if not parent.is_open:
         messages.error(request, actions.closed_message(parent))
         return redirect("org:unit_detail", pk=parent.pk)
-    form = UnitForm(request.POST or None)
+    form = UnitForm(request.POST or None, given={"parent": parent})
     if request.method == "POST" and form.is_valid():
         try:
             done = submit_form_once(form, actor=request.user, scope="org.unit",
@@ -102,7 +102,7 @@ def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, actions.closed_message(unit))
         return redirect("org:unit_detail", pk=unit.pk)
     initial = {f: getattr(unit, f) for f in actions.UNIT_FIELDS}
-    form = UnitForm(request.POST or None, initial=initial)
+    form = UnitForm(request.POST or None, initial=initial, given={"current": unit})
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_unit(actor=request.user, unit=unit, **form.cleaned_data)

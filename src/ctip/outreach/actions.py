@@ -18,6 +18,7 @@ from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.imports import undoable
 from ctip.core.periods import ensure_not_locked, guard
+from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
 from ctip.org.actions import ensure_open
@@ -164,37 +165,85 @@ ACTIVITY_FIELDS = ("date", "status", "title", "format", "campaign", "movement", 
                    "coordinating_agencies", "notes")
 
 
+# The rules of one activity's values, declared once (decision 0050): ``validate_activity``
+# (the form's action, the API and the import) runs them, and the activity form runs those whose
+# inputs are valid when another field fails, so that one submission learns every error.
+ACTIVITY_RULES = Rules()
+
+
+@ACTIVITY_RULES.rule("date", "status", field="date")
+def _date_happened(date: dt.date, status: str, today: dt.date | None = None) -> None:
+    errors = RuleErrors()
+    errors.check(status != Activity.Status.DONE or date <= (today or timezone.localdate()),
+                 _("An activity dated %(date)s has not happened yet: mark it as planned or "
+                   "correct the date.") % {"date": date.strftime("%d/%m/%Y")}, field="date")
+    errors.check(date >= dt.date(2000, 1, 1), _("The date is too far in the past."),
+                 field="date")
+    errors.raise_if_any()
+
+
+for _name, _limit, _required in (("title", 300, True), ("coordinating_agencies", 300, False),
+                                 ("notes", 5000, False)):
+    ACTIVITY_RULES.cleans(_name, partial(_text, limit=_limit, label=LABELS[_name],
+                                         required=_required, field=_name))
+
+
+@ACTIVITY_RULES.rule("unit", "format", "campaign", "date")
+def _links(unit: Unit, format: Format, campaign: Campaign | None,  # noqa: A002
+           date: dt.date, current: Activity | None = None) -> None:
+    _check_links(unit, campaign, format, date, current)
+
+
+@ACTIVITY_RULES.rule("unit", "format", "participants_women", "participants_men",
+                     "participants_total")
+def _numbers(unit: Unit, format: Format, participants_women: int | None,  # noqa: A002
+             participants_men: int | None, participants_total: int | None,
+             online_views: int | None = 0, online_shares: int | None = 0,
+             materials_handed_out: int | None = 0) -> dict[str, int]:
+    return {"participants_total": check_numbers(
+        unit=unit, fmt=format, women=participants_women, men=participants_men,
+        total=participants_total, views=online_views or 0, shares=online_shares or 0,
+        materials=materials_handed_out or 0)}
+
+
+# What recording or changing an activity checks besides: its period still open (the old date
+# too, for an edit).
+PERIOD_RULES = Rules()
+
+
+@PERIOD_RULES.rule("unit", "date")
+def _period_open(unit: Unit, date: dt.date, current: Activity | None = None) -> None:
+    if current is None:
+        ensure_not_locked(unit.path, date)
+    else:
+        ensure_not_locked(current.unit_path, current.date, date)
+
+
+ENTRY_RULES = PERIOD_RULES + ACTIVITY_RULES
+# The inputs a caller may leave out, so that no rule is skipped for want of them.
+ACTIVITY_DEFAULTS: dict[str, Any] = {
+    "campaign": None, "participants_women": None, "participants_men": None,
+    "participants_total": None, "coordinating_agencies": "", "notes": ""}
+
+
 def validate_activity(values: dict[str, Any], unit: Unit,
                       current: Activity | None = None, *,
-                      today: dt.date | None = None) -> dict[str, Any]:
-    """The rules of one activity's values, without any query: the date, the texts, the
-    catalogue links and the numbers. Returns ``values`` cleaned (texts normalised, the total
-    computed); raises ``ActionError`` naming the field. Used by ``create_activity``,
-    ``update_activity`` and the import (``outreach.activity_import``), so that every way of
-    recording an activity obeys the same rules. Every rule broken is reported at once."""
-    errors = RuleErrors()
-    today = today or timezone.localdate()
-    errors.check(values["status"] != Activity.Status.DONE or values["date"] <= today,
-                 _("An activity dated %(date)s has not happened yet: mark it as planned or "
-                   "correct the date.") % {"date": values["date"].strftime("%d/%m/%Y")},
-                 field="date")
-    errors.check(values["date"] >= dt.date(2000, 1, 1), _("The date is too far in the past."),
-                 field="date")
-    for name, limit, required in (("title", 300, True), ("coordinating_agencies", 300, False),
-                                  ("notes", 5000, False)):
-        with errors.collect():
-            values[name] = _text(values.get(name), limit, LABELS[name], required=required,
-                                 field=name)
-    with errors.collect():
-        _check_links(unit, values.get("campaign"), values["format"], values["date"], current)
-    with errors.collect():
-        values["participants_total"] = check_numbers(
-            unit=unit, fmt=values["format"], women=values.get("participants_women"),
-            men=values.get("participants_men"), total=values.get("participants_total"),
-            views=values.get("online_views") or 0, shares=values.get("online_shares") or 0,
-            materials=values.get("materials_handed_out") or 0)
-    errors.raise_if_any()
-    return values
+                      today: dt.date | None = None, rules: Rules = ACTIVITY_RULES,
+                      errors: RuleErrors | None = None) -> dict[str, Any]:
+    """The rules of one activity's values (``ACTIVITY_RULES``): the date, the texts, the
+    catalogue links and the numbers, without any query but the period lock's when ``rules``
+    is ``ENTRY_RULES``. Returns ``values`` cleaned (texts normalised, the total computed);
+    raises ``ActionError`` naming the field, or collects in ``errors``. Used by
+    ``create_activity``, ``update_activity`` and the import (``outreach.activity_import``), so
+    that every way of recording an activity obeys the same rules. Every rule broken is
+    reported at once."""
+    own = errors is None
+    errors = RuleErrors() if errors is None else errors
+    values = ACTIVITY_DEFAULTS | values
+    cleaned = rules.run(errors, values | {"unit": unit, "current": current, "today": today})
+    if own:
+        errors.raise_if_any()
+    return values | cleaned
 
 
 def new_activity(*, actor: Any, unit: Unit, values: dict[str, Any],
@@ -218,21 +267,17 @@ def create_activity(
     audit: bool = True,
 ) -> Activity:
     errors = RuleErrors()
-    with errors.collect():
-        ensure_not_locked(unit.path, date)
     speakers = list(speakers)
     with errors.collect():
         check_can_record(actor, unit, speakers)
-    values: dict[str, Any] = {}
-    with errors.collect():
-        values = validate_activity({
+    values = validate_activity({
             "date": date, "status": status, "title": title, "format": format,
             "campaign": campaign, "movement": movement, "club": club,
             "participants_women": participants_women, "participants_men": participants_men,
             "participants_total": participants_total, "online_views": online_views,
             "online_shares": online_shares, "materials_handed_out": materials_handed_out,
             "coordinating_agencies": coordinating_agencies, "notes": notes,
-        }, unit)
+        }, unit, rules=ENTRY_RULES, errors=errors)
     if not allow_duplicate and not errors:
         duplicate = find_duplicate(unit=unit, date=date, fmt=format, title=values["title"])
         errors.check(duplicate is None, _("This activity is already recorded (same unit, "
@@ -281,12 +326,10 @@ def update_activity(*, actor: Any, activity: Activity, topics: Iterable[Topic] |
         raise ActionError(f"unknown fields: {sorted(unknown)}")
     errors = RuleErrors()
     with errors.collect():
-        ensure_not_locked(activity.unit_path, activity.date, changes.get("date"))
-    with errors.collect():
         _can_edit(actor, activity)
     values = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} | changes
-    with errors.collect():
-        values = validate_activity(values, activity.unit, current=activity)
+    values = validate_activity(values, activity.unit, current=activity, rules=ENTRY_RULES,
+                               errors=errors)
     if not errors:
         duplicate = find_duplicate(unit=activity.unit, date=values["date"],
                                    fmt=values["format"], title=values["title"],
@@ -351,13 +394,39 @@ def _delete_files_on_commit(files: list[Any]) -> None:
 
 # --- Campaigns ------------------------------------------------------------------------------
 
-def _check_campaign(errors: RuleErrors, starts_on: dt.date, ends_on: dt.date,
-                    plan_document: Any) -> None:
-    errors.check(ends_on >= starts_on, _("The campaign ends before it starts."),
-                 field="ends_on")
+# A campaign's rules, declared once (decision 0050): the actions run them, the campaign form
+# runs those whose inputs are valid when another of its fields fails.
+CAMPAIGN_PERIOD_RULES = Rules()
+
+
+@CAMPAIGN_PERIOD_RULES.rule("starts_on", "ends_on", field="ends_on")
+def _campaign_period(starts_on: dt.date, ends_on: dt.date) -> None:
+    if ends_on < starts_on:
+        raise ActionError(_("The campaign ends before it starts."))
+
+
+@CAMPAIGN_PERIOD_RULES.rule("plan_document", field="plan_document")
+def _campaign_plan(plan_document: Any) -> None:
     if plan_document is not None:
-        with errors.collect(field="plan_document"):
-            check_upload(plan_document, kinds={"document"})
+        check_upload(plan_document, kinds={"document"})
+
+
+_CAMPAIGN_FIELDS = Rules()
+
+
+@_CAMPAIGN_FIELDS.rule("unit")
+def _campaign_unit(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+_CAMPAIGN_FIELDS.cleans("name", partial(_text, limit=300, label=gettext_lazy("Name"),
+                                         required=True, field="name"))
+_CAMPAIGN_FIELDS.cleans("description", partial(_text, limit=5000,
+                                               label=gettext_lazy("Description"),
+                                               field="description"))
+
+
+CAMPAIGN_RULES = _CAMPAIGN_FIELDS + CAMPAIGN_PERIOD_RULES
 
 
 @transaction.atomic
@@ -365,15 +434,10 @@ def create_campaign(*, actor: Any, unit: Unit, name: str, starts_on: dt.date,
                     ends_on: dt.date, description: str = "",
                     plan_document: Any = None) -> Campaign:
     require(actor, "activity.manage", unit)
-    errors = RuleErrors()
-    with errors.collect():
-        ensure_open(unit)
-    with errors.collect():
-        name = _text(name, 300, _("Name"), required=True, field="name")
-    with errors.collect():
-        description = _text(description, 5000, _("Description"), field="description")
-    _check_campaign(errors, starts_on, ends_on, plan_document)
-    errors.raise_if_any()
+    cleaned = CAMPAIGN_RULES.check({"unit": unit, "name": name, "description": description,
+                                    "starts_on": starts_on, "ends_on": ends_on,
+                                    "plan_document": plan_document})
+    name, description = cleaned["name"], cleaned["description"]
     campaign = Campaign(unit=unit, unit_path=unit.path, created_by=actor, name=name,
                         starts_on=starts_on, ends_on=ends_on, description=description)
     if plan_document is not None:
@@ -395,9 +459,8 @@ def update_campaign(*, actor: Any, campaign: Campaign, **changes: Any) -> Campai
             if getattr(campaign, k) != v}
     for key, value in changes.items():
         setattr(campaign, key, value)
-    errors = RuleErrors()
-    _check_campaign(errors, campaign.starts_on, campaign.ends_on, plan)
-    errors.raise_if_any()
+    CAMPAIGN_PERIOD_RULES.check({"starts_on": campaign.starts_on,
+                                 "ends_on": campaign.ends_on, "plan_document": plan})
     if plan is not None:
         campaign.plan_document.save(plan.name, plan, save=False)
         diff["plan_document"] = plan.name
@@ -485,15 +548,40 @@ def _require_catalogue(actor: Any) -> None:
         raise ActionError(_("You cannot change the topic library."))
 
 
+# The library's rules, declared once (decision 0050): the actions run them, and the topic
+# and material forms run those whose inputs are valid when one of their fields fails.
+TOPIC_RULES = Rules()
+
+
+@TOPIC_RULES.rule("name", field="name")
+def _topic_name(name: str) -> dict[str, str]:
+    name = _text(name, 300, _("Name"), required=True)
+    if Topic.objects.filter(name_folded=fold(name)).exists():
+        raise ActionError(_("The topic “%(name)s” already exists.") % {"name": name})
+    return {"name": name}
+
+
+TOPIC_RULES.cleans("description", partial(_text, limit=5000,
+                                          label=gettext_lazy("Description"),
+                                          field="description"))
+MATERIAL_RULES = Rules()
+MATERIAL_RULES.cleans("title", partial(_text, limit=300, label=gettext_lazy("Title"),
+                                       required=True, field="title"))
+
+
+@MATERIAL_RULES.rule("upload", field="upload")
+def _material_file(upload: Any) -> dict[str, str]:
+    return {"kind": check_upload(upload)}
+
+
 @transaction.atomic
 def create_topic(*, actor: Any, name: str, kind: str = Topic.Kind.OTHER,
                  description: str = "") -> Topic:
     _require_catalogue(actor)
-    name = _text(name, 300, _("Name"), required=True)
-    if Topic.objects.filter(name_folded=fold(name)).exists():
-        raise ActionError(_("The topic “%(name)s” already exists.") % {"name": name})
+    cleaned = TOPIC_RULES.check({"name": name, "description": description})
+    name = cleaned["name"]
     topic = Topic.objects.create(name=name, name_folded=fold(name), kind=kind,
-                                 description=_text(description, 5000, _("Description")))
+                                 description=cleaned["description"])
     record(actor=actor, action="topic.created", target=topic)
     return topic
 
@@ -501,9 +589,9 @@ def create_topic(*, actor: Any, name: str, kind: str = Topic.Kind.OTHER,
 @transaction.atomic
 def add_material(*, actor: Any, topic: Topic, title: str, upload: Any) -> Material:
     _require_catalogue(actor)
-    kind = check_upload(upload)
-    material = Material(topic=topic, title=_text(title, 300, _("Title"), required=True),
-                        kind=kind, size=upload.size, uploaded_by=actor)
+    cleaned = MATERIAL_RULES.check({"title": title, "upload": upload})
+    material = Material(topic=topic, title=cleaned["title"], kind=cleaned["kind"],
+                        size=upload.size, uploaded_by=actor)
     material.file.save(upload.name, upload, save=False)
     material.save()
     record(actor=actor, action="material.added", target=material,
@@ -557,29 +645,58 @@ def create_movement(*, actor: Any, name: str, kind: str = Movement.Kind.MOVEMENT
     return movement
 
 
+# A commendation's rules, declared once (decision 0050): ``create_commendation`` runs them
+# (for the form and the import), and the form runs those whose inputs are valid when one of
+# its fields fails.
+COMMENDATION_RULES = Rules()
+
+
+@COMMENDATION_RULES.rule("recipient_kind", "person_name", field="person_name")
+def _person_named(recipient_kind: str, person_name: str) -> None:
+    if recipient_kind == Commendation.RecipientKind.PERSON and not person_name.strip():
+        raise ActionError(_("Name the person commended."))
+
+
+@COMMENDATION_RULES.rule("recipient_kind", "club", field="club")
+def _club_chosen(recipient_kind: str, club: Any) -> None:
+    if recipient_kind == Commendation.RecipientKind.CLUB and club is None:
+        raise ActionError(_("Choose the club or model commended."))
+
+
+@COMMENDATION_RULES.rule("unit", "decided_on", field="decided_on")
+def _decided(unit: Unit, decided_on: dt.date) -> None:
+    if decided_on > timezone.localdate():
+        raise ActionError(_("The decision date is in the future."))
+    guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
+
+
+def _linked_rule(name: str) -> None:
+    @COMMENDATION_RULES.rule("unit", name, field=name)
+    def check(unit: Unit, **linked: Any) -> None:
+        if linked[name] is not None and not is_within(linked[name].unit_path, unit.path):
+            raise ActionError(_("The club or activity belongs to another unit."))
+
+
+for _name in ("club", "activity"):
+    _linked_rule(_name)
+for _name, _limit, _label, _required in (
+        ("person_name", 150, gettext_lazy("Person"), False),
+        ("reason", 5000, gettext_lazy("For what"), True),
+        ("decision_number", 60, gettext_lazy("Decision number"), False)):
+    COMMENDATION_RULES.cleans(_name, partial(_text, limit=_limit, label=_label,
+                                             required=_required, field=_name))
+
+
 @transaction.atomic
 def create_commendation(*, actor: Any, unit: Unit, recipient_kind: str, reason: str,
                         level: str, decided_on: dt.date, decision_number: str = "",
                         club: Any = None, person_name: str = "",
                         activity: Activity | None = None) -> Commendation:
     require(actor, "activity.manage", unit)
-    errors = RuleErrors()
-    errors.check(recipient_kind != Commendation.RecipientKind.PERSON or person_name.strip(),
-                 _("Name the person commended."), field="person_name")
-    errors.check(recipient_kind != Commendation.RecipientKind.CLUB or club is not None,
-                 _("Choose the club or model commended."), field="club")
-    if errors.check(decided_on <= timezone.localdate(),
-                    _("The decision date is in the future."), field="decided_on"):
-        with errors.collect():
-            guard(unit_path=unit.path, dates=[decided_on], field="decided_on")
-    for name, linked in (("club", club), ("activity", activity)):
-        errors.check(linked is None or is_within(linked.unit_path, unit.path),
-                     _("The club or activity belongs to another unit."), field=name)
-    texts = errors.clean_each([
-        ("person_name", _text, person_name, 150, _("Person")),
-        ("reason", partial(_text, required=True), reason, 5000, _("For what")),
-        ("decision_number", _text, decision_number, 60, _("Decision number"))])
-    errors.raise_if_any()
+    texts = COMMENDATION_RULES.check({
+        "unit": unit, "recipient_kind": recipient_kind, "reason": reason, "club": club,
+        "decided_on": decided_on, "decision_number": decision_number,
+        "person_name": person_name, "activity": activity})
     commendation = Commendation.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, recipient_kind=recipient_kind,
         club=club, activity=activity, level=level, decided_on=decided_on, **texts)

@@ -22,9 +22,10 @@ from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import scope_paths, scope_q
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES, check_upload
 from ctip.org.models import Unit
-from ctip.outreach.actions import MAX_ONLINE_REACH
+from ctip.outreach.actions import ENTRY_RULES, MAX_ONLINE_REACH
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Speaker, Topic
 from ctip.outreach.selectors import ActivityFilter, campaigns_visible_to
 
@@ -121,8 +122,11 @@ ACCEPT = ",".join(["image/*", "audio/*", *sorted(SIGNATURES)])
 
 # --- Quick entry and edit --------------------------------------------------------------------
 
-class ActivityForm(IdempotentForm, forms.Form):
-    """Essential fields first; the rest (``DETAIL_FIELDS``) sit in a collapsed section."""
+class ActivityForm(RulesForm, IdempotentForm, forms.Form):
+    """Essential fields first; the rest (``DETAIL_FIELDS``) sit in a collapsed section. The
+    action's rules run here too when a field fails (``RulesForm``)."""
+
+    rules = ENTRY_RULES
 
     ESSENTIAL_FIELDS = ("date", "status", "unit", "format", "title", "participants_women",
                         "participants_men", "participants_total")
@@ -185,6 +189,8 @@ class ActivityForm(IdempotentForm, forms.Form):
                  activity: Activity | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.activity = activity
+        if activity is not None:
+            self.given = {"unit": activity.unit, "current": activity}
         f = self.fields
         if activity is None:
             f["unit"].queryset = units if units is not None else loggable_units(viewer)  # type: ignore[attr-defined]

@@ -16,8 +16,10 @@ from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.policy import scope_paths
 from ctip.community.models import Club
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
+from ctip.outreach.actions import CAMPAIGN_PERIOD_RULES, CAMPAIGN_RULES, COMMENDATION_RULES
 from ctip.outreach.models import Activity, Commendation, Movement
 from ctip.outreach.selectors import activities_manageable_by, clubs_manageable_by
 
@@ -58,7 +60,12 @@ class PeriodMixin:
         return data
 
 
-class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
+class CampaignForm(RulesForm, IdempotentForm, forms.Form):
+    """The action's rules (the period's order, the plan's file) run here too when a field
+    fails (``RulesForm``); the create form has them all, the edit form the period's."""
+
+    rules = CAMPAIGN_RULES
+
     name = forms.CharField(label=_("Name"), max_length=300,
                            help_text=_("For example: Month of action for 30 July 2026"))
     unit = UnitChoiceField(label=_("Issued by"), queryset=Unit.objects.none(),
@@ -68,7 +75,6 @@ class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     plan_document = forms.FileField(label=_("Plan document"), required=False)
-    period_error = _("The campaign ends before it starts.")
 
     def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +84,7 @@ class CampaignForm(IdempotentForm, PeriodMixin, forms.Form):
             "mb": MAX_UPLOAD_BYTES // 1024 // 1024}
         if editing:
             del self.fields["unit"]
+            self.rules = CAMPAIGN_PERIOD_RULES  # what ``update_campaign`` checks
         else:
             self.fields["unit"].queryset = issuing_units(viewer)  # type: ignore[attr-defined]
 
@@ -129,7 +136,10 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return f"{obj.date:%d/%m/%Y} · {obj.title} · {obj.unit.name}"
 
 
-class CommendationForm(IdempotentForm, forms.Form):
+class CommendationForm(RulesForm, IdempotentForm, forms.Form):
+    """``create_commendation``'s rules run here too when a field fails (``RulesForm``)."""
+
+    rules = COMMENDATION_RULES
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(),
                            help_text=_("The unit commended, or the unit of the club or person."))
     recipient_kind = forms.ChoiceField(label=_("Who is commended"),
@@ -168,6 +178,16 @@ class CommendationForm(IdempotentForm, forms.Form):
         field.widget.choices = choices
         self.activities = activities
 
+    def rule_inputs(self) -> dict[str, Any]:
+        """As the view sends them: the club only for a club, the name only for a person."""
+        values = super().rule_inputs()
+        kind = values.get("recipient_kind")
+        if kind != Commendation.RecipientKind.CLUB:
+            values["club"] = None
+        if kind != Commendation.RecipientKind.PERSON:
+            values["person_name"] = ""
+        return values
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         number = data.get("activity_id")
@@ -178,9 +198,6 @@ class CommendationForm(IdempotentForm, forms.Form):
                                                 "your units."))
             else:
                 data["activity"] = activity
-        decided_on = data.get("decided_on")
-        if decided_on and decided_on > timezone.localdate():
-            self.add_error("decided_on", _("The decision date is in the future."))
         return data
 
 

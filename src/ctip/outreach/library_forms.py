@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext
@@ -12,8 +12,10 @@ from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.models import User
 from ctip.accounts.policy import scope_q
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
+from ctip.outreach.actions import MATERIAL_RULES, TOPIC_RULES
 from ctip.outreach.campaign_forms import DATE_HELP, PeriodMixin, issuing_units
 from ctip.outreach.models import Speaker, Topic
 
@@ -26,7 +28,10 @@ class TopicFilterForm(forms.Form):
                              choices=[("", _("All kinds")), *Topic.Kind.choices])
 
 
-class TopicForm(IdempotentForm, forms.Form):
+class TopicForm(RulesForm, IdempotentForm, forms.Form):
+    """The library's actions' rules run here too when a field fails (``RulesForm``)."""
+
+    rules = TOPIC_RULES
     name = forms.CharField(label=_("Name"), max_length=300,
                            help_text=_("For example: Law 53/2024/QH15 on preventing and "
                                        "combating human trafficking"))
@@ -35,7 +40,9 @@ class TopicForm(IdempotentForm, forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class MaterialForm(IdempotentForm, forms.Form):
+class MaterialForm(RulesForm, IdempotentForm, forms.Form):
+    rules = MATERIAL_RULES
+    rename: ClassVar[dict[str, str]] = {"file": "upload"}
     title = forms.CharField(label=_("Title"), max_length=300)
     file = forms.FileField(label=_("File"))
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ctip.cases.actions import SITUATION_RULES
 from ctip.cases.models import Category
 from ctip.core.collation import vi_order
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 
 DESCRIPTION_MAX = 10_000
@@ -31,7 +33,13 @@ def commune_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return list(groups.items())
 
 
-class ReportConcernForm(IdempotentForm, forms.Form):
+class ReportConcernForm(RulesForm, IdempotentForm, forms.Form):
+    """The rules of ``create_situation`` run here too when a field fails (``RulesForm``), so
+    that one sending answers every problem."""
+
+    rules = SITUATION_RULES
+    rename: ClassVar[dict[str, str]] = {"commune": "unit", "contact": "reporter_contact"}
+
     category = forms.ChoiceField(
         label=_("What is your concern about?"), choices=[("", "—"), *Category.choices])
     commune = forms.TypedChoiceField(

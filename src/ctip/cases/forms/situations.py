@@ -18,8 +18,17 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
+from ctip.cases.actions import (
+    CLOSE_RULES,
+    ESCALATE_RULES,
+    NOTE_RULES,
+    SITUATION_OPEN_RULES,
+    SITUATION_RULES,
+    VERIFY_RULES,
+)
 from ctip.cases.models import Agency, Category, Situation, Urgency
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 
 DATE_HINT = _("dd/mm/yyyy")
@@ -80,7 +89,8 @@ def _not_future(value: dt.date | None, message: str) -> dt.date | None:
 
 # --- Quick report ----------------------------------------------------------------------------
 
-class SituationReportForm(IdempotentForm, forms.Form):
+class SituationReportForm(RulesForm, IdempotentForm, forms.Form):
+    rules = SITUATION_RULES
     category = forms.ChoiceField(label=_("What kind of situation"),
                                  choices=[("", _("— choose —")), *Category.choices])
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices,
@@ -176,11 +186,16 @@ def _note_field(label: Any, *, required: bool, rows: int = 2) -> forms.CharField
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(RulesForm, forms.Form):
+    """The handling steps: the action's rules run here too when a field fails (``given``:
+    the situation), so that a step on a closed situation says so with the field's error."""
+
+    rules = VERIFY_RULES
     note = _note_field(_("Note (optional)"), required=False)
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(RulesForm, forms.Form):
+    rules = ESCALATE_RULES
     note = _note_field(_("Note for the level above (optional)"), required=False)
 
 
@@ -191,7 +206,8 @@ class AgencyField(forms.ModelChoiceField):
         return obj.name
 
 
-class ReferForm(IdempotentForm, forms.Form):
+class ReferForm(RulesForm, IdempotentForm, forms.Form):
+    rules = SITUATION_OPEN_RULES
     agency = AgencyField(label=_("Agency"), queryset=Agency.objects.none(),
                          empty_label=_("— choose —"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
@@ -223,9 +239,11 @@ class AnswerForm(forms.Form):
                            gettext("The answer date must lie between the referral and today."))
 
 
-class NoteForm(IdempotentForm, forms.Form):
+class NoteForm(RulesForm, IdempotentForm, forms.Form):
+    rules = NOTE_RULES
     note = _note_field(_("Note"), required=True, rows=3)
 
 
-class CloseForm(forms.Form):
+class CloseForm(RulesForm, forms.Form):
+    rules = CLOSE_RULES
     outcome = _note_field(_("Outcome"), required=True, rows=3)

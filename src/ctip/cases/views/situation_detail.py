@@ -125,7 +125,7 @@ def _step(request: HttpRequest, pk: int, prefix: str,
     broken, each missing consent among them). A step that creates a record names its
     ``scope``: it runs once per form key (``core.idempotency.run_once``)."""
     situation = _managed(request, pk)
-    form = STEP_FORMS[prefix](request.POST, prefix=prefix)
+    form = STEP_FORMS[prefix](request.POST, prefix=prefix, given={"situation": situation})
     if form.is_valid():
         try:
             done = run_once(form, actor=request.user, scope=scope,
@@ -133,13 +133,14 @@ def _step(request: HttpRequest, pk: int, prefix: str,
         except ActionError as exc:
             # the action rolled back; read the situation again rather than trust memory
             situation = get_situation_for(request.user, pk)
-            if situation.state == Situation.State.CLOSED:
-                messages.error(request, exc.message)
-                return redirect("cases:situation_detail", pk=pk)
             add_to_form(form, exc)
         else:
             messages.success(request, done)
             return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
+    if situation.state == Situation.State.CLOSED:
+        # a closed situation's page has no forms: its refusals (it is closed) go on top
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+        return redirect("cases:situation_detail", pk=pk)
     return _render_detail(request, situation, bound={prefix: form})
 
 

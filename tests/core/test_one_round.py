@@ -1,0 +1,356 @@
+"""A submission with a field error AND a rule of the action broken learns both in one answer
+(decision 0050): the form runs the action's declared rules on its valid inputs when a field
+fails, so the summary at the top lists both, with links to the fields, and what was typed is
+kept. One case per form kind; each sends one field error and one rule error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ctip.core.errors import ActionError
+from ctip.core.rules import Rules
+from ctip.reports import actions as submissions
+from ctip.reports.models import ReportType
+from tests.core.test_every_error_at_once import summary
+
+
+@dataclass
+class Sent:
+    """One submission: who sends it, where, what, and what the answer must show."""
+
+    role: str | None  # None: the public, not signed in
+    url: str
+    data: dict[str, Any]
+    # the fields the summary links to: the one that failed and the one the rule names
+    links: set[str]
+    # words of the rule's refusal, in the summary (the field error is in Django's words)
+    rule_words: list[str]
+    kept: list[str]
+    nothing_saved: Callable[[], bool] = field(default=lambda: True)
+
+
+def _lock_july(tree: Any, users: Any) -> None:
+    """Commune A's July 2026 report approved: its subtree's July is locked."""
+    report = submissions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = submissions.submit(actor=users["commune_officer"], report=report)
+    submissions.approve(actor=users["province_officer"], report=report)
+
+
+def _activity_data(tree: Any, formats: Any, **changes: Any) -> dict[str, Any]:
+    return {"date": "2026-07-15", "status": "done", "unit": tree.branch_a1.pk,
+            "format": formats["meeting"].pk, "title": "Sinh hoạt ấp Mỹ Lộc",
+            "participants_women": "", "participants_men": "", "participants_total": "30",
+            "notes": "Mời công an xã"} | changes
+
+
+def _no_activity() -> bool:
+    from ctip.outreach.models import Activity
+
+    return not Activity.objects.exists()
+
+
+def activity_locked_and_untitled(tree: Any, users: Any, formats: Any) -> Sent:
+    """An empty title, a date in a locked period."""
+    _lock_july(tree, users)
+    return Sent("commune_officer", reverse("outreach:activity_create"),
+                _activity_data(tree, formats, title=""), {"id_title", "id_date"},
+                ["07/2026"], ["Mời công an xã"], _no_activity)
+
+
+def activity_numbers_and_untitled(tree: Any, users: Any, formats: Any) -> Sent:
+    """An empty title; women and men who add up to more than the total."""
+    return Sent("commune_officer", reverse("outreach:activity_create"),
+                _activity_data(tree, formats, title="", date="2026-08-03",
+                               participants_women="20", participants_men="15",
+                               participants_total="30"),
+                {"id_title", "id_participants_total"}, ["35"], ["Mời công an xã"],
+                _no_activity)
+
+
+def activity_edit_locked(tree: Any, users: Any, formats: Any) -> Sent:
+    """Editing an activity of August: a bad number of women, and a new date in locked July."""
+    from tests.conftest import log_activity
+
+    activity = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 8, 3),
+                            title="Sinh hoạt tháng Tám")
+    _lock_july(tree, users)
+    return Sent("commune_officer", reverse("outreach:activity_edit", args=[activity.pk]),
+                _activity_data(tree, formats, participants_women="-4",
+                               title="Sinh hoạt tháng Tám sửa"),
+                {"id_participants_women", "id_date"}, ["07/2026"],
+                ["Sinh hoạt tháng Tám sửa"])
+
+
+def campaign_untitled_backwards_and_plan_not_a_document(tree: Any, users: Any,
+                                                        formats: Any) -> Sent:
+    """An empty name; a plan that is a picture, and an end before the start."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ctip.outreach.models import Campaign
+
+    picture = SimpleUploadedFile("ke-hoach.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                                 content_type="image/png")
+    return Sent("commune_officer", reverse("outreach:campaign_create"), {
+        "name": "", "unit": tree.commune_a.pk, "starts_on": "2026-09-01",
+        "ends_on": "2026-08-01", "description": "Kế hoạch số 7 của xã",
+        "plan_document": picture}, {"id_name", "id_ends_on", "id_plan_document"},
+        ["ke-hoach.png"], ["Kế hoạch số 7 của xã"], lambda: not Campaign.objects.exists())
+
+
+def situation_untitled_and_implausible_date(tree: Any, users: Any, formats: Any) -> Sent:
+    """Nothing said of what happened; a date before 1990."""
+    from ctip.cases.models import Situation
+
+    return Sent("commune_officer", reverse("cases:situation_create"), {
+        "category": "recruitment", "urgency": "normal", "description": "",
+        "unit": tree.commune_a.pk, "address": "Ấp Bàu Sen", "occurred_on": "1985-03-01",
+        "source": "officer", "reporter_contact": ""}, {"id_description", "id_occurred_on"},
+        [], ["Ấp Bàu Sen"], lambda: not Situation.objects.exists())
+
+
+def escalation_note_too_long_in_locked_period(tree: Any, users: Any, formats: Any) -> Sent:
+    """A note over its limit; the situation was received in July, now locked."""
+    from ctip.cases.actions import create_situation
+    from ctip.cases.models import Situation
+
+    found = create_situation(actor=None, unit=tree.commune_a, category="recruitment",
+                             description="Tin tuyển dụng lạ.", source="officer")
+    Situation.objects.filter(pk=found.pk).update(
+        created_at=dt.datetime(2026, 7, 10, 9, tzinfo=dt.UTC))
+    _lock_july(tree, users)
+    return Sent("commune_officer", reverse("cases:situation_escalate", args=[found.pk]),
+                {"escalate-note": "Cần tỉnh hỗ trợ gấp. " + "x" * 5000},
+                {"id_escalate-note"}, ["31/07/2026"], ["Cần tỉnh hỗ trợ gấp."],
+                lambda: Situation.objects.get(pk=found.pk).state == Situation.State.RECEIVED)
+
+
+def public_report_undescribed_in_locked_period(tree: Any, users: Any, formats: Any) -> Sent:
+    """Nothing said of what happened; the commune's current month locked."""
+    from ctip.cases.models import Situation
+    from tests.portal.test_report import URL, form_data
+
+    _lock_this_month(tree, users)
+    return Sent(None, URL, form_data(tree.commune_a, description="", identity="contact",
+                                     contact="0912 345 678"),
+                {"id_description"}, ["12/BC-HPN"], ["0912 345 678"],
+                lambda: not Situation.objects.exists())
+
+
+def club_unnamed_founded_in_locked_period(tree: Any, users: Any, formats: Any) -> Sent:
+    """An empty name; founded in locked July (a club counts from its founding on)."""
+    from ctip.community.models import Club, ClubType
+
+    _lock_july(tree, users)
+    return Sent("commune_officer", reverse("community:club_create"), {
+        "name": "", "club_type": ClubType.objects.get(code="anti-trafficking").pk,
+        "unit": tree.commune_a.pk, "founded_on": "2026-07-05", "member_count": "12",
+        "results": "Mười hai hội viên nòng cốt"}, {"id_name", "id_founded_on"},
+        ["31/07/2026"], ["Mười hai hội viên nòng cốt"], lambda: not Club.objects.exists())
+
+
+def exchange_without_counterpart_in_locked_period(tree: Any, users: Any,
+                                                  formats: Any) -> Sent:
+    """No counterpart named; dated in locked July."""
+    from ctip.community.models import Exchange
+    from ctip.org.actions import update_unit
+
+    update_unit(actor=None, unit=tree.commune_a, is_border=True)
+    _lock_july(tree, users)
+    return Sent("commune_officer", reverse("community:exchange_create"), {
+        "unit": tree.commune_a.pk, "date": "2026-07-20", "counterpart_country": "Campuchia",
+        "counterpart_area": "", "participants": "14",
+        "information_shared": "Thủ đoạn tuyển người đi làm ở casino"},
+        {"id_counterpart_area", "id_date"}, ["31/07/2026"],
+        ["Thủ đoạn tuyển người đi làm ở casino"], lambda: not Exchange.objects.exists())
+
+
+def unit_unnamed_with_a_code_taken(tree: Any, users: Any, formats: Any) -> Sent:
+    """An empty name; an administrative code that belongs to another unit."""
+    from ctip.org.actions import create_unit
+    from ctip.org.models import UnitType
+
+    create_unit(actor=None, parent=tree.commune_a, name="Chi hội ấp Bến Cỏ",
+                unit_type=UnitType.objects.get(code="branch"), gso_code="27944")
+    return Sent("province_officer", reverse("org:unit_create", args=[tree.commune_a.pk]), {
+        "name": "", "unit_type": UnitType.objects.get(code="branch").pk, "gso_code": "27944",
+        "village": "Ấp Bàu Sen"}, {"id_name", "id_gso_code"}, ["Chi hội ấp Bến Cỏ"],
+        ["Ấp Bàu Sen"])
+
+
+def user_unnamed_with_a_username_taken(tree: Any, users: Any, formats: Any) -> Sent:
+    """No full name; a username already taken."""
+    from ctip.accounts.capabilities import Role
+
+    return Sent("province_officer", reverse("accounts:user_create"), {
+        "username": "xa", "full_name": "", "email": "", "phone": "0912 000 111",
+        "home_unit": tree.commune_a.pk, "role": Role.COMMUNE_OFFICER},
+        {"id_full_name", "id_username"}, ["“xa”"], ["0912 000 111"])
+
+
+def commendation_without_reason_or_person(tree: Any, users: Any, formats: Any) -> Sent:
+    """Nothing said of what for; a person commended without her name."""
+    from ctip.outreach.models import Commendation
+
+    return Sent("commune_officer", reverse("outreach:commendation_create"), {
+        "unit": tree.commune_a.pk, "recipient_kind": "person", "person_name": "",
+        "reason": "", "level": "commune", "decided_on": "2026-08-03",
+        "decision_number": "25/QĐ-HPN"}, {"id_reason", "id_person_name"}, [],
+        ["25/QĐ-HPN"], lambda: not Commendation.objects.exists())
+
+
+def topic_of_no_kind_named_as_another(tree: Any, users: Any, formats: Any) -> Sent:
+    """A kind that is not one of the list; the name of a topic already in the library."""
+    from ctip.outreach.actions import create_topic
+    from ctip.outreach.models import Topic
+
+    create_topic(actor=None, name="Luật Phòng, chống mua bán người 2024")
+    return Sent("province_officer", reverse("outreach:topic_create"), {
+        "name": "luật phòng, chống mua bán người 2024", "kind": "không-có",
+        "description": "Các điểm mới của luật"}, {"id_kind", "id_name"},
+        ["“luật phòng, chống mua bán người 2024”"], ["Các điểm mới của luật"],
+        lambda: Topic.objects.count() == 1)
+
+
+def material_untitled_and_not_a_material(tree: Any, users: Any, formats: Any) -> Sent:
+    """No title; a file that is not a document, an image or a sound."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ctip.outreach.actions import create_topic
+    from ctip.outreach.models import Material
+
+    topic = create_topic(actor=None, name="Thủ đoạn lừa đảo qua mạng")
+    program = SimpleUploadedFile("bai-giang.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    return Sent("province_officer", reverse("outreach:material_create", args=[topic.pk]),
+                {"title": "", "file": program}, {"id_title", "id_file"}, ["bai-giang.exe"], [],
+                lambda: not Material.objects.exists())
+
+
+KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
+         campaign_untitled_backwards_and_plan_not_a_document,
+         situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
+         public_report_undescribed_in_locked_period, club_unnamed_founded_in_locked_period,
+         exchange_without_counterpart_in_locked_period, unit_unnamed_with_a_code_taken,
+         user_unnamed_with_a_username_taken, commendation_without_reason_or_person,
+         topic_of_no_kind_named_as_another, material_untitled_and_not_a_material]
+
+
+@pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])
+def test_a_field_error_and_a_rule_error_come_back_together(
+        build: Any, tree: Any, users: Any, formats: Any, client: Any,
+        client_for: Any) -> None:
+    sent = build(tree, users, formats)
+    browser = client_for(users[sent.role]) if sent.role else client
+    response = browser.post(sent.url, sent.data, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code in (200, 400, 422), response.status_code
+    html = response.content.decode()
+    box = summary(html) if sent.role else public_summary(html)
+    links = set(re.findall(r'<a href="#(id_[a-z_0-9-]+)"', box))
+    assert sent.links <= links, (links, box)
+    assert all(word in box for word in sent.rule_words), box
+    # the summary comes first, before the fields it links to
+    assert all(html.index(box) < html.index(f'id="{name}"') for name in sent.links)
+    assert all(text in html for text in sent.kept)
+    assert sent.nothing_saved()
+
+
+def public_summary(html: str) -> str:
+    start = html.index('class="error-summary"')
+    return html[start:html.index("</div>", start)]
+
+
+def test_a_step_on_a_closed_situation_says_it_is_closed_at_once(
+        tree: Any, users: Any, client_for: Any) -> None:
+    """An empty note on a closed situation: its page has no forms any more, so the answer
+    goes back to it saying why, instead of a form error that cannot be seen."""
+    from ctip.cases.actions import close_situation, create_situation
+
+    found = create_situation(actor=None, unit=tree.commune_a, category="recruitment",
+                             description="Tin tuyển dụng lạ.", source="officer")
+    close_situation(actor=None, situation=found, outcome="Đã xác minh: không có rủi ro.")
+    client = client_for(users["commune_officer"])
+    response = client.post(reverse("cases:situation_note", args=[found.pk]),
+                           {"note-note": ""}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain, "the page of a closed situation has no form to show"
+    assert f"Tin báo {found.code} đã đóng." in html
+    assert not found.events.filter(kind="note").exists()
+
+
+# --- The mechanism itself ---------------------------------------------------------------------
+
+def test_a_rule_runs_only_on_the_inputs_it_needs() -> None:
+    rules = Rules()
+    seen: list[str] = []
+
+    @rules.rule("start", "end", field="end")
+    def _order(start: int, end: int) -> None:
+        seen.append("order")
+        if end < start:
+            raise ActionError("Kết thúc trước khi bắt đầu.")
+
+    @rules.rule("name")
+    def _name(name: str, today: int = 0) -> dict[str, str]:
+        seen.append(f"name {today}")
+        return {"name": name.strip()}
+
+    with pytest.raises(ActionError) as refused:
+        rules.check({"start": 5, "end": 3, "name": " Lan ", "today": 7})
+    assert refused.value.errors == [("end", "Kết thúc trước khi bắt đầu.")]
+    assert seen == ["order", "name 7"]
+    seen.clear()
+    # the end failed its own validation: the order is not checked, the name is
+    assert rules.check({"start": 5, "name": " Lan "}) == {"name": "Lan"}
+    assert seen == ["name 0"]
+
+
+def test_the_form_runs_the_rules_only_when_a_field_failed() -> None:
+    from django import forms
+
+    from ctip.core.rules import RulesForm
+
+    rules = Rules()
+    calls: list[int] = []
+
+    @rules.rule("count", field="count")
+    def _small(count: int) -> None:
+        calls.append(count)
+        if count > 3:
+            raise ActionError("Quá nhiều.")
+
+    class Form(RulesForm, forms.Form):
+        count = forms.IntegerField()
+        name = forms.CharField()
+
+    Form.rules = rules
+    assert Form({"count": "9", "name": "x"}).is_valid()  # the action will check
+    assert calls == []
+    form = Form({"count": "9", "name": ""})
+    assert not form.is_valid()
+    assert form.errors["count"] == ["Quá nhiều."] and "name" in form.errors
+    assert calls == [9]
+
+
+def _lock_this_month(tree: Any, users: Any) -> None:
+    """Commune A's report of this month approved: today's records there are locked."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    report = submissions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=first, end=last)
+    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = submissions.submit(actor=users["commune_officer"], report=report)
+    submissions.approve(actor=users["province_officer"], report=report)
+
