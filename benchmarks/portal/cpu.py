@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
 
     anonymous, signed_in = Client(), Client()
     signed_in.force_login(User.objects.get(username=args.user))
-    numbers = itertools.count()
+    numbers = itertools.count(time.time_ns())  # never a page kept by an earlier run
     targets = {
         "static file (WhiteNoise)": (anonymous, lambda: "/static/portal/reader.js"),
         "robots.txt, anonymous": (anonymous, lambda: "/robots.txt"),

@@ -201,7 +201,8 @@ def with_python(name: str, url: str, args: argparse.Namespace) -> Result:
     host, _, rest = url.removeprefix("http://").partition("/")
     hostname, _, port = host.partition(":")
     stop = time.monotonic() + args.duration
-    numbers = itertools.count()  # "{n}" in the path: a new number for every request
+    # "{n}" in the path: a new number for every request, never one kept by an earlier run
+    numbers = itertools.count(time.time_ns())
     latencies: list[list[float]] = [[] for _ in range(args.connections)]
     errors = [0] * args.connections
 
@@ -277,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, path in targets:
             url = server.base + path
             for n in range(20):  # warm-up: workers import, renditions, cache filled
-                status, _body, headers = get(url.replace("{n}", f"warm{n}"))
+                status, _body, headers = get(url.replace("{n}", f"warm{time.time_ns()}{n}"))
                 # /healthz says 503 while no worker's heartbeat is fresh (a reused directory)
                 if status != 200 and not (path == "/healthz" and status == 503):
                     raise SystemExit(f"{path} answered {status}")

@@ -154,7 +154,8 @@ def route(request: HttpRequest, path: str) -> None:
 
     if hasattr(request, "_wagtail_route_for_request"):
         return
-    hostname = split_domain_port(request._get_raw_host())[0]  # as Wagtail finds the site
+    # the site is found as Wagtail finds it: the raw host, without the ALLOWED_HOSTS check
+    hostname = split_domain_port(request._get_raw_host())[0]  # type: ignore[attr-defined]
     components = [c for c in path.split("/") if c]
     parts = "\x1f".join([str(_version(ROUTES_KEY)), hostname, str(request.get_port()),
                           *components])
@@ -162,7 +163,7 @@ def route(request: HttpRequest, path: str) -> None:
     kept = cache.get(key)
     if kept is not None:
         site, page_id, content_type_id, url_path, restrictions = kept
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        model: Any = ContentType.objects.get_for_id(content_type_id).model_class()
         page = model.objects.filter(pk=page_id).first() if model is not None else None
         if page is not None and page.live and page.url_path == url_path:
             page.get_view_restrictions = Restrictions(restrictions)  # read with the route
