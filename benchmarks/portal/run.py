@@ -19,8 +19,10 @@ Steps:
    - ``article``: an article page (with an image, a quote, ten "Các tin khác"), from the
      bulletin cache after the first request;
    - ``section``: the first page of the biggest section, from the cache;
-   - ``article, no cache``: the same article with a query parameter that bypasses the cache,
-     to show what rendering costs.
+   - ``article, not yet cached``: the same article with ``?page=<n>``, a new ``n`` for every
+     request: each request misses the page cache, renders the article and stores it, as the
+     first request for an article after a publish does (its route and the parts kept across
+     publishes, decision 0052, are warm, as they are for every article read before).
 
    For each: requests per second, p50 and p95 latency, errors, and the ratio of its rate to
    the ceiling's.
@@ -32,6 +34,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/portal/run.py                  # 20 s per target
     .venv/bin/python benchmarks/portal/run.py --duration 10 --connections 32 --workers 4
     .venv/bin/python benchmarks/portal/run.py --python         # the Python load generator
+    .venv/bin/python benchmarks/portal/run.py --source /path/to/other/checkout  # its code
 
 See ``benchmarks/README.md``.
 """
@@ -41,6 +44,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -63,7 +67,15 @@ import _common  # noqa: E402  (benchmarks/ on the path first)
 REPO = Path(__file__).resolve().parents[2]
 CTIP = _common.CTIP
 RPS_AIM = 300.0
+FRESH_RPS_AIM = 100.0  # an article not yet in the cache (issue #20)
 WEIGHT_AIM_KB = 150.0
+WRK_FRESH = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path:gsub("{n}", math.random(1, 1000000000) .. counter))
+end
+"""
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -105,11 +117,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="build the data directory here, or reuse it when already built "
                         "(kept afterwards)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--source", type=Path, default=REPO,
+                        help="the checkout whose src/ is served (default: this one), to "
+                        "compare two versions on one data directory")
     return parser.parse_args(argv)
 
 
 
-def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
+def prepare(data_dir: Path, source: Path = REPO) -> tuple[dict[str, str], str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CTIP_DEBUG",
                                                             "CTIP_TESTING"}}
     from cryptography.fernet import Fernet
@@ -119,7 +134,7 @@ def prepare(data_dir: Path) -> tuple[dict[str, str], str, str]:
         keys.write_text(Fernet.generate_key().decode())
         keys.chmod(0o600)
     env.update(CTIP_DATA_DIR=str(data_dir), CTIP_LOG_LEVEL="WARNING",
-               ALLOWED_HOSTS="127.0.0.1,localhost", PYTHONPATH=str(REPO / "src"),
+               ALLOWED_HOSTS="127.0.0.1,localhost", PYTHONPATH=str(source / "src"),
                CTIP_FIELD_KEYS=keys.read_text().strip())
     started = time.perf_counter()
     built = data_dir / "bench-urls.txt"
@@ -165,6 +180,9 @@ class Result:
 
 
 def with_wrk(name: str, url: str, args: argparse.Namespace, script: Path) -> Result:
+    if "{n}" in url:  # a new address for every request
+        script.with_suffix(".fresh.lua").write_text(WRK_FRESH + script.read_text())
+        script = script.with_suffix(".fresh.lua")
     out = subprocess.run(  # noqa: S603
         ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
          "--timeout", "10s", "-s", str(script), url],
@@ -183,6 +201,8 @@ def with_python(name: str, url: str, args: argparse.Namespace) -> Result:
     host, _, rest = url.removeprefix("http://").partition("/")
     hostname, _, port = host.partition(":")
     stop = time.monotonic() + args.duration
+    # "{n}" in the path: a new number for every request, never one kept by an earlier run
+    numbers = itertools.count(time.time_ns())
     latencies: list[list[float]] = [[] for _ in range(args.connections)]
     errors = [0] * args.connections
 
@@ -191,7 +211,7 @@ def with_python(name: str, url: str, args: argparse.Namespace) -> Result:
         while time.monotonic() < stop:
             started = time.perf_counter()
             try:
-                conn.request("GET", "/" + rest)
+                conn.request("GET", "/" + rest.replace("{n}", str(next(numbers))))
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -245,32 +265,37 @@ def main(argv: list[str] | None = None) -> None:
         args.keep = True
     server = None
     try:
-        env, article, section = prepare(data_dir)
+        env, article, section = prepare(data_dir, args.source.resolve())
+        load_before = _common.load_average()
         port = _common.free_port()
         server = _common.Server(env, port, args.workers, data_dir / "serve.log")
         targets = [("robots.txt (ceiling)", "/robots.txt"), ("healthz", "/healthz"),
                    ("article", article),
-                   ("section", section), ("article, no cache", article + "?bench=nocache")]
+                   ("section", section), ("article, not yet cached", article + "?page={n}")]
         script = data_dir / "report.lua"
         script.write_text(WRK_SCRIPT)
         results = []
         for name, path in targets:
             url = server.base + path
-            for _ in range(20):  # warm-up: workers import, renditions, cache filled
-                status, _body, headers = get(url)
+            for n in range(20):  # warm-up: workers import, renditions, cache filled
+                status, _body, headers = get(url.replace("{n}", f"warm{time.time_ns()}{n}"))
                 # /healthz says 503 while no worker's heartbeat is fresh (a reused directory)
                 if status != 200 and not (path == "/healthz" and status == 503):
                     raise SystemExit(f"{path} answered {status}")
             if name in ("article", "section"):
                 assert headers.get("x-bulletin-cache") == "hit", headers
+            if "{n}" in path:
+                assert headers.get("x-bulletin-cache") == "miss", headers
             result = with_wrk(name, url, args, script) if tool == "wrk" else \
                 with_python(name, url, args)
             results.append(result)
-            print(f"  {name:20s} {result.rps:8.1f} rps  p95 {result.p95_ms:6.1f} ms")
+            print(f"  {name:24s} {result.rps:8.1f} rps  p50 {result.p50_ms:7.1f} ms  "
+                  f"p95 {result.p95_ms:7.1f} ms")
         ceiling = results[0].rps
         for result in results:
             result.ratio = result.rps / ceiling if ceiling else 0.0
         weight = page_weight(server.base, article)
+        load_after = _common.load_average()
     finally:
         if server is not None:
             server.stop()
@@ -282,7 +307,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Machine: {platform.platform()}, {cpu} CPUs, Python {platform.python_version()}; "
           f"gunicorn {args.workers} sync workers; load: {tool}, {args.connections} "
           f"connections{f', {args.threads} threads' if tool == 'wrk' else ''}, "
-          f"{args.duration} s per target, same machine.")
+          f"{args.duration} s per target, same machine; load average {load_before} before, "
+          f"{load_after} after; code from {args.source.resolve()}.")
     print()
     print("| target | path | requests | rps | p50 ms | p95 ms | errors | rps ÷ ceiling |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -294,6 +320,9 @@ def main(argv: list[str] | None = None) -> None:
     article_rps = next(r.rps for r in results if r.target == "article")
     print(f"Article page: {article_rps:.0f} rps against the aim of {RPS_AIM:.0f}: "
           f"{'met' if article_rps >= RPS_AIM else 'NOT met'}.")
+    fresh_rps = next(r.rps for r in results if "{n}" in r.path)
+    print(f"Article not yet cached: {fresh_rps:.0f} rps against the aim of "
+          f"{FRESH_RPS_AIM:.0f}: {'met' if fresh_rps >= FRESH_RPS_AIM else 'NOT met'}.")
     print()
     print("| article page, no images | raw bytes | as sent | gzip |")
     print("|---|---:|---:|---:|")

@@ -29,6 +29,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from ctip.core.text import fold
+from ctip.portal import caching
 from ctip.portal.blocks import ArticleBody
 from ctip.portal.slugs import RESERVED, vietnamese_slug
 
@@ -324,31 +325,72 @@ class ArticlePage(BulletinPageMixin, Page):
         return self.sharing_image()
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """What the template shows around the article. For the live article, the parts only
+        its own publish changes (tags, publishing unit) are kept per live revision, and its
+        section's title and latest articles per publish, shared by the section's articles
+        (decision 0052); a preview reads everything afresh."""
         context = super().get_context(request, *args, **kwargs)
-        section = self.section
-        previous_article, next_article, other_news = self.neighbours()
+        kept = self.live and not getattr(request, "is_preview", True)
+        when = self.last_published_at
+        published = f"{self.live_revision_id}:{when.timestamp() if when else ''}"
+        own = (caching.remembered(f"article:{self.pk}:{published}", request,
+                                  self._own_parts, per_publish=False)
+               if kept else self._own_parts())
+        section_path = self.path[:-self.steplen]
+        around = (caching.remembered(f"section-news:{section_path}", request,
+                                     lambda: self._section_parts(request))
+                  if kept else self._section_parts(request))
+        previous_article, next_article, other_news = self.neighbours(request, around["latest"])
         context.update(
-            section=section, other_news=other_news if section is not None else [],
-            previous_article=previous_article, next_article=next_article,
-            tags=list(self.tags.all()),
-        )
+            section=around["section"],
+            other_news=other_news if around["section"] is not None else [],
+            previous_article=previous_article, next_article=next_article, **own)
         return context
 
-    def neighbours(self) -> tuple[ArticlePage | None, ArticlePage | None, list[ArticlePage]]:
+    def _own_parts(self) -> dict[str, Any]:
+        unit = self.publishing_unit
+        return {"tags": [{"name": t.name, "slug": t.slug} for t in self.tags.all()],
+                "publishing_unit_name": unit.name if unit is not None else ""}
+
+    def _section_parts(self, request: HttpRequest) -> dict[str, Any]:
+        """The section (title, address) and its latest live public articles, this one
+        included when it is among them."""
+        section = self.section
+        latest = article_list().child_of(section)[:OTHER_NEWS + 1] if section else []
+        return {"section": _link(section, request) if section is not None else None,
+                "latest": [_link(a, request) for a in latest]}
+
+    def neighbours(self, request: HttpRequest | None = None,
+                   latest: list[dict[str, Any]] | None = None
+                   ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[dict[str, Any]]]:
         """The previous and next articles of the section and its latest others ("Other
-        news"), from one query when the newest others reach past this article (always, for
-        an article just published), else two more."""
-        siblings = self.siblings()  # the view restrictions read once, not for each list
-        latest = list(siblings[:OTHER_NEWS])
+        news"), from the section's latest articles when they reach past this article (always,
+        for an article just published), else two more queries."""
+        if latest is None:
+            section = self.section
+            latest = ([_link(a, request) for a in
+                       article_list().child_of(section)[:OTHER_NEWS + 1]] if section else [])
+        others = [a for a in latest if a["pk"] != self.pk][:OTHER_NEWS]
         mine = self.first_published_at
         if mine is None:
-            return None, None, latest
-        newer = [a for a in latest if a.first_published_at and a.first_published_at > mine]
-        older = [a for a in latest if a.first_published_at and a.first_published_at < mine]
-        if older or len(latest) < OTHER_NEWS:
+            return None, None, others
+        newer = [a for a in others if a["published"] and a["published"] > mine]
+        older = [a for a in others if a["published"] and a["published"] < mine]
+        if older or len(others) < OTHER_NEWS:
             # every newer sibling is in the list, and the newest older one if there is any
-            return (older[0] if older else None), (newer[-1] if newer else None), latest
-        return (self.previous_article(siblings), self.next_article(siblings), latest)
+            return (older[0] if older else None), (newer[-1] if newer else None), others
+        siblings = self.siblings()
+        previous_article, next_article = (self.previous_article(siblings),
+                                          self.next_article(siblings))
+        return (_link(previous_article, request) if previous_article else None,
+                _link(next_article, request) if next_article else None, others)
+
+
+def _link(page: Any, request: HttpRequest | None) -> dict[str, Any]:
+    """What a link to a page shows: its key, title, address and dates (kept in the cache)."""
+    return {"pk": page.pk, "title": page.title, "url": page.get_url(request=request),
+            "published": getattr(page, "first_published_at", None),
+            "display_date": getattr(page, "display_date", None)}
 
 
 class RecycleBinPage(Page):

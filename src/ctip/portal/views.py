@@ -61,8 +61,9 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         hit = caching.cached_response(key)
         if hit is not None:
             return hit
+    caching.route(request, path)
     response = wagtail_views.serve(request, path)
-    if key is not None and response.status_code == 200:
+    if key is not None and caching.storable(response):
         response[caching.CACHE_HEADER] = "miss"
         if hasattr(response, "add_post_render_callback") and not response.is_rendered:
             response.add_post_render_callback(lambda r: _store_unless_nonced(request, key, r))
