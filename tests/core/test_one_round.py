@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ctip.core.errors import ActionError
 from ctip.core.rules import Rules
-from ctip.reports import actions as submissions
+from ctip.reports import actions as report_actions
 from ctip.reports.models import ReportType
 from tests.core.test_every_error_at_once import summary
 
@@ -39,12 +39,12 @@ class Sent:
 
 def _lock_july(tree: Any, users: Any) -> None:
     """Commune A's July 2026 report approved: its subtree's July is locked."""
-    report = submissions.create_or_get_draft(
+    report = report_actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    report_actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = report_actions.submit(actor=users["commune_officer"], report=report)
+    report_actions.approve(actor=users["province_officer"], report=report)
 
 
 def _activity_data(tree: Any, formats: Any, **changes: Any) -> dict[str, Any]:
@@ -347,10 +347,10 @@ def _lock_this_month(tree: Any, users: Any) -> None:
     today = timezone.localdate()
     first = today.replace(day=1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    report = submissions.create_or_get_draft(
+    report = report_actions.create_or_get_draft(
         actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
         start=first, end=last)
-    submissions.update_narrative(actor=None, report=report, number="12/BC-HPN")
-    report = submissions.submit(actor=users["commune_officer"], report=report)
-    submissions.approve(actor=users["province_officer"], report=report)
+    report_actions.update_narrative(actor=None, report=report, number="12/BC-HPN")
+    report = report_actions.submit(actor=users["commune_officer"], report=report)
+    report_actions.approve(actor=users["province_officer"], report=report)
 
