@@ -20,13 +20,14 @@ from tests.e2e.test_shell import run_axe
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]
 
-# Targets in <main> smaller than 44 × 44 px, leaving out links inside running text (WCAG 2.5.8
-# exempts them: the sentence is the target); a box or a round choice is tapped through its
-# label, so its label is measured instead. What nobody can see is not a target: an element
-# without a box, hidden (visibility, opacity 0), placed wholly left of or above the page, or
-# clipped away as text for screen readers only (Wagtail's w-sr-only, ctip's visually-hidden)
-# -- a dialog or a bar that appears later is measured by the same rules where it shows.
-SMALL_TARGETS = """() => {
+# Targets in <main> (or in the element the argument selects) smaller than 44 × 44 px, leaving
+# out links inside running text (WCAG 2.5.8 exempts them: the sentence is the target); a box or
+# a round choice is tapped through its label, so its label is measured instead. What nobody can
+# see is not a target: an element without a box, hidden (visibility, opacity 0), placed wholly
+# left of or above the page, or clipped away as text for screen readers only (Wagtail's
+# w-sr-only, ctip's visually-hidden) -- a dialog or a bar that appears later is measured by the
+# same rules where it shows.
+SMALL_TARGETS = """(root = 'main') => {
   const out = [];
   const unseen = (el) => {
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) return true;
@@ -39,7 +40,8 @@ SMALL_TARGETS = """() => {
     return false;
   };
   for (const el of document.querySelectorAll(
-      'main a[href], main button, main select, main summary, main input:not([type=hidden])')) {
+      ['a[href]', 'button', 'select', 'summary', 'input:not([type=hidden])']
+        .map((kind) => `${root} ${kind}`).join(', '))) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0 || unseen(el)) continue;
     if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) {
