@@ -20,15 +20,30 @@ from tests.e2e.test_shell import run_axe
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]
 
-# Targets in <main> smaller than 44 × 44 px, leaving out links inside running text (WCAG 2.5.8
-# exempts them: the sentence is the target); a box or a round choice is tapped through its
-# label, so its label is measured instead.
-SMALL_TARGETS = """() => {
+# Targets in <main> (or in the element the argument selects) smaller than 44 × 44 px, leaving
+# out links inside running text (WCAG 2.5.8 exempts them: the sentence is the target); a box or
+# a round choice is tapped through its label, so its label is measured instead. What nobody can
+# see is not a target: an element without a box, hidden (visibility, opacity 0), placed wholly
+# left of or above the page, or clipped away as text for screen readers only (Wagtail's
+# w-sr-only, ctip's visually-hidden) -- a dialog or a bar that appears later is measured by the
+# same rules where it shows.
+SMALL_TARGETS = """(root = 'main') => {
   const out = [];
-  for (const el of document.querySelectorAll(
-      'main a[href], main button, main select, main summary, main input:not([type=hidden])')) {
+  const unseen = (el) => {
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) return true;
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
+    if (box.right <= 0 || box.bottom + window.scrollY <= 0) return true;
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.clip === 'rect(0px, 0px, 0px, 0px)' || s.clipPath === 'inset(50%)') return true;
+    }
+    return false;
+  };
+  for (const el of document.querySelectorAll(
+      ['a[href]', 'button', 'select', 'summary', 'input:not([type=hidden])']
+        .map((kind) => `${root} ${kind}`).join(', '))) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || unseen(el)) continue;
     if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) {
       const high = Math.max(...Array.from(el.labels, l => l.getBoundingClientRect().height));
       if (high < 43.5) out.push(`label of ${el.type} "${el.name}" ${Math.round(high)} px high`);

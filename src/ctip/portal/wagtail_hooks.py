@@ -12,6 +12,15 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
 
+@hooks.register("insert_global_admin_css")
+def phone_stylesheet() -> str:
+    """44 px targets and no cut-off content on a phone (decision record 0049)."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<link rel="stylesheet" href="{}">', static("portal/cms-phone.css"))
+
+
 @hooks.register("register_admin_menu_item")
 def staff_app_menu_item() -> Any:
     return MenuItem(_("Back to the staff app"), reverse_lazy("core:home"), icon_name="home",

@@ -14,6 +14,14 @@
  * 4. The date pickers (jQuery's datetimepicker, opened under their field) close once the date is
  *    complete -- typed in full, or chosen -- and when the focus leaves for another control:
  *    left open they cover the buttons below, such as the schedule dialog's.
+ * 5. Every text control gets a name (decision record 0049). Controls that scripts draw beside
+ *    the field's real, hidden input -- the tag input (tag-it), the rich-text editor (Draftail) --
+ *    and a block's only field in a StreamField have no <label> of their own: they are named by
+ *    the label of their field, else by the heading of their block (aria-labelledby), as a
+ *    sighted person reads them.
+ * 6. The image's focal-point chooser (Jcrop) tests for touch events by writing an
+ *    ontouchstart="return;" attribute when the browser has none, an inline handler the policy
+ *    refuses. It is told the answer instead, the same test without the attribute.
  */
 (function () {
   "use strict";
@@ -153,6 +161,38 @@
     select.parentNode.insertBefore(box, select);
   }
 
+  var NAMELESS = "input:not([type=hidden]), textarea, [contenteditable=true]";
+  var labelIds = 0;
+
+  function hasName(control) {
+    return (control.labels && control.labels.length) || control.getAttribute("aria-label") ||
+      control.getAttribute("aria-labelledby") || control.getAttribute("title");
+  }
+
+  function nameControl(control) {
+    if (hasName(control) || !control.closest("#main")) {
+      return;
+    }
+    var field = control.closest(".w-field");
+    var label = field && field.querySelector(".w-field__label");
+    if (!label) {
+      var wrapper = control.closest(".w-field__wrapper");
+      label = wrapper && wrapper.querySelector(":scope > .w-field__label");
+    }
+    if (!label) {
+      var block = control.closest(".w-panel");
+      label = block && block.querySelector(".w-panel__heading");
+    }
+    if (!label) {
+      return;
+    }
+    if (!label.id) {
+      labelIds += 1;
+      label.id = "ctip-name-" + labelIds;
+    }
+    control.setAttribute("aria-labelledby", label.id);
+  }
+
   function runWithin(node) {
     if (node.nodeType !== 1) {
       return;
@@ -165,9 +205,16 @@
       searchable(node);
     }
     node.querySelectorAll("select[data-ctip-unit-search]").forEach(searchable);
+    if (node.matches(NAMELESS)) {
+      nameControl(node);
+    }
+    node.querySelectorAll(NAMELESS).forEach(nameControl);
   }
 
   function start() {
+    if (window.jQuery && window.jQuery.Jcrop && window.jQuery.Jcrop.defaults) {
+      window.jQuery.Jcrop.defaults.touchSupport = "ontouchstart" in document.createElement("div");
+    }
     runWithin(document.documentElement);
     new MutationObserver(function (records) {
       records.forEach(function (record) {

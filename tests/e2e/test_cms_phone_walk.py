@@ -1,0 +1,155 @@
+"""Issue 15.8 in the CMS: the editor, the publisher and the system administrator walk Wagtail's
+admin under /cms/ on a 360 × 740 phone in Chromium -- every screen its menu (the sidebar) leads
+to, and the screens of daily work: the dashboard, the page explorer (the bulletin and a
+section), an article's editor and history, the "add child page" chooser and a new article's
+form, the images and an image's editor, the documents and a document's editor, the search, the
+account, and from the menu the warning signs (snippets), the workflow reports, the site
+history. Each screen must open for her (not send her back to the dashboard). On each: no page
+wider than the screen and nothing cut off at its edge, no tap target under 44 px in the main
+content, and axe-core finds no WCAG A/AA violation (the staff walk's rule set and target rules:
+``tests/e2e/test_phone_walk.py``).
+
+"Main content" is Wagtail's ``<main id="main">``: everything but the sidebar (``<aside>``, on a
+phone a menu closed behind its own button) and the dialogs Wagtail adds to ``<body>``. The
+staff walk's SMALL_TARGETS measures it with the same two exemptions, both about what a finger
+cannot aim at, never about a page: a link inside running text (WCAG 2.5.8: the sentence is the
+target) and an element nobody can see (hidden, transparent, clipped as text for screen readers
+only, or placed wholly off the page). Nothing is left out by page or by Wagtail class. The
+menu is measured once per person, opened with its button as a thumb opens it, by the same
+SMALL_TARGETS (its button and its items are targets too)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from tests.e2e.conftest import E2E, PHONE
+from tests.e2e.test_phone_walk import SMALL_TARGETS
+from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
+from tests.e2e.test_shell import run_axe
+
+pytestmark = pytest.mark.e2e
+
+ROLES = ["editor", "publisher", "system_admin"]
+
+# Wagtail's <main> hides what overflows it, so the page never scrolls sideways even when a
+# table or a form is wider than the screen: its right part is simply cut off. Content in the
+# page's flow that reaches past the screen's right edge without a box of its own that scrolls
+# (or clips on purpose) is cut off. Drawers that slide in from the edge (the side panels, the
+# minimap: positioned, moved out with a transform) are not content in the flow.
+CUT_OFF = """() => {
+  const edge = document.documentElement.clientWidth + 1;
+  const main = document.querySelector('main');
+  const out = [];
+  for (const el of main.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= edge) continue;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    let contained = false;
+    for (let a = el; a && a !== main; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.position === 'absolute' || s.position === 'fixed'
+          || (a !== el && s.overflowX !== 'visible')) { contained = true; break; }
+    }
+    const name = String(el.className).trim().split(/\\s+/).slice(0, 2).join('.');
+    if (!contained) out.push(
+      `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${name} reaches ${r.right} px`);
+  }
+  return out.slice(0, 5);
+}"""
+
+# Transitions (a message fading in) end before anything is measured.
+SETTLED = """async () => { await Promise.all(document.getAnimations()
+  .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+  .map((a) => a.finished.catch(() => null))); }"""
+
+# The sidebar's links, once Wagtail's script has drawn it (its submenus are drawn closed).
+MENU_LINKS = """() => [...document.querySelectorAll('#wagtail-sidebar a[href]')]
+  .map((a) => a.getAttribute('href'))"""
+
+
+@pytest.fixture
+def screens(site: Site, e2e: E2E) -> list[str]:  # noqa: F811
+    """The screens of daily work, with real objects: the article of the bulletin, its section,
+    its image, a document, a warning sign."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    from ctip.portal.models import ArticlePage
+
+    article = ArticlePage.objects.get(title=site.article_title)
+    section = article.get_parent()
+    # uploaded by the editor: she may edit what she uploaded, the publisher anything
+    image = get_image_model().objects.get(title="Minh họa")
+    image.uploaded_by_user = e2e.users["editor"]
+    image.save(update_fields=["uploaded_by_user"])
+    document = get_document_model()(title="Cẩm nang phòng, chống mua bán người",
+                                    uploaded_by_user=e2e.users["editor"])
+    document.file.save("cam-nang.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    return [
+        reverse("wagtailadmin_home"),
+        reverse("wagtailadmin_explore", args=[section.get_parent().pk]),
+        reverse("wagtailadmin_explore", args=[section.pk]),
+        reverse("wagtailadmin_pages:edit", args=[article.pk]),
+        reverse("wagtailadmin_pages:history", args=[article.pk]),
+        reverse("wagtailadmin_pages:add_subpage", args=[section.pk]),
+        reverse("wagtailadmin_pages:add", args=("portal", "articlepage", section.pk)),
+        reverse("wagtailimages:index"),
+        reverse("wagtailimages:edit", args=[image.pk]),
+        reverse("wagtaildocs:index"),
+        reverse("wagtaildocs:edit", args=[document.pk]),
+        reverse("wagtailadmin_pages:search") + "?q=mua+b%C3%A1n",
+        reverse("wagtailadmin_account"),
+    ]
+
+
+def problems_of(page: Any, axe_source: Any) -> list[str]:
+    found = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        found.append(f"page is {width} px wide")
+    found += [f"cut off: {t}" for t in page.evaluate(CUT_OFF)]
+    found += [f"small target: {t}" for t in page.evaluate(SMALL_TARGETS)]
+    found += [f"axe: {v}" for v in run_axe(page, axe_source)]
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_cms_screen_fits_a_phone(role: str, screens: list[str], browse: Any, e2e: E2E,
+                                       axe_source: Any) -> None:
+    page = browse.new_page()
+    browse.sign_in(page, e2e.users[role], next_url=reverse("wagtailadmin_home"))
+    page.locator("#wagtail-sidebar a[href]").first.wait_for(state="attached")
+    menu = [h for h in page.evaluate(MENU_LINKS)
+            if h.startswith("/cms/") and h != reverse("wagtailadmin_logout")]
+    problems: dict[str, list[str]] = {}
+    # the menu, opened as a thumb opens it: its button and its items are targets too
+    page.locator(".sidebar-nav-toggle").click()
+    page.locator("#wagtail-sidebar .sidebar-menu-item__link").first.wait_for(state="visible")
+    page.evaluate(SETTLED)
+    menu_targets = page.evaluate(SMALL_TARGETS, "#wagtail-sidebar")
+    if menu_targets:
+        problems["menu"] = [f"small target: {t}" for t in menu_targets]
+    for href in dict.fromkeys([*screens, *menu]):
+        response = page.goto(href)
+        assert response is not None and response.status == 200, (href, response)
+        # a screen she may not open sends her to the dashboard: the walk must reach each one
+        assert urlsplit(page.url).path == urlsplit(href).path or (
+            urlsplit(page.url).path != reverse("wagtailadmin_home")), (href, page.url)
+        page.wait_for_load_state("load")
+        page.evaluate(SETTLED)
+        found = problems_of(page, axe_source)
+        if found:
+            problems[href] = found
+    dump = os.environ.get("CTIP_PHONE_WALK_DUMP")  # to list every finding while fixing them
+    if dump:
+        Path(dump, f"cms-{role}.json").write_text(json.dumps(problems, ensure_ascii=False,
+                                                             indent=1))
+    assert not problems, problems
