@@ -189,8 +189,10 @@ def list_totals(activities: QuerySet[Activity], f: ActivityFilter) -> dict[str, 
     if f.status != Activity.Status.DONE:
         # A literal, not a bound parameter: SQLite then uses the partial index of the planned
         # activities (outreach migration 0005).
-        planned = totals(activities.extra(  # noqa: S610 (a constant, no input)
-            where=[f"outreach_activity.status = '{Activity.Status.PLANNED.value}'"]))
+        # Only the sums the list shows: they are columns of that index, read from it alone.
+        planned = activities.extra(  # noqa: S610 (a constant, no input)
+            where=[f"outreach_activity.status = '{Activity.Status.PLANNED.value}'"]
+        ).order_by().aggregate(**{k: TOTAL_FIELDS[k] for k in LIST_TOTALS})
         done = {k: v + planned[k] for k, v in done.items()}
     return done
 
