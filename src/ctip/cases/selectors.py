@@ -51,14 +51,16 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     box = Inbox(unit=unit)
     open_here = (Situation.objects.filter(handling_unit=unit)
                  .exclude(state=Situation.State.CLOSED))
-    below = (Situation.objects.filter(overdue_q(now), handling_unit__parent=unit)
+    children = list(Unit.objects.filter(parent=unit).values_list("pk", flat=True))
+    below = (Situation.objects.filter(overdue_q(now), handling_unit__in=children)
              .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED]))
     sections = inbox_sections(now)
     here = Q(handling_unit=unit)
-    late_below = (Q(handling_unit__parent=unit) & overdue_q(now)
+    late_below = (Q(handling_unit__in=children) & overdue_q(now)
                   & ~Q(state=Situation.State.REFERRED))
-    # every section's count in one pass over the unit's and its children's open situations
-    box.counts = (Situation.objects.filter(handling_path__subtree=unit.path)
+    # every section's count in one pass over the unit's and its children's open situations,
+    # read from the index of (handling unit, state, deadline) alone
+    box.counts = (Situation.objects.filter(here | Q(handling_unit__in=children))
                   .filter(here | late_below)
                   .exclude(state=Situation.State.CLOSED).order_by().aggregate(
                       overdue_below=Count("pk", filter=late_below),
