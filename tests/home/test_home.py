@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,9 +140,32 @@ def test_campaign_progress_and_recent_records(tree: Any, users: Any, client_for:
     html = page(client_for(users["commune_officer"]))
     progress = section(html, "campaigns")
     assert campaign.name in progress
-    assert f'href="{reverse("outreach:campaign_detail", args=[campaign.pk])}"' in progress
+    detail = reverse("outreach:campaign_detail", args=[campaign.pk])
+    assert f'href="{detail}?unit={tree.commune_a.pk}"' in progress  # at her level
     recent = section(html, "recent")
     assert f'href="{reverse("outreach:activity_detail", args=[activity.pk])}"' in recent
+
+
+@pytest.mark.parametrize("window", [2, 500])
+def test_recorded_lately_are_hers_newest_first(window: int, tree: Any, users: Any,
+                                               formats: Any, client_for: Any,
+                                               monkeypatch: Any) -> None:
+    """Her units' newest activities, whether they are among the newest of the whole table
+    (window 500) or others recorded many since (window 2: the unit-path index answers)."""
+    from ctip.home import worklist
+    from tests.conftest import log_activity
+
+    monkeypatch.setattr(worklist, "RECENT_WINDOW", window)
+    hers = [log_activity(unit, formats["meeting"], title=f"Buổi của xã {i}")
+            for i, unit in enumerate([tree.commune_a, tree.branch_a1, tree.commune_a])]
+    others = [log_activity(tree.other_commune, formats["meeting"], title=f"Buổi tỉnh khác {i}")
+              for i in range(4)]
+    recent = section(page(client_for(users["commune_officer"])), "recent")
+    links = re.findall(r'href="([^"]+)"', recent)
+    shown = [reverse("outreach:activity_detail", args=[a.pk]) for a in reversed(hers)]
+    assert [link for link in links if link in shown] == shown
+    for activity in others:
+        assert reverse("outreach:activity_detail", args=[activity.pk]) not in links
 
 
 def test_the_permission_list_is_on_the_profile_not_the_home(users: Any,

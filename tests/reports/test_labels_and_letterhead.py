@@ -131,9 +131,17 @@ def test_a_draft_pdf_marks_its_figures_and_an_approved_one_does_not(
 
 def test_no_target_is_printed_as_such_never_as_zero_per_cent(tree: Any, users: Any,
                                                              formats: Any,
-                                                             client_for: Any) -> None:
+                                                             client_for: Any,
+                                                             monkeypatch: Any) -> None:
+    """The campaign's progress by unit, as the dashboard's PDF prints it (the page shows
+    the total line with a link to the progress page)."""
+    from ctip.cases import rights
     from ctip.outreach.actions import create_campaign, set_targets
     from tests.conftest import log_activity
+
+    printed: list[str] = []
+    monkeypatch.setattr(rights, "render_pdf",
+                        lambda html, base_url=None: printed.append(html) or b"%PDF-1.7")
 
     campaign = create_campaign(actor=None, unit=tree.province, name="Tháng hành động 2026",
                                starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
@@ -141,8 +149,9 @@ def test_no_target_is_printed_as_such_never_as_zero_per_cent(tree: Any, users: A
     log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 7, 10),
                  campaign=campaign)
     client = client_for(users["province_officer"])
-    page = client.get(f"{reverse('reports:dashboard')}?unit={tree.province.pk}&{YEAR}"
-                      ).content.decode()
+    response = client.get(f"{reverse('reports:dashboard_pdf')}?unit={tree.province.pk}&{YEAR}")
+    assert response.status_code == 200
+    [page] = printed
     section = page[page.index('id="campaigns-h"'):]
     commune_b_row = re.search(r"<tr[^>]*><th scope=\"row\">Phường Tân An</th>(.*?)</tr>",
                               section).group(1)

@@ -242,6 +242,13 @@ class Situation(UnitFact):
         ordering = ["-created_at"]
         verbose_name = _("situation")
         verbose_name_plural = _("situations")
+        # the open situations late in a subtree (the home page's "late below"), and those of
+        # a unit and its children by section (the inbox), counted from an index alone
+        # (decision 0051)
+        indexes = [models.Index(fields=["handling_path", "state", "due_at"],
+                                name="cases_sit_path_state_due"),
+                   models.Index(fields=["handling_unit", "state", "due_at"],
+                                name="cases_sit_unit_state_due")]
 
     def __str__(self) -> str:
         return self.code

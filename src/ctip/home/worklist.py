@@ -18,6 +18,10 @@ from ctip.accounts.policy import has_capability, scope_q
 
 LIMIT = 8
 
+#: How many of the newest activities of the whole table "recorded lately" looks through
+#: before it asks the unit-path index.
+RECENT_WINDOW = 500
+
 
 @dataclass
 class Capped:
@@ -56,7 +60,8 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     from ctip.cases.models import Situation
 
     # handled at the units where she holds the role (her inboxes); what is late further
-    # down is counted apart, as the inbox shows it
+    # down is counted apart, as the inbox shows it, from the index of (handling path, state,
+    # deadline) alone: a province's 50,000 situations are not read
     roots = scope_paths(viewer, "situation.manage")
     open_ = Situation.objects.exclude(state__in=[Situation.State.CLOSED,
                                                  Situation.State.REFERRED])
@@ -156,17 +161,27 @@ def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
 def recent_records(viewer: Any) -> Capped:
     """What was recorded lately in the viewer's units: the last activities recorded (the
     highest keys, which follow the order of recording), newest first. The keys are picked
-    from the unit-path index alone and only those rows are read: a province holds a million
-    activities, which neither a sort on the time of recording nor a count should touch. The
-    card shows no total, so none is counted."""
+    without a sort and only those rows are read: a province holds a million activities, which
+    neither a sort on the time of recording nor a count should touch. The card shows no
+    total, so none is counted."""
     if not has_capability(viewer, "activity.view"):
         return Capped()
+    from ctip.accounts.policy import scope_paths
+    from ctip.org.paths import is_within
     from ctip.outreach.models import Activity
     from ctip.outreach.selectors import activities_visible_to
 
-    keys = list(activities_visible_to(viewer).order_by("-pk")
-                .values_list("pk", flat=True)[:LIMIT])
-    items = list(Activity.objects.filter(pk__in=keys).select_related("unit")
+    visible = activities_visible_to(viewer)
+    # The newest keys of the whole table first (walked down its primary key, no sort): at a
+    # province most are hers. Only when fewer than the card shows are among them (a unit
+    # recording little, whose part of the unit-path index is small) are her keys picked from
+    # that index, which at a province would mean reading a million entries.
+    roots = scope_paths(viewer, "activity.view")
+    newest = Activity.objects.order_by("-pk").values_list("pk", "unit_path")[:RECENT_WINDOW]
+    keys = [pk for pk, path in newest if any(is_within(path, root) for root in roots)][:LIMIT]
+    if len(keys) < LIMIT:
+        keys = list(visible.order_by("-pk").values_list("pk", flat=True)[:LIMIT])
+    items = list(visible.filter(pk__in=keys).select_related("unit")
                  .only("pk", "title", "date", "status", "created_at", "unit__name")
                  .order_by("-pk"))
     return Capped(items, len(items))

@@ -190,8 +190,10 @@ def list_totals(activities: QuerySet[Activity], f: ActivityFilter) -> dict[str, 
     if f.status != Activity.Status.DONE:
         # A literal, not a bound parameter: SQLite then uses the partial index of the planned
         # activities (outreach migration 0005).
-        planned = totals(activities.extra(  # noqa: S610 (a constant, no input)
-            where=[f"outreach_activity.status = '{Activity.Status.PLANNED.value}'"]))
+        # Only the sums the list shows: they are columns of that index, read from it alone.
+        planned = activities.extra(  # noqa: S610 (a constant, no input)
+            where=[f"outreach_activity.status = '{Activity.Status.PLANNED.value}'"]
+        ).order_by().aggregate(**{k: TOTAL_FIELDS[k] for k in LIST_TOTALS})
         done = {k: v + planned[k] for k, v in done.items()}
     return done
 
@@ -682,10 +684,7 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
     target is the level's own, or else the sum over its open child units of each child's own
     (or, without one, the sum of the targets below it); the actuals are the done activities
     of the campaign and the prevention models founded during it in the level's subtree."""
-    from django.db.models import Q
-
     from ctip.accounts.policy import scope_paths
-    from ctip.community.models import Club
 
     if not campaigns:
         return []
@@ -704,6 +703,18 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
         inside = sorted(p for p in units_inside if is_within(p, campaign.unit_path))
         if inside:
             parents[campaign.pk] = units_inside[inside[0]]
+    return campaign_totals_at(campaigns, parents)
+
+
+def campaign_totals_at(campaigns: list[Campaign], parents: dict[int, Unit]
+                       ) -> list[CampaignTotal]:
+    """The total line of each campaign at the level of its unit in ``parents`` (campaign id
+    to unit; a campaign without one is left out), in five queries whatever the number of
+    campaigns: the home page's cards and the dashboard's."""
+    from django.db.models import Q
+
+    from ctip.community.models import Club
+
     shown = [c for c in campaigns if c.pk in parents]
     if not shown:
         return []

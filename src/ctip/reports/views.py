@@ -26,7 +26,7 @@ from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.org.selectors import get_unit_for
-from ctip.reports import charts, ctdc, exports, periods, prevention, privacy
+from ctip.reports import caching, charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,9 +122,25 @@ def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpR
     context: dict[str, Any] = {"unit": unit, "error": error, "trail": _ancestors(request, unit),
                                **_selector(request, unit)}
     if error or period is None:
+        context["table_html"] = ""
         return render_page(request, "reports/indicators.html", context, "table", status=400)
-    table = exports.build_table(unit, period, codes,
-                                hide=not privacy.exact_on_screen(request.user, unit))
+    exact = privacy.exact_on_screen(request.user, unit)
+    up_query = _query(request, unit=unit.parent_id) if context["trail"] else ""
+
+    def render() -> str:
+        from django.template.loader import render_to_string
+
+        return render_to_string("reports/_indicator_table.html", _table_context(
+            request, unit, period, codes, exact=exact, up_query=up_query), request=request)
+
+    context["table_html"] = caching.fragment(
+        "indicators", [unit.pk, exact, _query(request), up_query], render)
+    return render_page(request, "reports/indicators.html", context, "table")
+
+
+def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
+                   codes: list[str] | None, *, exact: bool, up_query: str) -> dict[str, Any]:
+    table = exports.build_table(unit, period, codes, hide=not exact)
     for col in table.columns:
         if not col.own and not col.total:
             col.url = f"{reverse('reports:indicators')}?{_query(request, unit=col.unit.pk)}"
@@ -135,11 +151,9 @@ def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpR
     by_unit = ([(col, [row.shown[i] for row in table.rows])  # type: ignore[attr-defined]
                 for i, col in enumerate(table.columns)]
                if len(table.columns) > UNITS_AS_COLUMNS else None)
-    context.update(table=table, by_unit=by_unit, period=period, protection=privacy.LEGEND,
-                   export_query=_query(request, unit=unit.pk),
-                   up_query=(_query(request, unit=unit.parent_id)
-                             if context["trail"] else ""))
-    return render_page(request, "reports/indicators.html", context, "table")
+    return {"unit": unit, "table": table, "by_unit": by_unit, "period": period,
+            "protection": privacy.LEGEND, "export_query": _query(request, unit=unit.pk),
+            "up_query": up_query}
 
 
 UNITS_AS_COLUMNS = 6
@@ -301,10 +315,12 @@ def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> 
 
 
 def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, *,
-                      exact: bool = False) -> dict[str, Any]:
+                      exact: bool = False, campaign_rows: bool = True) -> dict[str, Any]:
     """The dashboard; counts of people (the services) through ``privacy.protect_values``
-    unless ``exact`` (on screen, for a viewer who may open the records)."""
-    from ctip.outreach.selectors import campaign_progress
+    unless ``exact`` (on screen, for a viewer who may open the records). Each campaign with
+    its progress by unit (``campaign_rows``, the PDF) or its total line at the unit with a
+    link to the progress page (the screen)."""
+    from ctip.outreach.selectors import campaign_progress, campaign_totals_at
 
     months = ind.monthly(unit, period)
     trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
@@ -328,12 +344,16 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
                    "cells": [(ind.headline(v[c]),
                               charts.scale_class(_number(ind.headline(v[c])), maxima[c]))
                              for c in columns]} for u, v in per_child]
-    campaigns = []
-    for campaign in _campaigns_for(unit, period, request):
+    campaigns: list[dict[str, Any]] = []
+    running = _campaigns_for(unit, period, request)
+    if not campaign_rows:
+        campaigns = [{"campaign": t.campaign, "total": t, "rows": []}
+                     for t in campaign_totals_at(running, {c.pk: unit for c in running})]
+    for campaign in running if campaign_rows else []:
         rows = campaign_progress(campaign, unit)
         bars = charts.bar_chart([(r.unit.name, round(100 * r.sessions_ratio)
                                   if r.sessions_ratio is not None else None) for r in rows])
-        campaigns.append({"campaign": campaign, "rows": rows, "chart": bars})
+        campaigns.append({"campaign": campaign, "rows": rows, "chart": bars, "total": None})
     is_province = unit.unit_type.code == "province"
     return {**prevention_context(unit, period, exact=exact),
             "unit": unit, "period": period, "months": months, "trend": trend,
@@ -396,8 +416,16 @@ def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpRespons
                                **_selector(request, unit)}
     if error or period is None:
         return render_page(request, "reports/dashboard.html", context, status=400)
-    context.update(dashboard_context(request, unit, period,
-                                     exact=privacy.exact_on_screen(request.user, unit)),
+    exact = privacy.exact_on_screen(request.user, unit)
+
+    def body() -> str:
+        from django.template.loader import render_to_string
+
+        return render_to_string("reports/_dashboard_body.html", dashboard_context(
+            request, unit, period, exact=exact, campaign_rows=False), request=request)
+
+    context.update(period=period, is_province=unit.unit_type.code == "province",
+                   body=caching.fragment("dashboard", [unit.pk, exact, _query(request)], body),
                    pdf_query=_query(request, unit=unit.pk))
     return render_page(request, "reports/dashboard.html", context)
 

@@ -136,12 +136,15 @@ def _inbox_unit(request: HttpRequest, unit_pk: int | None) -> Unit:
 
 
 def _open_below(unit: Unit) -> list[Any]:
-    """The units directly below with situations open there, and how many."""
-    return list(
-        Situation.objects.filter(handling_unit__parent=unit)
-        .exclude(state=Situation.State.CLOSED)
-        .values("handling_unit", "handling_unit__name")
-        .annotate(n=Count("pk")).order_by(vi_order("handling_unit__name")))
+    """The units directly below with situations open there, and how many: counted from the
+    index of (handling unit, state, deadline) alone, the units' names read apart."""
+    children = list(Unit.objects.filter(parent=unit).order_by(vi_order("name"))
+                    .values_list("pk", "name"))
+    counts = dict(Situation.objects.filter(handling_unit__in=[pk for pk, _name in children])
+                  .exclude(state=Situation.State.CLOSED).order_by()
+                  .values_list("handling_unit").annotate(n=Count("pk")))
+    return [{"handling_unit": pk, "handling_unit__name": name, "n": counts[pk]}
+            for pk, name in children if counts.get(pk)]
 
 
 #: The rows each section of the inbox shows; the count says how many there are.

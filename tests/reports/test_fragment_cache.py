@@ -1,0 +1,129 @@
+"""The dashboard's body and the indicator table are kept in the cache under the data version
+(``reports.caching``, decision 0051): a repeated request reuses them, a new activity or an
+approved report shows at once, and the protected and the exact fragments never mix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ctip.org.models import Unit
+from ctip.reports import privacy, submissions
+from ctip.reports.models import ReportType
+from tests.conftest import log_activity
+from tests.reports.facts import record_facts
+
+YEAR = "period=year&year=2026"
+PAGES = ("reports:dashboard", "reports:indicators")
+
+
+@pytest.fixture
+def facts(tree: Any, users: Any, formats: Any) -> Any:
+    return record_facts(tree, users, formats)
+
+
+def _get(client: Any, name: str, unit: Any) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{reverse(name)}?unit={unit.pk}&{YEAR}")
+    assert response.status_code == 200
+    return response.content.decode(), len(captured)
+
+
+def _sessions(page: str) -> str:
+    """The total of sessions the dashboard shows (the foot of the table by format)."""
+    found = re.search(r'id="format-table".*?<tfoot>.*?<td class="num">([^<]*)</td>', page,
+                      re.S)
+    assert found, "no total of sessions on the dashboard"
+    return found.group(1)
+
+
+def _stable(page: str) -> str:
+    """The page without what changes on every request (the CSP nonce, the CSRF token)."""
+    return re.sub(r'"[A-Za-z0-9+/=_-]{20,}"', '""', page)
+
+
+def _rename_unseen(unit: Unit, name: str) -> None:
+    """Change what the pages show without any write the cache listens to (no audit event,
+    no roll-up row): what a cached fragment cannot know of."""
+    Unit.objects.filter(pk=unit.pk).update(name=name)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_repeated_request_reuses_the_fragment(name: str, tree: Any, users: Any, facts: Any,
+                                                client_for: Any) -> None:
+    client = client_for(users["province_officer"])
+    first, first_queries = _get(client, name, tree.province)
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    again, again_queries = _get(client, name, tree.province)
+    assert "Phường Đổi Tên Lặng Lẽ" not in again  # the kept fragment, not a new one
+    assert again_queries < first_queries
+    cache.clear()
+    assert "Phường Đổi Tên Lặng Lẽ" in _get(client, name, tree.province)[0]
+
+
+def test_a_new_activity_shows_at_once(tree: Any, users: Any, facts: Any, formats: Any,
+                                      client_for: Any) -> None:
+    client = client_for(users["province_officer"])
+    before = _sessions(_get(client, "reports:dashboard", tree.province)[0])
+    table_before = _get(client, "reports:indicators", tree.province)[0]
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    log_activity(tree.branch_a1, formats["meeting"], title="Buổi mới sau khi trang đã lưu")
+    page = _get(client, "reports:dashboard", tree.province)[0]
+    assert int(_sessions(page)) == int(before) + 1
+    assert "Phường Đổi Tên Lặng Lẽ" in page
+    table = _get(client, "reports:indicators", tree.province)[0]
+    assert table != table_before and "Phường Đổi Tên Lặng Lẽ" in table
+
+
+def test_an_approved_report_shows_at_once(tree: Any, users: Any, facts: Any,
+                                          client_for: Any) -> None:
+    """Approving a report changes no roll-up row but appends an audit event: every page
+    kept before it is computed afresh (a publish, an approval show at once)."""
+    client = client_for(users["province_officer"])
+    for name in PAGES:
+        _get(client, name, tree.province)
+    monthly = ReportType.objects.get(code="monthly")
+    report = submissions.create_or_get_draft(actor=users["commune_officer"],
+                                             unit=tree.commune_a, report_type=monthly,
+                                             start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30))
+    report = submissions.submit(actor=users["commune_officer"], report=report)
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    submissions.approve(actor=users["province_officer"], report=report)
+    for name in PAGES:
+        assert "Phường Đổi Tên Lặng Lẽ" in _get(client, name, tree.province)[0], name
+
+
+def test_reading_a_record_keeps_the_fragments(tree: Any, users: Any, facts: Any,
+                                              client_for: Any) -> None:
+    """Audit events of reads (a situation viewed, an export) change nothing counted."""
+    client = client_for(users["province_officer"])
+    _get(client, "reports:dashboard", tree.province)
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    assert client.get(reverse("cases:situation_detail",
+                              args=[facts.escalated.pk])).status_code == 200
+    assert client.get(f"{reverse('reports:export_csv')}?unit={tree.province.pk}&{YEAR}"
+                      ).status_code == 200
+    assert "Phường Đổi Tên Lặng Lẽ" not in _get(client, "reports:dashboard", tree.province)[0]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_protected_and_exact_fragments_never_mix(name: str, tree: Any, users: Any,
+                                                 facts: Any, client_for: Any) -> None:
+    """The officer (who may open the records) sees exact counts, the viewer protected ones,
+    whoever asked first; and the viewer's kept page is the one rendered afresh."""
+    officer, viewer = client_for(users["province_officer"]), client_for(users["viewer"])
+    exact = _get(officer, name, tree.province)[0]
+    protected = _get(viewer, name, tree.province)[0]
+    assert privacy.MARK not in exact and "protection-legend" not in exact
+    assert privacy.MARK in protected and "protection-legend" in protected
+    assert _stable(_get(viewer, name, tree.province)[0]) == _stable(protected)
+    assert privacy.MARK not in _get(officer, name, tree.province)[0]
+    cache.clear()
+    assert _stable(_get(viewer, name, tree.province)[0]) == _stable(protected)
