@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,12 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.models import User
 from ctip.org.actions import create_unit
 from ctip.org.models import Unit, UnitType
+from tests.installed import locked as _locked
 
 PASSWORD = "a-long-test-passphrase"
 
 
 # --- One migration per run, not one per worker ----------------------------------------------
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
 
 def _template_name(testrunuid: str) -> str:
     return f"test_ctip_template_{testrunuid[:16]}"
@@ -148,6 +138,30 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
                     with connection._nodb_cursor() as cursor:
                         cursor.execute(f'DROP DATABASE IF EXISTS "{_template_name(testrunuid)}"')
         teardown_databases(old_config, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session")
+def install_migrated(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``install_migrated(data, database=None)``: give a data directory (and, with ``database``,
+    a new PostgreSQL database of that name) a migrated database, migrated once per run
+    (``tests/installed.py``)."""
+    from tests import installed
+
+    shared = installed.shared_dir(tmp_path_factory.getbasetemp(),
+                                  worker=hasattr(request.config, "workerinput"))
+    return functools.partial(installed.install, shared=shared)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or the only process) drops the run's migrated PostgreSQL database."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from tests import installed
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        installed.drop_template(installed.shared_dir(factory.getbasetemp(), worker=False))
 
 
 @pytest.fixture(autouse=True)

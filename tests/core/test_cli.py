@@ -106,7 +106,8 @@ def test_ctip_command_runs_django_commands_and_makes_a_secret_key(tmp_path: Path
     assert (tmp_path / "data" / "secret_key").read_text() == key
 
 
-def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path) -> None:
+def test_ctip_check_runs_deploy_and_own_checks(tmp_path: Path, install_migrated: Any) -> None:
+    install_migrated(tmp_path / "data")  # a copy of the run's migrated database
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env["CTIP_DATA_DIR"] = str(tmp_path / "data")
     env["SECRET_KEY"] = "x" * 60

@@ -33,8 +33,9 @@ WAIT = 240.0  # seconds: a loaded machine starts Django slowly
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory, install_migrated: Any) -> Path:
     data = tmp_path_factory.mktemp("ctip-kill-template")
+    install_migrated(data)  # a copy of the run's migrated database: nothing left to migrate
     run = subprocess.run([sys.executable, "-m", "ctip.cli", "migrate"],  # noqa: S603
                          env=_env(data), capture_output=True, text=True, timeout=900,
                          check=False)

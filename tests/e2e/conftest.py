@@ -60,7 +60,9 @@ CHROMIUM_ARGS = [
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # A cheap phone: the narrowest width the shell supports.
 PHONE = {"width": 360, "height": 740}
-TIMEOUT_MS = 10_000
+# How long an action may wait for the page: a CMS save indexes the page and its references
+# before the next page loads, which took over 10 s on a 2-core machine running other suites.
+TIMEOUT_MS = 30_000
 # Reports every Content-Security-Policy violation of the page (and of its same-origin frames) on
 # the console, where Browse collects it; runs before any script of the page.
 CSP_LISTENER = """
