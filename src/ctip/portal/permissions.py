@@ -29,11 +29,12 @@ one (``may_change_unit``, checked by ``SectionPageForm`` in the section's editor
 editor cannot hand her section to herself or to another commune.
 
 **When it runs.** ``sync_wagtail_groups(user)`` at the end of every role grant and revocation
-(``ctip.accounts.actions``), inside its transaction. ``sync_section(section)`` whenever a
-section is saved (post_save, connected in ``PortalConfig.ready``: created, renamed, moved, unit
-changed -- also for sections made by ``ctip demo`` and the tests) and re-syncs every holder of
-the bulletin capabilities. ``ensure_groups`` creates everything that is missing and syncs the
-memberships; the data migrations call it with the historical models. Everything is idempotent.
+(``ctip.accounts.actions`` sends ``accounts.signals.roles_changed``), inside its transaction.
+``sync_section(section)`` whenever a section is saved (post_save, connected in
+``PortalConfig.ready``: created, renamed, moved, unit changed -- also for sections made by ``ctip
+demo`` and the tests) and re-syncs every holder of the bulletin capabilities. ``ensure_groups``
+creates everything that is missing and syncs the memberships; the data migrations call it with the
+historical models. Everything is idempotent.
 """
 
 from __future__ import annotations
@@ -391,6 +392,7 @@ def forget_section(section: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_save, pre_delete
 
+    from ctip.accounts.signals import roles_changed
     from ctip.org.signals import units_restructured
     from ctip.portal.models import SectionPage
 
@@ -407,6 +409,10 @@ def connect_signals() -> None:
         if _complete():
             _sync_members(global_apps)
 
+    def roles(sender: Any, *, user: Any, **kwargs: Any) -> None:
+        sync_wagtail_groups(user)
+
+    roles_changed.connect(roles, weak=False, dispatch_uid="portal.permissions.roles_changed")
     units_restructured.connect(restructured, weak=False,
                                dispatch_uid="portal.section_permissions.restructured")
     post_save.connect(saved, sender=SectionPage, weak=False,
