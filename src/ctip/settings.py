@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "ctip.offers",
     "ctip.reports",
     "ctip.api",
+    "ctip.ops",
     "ctip.home",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -86,7 +86,7 @@ def checkpoint() -> dict[str, Any]:
 
 
 def backup() -> dict[str, Any]:
-    from ctip.core.tasks import scheduled_backup
+    from ctip.ops.tasks import scheduled_backup
 
     _people()
     scheduled_backup.enqueue()

@@ -1,6 +1,5 @@
 """Background work of the core app (django-tasks), run by ``ctip worker``.
 
-- ``scheduled_backup``: the daily backup with retention (``ctip.core.operations``);
 - ``deliver_mail``: one e-mail, tried again with growing delays when the server fails
   (``ctip.core.mail``).
 """
@@ -10,13 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django_tasks import task
-
-
-@task()
-def scheduled_backup() -> dict[str, Any]:
-    from ctip.core.operations import run_scheduled_backup
-
-    return run_scheduled_backup()
 
 
 @task()

@@ -6,6 +6,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.ops.backup import create_backup, prune
+from ctip.ops.operations import backup_options, record_backup
+
 
 class Command(BaseCommand):
     help = ("Write a consistent backup of the database and the uploaded files, with a manifest, "
@@ -32,9 +35,6 @@ class Command(BaseCommand):
                                  "directory.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.core.backup import create_backup, prune
-        from ctip.core.operations import backup_options, record_backup
-
         directory = options["output_dir"] or backup_options().directory
         public_key, passphrase = backup_options(
             public_key_file=options["public_key"], passphrase_file=options["passphrase_file"],

@@ -6,6 +6,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from ctip.ops.backup import restore_backup
+from ctip.ops.operations import opener_for, record_restore
+
 
 class Command(BaseCommand):
     help = ("Restore a backup made by `ctip backup` into an empty database and media "
@@ -25,9 +28,6 @@ class Command(BaseCommand):
                             help="Do not run `ctip check` afterwards.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.core.backup import restore_backup
-        from ctip.core.operations import opener_for, record_restore
-
         opener = opener_for(options["backup"], private_key_file=options["private_key"],
                             passphrase_file=options["passphrase_file"])
         manifest = restore_backup(options["backup"], opener=opener, log=self.stdout.write)

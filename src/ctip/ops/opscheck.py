@@ -13,6 +13,14 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from ctip.cases import crypto
+from ctip.cases.rights import anonymise_after_years, persons_due_for_anonymisation
+from ctip.core.health import health
+from ctip.core.keyfiles import fingerprint
+from ctip.core.leases import expired_count
+from ctip.core.models import ScheduledRun
+from ctip.ops.backup import newest_backup
+
 
 def _age(seconds: float) -> str:
     if seconds < 120:
@@ -25,8 +33,6 @@ def _age(seconds: float) -> str:
 
 
 def _last_run(name: str) -> dt.datetime | None:
-    from ctip.core.models import ScheduledRun
-
     return (ScheduledRun.objects.filter(name=name)
             .values_list("last_run_at", flat=True).first())
 
@@ -46,8 +52,6 @@ def report(out: Any, style: Any, now: dt.datetime | None = None) -> list[str]:
 
 
 def _retention(out: Any, style: Any, now: dt.datetime) -> None:
-    from ctip.cases.rights import anonymise_after_years, persons_due_for_anonymisation
-
     years = anonymise_after_years()
     due = persons_due_for_anonymisation().count()
     last = _last_run("cases.anonymise_due")
@@ -60,8 +64,6 @@ def _retention(out: Any, style: Any, now: dt.datetime) -> None:
 
 
 def _worker(out: Any, style: Any) -> None:
-    from ctip.core.health import health
-
     state = health()
     if not state.queue:
         out.write("Worker: tasks run in the web process (no queue).")
@@ -72,8 +74,6 @@ def _worker(out: Any, style: Any) -> None:
              else f"oldest waiting task queued {_age(state.queue_age)} ago")
     line = f"Worker: {beat}; {queue}."
     out.write(line if state.ok else style.WARNING(line))
-    from ctip.core.leases import expired_count
-
     expired = expired_count()
     if expired:
         out.write(style.WARNING(
@@ -82,8 +82,6 @@ def _worker(out: Any, style: Any) -> None:
 
 
 def _backups(out: Any, style: Any, now: dt.datetime) -> None:
-    from ctip.core.backup import newest_backup
-
     directory = settings.CTIP_BACKUP_DIR
     if not directory:
         out.write(style.WARNING("Backups: CTIP_BACKUP_DIR is not set, so the worker makes no "
@@ -104,9 +102,6 @@ def _backups(out: Any, style: Any, now: dt.datetime) -> None:
 
 
 def _keys(out: Any, style: Any) -> list[str]:
-    from ctip.cases import crypto
-    from ctip.core.keyfiles import fingerprint
-
     failures: list[str] = []
     try:
         keys = crypto.current_keys()

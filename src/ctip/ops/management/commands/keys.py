@@ -5,6 +5,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.cases import crypto
+from ctip.cases.rotation import rotate_all
+from ctip.core import keyfiles, sealing
+from ctip.core.private import create_private
+from ctip.ops.backup import target_problems
+from ctip.ops.operations import BackupOptions, opener_for
+
 
 class Command(BaseCommand):
     help = ("Keys: generate a field key, re-encrypt everything with the newest (rotate), "
@@ -44,8 +51,6 @@ class Command(BaseCommand):
         pair.add_argument("public", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.cases import crypto
-
         command = options["subcommand"]
         if command == "generate":
             self.stdout.write(crypto.generate_key())
@@ -59,9 +64,6 @@ class Command(BaseCommand):
             self._keypair(options["private"], options["public"])
 
     def _rotate(self, batch_size: int) -> None:
-        from ctip.cases import crypto
-        from ctip.cases.rotation import rotate_all
-
         try:
             counts = rotate_all(batch_size=batch_size)
         except crypto.KeyError_ as exc:
@@ -73,10 +75,6 @@ class Command(BaseCommand):
             "from CTIP_FIELD_KEYS (keep it with the backups made before the rotation)."))
 
     def _export(self, options: dict[str, Any]) -> None:
-        from ctip.core import keyfiles, sealing
-        from ctip.core.operations import BackupOptions
-        from ctip.core.private import create_private
-
         public_key, passphrase = BackupOptions(
             directory=None, public_key_file=options["public_key"],
             passphrase_file=options["passphrase_file"], prompt=options["passphrase"]).sealing()
@@ -100,10 +98,6 @@ class Command(BaseCommand):
             "both can read every identity."))
 
     def _import(self, options: dict[str, Any]) -> None:
-        from ctip.core import keyfiles, sealing
-        from ctip.core.backup import target_problems
-        from ctip.core.operations import opener_for
-
         path: Path = options["file"]
         opener = opener_for(path, private_key_file=options["private_key"],
                             passphrase_file=options["passphrase_file"])
@@ -126,9 +120,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Keys imported."))
 
     def _keypair(self, private: Path, public: Path) -> None:
-        from ctip.core import sealing
-        from ctip.core.private import create_private
-
         private_text, public_text = sealing.generate_keypair()
         try:
             with create_private(private) as handle:

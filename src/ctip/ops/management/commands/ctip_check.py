@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from ctip.audit.checkpoints import checkpoint_file, last_in_file
+from ctip.ops.opscheck import report
 
 
 class Command(BaseCommand):
@@ -25,9 +30,7 @@ class Command(BaseCommand):
                 call_command(*command, stdout=self.stdout)
             except CommandError as exc:
                 failures.append(str(exc))
-        from ctip.core.opscheck import report  # retention, backups, keys, worker
-
-        failures += report(self.stdout, self.style)
+        failures += report(self.stdout, self.style)  # retention, backups, keys, worker
         if failures:
             raise CommandError("; ".join(failures))
         self.stdout.write(self.style.SUCCESS("All checks passed."))
@@ -36,12 +39,6 @@ class Command(BaseCommand):
         """The worker writes an audit checkpoint every day: an old one means it is not running
         (or the file was replaced). A warning, not a failure; ``audit verify`` below writes a
         fresh one when the trail is intact."""
-        import datetime as dt
-
-        from django.utils import timezone
-
-        from ctip.audit.checkpoints import checkpoint_file, last_in_file
-
         last = last_in_file()
         if last is None:
             self.stdout.write(self.style.WARNING(

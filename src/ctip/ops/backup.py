@@ -39,7 +39,10 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
+from ctip.cases import crypto
+from ctip.cases.rotation import encrypted_columns
 from ctip.core import sealing
+from ctip.core.keyfiles import fingerprint
 from ctip.core.private import create_private, make_private_dir
 
 MANIFEST = "manifest.json"
@@ -217,10 +220,6 @@ def _media_files() -> Iterator[tuple[Path, str]]:
 def create_backup(*, output_dir: Path, passphrase: str | None = None,
                   public_key: Any = None, include_media: bool = True,
                   now: dt.datetime | None = None) -> Backup:
-    from ctip.cases import crypto
-    from ctip.cases.rotation import encrypted_columns
-    from ctip.core.keyfiles import fingerprint
-
     engine = _engine()
     now = now or dt.datetime.now(dt.UTC)
     make_private_dir(output_dir)
@@ -462,9 +461,6 @@ def unreadable_columns(manifest: dict[str, Any], snapshot: Path) -> list[str]:
     value per column is tried)."""
     from cryptography.fernet import InvalidToken
 
-    from ctip.cases import crypto
-    from ctip.cases.rotation import encrypted_columns
-
     fernet = crypto.fernet()
     columns: dict[str, set[str]] = {t: set(c) for t, c in
                                     manifest.get("encrypted_columns", {}).items()}
@@ -491,9 +487,6 @@ def restore_backup(path: Path, *, opener: sealing.Opener,
                    log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
     """Restore ``path`` into the configured (empty) database and media directory. Everything
     that can refuse refuses before the first write."""
-    from ctip.cases import crypto
-    from ctip.core.keyfiles import fingerprint
-
     engine = _engine()
     problems = target_problems()
     if problems:

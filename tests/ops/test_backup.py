@@ -29,7 +29,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import needs
-from tests.core import backup_writer
+from tests.ops import backup_writer
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -274,7 +274,7 @@ def test_the_worker_backs_up_daily_keeps_n_and_seals_for_a_public_key(source: Si
                 "CTIP_BACKUP_PUBLIC_KEY": str(keys / "public")}
     # The worker's daily job on three days (one backup a day: a second run the same day, after
     # a worker died, writes nothing): the newest two are kept.
-    script = ("import datetime as dt; from ctip.core.operations import run_scheduled_backup; "
+    script = ("import datetime as dt; from ctip.ops.operations import run_scheduled_backup; "
               "print(run_scheduled_backup(now=dt.datetime.now(dt.UTC) - dt.timedelta(days={})))")
     for days_ago in (2, 1, 0):
         source.ctip("shell", "-c", script.format(days_ago), **settings)

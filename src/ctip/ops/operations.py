@@ -12,9 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from ctip.audit.actions import record
 from ctip.core import sealing
 from ctip.core.faults import pause
+from ctip.core.leases import lease_seconds
 from ctip.core.private import read_passphrase
+from ctip.ops.backup import PREFIX, create_backup, newest_backup, prune
 
 logger = logging.getLogger("ctip.backup")
 
@@ -73,8 +76,6 @@ def opener_for(path: Path, *, private_key_file: str | None,
 
 
 def record_backup(backup: Any, removed: list[Path]) -> None:
-    from ctip.audit.actions import record
-
     record(actor=None, action="backup.created", target_label=backup.path.name,
            changes={"tables": len(backup.manifest["tables"]),
                     "files": len(backup.manifest["files"]),
@@ -83,8 +84,6 @@ def record_backup(backup: Any, removed: list[Path]) -> None:
 
 
 def record_restore(path: Path, manifest: dict[str, Any]) -> None:
-    from ctip.audit.actions import record
-
     record(actor=None, action="backup.restored", target_label=path.name,
            changes={"backup_created_at": manifest["created_at"],
                     "ctip_version": manifest["ctip_version"]})
@@ -94,7 +93,6 @@ def _made_today(directory: Path, now: dt.datetime) -> Path | None:
     """The newest backup of ``directory`` when it was written on ``now``'s local day."""
     from django.utils import timezone
 
-    from ctip.core.backup import PREFIX, newest_backup
 
     newest = newest_backup(directory)
     if newest is None:
@@ -113,7 +111,6 @@ def _remove_leftovers(directory: Path, now: dt.datetime) -> None:
     still being written touches them continuously)."""
     import shutil
 
-    from ctip.core.leases import lease_seconds
 
     if not directory.is_dir():
         return
@@ -136,8 +133,6 @@ def run_scheduled_backup(now: dt.datetime | None = None) -> dict[str, Any]:
     """The worker's daily backup: into ``CTIP_BACKUP_DIR``, sealed for
     ``CTIP_BACKUP_PUBLIC_KEY`` and/or the passphrase in ``CTIP_BACKUP_PASSPHRASE_FILE``, then
     all but the newest ``CTIP_BACKUP_KEEP`` removed. Off while ``CTIP_BACKUP_DIR`` is unset."""
-    from ctip.core.backup import create_backup, prune
-
     options = backup_options()
     if options.directory is None:
         return {"skipped": "CTIP_BACKUP_DIR is not set"}

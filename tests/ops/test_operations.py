@@ -88,7 +88,7 @@ def test_private_files_and_directories_ignore_the_umask(tmp_path: Path) -> None:
 
 
 def test_retention_keeps_the_newest_backups(tmp_path: Path) -> None:
-    from ctip.core.backup import newest_backup, prune
+    from ctip.ops.backup import newest_backup, prune
 
     names = [f"ctip-202612{d:02d}T023000Z.tar.sealed" for d in range(1, 10)]
     for name in names:
