@@ -80,10 +80,10 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.figures import privacy
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.org.selectors import get_unit_for
-from ctip.reports import privacy
 
 PAGE_SIZE = 50
 CASE_NARRATIVE = ("needs", "plan", "outcome_reason")

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.core.collation import vi_order
+from ctip.figures import rollups
 from ctip.org.models import Unit
 from ctip.org.paths import NarrowSubtree, is_within
 from ctip.outreach.models import (
@@ -197,9 +198,6 @@ def list_totals(activities: QuerySet[Activity], f: ActivityFilter) -> dict[str, 
 
 def _rolled_up(f: ActivityFilter) -> dict[str, int] | None:
     """The done activities' totals from ``ActivityMonth``, or ``None`` when it cannot say."""
-    from ctip.reports import rollups
-    from ctip.reports.models import ActivityMonth
-
     whole = ((f.start is None or f.start.day == 1)
              and (f.end is None or (f.end + dt.timedelta(days=1)).day == 1))
     if (f.unit is None or not whole or f.topic_ids or f.audience_ids or f.campaign_id
@@ -208,7 +206,7 @@ def _rolled_up(f: ActivityFilter) -> dict[str, int] | None:
     level = rollups.level_for(f.unit, by_child=False)
     if level is None:
         return None
-    rows = ActivityMonth.objects.filter(level=level, path__subtree=f.unit.path)
+    rows = rollups.table("activity_month").filter(level=level, path__subtree=f.unit.path)
     if f.start:
         rows = rows.filter(month__gte=f.start)
     if f.end:

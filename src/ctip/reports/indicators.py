@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 
 from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
+from ctip.figures import rollups as figures_rollups
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
 from ctip.reports import rollups
 from ctip.reports.periods import Period
@@ -316,7 +317,7 @@ def rollup_level(unit: Unit, period: Period, by_child: bool) -> int | None:
     activities (a period that is not whole months, or a unit below a commune)."""
     if not rollups.whole_months(period):
         return None
-    return rollups.level_for(unit, by_child)
+    return figures_rollups.level_for(unit, by_child)
 
 
 def area_filters(field: str = "unit_path") -> dict[str, Q]:
