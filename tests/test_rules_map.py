@@ -255,7 +255,7 @@ SIGNS: dict[str, Signs] = {
     "ctip.figures.privacy.protect": Signs(
         "a count compared with the small-count threshold",
         (compared("THRESHOLD", "threshold"),)),
-    "ctip.core.imports.read_bytes": Signs(
+    "ctip.imports.pipeline.read_bytes": Signs(
         "a spreadsheet read for an import outside the pipeline",
         (calls("read_table", "SheetReader"),),
         also={"ctip.core.spreadsheets": "the reader itself"}),

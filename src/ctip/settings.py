@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ctip.org",
     "ctip.accounts",
     "ctip.audit",
+    "ctip.units",
     "ctip.outreach",
     "ctip.community",
     "ctip.cases",

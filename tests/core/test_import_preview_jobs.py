@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from ctip.core import imports
 from ctip.core.models import ImportJob
+from ctip.imports import pipeline as imports
 from ctip.outreach.models import Activity
 from tests.core.test_legacy_import import ACTIVITY_HEADER, MEETING, _xlsx
 
@@ -107,7 +107,7 @@ def test_a_check_run_twice_checks_once_and_a_given_up_one_says_so(
 
     stuck = imports.start_preview(kind, officer, name="b.xlsx", data=_file().read())
     assert stuck is not None
-    _GIVE_UP["ctip.core.tasks.run_preview"]([stuck.pk], {})
+    _GIVE_UP["ctip.imports.tasks.run_preview"]([stuck.pk], {})
     stuck.refresh_from_db()
     assert stuck.status == ImportJob.Status.FAILED and stuck.message
     page = client_for(officer).get(reverse("core:import_job", args=[stuck.pk]))

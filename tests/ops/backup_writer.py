@@ -24,8 +24,8 @@ def main() -> None:
 
     django.setup()
     from ctip.cases import actions
-    from ctip.org.actions import create_unit
     from ctip.org.models import Unit, UnitType
+    from ctip.units.actions import create_unit
 
     stop = Path(sys.argv[1])
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000

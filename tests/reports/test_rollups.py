@@ -16,7 +16,6 @@ from django.db.models import Sum
 from ctip.cases import actions as cases
 from ctip.cases.models import Situation, SituationEvent
 from ctip.figures import rollups as figures_rollups
-from ctip.org.actions import create_unit, move_subtree, update_unit
 from ctip.outreach.actions import create_speaker, delete_activity, update_activity
 from ctip.outreach.activity_import import apply_import
 from ctip.outreach.models import Activity, Speaker
@@ -24,6 +23,7 @@ from ctip.reports import indicators as ind
 from ctip.reports import rollups
 from ctip.reports.models import ActivityMonth, SpeakerMonth
 from ctip.reports.periods import Period
+from ctip.units.actions import create_unit, move_subtree, update_unit
 from tests.conftest import log_activity
 from tests.outreach.test_activity_import import row, xlsx_file
 from tests.reports.facts import record_facts

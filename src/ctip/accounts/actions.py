@@ -21,9 +21,9 @@ from ctip.accounts.signals import access_narrowed, roles_changed
 from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import nfc
-from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
+from ctip.org.rules import ensure_open
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 USERNAME_MAX = 150

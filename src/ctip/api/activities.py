@@ -22,7 +22,6 @@ from ctip.api.errors import Problem
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
-from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions
 from ctip.outreach.activity_forms import loggable_units
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Speaker, Topic
@@ -34,6 +33,7 @@ from ctip.outreach.selectors import (
     filter_activities,
     get_activity_for,
 )
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["activities"])
 SCOPE = "outreach.activity"

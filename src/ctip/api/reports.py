@@ -12,10 +12,10 @@ from ctip.accounts.policy import scope_paths
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.schemas import MAX_ID
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
 from ctip.reports import exports, periods, privacy
 from ctip.reports import indicators as ind
 from ctip.reports.submissions import reports_visible_to
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["reports"])
 

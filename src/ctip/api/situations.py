@@ -73,7 +73,7 @@ class SituationQuery(Schema):
 @router.get("/situations", response=list[SituationOut],
             auth=needs("situation.view", "situation.report"))
 def list_situations(request: ApiRequest, q: Query[SituationQuery]) -> list[dict[str, Any]]:
-    from ctip.org.selectors import get_unit_for
+    from ctip.units.selectors import get_unit_for
 
     situations = situations_visible_to(request.auth).order_by("-pk")
     if q.state:

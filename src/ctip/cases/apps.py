@@ -12,7 +12,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # ready(): these modules import models, which exist only once the apps are loaded
         from ctip.accounts.signals import access_narrowed, sign_in_locked
-        from ctip.cases import checks  # noqa: F401  (registers the key check)
+        from ctip.cases import (
+            checks,  # noqa: F401  (registers the key check)
+            situation_import,  # noqa: F401  (registers its kind of import)
+        )
         from ctip.cases.notices import notify_administrators
 
         sign_in_locked.connect(notify_administrators, dispatch_uid="cases.notices.sign_in_locked")

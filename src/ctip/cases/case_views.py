@@ -83,7 +83,7 @@ from ctip.core.typing import AuthedRequest
 from ctip.figures import privacy
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import get_unit_for
+from ctip.units.selectors import get_unit_for
 
 PAGE_SIZE = 50
 CASE_NARRATIVE = ("needs", "plan", "outcome_reason")

@@ -30,9 +30,9 @@ from ctip.cases.actions import (
     undo_situation_import,
 )
 from ctip.cases.models import Category, Situation, Urgency
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import (
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import (
     DUPLICATE,
     ERROR,
     Context,

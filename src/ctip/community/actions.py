@@ -43,10 +43,10 @@ from ctip.community.selectors import (
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import guard
 from ctip.core.text import fold, nfc
-from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
-from ctip.org.selectors import in_area
+from ctip.org.rules import ensure_open
 from ctip.outreach.models import Audience, Movement, Topic
+from ctip.units.selectors import in_area
 
 EARLIEST_DATE = dt.date(1930, 1, 1)
 EARLIEST_EXCHANGE = dt.date(2000, 1, 1)

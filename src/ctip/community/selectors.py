@@ -21,7 +21,7 @@ from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Exchange
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import area_q
+from ctip.units.selectors import area_q
 
 COMMUNE_TYPE = "commune"
 # A guard against corrupt data: no lineage is anywhere near this deep.

@@ -16,19 +16,3 @@ def deliver_mail(message: dict[str, Any], attempt: int = 1) -> str:
     from ctip.core.mail import deliver
 
     return deliver(message, attempt)
-
-
-@task()
-def run_import(job_id: int) -> str:
-    """An import confirmed in its preview (``ctip.core.imports.run_job``)."""
-    from ctip.core.imports import run_job
-
-    return run_job(job_id)
-
-
-@task()
-def run_preview(job_id: int) -> str:
-    """The check of a file before its import (``ctip.core.imports.run_preview_job``)."""
-    from ctip.core.imports import run_preview_job
-
-    return run_preview_job(job_id)

@@ -29,7 +29,6 @@ from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.paths import is_within
-from ctip.org.selectors import ancestors_of
 from ctip.outreach import actions
 from ctip.outreach.campaign_forms import (
     CampaignForm,
@@ -49,6 +48,7 @@ from ctip.outreach.selectors import (
     get_movement_for,
     movements_for,
 )
+from ctip.units.selectors import ancestors_of
 
 PAGE_SIZE = 50
 

@@ -25,9 +25,9 @@ from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import get_unit_for
 from ctip.reports import charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
+from ctip.units.selectors import get_unit_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD_PARAMS = ("period", "year", "month", "quarter", "half", "campaign", "start", "end")

@@ -1,6 +1,6 @@
 """Synthetic data at the size of a province or of the nation, for benchmarks (``ctip synth``).
 
-Units are the real ones (``ctip.org.provinces.import_province``: Tây Ninh's 96 communes, or all
+Units are the real ones (``ctip.units.provinces.import_province``: Tây Ninh's 96 communes, or all
 34 provinces and their 3,321 communes) plus branches under the communes. Fact rows — activities
 (formats, participants by sex, online reach, speakers, topics), speakers, clubs and models,
 situations with their timeline, referrals, persons, support cases, services and commendations —
@@ -336,7 +336,7 @@ class Builder:
         from vietnam_provinces import Province
 
         from ctip.org.models import Unit
-        from ctip.org.provinces import import_province
+        from ctip.units.provinces import import_province
 
         codes = ([PROVINCE_CODE] if self.scale != "nation"
                  else sorted(p.code.value for p in Province.iter_all()))

@@ -1,6 +1,6 @@
 """Importing branches and groups from a file: upload, preview, apply; and the template.
 
-The steps are the pipeline's (``core.import_views``): the preview keeps the file on the server
+The steps are the pipeline's (``imports.views``): the preview keeps the file on the server
 under a signed token, and "Import" queues the import of exactly those bytes as a background job
 (checked once more there; nothing is saved if a row has become wrong).
 """
@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.core import import_views
 from ctip.core.typing import AuthedRequest
-from ctip.org import branch_import
+from ctip.imports import views as import_views
+from ctip.units import branch_import
 
 TEMPLATE_NAME = "mau-nhap-chi-hoi"
 

@@ -18,7 +18,8 @@ the same for every kind:
   worker with their progress on the job's row; the import marks its job done in the same
   transaction as its writes, so a job run twice (a killed worker, decision 0028) writes once.
 
-Each kind's module registers its kind (``register``); ``kind(name)`` finds it.
+Each kind's module registers its kind (``register``), imported by its app's ``AppConfig.ready``;
+``kind(name)`` finds it. The pipeline imports no app that uses it (decision 0053).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -48,11 +49,15 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
+from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
 from ctip.core.faults import pause
+from ctip.core.health import worker_running
 from ctip.core.leases import on_given_up
 from ctip.core.legacy_fonts import encoding_label
+from ctip.core.models import ImportJob
 from ctip.core.spreadsheets import (
     FileError,
     HeaderSpec,
@@ -68,10 +73,8 @@ from ctip.core.spreadsheets import (
     shorten,
 )
 from ctip.core.text import fold
+from ctip.imports.tasks import run_import, run_preview
 from ctip.org.models import PATH_SEPARATOR
-
-if TYPE_CHECKING:
-    from ctip.core.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -219,9 +222,6 @@ def undoable(*, actor: Any, event_id: int, action: str, capability: str, model: 
     """What undoing one import needs: its audit event (``action``), the rows of ``model`` it
     lists and how many it listed. ``NotInScope`` when the event or one of its rows lies outside
     the actor's scope for ``capability``; ``ActionError`` when it was undone already."""
-    from ctip.accounts.policy import NotInScope, scope_q
-    from ctip.audit.models import AuditEvent
-
     events = AuditEvent.objects.filter(pk=event_id, action=action)
     if actor is not None:
         events = events.filter(scope_q(actor, capability, "unit_path"))
@@ -517,18 +517,12 @@ def register(import_kind: ImportKind) -> ImportKind:
 
 def kind(name: str) -> ImportKind:
     """The kind registered under ``name``; ``KeyError`` if none."""
-    if name not in _KINDS:
-        load_kinds()
     return _KINDS[name]
 
 
 def load_kinds() -> dict[str, ImportKind]:
-    import ctip.cases.situation_import
-    import ctip.community.member_import
-    import ctip.org.branch_import
-    import ctip.outreach.activity_import
-    import ctip.outreach.commendation_import  # noqa: F401  (each registers its kind)
-
+    """Every kind registered: each app registers its own when it is ready (its
+    ``AppConfig.ready`` imports the module that calls ``register``)."""
     return dict(_KINDS)
 
 
@@ -678,7 +672,7 @@ def apply(import_kind: ImportKind, actor: Any, file: Upload, choices: Choices | 
 # checked are imported (the digest is verified again), a token is useless to anyone else, and
 # files older than the token's life are swept away whenever a new one is stored.
 
-TOKEN_SALT = "ctip.core.imports"  # noqa: S105  (a salt, not a secret)
+TOKEN_SALT = "ctip.imports.pipeline"  # noqa: S105  (a salt, not a secret)
 TOKEN_MAX_AGE = 60 * 60  # seconds between the preview and the import
 PENDING_DIR = "imports"
 
@@ -743,7 +737,7 @@ def unstash(user: Any, token: str) -> tuple[Path, SimpleUploadedFile] | None:
 # takes the queue, the web process runs the check itself, so a server without a worker works.
 # The check writes nothing, so a worker killed during it runs it again from the start.
 
-PLAN_SALT = "ctip.core.imports.plan"
+PLAN_SALT = "ctip.imports.pipeline.plan"
 
 
 def _plan_path(key: str) -> Path:
@@ -793,10 +787,6 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
     preview's ``token`` names, checked again with ``choices``. ``here``: run the check in this
     process (``None``: when no worker takes the queue). ``None`` if the token is not (or no
     longer) good, or its file is being imported."""
-    from ctip.core.health import worker_running
-    from ctip.core.models import ImportJob
-    from ctip.core.tasks import run_preview
-
     if not token:
         token = stash(actor, name, data)
     pending = unstash(actor, token)
@@ -832,8 +822,6 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
 def run_preview_job(job_id: int) -> str:
     """Check a job's file and keep the plan. Safe to run twice: it writes nothing but the
     plan and the job's state, and a job no longer being checked is left alone."""
-    from ctip.core.models import ImportJob
-
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     if job.status != ImportJob.Status.PREVIEWING:
         return str(job.status)
@@ -861,11 +849,9 @@ def run_preview_job(job_id: int) -> str:
     return str(job.status)
 
 
-@on_given_up("ctip.core.tasks.run_preview")
+@on_given_up("ctip.imports.tasks.run_preview")
 def _preview_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt of a check: say so on the job's page."""
-    from ctip.core.models import ImportJob
-
     job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
     if job is None or job.status != ImportJob.Status.PREVIEWING:
         return
@@ -881,9 +867,6 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
               choices: Choices | None = None) -> ImportJob | None:
     """Queue the import of the file a preview's token names; ``None`` if the token is not
     (or no longer) good. One job a file: a second press finds the first one's job."""
-    from ctip.core.models import ImportJob
-    from ctip.core.tasks import run_import
-
     pending = unstash(actor, token)
     if pending is None:
         return None
@@ -935,8 +918,6 @@ def run_job(job_id: int) -> str:
     """Import a job's file. Safe to run twice (a worker killed mid-import has its task run
     again, decision 0028): the writes and the job's "done" are one transaction, so a killed
     run left nothing, and a finished job is left alone."""
-    from ctip.core.models import ImportJob
-
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     if job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
         return str(job.status)  # finished, or never confirmed
@@ -975,12 +956,10 @@ def run_job(job_id: int) -> str:
     return str(job.status)
 
 
-@on_given_up("ctip.core.tasks.run_import")
+@on_given_up("ctip.imports.tasks.run_import")
 def _job_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the job's page (nothing was saved: the
     writes and the job's "done" are one transaction)."""
-    from ctip.core.models import ImportJob
-
     job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
     if job is None or job.finished:
         return

@@ -24,9 +24,7 @@ from django.utils.translation import gettext as _
 from ctip.accounts.policy import scope_q
 from ctip.audit.actions import record
 from ctip.core import exports as sheets
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import Context, ImportFailed, ParsedFile, code_variants, common_path
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     RowError,
@@ -37,8 +35,11 @@ from ctip.core.spreadsheets import (
     shorten,
 )
 from ctip.core.text import fold
-from ctip.org.actions import closed_message, create_unit
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import Context, ImportFailed, ParsedFile, code_variants, common_path
 from ctip.org.models import PATH_SEPARATOR, Unit, UnitType
+from ctip.org.rules import closed_message
+from ctip.units.actions import create_unit
 
 __all__ = ["KIND", "XLSX_CONTENT_TYPE", "ImportFailed", "ImportPlan", "ImportResult",
            "apply_import", "cell_text", "header_key", "plan_import", "read_file", "summary",
@@ -439,7 +440,7 @@ KIND = imports.register(imports.ImportKind(
 
 
 def plan_import(actor: Any, file: Upload) -> ImportPlan:
-    """Read and check the file; say what an import would create (``core.imports.plan``)."""
+    """Read and check the file; say what an import would create (``imports.pipeline.plan``)."""
     plan = imports.plan(KIND, actor, file)
     assert isinstance(plan, ImportPlan)  # noqa: S101
     plan.branches_created, plan.groups_created = [], 0

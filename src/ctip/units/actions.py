@@ -1,4 +1,7 @@
-"""Writes to the organisation tree. Each runs in one transaction with its audit event."""
+"""Writes to the organisation tree. Each runs in one transaction with its audit event.
+
+Above ``accounts`` and ``audit`` (it checks roles and records events), while the tree itself
+(``org``: models, paths, ``org.rules``) sits below them (decision 0053)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ctip.accounts.policy import require
@@ -19,27 +22,11 @@ from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
 from ctip.org.paths import is_within
+from ctip.org.rules import ensure_open
 from ctip.org.signals import units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
                "is_far_flung", "is_ethnic_minority", "opened_on")
-
-
-def closed_message(unit: Unit) -> str:
-    successors = list(unit.successors.all())
-    closed = formats.date_format(unit.closed_on, "SHORT_DATE_FORMAT") if unit.closed_on else ""
-    if successors:
-        return _("The unit “%(name)s” was closed on %(date)s; its work continues in "
-                 "%(successors)s.") % {
-            "name": unit.name, "date": closed,
-            "successors": ", ".join(f"“{s.name}”" for s in successors),
-        }
-    return _("The unit “%(name)s” was closed on %(date)s.") % {"name": unit.name, "date": closed}
-
-
-def ensure_open(unit: Unit) -> None:
-    if unit.closed_on is not None:
-        raise ActionError(closed_message(unit))
 
 
 def _clean_name(name: str) -> str:

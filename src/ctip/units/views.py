@@ -13,9 +13,9 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
-from ctip.org import actions
-from ctip.org.forms import MergeForm, MoveForm, SplitForm, UnitForm
-from ctip.org.selectors import (
+from ctip.units import actions
+from ctip.units.forms import MergeForm, MoveForm, SplitForm, UnitForm
+from ctip.units.selectors import (
     ancestors_of,
     areas_of,
     children_of,

@@ -12,8 +12,8 @@ from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
-from ctip.org.actions import create_unit
 from ctip.org.models import Unit, UnitType
+from ctip.units.actions import create_unit
 
 CENTRAL_NAME = "Hội Liên hiệp Phụ nữ Việt Nam"
 

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             self._resolve(options["address"], as_json=options["json"])
             return
         if options["subcommand"] == "import":
-            from ctip.org.provinces import import_province
+            from ctip.units.provinces import import_province
 
             try:
                 result = import_province(actor=None, code=options["province"])

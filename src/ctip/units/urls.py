@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ctip.org import import_views, views
+from ctip.units import import_views, views
 
 app_name = "org"
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""The pages of the import pipeline (``core.imports``): the steps every kind shares, and a
+"""The pages of the import pipeline (``imports.pipeline``): the steps every kind shares, and a
 page for the kinds without one of their own (club member lists).
 
 A preview keeps its file under a signed token; the choices made among candidates come back as
@@ -13,18 +13,20 @@ from typing import Any
 from django.apps import apps
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from ctip.accounts.access import requires
+from ctip.accounts.access import requires, signed_in
 from ctip.accounts.policy import NotInScope
-from ctip.core import imports
 from ctip.core.errors import ActionError
+from ctip.core.models import ImportJob
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
+from ctip.imports import pipeline as imports
 
 MAX_CHOICES = 500  # values with candidates a form may carry
 Page = Callable[..., HttpResponse]
@@ -102,8 +104,6 @@ def recheck(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpR
 def shown(page: Page, request: HttpRequest, kind: imports.ImportKind) -> HttpResponse:
     """The GET of an import page: empty, or the check of the person's job ``?job=N`` (where
     the job's page leads when the worker is done); 404 for anyone else's job."""
-    from ctip.core.models import ImportJob
-
     wanted = request.GET.get("job", "")
     if not wanted:
         return page(request)
@@ -215,3 +215,27 @@ def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
 
     view.__name__ = f"{kind_name}_import"
     return view
+
+
+@require_GET
+@signed_in
+def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An import running in the background: its progress while it runs (the page reloads
+    itself every few seconds, without JavaScript), then how it ended. The person's own jobs
+    only; 404 for anyone else's, recorded as a refusal."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.owner_id != request.user.pk:
+        raise NotInScope("another person's import")
+    try:
+        page = imports.kind(job.kind).page
+    except KeyError:
+        page = ""
+    if job.status == job.Status.PREVIEWED and page:  # the check is ready: show it
+        return redirect(f"{reverse(page)}?job={job.pk}")
+    response = TemplateResponse(request, "core/import_job.html", {
+        "job": job, "page": page, "refresh": IMPORT_REFRESH_SECONDS})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+IMPORT_REFRESH_SECONDS = 3
