@@ -20,6 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
+from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
 from ctip.outreach import actions
@@ -215,8 +216,6 @@ def _values(viewer: Any, body: ActivityFields,
     """The action's arguments from a body, each reference checked like the form's. ``seen``
     keeps what was looked up for the items before in the same batch (a device's queue names the
     same unit, format and campaign again and again); a refusal is never kept."""
-    from ctip.community.selectors import clubs_visible_to
-
     memo: dict[Any, Any] = {} if seen is None else seen
 
     def once(key: Any, find: Any) -> Any:

@@ -21,6 +21,7 @@ from ctip.cases.policy import get_situation_for, situations_visible_to
 from ctip.cases.situation_forms import default_source, reportable_units
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["situations"])
 SCOPE = "cases.situation"
@@ -73,8 +74,6 @@ class SituationQuery(Schema):
 @router.get("/situations", response=list[SituationOut],
             auth=needs("situation.view", "situation.report"))
 def list_situations(request: ApiRequest, q: Query[SituationQuery]) -> list[dict[str, Any]]:
-    from ctip.units.selectors import get_unit_for
-
     situations = situations_visible_to(request.auth).order_by("-pk")
     if q.state:
         situations = situations.filter(state=q.state)

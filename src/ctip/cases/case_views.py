@@ -79,6 +79,7 @@ from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, run_once, submit_form_once
+from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
 from ctip.figures import privacy
 from ctip.org.models import Unit
@@ -526,8 +527,6 @@ def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _duplicate_key(data: dict[str, Any]) -> str:
     from ctip.cases import crypto
-    from ctip.core.text import fold
-
     return crypto.search_key(
         f"dup|{fold(data['full_name'])}|{data.get('birth_year') or ''}|{data['unit'].pk}")
 

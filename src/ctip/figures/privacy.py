@@ -41,7 +41,7 @@ from typing import Any
 
 from django.utils.crypto import salted_hmac
 
-from ctip.accounts.policy import has_capability
+from ctip.accounts.policy import grants_of, has_capability
 from ctip.org.models import Unit
 
 THRESHOLD = 5          # no count of people below this is ever published
@@ -132,8 +132,6 @@ def exact_report(viewer: Any, unit: Unit) -> bool:
     """A periodic report leaves its unit when it goes up to the parent: its page is exact only
     for the unit's own officers (a role held on the unit itself) who hold ``case.view`` over
     it. Its PDF is always protected."""
-    from ctip.accounts.policy import grants_of
-
     of_the_unit = any(g.unit_id == unit.pk for g in grants_of(viewer))
     return of_the_unit and exact_on_screen(viewer, unit)
 

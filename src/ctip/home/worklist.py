@@ -14,7 +14,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from ctip.accounts.policy import has_capability, scope_q
+from ctip.accounts.policy import has_capability, scope_paths, scope_q
+from ctip.cases.deadlines import due_soon_q, overdue_q
+from ctip.cases.digest import deadline_text
+from ctip.cases.models import FollowUp, Situation
+from ctip.cases.policy import home_tasks
+from ctip.outreach.models import Activity
+from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_listed
+from ctip.portal.selectors import cms_work
+from ctip.reports import submissions
+from ctip.reports.models import Report
 
 LIMIT = 8
 
@@ -51,10 +60,6 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     """Open situations handled in the viewer's units: overdue, due soon, new."""
     if not has_capability(viewer, "situation.manage"):
         return None
-    from ctip.accounts.policy import scope_paths
-    from ctip.cases.deadlines import due_soon_q, overdue_q
-    from ctip.cases.models import Situation
-
     # handled at the units where she holds the role (her inboxes); what is late further
     # down is counted apart, as the inbox shows it
     roots = scope_paths(viewer, "situation.manage")
@@ -65,8 +70,6 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
                .only("pk", "code", "category", "urgency", "state", "due_at", "created_at",
                      "handling_unit__name", "unit__name")
                .order_by("due_at", "pk"))
-    from ctip.cases.digest import deadline_text
-
     work = SituationWork(
         overdue=Capped.of(handled.filter(overdue_q(now))),
         due_soon=Capped.of(handled.filter(due_soon_q(now))),
@@ -85,8 +88,6 @@ def reported_by_me(viewer: Any) -> Capped:
     if not has_capability(viewer, "situation.report") or has_capability(
             viewer, "situation.view"):
         return Capped()
-    from ctip.cases.models import Situation
-
     return Capped.of(Situation.objects.filter(created_by=viewer)
                      .select_related("handling_unit")
                      .only("pk", "code", "category", "state", "due_at", "created_at",
@@ -98,8 +99,6 @@ def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
     week (overdue ones included), by case code."""
     if not has_capability(viewer, "case.manage"):
         return Capped()
-    from ctip.cases.models import FollowUp
-
     return Capped.of(
         FollowUp.objects.filter(scope_q(viewer, "case.manage", "case__unit_path"),
                                 done_on__isnull=True, case__closed_on__isnull=True,
@@ -120,10 +119,6 @@ def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
     can_approve = has_capability(viewer, "report.approve")
     if not (can_submit or can_approve):
         return None
-    from ctip.accounts.policy import scope_paths
-    from ctip.reports import submissions
-    from ctip.reports.models import Report
-
     to_prepare: list[Any] = []
     drafts = Capped()
     if can_submit:
@@ -151,8 +146,6 @@ def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
     in a fixed number of queries."""
     if not has_capability(viewer, "activity.view"):
         return []
-    from ctip.outreach.selectors import campaign_totals_for, campaigns_listed
-
     running = list(campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
                                                                 ends_on__gte=today)
                    .select_related("unit")[:3])
@@ -167,9 +160,6 @@ def recent_records(viewer: Any) -> Capped:
     card shows no total, so none is counted."""
     if not has_capability(viewer, "activity.view"):
         return Capped()
-    from ctip.outreach.models import Activity
-    from ctip.outreach.selectors import activities_visible_to
-
     keys = list(activities_visible_to(viewer).order_by("-pk")
                 .values_list("pk", flat=True)[:LIMIT])
     items = list(Activity.objects.filter(pk__in=keys).select_related("unit")
@@ -191,9 +181,6 @@ class WorkList:
 
 
 def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
-    from ctip.cases.policy import home_tasks
-    from ctip.portal.selectors import cms_work
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     return WorkList(

@@ -72,6 +72,7 @@ from ctip.imports.pipeline import (
     parse_date,
     split_list,
 )
+from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
@@ -411,8 +412,6 @@ def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str],
     (``org.legacy_addresses``). A commune divided in 2025 is never guessed: its candidates
     are offered in the preview, and the officer's choice holds for every row of the file
     with the same address."""
-    from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
-
     answers = {text: resolve_address(text) for text in texts}
     unit_ids = {c.unit_id for a in answers.values() for c in a.candidates if c.unit_id}
     allowed = {u.pk: u for u in manageable.filter(pk__in=unit_ids)}

@@ -28,6 +28,7 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.outreach import actions
 from ctip.outreach.campaign_forms import (
@@ -201,8 +202,6 @@ def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
     unit_id = _int_param(request.GET.get("unit"))
     parent = campaign.unit
     if unit_id is not None and unit_id != parent.pk:
-        from ctip.org.models import Unit
-
         chosen = Unit.objects.filter(pk=unit_id, path__subtree=campaign.unit_path).first()
         if chosen is None:
             raise NotInScope("activity.manage")

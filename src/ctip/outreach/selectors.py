@@ -17,8 +17,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
-from ctip.accounts.policy import NotInScope, scope_q
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths, scope_q
+from ctip.community.models import Club
 from ctip.core.collation import vi_order
+from ctip.core.text import fold
 from ctip.figures import rollups
 from ctip.org.models import Unit
 from ctip.org.paths import NarrowSubtree, is_within
@@ -66,8 +68,6 @@ def get_attachment_for(viewer: Any, pk: int) -> Attachment:
 def campaigns_visible_to(viewer: Any) -> QuerySet[Campaign]:
     """Campaigns issued in the viewer's subtree, or issued above it for a subtree that
     includes the viewer's units (a commune sees the province's campaign)."""
-    from ctip.accounts.policy import scope_paths
-
     roots = scope_paths(viewer, "activity.view")
     q = scope_q(viewer, "activity.view", "unit_path")
     for root in roots:
@@ -274,8 +274,6 @@ class ProgressRow:
 
 def campaign_progress(campaign: Campaign, parent: Unit) -> list[ProgressRow]:
     """Targets against actuals for each child unit of ``parent`` within the campaign."""
-    from ctip.community.models import Club
-
     children = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
                     .order_by(vi_order("name")))
     targets = {t.unit_id: t for t in CampaignTarget.objects.filter(
@@ -382,8 +380,6 @@ class CampaignProgress:
 def progress_root(viewer: Any, campaign: Campaign) -> Unit:
     """Where the progress page starts: the issuing unit, or the viewer's scope root inside
     the campaign's subtree when that is narrower (a commune sees its branches)."""
-    from ctip.accounts.policy import scope_paths
-
     roots = scope_paths(viewer, "activity.view")
     if any(is_within(campaign.unit_path, root) for root in roots):
         return campaign.unit
@@ -398,8 +394,6 @@ def campaign_progress_for(viewer: Any, campaign: Campaign,
                           unit_id: int | None = None) -> CampaignProgress:
     """Targets against actuals under ``unit_id`` (default: ``progress_root``), in a constant
     number of grouped queries whatever the number of units."""
-    from ctip.community.models import Club
-
     top = progress_root(viewer, campaign)
     if unit_id is None or unit_id == top.pk:
         parent = top
@@ -474,8 +468,6 @@ def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit]
 # --- Topic library ---------------------------------------------------------------------------
 
 def _require_library(viewer: Any) -> None:
-    from ctip.accounts.policy import has_capability
-
     if not has_capability(viewer, "activity.view"):
         raise NotInScope("activity.view")
 
@@ -484,8 +476,6 @@ def topics_for(viewer: Any, *, query: str = "", kind: str = "",
                archived: bool = False) -> QuerySet[Topic]:
     """Topics of the library (shared by the whole programme), found with or without
     diacritics, with the number of their current materials."""
-    from ctip.core.text import fold
-
     _require_library(viewer)
     topics = Topic.objects.filter(archived=archived)
     key = fold(query)
@@ -516,8 +506,6 @@ def materials_of(viewer: Any, topic: Topic, *, include_archived: bool = False
 def get_material_for(viewer: Any, pk: int) -> Material:
     """A material the viewer may download: any current one; an archived one only for those
     who keep the library."""
-    from ctip.accounts.policy import has_capability
-
     _require_library(viewer)
     material = Material.objects.select_related("topic").filter(pk=pk).first()
     if material is None or (material.archived
@@ -591,8 +579,6 @@ def speakers_visible_to(viewer: Any, capability: str = "activity.view") -> Query
 def speaker_roster(viewer: Any, *, unit: Unit | None = None, active: bool | None = None,
                    query: str = "") -> QuerySet[Speaker]:
     """The roster, with the number of talks each speaker has given (done activities)."""
-    from ctip.core.text import fold
-
     speakers = speakers_visible_to(viewer)
     if unit is not None:
         speakers = speakers.filter(unit_path__subtree=unit.path)
@@ -666,8 +652,6 @@ def activities_manageable_by(viewer: Any) -> QuerySet[Activity]:
 
 
 def clubs_manageable_by(viewer: Any) -> Any:
-    from ctip.community.models import Club
-
     return (Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
             .order_by(vi_order("name")))
 
@@ -689,9 +673,6 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
     (or, without one, the sum of the targets below it); the actuals are the done activities
     of the campaign and the prevention models founded during it in the level's subtree."""
     from django.db.models import Q
-
-    from ctip.accounts.policy import scope_paths
-    from ctip.community.models import Club
 
     if not campaigns:
         return []

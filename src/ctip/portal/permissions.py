@@ -45,6 +45,11 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.conf import settings
 
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.policy import grants_of
+from ctip.accounts.signals import roles_changed
+from ctip.org.signals import units_restructured
+
 EDITORS = "Biên tập viên"
 SEPARATOR = " · "
 PUBLISHERS = "Xuất bản"
@@ -282,8 +287,6 @@ def _covers(grant_paths: list[str], target: str | None) -> bool:
 def may_change_unit(user: Any, present: Any, new: Any) -> bool:
     """Whether ``user`` holds ``bulletin.publish`` over both units (``None``: the
     bulletin's unit), so may hand a section from one to the other."""
-    from ctip.accounts.policy import grants_of
-
     paths = [g.unit_path for g in grants_of(user) if "bulletin.publish" in g.capabilities]
     bulletin = bulletin_unit_path()
     return all(_covers(paths, unit.path if unit is not None else bulletin)
@@ -294,8 +297,6 @@ def _sync_members(apps: Any = global_apps, user_ids: list[int] | None = None) ->
     """Put users (all holders of the bulletin roles and all present members, or only
     ``user_ids``) in the bulletin-wide and per-section groups their grants call for, and out
     of the others. Groups we do not manage are never touched."""
-    from ctip.accounts.capabilities import ROLE_CAPABILITIES
-
     Group = apps.get_model("auth", "Group")
     RoleAssignment = apps.get_model("accounts", "RoleAssignment")
     SectionGroups = apps.get_model("portal", "SectionGroups")
@@ -392,8 +393,6 @@ def forget_section(section: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_save, pre_delete
 
-    from ctip.accounts.signals import roles_changed
-    from ctip.org.signals import units_restructured
     from ctip.portal.models import SectionPage
 
     def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:

@@ -11,6 +11,8 @@ from wagtail.admin.action_menu import PublishMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+from ctip.accounts.policy import has_capability
+
 
 @hooks.register("register_admin_menu_item")
 def staff_app_menu_item() -> Any:
@@ -98,8 +100,6 @@ def recycle_bin_urls() -> Any:
 
 class _RecycleBinMenuItem(MenuItem):
     def is_shown(self, request: Any) -> bool:
-        from ctip.accounts.policy import has_capability
-
         return bool(request.user.is_superuser
                     or has_capability(request.user, "bulletin.publish"))
 

@@ -32,6 +32,7 @@ from ctip.core.text import nfc
 from ctip.core.uploads import check_upload
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
+from ctip.outreach.models import Campaign
 from ctip.reports.models import PeriodLock, Report, ReportAttachment, ReportType
 
 # Units that owe their parent periodic reports (branches and groups report to their commune
@@ -485,7 +486,6 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     types and campaigns."""
     from django.db.models import Q
 
-    from ctip.outreach.models import Campaign
 
     window_end = today + dt.timedelta(days=days)
     units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,

@@ -19,12 +19,15 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
+from ctip.cases.rights import PdfUnavailable, render_pdf
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
+from ctip.outreach.models import Campaign
+from ctip.outreach.selectors import campaign_progress, campaigns_visible_to, get_campaign_for
 from ctip.reports import charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
 from ctip.units.selectors import get_unit_for
@@ -53,8 +56,6 @@ def _unit(request: HttpRequest, unit_id: int | None = None,
 
 
 def _campaign_lookup(request: HttpRequest) -> Any:
-    from ctip.outreach.selectors import get_campaign_for
-
     def lookup(pk: int) -> Any:
         try:
             return get_campaign_for(request.user, pk)
@@ -82,8 +83,6 @@ def _query(request: HttpRequest, **changes: Any) -> str:
 
 
 def _selector(request: HttpRequest, unit: Unit) -> dict[str, Any]:
-    from ctip.outreach.selectors import campaigns_visible_to
-
     campaigns = []
     if request.user.is_authenticated:
         campaigns = list(campaigns_visible_to(request.user).filter(archived=False)
@@ -289,7 +288,6 @@ def _number(value: Any) -> int:
 def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> list[Any]:
     from django.db.models import Q
 
-    from ctip.outreach.models import Campaign
 
     if request.GET.get("period") == "campaign" and request.GET.get("campaign"):
         return list(Campaign.objects.filter(pk=request.GET["campaign"]))
@@ -304,8 +302,6 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
                       exact: bool = False) -> dict[str, Any]:
     """The dashboard; counts of people (the services) through ``privacy.protect_values``
     unless ``exact`` (on screen, for a viewer who may open the records)."""
-    from ctip.outreach.selectors import campaign_progress
-
     months = ind.monthly(unit, period)
     trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
     total, total_keys, keyed = ind.compute_keyed(unit, period, DASHBOARD_CODES)
@@ -407,7 +403,6 @@ def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpRespons
 def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     from django.template.loader import render_to_string
 
-    from ctip.cases.rights import PdfUnavailable, render_pdf
 
     unit, period, _codes_, error = _parse(request, unit_id)
     if error or period is None:

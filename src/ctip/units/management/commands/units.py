@@ -5,6 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ctip.core.errors import ActionError
+from ctip.org.integrity import check_tree
+from ctip.org.legacy_addresses import UNKNOWN, resolve_address
 
 
 class Command(BaseCommand):
@@ -39,8 +41,6 @@ class Command(BaseCommand):
             for old, new in result.renamed:
                 self.stdout.write(f"  renamed: {old} → {new}")
         else:
-            from ctip.org.integrity import check_tree
-
             problems = check_tree()
             for problem in problems:
                 self.stdout.write(problem)
@@ -51,7 +51,6 @@ class Command(BaseCommand):
     def _resolve(self, address: str, *, as_json: bool) -> None:
         import json
 
-        from ctip.org.legacy_addresses import UNKNOWN, resolve_address
 
         answer = resolve_address(address)
         if as_json:
