@@ -34,4 +34,4 @@ class ReportsConfig(AppConfig):
         post_migrate.connect(_after_migrate, sender=self,
                              dispatch_uid="ctip.reports.after_migrate")
         # The fact apps read the roll-ups through ``ctip.figures``, below them (decision 0053).
-        figures_rollups.provide("activity_month", self.get_model("ActivityMonth").objects)
+        figures_rollups.provide("activity_month", self.get_model("ActivityMonth")._default_manager)

@@ -13,6 +13,7 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.org.rules import closed_message
 from ctip.units import actions
 from ctip.units.forms import MergeForm, MoveForm, SplitForm, UnitForm
 from ctip.units.selectors import (
@@ -77,7 +78,7 @@ def _form_page(request: HttpRequest, unit: object, form: object, title: str,
 def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     parent = get_unit_for(request.user, pk, "unit.manage")
     if not parent.is_open:
-        messages.error(request, actions.closed_message(parent))
+        messages.error(request, closed_message(parent))
         return redirect("org:unit_detail", pk=parent.pk)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +100,7 @@ def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
 def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     if not unit.is_open:
-        messages.error(request, actions.closed_message(unit))
+        messages.error(request, closed_message(unit))
         return redirect("org:unit_detail", pk=unit.pk)
     initial = {f: getattr(unit, f) for f in actions.UNIT_FIELDS}
     form = UnitForm(request.POST or None, initial=initial)
