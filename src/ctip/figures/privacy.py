@@ -87,6 +87,7 @@ def noise(count: int, key: int) -> int:
 
 
 def _zero_marked(coords: str) -> bool:
+    # the salt keeps the module's old name: the same cells stay marked (decision 0053)
     digest = salted_hmac("ctip.reports.privacy.zero", coords).digest()
     return digest[0] % ZERO_MARK_ONE_IN == 0
 
