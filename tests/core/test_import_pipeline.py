@@ -107,7 +107,7 @@ def test_preview_choose_then_import_in_the_background(
 def _queued_job(users: Any, upload: Any, monkeypatch: Any,
                 choices: dict[str, str] | None = None) -> ImportJob:
     """A job as the page queues it, its task not run yet (the worker's part is ``run_job``)."""
-    from ctip.core import tasks
+    from ctip.imports import tasks
 
     monkeypatch.setattr(tasks, "run_import", SimpleNamespace(enqueue=lambda *_a: None))
     token = imports.stash(users["province_officer"], upload.name, upload.read())

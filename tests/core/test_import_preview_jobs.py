@@ -26,7 +26,7 @@ def _file() -> Any:
 @pytest.fixture
 def no_worker_yet(monkeypatch: Any) -> list[int]:
     """A queue whose worker has not taken the check yet: what was queued is listed."""
-    from ctip.core import tasks
+    from ctip.imports import tasks
 
     queued: list[int] = []
     monkeypatch.setattr(tasks, "run_preview", SimpleNamespace(enqueue=queued.append))

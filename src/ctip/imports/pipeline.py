@@ -73,7 +73,7 @@ from ctip.core.spreadsheets import (
     shorten,
 )
 from ctip.core.text import fold
-from ctip.imports.tasks import run_import, run_preview
+from ctip.imports import tasks  # the module: its tasks import this one, and tests replace them
 from ctip.org.models import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
@@ -812,7 +812,7 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
             _job_update(job, status=ImportJob.Status.PREVIEWING, progress=0, message="",
                         result={"token": token}, choices=(choices or Choices()).as_dict())
         if not here:
-            run_preview.enqueue(job.pk)  # with the job: the worker sees both, or neither
+            tasks.run_preview.enqueue(job.pk)  # with the job: the worker sees both, or neither
     if here:
         run_preview_job(job.pk)
     job.refresh_from_db()  # an immediate backend has already run it
@@ -887,7 +887,7 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
             created = True
         if created:
             # queued in the job's transaction: the worker sees both, or neither
-            run_import.enqueue(job.pk)
+            tasks.run_import.enqueue(job.pk)
     job.refresh_from_db()  # an immediate backend has already run it
     return job
 

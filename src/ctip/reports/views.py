@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
-from ctip.cases.rights import PdfUnavailable, render_pdf
+from ctip.cases import rights  # the module: its renderer is looked up when a PDF is made
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
@@ -410,7 +410,7 @@ def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpRes
     context = dashboard_context(request, unit, period)  # a file: always protected
     html = render_to_string("reports/dashboard_print.html", context, request=request)
     try:
-        pdf = render_pdf(html)
-    except PdfUnavailable as exc:
+        pdf = rights.render_pdf(html)
+    except rights.PdfUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return _file(pdf, "application/pdf", f"bang-dieu-khien-{unit.pk}.pdf")
