@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # (b) "Import": the same job queued, then run as the worker runs it
         token = str(job.result["token"])
-        from ctip.core import tasks
+        from ctip.imports import tasks
 
         tasks.run_import = SimpleNamespace(enqueue=lambda *_a: None)  # type: ignore[assignment]  # the worker's part is timed below
         queued = imports.start_job(kind, officer, token)

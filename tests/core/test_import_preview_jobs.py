@@ -76,7 +76,8 @@ def test_confirming_before_the_check_is_done_imports_nothing(
 
 def test_without_a_worker_the_web_process_checks_the_file(
         tree: Any, users: Any, formats: Any, client_for: Any, monkeypatch: Any) -> None:
-    from ctip.core import health, tasks
+    from ctip.core import health
+    from ctip.imports import tasks
 
     def refuse(*_args: Any) -> None:
         raise AssertionError("queued although no worker takes the queue")
