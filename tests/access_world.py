@@ -100,11 +100,11 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
     from ctip.community.actions import add_member, create_club, create_exchange
     from ctip.community.models import ClubType
     from ctip.core.models import ImportJob
-    from ctip.org.actions import update_unit
     from ctip.outreach import actions as outreach
     from ctip.outreach.models import Format
     from ctip.reports.actions import create_or_get_draft
     from ctip.reports.models import Export, ReportType
+    from ctip.units.actions import update_unit
     from tests.cases.case_helpers import consent, open_case
     from tests.conftest import make_user
 

@@ -16,8 +16,8 @@ from django.test import Client
 from ctip.accounts.actions import create_user
 from ctip.accounts.capabilities import Role
 from ctip.accounts.models import User
-from ctip.org.actions import create_unit
 from ctip.org.models import Unit, UnitType
+from ctip.units.actions import create_unit
 from tests.installed import locked as _locked
 
 PASSWORD = "a-long-test-passphrase"

@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Situation
-from ctip.org.actions import create_unit
 from ctip.outreach import actions as outreach
 from ctip.reports import actions as report_actions
 from ctip.reports import periods, selectors
 from ctip.reports.models import Report, ReportType
+from ctip.units.actions import create_unit
 from tests.cases.case_helpers import open_case
 from tests.conftest import log_activity, unit_type
 

@@ -35,9 +35,9 @@ NOT_DATED_WRITES = {
     "outreach.actions.set_targets": "targets are plans, not facts",
     "outreach.actions.delete_or_refuse": "deletes catalogue entries and unused campaigns only",
     "outreach.actions.set_archived": "archives catalogue entries and campaigns",
-    "org.actions.merge_units": "a succession dates the restructuring of the tree; facts keep "
+    "units.actions.merge_units": "a succession dates the restructuring of the tree; facts keep "
                                "the paths they were recorded with, so no figure moves",
-    "org.actions.split_unit": "as merge_units",
+    "units.actions.split_unit": "as merge_units",
     "outreach.actions.create_speaker": "a speaker's training date is not counted",
     "outreach.actions.update_speaker": "a speaker's training date is not counted",
     # A report is the period's account, not a fact counted in it: an approved one is closed

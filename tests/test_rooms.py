@@ -28,9 +28,24 @@ MISSING: dict[str, dict[str, str]] = {
         "forms": "no form of its own",
     },
     "org": {
+        room: "the tree alone (models, paths, integrity) below accounts and audit; its "
+              "writes, reads and pages are the units app's (decision 0053)"
+        for room in ("actions", "selectors", "policy", "views", "forms", "urls", "tasks")
+    },
+    "units": {
+        "models": "the tree's models are org's, below accounts and audit (decision 0053)",
         "policy": "who may change a unit is accounts.policy's capabilities, checked in "
-                  "org.actions; its pages move with the import-layer work",
+                  "units.actions",
         "tasks": NO_BACKGROUND_WORK,
+    },
+    "ops": {
+        "models": "backup, restore, checks and keys over the apps' data; stores nothing",
+        "actions": "its commands are the operator's writes (backup, restore, keys)",
+        "selectors": "no viewer: the operator's commands read everything",
+        "policy": "run by the operator on the server, no one to tell apart",
+        "views": "command line only",
+        "forms": "command line only",
+        "urls": "command line only",
     },
     "accounts": {"tasks": NO_BACKGROUND_WORK},
     "audit": {
@@ -80,9 +95,10 @@ LONG_VIEWS: dict[str, str] = {
 
 
 def apps() -> list[str]:
+    """The Django apps (a package with an ``apps.py``), with demo and synth; the libraries
+    between the layers (``figures``, ``imports``) and ``formats`` are not apps."""
     return sorted(p.name for p in SRC.iterdir()
-                  if p.is_dir() and (p / "__init__.py").exists()
-                  and p.name not in {"locale", "formats"})
+                  if p.is_dir() and ((p / "apps.py").exists() or p.name in {"demo", "synth"}))
 
 
 def has_room(app: str, room: str) -> bool:
@@ -129,7 +145,7 @@ def test_the_rooms_are_found_not_assumed(tmp_path: Path, monkeypatch: pytest.Mon
     """An app missing a room, or with a room its exception denies, fails."""
     app = tmp_path / "newapp"
     app.mkdir()
-    for name in ("__init__", "models", "views"):
+    for name in ("__init__", "apps", "models", "views"):
         (app / f"{name}.py").write_text("", encoding="utf-8")
     monkeypatch.setitem(globals(), "SRC", tmp_path)
     assert apps() == ["newapp"]

@@ -259,10 +259,10 @@ SIGNS: dict[str, Signs] = {
     "ctip.cases.deadlines.is_overdue": Signs(
         "a deadline compared with the clock",
         (compared("due_at"), keyword(r"^due_at__(lt|lte|gt|gte|range)$"))),
-    "ctip.reports.privacy.protect": Signs(
+    "ctip.figures.privacy.protect": Signs(
         "a count compared with the small-count threshold",
         (compared("THRESHOLD", "threshold"),)),
-    "ctip.core.imports.read_bytes": Signs(
+    "ctip.imports.pipeline.read_bytes": Signs(
         "a spreadsheet read for an import outside the pipeline",
         (calls("read_table", "SheetReader"),),
         also={"ctip.core.spreadsheets": "the reader itself"}),

@@ -4,7 +4,7 @@ Builds a throwaway SQLite database with the outreach benchmark's world (Tây Nin
 communes, ``--branches`` branches, the catalogues, a province officer; no activities), and an
 .xlsx of ``--rows`` activity rows as a commune officer fills it (``import_file`` of
 ``benchmarks/outreach/run.py``: unit codes and "Commune / branch" names, dates as cells and as
-text, 1 % of rows repeated). Then, through ``core.imports`` exactly as the pages do:
+text, 1 % of rows repeated). Then, through ``imports.pipeline`` exactly as the pages do:
 
 (a) the preview as its job runs it (``start_preview``/``run_preview_job``: the file stored and
     read, every row put through the activity kind's checks — the rules of ``create_activity``
@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         world = outreach.build(argparse.Namespace(branches=args.branches, activities=0))
 
         from ctip.accounts.models import User
-        from ctip.core import imports, spreadsheets
+        from ctip.core import spreadsheets
         from ctip.core.models import ImportJob
+        from ctip.imports import pipeline as imports
         from ctip.outreach import activity_import
         from ctip.outreach.models import Activity
 
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # (b) "Import": the same job queued, then run as the worker runs it
         token = str(job.result["token"])
-        from ctip.core import tasks
+        from ctip.imports import tasks
 
         tasks.run_import = SimpleNamespace(enqueue=lambda *_a: None)  # type: ignore[assignment]  # the worker's part is timed below
         queued = imports.start_job(kind, officer, token)

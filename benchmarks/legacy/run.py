@@ -90,7 +90,7 @@ def main() -> None:
         _common.load_script("outreach").configure_django(None, data_dir)
         from django.core.management import call_command
 
-        from ctip.org.provinces import import_province
+        from ctip.units.provinces import import_province
 
         start = time.perf_counter()
         call_command("migrate", verbosity=0)

@@ -6,7 +6,7 @@ Builds a fresh database with a tree of ``--units`` units (default 100,000; five 
 - listing a typical commune's subtree and a province's subtree through the ORM exactly as the app
   does (``Unit.objects.subtree(path)``, fully evaluated as ``values_list`` rows and as model
   instances) against a raw cursor running the equivalent range query;
-- moving a 1,000-unit commune to another province with ``ctip.org.actions.move_subtree`` (row
+- moving a 1,000-unit commune to another province with ``ctip.units.actions.move_subtree`` (row
   lock, checks, repath, audit event) and with ``_repath_subtree`` alone, against the same
   UPDATEs in raw SQL in one transaction.
 
@@ -292,9 +292,9 @@ def full_scan(plan: str, table: str) -> bool:
 def measure(landmarks: Landmarks, repeat: int) -> tuple[list[Result], dict]:
     from django.db import connection, transaction
 
-    from ctip.org.actions import _repath_subtree, move_subtree
     from ctip.org.integrity import check_tree
     from ctip.org.models import Unit
+    from ctip.units.actions import _repath_subtree, move_subtree
 
     vendor = connection.vendor
     backend = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(vendor, vendor)

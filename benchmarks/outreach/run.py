@@ -1,6 +1,6 @@
 """Benchmark outreach work: the activity list, campaign progress and a 10,000-row import.
 
-Builds a fresh database with Tây Ninh's real communes (``ctip.org.provinces.import_province``),
+Builds a fresh database with Tây Ninh's real communes (``ctip.units.provinces.import_province``),
 ``--branches`` branches spread over them, one campaign with a target per commune, and
 ``--activities`` activities (default 1,000,000) over five years, inserted in bulk with raw SQL
 (``executemany`` on SQLite, ``COPY`` on PostgreSQL). Then it times, with ``time.perf_counter``:
@@ -291,9 +291,9 @@ def build(args: argparse.Namespace) -> World:
     from ctip.accounts.actions import create_user
     from ctip.accounts.capabilities import Role
     from ctip.org.models import Unit
-    from ctip.org.provinces import import_province
     from ctip.outreach.actions import create_campaign, create_topic, set_targets
     from ctip.outreach.models import Activity, Format
+    from ctip.units.provinces import import_province
 
     timings: dict[str, float] = {}
     start = time.perf_counter()

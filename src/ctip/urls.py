@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from ctip.accounts.access import public
 from ctip.core import urls as core_urls
 from ctip.home import urls as home_urls
+from ctip.imports import urls as imports_urls
 from ctip.offers import api as offers_api
 from ctip.portal import views as portal_views
 
@@ -17,11 +18,12 @@ urlpatterns = [
     # main API at /api/v1/ when it exists).
     path("api/v1/public/", offers_api.urls()),
     # one "core" namespace: the core's own pages and the home page composed above the modules
-    path("", include(([*core_urls.urlpatterns, *home_urls.urlpatterns], "core"))),
+    path("", include(([*core_urls.urlpatterns, *imports_urls.urlpatterns, *home_urls.urlpatterns],
+                           "core"))),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include("ctip.accounts.urls")),
     path("accounts/tokens/", include("ctip.api.urls_pages")),
-    path("units/", include("ctip.org.urls")),
+    path("units/", include("ctip.units.urls")),
     path("audit/", include("ctip.audit.urls")),
     path("outreach/", include("ctip.outreach.urls")),
     path("community/", include("ctip.community.urls")),

@@ -11,8 +11,8 @@ from django.urls import reverse
 from ctip.accounts import actions, policy
 from ctip.accounts.capabilities import CAPABILITIES, ROLE_CAPABILITIES, Role, capabilities_of
 from ctip.accounts.models import RoleAssignment
-from ctip.org.actions import merge_units
 from ctip.org.models import Unit
+from ctip.units.actions import merge_units
 from tests.conftest import make_user
 
 

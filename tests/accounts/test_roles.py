@@ -12,7 +12,7 @@ from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.audit.models import AuditEvent, Outcome
 from ctip.core.errors import ActionError
-from ctip.org.actions import merge_units
+from ctip.units.actions import merge_units
 from tests.conftest import PASSWORD, make_user
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from ctip.audit.actions import record
 from ctip.audit.models import AuditEvent, ChainHead
 from ctip.audit.verify import verify_chain
-from ctip.org.actions import update_unit
+from ctip.units.actions import update_unit
 
 
 def drop_append_only_triggers() -> None:

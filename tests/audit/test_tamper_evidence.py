@@ -264,7 +264,7 @@ def test_the_worker_writes_a_checkpoint_every_day(tree: Any) -> None:
 def test_ctip_check_warns_when_the_newest_checkpoint_is_over_a_day_old(tree: Any) -> None:
     from io import StringIO
 
-    from ctip.core.management.commands.ctip_check import Command
+    from ctip.ops.management.commands.ctip_check import Command
 
     def warning() -> str:
         out = StringIO()

@@ -19,7 +19,7 @@ from ctip.cases import actions
 from ctip.cases.digest import build_digests, deadline_text
 from ctip.cases.models import Agency, Notification, Situation
 from ctip.cases.tasks import run_daily_digest, send_daily_digest
-from ctip.org.actions import create_unit
+from ctip.units.actions import create_unit
 from tests.conftest import make_user, unit_type
 
 SCRIPT = "<script>alert(1)</script>"

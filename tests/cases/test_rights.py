@@ -436,8 +436,8 @@ def test_the_worker_runs_the_retention_daily_and_ctip_check_shows_it(
 
     from django.core.management.color import no_style
 
-    from ctip.core import opscheck
     from ctip.core.scheduler import JOBS, run_due_jobs
+    from ctip.ops import opscheck
 
     long_ago = years_before(timezone.localdate(), 13)
     old = open_case(tree.commune_a, None, full_name="Người Cũ", opened_on=long_ago)

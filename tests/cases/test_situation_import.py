@@ -21,10 +21,10 @@ from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.cases.models import Person, Situation, SituationEvent
 from ctip.cases.situation_import import KIND
-from ctip.core import imports
 from ctip.core.errors import ActionError
 from ctip.core.legacy_fonts import TCVN3, VNI, from_unicode
 from ctip.core.models import ImportJob
+from ctip.imports import pipeline as imports
 
 HEADER = ["STT", "Ngày tiếp nhận", "Đơn vị", "Địa chỉ", "Loại vụ việc", "Mức độ",
           "Nội dung", "Tình trạng", "Ngày kết thúc", "Kết quả xử lý"]

@@ -17,7 +17,7 @@ def setup(tree: Any, users: Any) -> None:
     role, the branch head included) and the same in another province (out of scope)."""
     from ctip.community.actions import create_club, create_exchange
     from ctip.community.models import ClubType
-    from ctip.org.actions import update_unit
+    from ctip.units.actions import update_unit
 
     happy = ClubType.objects.get(code="happy-family")
     for unit, club, area in ((tree.branch_a1, IN_CLUB, IN_AREA),

@@ -14,8 +14,8 @@ from ctip.audit.models import AuditEvent, Outcome
 from ctip.community import actions
 from ctip.community.models import Exchange
 from ctip.core.errors import ActionError
-from ctip.org.actions import update_unit
 from ctip.outreach.actions import create_topic, set_archived
+from ctip.units.actions import update_unit
 
 
 @pytest.fixture

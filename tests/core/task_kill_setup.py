@@ -14,8 +14,8 @@ from typing import Any
 def _people() -> dict[str, Any]:
     from ctip.accounts.actions import create_user
     from ctip.accounts.capabilities import Role
-    from ctip.org.actions import create_unit
     from ctip.org.models import UnitType
+    from ctip.units.actions import create_unit
 
     def kind(code: str) -> UnitType:
         return UnitType.objects.get(code=code)
@@ -86,7 +86,7 @@ def checkpoint() -> dict[str, Any]:
 
 
 def backup() -> dict[str, Any]:
-    from ctip.core.tasks import scheduled_backup
+    from ctip.ops.tasks import scheduled_backup
 
     _people()
     scheduled_backup.enqueue()
@@ -98,12 +98,12 @@ def reminders() -> dict[str, Any]:
 
     from ctip.accounts.actions import create_user
     from ctip.accounts.capabilities import Role
-    from ctip.org.actions import create_unit
     from ctip.org.models import UnitType
     from ctip.outreach.actions import create_campaign
     from ctip.reports.models import ReportType
     from ctip.reports.selectors import due_soon
     from ctip.reports.tasks import send_report_reminders
+    from ctip.units.actions import create_unit
 
     world = _people()
     other = create_unit(actor=None, parent=world["province"], name="Phường Tân An",
@@ -145,7 +145,7 @@ def _activities_file() -> tuple[Any, bytes, int]:
 
 def import_job() -> dict[str, Any]:
     """A spreadsheet of activities confirmed in its preview: its job queued for the worker."""
-    from ctip.core import imports
+    from ctip.imports import pipeline as imports
 
     officer, data, rows = _activities_file()
     token = imports.stash(officer, "hoat-dong.xlsx", data)
@@ -156,7 +156,7 @@ def import_job() -> dict[str, Any]:
 
 def preview_job() -> dict[str, Any]:
     """A spreadsheet of activities sent to be checked: its check queued for the worker."""
-    from ctip.core import imports
+    from ctip.imports import pipeline as imports
 
     officer, data, rows = _activities_file()
     job = imports.start_preview(imports.kind("activities"), officer, name="hoat-dong.xlsx",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ctip.core.collation import tree_sorted, vi_order, vi_sorted
-from ctip.org.actions import create_unit
 from ctip.org.models import Unit, UnitType
+from ctip.units.actions import create_unit
 
 ALPHABETICAL = ["An Bình", "Ăn Lương", "Ấp Mới", "Ba", "Bà", "Bả", "Bã", "Bá", "Bạ",
                 "Bà Đen", "Bến Cầu", "Bình Minh", "Châu Thành", "Dương Minh Châu",

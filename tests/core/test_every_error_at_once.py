@@ -20,12 +20,12 @@ from ctip.cases.models import Agency, Situation
 from ctip.community import actions as community
 from ctip.community.models import ClubType
 from ctip.core.errors import ActionError, RuleErrors, add_to_form
-from ctip.org import actions as org
 from ctip.org.models import UnitType
 from ctip.outreach import actions as outreach
 from ctip.outreach.models import Activity, Campaign, Commendation
 from ctip.reports import actions as report_actions
 from ctip.reports.models import ReportType
+from ctip.units import actions as org
 from tests.cases.case_helpers import open_case, register
 
 

@@ -22,9 +22,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from ctip.core import exports as sheets
-from ctip.org.actions import create_unit
 from ctip.outreach import actions
 from ctip.outreach.models import Audience, Format, Topic
+from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 
 PAYLOADS = [

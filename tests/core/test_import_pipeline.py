@@ -1,4 +1,4 @@
-"""The shared import pipeline (``core.imports``): kinds declared once, choices among the
+"""The shared import pipeline (``imports.pipeline``): kinds declared once, choices among the
 candidates of an old address remembered for the file, imports as background jobs that write
 exactly once or not at all."""
 
@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from ctip.audit.models import AuditEvent
-from ctip.core import imports
 from ctip.core.models import ImportJob
+from ctip.imports import pipeline as imports
 from ctip.org.models import Unit
 from ctip.outreach.activity_import import apply_import, plan_import
 from ctip.outreach.models import Activity
@@ -107,7 +107,7 @@ def test_preview_choose_then_import_in_the_background(
 def _queued_job(users: Any, upload: Any, monkeypatch: Any,
                 choices: dict[str, str] | None = None) -> ImportJob:
     """A job as the page queues it, its task not run yet (the worker's part is ``run_job``)."""
-    from ctip.core import tasks
+    from ctip.imports import tasks
 
     monkeypatch.setattr(tasks, "run_import", SimpleNamespace(enqueue=lambda *_a: None))
     token = imports.stash(users["province_officer"], upload.name, upload.read())
@@ -145,7 +145,7 @@ def test_a_job_given_up_by_the_worker_is_failed_on_its_page(
     from ctip.core.leases import _GIVE_UP
 
     job = _queued_job(users, _divided_file(), monkeypatch)
-    _GIVE_UP["ctip.core.tasks.run_import"]([job.pk], {})
+    _GIVE_UP["ctip.imports.tasks.run_import"]([job.pk], {})
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.message
     assert not Activity.objects.exists()

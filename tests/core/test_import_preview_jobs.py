@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from ctip.core import imports
 from ctip.core.models import ImportJob
+from ctip.imports import pipeline as imports
 from ctip.outreach.models import Activity
 from tests.core.test_legacy_import import ACTIVITY_HEADER, MEETING, _xlsx
 
@@ -26,7 +26,7 @@ def _file() -> Any:
 @pytest.fixture
 def no_worker_yet(monkeypatch: Any) -> list[int]:
     """A queue whose worker has not taken the check yet: what was queued is listed."""
-    from ctip.core import tasks
+    from ctip.imports import tasks
 
     queued: list[int] = []
     monkeypatch.setattr(tasks, "run_preview", SimpleNamespace(enqueue=queued.append))
@@ -76,7 +76,8 @@ def test_confirming_before_the_check_is_done_imports_nothing(
 
 def test_without_a_worker_the_web_process_checks_the_file(
         tree: Any, users: Any, formats: Any, client_for: Any, monkeypatch: Any) -> None:
-    from ctip.core import health, tasks
+    from ctip.core import health
+    from ctip.imports import tasks
 
     def refuse(*_args: Any) -> None:
         raise AssertionError("queued although no worker takes the queue")
@@ -107,7 +108,7 @@ def test_a_check_run_twice_checks_once_and_a_given_up_one_says_so(
 
     stuck = imports.start_preview(kind, officer, name="b.xlsx", data=_file().read())
     assert stuck is not None
-    _GIVE_UP["ctip.core.tasks.run_preview"]([stuck.pk], {})
+    _GIVE_UP["ctip.imports.tasks.run_preview"]([stuck.pk], {})
     stuck.refresh_from_db()
     assert stuck.status == ImportJob.Status.FAILED and stuck.message
     page = client_for(officer).get(reverse("core:import_job", args=[stuck.pk]))

@@ -15,10 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ctip.core.legacy_fonts import MIXED, TCVN3, VNI, detect, from_unicode, to_unicode
 from ctip.core.spreadsheets import HeaderSpec, read_table
-from ctip.org.actions import create_unit
 from ctip.org.models import Unit
 from ctip.outreach.activity_import import apply_import, parse_date, plan_import
 from ctip.outreach.models import Activity
+from ctip.units.actions import create_unit
 from tests.conftest import unit_type
 
 # The same words as typed with a TCVN3 font (.VnTime) and a VNI font (VNI-Times), as the cells

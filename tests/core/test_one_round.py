@@ -163,7 +163,7 @@ def exchange_without_counterpart_in_locked_period(tree: Any, users: Any,
                                                   formats: Any) -> Sent:
     """No counterpart named; dated in locked July."""
     from ctip.community.models import Exchange
-    from ctip.org.actions import update_unit
+    from ctip.units.actions import update_unit
 
     update_unit(actor=None, unit=tree.commune_a, is_border=True)
     _lock_july(tree, users)
@@ -177,8 +177,8 @@ def exchange_without_counterpart_in_locked_period(tree: Any, users: Any,
 
 def unit_unnamed_with_a_code_taken(tree: Any, users: Any, formats: Any) -> Sent:
     """An empty name; an administrative code that belongs to another unit."""
-    from ctip.org.actions import create_unit
     from ctip.org.models import UnitType
+    from ctip.units.actions import create_unit
 
     create_unit(actor=None, parent=tree.commune_a, name="Chi hội ấp Bến Cỏ",
                 unit_type=UnitType.objects.get(code="branch"), gso_code="27944")

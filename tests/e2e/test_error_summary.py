@@ -25,8 +25,8 @@ class UnitPage:
 def unit_page(e2e: E2E, tree: Any) -> UnitPage:
     """The new-unit page of commune A, and a branch holding the code 27944: committed before
     any browser starts."""
-    from ctip.org.actions import create_unit
     from ctip.org.models import UnitType
+    from ctip.units.actions import create_unit
 
     create_unit(actor=None, parent=tree.commune_a, name="Chi hội ấp Bến Cỏ",
                 unit_type=UnitType.objects.get(code="branch"), gso_code="27944")

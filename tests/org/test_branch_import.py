@@ -15,16 +15,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ctip.audit.models import AuditEvent, Outcome
-from ctip.org import branch_import
-from ctip.org.actions import create_unit, merge_units, update_unit
-from ctip.org.branch_import import (
+from ctip.org.models import Unit, UnitType
+from ctip.units import branch_import
+from ctip.units.actions import create_unit, merge_units, update_unit
+from ctip.units.branch_import import (
     ImportFailed,
     apply_import,
     cell_text,
     plan_import,
     read_file,
 )
-from ctip.org.models import Unit, UnitType
 
 HEADER = ["Mã xã/phường", "Tên chi hội", "Ấp/khu phố", "Các tổ (cách nhau bởi ;)"]
 

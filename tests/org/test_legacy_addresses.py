@@ -26,7 +26,7 @@ from ctip.org.legacy_addresses import (
     resolve_address,
 )
 from ctip.org.models import Unit
-from ctip.org.provinces import import_province
+from ctip.units.provinces import import_province
 
 OLD_COMMUNES = old_communes("80") + old_communes("72")
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
-from ctip.org.provinces import import_province
+from ctip.units.provinces import import_province
 
 
 @pytest.mark.django_db

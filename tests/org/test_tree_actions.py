@@ -9,7 +9,9 @@ from django.core.management import CommandError, call_command
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
-from ctip.org.actions import (
+from ctip.org.integrity import check_tree
+from ctip.org.models import Succession, Unit
+from ctip.units.actions import (
     SplitPart,
     create_unit,
     merge_units,
@@ -17,8 +19,6 @@ from ctip.org.actions import (
     split_unit,
     update_unit,
 )
-from ctip.org.integrity import check_tree
-from ctip.org.models import Succession, Unit
 from tests.conftest import unit_type
 
 

@@ -49,7 +49,7 @@ def test_search_stays_within_scope(tree: Any, users: Any, client_for: Any) -> No
 
 def test_tree_page_queries_do_not_grow_with_children(tree: Any, users: Any, client_for: Any,
                                                      django_assert_max_num_queries: Any) -> None:
-    from ctip.org.actions import create_unit
+    from ctip.units.actions import create_unit
     from tests.conftest import unit_type
 
     client = client_for(users["province_officer"])
@@ -93,7 +93,7 @@ def test_closed_unit_page_names_successor_and_hides_actions(tree: Any, users: An
                                                            client_for: Any) -> None:
     import datetime as dt
 
-    from ctip.org.actions import merge_units
+    from ctip.units.actions import merge_units
 
     officer = users["province_officer"]
     merge_units(actor=officer, sources=[tree.commune_b], into=tree.commune_a,

@@ -22,8 +22,7 @@ from django.utils import timezone
 
 from ctip.audit.models import AuditEvent, Outcome
 from ctip.audit.verify import verify_chain
-from ctip.core import imports
-from ctip.org.actions import create_unit, update_unit
+from ctip.imports import pipeline as imports
 from ctip.org.models import Unit, UnitType
 from ctip.outreach import activity_import
 from ctip.outreach.actions import create_campaign, create_topic, set_archived
@@ -39,6 +38,7 @@ from ctip.outreach.activity_import import (
 from ctip.outreach.models import Activity, Topic
 from ctip.reports import actions
 from ctip.reports.models import ReportType
+from ctip.units.actions import create_unit, update_unit
 from tests.conftest import log_activity
 
 FIELDS = list(TEMPLATE_HEADERS)

@@ -15,10 +15,10 @@ from django.utils import timezone, translation
 from ctip.audit.models import AuditEvent
 from ctip.community.models import Club, ClubType
 from ctip.core.text import fold
-from ctip.org.actions import create_unit
 from ctip.outreach import actions
 from ctip.outreach.campaign_views import LEVEL_LABELS
 from ctip.outreach.models import Activity, Campaign, CampaignTarget
+from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 
 JULY = (dt.date(2026, 7, 1), dt.date(2026, 7, 31))

@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
-from ctip.core import imports
 from ctip.core.errors import ActionError
 from ctip.core.legacy_fonts import TCVN3, from_unicode
+from ctip.imports import pipeline as imports
 from ctip.outreach.actions import undo_commendation_import
 from ctip.outreach.commendation_import import KIND
 from ctip.outreach.models import Commendation

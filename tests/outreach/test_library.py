@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ctip.audit.models import AuditEvent
-from ctip.org.actions import create_unit
 from ctip.outreach import actions
 from ctip.outreach.models import Activity, Material, Movement, Topic
+from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 
 PDF = b"%PDF-1.4 " + b"x" * 3000

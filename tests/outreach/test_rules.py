@@ -18,7 +18,7 @@ from tests.conftest import log_activity
 
 
 def test_activity_keeps_the_unit_path_at_the_time(tree: Any, users: Any, formats: Any) -> None:
-    from ctip.org.actions import move_subtree
+    from ctip.units.actions import move_subtree
 
     activity = log_activity(tree.branch_a1, formats["meeting"],
                             actor=users["commune_officer"])

@@ -229,7 +229,7 @@ def test_renaming_and_moving_a_section_keeps_things_right(
 
 def test_restructuring_the_tree_moves_the_rights_with_it(
         commune: dict[str, Any], tree: Tree) -> None:
-    from ctip.org.actions import merge_units, move_subtree
+    from ctip.units.actions import merge_units, move_subtree
 
     title = commune["section"].title
     section_editors = f"{EDITORS} · {title}"

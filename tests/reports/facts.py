@@ -10,8 +10,8 @@ from ctip.cases import actions as cases
 from ctip.cases.models import Agency, Situation, SupportCase
 from ctip.community import actions as community
 from ctip.community.models import Club, ClubType
-from ctip.org.actions import update_unit
 from ctip.outreach.actions import create_commendation
+from ctip.units.actions import update_unit
 from tests.cases.case_helpers import open_case
 from tests.conftest import log_activity
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.core.management import call_command
 
-from ctip.org.actions import create_unit, move_subtree, update_unit
 from ctip.org.models import Unit
-from ctip.org.selectors import area_q, in_area
 from ctip.reports import indicators as ind
 from ctip.reports import rollups
 from ctip.reports.periods import Period
+from ctip.units.actions import create_unit, move_subtree, update_unit
+from ctip.units.selectors import area_q, in_area
 from tests.conftest import log_activity
 from tests.reports.test_rollups import CLEAN, from_records
 
@@ -169,8 +169,8 @@ def test_the_unit_form_and_page_show_the_minority_area(tree: Any, users: Any,
     from django.urls import reverse
     from django.utils import translation
 
-    from ctip.org.actions import UNIT_FIELDS
-    from ctip.org.forms import UnitForm
+    from ctip.units.actions import UNIT_FIELDS
+    from ctip.units.forms import UnitForm
 
     client = client_for(users["province_officer"])
     edit = reverse("org:unit_edit", args=[tree.commune_a.pk])
@@ -197,7 +197,7 @@ def test_the_unit_form_and_page_show_the_minority_area(tree: Any, users: Any,
 
 
 def test_a_split_commune_passes_its_minority_flag_on(tree: Any) -> None:
-    from ctip.org.actions import SplitPart, split_unit
+    from ctip.units.actions import SplitPart, split_unit
 
     update_unit(actor=None, unit=tree.commune_a, is_ethnic_minority=True)
     new = split_unit(actor=None, unit=Unit.objects.get(pk=tree.commune_a.pk), parts=[

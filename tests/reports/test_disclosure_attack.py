@@ -40,13 +40,13 @@ from django.urls import reverse
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Agency, Referral, Service, Situation, SupportCase
-from ctip.org.actions import create_unit
 from ctip.org.models import Unit
 from ctip.reports import actions as report_actions
 from ctip.reports import exports, privacy
 from ctip.reports import indicators as ind
 from ctip.reports.models import ReportType
 from ctip.reports.periods import Period
+from ctip.units.actions import create_unit
 from tests.cases.case_helpers import consent, register
 from tests.conftest import unit_type
 

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from ctip.cases.models import SituationEvent
 from ctip.community.selectors import model_counts
 from ctip.core.errors import ActionError
-from ctip.org.actions import create_unit
 from ctip.reports import indicators as ind
 from ctip.reports.periods import Period, from_params
+from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 from tests.reports.facts import record_facts
 

@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from ctip.cases import actions as cases
 from ctip.cases.models import Situation, SituationEvent
-from ctip.org.actions import create_unit, move_subtree, update_unit
+from ctip.figures import rollups as figures_rollups
 from ctip.outreach.actions import create_speaker, delete_activity, update_activity
 from ctip.outreach.activity_import import apply_import
 from ctip.outreach.models import Activity, Speaker
@@ -23,6 +23,7 @@ from ctip.reports import indicators as ind
 from ctip.reports import rollups
 from ctip.reports.models import ActivityMonth, SpeakerMonth
 from ctip.reports.periods import Period
+from ctip.units.actions import create_unit, move_subtree, update_unit
 from tests.conftest import log_activity
 from tests.outreach.test_activity_import import row, xlsx_file
 from tests.reports.facts import record_facts
@@ -57,7 +58,7 @@ def from_records(monkeypatch: Any) -> None:
                                   "/1/22/333/4444/5/6/"])
 def test_the_sql_cut_of_a_path_is_the_python_one(db: Any, path: str) -> None:
     d = rollups._Dialect(connection.vendor)
-    for level in (0, *rollups.LEVELS, 3):
+    for level in (0, *figures_rollups.LEVELS, 3):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {d.truncate('t.p', level)} FROM (SELECT %s AS p) t", [path])  # noqa: S608
             assert cursor.fetchone()[0] == rollups.truncate(path, level)
@@ -208,8 +209,8 @@ def test_periods_not_made_of_whole_months_and_branches_read_the_records(
     assert ind.compute(tree.branch_a1, july, ["sessions"])["sessions"]["total"] == 2
     assert ind.compute(tree.commune_a, july, ["sessions"])["sessions"]["total"] == 99
     assert rollups.whole_months(july) and not rollups.whole_months(half_july)
-    assert rollups.level_for(tree.province, by_child=True) == 2
-    assert rollups.level_for(tree.commune_a, by_child=True) is None
+    assert figures_rollups.level_for(tree.province, by_child=True) == 2
+    assert figures_rollups.level_for(tree.commune_a, by_child=True) is None
 
 
 def test_speaker_months_follow_links_added_and_removed(tree: Any, users: Any,

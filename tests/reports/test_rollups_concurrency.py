@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 call_command("migrate", verbosity=0)
-from ctip.org.actions import create_unit
+from ctip.units.actions import create_unit
 from ctip.org.models import Unit, UnitType
 from ctip.outreach.models import Activity, Format
 from ctip.reports import rollups

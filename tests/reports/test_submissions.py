@@ -13,9 +13,9 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
-from ctip.org.actions import create_unit
 from ctip.reports import actions, selectors
 from ctip.reports.models import PeriodLock, Report, ReportType
+from ctip.units.actions import create_unit
 from tests.conftest import make_user, unit_type
 
 JULY = (dt.date(2026, 7, 1), dt.date(2026, 7, 31))

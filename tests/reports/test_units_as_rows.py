@@ -8,8 +8,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from ctip.org.actions import create_unit
 from ctip.org.models import UnitType
+from ctip.units.actions import create_unit
 
 
 def test_many_units_are_rows_few_are_columns(tree: Any, users: Any, client_for: Any) -> None:

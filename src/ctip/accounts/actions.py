@@ -17,14 +17,14 @@ from django_otp.models import Device
 from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, capabilities_at, forget, grants_of, require
+from ctip.accounts.signals import access_narrowed, roles_changed
 from ctip.audit.actions import record, record_refusal
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.rules import Rules
 from ctip.core.text import nfc
-from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
-from ctip.portal.permissions import sync_wagtail_groups
+from ctip.org.rules import ensure_open
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 USERNAME_MAX = 150
@@ -138,7 +138,7 @@ def grant_role(*, actor: Any, user: User, role: str, unit: Unit) -> RoleAssignme
     forget(user)
     record(actor=actor, action="user.role_granted", target=user, unit_path=unit.path,
            changes={"role": role, "unit": unit})
-    sync_wagtail_groups(user)
+    roles_changed.send(sender=User, user=user)
     return assignment
 
 
@@ -166,16 +166,15 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
            unit_path=assignment.unit.path,
            changes={"role": assignment.role, "unit": assignment.unit})
     _end_assignments(actor, assignment.user, "role_revoked")
-    sync_wagtail_groups(assignment.user)
+    roles_changed.send(sender=User, user=assignment.user)
 
 
 def _end_assignments(actor: Any, user: User, why: str) -> None:
-    """Case assignments follow the current role: those no remaining role covers end here, in
-    the same transaction (a revoked or moved case worker keeps none of her old cases)."""
-    from ctip.cases.actions import end_uncovered_assignments
-
+    """Case assignments follow the current role: those no remaining role covers end, in the
+    same transaction (a revoked or moved case worker keeps none of her old cases). The cases
+    app does it on ``access_narrowed``, so accounts need not know where cases live."""
     forget(user)
-    end_uncovered_assignments(actor=actor, user=user, why=why)
+    access_narrowed.send(sender=User, actor=actor, user=user, why=why)
 
 
 def _check_higher_unit(actor: Any, user: User) -> None:

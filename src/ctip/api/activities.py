@@ -20,9 +20,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
+from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
-from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions
 from ctip.outreach.activity_forms import loggable_units
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Speaker, Topic
@@ -34,6 +34,7 @@ from ctip.outreach.selectors import (
     filter_activities,
     get_activity_for,
 )
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["activities"])
 SCOPE = "outreach.activity"
@@ -215,8 +216,6 @@ def _values(viewer: Any, body: ActivityFields,
     """The action's arguments from a body, each reference checked like the form's. ``seen``
     keeps what was looked up for the items before in the same batch (a device's queue names the
     same unit, format and campaign again and again); a refusal is never kept."""
-    from ctip.community.selectors import clubs_visible_to
-
     memo: dict[Any, Any] = {} if seen is None else seen
 
     def once(key: Any, find: Any) -> Any:

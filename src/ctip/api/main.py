@@ -17,6 +17,7 @@ from ninja.openapi.docs import DocsBase
 
 from ctip.accounts.access import public
 from ctip.api import activities, campaigns, catalogues, errors, org, reports, situations
+from ctip.offers import api as offers_api
 
 DESCRIPTION = """The machine interface of ctip for partner systems and the field app.
 
@@ -34,8 +35,6 @@ class CtipApi(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix: str | None = None,
                            path_params: dict[str, Any] | None = None) -> Any:
-        from ctip.offers import api as offers_api
-
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         beside = offers_api.offer_api().get_openapi_schema(path_prefix=offers_api.PREFIX)
         for path, operations in beside["paths"].items():

@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema
 
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.schemas import MAX_ID, PathId
-from ctip.org.selectors import get_unit_for, units_visible_to
+from ctip.units.selectors import get_unit_for, units_visible_to
 
 router = Router(tags=["units"])
 

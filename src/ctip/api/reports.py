@@ -8,14 +8,15 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from ctip.accounts.policy import scope_paths
+from ctip.accounts.policy import NotInScope, scope_paths
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.schemas import MAX_ID
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
+from ctip.outreach.selectors import get_campaign_for
 from ctip.reports import exports, periods, privacy
 from ctip.reports import indicators as ind
 from ctip.reports.selectors import reports_visible_to
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["reports"])
 
@@ -60,8 +61,6 @@ class IndicatorTable(Schema):
 
 
 def _top_unit(viewer: Any, capability: str) -> Unit:
-    from ctip.accounts.policy import NotInScope
-
     unit = (Unit.objects.filter(path__in=scope_paths(viewer, capability))
             .order_by("depth", "name").first())
     if unit is None:
@@ -72,8 +71,6 @@ def _top_unit(viewer: Any, capability: str) -> Unit:
 @router.get("/indicators", response=IndicatorTable, auth=needs("report.view"),
             summary="Indicators for a unit's subtree and a period, per child unit")
 def indicators(request: ApiRequest, q: Query[IndicatorQuery]) -> dict[str, Any]:
-    from ctip.outreach.selectors import get_campaign_for
-
     viewer = request.auth
     unit = (get_unit_for(viewer, q.unit, "report.view") if q.unit is not None
             else _top_unit(viewer, "report.view"))

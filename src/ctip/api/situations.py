@@ -22,6 +22,7 @@ from ctip.cases.policy import situations_visible_to
 from ctip.cases.selectors import get_situation_for
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
+from ctip.units.selectors import get_unit_for
 
 router = Router(tags=["situations"])
 SCOPE = "cases.situation"
@@ -74,8 +75,6 @@ class SituationQuery(Schema):
 @router.get("/situations", response=list[SituationOut],
             auth=needs("situation.view", "situation.report"))
 def list_situations(request: ApiRequest, q: Query[SituationQuery]) -> list[dict[str, Any]]:
-    from ctip.org.selectors import get_unit_for
-
     situations = situations_visible_to(request.auth).order_by("-pk")
     if q.state:
         situations = situations.filter(state=q.state)

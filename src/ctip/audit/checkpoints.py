@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.models import RoleAssignment
 from ctip.audit.keys import KeyRing, load_keys
 
 logger = logging.getLogger("ctip.audit")
@@ -168,9 +170,6 @@ def write_checkpoint(reason: str, *, now: dt.datetime | None = None) -> Checkpoi
 
 def auditors_to_tell() -> list[Any]:
     """Active auditors whose scope starts at the top of the tree, with an e-mail address."""
-    from ctip.accounts.capabilities import ROLE_CAPABILITIES
-    from ctip.accounts.models import RoleAssignment
-
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if "audit.view" in caps]
     rows = (RoleAssignment.objects.active()
             .filter(role__in=roles, unit__parent__isnull=True, unit__closed_on__isnull=True,

@@ -51,13 +51,13 @@ from ctip.cases.policy import (
     identity_access,
 )
 from ctip.core.errors import ActionError, RuleErrors
-from ctip.core.imports import listed, undoable
 from ctip.core.periods import check_date, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
-from ctip.org.actions import ensure_open
+from ctip.imports.pipeline import listed, undoable
 from ctip.org.models import Unit
+from ctip.org.rules import ensure_open
 
 IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "ethnicity", "id_number", "phone",
                    "address", "guardian")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,19 @@ class CasesConfig(AppConfig):
     verbose_name = _("Situations and support cases")
 
     def ready(self) -> None:
-        from ctip.accounts.signals import sign_in_locked
-        from ctip.cases import checks  # noqa: F401  (registers the key check)
+        # ready(): these modules import models, which exist only once the apps are loaded
+        from ctip.accounts.signals import access_narrowed, sign_in_locked
+        from ctip.cases import (
+            checks,  # noqa: F401  (registers the key check)
+            situation_import,  # noqa: F401  (registers its kind of import)
+        )
         from ctip.cases.notices import notify_administrators
 
         sign_in_locked.connect(notify_administrators, dispatch_uid="cases.notices.sign_in_locked")
+        access_narrowed.connect(_end_uncovered, dispatch_uid="cases.actions.access_narrowed")
+
+
+def _end_uncovered(sender: Any, *, actor: Any, user: Any, why: str, **kwargs: Any) -> None:
+    from ctip.cases.actions import end_uncovered_assignments  # models: loaded after the apps
+
+    end_uncovered_assignments(actor=actor, user=user, why=why)

@@ -17,7 +17,7 @@ from ctip.org.paths import TreePathField
 
 
 def new_record_key() -> int:
-    """A random record key for the disclosure-control layer (``reports.privacy``): the cell
+    """A random record key for the disclosure-control layer (``figures.privacy``): the cell
     key of a published count is the sum of its records' keys modulo ``RECORD_KEY_MODULUS``.
     Drawn once when the record is made and never changed or shown."""
     import secrets
@@ -127,7 +127,7 @@ class Person(UnitFact):
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.FEMALE)
     ethnicity = EncryptedTextField(_("ethnicity"), blank=True)
-    # Coded, so it can be counted (through ``reports.privacy`` only): GSO code of one of the
+    # Coded, so it can be counted (through ``figures.privacy`` only): GSO code of one of the
     # 54 groups, "foreign" or "unknown" (``cases.htcds.ETHNIC_GROUPS``).
     ethnic_group = models.CharField(_("ethnic group"), max_length=10, default="unknown")
     citizenship = models.CharField(_("citizenship"), max_length=7, default="unknown",

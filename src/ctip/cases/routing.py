@@ -14,6 +14,7 @@ where nobody could act.
 from __future__ import annotations
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.models import RoleAssignment
 from ctip.org.models import Unit
 
 HANDLING_CAPABILITY = "situation.manage"
@@ -32,8 +33,6 @@ def handler_unit(unit: Unit, *, above: bool = False) -> Unit:
     """The nearest open unit at or above ``unit`` (strictly above with ``above``) where an
     active user holds a role that handles situations; ``unit`` (its parent with ``above``)
     when there is none."""
-    from ctip.accounts.models import RoleAssignment
-
     ids = _ancestor_ids(unit)
     if above:
         ids = ids[1:]

@@ -30,9 +30,9 @@ from ctip.cases.actions import (
     undo_situation_import,
 )
 from ctip.cases.models import Category, Situation, Urgency
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import (
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import (
     DUPLICATE,
     ERROR,
     Context,
@@ -42,6 +42,7 @@ from ctip.core.imports import (
     pick,
     split_list,
 )
+from ctip.outreach.activity_import import resolve_units
 
 RECEIVED, UNIT, ADDRESS, CATEGORY, URGENCY = "received_on", "unit", "address", "category", "urgency"
 SUMMARY, STATUS, CLOSED_ON, OUTCOME, PERSONS = ("description", "status", "closed_on", "outcome",
@@ -118,8 +119,6 @@ def _words(choices: type, extra: dict[str, str]) -> dict[str, str]:
 def _run(ctx: Context) -> None:
     """Check and record every row through ``import_situation``; the pipeline keeps the writes
     only for the import, and only when no row failed."""
-    from ctip.outreach.activity_import import resolve_units
-
     plan = ctx.plan
     assert isinstance(plan, CountedPlan)  # noqa: S101  (the kind's own plan)
     categories, urgencies = _words(Category, CATEGORY_WORDS), _words(Urgency, URGENCY_WORDS)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ctip.cases.views import situation_detail, situations
-from ctip.core.import_views import kind_page
+from ctip.imports.views import kind_page
 
 # Included under /cases/situations/ in the ``cases`` namespace.
 urlpatterns = [

@@ -42,10 +42,10 @@ from ctip.core.errors import ActionError
 from ctip.core.periods import guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
-from ctip.org.actions import ensure_open
 from ctip.org.models import Unit
-from ctip.org.selectors import in_area
+from ctip.org.rules import ensure_open
 from ctip.outreach.models import Audience, Movement, Topic
+from ctip.units.selectors import in_area
 
 EARLIEST_DATE = dt.date(1930, 1, 1)
 EARLIEST_EXCHANGE = dt.date(2000, 1, 1)

@@ -22,8 +22,8 @@ from ctip.community.models import Club, ClubType, Exchange
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
-from ctip.org.selectors import area_q
 from ctip.outreach.models import Audience, Movement, Topic
+from ctip.units.selectors import area_q
 
 DATE_HELP = _("dd/mm/yyyy")
 

@@ -1,4 +1,4 @@
-"""Importing club member lists from a file: a kind of the import pipeline (``core.imports``).
+"""Importing club member lists from a file: a kind of the import pipeline (``imports.pipeline``).
 
 One member a row: the unit (code or name, as in the activity import, old addresses included),
 the club's name, the member's full name and, optionally, her role in the club and the day she
@@ -19,11 +19,12 @@ from django.utils.translation import ngettext
 from ctip.audit.actions import record
 from ctip.community.actions import add_member
 from ctip.community.models import Club
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import DUPLICATE, ERROR, Context, CountedPlan, fail
 from ctip.core.text import fold
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import DUPLICATE, ERROR, Context, CountedPlan, fail
 from ctip.org.models import Unit
+from ctip.outreach.activity_import import resolve_units
 
 UNIT, CLUB, NAME, ROLE, JOINED = "unit", "club", "full_name", "role", "joined_on"
 REQUIRED = (UNIT, CLUB, NAME)
@@ -57,8 +58,6 @@ def _clubs(units: dict[str, Unit], names: set[str]) -> dict[tuple[int, str], lis
 def _run(ctx: Context) -> None:
     """Check and add every row through ``add_member``; the pipeline keeps the writes only for
     the import, and only when no row failed."""
-    from ctip.outreach.activity_import import resolve_units
-
     plan = ctx.plan
     assert isinstance(plan, CountedPlan)  # noqa: S101  (the kind's own plan)
     rows = imports.planned_rows(ctx)

@@ -19,9 +19,11 @@ from django.db.models.lookups import Exact
 
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Exchange
+from ctip.core.text import fold
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import area_q
+from ctip.outreach.selectors import activities_visible_to
+from ctip.units.selectors import area_q
 
 COMMUNE_TYPE = "commune"
 # A guard against corrupt data: no lineage is anywhere near this deep.
@@ -83,8 +85,6 @@ def search_origins(viewer: Any, query: str, *, exclude_pk: int | None = None,
                    keep_pk: int | None = None, limit: int = 50) -> list[Club]:
     """Prevention models matching ``query`` (by name or unit, with or without accents), and
     the one already chosen (``keep_pk``) so a search never drops the selection."""
-    from ctip.core.text import fold
-
     choices = origin_choices(viewer, exclude_pk=exclude_pk)
     models = choices
     key = fold(query)
@@ -144,8 +144,6 @@ class ClubFilter:
 
 def filter_clubs(clubs: QuerySet[Club], f: ClubFilter, *, with_status: bool = True
                  ) -> QuerySet[Club]:
-    from ctip.core.text import fold
-
     if f.unit is not None:
         clubs = clubs.filter(unit_path__subtree=f.unit.path)
     if f.club_type_id:
@@ -221,8 +219,6 @@ def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
 def meetings_of(viewer: Any, club: Club, limit: int = 20) -> tuple[list[Any], int]:
     """The latest meetings of a club (activities recorded with ``club``) the viewer can see,
     and how many there are in all."""
-    from ctip.outreach.selectors import activities_visible_to
-
     meetings = activities_visible_to(viewer).filter(club=club)
     latest = list(meetings.select_related("format", "unit").order_by("-date", "-id")[:limit])
     total = len(latest) if len(latest) < limit else meetings.count()

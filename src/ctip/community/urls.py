@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ctip.community import views
-from ctip.core.import_views import kind_page
+from ctip.imports.views import kind_page
 
 app_name = "community"
 urlpatterns = [

@@ -83,7 +83,7 @@ class SentMail(models.Model):
 
 
 class ImportJob(models.Model):
-    """An import run in the background (``ctip.core.imports``): its file waits under
+    """An import run in the background (``ctip.imports.pipeline``): its file waits under
     ``stash_key`` while the worker checks it (``previewing``, then ``previewed``: the check
     is kept beside the file) and until the worker imports it; ``progress`` and ``status`` are
     what the page shows, ``message`` the reason of a failure, ``result`` the counts of a

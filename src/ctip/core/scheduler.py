@@ -76,7 +76,7 @@ JOBS: list[Job] = [
     # identities wiped CTIP_ANONYMISE_AFTER_YEARS after every case of the person closed
     Job("cases.anonymise_due", "ctip.cases.tasks.anonymise_due", daily_at=dt.time(3, 0)),
     # off (the task returns at once) while CTIP_BACKUP_DIR is unset
-    Job("core.backup", "ctip.core.tasks.scheduled_backup", daily_at=_backup_time()),
+    Job("core.backup", "ctip.ops.tasks.scheduled_backup", daily_at=_backup_time()),
 ]
 
 

@@ -1,6 +1,6 @@
 """Reading the spreadsheets people upload: Excel (.xlsx) or CSV, columns found by their header.
 
-Shared by the importers (``org.branch_import``, ``outreach.activity_import``). Each importer
+Shared by the importers (``units.branch_import``, ``outreach.activity_import``). Each importer
 describes its columns with a ``HeaderSpec``; this module reads the file into rows of raw cell
 values by column, and says clearly what is wrong with a file it cannot read:
 

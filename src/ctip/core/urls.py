@@ -7,5 +7,4 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
-    path("imports/<int:pk>/", views.import_job, name="import_job"),
 ]

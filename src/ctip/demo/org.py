@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctip.org.actions import create_unit, update_unit
 from ctip.org.models import Unit, UnitType
-from ctip.org.provinces import import_province
+from ctip.units.actions import create_unit, update_unit
+from ctip.units.provinces import import_province
 
 DEMO_PROVINCE = 80  # Tây Ninh (since 1 July 2025 it includes the former Long An)
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import signed_in
 from ctip.accounts.policy import grants_of
+from ctip.cases.models import Notification
 from ctip.core.typing import AuthedRequest
 from ctip.home.worklist import work_list
 
@@ -17,8 +18,6 @@ from ctip.home.worklist import work_list
 @require_GET
 @signed_in
 def home(request: AuthedRequest) -> HttpResponse:
-    from ctip.cases.models import Notification
-
     now = timezone.now()
     notifications = (Notification.objects.filter(user=request.user)
                      .only("pk", "title", "body", "url", "created_at").order_by("-created_at")[:5])

@@ -14,7 +14,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from ctip.accounts.policy import has_capability, scope_q
+from ctip.accounts.policy import has_capability, scope_paths, scope_q
+from ctip.cases.deadlines import due_soon_q, overdue_q
+from ctip.cases.digest import deadline_text
+from ctip.cases.models import FollowUp, Situation
+from ctip.cases.selectors import home_tasks
+from ctip.org.paths import is_within
+from ctip.outreach.models import Activity
+from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_listed
+from ctip.portal.selectors import cms_work
+from ctip.reports import policy as report_policy
+from ctip.reports import selectors as report_selectors
 
 LIMIT = 8
 
@@ -55,10 +65,6 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     """Open situations handled in the viewer's units: overdue, due soon, new."""
     if not has_capability(viewer, "situation.manage"):
         return None
-    from ctip.accounts.policy import scope_paths
-    from ctip.cases.deadlines import due_soon_q, overdue_q
-    from ctip.cases.models import Situation
-
     # handled at the units where she holds the role (her inboxes); what is late further
     # down is counted apart, as the inbox shows it, from the index of (handling path, state,
     # deadline) alone: a province's 50,000 situations are not read
@@ -70,8 +76,6 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
                .only("pk", "code", "category", "urgency", "state", "due_at", "created_at",
                      "handling_unit__name", "unit__name")
                .order_by("due_at", "pk"))
-    from ctip.cases.digest import deadline_text
-
     work = SituationWork(
         overdue=Capped.of(handled.filter(overdue_q(now))),
         due_soon=Capped.of(handled.filter(due_soon_q(now))),
@@ -90,8 +94,6 @@ def reported_by_me(viewer: Any) -> Capped:
     if not has_capability(viewer, "situation.report") or has_capability(
             viewer, "situation.view"):
         return Capped()
-    from ctip.cases.models import Situation
-
     return Capped.of(Situation.objects.filter(created_by=viewer)
                      .select_related("handling_unit")
                      .only("pk", "code", "category", "state", "due_at", "created_at",
@@ -103,8 +105,6 @@ def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
     week (overdue ones included), by case code."""
     if not has_capability(viewer, "case.manage"):
         return Capped()
-    from ctip.cases.models import FollowUp
-
     return Capped.of(
         FollowUp.objects.filter(scope_q(viewer, "case.manage", "case__unit_path"),
                                 done_on__isnull=True, case__closed_on__isnull=True,
@@ -121,25 +121,24 @@ class ReportWork:
 
 
 def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
-    from ctip.reports import policy, selectors
 
-    can_submit = policy.can_submit_for(viewer)
+    can_submit = report_policy.can_submit_for(viewer)
     can_approve = has_capability(viewer, "report.approve")
     if not (can_submit or can_approve):
         return None
     to_prepare: list[Any] = []
     drafts = Capped()
     if can_submit:
-        to_prepare = selectors.reports_owed_by(viewer, today)[:LIMIT]
+        to_prepare = report_selectors.reports_owed_by(viewer, today)[:LIMIT]
         drafts = Capped.of(
-            selectors.reports_to_finish(viewer)
+            report_selectors.reports_to_finish(viewer)
             .select_related("unit", "report_type").order_by("period_end", "pk"))
         for report in drafts.items:
             report.due = report.report_type.due_date(report.period_end)
     to_approve = Capped()
     if can_approve:
         to_approve = Capped.of(
-            selectors.reports_to_review(viewer)
+            report_selectors.reports_to_review(viewer)
             .select_related("unit", "report_type").order_by("submitted_at", "pk"))
     return ReportWork(to_prepare=to_prepare, drafts=drafts, to_approve=to_approve)
 
@@ -150,8 +149,6 @@ def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
     in a fixed number of queries."""
     if not has_capability(viewer, "activity.view"):
         return []
-    from ctip.outreach.selectors import campaign_totals_for, campaigns_listed
-
     running = list(campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
                                                                 ends_on__gte=today)
                    .select_related("unit")[:3])
@@ -166,10 +163,6 @@ def recent_records(viewer: Any) -> Capped:
     total, so none is counted."""
     if not has_capability(viewer, "activity.view"):
         return Capped()
-    from ctip.accounts.policy import scope_paths
-    from ctip.org.paths import is_within
-    from ctip.outreach.models import Activity
-    from ctip.outreach.selectors import activities_visible_to
 
     visible = activities_visible_to(viewer)
     # The newest keys of the whole table first (walked down its primary key, no sort): at a
@@ -200,8 +193,6 @@ class WorkList:
 
 
 def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
-    from ctip.cases.selectors import home_tasks
-    from ctip.portal.selectors import cms_work
 
     now = now or timezone.now()
     today = timezone.localdate(now)

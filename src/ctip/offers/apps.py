@@ -8,6 +8,7 @@ class OffersConfig(AppConfig):
     verbose_name = _("Job-offer check")
 
     def ready(self) -> None:
+        # ready(): both modules import models, which exist only once the apps are loaded
         from ctip.offers.library import prevention_signs
         from ctip.reports.prevention import provide_signs
 

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ctip.offers.defaults import HIGH_AT, MEDIUM_AT
 from ctip.offers.matching import URL_PATTERN, Keyed, Rule, find, tokens
+from ctip.portal.models import article_list
 
 READ_LIMIT = 8000  # characters read; the rest is left out, and the answer says so
 MIN_CHARS = 25
@@ -113,8 +114,6 @@ def check_offer(text: str, rules: list[Rule] | None = None) -> Outcome:
 
 def articles_for(outcome: Outcome, request: HttpRequest | None = None) -> list[dict[str, Any]]:
     """The live bulletin articles linked to the signs found, strongest sign first."""
-    from ctip.portal.models import article_list
-
     wanted: list[int] = []
     for sign in outcome.signs:
         wanted += [pk for pk in sign.article_ids if pk not in wanted]

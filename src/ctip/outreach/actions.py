@@ -16,14 +16,14 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
-from ctip.core.imports import undoable
 from ctip.core.periods import ensure_not_locked, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
-from ctip.org.actions import ensure_open
+from ctip.imports.pipeline import undoable
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
+from ctip.org.rules import ensure_open
 from ctip.outreach.models import (
     Activity,
     Attachment,

@@ -45,9 +45,19 @@ from django.utils.translation import ngettext
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record
 from ctip.core import exports as sheets
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import (
+from ctip.core.periods import ancestor_paths, lock_message, locks_over
+from ctip.core.spreadsheets import (
+    XLSX_CONTENT_TYPE,
+    RowError,
+    Upload,
+    cell_text,
+    clean,
+    shorten,
+)
+from ctip.core.text import fold, nfc
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import (
     Ambiguity,
     CellError,
     Choices,
@@ -62,16 +72,7 @@ from ctip.core.imports import (
     parse_date,
     split_list,
 )
-from ctip.core.periods import ancestor_paths, lock_message, locks_over
-from ctip.core.spreadsheets import (
-    XLSX_CONTENT_TYPE,
-    RowError,
-    Upload,
-    cell_text,
-    clean,
-    shorten,
-)
-from ctip.core.text import fold, nfc
+from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
@@ -411,8 +412,6 @@ def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str],
     (``org.legacy_addresses``). A commune divided in 2025 is never guessed: its candidates
     are offered in the preview, and the officer's choice holds for every row of the file
     with the same address."""
-    from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
-
     answers = {text: resolve_address(text) for text in texts}
     unit_ids = {c.unit_id for a in answers.values() for c in a.candidates if c.unit_id}
     allowed = {u.pk: u for u in manageable.filter(pk__in=unit_ids)}
@@ -865,7 +864,7 @@ def read_file(file: Upload) -> ParsedFile:
 
 
 def plan_import(actor: Any, file: Upload, choices: Choices | None = None) -> ImportPlan:
-    """The dry run (``core.imports.plan``): every row through the checks of the import, in a
+    """The dry run (``imports.pipeline.plan``): every row through the checks of the import, in a
     transaction rolled back."""
     plan = imports.plan(KIND, actor, file, choices)
     assert isinstance(plan, ImportPlan)  # noqa: S101

@@ -35,7 +35,6 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
-from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions, exports, policy
 from ctip.outreach.activity_forms import (
     ActivityFilterForm,
@@ -55,6 +54,7 @@ from ctip.outreach.selectors import (
     running_campaign,
     totals,
 )
+from ctip.units.selectors import get_unit_for
 
 PAGE_SIZE = 50
 

@@ -6,3 +6,9 @@ class OutreachConfig(AppConfig):
     name = "ctip.outreach"
     label = "outreach"
     verbose_name = _("Outreach")
+
+    def ready(self) -> None:
+        # The kinds of import register with the pipeline (``ctip.imports``); ready(): they
+        # import models, which exist only once the apps are loaded.
+        import ctip.outreach.activity_import
+        import ctip.outreach.commendation_import  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ctip.core.import_views import kind_page
+from ctip.imports.views import kind_page
 from ctip.outreach import campaign_views as views
 
 # Included under /outreach/campaigns/ in the ``outreach`` namespace.

@@ -28,8 +28,8 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.org.models import Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import ancestors_of
 from ctip.outreach import actions, policy
 from ctip.outreach.campaign_forms import (
     CampaignForm,
@@ -49,6 +49,7 @@ from ctip.outreach.selectors import (
     get_movement_for,
     movements_for,
 )
+from ctip.units.selectors import ancestors_of
 
 PAGE_SIZE = 50
 
@@ -196,8 +197,6 @@ def campaign_targets(request: AuthedRequest, pk: int) -> HttpResponse:
     unit_id = _int_param(request.GET.get("unit"))
     parent = campaign.unit
     if unit_id is not None and unit_id != parent.pk:
-        from ctip.org.models import Unit
-
         chosen = Unit.objects.filter(pk=unit_id, path__subtree=campaign.unit_path).first()
         if chosen is None:
             raise NotInScope("activity.manage")

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope
-from ctip.core import imports
 from ctip.core.errors import ActionError
-from ctip.core.imports import (
+from ctip.core.text import fold
+from ctip.imports import pipeline as imports
+from ctip.imports.pipeline import (
     DUPLICATE,
     ERROR,
     Context,
@@ -32,7 +33,6 @@ from ctip.core.imports import (
     fail,
     pick,
 )
-from ctip.core.text import fold
 from ctip.outreach.actions import create_commendation, undo_commendation_import
 from ctip.outreach.models import Commendation
 

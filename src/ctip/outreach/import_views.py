@@ -1,6 +1,6 @@
 """Importing activities from a file: upload and check, then import; and the template.
 
-The pipeline is ``core.imports``: the check (preview) keeps the file on the server under a
+The pipeline is ``imports.pipeline``: the check (preview) keeps the file on the server under a
 signed token (``imports.stash``), and "Import" queues the import of exactly those bytes as a
 background job (``imports.start_job``), whose page shows its progress and its end. The preview
 offers the candidates of a value that names several units (a commune divided in 2025); the
@@ -23,9 +23,9 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
-from ctip.core import import_views
 from ctip.core.errors import ActionError
 from ctip.core.typing import AuthedRequest
+from ctip.imports import views as import_views
 from ctip.outreach import activity_import as importer
 from ctip.outreach.actions import undo_activity_import
 from ctip.outreach.activity_import import ImportPlan

@@ -28,7 +28,6 @@ from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
 from ctip.outreach import actions, policy
 from ctip.outreach.campaign_views import (
     attachment_response,
@@ -52,6 +51,7 @@ from ctip.outreach.selectors import (
     topic_coverage,
     topics_for,
 )
+from ctip.units.selectors import get_unit_for
 
 PAGE_SIZE = 50
 TALKS_PAGE_SIZE = 20

@@ -17,8 +17,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
-from ctip.accounts.policy import NotInScope, scope_q
+from ctip.accounts.policy import NotInScope, scope_paths, scope_q
+from ctip.community.models import Club
 from ctip.core.collation import vi_order
+from ctip.core.text import fold
+from ctip.figures import rollups
 from ctip.org.models import Unit
 from ctip.org.paths import NarrowSubtree, is_within
 from ctip.outreach.models import (
@@ -66,8 +69,6 @@ def get_attachment_for(viewer: Any, pk: int) -> Attachment:
 def campaigns_visible_to(viewer: Any) -> QuerySet[Campaign]:
     """Campaigns issued in the viewer's subtree, or issued above it for a subtree that
     includes the viewer's units (a commune sees the province's campaign)."""
-    from ctip.accounts.policy import scope_paths
-
     roots = scope_paths(viewer, "activity.view")
     q = scope_q(viewer, "activity.view", "unit_path")
     for root in roots:
@@ -200,9 +201,6 @@ def list_totals(activities: QuerySet[Activity], f: ActivityFilter) -> dict[str, 
 
 def _rolled_up(f: ActivityFilter) -> dict[str, int] | None:
     """The done activities' totals from ``ActivityMonth``, or ``None`` when it cannot say."""
-    from ctip.reports import rollups
-    from ctip.reports.models import ActivityMonth
-
     whole = ((f.start is None or f.start.day == 1)
              and (f.end is None or (f.end + dt.timedelta(days=1)).day == 1))
     if (f.unit is None or not whole or f.topic_ids or f.audience_ids or f.campaign_id
@@ -211,7 +209,7 @@ def _rolled_up(f: ActivityFilter) -> dict[str, int] | None:
     level = rollups.level_for(f.unit, by_child=False)
     if level is None:
         return None
-    rows = ActivityMonth.objects.filter(level=level, path__subtree=f.unit.path)
+    rows = rollups.table("activity_month").filter(level=level, path__subtree=f.unit.path)
     if f.start:
         rows = rows.filter(month__gte=f.start)
     if f.end:
@@ -279,8 +277,6 @@ class ProgressRow:
 
 def campaign_progress(campaign: Campaign, parent: Unit) -> list[ProgressRow]:
     """Targets against actuals for each child unit of ``parent`` within the campaign."""
-    from ctip.community.models import Club
-
     children = list(Unit.objects.filter(parent=parent, closed_on__isnull=True)
                     .order_by(vi_order("name")))
     targets = {t.unit_id: t for t in CampaignTarget.objects.filter(
@@ -387,8 +383,6 @@ class CampaignProgress:
 def progress_root(viewer: Any, campaign: Campaign) -> Unit:
     """Where the progress page starts: the issuing unit, or the viewer's scope root inside
     the campaign's subtree when that is narrower (a commune sees its branches)."""
-    from ctip.accounts.policy import scope_paths
-
     roots = scope_paths(viewer, "activity.view")
     if any(is_within(campaign.unit_path, root) for root in roots):
         return campaign.unit
@@ -403,8 +397,6 @@ def campaign_progress_for(viewer: Any, campaign: Campaign,
                           unit_id: int | None = None) -> CampaignProgress:
     """Targets against actuals under ``unit_id`` (default: ``progress_root``), in a constant
     number of grouped queries whatever the number of units."""
-    from ctip.community.models import Club
-
     top = progress_root(viewer, campaign)
     if unit_id is None or unit_id == top.pk:
         parent = top
@@ -482,7 +474,6 @@ def topics_for(viewer: Any, *, query: str = "", kind: str = "",
                archived: bool = False) -> QuerySet[Topic]:
     """Topics of the library (shared by the whole programme), found with or without
     diacritics, with the number of their current materials."""
-    from ctip.core.text import fold
 
     require_library(viewer)
     topics = Topic.objects.filter(archived=archived)
@@ -587,8 +578,6 @@ def speakers_visible_to(viewer: Any, capability: str = "activity.view") -> Query
 def speaker_roster(viewer: Any, *, unit: Unit | None = None, active: bool | None = None,
                    query: str = "") -> QuerySet[Speaker]:
     """The roster, with the number of talks each speaker has given (done activities)."""
-    from ctip.core.text import fold
-
     speakers = speakers_visible_to(viewer)
     if unit is not None:
         speakers = speakers.filter(unit_path__subtree=unit.path)
@@ -662,8 +651,6 @@ def activities_manageable_by(viewer: Any) -> QuerySet[Activity]:
 
 
 def clubs_manageable_by(viewer: Any) -> Any:
-    from ctip.community.models import Club
-
     return (Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
             .order_by(vi_order("name")))
 
@@ -684,7 +671,6 @@ def campaign_totals_for(viewer: Any, campaigns: list[Campaign]) -> list[Campaign
     target is the level's own, or else the sum over its open child units of each child's own
     (or, without one, the sum of the targets below it); the actuals are the done activities
     of the campaign and the prevention models founded during it in the level's subtree."""
-    from ctip.accounts.policy import scope_paths
 
     if not campaigns:
         return []
@@ -712,8 +698,6 @@ def campaign_totals_at(campaigns: list[Campaign], parents: dict[int, Unit]
     to unit; a campaign without one is left out), in five queries whatever the number of
     campaigns: the home page's cards and the dashboard's."""
     from django.db.models import Q
-
-    from ctip.community.models import Club
 
     shown = [c for c in campaigns if c.pk in parents]
     if not shown:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ctip.audit.actions import record
+
 # Wagtail's action codes in the words of the issue; the others keep Wagtail's name.
 VERBS = {
     "wagtail.workflow.start": "submit",
@@ -63,7 +65,6 @@ def _page_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
                 **kwargs: Any) -> None:
     from wagtail.models import Page
 
-    from ctip.audit.actions import record
 
     if raw or not created or collapse_autosave(instance):
         return
@@ -77,8 +78,6 @@ def _page_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
 
 def _model_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
                  **kwargs: Any) -> None:
-    from ctip.audit.actions import record
-
     if raw or not created:
         return
     kind = instance.content_type.model if instance.content_type_id else "object"

@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ctip.cases.models import Notification
+
 
 def notify_change_request(sender: Any, instance: Any, user: Any, **kwargs: Any) -> None:
     """``task_rejected`` (Wagtail's "request changes"): one notification per person to tell,
     never to the publisher who asked."""
     from wagtail.models import Page
 
-    from ctip.cases.models import Notification
 
     workflow_state = instance.workflow_state
     page = workflow_state.content_object

@@ -29,11 +29,12 @@ one (``may_change_unit``, checked by ``SectionPageForm`` in the section's editor
 editor cannot hand her section to herself or to another commune.
 
 **When it runs.** ``sync_wagtail_groups(user)`` at the end of every role grant and revocation
-(``ctip.accounts.actions``), inside its transaction. ``sync_section(section)`` whenever a
-section is saved (post_save, connected in ``PortalConfig.ready``: created, renamed, moved, unit
-changed -- also for sections made by ``ctip demo`` and the tests) and re-syncs every holder of
-the bulletin capabilities. ``ensure_groups`` creates everything that is missing and syncs the
-memberships; the data migrations call it with the historical models. Everything is idempotent.
+(``ctip.accounts.actions`` sends ``accounts.signals.roles_changed``), inside its transaction.
+``sync_section(section)`` whenever a section is saved (post_save, connected in
+``PortalConfig.ready``: created, renamed, moved, unit changed -- also for sections made by ``ctip
+demo`` and the tests) and re-syncs every holder of the bulletin capabilities. ``ensure_groups``
+creates everything that is missing and syncs the memberships; the data migrations call it with the
+historical models. Everything is idempotent.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.conf import settings
+
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.policy import grants_of
+from ctip.accounts.signals import roles_changed
+from ctip.org.signals import units_restructured
 
 EDITORS = "Biên tập viên"
 SEPARATOR = " · "
@@ -281,8 +287,6 @@ def _covers(grant_paths: list[str], target: str | None) -> bool:
 def may_change_unit(user: Any, present: Any, new: Any) -> bool:
     """Whether ``user`` holds ``bulletin.publish`` over both units (``None``: the
     bulletin's unit), so may hand a section from one to the other."""
-    from ctip.accounts.policy import grants_of
-
     paths = [g.unit_path for g in grants_of(user) if "bulletin.publish" in g.capabilities]
     bulletin = bulletin_unit_path()
     return all(_covers(paths, unit.path if unit is not None else bulletin)
@@ -293,8 +297,6 @@ def _sync_members(apps: Any = global_apps, user_ids: list[int] | None = None) ->
     """Put users (all holders of the bulletin roles and all present members, or only
     ``user_ids``) in the bulletin-wide and per-section groups their grants call for, and out
     of the others. Groups we do not manage are never touched."""
-    from ctip.accounts.capabilities import ROLE_CAPABILITIES
-
     Group = apps.get_model("auth", "Group")
     RoleAssignment = apps.get_model("accounts", "RoleAssignment")
     SectionGroups = apps.get_model("portal", "SectionGroups")
@@ -391,7 +393,6 @@ def forget_section(section: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_save, pre_delete
 
-    from ctip.org.signals import units_restructured
     from ctip.portal.models import SectionPage
 
     def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -407,6 +408,10 @@ def connect_signals() -> None:
         if _complete():
             _sync_members(global_apps)
 
+    def roles(sender: Any, *, user: Any, **kwargs: Any) -> None:
+        sync_wagtail_groups(user)
+
+    roles_changed.connect(roles, weak=False, dispatch_uid="portal.permissions.roles_changed")
     units_restructured.connect(restructured, weak=False,
                                dispatch_uid="portal.section_permissions.restructured")
     post_save.connect(saved, sender=SectionPage, weak=False,

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from wagtail.actions.move_page import MovePageAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
 
+from ctip.accounts.capabilities import Role
+from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 
@@ -32,9 +34,6 @@ def may_delete(user: Any, page: Any) -> bool:
 
 
 def may_empty(user: Any) -> bool:
-    from ctip.accounts.capabilities import Role
-    from ctip.accounts.models import RoleAssignment
-
     return bool(user.is_superuser or RoleAssignment.objects.active().filter(
         user=user, role=Role.SYSTEM_ADMIN, unit__closed_on__isnull=True).exists())
 

@@ -15,6 +15,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ctip.accounts.forms import UnitChoiceField
+from ctip.org.models import Unit
+
 
 class UnitSearchSelect(forms.Select):
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
@@ -26,9 +29,6 @@ def use_unit_tree_chooser() -> None:
     """Called from ``PortalConfig.ready``."""
     from django.db import models
     from wagtail.admin.forms.models import register_form_field_override
-
-    from ctip.accounts.forms import UnitChoiceField
-    from ctip.org.models import Unit
 
     register_form_field_override(models.ForeignKey, to=Unit, override={
         "form_class": UnitChoiceField, "queryset": Unit.objects.open(),

@@ -27,6 +27,7 @@ from django.views.static import serve as static_serve
 from wagtail import views as wagtail_views
 
 from ctip.accounts.access import public
+from ctip.accounts.capabilities import Role
 from ctip.cases.actions import create_situation
 from ctip.cases.models import Situation
 from ctip.core import request_context
@@ -119,7 +120,6 @@ def no_cms_access(request: HttpRequest) -> HttpResponse:
     from django.contrib import messages
     from django.utils.translation import gettext
 
-    from ctip.accounts.capabilities import Role
 
     wagtails = {gettext("You do not have permission to access the admin."),
                 "You do not have permission to access the admin."}

@@ -11,6 +11,8 @@ from wagtail.admin.action_menu import PublishMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+from ctip.accounts.policy import has_capability
+
 
 @hooks.register("insert_global_admin_css")
 def phone_stylesheet() -> str:
@@ -107,8 +109,6 @@ def recycle_bin_urls() -> Any:
 
 class _RecycleBinMenuItem(MenuItem):
     def is_shown(self, request: Any) -> bool:
-        from ctip.accounts.policy import has_capability
-
         return bool(request.user.is_superuser
                     or has_capability(request.user, "bulletin.publish"))
 

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
+from ctip.figures import rollups as figures_rollups
+
 
 def _before_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
                     ) -> None:
@@ -31,3 +33,5 @@ class ReportsConfig(AppConfig):
                             dispatch_uid="ctip.reports.before_migrate")
         post_migrate.connect(_after_migrate, sender=self,
                              dispatch_uid="ctip.reports.after_migrate")
+        # The fact apps read the roll-ups through ``ctip.figures``, below them (decision 0053).
+        figures_rollups.provide("activity_month", self.get_model("ActivityMonth")._default_manager)

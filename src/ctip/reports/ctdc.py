@@ -29,7 +29,9 @@ from typing import Any
 
 from django.db.models import Min
 
-from ctip.cases import iso3166
+from ctip.cases import htcds, iso3166
+from ctip.cases.actions import active_consents
+from ctip.cases.models import Consent, Person, TraffickingEvent
 from ctip.org.models import Unit
 
 MISSING = -99
@@ -158,8 +160,6 @@ def person_records(unit: Unit, *, consented_to: str | None = None) -> list[Perso
     """Every person with a victim's case (returned, or being identified) supervised in
     ``unit``'s subtree, once; with ``consented_to``, only those whose consent for that
     purpose is active. Reads no encrypted field (the place of exploitation is deferred)."""
-    from ctip.cases.actions import active_consents
-    from ctip.cases.models import Person, TraffickingEvent
     from ctip.reports.indicators import VICTIM_KINDS
 
     firsts = (Person.objects.filter(cases__unit_path__subtree=unit.path,
@@ -242,8 +242,6 @@ def ctdc_row(rec: PersonRecord) -> dict[str, Any]:
 
 
 def contribution_rows(unit: Unit) -> list[dict[str, Any]]:
-    from ctip.cases.models import Consent
-
     return [ctdc_row(r) for r in person_records(unit, consented_to=Consent.Purpose.STATISTICS)]
 
 
@@ -253,8 +251,6 @@ def htcds_record(rec: PersonRecord) -> dict[str, Any]:
     """One person in HTCDS 2.0 field names (de-identified: the core identity fields are left
     out, the birth date becomes an age band, places stop at the country; the province of
     recruitment is withheld, like every place below the country)."""
-    from ctip.cases import htcds
-
     age = rec.age_in(rec.registered)
     events = []
     for e in rec.events:
@@ -304,8 +300,6 @@ def _country(code: str) -> str | None:
 
 
 def htcds_document(unit: Unit) -> dict[str, Any]:
-    from ctip.cases.models import Consent
-
     records = person_records(unit, consented_to=Consent.Purpose.STATISTICS)
     return {
         "standard": "Human Trafficking Case Data Standard (HTCDS) 2.0 by IOM",

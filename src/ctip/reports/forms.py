@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.core.errors import ActionError, add_to_form
 from ctip.outreach.models import Campaign
+from ctip.outreach.selectors import campaigns_visible_to
 from ctip.reports.models import ReportType
 from ctip.reports.periods import parse_period
 from ctip.reports.selectors import REPORTING_UNIT_TYPES
@@ -33,8 +34,6 @@ class NewReportForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
         field.queryset = scoped_units(viewer, "report.submit").filter(
             unit_type__code__in=REPORTING_UNIT_TYPES)
-        from ctip.outreach.selectors import campaigns_visible_to
-
         campaign = self.fields["campaign"]
         assert isinstance(campaign, forms.ModelChoiceField)  # noqa: S101
         campaign.queryset = (campaigns_visible_to(viewer).filter(archived=False)
@@ -95,8 +94,6 @@ class StatusForm(forms.Form):
     def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if viewer is not None:
-            from ctip.outreach.selectors import campaigns_visible_to
-
             field = self.fields["campaign"]
             assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
             field.queryset = (campaigns_visible_to(viewer).filter(archived=False)

@@ -57,9 +57,24 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from ctip.cases import htcds, iso3166
+from ctip.cases.deadlines import on_time_q
+from ctip.cases.models import (
+    Agency,
+    Category,
+    Referral,
+    Service,
+    Situation,
+    SupportCase,
+    TraffickingEvent,
+)
+from ctip.community.models import Club
+from ctip.community.selectors import period_aggregates
 from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
+from ctip.figures import rollups as figures_rollups
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
+from ctip.outreach.models import Activity, Commendation, Format, Speaker
 from ctip.reports import rollups
 from ctip.reports.periods import Period
 
@@ -316,7 +331,7 @@ def rollup_level(unit: Unit, period: Period, by_child: bool) -> int | None:
     activities (a period that is not whole months, or a unit below a commune)."""
     if not rollups.whole_months(period):
         return None
-    return rollups.level_for(unit, by_child)
+    return figures_rollups.level_for(unit, by_child)
 
 
 def area_filters(field: str = "unit_path") -> dict[str, Q]:
@@ -338,7 +353,6 @@ def area_filters(field: str = "unit_path") -> dict[str, Q]:
 
 
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.outreach.models import Activity, Format
     from ctip.reports.models import ActivityMonth
 
     groups: dict[str, Rows]
@@ -399,7 +413,6 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.outreach.models import Activity, Speaker
     from ctip.reports.models import SpeakerMonth
 
     qs = Speaker.objects.filter(unit_path__subtree=unit.path)
@@ -424,9 +437,6 @@ def _speakers_finish(rows: Rows) -> dict[str, Any]:
 def _clubs(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     """``community.selectors.period_aggregates`` (the one definition, read from the clubs'
     dated history), for all clubs and split by ``is_prevention_model``."""
-    from ctip.community.models import Club
-    from ctip.community.selectors import period_aggregates
-
     qs = Club.objects.filter(unit_path__subtree=unit.path, founded_on__lte=period.end)
     return _group(qs, unit, by_child, "unit_path", "is_prevention_model",
                   **period_aggregates(period.start, period.end))
@@ -453,9 +463,6 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     ``escalated_after_us`` (kept by the database, see ``reports.rollups``) against the
     deadline stored when each was received (``cases.deadlines.on_time_q``: the inbox's
     deadline), in one grouped query on the covering index."""
-    from ctip.cases.deadlines import on_time_q
-    from ctip.cases.models import Situation
-
     qs = Situation.objects.filter(unit_path__subtree=unit.path,
                                   created_at__gte=period.start_at(),
                                   created_at__lt=period.end_before())
@@ -468,8 +475,6 @@ def _situations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 
 
 def _situations_finish(rows: Rows) -> dict[str, Any]:
-    from ctip.cases.models import Category
-
     by_category = dict.fromkeys(Category.values, 0)
     keys = dict.fromkeys(Category.values, 0)
     escalated = on_time = 0
@@ -488,8 +493,6 @@ def _situations_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _referrals(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.cases.models import Referral
-
     qs = Referral.objects.filter(unit_path__subtree=unit.path, referred_on__gte=period.start,
                                  referred_on__lte=period.end)
     return _group(qs, unit, by_child, "unit_path", "agency__code", n=Count("pk"),
@@ -511,8 +514,6 @@ LOAN_TYPES = ("loan_support", "entrusted_loan")
 
 
 def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.cases.models import Service, SupportCase
-
     served = Service.objects.filter(case=OuterRef("pk"), status=Service.Status.DELIVERED,
                                     date__lte=period.end)
     qs = SupportCase.objects.filter(
@@ -531,8 +532,6 @@ def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 
 
 def _cases_finish(rows: Rows) -> dict[str, Any]:
-    from ctip.cases.models import SupportCase
-
     kinds = SupportCase.Kind.values
     out: dict[str, dict[str, Any]] = {
         code: {"total": 0, **dict.fromkeys(kinds, 0)}
@@ -559,8 +558,6 @@ def _cases_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _services(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.cases.models import Service
-
     qs = Service.objects.filter(case__unit_path__subtree=unit.path,
                                 status=Service.Status.DELIVERED,
                                 date__gte=period.start, date__lte=period.end)
@@ -569,8 +566,6 @@ def _services(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 
 
 def _services_finish(rows: Rows) -> dict[str, Any]:
-    from ctip.cases.models import Service
-
     by_type = dict.fromkeys(Service.Type.values, 0)
     keys = dict.fromkeys(Service.Type.values, 0)
     amount = 0
@@ -595,16 +590,12 @@ def _services_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _commendations(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.outreach.models import Commendation
-
     qs = Commendation.objects.filter(unit_path__subtree=unit.path,
                                      decided_on__gte=period.start, decided_on__lte=period.end)
     return _group(qs, unit, by_child, "unit_path", "recipient_kind", n=Count("pk"))
 
 
 def _commendations_finish(rows: Rows) -> dict[str, Any]:
-    from ctip.outreach.models import Commendation
-
     by_kind = dict.fromkeys(Commendation.RecipientKind.values, 0)
     for r in rows:
         by_kind[r["recipient_kind"]] = by_kind.get(r["recipient_kind"], 0) + r["n"]
@@ -625,8 +616,6 @@ def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     """The trafficking events placed in the period (their first known date, else their
     case's opening), one row each: persons are counted apart in ``_trafficking_finish``
     (a list of ticks cannot be grouped in SQL alike on SQLite and PostgreSQL)."""
-    from ctip.cases.models import TraffickingEvent
-
     day = Coalesce("recruited_on", "exploitation_start", "returned_on", "case__opened_on")
     qs = (TraffickingEvent.objects.filter(unit_path__subtree=unit.path)
           .annotate(_day=day).filter(_day__gte=period.start, _day__lte=period.end)
@@ -668,8 +657,6 @@ def _trafficking_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _trafficking_parts() -> dict[str, tuple[str, ...]]:
-    from ctip.cases import htcds
-
     return {"trafficked_recruitment": tuple(htcds.RecruitmentMethod.values),
             "trafficked_relation": tuple(htcds.RecruiterRelation.values),
             "trafficked_exploitation": tuple(htcds.Exploitation.values),
@@ -825,7 +812,6 @@ def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
     the monthly roll-up where it answers, else from the activities grouped by day and added up
     by month here: a plain column keeps the query on the covering
     index, where truncating to the month (a function per row; in Python on SQLite) does not."""
-    from ctip.outreach.models import Activity
     from ctip.reports.models import ActivityMonth
 
     level = rollup_level(unit, period, by_child=False)
@@ -908,16 +894,10 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
     elif kind in _FIXED_LABELS:
         labels = [(k, lbl, vi) for k, (lbl, vi) in _FIXED_LABELS[kind].items()]
     elif kind in ("format", "agency"):
-        from ctip.cases.models import Agency
-        from ctip.outreach.models import Format
-
         model = Format if kind == "format" else Agency
         labels = [(e.code, e.name, e.name) for e in model.objects.order_by("order", "name")
                   if not e.archived or (value and e.code in value)]
     else:
-        from ctip.cases.models import Category, Service, SupportCase
-        from ctip.outreach.models import Commendation
-
         choices = {"category": Category, "case_kind": SupportCase.Kind,
                    "service_type": Service.Type, "loan_type": Service.Type,
                    "recipient": Commendation.RecipientKind}[kind]
@@ -932,15 +912,11 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
                   ("18_plus", _l("18 and over"), "Từ 18 tuổi trở lên"),
                   ("unknown", _l("age unknown"), "Không rõ tuổi")]
     elif kind == "ethnic_group":
-        from ctip.cases import htcds
-
         names = dict(htcds.ETHNIC_GROUPS)
         labels = [(k, names.get(k, _l("foreign national") if k == "foreign" else _l("unknown")),
                    names.get(k, "Người nước ngoài" if k == "foreign" else "Không rõ"))
                   for k in sorted(value or {}) if k != "total"]
     elif kind == "destination":
-        from ctip.cases import iso3166
-
         labels = [(k, iso3166.name(k) if k != "unknown" else _l("unknown"),
                    iso3166.name(k) if k != "unknown" else "Không rõ")
                   for k in sorted(value or {}, key=lambda c: (c == "unknown", c))
@@ -957,7 +933,6 @@ def _choice_labels(name: str) -> Callable[[], list[tuple[str, Any, str]]]:
     def labels() -> list[tuple[str, Any, str]]:
         from django.utils import translation
 
-        from ctip.cases import htcds
 
         choices = getattr(htcds, name)
         with translation.override("vi"):

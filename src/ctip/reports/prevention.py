@@ -22,6 +22,8 @@ from typing import Any
 from django.urls import reverse
 
 from ctip.org.models import Unit
+from ctip.outreach.models import Topic
+from ctip.outreach.selectors import activities_by_topic
 from ctip.reports import indicators as ind
 
 
@@ -65,9 +67,6 @@ def links(unit: Unit, start: dt.date, end: dt.date,
     one line per part shown with people in the period: the signs, the topics with their
     activities in ``unit``'s subtree from ``start`` to ``end``, and whether people were
     trafficked that way without a topic teaching it or without any activity on its topics."""
-    from ctip.outreach.models import Topic
-    from ctip.outreach.selectors import activities_by_topic
-
     wanted = {code: values[code] for code in LINKED if isinstance(values.get(code), dict)}
     if not wanted:
         return {}

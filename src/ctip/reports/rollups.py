@@ -56,11 +56,9 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from ctip.figures.rollups import LEVELS
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS
 from ctip.reports.periods import Period
-
-#: The roll-up levels kept: 1 = province (paths cut to two segments), 2 = commune (three).
-LEVELS = (1, 2)
 
 #: The area columns: one per area of ``org.models.AREA_FLAG_FIELDS``, then any of them.
 AREA_SUMS = (*AREA_FLAG_FIELDS, "any_area")
@@ -82,16 +80,6 @@ def truncate(path: str, level: int) -> str:
     ``_Dialect.truncate`` computes."""
     parts = path.strip("/").split("/")
     return "/" + "/".join(parts[:level + 1]) + "/"
-
-
-def level_for(unit: Any, by_child: bool) -> int | None:
-    """The roll-up level that answers ``unit``'s subtree (and its children when ``by_child``),
-    or ``None`` when that lies deeper than the roll-ups go. Counted on the unit's path, which
-    is what the roll-ups are cut by."""
-    needed = unit.path.count("/") - 2 + (1 if by_child else 0)
-    if needed > LEVELS[-1]:
-        return None
-    return max(LEVELS[0], needed)
 
 
 def whole_months(period: Period) -> bool:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
+from ctip.outreach.models import Campaign
 from ctip.reports import policy
 from ctip.reports.models import Report, ReportType
 from ctip.reports.periods import Period, last_closed_period
@@ -208,8 +209,6 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     (a person's own units). A fixed number of queries, whatever the number of units, report
     types and campaigns."""
     from django.db.models import Q
-
-    from ctip.outreach.models import Campaign
 
     window_end = today + dt.timedelta(days=days)
     units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,

@@ -25,7 +25,6 @@ from ctip.core.health import health
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
 from ctip.reports import actions, policy, prevention, privacy, selectors
 from ctip.reports import indicators as ind
 from ctip.reports.forms import (
@@ -39,6 +38,7 @@ from ctip.reports.forms import (
 from ctip.reports.models import Export, PeriodLock, Report
 from ctip.reports.periods import last_closed_period, period_code
 from ctip.reports.tasks import request_export, retry_export
+from ctip.units.selectors import get_unit_for
 
 PAGE_SIZE = 50
 

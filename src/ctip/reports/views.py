@@ -19,15 +19,23 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.audit.actions import record
+from ctip.cases import rights  # the module: its renderer is looked up when a PDF is made
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
-from ctip.org.selectors import get_unit_for
+from ctip.outreach.models import Campaign
+from ctip.outreach.selectors import (
+    campaign_progress,
+    campaign_totals_at,
+    campaigns_visible_to,
+    get_campaign_for,
+)
 from ctip.reports import caching, charts, ctdc, exports, periods, prevention, privacy
 from ctip.reports import indicators as ind
+from ctip.units.selectors import get_unit_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD_PARAMS = ("period", "year", "month", "quarter", "half", "campaign", "start", "end")
@@ -53,8 +61,6 @@ def _unit(request: HttpRequest, unit_id: int | None = None,
 
 
 def _campaign_lookup(request: HttpRequest) -> Any:
-    from ctip.outreach.selectors import get_campaign_for
-
     def lookup(pk: int) -> Any:
         try:
             return get_campaign_for(request.user, pk)
@@ -82,8 +88,6 @@ def _query(request: HttpRequest, **changes: Any) -> str:
 
 
 def _selector(request: HttpRequest, unit: Unit) -> dict[str, Any]:
-    from ctip.outreach.selectors import campaigns_visible_to
-
     campaigns = []
     if request.user.is_authenticated:
         campaigns = list(campaigns_visible_to(request.user).filter(archived=False)
@@ -303,7 +307,6 @@ def _number(value: Any) -> int:
 def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> list[Any]:
     from django.db.models import Q
 
-    from ctip.outreach.models import Campaign
 
     if request.GET.get("period") == "campaign" and request.GET.get("campaign"):
         return list(Campaign.objects.filter(pk=request.GET["campaign"]))
@@ -320,7 +323,6 @@ def dashboard_context(request: HttpRequest, unit: Unit, period: periods.Period, 
     unless ``exact`` (on screen, for a viewer who may open the records). Each campaign with
     its progress by unit (``campaign_rows``, the PDF) or its total line at the unit with a
     link to the progress page (the screen)."""
-    from ctip.outreach.selectors import campaign_progress, campaign_totals_at
 
     months = ind.monthly(unit, period)
     trend = charts.column_chart([(m.label[:2], v["sessions"]) for m, v in months])
@@ -435,7 +437,6 @@ def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpRespons
 def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpResponse:
     from django.template.loader import render_to_string
 
-    from ctip.cases.rights import PdfUnavailable, render_pdf
 
     unit, period, _codes_, error = _parse(request, unit_id)
     if error or period is None:
@@ -443,7 +444,7 @@ def dashboard_pdf(request: AuthedRequest, unit_id: int | None = None) -> HttpRes
     context = dashboard_context(request, unit, period)  # a file: always protected
     html = render_to_string("reports/dashboard_print.html", context, request=request)
     try:
-        pdf = render_pdf(html)
-    except PdfUnavailable as exc:
+        pdf = rights.render_pdf(html)
+    except rights.PdfUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return _file(pdf, "application/pdf", f"bang-dieu-khien-{unit.pk}.pdf")

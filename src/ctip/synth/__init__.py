@@ -1,6 +1,6 @@
 """Synthetic data at the size of a province or of the nation, for benchmarks (``ctip synth``).
 
-Units are the real ones (``ctip.org.provinces.import_province``: Tây Ninh's 96 communes, or all
+Units are the real ones (``ctip.units.provinces.import_province``: Tây Ninh's 96 communes, or all
 34 provinces and their 3,321 communes) plus branches under the communes. Fact rows — activities
 (formats, participants by sex, online reach, speakers, topics), speakers, clubs and models,
 situations with their timeline, referrals, persons, support cases, services and commendations —
@@ -23,6 +23,24 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from ctip.cases import crypto, deadlines
+from ctip.cases.models import (
+    Agency,
+    Person,
+    Referral,
+    Service,
+    Situation,
+    SituationEvent,
+    SupportCase,
+)
+from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, ClubType
+from ctip.core.text import fold
+from ctip.org.models import Unit, UnitType
+from ctip.outreach.actions import create_topic
+from ctip.outreach.models import Activity, Commendation, Format, Speaker, Topic
+from ctip.reports import rollups
+from ctip.units.provinces import import_province
 
 SCALES: dict[str, dict[str, int]] = {
     # per province for "nation" except activities (the nation's total)
@@ -90,11 +108,6 @@ def sizes(scale: str, activities: int | None = None) -> dict[str, int]:
 
 def is_empty() -> bool:
     """No units and no records yet (the migrations' catalogues do not count)."""
-    from ctip.cases.models import Person, Situation, SupportCase
-    from ctip.community.models import Club
-    from ctip.org.models import Unit
-    from ctip.outreach.models import Activity
-
     return not any(m.objects.exists() for m in (Unit, Activity, Club, Situation, Person,
                                                 SupportCase))
 
@@ -305,7 +318,6 @@ class Builder:
     def build(self) -> Built:
         from django.db import connection
 
-        from ctip.reports import rollups
 
         # The roll-up triggers would add to the monthly sums row by row; they are computed
         # once from the loaded rows instead (``rollups.paused`` rebuilds on the way out).
@@ -335,9 +347,6 @@ class Builder:
     def units(self) -> int:
         from vietnam_provinces import Province
 
-        from ctip.org.models import Unit
-        from ctip.org.provinces import import_province
-
         codes = ([PROVINCE_CODE] if self.scale != "nation"
                  else sorted(p.code.value for p in Province.iter_all()))
         for code in codes:
@@ -356,9 +365,6 @@ class Builder:
         return len(self.provinces) + len(self.communes)
 
     def branches(self) -> int:
-        from ctip.core.text import fold
-        from ctip.org.models import Unit, UnitType
-
         branch_type = UnitType.objects.get(code="branch").pk
         table = Table(Unit)
         first = next_id(Unit)
@@ -398,9 +404,6 @@ class Builder:
         return p.pk, p.path, -1
 
     def speakers(self) -> int:
-        from ctip.core.text import fold
-        from ctip.outreach.models import Speaker
-
         table = Table(Speaker)
         first = next_id(Speaker)
         self.speakers_by_commune: dict[int, list[int]] = {}
@@ -421,9 +424,6 @@ class Builder:
         return done
 
     def topics(self) -> int:
-        from ctip.outreach.actions import create_topic
-        from ctip.outreach.models import Topic
-
         existing = {t.name for t in Topic.objects.all()}
         for name in TOPICS:
             if name not in existing:
@@ -432,9 +432,6 @@ class Builder:
         return len(self.topic_ids)
 
     def activities(self) -> int:
-        from ctip.core.text import fold
-        from ctip.outreach.models import Activity, Format
-
         table = Table(Activity)
         speakers_table = Table(Activity.speakers.through, with_pk=False)
         topics_table = Table(Activity.topics.through, with_pk=False)
@@ -494,9 +491,6 @@ class Builder:
         return done
 
     def clubs(self) -> int:
-        from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, ClubType
-        from ctip.core.text import fold
-
         table = Table(Club)
         types = list(ClubType.objects.filter(archived=False).order_by("pk"))
         law = next((t for t in types if t.code == "anti-trafficking"), types[0])
@@ -551,9 +545,6 @@ class Builder:
         return done
 
     def situations(self) -> int:
-        from ctip.cases import crypto, deadlines
-        from ctip.cases.models import Agency, Referral, Situation, SituationEvent
-
         # The deadlines are fixed as ``cases.actions`` fixes them: the rule in force when a
         # situation is received (and when it is escalated), stored on the situation.
         rule = deadlines.rule_reader()
@@ -650,10 +641,6 @@ class Builder:
         return done
 
     def cases(self) -> int:
-        from ctip.cases import crypto
-        from ctip.cases.models import Agency, Person, Referral, Service, SupportCase
-        from ctip.core.text import fold
-
         count = self.size["cases"]
         rng = self.rng
         names = [f"{FAMILY[i % len(FAMILY)]} {GIVEN[(i * 7) % len(GIVEN)]}" for i in range(40)]
@@ -729,8 +716,6 @@ class Builder:
         return done
 
     def commendations(self) -> int:
-        from ctip.outreach.models import Commendation
-
         table = Table(Commendation)
         first = next_id(Commendation)
         count = self.size["commendations"]

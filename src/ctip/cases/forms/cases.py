@@ -35,7 +35,9 @@ from ctip.cases.models import (
     SupportCase,
     Visit,
 )
+from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.periods import ancestor_paths
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 
@@ -486,8 +488,6 @@ class BreakGlassForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         from ctip.cases.actions import clean_break_glass_reason
-        from ctip.core.errors import ActionError, add_to_form
-
         data = super().clean() or {}
         if data.get("category") and data.get("reason"):
             try:
@@ -578,8 +578,6 @@ class TraffickingEventForm(forms.Form):
     def __init__(self, *args: Any, case: SupportCase | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if case is not None:
-            from ctip.core.periods import ancestor_paths
-
             # the communes of the case's province
             above = ancestor_paths(case.unit_path)
             province = (Unit.objects.filter(path__in=above, unit_type__code="province")

@@ -21,9 +21,9 @@ from ctip.cases.selectors import (
 )
 from ctip.cases.views.base import PAGE_SIZE, case_page
 from ctip.core.typing import AuthedRequest
+from ctip.figures import privacy
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
-from ctip.reports import privacy
+from ctip.units.selectors import get_unit_for
 
 # --- Case list, counts ----------------------------------------------------------------------
 

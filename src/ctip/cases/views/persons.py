@@ -35,13 +35,13 @@ from ctip.cases.selectors import (
 from ctip.cases.views.base import case_page, consent_problems, detail_url, no_store
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import announce, submit_form_once
+from ctip.core.text import fold
 from ctip.core.typing import AuthedRequest
 
 # --- Persons --------------------------------------------------------------------------------
 
 def _duplicate_key(data: dict[str, Any]) -> str:
     from ctip.cases import crypto
-    from ctip.core.text import fold
 
     return crypto.search_key(
         f"dup|{fold(data['full_name'])}|{data.get('birth_year') or ''}|{data['unit'].pk}")

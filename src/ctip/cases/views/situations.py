@@ -55,7 +55,7 @@ from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
-from ctip.org.selectors import get_unit_for
+from ctip.units.selectors import get_unit_for
 
 PAGE_SIZE = 50
 # Fields never needed by a list: they are encrypted, and decrypting them would be wasted work.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ctip.core.errors import ActionError
+from ctip.org.models import Unit
 
 
 class Command(BaseCommand):
@@ -28,8 +29,6 @@ class Command(BaseCommand):
         from ctip.accounts.actions import create_user
         from ctip.accounts.capabilities import Role
         from ctip.accounts.enrolment import issue_code
-        from ctip.org.models import Unit
-
         lookup = ({"gso_code": options["unit_code"]} if options["unit_code"]
                   else {"pk": options["unit_id"]})
         unit = Unit.objects.filter(**lookup).first()

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from ctip.demo import build
+
 
 class Command(BaseCommand):
     help = ("Prepare the data directory, migrate, load demo data (Tây Ninh, demo users) and "
@@ -29,8 +31,6 @@ class Command(BaseCommand):
                                  "load or refresh the demo data.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.demo import build
-
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
         if options["no_data"]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.synth import build, is_empty
+
 
 class Command(BaseCommand):
     help = ("Build synthetic units and records into the configured database, for benchmarks: "
@@ -31,7 +33,6 @@ class Command(BaseCommand):
         from django.core.management import call_command
         from django.db import connection
 
-        from ctip.synth import build, is_empty
 
         if options["years"] < 1 or (options["activities"] is not None
                                     and options["activities"] < 0):

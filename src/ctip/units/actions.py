@@ -1,0 +1,296 @@
+"""Writes to the organisation tree. Each runs in one transaction with its audit event.
+
+Above ``accounts`` and ``audit`` (it checks roles and records events), while the tree itself
+(``org``: models, paths, ``org.rules``) sits below them (decision 0053)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ctip.accounts.policy import require
+from ctip.audit.actions import record
+from ctip.core.errors import ActionError
+from ctip.core.rules import Rules
+from ctip.core.text import fold, nfc
+from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
+from ctip.org.paths import is_within
+from ctip.org.rules import ensure_open
+from ctip.org.signals import units_restructured
+
+UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
+               "is_far_flung", "is_ethnic_minority", "opened_on")
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(nfc(name).split())
+    if not cleaned:
+        raise ActionError(_("A unit needs a name."), field="name")
+    if len(cleaned) > 200:
+        raise ActionError(_("A unit name can have at most 200 characters."), field="name")
+    return cleaned
+
+
+def _check_gso_code(gso_code: str | None, exclude_pk: int | None = None) -> str | None:
+    code = (gso_code or "").strip() or None
+    if code is None:
+        return None
+    if not code.isdigit():
+        raise ActionError(_("An administrative code has digits only."), field="gso_code")
+    clashes = Unit.objects.filter(gso_code=code)
+    if exclude_pk is not None:
+        clashes = clashes.exclude(pk=exclude_pk)
+    clash = clashes.first()
+    if clash is not None:
+        raise ActionError(
+            _("The administrative code %(code)s already belongs to “%(name)s”.")
+            % {"code": code, "name": clash.name},
+            field="gso_code",
+        )
+    return code
+
+
+# A unit's rules, declared once (decision 0050): ``create_unit`` and ``update_unit`` run them,
+# and the unit form runs those whose inputs are valid when one of its fields fails.
+UNIT_RULES = Rules()
+
+
+@UNIT_RULES.rule("parent", field="parent")
+def _parent_open(parent: Unit | None) -> None:
+    if parent is not None:
+        ensure_open(parent)
+
+
+UNIT_RULES.cleans("name", _clean_name)
+
+
+@UNIT_RULES.rule("gso_code", field="gso_code")
+def _gso_code(gso_code: str | None, current: Unit | None = None) -> dict[str, str | None]:
+    return {"gso_code": _check_gso_code(gso_code, current.pk if current is not None else None)}
+
+
+def _path_of(parent: Unit | None, pk: int) -> str:
+    return f"{parent.path if parent else PATH_SEPARATOR}{pk}{PATH_SEPARATOR}"
+
+
+@transaction.atomic
+def create_unit(
+    *,
+    actor: Any,
+    parent: Unit | None,
+    name: str,
+    unit_type: UnitType,
+    gso_code: str | None = None,
+    village: str = "",
+    is_border: bool = False,
+    is_remote: bool = False,
+    is_far_flung: bool = False,
+    is_ethnic_minority: bool = False,
+    opened_on: dt.date | None = None,
+    audit: bool = True,
+) -> Unit:
+    if parent is not None:
+        require(actor, "unit.manage", parent)
+    elif actor is not None:
+        raise ActionError(_("Only the system can create a top-level unit."))
+    cleaned = UNIT_RULES.check({"parent": parent, "name": name, "gso_code": gso_code})
+    name, code = cleaned["name"], cleaned["gso_code"]
+    unit = Unit(
+        name=name,
+        name_folded=fold(name),
+        unit_type=unit_type,
+        parent=parent,
+        path="",
+        depth=(parent.depth + 1) if parent else 0,
+        gso_code=code,
+        village=nfc(village).strip(),
+        is_border=is_border,
+        is_remote=is_remote,
+        is_far_flung=is_far_flung,
+        is_ethnic_minority=is_ethnic_minority,
+        opened_on=opened_on,
+    )
+    try:
+        with transaction.atomic():
+            unit.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ActionError(_("The unit could not be saved: %(error)s") % {"error": exc}) from exc
+    unit.path = _path_of(parent, unit.pk)
+    unit.save(update_fields=["path"])
+    if audit:
+        record(actor=actor, action="unit.created", target=unit, unit_path=unit.path,
+               changes={f: getattr(unit, f) for f in UNIT_FIELDS} | {"parent": parent})
+    return unit
+
+
+@transaction.atomic
+def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
+    require(actor, "unit.manage", unit)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    ensure_open(unit)
+    unknown = set(values) - set(UNIT_FIELDS)
+    if unknown:
+        raise ActionError(f"unknown fields: {sorted(unknown)}")
+    values |= UNIT_RULES.check({name: values[name] for name in ("name", "gso_code")
+                                if name in values} | {"current": unit})
+    if "village" in values:
+        values["village"] = nfc(values["village"]).strip()
+    changes = {}
+    for key, value in values.items():
+        old = getattr(unit, key)
+        if old != value:
+            changes[key] = [old, value]
+            setattr(unit, key, value)
+    if not changes:
+        return unit
+    update_fields = list(changes)
+    if "name" in changes:
+        unit.name_folded = fold(unit.name)
+        update_fields.append("name_folded")
+    unit.save(update_fields=[f if f != "unit_type" else "unit_type" for f in update_fields])
+    record(actor=actor, action="unit.updated", target=unit, unit_path=unit.path, changes=changes)
+    return unit
+
+
+def _repath_subtree(unit: Unit, new_parent: Unit | None) -> int:
+    """Rewrite the path and depth of ``unit`` and all its descendants in one statement.
+
+    Returns how many units moved (``unit`` included). ``unit`` must be freshly read.
+    """
+    old_path = unit.path
+    new_path = _path_of(new_parent, unit.pk)
+    new_depth = (new_parent.depth + 1) if new_parent else 0
+    moved = Unit.objects.filter(path__subtree=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + (new_depth - unit.depth),
+    )
+    Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    # Exactly what the two statements wrote; reading it back would cost a query.
+    unit.path, unit.depth, unit.parent = new_path, new_depth, new_parent
+    return moved
+
+
+@transaction.atomic
+def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
+    # The old parent comes in the same query (for the audit event); only the unit is locked.
+    unit = (Unit.objects.select_for_update(of=("self",)).select_related("parent")
+            .get(pk=unit.pk))
+    require(actor, "unit.manage", unit)
+    require(actor, "unit.manage", new_parent)
+    ensure_open(unit)
+    ensure_open(new_parent)
+    if unit.parent_id is None:
+        raise ActionError(_("The top of the tree cannot be moved."))
+    if is_within(new_parent.path, unit.path):
+        raise ActionError(_("A unit cannot be moved under itself or one of its own units."))
+    if new_parent.pk == unit.parent_id:
+        return unit
+    old_parent = unit.parent
+    old_path = unit.path
+    size = _repath_subtree(unit, new_parent)
+    record(actor=actor, action="unit.moved", target=unit, unit_path=unit.path,
+           changes={"parent": [old_parent, new_parent], "path": [old_path, unit.path],
+                    "units_moved": size})
+    units_restructured.send(sender=Unit, units=[unit])
+    return unit
+
+
+def _close(unit: Unit, *, on: dt.date, reason: str) -> None:
+    unit.closed_on = on
+    unit.closed_reason = reason[:300]
+    unit.save(update_fields=["closed_on", "closed_reason"])
+
+
+@transaction.atomic
+def merge_units(
+    *, actor: Any, sources: Sequence[Unit], into: Unit, effective_on: dt.date | None = None,
+    reason: str = "",
+) -> Unit:
+    """Close ``sources`` and carry their open child units over to ``into``."""
+    effective_on = effective_on or timezone.localdate()
+    into = Unit.objects.select_for_update().get(pk=into.pk)
+    require(actor, "unit.manage", into)
+    ensure_open(into)
+    if not sources:
+        raise ActionError(_("Choose at least one unit to merge."))
+    merged = []
+    for source in sources:
+        source = Unit.objects.select_for_update().get(pk=source.pk)
+        require(actor, "unit.manage", source)
+        ensure_open(source)
+        if source.pk == into.pk:
+            raise ActionError(_("A unit cannot be merged into itself."))
+        if is_within(into.path, source.path):
+            raise ActionError(
+                _("“%(into)s” lies inside “%(source)s”; merge the other way round.")
+                % {"into": into.name, "source": source.name}
+            )
+        for child in source.children.open():
+            _repath_subtree(child, into)
+        _close(source, on=effective_on, reason=reason or _("Merged into %(name)s") % {
+            "name": into.name})
+        Succession.objects.create(predecessor=source, successor=into,
+                                  kind=Succession.Kind.MERGE, effective_on=effective_on)
+        merged.append(source)
+        record(actor=actor, action="unit.merged", target=source, unit_path=source.path,
+               changes={"into": into, "effective_on": effective_on, "reason": reason})
+    units_restructured.send(sender=Unit, units=[*merged, into])
+    return into
+
+
+@dataclass
+class SplitPart:
+    name: str
+    unit_type: UnitType | None = None
+    gso_code: str | None = None
+    children: list[Unit] = field(default_factory=list)
+
+
+@transaction.atomic
+def split_unit(
+    *, actor: Any, unit: Unit, parts: Sequence[SplitPart], effective_on: dt.date | None = None,
+    reason: str = "",
+) -> list[Unit]:
+    """Close ``unit`` and create ``parts`` beside it; each part takes the children named."""
+    effective_on = effective_on or timezone.localdate()
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    require(actor, "unit.manage", unit)
+    ensure_open(unit)
+    if unit.parent is None:
+        raise ActionError(_("The top of the tree cannot be split."))
+    if len(parts) < 2:
+        raise ActionError(_("A split needs at least two new units."))
+    open_children = {c.pk for c in unit.children.open()}
+    assigned = [c.pk for part in parts for c in part.children]
+    if len(assigned) != len(set(assigned)):
+        raise ActionError(_("Each unit below can go to one new unit only."))
+    if not set(assigned) <= open_children:
+        raise ActionError(_("Only the open units directly below can be shared out."))
+    if set(assigned) != open_children:
+        raise ActionError(_("Every unit below must go to one of the new units."))
+    new_units = []
+    for part in parts:
+        new_unit = create_unit(
+            actor=actor, parent=unit.parent, name=part.name,
+            unit_type=part.unit_type or unit.unit_type, gso_code=part.gso_code,
+            **{f: getattr(unit, f) for f in UNIT_AREA_FIELDS},
+            opened_on=effective_on,
+        )
+        for child in part.children:
+            _repath_subtree(Unit.objects.get(pk=child.pk), new_unit)
+        Succession.objects.create(predecessor=unit, successor=new_unit,
+                                  kind=Succession.Kind.SPLIT, effective_on=effective_on)
+        new_units.append(new_unit)
+    _close(unit, on=effective_on, reason=reason or _("Split"))
+    record(actor=actor, action="unit.split", target=unit, unit_path=unit.path,
+           changes={"into": new_units, "effective_on": effective_on, "reason": reason})
+    units_restructured.send(sender=Unit, units=[unit, *new_units])
+    return new_units

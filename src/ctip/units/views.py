@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ctip.accounts.access import requires
+from ctip.accounts.policy import has_capability
+from ctip.core.errors import ActionError, add_to_form
+from ctip.core.htmx import render_page
+from ctip.core.idempotency import announce, submit_form_once
+from ctip.core.typing import AuthedRequest
+from ctip.org.rules import closed_message
+from ctip.units import actions
+from ctip.units.forms import MergeForm, MoveForm, SplitForm, UnitForm
+from ctip.units.selectors import (
+    ancestors_of,
+    areas_of,
+    children_of,
+    get_unit_for,
+    role_holders_at,
+    scope_roots,
+    search_units,
+)
+
+
+@require_GET
+@requires("unit.view")
+def tree(request: AuthedRequest) -> HttpResponse:
+    # A name is short: a longer query is cut (SQLite refuses a LIKE pattern beyond its limit).
+    query = request.GET.get("q", "").strip()[:100]
+    context = {
+        "query": query,
+        "results": search_units(request.user, query) if query else None,
+        "roots": scope_roots(request.user) if not query else [],
+        "can_import": has_capability(request.user, "unit.manage"),
+    }
+    return render_page(request, "org/tree.html", context, partial="results")
+
+
+@require_GET
+@requires("unit.view")
+def children(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk)
+    return TemplateResponse(request, "org/tree.html#branch",
+                            {"node": unit, "nodes": children_of(unit)})
+
+
+@require_GET
+@requires("unit.view")
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk)
+    ancestors = ancestors_of(unit)
+    return TemplateResponse(request, "org/unit_detail.html", {
+        "unit": unit,
+        "ancestors": ancestors,
+        "areas": areas_of(unit, ancestors),
+        "children": children_of(unit, include_closed=True),
+        "successors": unit.successors.all(),
+        "predecessors": unit.predecessors.all(),
+        "holders": role_holders_at(unit) if has_capability(request.user, "user.view", unit)
+        else None,
+        "can_manage": has_capability(request.user, "unit.manage", unit) and unit.is_open,
+    })
+
+
+def _form_page(request: HttpRequest, unit: object, form: object, title: str,
+               submit: str) -> HttpResponse:
+    return TemplateResponse(request, "org/unit_form.html",
+                            {"unit": unit, "form": form, "title": title, "submit": submit})
+
+
+@require_http_methods(["GET", "POST"])
+@requires("unit.manage")
+def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    parent = get_unit_for(request.user, pk, "unit.manage")
+    if not parent.is_open:
+        messages.error(request, closed_message(parent))
+        return redirect("org:unit_detail", pk=parent.pk)
+    form = UnitForm(request.POST or None, given={"parent": parent})
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = submit_form_once(form, actor=request.user, scope="org.unit",
+                                    create=lambda: actions.create_unit(
+                                        actor=request.user, parent=parent, **form.cleaned_data))
+        except ActionError as exc:
+            add_to_form(form, exc)
+        else:
+            announce(request, done, _("The unit has been created."))
+            return redirect("org:unit_detail", pk=done.obj.pk)
+    return _form_page(request, parent, form,
+                      _("New unit under %(name)s") % {"name": parent.name}, _("Create"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("unit.manage")
+def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk, "unit.manage")
+    if not unit.is_open:
+        messages.error(request, closed_message(unit))
+        return redirect("org:unit_detail", pk=unit.pk)
+    initial = {f: getattr(unit, f) for f in actions.UNIT_FIELDS}
+    form = UnitForm(request.POST or None, initial=initial, given={"current": unit})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_unit(actor=request.user, unit=unit, **form.cleaned_data)
+        except ActionError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("The unit has been saved."))
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(request, unit, form, _("Edit %(name)s") % {"name": unit.name}, _("Save"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("unit.manage")
+def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk, "unit.manage")
+    form = MoveForm(request.POST or None, viewer=request.user, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_subtree(actor=request.user, unit=unit,
+                                 new_parent=form.cleaned_data["new_parent"])
+        except ActionError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("The unit and everything under it have been moved."))
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(request, unit, form, _("Move %(name)s") % {"name": unit.name},
+                      _("Move"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("unit.manage")
+def unit_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk, "unit.manage")
+    form = MergeForm(request.POST or None, viewer=request.user, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            into = actions.merge_units(actor=request.user, sources=[unit],
+                                       into=form.cleaned_data["into"],
+                                       effective_on=form.cleaned_data["effective_on"],
+                                       reason=form.cleaned_data["reason"])
+        except ActionError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("The unit has been merged."))
+            return redirect("org:unit_detail", pk=into.pk)
+    return _form_page(request, unit, form, _("Merge %(name)s into another unit")
+                      % {"name": unit.name}, _("Merge"))
+
+
+@require_http_methods(["GET", "POST"])
+@requires("unit.manage")
+def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for(request.user, pk, "unit.manage")
+    form = SplitForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        names = form.cleaned_data["names"]
+        by_number = form.assignments()
+        if max(by_number, default=0) > len(names):
+            form.add_error(None, _("There are only %(n)d new units.") % {"n": len(names)})
+        else:
+            parts = [actions.SplitPart(name=name, children=by_number.get(i + 1, []))
+                     for i, name in enumerate(names)]
+            try:
+                new_units = actions.split_unit(
+                    actor=request.user, unit=unit, parts=parts,
+                    effective_on=form.cleaned_data["effective_on"],
+                    reason=form.cleaned_data["reason"])
+            except ActionError as exc:
+                add_to_form(form, exc)
+            else:
+                messages.success(request, _("The unit has been split."))
+                return redirect("org:unit_detail", pk=new_units[0].pk)
+    return _form_page(request, unit, form, _("Split %(name)s") % {"name": unit.name},
+                      _("Split"))
