@@ -91,12 +91,13 @@ def main() -> None:
 
 def parallel(args: list[str]) -> list[str]:
     """The whole suite runs on every core (pytest-xdist), one test file per worker at a time so
-    that a file's module-scoped data are built once and its tests run in order. Passing ``-n``
-    (``-n 0`` for one process) or ``-p no:xdist`` chooses otherwise."""
+    that a file's module-scoped data are built once and its tests run in order, the longest
+    files first (``tests/conftest.py``: ``LONG_FILES``). Passing ``-n`` (``-n 0`` for one
+    process) or ``-p no:xdist`` chooses otherwise."""
     if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) or \
             "no:xdist" in args:
         return []
-    return ["-n", "auto", "--dist", "loadfile"]
+    return ["-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 if __name__ == "__main__":

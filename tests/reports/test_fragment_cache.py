@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ctip.org.models import Unit
-from ctip.reports import privacy, submissions
+from ctip.reports import actions as report_actions
+from ctip.reports import privacy
 from ctip.reports.models import ReportType
 from tests.conftest import log_activity
 from tests.reports.facts import record_facts
@@ -90,12 +91,12 @@ def test_an_approved_report_shows_at_once(tree: Any, users: Any, facts: Any,
     for name in PAGES:
         _get(client, name, tree.province)
     monthly = ReportType.objects.get(code="monthly")
-    report = submissions.create_or_get_draft(actor=users["commune_officer"],
+    report = report_actions.create_or_get_draft(actor=users["commune_officer"],
                                              unit=tree.commune_a, report_type=monthly,
                                              start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30))
-    report = submissions.submit(actor=users["commune_officer"], report=report)
+    report = report_actions.submit(actor=users["commune_officer"], report=report)
     _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
-    submissions.approve(actor=users["province_officer"], report=report)
+    report_actions.approve(actor=users["province_officer"], report=report)
     for name in PAGES:
         assert "Phường Đổi Tên Lặng Lẽ" in _get(client, name, tree.province)[0], name
 
