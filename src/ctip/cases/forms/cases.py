@@ -25,6 +25,13 @@ from ctip.accounts.forms import scoped_units
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import scope_paths
 from ctip.cases import htcds
+from ctip.cases.actions import (
+    ANSWER_RULES,
+    FOLLOW_UP_RULES,
+    REFER_RULES,
+    SERVICE_RULES,
+    VISIT_RULES,
+)
 from ctip.cases.models import (
     Agency,
     BreakGlass,
@@ -36,6 +43,7 @@ from ctip.cases.models import (
     Visit,
 )
 from ctip.core.idempotency import IdempotentForm
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 
@@ -376,7 +384,8 @@ class WorkersForm(SelfAssignFields):
         self.fields["workers"].queryset = case_manager_candidates(viewer)  # type: ignore[attr-defined]
 
 
-class ServiceForm(IdempotentForm, forms.Form):
+class ServiceForm(RulesForm, IdempotentForm, forms.Form):
+    rules = SERVICE_RULES
     type = forms.ChoiceField(label=_("Service"), choices=service_choices)
     provider = forms.CharField(label=_("Provider"), max_length=200,
                                help_text=_("The agency, unit or programme that provides it."))
@@ -397,7 +406,8 @@ class ServiceStatusForm(forms.Form):
     amount = VndField(label=_("Amount (đồng)"), required=False)
 
 
-class VisitForm(IdempotentForm, forms.Form):
+class VisitForm(RulesForm, IdempotentForm, forms.Form):
+    rules = VISIT_RULES
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices,
                              widget=forms.RadioSelect, initial=Visit.Kind.VISIT)
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
@@ -409,25 +419,17 @@ class VisitForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["date"].initial = timezone.localdate()
 
-    def clean_date(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("date"),
-                           gettext("A visit cannot be logged for a future date."))
 
-
-class FollowUpForm(IdempotentForm, forms.Form):
+class FollowUpForm(RulesForm, IdempotentForm, forms.Form):
+    rules = FOLLOW_UP_RULES
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
     what = forms.CharField(label=_("What"), max_length=300,
                            help_text=_("Shown in the unit's inbox: write no names, phone "
                                        "numbers or addresses."))
 
-    def clean_due_on(self) -> dt.date | None:
-        value = self.cleaned_data.get("due_on")
-        if value and value < timezone.localdate():
-            raise forms.ValidationError(gettext("The due date is in the past."))
-        return value
 
-
-class ReferForm(IdempotentForm, forms.Form):
+class ReferForm(RulesForm, IdempotentForm, forms.Form):
+    rules = REFER_RULES
     agency = AgencyField(label=_("Agency"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
                               help_text=_("Name and post of the person who received it."))
@@ -438,12 +440,9 @@ class ReferForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["referred_on"].initial = timezone.localdate()
 
-    def clean_referred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("referred_on"),
-                           gettext("The referral date is in the future."))
 
-
-class AnswerForm(forms.Form):
+class AnswerForm(RulesForm, forms.Form):
+    rules = ANSWER_RULES
     answer = _narrative(_("Answer from the agency"), required=True, max_length=5000)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
 

@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
 from ctip.cases.actions import (
+    ANSWER_RULES,
     CLOSE_RULES,
     ESCALATE_RULES,
     NOTE_RULES,
+    REFER_RULES,
     SITUATION_OPEN_RULES,
     SITUATION_RULES,
     VERIFY_RULES,
@@ -207,7 +209,7 @@ class AgencyField(forms.ModelChoiceField):
 
 
 class ReferForm(RulesForm, IdempotentForm, forms.Form):
-    rules = SITUATION_OPEN_RULES
+    rules = SITUATION_OPEN_RULES + REFER_RULES
     agency = AgencyField(label=_("Agency"), queryset=Agency.objects.none(),
                          empty_label=_("— choose —"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
@@ -220,12 +222,9 @@ class ReferForm(RulesForm, IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["referred_on"].initial = timezone.localdate()
 
-    def clean_referred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("referred_on"),
-                           gettext("The referral date is in the future."))
 
-
-class AnswerForm(forms.Form):
+class AnswerForm(RulesForm, forms.Form):
+    rules = ANSWER_RULES
     answer = _note_field(_("Answer from the agency"), required=True)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
 
@@ -233,10 +232,6 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.fields["answered_on"].initial = timezone.localdate()
-
-    def clean_answered_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("answered_on"),
-                           gettext("The answer date must lie between the referral and today."))
 
 
 class NoteForm(RulesForm, IdempotentForm, forms.Form):
