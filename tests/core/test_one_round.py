@@ -319,6 +319,37 @@ def situation_referral_contact_too_long_before_received(tree: Any, users: Any,
         lambda: not found.referrals.exists())
 
 
+def _draft(tree: Any) -> Any:
+    """Commune A's draft report of August 2026."""
+    return report_actions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31))
+
+
+def narrative_number_and_results_too_long(tree: Any, users: Any, formats: Any) -> Sent:
+    """A number over its limit; results over theirs."""
+    report = _draft(tree)
+    return Sent("commune_officer", reverse("reports:report_edit", args=[report.pk]), {
+        "number": "12/BC-HPN " + "9" * 40, "results": "Tổ chức 3 buổi. " + "x" * 20_000,
+        "difficulties": "Thiếu kinh phí in tờ rơi", "proposals": ""},
+        {"id_number", "id_results"}, ["20000"], ["Thiếu kinh phí in tờ rơi"],
+        lambda: not type(report).objects.get(pk=report.pk).results)
+
+
+def attachment_caption_too_long_and_not_a_document(tree: Any, users: Any,
+                                                   formats: Any) -> Sent:
+    """A caption over its limit; a file that is not a document, an image or a sound."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    report = _draft(tree)
+    program = SimpleUploadedFile("bao-cao.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    return Sent("commune_officer", reverse("reports:report_attach", args=[report.pk]), {
+        "file": program, "caption": "Danh sách tham dự " + "x" * 300},
+        {"id_caption", "id_file"}, ["bao-cao.exe"], ["Danh sách tham dự"],
+        lambda: not report.attachments.exists())
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
@@ -330,7 +361,9 @@ KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_e
          service_without_provider_before_the_case,
          case_referral_contact_too_long_before_the_case,
          case_answer_empty_before_the_referral,
-         situation_referral_contact_too_long_before_received]
+         situation_referral_contact_too_long_before_received,
+         narrative_number_and_results_too_long,
+         attachment_caption_too_long_and_not_a_document]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])
