@@ -483,9 +483,9 @@ def _situation_category(category: str) -> None:
 def _situation_date(occurred_on: dt.date | None) -> None:
     errors = RuleErrors()
     errors.check(not occurred_on or occurred_on <= timezone.localdate(),
-                 _("The date is in the future."), field="occurred_on")
+                 _("This date is in the future."), field="occurred_on")
     errors.check(not occurred_on or occurred_on >= dt.date(1990, 1, 1),
-                 _("The date is not plausible."), field="occurred_on")
+                 _("Enter a date after 1 January 1990."), field="occurred_on")
     errors.raise_if_any()
 
 

@@ -7,7 +7,6 @@ invalid choice with a plain reason.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -83,12 +82,6 @@ def default_source(viewer: Any) -> str:
             else Situation.Source.MEMBER)
 
 
-def _not_future(value: dt.date | None, message: str) -> dt.date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 # --- Quick report ----------------------------------------------------------------------------
 
 class SituationReportForm(RulesForm, IdempotentForm, forms.Form):
@@ -117,10 +110,6 @@ class SituationReportForm(RulesForm, IdempotentForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["unit"].base_depth = _base_depth(viewer, ("situation.report",))  # type: ignore[attr-defined]
-
-    def clean_occurred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("occurred_on"),
-                           gettext("The date is in the future."))
 
 
 # --- List filters ----------------------------------------------------------------------------
