@@ -350,6 +350,21 @@ def attachment_caption_too_long_and_not_a_document(tree: Any, users: Any,
         lambda: not report.attachments.exists())
 
 
+def consent_undated_with_a_program_as_evidence(tree: Any, users: Any, formats: Any) -> Sent:
+    """No date given; evidence that is a program, not a document or a picture."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = _case(tree, users)
+    program = SimpleUploadedFile("don-dong-y.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    before = case.person.consents.count()
+    return Sent("case_worker", reverse("cases:consent_add", args=[case.person.pk]), {
+        "purpose": "support", "given_on": "", "given_by": "guardian", "evidence": program},
+        {"id_given_on", "id_evidence"}, ["don-dong-y.exe"],
+        ['value="guardian" required id="id_given_by_1" checked'],
+        lambda: case.person.consents.count() == before)
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
@@ -363,7 +378,8 @@ KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_e
          case_answer_empty_before_the_referral,
          situation_referral_contact_too_long_before_received,
          narrative_number_and_results_too_long,
-         attachment_caption_too_long_and_not_a_document]
+         attachment_caption_too_long_and_not_a_document,
+         consent_undated_with_a_program_as_evidence]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

@@ -385,20 +385,36 @@ def reject_anonymisation(*, actor: Any, request: AnonymisationRequest) -> Anonym
 
 # --- Consent --------------------------------------------------------------------------------
 
+# The rules of a consent, declared once (decision 0050): ``record_consent`` runs them, and
+# the consent form runs those whose inputs are valid when one of its fields fails.
+CONSENT_RULES = Rules()
+
+
+@CONSENT_RULES.rule("given_on", field="given_on")
+def _consent_date(given_on: dt.date) -> None:
+    if given_on > timezone.localdate():
+        raise ActionError(_("Consent cannot be dated in the future."), field="given_on")
+
+
+@CONSENT_RULES.rule("purpose", "agency", field="agency")
+def _consent_agency(purpose: str, agency: Agency | None) -> None:
+    if purpose == Consent.Purpose.REFERRAL and agency is None:
+        raise ActionError(_("Consent to a referral names the agency."), field="agency")
+
+
+@CONSENT_RULES.rule("evidence", field="evidence")
+def _consent_evidence(evidence: Any) -> None:
+    if evidence is not None:
+        check_upload(evidence, kinds={"document", "image"})
+
+
 @transaction.atomic
 def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.date,
                    given_by: str, agency: Agency | None = None, evidence: Any = None) -> Consent:
     if identity_access(actor, person) is IdentityAccess.NONE and actor is not None:
         require(actor, "case.manage", person.unit)
-    errors = RuleErrors()
-    errors.check(given_on <= timezone.localdate(), _("Consent cannot be dated in the future."),
-                 field="given_on")
-    errors.check(purpose != Consent.Purpose.REFERRAL or agency is not None,
-                 _("Consent to a referral names the agency."), field="agency")
-    if evidence is not None:
-        with errors.collect(field="evidence"):
-            check_upload(evidence, kinds={"document", "image"})
-    errors.raise_if_any()
+    CONSENT_RULES.check({"given_on": given_on, "purpose": purpose, "agency": agency,
+                         "evidence": evidence})
     consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on,
                       given_by=given_by, recorded_by=actor)
     if evidence is not None:

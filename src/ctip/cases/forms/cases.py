@@ -27,6 +27,7 @@ from ctip.accounts.policy import scope_paths
 from ctip.cases import htcds
 from ctip.cases.actions import (
     ANSWER_RULES,
+    CONSENT_RULES,
     FOLLOW_UP_RULES,
     REFER_RULES,
     SERVICE_RULES,
@@ -259,7 +260,8 @@ def identity_initial(identity: dict[str, Any]) -> dict[str, Any]:
 
 # --- Consent --------------------------------------------------------------------------------
 
-class ConsentForm(IdempotentForm, forms.Form):
+class ConsentForm(RulesForm, IdempotentForm, forms.Form):
+    rules = CONSENT_RULES
     purpose = forms.ChoiceField(label=_("Consent to"), choices=Consent.Purpose.choices,
                                 widget=forms.RadioSelect)
     agency = AgencyField(label=_("Agency (for a referral)"), required=False,
@@ -277,15 +279,8 @@ class ConsentForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["given_on"].initial = timezone.localdate()
 
-    def clean_given_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("given_on"),
-                           gettext("Consent cannot be dated in the future."))
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("purpose") == Consent.Purpose.REFERRAL and not data.get("agency") \
-                and "agency" not in self.errors:
-            self.add_error("agency", gettext("Consent to a referral names the agency."))
         if data.get("purpose") != Consent.Purpose.REFERRAL:
             data["agency"] = None
         return data
