@@ -365,6 +365,17 @@ def consent_undated_with_a_program_as_evidence(tree: Any, users: Any, formats: A
         lambda: case.person.consents.count() == before)
 
 
+def case_closed_without_reason_in_locked_month(tree: Any, users: Any, formats: Any) -> Sent:
+    """No reason given; closed today, in the commune's locked month."""
+    case = _case(tree, users)
+    _lock_this_month(tree, users)
+    return Sent("case_worker", _case_url("case_close", case), {
+        "outcome": "reintegrated", "reason": "",
+        "closed_on": timezone.localdate().isoformat()}, {"id_reason", "id_closed_on"},
+        ["12/BC-HPN"], ['value="reintegrated" selected'],
+        lambda: type(case).objects.get(pk=case.pk).closed_on is None)
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
@@ -379,7 +390,8 @@ KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_e
          situation_referral_contact_too_long_before_received,
          narrative_number_and_results_too_long,
          attachment_caption_too_long_and_not_a_document,
-         consent_undated_with_a_program_as_evidence]
+         consent_undated_with_a_program_as_evidence,
+         case_closed_without_reason_in_locked_month]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

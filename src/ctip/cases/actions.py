@@ -1213,20 +1213,38 @@ def complete_follow_up(*, actor: Any, follow_up: FollowUp,
     return follow_up
 
 
+# The rules of closing a case, declared once (decision 0050), run by ``close_case`` and its form.
+CLOSE_CASE_RULES = Rules()
+
+
+@CLOSE_CASE_RULES.rule("outcome", field="outcome")
+def _case_outcome(outcome: str) -> None:
+    if outcome not in SupportCase.Outcome.values:
+        raise ActionError(_("Choose an outcome."), field="outcome")
+
+
+@CLOSE_CASE_RULES.rule("case", "closed_on", field="closed_on")
+def _case_closed_on(case: SupportCase, closed_on: dt.date) -> None:
+    check_date(closed_on, field="closed_on", label=_("The closing date"),
+               not_before=case.opened_on, subject=_case_began(case))
+    # Closed in its day's period, and no longer active in any period after it.
+    guard(unit_path=case.unit_path, spans=[(closed_on, None)], field="closed_on")
+
+
+CLOSE_CASE_RULES.cleans("reason", partial(_text, limit=5000, label=gettext_lazy("Reason"),
+                                          required=True, field="reason"))
+
+
 @transaction.atomic
 def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
                closed_on: dt.date | None = None) -> SupportCase:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    if outcome not in SupportCase.Outcome.values:
-        raise ActionError(_("Choose an outcome."), field="outcome")
     closed_on = closed_on or timezone.localdate()
-    check_date(closed_on, field="closed_on", label=_("The closing date"),
-               not_before=case.opened_on, subject=_case_began(case))
-    # Closed in its day's period, and no longer active in any period after it.
-    guard(unit_path=case.unit_path, spans=[(closed_on, None)], field="closed_on")
+    values = CLOSE_CASE_RULES.check({"case": case, "outcome": outcome, "reason": reason,
+                                     "closed_on": closed_on})
     case.outcome = outcome
-    case.outcome_reason = _text(reason, 5000, _("Reason"), required=True)
+    case.outcome_reason = values["reason"]
     case.closed_on = closed_on
     case.save(update_fields=["outcome", "outcome_reason", "closed_on"])
     record(actor=actor, action="case.closed", target=case, unit_path=case.unit_path,

@@ -27,6 +27,7 @@ from ctip.accounts.policy import scope_paths
 from ctip.cases import htcds
 from ctip.cases.actions import (
     ANSWER_RULES,
+    CLOSE_CASE_RULES,
     CONSENT_RULES,
     FOLLOW_UP_RULES,
     REFER_RULES,
@@ -447,24 +448,17 @@ class AnswerForm(RulesForm, forms.Form):
             self.fields["answered_on"].initial = timezone.localdate()
 
 
-class CloseCaseForm(forms.Form):
+class CloseCaseForm(RulesForm, forms.Form):
+    rules = CLOSE_CASE_RULES
     outcome = forms.ChoiceField(label=_("Outcome"),
                                 choices=[("", _("— choose —")), *SupportCase.Outcome.choices])
     reason = _narrative(_("Reason"), required=True, max_length=5000)
     closed_on = forms.DateField(label=_("Closed on"), widget=DATE_WIDGET)
 
-    def __init__(self, *args: Any, opened_on: dt.date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.opened_on = opened_on
         if not self.is_bound:
             self.fields["closed_on"].initial = timezone.localdate()
-
-    def clean_closed_on(self) -> dt.date | None:
-        value = _not_future(self.cleaned_data.get("closed_on"),
-                            gettext("A case cannot be closed on a future date."))
-        if value and value < self.opened_on:
-            raise forms.ValidationError(gettext("The case was opened after that date."))
-        return value
 
 
 # --- Identity, rights -----------------------------------------------------------------------

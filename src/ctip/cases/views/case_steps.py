@@ -237,7 +237,6 @@ def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The case has been closed.")
 
     return _case_step(request, pk, form_class=CloseCaseForm, run=run, anchor="facts",
-                      form_kwargs=lambda case: {"opened_on": case.opened_on},
                       title=_("Close the case"), submit=_("Close the case"),
                       help_text=_("A closed case can no longer be changed."))
 
