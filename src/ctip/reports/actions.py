@@ -36,7 +36,7 @@ from ctip.reports.selectors import compute_snapshot
 
 # --- Writes ---------------------------------------------------------------------------------
 
-def _text(value: str | None, limit: int, label: str, *, field: str | None = None) -> str:
+def _text(value: str | None, limit: int, label: Any, *, field: str | None = None) -> str:
     cleaned = nfc(value or "").strip()
     if len(cleaned) > limit:
         raise ActionError(_("%(field)s can have at most %(n)d characters.")
