@@ -110,7 +110,7 @@ def test_a_branch_head_reports_with_the_essentials_and_it_lands_in_the_commune(
 
 
 @pytest.mark.parametrize("bad, field", [
-    ({"occurred_on": "2999-01-01"}, "The date is in the future."),
+    ({"occurred_on": "2999-01-01"}, "This date is in the future."),
     ({"category": "xyz"}, None),
     ({"description": ""}, None),
 ])

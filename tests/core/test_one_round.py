@@ -237,13 +237,161 @@ def material_untitled_and_not_a_material(tree: Any, users: Any, formats: Any) ->
                 lambda: not Material.objects.exists())
 
 
+def _case(tree: Any, users: Any) -> Any:
+    """Commune A's case opened on 10/01/2026, with consent to a referral to the police."""
+    from ctip.cases.models import Agency
+    from tests.cases.case_helpers import consent, open_case
+
+    case = open_case(tree.commune_a, users["case_worker"])
+    consent(case.person, "referral", agency=Agency.objects.get(code="cong-an-xa"))
+    return case
+
+
+def _case_url(name: str, case: Any, *more: Any) -> str:
+    return reverse(f"cases:{name}", args=[case.pk, *more])
+
+
+def visit_with_notes_too_long_before_the_case(tree: Any, users: Any, formats: Any) -> Sent:
+    """Notes over their limit; a visit dated before the case was opened."""
+    case = _case(tree, users)
+    return Sent("case_worker", _case_url("visit_add", case), {
+        "kind": "visit", "date": "2026-01-05", "notes": "Thăm nhà chị Mai. " + "x" * 20_000},
+        {"id_notes", "id_date"}, ["10/01/2026"], ["Thăm nhà chị Mai."],
+        lambda: not case.visits.exists())
+
+
+def follow_up_without_what_in_locked_month(tree: Any, users: Any, formats: Any) -> Sent:
+    """Nothing said of what to do; due today, in the commune's locked month."""
+    case = _case(tree, users)
+    _lock_this_month(tree, users)
+    return Sent("case_worker", _case_url("follow_up_add", case), {
+        "due_on": timezone.localdate().isoformat(), "what": ""},
+        {"id_what", "id_due_on"}, ["12/BC-HPN"], [timezone.localdate().isoformat()],
+        lambda: not case.follow_ups.exists())
+
+
+def service_without_provider_before_the_case(tree: Any, users: Any, formats: Any) -> Sent:
+    """No provider; a service dated before the case was opened."""
+    case = _case(tree, users)
+    return Sent("case_worker", _case_url("service_add", case), {
+        "type": "hardship_allowance", "provider": "", "date": "2026-01-05",
+        "amount": "1.500.000", "status": "delivered"}, {"id_provider", "id_date"},
+        ["10/01/2026"], ["1.500.000"], lambda: not case.services.exists())
+
+
+def case_referral_contact_too_long_before_the_case(tree: Any, users: Any,
+                                                   formats: Any) -> Sent:
+    """A contact over its limit; a referral dated before the case was opened."""
+    from ctip.cases.models import Agency
+
+    case = _case(tree, users)
+    return Sent("case_worker", _case_url("case_refer", case), {
+        "agency": Agency.objects.get(code="cong-an-xa").pk, "referred_on": "2026-01-05",
+        "contact": "Thiếu tá Lê Văn Hùng " + "x" * 200}, {"id_contact", "id_referred_on"},
+        ["10/01/2026"], ["Thiếu tá Lê Văn Hùng"], lambda: not case.referrals.exists())
+
+
+def case_answer_empty_before_the_referral(tree: Any, users: Any, formats: Any) -> Sent:
+    """No answer written; answered before the referral was made."""
+    from ctip.cases.actions import refer
+    from ctip.cases.models import Agency
+
+    case = _case(tree, users)
+    referral = refer(actor=None, case=case, agency=Agency.objects.get(code="cong-an-xa"),
+                     referred_on=dt.date(2026, 2, 1))
+    return Sent("case_worker", _case_url("case_referral_answer", case, referral.pk), {
+        "answer": "", "answered_on": "2026-01-20"}, {"id_answer", "id_answered_on"}, [],
+        ["2026-01-20"], lambda: not case.referrals.get().answer)
+
+
+def situation_referral_contact_too_long_before_received(tree: Any, users: Any,
+                                                        formats: Any) -> Sent:
+    """A contact over its limit; a referral dated before the situation was received."""
+    from ctip.cases.actions import create_situation
+    from ctip.cases.models import Agency
+
+    found = create_situation(actor=None, unit=tree.commune_a, category="recruitment",
+                             description="Tin tuyển dụng lạ.", source="officer")
+    return Sent("commune_officer", reverse("cases:situation_refer", args=[found.pk]), {
+        "refer-agency": Agency.objects.get(code="cong-an-xa").pk,
+        "refer-referred_on": "2026-01-05", "refer-contact": "Thiếu tá Lê " + "x" * 200},
+        {"id_refer-contact", "id_refer-referred_on"}, [found.code], ["Thiếu tá Lê"],
+        lambda: not found.referrals.exists())
+
+
+def _draft(tree: Any) -> Any:
+    """Commune A's draft report of August 2026."""
+    return report_actions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 31))
+
+
+def narrative_number_and_results_too_long(tree: Any, users: Any, formats: Any) -> Sent:
+    """A number over its limit; results over theirs."""
+    report = _draft(tree)
+    return Sent("commune_officer", reverse("reports:report_edit", args=[report.pk]), {
+        "number": "12/BC-HPN " + "9" * 40, "results": "Tổ chức 3 buổi. " + "x" * 20_000,
+        "difficulties": "Thiếu kinh phí in tờ rơi", "proposals": ""},
+        {"id_number", "id_results"}, ["20000"], ["Thiếu kinh phí in tờ rơi"],
+        lambda: not type(report).objects.get(pk=report.pk).results)
+
+
+def attachment_caption_too_long_and_not_a_document(tree: Any, users: Any,
+                                                   formats: Any) -> Sent:
+    """A caption over its limit; a file that is not a document, an image or a sound."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    report = _draft(tree)
+    program = SimpleUploadedFile("bao-cao.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    return Sent("commune_officer", reverse("reports:report_attach", args=[report.pk]), {
+        "file": program, "caption": "Danh sách tham dự " + "x" * 300},
+        {"id_caption", "id_file"}, ["bao-cao.exe"], ["Danh sách tham dự"],
+        lambda: not report.attachments.exists())
+
+
+def consent_undated_with_a_program_as_evidence(tree: Any, users: Any, formats: Any) -> Sent:
+    """No date given; evidence that is a program, not a document or a picture."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = _case(tree, users)
+    program = SimpleUploadedFile("don-dong-y.exe", b"MZ" + b"0" * 64,
+                                 content_type="application/octet-stream")
+    before = case.person.consents.count()
+    return Sent("case_worker", reverse("cases:consent_add", args=[case.person.pk]), {
+        "purpose": "support", "given_on": "", "given_by": "guardian", "evidence": program},
+        {"id_given_on", "id_evidence"}, ["don-dong-y.exe"],
+        ['value="guardian" required id="id_given_by_1" checked'],
+        lambda: case.person.consents.count() == before)
+
+
+def case_closed_without_reason_in_locked_month(tree: Any, users: Any, formats: Any) -> Sent:
+    """No reason given; closed today, in the commune's locked month."""
+    case = _case(tree, users)
+    _lock_this_month(tree, users)
+    return Sent("case_worker", _case_url("case_close", case), {
+        "outcome": "reintegrated", "reason": "",
+        "closed_on": timezone.localdate().isoformat()}, {"id_reason", "id_closed_on"},
+        ["12/BC-HPN"], ['value="reintegrated" selected'],
+        lambda: type(case).objects.get(pk=case.pk).closed_on is None)
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
          public_report_undescribed_in_locked_period, club_unnamed_founded_in_locked_period,
          exchange_without_counterpart_in_locked_period, unit_unnamed_with_a_code_taken,
          user_unnamed_with_a_username_taken, commendation_without_reason_or_person,
-         topic_of_no_kind_named_as_another, material_untitled_and_not_a_material]
+         topic_of_no_kind_named_as_another, material_untitled_and_not_a_material,
+         visit_with_notes_too_long_before_the_case, follow_up_without_what_in_locked_month,
+         service_without_provider_before_the_case,
+         case_referral_contact_too_long_before_the_case,
+         case_answer_empty_before_the_referral,
+         situation_referral_contact_too_long_before_received,
+         narrative_number_and_results_too_long,
+         attachment_caption_too_long_and_not_a_document,
+         consent_undated_with_a_program_as_evidence,
+         case_closed_without_reason_in_locked_month]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

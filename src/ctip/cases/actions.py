@@ -385,20 +385,36 @@ def reject_anonymisation(*, actor: Any, request: AnonymisationRequest) -> Anonym
 
 # --- Consent --------------------------------------------------------------------------------
 
+# The rules of a consent, declared once (decision 0050): ``record_consent`` runs them, and
+# the consent form runs those whose inputs are valid when one of its fields fails.
+CONSENT_RULES = Rules()
+
+
+@CONSENT_RULES.rule("given_on", field="given_on")
+def _consent_date(given_on: dt.date) -> None:
+    if given_on > timezone.localdate():
+        raise ActionError(_("Consent cannot be dated in the future."), field="given_on")
+
+
+@CONSENT_RULES.rule("purpose", "agency", field="agency")
+def _consent_agency(purpose: str, agency: Agency | None) -> None:
+    if purpose == Consent.Purpose.REFERRAL and agency is None:
+        raise ActionError(_("Consent to a referral names the agency."), field="agency")
+
+
+@CONSENT_RULES.rule("evidence", field="evidence")
+def _consent_evidence(evidence: Any) -> None:
+    if evidence is not None:
+        check_upload(evidence, kinds={"document", "image"})
+
+
 @transaction.atomic
 def record_consent(*, actor: Any, person: Person, purpose: str, given_on: dt.date,
                    given_by: str, agency: Agency | None = None, evidence: Any = None) -> Consent:
     if identity_access(actor, person) is IdentityAccess.NONE and actor is not None:
         require(actor, "case.manage", person.unit)
-    errors = RuleErrors()
-    errors.check(given_on <= timezone.localdate(), _("Consent cannot be dated in the future."),
-                 field="given_on")
-    errors.check(purpose != Consent.Purpose.REFERRAL or agency is not None,
-                 _("Consent to a referral names the agency."), field="agency")
-    if evidence is not None:
-        with errors.collect(field="evidence"):
-            check_upload(evidence, kinds={"document", "image"})
-    errors.raise_if_any()
+    CONSENT_RULES.check({"given_on": given_on, "purpose": purpose, "agency": agency,
+                         "evidence": evidence})
     consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on,
                       given_by=given_by, recorded_by=actor)
     if evidence is not None:
@@ -483,9 +499,9 @@ def _situation_category(category: str) -> None:
 def _situation_date(occurred_on: dt.date | None) -> None:
     errors = RuleErrors()
     errors.check(not occurred_on or occurred_on <= timezone.localdate(),
-                 _("The date is in the future."), field="occurred_on")
+                 _("This date is in the future."), field="occurred_on")
     errors.check(not occurred_on or occurred_on >= dt.date(1990, 1, 1),
-                 _("The date is not plausible."), field="occurred_on")
+                 _("Enter a date after 1 January 1990."), field="occurred_on")
     errors.raise_if_any()
 
 
@@ -633,45 +649,74 @@ def escalate(*, actor: Any, situation: Situation, note: str = "") -> Situation:
     return situation
 
 
+def _referred(situation: Situation | None, case: SupportCase | None
+              ) -> tuple[list[Person], str, dt.date | dt.datetime, str]:
+    """Who a referral concerns, at which unit, since when (the moment the situation was
+    received, or the day the case was opened) and how to name that moment."""
+    if situation is not None:
+        return (list(situation.persons.all()), situation.unit_path, situation.created_at,
+                _("the situation %(code)s was received") % {"code": situation.code})
+    if case is not None:
+        return [case.person], case.unit_path, case.opened_on, _case_began(case)
+    raise ActionError("a referral needs a situation or a case")
+
+
+# The rules of a referral, declared once (decision 0050): ``refer`` runs them, and the referral
+# forms of a situation and of a case run those whose inputs are valid when a field fails.
+REFER_RULES = Rules()
+
+
+@REFER_RULES.rule("agency", field="agency")
+def _agency_known(agency: Agency) -> None:
+    if agency.archived:
+        raise ActionError(_("Unknown agency."), field="agency")
+
+
+@REFER_RULES.rule("referred_on", field="referred_on")
+def _referral_date(referred_on: dt.date, situation: Situation | None = None,
+                   case: SupportCase | None = None) -> None:
+    _persons, path, began, subject = _referred(situation, case)
+    if referred_on > timezone.localdate():
+        raise ActionError(_("The referral date is in the future."), field="referred_on")
+    check_date(referred_on, field="referred_on", label=_("The referral date"),
+               not_before=began, subject=subject)
+    guard(unit_path=path, dates=[referred_on], field="referred_on")
+
+
+@REFER_RULES.rule("agency")
+def _referral_consents(agency: Agency, situation: Situation | None = None,
+                       case: SupportCase | None = None) -> None:
+    """Every person concerned consented to a referral to that agency."""
+    if agency.archived:
+        return  # the agency's own rule says what is wrong
+    errors = RuleErrors()
+    for person in _referred(situation, case)[0]:
+        with errors.collect():
+            require_consent(person, Consent.Purpose.REFERRAL, agency)
+    errors.raise_if_any()
+
+
+REFER_RULES.cleans("contact", partial(_text, limit=200, label=gettext_lazy("Contact"),
+                                      field="contact"))
+
+
 @transaction.atomic
 def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = "",
           situation: Situation | None = None, case: SupportCase | None = None) -> Referral:
     """Refer a situation or a case to an agency. Every person concerned must have consented to
     a referral to that agency. Every rule broken is reported at once."""
-    began: dt.date  # the moment the situation was received, or the day the case was opened
     if situation is not None:
         _require_handler(actor, situation)
         _ensure_open_situation(situation)
-        persons = list(situation.persons.all())
-        path = situation.unit_path
-        began, subject = situation.created_at, (_("the situation %(code)s was received")
-                                                % {"code": situation.code})
     elif case is not None:
         _require_case_manager(actor, case)
         _ensure_open_case(case)
-        persons = [case.person]
-        path = case.unit_path
-        began, subject = case.opened_on, _case_began(case)
-    else:
-        raise ActionError("a referral needs a situation or a case")
-    errors = RuleErrors()
-    errors.check(not agency.archived, _("Unknown agency."), field="agency")
-    if errors.check(referred_on <= timezone.localdate(),
-                    _("The referral date is in the future."), field="referred_on"):
-        with errors.collect():
-            check_date(referred_on, field="referred_on", label=_("The referral date"),
-                       not_before=began, subject=subject)
-    if not errors.has("referred_on"):
-        with errors.collect():
-            guard(unit_path=path, dates=[referred_on], field="referred_on")
-    consents = []
-    if not agency.archived:
-        for person in persons:
-            with errors.collect():
-                consents.append(require_consent(person, Consent.Purpose.REFERRAL, agency))
-    with errors.collect():
-        contact = _text(contact, 200, _("Contact"), field="contact")
-    errors.raise_if_any()
+    persons, path, _began, _subject = _referred(situation, case)
+    contact = REFER_RULES.check({"agency": agency, "referred_on": referred_on,
+                                 "contact": contact, "situation": situation,
+                                 "case": case})["contact"]
+    consents = [matching_consent(person, Consent.Purpose.REFERRAL, agency)
+                for person in persons]
     referral = Referral.objects.create(
         situation=situation, case=case, agency=agency, contact=contact,
         referred_on=referred_on, consent=consents[0] if consents else None, unit_path=path)
@@ -685,6 +730,23 @@ def refer(*, actor: Any, agency: Agency, referred_on: dt.date, contact: str = ""
     return referral
 
 
+# The rules of an agency's answer (decision 0050), run by ``record_answer`` and its forms.
+ANSWER_RULES = Rules()
+
+
+@ANSWER_RULES.rule("referral", "answered_on", field="answered_on")
+def _answer_date(referral: Referral, answered_on: dt.date) -> None:
+    if not referral.referred_on <= answered_on <= timezone.localdate():
+        raise ActionError(_("The answer date must lie between the referral and today."),
+                          field="answered_on")
+    guard(unit_path=referral.unit_path, dates=[answered_on, referral.answered_on],
+          field="answered_on")
+
+
+ANSWER_RULES.cleans("answer", partial(_text, limit=5000, label=gettext_lazy("Answer"),
+                                      required=True, field="answer"))
+
+
 @transaction.atomic
 def record_answer(*, actor: Any, referral: Referral, answer: str,
                   answered_on: dt.date) -> Referral:
@@ -694,16 +756,8 @@ def record_answer(*, actor: Any, referral: Referral, answer: str,
         _ensure_open_situation(referral.situation)
     elif referral.case is not None:
         _require_case_manager(actor, referral.case)
-    errors = RuleErrors()
-    if errors.check(referral.referred_on <= answered_on <= timezone.localdate(),
-                    _("The answer date must lie between the referral and today."),
-                    field="answered_on"):
-        with errors.collect():
-            guard(unit_path=referral.unit_path, dates=[answered_on, referral.answered_on],
-                  field="answered_on")
-    with errors.collect():
-        answer = _text(answer, 5000, _("Answer"), required=True, field="answer")
-    errors.raise_if_any()
+    answer = ANSWER_RULES.check({"referral": referral, "answered_on": answered_on,
+                                 "answer": answer})["answer"]
     referral.answer = answer
     referral.answered_on = answered_on
     referral.save(update_fields=["answer", "answered_on"])
@@ -1021,30 +1075,49 @@ def end_uncovered_assignments(*, actor: Any, user: Any, why: str) -> list[Suppor
     return removed
 
 
+# The rules of a service, a visit and a follow-up on a case, declared once (decision 0050):
+# the actions run them, and their forms run those whose inputs are valid when a field fails.
+SERVICE_RULES = Rules()
+
+
+@SERVICE_RULES.rule("type", field="type")
+def _service_known(type: str) -> None:  # noqa: A002
+    if type not in Service.Type.values:
+        raise ActionError(_("Unknown service."), field="type")
+
+
+@SERVICE_RULES.rule("type", "status", "amount", field="amount")
+def _service_amount(type: str, status: str, amount: Decimal | int | None) -> None:  # noqa: A002
+    if amount is not None and amount < 0:
+        raise ActionError(_("The amount cannot be negative."), field="amount")
+    if type in MONEY_SERVICES and status == Service.Status.DELIVERED and not amount:
+        raise ActionError(_("Give the amount of money delivered."), field="amount")
+
+
+@SERVICE_RULES.rule("case", "date", "status", field="date")
+def _service_date(case: SupportCase, date: dt.date, status: str) -> None:
+    if status == Service.Status.DELIVERED and date > timezone.localdate():
+        raise ActionError(_("A delivered service cannot be dated in the future."),
+                          field="date")
+    check_date(date, field="date", label=_("The date of the service"),
+               not_before=case.opened_on, subject=_case_began(case),
+               future=status == Service.Status.PLANNED)
+    _guard_service(case, date)
+
+
+SERVICE_RULES.cleans("provider", partial(_text, limit=200, label=gettext_lazy("Provider"),
+                                         required=True, field="provider"))
+
+
 @transaction.atomic
 def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # noqa: A002
                 date: dt.date, amount: Decimal | int | None = None,
                 status: str = Service.Status.PLANNED) -> Service:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    errors = RuleErrors()
-    errors.check(type in Service.Type.values, _("Unknown service."), field="type")
-    if errors.check(amount is None or amount >= 0, _("The amount cannot be negative."),
-                    field="amount"):
-        errors.check(type not in MONEY_SERVICES or status != Service.Status.DELIVERED
-                     or amount, _("Give the amount of money delivered."), field="amount")
-    if errors.check(status != Service.Status.DELIVERED or date <= timezone.localdate(),
-                    _("A delivered service cannot be dated in the future."), field="date"):
-        with errors.collect():
-            check_date(date, field="date", label=_("The date of the service"),
-                       not_before=case.opened_on, subject=_case_began(case),
-                       future=status == Service.Status.PLANNED)
-    if not errors.has("date"):
-        with errors.collect(field="date"):
-            _guard_service(case, date)
-    with errors.collect():
-        provider = _text(provider, 200, _("Provider"), required=True, field="provider")
-    errors.raise_if_any()
+    provider = SERVICE_RULES.check({"case": case, "type": type, "provider": provider,
+                                    "date": date, "amount": amount,
+                                    "status": status})["provider"]
     service = Service.objects.create(case=case, type=type, date=date, amount=amount,
                                      status=status, provider=provider)
     record(actor=actor, action="case.service_added", target=case, unit_path=case.unit_path,
@@ -1072,41 +1145,53 @@ def set_service_status(*, actor: Any, service: Service, status: str,
     return service
 
 
+VISIT_RULES = Rules()
+
+
+@VISIT_RULES.rule("case", "date", field="date")
+def _visit_date(case: SupportCase, date: dt.date) -> None:
+    if date > timezone.localdate():
+        raise ActionError(_("A visit cannot be logged for a future date."), field="date")
+    check_date(date, field="date", label=_("The date of the visit"),
+               not_before=case.opened_on, subject=_case_began(case))
+    guard(unit_path=case.unit_path, dates=[date])
+
+
+VISIT_RULES.cleans("notes", partial(_text, limit=20_000, label=gettext_lazy("Notes"),
+                                    field="notes"))
+
+
 @transaction.atomic
 def log_visit(*, actor: Any, case: SupportCase, kind: str, date: dt.date,
               notes: str = "") -> Visit:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    errors = RuleErrors()
-    if errors.check(date <= timezone.localdate(),
-                    _("A visit cannot be logged for a future date."), field="date"):
-        with errors.collect():
-            check_date(date, field="date", label=_("The date of the visit"),
-                       not_before=case.opened_on, subject=_case_began(case))
-    if not errors.has("date"):
-        with errors.collect():
-            guard(unit_path=case.unit_path, dates=[date])
-    with errors.collect():
-        notes = _text(notes, 20_000, _("Notes"), field="notes")
-    errors.raise_if_any()
+    notes = VISIT_RULES.check({"case": case, "date": date, "notes": notes})["notes"]
     visit = Visit.objects.create(case=case, kind=kind, date=date, by=actor, notes=notes)
     record(actor=actor, action="case.visit_logged", target=case, unit_path=case.unit_path,
            changes={"kind": kind, "date": date})
     return visit
 
 
+FOLLOW_UP_RULES = Rules()
+
+
+@FOLLOW_UP_RULES.rule("case", "due_on", field="due_on")
+def _follow_up_due(case: SupportCase, due_on: dt.date) -> None:
+    if due_on < timezone.localdate():
+        raise ActionError(_("The due date is in the past."), field="due_on")
+    guard(unit_path=case.unit_path, dates=[due_on], field="due_on")
+
+
+FOLLOW_UP_RULES.cleans("what", partial(_text, limit=300, label=gettext_lazy("What"),
+                                       required=True, field="what"))
+
+
 @transaction.atomic
 def add_follow_up(*, actor: Any, case: SupportCase, due_on: dt.date, what: str) -> FollowUp:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    errors = RuleErrors()
-    if errors.check(due_on >= timezone.localdate(), _("The due date is in the past."),
-                    field="due_on"):
-        with errors.collect():
-            guard(unit_path=case.unit_path, dates=[due_on], field="due_on")
-    with errors.collect():
-        what = _text(what, 300, _("What"), required=True, field="what")
-    errors.raise_if_any()
+    what = FOLLOW_UP_RULES.check({"case": case, "due_on": due_on, "what": what})["what"]
     follow_up = FollowUp.objects.create(case=case, due_on=due_on, what=what)
     record(actor=actor, action="case.follow_up_added", target=case, unit_path=case.unit_path,
            changes={"due_on": due_on})
@@ -1128,20 +1213,38 @@ def complete_follow_up(*, actor: Any, follow_up: FollowUp,
     return follow_up
 
 
+# The rules of closing a case, declared once (decision 0050), run by ``close_case`` and its form.
+CLOSE_CASE_RULES = Rules()
+
+
+@CLOSE_CASE_RULES.rule("outcome", field="outcome")
+def _case_outcome(outcome: str) -> None:
+    if outcome not in SupportCase.Outcome.values:
+        raise ActionError(_("Choose an outcome."), field="outcome")
+
+
+@CLOSE_CASE_RULES.rule("case", "closed_on", field="closed_on")
+def _case_closed_on(case: SupportCase, closed_on: dt.date) -> None:
+    check_date(closed_on, field="closed_on", label=_("The closing date"),
+               not_before=case.opened_on, subject=_case_began(case))
+    # Closed in its day's period, and no longer active in any period after it.
+    guard(unit_path=case.unit_path, spans=[(closed_on, None)], field="closed_on")
+
+
+CLOSE_CASE_RULES.cleans("reason", partial(_text, limit=5000, label=gettext_lazy("Reason"),
+                                          required=True, field="reason"))
+
+
 @transaction.atomic
 def close_case(*, actor: Any, case: SupportCase, outcome: str, reason: str,
                closed_on: dt.date | None = None) -> SupportCase:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
-    if outcome not in SupportCase.Outcome.values:
-        raise ActionError(_("Choose an outcome."), field="outcome")
     closed_on = closed_on or timezone.localdate()
-    check_date(closed_on, field="closed_on", label=_("The closing date"),
-               not_before=case.opened_on, subject=_case_began(case))
-    # Closed in its day's period, and no longer active in any period after it.
-    guard(unit_path=case.unit_path, spans=[(closed_on, None)], field="closed_on")
+    values = CLOSE_CASE_RULES.check({"case": case, "outcome": outcome, "reason": reason,
+                                     "closed_on": closed_on})
     case.outcome = outcome
-    case.outcome_reason = _text(reason, 5000, _("Reason"), required=True)
+    case.outcome_reason = values["reason"]
     case.closed_on = closed_on
     case.save(update_fields=["outcome", "outcome_reason", "closed_on"])
     record(actor=actor, action="case.closed", target=case, unit_path=case.unit_path,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, ClassVar
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctip.cases.actions import SITUATION_RULES
@@ -18,7 +16,6 @@ from ctip.org.models import Unit
 
 DESCRIPTION_MAX = 10_000
 CONTACT_MAX = 300
-EARLIEST = dt.date(1990, 1, 1)
 BOT_MESSAGE = _("Your report could not be sent. Please check it and send it again.")
 
 
@@ -91,16 +88,6 @@ class ReportConcernForm(RulesForm, IdempotentForm, forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
-
-    def clean_occurred_on(self) -> dt.date | None:
-        day = self.cleaned_data.get("occurred_on")
-        if day is None:
-            return None
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("This date is in the future."))
-        if day < EARLIEST:
-            raise forms.ValidationError(_("Enter a date after 1 January 1990."))
-        return day
 
     def clean_commune(self) -> Unit:
         pk = self.cleaned_data["commune"]

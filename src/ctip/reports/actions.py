@@ -14,15 +14,18 @@ Every write is audited: ``report.submitted``, ``report.approved``, ``report.retu
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.rules import Rules
 from ctip.core.text import nfc
 from ctip.core.uploads import check_upload
 from ctip.org.models import Unit
@@ -33,7 +36,7 @@ from ctip.reports.selectors import compute_snapshot
 
 # --- Writes ---------------------------------------------------------------------------------
 
-def _text(value: str | None, limit: int, label: str, *, field: str | None = None) -> str:
+def _text(value: str | None, limit: int, label: Any, *, field: str | None = None) -> str:
     cleaned = nfc(value or "").strip()
     if len(cleaned) > limit:
         raise ActionError(_("%(field)s can have at most %(n)d characters.")
@@ -89,6 +92,21 @@ def _ensure_editable(report: Report) -> None:
                             "to change it.") % {"parent": report.unit.parent})
 
 
+# The rules of a report's narrative and of its attachments, declared once (decision 0050):
+# the actions run them, and the report page's forms run those whose inputs are valid when one
+# of their fields fails.
+NARRATIVE_RULES = Rules()
+for _name, _limit, _label in (("results", 20000, gettext_lazy("Results")),
+                              ("difficulties", 20000, gettext_lazy("Difficulties")),
+                              ("proposals", 20000, gettext_lazy("Proposals"))):
+    NARRATIVE_RULES.cleans(_name, partial(_text, limit=_limit, label=_label, field=_name))
+
+
+@NARRATIVE_RULES.rule("number", field="number")
+def _number(number: str) -> dict[str, str]:
+    return {"number": " ".join(_text(number, 40, _("Number"), field="number").split())}
+
+
 @transaction.atomic
 def update_narrative(*, actor: Any, report: Report, results: str = "", difficulties: str = "",
                      proposals: str = "", number: str = "") -> Report:
@@ -96,16 +114,8 @@ def update_narrative(*, actor: Any, report: Report, results: str = "", difficult
               .get(pk=report.pk))
     require_submit(actor, report.unit)
     _ensure_editable(report)
-    errors = RuleErrors()
-    values = {}
-    for name, value, limit, label in (("results", results, 20000, _("Results")),
-                                      ("difficulties", difficulties, 20000, _("Difficulties")),
-                                      ("proposals", proposals, 20000, _("Proposals")),
-                                      ("number", number, 40, _("Number"))):
-        with errors.collect():
-            values[name] = _text(value, limit, label, field=name)
-    errors.raise_if_any()
-    values["number"] = " ".join(values["number"].split())
+    values = NARRATIVE_RULES.check({"results": results, "difficulties": difficulties,
+                                    "proposals": proposals, "number": number})
     diff = {k: [getattr(report, k), v] for k, v in values.items() if getattr(report, k) != v}
     for key, value in values.items():
         setattr(report, key, value)
@@ -116,6 +126,18 @@ def update_narrative(*, actor: Any, report: Report, results: str = "", difficult
     return report
 
 
+ATTACHMENT_RULES = Rules()
+
+
+@ATTACHMENT_RULES.rule("upload", field="upload")
+def _upload(upload: Any) -> dict[str, str]:
+    return {"kind": check_upload(upload)}
+
+
+ATTACHMENT_RULES.cleans("caption", partial(_text, limit=300, label=gettext_lazy("Caption"),
+                                           field="caption"))
+
+
 @transaction.atomic
 def add_attachment(*, actor: Any, report: Report, upload: Any,
                    caption: str = "") -> ReportAttachment:
@@ -123,9 +145,9 @@ def add_attachment(*, actor: Any, report: Report, upload: Any,
               .get(pk=report.pk))
     require_submit(actor, report.unit)
     _ensure_editable(report)
-    kind = check_upload(upload)
-    attachment = ReportAttachment(report=report, kind=kind, size=upload.size,
-                                  caption=_text(caption, 300, _("Caption")),
+    values = ATTACHMENT_RULES.check({"upload": upload, "caption": caption})
+    attachment = ReportAttachment(report=report, kind=values["kind"], size=upload.size,
+                                  caption=values["caption"],
                                   uploaded_by=actor if getattr(actor, "pk", None) else None)
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()

@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.core.errors import ActionError, add_to_form
+from ctip.core.rules import RulesForm
 from ctip.outreach.models import Campaign
 from ctip.outreach.selectors import campaigns_visible_to
+from ctip.reports.actions import ATTACHMENT_RULES, NARRATIVE_RULES
 from ctip.reports.models import ReportType
 from ctip.reports.periods import parse_period
 from ctip.reports.selectors import REPORTING_UNIT_TYPES
@@ -57,7 +59,8 @@ class NewReportForm(forms.Form):
         return data
 
 
-class NarrativeForm(forms.Form):
+class NarrativeForm(RulesForm, forms.Form):
+    rules = NARRATIVE_RULES
     number = forms.CharField(label=_("Number"), required=False, max_length=40,
                              help_text=_("For example 12/BC-HPN."))
     results = forms.CharField(label=_("Results"), required=False, widget=forms.Textarea)
@@ -76,7 +79,9 @@ class UnlockForm(forms.Form):
                              max_length=2000)
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(RulesForm, forms.Form):
+    rules = ATTACHMENT_RULES
+    rename = {"file": "upload"}
     file = forms.FileField(label=_("File"))
     caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
 

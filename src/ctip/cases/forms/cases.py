@@ -25,6 +25,15 @@ from ctip.accounts.forms import scoped_units
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import scope_paths
 from ctip.cases import htcds
+from ctip.cases.actions import (
+    ANSWER_RULES,
+    CLOSE_CASE_RULES,
+    CONSENT_RULES,
+    FOLLOW_UP_RULES,
+    REFER_RULES,
+    SERVICE_RULES,
+    VISIT_RULES,
+)
 from ctip.cases.models import (
     Agency,
     BreakGlass,
@@ -38,6 +47,7 @@ from ctip.cases.models import (
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.periods import ancestor_paths
+from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 
@@ -253,7 +263,8 @@ def identity_initial(identity: dict[str, Any]) -> dict[str, Any]:
 
 # --- Consent --------------------------------------------------------------------------------
 
-class ConsentForm(IdempotentForm, forms.Form):
+class ConsentForm(RulesForm, IdempotentForm, forms.Form):
+    rules = CONSENT_RULES
     purpose = forms.ChoiceField(label=_("Consent to"), choices=Consent.Purpose.choices,
                                 widget=forms.RadioSelect)
     agency = AgencyField(label=_("Agency (for a referral)"), required=False,
@@ -271,15 +282,8 @@ class ConsentForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["given_on"].initial = timezone.localdate()
 
-    def clean_given_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("given_on"),
-                           gettext("Consent cannot be dated in the future."))
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("purpose") == Consent.Purpose.REFERRAL and not data.get("agency") \
-                and "agency" not in self.errors:
-            self.add_error("agency", gettext("Consent to a referral names the agency."))
         if data.get("purpose") != Consent.Purpose.REFERRAL:
             data["agency"] = None
         return data
@@ -378,7 +382,8 @@ class WorkersForm(SelfAssignFields):
         self.fields["workers"].queryset = case_manager_candidates(viewer)  # type: ignore[attr-defined]
 
 
-class ServiceForm(IdempotentForm, forms.Form):
+class ServiceForm(RulesForm, IdempotentForm, forms.Form):
+    rules = SERVICE_RULES
     type = forms.ChoiceField(label=_("Service"), choices=service_choices)
     provider = forms.CharField(label=_("Provider"), max_length=200,
                                help_text=_("The agency, unit or programme that provides it."))
@@ -399,7 +404,8 @@ class ServiceStatusForm(forms.Form):
     amount = VndField(label=_("Amount (đồng)"), required=False)
 
 
-class VisitForm(IdempotentForm, forms.Form):
+class VisitForm(RulesForm, IdempotentForm, forms.Form):
+    rules = VISIT_RULES
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices,
                              widget=forms.RadioSelect, initial=Visit.Kind.VISIT)
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
@@ -411,25 +417,17 @@ class VisitForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["date"].initial = timezone.localdate()
 
-    def clean_date(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("date"),
-                           gettext("A visit cannot be logged for a future date."))
 
-
-class FollowUpForm(IdempotentForm, forms.Form):
+class FollowUpForm(RulesForm, IdempotentForm, forms.Form):
+    rules = FOLLOW_UP_RULES
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
     what = forms.CharField(label=_("What"), max_length=300,
                            help_text=_("Shown in the unit's inbox: write no names, phone "
                                        "numbers or addresses."))
 
-    def clean_due_on(self) -> dt.date | None:
-        value = self.cleaned_data.get("due_on")
-        if value and value < timezone.localdate():
-            raise forms.ValidationError(gettext("The due date is in the past."))
-        return value
 
-
-class ReferForm(IdempotentForm, forms.Form):
+class ReferForm(RulesForm, IdempotentForm, forms.Form):
+    rules = REFER_RULES
     agency = AgencyField(label=_("Agency"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
                               help_text=_("Name and post of the person who received it."))
@@ -440,12 +438,9 @@ class ReferForm(IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["referred_on"].initial = timezone.localdate()
 
-    def clean_referred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("referred_on"),
-                           gettext("The referral date is in the future."))
 
-
-class AnswerForm(forms.Form):
+class AnswerForm(RulesForm, forms.Form):
+    rules = ANSWER_RULES
     answer = _narrative(_("Answer from the agency"), required=True, max_length=5000)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
 
@@ -455,24 +450,17 @@ class AnswerForm(forms.Form):
             self.fields["answered_on"].initial = timezone.localdate()
 
 
-class CloseCaseForm(forms.Form):
+class CloseCaseForm(RulesForm, forms.Form):
+    rules = CLOSE_CASE_RULES
     outcome = forms.ChoiceField(label=_("Outcome"),
                                 choices=[("", _("— choose —")), *SupportCase.Outcome.choices])
     reason = _narrative(_("Reason"), required=True, max_length=5000)
     closed_on = forms.DateField(label=_("Closed on"), widget=DATE_WIDGET)
 
-    def __init__(self, *args: Any, opened_on: dt.date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.opened_on = opened_on
         if not self.is_bound:
             self.fields["closed_on"].initial = timezone.localdate()
-
-    def clean_closed_on(self) -> dt.date | None:
-        value = _not_future(self.cleaned_data.get("closed_on"),
-                            gettext("A case cannot be closed on a future date."))
-        if value and value < self.opened_on:
-            raise forms.ValidationError(gettext("The case was opened after that date."))
-        return value
 
 
 # --- Identity, rights -----------------------------------------------------------------------

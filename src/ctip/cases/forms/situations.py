@@ -7,7 +7,6 @@ invalid choice with a plain reason.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -19,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
 from ctip.cases.actions import (
+    ANSWER_RULES,
     CLOSE_RULES,
     ESCALATE_RULES,
     NOTE_RULES,
+    REFER_RULES,
     SITUATION_OPEN_RULES,
     SITUATION_RULES,
     VERIFY_RULES,
@@ -81,12 +82,6 @@ def default_source(viewer: Any) -> str:
             else Situation.Source.MEMBER)
 
 
-def _not_future(value: dt.date | None, message: str) -> dt.date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 # --- Quick report ----------------------------------------------------------------------------
 
 class SituationReportForm(RulesForm, IdempotentForm, forms.Form):
@@ -115,10 +110,6 @@ class SituationReportForm(RulesForm, IdempotentForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["unit"].base_depth = _base_depth(viewer, ("situation.report",))  # type: ignore[attr-defined]
-
-    def clean_occurred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("occurred_on"),
-                           gettext("The date is in the future."))
 
 
 # --- List filters ----------------------------------------------------------------------------
@@ -207,7 +198,7 @@ class AgencyField(forms.ModelChoiceField):
 
 
 class ReferForm(RulesForm, IdempotentForm, forms.Form):
-    rules = SITUATION_OPEN_RULES
+    rules = SITUATION_OPEN_RULES + REFER_RULES
     agency = AgencyField(label=_("Agency"), queryset=Agency.objects.none(),
                          empty_label=_("— choose —"))
     contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
@@ -220,12 +211,9 @@ class ReferForm(RulesForm, IdempotentForm, forms.Form):
         if not self.is_bound:
             self.fields["referred_on"].initial = timezone.localdate()
 
-    def clean_referred_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("referred_on"),
-                           gettext("The referral date is in the future."))
 
-
-class AnswerForm(forms.Form):
+class AnswerForm(RulesForm, forms.Form):
+    rules = ANSWER_RULES
     answer = _note_field(_("Answer from the agency"), required=True)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
 
@@ -233,10 +221,6 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.fields["answered_on"].initial = timezone.localdate()
-
-    def clean_answered_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("answered_on"),
-                           gettext("The answer date must lie between the referral and today."))
 
 
 class NoteForm(RulesForm, IdempotentForm, forms.Form):

@@ -32,6 +32,7 @@ from ctip.cases.selectors import get_case_managed_by, get_case_shown_to
 from ctip.cases.views.base import case_page, closed_message, detail_url
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import run_once
+from ctip.core.rules import RulesForm
 from ctip.core.typing import AuthedRequest
 
 # --- Steps on a case ------------------------------------------------------------------------
@@ -52,6 +53,9 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
         return redirect(detail_url(case))
     kwargs = form_kwargs(case) if form_kwargs else {}
     if request.method == "POST":
+        if issubclass(form_class, RulesForm):
+            # the action's inputs that are not fields: the case, unless the step names others
+            kwargs.setdefault("given", {"case": case})
         form = form_class(request.POST, request.FILES, **kwargs)
         if form.is_valid():
             try:
@@ -216,8 +220,11 @@ def case_referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> H
         actions.record_answer(actor=request.user, referral=referral_of(case), **data)
         return _("The answer has been recorded.")
 
+    def given(case: SupportCase) -> dict[str, Any]:
+        return {"given": {"referral": referral_of(case)}}
+
     return _case_step(request, pk, form_class=AnswerForm, run=run, anchor="referrals",
-                      check=referral_of, title=_("Answer from the agency"),
+                      check=referral_of, form_kwargs=given, title=_("Answer from the agency"),
                       submit=_("Record the answer"))
 
 
@@ -230,7 +237,6 @@ def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The case has been closed.")
 
     return _case_step(request, pk, form_class=CloseCaseForm, run=run, anchor="facts",
-                      form_kwargs=lambda case: {"opened_on": case.opened_on},
                       title=_("Close the case"), submit=_("Close the case"),
                       help_text=_("A closed case can no longer be changed."))
 

@@ -205,7 +205,8 @@ def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpRe
     referral = Referral.objects.filter(pk=referral_pk, situation=situation).first()
     if referral is None:
         raise NotInScope("situation.manage")
-    form = AnswerForm(request.POST, prefix=f"answer-{referral.pk}")
+    form = AnswerForm(request.POST, prefix=f"answer-{referral.pk}",
+                      given={"referral": referral})
     if form.is_valid():
         try:
             actions.record_answer(actor=request.user, referral=referral,
