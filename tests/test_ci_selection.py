@@ -1,6 +1,6 @@
 """The PostgreSQL run of CI keeps only the tests that use the database (decision record 0034):
 those reach it through pytest-django's fixtures or mark; every other test would run the same
-on either database."""
+on either database. Every run starts with the longest files (decision record 0055)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from tests import conftest
 
 
 class Item:
-    def __init__(self, name: str, fixturenames: tuple[str, ...] = (), mark: bool = False) -> None:
+    def __init__(self, name: str, fixturenames: tuple[str, ...] = (), mark: bool = False,
+                 path: str = "tests/test_a.py") -> None:
         self.name = name
+        self.nodeid = f"{path}::{name}"
         self.fixturenames = fixturenames
         self.mark = mark
 
@@ -62,3 +64,16 @@ def test_this_very_test_is_told_apart(request: pytest.FixtureRequest, db: None) 
     """The real items: one that asks for ``db`` uses the database, by pytest's own
     fixture closure."""
     assert conftest.uses_database(request.node)
+
+
+def test_the_longest_files_come_first_each_file_whole_and_in_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CTIP_TESTS_DATABASE_ONLY", raising=False)
+    monkeypatch.setattr(conftest, "LONG_FILES", {"tests/long.py": 300, "tests/longer.py": 600})
+    items: list[Any] = [Item("short1", path="tests/short.py"), Item("long1", path="tests/long.py"),
+                        Item("other", path="tests/other.py"), Item("long2", path="tests/long.py"),
+                        Item("longer", path="tests/longer.py"),
+                        Item("short2", path="tests/short.py")]
+    config = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: None))
+    conftest.pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+    assert [i.name for i in items] == ["longer", "long1", "long2", "short1", "other", "short2"]
