@@ -65,7 +65,7 @@ def test_a_situation_sent_from_the_device_keeps_who_reported_it_and_the_pages_re
     refused = api.post("/api/v1/situations", body | {"uuid": str(uuid.uuid4()),
                                                      "occurred_on": future})
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{"field": "occurred_on", "message": "Ngày ở tương lai."}]
+    assert refused.json()["errors"] == [{"field": "occurred_on", "message": "Ngày này chưa đến."}]
     assert Situation.objects.count() == 1
 
 

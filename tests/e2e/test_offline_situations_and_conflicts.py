@@ -74,7 +74,7 @@ def test_a_situation_reported_offline_arrives_exactly_once(field: Field,
     page.fill("#id_reporter_contact", "")
     page.fill("#id_occurred_on", "2099-01-01")
     page.locator("form[data-offline] button[type=submit]").click()
-    assert "Ngày ở tương lai." in notice.inner_text()
+    assert "Ngày này chưa đến." in notice.inner_text()
     page.fill("#id_occurred_on", "")
     page.locator("form[data-offline] button[type=submit]").click()
     page.wait_for_function(COUNT_IS, arg=1)
