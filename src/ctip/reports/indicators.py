@@ -14,7 +14,7 @@ from roll-ups the database keeps in the same transaction as every write (``repor
 and the situations' escalation delay is a column kept the same way. So numbers are current the
 moment a record is saved, whichever way they are computed.
 
-Public API (used by the submissions module too):
+Public API (used by the reports' selectors and actions too):
 
 - ``get(code)`` → ``Indicator``, or ``UnknownIndicator`` (an ``ActionError``);
 - ``compute(unit, period, codes=None)`` → ``{code: value}`` for the unit's subtree;
