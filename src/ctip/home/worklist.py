@@ -121,7 +121,6 @@ class ReportWork:
 
 
 def report_work(viewer: Any, today: dt.date) -> ReportWork | None:
-
     can_submit = report_policy.can_submit_for(viewer)
     can_approve = has_capability(viewer, "report.approve")
     if not (can_submit or can_approve):
@@ -193,7 +192,6 @@ class WorkList:
 
 
 def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     return WorkList(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -305,9 +306,6 @@ def _number(value: Any) -> int:
 # --- Dashboards ------------------------------------------------------------------------------
 
 def _campaigns_for(unit: Unit, period: periods.Period, request: HttpRequest) -> list[Any]:
-    from django.db.models import Q
-
-
     if request.GET.get("period") == "campaign" and request.GET.get("campaign"):
         return list(Campaign.objects.filter(pk=request.GET["campaign"]))
     ancestors = [f"/{'/'.join(unit.path.strip('/').split('/')[:i])}/"
