@@ -13,13 +13,18 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
+from ctip.cases import crypto
 from ctip.cases.models import Person, Situation, SituationEvent
+from ctip.cases.rotation import _derived as rotation_derived
+from ctip.cases.rotation import encrypted_columns, rotate_all
 from ctip.cases.situation_import import KIND
 from ctip.core.errors import ActionError
 from ctip.core.legacy_fonts import TCVN3, VNI, from_unicode
@@ -117,6 +122,42 @@ def test_the_same_register_twice_adds_nothing(tree: Any, users: Any) -> None:
     twice[1][5] = "một vu viec MOI"  # the same words, without accents, another case
     plan = imports.plan(KIND, officer, register(twice))
     assert (plan.to_import, plan.duplicates) == (1, 1)
+
+
+def test_the_same_register_after_a_key_rotation_adds_nothing(tree: Any, users: Any,
+                                                              settings: Any) -> None:
+    """The import key is a keyed hash: ``ctip keys rotate`` recomputes it with the newest key,
+    so once the old key is removed the register imported before still counts as imported."""
+    officer = users["commune_officer"]
+    imports.apply(KIND, officer, register(rows_of(tree)))
+    recorded = Situation.objects.create(
+        unit=tree.commune_a, unit_path=tree.commune_a.path, category="other",
+        description="Ghi trong ctip", handling_unit=tree.commune_a,
+        handling_path=tree.commune_a.path, code="T-ROT-1")
+    before = dict(Situation.objects.values_list("pk", "import_key"))
+    settings.CTIP_FIELD_KEYS = [crypto.generate_key(), settings.CTIP_FIELD_KEYS[0]]
+
+    counts = rotate_all(batch_size=2)
+
+    assert counts["cases.Situation"] == 4  # three re-keyed, the one recorded here re-encrypted
+    settings.CTIP_FIELD_KEYS = settings.CTIP_FIELD_KEYS[:1]  # the old key removed
+    after = dict(Situation.objects.values_list("pk", "import_key"))
+    assert after[recorded.pk] == "" == before[recorded.pk]
+    assert all(after[pk] and after[pk] != key for pk, key in before.items() if key)
+    again = imports.plan(KIND, officer, register(rows_of(tree)))
+    assert again.ok and (again.to_import, again.duplicates) == (0, 3)
+    assert rotate_all()["cases.Situation"] == 0  # run again: nothing left to change
+
+
+def test_every_keyed_hash_is_recomputed_by_a_rotation() -> None:
+    """A text column holding a keyed hash (``*_key``) beside encrypted values is derived from
+    them with the field key; a rotation that missed one would leave it unmatched once the old
+    key is removed. (A record's ``record_key``, a random number, is not derived from a key.)"""
+    for label, (_table, _columns) in encrypted_columns().items():
+        model = apps.get_model(label)
+        keyed = {f.column for f in model._meta.concrete_fields
+                 if f.column.endswith("_key") and isinstance(f, models.CharField)}
+        assert keyed <= set(rotation_derived(label)[1]), label
 
 
 @pytest.mark.parametrize("encoding", [TCVN3, VNI])

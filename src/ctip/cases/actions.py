@@ -802,8 +802,15 @@ def situation_import_key(unit: Unit, received_on: dt.date, category: str,
                          description: str) -> list[str]:
     """The keyed hashes (newest key first) that recognise a situation already imported: its
     unit, the day it was received, its category and its summary folded."""
+    return crypto.search_keys(import_key_source(unit.pk, received_on, category, description))
+
+
+def import_key_source(unit_id: int, received_on: dt.date, category: str,
+                      description: str) -> str:
+    """What an imported situation's keyed hash is computed from (``ctip keys rotate``
+    recomputes it from the same)."""
     folded = " ".join(fold(nfc(description)).split())
-    return crypto.search_keys(f"{unit.pk}|{received_on.isoformat()}|{category}|{folded}")
+    return f"{unit_id}|{received_on.isoformat()}|{category}|{folded}"
 
 
 def situation_imported(keys: list[str]) -> bool:

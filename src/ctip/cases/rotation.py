@@ -5,7 +5,9 @@ What depends on the field keys:
 
 - every ``EncryptedTextField`` of the cases app (Fernet tokens), and the key canary;
 - ``Person.name_key``, the keyed hash of the folded name used to find duplicates
-  (``crypto.search_key``: an HMAC whose key is derived from the newest field key).
+  (``crypto.search_key``: an HMAC whose key is derived from the newest field key);
+- ``Situation.import_key``, the keyed hash that recognises a situation imported from a
+  register twice (its unit, the day it was received, its category, its summary).
 
 The rotation is resumable: it walks each table by id in batches, each batch in its own
 transaction, and leaves alone a row already readable by the newest key alone whose derived
@@ -16,14 +18,19 @@ Until it has finished, duplicate checks look a name up under every configured ke
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ctip.audit.actions import record
 from ctip.cases import crypto
+from ctip.cases.actions import import_key_source
 from ctip.cases.fields import EncryptedTextField
 from ctip.core.text import fold
 
@@ -42,18 +49,36 @@ def encrypted_columns() -> dict[str, tuple[str, list[str]]]:
     return result
 
 
-def _derived(label: str) -> dict[str, tuple[str, Callable[[dict[str, str]], str]]]:
-    """Columns computed from decrypted values with a key: ``{column: (source, function)}``."""
+Row = dict[str, Any]
+
+
+def _derived(label: str) -> tuple[list[str], dict[str, Callable[[Row], str]]]:
+    """The columns computed with a key from a row's decrypted values, and the plain columns
+    they need besides: ``([column read], {column: function of the row})``."""
     if label == "cases.Person":
-        return {"name_key": ("full_name", _name_key)}
-    return {}
+        return ["anonymised_at"], {"name_key": _name_key}
+    if label == "cases.Situation":
+        return ["unit_id", "created_at", "category"], {"import_key": _import_key}
+    return [], {}
 
 
-def _name_key(row: dict[str, str]) -> str:
+def _name_key(row: Row) -> str:
     # an anonymised person keeps no name key (``anonymise_person``)
     if row.get("anonymised_at") or not row.get("full_name"):
         return ""
     return crypto.search_key(fold(row["full_name"]))
+
+
+def _import_key(row: Row) -> str:
+    if not row["import_key"]:  # recorded in ctip, not imported from a register
+        return ""
+    received = row["created_at"]  # an imported situation was received at noon of its day
+    if isinstance(received, str):
+        received = parse_datetime(received)
+    if timezone.is_naive(received):  # SQLite hands back UTC without its zone
+        received = timezone.make_aware(received, dt.UTC)
+    return crypto.search_key(import_key_source(
+        row["unit_id"], timezone.localdate(received), row["category"], row["description"]))
 
 
 def rotate_all(batch_size: int = 500,
@@ -65,8 +90,7 @@ def rotate_all(batch_size: int = 500,
     quote = connection.ops.quote_name
     counts: dict[str, int] = {}
     for label, (table, columns) in encrypted_columns().items():
-        derived = _derived(label)
-        extra = ["anonymised_at"] if label == "cases.Person" else []
+        extra, derived = _derived(label)
         select = [*columns, *derived, *extra]
         changed = 0
         last_id: int | None = None
@@ -97,11 +121,10 @@ def rotate_all(batch_size: int = 500,
     return counts
 
 
-def _row_update(values: dict[str, object], columns: list[str],
-                derived: dict[str, tuple[str, Callable[[dict[str, str]], str]]],
+def _row_update(values: Row, columns: list[str], derived: dict[str, Callable[[Row], str]],
                 newest: Fernet) -> dict[str, str]:
     update: dict[str, str] = {}
-    plain: dict[str, str] = {}
+    plain: Row = {column: value for column, value in values.items() if column not in columns}
     for column in columns:
         token = values[column]
         if not token:
@@ -113,8 +136,7 @@ def _row_update(values: dict[str, object], columns: list[str],
         except InvalidToken:
             plain[column] = crypto.decrypt(token)
             update[column] = crypto.encrypt(plain[column])
-    plain["anonymised_at"] = "1" if values.get("anonymised_at") else ""
-    for column, (_source, compute) in derived.items():
+    for column, compute in derived.items():
         expected = compute(plain)
         if values[column] != expected:
             update[column] = expected
