@@ -376,6 +376,142 @@ def case_closed_without_reason_in_locked_month(tree: Any, users: Any, formats: A
         lambda: type(case).objects.get(pk=case.pk).closed_on is None)
 
 
+def _person_data(tree: Any, **changes: Any) -> dict[str, Any]:
+    return {"unit": tree.commune_a.pk, "full_name": "Trần Thị Mai", "other_names": "",
+            "birth_date": "", "birth_year": "", "sex": "female", "ethnic_group": "kinh",
+            "citizenship": "VN", "id_number": "", "phone": "0912 345 678", "address": "",
+            "guardian": ""} | changes
+
+
+def person_unnamed_born_in_the_future(tree: Any, users: Any, formats: Any) -> Sent:
+    """No name; a date of birth in the future."""
+    from ctip.cases.models import Person
+
+    born = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    return Sent("case_worker", reverse("cases:person_create"),
+                _person_data(tree, full_name="", birth_date=born),
+                {"id_full_name", "id_birth_date"}, [], ["0912 345 678"],
+                lambda: not Person.objects.exists())
+
+
+def identity_unnamed_with_letters_in_the_number(tree: Any, users: Any, formats: Any) -> Sent:
+    """Her name erased; letters in the identity card number."""
+    case = _case(tree, users)
+    data = _person_data(tree, full_name="", id_number="0790 12AB")
+    del data["unit"]
+    return Sent("case_worker", reverse("cases:person_correct", args=[case.person.pk]), data,
+                {"id_full_name", "id_id_number"}, [], ["0790 12AB"],
+                lambda: type(case.person).objects.get(pk=case.person.pk).id_number == "")
+
+
+def case_opened_undated_assigning_herself(tree: Any, users: Any, formats: Any) -> Sent:
+    """No opening date; she assigns herself without saying why."""
+    from ctip.cases.models import SupportCase
+    from tests.cases.case_helpers import consent, register
+
+    person = register(tree.commune_a)
+    consent(person)
+    return Sent("case_worker", reverse("cases:case_open", args=[person.pk]), {
+        "unit": tree.commune_a.pk, "kind": "returned_victim",
+        "workers": [users["case_worker"].pk], "category": "", "reason": "", "opened_on": "",
+        "needs": "Cần hỗ trợ học nghề may", "plan": ""},
+        {"id_opened_on", "id_category", "id_reason"}, [], ["Cần hỗ trợ học nghề may"],
+        lambda: not SupportCase.objects.exists())
+
+
+def workers_of_another_unit_and_no_reason_chosen(tree: Any, users: Any,
+                                                 formats: Any) -> Sent:
+    """A reason that is not one of the list; a worker of a branch, not of the commune."""
+    from ctip.accounts.capabilities import Role
+    from tests.conftest import make_user
+
+    case = _case(tree, users)
+    branch_worker = make_user("hotro.ap", Role.CASE_WORKER, tree.branch_a1,
+                              full_name="Lý Thị Sen")
+    return Sent("case_worker", _case_url("case_workers", case), {
+        "workers": [users["case_worker"].pk, branch_worker.pk], "category": "không-có",
+        "reason": "Chị Sen ở gần nhà"}, {"id_category", "id_workers"},
+        ["Lý Thị Sen", tree.commune_a.name], ["Chị Sen ở gần nhà"],
+        lambda: list(case.workers.all()) == [users["case_worker"]])
+
+
+def case_kind_changed_in_locked_month_with_an_unknown_risk(tree: Any, users: Any,
+                                                           formats: Any) -> Sent:
+    """A risk factor that is not one of the list; a new kind, while this month is locked
+    (the kind splits every count from the opening on)."""
+    case = _case(tree, users)
+    _lock_this_month(tree, users)
+    return Sent("case_worker", _case_url("case_edit", case), {
+        "kind": "high_risk", "risk_factors": ["không-có"], "needs": "Cần vốn chăn nuôi",
+        "plan": ""}, {"id_risk_factors", "id_kind"}, ["12/BC-HPN"], ["Cần vốn chăn nuôi"],
+        lambda: type(case).objects.get(pk=case.pk).kind == "returned_victim")
+
+
+def service_delivered_in_the_future_with_a_bad_amount(tree: Any, users: Any,
+                                                      formats: Any) -> Sent:
+    """An amount that is not a number; a service planned next month marked delivered."""
+    from ctip.cases.actions import add_service
+
+    case = _case(tree, users)
+    service = add_service(actor=None, case=case, type="hardship_allowance",
+                          provider="UBND xã", status="planned",
+                          date=timezone.localdate() + dt.timedelta(days=30))
+    return Sent("case_worker", _case_url("service_status", case, service.pk), {
+        "status": "delivered", "amount": "một triệu"}, {"id_amount", "id_status"}, [],
+        ["một triệu"], lambda: type(service).objects.get(pk=service.pk).status == "planned")
+
+
+def trafficking_undecided_date_and_exploitation_backwards(tree: Any, users: Any,
+                                                          formats: Any) -> Sent:
+    """A decision date that is not a date; an exploitation that ends before it began."""
+    case = _case(tree, users)
+    return Sent("case_worker", _case_url("trafficking_add", case), {
+        "status": "unknown", "decided_by": "unknown", "decided_on": "tháng trước",
+        "recruitment_country": "unknown", "recruiter_relation": "unknown",
+        "exploitation_country": "unknown", "exploitation_place": "Khu chế xuất Mộc Bài",
+        "exploitation_start": "2025-06-01", "exploitation_end": "2025-03-01",
+        "return_means": "unknown", "border_gate": "unknown"},
+        {"id_decided_on", "id_exploitation_end"}, [], ["Khu chế xuất Mộc Bài"],
+        lambda: not case.trafficking_events.exists())
+
+
+def speaker_unnamed_trained_in_the_future(tree: Any, users: Any, formats: Any) -> Sent:
+    """No name; trained on a day still to come."""
+    from ctip.outreach.models import Speaker
+
+    later = timezone.localdate() + dt.timedelta(days=20)
+    return Sent("commune_officer", reverse("outreach:speaker_create"), {
+        "unit": tree.commune_a.pk, "full_name": "", "kind": "communicator", "user": "",
+        "phone": "0912 111 222", "training": "Lớp kỹ năng truyền thông",
+        "trained_on": later.isoformat()}, {"id_full_name", "id_trained_on"},
+        [later.strftime("%d/%m/%Y")], ["Lớp kỹ năng truyền thông"],
+        lambda: not Speaker.objects.exists())
+
+
+def member_listed_twice_with_a_bad_date(tree: Any, users: Any, formats: Any) -> Sent:
+    """A joining date that is not a date; a name already on the list."""
+    from ctip.community.actions import add_member
+    from tests.community.test_clubs import new_club
+
+    club = new_club(tree.commune_a)
+    add_member(actor=None, club=club, full_name="Nguyễn Thị Lan", role="tổ viên")
+    return Sent("commune_officer", reverse("community:member_add", args=[club.pk]), {
+        "full_name": "Nguyễn  Thị Lan", "role": "Tổ viên", "joined_on": "2026-02-31"},
+        {"id_joined_on", "id_full_name"}, ["Nguyễn Thị Lan"], ["2026-02-31"],
+        lambda: club.members.count() == 1)
+
+
+def club_status_unknown_dated_before_founding(tree: Any, users: Any, formats: Any) -> Sent:
+    """A status that is not one of the list; a date before the club was founded."""
+    from tests.community.test_clubs import new_club
+
+    club = new_club(tree.commune_a, founded=dt.date(2024, 3, 8))
+    return Sent("commune_officer", reverse("community:club_status", args=[club.pk]), {
+        "status": "không-có", "changed_on": "2024-01-15", "reason": "Hết kinh phí"},
+        {"id_status", "id_changed_on"}, ["08/03/2024"], ["Hết kinh phí"],
+        lambda: type(club).objects.get(pk=club.pk).status == "active")
+
+
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
          campaign_untitled_backwards_and_plan_not_a_document,
          situation_untitled_and_implausible_date, escalation_note_too_long_in_locked_period,
@@ -391,7 +527,14 @@ KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_e
          narrative_number_and_results_too_long,
          attachment_caption_too_long_and_not_a_document,
          consent_undated_with_a_program_as_evidence,
-         case_closed_without_reason_in_locked_month]
+         case_closed_without_reason_in_locked_month, person_unnamed_born_in_the_future,
+         identity_unnamed_with_letters_in_the_number, case_opened_undated_assigning_herself,
+         workers_of_another_unit_and_no_reason_chosen,
+         case_kind_changed_in_locked_month_with_an_unknown_risk,
+         service_delivered_in_the_future_with_a_bad_amount,
+         trafficking_undecided_date_and_exploitation_backwards,
+         speaker_unnamed_trained_in_the_future, member_listed_twice_with_a_bad_date,
+         club_status_unknown_dated_before_founding]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])

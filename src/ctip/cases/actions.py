@@ -122,39 +122,107 @@ def possible_duplicates(*, actor: Any, unit: Unit, full_name: str,
     return result
 
 
-def _clean_identity(values: dict[str, Any]) -> dict[str, Any]:
-    cleaned = {}
-    errors = RuleErrors()
-    limits = {"full_name": 150, "other_names": 300, "birth_date": 20, "ethnicity": 60,
-              "id_number": 20, "phone": 20, "address": 500, "guardian": 300}
-    for field_name, value in values.items():
-        cleaned[field_name] = value
-        if field_name in limits:
-            with errors.collect():
-                cleaned[field_name] = _text(value, limits[field_name], field_name,
-                                            required=field_name == "full_name",
-                                            field=field_name)
-    if "ethnic_group" in cleaned:
-        cleaned["ethnic_group"] = cleaned["ethnic_group"] or htcds.UNKNOWN
-        errors.check(
-            cleaned["ethnic_group"] in {htcds.UNKNOWN, htcds.FOREIGN, *htcds.ETHNIC_CODES},
-            _("Choose one of Vietnam's 54 ethnic groups, a foreign national or unknown."),
-            field="ethnic_group")
-    if "citizenship" in cleaned:
-        cleaned["citizenship"] = (cleaned["citizenship"] or htcds.UNKNOWN).strip()
-        if cleaned["citizenship"] != htcds.UNKNOWN:
-            cleaned["citizenship"] = cleaned["citizenship"].upper()
-        errors.check(htcds.is_country(cleaned["citizenship"]),
-                     _("“%(value)s” is not a country (ISO 3166).")
-                     % {"value": cleaned["citizenship"]}, field="citizenship")
-    number = cleaned.get("id_number")
-    errors.check(not number or str(number).isdigit(),
-                 _("An identity card number has digits only."), field="id_number")
-    year = cleaned.get("birth_year")
-    errors.check(year is None or 1900 <= int(year) <= timezone.localdate().year,
-                 _("The year of birth is not plausible."), field="birth_year")
-    errors.raise_if_any()
-    return cleaned
+# The rules of a person's identity, declared once (decision 0056): ``create_person`` and
+# ``correct_person`` run them, and the person's forms run those whose inputs are valid when
+# one of their fields fails.
+IDENTITY_RULES = Rules()
+
+for _name, _limit, _label, _required in (
+        ("full_name", 150, gettext_lazy("Full name"), True),
+        ("other_names", 300, gettext_lazy("Other names"), False),
+        ("ethnicity", 60, gettext_lazy("Ethnicity"), False),
+        ("phone", 20, gettext_lazy("Phone"), False),
+        ("address", 500, gettext_lazy("Address"), False),
+        ("guardian", 300, gettext_lazy("Guardian (for a child)"), False)):
+    IDENTITY_RULES.cleans(_name, partial(_text, limit=_limit, label=_label,
+                                         required=_required, field=_name))
+
+
+def _birth_day(birth_date: dt.date | str | None) -> dt.date | None:
+    """The date of birth as a date: a form gives a date, the other callers its ISO text."""
+    if not birth_date or isinstance(birth_date, dt.date):
+        return birth_date or None
+    try:
+        return dt.date.fromisoformat(str(birth_date).strip())
+    except ValueError:
+        raise ActionError(_("The date of birth is not a date (YYYY-MM-DD)."),
+                          field="birth_date") from None
+
+
+@IDENTITY_RULES.rule("birth_date", field="birth_date")
+def _birth_date(birth_date: dt.date | str | None) -> dict[str, str]:
+    born = _birth_day(birth_date)
+    if born is not None and born > timezone.localdate():
+        raise ActionError(_("The date of birth is in the future."), field="birth_date")
+    if born is not None and born.year < 1900:
+        raise ActionError(_("The year of birth is not plausible."), field="birth_date")
+    return {"birth_date": born.isoformat() if born else ""}
+
+
+@IDENTITY_RULES.rule("birth_year", field="birth_year")
+def _birth_year(birth_year: int | None) -> None:
+    if birth_year is not None and not 1900 <= int(birth_year) <= timezone.localdate().year:
+        raise ActionError(_("The year of birth is not plausible."), field="birth_year")
+
+
+@IDENTITY_RULES.rule("birth_date", "birth_year", field="birth_year")
+def _birth_year_of_date(birth_date: dt.date | str | None,
+                        birth_year: int | None) -> dict[str, int] | None:
+    """The year of birth is the date's: given with it, it matches; left empty, it is taken
+    from it."""
+    try:
+        born = _birth_day(birth_date)
+    except ActionError:
+        return None  # the date's own rule says what is wrong with it
+    if born is None:
+        return None
+    if birth_year is not None and int(birth_year) != born.year:
+        raise ActionError(_("The year of birth does not match the date of birth."),
+                          field="birth_year")
+    return {"birth_year": born.year}
+
+
+@IDENTITY_RULES.rule("id_number", field="id_number")
+def _id_number(id_number: str | None) -> dict[str, str]:
+    number = re.sub(r"\s", "", nfc(id_number or ""))
+    if number and not number.isdigit():
+        raise ActionError(_("An identity card number has digits only."), field="id_number")
+    if len(number) > 20:
+        raise ActionError(_("%(field)s can have at most %(n)d characters.")
+                          % {"field": _("Identity card number"), "n": 20}, field="id_number")
+    return {"id_number": number}
+
+
+@IDENTITY_RULES.rule("ethnic_group", field="ethnic_group")
+def _ethnic_group(ethnic_group: str | None) -> dict[str, str]:
+    code = ethnic_group or htcds.UNKNOWN
+    if code not in {htcds.UNKNOWN, htcds.FOREIGN, *htcds.ETHNIC_CODES}:
+        raise ActionError(_("Choose one of Vietnam's 54 ethnic groups, a foreign national or "
+                            "unknown."), field="ethnic_group")
+    return {"ethnic_group": code}
+
+
+def _country(code: str | None) -> str:
+    """A country of ISO 3166 by its code, in capitals, or "unknown"."""
+    code = (code or htcds.UNKNOWN).strip()
+    code = code if code == htcds.UNKNOWN else code.upper()
+    if not htcds.is_country(code):
+        raise ActionError(_("“%(value)s” is not a country (ISO 3166).") % {"value": code})
+    return code
+
+
+IDENTITY_RULES.cleans("citizenship", _country)
+
+# A new person's: her unit open, and her identity's.
+PERSON_RULES = Rules()
+
+
+@PERSON_RULES.rule("unit", field="unit")
+def _person_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+PERSON_RULES = PERSON_RULES + IDENTITY_RULES
 
 
 @transaction.atomic
@@ -163,14 +231,8 @@ def create_person(*, actor: Any, unit: Unit, full_name: str, sex: str = Person.S
     if actor is not None and not (has_capability(actor, "case.manage", unit)
                                   or has_capability(actor, "situation.manage", unit)):
         require(actor, "case.manage", unit)
-    errors = RuleErrors()
-    with errors.collect():
-        ensure_open(unit)
-    values: dict[str, Any] = {}
-    with errors.collect():
-        values = _clean_identity({"full_name": full_name, "birth_year": birth_year,
-                                  **identity})
-    errors.raise_if_any()
+    values = {"full_name": full_name, "birth_year": birth_year, **identity}
+    values |= PERSON_RULES.check(values | {"unit": unit})
     person = Person.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit), sex=sex,
         name_key=crypto.search_key(fold(values["full_name"])), **values)
@@ -258,7 +320,7 @@ def correct_person(*, actor: Any, person: Person, **changes: Any) -> Person:
     allowed = {*IDENTITY_FIELDS, "birth_year", "sex", "ethnic_group", "citizenship"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
-    values = _clean_identity(changes)
+    values = changes | IDENTITY_RULES.check(changes)
     changed = sorted(k for k, v in values.items() if getattr(person, k) != v)
     for key, value in values.items():
         setattr(person, key, value)
@@ -972,6 +1034,68 @@ def _self_assigned(actor: Any, workers: list[Any], before: set[int]) -> bool:
     return pk is not None and pk in {w.pk for w in workers} and pk not in before
 
 
+def _workers_before(case: SupportCase | None) -> set[int]:
+    return set(case.workers.values_list("pk", flat=True)) if case is not None else set()
+
+
+# The rules of a case's workers, declared once (decision 0056): ``open_case`` and
+# ``assign_workers`` run them, and their forms run those whose inputs are valid when a field
+# fails. ``case`` is the case whose workers change (none when it is opened).
+WORKERS_RULES = Rules()
+
+
+@WORKERS_RULES.rule("workers", "unit", field="workers")
+def _workers_of_unit(workers: Iterable[Any], unit: Unit) -> None:
+    _check_workers(list(workers), unit)
+
+
+@WORKERS_RULES.rule("actor", "workers", "category", "reason", field="reason")
+def _self_assignment(actor: Any, workers: Iterable[Any], category: str, reason: str,
+                     case: SupportCase | None = None) -> dict[str, str] | None:
+    """Assigning oneself is break glass: a category and a reason of substance."""
+    if not _self_assigned(actor, list(workers), _workers_before(case)):
+        return None
+    category, reason = clean_break_glass_reason(category, reason)
+    return {"category": category, "reason": reason}
+
+
+# The narratives of a case, cleaned alike when it is opened and edited.
+CASE_TEXT_RULES = Rules()
+CASE_TEXT_RULES.cleans("needs", partial(_text, limit=20_000, label=gettext_lazy("Needs"),
+                                        field="needs"))
+CASE_TEXT_RULES.cleans("plan", partial(_text, limit=20_000, label=gettext_lazy("Plan"),
+                                       field="plan"))
+
+# The rules of opening a case (decision 0056), run by ``open_case`` and its form (given: the
+# actor and the person).
+OPEN_CASE_RULES = Rules()
+
+
+@OPEN_CASE_RULES.rule("unit", field="unit")
+def _case_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+@OPEN_CASE_RULES.rule("person")
+def _case_consent(person: Person) -> None:
+    require_consent(person, Consent.Purpose.SUPPORT)
+
+
+@OPEN_CASE_RULES.rule("opened_on", field="opened_on")
+def _case_opened_on(opened_on: dt.date, unit: Unit | None = None,
+                    situation: Situation | None = None) -> None:
+    check_date(opened_on, field="opened_on", label=_("The opening date"),
+               not_before=situation.created_at if situation is not None else None,
+               subject=_("the situation %(code)s was received")
+               % {"code": situation.code if situation is not None else ""})
+    if unit is not None:
+        # An open case counts as active in every period from its opening to today.
+        guard(unit_path=unit.path, spans=[(opened_on, None)], field="opened_on")
+
+
+OPEN_CASE_RULES = OPEN_CASE_RULES + WORKERS_RULES + CASE_TEXT_RULES
+
+
 @transaction.atomic
 def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
               workers: Iterable[Any] = (), risk_factors: Iterable[str] = (), needs: str = "",
@@ -982,45 +1106,41 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
     leaves a flag for the level above; others are assigned by someone else."""
     if actor is not None:
         require(actor, "case.manage", unit)
-    errors = RuleErrors()
-    with errors.collect(field="unit"):
-        ensure_open(unit)
-    with errors.collect():
-        require_consent(person, "support")
     opened_on = opened_on or timezone.localdate()
-    with errors.collect():
-        check_date(opened_on, field="opened_on", label=_("The opening date"),
-                   not_before=situation.created_at if situation is not None else None,
-                   subject=_("the situation %(code)s was received")
-                   % {"code": situation.code if situation is not None else ""})
-    if not errors.has("opened_on"):
-        # An open case counts as active in every period from its opening to today.
-        with errors.collect():
-            guard(unit_path=unit.path, spans=[(opened_on, None)], field="opened_on")
     workers = list(workers)
-    with errors.collect():
-        _check_workers(workers, unit)
+    values = OPEN_CASE_RULES.check({
+        "actor": actor, "unit": unit, "person": person, "opened_on": opened_on,
+        "situation": situation, "workers": workers, "category": category, "reason": reason,
+        "needs": needs, "plan": plan})
     self_assigned = _self_assigned(actor, workers, set())
-    if self_assigned:
-        with errors.collect():
-            category, reason = clean_break_glass_reason(category, reason)
-    with errors.collect():
-        needs = _text(needs, 20_000, _("Needs"), field="needs")
-    with errors.collect():
-        plan = _text(plan, 20_000, _("Plan"), field="plan")
-    errors.raise_if_any()
     case = SupportCase.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
         person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
-        needs=needs, plan=plan, opened_on=opened_on)
+        needs=values["needs"], plan=values["plan"], opened_on=opened_on)
     case.workers.set(workers)
     record(actor=actor, action="case.opened", target=case, unit_path=unit.path,
            changes={"kind": kind, "person": person.code,
                     "workers": [w.get_username() for w in workers]})
     if self_assigned:
-        _break_glass(actor=actor, person=person, case=case, category=category, reason=reason,
-                     kind=BreakGlass.Kind.SELF_ASSIGN)
+        _break_glass(actor=actor, person=person, case=case, category=values["category"],
+                     reason=values["reason"], kind=BreakGlass.Kind.SELF_ASSIGN)
     return case
+
+
+# The rules of a case's edit (decision 0056), run by ``update_case`` and its form.
+CASE_RULES = Rules()
+
+
+@CASE_RULES.rule("case", "kind", field="kind")
+def _case_kind(case: SupportCase, kind: str) -> None:
+    if kind not in SupportCase.Kind.values:
+        raise ActionError(_("Choose the kind of case."), field="kind")
+    if kind != case.kind:
+        # The kind splits every count of the case, from its opening to today.
+        guard(unit_path=case.unit_path, spans=[(case.opened_on, None)], field="kind")
+
+
+CASE_RULES = CASE_RULES + CASE_TEXT_RULES
 
 
 @transaction.atomic
@@ -1030,11 +1150,9 @@ def update_case(*, actor: Any, case: SupportCase, **changes: Any) -> SupportCase
     allowed = {"needs", "plan", "risk_factors", "kind"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
-    if "kind" in changes and changes["kind"] != case.kind:
-        # The kind splits every count of the case, from its opening to today.
-        guard(unit_path=case.unit_path, spans=[(case.opened_on, None)], field="kind")
+    changes |= CASE_RULES.check(changes | {"case": case})
     for key, value in changes.items():
-        setattr(case, key, _text(value, 20_000, key) if key in {"needs", "plan"} else value)
+        setattr(case, key, value)
     case.save()
     record(actor=actor, action="case.updated", target=case, unit_path=case.unit_path,
            changes={"fields": sorted(changes)})
@@ -1049,17 +1167,17 @@ def assign_workers(*, actor: Any, case: SupportCase, workers: Iterable[Any],
     require(actor, "case.manage", case.unit)
     _ensure_open_case(case)
     workers = list(workers)
-    _check_workers(workers, case.unit)
-    before = set(case.workers.values_list("pk", flat=True))
+    before = _workers_before(case)
+    values = WORKERS_RULES.check({"actor": actor, "case": case, "unit": case.unit,
+                                  "workers": workers, "category": category,
+                                  "reason": reason})
     self_assigned = _self_assigned(actor, workers, before)
-    if self_assigned:
-        category, reason = clean_break_glass_reason(category, reason)
     case.workers.set(workers)
     record(actor=actor, action="case.assigned", target=case, unit_path=case.unit_path,
            changes={"workers": [w.get_username() for w in workers]})
     if self_assigned:
-        _break_glass(actor=actor, person=case.person, case=case, category=category,
-                     reason=reason, kind=BreakGlass.Kind.SELF_ASSIGN)
+        _break_glass(actor=actor, person=case.person, case=case, category=values["category"],
+                     reason=values["reason"], kind=BreakGlass.Kind.SELF_ASSIGN)
     return case
 
 
@@ -1132,19 +1250,40 @@ def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # n
     return service
 
 
+# The rules of a service's new status (decision 0056), run by ``set_service_status`` and its
+# form (given: the service). Its date is not a field of that form: what it refuses is the
+# status.
+SERVICE_STATUS_RULES = Rules()
+
+
+@SERVICE_STATUS_RULES.rule("service", "status", field="status")
+def _service_status(service: Service, status: str) -> None:
+    if status not in Service.Status.values:
+        raise ActionError(_("Choose a status."), field="status")
+    if status == Service.Status.DELIVERED and service.date > timezone.localdate():
+        raise ActionError(_("A delivered service cannot be dated in the future."),
+                          field="status")
+    _guard_service(service.case, service.date)
+
+
+@SERVICE_STATUS_RULES.rule("service", "status", "amount", field="amount")
+def _service_status_amount(service: Service, status: str,
+                           amount: Decimal | int | None) -> None:
+    if amount is not None and amount < 0:
+        raise ActionError(_("The amount cannot be negative."), field="amount")
+    if service.type in MONEY_SERVICES and status == Service.Status.DELIVERED and \
+            not (amount if amount is not None else service.amount):
+        raise ActionError(_("Give the amount of money delivered."), field="amount")
+
+
 @transaction.atomic
 def set_service_status(*, actor: Any, service: Service, status: str,
                        amount: Decimal | int | None = None) -> Service:
     _require_case_manager(actor, service.case)
     _ensure_open_case(service.case)
-    if status == Service.Status.DELIVERED and service.date > timezone.localdate():
-        raise ActionError(_("A delivered service cannot be dated in the future."), field="date")
-    _guard_service(service.case, service.date)
+    SERVICE_STATUS_RULES.check({"service": service, "status": status, "amount": amount})
     if amount is not None:
         service.amount = amount
-    if service.type in MONEY_SERVICES and status == Service.Status.DELIVERED and \
-            not service.amount:
-        raise ActionError(_("Give the amount of money delivered."), field="amount")
     service.status = status
     service.save(update_fields=["status", "amount"])
     record(actor=actor, action="case.service_updated", target=service.case,
@@ -1324,69 +1463,137 @@ def _event_dates(values: dict[str, Any]) -> None:
     errors.raise_if_any()
 
 
-def _clean_event(case: SupportCase, values: dict[str, Any]) -> dict[str, Any]:
+# The rules of a trafficking event, declared once (decision 0056): the actions run them on
+# every field (an absent one is unknown), and the event's form runs those whose inputs are
+# valid when one of its fields fails. ``case`` is given; ``current`` is the event corrected.
+EVENT_RULES = Rules()
+
+
+def _listed(code: str | None, choices: type[models.TextChoices]) -> str:
+    code = code or htcds.UNKNOWN
+    if code not in choices.values:
+        raise ActionError(_("“%(value)s” is not a value of this list.") % {"value": code})
+    return code
+
+
+for _name, _choices in _EVENT_CHOICES.items():
+    EVENT_RULES.cleans(_name, partial(_listed, choices=_choices))
+for _name, _choices in _EVENT_LISTS.items():
+    EVENT_RULES.cleans(_name, partial(_code_list, choices=_choices, field=_name))
+for _name in ("recruitment_country", "exploitation_country"):
+    EVENT_RULES.cleans(_name, _country)
+EVENT_RULES.cleans("exploitation_place", partial(
+    _text, limit=500, label=gettext_lazy("Place of exploitation"), field="exploitation_place"))
+
+
+@EVENT_RULES.rule("recruitment_country", "recruitment_province", "recruitment_commune",
+                  field="recruitment_province")
+def _recruitment_place(recruitment_country: str | None, recruitment_province: str | None,
+                       recruitment_commune: Unit | None) -> dict[str, Any] | None:
+    try:
+        country = _country(recruitment_country)
+    except ActionError:
+        return None  # the country's own rule says what is wrong with it
+    province = (recruitment_province or "").strip()
+    if (province or recruitment_commune) and country != "VN":
+        raise ActionError(_("A province or commune of recruitment is given only when she was "
+                            "recruited in Vietnam."))
+    errors = RuleErrors()
+    errors.check(not province or province in _province_codes(),
+                 _("There is no such province."), field="recruitment_province")
+    errors.check(recruitment_commune is None
+                 or recruitment_commune.unit_type.code == "commune",
+                 _("Choose a commune."), field="recruitment_commune")
+    errors.raise_if_any()
+    return {"recruitment_province": province, "recruitment_commune": recruitment_commune}
+
+
+def _exploited(exploitation: Iterable[str] | None) -> list[str] | None:
+    """The types of exploitation, or None when they are not valid (their rule says why)."""
+    try:
+        return _code_list(exploitation, htcds.Exploitation, "exploitation")
+    except ActionError:
+        return None
+
+
+@EVENT_RULES.rule("exploitation", "labour_industry", field="labour_industry")
+def _labour_industry(exploitation: Iterable[str] | None,
+                     labour_industry: str | None) -> dict[str, str] | None:
+    types = _exploited(exploitation)
+    if types is None:
+        return None
+    industry = labour_industry or ""
+    if "forced_labour" not in types:
+        if industry:
+            raise ActionError(_("An industry is given only for forced labour."))
+        return {"labour_industry": ""}
+    return {"labour_industry": _listed(industry, htcds.LabourIndustry)}
+
+
+@EVENT_RULES.rule("exploitation", "sex_exploitation", field="sex_exploitation")
+def _sex_exploitation(exploitation: Iterable[str] | None,
+                      sex_exploitation: Iterable[str] | None) -> dict[str, list[str]] | None:
+    types = _exploited(exploitation)
+    if types is None:
+        return None
+    if "sexual" in types:
+        return {"sex_exploitation": _code_list(sex_exploitation, htcds.SexExploitation,
+                                               "sex_exploitation")}
+    if sex_exploitation:
+        raise ActionError(_("A type of sexual exploitation is given only for sexual "
+                            "exploitation."))
+    return {"sex_exploitation": []}
+
+
+@EVENT_RULES.rule("border_gate", "return_means", field="border_gate")
+def _border_gate(border_gate: str | None, return_means: str | None) -> None:
+    if (border_gate or htcds.UNKNOWN) not in (htcds.UNKNOWN, "none") and \
+            return_means == "not_returned":
+        raise ActionError(_("A border gate of return is given only when she has returned."))
+
+
+@EVENT_RULES.rule("status", "decided_by", field="status")
+def _status_decided(status: str | None, decided_by: str | None) -> None:
+    if (status or htcds.UNKNOWN) == htcds.UNKNOWN and \
+            (decided_by or htcds.UNKNOWN) != htcds.UNKNOWN:
+        raise ActionError(_("Give the victim status that was decided."))
+
+
+@EVENT_RULES.rule()
+def _event_dates_in_order(decided_on: dt.date | None = None,
+                          recruited_on: dt.date | None = None,
+                          exploitation_start: dt.date | None = None,
+                          exploitation_end: dt.date | None = None,
+                          returned_on: dt.date | None = None) -> None:
+    _event_dates({"decided_on": decided_on, "recruited_on": recruited_on,
+                  "exploitation_start": exploitation_start,
+                  "exploitation_end": exploitation_end, "returned_on": returned_on})
+
+
+@EVENT_RULES.rule("case")
+def _event_periods(case: SupportCase, current: TraffickingEvent | None = None,
+                   decided_on: dt.date | None = None, recruited_on: dt.date | None = None,
+                   exploitation_start: dt.date | None = None,
+                   exploitation_end: dt.date | None = None,
+                   returned_on: dt.date | None = None) -> None:
+    """The event is counted in the period of each of its dates (prevention figures by
+    year); a correction changes the periods of its old dates too."""
+    dates = [decided_on, recruited_on, exploitation_start, exploitation_end, returned_on]
+    if current is not None:
+        dates += [getattr(current, name) for name in _EVENT_DATES]
+    guard(unit_path=case.unit_path, dates=dates, field=None)
+
+
+def _clean_event(case: SupportCase, values: dict[str, Any],
+                 current: TraffickingEvent | None = None) -> dict[str, Any]:
+    """Every field of the event (an absent one unknown) cleaned by ``EVENT_RULES``; every
+    rule broken is reported at once."""
     unknown_fields = set(values) - EVENT_FIELDS
     if unknown_fields:
         raise ActionError(f"unknown fields: {sorted(unknown_fields)}")
-    errors = RuleErrors()
-    out: dict[str, Any] = {}
-    for name, choices in _EVENT_CHOICES.items():
-        code = values.get(name) or htcds.UNKNOWN
-        errors.check(code in choices.values,
-                     _("“%(value)s” is not a value of this list.") % {"value": code}, field=name)
-        out[name] = code
-    for name, choices in _EVENT_LISTS.items():
-        out[name] = [htcds.UNKNOWN]
-        with errors.collect():
-            out[name] = _code_list(values.get(name), choices, name)
-    for name in ("recruitment_country", "exploitation_country"):
-        code = (values.get(name) or htcds.UNKNOWN).strip()
-        code = code if code == htcds.UNKNOWN else code.upper()
-        errors.check(htcds.is_country(code),
-                     _("“%(value)s” is not a country (ISO 3166).") % {"value": code}, field=name)
-        out[name] = code
-    province = (values.get("recruitment_province") or "").strip()
-    commune = values.get("recruitment_commune")
-    if errors.check(not (province or commune) or out["recruitment_country"] == "VN",
-                    _("A province or commune of recruitment is given only when she was "
-                      "recruited in Vietnam."), field="recruitment_province"):
-        errors.check(not province or province in _province_codes(),
-                     _("There is no such province."), field="recruitment_province")
-        errors.check(commune is None or commune.unit_type.code == "commune",
-                     _("Choose a commune."), field="recruitment_commune")
-    out["recruitment_province"], out["recruitment_commune"] = province, commune
-    industry = values.get("labour_industry") or ""
-    sex = sorted(set(values.get("sex_exploitation") or ()))
-    if "forced_labour" in out["exploitation"]:
-        industry = industry or htcds.UNKNOWN
-        errors.check(industry in htcds.LabourIndustry.values,
-                     _("“%(value)s” is not a value of this list.") % {"value": industry},
-                     field="labour_industry")
-    else:
-        errors.check(not industry, _("An industry is given only for forced labour."),
-                     field="labour_industry")
-    if "sexual" in out["exploitation"]:
-        with errors.collect():
-            sex = _code_list(sex, htcds.SexExploitation, "sex_exploitation")
-    else:
-        errors.check(not sex, _("A type of sexual exploitation is given only for sexual "
-                                "exploitation."), field="sex_exploitation")
-    gate = out["border_gate"]
-    errors.check(gate in (htcds.UNKNOWN, "none") or out["return_means"] != "not_returned",
-                 _("A border gate of return is given only when she has returned."),
-                 field="border_gate")
-    out["labour_industry"], out["sex_exploitation"] = industry, sex
-    with errors.collect():
-        out["exploitation_place"] = _text(values.get("exploitation_place"), 500,
-                                          _("Place of exploitation"), field="exploitation_place")
-    for name in _EVENT_DATES:
-        out[name] = values.get(name)
-    errors.check(out["status"] != htcds.UNKNOWN or out["decided_by"] == htcds.UNKNOWN,
-                 _("Give the victim status that was decided."), field="status")
-    with errors.collect():
-        _event_dates(out)
-    errors.raise_if_any()
-    return out
+    values = dict.fromkeys(EVENT_FIELDS) | values
+    given = {"case": case} | ({"current": current} if current is not None else {})
+    return values | EVENT_RULES.check(values | given)
 
 
 def _province_codes() -> frozenset[str]:
@@ -1411,8 +1618,6 @@ def record_trafficking_event(*, actor: Any, case: SupportCase, **values: Any
     _ensure_open_case(case)
     require_consent(case.person, Consent.Purpose.SUPPORT)
     cleaned = _clean_event(case, values)
-    # The event is counted in the period of each of its dates (prevention figures by year).
-    guard(unit_path=case.unit_path, dates=[cleaned[n] for n in _EVENT_DATES], field=None)
     event = TraffickingEvent.objects.create(case=case, person=case.person,
                                             unit_path=case.unit_path, recorded_by=actor,
                                             **cleaned)
@@ -1430,9 +1635,7 @@ def update_trafficking_event(*, actor: Any, event: TraffickingEvent, **values: A
     _require_case_manager(actor, case)
     _ensure_open_case(case)
     require_consent(case.person, Consent.Purpose.SUPPORT)
-    cleaned = _clean_event(case, values)
-    guard(unit_path=case.unit_path, field=None,
-          dates=[*(cleaned[n] for n in _EVENT_DATES), *(getattr(event, n) for n in _EVENT_DATES)])
+    cleaned = _clean_event(case, values, current=event)
     changed = sorted(k for k, v in cleaned.items() if getattr(event, k) != v)
     for key, value in cleaned.items():
         setattr(event, key, value)

@@ -38,7 +38,7 @@ from ctip.community.models import (
 )
 from ctip.community.policy import can_see
 from ctip.community.selectors import ancestor_ids, commune_of, integration_ancestor_ids
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
@@ -359,6 +359,53 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
     return club
 
 
+# The rules of a club's change of status, declared once (decision 0056):
+# ``change_club_status`` runs them, and its form runs those whose inputs are valid when one of
+# its fields fails (given: the club). The order of the changes is checked by the action.
+CLUB_STATUS_RULES = Rules()
+
+
+@CLUB_STATUS_RULES.rule("club")
+def _status_unit_open(club: Club) -> None:
+    ensure_open(club.unit)
+
+
+@CLUB_STATUS_RULES.rule("status", field="status")
+def _status_known(status: str) -> None:
+    if status not in Club.Status.values:
+        raise ActionError(_("Choose a status."), field="status")
+
+
+CLUB_STATUS_RULES.cleans("reason", partial(_text, limit=300, label=gettext_lazy("Reason"),
+                                           field="reason"))
+
+
+@CLUB_STATUS_RULES.rule("status", "changed_on", "reason")
+def _status_said(status: str, changed_on: dt.date | None, reason: str | None) -> None:
+    """A paused or dissolved club says since when and why."""
+    if status not in Club.Status.values or status == Club.Status.ACTIVE:
+        return
+    label = Club.Status(status).label
+    errors = RuleErrors()
+    errors.check(changed_on is not None, _("Give the date from which the club is "
+                                           "%(status)s.") % {"status": label},
+                 field="changed_on")
+    errors.check((reason or "").strip(), _("Give the reason why the club is "
+                                                     "%(status)s.") % {"status": label},
+                 field="reason")
+    errors.raise_if_any()
+
+
+@CLUB_STATUS_RULES.rule("club", "changed_on", field="changed_on")
+def _status_date(club: Club, changed_on: dt.date | None) -> None:
+    if changed_on is None:
+        return
+    _past_date(changed_on, _("The date"), field="changed_on")
+    if changed_on < club.founded_on:
+        raise ActionError(_("The date is before the club was founded (%(date)s).")
+                          % {"date": _date(club.founded_on)}, field="changed_on")
+
+
 @transaction.atomic
 def change_club_status(*, actor: Any, club: Club, status: str,
                        changed_on: dt.date | None = None, reason: str = "") -> Club:
@@ -367,25 +414,10 @@ def change_club_status(*, actor: Any, club: Club, status: str,
     club = (Club.objects.select_for_update(of=("self",)).select_related("unit")
             .get(pk=club.pk))
     require(actor, "activity.manage", club.unit)
-    ensure_open(club.unit)
-    if status not in Club.Status.values:
-        raise ActionError(_("Choose a status."), field="status")
-    reason = _text(reason, 300, _("Reason"), field="reason")
-    if status != Club.Status.ACTIVE:
-        label = Club.Status(status).label
-        if changed_on is None:
-            raise ActionError(_("Give the date from which the club is %(status)s.")
-                              % {"status": label}, field="changed_on")
-        if not reason:
-            raise ActionError(_("Give the reason why the club is %(status)s.")
-                              % {"status": label}, field="reason")
-    elif changed_on is None and club.status != status:
+    reason = CLUB_STATUS_RULES.check({"club": club, "status": status, "changed_on": changed_on,
+                                      "reason": reason})["reason"]
+    if status == Club.Status.ACTIVE and changed_on is None and club.status != status:
         changed_on = timezone.localdate()
-    if changed_on is not None:
-        _past_date(changed_on, _("The date"), field="changed_on")
-        if changed_on < club.founded_on:
-            raise ActionError(_("The date is before the club was founded (%(date)s).")
-                              % {"date": _date(club.founded_on)}, field="changed_on")
     latest = club.status_changes.order_by("-on", "-pk").first()
     diff: dict[str, list[Any]]
     if status == club.status and not (changed_on or reason):
@@ -451,6 +483,55 @@ def _sync_count(club: Club) -> int:
     return count
 
 
+# The rules of a new member of a club's list, declared once (decision 0056): ``add_member``
+# runs them (for the page and the import of lists), and the member form runs those whose
+# inputs are valid when one of its fields fails (given: the club).
+MEMBER_RULES = Rules()
+
+
+@MEMBER_RULES.rule("club")
+def _member_club_open(club: Club) -> None:
+    ensure_open(club.unit)
+    if club.status == Club.Status.DISSOLVED:
+        raise ActionError(_("The club is dissolved; re-activate it before adding members."))
+
+
+_member_name = partial(_text, limit=150, label=gettext_lazy("Full name"), field="full_name",
+                       required=True)
+_member_role = partial(_text, limit=100, label=gettext_lazy("Role in the club"), field="role")
+MEMBER_RULES.cleans("full_name", _member_name)
+MEMBER_RULES.cleans("role", _member_role)
+
+
+@MEMBER_RULES.rule("club", "joined_on", field="joined_on")
+def _member_joined(club: Club, joined_on: dt.date | None) -> None:
+    if joined_on is None:
+        return
+    _past_date(joined_on, _("The joining date"), field="joined_on")
+    if joined_on < club.founded_on:
+        raise ActionError(_("The joining date is before the club was founded (%(date)s).")
+                          % {"date": _date(club.founded_on)}, field="joined_on")
+
+
+@MEMBER_RULES.rule("club", "full_name", "role", field="full_name")
+def _member_once(club: Club, full_name: str, role: str | None) -> None:
+    try:
+        name, role = fold(_member_name(full_name)), fold(_member_role(role))
+    except ActionError:
+        return  # the name's or the role's own rule says what is wrong with it
+    for other in club.members.all():
+        if fold(other.full_name) == name and fold(other.role) == role:
+            raise ActionError(_("%(name)s is already on the list. If this is another person "
+                                "with the same name, tell them apart in the role field.")
+                              % {"name": other.full_name}, field="full_name")
+
+
+@MEMBER_RULES.rule("club")
+def _member_room(club: Club) -> None:
+    if club.members.count() >= MAX_MEMBERS:
+        raise ActionError(_("The list is full."))
+
+
 @transaction.atomic
 def add_member(*, actor: Any, club: Club, full_name: str, role: str = "",
                joined_on: dt.date | None = None) -> ClubMember:
@@ -459,23 +540,9 @@ def add_member(*, actor: Any, club: Club, full_name: str, role: str = "",
     club = (Club.objects.select_for_update(of=("self",)).select_related("unit")
             .get(pk=club.pk))
     require(actor, "activity.manage", club.unit)
-    ensure_open(club.unit)
-    if club.status == Club.Status.DISSOLVED:
-        raise ActionError(_("The club is dissolved; re-activate it before adding members."))
-    full_name = _text(full_name, 150, _("Full name"), field="full_name", required=True)
-    role = _text(role, 100, _("Role in the club"), field="role")
-    if joined_on is not None:
-        _past_date(joined_on, _("The joining date"), field="joined_on")
-        if joined_on < club.founded_on:
-            raise ActionError(_("The joining date is before the club was founded (%(date)s).")
-                              % {"date": _date(club.founded_on)}, field="joined_on")
-    for other in club.members.all():
-        if fold(other.full_name) == fold(full_name) and fold(other.role) == fold(role):
-            raise ActionError(_("%(name)s is already on the list. If this is another person "
-                                "with the same name, tell them apart in the role field.")
-                              % {"name": other.full_name}, field="full_name")
-    if club.members.count() >= MAX_MEMBERS:
-        raise ActionError(_("The list is full."))
+    values = MEMBER_RULES.check({"club": club, "full_name": full_name, "role": role,
+                                 "joined_on": joined_on})
+    full_name, role = values["full_name"], values["role"]
     member = ClubMember.objects.create(club=club, full_name=full_name, role=role,
                                        joined_on=joined_on)
     count = _sync_count(club)

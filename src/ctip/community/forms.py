@@ -14,7 +14,9 @@ from ctip.accounts.policy import scope_q
 from ctip.community import policy, selectors
 from ctip.community.actions import (
     CLUB_RULES,
+    CLUB_STATUS_RULES,
     EXCHANGE_RULES,
+    MEMBER_RULES,
     NEW_CLUB_RULES,
     NEW_EXCHANGE_RULES,
 )
@@ -131,7 +133,8 @@ class OriginSearchForm(forms.Form):
     replicated_from = forms.IntegerField(required=False)
 
 
-class StatusForm(forms.Form):
+class StatusForm(RulesForm, forms.Form):
+    rules = CLUB_STATUS_RULES  # given: the club
     status = forms.ChoiceField(label=_("Status"), choices=Club.Status.choices,
                                widget=forms.RadioSelect)
     changed_on = forms.DateField(label=_("Since"), required=False, help_text=DATE_HELP)
@@ -139,8 +142,10 @@ class StatusForm(forms.Form):
                              help_text=_("Required when the club is paused or dissolved."))
 
 
-class MemberForm(IdempotentForm, forms.Form):
+class MemberForm(RulesForm, IdempotentForm, forms.Form):
     """Names only: no identity number, no phone, no address, no date of birth."""
+
+    rules = MEMBER_RULES  # given: the club
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     role = forms.CharField(label=_("Role in the club"), max_length=100, required=False,

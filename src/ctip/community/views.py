@@ -172,7 +172,7 @@ def club_status(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
     form = StatusForm(request.POST or None, initial={
         "status": club.status, "changed_on": club.status_changed_on,
-        "reason": club.status_reason})
+        "reason": club.status_reason}, given={"club": club})
     if request.method == "POST" and form.is_valid():
         try:
             actions.change_club_status(actor=request.user, club=club, **form.cleaned_data)
@@ -204,7 +204,7 @@ def club_members(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("activity.manage")
 def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     club = selectors.get_club_for(request.user, pk, "activity.manage")
-    form = MemberForm(request.POST)
+    form = MemberForm(request.POST, given={"club": club})
     if form.is_valid():
         try:
             done = submit_form_once(form, actor=request.user, scope="community.member",

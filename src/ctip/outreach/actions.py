@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError, RuleErrors
-from ctip.core.periods import ensure_not_locked, guard
+from ctip.core.periods import check_date, ensure_not_locked, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
@@ -601,17 +601,55 @@ def add_material(*, actor: Any, topic: Topic, title: str, upload: Any) -> Materi
 
 # --- Speakers, movements, commendations -----------------------------------------------------
 
+# The rules of a speaker of the roster, declared once (decision 0056): ``create_speaker`` and
+# ``update_speaker`` run them, and the speaker form runs those whose inputs are valid when one
+# of its fields fails.
+SPEAKER_RULES = Rules()
+SPEAKER_RULES.cleans("full_name", partial(_text, limit=150, label=gettext_lazy("Full name"),
+                                          required=True, field="full_name"))
+SPEAKER_RULES.cleans("phone", partial(_text, limit=20, label=gettext_lazy("Phone"),
+                                      field="phone"))
+SPEAKER_RULES.cleans("training", partial(_text, limit=5000, label=gettext_lazy("Training"),
+                                         field="training"))
+
+
+@SPEAKER_RULES.rule("kind", field="kind")
+def _speaker_kind(kind: str) -> None:
+    if kind not in Speaker.Kind.values:
+        raise ActionError(_("Choose a kind."), field="kind")
+
+
+@SPEAKER_RULES.rule("trained_on", field="trained_on")
+def _speaker_trained_on(trained_on: dt.date | None) -> None:
+    if trained_on is not None:
+        check_date(trained_on, field="trained_on", label=_("Last trained on"))
+
+
+# A new speaker's: her unit open, and the speaker's rules.
+NEW_SPEAKER_RULES = Rules()
+
+
+@NEW_SPEAKER_RULES.rule("unit", field="unit")
+def _speaker_unit_open(unit: Unit) -> None:
+    ensure_open(unit)
+
+
+NEW_SPEAKER_RULES = NEW_SPEAKER_RULES + SPEAKER_RULES
+
+
 @transaction.atomic
 def create_speaker(*, actor: Any, unit: Unit, full_name: str,
                    kind: str = Speaker.Kind.COMMUNICATOR, user: Any = None, phone: str = "",
                    training: str = "", trained_on: dt.date | None = None) -> Speaker:
     require(actor, "activity.manage", unit)
-    ensure_open(unit)
-    name = _text(full_name, 150, _("Full name"), required=True)
+    values = NEW_SPEAKER_RULES.check({"unit": unit, "full_name": full_name, "kind": kind,
+                                      "phone": phone, "training": training,
+                                      "trained_on": trained_on})
+    name = values["full_name"]
     speaker = Speaker.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, full_name=name,
-        name_folded=fold(name), kind=kind, user=user, phone=_text(phone, 20, _("Phone")),
-        training=_text(training, 5000, _("Training")), trained_on=trained_on)
+        name_folded=fold(name), kind=kind, user=user, phone=values["phone"],
+        training=values["training"], trained_on=trained_on)
     record(actor=actor, action="speaker.created", target=speaker, unit_path=unit.path)
     return speaker
 
@@ -622,6 +660,7 @@ def update_speaker(*, actor: Any, speaker: Speaker, **changes: Any) -> Speaker:
     allowed = {"full_name", "kind", "phone", "training", "trained_on", "active", "user"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
+    changes |= SPEAKER_RULES.check(changes)
     diff = {k: [getattr(speaker, k), v] for k, v in changes.items()
             if getattr(speaker, k) != v}
     for key, value in changes.items():

@@ -15,7 +15,7 @@ from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
-from ctip.outreach.actions import MATERIAL_RULES, TOPIC_RULES
+from ctip.outreach.actions import MATERIAL_RULES, NEW_SPEAKER_RULES, SPEAKER_RULES, TOPIC_RULES
 from ctip.outreach.campaign_forms import DATE_HELP, PeriodMixin, issuing_units
 from ctip.outreach.models import Speaker, Topic
 
@@ -88,7 +88,10 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.get_username()})"
 
 
-class SpeakerForm(IdempotentForm, forms.Form):
+class SpeakerForm(RulesForm, IdempotentForm, forms.Form):
+    """The action's rules run here too when a field fails (``RulesForm``)."""
+
+    rules = NEW_SPEAKER_RULES
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=Speaker.Kind.choices)
@@ -106,6 +109,7 @@ class SpeakerForm(IdempotentForm, forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["unit"]
+            self.rules = SPEAKER_RULES  # what ``update_speaker`` checks
         else:
             del self.fields["active"]
             self.fields["unit"].queryset = scoped_units(viewer, "activity.manage").order_by(  # type: ignore[attr-defined]

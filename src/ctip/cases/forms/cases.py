@@ -27,12 +27,19 @@ from ctip.accounts.policy import scope_paths
 from ctip.cases import htcds
 from ctip.cases.actions import (
     ANSWER_RULES,
+    CASE_RULES,
     CLOSE_CASE_RULES,
     CONSENT_RULES,
+    EVENT_RULES,
     FOLLOW_UP_RULES,
+    IDENTITY_RULES,
+    OPEN_CASE_RULES,
+    PERSON_RULES,
     REFER_RULES,
     SERVICE_RULES,
+    SERVICE_STATUS_RULES,
     VISIT_RULES,
+    WORKERS_RULES,
 )
 from ctip.cases.models import (
     Agency,
@@ -146,12 +153,6 @@ class WorkersField(forms.ModelMultipleChoiceField):
         return f"{obj} ({unit})" if unit else str(obj)
 
 
-def _not_future(value: dt.date | None, message: str) -> dt.date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 def _narrative(label: Any, *, required: bool = False, rows: int = 3,
                max_length: int = 20_000, help_text: Any = "") -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=max_length,
@@ -175,7 +176,11 @@ def case_manager_candidates(viewer: Any) -> QuerySet[User]:
 
 # --- Persons --------------------------------------------------------------------------------
 
-class IdentityForm(forms.Form):
+class IdentityForm(RulesForm, forms.Form):
+    """A person's identity; the rules are the action's (``IDENTITY_RULES``), run here too when
+    a field fails."""
+
+    rules = IDENTITY_RULES
     full_name = forms.CharField(label=_("Full name"), max_length=150,
                                 widget=forms.TextInput(attrs=PRIVATE))
     other_names = forms.CharField(label=_("Other names"), max_length=300, required=False,
@@ -206,38 +211,18 @@ class IdentityForm(forms.Form):
                                required=False, widget=forms.TextInput(attrs=PRIVATE),
                                help_text=_("Name, relationship and how to reach them."))
 
-    def clean_birth_date(self) -> dt.date | None:
-        value = _not_future(self.cleaned_data.get("birth_date"),
-                            gettext("The date of birth is in the future."))
-        if value and value.year < 1900:
-            raise forms.ValidationError(gettext("The year of birth is not plausible."))
-        return value
-
-    def clean_id_number(self) -> str:
-        value = re.sub(r"\s", "", self.cleaned_data.get("id_number") or "")
-        if value and not value.isdigit():
-            raise forms.ValidationError(gettext("An identity card number has digits only."))
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        born, year = data.get("birth_date"), data.get("birth_year")
-        if born and year and born.year != year:
-            self.add_error("birth_year",
-                           gettext("The year of birth does not match the date of birth."))
-        elif born and not year:
-            data["birth_year"] = born.year
-        return data
-
     def identity_values(self) -> dict[str, Any]:
         """The values as ``create_person`` and ``correct_person`` take them."""
         data = dict(self.cleaned_data)
         born = data.pop("birth_date", None)
         data["birth_date"] = born.isoformat() if born else ""
+        if born and not data.get("birth_year"):
+            data["birth_year"] = born.year  # the year of the duplicate check
         return data
 
 
 class PersonForm(IdempotentForm, IdentityForm):
+    rules = PERSON_RULES
     unit = UnitField(label=_("Commune or ward of residence"), queryset=Unit.objects.none(),
                      empty_label=_("— choose —"),
                      help_text=_("The unit whose case workers will look after her."))
@@ -331,7 +316,8 @@ class CaseFilterForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
-class CaseForm(forms.Form):
+class CaseForm(RulesForm, forms.Form):
+    rules = CASE_RULES  # given: the case
     kind = forms.ChoiceField(label=_("Kind of case"), choices=SupportCase.Kind.choices)
     risk_factors = forms.MultipleChoiceField(label=_("Risk factors"), required=False,
                                              choices=RISK_FACTORS,
@@ -342,6 +328,9 @@ class CaseForm(forms.Form):
 
 
 class OpenCaseForm(IdempotentForm, CaseForm, SelfAssignFields):
+    """The action's rules run here too when a field fails (given: the actor, the person)."""
+
+    rules = OPEN_CASE_RULES
     unit = UnitField(label=_("Supervising unit"), queryset=Unit.objects.none(),
                      empty_label=_("— choose —"))
     workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
@@ -366,12 +355,9 @@ class OpenCaseForm(IdempotentForm, CaseForm, SelfAssignFields):
         if not self.is_bound:
             self.fields["opened_on"].initial = timezone.localdate()
 
-    def clean_opened_on(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("opened_on"),
-                           gettext("A case cannot be opened on a future date."))
 
-
-class WorkersForm(SelfAssignFields):
+class WorkersForm(RulesForm, SelfAssignFields):
+    rules = WORKERS_RULES  # given: the actor, the case and its unit
     workers = WorkersField(label=_("Case workers"), queryset=User.objects.none(),
                            widget=forms.CheckboxSelectMultiple)
 
@@ -399,7 +385,8 @@ class ServiceForm(RulesForm, IdempotentForm, forms.Form):
             self.fields["date"].initial = timezone.localdate()
 
 
-class ServiceStatusForm(forms.Form):
+class ServiceStatusForm(RulesForm, forms.Form):
+    rules = SERVICE_STATUS_RULES  # given: the service
     status = forms.ChoiceField(label=_("Status"), choices=Service.Status.choices)
     amount = VndField(label=_("Amount (đồng)"), required=False)
 
@@ -523,9 +510,12 @@ def province_choices() -> list[tuple[str, str]]:
             *((str(p.code.value), p.name) for p in provinces)]
 
 
-class TraffickingEventForm(forms.Form):
+class TraffickingEventForm(RulesForm, forms.Form):
     """One time she was trafficked. Types only: the rules between fields are the action's
-    (``actions.record_trafficking_event``), which names the field it refuses."""
+    (``EVENT_RULES``), run here too when a field fails (given: the case, and the event
+    corrected as ``current``)."""
+
+    rules = EVENT_RULES
 
     status = _choice(_("Victim status"), htcds.TraffickingStatus.choices)
     decided_by = _choice(_("Who decided the status"), htcds.DecisionBody.choices)

@@ -109,7 +109,8 @@ def case_workers(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The case workers have been assigned.")
 
     def kwargs(case: SupportCase) -> dict[str, Any]:
-        return {"viewer": request.user, "initial": {"workers": list(case.workers.all())}}
+        return {"viewer": request.user, "initial": {"workers": list(case.workers.all())},
+                "given": {"actor": request.user, "case": case, "unit": case.unit}}
 
     return _case_step(request, pk, form_class=WorkersForm, run=run, anchor="facts",
                       form_kwargs=kwargs, check=check, title=_("Case workers"),
@@ -148,7 +149,7 @@ def service_status(request: AuthedRequest, pk: int, service_pk: int) -> HttpResp
 
     def kwargs(case: SupportCase) -> dict[str, Any]:
         service = service_of(case)
-        return {} if request.method == "POST" else {
+        return {"given": {"service": service}} if request.method == "POST" else {
             "initial": {"status": service.status, "amount": service.amount}}
 
     return _case_step(request, pk, form_class=ServiceStatusForm, run=run, anchor="services",
@@ -278,7 +279,8 @@ def trafficking_edit(request: AuthedRequest, pk: int, event_pk: int) -> HttpResp
     def kwargs(case: SupportCase) -> dict[str, Any]:
         event = event_of(case)
         initial = {name: getattr(event, name) for name in actions.EVENT_FIELDS}
-        return {"case": case, "initial": initial}
+        return {"case": case, "initial": initial,
+                "given": {"case": case, "current": event}}
 
     return _case_step(request, pk, form_class=TraffickingEventForm, run=run,
                       anchor="trafficking", title=_("Correct how she was trafficked"),

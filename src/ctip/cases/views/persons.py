@@ -192,7 +192,8 @@ def case_open(request: AuthedRequest, pk: int) -> HttpResponse:
     situations = situations_visible_to(request.user).filter(persons=person).defer(
         "description", "address", "reporter_contact", "outcome")
     if request.method == "POST":
-        form = OpenCaseForm(request.POST, viewer=request.user, situations=situations)
+        form = OpenCaseForm(request.POST, viewer=request.user, situations=situations,
+                            given={"actor": request.user, "person": person})
         if form.is_valid():
             try:
                 done = submit_form_once(form, actor=request.user, scope="cases.case",
