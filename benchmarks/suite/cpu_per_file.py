@@ -1,9 +1,11 @@
 """A pytest plugin: the processor time of each test file (the test process and the processes
 it waited for), printed at the end of the run, most first.
 
-    PYTHONPATH=src:benchmarks/suite .venv/bin/python -m pytest -p cpu_per_file -p no:xdist tests/x.py
+    PYTHONPATH=src:benchmarks/suite .venv/bin/python -m pytest -p cpu_per_file -p no:xdist \
+        tests/x.py
 
-With xdist each worker prints its own table (``-s`` shows it); run files alone to compare them.
+Under xdist each worker keeps its own table, which the controller does not print: run the files
+one by one to compare them (benchmarks/README.md, "suite").
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def test_serve_collects_the_static_files_again_only_when_something_changed(
 
     assert collect_static() is True  # the first start
     assert collected.read_text() == "body { color: black }"
-    XX
+    assert (settings.STATIC_ROOT / "ctip" / "js").is_dir()  # ctip's own files too
     assert static_stamp().parent == settings.STATIC_ROOT.parent  # not served
     assert collect_static() is False  # a restart: nothing changed
 
