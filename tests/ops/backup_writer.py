@@ -1,4 +1,4 @@
-"""A client writing through the actions while a backup runs (tests/ops/test_backup.py).
+"""A client writing through the actions while a backup runs (tests/ops/backup_cases.py).
 
 Run as a script with the environment of the installation under test. It prints ``ACK i code``
 once the i-th person is committed, and stops when the file named by its argument exists."""

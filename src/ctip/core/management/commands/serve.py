@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         problems = sqlite_problems()
         if problems:
             raise CommandError(" ".join(problems))
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
         argv = [
             sys.executable, "-m", "gunicorn", "ctip.wsgi:application",
             "--bind", f"{options['host']}:{options['port']}",
@@ -35,3 +37,42 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606  (replace this process with gunicorn)
+
+
+def _static_state() -> str:
+    """A digest of what ``collectstatic`` reads and writes: every static file the finders see
+    and every file under ``STATIC_ROOT`` (path, size, modification time; nothing is read), and
+    the static settings. It changes when ctip or a package is upgraded, or a collected file is
+    removed."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    lines = [repr((settings.STATIC_URL, settings.STORAGES.get("staticfiles")))]
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            found = os.stat(storage.path(path))
+            lines.append(f"{storage.path(path)}\0{path}\0{found.st_size}\0{found.st_mtime_ns}")
+    root = Path(settings.STATIC_ROOT)
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            found = os.stat(Path(directory) / name)
+            lines.append(f"{Path(directory) / name}\0{found.st_size}\0{found.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def static_stamp() -> Path:
+    """Beside ``STATIC_ROOT``, not in it: nothing under it is served that was not collected."""
+    root = Path(settings.STATIC_ROOT)
+    return root.with_name(f".{root.name}-collected")
+
+
+def collect_static() -> bool:
+    """``collectstatic``, unless nothing changed since the last one: with the production
+    storage it hashes and compresses (gzip and Brotli) every file again each time, about 40 s
+    of processor, so a restart of the server no longer pays it (decision record 0062).
+    Returns whether it collected."""
+    stamp = static_stamp()
+    if stamp.exists() and stamp.read_text() == _static_state():
+        return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(_static_state())
+    return True

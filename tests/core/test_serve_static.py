@@ -1,0 +1,38 @@
+"""``ctip serve`` collects the static files only when they changed since the last time: a
+restart costs no hashing and compressing of every file again (decision record 0062)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ctip.core.management.commands.serve import collect_static, static_stamp
+
+
+def test_serve_collects_the_static_files_again_only_when_something_changed(
+        settings: Any, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "ctip-test.css").write_text("body { color: black }")
+    settings.STATICFILES_DIRS = [source]
+    settings.STATIC_ROOT = tmp_path / "data" / "static"
+    collected = settings.STATIC_ROOT / "ctip-test.css"
+
+    assert collect_static() is True  # the first start
+    assert collected.read_text() == "body { color: black }"
+    assert (settings.STATIC_ROOT / "ctip" / "js").is_dir()  # ctip's own files too
+    assert static_stamp().parent == settings.STATIC_ROOT.parent  # not served
+    assert collect_static() is False  # a restart: nothing changed
+
+    (source / "ctip-test.css").write_text("body { color: darkred }")  # an upgrade
+    assert collect_static() is True
+    assert collected.read_text() == "body { color: darkred }"
+    assert collect_static() is False
+
+    collected.unlink()  # a collected file removed by hand
+    assert collect_static() is True
+    assert collected.read_text() == "body { color: darkred }"
+
+    settings.STATIC_URL = "/tinh/static/"  # the settings changed
+    assert collect_static() is True
+    assert collect_static() is False
