@@ -234,7 +234,8 @@ def after_a_write(clients: dict[str, Any], who: dict[str, Any]) -> list[tuple[st
         for name, url in urls:
             client.get(url)  # kept before the write
             create_activity(actor=None, unit=unit, date=timezone.localdate(), format=fmt,
-                            title="Bench write", participants_women=3, participants_men=1)
+                            title=f"Bench write {time.time_ns()}", participants_women=3,
+                            participants_men=1)
             start = time.perf_counter()
             client.get(url)
             out.append((f"commune {name}, first after a write in {where}",
