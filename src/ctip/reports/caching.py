@@ -9,8 +9,11 @@ every write of an activity or of a speaker's link, whatever made it, a form, the
 write (every action appends one in its own transaction: a case, a service, a club, a campaign's
 targets, a unit renamed, a report approved or returned). Audit events that change nothing
 counted (views of a record, exports, sign-ins, refusals) are skipped, so reading a case does not
-throw the dashboards away. The version is read before the data, so a fragment computed while a
-write commits is kept under the older version and never served after it. It is read on the
+throw the dashboards away. A unit below the root has its own version, from the rows and events
+of its subtree (and of the units above it), so a write in one commune does not throw away its
+siblings' pages (``data_version``, decision 0059). The version is read before the data, so a
+fragment computed while a write commits is kept under the older version and never served
+after it. It is read on the
 database the page reads its figures from (the replica of decision 0047 on a report page), so
 it never names rows the figures do not hold yet.
 
@@ -21,7 +24,7 @@ language and today's date (the default period and "running" campaigns follow the
 Disclosure control is deterministic (cell-key perturbation), so a cached protected fragment is
 the one an uncached request would render. ``FRAGMENT_TIMEOUT`` bounds what a write that neither
 the triggers nor the audit trail see (an administrator's SQL on a case) can leave stale.
-Decision 0051.
+Decisions 0051 and 0059.
 """
 
 from __future__ import annotations
