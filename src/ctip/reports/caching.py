@@ -13,9 +13,8 @@ throw the dashboards away. A unit below the root has its own version, from the r
 of its subtree (and of the units above it), so a write in one commune does not throw away its
 siblings' pages (``data_version``, decision 0059). The version is read before the data, so a
 fragment computed while a write commits is kept under the older version and never served
-after it. It is read on the
-database the page reads its figures from (the replica of decision 0047 on a report page), so
-it never names rows the figures do not hold yet.
+after it. It is read on the database the page reads its figures from (the replica of decision
+0047 on a report page), so it never names rows the figures do not hold yet.
 
 The key also holds what the fragment depends on besides the data: its name, the unit, the
 request's period and indicator parameters (the links inside carry them), whether the viewer
