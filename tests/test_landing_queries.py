@@ -94,6 +94,9 @@ def landing_pages(tree: Any, campaign: Any) -> list[tuple[str, str, str]]:
              f"{activities}?start=01/01/{year - 1}&end=31/12/{year - 1}"),
             (role, "campaign progress", reverse("outreach:campaign_detail", args=[campaign.pk])),
             (role, "situation inbox", reverse("cases:inbox")),
+            # a later page of two sections (past the last one too, as the data is small)
+            (role, "situation inbox, later pages",
+             f"{reverse('cases:inbox')}?overdue-page=2&waiting-page=3&new-page=99"),
             (role, "dashboard", reverse("reports:unit_dashboard", args=[unit.pk])),
             (role, "indicator table", reverse("reports:unit_indicators", args=[unit.pk])),
             (role, "periodic reports", reverse("reports:report_list")),
@@ -106,11 +109,13 @@ def landing_pages(tree: Any, campaign: Any) -> list[tuple[str, str, str]]:
 PAGES = [
     ("province_officer", "home"), ("province_officer", "activity list"),
     ("province_officer", "activity list by year"), ("province_officer", "campaign progress"),
-    ("province_officer", "situation inbox"), ("province_officer", "dashboard"),
+    ("province_officer", "situation inbox"),
+    ("province_officer", "situation inbox, later pages"), ("province_officer", "dashboard"),
     ("province_officer", "indicator table"), ("province_officer", "periodic reports"),
     ("commune_officer", "home"), ("commune_officer", "activity list"),
     ("commune_officer", "activity list by year"), ("commune_officer", "campaign progress"),
-    ("commune_officer", "situation inbox"), ("commune_officer", "dashboard"),
+    ("commune_officer", "situation inbox"),
+    ("commune_officer", "situation inbox, later pages"), ("commune_officer", "dashboard"),
     ("commune_officer", "indicator table"), ("commune_officer", "periodic reports"),
     ("case_worker", "home"), ("case_worker", "situation inbox")]
 

@@ -211,6 +211,38 @@ def measure(client: Any, role: str, name: str, url: str, repeat: int) -> Page:
                 len(body) / 1024, times, first)
 
 
+def after_a_write(clients: dict[str, Any], who: dict[str, Any]) -> list[tuple[str, float]]:
+    """The first request of the commune officer's dashboard and indicator table after an
+    activity is recorded in another commune (decision 0059: her unit's fragments are kept),
+    then after one in her own commune (they are computed again), in milliseconds."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from ctip.org.models import Unit
+    from ctip.outreach.actions import create_activity
+    from ctip.outreach.models import Format
+
+    commune = who["commune"]
+    sibling = (Unit.objects.filter(parent=who["province"]).exclude(pk=commune.pk)
+               .order_by("pk").first())
+    fmt = Format.objects.order_by("pk").first()
+    client = clients["commune_officer"]
+    urls = [("dashboard", reverse("reports:unit_dashboard", args=[commune.pk])),
+            ("indicator table", reverse("reports:unit_indicators", args=[commune.pk]))]
+    out = []
+    for where, unit in (("another commune", sibling), ("her commune", commune)):
+        for name, url in urls:
+            client.get(url)  # kept before the write
+            create_activity(actor=None, unit=unit, date=timezone.localdate(), format=fmt,
+                            title=f"Bench write {time.time_ns()}", participants_women=3,
+                            participants_men=1)
+            start = time.perf_counter()
+            client.get(url)
+            out.append((f"commune {name}, first after a write in {where}",
+                        (time.perf_counter() - start) * 1000))
+    return out
+
+
 def table(pages: list[Page]) -> str:
     head = ("role", "page", "status", "first ms", "p50 ms", "p95 ms", "queries", "HTML KB")
     rows = [(p.role, p.name, str(p.status), f"{p.first_ms:.0f}", f"{p.p50:.1f}",
@@ -265,6 +297,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         before = _common.load_average()
         pages = [measure(clients[role], role, name, url, args.repeat)
                  for role, name, url in landing_pages(who, campaigns)]
+        writes = after_a_write(clients, who)
         after = _common.load_average()
     finally:
         connections.close_all()
@@ -277,6 +310,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"\n{backend}, {activities:,} activities, {len(campaigns)} running campaigns; "
           f"load average before {before}, after {after} on {os.cpu_count()} CPUs")
     print(table(pages))
+    for label, ms in writes:
+        print(f"{label}: {ms:.0f} ms")
     slow = [p for p in pages if p.p50 > P50_AIM_MS or p.p95 > P95_AIM_MS]
     bad = [p for p in pages if p.status != 200]
     for p in slow:
@@ -288,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"backend": backend, "activities": activities, "load_before": before,
             "load_after": after,
             "pages": [asdict(p) | {"p50": p.p50, "p95": p.p95} for p in pages],
+            "after_a_write": dict(writes),
             "failed": bool(bad)}
 
 

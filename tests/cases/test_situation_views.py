@@ -240,6 +240,20 @@ def test_a_full_inbox_shows_the_most_urgent_with_the_count_and_a_way_to_the_rest
     assert link in overdue
     listed = client_for(users["commune_officer"]).get(link.replace("&amp;", "&"))
     assert all(s.code in text(listed) for s in made)
+    # the section's next page: the rest, in the same order; the other sections stay whole
+    assert "overdue-page=2" in overdue
+    for asked in ("2", "9"):                                 # past the last: the last
+        later = text(client_for(users["commune_officer"]).get(
+            inbox(tree.commune_a), {"overdue-page": asked}))
+        overdue = section(later, "overdue")
+        assert [s.code for s in made if s.code in overdue] == [made[1].code]
+        assert "(3)" in overdue and "overdue-page=1" in overdue
+    for junk in ("x", "-1", "0", "9" * 30):
+        page = client_for(users["commune_officer"]).get(inbox(tree.commune_a),
+                                                        {"overdue-page": junk})
+        assert page.status_code == 200
+        assert [s.code for s in made if s.code in section(text(page), "overdue")] == [
+            made[0].code, made[2].code]
 
 
 def test_the_inbox_needs_a_bounded_number_of_queries(

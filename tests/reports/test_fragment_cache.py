@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from ctip.org.models import Unit
 from ctip.reports import actions as report_actions
-from ctip.reports import privacy
+from ctip.reports import caching, privacy
 from ctip.reports.models import ReportType
 from tests.conftest import log_activity
 from tests.reports.facts import record_facts
@@ -128,3 +128,98 @@ def test_protected_and_exact_fragments_never_mix(name: str, tree: Any, users: An
     assert privacy.MARK not in _get(officer, name, tree.province)[0]
     cache.clear()
     assert _stable(_get(viewer, name, tree.province)[0]) == _stable(protected)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_write_in_one_commune_keeps_its_siblings_fragments(
+        name: str, tree: Any, users: Any, facts: Any, formats: Any, client_for: Any) -> None:
+    """The version is the unit's subtree's (decision 0059): an activity in commune A is
+    counted at once by A's page and the province's, and commune B's kept page stays."""
+    client = client_for(users["province_officer"])
+    first = {unit.pk: _get(client, name, unit)
+             for unit in (tree.commune_a, tree.commune_b, tree.province)}
+    versions = {unit.pk: caching.data_version(unit) for unit in (tree.commune_a, tree.commune_b)}
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    log_activity(tree.branch_a1, formats["meeting"], title="Buổi mới ở xã A")
+    assert caching.data_version(tree.commune_b) == versions[tree.commune_b.pk]
+    assert caching.data_version(tree.commune_a) != versions[tree.commune_a.pk]
+    # B: the kept fragment (fewer queries, the same page); A and the province: computed again
+    page_b, queries_b = _get(client, name, tree.commune_b)
+    assert queries_b < first[tree.commune_b.pk][1]
+    assert _stable(page_b).replace("Phường Đổi Tên Lặng Lẽ", "Phường Tân An") == _stable(
+        first[tree.commune_b.pk][0])
+    for unit in (tree.commune_a, tree.province):
+        page, computed = _get(client, name, unit)
+        assert computed > _get(client, name, unit)[1]   # then kept
+    assert "Phường Đổi Tên Lặng Lẽ" in page
+
+
+@pytest.mark.parametrize("write", ["situation", "targets", "unit", "activity_below"])
+def test_every_write_in_the_subtree_or_above_changes_the_unit_s_version(
+        write: str, tree: Any, users: Any, facts: Any, formats: Any) -> None:
+    """Writes without a roll-up row (a situation, a campaign's targets set at the province,
+    a change of the tree) change the version of every unit they can concern."""
+    from ctip.cases import actions as cases
+    from ctip.outreach import actions as outreach
+    from ctip.units.actions import update_unit
+
+    officer = users["province_officer"]
+    before = {u.pk: caching.data_version(u) for u in (tree.commune_a, tree.branch_a1,
+                                                        tree.province, tree.central)}
+    if write == "situation":
+        cases.create_situation(actor=officer, unit=tree.branch_a1, category="recruitment",
+                               source="officer", description="Tin tuyển dụng lạ.")
+    elif write == "targets":
+        campaign = outreach.create_campaign(actor=officer, unit=tree.province, name="Chiến dịch",
+                                            starts_on=dt.date(2026, 1, 1),
+                                            ends_on=dt.date(2026, 12, 31))
+        outreach.set_targets(actor=officer, campaign=campaign,
+                             targets={tree.commune_a: (1, 10, 1)})
+    elif write == "unit":
+        update_unit(actor=None, unit=tree.commune_b, name="Phường Tân An Mới")
+    else:
+        log_activity(tree.group_a1, formats["meeting"], title="Buổi ở tổ")
+    for unit in (tree.commune_a, tree.branch_a1, tree.province, tree.central):
+        assert caching.data_version(unit) != before[unit.pk], (write, unit.name)
+
+
+def test_a_unit_without_writes_among_the_newest_events_follows_every_write(
+        tree: Any, users: Any, facts: Any, formats: Any, monkeypatch: Any) -> None:
+    """Past the window of the newest events, a unit's version is the newest write anywhere:
+    still changed by every write, never left behind."""
+    monkeypatch.setattr(caching, "AUDIT_WINDOW", 1)
+    from ctip.cases import actions as cases
+
+    before = caching.data_version(tree.other_commune)
+    cases.create_situation(actor=users["province_officer"], unit=tree.commune_a,
+                           category="recruitment", source="officer",
+                           description="Tin tuyển dụng lạ.")
+    after = caching.data_version(tree.other_commune)
+    assert after != before and after.split(".")[-1].startswith("*")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_kept_pages_after_a_sibling_s_writes_are_the_fresh_ones(
+        name: str, tree: Any, users: Any, facts: Any, formats: Any, client_for: Any) -> None:
+    """After an activity and an approved report in commune A, every page a viewer (protected
+    counts) or the officer (exact) gets, kept or computed again, is the page rendered afresh."""
+    viewer, officer = client_for(users["viewer"]), client_for(users["province_officer"])
+    units = (tree.commune_a, tree.commune_b, tree.province)
+    for client in (viewer, officer):
+        for unit in units:
+            _get(client, name, unit)
+    log_activity(tree.branch_a1, formats["meeting"], title="Buổi mới ở xã A")
+    monthly = ReportType.objects.get(code="monthly")
+    report = report_actions.create_or_get_draft(actor=users["commune_officer"],
+                                                unit=tree.commune_a, report_type=monthly,
+                                                start=dt.date(2026, 6, 1),
+                                                end=dt.date(2026, 6, 30))
+    report = report_actions.submit(actor=users["commune_officer"], report=report)
+    report_actions.approve(actor=users["province_officer"], report=report)
+    served = {(c, u.pk): _stable(_get(client, name, u)[0])
+              for c, client in (("viewer", viewer), ("officer", officer)) for u in units}
+    cache.clear()
+    for c, client in (("viewer", viewer), ("officer", officer)):
+        for unit in units:
+            assert served[(c, unit.pk)] == _stable(_get(client, name, unit)[0]), (c, unit.name)
+    assert privacy.MARK in served[("viewer", tree.province.pk)]

@@ -87,7 +87,13 @@ class TreeOrderIterator(forms.models.ModelChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for unit in tree_sorted(self.queryset):
+        # sorted once per field and queryset: the widget iterates the choices twice (the
+        # first choice decides the "required" attribute), a province's list has a hundred
+        kept = getattr(self.field, "_tree_sorted", None)
+        if kept is None or kept[0] is not self.queryset:
+            kept = (self.queryset, tree_sorted(self.queryset))
+            self.field._tree_sorted = kept  # type: ignore[attr-defined]
+        for unit in kept[1]:
             yield self.choice(unit)
 
 

@@ -244,11 +244,12 @@ class Situation(UnitFact):
         verbose_name_plural = _("situations")
         # the open situations late in a subtree (the home page's "late below"), and those of
         # a unit and its children by section (the inbox), counted from an index alone
-        # (decision 0051)
+        # (decision 0051); with the time of recording, the inbox's most urgent rows of each
+        # section are picked from it in their order too, and only those rows read (0059)
         indexes = [models.Index(fields=["handling_path", "state", "due_at"],
                                 name="cases_sit_path_state_due"),
-                   models.Index(fields=["handling_unit", "state", "due_at"],
-                                name="cases_sit_unit_state_due")]
+                   models.Index(fields=["handling_unit", "state", "due_at", "created_at"],
+                                name="cases_sit_unit_state_due_at")]
 
     def __str__(self) -> str:
         return self.code

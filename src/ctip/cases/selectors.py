@@ -9,6 +9,7 @@ outside them, whether or not it exists."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,10 @@ class Inbox:
     follow_ups: list[FollowUp] = field(default_factory=list)
     #: how many situations each section holds in all (its list may show fewer)
     counts: dict[str, int] = field(default_factory=dict)
+    #: the page of each section's rows shown (1: the most urgent)
+    pages: dict[str, int] = field(default_factory=dict)
+    #: how many situations are open at each unit directly below (by key), where any is
+    open_below: dict[int, int] = field(default_factory=dict)
 
 
 def inbox_sections(now: dt.datetime) -> dict[str, Q]:
@@ -64,15 +69,21 @@ def inbox_sections(now: dt.datetime) -> dict[str, Q]:
     }
 
 
-#: The encrypted texts an inbox row never shows: not read, so not decrypted (250 rows a page).
-INBOX_UNREAD = ("description", "address", "reporter_contact")
+#: What an inbox row shows (code, category, urgency, state, deadline, the units' names):
+#: nothing else is read, so no encrypted text is decrypted and no unit's other columns made.
+INBOX_ROW = ("pk", "code", "category", "urgency", "state", "due_at", "created_at",
+             "unit__name", "handling_unit__name")
 
 
-def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = None) -> Inbox:
+def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = None,
+              pages: Mapping[str, int] | None = None) -> Inbox:
     """What a unit must act on. Overdue items of the units directly below show too, so the
     parent notices when a commune misses a deadline. Each section lists at most ``limit``
     situations, the most urgent first, and ``counts`` says how many it holds in all: a fixed
-    number of queries, and no more rows read than shown, however many are open."""
+    number of queries, and no more rows read than shown, however many are open. ``pages``
+    asks for a later page of ``limit`` rows in a section (by its key: ``overdue``,
+    ``overdue_below``...); a page past the last is the last, and ``Inbox.pages`` says which
+    page each section shows."""
     now = now or timezone.now()
     box = Inbox(unit=unit)
     open_here = (Situation.objects.filter(handling_unit=unit)
@@ -81,28 +92,54 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     below = (Situation.objects.filter(overdue_q(now), handling_unit__in=children)
              .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED]))
     sections = inbox_sections(now)
-    here = Q(handling_unit=unit)
-    late_below = (Q(handling_unit__in=children) & overdue_q(now)
-                  & ~Q(state=Situation.State.REFERRED))
-    # every section's count in one pass over the unit's and its children's open situations,
-    # read from the index of (handling unit, state, deadline) alone
-    box.counts = (Situation.objects.filter(here | Q(handling_unit__in=children))
-                  .filter(here | late_below)
-                  .exclude(state=Situation.State.CLOSED).order_by().aggregate(
-                      overdue_below=Count("pk", filter=late_below),
-                      **{key: Count("pk", filter=here & where)
-                         for key, where in sections.items()}))
-    for key, where in sections.items():
-        rows = (open_here.filter(where).select_related("unit", "handling_unit")
-                .defer(*INBOX_UNREAD).order_by("due_at", "created_at"))
-        setattr(box, key, list(rows[:limit] if limit is not None else rows))
-    rows = below.select_related("unit", "handling_unit").defer(*INBOX_UNREAD).order_by("due_at")
-    box.overdue_below = list(rows[:limit] if limit is not None else rows)
+    late = overdue_q(now) & ~Q(state=Situation.State.REFERRED)
+    # every section's count, the late ones of each unit below and the open ones there, in one
+    # pass over the unit's and its children's open situations grouped by handling unit, read
+    # from the index of (handling unit, state, deadline) alone
+    grouped = (Situation.objects.filter(handling_unit__in=[unit.pk, *children])
+               .exclude(state=Situation.State.CLOSED).order_by()
+               .values("handling_unit")
+               .annotate(open_=Count("pk"), late_=Count("pk", filter=late),
+                         **{key: Count("pk", filter=where) for key, where in sections.items()})
+               .values_list("handling_unit", "open_", "late_", *sections))
+    box.counts = dict.fromkeys([*sections, "overdue_below"], 0)
+    for unit_pk, open_, late_, *in_sections in grouped:
+        if unit_pk == unit.pk:
+            box.counts.update(zip(sections, in_sections, strict=True))
+        else:
+            box.counts["overdue_below"] += late_
+            box.open_below[unit_pk] = open_
+    for key, rows in [*((k, open_here.filter(w)) for k, w in sections.items()),
+                      ("overdue_below", below)]:
+        page = 1
+        if limit:
+            last = max(1, -(-box.counts[key] // limit))
+            page = min(max(1, (pages or {}).get(key, 1)), last)
+        box.pages[key] = page
+        setattr(box, key, _most_urgent(rows, limit, offset=(page - 1) * (limit or 0)))
     box.follow_ups = list(
         FollowUp.objects.filter(case__unit=unit, done_on__isnull=True,
                                 due_on__lte=timezone.localdate() + dt.timedelta(days=7))
         .select_related("case").order_by("due_on"))
     return box
+
+
+#: The order of an inbox section: the nearest deadline first, then the oldest.
+INBOX_ORDER = ("due_at", "created_at", "pk")
+
+
+def _most_urgent(situations: QuerySet[Situation], limit: int | None,
+                 offset: int = 0) -> list[Situation]:
+    """``limit`` of ``situations`` from ``offset`` in the inbox's order, with their units.
+    The keys are picked first (a subquery) from the index of (handling unit, state, deadline,
+    time of recording) alone, then only those rows are read: a province handles thousands of
+    open situations and its children's late ones run to thousands more, of which a section
+    shows a page."""
+    keys = situations.order_by(*INBOX_ORDER).values("pk")
+    picked = keys[offset:offset + limit] if limit is not None else keys[offset:]
+    return list(Situation.objects.filter(pk__in=picked)
+                .select_related("unit", "handling_unit").only(*INBOX_ROW)
+                .order_by(*INBOX_ORDER))
 
 
 def overdue_situations(now: dt.datetime | None = None) -> Any:

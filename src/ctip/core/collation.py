@@ -114,10 +114,11 @@ def tree_sorted(units: Iterable[N]) -> list[N]:
     """Units (anything with ``path`` "/1/7/42/" and ``name``) in tree order, each unit's
     children in Vietnamese order under it."""
     items = list(units)
-    names = {int(u.path.strip("/").split("/")[-1]): u.name for u in items}
+    # each name's key once (a unit's key holds its ancestors' too)
+    names = {int(u.path.strip("/").split("/")[-1]): vi_key(u.name) for u in items}
 
     def key(unit: N) -> tuple[Any, ...]:
         ids = [int(part) for part in unit.path.strip("/").split("/")]
-        return tuple((vi_key(names[i]) if i in names else (), i) for i in ids)
+        return tuple((names.get(i, ()), i) for i in ids)
 
     return sorted(items, key=key)

@@ -71,14 +71,10 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     roots = scope_paths(viewer, "situation.manage")
     open_ = Situation.objects.exclude(state__in=[Situation.State.CLOSED,
                                                  Situation.State.REFERRED])
-    handled = (open_.filter(handling_path__in=roots)
-               .select_related("handling_unit", "unit")
-               .only("pk", "code", "category", "urgency", "state", "due_at", "created_at",
-                     "handling_unit__name", "unit__name")
-               .order_by("due_at", "pk"))
+    handled = open_.filter(handling_path__in=roots)
     work = SituationWork(
-        overdue=Capped.of(handled.filter(overdue_q(now))),
-        due_soon=Capped.of(handled.filter(due_soon_q(now))),
+        overdue=_first_situations(handled.filter(overdue_q(now))),
+        due_soon=_first_situations(handled.filter(due_soon_q(now))),
         new=handled.filter(state__in=[Situation.State.RECEIVED,
                                       Situation.State.ESCALATED]).count(),
         overdue_below=open_.filter(scope_q(viewer, "situation.manage", "handling_path"),
@@ -86,6 +82,19 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
     for situation in [*work.overdue.items, *work.due_soon.items]:
         situation.deadline_words = deadline_text(situation.due_at, now)
     return work
+
+
+def _first_situations(situations: Any) -> Capped:
+    """The first ``LIMIT`` by deadline and how many there are: their keys picked (a subquery)
+    from the index of (handling path, state, deadline) alone, then only those rows read."""
+    total = situations.count()
+    if not total:
+        return Capped()
+    keys = situations.order_by("due_at", "pk").values("pk")[:LIMIT]
+    items = (Situation.objects.filter(pk__in=keys).select_related("handling_unit", "unit")
+             .only("pk", "code", "category", "urgency", "state", "due_at", "created_at",
+                   "handling_unit__name", "unit__name").order_by("due_at", "pk"))
+    return Capped(list(items), total)
 
 
 def reported_by_me(viewer: Any) -> Capped:

@@ -9,10 +9,12 @@ every write of an activity or of a speaker's link, whatever made it, a form, the
 write (every action appends one in its own transaction: a case, a service, a club, a campaign's
 targets, a unit renamed, a report approved or returned). Audit events that change nothing
 counted (views of a record, exports, sign-ins, refusals) are skipped, so reading a case does not
-throw the dashboards away. The version is read before the data, so a fragment computed while a
-write commits is kept under the older version and never served after it. It is read on the
-database the page reads its figures from (the replica of decision 0047 on a report page), so
-it never names rows the figures do not hold yet.
+throw the dashboards away. A unit below the root has its own version, from the rows and events
+of its subtree (and of the units above it), so a write in one commune does not throw away its
+siblings' pages (``data_version``, decision 0059). The version is read before the data, so a
+fragment computed while a write commits is kept under the older version and never served
+after it. It is read on the database the page reads its figures from (the replica of decision
+0047 on a report page), so it never names rows the figures do not hold yet.
 
 The key also holds what the fragment depends on besides the data: its name, the unit, the
 request's period and indicator parameters (the links inside carry them), whether the viewer
@@ -21,7 +23,7 @@ language and today's date (the default period and "running" campaigns follow the
 Disclosure control is deterministic (cell-key perturbation), so a cached protected fragment is
 the one an uncached request would render. ``FRAGMENT_TIMEOUT`` bounds what a write that neither
 the triggers nor the audit trail see (an administrator's SQL on a case) can leave stale.
-Decision 0051.
+Decisions 0051 and 0059.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from ctip.audit.models import AuditEvent
+from ctip.figures.rollups import LEVELS
+from ctip.org.models import Unit
+from ctip.reports.rollups import truncate
 
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
 FRAGMENT_TIMEOUT = 600
@@ -46,30 +51,74 @@ READS = (Q(action__startswith="auth.") | Q(action__endswith="viewed")
          | Q(action__startswith="report.ctdc") | ~Q(outcome="ok"))
 
 
-def data_version() -> str:
-    """The newest roll-up row and the newest audit event of a write, in one query: changes
-    whenever anything a report counts is written."""
+#: How many of the newest audit events a unit's version looks through for a write of its
+#: own before it falls back on the newest write anywhere.
+AUDIT_WINDOW = 1000
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """``/1/2/3/`` → ``["/1/", "/1/2/"]``: the paths above a unit's."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+
+
+def _relevant_to(unit: Unit) -> Q:
+    """The audit events of writes that can change what ``unit``'s pages count: in its subtree,
+    at a unit above it (a campaign's targets set at the province), at no unit (the system's
+    settings), and any change of the tree (a unit moved out takes its row with it)."""
+    return (Q(unit_path__subtree=unit.path) | Q(unit_path__in=["", *_ancestor_paths(unit.path)])
+            | Q(action__startswith="unit."))
+
+
+def data_version(unit: Unit | None = None) -> str:
+    """What a fragment of ``unit``'s pages is computed from, in one query; changes whenever
+    anything they count is written (without ``unit``, or for the root: anywhere).
+
+    For a unit below the root, three parts, each of which only grows with the writes in the
+    unit's subtree (decision 0059): the newest roll-up row of its activities (the row the
+    triggers appended at the unit's province, or at its commune for a commune and below: an
+    index look-up, since the rows' paths are cut to those levels); the newest roll-up row of
+    its speakers; and the newest audit event of a write ``_relevant_to`` the unit among the
+    newest ``AUDIT_WINDOW`` events, or, when none of them is, the newest write anywhere
+    (marked apart): the version then still changes with every write that could concern the
+    unit, and a unit with recent writes of its own is not thrown away by its siblings'."""
     from ctip.reports.models import ActivityMonth, SpeakerMonth
 
     # where this page reads its figures (a replica on the report pages, decision 0047): a
     # version read on the primary could name rows the replica has not replayed yet
     alias = router.db_for_read(ActivityMonth) or DEFAULT_DB_ALIAS
-    newest = [ActivityMonth.objects.order_by("-pk").values("pk")[:1],
-              SpeakerMonth.objects.order_by("-pk").values("pk")[:1],
-              AuditEvent.objects.exclude(READS).order_by("-pk").values("pk")[:1]]
+    writes = AuditEvent.objects.exclude(READS).order_by("-pk").values("pk")[:1]
+    if unit is None or unit.depth == 0:
+        newest = [ActivityMonth.objects.order_by("-pk").values("pk")[:1],
+                  SpeakerMonth.objects.order_by("-pk").values("pk")[:1], writes]
+    else:
+        level = min(unit.depth, LEVELS[-1])
+        window = AuditEvent.objects.order_by("-pk").values("pk")[:AUDIT_WINDOW]
+        newest = [ActivityMonth.objects.filter(level=level, path=truncate(unit.path, level))
+                  .order_by("-pk").values("pk")[:1],
+                  SpeakerMonth.objects.filter(speaker__unit_path__subtree=unit.path)
+                  .order_by("-pk").values("pk")[:1],
+                  AuditEvent.objects.filter(_relevant_to(unit), pk__in=window)
+                  .exclude(READS).order_by("-pk").values("pk")[:1],
+                  writes]
     parts = [qs.query.get_compiler(using=alias).as_sql() for qs in newest]
     sql = "SELECT " + ", ".join(f"({part})" for part, _params in parts)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [p for _sql, params in parts for p in params])
         row = cursor.fetchone()
-    return ".".join(str(v or 0) for v in row)
+    if len(row) == 3:
+        return ".".join(str(v or 0) for v in row)
+    own, anywhere = row[2], row[3]
+    audit = f"{own}" if own else f"*{anywhere or 0}"
+    return f"{row[0] or 0}.{row[1] or 0}.{audit}"
 
 
-def fragment(name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
-    """The HTML ``render`` makes, from the cache when it was made for the same ``parts``
-    under the current data version, language and date."""
-    key_parts = [name, data_version(), translation.get_language() or "",
-                 timezone.localdate().isoformat(), *(str(p) for p in parts)]
+def fragment(name: str, unit: Unit, parts: Iterable[object],
+             render: Callable[[], str]) -> SafeString:
+    """The HTML ``render`` makes of ``unit``'s page, from the cache when it was made for the
+    same ``parts`` under the unit's current data version, language and date."""
+    key_parts = [name, data_version(unit), translation.get_language() or "",
+                 timezone.localdate().isoformat(), str(unit.pk), *(str(p) for p in parts)]
     key = "reports:fragment:" + hashlib.sha256("|".join(key_parts).encode()).hexdigest()
     html = cache.get(key)
     if html is None:

@@ -139,7 +139,7 @@ def indicator_table(request: AuthedRequest, unit_id: int | None = None) -> HttpR
             request, unit, period, codes, exact=exact, up_query=up_query), request=request)
 
     context["table_html"] = caching.fragment(
-        "indicators", [unit.pk, exact, _query(request), up_query], render)
+        "indicators", unit, [exact, _query(request), up_query], render)
     return render_page(request, "reports/indicators.html", context, "table")
 
 
@@ -425,7 +425,7 @@ def dashboard(request: AuthedRequest, unit_id: int | None = None) -> HttpRespons
             request, unit, period, exact=exact, campaign_rows=False), request=request)
 
     context.update(period=period, is_province=unit.unit_type.code == "province",
-                   body=caching.fragment("dashboard", [unit.pk, exact, _query(request)], body),
+                   body=caching.fragment("dashboard", unit, [exact, _query(request)], body),
                    pdf_query=_query(request, unit=unit.pk))
     return render_page(request, "reports/dashboard.html", context)
 

@@ -26,10 +26,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -135,20 +135,43 @@ def _inbox_unit(request: HttpRequest, unit_pk: int | None) -> Unit:
     return get_unit_for(request.user, int(raw), "situation.view")
 
 
-def _open_below(unit: Unit) -> list[Any]:
-    """The units directly below with situations open there, and how many: counted from the
-    index of (handling unit, state, deadline) alone, the units' names read apart."""
-    children = list(Unit.objects.filter(parent=unit).order_by(vi_order("name"))
-                    .values_list("pk", "name"))
-    counts = dict(Situation.objects.filter(handling_unit__in=[pk for pk, _name in children])
-                  .exclude(state=Situation.State.CLOSED).order_by()
-                  .values_list("handling_unit").annotate(n=Count("pk")))
+def _open_below(unit: Unit, counts: dict[int, int]) -> list[Any]:
+    """The units directly below with situations open there (``counts``, the inbox's), and
+    how many, in the order of their names."""
+    children = (Unit.objects.filter(parent=unit).order_by(vi_order("name"))
+                .values_list("pk", "name"))
     return [{"handling_unit": pk, "handling_unit__name": name, "n": counts[pk]}
             for pk, name in children if counts.get(pk)]
 
 
-#: The rows each section of the inbox shows; the count says how many there are.
-INBOX_SHOWN = 50
+#: The rows a page of an inbox section shows; the count says how many there are in all.
+INBOX_SHOWN = 20
+
+#: The inbox's sections: the key of ``cases.selectors.Inbox`` and the key of the page
+#: (its element's id, and ``<key>-page`` in the address for a later page of its rows).
+INBOX_SECTIONS = (("overdue", "overdue"), ("due_soon", "due-soon"), ("new", "new"),
+                  ("overdue_below", "overdue-below"), ("waiting", "waiting"))
+
+
+def _section_pages(request: HttpRequest) -> dict[str, int]:
+    """The page of each section asked for in the address (anything else: the first)."""
+    pages = {}
+    for key, name in INBOX_SECTIONS:
+        raw = request.GET.get(f"{name}-page", "")
+        if raw.isdigit() and len(raw) < 7:
+            pages[key] = int(raw)
+    return pages
+
+
+def _label_rows(rows: list[Situation], now: Any) -> None:
+    """What a row shows besides its fields: the deadline's words, and the category's and the
+    urgency's names (looked up once, not once a row: each look-up translates every choice)."""
+    categories = dict(Situation._meta.get_field("category").flatchoices)
+    urgencies = dict(Situation._meta.get_field("urgency").flatchoices)
+    mark_deadlines(rows, now)
+    for s in rows:
+        s.category_label = categories.get(s.category, s.category)  # type: ignore[attr-defined]
+        s.urgency_label = urgencies.get(s.urgency, s.urgency)  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET"])
@@ -156,31 +179,32 @@ INBOX_SHOWN = 50
 def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     unit = _inbox_unit(request, unit_pk)
     now = timezone.now()
-    box = inbox_for(unit, now=now, limit=INBOX_SHOWN)
-    sections = [
-        ("overdue", _("Overdue"), box.overdue, box.counts["overdue"],
-         _("The deadline to escalate or refer has passed.")),
-        ("due-soon", _("Due soon"), box.due_soon, box.counts["due_soon"],
-         _("To escalate or refer within the next hours.")),
-        ("new", _("New"), box.new, box.counts["new"],
-         _("Received or escalated here, not yet handled.")),
-        ("overdue-below", _("Overdue in the units below"), box.overdue_below,
-         box.counts["overdue_below"], _("Units directly below that missed a deadline.")),
-        ("waiting", _("Waiting on others"), box.waiting, box.counts["waiting"],
-         _("Referred to an agency or being verified.")),
-    ]
-    # Each section shows its most urgent rows (the selector's order), with how many there are
-    # in all: a province can have thousands open, which no one reads on one page.
-    shown = [(key, title, items, help_text, total)
-             for key, title, items, total, help_text in sections]
-    rows = [s for _key, _title, items, _help, _total in shown for s in items]
-    prefetch_related_objects(rows, "unit", "handling_unit")
-    mark_deadlines(rows, now)
+    box = inbox_for(unit, now=now, limit=INBOX_SHOWN, pages=_section_pages(request))
+    texts = {
+        "overdue": (_("Overdue"), _("The deadline to escalate or refer has passed.")),
+        "due_soon": (_("Due soon"), _("To escalate or refer within the next hours.")),
+        "new": (_("New"), _("Received or escalated here, not yet handled.")),
+        "overdue_below": (_("Overdue in the units below"),
+                          _("Units directly below that missed a deadline.")),
+        "waiting": (_("Waiting on others"), _("Referred to an agency or being verified.")),
+    }
+    # Each section shows a page of its most urgent rows (the selector's order), with how many
+    # there are in all and links to its other pages: a province can have thousands open,
+    # which no one reads on one page.
+    shown = []
+    for key, name in INBOX_SECTIONS:
+        title, help_text = texts[key]
+        page = Paginator(range(box.counts[key]), INBOX_SHOWN).get_page(box.pages[key])
+        shown.append((name, title, getattr(box, key), help_text, box.counts[key], page))
+    rows = [s for _name, _title, items, *_rest in shown for s in items]
+    _label_rows(rows, now)
     return render_page(request, "cases/inbox.html", {
         "unit": unit,
         "unit_form": InboxUnitForm(initial={"unit": unit}, viewer=request.user, selected=unit),
         "sections": shown,
-        "open_below": _open_below(unit),
+        # one reverse() for the rows' links: <prefix><pk>/
+        "detail_prefix": reverse("cases:situation_detail", args=[0]).removesuffix("0/"),
+        "open_below": _open_below(unit, box.open_below),
         "can_report": has_capability(request.user, "situation.report"),
         # follow-ups of support cases due within a week, by case code only
         "follow_ups": [f for f in box.follow_ups if f.case.closed_on is None]

@@ -11,9 +11,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def page_query(params: Any, number: int) -> str:
+def page_query(params: Any, number: int, name: str = "") -> str:
     """``?…&page=N`` built from ``params``: a ``QueryDict`` (every value of a repeated key is
-    kept, keys and values are URL-encoded) or any object with ``items()``."""
+    kept, keys and values are URL-encoded) or any object with ``items()``. ``name`` is the
+    page's parameter when a page holds several lists paged apart (``page`` otherwise)."""
     query = QueryDict(mutable=True)
     if hasattr(params, "lists"):
         for key, values in params.lists():
@@ -21,5 +22,5 @@ def page_query(params: Any, number: int) -> str:
     else:
         for key, value in params.items():
             query.appendlist(key, value)
-    query["page"] = str(number)
+    query[name or "page"] = str(number)
     return "?" + query.urlencode()
