@@ -521,13 +521,16 @@ def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
         unit_path__subtree=unit.path, opened_on__lte=period.end)
     opened = Q(opened_on__gte=period.start)
     closed = Q(closed_on__gte=period.start, closed_on__lte=period.end)
+    # "served" counts only for the victims' kinds (``_cases_finish``): the kind first, so the
+    # services are looked up for those cases alone (a third of them), not for every case
+    victim_served = Q(kind__in=VICTIM_KINDS) & Q(Exists(served))
     return _group(
         qs, unit, by_child, "unit_path", "kind",
         active=Count("pk"),
         opened=Count("pk", filter=opened),
         closed=Count("pk", filter=closed),
-        served=Count("pk", filter=Q(Exists(served))),
-        **_keysums(active=Q(), opened=opened, closed=closed, served=Q(Exists(served))),
+        served=Count("pk", filter=victim_served),
+        **_keysums(active=Q(), opened=opened, closed=closed, served=victim_served),
     )
 
 

@@ -318,7 +318,6 @@ class Builder:
     def build(self) -> Built:
         from django.db import connection
 
-
         # The roll-up triggers would add to the monthly sums row by row; they are computed
         # once from the loaded rows instead (``rollups.paused`` rebuilds on the way out).
         with rollups.paused():
@@ -331,6 +330,10 @@ class Builder:
             self.step("situations", self.situations)
             self.step("cases", self.cases)
             self.step("commendations", self.commendations)
+            # Statistics of the loaded tables before the roll-ups are computed from them: the
+            # planner would otherwise plan the rebuild for the empty tables of the migration.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
             start = time.perf_counter()
         self.built.timings["rollups"] = time.perf_counter() - start
         self.say(f"roll-ups rebuilt in {self.built.timings['rollups']:.1f}s")
