@@ -9,3 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from ctip.accounts import auth_events  # noqa: F401  (records login events)
+        # models exist once the apps are loaded: the snapshot module imports them
+        from ctip.accounts import principal
+
+        principal.connect()
