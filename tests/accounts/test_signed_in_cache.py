@@ -51,7 +51,8 @@ def test_a_signed_in_request_makes_no_query_before_its_view(users: Any, who: str
     assert queries.captured_queries == []
     response = client.get(home)
     assert response.status_code == 200  # not sent to the second step
-    assert response.wsgi_request.user.is_verified()
+    user: Any = response.wsgi_request.user
+    assert user.is_verified()
 
 
 def test_a_revoked_role_stops_working_on_the_next_request(users: Any, tree: Any) -> None:
@@ -123,7 +124,7 @@ def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
     """The caches of two application servers sharing one store: the file cache of one machine
     (two gunicorn workers) or one Redis (two machines)."""
     if request.param == "files":
-        params = {"TIMEOUT": 60}
+        params: dict[str, Any] = {"TIMEOUT": 60}
         yield (FileBasedCache(str(tmp_path / "cache"), dict(params)),
                FileBasedCache(str(tmp_path / "cache"), dict(params)))
         return
@@ -161,3 +162,26 @@ def test_a_role_revoked_through_another_server_stops_at_once_here(
     assert same_person_elsewhere.post(reverse("accounts:logout")).status_code == 302
     on(first)
     assert head.get(reverse("core:home")).status_code == 302
+
+
+class Unreachable:
+    """A cache server that does not answer."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("cache not answering")
+        return refuse
+
+
+def test_without_the_cache_pages_read_the_database_and_changes_are_refused(
+        users: Any, tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    head = login_client(users["branch_head"])
+    warm(head, unit_page(tree.branch_a1))
+    monkeypatch.setattr(principal, "cache", Unreachable())
+    monkeypatch.setattr(sessions, "cache", Unreachable())
+    assert head.get(unit_page(tree.branch_a1)).status_code == 200
+    assignment = RoleAssignment.objects.get(user=users["branch_head"])
+    with pytest.raises(ConnectionError):  # it could not reach the other servers
+        actions.revoke_role(actor=users["commune_officer"], assignment=assignment)
+    assignment.refresh_from_db()
+    assert assignment.revoked_at is None

@@ -46,7 +46,7 @@ def _paths(names: tuple[str, ...]) -> frozenset[str]:
     return _paths_under(names, get_script_prefix())
 
 
-class OTPMiddleware(DjangoOTPMiddleware):  # type: ignore[misc]  (django-otp has no hints)
+class OTPMiddleware(DjangoOTPMiddleware):  # type: ignore[misc]  # django-otp has no hints
     """django-otp's middleware, the session's device taken from the signed-in user's snapshot
     (``ctip.accounts.principal``) instead of a query; the same checks: the device must be the
     user's and confirmed, and a session naming another forgets it."""
