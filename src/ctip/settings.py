@@ -155,7 +155,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, the session's device read from the signed-in user's snapshot
+    "ctip.accounts.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -261,7 +262,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, the signed-in user, her devices and grants read from the shared
+    # cache while none of them changed (``ctip.accounts.principal``, decision record 0060)
+    "ctip.accounts.principal.Backend",
 ]
 # Lockout (docs/decisions/0022): five failed sign-ins for one username from one client address
 # lock that pair for 30 minutes; refused tries do not extend the lock; failures from several
@@ -281,6 +284,9 @@ CTIP_LOGIN_ACCOUNT_DELAY_MINUTES = float(os.environ.get("CTIP_LOGIN_ACCOUNT_DELA
 CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES = float(
     os.environ.get("CTIP_LOGIN_ACCOUNT_DELAY_CAP_MINUTES", "15"))
 AXES_VERBOSE = False
+# Sessions are read from the shared cache and written to the database and the cache
+# (``ctip.core.sessions``, decision record 0060): no query to read one.
+SESSION_ENGINE = "ctip.core.sessions"
 # Idle timeout: the session expires after this many minutes without a request. A request
 # pushes the expiry back by writing the session, at most once a minute
 # (``ctip.core.middleware.SessionRenewalMiddleware``), not on every GET.

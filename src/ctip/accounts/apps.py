@@ -8,4 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from ctip.accounts import auth_events  # noqa: F401  (records login events)
+        # models exist once the apps are loaded: both modules import them
+        from ctip.accounts import (
+            auth_events,  # noqa: F401  (records login events)
+            principal,  # keeps the signed-in users' snapshots up to date
+        )
+
+        principal.connect()

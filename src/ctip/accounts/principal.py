@@ -1,0 +1,169 @@
+"""Who is signed in, without a query per request (decision 0060).
+
+Every signed-in request needs the user, her confirmed second-step devices (is this session
+verified? has she a device at all?) and her grants (may she see identities, and so must she
+use the second step?). Read from the database that was three queries before the view. Here
+the three are kept together as one snapshot in the cache that every ``ctip serve`` process
+shares, marked with two versions:
+
+- the user's own version, changed by any save or deletion of the user, of one of her role
+  assignments or of one of her devices (the model signals below; ``grant_role``,
+  ``revoke_role``, ``set_active``, the password changes and the enrolment all save through
+  them);
+- the tree's version, changed by any save or deletion of a unit and by every restructuring
+  (``units_restructured``: a move rewrites paths with one UPDATE), because a grant carries its
+  unit's path, name and whether it is open.
+
+A request reads the snapshot and both versions in one round trip and uses the snapshot only if
+it was made under the versions current now; otherwise it reads the database and keeps a new
+one. A version is a random token, not a counter, so a version lost by the cache can never come
+back to an old snapshot's value. The version changes at once and again once the transaction
+commits: a request that read the rows before the commit made its snapshot under the older
+version, which no request uses any more. A removed role therefore stops working on the very
+next request, in every process. A change the cache refuses to record fails with the write; a
+cache that does not answer a read is passed over for the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import zlib
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django_otp import devices_for_user, user_has_device
+from django_otp.models import Device
+
+from ctip.accounts.models import RoleAssignment, User
+from ctip.accounts.policy import grants_of
+from ctip.org.models import Unit
+from ctip.org.signals import units_restructured
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ctip.principal."
+TREE_VERSION = PREFIX + "tree"
+# A snapshot holds a pickled user: one kept by code whose user had other fields is not used.
+SHAPE = zlib.crc32(",".join(f.attname for f in User._meta.concrete_fields).encode())
+SNAPSHOT_SECONDS = 3600  # a snapshot unused for an hour is dropped; the versions are kept
+DEVICES_ATTR = "_ctip_devices"
+
+
+def _version_key(user_id: Any) -> str:
+    return f"{PREFIX}v.{user_id}"
+
+
+def _snapshot_key(user_id: Any) -> str:
+    return f"{PREFIX}s.{SHAPE}.{user_id}"
+
+
+def _new_version(key: str) -> None:
+    cache.set(key, uuid.uuid4().hex, None)
+
+
+def _change(key: str) -> None:
+    _new_version(key)
+    transaction.on_commit(lambda: _new_version(key), robust=True)
+
+
+def user_changed(user_id: Any) -> None:
+    """Every kept snapshot of this user is stale from now on, in every process."""
+    _change(_version_key(user_id))
+
+
+def tree_changed() -> None:
+    """Every kept snapshot is stale from now on: a grant's unit may have moved or closed."""
+    _change(TREE_VERSION)
+
+
+def _current(found: dict[str, Any], key: str) -> str | None:
+    version = found.get(key)
+    if version is None:  # never set, or lost by the cache: start one (another may win)
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version  # type: ignore[no-any-return]
+
+
+def _load(user_id: Any) -> User | None:
+    try:
+        user = User._default_manager.get(pk=user_id)
+    except User.DoesNotExist:
+        return None
+    setattr(user, DEVICES_ATTR, list(devices_for_user(user, confirmed=True)))
+    grants_of(user)  # kept on the user as ``_ctip_grants``
+    return user
+
+
+def signed_in_user(user_id: Any) -> User | None:
+    """The user with her devices and grants, from the cache when nothing changed since."""
+    keys = [_snapshot_key(user_id), _version_key(user_id), TREE_VERSION]
+    try:
+        found = cache.get_many(keys)
+        versions = (_current(found, keys[1]), _current(found, keys[2]))
+    except Exception:  # noqa: BLE001  (the database answers when the cache does not)
+        log.warning("cache not answering; reading the signed-in user", exc_info=True)
+        return _load(user_id)
+    snapshot = found.get(keys[0])
+    if snapshot is not None and None not in versions and snapshot[0] == versions:
+        return snapshot[1]  # type: ignore[no-any-return]
+    user = _load(user_id)
+    if user is not None and None not in versions:
+        try:
+            cache.set(keys[0], (versions, user), SNAPSHOT_SECONDS)
+        except Exception:  # noqa: BLE001  (not kept: the next request reads again)
+            log.warning("cache refused the signed-in user's snapshot", exc_info=True)
+    return user
+
+
+def has_device(user: Any) -> bool:
+    """Whether ``user`` has a confirmed second-step device (the snapshot's, when it has one)."""
+    devices = getattr(user, DEVICES_ATTR, None)
+    return bool(devices) if devices is not None else user_has_device(user)
+
+
+def session_device(user: Any, persistent_id: str) -> Device | None:
+    """The snapshot's device with this persistent id; ``None`` without a snapshot too."""
+    for device in getattr(user, DEVICES_ATTR, None) or ():
+        if device.persistent_id == persistent_id:
+            return device  # type: ignore[no-any-return]
+    return None
+
+
+class Backend(ModelBackend):
+    """Django's model backend, the signed-in user read through :func:`signed_in_user`."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = signed_in_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def _user_saved(sender: Any, instance: User, **kwargs: Any) -> None:
+    user_changed(instance.pk)
+
+
+def _assignment_saved(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
+    user_changed(instance.user_id)
+
+
+def _device_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, Device):  # every kind of device, TOTP and any added later
+        user_changed(instance.user_id)
+
+
+def _unit_saved(sender: Any, **kwargs: Any) -> None:
+    tree_changed()
+
+
+def connect() -> None:
+    """Listen for every change a snapshot depends on (``AccountsConfig.ready``)."""
+    for signal in (post_save, post_delete):
+        signal.connect(_user_saved, sender=User, dispatch_uid=f"principal-user-{signal}")
+        signal.connect(_assignment_saved, sender=RoleAssignment,
+                       dispatch_uid=f"principal-role-{signal}")
+        signal.connect(_device_saved, dispatch_uid=f"principal-device-{signal}")
+        signal.connect(_unit_saved, sender=Unit, dispatch_uid=f"principal-unit-{signal}")
+    units_restructured.connect(_unit_saved, dispatch_uid="principal-tree")

@@ -1,0 +1,187 @@
+"""A signed-in request reads its session, user, devices and grants from the shared cache
+(decision 0060), and every change to any of them is seen on the very next request, by this
+server and by any other server sharing the cache."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ctip.accounts import actions, principal
+from ctip.accounts.models import RoleAssignment
+from ctip.core import sessions
+from ctip.units.actions import merge_units, move_subtree
+from tests.conftest import PASSWORD, login_client, needs
+
+
+def unit_page(unit: Any) -> str:
+    return reverse("org:unit_detail", args=[unit.pk])
+
+
+def warm(client: Client, path: str) -> None:
+    """Open ``path`` twice; the second time from the cache alone (so a later refusal cannot
+    come from a database read that would have happened anyway)."""
+    assert client.get(path).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("robots_txt")).status_code == 200
+    assert queries.captured_queries == []
+
+
+@pytest.mark.parametrize("who", ["viewer", "case_worker"])
+def test_a_signed_in_request_makes_no_query_before_its_view(users: Any, who: str) -> None:
+    """The viewer has no second-step device; the case worker has one and passed the second
+    step: both stay signed in and verified without a query."""
+    client = login_client(users[who])
+    home = reverse("core:home")
+    assert client.get(home).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("robots_txt")).status_code == 200
+    assert queries.captured_queries == []
+    response = client.get(home)
+    assert response.status_code == 200  # not sent to the second step
+    user: Any = response.wsgi_request.user
+    assert user.is_verified()
+
+
+def test_a_revoked_role_stops_working_on_the_next_request(users: Any, tree: Any) -> None:
+    head = login_client(users["branch_head"])
+    warm(head, unit_page(tree.branch_a1))
+    officer = login_client(users["commune_officer"])
+    assignment = RoleAssignment.objects.get(user=users["branch_head"])
+    response = officer.post(reverse("accounts:role_revoke",
+                                    args=[users["branch_head"].pk, assignment.pk]))
+    assert response.status_code == 302
+    assert head.get(unit_page(tree.branch_a1)).status_code == 404
+    # and a role granted works at once too
+    actions.grant_role(actor=users["commune_officer"], user=users["branch_head"],
+                       role="speaker", unit=tree.branch_a1)
+    assert head.get(unit_page(tree.branch_a1)).status_code == 200
+
+
+def test_deactivation_and_a_password_reset_sign_the_person_out(users: Any) -> None:
+    home = reverse("core:home")
+    for change in ("deactivate", "reset"):
+        person = login_client(users["speaker"])
+        warm(person, home)
+        if change == "deactivate":
+            actions.set_active(actor=users["province_officer"], user=users["speaker"],
+                               active=False)
+        else:
+            actions.reset_password(actor=users["province_officer"], user=users["speaker"])
+        response = person.get(home)
+        assert response.status_code == 302, change
+        assert response["Location"].startswith(reverse("accounts:login"))
+        actions.set_active(actor=users["province_officer"], user=users["speaker"],
+                           active=True)
+
+
+def test_a_removed_device_ends_the_verified_session(users: Any) -> None:
+    worker = login_client(users["case_worker"])
+    home = reverse("core:home")
+    warm(worker, home)
+    TOTPDevice.objects.filter(user=users["case_worker"]).delete()
+    response = worker.get(home)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:otp_setup"))
+
+
+def test_a_moved_or_closed_unit_changes_the_grants_at_once(users: Any, tree: Any) -> None:
+    """A grant carries its unit's path: a move rewrites the paths with one UPDATE, and the
+    officer of the moved commune still reaches its branches; a unit closed by a merger gives
+    its role holders nothing any more."""
+    officer = login_client(users["commune_officer"])
+    warm(officer, unit_page(tree.group_a1))
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    assert officer.get(unit_page(tree.group_a1)).status_code == 200
+    head = login_client(users["branch_head"])
+    warm(head, unit_page(tree.branch_a1))
+    merge_units(actor=None, sources=[tree.branch_a1], into=tree.branch_a2)
+    assert head.get(unit_page(tree.group_a1)).status_code == 404
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["files", "redis"])
+def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """The caches of two application servers sharing one store: the file cache of one machine
+    (two gunicorn workers) or one Redis (two machines)."""
+    if request.param == "files":
+        params: dict[str, Any] = {"TIMEOUT": 60}
+        yield (FileBasedCache(str(tmp_path / "cache"), dict(params)),
+               FileBasedCache(str(tmp_path / "cache"), dict(params)))
+        return
+    needs(_redis_answers(), "Redis is not running on 127.0.0.1:6379")
+    params = {"KEY_PREFIX": f"ctip-test-{uuid.uuid4().hex}", "TIMEOUT": 60}
+    first = RedisCache("redis://127.0.0.1:6379/15", dict(params))
+    second = RedisCache("redis://127.0.0.1:6379/15", dict(params))
+    yield first, second
+    first.clear()
+
+
+def test_a_role_revoked_through_another_server_stops_at_once_here(
+        two_servers: Any, users: Any, tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = two_servers
+
+    def on(server: Any) -> None:
+        monkeypatch.setattr(principal, "cache", server)
+        monkeypatch.setattr(sessions, "cache", server)
+
+    on(first)
+    head = Client()
+    assert head.post(reverse("accounts:login"),
+                     {"username": users["branch_head"].username,
+                      "password": PASSWORD}).status_code == 302
+    warm(head, unit_page(tree.branch_a1))
+    on(second)  # the officer's request reaches the other server
+    actions.revoke_role(actor=users["commune_officer"],
+                        assignment=RoleAssignment.objects.get(user=users["branch_head"]))
+    on(first)
+    assert head.get(unit_page(tree.branch_a1)).status_code == 404
+    # and a sign-out on the other server ends the session here
+    on(second)
+    same_person_elsewhere = Client()
+    same_person_elsewhere.cookies = head.cookies
+    assert same_person_elsewhere.post(reverse("accounts:logout")).status_code == 302
+    on(first)
+    assert head.get(reverse("core:home")).status_code == 302
+
+
+class Unreachable:
+    """A cache server that does not answer."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("cache not answering")
+        return refuse
+
+
+def test_without_the_cache_pages_read_the_database_and_changes_are_refused(
+        users: Any, tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    head = login_client(users["branch_head"])
+    warm(head, unit_page(tree.branch_a1))
+    monkeypatch.setattr(principal, "cache", Unreachable())
+    monkeypatch.setattr(sessions, "cache", Unreachable())
+    assert head.get(unit_page(tree.branch_a1)).status_code == 200
+    assignment = RoleAssignment.objects.get(user=users["branch_head"])
+    with pytest.raises(ConnectionError):  # it could not reach the other servers
+        actions.revoke_role(actor=users["commune_officer"], assignment=assignment)
+    assignment.refresh_from_db()
+    assert assignment.revoked_at is None
