@@ -49,9 +49,16 @@ MISSING: dict[str, dict[str, str]] = {
     },
     "accounts": {"tasks": NO_BACKGROUND_WORK},
     "audit": {
+        room: "the trail itself (events, chain, keys, checkpoints) below accounts, which "
+              "writes it; its pages and readers are the trail app's (decision 0058)"
+        for room in ("selectors", "policy", "views", "forms", "urls")
+    },
+    "trail": {
+        "models": "the trail's events are audit's models, below accounts (decision 0058)",
+        "actions": "reads only: events are written by audit.actions.record",
         "policy": "its one rule (the system's own events to auditors at the top of the tree) "
-                  "is in selectors.events_visible_to; a policy module would add an import of "
-                  "accounts to the audit-accounts cycle listed as debt",
+                  "is selectors.events_visible_to, over accounts.policy's scopes",
+        "tasks": "the daily checkpoint is audit's task",
     },
     "outreach": {"tasks": NO_BACKGROUND_WORK},
     "community": {"tasks": NO_BACKGROUND_WORK},

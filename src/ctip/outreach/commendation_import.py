@@ -34,9 +34,9 @@ from ctip.imports.pipeline import (
     pick,
 )
 from ctip.outreach.actions import create_commendation, undo_commendation_import
-from ctip.outreach.models import Commendation
+from ctip.outreach.models import Commendation, club_model
 
-Club: Any = Commendation._meta.get_field("club").related_model  # community's, without a cycle
+Club: Any = club_model()  # community's clubs, through the relation outreach declares
 
 UNIT, RECIPIENT_KIND, RECIPIENT, REASON = "unit", "recipient_kind", "recipient", "reason"
 LEVEL, DECIDED, NUMBER = "level", "decided_on", "decision_number"
