@@ -200,7 +200,7 @@ def report_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("report.approve")
 def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, given={"actor": request.user, "report": report})
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, return_form=form), status=400)
@@ -218,9 +218,9 @@ def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
 def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
     lock = PeriodLock.objects.active().filter(report=report).first()
-    form = UnlockForm(request.POST)
     if lock is None:
         return _refused(request, report, ActionError(_("This period is not locked.")))
+    form = UnlockForm(request.POST, given={"lock": lock})
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, unlock_form=form), status=400)
