@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        # ready(): the login events' receivers import models, which exist only once the apps
+        # are loaded
         from ctip.accounts import auth_events  # noqa: F401  (records login events)

@@ -31,7 +31,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ctip.audit.actions import record
 from ctip.audit.keys import KeyRing, load_keys
+from ctip.audit.models import AuditEvent, ChainHead
 
 logger = logging.getLogger("ctip.audit")
 ACTION = "audit.checkpoint"
@@ -125,8 +127,6 @@ def _locked_append(path: Path) -> Iterator[IO[str]]:
 
 
 def _last_seq_in_chain() -> int:
-    from ctip.audit.models import AuditEvent
-
     changes = (AuditEvent.objects.filter(action=ACTION).order_by("-id")
                .values_list("changes", flat=True).first())
     return int(changes.get("seq", 0)) if isinstance(changes, dict) else 0
@@ -134,9 +134,6 @@ def _last_seq_in_chain() -> int:
 
 def write_checkpoint(reason: str, *, now: dt.datetime | None = None) -> Checkpoint:
     """Sign the chain's current head, append it to the file and record it in the chain."""
-    from ctip.audit.actions import record
-    from ctip.audit.models import AuditEvent, ChainHead
-
     ring = load_keys()
     path = checkpoint_file()
     with transaction.atomic():

@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from ctip.audit.models import AuditEvent
+from ctip.reports.models import ActivityMonth, SpeakerMonth
 
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
 FRAGMENT_TIMEOUT = 600
@@ -49,8 +50,6 @@ READS = (Q(action__startswith="auth.") | Q(action__endswith="viewed")
 def data_version() -> str:
     """The newest roll-up row and the newest audit event of a write, in one query: changes
     whenever anything a report counts is written."""
-    from ctip.reports.models import ActivityMonth, SpeakerMonth
-
     # where this page reads its figures (a replica on the report pages, decision 0047): a
     # version read on the primary could name rows the replica has not replayed yet
     alias = router.db_for_read(ActivityMonth) or DEFAULT_DB_ALIAS

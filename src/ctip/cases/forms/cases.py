@@ -33,6 +33,7 @@ from ctip.cases.actions import (
     REFER_RULES,
     SERVICE_RULES,
     VISIT_RULES,
+    clean_break_glass_reason,
 )
 from ctip.cases.models import (
     Agency,
@@ -475,7 +476,6 @@ class BreakGlassForm(forms.Form):
         "level above you."))
 
     def clean(self) -> dict[str, Any]:
-        from ctip.cases.actions import clean_break_glass_reason
         data = super().clean() or {}
         if data.get("category") and data.get("reason"):
             try:
