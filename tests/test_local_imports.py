@@ -1,11 +1,13 @@
-"""Imports inside functions: of another app of ctip, only with a comment saying why (decision
-0053).
+"""Imports of ctip inside functions, of another app or of the same one, only with a comment
+saying why (decisions 0053 and 0058).
 
 An import at the top of a module is a dependency the layers contract sees and a reader finds;
 one inside a function hides a dependency, or a cycle, until it runs. Django's app loading
 sometimes needs one (models exist only once the apps are loaded: ``AppConfig.ready``, a
-migration's function, a module that the apps' models import); each such import says so in a
-comment on its line or on the line above.
+migration's function, a module that the apps' models import), and so does a real cycle between
+two modules of one app; each such import says so in a comment on its line or on the line above
+its group of imports. Lazy imports of the standard library and of other packages (WeasyPrint,
+heavy to load) are not checked here.
 """
 
 from __future__ import annotations
@@ -24,35 +26,44 @@ def _app(module: str) -> str | None:
     return parts[1] if parts[0] == "ctip" and len(parts) > 1 else None
 
 
-def _said_why(lines: list[str], node: ast.stmt) -> bool:
+def _said_why(lines: list[str], node: ast.stmt, imports: set[int]) -> bool:
     """A comment other than a pragma on the statement's lines, or alone on the line above it
-    or above the group of imports it belongs to."""
+    or above the group of imports it belongs to (``imports``: the lines of the function's
+    imports, a parenthesised one on several lines)."""
     comments = [line.split("#", 1)[1] for line in lines[node.lineno - 1:node.end_lineno]
                 if "#" in line]
     above = node.lineno - 2
-    while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+    while above >= 0 and above + 1 in imports:
         above -= 1
     if above >= 0 and lines[above].strip().startswith("#"):
         comments.append(lines[above].strip()[1:])
     return any(text.strip() and not text.strip().startswith(PRAGMAS) for text in comments)
 
 
-def unexplained(source: str, own_app: str) -> list[int]:
-    """The lines of the function-level imports of another ctip app without a comment."""
+def _ctip_modules(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        modules = [node.module]
+    elif isinstance(node, ast.Import):
+        modules = [alias.name for alias in node.names]
+    else:
+        return []
+    return [module for module in modules if _app(module)]
+
+
+def unexplained(source: str) -> list[int]:
+    """The lines of the function-level imports of ctip (any app, the module's own included)
+    without a comment."""
     tree, lines = ast.parse(source), source.splitlines()
     found = set()
     for function in ast.walk(tree):
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
+        imports = {line for node in ast.walk(function)
+                   if isinstance(node, ast.Import | ast.ImportFrom)
+                   for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
         for node in ast.walk(function):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            elif isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            else:
-                continue
-            apps = {_app(m) for m in modules} - {None, own_app}
-            if apps and not _said_why(lines, node):
+            if (isinstance(node, ast.stmt) and _ctip_modules(node)
+                    and not _said_why(lines, node, imports)):
                 found.add(node.lineno)
     return sorted(found)
 
@@ -72,19 +83,28 @@ def test_the_check_finds_an_unexplained_import_and_accepts_an_explained_one() ->
         "    from ctip.org.models import Unit  # AppConfig.ready: the apps are loaded\n"
         "    from ctip.reports.rollups import LEVELS\n"
         "    from django.db import models\n"
+        "def c():\n"
+        "    from ctip.reports.rollups import LEVELS\n"
+        "    import weasyprint\n"
+        "    # reports.ctdc imports this module: a cycle\n"
+        "    from ctip.reports import (\n"
+        "        ctdc,\n"
+        "        pdf,\n"
+        "    )\n"
+        "    from ctip.reports.indicators import VICTIM_KINDS\n"
     )
-    assert unexplained(source, own_app="reports") == [2, 3, 4]
-    assert unexplained(source.replace("    # ready(): these import models\n", ""),
-                       own_app="reports") == [2, 3, 4, 6, 7]
+    assert unexplained(source) == [2, 3, 4, 15]
+    assert unexplained(source.replace("    # ready(): these import models\n", "")
+                       ) == [2, 3, 4, 6, 7, 14]
 
 
-def test_every_local_import_of_another_app_says_why() -> None:
+def test_every_local_import_of_ctip_says_why() -> None:
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
-        own_app = path.relative_to(SRC).parts[0].removesuffix(".py")
-        for line in unexplained(path.read_text(encoding="utf-8"), own_app):
+        for line in unexplained(path.read_text(encoding="utf-8")):
             offenders.append(f"{path.relative_to(SRC.parent)}:{line}")
     assert not offenders, (
-        "Imports of another app inside a function: move each to the top of its module, or, "
-        "where Django's app loading needs it there, say why in a comment:\n"
+        "Imports of ctip inside a function: move each to the top of its module, or, where "
+        "Django's app loading or a cycle inside the app needs it there, say why in a "
+        "comment:\n"
         + "\n".join(offenders))

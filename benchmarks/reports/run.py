@@ -5,8 +5,9 @@ reuses one with ``--data-dir`` / ``--keep`` — then times, with ``time.perf_cou
 
 (a) the province dashboard, all indicators for one year: ``indicators.monthly`` (the trend),
     and ``indicators.compute_with_children`` (the province's totals and one row
-    per commune) — what ``reports.views.dashboard_context`` runs, for every indicator instead of
-    the page's five; and ``dashboard_context`` itself (the page's five indicators) on its own;
+    per commune) — what ``reports.views.dashboards.dashboard_context`` runs, for every
+    indicator instead of the page's five; and ``dashboard_context`` itself (the page's five
+    indicators) on its own;
 (b) the nation-wide table: ``compute_by_child`` at the root (central) unit for one year;
 (c) a commune's monthly report: ``compute`` for one commune and one month.
 
@@ -402,7 +403,7 @@ def measure(repeat: int, duck: Duck) -> tuple[list[Result], dict[str, Any]]:
     from ctip.outreach.models import Activity
     from ctip.reports import indicators as ind
     from ctip.reports.periods import Period
-    from ctip.reports.views import dashboard_context
+    from ctip.reports.views.dashboards import dashboard_context
 
     backend = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[connection.vendor]
     root = Unit.objects.get(parent__isnull=True, unit_type__code="central")

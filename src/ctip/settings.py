@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "ctip.accounts",
     "ctip.audit",
     "ctip.units",
+    "ctip.trail",
     "ctip.outreach",
     "ctip.community",
     "ctip.cases",

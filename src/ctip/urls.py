@@ -24,7 +24,7 @@ urlpatterns = [
     path("accounts/", include("ctip.accounts.urls")),
     path("accounts/tokens/", include("ctip.api.urls_pages")),
     path("units/", include("ctip.units.urls")),
-    path("audit/", include("ctip.audit.urls")),
+    path("audit/", include("ctip.trail.urls")),
     path("outreach/", include("ctip.outreach.urls")),
     path("community/", include("ctip.community.urls")),
     path("cases/", include("ctip.cases.urls")),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ctip.core.errors import ActionError
 from ctip.core.rules import Rules
@@ -510,6 +511,29 @@ def club_status_unknown_dated_before_founding(tree: Any, users: Any, formats: An
         "status": "không-có", "changed_on": "2024-01-15", "reason": "Hết kinh phí"},
         {"id_status", "id_changed_on"}, ["08/03/2024"], ["Hết kinh phí"],
         lambda: type(club).objects.get(pk=club.pk).status == "active")
+def new_report_period_too_long_for_a_campaign_elsewhere(tree: Any, users: Any,
+                                                       formats: Any) -> Sent:
+    """A period longer than any period; a campaign report of commune A for a campaign of one
+    of its branches, which the commune does not take part in."""
+    from ctip.reports.models import Report
+    from tests.core.test_every_error_at_once import sibling_campaign
+
+    campaign = sibling_campaign(tree)
+    return Sent("province_officer", reverse("reports:report_list"), {
+        "unit": tree.commune_a.pk, "report_type": ReportType.objects.get(code="campaign-30-7").pk,
+        "period": "quý 3/2026 " + "x" * 40, "campaign": campaign.pk},
+        {"id_period", "id_campaign"}, ["Tháng hành động"], ["quý 3/2026"],
+        lambda: not Report.objects.exists())
+
+
+def return_too_long_by_its_submitter(tree: Any, users: Any, formats: Any) -> Sent:
+    """A comment over its limit; returned by the officer who submitted the report."""
+    report = _draft(tree)
+    report = report_actions.submit(actor=users["province_officer"], report=report)
+    return Sent("province_officer", reverse("reports:report_return", args=[report.pk]), {
+        "comment": "Cần bổ sung số liệu tháng 8. " + "x" * 5000}, {"id_comment"},
+        [tree.province.name], ["Cần bổ sung số liệu tháng 8."],
+        lambda: type(report).objects.get(pk=report.pk).status == "submitted")
 
 
 KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_edit_locked,
@@ -534,7 +558,9 @@ KINDS = [activity_locked_and_untitled, activity_numbers_and_untitled, activity_e
          service_delivered_in_the_future_with_a_bad_amount,
          trafficking_undecided_date_and_exploitation_backwards,
          speaker_unnamed_trained_in_the_future, member_listed_twice_with_a_bad_date,
-         club_status_unknown_dated_before_founding]
+         club_status_unknown_dated_before_founding,
+         new_report_period_too_long_for_a_campaign_elsewhere,
+         return_too_long_by_its_submitter]
 
 
 @pytest.mark.parametrize("build", KINDS, ids=[f.__name__ for f in KINDS])
@@ -554,6 +580,25 @@ def test_a_field_error_and_a_rule_error_come_back_together(
     assert all(html.index(box) < html.index(f'id="{name}"') for name in sent.links)
     assert all(text in html for text in sent.kept)
     assert sent.nothing_saved()
+
+
+def test_an_unlock_too_long_of_a_period_unlocked_meanwhile_learns_both(
+        tree: Any, users: Any) -> None:
+    """The unlock form's own check (the reason's length) and ``unlock``'s rule (the lock still
+    held) in one answer. The page offers the form only for a lock still held, so the lock is
+    lifted between the page and the form's check, as by a second reviewer."""
+    from ctip.reports.forms import UnlockForm
+    from ctip.reports.models import PeriodLock
+
+    _lock_july(tree, users)
+    lock = PeriodLock.objects.get()
+    report_actions.unlock(actor=users["province_officer"], lock=lock, reason="Sửa số liệu")
+    form = UnlockForm({"reason": "Nhập lại " + "x" * 2000},
+                      given={"lock": PeriodLock.objects.get()})
+    assert not form.is_valid()
+    assert list(form.errors) == ["reason", "__all__"], form.errors
+    assert "2000" in form.errors["reason"][0]
+    assert form.non_field_errors() == [_("This period is already unlocked.")]
 
 
 def public_summary(html: str) -> str:

@@ -15,8 +15,8 @@ from django.urls import reverse
 from wagtail.models import Page, WorkflowState
 
 from ctip.audit.models import AuditEvent
-from ctip.audit.selectors import events_visible_to
 from ctip.portal.models import ArticlePage, RecycledPage
+from ctip.trail.selectors import events_visible_to
 from tests.portal.conftest import Bulletin, add_article
 from tests.portal.test_workflow import admin_form
 

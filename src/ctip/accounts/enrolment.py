@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ctip.accounts.actions import can_reset_password
 from ctip.accounts.models import EnrolmentCode, User
 from ctip.audit.actions import record, record_refusal
 from ctip.core.codes import normalise, random_code
@@ -46,8 +47,6 @@ def _active(user: User) -> Any:
 def can_issue(actor: Any, user: User) -> bool:
     """Who could reset the user's password may issue her a code (the same trust: with both
     the password and the code one owns the account)."""
-    from ctip.accounts.actions import can_reset_password
-
     return actor is None or can_reset_password(actor, user)
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.models import RoleAssignment
 from ctip.core.errors import NotInScope as NotInScope  # re-exported: defined below accounts
 from ctip.org.paths import is_within
 
@@ -40,8 +41,6 @@ def grants_of(user: Any) -> list[Grant]:
     cached = getattr(user, "_ctip_grants", None)
     if cached is not None:
         return cached
-    from ctip.accounts.models import RoleAssignment
-
     rows = (
         RoleAssignment.objects.active()
         .filter(user=user, unit__closed_on__isnull=True)

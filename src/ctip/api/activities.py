@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from ctip.api.auth import ApiRequest, needs
-from ctip.api.errors import Problem
+from ctip.api.errors import Problem, refusal_errors, validation_errors
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
 from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError
@@ -333,8 +333,6 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
     """Each item is one create as ``POST /activities`` (its own transaction and ``uuid``): an
     item refused does not stop the others, and the whole batch sent again creates nothing."""
     from pydantic import ValidationError as Invalid
-
-    from ctip.api.errors import refusal_errors, validation_errors
 
     viewer = request.auth
     answers = []

@@ -22,7 +22,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -31,9 +31,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ctip.accounts.capabilities import ROLE_CAPABILITIES
-from ctip.accounts.models import RoleAssignment
+from ctip.audit.actions import record
 from ctip.audit.keys import KeyRing, load_keys
+from ctip.audit.models import AuditEvent, ChainHead
 
 logger = logging.getLogger("ctip.audit")
 ACTION = "audit.checkpoint"
@@ -127,8 +127,6 @@ def _locked_append(path: Path) -> Iterator[IO[str]]:
 
 
 def _last_seq_in_chain() -> int:
-    from ctip.audit.models import AuditEvent
-
     changes = (AuditEvent.objects.filter(action=ACTION).order_by("-id")
                .values_list("changes", flat=True).first())
     return int(changes.get("seq", 0)) if isinstance(changes, dict) else 0
@@ -136,9 +134,6 @@ def _last_seq_in_chain() -> int:
 
 def write_checkpoint(reason: str, *, now: dt.datetime | None = None) -> Checkpoint:
     """Sign the chain's current head, append it to the file and record it in the chain."""
-    from ctip.audit.actions import record
-    from ctip.audit.models import AuditEvent, ChainHead
-
     ring = load_keys()
     path = checkpoint_file()
     with transaction.atomic():
@@ -168,14 +163,19 @@ def write_checkpoint(reason: str, *, now: dt.datetime | None = None) -> Checkpoi
     return checkpoint
 
 
+#: Who is e-mailed the checkpoints: the active auditors at the top of the tree. That is a
+#: question of roles, which ``accounts`` answers above this app (``accounts`` writes the trail);
+#: ``ctip.trail`` gives the answer when the apps load (decision 0058). Until then, nobody.
+_readers: list[Callable[[], Iterable[Any]]] = []
+
+
+def tell_checkpoints_to(readers: Callable[[], Iterable[Any]]) -> None:
+    """Set the function listing the users (with an e-mail address) told of each checkpoint."""
+    _readers[:] = [readers]
+
+
 def auditors_to_tell() -> list[Any]:
-    """Active auditors whose scope starts at the top of the tree, with an e-mail address."""
-    roles = [role for role, caps in ROLE_CAPABILITIES.items() if "audit.view" in caps]
-    rows = (RoleAssignment.objects.active()
-            .filter(role__in=roles, unit__parent__isnull=True, unit__closed_on__isnull=True,
-                    user__is_active=True)
-            .exclude(user__email="").select_related("user"))
-    return list({row.user_id: row.user for row in rows}.values())
+    return [user for find in _readers for user in find()]
 
 
 def announce(checkpoint: Checkpoint | None, problems: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ctip.audit.keys import load_keys
 from ctip.org.paths import TreePathField
 
 GENESIS_HASH = "0" * 64
@@ -74,8 +75,6 @@ class AuditEvent(models.Model):
     def compute_hash(self, key: bytes | None = None) -> str:
         """The event's keyed hash under ``key`` (by default the key named by ``key_id``)."""
         if key is None:
-            from ctip.audit.keys import load_keys
-
             found = load_keys().key(self.key_id)
             if found is None:
                 raise LookupError(f"unknown audit key {self.key_id!r}")

@@ -8,6 +8,9 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from ctip.audit.checkpoints import ACTION, announce, write_checkpoint
+from ctip.audit.models import AuditEvent
+from ctip.audit.verify import verify_chain
 from ctip.core.faults import pause
 
 logger = logging.getLogger("ctip.audit")
@@ -17,9 +20,6 @@ def run_daily_checkpoint() -> dict[str, Any]:
     """Verify the trail; when intact, write and announce a signed checkpoint, otherwise alert
     the top auditors with the problems found. Once a day: run again the same day, it does
     nothing."""
-    from ctip.audit.checkpoints import ACTION, announce, write_checkpoint
-    from ctip.audit.models import AuditEvent
-    from ctip.audit.verify import verify_chain
     start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     if AuditEvent.objects.filter(action=ACTION, changes__reason="daily",
                                  occurred_at__gte=start_of_day).exists():

@@ -102,6 +102,7 @@ def check_keys_against_canary() -> None:
     """Raise ``KeyError_`` when the keys are missing or cannot read the stored canary."""
     from django.db import DatabaseError
 
+    # cases.models imports this module (through its encrypted fields)
     from ctip.cases.models import KeyCanary
 
     fernet()

@@ -30,6 +30,7 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment, User
 from ctip.cases.deadlines import due_within_q, is_overdue
 from ctip.cases.models import BreakGlass, Situation
+from ctip.cases.review import reviewers_of
 from ctip.org.models import Unit
 
 # Items falling due before the next digest are listed with the overdue ones.
@@ -187,8 +188,6 @@ def build_digests(now: dt.datetime | None = None) -> list[Digest]:
 
 
 def _flags_per_user() -> dict[int, list[FlagItem]]:
-    from ctip.cases.review import reviewers_of
-
     flags = list(BreakGlass.objects.filter(reviewed_at__isnull=True)
                  .select_related("person", "case", "user")
                  .only("pk", "at", "category", "kind", "actor_path", "user_id",

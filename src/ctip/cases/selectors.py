@@ -29,6 +29,7 @@ from ctip.cases.policy import (
     persons_visible_to,
     situations_visible_to,
 )
+from ctip.cases.review import flags_visible_to
 from ctip.core.collation import vi_order
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
@@ -289,8 +290,6 @@ class HomeTasks:
 
 
 def home_tasks(viewer: Any) -> HomeTasks:
-    from ctip.cases.review import flags_visible_to
-
     tasks = HomeTasks()
     if has_capability(viewer, "breakglass.review"):
         tasks.flags_to_review = flags_visible_to(viewer).filter(

@@ -20,6 +20,8 @@ from django_tasks import task
 from ctip.audit.actions import record
 from ctip.cases.digest import Digest, build_digests, digest_title
 from ctip.cases.models import Notification
+from ctip.cases.rights import anonymise_after_years
+from ctip.cases.rights import anonymise_due as run
 from ctip.core.faults import pause
 from ctip.core.mail import queue_mail
 
@@ -92,8 +94,5 @@ def send_daily_digest() -> dict[str, Any]:
 def anonymise_due() -> dict[str, Any]:
     """The daily retention job: wipe the identity of every person whose cases all closed more
     than ``CTIP_ANONYMISE_AFTER_YEARS`` years ago (``ctip persons anonymise-due``)."""
-    from ctip.cases.rights import anonymise_after_years
-    from ctip.cases.rights import anonymise_due as run
-
     years = anonymise_after_years()
     return {"years": years, "anonymised": len(run(years=years, dry_run=False))}

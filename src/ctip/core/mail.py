@@ -25,6 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ctip.core.faults import pause
+from ctip.core.models import SentMail
+from ctip.core.tasks import deliver_mail
 
 logger = logging.getLogger("ctip.mail")
 MAX_DELAY = dt.timedelta(hours=6)
@@ -32,8 +34,6 @@ MAX_DELAY = dt.timedelta(hours=6)
 
 def queue_mail(*, subject: str, body: str, to: list[str], html: str = "",
                from_email: str | None = None) -> None:
-    from ctip.core.tasks import deliver_mail
-
     message = {"subject": subject, "body": body, "to": list(to), "html": html,
                "from_email": from_email or settings.DEFAULT_FROM_EMAIL,
                "key": uuid.uuid4().hex}
@@ -47,9 +47,6 @@ def retry_delay(attempt: int) -> dt.timedelta:
 
 
 def deliver(message: dict[str, Any], attempt: int) -> str:
-    from ctip.core.models import SentMail
-    from ctip.core.tasks import deliver_mail
-
     key = str(message.get("key") or "")
     if key and SentMail.objects.filter(key=key).exists():
         return "already sent"  # a second run of the same delivery (core.leases)

@@ -16,6 +16,8 @@ from typing import IO
 
 from django.core.management.base import CommandError
 
+from ctip.core.sealing import MIN_PASSPHRASE
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -77,8 +79,6 @@ def read_passphrase(*, file: str | None, env: str = "CTIP_BACKUP_PASSPHRASE",
         if confirm and getpass.getpass("Passphrase again: ") != passphrase:
             raise CommandError("the two passphrases differ")
     if passphrase is not None and confirm:
-        from ctip.core.sealing import MIN_PASSPHRASE
-
         if len(passphrase) < MIN_PASSPHRASE:
             raise CommandError(f"the passphrase must be at least {MIN_PASSPHRASE} characters")
     return passphrase or None

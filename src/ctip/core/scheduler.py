@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from ctip.core import health
 from ctip.core.models import ScheduledRun
 
 logger = logging.getLogger("ctip.scheduler")
@@ -115,11 +116,9 @@ def run_in_web(now: dt.datetime | None = None, jobs: list[Job] | None = None) ->
     """Run the due ``in_web`` jobs here when no worker runs the scheduler: tasks run without a
     queue (no worker at all), or the worker's heartbeat is older than the health limit.
     Return the names run."""
-    from ctip.core.health import HEARTBEAT, uses_queue
-
     now = now or timezone.now()
-    if uses_queue():
-        beat = (ScheduledRun.objects.filter(name=HEARTBEAT)
+    if health.uses_queue():
+        beat = (ScheduledRun.objects.filter(name=health.HEARTBEAT)
                 .values_list("last_run_at", flat=True).first())
         limit = dt.timedelta(seconds=settings.CTIP_HEALTH_WORKER_SECONDS)
         if beat is not None and now - beat <= limit:

@@ -13,6 +13,7 @@ from django_tasks import task
 
 @task()
 def deliver_mail(message: dict[str, Any], attempt: int = 1) -> str:
+    # ctip.core.mail queues this task: a cycle
     from ctip.core.mail import deliver
 
     return deliver(message, attempt)

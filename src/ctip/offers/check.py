@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from ctip.offers.defaults import HIGH_AT, MEDIUM_AT
+from ctip.offers.library import active_rules
 from ctip.offers.matching import URL_PATTERN, Keyed, Rule, find, tokens
 from ctip.portal.models import article_list
 
@@ -78,8 +79,6 @@ def level_of(score: int) -> str:
 def check_offer(text: str, rules: list[Rule] | None = None) -> Outcome:
     """Check ``text`` against ``rules`` (by default the library's signs in use)."""
     if rules is None:
-        from ctip.offers.library import active_rules
-
         rules = active_rules()
     text = (text or "").replace("\x00", "")
     length = len(text)

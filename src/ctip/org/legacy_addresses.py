@@ -37,6 +37,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ctip.core.text import fold
+from ctip.org.models import Unit
 
 EXACT, AMBIGUOUS, UNKNOWN = "exact", "ambiguous", "unknown"
 MAX_ADDRESS_CHARS = 500
@@ -344,8 +345,6 @@ def _current_matches(segments: list[_Segment]) -> list[Candidate]:
 
 
 def _with_units(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
-    from ctip.org.models import Unit
-
     candidates = list({c.code: c for c in candidates}.values())
     units = {u.gso_code: u for u in Unit.objects.filter(
         gso_code__in=[c.code for c in candidates]).only("pk", "name", "gso_code")}

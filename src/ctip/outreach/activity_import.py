@@ -76,6 +76,7 @@ from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
+from ctip.outreach.selectors import campaigns_visible_to
 
 __all__ = ["XLSX_CONTENT_TYPE", "KIND", "ImportFailed", "ImportPlan", "ImportResult",
            "apply_import", "parse_count", "parse_date", "plan_import", "read_file",
@@ -953,8 +954,6 @@ def template_xlsx(actor: Any = None) -> bytes:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from ctip.outreach.selectors import campaigns_visible_to
 
     bold = Font(bold=True)
     formats = list(Format.objects.filter(archived=False).order_by("order", "name"))

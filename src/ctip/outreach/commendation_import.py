@@ -34,9 +34,10 @@ from ctip.imports.pipeline import (
     pick,
 )
 from ctip.outreach.actions import create_commendation, undo_commendation_import
-from ctip.outreach.models import Commendation
+from ctip.outreach.activity_import import resolve_units
+from ctip.outreach.models import Commendation, club_model
 
-Club: Any = Commendation._meta.get_field("club").related_model  # community's, without a cycle
+Club: Any = club_model()  # community's clubs, through the relation outreach declares
 
 UNIT, RECIPIENT_KIND, RECIPIENT, REASON = "unit", "recipient_kind", "recipient", "reason"
 LEVEL, DECIDED, NUMBER = "level", "decided_on", "decision_number"
@@ -115,8 +116,6 @@ def _club(ctx: Context, planned: PlannedRow, clubs: dict[tuple[int, str], list[A
 def _run(ctx: Context) -> None:
     """Check and record every row through ``create_commendation``; the pipeline keeps the
     writes only for the import, and only when no row failed."""
-    from ctip.outreach.activity_import import resolve_units
-
     plan = ctx.plan
     assert isinstance(plan, CountedPlan)  # noqa: S101  (the kind's own plan)
     rows = imports.planned_rows(ctx)

@@ -3,6 +3,8 @@ library, speakers, movements and commendations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -290,3 +292,11 @@ class Commendation(UnitFact):
 
     def __str__(self) -> str:
         return self.person_name or str(self.club or self.unit)
+
+
+def club_model() -> Any:
+    """community's ``Club``, which activities and commendations point at by name. Clubs draw on
+    outreach's catalogues and list its activities, so community imports outreach; outreach
+    reaches the clubs only through the relation its own models declare (decision 0058). Call
+    once the apps are loaded."""
+    return Commendation._meta.get_field("club").related_model

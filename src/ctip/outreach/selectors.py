@@ -18,7 +18,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
-from ctip.community.models import Club
 from ctip.core.collation import vi_order
 from ctip.core.text import fold
 from ctip.figures import rollups
@@ -34,8 +33,11 @@ from ctip.outreach.models import (
     Movement,
     Speaker,
     Topic,
+    club_model,
 )
 from ctip.outreach.policy import can_keep_library, require_library
+
+Club = club_model()  # community's clubs, through the relation outreach declares
 
 
 def activities_visible_to(viewer: Any) -> QuerySet[Activity]:

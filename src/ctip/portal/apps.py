@@ -8,6 +8,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public bulletin")
 
     def ready(self) -> None:
+        # ready(): these modules import the bulletin's and Wagtail's models, which exist only
+        # once the apps are loaded
         from ctip.portal import (
             audit,
             caching,

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ctip.audit.actions import record
+from ctip.portal.models import SectionPage
+from ctip.portal.permissions import bulletin_unit_path
 
 # Wagtail's action codes in the words of the issue; the others keep Wagtail's name.
 VERBS = {
@@ -34,9 +36,6 @@ def action_code(kind: str, wagtail_action: str) -> str:
 
 def page_unit_path(page: Any) -> str:
     """The unit of the section the page is in (or is), else the bulletin's unit."""
-    from ctip.portal.models import SectionPage
-    from ctip.portal.permissions import bulletin_unit_path
-
     if page is not None:
         section = (SectionPage.objects.ancestor_of(page, inclusive=True)
                    .select_related("unit").order_by("-depth").first())

@@ -198,6 +198,7 @@ def connect_signals() -> None:
         post_page_move,
     )
 
+    # portal.models imports this module (its pages clear the caches): a cycle
     from ctip.portal.models import BulletinSettings
 
     def settings_changed(sender: Any, created: bool = False, **kwargs: Any) -> None:

@@ -31,6 +31,7 @@ from wagtail.search import index
 from ctip.core.text import fold
 from ctip.portal import caching
 from ctip.portal.blocks import ArticleBody
+from ctip.portal.pagination import paginate
 from ctip.portal.slugs import RESERVED, vietnamese_slug
 
 ARTICLES_PER_PAGE = 10
@@ -137,6 +138,7 @@ class SectionPageForm(BulletinPageForm):
     the present unit and the new one may change it (empty = the bulletin's unit)."""
 
     def clean_unit(self) -> Any:
+        # portal.permissions imports this module: a cycle
         from ctip.portal.permissions import may_change_unit
 
         unit = self.cleaned_data.get("unit")
@@ -176,8 +178,6 @@ class SectionPage(BulletinPageMixin, Page):
                                              "choose another one.")})
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from ctip.portal.pagination import paginate
-
         page_or_redirect = paginate(request, article_list().child_of(self), ARTICLES_PER_PAGE)
         if isinstance(page_or_redirect, HttpResponse):
             return page_or_redirect
@@ -185,8 +185,6 @@ class SectionPage(BulletinPageMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from ctip.portal.pagination import paginate
-
         context = super().get_context(request, *args, **kwargs)
         articles = getattr(self, "_articles", None)
         if articles is None:  # previews and direct rendering

@@ -49,6 +49,7 @@ from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.policy import grants_of
 from ctip.accounts.signals import roles_changed
 from ctip.org.signals import units_restructured
+from ctip.portal.models import SectionGroups, SectionPage
 
 EDITORS = "Biên tập viên"
 SEPARATOR = " · "
@@ -347,8 +348,6 @@ def _complete() -> bool:
     """Whether every group and section link exists (not so after a test flush)."""
     from django.contrib.auth.models import Group
 
-    from ctip.portal.models import SectionGroups, SectionPage
-
     return (Group.objects.filter(name__in=[EDITORS, PUBLISHERS]).count() == 2
             and SectionGroups.objects.count() == SectionPage.objects.count())
 
@@ -379,8 +378,6 @@ def forget_section(section: Any) -> None:
     from django.contrib.auth.models import Group
     from wagtail.models import Workflow, WorkflowPage
 
-    from ctip.portal.models import SectionGroups
-
     link = SectionGroups.objects.filter(section_id=section.pk).first()
     if link is not None:
         Group.objects.filter(pk__in=[link.editors_id, link.publishers_id]).delete()
@@ -392,8 +389,6 @@ def forget_section(section: Any) -> None:
 
 def connect_signals() -> None:
     from django.db.models.signals import post_save, pre_delete
-
-    from ctip.portal.models import SectionPage
 
     def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
         if not raw:

@@ -13,6 +13,8 @@ from django.db.models import F, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ctip.portal.models import PageViewDay, article_list
+
 MOST_READ_DAYS = 30
 _ROBOTS = ("bot", "crawl", "spider", "slurp", "facebookexternalhit", "preview")
 
@@ -27,8 +29,6 @@ def countable(request: HttpRequest) -> bool:
 
 def count_view(page_id: int) -> None:
     """One more reading of the page today (exactly once, also when two arrive together)."""
-    from ctip.portal.models import PageViewDay
-
     day = timezone.localdate()
     rows = PageViewDay.objects.filter(page_id=page_id, day=day)
     if rows.update(views=F("views") + 1):
@@ -42,8 +42,6 @@ def count_view(page_id: int) -> None:
 
 def most_read(limit: int = 5, days: int = MOST_READ_DAYS) -> list[Any]:
     """The live articles read most in the last ``days`` days, most read first."""
-    from ctip.portal.models import PageViewDay, article_list
-
     since = timezone.localdate() - dt.timedelta(days=days - 1)
     totals = (PageViewDay.objects.filter(day__gte=since).values("page_id")
               .annotate(total=Sum("views")).order_by("-total", "-page_id")[:limit * 4])

@@ -23,6 +23,8 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
+from ctip.portal.audit import page_unit_path
+from ctip.portal.models import RecycleBinPage, RecycledPage
 
 
 def may_delete(user: Any, page: Any) -> bool:
@@ -47,8 +49,6 @@ def may_restore(user: Any, item: Any) -> bool:
 def recycle_bin() -> Any:
     from wagtail.models import Page
 
-    from ctip.portal.models import RecycleBinPage
-
     found = RecycleBinPage.objects.first()
     if found is not None:
         return found
@@ -58,17 +58,12 @@ def recycle_bin() -> Any:
 
 
 def in_bin(page: Any) -> bool:
-    from ctip.portal.models import RecycleBinPage
-
     return RecycleBinPage.objects.ancestor_of(page).exists()
 
 
 @transaction.atomic
 def move_to_bin(page: Any, user: Any) -> Any:
     from wagtail.models import Page
-
-    from ctip.portal.audit import page_unit_path
-    from ctip.portal.models import RecycledPage
 
     page = Page.objects.select_for_update().get(pk=page.pk).specific
     if in_bin(page):
@@ -96,8 +91,6 @@ def move_to_bin(page: Any, user: Any) -> Any:
 @transaction.atomic
 def restore(item: Any, user: Any) -> Any:
     from wagtail.models import Page, Revision
-
-    from ctip.portal.audit import page_unit_path
 
     page = Page.objects.select_for_update().get(pk=item.page_id).specific
     parent = item.parent
@@ -133,8 +126,6 @@ def restore(item: Any, user: Any) -> Any:
 def empty(user: Any, items: Any = None) -> int:
     """Delete for good (Wagtail's delete action, logged and audited): an administrator only."""
     from wagtail.actions.delete_page import DeletePageAction
-
-    from ctip.portal.models import RecycledPage
 
     if not may_empty(user):
         raise ActionError(_("Only an administrator may empty the recycle bin."))

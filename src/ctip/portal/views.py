@@ -34,7 +34,7 @@ from ctip.core import request_context
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.idempotency import submit_form_once
 from ctip.core.ratelimit import Limit
-from ctip.portal import caching, receipts
+from ctip.portal import caching, readership, receipts
 from ctip.portal.feeds import BulletinFeed, SectionFeed
 from ctip.portal.forms import BOT_MESSAGE, DESCRIPTION_MAX, ReportConcernForm
 from ctip.portal.links import public_url
@@ -87,8 +87,6 @@ def reading(request: HttpRequest, pk: int) -> HttpResponse:
     """The article page's script reports a reading here (``navigator.sendBeacon``), so that
     the page itself stays in the cache untouched; "most read" counts these
     (``ctip.portal.readership``). Robots that run no script are not counted."""
-    from ctip.portal import readership
-
     if readership.countable(request) and live_articles().filter(pk=pk).exists():
         readership.count_view(pk)
     return HttpResponse(status=204)

@@ -12,6 +12,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
 from ctip.accounts.policy import has_capability
+from ctip.portal import cms_views
+from ctip.portal.blocks import document_info
+from ctip.portal.recycle import in_bin, may_delete, may_empty, move_to_bin
+from ctip.portal.selectors import change_requests
 
 
 @hooks.register("insert_global_admin_css")
@@ -35,8 +39,6 @@ def _refuse_delete(request: Any, page: Any) -> Any:
     from django.shortcuts import redirect
     from wagtail.admin import messages
 
-    from ctip.portal.recycle import in_bin, may_delete, may_empty
-
     if in_bin(page):
         if may_empty(request.user):
             return None  # an administrator deleting for good
@@ -56,8 +58,6 @@ def delete_into_recycle_bin(request: Any, page: Any) -> Any:
     from django.shortcuts import redirect
     from wagtail.admin import messages
 
-    from ctip.portal.recycle import in_bin, move_to_bin
-
     refused = _refuse_delete(request, page)
     if refused is not None or request.method != "POST" or in_bin(page):
         return refused
@@ -74,8 +74,6 @@ def bulk_delete_into_recycle_bin(request: Any, action_type: str, objects: Any,
     from django.shortcuts import redirect
     from wagtail.admin import messages
     from wagtail.models import Page
-
-    from ctip.portal.recycle import in_bin, move_to_bin
 
     if action_type != "delete" or not objects or not isinstance(objects[0], Page):
         return None
@@ -96,8 +94,6 @@ def bulk_delete_into_recycle_bin(request: Any, action_type: str, objects: Any,
 @hooks.register("register_admin_urls")
 def recycle_bin_urls() -> Any:
     from django.urls import path
-
-    from ctip.portal import cms_views
 
     return [
         path("thung-rac/", cms_views.recycle_bin, name="portal_recycle_bin"),
@@ -126,8 +122,6 @@ def document_links_with_type_and_size(features: Any) -> None:
     from django.utils.html import escape
     from wagtail.documents.rich_text import DocumentLinkHandler
 
-    from ctip.portal.blocks import document_info
-
     class DocumentInfoLinkHandler(DocumentLinkHandler):
         @classmethod
         def expand_db_attributes_many(cls, attrs_list: list[dict[str, Any]]) -> list[str]:
@@ -145,8 +139,6 @@ def show_change_request(request: Any, page: Any) -> None:
     from django.utils.timezone import localtime
     from wagtail.admin import messages
     from wagtail.models import Page
-
-    from ctip.portal.selectors import change_requests
 
     if request.method != "GET":
         return
@@ -177,8 +169,6 @@ class ChangeRequestsPanel(Component):
 @hooks.register("construct_homepage_panels")
 def change_requests_on_the_dashboard(request: Any, panels: list[Any]) -> None:
     from wagtail.models import Page
-
-    from ctip.portal.selectors import change_requests
 
     changes = change_requests(Page.objects.filter(owner=request.user))
     if changes:

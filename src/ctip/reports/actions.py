@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
-from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.errors import ActionError
 from ctip.core.rules import Rules
 from ctip.core.text import nfc
 from ctip.core.uploads import check_upload
@@ -44,28 +44,51 @@ def _text(value: str | None, limit: int, label: Any, *, field: str | None = None
     return cleaned
 
 
+# The rules of a new report, declared once (decision 0050): ``create_or_get_draft`` runs them,
+# and the new report's form runs those whose inputs are valid when one of its fields fails.
+DRAFT_RULES = Rules()
+
+
+@DRAFT_RULES.rule("unit", field="unit")
+def _reports_upwards(unit: Unit) -> None:
+    if unit.parent_id is None:
+        raise ActionError(_("%(unit)s has no unit above it to report to.")
+                          % {"unit": unit.name})
+
+
+@DRAFT_RULES.rule("report_type", "campaign", field="campaign")
+def _campaign_chosen(report_type: ReportType, campaign: Any) -> None:
+    if report_type.kind == ReportType.Kind.CAMPAIGN and campaign is None:
+        raise ActionError(_("Choose the campaign this report is about."))
+    if report_type.kind != ReportType.Kind.CAMPAIGN and campaign is not None:
+        raise ActionError(_("Only a campaign report refers to a campaign."))
+
+
+@DRAFT_RULES.rule("unit", "report_type", "campaign", field="campaign")
+def _takes_part(unit: Unit, report_type: ReportType, campaign: Any) -> None:
+    if (report_type.kind == ReportType.Kind.CAMPAIGN and campaign is not None
+            and not is_within(unit.path, campaign.unit_path)):
+        raise ActionError(_("%(unit)s does not take part in “%(campaign)s”.")
+                          % {"unit": unit.name, "campaign": campaign.name})
+
+
+@DRAFT_RULES.rule("report_type", "start", "end", field="period")
+def _period(report_type: ReportType, start: dt.date | None, end: dt.date | None) -> None:
+    if report_type.kind != ReportType.Kind.CAMPAIGN and (
+            start is None or end is None or end < start):
+        raise ActionError(_("Choose a valid period."))
+
+
 @transaction.atomic
 def create_or_get_draft(*, actor: Any, unit: Unit, report_type: ReportType,
                         start: dt.date | None = None, end: dt.date | None = None,
                         campaign: Any = None) -> Report:
     """The unit's report of this type for the period, created as a draft if there is none."""
     require_submit(actor, unit)
-    errors = RuleErrors()
-    if report_type.kind == ReportType.Kind.CAMPAIGN:
-        if errors.check(campaign is not None, _("Choose the campaign this report is about."),
-                        field="campaign"):
-            errors.check(is_within(unit.path, campaign.unit_path),
-                         _("%(unit)s does not take part in “%(campaign)s”.")
-                         % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
-            start, end = campaign.starts_on, campaign.ends_on
-    else:
-        errors.check(campaign is None, _("Only a campaign report refers to a campaign."),
-                     field="campaign")
-        errors.check(start is not None and end is not None and end >= start,
-                     _("Choose a valid period."), field="period")
-    errors.check(unit.parent_id is not None, _("%(unit)s has no unit above it to report to.")
-                 % {"unit": unit.name}, field="unit")
-    errors.raise_if_any()
+    DRAFT_RULES.check({"unit": unit, "report_type": report_type, "campaign": campaign,
+                       "start": start, "end": end})
+    if campaign is not None:
+        start, end = campaign.starts_on, campaign.ends_on
     assert start is not None and end is not None  # noqa: S101  (checked just above)
     # a campaign report is one per campaign (two campaigns may start on the same day)
     lookup = ({"campaign": campaign} if campaign is not None
@@ -186,18 +209,48 @@ def _require_reviewer(actor: Any, unit: Unit, refusal: str) -> None:
         raise ActionError(refusal % {"parent": unit.parent or _("the unit above")})
 
 
-def _review_checks(actor: Any, report: Report) -> None:
-    """Only a reviewer over the parent unit, never the submitter, and only a pending report."""
-    if actor is None:
-        return
-    _require_reviewer(actor, report.unit,
-                      _("Only %(parent)s, the unit above, can review this report."))
-    if submitted_it(actor, report):
+# The rules of a review (decision 0050): the actions run them after ``_require_reviewer``,
+# on the report as locked; the return and unlock forms run those whose inputs are valid when
+# their text fails (``given``: the viewer and the report or the lock).
+REVIEW_RULES = Rules()
+
+
+@REVIEW_RULES.rule("actor", "report")
+def _not_own(actor: Any, report: Report) -> None:
+    """Never the submitter (the system, ``actor`` None, reviews nothing it could submit)."""
+    if actor is not None and submitted_it(actor, report):
         raise ActionError(_("You submitted this report yourself; another officer of "
                             "%(parent)s must review it.") % {"parent": report.unit.parent})
-    if report.status != Report.Status.SUBMITTED:
+
+
+@REVIEW_RULES.rule("actor", "report")
+def _pending(actor: Any, report: Report) -> None:
+    if actor is not None and report.status != Report.Status.SUBMITTED:
         raise ActionError(_("Only a submitted report can be reviewed; this one is %(status)s.")
                           % {"status": report.get_status_display()})
+
+
+def _said(value: str | None, limit: int, label: Any, missing: str, field: str) -> str:
+    text = _text(value, limit, label, field=field)
+    if not text:
+        raise ActionError(missing, field=field)
+    return text
+
+
+RETURN_RULES = REVIEW_RULES + Rules()
+RETURN_RULES.cleans("comment", lambda comment: _said(
+    comment, 5000, _("Comment"), _("Say what needs correcting before returning the report."),
+    "comment"))
+
+
+def _review_checks(actor: Any, report: Report, rules: Rules = REVIEW_RULES,
+                   **values: Any) -> dict[str, Any]:
+    """Only a reviewer over the parent unit, never the submitter, and only a pending report;
+    then the review's other ``rules`` on ``values``."""
+    if actor is not None:
+        _require_reviewer(actor, report.unit,
+                          _("Only %(parent)s, the unit above, can review this report."))
+    return rules.check({"actor": actor, "report": report, **values})
 
 
 @transaction.atomic
@@ -224,11 +277,7 @@ def approve(*, actor: Any, report: Report) -> Report:
 def return_report(*, actor: Any, report: Report, comment: str) -> Report:
     report = Report.objects.select_for_update(of=("self",)).select_related(
         "unit__parent", "report_type").get(pk=report.pk)
-    _review_checks(actor, report)
-    comment = _text(comment, 5000, _("Comment"))
-    if not comment:
-        raise ActionError(_("Say what needs correcting before returning the report."),
-                          field="comment")
+    comment = _review_checks(actor, report, RETURN_RULES, comment=comment)["comment"]
     report.status = Report.Status.RETURNED
     report.reviewed_by = actor if getattr(actor, "pk", None) else None
     report.reviewed_at = timezone.now()
@@ -239,6 +288,19 @@ def return_report(*, actor: Any, report: Report, comment: str) -> Report:
     return report
 
 
+UNLOCK_RULES = Rules()
+
+
+@UNLOCK_RULES.rule("lock")
+def _still_locked(lock: PeriodLock) -> None:
+    if lock.unlocked_at is not None:
+        raise ActionError(_("This period is already unlocked."))
+
+
+UNLOCK_RULES.cleans("reason", lambda reason: _said(
+    reason, 2000, _("Reason"), _("Give the reason for unlocking the period."), "reason"))
+
+
 @transaction.atomic
 def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
     """Lift a lock (the parent only, with a reason); the report reopens for correction."""
@@ -246,11 +308,7 @@ def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
             .select_related("unit__parent", "report").get(pk=lock.pk))
     _require_reviewer(actor, lock.unit,
                       _("Only %(parent)s, the unit above, can unlock this period."))
-    if lock.unlocked_at is not None:
-        raise ActionError(_("This period is already unlocked."))
-    reason = _text(reason, 2000, _("Reason"))
-    if not reason:
-        raise ActionError(_("Give the reason for unlocking the period."), field="reason")
+    reason = UNLOCK_RULES.check({"lock": lock, "reason": reason})["reason"]
     lock.unlocked_by = actor if getattr(actor, "pk", None) else None
     lock.unlocked_at = timezone.now()
     lock.reason = reason

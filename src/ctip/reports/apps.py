@@ -9,6 +9,7 @@ from ctip.figures import rollups as figures_rollups
 
 def _before_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
                     ) -> None:
+    # reports.rollups imports models, which do not exist yet when apps.py is imported
     from ctip.reports import rollups
 
     rollups.before_migrate(using, plan)
@@ -16,6 +17,7 @@ def _before_migrate(sender: Any, using: str = "default", plan: Any = None, **kwa
 
 def _after_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
                    ) -> None:
+    # as in _before_migrate: reports.rollups imports models
     from ctip.reports import rollups
 
     rollups.after_migrate(using, plan)

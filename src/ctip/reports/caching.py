@@ -40,6 +40,7 @@ from django.utils.safestring import SafeString, mark_safe
 from ctip.audit.models import AuditEvent
 from ctip.figures.rollups import LEVELS
 from ctip.org.models import Unit
+from ctip.reports.models import ActivityMonth, SpeakerMonth
 from ctip.reports.rollups import truncate
 
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
@@ -82,8 +83,6 @@ def data_version(unit: Unit | None = None) -> str:
     newest ``AUDIT_WINDOW`` events, or, when none of them is, the newest write anywhere
     (marked apart): the version then still changes with every write that could concern the
     unit, and a unit with recent writes of its own is not thrown away by its siblings'."""
-    from ctip.reports.models import ActivityMonth, SpeakerMonth
-
     # where this page reads its figures (a replica on the report pages, decision 0047): a
     # version read on the primary could name rows the replica has not replayed yet
     alias = router.db_for_read(ActivityMonth) or DEFAULT_DB_ALIAS

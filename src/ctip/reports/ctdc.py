@@ -33,6 +33,7 @@ from ctip.cases import htcds, iso3166
 from ctip.cases.actions import active_consents
 from ctip.cases.models import Consent, Person, TraffickingEvent
 from ctip.org.models import Unit
+from ctip.reports.indicators import VICTIM_KINDS
 
 MISSING = -99
 K = 11
@@ -160,8 +161,6 @@ def person_records(unit: Unit, *, consented_to: str | None = None) -> list[Perso
     """Every person with a victim's case (returned, or being identified) supervised in
     ``unit``'s subtree, once; with ``consented_to``, only those whose consent for that
     purpose is active. Reads no encrypted field (the place of exploitation is deferred)."""
-    from ctip.reports.indicators import VICTIM_KINDS
-
     firsts = (Person.objects.filter(cases__unit_path__subtree=unit.path,
                                     cases__kind__in=VICTIM_KINDS, anonymised_at__isnull=True)
               .annotate(first=Min("cases__opened_on")).order_by("first", "pk")

@@ -11,6 +11,7 @@ from ctip.core import exports as sheets
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
 from ctip.reports import privacy
+from ctip.reports.ctdc import CTDC_COLUMNS
 from ctip.reports.periods import Period
 from ctip.reports.privacy import THRESHOLD
 
@@ -161,7 +162,5 @@ def to_csv(table: IndicatorTable) -> bytes:
 def ctdc_csv(rows: list[dict[str, Any]]) -> bytes:
     """Rows in CTDC's columns (``reports.ctdc``), as CTDC publishes them: no byte order mark,
     missing values as the number -99."""
-    from ctip.reports.ctdc import CTDC_COLUMNS
-
     return sheets.csv_bytes(([row.get(c) for c in CTDC_COLUMNS] for row in rows),
                             header=CTDC_COLUMNS, bom=False)

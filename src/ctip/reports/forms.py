@@ -12,7 +12,13 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.rules import RulesForm
 from ctip.outreach.models import Campaign
 from ctip.outreach.selectors import campaigns_visible_to
-from ctip.reports.actions import ATTACHMENT_RULES, NARRATIVE_RULES
+from ctip.reports.actions import (
+    ATTACHMENT_RULES,
+    DRAFT_RULES,
+    NARRATIVE_RULES,
+    RETURN_RULES,
+    UNLOCK_RULES,
+)
 from ctip.reports.models import ReportType
 from ctip.reports.periods import parse_period
 from ctip.reports.selectors import REPORTING_UNIT_TYPES
@@ -21,7 +27,11 @@ PERIOD_HINT = _("As you write it: 11/2026, T11/2026, quý 3/2026, 6 tháng đầ
                 "năm 2026.")
 
 
-class NewReportForm(forms.Form):
+class NewReportForm(RulesForm, forms.Form):
+    """``create_or_get_draft``'s rules run here too when a field fails (``RulesForm``): the
+    period as written becomes the action's ``start`` and ``end``."""
+
+    rules = DRAFT_RULES
     unit = UnitChoiceField(label=_("Unit"), queryset=None)
     report_type = forms.ModelChoiceField(label=_("Report type"),
                                          queryset=ReportType.objects.filter(active=True))
@@ -47,15 +57,14 @@ class NewReportForm(forms.Form):
         if report_type is None:
             return data
         if report_type.kind == ReportType.Kind.CAMPAIGN:
-            if data.get("campaign") is None:
-                self.add_error("campaign", _("Choose the campaign this report is about."))
-            data["start"] = data["end"] = None
+            data["start"] = data["end"] = None  # the campaign's dates
             return data
-        try:
-            data["start"], data["end"] = parse_period(report_type.kind, data.get("period", ""))
-        except ActionError as exc:
-            add_to_form(self, exc, default="period")
-        data["campaign"] = None
+        data["campaign"] = None  # a choice left from a campaign report: not this one's
+        if "period" in data:
+            try:
+                data["start"], data["end"] = parse_period(report_type.kind, data["period"])
+            except ActionError as exc:
+                add_to_form(self, exc, default="period")
         return data
 
 
@@ -69,12 +78,18 @@ class NarrativeForm(RulesForm, forms.Form):
     proposals = forms.CharField(label=_("Proposals"), required=False, widget=forms.Textarea)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(RulesForm, forms.Form):
+    """``return_report``'s rules (``given``: the viewer and the report)."""
+
+    rules = RETURN_RULES
     comment = forms.CharField(label=_("What needs correcting"), widget=forms.Textarea,
                               max_length=5000)
 
 
-class UnlockForm(forms.Form):
+class UnlockForm(RulesForm, forms.Form):
+    """``unlock``'s rules (``given``: the lock)."""
+
+    rules = UNLOCK_RULES
     reason = forms.CharField(label=_("Reason for unlocking"), widget=forms.Textarea,
                              max_length=2000)
 

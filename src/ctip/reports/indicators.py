@@ -76,6 +76,7 @@ from ctip.figures import rollups as figures_rollups
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
 from ctip.outreach.models import Activity, Commendation, Format, Speaker
 from ctip.reports import rollups
+from ctip.reports.models import ActivityMonth, SpeakerMonth
 from ctip.reports.periods import Period
 
 # --- The catalogue ---------------------------------------------------------------------------
@@ -353,8 +354,6 @@ def area_filters(field: str = "unit_path") -> dict[str, Q]:
 
 
 def _activities(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.reports.models import ActivityMonth
-
     groups: dict[str, Rows]
     level = rollup_level(unit, period, by_child)
     if level is not None:
@@ -413,8 +412,6 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
 
 
 def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    from ctip.reports.models import SpeakerMonth
-
     qs = Speaker.objects.filter(unit_path__subtree=unit.path)
     if rollups.whole_months(period):
         # The speaker's months in the period summed (the roll-up holds deltas): above zero
@@ -638,6 +635,7 @@ def _trafficking(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
 def _trafficking_finish(rows: Rows) -> dict[str, Any]:
     """Distinct persons per part; a cell's key is the sum of the record keys of the first
     event of each person counted (the same persons give the same key)."""
+    # reports.ctdc imports this module: a cycle
     from ctip.reports.ctdc import legal_band
 
     values: dict[str, Any] = {}
@@ -815,8 +813,6 @@ def monthly(unit: Unit, period: Period) -> list[tuple[Period, dict[str, int]]]:
     the monthly roll-up where it answers, else from the activities grouped by day and added up
     by month here: a plain column keeps the query on the covering
     index, where truncating to the month (a function per row; in Python on SQLite) does not."""
-    from ctip.reports.models import ActivityMonth
-
     level = rollup_level(unit, period, by_child=False)
     rows: Iterable[tuple[dt.date, int, int]]
     if level is not None:

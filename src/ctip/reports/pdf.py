@@ -22,7 +22,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ctip.reports import privacy
+from ctip.reports import indicators as ind
+from ctip.reports import prevention, privacy
 from ctip.reports.models import Report, ReportType
 from ctip.reports.privacy import THRESHOLD
 
@@ -75,8 +76,6 @@ def indicator_rows(report: Report, *, hide: bool = False, official: bool = True,
     are what ``privacy.protect_values`` publishes for the report's unit and period, from the
     cell keys stored with the snapshot (the same values as the live tables of that period).
     The stored values are not touched."""
-    from ctip.reports import indicators as ind
-
     values = report.values or {}
     if hide:
         values = privacy.protect_values(values, report_keys(report), report_where(report))
@@ -112,8 +111,6 @@ def report_keys(report: Report) -> dict[str, Any]:
 
 
 def _row(n: int, indicator: Any, value: Any, *, official: bool) -> dict[str, Any]:
-    from ctip.reports import indicators as ind
-
     labels = ind.breakdown_labels(indicator, value) if isinstance(value, dict) else []
     labels = [(k, lbl, vi) for k, lbl, vi in labels if k in value]
     parts = [value.get(k) for k, *_ in labels]
@@ -182,8 +179,6 @@ def recipients(report: Report) -> list[str]:
 def prevention_lines(report: Report) -> list[dict[str, Any]]:
     """The signs and topics next to the report's prevention figures (``reports.prevention``),
     from its counts as the PDF publishes them (protected: it leaves the unit)."""
-    from ctip.reports import prevention
-
     if report.unit_id is None or report.period_start is None or report.period_end is None:
         return []
     shown = privacy.protect_values(report.values or {}, report_keys(report),

@@ -20,7 +20,7 @@ from ctip.accounts.policy import NotInScope, scope_q
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.outreach.models import Campaign
-from ctip.reports import policy
+from ctip.reports import indicators, policy
 from ctip.reports.models import Report, ReportType
 from ctip.reports.periods import Period, last_closed_period
 
@@ -88,8 +88,6 @@ def compute_values(report: Report) -> dict[str, Any]:
 
 def compute_snapshot(report: Report) -> tuple[dict[str, Any], dict[str, Any]]:
     """``compute_values`` and the cell keys of its counts of people (``reports.privacy``)."""
-    from ctip.reports import indicators
-
     values, keys = indicators.compute_values_and_keys(report.unit, _period_object(report))
     return _jsonable(values), _jsonable(keys)
 

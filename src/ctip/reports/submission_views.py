@@ -36,6 +36,7 @@ from ctip.reports.forms import (
     UnlockForm,
 )
 from ctip.reports.models import Export, PeriodLock, Report
+from ctip.reports.pdf import indicator_rows, report_keys, report_where
 from ctip.reports.periods import last_closed_period, period_code
 from ctip.reports.tasks import request_export, retry_export
 from ctip.units.selectors import get_unit_for
@@ -84,8 +85,6 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
             (values, keys), values_live = selectors.compute_snapshot(report), True
         except Exception:  # the preview is a convenience; the snapshot is taken on submit
             values, keys = report.values, report.cell_keys
-    from ctip.reports.pdf import indicator_rows, report_keys, report_where
-
     shown = Report(values=values, cell_keys=keys, unit=report.unit,
                    period_start=report.period_start, period_end=report.period_end)
     hide = not privacy.exact_report(user, report.unit)
@@ -200,7 +199,7 @@ def report_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("report.approve")
 def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, given={"actor": request.user, "report": report})
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, return_form=form), status=400)
@@ -218,9 +217,9 @@ def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
 def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
     lock = PeriodLock.objects.active().filter(report=report).first()
-    form = UnlockForm(request.POST)
     if lock is None:
         return _refused(request, report, ActionError(_("This period is not locked.")))
+    form = UnlockForm(request.POST, given={"lock": lock})
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, unlock_form=form), status=400)

@@ -25,7 +25,7 @@ from ctip.audit.actions import record
 from ctip.core.faults import pause
 from ctip.core.leases import on_given_up
 from ctip.core.mail import queue_mail
-from ctip.reports import pdf
+from ctip.reports import pdf, rollups
 from ctip.reports.models import Export, ReportReminder
 from ctip.reports.selectors import Owed, due_soon
 
@@ -195,6 +195,4 @@ def send_report_reminders() -> dict[str, int]:
 @task()
 def compact_rollups() -> dict[str, int]:
     """Fold the report roll-ups' deltas into one row per key (``rollups.compact``)."""
-    from ctip.reports import rollups
-
     return rollups.compact()

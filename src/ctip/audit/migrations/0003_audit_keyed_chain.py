@@ -18,6 +18,7 @@ triggers = importlib.import_module("ctip.audit.migrations.0002_append_only")
 
 
 def rechain(apps, schema_editor):
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.audit.keys import load_keys
     from ctip.audit.models import GENESIS_HASH, keyed_hash, legacy_hash
 

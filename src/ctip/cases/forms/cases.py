@@ -40,6 +40,7 @@ from ctip.cases.actions import (
     SERVICE_STATUS_RULES,
     VISIT_RULES,
     WORKERS_RULES,
+    clean_break_glass_reason,
 )
 from ctip.cases.models import (
     Agency,
@@ -462,7 +463,6 @@ class BreakGlassForm(forms.Form):
         "level above you."))
 
     def clean(self) -> dict[str, Any]:
-        from ctip.cases.actions import clean_break_glass_reason
         data = super().clean() or {}
         if data.get("category") and data.get("reason"):
             try:

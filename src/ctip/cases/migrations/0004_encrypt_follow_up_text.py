@@ -10,6 +10,7 @@ TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte and t
 def _plain(value: str) -> str | None:
     """The text behind a token of ours, or None when ``value`` is not one (plain text that
     merely starts like a token included)."""
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.cases import crypto
 
     if not value.startswith(TOKEN_PREFIX):
@@ -21,6 +22,7 @@ def _plain(value: str) -> str | None:
 
 
 def _convert(apps, schema_editor, *, forward: bool) -> None:  # noqa: ANN001
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.cases import crypto
 
     connection = schema_editor.connection

@@ -15,6 +15,7 @@ TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte and t
 
 
 def _is_token(value: str) -> bool:
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.cases import crypto
 
     if not value.startswith(TOKEN_PREFIX):
@@ -27,6 +28,7 @@ def _is_token(value: str) -> bool:
 
 
 def encrypt_reasons(apps, schema_editor) -> None:  # noqa: ANN001
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.cases import crypto
 
     connection = schema_editor.connection
@@ -42,6 +44,7 @@ def encrypt_reasons(apps, schema_editor) -> None:  # noqa: ANN001
 
 
 def decrypt_reasons(apps, schema_editor) -> None:  # noqa: ANN001
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.cases import crypto
 
     connection = schema_editor.connection

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.audit.actions import record
-from ctip.cases import actions
+from ctip.cases import actions, crypto
 from ctip.cases.forms.cases import BreakGlassForm, ConsentForm, OpenCaseForm, PersonForm
 from ctip.cases.policy import (
     IdentityAccess,
@@ -41,8 +41,6 @@ from ctip.core.typing import AuthedRequest
 # --- Persons --------------------------------------------------------------------------------
 
 def _duplicate_key(data: dict[str, Any]) -> str:
-    from ctip.cases import crypto
-
     return crypto.search_key(
         f"dup|{fold(data['full_name'])}|{data.get('birth_year') or ''}|{data['unit'].pk}")
 

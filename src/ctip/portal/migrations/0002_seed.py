@@ -5,6 +5,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.portal.permissions import ensure_groups
     from ctip.portal.setup import ensure_bulletin
 

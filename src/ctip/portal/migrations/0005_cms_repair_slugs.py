@@ -7,6 +7,7 @@ from django.db import migrations
 
 
 def repair(apps: Any, schema_editor: Any) -> None:
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.portal.slug_repair import repair_garbled_slugs
 
     repair_garbled_slugs(apps)

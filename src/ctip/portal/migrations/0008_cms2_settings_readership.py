@@ -9,6 +9,7 @@ from django.db import migrations, models
 
 def grant(apps, schema_editor):
     """The bulletin-wide publishers keep the site's settings and redirects."""
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.portal.permissions import ensure_groups
 
     ensure_groups(apps)

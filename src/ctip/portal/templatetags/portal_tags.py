@@ -6,7 +6,11 @@ from django import template
 from django.utils.http import urlencode
 
 from ctip.portal import caching, share
+from ctip.portal.blocks import document_info as describe_document
+from ctip.portal.cms_scripts import init_block
 from ctip.portal.links import page_url, public_url
+from ctip.portal.models import BulletinHome, BulletinSettings, SectionPage
+from ctip.portal.readership import most_read as most_read_pages
 
 register = template.Library()
 
@@ -22,8 +26,6 @@ def bulletin_sections(context: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _sections(request: Any) -> list[dict[str, str]]:
-    from ctip.portal.models import BulletinHome, SectionPage
-
     home = BulletinHome.objects.live().first()
     if home is None:
         return []
@@ -45,8 +47,6 @@ def _settings(context: Any) -> Any:
 
 
 def _site_settings(request: Any) -> Any:
-    from ctip.portal.models import BulletinSettings
-
     try:
         found = BulletinSettings.for_request(request) if request is not None else None
     except Exception:  # noqa: BLE001 - no site for this host: the defaults
@@ -72,13 +72,11 @@ def site_name(context: Any) -> str:
 def most_read(context: Any, limit: int = 5) -> list[dict[str, str]]:
     """The most read articles' titles and URLs, kept a few minutes (and until the next
     publish)."""
-    from ctip.portal.readership import most_read as read
-
     request = context.get("request")
     return caching.remembered(
         f"most-read:{limit}", request,
         lambda: [{"title": page.title, "url": page.get_url(request=request)}
-                 for page in read(limit)],
+                 for page in most_read_pages(limit)],
         timeout=caching.MOST_READ_TIMEOUT)
 
 
@@ -103,9 +101,7 @@ def with_query(path: str, params: dict[str, Any]) -> str:
 @register.filter
 def document_info(document: Any) -> str:
     """"PDF, 120 kB" for a link to an uploaded document (``ctip.portal.blocks``)."""
-    from ctip.portal.blocks import document_info as info
-
-    return info(document)
+    return describe_document(document)
 
 
 @register.filter
@@ -119,8 +115,6 @@ def cms_init(name: str, *args: Any, config: str | None = None) -> str:
     """A Wagtail widget's set-up call as a JSON block run by ``portal/cms-init.js`` (no inline
     script: ``ctip.portal.cms_scripts``). ``config``: a JSON text, passed as the last argument."""
     import json
-
-    from ctip.portal.cms_scripts import init_block
 
     if config is not None:
         args = (*args, json.loads(config))

@@ -13,6 +13,7 @@ from django.db import migrations, models
 
 
 def uninstall(apps, schema_editor):
+    # a migration's function: it imports the app's code when it runs, not when the graph loads
     from ctip.reports import rollups
 
     rollups.uninstall(schema_editor.connection)

@@ -5,6 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.accounts.actions import create_user
+from ctip.accounts.capabilities import Role
+from ctip.accounts.enrolment import issue_code
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
 
@@ -26,9 +29,6 @@ class Command(BaseCommand):
                  "above to review them (a system administrator's), at the top unit")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.accounts.actions import create_user
-        from ctip.accounts.capabilities import Role
-        from ctip.accounts.enrolment import issue_code
         lookup = ({"gso_code": options["unit_code"]} if options["unit_code"]
                   else {"pk": options["unit_id"]})
         unit = Unit.objects.filter(**lookup).first()

@@ -5,6 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.audit.actions import record
+from ctip.audit.checkpoints import announce, write_checkpoint
+from ctip.audit.keys import load_keys, rotate
+from ctip.audit.verify import verify_chain
+
 
 class Command(BaseCommand):
     help = "Audit trail tools: verify the chain, write a checkpoint, rotate the key."
@@ -29,9 +34,6 @@ class Command(BaseCommand):
         getattr(self, "_" + options["subcommand"].replace("-", "_"))(**options)
 
     def _verify(self, **options: Any) -> None:
-        from ctip.audit.checkpoints import announce, write_checkpoint
-        from ctip.audit.verify import verify_chain
-
         external: list[str] = []
         for given in options["checkpoint"]:
             candidate = Path(given)
@@ -55,16 +57,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Checkpoint {checkpoint.seq}: {checkpoint.line()}")
 
     def _checkpoint(self, **options: Any) -> None:
-        from ctip.audit.checkpoints import announce, write_checkpoint
-
         checkpoint = write_checkpoint("manual")
         announce(checkpoint)
         self.stdout.write(f"Checkpoint {checkpoint.seq}: {checkpoint.line()}")
 
     def _rotate_key(self, **options: Any) -> None:
-        from ctip.audit.actions import record
-        from ctip.audit.keys import load_keys, rotate
-
         before = load_keys()
         key_id, where = rotate()
         if before.source == "environment":

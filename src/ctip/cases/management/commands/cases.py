@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ctip.cases.tasks import run_daily_digest, send_daily_digest
+
 
 class Command(BaseCommand):
     help = "Situations and support cases: background jobs on demand."
@@ -19,8 +21,6 @@ class Command(BaseCommand):
                             help="Send it again to people who already had today's digest.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.cases.tasks import run_daily_digest, send_daily_digest
-
         if options["enqueue"]:
             result = send_daily_digest.enqueue()
             self.stdout.write(f"Enqueued the digest as task {result.id}.")

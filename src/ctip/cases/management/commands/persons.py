@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ctip.cases.rights import anonymise_after_years, anonymise_due
+
 
 class Command(BaseCommand):
     help = "Persons in support cases: the rights jobs that run without a request."
@@ -19,8 +21,6 @@ class Command(BaseCommand):
                          help="Only list the codes of the persons who are due.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.cases.rights import anonymise_after_years, anonymise_due
-
         years = anonymise_after_years()
         codes = anonymise_due(years=years, dry_run=options["dry_run"])
         for code in codes:

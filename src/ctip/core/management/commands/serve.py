@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.core.dbsettings import sqlite_problems
+
 
 class Command(BaseCommand):
     help = "Serve ctip with gunicorn (static files through whitenoise)."
@@ -21,8 +23,6 @@ class Command(BaseCommand):
                             default=int(os.environ.get("CTIP_WORKERS", "3")))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ctip.core.dbsettings import sqlite_problems
-
         problems = sqlite_problems()
         if problems:
             raise CommandError(" ".join(problems))

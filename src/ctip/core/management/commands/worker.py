@@ -6,6 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 
+from ctip.core.health import start_heartbeat
+from ctip.core.leases import LeasedWorker, start_reaper
+from ctip.core.scheduler import start_in_background
+
 
 class Command(BaseCommand):
     help = ("Run the background worker: tasks from the database queue, each under a renewed "
@@ -20,10 +24,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
         from django_tasks_db.management.commands.db_worker import Command as DbWorker
-
-        from ctip.core.health import start_heartbeat
-        from ctip.core.leases import LeasedWorker, start_reaper
-        from ctip.core.scheduler import start_in_background
 
         DbWorker().configure_logging(
             options.get("verbosity", 1))

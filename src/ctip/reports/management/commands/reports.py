@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ctip.reports import rollups
+
 VENDORS = ("sqlite", "postgresql")
 
 
@@ -33,8 +35,6 @@ class Command(BaseCommand):
             return
         from django.db import connections
 
-        from ctip.reports import rollups
-
         using = options["database"]
         started = time.monotonic()
         if options["check"]:
@@ -58,8 +58,6 @@ class Command(BaseCommand):
         """The statements exactly as ``migrate`` and ``reports rebuild`` run them (one
         transaction), each ended by ``;``, under a comment naming its trigger."""
         from django.db import connection
-
-        from ctip.reports import rollups
 
         vendor = vendor or connection.vendor
         if vendor not in VENDORS:

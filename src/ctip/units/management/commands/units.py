@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ctip.core.errors import ActionError
 from ctip.org.integrity import check_tree
 from ctip.org.legacy_addresses import UNKNOWN, resolve_address
+from ctip.units.provinces import import_province
 
 
 class Command(BaseCommand):
@@ -28,8 +29,6 @@ class Command(BaseCommand):
             self._resolve(options["address"], as_json=options["json"])
             return
         if options["subcommand"] == "import":
-            from ctip.units.provinces import import_province
-
             try:
                 result = import_province(actor=None, code=options["province"])
             except ActionError as exc:

@@ -5,10 +5,10 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from ctip.accounts.access import requires
-from ctip.audit.forms import EventFilterForm
-from ctip.audit.selectors import events_visible_to, filter_events
 from ctip.core.htmx import render_page
 from ctip.core.typing import AuthedRequest
+from ctip.trail.forms import EventFilterForm
+from ctip.trail.selectors import events_visible_to, filter_events
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""Reading the audit trail, within the auditor's scope."""
+"""Reading the audit trail, within the auditor's scope; the auditors told of its checkpoints."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
+from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import scope_paths, scope_q
 from ctip.audit.models import AuditEvent
 from ctip.org.models import Unit
@@ -39,3 +41,14 @@ def filter_events(events: QuerySet[AuditEvent], *, actor: str = "", action: str 
     if outcome:
         events = events.filter(outcome=outcome)
     return events
+
+
+def auditors_to_tell() -> list[Any]:
+    """Active auditors whose scope starts at the top of the tree, with an e-mail address: they
+    are e-mailed each signed checkpoint (``ctip.audit.checkpoints.announce``)."""
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if "audit.view" in caps]
+    rows = (RoleAssignment.objects.active()
+            .filter(role__in=roles, unit__parent__isnull=True, unit__closed_on__isnull=True,
+                    user__is_active=True)
+            .exclude(user__email="").select_related("user"))
+    return list({row.user_id: row.user for row in rows}.values())
