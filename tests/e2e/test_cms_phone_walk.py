@@ -2,12 +2,15 @@
 admin under /cms/ on a 360 × 740 phone in Chromium -- every screen its menu (the sidebar) leads
 to, and the screens of daily work: the dashboard, the page explorer (the bulletin and a
 section), an article's editor and history, the "add child page" chooser and a new article's
-form, the images and an image's editor, the documents and a document's editor, the search, the
-account, and from the menu the warning signs (snippets), the workflow reports, the site
-history. Each screen must open for her (not send her back to the dashboard). On each: no page
-wider than the screen and nothing cut off at its edge, no tap target under 44 px in the main
-content, and axe-core finds no WCAG A/AA violation (the staff walk's rule set and target rules:
-``tests/e2e/test_phone_walk.py``).
+form, the images, their upload and an image's editor, the documents, their upload and a
+document's editor, the search, the account, and from the menu the warning signs (snippets), the
+workflow reports, the site history. Each screen must open for her (not send her back to the
+dashboard). On each: no page wider than the screen and nothing cut off at its edge, no tap
+target under 44 px in the main content, and axe-core finds no WCAG A/AA violation (the staff
+walk's rule set and target rules: ``tests/e2e/test_phone_walk.py``). What opens on a screen
+rather than as one -- the rich-text editor's toolbar and menus, Wagtail's dialogs (the
+choosers), the bulk actions bar -- is walked by the second test, opened with a tap and measured
+where it shows (decision record 0057).
 
 "Main content" is Wagtail's ``<main id="main">``: everything but the sidebar (``<aside>``, on a
 phone a menu closed behind its own button) and the dialogs Wagtail adds to ``<body>``. The
@@ -43,11 +46,12 @@ ROLES = ["editor", "publisher", "system_admin"]
 # page's flow that reaches past the screen's right edge without a box of its own that scrolls
 # (or clips on purpose) is cut off. Drawers that slide in from the edge (the side panels, the
 # minimap: positioned, moved out with a transform) are not content in the flow.
-CUT_OFF = """() => {
+CUT_OFF = """(root) => {
+  root = root || 'main';  // Playwright passes null, not undefined, when given no argument
   const edge = document.documentElement.clientWidth + 1;
-  const main = document.querySelector('main');
+  const main = document.querySelector(root);
   const out = [];
-  for (const el of main.querySelectorAll('*')) {
+  for (const el of [main, ...main.querySelectorAll('*')]) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.right <= edge) continue;
     if (!el.checkVisibility({visibilityProperty: true})) continue;
@@ -102,8 +106,10 @@ def screens(site: Site, e2e: E2E) -> list[str]:  # noqa: F811
         reverse("wagtailadmin_pages:add_subpage", args=[section.pk]),
         reverse("wagtailadmin_pages:add", args=("portal", "articlepage", section.pk)),
         reverse("wagtailimages:index"),
+        reverse("wagtailimages:add_multiple"),
         reverse("wagtailimages:edit", args=[image.pk]),
         reverse("wagtaildocs:index"),
+        reverse("wagtaildocs:add_multiple"),
         reverse("wagtaildocs:edit", args=[document.pk]),
         reverse("wagtailadmin_pages:search") + "?q=mua+b%C3%A1n",
         reverse("wagtailadmin_account"),
@@ -152,4 +158,167 @@ def test_every_cms_screen_fits_a_phone(role: str, screens: list[str], browse: An
     if dump:
         Path(dump, f"cms-{role}.json").write_text(json.dumps(problems, ensure_ascii=False,
                                                              indent=1))
+    assert not problems, problems
+
+
+# Wagtail's dialog (its ModalWorkflow), once its content has come.
+DIALOG = ".modal.in .modal-content"
+
+
+def dialog_problems(page: Any, axe_source: Any) -> list[str]:
+    page.locator(f"{DIALOG} .modal-body > *").first.wait_for(state="visible")
+    page.evaluate(SETTLED)
+    found = []
+    top = page.locator(DIALOG).bounding_box()["y"]
+    if not 0 <= top < PHONE["height"] / 4:
+        found.append(f"dialog starts {top:.0f} px down the screen")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        found.append(f"page is {width} px wide")
+    wide = page.evaluate("""() => { const m = document.querySelector('.modal.in');
+                                    return m.scrollWidth - m.clientWidth; }""")
+    if wide > 1:
+        found.append(f"dialog scrolls {wide} px sideways")
+    found += [f"cut off: {t}" for t in page.evaluate(CUT_OFF, DIALOG)]
+    found += [f"small target: {t}" for t in page.evaluate(SMALL_TARGETS, DIALOG)]
+    found += [f"axe: {v}" for v in run_axe(page, axe_source)]
+    return found
+
+
+def close_dialog(page: Any) -> None:
+    page.locator(f"{DIALOG} button.close").click()
+    page.locator(".modal.in").wait_for(state="detached")
+
+
+@pytest.fixture
+def dialog_screens(site: Site) -> dict[str, str]:  # noqa: F811
+    """The editors of the article and of the bulletin's home, the section's explorer."""
+    from ctip.portal.models import ArticlePage
+
+    article = ArticlePage.objects.get(title=site.article_title)
+    section = article.get_parent()
+    return {
+        "article": reverse("wagtailadmin_pages:edit", args=[article.pk]),
+        "home": reverse("wagtailadmin_pages:edit", args=[section.get_parent().pk]),
+        "section": reverse("wagtailadmin_explore", args=[section.pk]),
+    }
+
+
+def select_text(page: Any) -> None:
+    """Select the last line of the article's first paragraph: the editor's toolbar shows."""
+    editor = page.locator("#main .Draftail-Editor [contenteditable=true]").first
+    editor.click()
+    editor.press("End")
+    editor.press("Shift+Home")
+    page.locator("#main .Draftail-FloatingToolbar").wait_for(state="visible")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_cms_dialog_and_toolbar_fits_a_phone(role: str, dialog_screens: dict[str, str],
+                                                   browse: Any, e2e: E2E,
+                                                   axe_source: Any) -> None:
+    """What opens on a screen rather than as a screen: the rich-text editor's toolbar and its
+    block menus, the choosers (Wagtail's dialogs: a page or a link, a document, an image, the
+    home's featured story) with their tabs, the explorer's bulk actions bar and the screens its
+    buttons lead to. Each is opened as she opens it, with a tap, and measured where it shows."""
+    page = browse.new_page()
+    browse.sign_in(page, e2e.users[role], next_url=reverse("wagtailadmin_home"))
+    problems: dict[str, list[str]] = {}
+
+    def check(step: str, found: list[str]) -> None:
+        if found:
+            problems[step] = found
+
+    def settled() -> list[str]:
+        page.evaluate(SETTLED)
+        return problems_of(page, axe_source)
+
+    # The rich-text editor: focused, a line selected (the toolbar), its "+" menu of blocks.
+    page.goto(dialog_screens["article"])
+    page.locator("#main .Draftail-Editor [contenteditable=true]").first.click()
+    check("rich text, focused", settled())
+    select_text(page)
+    check("rich text, toolbar", settled())
+    page.locator("#main .Draftail-Editor--focus .Draftail-BlockToolbar__trigger").click()
+    page.locator("#main .w-combobox").wait_for(state="visible")
+    check("rich text, + menu", settled())
+    page.keyboard.press("Escape")
+    page.locator("#main .w-combobox").wait_for(state="detached")
+
+    # The link button: the page chooser and its kinds of link.
+    select_text(page)
+    page.locator("#main .Draftail-FloatingToolbar button[name=LINK]").click()
+    check("link: page chooser", dialog_problems(page, axe_source))
+    kinds = page.locator(f"{DIALOG} .link-types a").all_inner_texts()
+    assert kinds, "the link chooser offers no other kind of link"
+    for kind in kinds:
+        page.locator(f"{DIALOG} .link-types a", has_text=kind).click()
+        page.locator(f"{DIALOG} .link-types b", has_text=kind).wait_for()
+        check(f"link: {kind}", dialog_problems(page, axe_source))
+    close_dialog(page)
+
+    # The document button: the document chooser, its search and its upload.
+    select_text(page)
+    page.locator("#main .Draftail-FloatingToolbar button[name=DOCUMENT]").click()
+    check("document chooser", dialog_problems(page, axe_source))
+    page.locator(f"{DIALOG} [role=tab][href='#tab-upload']").click()
+    page.locator(f"{DIALOG} #tab-upload input[type=file]").wait_for(state="visible")
+    check("document chooser: upload", dialog_problems(page, axe_source))
+    close_dialog(page)
+
+    # "/" on a new line: the command palette (the editor's blocks, typed for).
+    editor = page.locator("#main .Draftail-Editor [contenteditable=true]").first
+    editor.click()
+    editor.press("End")
+    editor.press("Enter")
+    editor.type("/")
+    page.locator("#main .w-combobox").wait_for(state="visible")
+    check("rich text, / palette", settled())
+    page.keyboard.press("Escape")
+
+    # The sharing image (the promote tab): the image chooser, its search and its upload.
+    page.goto(dialog_screens["article"])
+    page.locator("#main [role=tab][href='#tab-quang_ba']").click()
+    page.locator("#main #tab-quang_ba [data-chooser-action-choose]").click()
+    check("image chooser", dialog_problems(page, axe_source))
+    page.locator(f"{DIALOG} [role=tab][href='#tab-upload']").click()
+    page.locator(f"{DIALOG} #tab-upload input[type=file]").wait_for(state="visible")
+    check("image chooser: upload", dialog_problems(page, axe_source))
+    close_dialog(page)
+
+    # The home's featured story: the page chooser limited to articles.
+    page.goto(dialog_screens["home"])
+    page.locator("#main [data-chooser-action-choose]").first.click()
+    check("featured story chooser", dialog_problems(page, axe_source))
+    close_dialog(page)
+
+    # The section's explorer: two articles selected, the bulk actions bar shows on the screen.
+    page.goto(dialog_screens["section"])
+    rows = page.locator("#main input[type=checkbox][data-bulk-action-checkbox]")
+    rows.nth(0).check()
+    rows.nth(1).check()
+    bar = page.locator("#main .bulk-actions-choices:not(.hidden)")
+    bar.wait_for(state="visible")
+    found = settled()
+    box = bar.bounding_box()
+    if box["y"] < 0 or box["y"] + box["height"] > PHONE["height"] + 1:
+        found.append(f"bar is off the screen: {box}")
+    check("bulk actions", found)
+    actions = bar.locator("a.bulk-action-btn")
+    names = actions.all_inner_texts()
+    assert names, "the bulk actions bar has no action"
+    for n, name in enumerate(names):
+        if n:  # back to the listing, the same two selected
+            page.goto(dialog_screens["section"])
+            rows.nth(0).check()
+            rows.nth(1).check()
+        with page.expect_navigation():
+            bar.locator("a.bulk-action-btn", has_text=name).first.click()
+        assert "/bulk/" in page.url, (name, page.url)
+        check(f"bulk action: {name.strip()}", settled())
+
+    dump = os.environ.get("CTIP_PHONE_WALK_DUMP")  # to list every finding while fixing them
+    if dump:
+        Path(dump, f"cms-dialogs-{role}.json").write_text(json.dumps(problems, ensure_ascii=False,
+                                                                     indent=1))
     assert not problems, problems

@@ -27,7 +27,8 @@ ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "
 # left of or above the page, or clipped away as text for screen readers only (Wagtail's
 # w-sr-only, ctip's visually-hidden) -- a dialog or a bar that appears later is measured by the
 # same rules where it shows.
-SMALL_TARGETS = """(root = 'main') => {
+SMALL_TARGETS = """(root) => {
+  root = root || 'main';  // Playwright passes null, not undefined, when given no argument
   const out = [];
   const unseen = (el) => {
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) return true;

@@ -423,6 +423,12 @@ class Screens:
             reverse("wagtailadmin_choose_page_email_link"),
             reverse("wagtailadmin_choose_page_phone_link"),
             reverse("wagtailadmin_choose_page_anchor_link"),
+            # the home's featured story: a chooser limited to one page type
+            reverse("wagtailadmin_choose_page") + "?page_type=portal.articlepage",
+            # the explorer's bulk actions, for two articles (the editor may not move or delete)
+            *(reverse("wagtail_bulk_action", args=("wagtailcore", "page", action))
+              + f"?id={s.live.pk}&id={s.revised.pk}"
+              for action in ("move", "delete", "publish", "unpublish")),
             reverse("wagtailadmin_account"),
             reverse("wagtailadmin_pages:delete", args=(s.draft.pk,)),
             reverse("wagtailsnippets_offers_warningsign:list"),

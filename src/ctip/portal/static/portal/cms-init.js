@@ -14,14 +14,22 @@
  * 4. The date pickers (jQuery's datetimepicker, opened under their field) close once the date is
  *    complete -- typed in full, or chosen -- and when the focus leaves for another control:
  *    left open they cover the buttons below, such as the schedule dialog's.
- * 5. Every text control gets a name (decision record 0049). Controls that scripts draw beside
+ * 5. Every text control gets a name (decision record 0049), in the page and in its dialogs. Controls that scripts draw beside
  *    the field's real, hidden input -- the tag input (tag-it), the rich-text editor (Draftail) --
  *    and a block's only field in a StreamField have no <label> of their own: they are named by
- *    the label of their field, else by the heading of their block (aria-labelledby), as a
- *    sighted person reads them.
+ *    the label of their field, else by the button drawn over a file input (the upload
+ *    screens), else by the heading of their block (aria-labelledby), as a sighted person reads
+ *    them.
  * 6. The image's focal-point chooser (Jcrop) tests for touch events by writing an
  *    ontouchstart="return;" attribute when the browser has none, an inline handler the policy
  *    refuses. It is told the answer instead, the same test without the attribute.
+ * 7. Wagtail's dialogs (the choosers: .modal, appended to <body>) are modal for the eye but not
+ *    for assistive technology: while one is open, what lies before it in <body> -- the page, its
+ *    menu -- is made inert (and the dialog aria-modal), and given back when it closes
+ *    (decision record 0057). Beneath a chooser the rich-text editor is read-only and faded,
+ *    which is not a text to read.
+ * 8. The rich-text editor's "/" command palette is a Draftail tooltip whose search label is
+ *    empty: it is named by the editor's "insert a block" button, which opens the same list.
  */
 (function () {
   "use strict";
@@ -170,7 +178,7 @@
   }
 
   function nameControl(control) {
-    if (hasName(control) || !control.closest("#main")) {
+    if (hasName(control) || !control.closest("#main, .modal")) {
       return;
     }
     var field = control.closest(".w-field");
@@ -178,6 +186,11 @@
     if (!label) {
       var wrapper = control.closest(".w-field__wrapper");
       label = wrapper && wrapper.querySelector(":scope > .w-field__label");
+    }
+    if (!label) {
+      // the upload screens' file input, drawn as the button beside it
+      var upload = control.closest(".replace-file-input");
+      label = upload && upload.querySelector("button");
     }
     if (!label) {
       var block = control.closest(".w-panel");
@@ -191,6 +204,37 @@
       label.id = "ctip-name-" + labelIds;
     }
     control.setAttribute("aria-labelledby", label.id);
+  }
+
+  function syncInert() {
+    var open = document.querySelector("body > .modal.in");
+    var before = true;
+    Array.prototype.forEach.call(document.body.children, function (child) {
+      if (child === open) {
+        before = false;
+        child.setAttribute("aria-modal", "true");
+      } else if (open && before && !child.matches("script, noscript, template")) {
+        if (!child.inert) {
+          child.inert = true;
+          child.setAttribute("data-ctip-inert", "");
+        }
+      } else if (child.hasAttribute("data-ctip-inert")) {
+        child.inert = false;
+        child.removeAttribute("data-ctip-inert");
+      }
+    });
+  }
+
+  function namePalette(box) {
+    if (box.getAttribute("aria-label") || box.getAttribute("aria-labelledby")) {
+      return;
+    }
+    var label = box.querySelector(".w-combobox label");
+    var editor = box.closest(".Draftail-Editor");
+    var trigger = editor && editor.querySelector(".Draftail-BlockToolbar__trigger");
+    if (label && !label.textContent.trim() && trigger && trigger.getAttribute("aria-label")) {
+      box.setAttribute("aria-label", trigger.getAttribute("aria-label"));
+    }
   }
 
   function runWithin(node) {
@@ -209,6 +253,11 @@
       nameControl(node);
     }
     node.querySelectorAll(NAMELESS).forEach(nameControl);
+    var palette = node.closest(".Draftail-Tooltip[role=tooltip]");
+    if (palette) {
+      namePalette(palette);
+    }
+    node.querySelectorAll(".Draftail-Tooltip[role=tooltip]").forEach(namePalette);
   }
 
   function start() {
@@ -217,10 +266,18 @@
     }
     runWithin(document.documentElement);
     new MutationObserver(function (records) {
+      var dialogs = false;
       records.forEach(function (record) {
         record.addedNodes.forEach(runWithin);
+        dialogs = dialogs || record.target === document.body ||
+          record.target.classList.contains("modal");
       });
-    }).observe(document.documentElement, { childList: true, subtree: true });
+      if (dialogs) {
+        syncInert();
+      }
+    }).observe(document.documentElement, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["class"]
+    });
   }
 
   if (document.readyState === "loading") {
