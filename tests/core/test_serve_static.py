@@ -3,6 +3,7 @@ restart costs no hashing and compressing of every file again (decision record 00
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ def test_serve_collects_the_static_files_again_only_when_something_changed(
     assert static_stamp().parent == settings.STATIC_ROOT.parent  # not served
     assert collect_static() is False  # a restart: nothing changed
 
-    (source / "ctip-test.css").write_text("body { color: darkred }")  # an upgrade
+    # an upgrade, a few seconds later (collectstatic copies a file only when it is newer than
+    # the copy, to the second: a rewrite within the same second as the copy would be skipped)
+    (source / "ctip-test.css").write_text("body { color: darkred }")
+    later = collected.stat().st_mtime + 5
+    os.utime(source / "ctip-test.css", (later, later))
     assert collect_static() is True
     assert collected.read_text() == "body { color: darkred }"
     assert collect_static() is False
