@@ -245,11 +245,14 @@ class Situation(UnitFact):
         # the open situations late in a subtree (the home page's "late below"), and those of
         # a unit and its children by section (the inbox), counted from an index alone
         # (decision 0051); with the time of recording, the inbox's most urgent rows of each
-        # section are picked from it in their order too, and only those rows read (0059)
+        # section are picked from it in their order too, and only those rows read (0059);
+        # the open ones alone (a partial index), so that a section's order is the index's:
+        # "not closed" is no equality to walk a (unit, state, deadline) index in order (0065)
         indexes = [models.Index(fields=["handling_path", "state", "due_at"],
                                 name="cases_sit_path_state_due"),
-                   models.Index(fields=["handling_unit", "state", "due_at", "created_at"],
-                                name="cases_sit_unit_state_due_at")]
+                   models.Index(fields=["handling_unit", "due_at", "created_at", "id", "state"],
+                                condition=~Q(state="closed"),
+                                name="cases_sit_open_unit_due")]
 
     def __str__(self) -> str:
         return self.code

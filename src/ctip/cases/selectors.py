@@ -87,18 +87,15 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     page each section shows."""
     now = now or timezone.now()
     box = Inbox(unit=unit)
-    open_here = (Situation.objects.filter(handling_unit=unit)
-                 .exclude(state=Situation.State.CLOSED))
     children = list(Unit.objects.filter(parent=unit).values_list("pk", flat=True))
-    below = (Situation.objects.filter(overdue_q(now), handling_unit__in=children)
-             .exclude(state__in=[Situation.State.CLOSED, Situation.State.REFERRED]))
+    below = (open_situations_at(children).filter(overdue_q(now))
+             .exclude(state=Situation.State.REFERRED))
     sections = inbox_sections(now)
     late = overdue_q(now) & ~Q(state=Situation.State.REFERRED)
     # every section's count, the late ones of each unit below and the open ones there, in one
     # pass over the unit's and its children's open situations grouped by handling unit, read
-    # from the index of (handling unit, state, deadline) alone
-    grouped = (Situation.objects.filter(handling_unit__in=[unit.pk, *children])
-               .exclude(state=Situation.State.CLOSED).order_by()
+    # from the partial index of the open situations alone
+    grouped = (open_situations_at([unit.pk, *children]).order_by()
                .values("handling_unit")
                .annotate(open_=Count("pk"), late_=Count("pk", filter=late),
                          **{key: Count("pk", filter=where) for key, where in sections.items()})
@@ -110,8 +107,7 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
         else:
             box.counts["overdue_below"] += late_
             box.open_below[unit_pk] = open_
-    for key, rows in [*((k, open_here.filter(w)) for k, w in sections.items()),
-                      ("overdue_below", below)]:
+    for key, rows in [*inbox_rows(unit, now).items(), ("overdue_below", below)]:
         page = 1
         if limit:
             last = max(1, -(-box.counts[key] // limit))
@@ -129,14 +125,35 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
 INBOX_ORDER = ("due_at", "created_at", "pk")
 
 
+def open_situations_at(unit: Unit | int | list[int]) -> QuerySet[Situation]:
+    """The situations handled at ``unit`` (or at any of the units keyed) that are not closed:
+    the condition of the partial index of the open situations by handling unit, deadline and
+    time of recording (``cases_sit_open_unit_due``), which holds them in the inbox's order."""
+    where = Q(handling_unit__in=unit) if isinstance(unit, list) else Q(handling_unit=unit)
+    return Situation.objects.filter(where).exclude(state=Situation.State.CLOSED)
+
+
+def inbox_rows(unit: Unit, now: dt.datetime) -> dict[str, QuerySet[Situation]]:
+    """Each section's situations handled at ``unit`` (``inbox_sections``), unordered."""
+    return {key: open_situations_at(unit).filter(where)
+            for key, where in inbox_sections(now).items()}
+
+
+def inbox_keys(situations: QuerySet[Situation]) -> QuerySet[Situation, dict[str, Any]]:
+    """The keys of ``situations`` in the inbox's order, to be sliced to a page: on one
+    handling unit's open situations, read in that order from their partial index, stopping
+    at the page's end."""
+    return situations.order_by(*INBOX_ORDER).values("pk")
+
+
 def _most_urgent(situations: QuerySet[Situation], limit: int | None,
                  offset: int = 0) -> list[Situation]:
     """``limit`` of ``situations`` from ``offset`` in the inbox's order, with their units.
-    The keys are picked first (a subquery) from the index of (handling unit, state, deadline,
-    time of recording) alone, then only those rows are read: a province handles thousands of
-    open situations and its children's late ones run to thousands more, of which a section
-    shows a page."""
-    keys = situations.order_by(*INBOX_ORDER).values("pk")
+    The keys are picked first (a subquery) from the partial index of the open situations by
+    (handling unit, deadline, time of recording) alone, then only those rows are read: a
+    province handles thousands of open situations and its children's late ones run to
+    thousands more, of which a section shows a page."""
+    keys = inbox_keys(situations)
     picked = keys[offset:offset + limit] if limit is not None else keys[offset:]
     return list(Situation.objects.filter(pk__in=picked)
                 .select_related("unit", "handling_unit").only(*INBOX_ROW)

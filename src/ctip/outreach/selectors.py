@@ -160,7 +160,9 @@ def filter_activities(activities: QuerySet[Activity], f: ActivityFilter) -> Quer
 
 
 TOTAL_FIELDS = {
-    "sessions": Count("pk"),
+    # the rows, not their keys: the planned activities' sums are then read from their partial
+    # index alone on PostgreSQL too, whose index does not hold the key (decision 0065)
+    "sessions": Count("*"),
     "women": Coalesce(Sum("participants_women"), 0),
     "men": Coalesce(Sum("participants_men"), 0),
     "participants": Coalesce(Sum("participants_total"), 0),
