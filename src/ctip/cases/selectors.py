@@ -139,7 +139,7 @@ def inbox_rows(unit: Unit, now: dt.datetime) -> dict[str, QuerySet[Situation]]:
             for key, where in inbox_sections(now).items()}
 
 
-def inbox_keys(situations: QuerySet[Situation]) -> QuerySet[Situation, dict[str, Any]]:
+def inbox_keys(situations: QuerySet[Situation]) -> QuerySet[Situation, Any]:
     """The keys of ``situations`` in the inbox's order, to be sliced to a page: on one
     handling unit's open situations, read in that order from their partial index, stopping
     at the page's end."""
