@@ -19,18 +19,23 @@ See ``benchmarks/README.md`` (portal).
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _common  # noqa: E402  (benchmarks/ on the path first)
 
 REPO = Path(__file__).resolve().parents[2]
 SIGNED_IN_AIM = 3.0  # a signed-in page: at most 3x a static answer (issue #20)
+STATIC = "robots.txt, anonymous"  # the static answer the others are compared with
+PROFILE = "own account /accounts/profile/, signed in"  # a light signed-in page
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +47,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--user", default="xem", help="the demo user signed in")
     parser.add_argument("--source", type=Path, default=REPO,
                         help="the checkout whose src/ is measured (default: this one)")
+    parser.add_argument("--profile", metavar="TARGET",
+                        help="instead of timing, profile --repeat requests of the target whose "
+                        "name starts with TARGET (cProfile, the 30 costliest by own time)")
     return parser.parse_args(argv)
+
+
+def wsgi_caller(cookie: str = "") -> Callable[[str], tuple[int, bytes]]:
+    """A request through Django's WSGI handler as gunicorn makes it (its signals too: the
+    database connection checked at the start and end of each request), with this cookie."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+
+    def call(address: str) -> tuple[int, bytes]:
+        path, _, query = address.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
+            "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "text/html",
+            "HTTP_ACCEPT_ENCODING": "gzip", "HTTP_USER_AGENT": "ctip-benchmark",
+            "HTTP_COOKIE": cookie, "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http", "wsgi.version": (1, 0), "wsgi.multithread": False,
+            "wsgi.multiprocess": True, "wsgi.run_once": False,
+        }
+        status: list[str] = []
+        result = handler(environ, lambda s, headers, exc_info=None: status.append(s))
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()  # request_finished, as a WSGI server does
+        return int(status[0][:3]), body
+
+    return call
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,46 +97,75 @@ def main(argv: list[str] | None = None) -> None:
     from django.test import Client
     from django.test.utils import override_settings
 
-    override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]).enable()
     from ctip.accounts.models import User
+    from ctip.core.management.commands.serve import collect_static
 
-    anonymous, signed_in = Client(), Client()
-    signed_in.force_login(User.objects.get(username=args.user))
+    collect_static()  # the compressed manifest, as `ctip serve` (a no-op when up to date)
+    with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        signer = Client()  # only to sign in: a session as the sign-in page makes it
+        signer.force_login(User.objects.get(username=args.user))
+    session = f"{settings.SESSION_COOKIE_NAME}={signer.cookies[settings.SESSION_COOKIE_NAME].value}"
+    anonymous, signed_in = wsgi_caller(), wsgi_caller(session)
     numbers = itertools.count(time.time_ns())  # never a page kept by an earlier run
-    targets = {
+    targets: dict[str, tuple[Callable[[str], tuple[int, bytes]], Callable[[], str]]] = {
         "static file (WhiteNoise)": (anonymous, lambda: "/static/portal/reader.js"),
-        "robots.txt, anonymous": (anonymous, lambda: "/robots.txt"),
+        STATIC: (anonymous, lambda: "/robots.txt"),
         "robots.txt, signed in": (signed_in, lambda: "/robots.txt"),
+        PROFILE: (signed_in, lambda: "/accounts/profile/"),
         "staff home /app/, signed in": (signed_in, lambda: "/app/"),
         "article, cached": (anonymous, lambda: article),
         "article, not yet cached": (anonymous, lambda: f"{article}?page={next(numbers)}"),
     }
-    for client, path in targets.values():  # warm-up, and every answer must be a 200
+    for call, path in targets.values():  # warm-up, and every answer must be a 200
         for _ in range(20):
-            response = client.get(path())
-            assert response.status_code == 200, (path(), response.status_code)
+            status, _body = call(path())
+            assert status == 200, (path(), status)
+    if args.profile:
+        profile(args, targets)
+        return
     samples: dict[str, list[float]] = {name: [] for name in targets}
     load_before = _common.load_average()
     for _ in range(args.rounds):
-        for name, (client, path) in targets.items():
+        for name, (call, path) in targets.items():
             started = time.process_time()
             for _ in range(args.repeat):
-                client.get(path())
+                call(path())
             samples[name].append((time.process_time() - started) / args.repeat * 1000)
     load_after = _common.load_average()
-    base = statistics.median(samples["robots.txt, anonymous"])
-    print(f"Code from {args.source.resolve()}; {args.rounds} rounds of {args.repeat} requests "
-          f"per target; load average {load_before} before, {load_after} after.")
+    base = statistics.median(samples[STATIC])
+    print(f"Code from {args.source.resolve()}; Django's WSGI handler, {args.rounds} rounds of "
+          f"{args.repeat} requests per target; load average {load_before} before, "
+          f"{load_after} after.")
     print()
     print("| answer | CPU ms per request (median of rounds) | ÷ robots.txt anonymous |")
     print("|---|---:|---:|")
     for name, values in samples.items():
         ms = statistics.median(values)
         print(f"| {name} | {ms:.2f} | {ms / base:.1f} |")
-    signed = statistics.median(samples["robots.txt, signed in"]) / base
-    verdict = "met" if signed <= SIGNED_IN_AIM else "NOT met"
-    print(f"\nA trivial view signed in costs {signed:.1f}x the same view anonymous "
-          f"(aim: at most {SIGNED_IN_AIM:.0f}x): {verdict}.")
+    for name in ("robots.txt, signed in", PROFILE):
+        ratio = statistics.median(samples[name]) / base
+        verdict = "met" if ratio <= SIGNED_IN_AIM else "NOT met"
+        print(f"\n{name}: {ratio:.1f}x {STATIC} (aim: at most {SIGNED_IN_AIM:.0f}x): {verdict}.")
+
+
+def profile(args: argparse.Namespace,
+            targets: dict[str, tuple[Callable[[str], Any], Callable[[], str]]]) -> None:
+    import cProfile
+    import pstats
+
+    name = next((n for n in targets if n.startswith(args.profile)), None)
+    if name is None:
+        raise SystemExit(f"no target starts with {args.profile!r}: {', '.join(targets)}")
+    call, path = targets[name]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.repeat):
+        call(path())
+    profiler.disable()
+    print(f"{name}: {args.repeat} requests")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ subtree (its materialised path). Everything asks this module; templates never de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
@@ -145,8 +147,18 @@ NAVIGATION: list[tuple[Any, str, tuple[str, ...]]] = [
 ]
 
 
+@cache
+def _navigation_under(prefix: str, urlconf: Any) -> list[tuple[Any, str, tuple[str, ...]]]:
+    return [(label, reverse(name), caps) for label, name, caps in NAVIGATION]
+
+
 def navigation_for(user: Any) -> list[NavItem]:
+    """The menu entries ``user`` may use; the addresses reversed once per address prefix, not
+    on every page (decision 0066)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [NavItem(label, reverse(name)) for label, name, caps in NAVIGATION
-            if not caps or any(has_capability(user, c) for c in caps)]
+    held = frozenset().union(*(grant.capabilities for grant in grants_of(user)))
+    return [NavItem(label, url)
+            for label, url, caps in _navigation_under(get_script_prefix(),
+                                                      get_urlconf() or settings.ROOT_URLCONF)
+            if not caps or not held.isdisjoint(caps)]

@@ -4,7 +4,7 @@ Every signed-in request needs the user, her confirmed second-step devices (is th
 verified? has she a device at all?) and her grants (may she see identities, and so must she
 use the second step?). Read from the database that was three queries before the view. Here
 the three are kept together as one snapshot in the cache that every ``ctip serve`` process
-shares, marked with two versions:
+shares (with her home unit, which the pages name: decision 0066), marked with two versions:
 
 - the user's own version, changed by any save or deletion of the user, of one of her role
   assignments or of one of her devices (the model signals below; ``grant_role``,
@@ -47,8 +47,10 @@ log = logging.getLogger(__name__)
 
 PREFIX = "ctip.principal."
 TREE_VERSION = PREFIX + "tree"
-# A snapshot holds a pickled user: one kept by code whose user had other fields is not used.
-SHAPE = zlib.crc32(",".join(f.attname for f in User._meta.concrete_fields).encode())
+# A snapshot holds a pickled user and her home unit: one kept by code whose user or unit had
+# other fields is not used.
+SHAPE = zlib.crc32(",".join(f.attname for model in (User, Unit)
+                            for f in model._meta.concrete_fields).encode())
 SNAPSHOT_SECONDS = 3600  # a snapshot unused for an hour is dropped; the versions are kept
 DEVICES_ATTR = "_ctip_devices"
 
@@ -90,7 +92,9 @@ def _current(found: dict[str, Any], key: str) -> str | None:
 
 def _load(user_id: Any) -> User | None:
     try:
-        user = User._default_manager.get(pk=user_id)
+        # her home unit with her: every page names it, and any change to a unit makes every
+        # snapshot stale (the tree's version)
+        user = User._default_manager.select_related("home_unit").get(pk=user_id)
     except User.DoesNotExist:
         return None
     setattr(user, DEVICES_ATTR, list(devices_for_user(user, confirmed=True)))

@@ -10,27 +10,28 @@ from django.db.models import Prefetch, QuerySet
 from ctip.accounts.capabilities import CAPABILITIES, Role
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, grants_of, scope_q
-from ctip.org.models import Unit
 
 
 @dataclass
 class UnitOverview:
-    unit: Unit
+    unit_name: str
+    unit_path: str
     roles: list[str] = field(default_factory=list)
     capabilities: list[str] = field(default_factory=list)
 
 
 def home_overview(user: Any) -> list[UnitOverview]:
+    """Her units and what she may do in each, from her grants alone (no query: the grants
+    carry their unit's name and path, and come with the signed-in user's snapshot)."""
     by_unit: dict[int, UnitOverview] = {}
-    units = Unit.objects.in_bulk([g.unit_id for g in grants_of(user)])
     for grant in grants_of(user):
-        item = by_unit.setdefault(grant.unit_id, UnitOverview(unit=units[grant.unit_id]))
+        item = by_unit.setdefault(grant.unit_id, UnitOverview(grant.unit_name, grant.unit_path))
         item.roles.append(str(Role(grant.role).label))
         for cap in sorted(grant.capabilities):
             label = str(CAPABILITIES[cap].label)
             if label not in item.capabilities:
                 item.capabilities.append(label)
-    return sorted(by_unit.values(), key=lambda i: i.unit.path)
+    return sorted(by_unit.values(), key=lambda i: i.unit_path)
 
 
 def users_visible_to(viewer: Any) -> QuerySet[User]:

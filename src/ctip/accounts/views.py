@@ -39,6 +39,7 @@ from ctip.accounts.forms import (
 from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
 from ctip.accounts.policy import NotInScope, has_capability
+from ctip.accounts.principal import has_device
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
 from ctip.core.client import client_ip
 from ctip.core.errors import ActionError, add_to_form
@@ -90,7 +91,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 def profile(request: AuthedRequest) -> HttpResponse:
     return TemplateResponse(request, "accounts/profile.html", {
         "overview": home_overview(request.user),
-        "has_device": user_has_device(request.user),
+        "has_device": has_device(request.user),  # the snapshot's devices: no query
     })
 
 
