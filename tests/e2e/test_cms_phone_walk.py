@@ -33,7 +33,7 @@ import pytest
 from django.urls import reverse
 
 from tests.e2e.conftest import E2E, PHONE
-from tests.e2e.test_phone_walk import SMALL_TARGETS
+from tests.e2e.test_phone_walk import SMALL_TARGETS, SQUEEZED
 from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
 from tests.e2e.test_shell import run_axe
 
@@ -123,6 +123,7 @@ def problems_of(page: Any, axe_source: Any) -> list[str]:
         found.append(f"page is {width} px wide")
     found += [f"cut off: {t}" for t in page.evaluate(CUT_OFF)]
     found += [f"small target: {t}" for t in page.evaluate(SMALL_TARGETS)]
+    found += [f"squeezed: {t}" for t in page.evaluate(SQUEEZED)]
     found += [f"axe: {v}" for v in run_axe(page, axe_source)]
     return found
 
@@ -181,6 +182,7 @@ def dialog_problems(page: Any, axe_source: Any) -> list[str]:
         found.append(f"dialog scrolls {wide} px sideways")
     found += [f"cut off: {t}" for t in page.evaluate(CUT_OFF, DIALOG)]
     found += [f"small target: {t}" for t in page.evaluate(SMALL_TARGETS, DIALOG)]
+    found += [f"squeezed: {t}" for t in page.evaluate(SQUEEZED, DIALOG)]
     found += [f"axe: {v}" for v in run_axe(page, axe_source)]
     return found
 
