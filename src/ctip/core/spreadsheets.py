@@ -378,6 +378,7 @@ class MergedRange:
 
     @property
     def ref(self) -> str:
+        # openpyxl (about 0.4 s to import) only when a workbook is read or written
         from openpyxl.utils import get_column_letter
 
         return (f"{get_column_letter(self.min_col)}{self.min_row}:"
@@ -388,6 +389,7 @@ def _merged_ranges(sheet: Any) -> list[MergedRange]:
     """The merged cells of a read-only sheet. openpyxl does not give them in read-only mode, so
     the ``<mergeCell ref="A2:A5"/>`` elements are picked out of the sheet's XML as it streams
     (they follow the cell data). Best effort: a sheet that cannot be read this way has none."""
+    # openpyxl (about 0.4 s to import) only when a workbook is read or written
     from openpyxl.utils import column_index_from_string
 
     found: list[MergedRange] = []
@@ -453,6 +455,7 @@ class SheetReader:
     # .xlsx
 
     def _xlsx_rows(self) -> Iterator[tuple[int, list[object]]]:
+        # openpyxl (about 0.4 s to import) only when a workbook is read or written
         from openpyxl import load_workbook
 
         check_xlsx(self.data)

@@ -111,6 +111,7 @@ def title_vi(table: IndicatorTable) -> str:
 
 
 def to_xlsx(table: IndicatorTable) -> bytes:
+    # openpyxl (about 0.4 s to import) only when a workbook is read or written
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet

@@ -492,6 +492,7 @@ def _guide_notes() -> list[str]:
 
 
 def template_xlsx() -> bytes:
+    # openpyxl (about 0.4 s to import) only when a workbook is read or written
     from openpyxl.styles import Alignment, Font
 
     workbook = sheets.workbook()
