@@ -37,6 +37,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import psycopg
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -152,9 +153,6 @@ def _snapshot_sqlite(target: Path) -> tuple[list[list[str]], dict[str, int]]:
 
 
 def _snapshot_postgresql(target: Path) -> tuple[list[list[str]], dict[str, int]]:
-    # psycopg only when the database is PostgreSQL: SQLite installations go without it
-    import psycopg
-
     pg_dump = pg_tool("pg_dump")
     params = {k: v for k, v in _pg_settings().items() if v}
     with psycopg.connect(**params, autocommit=True) as db:  # type: ignore[arg-type]
