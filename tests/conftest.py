@@ -397,7 +397,7 @@ def formats(db: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def audiences(db: Any) -> dict[str, Any]:
-    from ctip.outreach.models import Audience
+    from ctip.catalogues.models import Audience
 
     return {a.code: a for a in Audience.objects.all()}
 

@@ -60,6 +60,11 @@ MISSING: dict[str, dict[str, str]] = {
                   "is selectors.events_visible_to, over accounts.policy's scopes",
         "tasks": "the daily checkpoint is audit's task",
     },
+    "catalogues": {
+        room: "the catalogues' models only, shared by the clubs and outreach; their pages, "
+              "forms and writes are those apps' (decision 0068)"
+        for room in ("actions", "selectors", "policy", "views", "forms", "urls", "tasks")
+    },
     "outreach": {"tasks": NO_BACKGROUND_WORK},
     "community": {"tasks": NO_BACKGROUND_WORK},
     "portal": {

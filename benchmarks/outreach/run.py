@@ -552,9 +552,10 @@ def import_file(world: World, rows: int) -> tuple[bytes, int]:
     dates as date cells or text, 1 % of rows repeated."""
     from openpyxl import Workbook
 
+    from ctip.catalogues.models import Audience, Topic
     from ctip.org.models import Unit
     from ctip.outreach.activity_import import TEMPLATE_HEADERS
-    from ctip.outreach.models import Audience, Format, Topic
+    from ctip.outreach.models import Format
 
     rng = random.Random(SEED + 1)
     communes = list(Unit.objects.filter(parent_id=world.province).order_by("pk"))

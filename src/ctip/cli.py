@@ -39,6 +39,8 @@ def ensure_data_dir(*, field_keys: bool = False) -> Path:
         _write_new_private(key_file, secrets.token_urlsafe(50))
     keys_file = directory / "field_keys"
     if field_keys and not os.environ.get("CTIP_FIELD_KEYS") and not keys_file.exists():
+        # cryptography only when a new data directory needs a field key: the command line
+        # starts without it
         from cryptography.fernet import Fernet
 
         _write_new_private(keys_file, Fernet.generate_key().decode() + "\n")
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
         ensure_data_dir(field_keys=command in {"demo", "synth"})
     if command == "check":
         argv[1:2] = ["ctip_check"]
+    # Django's command machinery once the data directory is set: importing the console
+    # script stays light
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ctip.audit",
     "ctip.units",
     "ctip.trail",
+    "ctip.catalogues",
     "ctip.outreach",
     "ctip.community",
     "ctip.cases",

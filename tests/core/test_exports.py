@@ -21,9 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
 from ctip.outreach import actions
-from ctip.outreach.models import Audience, Format, Topic
+from ctip.outreach.models import Format
 from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 

@@ -50,7 +50,7 @@ def _speaker(inside: bool) -> int:
 
 
 def _topic() -> int:
-    from ctip.outreach.models import Topic
+    from ctip.catalogues.models import Topic
 
     return Topic.objects.get(name="Việc nhẹ lương cao").pk
 

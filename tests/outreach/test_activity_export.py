@@ -13,8 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ctip.audit.models import AuditEvent
+from ctip.catalogues.models import Topic
 from ctip.outreach import actions, exports
-from ctip.outreach.models import Topic
 from tests.conftest import log_activity
 
 EXPORT = "outreach:activity_export"

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from ctip.audit.models import AuditEvent, Outcome
 from ctip.audit.verify import verify_chain
+from ctip.catalogues.models import Topic
 from ctip.imports import pipeline as imports
+from ctip.imports.units import name_key
 from ctip.org.models import Unit, UnitType
 from ctip.outreach import activity_import
 from ctip.outreach.actions import create_campaign, create_topic, set_archived
@@ -30,12 +32,11 @@ from ctip.outreach.activity_import import (
     TEMPLATE_HEADERS,
     ImportFailed,
     apply_import,
-    name_key,
     parse_count,
     parse_date,
     plan_import,
 )
-from ctip.outreach.models import Activity, Topic
+from ctip.outreach.models import Activity
 from ctip.reports import actions
 from ctip.reports.models import ReportType
 from ctip.units.actions import create_unit, update_unit

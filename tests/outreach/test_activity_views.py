@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctip.audit.models import AuditEvent
+from ctip.catalogues.models import Topic
 from ctip.outreach import actions
-from ctip.outreach.models import Activity, Attachment, Campaign, Topic
+from ctip.outreach.models import Activity, Attachment, Campaign
 from tests.conftest import log_activity
 
 CREATE = "outreach:activity_create"

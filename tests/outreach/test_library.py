@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ctip.audit.models import AuditEvent
+from ctip.catalogues.models import Movement, Topic
 from ctip.outreach import actions
-from ctip.outreach.models import Activity, Material, Movement, Topic
+from ctip.outreach.models import Activity, Material
 from ctip.units.actions import create_unit
 from tests.conftest import log_activity, unit_type
 

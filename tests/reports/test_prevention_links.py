@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
+from ctip.catalogues.models import Topic
 from ctip.offers.models import WarningSign
 from ctip.outreach import actions as outreach
-from ctip.outreach.models import Topic
 from ctip.reports import actions as report_actions
 from ctip.reports import privacy
 from ctip.reports.models import ReportType

@@ -16,16 +16,18 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ValidationError as Invalid
 
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem, refusal_errors, validation_errors
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
 from ctip.outreach import actions
 from ctip.outreach.activity_forms import loggable_units
-from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Speaker, Topic
+from ctip.outreach.models import Activity, Campaign, Format, Speaker
 from ctip.outreach.selectors import (
     ActivityFilter,
     activities_visible_to,
@@ -332,8 +334,6 @@ class BatchItem(Schema):
 def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
     """Each item is one create as ``POST /activities`` (its own transaction and ``uuid``): an
     item refused does not stop the others, and the whole batch sent again creates nothing."""
-    from pydantic import ValidationError as Invalid
-
     viewer = request.auth
     answers = []
     seen: dict[Any, Any] = {}

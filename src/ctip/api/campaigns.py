@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ctip.api.auth import ApiRequest, needs
@@ -79,8 +80,6 @@ class ProgressQuery(Schema):
             summary="A campaign with its targets and what was done, unit by unit")
 def campaign_progress(request: ApiRequest, pk: PathId, q: Query[ProgressQuery]
                       ) -> dict[str, Any]:
-    from django.utils.translation import gettext as _
-
     campaign = get_campaign_for(request.auth, pk)
     progress = campaign_progress_for(request.auth, campaign, q.unit)
     return {"campaign": _campaign(campaign), "unit_id": progress.parent.pk,

@@ -7,7 +7,8 @@ from ninja import Router, Schema
 from ctip.accounts.policy import has_capability
 from ctip.api.auth import ApiRequest, needs
 from ctip.cases.models import Agency, Category, Urgency
-from ctip.outreach.models import Audience, Format, Movement
+from ctip.catalogues.models import Audience, Movement
+from ctip.outreach.models import Format
 from ctip.outreach.selectors import topics_for
 
 router = Router(tags=["catalogues"])

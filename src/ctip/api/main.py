@@ -8,6 +8,7 @@ open to anyone; ``api.urls`` then stamps each URL with the access the URL walker
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -54,8 +55,6 @@ class LocalDocs(DocsBase):
     under the strict CSP: no inline script, the settings read from a JSON block."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        import json
-
         settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout",
                     "deepLinking": True}
         return TemplateResponse(request, "api/docs.html",

@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ctip.audit.actions import record
 from ctip.audit.keys import KeyRing, load_keys
@@ -180,10 +182,6 @@ def auditors_to_tell() -> list[Any]:
 
 def announce(checkpoint: Checkpoint | None, problems: list[str] | None = None) -> int:
     """E-mail the checkpoint (or the problems found) to the top auditors; return how many."""
-    from django.core.mail import send_mail
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         if problems:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 
 CANARY_TEXT = "ctip-key-check"
 
@@ -100,8 +101,6 @@ def generate_key() -> str:
 
 def check_keys_against_canary() -> None:
     """Raise ``KeyError_`` when the keys are missing or cannot read the stored canary."""
-    from django.db import DatabaseError
-
     # cases.models imports this module (through its encrypted fields)
     from ctip.cases.models import KeyCanary
 

@@ -5,6 +5,8 @@ code (``TN-2026-00042``). Narratives about people are encrypted too."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,8 +22,6 @@ def new_record_key() -> int:
     """A random record key for the disclosure-control layer (``figures.privacy``): the cell
     key of a published count is the sum of its records' keys modulo ``RECORD_KEY_MODULUS``.
     Drawn once when the record is made and never changed or shown."""
-    import secrets
-
     return secrets.randbelow(RECORD_KEY_MODULUS)
 
 

@@ -42,7 +42,7 @@ from ctip.imports.pipeline import (
     pick,
     split_list,
 )
-from ctip.outreach.activity_import import resolve_units
+from ctip.imports.units import resolve_units
 
 RECEIVED, UNIT, ADDRESS, CATEGORY, URGENCY = "received_on", "unit", "address", "category", "urgency"
 SUMMARY, STATUS, CLOSED_ON, OUTCOME, PERSONS = ("description", "status", "closed_on", "outcome",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community.models import (
     Club,
     ClubMember,
@@ -44,7 +45,6 @@ from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.org.models import Unit
 from ctip.org.rules import ensure_open
-from ctip.outreach.models import Audience, Movement, Topic
 from ctip.units.selectors import in_area
 
 EARLIEST_DATE = dt.date(1930, 1, 1)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField
 from ctip.accounts.policy import scope_q
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community import policy, selectors
 from ctip.community.actions import (
     CLUB_RULES,
@@ -24,7 +25,6 @@ from ctip.community.models import Club, ClubType, Exchange
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.org.models import Unit
-from ctip.outreach.models import Audience, Movement, Topic
 from ctip.units.selectors import area_q
 
 DATE_HELP = _("dd/mm/yyyy")

@@ -23,8 +23,8 @@ from ctip.core.errors import ActionError
 from ctip.core.text import fold
 from ctip.imports import pipeline as imports
 from ctip.imports.pipeline import DUPLICATE, ERROR, Context, CountedPlan, fail
+from ctip.imports.units import resolve_units
 from ctip.org.models import Unit
-from ctip.outreach.activity_import import resolve_units
 
 UNIT, CLUB, NAME, ROLE, JOINED = "unit", "club", "full_name", "role", "joined_on"
 REQUIRED = (UNIT, CLUB, NAME)

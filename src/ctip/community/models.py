@@ -36,10 +36,10 @@ class Club(UnitFact):
                               default=Status.ACTIVE)
     status_changed_on = models.DateField(_("status since"), null=True, blank=True)
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    target_groups = models.ManyToManyField("outreach.Audience", blank=True,
+    target_groups = models.ManyToManyField("catalogues.Audience", blank=True,
                                            related_name="clubs",
                                            verbose_name=_("target groups"))
-    movements = models.ManyToManyField("outreach.Movement", blank=True, related_name="clubs",
+    movements = models.ManyToManyField("catalogues.Movement", blank=True, related_name="clubs",
                                        verbose_name=_("movements"))
     member_count = models.PositiveIntegerField(_("members"), default=0)
     replicated_from = models.ForeignKey("self", null=True, blank=True,
@@ -124,7 +124,7 @@ class Exchange(UnitFact):
     date = models.DateField(_("date"))
     counterpart_country = models.CharField(_("country"), max_length=100, default="Campuchia")
     counterpart_area = models.CharField(_("counterpart (district, commune)"), max_length=300)
-    topics = models.ManyToManyField("outreach.Topic", blank=True, related_name="exchanges",
+    topics = models.ManyToManyField("catalogues.Topic", blank=True, related_name="exchanges",
                                     verbose_name=_("topics"))
     participants = models.PositiveIntegerField(_("participants"), default=0)
     information_shared = models.TextField(_("information shared"), blank=True)

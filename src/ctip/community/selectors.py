@@ -9,7 +9,7 @@ commune officer links within her commune (or wherever else she holds ``activity.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Excha
 from ctip.core.text import fold
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.paths import is_within
-from ctip.outreach.selectors import activities_visible_to
 from ctip.units.selectors import area_q
 
 COMMUNE_TYPE = "commune"
@@ -216,13 +215,21 @@ def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
     return clubs.order_by().aggregate(**aggregates)
 
 
+MeetingsFinder = Callable[[Any, Club, int], tuple[list[Any], int]]
+_meetings: list[MeetingsFinder] = []
+
+
+def find_meetings_with(finder: MeetingsFinder) -> None:
+    """Set the function giving a club's latest meetings the viewer can see and how many there
+    are in all. The meetings are activities, which ``outreach`` records above the clubs: it
+    registers ``outreach.selectors.club_meetings`` here (``OutreachConfig.ready``)."""
+    _meetings[:] = [finder]
+
+
 def meetings_of(viewer: Any, club: Club, limit: int = 20) -> tuple[list[Any], int]:
     """The latest meetings of a club (activities recorded with ``club``) the viewer can see,
     and how many there are in all."""
-    meetings = activities_visible_to(viewer).filter(club=club)
-    latest = list(meetings.select_related("format", "unit").order_by("-date", "-id")[:limit])
-    total = len(latest) if len(latest) < limit else meetings.count()
-    return latest, total
+    return _meetings[0](viewer, club, limit) if _meetings else ([], 0)
 
 
 # --- Lineage --------------------------------------------------------------------------------

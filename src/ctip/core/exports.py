@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import numbers
 import re
 from collections.abc import Iterable, Sequence
@@ -157,6 +158,4 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[Any] | None = N
 def json_bytes(data: Any) -> bytes:
     """A UTF-8 JSON document (Vietnamese letters kept as letters, keys in order). JSON has no
     formulas: nothing to neutralise, but every JSON file leaves through here like the others."""
-    import json
-
     return json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8")

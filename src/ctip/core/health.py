@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from ctip.core.models import ScheduledRun
 
@@ -57,9 +60,6 @@ def worker_running(now: dt.datetime | None = None) -> bool:
 
 def uses_queue() -> bool:
     """Whether tasks go through the database queue (and so need ``ctip worker``)."""
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db import DatabaseBackend
-
     return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
@@ -86,8 +86,6 @@ class Health:
 def oldest_waiting(now: dt.datetime) -> dt.datetime | None:
     """Since when the oldest task ready to run has been waiting (a deferred task waits from
     its ``run_after``)."""
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     ready = DBTaskResult.objects.ready()
     undeferred = (ready.filter(run_after=get_date_max()).order_by("enqueued_at")
                   .values_list("enqueued_at", flat=True).first())

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.apps import apps
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
@@ -119,8 +120,6 @@ def run_once(form: forms.BaseForm, *, actor: Any, scope: str | None,
 
 def announce(request: Any, done: Submitted[Any], message: str) -> None:
     """The success message of a create, or "already saved" for a repeat."""
-    from django.contrib import messages
-
     if done.replayed:
         messages.info(request, already_saved())
     else:

@@ -9,15 +9,14 @@ are translated again in our catalogue, which ``LOCALE_PATHS`` puts before Django
 
 from __future__ import annotations
 
+from django.db.models import fields
+from django.forms import models as form_models
 from django.utils.translation import gettext_lazy as _
 
 EMPTY_CHOICE = _("— Choose —")
 
 
 def register() -> None:
-    from django.db.models import fields
-    from django.forms import models as form_models
-
     # the list object is the default argument of Field.get_choices: change it in place
     fields.BLANK_CHOICE_DASH[:] = [("", EMPTY_CHOICE)]  # type: ignore[list-item]
     defaults = form_models.ModelChoiceField.__init__.__kwdefaults__

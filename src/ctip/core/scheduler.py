@@ -54,8 +54,6 @@ class Job:
 
 
 def _backup_time() -> dt.time:
-    from django.conf import settings
-
     try:
         hour, minute = (int(part) for part in str(settings.CTIP_BACKUP_AT).split(":"))
         return dt.time(hour, minute)

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from ctip.catalogues.models import Audience, Topic
 from ctip.community import actions
 from ctip.community.models import Club, ClubType
 from ctip.org.models import Unit
 from ctip.outreach.actions import create_activity
-from ctip.outreach.models import Audience, Format, Topic
+from ctip.outreach.models import Format
 
 
 def build_community(province: Unit, officer: Any) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.demo.files import pdf_leaflet, png_poster, wav_clip
 from ctip.org.models import Unit
 from ctip.outreach import actions
-from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Topic
+from ctip.outreach.models import Activity, Campaign, Format
 
 TOPICS = [
     ("Luật Phòng, chống mua bán người số 53/2024/QH15", "law",

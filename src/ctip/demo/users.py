@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import secrets
 
@@ -34,8 +35,6 @@ def _password() -> str:
         return configured
     previous = settings.DATA_DIR / "demo-users.json"
     if previous.exists():
-        import json
-
         rows = json.loads(previous.read_text())
         if rows and rows[0].get("password"):
             return str(rows[0]["password"])

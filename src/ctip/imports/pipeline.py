@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -207,8 +208,6 @@ def listed(model: Any, runs: Any) -> tuple[Any, int]:
     """The rows of ``model`` an import's audit event lists as id runs ``[[first, last], ...]``
     (``id_runs``; a filter, not a list: ten thousand ids would not fit in one query), and how
     many it listed."""
-    from django.db.models import Q
-
     where, count = Q(pk__in=[]), 0
     for run in runs if isinstance(runs, list) else []:
         if isinstance(run, list) and len(run) == 2 and all(isinstance(x, int) for x in run):

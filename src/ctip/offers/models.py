@@ -76,7 +76,7 @@ class WarningSign(ClusterableModel):
     means_of_control = models.JSONField(_("means of control it warns of"), default=list,
                                         blank=True)
     topics = ParentalManyToManyField(
-        "outreach.Topic", blank=True, related_name="warning_signs",
+        "catalogues.Topic", blank=True, related_name="warning_signs",
         verbose_name=_("outreach topics that teach it"))
     active = models.BooleanField(_("in use"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)

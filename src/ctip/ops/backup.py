@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -32,9 +33,12 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import psycopg
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
@@ -59,8 +63,6 @@ class Backup:
 
 
 def ctip_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("ctip")
     except PackageNotFoundError:
@@ -151,8 +153,6 @@ def _snapshot_sqlite(target: Path) -> tuple[list[list[str]], dict[str, int]]:
 
 
 def _snapshot_postgresql(target: Path) -> tuple[list[list[str]], dict[str, int]]:
-    import psycopg
-
     pg_dump = pg_tool("pg_dump")
     params = {k: v for k, v in _pg_settings().items() if v}
     with psycopg.connect(**params, autocommit=True) as db:  # type: ignore[arg-type]
@@ -261,7 +261,6 @@ def create_backup(*, output_dir: Path, passphrase: str | None = None,
                 data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
-                import io
 
                 tar.addfile(info, io.BytesIO(data))
             if sealed:
@@ -459,8 +458,6 @@ def _sample_pgdump(dump: Path, table: str, columns: list[str]) -> dict[str, str]
 def unreadable_columns(manifest: dict[str, Any], snapshot: Path) -> list[str]:
     """The encrypted columns of the snapshot that the keys at hand cannot decrypt (one stored
     value per column is tried)."""
-    from cryptography.fernet import InvalidToken
-
     fernet = crypto.fernet()
     columns: dict[str, set[str]] = {t: set(c) for t, c in
                                     manifest.get("encrypted_columns", {}).items()}

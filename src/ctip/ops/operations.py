@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from ctip.audit.actions import record
 from ctip.core import sealing
@@ -91,8 +93,6 @@ def record_restore(path: Path, manifest: dict[str, Any]) -> None:
 
 def _made_today(directory: Path, now: dt.datetime) -> Path | None:
     """The newest backup of ``directory`` when it was written on ``now``'s local day."""
-    from django.utils import timezone
-
 
     newest = newest_backup(directory)
     if newest is None:
@@ -109,8 +109,6 @@ def _remove_leftovers(directory: Path, now: dt.datetime) -> None:
     """Remove what a backup whose process was killed left behind: a ``.part`` archive and
     a ``.ctip-backup-*`` work folder, untouched for longer than a task's lease (a backup
     still being written touches them continuously)."""
-    import shutil
-
 
     if not directory.is_dir():
         return

@@ -5,6 +5,7 @@ machine make the check fail."""
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import stat
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,6 @@ def _keys(out: Any, style: Any) -> list[str]:
     data_dir = Path(settings.DATA_DIR)
     patterns = settings.CTIP_KEY_FILE_PATTERNS
     if data_dir.is_dir():
-        import fnmatch
-
         for path in sorted(data_dir.iterdir()):
             if path.is_file() and any(fnmatch.fnmatch(path.name, p) for p in patterns):
                 mode = stat.S_IMODE(path.stat().st_mode)

@@ -134,6 +134,7 @@ class _Data:
 
 
 def _package_dir() -> Path:
+    # vietnamadminunits (over a second to import) only for an address before 2025
     import vietnamadminunits
 
     return Path(vietnamadminunits.__file__).parent / "data"
@@ -261,6 +262,7 @@ def _converted(province_key: str, district_key: str, ward_key: str) -> list[Cand
 
 def _old_matches(address: str, segments: list[_Segment]) -> list[tuple[str, str, str]]:
     """The old communes the address names: (province, district, ward) keys."""
+    # vietnamadminunits (over a second to import) only for an address before 2025
     from vietnamadminunits.parser import ParseMode, parse_address
 
     data = _data()

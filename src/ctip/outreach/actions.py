@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.core.errors import ActionError, RuleErrors
 from ctip.core.periods import check_date, ensure_not_locked, guard
 from ctip.core.rules import Rules
@@ -27,15 +28,12 @@ from ctip.org.rules import ensure_open
 from ctip.outreach.models import (
     Activity,
     Attachment,
-    Audience,
     Campaign,
     CampaignTarget,
     Commendation,
     Format,
     Material,
-    Movement,
     Speaker,
-    Topic,
 )
 
 # The most people one in-person activity can plausibly gather, by the level of the unit.

@@ -20,13 +20,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import TreeOrderIterator, scoped_units
 from ctip.accounts.policy import scope_paths, scope_q
+from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES, check_upload
 from ctip.org.models import Unit
 from ctip.outreach.actions import ENTRY_RULES, MAX_ONLINE_REACH
-from ctip.outreach.models import Activity, Audience, Campaign, Format, Movement, Speaker, Topic
+from ctip.outreach.models import Activity, Campaign, Format, Speaker
 from ctip.outreach.selectors import ActivityFilter, campaigns_visible_to
 
 MAX_ATTACHMENTS = 5

@@ -30,9 +30,7 @@ bury the trail; every activity still records who created it and when (``created_
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,9 +39,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from ctip.accounts.policy import NotInScope, scope_q
+from ctip.accounts.policy import NotInScope
 from ctip.audit.actions import record
+from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
 from ctip.core.periods import ancestor_paths, lock_message, locks_over
@@ -55,27 +57,25 @@ from ctip.core.spreadsheets import (
     clean,
     shorten,
 )
-from ctip.core.text import fold, nfc
 from ctip.imports import pipeline as imports
 from ctip.imports.pipeline import (
-    Ambiguity,
     CellError,
     Choices,
     Context,
     ImportFailed,
     ParsedFile,
     choice_key,
-    code_variants,
     common_path,
     id_runs,
     parse_count,
     parse_date,
     split_list,
 )
-from ctip.org.legacy_addresses import AMBIGUOUS, EXACT, resolve_address
+from ctip.imports.units import UnitLookup, resolve_units, unknown_unit
+from ctip.imports.units import fold_cached as _fold
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
-from ctip.outreach.models import Activity, Audience, Campaign, Format, Topic
+from ctip.outreach.models import Activity, Campaign, Format
 from ctip.outreach.selectors import campaigns_visible_to
 
 __all__ = ["XLSX_CONTENT_TYPE", "KIND", "ImportFailed", "ImportPlan", "ImportResult",
@@ -171,7 +171,6 @@ _ACTION_FIELDS = {
     "online_views": VIEWS, "online_shares": SHARES, "materials_handed_out": MATERIALS,
     "coordinating_agencies": AGENCIES, "notes": NOTES,
 }
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
 
 OK, DUPLICATE, ERROR = "ok", "duplicate", "error"
 
@@ -251,188 +250,6 @@ class ImportResult:
 
 _CellError = CellError  # the name the tests knew
 
-@functools.lru_cache(maxsize=65_536)
-def _fold(text: str) -> str:
-    """``fold``, remembered: a file repeats its formats, topics and units on every row."""
-    return fold(text)
-
-
-@functools.lru_cache(maxsize=65_536)
-def name_key(text: str) -> str:
-    """How unit names are compared: the same letters and tones, whatever the case, the
-    spacing, the Unicode form or the old or new placement of the tone mark (“Hoà” = “Hòa”)."""
-    words = []
-    for word in clean(nfc(text)).casefold().split():
-        decomposed = unicodedata.normalize("NFD", word)
-        tones = "".join(sorted(ch for ch in decomposed if ch in _TONES))
-        base = "".join(ch for ch in decomposed if ch not in _TONES)
-        words.append(f"{unicodedata.normalize('NFC', base)}{tones}")
-    return " ".join(words)
-
-
-# --- Resolving names ------------------------------------------------------------------------
-
-
-def _manageable(actor: Any) -> Any:
-    units = Unit.objects.all()
-    if actor is None:  # the system itself
-        return units
-    return units.filter(scope_q(actor, "activity.manage", "path"))
-
-
-def _unknown_unit(text: str) -> str:
-    return _("There is no unit “%(unit)s” among the units where you record activities. Write "
-             "its administrative code or its name as in the list of units.") % {"unit": text}
-
-
-@dataclass
-class _UnitLookup:
-    units: dict[str, Unit] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    hidden: set[str] = field(default_factory=set)  # codes that exist outside the scope
-    ambiguous: dict[str, Ambiguity] = field(default_factory=dict)  # text → its candidates
-
-    def offer(self, text: str, message: str, candidates: list[Unit], labels: dict[int, str],
-              choices: Choices) -> None:
-        """``text`` names several units: take the one the officer chose for it, if any and
-        among them; else an error, and the candidates offered in the preview."""
-        offered = [(str(u.pk), labels.get(u.pk) or u.name) for u in candidates]
-        chosen = choices.get(text) or ""
-        ambiguity = Ambiguity(value=text, message=message, candidates=offered)
-        self.ambiguous[text] = ambiguity
-        unit = next((u for u in candidates if str(u.pk) == chosen), None)
-        if unit is not None:
-            ambiguity.chosen = chosen
-            self.units[text] = unit
-            self.errors.pop(text, None)
-        else:
-            self.errors[text] = message + " " + _(
-                "Choose the unit in the check of the file, or write one of them instead: "
-                "%(units)s.") % {"units": ", ".join(f"“{label}”" for _pk, label in offered)}
-
-
-def resolve_units(actor: Any, texts: set[str], choices: Choices | None = None) -> _UnitLookup:
-    """Each distinct text of the unit column → a unit within the actor's scope, or a reason.
-
-    Digits are an administrative code. Otherwise a name, compared by ``name_key``; when the
-    same name is used in several places (“Chi hội ấp 1”), the units above can be written
-    before it: “Xã Đức Hòa / Chi hội ấp 1”. Units outside the scope read as unknown.
-    """
-    lookup = _UnitLookup()
-    codes = {t for t in texts if t.isdigit()}
-    names = texts - codes
-    manageable = _manageable(actor)
-    if codes:
-        variants = {v for c in codes for v in code_variants(c)}
-        found = list(manageable.filter(gso_code__in=variants))
-        by_bare = {(u.gso_code or "").lstrip("0") or "0": u for u in found}
-        for code in codes:
-            unit = by_bare.get(code.lstrip("0") or "0")
-            if unit is not None:
-                lookup.units[code] = unit
-            else:
-                lookup.errors[code] = _unknown_unit(code)
-        unresolved = codes - set(lookup.units)
-        if actor is not None and unresolved:
-            outside = set(Unit.objects.filter(
-                gso_code__in={v for c in unresolved for v in code_variants(c)})
-                .exclude(pk__in=[u.pk for u in found]).values_list("gso_code", flat=True))
-            bare_outside = {(c or "").lstrip("0") or "0" for c in outside}
-            lookup.hidden = {c for c in unresolved if (c.lstrip("0") or "0") in bare_outside}
-    if not names:
-        return lookup
-
-    segments = {text: [s for s in (clean(p) for p in text.split(PATH_SEPARATOR)) if s]
-                for text in names}
-    wanted = {_fold(text) for text in names} | {_fold(s[-1]) for s in segments.values() if s}
-    candidates: dict[str, list[Unit]] = {}
-    for unit in manageable.filter(name_folded__in=wanted).order_by("path"):
-        candidates.setdefault(unit.name_folded, []).append(unit)
-    ancestor_ids = {i for units in candidates.values() for u in units
-                    for i in u.ancestor_ids()[:-1]}
-    ancestors = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)
-                 .only("pk", "name", "gso_code")}
-
-    def names_match(unit: Unit, text: str) -> bool:
-        return name_key(unit.name) == name_key(text) or (
-            text.isdigit() and (unit.gso_code or "").lstrip("0") == text.lstrip("0"))
-
-    def above_match(unit: Unit, parts: list[str]) -> bool:
-        """The parts name units above ``unit``, top to bottom (not necessarily every one)."""
-        chain = [ancestors[i] for i in unit.ancestor_ids()[:-1] if i in ancestors]
-        position = 0
-        for part in parts:
-            while position < len(chain) and not names_match(chain[position], part):
-                position += 1
-            if position == len(chain):
-                return False
-            position += 1
-        return True
-
-    def label(unit: Unit) -> str:
-        parent = ancestors.get(unit.parent_id or 0)
-        return f"{parent.name} / {unit.name}" if parent else unit.name
-
-    for text in names:
-        # the whole text as one name first: a unit may have "/" in its name
-        matches = [u for u in candidates.get(_fold(text), []) if names_match(u, text)]
-        parts = segments[text]
-        if not matches and len(parts) > 1:
-            matches = [u for u in candidates.get(_fold(parts[-1]), [])
-                       if names_match(u, parts[-1]) and above_match(u, parts[:-1])]
-        if len(matches) > 1:
-            open_ones = [u for u in matches if u.is_open]
-            if len(open_ones) == 1:
-                matches = open_ones
-        if len(matches) == 1:
-            lookup.units[text] = matches[0]
-        elif matches:
-            shown = ", ".join(f"“{label(u)}”" for u in matches[:3])
-            lookup.errors[text] = _(
-                "Several units are called “%(unit)s”: %(units)s. Write the unit above it too, "
-                "as in “%(example)s”, or the administrative code.") % {
-                "unit": text, "units": shown + (", …" if len(matches) > 3 else ""),
-                "example": label(matches[0])}
-            lookup.offer(text, lookup.errors[text], matches,
-                         {u.pk: label(u) for u in matches}, choices or Choices())
-        else:
-            close = candidates.get(_fold(parts[-1] if parts else text), [])
-            message = _unknown_unit(text)
-            if close:
-                message += " " + _("Did you mean “%(name)s”?") % {"name": label(close[0])}
-            lookup.errors[text] = message
-    _resolve_addresses(manageable, lookup, {t for t in names if t in lookup.errors},
-                       choices or Choices())
-    return lookup
-
-
-def _resolve_addresses(manageable: Any, lookup: _UnitLookup, texts: set[str],
-                       choices: Choices) -> None:
-    """Units written as addresses, before 2025 ("Xã Mỹ Lộc, Huyện Cần Giuộc, Long An") or
-    today ("Xa Duc Hoa, Tay Ninh"): the commune or ward they are in today
-    (``org.legacy_addresses``). A commune divided in 2025 is never guessed: its candidates
-    are offered in the preview, and the officer's choice holds for every row of the file
-    with the same address."""
-    answers = {text: resolve_address(text) for text in texts}
-    unit_ids = {c.unit_id for a in answers.values() for c in a.candidates if c.unit_id}
-    allowed = {u.pk: u for u in manageable.filter(pk__in=unit_ids)}
-    for text, answer in answers.items():
-        if answer.status == EXACT and answer.unit_id in allowed:
-            lookup.units[text] = allowed[answer.unit_id]
-            lookup.errors.pop(text, None)
-        elif answer.status == AMBIGUOUS:
-            present = [c for c in answer.candidates if c.unit_id in allowed]
-            if not present:
-                lookup.errors[text] = answer.message + " " + _(
-                    "Write one of them instead: %(units)s.") % {"units": ", ".join(
-                        f"“{c.name}” ({c.code})" for c in answer.candidates)}
-                continue
-            lookup.offer(text, answer.message, [allowed[c.unit_id] for c in present
-                                                if c.unit_id is not None],
-                         {c.unit_id: f"{c.name} ({c.code})" for c in present
-                          if c.unit_id is not None}, choices)
-
-
 def _by_folded(entries: Iterable[Any], *, codes: bool) -> dict[str, list[Any]]:
     result: dict[str, list[Any]] = {}
     for entry in entries:
@@ -471,7 +288,7 @@ class _Context:
     actor: Any
     parsed: ParsedFile
     plan: ImportPlan
-    units: _UnitLookup
+    units: UnitLookup
     choices: Choices
 
 
@@ -547,7 +364,7 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
         elif text in ctx.units.units:
             planned.unit = ctx.units.units[text]
         else:
-            _fail(plan, planned, UNIT, ctx.units.errors.get(text) or _unknown_unit(text))
+            _fail(plan, planned, UNIT, ctx.units.errors.get(text) or unknown_unit(text))
 
         text = cells.get(FORMAT, "")
         found = formats.get(_fold(text), []) if text else []
@@ -649,7 +466,7 @@ def _unit_refusal(actor: Any, unit: Unit, cache: dict[int, tuple[str | None, str
         try:
             check_can_record(actor, unit)
         except NotInScope:
-            cache[unit.pk] = (UNIT, _unknown_unit(cells.get(UNIT, unit.name)))
+            cache[unit.pk] = (UNIT, unknown_unit(cells.get(UNIT, unit.name)))
         except ActionError as exc:
             cache[unit.pk] = (_ACTION_FIELDS.get(exc.field or ""), exc.message)
         else:
@@ -796,7 +613,7 @@ def _run(outer: Context) -> None:
     activities and record one ``activity.imported`` event, in the pipeline's transaction."""
     plan = outer.plan
     assert isinstance(plan, ImportPlan)  # noqa: S101  (the kind's own plan)
-    ctx = _Context(actor=outer.actor, parsed=outer.parsed, plan=plan, units=_UnitLookup(),
+    ctx = _Context(actor=outer.actor, parsed=outer.parsed, plan=plan, units=UnitLookup(),
                    choices=outer.choices)
     rows = _read_rows(ctx)
     outer.progress(40)
@@ -951,9 +768,6 @@ def _guide_notes() -> list[str]:
 def template_xlsx(actor: Any = None) -> bytes:
     """The template: the header (frozen), an example row, and a guide sheet listing the
     current formats, audiences, topics and the campaigns the actor may use."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     bold = Font(bold=True)
     formats = list(Format.objects.filter(archived=False).order_by("order", "name"))

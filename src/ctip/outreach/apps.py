@@ -12,3 +12,10 @@ class OutreachConfig(AppConfig):
         # import models, which exist only once the apps are loaded.
         import ctip.outreach.activity_import
         import ctip.outreach.commendation_import  # noqa: F401
+
+        # A club's page lists its meetings, activities recorded here above the clubs; ready():
+        # both modules import models, which exist only once the apps are loaded.
+        from ctip.community.selectors import find_meetings_with
+        from ctip.outreach.selectors import club_meetings
+
+        find_meetings_with(club_meetings)

@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.policy import scope_paths
+from ctip.catalogues.models import Movement
+from ctip.community.models import Club
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
 from ctip.outreach.actions import CAMPAIGN_PERIOD_RULES, CAMPAIGN_RULES, COMMENDATION_RULES
-from ctip.outreach.models import Activity, Commendation, Movement, club_model
+from ctip.outreach.models import Activity, Commendation
 from ctip.outreach.selectors import activities_manageable_by, clubs_manageable_by
 
 DATE_HELP = _("dd/mm/yyyy")
@@ -146,7 +148,7 @@ class CommendationForm(RulesForm, IdempotentForm, forms.Form):
                                        widget=forms.RadioSelect,
                                        initial=Commendation.RecipientKind.UNIT)
     club = forms.ModelChoiceField(label=_("Club or model"), required=False,
-                                  queryset=club_model().objects.none(),
+                                  queryset=Club.objects.none(),
                                   help_text=_("Only when a club or model is commended."))
     person_name = forms.CharField(label=_("Person"), max_length=150, required=False,
                                   help_text=_("Only when a person is commended."))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ctip.accounts.policy import NotInScope
+from ctip.community.models import Club
 from ctip.core.errors import ActionError
 from ctip.core.text import fold
 from ctip.imports import pipeline as imports
@@ -33,11 +34,9 @@ from ctip.imports.pipeline import (
     fail,
     pick,
 )
+from ctip.imports.units import resolve_units
 from ctip.outreach.actions import create_commendation, undo_commendation_import
-from ctip.outreach.activity_import import resolve_units
-from ctip.outreach.models import Commendation, club_model
-
-Club: Any = club_model()  # community's clubs, through the relation outreach declares
+from ctip.outreach.models import Commendation
 
 UNIT, RECIPIENT_KIND, RECIPIENT, REASON = "unit", "recipient_kind", "recipient", "reason"
 LEVEL, DECIDED, NUMBER = "level", "decided_on", "decision_number"
@@ -125,8 +124,8 @@ def _run(ctx: Context) -> None:
     imports.note_ambiguities(ctx, rows, UNIT, lookup.ambiguous)
     units = {u.pk for u in lookup.units.values()}
     clubs: dict[tuple[int, str], list[Any]] = {}
-    for club in Club.objects.filter(unit_id__in=units).order_by("pk"):
-        clubs.setdefault((club.unit_id, club.name_folded), []).append(club)
+    for found in Club.objects.filter(unit_id__in=units).order_by("pk"):
+        clubs.setdefault((found.unit_id, found.name_folded), []).append(found)
     seen = _recorded(units)
     raw = dict(ctx.parsed.rows)
     for planned in rows:

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.accounts.models import User
 from ctip.accounts.policy import scope_q
+from ctip.catalogues.models import Topic
 from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES
 from ctip.org.models import Unit
 from ctip.outreach.actions import MATERIAL_RULES, NEW_SPEAKER_RULES, SPEAKER_RULES, TOPIC_RULES
 from ctip.outreach.campaign_forms import DATE_HELP, PeriodMixin, issuing_units
-from ctip.outreach.models import Speaker, Topic
+from ctip.outreach.models import Speaker
 
 
 class TopicFilterForm(forms.Form):

@@ -1,15 +1,16 @@
-"""Awareness work (directives 1–3): campaigns with targets, activities, the topic and material
-library, speakers, movements and commendations."""
+"""Awareness work (directives 1–3): campaigns with targets, activities, the material library,
+speakers and commendations. The topics, target groups and movements they name are the shared
+``catalogues``; an activity or a commendation may name a club of ``community``, below."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ctip.catalogues.models import Audience, Movement, Topic
+from ctip.community.models import Club
 from ctip.core.models import CatalogueEntry
 from ctip.org.models import UnitFact
 
@@ -24,58 +25,6 @@ class Format(CatalogueEntry):
     class Meta(CatalogueEntry.Meta):
         verbose_name = _("format")
         verbose_name_plural = _("formats")
-
-
-class Audience(CatalogueEntry):
-    class Meta(CatalogueEntry.Meta):
-        verbose_name = _("audience")
-        verbose_name_plural = _("audiences")
-
-
-class Movement(models.Model):
-    """An emulation movement (phong trào thi đua) or campaign (cuộc vận động)."""
-
-    class Kind(models.TextChoices):
-        MOVEMENT = "movement", _("emulation movement")
-        CAMPAIGN = "campaign", _("campaign")
-
-    name = models.CharField(_("name"), max_length=300)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
-                            default=Kind.MOVEMENT)
-    description = models.TextField(_("description"), blank=True)
-    archived = models.BooleanField(_("archived"), default=False)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("movement")
-        verbose_name_plural = _("movements")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Topic(models.Model):
-    class Kind(models.TextChoices):
-        LAW = "law", _("law and policy")
-        TRICK = "trick", _("traffickers' tricks")
-        HOTLINE = "hotline", _("hotline and help")
-        MIGRATION = "migration", _("safe migration and work abroad")
-        MARRIAGE = "marriage", _("marriage with foreigners")
-        OTHER = "other", _("other")
-
-    name = models.CharField(_("name"), max_length=300)
-    name_folded = models.CharField(max_length=300, db_index=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    description = models.TextField(_("description"), blank=True)
-    archived = models.BooleanField(_("archived"), default=False)
-
-    class Meta:
-        ordering = ["kind", "name"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Material(models.Model):
@@ -195,7 +144,7 @@ class Activity(UnitFact):
                                  related_name="activities", verbose_name=_("campaign"))
     movement = models.ForeignKey(Movement, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="activities", verbose_name=_("movement"))
-    club = models.ForeignKey("community.Club", null=True, blank=True,
+    club = models.ForeignKey(Club, null=True, blank=True,
                              on_delete=models.PROTECT, related_name="meetings",
                              verbose_name=_("club or model"))
     topics = models.ManyToManyField(Topic, blank=True, related_name="activities",
@@ -275,7 +224,7 @@ class Commendation(UnitFact):
 
     recipient_kind = models.CharField(_("recipient"), max_length=10,
                                       choices=RecipientKind.choices)
-    club = models.ForeignKey("community.Club", null=True, blank=True, on_delete=models.PROTECT,
+    club = models.ForeignKey(Club, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="commendations", verbose_name=_("club or model"))
     person_name = models.CharField(_("person"), max_length=150, blank=True)
     reason = models.TextField(_("for what"))
@@ -292,11 +241,3 @@ class Commendation(UnitFact):
 
     def __str__(self) -> str:
         return self.person_name or str(self.club or self.unit)
-
-
-def club_model() -> Any:
-    """community's ``Club``, which activities and commendations point at by name. Clubs draw on
-    outreach's catalogues and list its activities, so community imports outreach; outreach
-    reaches the clubs only through the relation its own models declare (decision 0058). Call
-    once the apps are loaded."""
-    return Commendation._meta.get_field("club").related_model

@@ -7,17 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     DateField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils import timezone
 
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
+from ctip.catalogues.models import Movement, Topic
+from ctip.community.models import Club
 from ctip.core.collation import vi_order
 from ctip.core.text import fold
 from ctip.figures import rollups
@@ -30,14 +37,9 @@ from ctip.outreach.models import (
     CampaignTarget,
     Commendation,
     Material,
-    Movement,
     Speaker,
-    Topic,
-    club_model,
 )
 from ctip.outreach.policy import can_keep_library, require_library
-
-Club = club_model()  # community's clubs, through the relation outreach declares
 
 
 def activities_visible_to(viewer: Any) -> QuerySet[Activity]:
@@ -447,9 +449,6 @@ def campaign_progress_for(viewer: Any, campaign: Campaign,
 def campaigns_listed(viewer: Any, *, archived: bool = False,
                      today: dt.date | None = None) -> QuerySet[Campaign]:
     """The campaigns the viewer may see: running ones first, then upcoming, then past."""
-    from django.db.models import Case, IntegerField, When
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     return (campaigns_visible_to(viewer).filter(archived=archived)
             .annotate(phase=Case(
@@ -540,8 +539,6 @@ class Coverage:
 def topic_coverage(viewer: Any, unit: Unit, start: dt.date, end: dt.date) -> Coverage:
     """How many activities took up each topic in each child unit of ``unit`` (and in the unit
     itself) in a period: one grouped query over (topic, child unit)."""
-    from django.db.models import Case, CharField, When
-
     child = Case(When(unit_path=unit.path, then=Value("")),
                  default=child_segment(unit.path), output_field=CharField())
     rows = (activities_visible_to(viewer)
@@ -654,6 +651,16 @@ def activities_manageable_by(viewer: Any) -> QuerySet[Activity]:
     return Activity.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
 
 
+def club_meetings(viewer: Any, club: Club, limit: int = 20) -> tuple[list[Activity], int]:
+    """The latest meetings of a club (activities recorded with ``club``) the viewer can see,
+    and how many there are in all: the list on the club's page (``community``, below, asks
+    through ``community.selectors.meetings_of``)."""
+    meetings = activities_visible_to(viewer).filter(club=club)
+    latest = list(meetings.select_related("format", "unit").order_by("-date", "-id")[:limit])
+    total = len(latest) if len(latest) < limit else meetings.count()
+    return latest, total
+
+
 def clubs_manageable_by(viewer: Any) -> Any:
     return (Club.objects.filter(scope_q(viewer, "activity.manage", "unit_path"))
             .order_by(vi_order("name")))
@@ -701,8 +708,6 @@ def campaign_totals_at(campaigns: list[Campaign], parents: dict[int, Unit]
     """The total line of each campaign at the level of its unit in ``parents`` (campaign id
     to unit; a campaign without one is left out), in five queries whatever the number of
     campaigns: the home page's cards and the dashboard's."""
-    from django.db.models import Q
-
     shown = [c for c in campaigns if c.pk in parents]
     if not shown:
         return []

@@ -33,6 +33,7 @@ class PortalConfig(AppConfig):
 def _label_wagtail_link_forms() -> None:
     """Wagtail's link choosers leave these labels to Django, which makes them (in English)
     from the field names: give them translatable ones."""
+    # ready(): Wagtail's admin forms import models, which exist only once the apps are loaded
     from wagtail.admin.forms import choosers
 
     labels = {

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
+from wagtail.models import ModelLogEntry, Page, PageLogEntry
+
 from ctip.audit.actions import record
 from ctip.portal.models import SectionPage
 from ctip.portal.permissions import bulletin_unit_path
@@ -50,8 +53,6 @@ def collapse_autosave(entry: Any) -> bool:
     edit: the earlier entries for the same revision by the same person are dropped, so the
     page's history shows it once, at the time of its last save. True if ``entry`` repeats an
     edit already recorded (ctip's audit trail then records nothing more)."""
-    from wagtail.models import PageLogEntry
-
     if entry.action != "wagtail.edit" or entry.revision_id is None:
         return False
     earlier = PageLogEntry.objects.filter(
@@ -62,8 +63,6 @@ def collapse_autosave(entry: Any) -> bool:
 
 def _page_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
                 **kwargs: Any) -> None:
-    from wagtail.models import Page
-
 
     if raw or not created or collapse_autosave(instance):
         return
@@ -88,9 +87,6 @@ def _model_entry(sender: Any, instance: Any, created: bool, raw: bool = False,
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_save
-    from wagtail.models import ModelLogEntry, PageLogEntry
-
     post_save.connect(_page_entry, sender=PageLogEntry, weak=False,
                       dispatch_uid="portal.audit.page_entry")
     post_save.connect(_model_entry, sender=ModelLogEntry, weak=False,

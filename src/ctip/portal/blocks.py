@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -17,8 +20,6 @@ PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3
 
 def document_info(document: Any) -> str:
     """"PDF, 120 kB": the type and size shown beside every link to an uploaded document."""
-    from django.template.defaultfilters import filesizeformat
-
     kind = document.file_extension.upper() or "?"
     size = document.get_file_size()
     return f"{kind}, {filesizeformat(size)}" if size else kind
@@ -51,9 +52,6 @@ class ImageWithCaption(blocks.StructBlock):
     def clean(self, value: Any) -> Any:
         """A text alternative, or "decoration only" ticked: an image that carries meaning is
         never left without words (WCAG 1.1.1)."""
-        from django.core.exceptions import ValidationError
-        from wagtail.blocks.struct_block import StructBlockValidationError
-
         value = super().clean(value)
         alt = (value.get("alt") or "").strip()
         if not alt and not value.get("decorative"):

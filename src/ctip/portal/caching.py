@@ -24,9 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.utils import translation
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+from wagtail.url_routing import RouteResult
 
 VERSION_KEY = "portal:bulletin-version"
 ROUTES_KEY = "portal:routes-version"
@@ -147,11 +153,6 @@ def route(request: HttpRequest, path: str) -> None:
     route is used only if the page is still live at the same address (``url_path``), so a page
     unpublished, moved or renamed is routed afresh even before ``bump_routes``. Pages with
     their own ``route`` (none in the bulletin) are never kept."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.http.request import split_domain_port
-    from wagtail.models import Page
-    from wagtail.url_routing import RouteResult
-
     if hasattr(request, "_wagtail_route_for_request"):
         return
     # the site is found as Wagtail finds it: the raw host, without the ALLOWED_HOSTS check
@@ -189,15 +190,6 @@ def route(request: HttpRequest, path: str) -> None:
 def connect_signals() -> None:
     """Publishing anything makes every cached page stale; unpublishing, moving, renaming or
     deleting a page, or changing a site or a page's view restrictions, every kept route too."""
-    from django.db.models.signals import post_delete, post_save
-    from wagtail.models import Page, PageViewRestriction, Site
-    from wagtail.signals import (
-        page_published,
-        page_slug_changed,
-        page_unpublished,
-        post_page_move,
-    )
-
     # portal.models imports this module (its pages clear the caches): a cycle
     from ctip.portal.models import BulletinSettings
 

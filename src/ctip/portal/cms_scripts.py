@@ -24,6 +24,7 @@ from typing import Any
 
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.admin.widgets.chooser import BaseChooser
 
 # The functions Wagtail's inline scripts call, and whether with ``new``. Kept in step with
 # ``INITIALISERS`` in portal/static/portal/cms-init.js (tested).
@@ -77,8 +78,6 @@ def block_from_js(js: str) -> SafeString:
 
 def install() -> None:
     """Render Wagtail's choosers with a JSON block instead of an inline script."""
-    from wagtail.admin.widgets.chooser import BaseChooser
-
     if getattr(BaseChooser.render, "ctip_without_inline_script", False):
         return
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -403,8 +404,6 @@ class RecycleBinPage(Page):
         verbose_name = _("recycle bin")
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from django.http import Http404
-
         raise Http404
 
 
@@ -472,8 +471,6 @@ class BulletinSettings(BaseSiteSetting):
         verbose_name = _("bulletin settings")
 
     def name(self) -> str:
-        from django.conf import settings
-
         return self.site_name or str(settings.WAGTAIL_SITE_NAME)
 
     def social_links(self) -> list[tuple[str, str]]:

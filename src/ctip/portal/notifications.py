@@ -10,6 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from wagtail.models import Page
+from wagtail.signals import task_rejected
 
 from ctip.cases.models import Notification
 
@@ -17,8 +19,6 @@ from ctip.cases.models import Notification
 def notify_change_request(sender: Any, instance: Any, user: Any, **kwargs: Any) -> None:
     """``task_rejected`` (Wagtail's "request changes"): one notification per person to tell,
     never to the publisher who asked."""
-    from wagtail.models import Page
-
 
     workflow_state = instance.workflow_state
     page = workflow_state.content_object
@@ -44,6 +44,4 @@ def notify_change_request(sender: Any, instance: Any, user: Any, **kwargs: Any) 
 
 
 def connect_signals() -> None:
-    from wagtail.signals import task_rejected
-
     task_rejected.connect(notify_change_request, dispatch_uid="ctip.portal.change_request")

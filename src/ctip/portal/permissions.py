@@ -44,6 +44,9 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db.models.signals import post_save, pre_delete
+from wagtail.models import Workflow, WorkflowPage
 
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.policy import grants_of
@@ -346,8 +349,6 @@ def _sync_members(apps: Any = global_apps, user_ids: list[int] | None = None) ->
 
 def _complete() -> bool:
     """Whether every group and section link exists (not so after a test flush)."""
-    from django.contrib.auth.models import Group
-
     return (Group.objects.filter(name__in=[EDITORS, PUBLISHERS]).count() == 2
             and SectionGroups.objects.count() == SectionPage.objects.count())
 
@@ -363,8 +364,6 @@ def sync_section(section: Any) -> None:
     """After a section is created, renamed, moved or given another unit: its groups, their
     permissions and its workflow, then the memberships of every holder of the bulletin
     roles."""
-    from django.contrib.auth.models import Group
-
     wide = {g.name: g for g in Group.objects.filter(name__in=[EDITORS, PUBLISHERS])}
     if len(wide) < 2:
         ensure_groups()
@@ -375,9 +374,6 @@ def sync_section(section: Any) -> None:
 
 def forget_section(section: Any) -> None:
     """Before a section is deleted: its groups go, its workflow is switched off."""
-    from django.contrib.auth.models import Group
-    from wagtail.models import Workflow, WorkflowPage
-
     link = SectionGroups.objects.filter(section_id=section.pk).first()
     if link is not None:
         Group.objects.filter(pk__in=[link.editors_id, link.publishers_id]).delete()
@@ -388,8 +384,6 @@ def forget_section(section: Any) -> None:
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_save, pre_delete
-
     def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
         if not raw:
             sync_section(instance)

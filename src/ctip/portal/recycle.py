@@ -16,8 +16,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from wagtail.actions.delete_page import DeletePageAction
 from wagtail.actions.move_page import MovePageAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
+from wagtail.models import Page, Revision
 
 from ctip.accounts.capabilities import Role
 from ctip.accounts.models import RoleAssignment
@@ -47,8 +49,6 @@ def may_restore(user: Any, item: Any) -> bool:
 
 
 def recycle_bin() -> Any:
-    from wagtail.models import Page
-
     found = RecycleBinPage.objects.first()
     if found is not None:
         return found
@@ -63,8 +63,6 @@ def in_bin(page: Any) -> bool:
 
 @transaction.atomic
 def move_to_bin(page: Any, user: Any) -> Any:
-    from wagtail.models import Page
-
     page = Page.objects.select_for_update().get(pk=page.pk).specific
     if in_bin(page):
         raise ActionError(_("This page is already in the recycle bin."))
@@ -90,8 +88,6 @@ def move_to_bin(page: Any, user: Any) -> Any:
 
 @transaction.atomic
 def restore(item: Any, user: Any) -> Any:
-    from wagtail.models import Page, Revision
-
     page = Page.objects.select_for_update().get(pk=item.page_id).specific
     parent = item.parent
     if parent is None or in_bin(parent):
@@ -125,8 +121,6 @@ def restore(item: Any, user: Any) -> Any:
 @transaction.atomic
 def empty(user: Any, items: Any = None) -> int:
     """Delete for good (Wagtail's delete action, logged and audited): an administrator only."""
-    from wagtail.actions.delete_page import DeletePageAction
-
     if not may_empty(user):
         raise ActionError(_("Only an administrator may empty the recycle bin."))
     items = list(items if items is not None else RecycledPage.objects.all())

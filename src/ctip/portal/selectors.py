@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from wagtail.models import Page, Task, TaskState, WorkflowState
 
 from ctip.accounts.policy import has_capability
 
@@ -27,7 +28,6 @@ class CmsWork:
 def cms_work(user: Any) -> CmsWork | None:
     if not (has_capability(user, "bulletin.edit") or has_capability(user, "bulletin.publish")):
         return None
-    from wagtail.models import Page, Task, TaskState, WorkflowState
 
     work = CmsWork(cms_url=reverse("wagtailadmin_home"),
                    can_publish=has_capability(user, "bulletin.publish"))
@@ -68,8 +68,6 @@ class ChangeRequest:
 def change_requests(pages: Any) -> list[ChangeRequest]:
     """The publishers' requests for changes still open on ``pages`` (a page queryset): who
     asked, when, and what they wrote."""
-    from wagtail.models import Page, WorkflowState
-
     ids = [str(pk) for pk in pages.values_list("pk", flat=True)]
     states = (WorkflowState.objects.filter(status=WorkflowState.STATUS_NEEDS_CHANGES,
                                            object_id__in=ids)

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from typing import Any
 
+from django.db import models
 from django.utils.text import slugify
+from wagtail.admin.forms.models import register_form_field_override
+from wagtail.admin.widgets import SlugInput
 
 from ctip.core.text import fold
 
@@ -79,10 +82,6 @@ def is_garbled(slug: str, title: str) -> bool:
 def use_vietnamese_slug_input() -> None:
     """Every slug field of Wagtail's admin forms (pages, snippets) gets ``editor_formatters``:
     called from ``PortalConfig.ready``."""
-    from django.db import models
-    from wagtail.admin.forms.models import register_form_field_override
-    from wagtail.admin.widgets import SlugInput
-
     class VietnameseSlugInput(SlugInput):
         def __init__(self, attrs: dict[str, Any] | None = None, formatters: Any = None,
                      locale: object | None = None) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.models import register_form_field_override
 
 from ctip.accounts.forms import UnitChoiceField
 from ctip.org.models import Unit
@@ -27,9 +29,6 @@ class UnitSearchSelect(forms.Select):
 
 def use_unit_tree_chooser() -> None:
     """Called from ``PortalConfig.ready``."""
-    from django.db import models
-    from wagtail.admin.forms.models import register_form_field_override
-
     register_form_field_override(models.ForeignKey, to=Unit, override={
         "form_class": UnitChoiceField, "queryset": Unit.objects.open(),
         "widget": UnitSearchSelect})

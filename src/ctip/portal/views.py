@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -115,9 +117,6 @@ def cms_login(request: HttpRequest) -> HttpResponse:
 def no_cms_access(request: HttpRequest) -> HttpResponse:
     """Someone signed in without the bulletin roles: why the CMS does not open, in Vietnamese,
     and what to do (Wagtail's own English message is dropped)."""
-    from django.contrib import messages
-    from django.utils.translation import gettext
-
 
     wagtails = {gettext("You do not have permission to access the admin."),
                 "You do not have permission to access the admin."}

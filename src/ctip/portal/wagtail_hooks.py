@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse_lazy
+from django.contrib import messages as django_messages
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.urls import path, reverse_lazy
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.action_menu import PublishMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.documents.rich_text import DocumentLinkHandler
+from wagtail.models import Page
 
 from ctip.accounts.policy import has_capability
 from ctip.portal import cms_views
@@ -21,9 +30,6 @@ from ctip.portal.selectors import change_requests
 @hooks.register("insert_global_admin_css")
 def phone_stylesheet() -> str:
     """44 px targets and no cut-off content on a phone (decision record 0049)."""
-    from django.templatetags.static import static
-    from django.utils.html import format_html
-
     return format_html('<link rel="stylesheet" href="{}">', static("portal/cms-phone.css"))
 
 
@@ -36,9 +42,6 @@ def staff_app_menu_item() -> Any:
 # --- the recycle bin (ctip.portal.recycle) ----------------------------------------------------
 
 def _refuse_delete(request: Any, page: Any) -> Any:
-    from django.shortcuts import redirect
-    from wagtail.admin import messages
-
     if in_bin(page):
         if may_empty(request.user):
             return None  # an administrator deleting for good
@@ -55,9 +58,6 @@ def _refuse_delete(request: Any, page: Any) -> Any:
 
 @hooks.register("before_delete_page")
 def delete_into_recycle_bin(request: Any, page: Any) -> Any:
-    from django.shortcuts import redirect
-    from wagtail.admin import messages
-
     refused = _refuse_delete(request, page)
     if refused is not None or request.method != "POST" or in_bin(page):
         return refused
@@ -71,10 +71,6 @@ def delete_into_recycle_bin(request: Any, page: Any) -> Any:
 @hooks.register("before_bulk_action")
 def bulk_delete_into_recycle_bin(request: Any, action_type: str, objects: Any,
                                  action: Any) -> Any:
-    from django.shortcuts import redirect
-    from wagtail.admin import messages
-    from wagtail.models import Page
-
     if action_type != "delete" or not objects or not isinstance(objects[0], Page):
         return None
     for page in objects:
@@ -93,8 +89,6 @@ def bulk_delete_into_recycle_bin(request: Any, action_type: str, objects: Any,
 
 @hooks.register("register_admin_urls")
 def recycle_bin_urls() -> Any:
-    from django.urls import path
-
     return [
         path("thung-rac/", cms_views.recycle_bin, name="portal_recycle_bin"),
         path("thung-rac/<int:item_id>/khoi-phuc/", cms_views.restore,
@@ -119,9 +113,6 @@ def recycle_bin_menu_item() -> Any:
 
 @hooks.register("register_rich_text_features", order=100)  # after wagtail.documents' own
 def document_links_with_type_and_size(features: Any) -> None:
-    from django.utils.html import escape
-    from wagtail.documents.rich_text import DocumentLinkHandler
-
     class DocumentInfoLinkHandler(DocumentLinkHandler):
         @classmethod
         def expand_db_attributes_many(cls, attrs_list: list[dict[str, Any]]) -> list[str]:
@@ -135,11 +126,6 @@ def document_links_with_type_and_size(features: Any) -> None:
 
 @hooks.register("before_edit_page")
 def show_change_request(request: Any, page: Any) -> None:
-    from django.utils.formats import date_format
-    from django.utils.timezone import localtime
-    from wagtail.admin import messages
-    from wagtail.models import Page
-
     if request.method != "GET":
         return
     for change in change_requests(Page.objects.filter(pk=page.pk)):
@@ -168,8 +154,6 @@ class ChangeRequestsPanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def change_requests_on_the_dashboard(request: Any, panels: list[Any]) -> None:
-    from wagtail.models import Page
-
     changes = change_requests(Page.objects.filter(owner=request.user))
     if changes:
         panels.insert(0, ChangeRequestsPanel(changes))
@@ -200,8 +184,6 @@ SCHEDULE_VALUE = "ctip-schedule"  # the schedule dialog's main button (action-pu
 def _schedule_without_a_time(request: Any) -> None:
     """The dialog's "Hẹn giờ xuất bản" pressed with no go-live time: publishing now is not what
     she asked for. Keep everything she wrote as a draft and say what is missing."""
-    from django.contrib import messages
-
     if request.method != "POST" or request.POST.get("action-publish") != SCHEDULE_VALUE:
         return
     if request.POST.get("go_live_at", "").strip():
@@ -209,7 +191,7 @@ def _schedule_without_a_time(request: Any) -> None:
     post = request.POST.copy()
     del post["action-publish"]
     request.POST = post
-    messages.error(request, _("No go-live time was chosen, so nothing was published: the "
+    django_messages.error(request, _("No go-live time was chosen, so nothing was published: the "
                               "page was saved as a draft. Choose the time and schedule again."))
 
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
 from ctip.core import exports as sheets
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
@@ -111,10 +115,6 @@ def title_vi(table: IndicatorTable) -> str:
 
 
 def to_xlsx(table: IndicatorTable) -> bytes:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.worksheet import Worksheet
-
     wb = sheets.workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # noqa: S101  (a new workbook has one sheet)

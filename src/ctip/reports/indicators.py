@@ -53,6 +53,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -930,9 +931,6 @@ def breakdown_labels(indicator: Indicator, value: Any = None) -> list[tuple[str,
 
 def _choice_labels(name: str) -> Callable[[], list[tuple[str, Any, str]]]:
     def labels() -> list[tuple[str, Any, str]]:
-        from django.utils import translation
-
-
         choices = getattr(htcds, name)
         with translation.override("vi"):
             vi = {c: str(choices(c).label) for c in choices.values}

@@ -12,6 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctip.org.paths import TreePathField
@@ -117,7 +118,6 @@ class Report(models.Model):
         moment = self.first_submitted_at or self.submitted_at
         if moment is None:
             return None
-        from django.utils import timezone
 
         return timezone.localdate(moment) <= self.due_date
 

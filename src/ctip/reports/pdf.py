@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import fontpkg_be_vietnam_pro
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -35,8 +36,6 @@ TYPE_WORDS = ("Thành phố", "Đặc khu", "Phường", "Tỉnh", "Huyện", "Q
 
 
 def font_dir() -> Path:
-    import fontpkg_be_vietnam_pro
-
     return Path(fontpkg_be_vietnam_pro.ROOT) / "files"
 
 
@@ -212,6 +211,7 @@ def render_html(report: Report, on: dt.date | None = None) -> str:
 
 
 def render_pdf(report: Report, progress: Callable[[int], None] | None = None) -> bytes:
+    # WeasyPrint (seconds to import) only when a PDF is made
     from weasyprint import HTML
 
     html = render_html(report)

@@ -21,8 +21,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from ctip.catalogues.models import Topic
 from ctip.org.models import Unit
-from ctip.outreach.models import Topic
 from ctip.outreach.selectors import activities_by_topic
 from ctip.reports import indicators as ind
 

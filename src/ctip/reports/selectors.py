@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ctip.accounts.policy import NotInScope, scope_q
@@ -206,8 +206,6 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     archived) whose report falls due in the window. ``paths``: only the units at those paths
     (a person's own units). A fixed number of queries, whatever the number of units, report
     types and campaigns."""
-    from django.db.models import Q
-
     window_end = today + dt.timedelta(days=days)
     units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
                                        parent__isnull=False)

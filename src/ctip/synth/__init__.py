@@ -17,12 +17,18 @@ never a production one; ``ctip synth`` refuses a database that already holds uni
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from ctip.cases import crypto, deadlines
 from ctip.cases.models import (
@@ -34,11 +40,12 @@ from ctip.cases.models import (
     SituationEvent,
     SupportCase,
 )
+from ctip.catalogues.models import Topic
 from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, ClubType
 from ctip.core.text import fold
 from ctip.org.models import Unit, UnitType
 from ctip.outreach.actions import create_topic
-from ctip.outreach.models import Activity, Commendation, Format, Speaker, Topic
+from ctip.outreach.models import Activity, Commendation, Format, Speaker
 from ctip.reports import rollups
 from ctip.units.provinces import import_province
 
@@ -121,8 +128,6 @@ class Table:
     """Tuples for raw inserts into a model's table: every concrete column, defaults filled in."""
 
     def __init__(self, model: Any, *, with_pk: bool = True) -> None:
-        from django.db import connection
-
         self.model = model
         self.table = model._meta.db_table
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
@@ -164,16 +169,12 @@ class Table:
 
 
 def next_id(model: Any) -> int:
-    from django.db.models import Max
-
     return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
 def insert(table: Table, rows: Iterable[dict[str, Any]], *, say: Callable[[str], None],
            label: str, total: int | None = None) -> int:
     """Insert ``rows`` (dicts by column name) with COPY or executemany; returns the count."""
-    from django.db import connection, transaction
-
     done = 0
     step = 1_000_000 if (total or 0) >= 5_000_000 else 200_000
 
@@ -219,8 +220,6 @@ def insert(table: Table, rows: Iterable[dict[str, Any]], *, say: Callable[[str],
 
 
 def secondary_indexes(table: str) -> list[tuple[str, str]]:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
@@ -233,8 +232,6 @@ def secondary_indexes(table: str) -> list[tuple[str, str]]:
 
 def without_indexes(table: str, load: Callable[[], int], say: Callable[[str], None]) -> int:
     """Drop ``table``'s secondary indexes, ``load()``, rebuild them from their definitions."""
-    from django.db import connection, transaction
-
     if connection.in_atomic_block:
         # Inside a caller's transaction (the tests): PostgreSQL refuses to create an index on a
         # table with deferred foreign-key checks pending, so load with the indexes in place.
@@ -253,9 +250,6 @@ def without_indexes(table: str, load: Callable[[], int], say: Callable[[str], No
 
 
 def reset_sequences(*models: Any) -> None:
-    from django.core.management.color import no_style
-    from django.db import connection
-
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
             cursor.execute(statement)
@@ -273,8 +267,6 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> Callable[[], str]:
         cum.append(total)
 
     def pick() -> str:
-        import bisect
-
         return keys[bisect.bisect_right(cum, rng.randrange(total))]
 
     return pick
@@ -283,8 +275,6 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> Callable[[], str]:
 class Builder:
     def __init__(self, scale: str, *, seed: int, years: int, activities: int | None,
                  say: Callable[[str], None]) -> None:
-        from django.utils import timezone
-
         self.scale = scale
         self.size = sizes(scale, activities)
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible by seed)
@@ -299,8 +289,6 @@ class Builder:
         return self.first + dt.timedelta(days=self.rng.randrange(self.span + 1))
 
     def moment(self, day: dt.date) -> dt.datetime:
-        from django.utils import timezone
-
         naive = dt.datetime.combine(day, dt.time(7)) + dt.timedelta(
             seconds=self.rng.randrange(12 * 3600))
         return timezone.make_aware(naive)
@@ -316,8 +304,6 @@ class Builder:
     # units
 
     def build(self) -> Built:
-        from django.db import connection
-
         # The roll-up triggers would add to the monthly sums row by row; they are computed
         # once from the loaded rows instead (``rollups.paused`` rebuilds on the way out).
         with rollups.paused():
@@ -348,6 +334,7 @@ class Builder:
         return self.built
 
     def units(self) -> int:
+        # vietnam_provinces (0.2 s to import) only when the provinces are listed
         from vietnam_provinces import Province
 
         codes = ([PROVINCE_CODE] if self.scale != "nation"

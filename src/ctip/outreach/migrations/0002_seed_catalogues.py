@@ -1,3 +1,6 @@
+# The target groups were seeded here too; they are ``catalogues``' now, and seeded there
+# (decision 0068).
+
 from django.db import migrations
 
 FORMATS = [
@@ -17,27 +20,13 @@ FORMATS = [
     ("contest", "Hội thi, triển lãm", False, True),
     ("home-visit", "Thăm hộ gia đình", False, True),
 ]
-AUDIENCES = [
-    ("members", "Hội viên"),
-    ("women", "Phụ nữ"),
-    ("youth", "Thanh niên"),
-    ("high-risk-women", "Phụ nữ có nguy cơ cao"),
-    ("migrant-workers", "Lao động di cư và gia đình"),
-    ("marrying-foreigners", "Người sắp kết hôn với người nước ngoài"),
-    ("pupils", "Học sinh"),
-    ("parents", "Cha mẹ, người chăm sóc trẻ"),
-    ("border-residents", "Cư dân khu vực biên giới"),
-]
 
 
 def seed(apps, schema_editor):
     Format = apps.get_model("outreach", "Format")
-    Audience = apps.get_model("outreach", "Audience")
     for order, (code, name, online, meeting) in enumerate(FORMATS):
         Format.objects.update_or_create(code=code, defaults={
             "name": name, "is_online": online, "is_meeting": meeting, "order": order})
-    for order, (code, name) in enumerate(AUDIENCES):
-        Audience.objects.update_or_create(code=code, defaults={"name": name, "order": order})
 
 
 class Migration(migrations.Migration):

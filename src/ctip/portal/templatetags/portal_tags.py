@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
@@ -114,8 +115,6 @@ def tel(number: str) -> str:
 def cms_init(name: str, *args: Any, config: str | None = None) -> str:
     """A Wagtail widget's set-up call as a JSON block run by ``portal/cms-init.js`` (no inline
     script: ``ctip.portal.cms_scripts``). ``config``: a JSON text, passed as the last argument."""
-    import json
-
     if config is not None:
         args = (*args, json.loads(config))
     return init_block(name, *args)

@@ -3,13 +3,13 @@ deleted and the export marked failed with the reason, so that nothing offers the
 for download any more. The report itself is untouched; its PDF is built again with one click."""
 
 from django.db import migrations
+from django.core.files.storage import default_storage
 
 REASON = ("Tệp PDF này được tạo trước khi các số liệu nhỏ về người được ẩn, nên đã được gỡ bỏ. "
           "Hãy tạo lại tệp PDF.")
 
 
 def withdraw(apps, schema_editor) -> None:  # noqa: ANN001
-    from django.core.files.storage import default_storage
 
     Export = apps.get_model("reports", "Export")
     for export in Export.objects.using(schema_editor.connection.alias).exclude(file=""):

@@ -4,13 +4,13 @@ deleted and the export marked failed with the reason; the report itself is untou
 PDF is built again, protected by the disclosure-control layer, with one click."""
 
 from django.db import migrations
+from django.core.files.storage import default_storage
 
 REASON = ("Tệp PDF này được tạo theo cách bảo vệ số liệu cũ nên đã được gỡ bỏ. "
           "Hãy tạo lại tệp PDF.")
 
 
 def withdraw(apps, schema_editor) -> None:  # noqa: ANN001
-    from django.core.files.storage import default_storage
 
     Export = apps.get_model("reports", "Export")
     for export in Export.objects.using(schema_editor.connection.alias).exclude(file=""):

@@ -22,6 +22,7 @@ class Command(BaseCommand):
                             help="Seconds between looks at an empty queue (default 1).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # imported when the command runs: the command line's start-up stays light (decision 0068)
         from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
         from django_tasks_db.management.commands.db_worker import Command as DbWorker
 

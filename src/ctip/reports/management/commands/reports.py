@@ -33,6 +33,7 @@ class Command(BaseCommand):
         if options["action"] == "sql":
             self._sql(options["database"])
             return
+        # imported when the command runs: the command line's start-up stays light (decision 0068)
         from django.db import connections
 
         using = options["database"]
@@ -57,6 +58,7 @@ class Command(BaseCommand):
     def _sql(self, vendor: str | None) -> None:
         """The statements exactly as ``migrate`` and ``reports rebuild`` run them (one
         transaction), each ended by ``;``, under a comment naming its trigger."""
+        # imported when the command runs: the command line's start-up stays light (decision 0068)
         from django.db import connection
 
         vendor = vendor or connection.vendor
