@@ -185,3 +185,40 @@ def test_without_the_cache_pages_read_the_database_and_changes_are_refused(
         actions.revoke_role(actor=users["commune_officer"], assignment=assignment)
     assignment.refresh_from_db()
     assert assignment.revoked_at is None
+
+
+@pytest.mark.parametrize("who", ["viewer", "case_worker"])
+def test_without_the_cache_she_still_signs_in(users: Any, tree: Any, who: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #20: a shared cache that does not answer must not make sign-in fail. Recording
+    the time of the sign-in and a code's use on her device take nothing away from anyone, so
+    the versions the cache could not bump are passed over (a revocation still fails, above).
+    The case worker passes the second step too."""
+    from django_otp.oath import totp
+
+    user = users[who]
+    device = None
+    if who == "case_worker":
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    monkeypatch.setattr(principal, "cache", Unreachable())
+    monkeypatch.setattr(sessions, "cache", Unreachable())
+    client = Client()
+    session = client.session  # a session of hers from before, which the sign-in replaces
+    session["before"] = True
+    session.save()
+    response = client.post(reverse("accounts:login"),
+                           {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.last_login is not None
+    if device is not None:
+        token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        response = client.post(reverse("accounts:otp_verify"),
+                               {"token": f"{token:0{device.digits}d}", "next": "/app/"})
+        assert response.status_code == 302, response.content.decode()
+        device.refresh_from_db()
+        assert device.last_t > -1
+    home = client.get(reverse("core:home"))
+    assert home.status_code == 200
+    assert user.get_short_name() in home.content.decode() or user.username in \
+        home.content.decode()

@@ -572,3 +572,37 @@ def test_due_follow_ups_and_the_digest_show_in_the_app(tree: Any, users: Any,
                                 url=reverse("cases:inbox"))
     home = client_for(worker).get(reverse("core:home")).content.decode()
     assert "Tin báo: 1 quá hạn" in home
+
+
+def test_the_inbox_pages_the_follow_ups(tree: Any, users: Any, client_for: Any) -> None:
+    """Like the sections (decision 0069): how many follow-ups are due, the first 20, and a
+    link to the others; a closed case's follow-ups are not counted."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ctip.cases import actions
+    from tests.cases.case_helpers import open_case
+
+    worker = users["case_worker"]
+    case = open_case(tree.commune_a, worker)
+    closed = open_case(tree.commune_a, worker, full_name="Lò Thị Xuân")
+    today = timezone.localdate()
+    for n in range(23):
+        actions.add_follow_up(actor=worker, case=case, due_on=today + dt.timedelta(days=n % 7),
+                              what=f"Việc số {n:02d}")
+    actions.add_follow_up(actor=worker, case=closed, due_on=today, what="Của hồ sơ đã đóng")
+    actions.close_case(actor=worker, case=closed, outcome="reintegrated",
+                       reason="Đã hòa nhập cộng đồng")
+    client = client_for(worker)
+    inbox = reverse("cases:unit_inbox", args=[tree.commune_a.pk])
+    first = client.get(inbox).content.decode()
+    section = first[first.index('id="inbox-follow-ups"'):]
+    assert "(23)" in section
+    assert section.count("Việc số") == 20 and "Của hồ sơ đã đóng" not in section
+    assert "follow-ups-page=2" in section
+    second = client.get(inbox + "?follow-ups-page=2").content.decode()
+    rest = second[second.index('id="inbox-follow-ups"'):]
+    assert rest.count("Việc số") == 3
+    shown = {f"Việc số {n:02d}" for n in range(23)}
+    assert {w for w in shown if w in section} | {w for w in shown if w in rest} == shown

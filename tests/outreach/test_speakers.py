@@ -139,3 +139,55 @@ def test_create_and_edit_a_speaker(tree: Any, users: Any, client_for: Any) -> No
         "kind": Speaker.Kind.COMMUNICATOR})
     assert refused.status_code == 200 and refused.context["form"].errors["unit"]
     assert Speaker.objects.count() == 1
+
+
+def test_a_speaker_moves_to_another_unit_of_the_editor_s(tree: Any, users: Any,
+                                                          client_for: Any, roster: Any) -> None:
+    """Decision 0069: the edit form moves a speaker to another unit the editor manages; a
+    unit outside her scope is refused (not found, nothing changed), in the action too."""
+    from ctip.accounts.policy import NotInScope
+
+    client = client_for(users["commune_officer"])
+    lan = roster["lan"]
+    edit = reverse("outreach:speaker_edit", args=[lan.pk])
+    form = {"unit": tree.commune_a.pk, "full_name": lan.full_name, "kind": lan.kind,
+            "active": "on"}
+    assert client.post(edit, form).status_code == 302
+    lan.refresh_from_db()
+    assert (lan.unit, lan.unit_path) == (tree.commune_a, tree.commune_a.path)
+    moved = AuditEvent.objects.get(action="speaker.moved")
+    assert moved.unit_path == tree.branch_a1.path
+    # the branch head no longer sees her; the commune's list does, at the commune
+    assert client_for(users["branch_head"]).get(
+        reverse("outreach:speaker_detail", args=[lan.pk])).status_code == 404
+    # a unit the editor does not manage is not among the choices, nor taken by the action
+    page = client.post(edit, form | {"unit": tree.commune_b.pk})
+    assert page.status_code == 200 and page.context["form"].errors["unit"]
+    with pytest.raises(NotInScope):
+        actions.update_speaker(actor=users["commune_officer"], speaker=lan,
+                               unit=tree.other_commune)
+    lan.refresh_from_db()
+    assert lan.unit == tree.commune_a
+
+
+def test_a_speaker_s_move_keeps_locked_counts(tree: Any, users: Any, formats: Any,
+                                              roster: Any) -> None:
+    """Her talks are counted at her unit: a move that would change an approved period's
+    count of active speakers is refused."""
+    from ctip.core.errors import ActionError
+    from ctip.reports import actions as reports
+    from ctip.reports.models import ReportType
+
+    log_activity(tree.branch_a1, formats["speaker-talk"], speakers=[roster["lan"]],
+                 date=dt.date(2026, 3, 10))
+    report = reports.create_or_get_draft(
+        actor=users["commune_officer"], unit=tree.commune_a,
+        report_type=ReportType.objects.get(code="monthly"), start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31))
+    reports.approve(actor=users["province_officer"],
+                    report=reports.submit(actor=users["commune_officer"], report=report))
+    with pytest.raises(ActionError) as refused:
+        actions.update_speaker(actor=users["province_officer"], speaker=roster["lan"],
+                               unit=tree.commune_b)
+    assert refused.value.field == "unit"
+    assert Speaker.objects.get(pk=roster["lan"].pk).unit == tree.branch_a1

@@ -599,3 +599,20 @@ def test_the_admin_scripts_speak_vietnamese(users: dict[str, Any], client_for: A
     missing = [m for m in _po_msgids(po, plurals=False)
                if m not in catalog and _pattern(m) is not None]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("query", ["bai", "Tiêu đề đã sửa"])
+def test_the_page_search_says_what_it_found_in_vietnamese(users: dict[str, Any],
+                                                           screens: Screens, query: str,
+                                                           client_for: Any) -> None:
+    """The header of the page search's results names what it counts ("1–1 trong số 1
+    trang"), never Python's ``None`` (Wagtail's search gives the column no model name;
+    decision 0069)."""
+    response = client_for(users["editor"]).get(reverse("wagtailadmin_pages:search"),
+                                               {"q": query})
+    assert response.status_code == 200
+    texts = [" ".join(t.split()) for t in visible_texts(response)]
+    counted = [t for t in texts if "trong số" in t]
+    assert counted, texts
+    assert all(t.endswith("trang") for t in counted), counted
+    assert not [t for t in texts if "None" in t.split()], texts

@@ -20,8 +20,10 @@ one. A version is a random token, not a counter, so a version lost by the cache 
 back to an old snapshot's value. The version changes at once and again once the transaction
 commits: a request that read the rows before the commit made its snapshot under the older
 version, which no request uses any more. A removed role therefore stops working on the very
-next request, in every process. A change the cache refuses to record fails with the write; a
-cache that does not answer a read is passed over for the database.
+next request, in every process. A revocation the cache refuses to record fails with the
+write; a change that takes nothing away (the time of a sign-in, a code used on a confirmed
+device) is saved anyway, so signing in works while the cache is down (decision 0069); a cache
+that does not answer a read is passed over for the database.
 """
 
 from __future__ import annotations
@@ -67,14 +69,23 @@ def _new_version(key: str) -> None:
     cache.set(key, uuid.uuid4().hex, None)
 
 
-def _change(key: str) -> None:
-    _new_version(key)
+def _change(key: str, revocation: bool = True) -> None:
+    """A new version now and again after the commit. A revocation the cache refuses fails the
+    change (it must not look done while another server still serves the old grants); a change
+    that takes nothing away (``revocation=False``: the time of a sign-in, a code's use on a
+    device) is recorded anyway, the kept snapshot at worst showing the time before."""
+    try:
+        _new_version(key)
+    except Exception:
+        if revocation:
+            raise
+        log.warning("cache refused a version; the change takes nothing away", exc_info=True)
     transaction.on_commit(lambda: _new_version(key), robust=True)
 
 
-def user_changed(user_id: Any) -> None:
+def user_changed(user_id: Any, revocation: bool = True) -> None:
     """Every kept snapshot of this user is stale from now on, in every process."""
-    _change(_version_key(user_id))
+    _change(_version_key(user_id), revocation)
 
 
 def tree_changed() -> None:
@@ -145,17 +156,26 @@ class Backend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def _user_saved(sender: Any, instance: User, **kwargs: Any) -> None:
-    user_changed(instance.pk)
+#: The fields of a user whose save takes nothing away: Django's record of the sign-in.
+BOOKKEEPING = frozenset({"last_login"})
+
+
+def _user_saved(sender: Any, instance: User, update_fields: Any = None,
+                **kwargs: Any) -> None:
+    # a deletion (no ``update_fields``) and every save of other fields may revoke
+    user_changed(instance.pk, revocation=not (update_fields and update_fields <= BOOKKEEPING))
 
 
 def _assignment_saved(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
     user_changed(instance.user_id)
 
 
-def _device_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _device_saved(sender: Any, instance: Any, signal: Any = None, **kwargs: Any) -> None:
     if isinstance(instance, Device):  # every kind of device, TOTP and any added later
-        user_changed(instance.user_id)
+        # A confirmed device saved (a code used: its counter, its throttle) gives or keeps
+        # the second step; one deleted or unconfirmed takes it away.
+        kept = signal is post_save and bool(getattr(instance, "confirmed", False))
+        user_changed(instance.user_id, revocation=not kept)
 
 
 def _unit_saved(sender: Any, **kwargs: Any) -> None:

@@ -23,6 +23,7 @@ from ctip.audit.actions import record
 from ctip.cases import crypto, deadlines, htcds, routing
 from ctip.cases.deadlines import DEFAULT_HOURS  # noqa: F401  (kept importable here)
 from ctip.cases.models import (
+    RISK_FACTORS,
     Agency,
     AnonymisationRequest,
     BreakGlass,
@@ -1060,7 +1061,20 @@ def _self_assignment(actor: Any, workers: Iterable[Any], category: str, reason: 
 
 
 # The narratives of a case, cleaned alike when it is opened and edited.
+# What a case holds from the lists (decision 0069): the forms choose from them, and the
+# actions refuse any other code, so that a command, an import or the API cannot store one.
 CASE_TEXT_RULES = Rules()
+
+
+@CASE_TEXT_RULES.rule("risk_factors", field="risk_factors")
+def _case_risk_factors(risk_factors: Iterable[str]) -> dict[str, Any]:
+    codes = {code for code, _label in RISK_FACTORS}
+    chosen = list(risk_factors)
+    if any(not isinstance(c, str) or c not in codes for c in chosen):
+        raise ActionError(_("Choose the risk factors from the list."), field="risk_factors")
+    return {"risk_factors": sorted(set(chosen))}
+
+
 CASE_TEXT_RULES.cleans("needs", partial(_text, limit=20_000, label=gettext_lazy("Needs"),
                                         field="needs"))
 CASE_TEXT_RULES.cleans("plan", partial(_text, limit=20_000, label=gettext_lazy("Plan"),
@@ -1074,6 +1088,12 @@ OPEN_CASE_RULES = Rules()
 @OPEN_CASE_RULES.rule("unit", field="unit")
 def _case_unit_open(unit: Unit) -> None:
     ensure_open(unit)
+
+
+@OPEN_CASE_RULES.rule("kind", field="kind")
+def _new_case_kind(kind: str) -> None:
+    if kind not in SupportCase.Kind.values:
+        raise ActionError(_("Choose the kind of case."), field="kind")
 
 
 @OPEN_CASE_RULES.rule("person")
@@ -1111,11 +1131,11 @@ def open_case(*, actor: Any, unit: Unit, person: Person, kind: str,
     values = OPEN_CASE_RULES.check({
         "actor": actor, "unit": unit, "person": person, "opened_on": opened_on,
         "situation": situation, "workers": workers, "category": category, "reason": reason,
-        "needs": needs, "plan": plan})
+        "needs": needs, "plan": plan, "kind": kind, "risk_factors": risk_factors})
     self_assigned = _self_assigned(actor, workers, set())
     case = SupportCase.objects.create(
         unit=unit, unit_path=unit.path, created_by=actor, code=next_code(unit, "H"),
-        person=person, kind=kind, situation=situation, risk_factors=sorted(set(risk_factors)),
+        person=person, kind=kind, situation=situation, risk_factors=values["risk_factors"],
         needs=values["needs"], plan=values["plan"], opened_on=opened_on)
     case.workers.set(workers)
     record(actor=actor, action="case.opened", target=case, unit_path=unit.path,

@@ -317,6 +317,21 @@ class Referral(models.Model):
         return f"{self.agency} {self.referred_on:%d/%m/%Y}"
 
 
+# Risk factors named by the programme (directive 5) and a few the communes keep adding.
+RISK_FACTORS = [
+    ("no_job", _("no job or unstable work")),
+    ("no_legal_knowledge", _("no legal knowledge")),
+    ("poverty", _("poverty")),
+    ("violence", _("violence in the family")),
+    ("migration", _("plans to work far away or abroad")),
+    ("online_offer", _("job or marriage offer met online")),
+    ("broken_family", _("broken family or no support")),
+    ("out_of_school", _("child out of school")),
+    ("debt", _("debt")),
+    ("disability", _("disability or illness")),
+]
+
+
 class SupportCase(UnitFact):
     """Support for one person; ``unit`` is the supervising unit."""
 

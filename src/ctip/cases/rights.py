@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from ctip.audit.actions import record
 from ctip.audit.models import AuditEvent
 from ctip.cases import actions
-from ctip.cases.forms.cases import RISK_FACTORS, format_vnd
-from ctip.cases.models import Person, SupportCase
+from ctip.cases.forms.cases import format_vnd
+from ctip.cases.models import RISK_FACTORS, Person, SupportCase
 from ctip.cases.policy import IdentityAccess, IdentityUse, identity_level
 from ctip.core.errors import ActionError
 

@@ -77,14 +77,16 @@ INBOX_ROW = ("pk", "code", "category", "urgency", "state", "due_at", "created_at
 
 
 def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = None,
-              pages: Mapping[str, int] | None = None) -> Inbox:
+              pages: Mapping[str, int] | None = None, follow_ups: bool = True) -> Inbox:
     """What a unit must act on. Overdue items of the units directly below show too, so the
     parent notices when a commune misses a deadline. Each section lists at most ``limit``
     situations, the most urgent first, and ``counts`` says how many it holds in all: a fixed
     number of queries, and no more rows read than shown, however many are open. ``pages``
     asks for a later page of ``limit`` rows in a section (by its key: ``overdue``,
     ``overdue_below``...); a page past the last is the last, and ``Inbox.pages`` says which
-    page each section shows."""
+    page each section shows. The follow-ups of the unit's open cases due within a week are
+    paged the same way (key ``follow_ups``), unless ``follow_ups`` is false (a viewer who may
+    not see the cases: nothing of them is read)."""
     now = now or timezone.now()
     box = Inbox(unit=unit)
     children = list(Unit.objects.filter(parent=unit).values_list("pk", flat=True))
@@ -108,17 +110,34 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
             box.counts["overdue_below"] += late_
             box.open_below[unit_pk] = open_
     for key, rows in [*inbox_rows(unit, now).items(), ("overdue_below", below)]:
-        page = 1
-        if limit:
-            last = max(1, -(-box.counts[key] // limit))
-            page = min(max(1, (pages or {}).get(key, 1)), last)
+        page = _page_of(box.counts[key], limit, (pages or {}).get(key, 1))
         box.pages[key] = page
         setattr(box, key, _most_urgent(rows, limit, offset=(page - 1) * (limit or 0)))
-    box.follow_ups = list(
-        FollowUp.objects.filter(case__unit=unit, done_on__isnull=True,
-                                due_on__lte=timezone.localdate() + dt.timedelta(days=7))
-        .select_related("case").order_by("due_on"))
+    # the follow-ups of the unit's open cases due within a week, paged like the sections
+    # (key ``follow_ups``): the count, then a page of ``limit`` rows, the earliest first
+    due = (FollowUp.objects.filter(case__unit=unit, case__closed_on__isnull=True,
+                                   done_on__isnull=True,
+                                   due_on__lte=timezone.localdate() + dt.timedelta(days=7))
+           .select_related("case").order_by("due_on", "pk"))
+    if not follow_ups:
+        box.counts["follow_ups"], box.pages["follow_ups"] = 0, 1
+    elif limit:
+        box.counts["follow_ups"] = due.count()
+        page = _page_of(box.counts["follow_ups"], limit, (pages or {}).get("follow_ups", 1))
+        box.pages["follow_ups"] = page
+        box.follow_ups = list(due[(page - 1) * limit:page * limit])
+    else:
+        box.follow_ups = list(due)
+        box.counts["follow_ups"], box.pages["follow_ups"] = len(box.follow_ups), 1
     return box
+
+
+def _page_of(count: int, limit: int | None, asked: int) -> int:
+    """The page of ``limit`` rows out of ``count`` to show when ``asked`` for one: a page past
+    the last is the last (1 without a limit)."""
+    if not limit:
+        return 1
+    return min(max(1, asked), max(1, -(-count // limit)))
 
 
 #: The order of an inbox section: the nearest deadline first, then the oldest.

@@ -9,7 +9,8 @@ cache; a sign-out deletes both. The database stays the record: a session missing
 cache (evicted, a cache restarted empty) is read from its row and put back. A cache that does
 not answer is passed over when reading (the row decides); a write that it refuses deletes the
 cached copy instead (or leaves the copy before the save, which allows no more than the row);
-a sign-out it refuses fails, so that a signed-out session is never left in the cache.
+a sign-out it refuses fails, so that a signed-out session is never left in the cache (the
+anonymous session a sign-in replaces is not a sign-out: the sign-in goes on, decision 0069).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.cache import cache
 from django.utils import timezone
@@ -92,8 +94,27 @@ class SessionStore(DatabaseStore):
         self._saved_until = row.expire_date  # what the row says, to the microsecond
         return row
 
-    def delete(self, session_key: str | None = None) -> None:
+    def delete(self, session_key: str | None = None, *, signed_in: bool = True) -> None:
         key = session_key if session_key is not None else self.session_key
         super().delete(session_key)
-        if key is not None:
-            cache.delete(KEY_PREFIX + key)  # a sign-out the cache refuses fails, loudly
+        if key is None:
+            return
+        try:
+            cache.delete(KEY_PREFIX + key)
+        except Exception:
+            if signed_in:
+                raise  # a sign-out the cache refuses fails, loudly
+            # a copy of a session without anyone signed in opens nothing (decision 0069)
+            log.warning("session cache not answering; an anonymous copy is left to expire",
+                        exc_info=True)
+
+    def cycle_key(self) -> None:
+        """Django's: the data kept under a new key (at sign-in), the old key deleted. When no
+        one was signed in under the old key, a cache that refuses to forget it does not stop
+        the sign-in: its copy signs no one in, whoever holds the old key."""
+        data = self._session  # type: ignore[attr-defined]
+        key = self.session_key
+        self.create()
+        self._session_cache = data
+        if key:
+            self.delete(key, signed_in=SESSION_KEY in data)

@@ -654,17 +654,38 @@ def create_speaker(*, actor: Any, unit: Unit, full_name: str,
 
 @transaction.atomic
 def update_speaker(*, actor: Any, speaker: Speaker, **changes: Any) -> Speaker:
+    """Edit a speaker; ``unit`` moves her to another unit, which the editor must manage too
+    (``NotInScope``, a 404, otherwise) and which must be open. Her talks are counted at her
+    unit ("active speakers"), so a move is refused when it would change a locked period's
+    count: from her first done activity to today, at both units."""
     require(actor, "activity.manage", speaker.unit)
-    allowed = {"full_name", "kind", "phone", "training", "trained_on", "active", "user"}
+    allowed = {"full_name", "kind", "phone", "training", "trained_on", "active", "user", "unit"}
     if set(changes) - allowed:
         raise ActionError(f"unknown fields: {sorted(set(changes) - allowed)}")
-    changes |= SPEAKER_RULES.check(changes)
-    diff = {k: [getattr(speaker, k), v] for k, v in changes.items()
-            if getattr(speaker, k) != v}
+    old_path = speaker.unit_path
+    moving = changes.get("unit") is not None and changes["unit"].pk != speaker.unit_id
+    if not moving:
+        changes.pop("unit", None)
+    else:
+        require(actor, "activity.manage", changes["unit"])
+    changes |= (NEW_SPEAKER_RULES if moving else SPEAKER_RULES).check(changes)
+    if moving:
+        first_talk = (Activity.objects.filter(speakers=speaker, status=Activity.Status.DONE)
+                      .order_by("date").values_list("date", flat=True).first())
+        guard(unit_path=[old_path, changes["unit"].path], spans=[(first_talk, None)],
+              field="unit")
+    diff = {k: [str(getattr(speaker, k)), str(v)] if k == "unit" else [getattr(speaker, k), v]
+            for k, v in changes.items() if getattr(speaker, k) != v}
     for key, value in changes.items():
         setattr(speaker, key, value)
+    if moving:
+        speaker.unit_path = speaker.unit.path
     speaker.name_folded = fold(speaker.full_name)
     speaker.save()
+    if moving:
+        # seen where she was too (that unit's audit trail, its pages' data version)
+        record(actor=actor, action="speaker.moved", target=speaker, unit_path=old_path,
+               changes={"unit": diff["unit"]})
     if diff:
         record(actor=actor, action="speaker.updated", target=speaker,
                unit_path=speaker.unit_path, changes=diff)

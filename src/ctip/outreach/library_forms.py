@@ -109,12 +109,13 @@ class SpeakerForm(RulesForm, IdempotentForm, forms.Form):
     def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if editing:
-            del self.fields["unit"]
-            self.rules = SPEAKER_RULES  # what ``update_speaker`` checks
+            self.rules = SPEAKER_RULES  # what ``update_speaker`` checks (and, moving, the unit)
+            self.fields["unit"].required = False  # left out: she stays where she is
         else:
             del self.fields["active"]
-            self.fields["unit"].queryset = scoped_units(viewer, "activity.manage").order_by(  # type: ignore[attr-defined]
-                "path")
+        # a new speaker's unit, or the one an edit moves her to: one the editor manages
+        self.fields["unit"].queryset = scoped_units(viewer, "activity.manage").order_by(  # type: ignore[attr-defined]
+            "path")
         self.fields["user"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(scope_q(viewer, "activity.manage", "home_unit__path"),
                                 is_active=True).order_by("username"))

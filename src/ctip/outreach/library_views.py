@@ -292,7 +292,7 @@ def speaker_create(request: AuthedRequest) -> HttpResponse:
 @requires("activity.manage")
 def speaker_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     speaker = get_speaker_for(request.user, pk, "activity.manage")
-    initial = {f: getattr(speaker, f) for f in ("full_name", "kind", "user", "phone",
+    initial = {f: getattr(speaker, f) for f in ("unit", "full_name", "kind", "user", "phone",
                                                  "training", "trained_on", "active")}
     form = SpeakerForm(request.POST or None, viewer=request.user, editing=True,
                        initial=initial)

@@ -5,16 +5,18 @@ per request.
 The data version (``data_version``) is read from the database in one query, never kept as a
 counter: the newest row the roll-up triggers appended (``ActivityMonth``, ``SpeakerMonth``:
 every write of an activity or of a speaker's link, whatever made it, a form, the import's
-``bulk_create``, a queryset ``update()`` or SQL, appends one) and the newest audit event of a
-write (every action appends one in its own transaction: a case, a service, a club, a campaign's
-targets, a unit renamed, a report approved or returned). Audit events that change nothing
-counted (views of a record, exports, sign-ins, refusals) are skipped, so reading a case does not
-throw the dashboards away. A unit below the root has its own version, from the rows and events
-of its subtree (and of the units above it), so a write in one commune does not throw away its
-siblings' pages (``data_version``, decision 0059). The version is read before the data, so a
-fragment computed while a write commits is kept under the older version and never served
-after it. It is read on the database the page reads its figures from (the replica of decision
-0047 on a report page), so it never names rows the figures do not hold yet.
+``bulk_create``, a queryset ``update()`` or SQL, appends one; folding the deltas keeps the
+newest id of every unit's rows, ``rollups.compact``, so it moves no version) and the newest
+audit event of a write (every action appends one in its own transaction: a case, a service, a
+club, a campaign's targets, a unit renamed, a report approved or returned). Audit events that
+change nothing counted (views of a record, exports, sign-ins, refusals, the scheduled jobs'
+bookkeeping) are skipped, so reading a case does not throw the dashboards away. A unit below
+the root has its own version, from the rows and events of its subtree (and of the units above
+it), so a write in one commune does not throw away its siblings' pages (``data_version``,
+decision 0059). The version is read before the data, so a fragment computed while a write
+commits is kept under the older version and never served after it. It is read on the database
+the page reads its figures from (the replica of decision 0047 on a report page), so it never
+names rows the figures do not hold yet.
 
 The key also holds what the fragment depends on besides the data: its name, the unit, the
 request's period and indicator parameters (the links inside carry them), whether the viewer
@@ -46,10 +48,19 @@ from ctip.reports.rollups import truncate
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
 FRAGMENT_TIMEOUT = 600
 
-#: Audit events that change nothing a report counts.
+#: Audit events that change nothing a report counts: reads (views of a record, exports,
+#: sign-ins), refusals, and the system's own bookkeeping (the audit chain's checkpoints, keys
+#: rotated, reminders and digests sent, a backup taken, API tokens, the public bulletin's
+#: pages), so that a scheduled job does not throw the kept pages away (decision 0069).
 READS = (Q(action__startswith="auth.") | Q(action__endswith="viewed")
          | Q(action__contains="export") | Q(action__startswith="report.public_release")
-         | Q(action__startswith="report.ctdc") | ~Q(outcome="ok"))
+         | Q(action__startswith="report.ctdc") | ~Q(outcome="ok")
+         | Q(action__startswith="audit.") | Q(action__startswith="keys.")
+         | Q(action__startswith="token.") | Q(action__startswith="cms.")
+         | Q(action__startswith="wagtail.")
+         | Q(action__in=["report.reminders_sent", "situation.digest_sent", "backup.created",
+                         "person.duplicate_warned", "person.break_glass",
+                         "person.break_glass_reviewed"]))
 
 
 #: How many of the newest audit events a unit's version looks through for a write of its

@@ -473,13 +473,25 @@ def rebuild(using: str = "default") -> dict[str, int]:
     return counts
 
 
+#: The rows a unit's data version looks through for the newest (``caching.data_version``):
+#: an activity's level and path, a speaker's months.
+_GROUPS = {"reports_activitymonth": ("level", "path"), "reports_speakermonth": ("speaker_id",)}
+
+
 def compact(using: str = "default") -> dict[str, int]:
     """Fold the deltas the triggers appended into one row per key; the rows removed.
+
+    The folded row keeps the id of the newest row of its key, so the newest id of every group
+    a data version reads (``_GROUPS``) stays what it was: a fold changes no total, so it must
+    not throw a kept page away, nor bring back the version of a time the totals differed. A
+    key whose rows sum to nothing is removed, unless it holds the newest row of its group (then
+    it stays as one row of zeros, which readers pass over like any key summing to nothing).
 
     On PostgreSQL one statement per table deletes the rows of every key that has deltas and
     inserts their sums: rows a concurrent transaction has not committed yet are not seen, so
     they stay (as deltas) for the next run, and a second run at the same time skips the rows the
-    first deleted. On SQLite (one writer at a time) the same is two statements in a transaction.
+    first deleted. On SQLite (one writer at a time) the same is a few statements in a
+    transaction.
     """
     conn = connections[using]
     removed: dict[str, int] = {}
@@ -487,30 +499,43 @@ def compact(using: str = "default") -> dict[str, int]:
         _exclusive(conn)
         for table in _KEYS:
             keys, sums = ", ".join(_KEYS[table]), _SUMS[table]
-            columns = f"{keys}, {', '.join(sums)}, delta"
-            totals = ", ".join(f"SUM({c})" for c in sums)
-            nonzero = " OR ".join(f"SUM({c}) <> 0" for c in sums)
+            columns = f"id, {keys}, {', '.join(sums)}, delta"
+            named = ", ".join(f"SUM({c}) AS {c}" for c in sums)
+            group = " AND ".join(f"g.{c} = f.{c}" for c in _GROUPS[table])
             touched = f"SELECT DISTINCT {keys} FROM {table} WHERE delta"
+            newest = f"(SELECT MAX(g.id) FROM {table} g WHERE {group})"
             if conn.vendor == "postgresql":
+                # every sub-statement sees the table as it was before the DELETE
                 cursor.execute(
                     f"WITH gone AS (DELETE FROM {table} WHERE ({keys}) IN ({touched}) "
-                    f"RETURNING *), folded AS (INSERT INTO {table} ({columns}) "
-                    f"SELECT {keys}, {totals}, FALSE FROM gone GROUP BY {keys} "
-                    f"HAVING {nonzero} RETURNING 1) "
+                    f"RETURNING *), sums AS (SELECT MAX(id) AS id, {keys}, {named}, FALSE AS delta "
+                    f"FROM gone GROUP BY {keys}), folded AS (INSERT INTO {table} ({columns}) "
+                    f"SELECT * FROM sums f WHERE {_kept(sums, newest)} RETURNING 1) "
                     "SELECT (SELECT COUNT(*) FROM gone) - (SELECT COUNT(*) FROM folded)")
                 removed[table] = cursor.fetchone()[0]
             else:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
                 last = cursor.fetchone()[0]
-                cursor.execute(f"CREATE TEMP TABLE ctip_touched AS {touched} AND id <= {last}")
                 match = f"({keys}) IN (SELECT {keys} FROM ctip_touched) AND id <= {last}"
-                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {keys}, {totals}, FALSE "
-                               f"FROM {table} WHERE {match} GROUP BY {keys} HAVING {nonzero}")
-                added = cursor.rowcount
+                cursor.execute(f"CREATE TEMP TABLE ctip_touched AS {touched} AND id <= {last}")
+                cursor.execute(f"CREATE TEMP TABLE ctip_folded AS SELECT * FROM "
+                               f"(SELECT MAX(id) AS id, {keys}, {named}, FALSE AS delta "
+                               f"FROM {table} WHERE {match} GROUP BY {keys}) f "
+                               f"WHERE {_kept(sums, newest)}")
                 cursor.execute(f"DELETE FROM {table} WHERE {match}")
-                removed[table] = cursor.rowcount - added
+                gone = cursor.rowcount
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                               "FROM ctip_folded")
+                removed[table] = gone - cursor.rowcount
                 cursor.execute("DROP TABLE ctip_touched")
+                cursor.execute("DROP TABLE ctip_folded")
     return removed
+
+
+def _kept(sums: tuple[str, ...], newest: str) -> str:
+    """Which folded rows ``f`` are written: those that sum to something, and the newest row
+    of their group (``newest``, the newest id before the fold) whatever it sums to."""
+    return " OR ".join((*(f"f.{c} <> 0" for c in sums), f"f.id = {newest}"))
 
 
 def differences(using: str = "default") -> dict[str, int]:

@@ -43,6 +43,7 @@ from ctip.cases.actions import (
     clean_break_glass_reason,
 )
 from ctip.cases.models import (
+    RISK_FACTORS,
     Agency,
     BreakGlass,
     Consent,
@@ -62,19 +63,6 @@ from ctip.org.paths import is_within
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
 
-# Risk factors named by the programme (directive 5) and a few the communes keep adding.
-RISK_FACTORS = [
-    ("no_job", _("no job or unstable work")),
-    ("no_legal_knowledge", _("no legal knowledge")),
-    ("poverty", _("poverty")),
-    ("violence", _("violence in the family")),
-    ("migration", _("plans to work far away or abroad")),
-    ("online_offer", _("job or marriage offer met online")),
-    ("broken_family", _("broken family or no support")),
-    ("out_of_school", _("child out of school")),
-    ("debt", _("debt")),
-    ("disability", _("disability or illness")),
-]
 ART37_SERVICES = [
     Service.Type.ESSENTIAL_NEEDS, Service.Type.MEDICAL, Service.Type.PSYCHOLOGICAL,
     Service.Type.LEGAL_AID, Service.Type.INTERPRETATION, Service.Type.TRAVEL,

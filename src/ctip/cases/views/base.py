@@ -11,8 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from ctip.cases import actions
-from ctip.cases.forms.cases import RISK_FACTORS
-from ctip.cases.models import Consent, Person, SupportCase
+from ctip.cases.models import RISK_FACTORS, Consent, Person, SupportCase
 from ctip.core.errors import ActionError
 from ctip.core.htmx import render_page
 

@@ -156,7 +156,7 @@ INBOX_SECTIONS = (("overdue", "overdue"), ("due_soon", "due-soon"), ("new", "new
 def _section_pages(request: HttpRequest) -> dict[str, int]:
     """The page of each section asked for in the address (anything else: the first)."""
     pages = {}
-    for key, name in INBOX_SECTIONS:
+    for key, name in (*INBOX_SECTIONS, ("follow_ups", "follow-ups")):
         raw = request.GET.get(f"{name}-page", "")
         if raw.isdigit() and len(raw) < 7:
             pages[key] = int(raw)
@@ -179,7 +179,9 @@ def _label_rows(rows: list[Situation], now: Any) -> None:
 def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
     unit = _inbox_unit(request, unit_pk)
     now = timezone.now()
-    box = inbox_for(unit, now=now, limit=INBOX_SHOWN, pages=_section_pages(request))
+    may_see_cases = has_capability(request.user, "case.view", unit)
+    box = inbox_for(unit, now=now, limit=INBOX_SHOWN, pages=_section_pages(request),
+                    follow_ups=may_see_cases)
     texts = {
         "overdue": (_("Overdue"), _("The deadline to escalate or refer has passed.")),
         "due_soon": (_("Due soon"), _("To escalate or refer within the next hours.")),
@@ -206,9 +208,12 @@ def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
         "detail_prefix": reverse("cases:situation_detail", args=[0]).removesuffix("0/"),
         "open_below": _open_below(unit, box.open_below),
         "can_report": has_capability(request.user, "situation.report"),
-        # follow-ups of support cases due within a week, by case code only
-        "follow_ups": [f for f in box.follow_ups if f.case.closed_on is None]
-        if has_capability(request.user, "case.view", unit) else [],
+        # follow-ups of open support cases due within a week, by case code only, a page of
+        # them with how many there are in all
+        "follow_ups": box.follow_ups if may_see_cases else [],
+        "follow_ups_total": box.counts["follow_ups"],
+        "follow_ups_page": Paginator(range(box.counts["follow_ups"]), INBOX_SHOWN)
+        .get_page(box.pages["follow_ups"]),
     }, partial="sections")
 
 
