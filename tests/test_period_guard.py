@@ -39,7 +39,6 @@ NOT_DATED_WRITES = {
                                "the paths they were recorded with, so no figure moves",
     "units.actions.split_unit": "as merge_units",
     "outreach.actions.create_speaker": "a speaker's training date is not counted",
-    "outreach.actions.update_speaker": "a speaker's training date is not counted",
     # A report is the period's account, not a fact counted in it: an approved one is closed
     # by its own status (``_ensure_editable``), and approving and unlocking set the lock.
     "reports.actions.create_or_get_draft": "a report is the period's account, not a fact",
