@@ -174,12 +174,13 @@ def newest_by(model: type[ClubStatusChange] | type[ClubMemberCount], end: dt.dat
     return model.objects.filter(on__lte=end).filter(~Exists(newer))
 
 
-def active_on(end: dt.date) -> Q:
-    """A club (a filter over clubs) founded by ``end`` and active then as its dated history
-    says: a club never changed is active; otherwise its newest change by then is to active."""
+def active_on(end: dt.date, club: str = "") -> Q:
+    """A club (a filter over clubs, or over rows whose relation ``club`` names one, with its
+    ``__``) founded by ``end`` and active then as its dated history says: a club never changed
+    is active; otherwise its newest change by then is to active."""
     not_active = (newest_by(ClubStatusChange, end).exclude(status=Club.Status.ACTIVE)
                   .values("club_id"))
-    return Q(founded_on__lte=end) & ~Q(pk__in=not_active)
+    return Q(**{f"{club}founded_on__lte": end}) & ~Q(**{f"{club}pk__in": not_active})
 
 
 def period_aggregates(start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -213,11 +214,11 @@ def period_aggregates(start: dt.date, end: dt.date) -> dict[str, Any]:
     }
 
 
-def recorded_members(clubs: QuerySet[Club], end: dt.date) -> QuerySet[ClubMemberCount]:
-    """The count each club of ``clubs`` active on ``end`` had then (its newest recorded by
-    then), for the clubs that have one: ``SUM(count)`` of these rows, grouped over
-    ``club__…`` fields, is the rest of ``period_aggregates``' members."""
-    return newest_by(ClubMemberCount, end).filter(club__in=clubs.filter(active_on(end)))
+def recorded_members(end: dt.date) -> QuerySet[ClubMemberCount]:
+    """The count each club active on ``end`` had then (its newest recorded by then), for the
+    clubs that have one: ``SUM(count)`` of these rows, filtered and grouped over ``club__…``
+    fields, is the rest of ``period_aggregates``' members."""
+    return newest_by(ClubMemberCount, end).filter(active_on(end, club="club__"))
 
 
 def model_counts(unit_path: str, start: dt.date, end: dt.date, *,

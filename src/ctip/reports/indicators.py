@@ -471,7 +471,7 @@ def _clubs(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     for rows in out.values():
         for r in rows:
             r["members"] = r.pop("members_unrecorded")
-    counts = recorded_members(Club.objects.filter(unit_path__subtree=unit.path), period.end)
+    counts = recorded_members(period.end).filter(club__unit_path__subtree=unit.path)
     zero = dict.fromkeys(("active", "new", "replicated", "dissolved"), 0)
     for key, rows in _group(counts, unit, by_child, "club__unit_path",
                             "club__is_prevention_model", members=Sum("count")).items():
