@@ -29,7 +29,8 @@ from tests.outreach.test_activity_import import row, xlsx_file
 from tests.reports.facts import record_facts
 
 YEAR = Period.year(2026)
-CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0}
+CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0,
+         "cases_supportcase": 0}
 
 
 def kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -356,3 +357,86 @@ def test_a_migration_that_rebuilds_a_table_runs_with_the_triggers_off(tmp_path: 
     assert "refused with the triggers in place" in out
     assert "rebuilt and back" in out
     assert "flushed clean" in out
+
+
+def served_from_the_services(period: Period) -> int:
+    """The victims' cases active in the period with a service delivered by its end, counted
+    from the services themselves: what ``victims_supported_pct`` says."""
+    from ctip.cases.models import Service, SupportCase
+
+    active = SupportCase.objects.filter(kind__in=ind.VICTIM_KINDS,
+                                        opened_on__lte=period.end).exclude(
+        closed_on__lt=period.start)
+    return sum(1 for case in active if Service.objects.filter(
+        case=case, status="delivered", date__lte=period.end).exists())
+
+
+def test_every_write_of_a_service_keeps_the_day_a_case_was_first_served(
+        tree: Any, users: Any) -> None:
+    from ctip.cases.models import Service, SupportCase
+    from tests.cases.case_helpers import open_case
+
+    def first(case: Any) -> Any:
+        return SupportCase.objects.get(pk=case.pk).first_served_on
+
+    def check() -> None:
+        assert rollups.differences() == CLEAN
+        for period in (Period.year(2026), Period.month(2026, 3), Period.month(2026, 5),
+                       Period.half(2026, 2)):
+            value = ind.compute(tree.central, period, ["victims_supported_pct"])
+            assert value["victims_supported_pct"]["supported"] == served_from_the_services(
+                period)
+
+    case = open_case(tree.commune_a, users["case_worker"], opened_on=dt.date(2026, 1, 10))
+    other = open_case(tree.commune_b, None, kind="being_identified", full_name="Lê Thị Lan",
+                      opened_on=dt.date(2026, 2, 1))
+    assert first(case) is None
+    # planned: not served; delivered through the action: served from its day
+    planned = cases.add_service(actor=None, case=case, type="medical", provider="Trạm y tế",
+                                date=dt.date(2026, 4, 2), status="planned")
+    assert first(case) is None
+    cases.set_service_status(actor=None, service=planned, status="delivered")
+    assert first(case) == dt.date(2026, 4, 2)
+    earlier = cases.add_service(actor=None, case=case, type="legal_aid", provider="Hội",
+                                date=dt.date(2026, 3, 5), status="delivered")
+    assert first(case) == dt.date(2026, 3, 5)
+    check()
+    # a copy of the case read before the services, saved: the day stays
+    stale = SupportCase.objects.get(pk=case.pk)
+    SupportCase.objects.filter(pk=case.pk).update(first_served_on=None)
+    assert first(case) == dt.date(2026, 3, 5)
+    stale.first_served_on = None
+    stale.save()
+    assert first(case) == dt.date(2026, 3, 5)
+    # redated and cancelled by queryset updates, as a data fix would
+    Service.objects.filter(pk=earlier.pk).update(date=dt.date(2026, 5, 20))
+    assert first(case) == dt.date(2026, 4, 2)
+    Service.objects.filter(pk=planned.pk).update(status="cancelled")
+    assert first(case) == dt.date(2026, 5, 20)
+    check()
+    # moved to the other case, then deleted; bulk inserts
+    Service.objects.filter(pk=earlier.pk).update(case=other)
+    assert (first(case), first(other)) == (None, dt.date(2026, 5, 20))
+    Service.objects.filter(pk=earlier.pk).delete()
+    assert first(other) is None
+    Service.objects.bulk_create([
+        Service(case=other, type="travel", provider="Hội", date=dt.date(2026, 7, 1),
+                status="delivered"),
+        Service(case=case, type="travel", provider="Hội", date=dt.date(2026, 2, 1),
+                status="planned")])
+    assert (first(case), first(other)) == (None, dt.date(2026, 7, 1))
+    check()
+    value = ind.compute(tree.central, Period.year(2026), ["victims_supported_pct"])
+    assert value["victims_supported_pct"] == {"total": 50.0, "victims": 2, "supported": 1}
+    # written by SQL, the day is put back at once; without the triggers, by the rebuild
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_supportcase SET first_served_on = '2026-01-01'")
+    check()
+    rollups.uninstall(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_supportcase SET first_served_on = NULL")
+        assert rollups.differences()["cases_supportcase"] == 1
+    finally:
+        rollups.install_and_rebuild()
+    check()

@@ -363,6 +363,10 @@ class SupportCase(UnitFact):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
                                blank=True)
     outcome_reason = EncryptedTextField(_("reason"), blank=True)
+    # The day of its first delivered service (NULL while none): kept by database triggers on
+    # the services (see ``reports.rollups``), so "served by the end of a period" is a
+    # comparison in the report index; never set it from Python.
+    first_served_on = models.DateField(null=True, blank=True, editable=False)
     record_key = record_key_field()
 
     class Meta:

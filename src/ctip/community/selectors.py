@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
 
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.community.models import Club, ClubMemberCount, ClubStatusChange, Exchange
@@ -164,17 +163,23 @@ def status_counts(clubs: QuerySet[Club]) -> dict[str, int]:
     )
 
 
-def state_at(end: dt.date) -> tuple[Any, Any]:
-    """The status and the member count each club had on ``end`` (expressions over a club
-    queryset), read from its dated history (``ClubStatusChange``, ``ClubMemberCount``), never
-    from what it is today. A club never changed is active; a club without a recorded count
-    (made outside the actions) has its current one."""
-    status_then = (ClubStatusChange.objects.filter(club=OuterRef("pk"), on__lte=end)
-                   .order_by("-on", "-pk").values("status")[:1])
-    members_then = (ClubMemberCount.objects.filter(club=OuterRef("pk"), on__lte=end)
-                    .order_by("-on", "-pk").values("count")[:1])
-    return (Coalesce(Subquery(status_then), Value(Club.Status.ACTIVE)),
-            Coalesce(Subquery(members_then), F("member_count")))
+def newest_by(model: type[ClubStatusChange] | type[ClubMemberCount], end: dt.date
+              ) -> QuerySet[Any]:
+    """The rows of a club's dated history (``ClubStatusChange``, ``ClubMemberCount``) that are
+    each club's newest on or before ``end`` (the later day; on the same day, the later row):
+    one set for all clubs, not a look-up per club."""
+    newer = model.objects.filter(club=OuterRef("club"), on__lte=end).filter(
+        Q(on__gt=OuterRef("on")) | Q(on=OuterRef("on"), pk__gt=OuterRef("pk")))
+    return model.objects.filter(on__lte=end).filter(~Exists(newer))
+
+
+def active_on(end: dt.date, club: str = "") -> Q:
+    """A club (a filter over clubs, or over rows whose relation ``club`` names one, with its
+    ``__``) founded by ``end`` and active then as its dated history says: a club never changed
+    is active; otherwise its newest change by then is to active."""
+    not_active = (newest_by(ClubStatusChange, end).exclude(status=Club.Status.ACTIVE)
+                  .values("club_id"))
+    return Q(**{f"{club}founded_on__lte": end}) & ~Q(**{f"{club}pk__in": not_active})
 
 
 def period_aggregates(start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -184,20 +189,35 @@ def period_aggregates(start: dt.date, end: dt.date) -> dict[str, Any]:
     - ``active``: founded by and active on the last day of the period (as the history says);
     - ``new``: founded within the period; ``replicated``: of those, replicas of another model;
     - ``dissolved``: dissolved within the period;
-    - ``members``: the members of the clubs active on the last day, as counted then.
+    - ``members_unrecorded``: the members of the clubs active on the last day that have no
+      count recorded by then (made outside the actions): their current count. The members of
+      the others are their counts then, ``recorded_members``; the two add up to the members
+      of the clubs active on the last day.
+
+    Each reads the history as sets (decision 0064): the clubs whose newest change by the end
+    is not to active, and those dissolved within the period, each one query however many
+    clubs there are.
     """
-    status, members = state_at(end)
-    active_at_end = Q(founded_on__lte=end) & Q(Exact(status, Club.Status.ACTIVE))
+    active_at_end = active_on(end)
     founded_in = Q(founded_on__gte=start, founded_on__lte=end)
-    dissolved_in = Exists(ClubStatusChange.objects.filter(
-        club=OuterRef("pk"), status=Club.Status.DISSOLVED, on__gte=start, on__lte=end))
+    dissolved_in = Q(pk__in=ClubStatusChange.objects.filter(
+        status=Club.Status.DISSOLVED, on__gte=start, on__lte=end).values("club_id"))
+    recorded = ClubMemberCount.objects.filter(on__lte=end).values("club_id")
     return {
         "active": Count("pk", filter=active_at_end),
         "new": Count("pk", filter=founded_in),
         "replicated": Count("pk", filter=founded_in & Q(replicated_from__isnull=False)),
-        "dissolved": Count("pk", filter=Q(dissolved_in)),
-        "members": Coalesce(Sum(members, filter=active_at_end), 0),
+        "dissolved": Count("pk", filter=dissolved_in),
+        "members_unrecorded": Coalesce(
+            Sum("member_count", filter=active_at_end & ~Q(pk__in=recorded)), 0),
     }
+
+
+def recorded_members(end: dt.date) -> QuerySet[ClubMemberCount]:
+    """The count each club active on ``end`` had then (its newest recorded by then), for the
+    clubs that have one: ``SUM(count)`` of these rows, filtered and grouped over ``club__…``
+    fields, is the rest of ``period_aggregates``' members."""
+    return newest_by(ClubMemberCount, end).filter(active_on(end, club="club__"))
 
 
 def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
@@ -211,7 +231,7 @@ def model_counts(unit_path: str, start: dt.date, end: dt.date, *,
     if models_only:
         clubs = clubs.filter(is_prevention_model=True)
     aggregates = period_aggregates(start, end)
-    aggregates.pop("members")
+    aggregates.pop("members_unrecorded")
     return clubs.order_by().aggregate(**aggregates)
 
 

@@ -40,19 +40,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
+    F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
@@ -70,7 +68,7 @@ from ctip.cases.models import (
     TraffickingEvent,
 )
 from ctip.community.models import Club
-from ctip.community.selectors import period_aggregates
+from ctip.community.selectors import period_aggregates, recorded_members
 from ctip.core.collation import vi_order
 from ctip.core.errors import ActionError
 from ctip.figures import rollups as figures_rollups
@@ -278,15 +276,45 @@ ALL = "all"   # the key of the single group when not grouping by child
 OWN = ""      # rows stamped on the unit itself
 
 
-def child_key(parent_path: str, field: str = "unit_path") -> Any:
+class ChildKey(Func):
     """The id (text) of the child of ``parent_path`` a row stamped with ``field`` falls under,
-    or ``""`` for a row stamped on the parent itself: ``outreach.selectors.child_segment``
-    for any path field, including one across a relation (``case__unit_path``)."""
-    start = len(parent_path) + 1
-    rest = Substr(field, start)
-    segment = Substr(field, start, StrIndex(rest, Value("/")) - 1)
-    return Case(When(**{field: parent_path}, then=Value(OWN)), default=segment,
-                output_field=CharField())
+    or ``""`` for a row stamped on the parent itself, for any path field, including one across
+    a relation (``case__unit_path``); the rows are those of the parent's subtree.
+
+    On PostgreSQL it is ``split_part(path, '/', n)`` with ``n`` fixed by the parent's depth:
+    the same text (the parent's own path has an empty part there), in a form the planner has
+    statistics for (``reports`` 0010: the number of provinces and of communes a fact table's
+    rows fall under), so that it groups the year's rows by child in a small hash table instead
+    of sorting them all (decision 0064). Elsewhere, the segment cut by ``substr``."""
+
+    output_field = CharField()
+
+    def __init__(self, parent_path: str, field: str = "unit_path") -> None:
+        super().__init__(F(field))
+        self.parent_path = parent_path
+
+    def as_sql(self, compiler: Any, connection: Any, function: Any = None,
+               template: Any = None, arg_joiner: Any = None, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        start = len(self.parent_path) + 1
+        segment = (f"substr({column}, {start}, "
+                   f"instr(substr({column}, {start}), '/') - 1)")
+        return (f"CASE WHEN {column} = %s THEN '' ELSE {segment} END",
+                [*params, self.parent_path, *params, *params])
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"split_part({column}, '/', {child_part(self.parent_path)})", params
+
+
+def child_part(parent_path: str) -> int:
+    """The ``split_part`` position of a child's id in the paths below ``parent_path``."""
+    return parent_path.count("/") + 1
+
+
+def child_key(parent_path: str, field: str = "unit_path") -> Any:
+    """``ChildKey``: the child of ``parent_path`` a row falls under (``OWN`` on the parent)."""
+    return ChildKey(parent_path, field)
 
 
 def _group(qs: QuerySet[Any], unit: Unit, by_child: bool, field: str, *fields: str,
@@ -415,12 +443,13 @@ def _activities_finish(rows: Rows) -> dict[str, Any]:
 def _speakers(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     qs = Speaker.objects.filter(unit_path__subtree=unit.path)
     if rollups.whole_months(period):
-        # The speaker's months in the period summed (the roll-up holds deltas): above zero
-        # when at least one done activity lists them.
-        talks = (SpeakerMonth.objects.filter(speaker=OuterRef("pk"), month__gte=period.start,
-                                             month__lte=period.end)
-                 .order_by().values("speaker").annotate(talks=Sum("n")).values("talks"))
-        qs = qs.annotate(talks=Subquery(talks)).filter(talks__gt=0)
+        # The speakers whose months in the period sum above zero (the roll-up holds deltas):
+        # listed on at least one done activity. One set, joined to the speakers, not a
+        # look-up per speaker (decision 0064).
+        active = (SpeakerMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+                  .order_by().values("speaker").annotate(talks=Sum("n"))
+                  .filter(talks__gt=0).values("speaker"))
+        qs = qs.filter(pk__in=active)
     else:
         qs = qs.filter(Exists(Activity.objects.filter(
             speakers=OuterRef("pk"), status=Activity.Status.DONE, date__gte=period.start,
@@ -434,10 +463,22 @@ def _speakers_finish(rows: Rows) -> dict[str, Any]:
 
 def _clubs(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
     """``community.selectors.period_aggregates`` (the one definition, read from the clubs'
-    dated history), for all clubs and split by ``is_prevention_model``."""
+    dated history), for all clubs and split by ``is_prevention_model``; the members of the
+    clubs whose count was recorded by the end from ``recorded_members``, in a second grouped
+    query, as rows of members alone."""
     qs = Club.objects.filter(unit_path__subtree=unit.path, founded_on__lte=period.end)
-    return _group(qs, unit, by_child, "unit_path", "is_prevention_model",
-                  **period_aggregates(period.start, period.end))
+    out = _group(qs, unit, by_child, "unit_path", "is_prevention_model",
+                 **period_aggregates(period.start, period.end))
+    for rows in out.values():
+        for r in rows:
+            r["members"] = r.pop("members_unrecorded")
+    counts = recorded_members(period.end).filter(club__unit_path__subtree=unit.path)
+    zero = dict.fromkeys(("active", "new", "replicated", "dissolved"), 0)
+    for key, rows in _group(counts, unit, by_child, "club__unit_path",
+                            "club__is_prevention_model", members=Sum("count")).items():
+        out[key].extend({**zero, "is_prevention_model": r["club__is_prevention_model"],
+                         "members": r["members"]} for r in rows)
+    return out
 
 
 def _clubs_finish(rows: Rows) -> dict[str, Any]:
@@ -512,16 +553,15 @@ LOAN_TYPES = ("loan_support", "entrusted_loan")
 
 
 def _cases(unit: Unit, period: Period, by_child: bool) -> dict[str, Rows]:
-    served = Service.objects.filter(case=OuterRef("pk"), status=Service.Status.DELIVERED,
-                                    date__lte=period.end)
     qs = SupportCase.objects.filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=period.start),
         unit_path__subtree=unit.path, opened_on__lte=period.end)
     opened = Q(opened_on__gte=period.start)
     closed = Q(closed_on__gte=period.start, closed_on__lte=period.end)
-    # "served" counts only for the victims' kinds (``_cases_finish``): the kind first, so the
-    # services are looked up for those cases alone (a third of them), not for every case
-    victim_served = Q(kind__in=VICTIM_KINDS) & Q(Exists(served))
+    # "served" (a service delivered by the end of the period) counts only for the victims'
+    # kinds (``_cases_finish``); the day of a case's first delivered service is a column kept
+    # by the database (``reports.rollups``), held in the cases' report index with the kind
+    victim_served = Q(kind__in=VICTIM_KINDS, first_served_on__lte=period.end)
     return _group(
         qs, unit, by_child, "unit_path", "kind",
         active=Count("pk"),

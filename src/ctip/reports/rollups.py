@@ -15,11 +15,14 @@ months:
 - ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
   speakers" is one indexed look-up per speaker instead of a search through their activities.
 
-A third is a column: ``cases.Situation.escalated_after_us``, the microseconds from a situation
+Two more are columns: ``cases.Situation.escalated_after_us``, the microseconds from a situation
 being recorded to its first escalation (NULL while it has none), so "escalated within the
-deadline" is an exact comparison in SQL whatever the period.
+deadline" is an exact comparison in SQL whatever the period; and
+``cases.SupportCase.first_served_on``, the day of a case's first delivered service (NULL while
+none), so "served by the end of the period" is a comparison in the cases' report index instead
+of a look-up in the services per case (decision 0064).
 
-All three are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
+All four are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
 write changes them in its own transaction, whatever wrote it — a form, the API, the Excel
 import's ``bulk_create``, a unit's flags edited, a queryset ``update()``, or SQL typed by an
 administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the facts;
@@ -226,6 +229,23 @@ def _escalation(d: _Dialect, situation_id: str) -> str:
             f"{_first_escalation(d, 'cases_situation')} WHERE id = {situation_id}")
 
 
+def _first_service(case: str) -> str:
+    return ("(SELECT MIN(s.date) FROM cases_service s "
+            f"WHERE s.case_id = {case}.id AND s.status = 'delivered')")
+
+
+def _served(case_id: str) -> str:
+    """Recompute the day of one support case's first delivered service from its services."""
+    return (f"UPDATE cases_supportcase SET first_served_on = "
+            f"{_first_service('cases_supportcase')} WHERE id = {case_id}")
+
+
+def _lock_case(case_id: str) -> str:
+    """PostgreSQL: take the case's row before reading its services, so that the next
+    statement (a new snapshot) sees the services of a concurrent writer that held it."""
+    return f"PERFORM 1 FROM cases_supportcase WHERE id = {case_id} FOR UPDATE"
+
+
 def _share_lock_units(d: _Dialect, *paths: str) -> str:
     """``_share_lock`` of the units a fact's area flags are read from: every unit of its
     path(s)."""
@@ -294,6 +314,15 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                                _escalation(d, "NEW.situation_id")], []),
         "ctip_sitevent_del": ("cases_situationevent", "AFTER DELETE", "OLD.kind = 'escalated'",
                               [_escalation(d, "OLD.situation_id")], []),
+        "ctip_service_ins": ("cases_service", "AFTER INSERT", "NEW.status = 'delivered'",
+                             [_served("NEW.case_id")], [_lock_case("NEW.case_id")]),
+        "ctip_service_upd": ("cases_service", "AFTER UPDATE",
+                             "OLD.status = 'delivered' OR NEW.status = 'delivered'",
+                             [_served("OLD.case_id"), _served("NEW.case_id")],
+                             [_lock_case("LEAST(OLD.case_id, NEW.case_id)"),
+                              _lock_case("GREATEST(OLD.case_id, NEW.case_id)")]),
+        "ctip_service_del": ("cases_service", "AFTER DELETE", "OLD.status = 'delivered'",
+                             [_served("OLD.case_id")], [_lock_case("OLD.case_id")]),
     }
     if d.pg:
         # The situation's own writes: computed before the row is stored, so nothing a save
@@ -301,6 +330,9 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
         triggers["ctip_situation_esc"] = (
             "cases_situation", "BEFORE INSERT OR UPDATE", "",
             [f"NEW.escalated_after_us := {_first_escalation(d, 'NEW')}"], [])
+        triggers["ctip_case_served"] = (
+            "cases_supportcase", "BEFORE INSERT OR UPDATE", "",
+            [f"NEW.first_served_on := {_first_service('NEW')}"], [])
     else:
         # SQLite cannot change NEW: the row is corrected just after, when it is wrong
         # (recursive triggers are off, so this UPDATE does not fire the trigger again).
@@ -308,6 +340,10 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
         for name, event in (("ctip_situation_ins", "AFTER INSERT"),
                             ("ctip_situation_upd", "AFTER UPDATE")):
             triggers[name] = ("cases_situation", event, wrong, [_escalation(d, "NEW.id")], [])
+        wrong = d.differs("NEW.first_served_on", _first_service("NEW"))
+        for name, event in (("ctip_case_ins", "AFTER INSERT"),
+                            ("ctip_case_upd", "AFTER UPDATE")):
+            triggers[name] = ("cases_supportcase", event, wrong, [_served("NEW.id")], [])
     return triggers
 
 
@@ -466,6 +502,10 @@ def rebuild(using: str = "default") -> dict[str, int]:
         cursor.execute(f"UPDATE cases_situation SET escalated_after_us = {first} "
                        f"WHERE {d.differs('escalated_after_us', first)}")
         counts["cases_situation"] = cursor.rowcount
+        first = _first_service("cases_supportcase")
+        cursor.execute(f"UPDATE cases_supportcase SET first_served_on = {first} "
+                       f"WHERE {d.differs('first_served_on', first)}")
+        counts["cases_supportcase"] = cursor.rowcount
         # Fresh statistics for the planner; the space of the old rows is reclaimed by
         # (auto)vacuum, which cannot run inside this transaction.
         for table in _KEYS:
@@ -555,6 +595,9 @@ def differences(using: str = "default") -> dict[str, int]:
                        + d.differs("escalated_after_us",
                                    _first_escalation(d, "cases_situation")))
         out["cases_situation"] = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM cases_supportcase WHERE "
+                       + d.differs("first_served_on", _first_service("cases_supportcase")))
+        out["cases_supportcase"] = cursor.fetchone()[0]
     return out
 
 
