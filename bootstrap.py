@@ -86,7 +86,18 @@ def main() -> None:
         os.execv(BIN / "ctip", [str(BIN / "ctip"), "demo", *rest])  # noqa: S606
     ensure_venv(ROOT / "requirements" / "test.txt")
     ensure_system_packages()
+    keep_bytecode(os.environ)
     os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *parallel(rest), *rest])  # noqa: S606
+
+
+def keep_bytecode(env: dict[str, str] | os._Environ[str]) -> None:
+    """Keep the compiled modules of the test run, in ``.venv/pycache`` if the environment says
+    to write none beside the sources (``PYTHONDONTWRITEBYTECODE``).
+
+    Without them every pytest worker rewrites the assertions of every test module again (about
+    8 s of processor each) and every ``ctip`` process the tests start compiles ctip again."""
+    if env.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        env.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
 
 
 def parallel(args: list[str]) -> list[str]:

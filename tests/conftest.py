@@ -229,8 +229,7 @@ class Tree:
     other_commune: Unit
 
 
-@pytest.fixture
-def tree(db: Any) -> Tree:
+def _build_tree() -> Tree:
     central = create_unit(actor=None, parent=None, name="Hội Liên hiệp Phụ nữ Việt Nam",
                           unit_type=unit_type("central"))
     province = create_unit(actor=None, parent=central, name="Tỉnh Tây Ninh",
@@ -262,9 +261,7 @@ def make_user(username: str, role: str, unit: Unit, **kwargs: Any) -> User:
     return user
 
 
-@pytest.fixture
-def users(tree: Tree) -> dict[str, User]:
-    """One user per role; the commune-level ones sit in commune A."""
+def _build_users(tree: Tree) -> dict[str, User]:
     return {
         "system_admin": make_user("admin", Role.SYSTEM_ADMIN, tree.province),
         "province_officer": make_user("tinh", Role.PROVINCE_OFFICER, tree.province),
@@ -278,6 +275,141 @@ def users(tree: Tree) -> dict[str, User]:
         "viewer": make_user("xem", Role.VIEWER, tree.province),
         "other_officer": make_user("caobang", Role.PROVINCE_OFFICER, tree.other_province),
     }
+
+
+# --- The tree and the users built once for the consecutive tests of a file -------------------
+#
+# Most tests start from the same ``tree`` (ten units) and ``users`` (eleven users), built
+# through the actions with their audit events: about 90 queries a test. The first of a run of
+# consecutive tests of one file that want the same data builds them inside a transaction kept
+# open (as Django's ``TestCase.setUpTestData``), and each test runs in a savepoint within it
+# (pytest-django's ``db``), rolled back after the test as before: every test sees the rows it
+# would have built itself, and fresh instances of them. The transaction is rolled back before
+# a test that wants other data (no tree, the tree without the users, or its own transactions),
+# and at the end of the file.
+
+_TRANSACTIONAL = frozenset({"transactional_db", "live_server", "django_db_reset_sequences",
+                           "django_db_serialized_rollback"})
+
+
+def _shared_level(item: pytest.Item | None) -> str | None:
+    """"users" or "tree" if ``item`` can take the shared data, else None."""
+    names = getattr(item, "fixturenames", ())
+    if item is None or "tree" not in names or not _TRANSACTIONAL.isdisjoint(names):
+        return None
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        from pytest_django.fixtures import validate_django_db
+
+        transaction_, reset_sequences, databases, serialized, apps = validate_django_db(marker)
+        if transaction_ or reset_sequences or databases or serialized or apps:
+            return None
+    return "users" if "users" in names else "tree"
+
+
+@dataclass
+class _Shared:
+    """The open transaction holding the shared data of this worker, if any."""
+
+    key: tuple[str, str] | None = None  # (file, level)
+    atomic: Any = None
+    tree: dict[str, int] | None = None
+    users: dict[str, int] | None = None
+    cache: Any = None  # what building left in the (local memory) cache
+
+    def close(self, blocker: Any) -> None:
+        if self.atomic is None:
+            return
+        from django.db import transaction
+
+        with blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.key = self.atomic = self.tree = self.users = self.cache = None
+
+    def open(self, key: tuple[str, str], blocker: Any) -> None:
+        from django.core.cache import cache
+        from django.db import transaction
+
+        with blocker.unblock():
+            atomic = transaction.atomic()
+            atomic._from_testcase = True  # as TestCase's class-wide transaction
+            atomic.__enter__()
+            try:
+                cache.clear()
+                tree = _build_tree()
+                users = _build_users(tree) if key[1] == "users" else None
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        self.key, self.atomic = key, atomic
+        self.tree = {name: unit.pk for name, unit in vars(tree).items()}
+        self.users = {role: user.pk for role, user in users.items()} if users else None
+        self.cache = (dict(cache._cache), dict(cache._expire_info))  # type: ignore[attr-defined]
+
+
+_shared = _Shared()
+
+
+def _shared_cache_ok() -> bool:
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return isinstance(caches["default"], LocMemCache)
+
+
+@pytest.fixture(scope="module")
+def _shared_file(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    yield
+    _shared.close(django_db_blocker)  # the end of the file
+
+
+@pytest.fixture
+def _shared_data(request: pytest.FixtureRequest, _shared_file: None,
+                 django_db_blocker: Any) -> None:
+    """Set up before any other fixture of the test (``pytest_collection_modifyitems``), so
+    before the test's own transaction: build the shared data if this test is the first of its
+    run to want them."""
+    level = _shared_level(request.node)
+    if level is None or not _shared_cache_ok():
+        _shared.close(django_db_blocker)
+        return
+    key = (request.node.nodeid.partition("::")[0], level)
+    if _shared.key != key:
+        _shared.close(django_db_blocker)
+        _shared.open(key, django_db_blocker)
+
+
+def _restore_cache() -> None:
+    from django.core.cache import cache
+
+    entries, expiry = _shared.cache
+    with cache._lock:  # type: ignore[attr-defined]
+        for key, value in entries.items():
+            cache._cache[key] = value  # type: ignore[attr-defined]
+            cache._expire_info[key] = expiry[key]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tree(db: Any, request: pytest.FixtureRequest) -> Tree:
+    """The tree: built for this test, or fresh instances of the shared one (above)."""
+    if _shared.tree is None or _shared.key != (request.node.nodeid.partition("::")[0],
+                                               _shared_level(request.node)):
+        return _build_tree()
+    _restore_cache()
+    units = Unit.objects.in_bulk(list(_shared.tree.values()))
+    return Tree(**{name: units[pk] for name, pk in _shared.tree.items()})
+
+
+@pytest.fixture
+def users(tree: Tree, request: pytest.FixtureRequest) -> dict[str, User]:
+    """One user per role; the commune-level ones sit in commune A."""
+    if _shared.users is None or _shared.key != (request.node.nodeid.partition("::")[0],
+                                                "users"):
+        return _build_users(tree)
+    found = User.objects.in_bulk(list(_shared.users.values()))
+    return {role: found[pk] for role, pk in _shared.users.items()}
 
 
 def login_client(user: User) -> Client:
@@ -383,6 +515,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # then ends on short files, not alone on a long one while the other core idles. A stable
     # sort keeps each file's tests together and in order.
     items.sort(key=lambda item: -LONG_FILES.get(item.nodeid.partition("::")[0], 0))
+    # The shared tree and users (above) are built before the test's own transaction opens.
+    for item in items:
+        if _shared_level(item) is not None:
+            names = getattr(item, "fixturenames", None)
+            if isinstance(names, list) and names[:1] != ["_shared_data"]:
+                names.insert(0, "_shared_data")  # parametrized tests share one list
 
 
 # --- Outreach and community -----------------------------------------------------------------
@@ -423,6 +561,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     may come next on the same database: put the seeds back once the flush is done."""
     result = yield
     fixtures = getattr(item, "fixturenames", ())
+    if _shared.key is not None and nextitem is not None and _shared.key != (
+            nextitem.nodeid.partition("::")[0], _shared_level(nextitem)):
+        from pytest_django.plugin import blocking_manager_key
+
+        _shared.close(item.config.stash[blocking_manager_key])  # the next test wants others
     # After the last test of a worker the session teardown has already destroyed the test
     # database and pointed the connection back at the real one: nothing follows to reseed for.
     if nextitem is None:

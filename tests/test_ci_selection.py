@@ -77,3 +77,22 @@ def test_the_longest_files_come_first_each_file_whole_and_in_order(
     config = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: None))
     conftest.pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
     assert [i.name for i in items] == ["longer", "long1", "long2", "short1", "other", "short2"]
+
+
+def test_the_test_command_keeps_compiled_modules_outside_the_sources() -> None:
+    """``bootstrap.py test`` under ``PYTHONDONTWRITEBYTECODE`` (decision record 0067): the
+    compiled modules and rewritten test modules go to ``.venv/pycache``, not beside the
+    sources, and are reused by the next worker or ``ctip`` process instead of being made
+    again; without the variable Python's own ``__pycache__`` is left alone."""
+    import bootstrap
+
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin"}
+    bootstrap.keep_bytecode(env)
+    assert env == {"PATH": "/usr/bin",
+                   "PYTHONPYCACHEPREFIX": str(bootstrap.ROOT / ".venv" / "pycache")}
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/var/cache/py"}
+    bootstrap.keep_bytecode(env)
+    assert env == {"PYTHONPYCACHEPREFIX": "/var/cache/py"}
+    env = {"PATH": "/usr/bin"}
+    bootstrap.keep_bytecode(env)
+    assert env == {"PATH": "/usr/bin"}
