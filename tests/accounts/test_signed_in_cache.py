@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -222,3 +222,44 @@ def test_without_the_cache_she_still_signs_in(users: Any, tree: Any, who: str,
     assert home.status_code == 200
     assert user.get_short_name() in home.content.decode() or user.username in \
         home.content.decode()
+
+
+class ReadOnly:
+    """A cache server that still answers reads but refuses every write (full with no eviction,
+    or a replica promoted late after a failover)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("get", "get_many", "has_key"):
+            return getattr(self.real, name)
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("cache refusing writes")
+        return refuse
+
+
+@pytest.mark.parametrize("how", ["created confirmed", "confirmed later"])
+def test_a_device_that_adds_the_second_step_is_refused_when_the_cache_cannot_tell(
+        users: Any, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new or newly confirmed device sends her to the second step at her next sign-in; if
+    the servers' snapshots cannot learn it, a password alone would still let her in. Such a
+    save fails and is rolled back, as a revocation does; only a code used on a device that was
+    confirmed already is passed over (above)."""
+    viewer = users["viewer"]
+    client = login_client(viewer)
+    assert client.get(reverse("core:home")).status_code == 200  # her snapshot kept
+    device = None
+    if how == "confirmed later":
+        device = TOTPDevice.objects.create(user=viewer, name="app", confirmed=False)
+    monkeypatch.setattr(principal, "cache", ReadOnly(principal.cache))
+    with pytest.raises(ConnectionError), transaction.atomic():
+        if device is None:
+            TOTPDevice.objects.create(user=viewer, name="app", confirmed=True)
+        else:
+            device.confirmed = True
+            device.save()
+    assert not TOTPDevice.objects.filter(user=viewer, name="app", confirmed=True).exists()
+    monkeypatch.undo()
+    assert client.get(reverse("core:home")).status_code == 200

@@ -36,7 +36,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 
@@ -170,11 +170,25 @@ def _assignment_saved(sender: Any, instance: RoleAssignment, **kwargs: Any) -> N
     user_changed(instance.user_id)
 
 
+#: Set on a device before its save: it was stored and confirmed already.
+WAS_CONFIRMED = "_ctip_was_confirmed"
+
+
+def _device_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, Device) and instance.pk is not None:
+        setattr(instance, WAS_CONFIRMED, type(instance).objects.filter(
+            pk=instance.pk, confirmed=True).exists())
+
+
 def _device_saved(sender: Any, instance: Any, signal: Any = None, **kwargs: Any) -> None:
     if isinstance(instance, Device):  # every kind of device, TOTP and any added later
-        # A confirmed device saved (a code used: its counter, its throttle) gives or keeps
-        # the second step; one deleted or unconfirmed takes it away.
-        kept = signal is post_save and bool(getattr(instance, "confirmed", False))
+        # Only a device that was confirmed before its save and still is (a code used: its
+        # counter, its throttle) changes nothing a snapshot holds. A new or newly confirmed
+        # device adds the second step to her sign-in, and a deleted or unconfirmed one takes
+        # it away: the snapshots must change, as for a revocation, or the save fails.
+        kept = (signal is post_save and not kwargs.get("created")
+                and getattr(instance, WAS_CONFIRMED, False)
+                and bool(getattr(instance, "confirmed", False)))
         user_changed(instance.user_id, revocation=not kept)
 
 
@@ -190,4 +204,5 @@ def connect() -> None:
                        dispatch_uid=f"principal-role-{signal}")
         signal.connect(_device_saved, dispatch_uid=f"principal-device-{signal}")
         signal.connect(_unit_saved, sender=Unit, dispatch_uid=f"principal-unit-{signal}")
+    pre_save.connect(_device_saving, dispatch_uid="principal-device-pre_save")
     units_restructured.connect(_unit_saved, dispatch_uid="principal-tree")
