@@ -7,6 +7,11 @@ first migrations no longer mention them, so that no app's migrations depend on a
 and later migrations add them again. A database migrated before keeps its tables, columns and
 rows, and these operations only record them in the migration state; a new database gets them
 created. Both end with the same schema.
+
+Going back leaves the tables and columns where they are: on a database migrated before, they
+hold the rows recorded since the catalogues began, and the older code reads them under the
+same names. Rolling back such a release means running the older code, whose migrations still
+find everything in place (``migrate`` forwards again is then a no-op here too).
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ class CreateModelIfMissing(migrations.CreateModel):
         if model._meta.db_table not in _tables(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any,
+                           to_state: Any) -> None:
+        """Kept: the table may hold the rows of years (see the module's note)."""
+
 
 class AddFieldIfMissing(migrations.AddField):
     """``AddField``, whose column (or, for a many-to-many relation, table) is created only if
@@ -48,3 +57,7 @@ class AddFieldIfMissing(migrations.AddField):
             present = field.column in {column.name for column in columns}
         if not present:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any,
+                           to_state: Any) -> None:
+        """Kept: the column may hold the rows' values of years (see the module's note)."""
