@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
         signer = Client()  # only to sign in: a session as the sign-in page makes it
         signer.force_login(User.objects.get(username=args.user))
-    session = f"{settings.SESSION_COOKIE_NAME}={signer.cookies[settings.SESSION_COOKIE_NAME].value}"
+        # and the CSRF cookie her browser holds after the first page with a form: without it
+        # every page would make a new secret and set the cookie again, which no browser sees
+        assert signer.get("/accounts/profile/").status_code == 200
+    session = "; ".join(f"{name}={signer.cookies[name].value}"
+                        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME))
     anonymous, signed_in = wsgi_caller(), wsgi_caller(session)
     numbers = itertools.count(time.time_ns())  # never a page kept by an earlier run
     targets: dict[str, tuple[Callable[[str], tuple[int, bytes]], Callable[[], str]]] = {

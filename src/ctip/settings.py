@@ -183,6 +183,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            # ``{% url %}`` without arguments reversed once per process (decision record 0071)
+            "builtins": ["ctip.core.templatetags.fixed_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

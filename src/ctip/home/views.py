@@ -11,16 +11,21 @@ from django.views.decorators.http import require_GET
 from ctip.accounts.access import signed_in
 from ctip.accounts.policy import grants_of
 from ctip.cases.models import Notification
+from ctip.core.prepared import PreparedQuery
 from ctip.core.typing import AuthedRequest
 from ctip.home.worklist import work_list
+
+#: her five newest notifications, by a query compiled once per process (decision 0071)
+latest_notifications = PreparedQuery(lambda user_id: Notification.objects.filter(
+    user_id=user_id).only("pk", "title", "body", "url", "created_at").order_by(
+    "-created_at", "-pk")[:5])
 
 
 @require_GET
 @signed_in
 def home(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
-    notifications = (Notification.objects.filter(user=request.user)
-                     .only("pk", "title", "body", "url", "created_at").order_by("-created_at")[:5])
     return TemplateResponse(request, "home/home.html", {
         "work": work_list(request.user, now), "today": timezone.localdate(now),
-        "notifications": notifications, "has_roles": bool(grants_of(request.user))})
+        "notifications": latest_notifications(request.user.pk),
+        "has_roles": bool(grants_of(request.user))})

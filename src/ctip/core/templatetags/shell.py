@@ -40,6 +40,11 @@ def _settings_changed(**kwargs: Any) -> None:
 setting_changed.connect(_settings_changed, dispatch_uid="ctip-per-language")
 
 
+def generation() -> int:
+    """Changes when a setting does: what a process kept from the settings is stale then."""
+    return _generation
+
+
 class PerLanguageNode(template.Node):
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
