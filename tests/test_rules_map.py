@@ -308,10 +308,16 @@ KNOWN: dict[str, set[str]] = {
 }
 
 
+@cache
+def _code_nodes() -> dict[str, tuple[ast.AST, ...]]:
+    """The nodes of the code of every module (``_nodes``), walked once for all the rules."""
+    return {module: tuple(_nodes(tree)) for module, tree in source().items()}
+
+
 def _where(finders: tuple[Finder, ...]) -> dict[str, list[int]]:
     hits: dict[str, list[int]] = {}
-    for module, tree in source().items():
-        for node in _nodes(tree):
+    for module, nodes in _code_nodes().items():
+        for node in nodes:
             if any(f(node) for f in finders):
                 hits.setdefault(module, []).append(getattr(node, "lineno", 0))
     return hits

@@ -114,27 +114,35 @@ def title_vi(table: IndicatorTable) -> str:
     return f"Chỉ tiêu phòng, chống mua bán người — {table.unit.name} — {period}{note}"
 
 
+# The styles of the sheet, made once: a cell keeps the index of its style in the workbook, so
+# one object serves every cell (building a ``Font`` per cell was a fifth of an export's time).
+_TITLE = Font(bold=True, size=13)
+_BOLD = Font(bold=True)
+_HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADING_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+_RIGHT = Alignment(horizontal="right")
+
+
 def to_xlsx(table: IndicatorTable) -> bytes:
     wb = sheets.workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # noqa: S101  (a new workbook has one sheet)
     ws.title = "Chỉ tiêu"
     sheets.append(ws, [title_vi(table)])
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = _TITLE
     heads = headings_vi(table)
     sheets.append(ws, heads)
-    fill = PatternFill("solid", fgColor="DDEBF7")
     for col in range(1, len(heads) + 1):
         cell = ws.cell(row=2, column=col)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = _BOLD
+        cell.fill = _HEADING_FILL
+        cell.alignment = _HEADING_ALIGNMENT
     for line, row in zip(table_lines(table), table.rows, strict=True):
         sheets.append(ws, line)
         r = ws.max_row
         if row.headline:
             for col in range(1, len(line) + 1):
-                ws.cell(row=r, column=col).font = Font(bold=True)
+                ws.cell(row=r, column=col).font = _BOLD
         fmt = ("0.0" if row.indicator.measure == "percent" and row.headline
                else "#,##0")
         for col in range(4, len(line) + 1):
@@ -142,7 +150,7 @@ def to_xlsx(table: IndicatorTable) -> bytes:
             if isinstance(cell.value, int | float):
                 cell.number_format = fmt
             else:
-                cell.alignment = Alignment(horizontal="right")
+                cell.alignment = _RIGHT
     ws.freeze_panes = "D3"
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 48
