@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -46,6 +47,29 @@ def migrated(tmp_path_factory: pytest.TempPathFactory, install_migrated: Any) ->
     run = _ctip("migrate", env=_env(data))
     assert run.returncode == 0, run.stderr
     return data
+
+
+# --- what a process loads at start -----------------------------------------------------------
+
+def test_a_process_starts_without_the_spreadsheet_reader_and_finds_every_import(
+        tmp_path: Path) -> None:
+    """Every ``ctip`` process (a worker, ``ctip check``, each server worker) sets Django up; the
+    kinds of import are named then, and their modules, which read spreadsheets (openpyxl, which
+    loads numpy), are imported only when an import is used (decision 0072)."""
+    script = ("import json, sys, django; django.setup(); "
+              "started = sorted(m for m in ('openpyxl', 'numpy') if m in sys.modules); "
+              "from ctip.imports import pipeline; "
+              "print(json.dumps([started, pipeline.kind('activities').name, "
+              "sorted(pipeline.load_kinds()), 'openpyxl' in sys.modules]))")
+    run = subprocess.run([sys.executable, "-c", script],  # noqa: S603
+                         env=_env(tmp_path, DJANGO_SETTINGS_MODULE="ctip.settings"),
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    started, found, every, loaded = json.loads(run.stdout.strip().splitlines()[-1])
+    assert started == []
+    assert found == "activities"
+    assert every == ["activities", "branches", "club_members", "commendations", "situations"]
+    assert loaded  # and once used, the reader is there
 
 
 # --- ctip check -------------------------------------------------------------------------------
