@@ -72,6 +72,26 @@ def test_a_process_starts_without_the_spreadsheet_reader_and_finds_every_import(
     assert loaded  # and once used, the reader is there
 
 
+def test_the_worker_checks_its_keys_at_start_but_not_the_pages(migrated: Path) -> None:
+    """``ctip worker`` runs ctip's own start checks (no field key: it refuses to start), not
+    Django's whole suite: those load every page (the URL configuration) and the migration
+    autodetector, which a worker does not need; ``ctip check`` and ``ctip serve`` run them
+    (decision 0072)."""
+    script = ("import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'ctip.settings'; "
+              "django.setup(); from ctip.core import leases; "
+              "leases.LeasedWorker.run = lambda self: (print('pages loaded:', 'ctip.urls' in "
+              "sys.modules, flush=True), os._exit(0)); "
+              "from ctip.cli import main; main(['ctip', 'worker', '--no-scheduler'])")
+    run = subprocess.run([sys.executable, "-c", script],  # noqa: S603
+                         env=_env(migrated), capture_output=True, text=True, check=False,
+                         timeout=300)
+    assert "pages loaded: False" in run.stdout, run.stdout + run.stderr[-3000:]
+    keyless = {k: v for k, v in _env(migrated).items() if k != "CTIP_FIELD_KEYS"}
+    refused = _ctip("worker", "--no-scheduler", env=keyless, timeout=300)
+    assert refused.returncode != 0
+    assert "ctip.E001" in refused.stderr and "No field encryption key" in refused.stderr
+
+
 # --- ctip check -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("extra", "code", "said"), [
