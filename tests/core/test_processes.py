@@ -178,6 +178,18 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _until_started(pid: int, expect: list[str], timeout: float) -> dict[int, str]:
+    """The descendants of ``pid`` once each of ``expect`` is in one's command line (or the
+    timeout has passed: the caller's assertion then says which is missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        started = _children(pid)
+        if time.monotonic() > deadline or all(
+                any(what in command for command in started.values()) for what in expect):
+            return started
+        time.sleep(0.2)
+
+
 def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int,
                     expect: list[str]) -> None:
     process = subprocess.Popen([sys.executable, "-m", "ctip.cli", *args],  # noqa: S603
@@ -186,9 +198,9 @@ def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int
         _wait_for_answer(port, process, timeout=600)
         # One gunicorn worker (CTIP_WORKERS=1): the answer proves it booted. A worker still
         # importing Django has not yet set its signal handlers, and gunicorn waits out its
-        # graceful timeout (30 s) for it before killing it.
-        time.sleep(1.0)  # let the task worker start too
-        started = _children(process.pid)
+        # graceful timeout (30 s) for it before killing it. The task worker may start after
+        # the server answers: wait until every expected process is there, not a fixed second.
+        started = _until_started(process.pid, expect, timeout=120)
         started[process.pid] = "ctip (the process signalled)"
         for what in expect:
             assert any(what in command for command in started.values()), (what, started)
