@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -46,6 +47,49 @@ def migrated(tmp_path_factory: pytest.TempPathFactory, install_migrated: Any) ->
     run = _ctip("migrate", env=_env(data))
     assert run.returncode == 0, run.stderr
     return data
+
+
+# --- what a process loads at start -----------------------------------------------------------
+
+def test_a_process_starts_without_the_spreadsheet_reader_and_finds_every_import(
+        tmp_path: Path) -> None:
+    """Every ``ctip`` process (a worker, ``ctip check``, each server worker) sets Django up; the
+    kinds of import are named then, and their modules, which read spreadsheets (openpyxl, which
+    loads numpy), are imported only when an import is used (decision 0072)."""
+    script = ("import json, sys, django; django.setup(); "
+              "started = sorted(m for m in ('openpyxl', 'numpy') if m in sys.modules); "
+              "from ctip.imports import pipeline; "
+              "print(json.dumps([started, pipeline.kind('activities').name, "
+              "sorted(pipeline.load_kinds()), 'openpyxl' in sys.modules]))")
+    run = subprocess.run([sys.executable, "-c", script],  # noqa: S603
+                         env=_env(tmp_path, DJANGO_SETTINGS_MODULE="ctip.settings"),
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    started, found, every, loaded = json.loads(run.stdout.strip().splitlines()[-1])
+    assert started == []
+    assert found == "activities"
+    assert every == ["activities", "branches", "club_members", "commendations", "situations"]
+    assert loaded  # and once used, the reader is there
+
+
+def test_the_worker_checks_its_keys_at_start_but_not_the_pages(migrated: Path) -> None:
+    """``ctip worker`` runs ctip's own start checks (no field key: it refuses to start), not
+    Django's whole suite: those load every page (the URL configuration) and the migration
+    autodetector, which a worker does not need; ``ctip check`` and ``ctip serve`` run them
+    (decision 0072)."""
+    script = ("import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'ctip.settings'; "
+              "django.setup(); from ctip.core import leases; "
+              "leases.LeasedWorker.run = lambda self: (print('pages loaded:', 'ctip.urls' in "
+              "sys.modules, flush=True), os._exit(0)); "
+              "from ctip.cli import main; main(['ctip', 'worker', '--no-scheduler'])")
+    run = subprocess.run([sys.executable, "-c", script],  # noqa: S603
+                         env=_env(migrated), capture_output=True, text=True, check=False,
+                         timeout=300)
+    assert "pages loaded: False" in run.stdout, run.stdout + run.stderr[-3000:]
+    keyless = {k: v for k, v in _env(migrated).items() if k != "CTIP_FIELD_KEYS"}
+    refused = _ctip("worker", "--no-scheduler", env=keyless, timeout=300)
+    assert refused.returncode != 0
+    assert "ctip.E001" in refused.stderr and "No field encryption key" in refused.stderr
 
 
 # --- ctip check -------------------------------------------------------------------------------
@@ -134,6 +178,18 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _until_started(pid: int, expect: list[str], timeout: float) -> dict[int, str]:
+    """The descendants of ``pid`` once each of ``expect`` is in one's command line (or the
+    timeout has passed: the caller's assertion then says which is missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        started = _children(pid)
+        if time.monotonic() > deadline or all(
+                any(what in command for command in started.values()) for what in expect):
+            return started
+        time.sleep(0.2)
+
+
 def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int,
                     expect: list[str]) -> None:
     process = subprocess.Popen([sys.executable, "-m", "ctip.cli", *args],  # noqa: S603
@@ -142,9 +198,9 @@ def _start_and_stop(args: list[str], env: dict[str, str], port: int, signum: int
         _wait_for_answer(port, process, timeout=600)
         # One gunicorn worker (CTIP_WORKERS=1): the answer proves it booted. A worker still
         # importing Django has not yet set its signal handlers, and gunicorn waits out its
-        # graceful timeout (30 s) for it before killing it.
-        time.sleep(1.0)  # let the task worker start too
-        started = _children(process.pid)
+        # graceful timeout (30 s) for it before killing it. The task worker may start after
+        # the server answers: wait until every expected process is there, not a fixed second.
+        started = _until_started(process.pid, expect, timeout=120)
         started[process.pid] = "ctip (the process signalled)"
         for what in expect:
             assert any(what in command for command in started.values()), (what, started)

@@ -3,6 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ctip.imports import kinds
+
 
 class CasesConfig(AppConfig):
     name = "ctip.cases"
@@ -12,12 +14,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # ready(): these modules import models, which exist only once the apps are loaded
         from ctip.accounts.signals import access_narrowed, sign_in_locked
-        from ctip.cases import (
-            checks,  # noqa: F401  (registers the key check)
-            situation_import,  # noqa: F401  (registers its kind of import)
-        )
+        from ctip.cases import checks  # noqa: F401  (registers the key check)
         from ctip.cases.notices import notify_administrators
 
+        # the kind of import: its module is imported the first time it is used (decision 0072)
+        kinds.declare("situations", "ctip.cases.situation_import")
         sign_in_locked.connect(notify_administrators, dispatch_uid="cases.notices.sign_in_locked")
         access_narrowed.connect(_end_uncovered, dispatch_uid="cases.actions.access_narrowed")
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ctip.imports import kinds
+
 
 class CommunityConfig(AppConfig):
     name = "ctip.community"
@@ -8,6 +10,5 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Clubs and models")
 
     def ready(self) -> None:
-        # The kinds of import register with the pipeline (``ctip.imports``); ready(): they
-        # import models, which exist only once the apps are loaded.
-        import ctip.community.member_import  # noqa: F401
+        # The kind of import: its module is imported the first time it is used (decision 0072)
+        kinds.declare("club_members", "ctip.community.member_import")

@@ -18,8 +18,9 @@ the same for every kind:
   worker with their progress on the job's row; the import marks its job done in the same
   transaction as its writes, so a job run twice (a killed worker, decision 0028) writes once.
 
-Each kind's module registers its kind (``register``), imported by its app's ``AppConfig.ready``;
-``kind(name)`` finds it. The pipeline imports no app that uses it (decision 0053).
+Each kind's module registers its kind (``register``); its app's ``AppConfig.ready`` names that
+module (``kinds.declare``), and ``kind(name)`` imports it the first time the kind is asked for
+(decision 0072). The pipeline imports no app that uses it (decision 0053).
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ from ctip.core.spreadsheets import (
     shorten,
 )
 from ctip.core.text import fold
-from ctip.imports import tasks  # the module: its tasks import this one, and tests replace them
+from ctip.imports import (
+    kinds,
+    tasks,  # the module: its tasks import this one, and tests replace them
+)
 from ctip.org.models import PATH_SEPARATOR
 
 logger = logging.getLogger(__name__)
@@ -515,13 +519,17 @@ def register(import_kind: ImportKind) -> ImportKind:
 
 
 def kind(name: str) -> ImportKind:
-    """The kind registered under ``name``; ``KeyError`` if none."""
+    """The kind registered under ``name``, its module imported on first use; ``KeyError`` if
+    none."""
+    if name not in _KINDS:
+        kinds.load(name)
     return _KINDS[name]
 
 
 def load_kinds() -> dict[str, ImportKind]:
-    """Every kind registered: each app registers its own when it is ready (its
-    ``AppConfig.ready`` imports the module that calls ``register``)."""
+    """Every kind: each app names the modules that register its own when it is ready (its
+    ``AppConfig.ready`` calls ``kinds.declare``); they are imported here."""
+    kinds.load()
     return dict(_KINDS)
 
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ctip.imports import kinds
+
 
 class UnitsConfig(AppConfig):
     """The pages, writes and imports of the organisation tree, and ``ctip units``. They check
@@ -12,6 +14,5 @@ class UnitsConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        # The branch import registers with the pipeline (``ctip.imports``); ready(): it imports
-        # models, which exist only once the apps are loaded.
-        import ctip.units.branch_import  # noqa: F401
+        # The branch import: its module is imported the first time it is used (decision 0072)
+        kinds.declare("branches", "ctip.units.branch_import")

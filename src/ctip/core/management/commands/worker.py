@@ -14,6 +14,11 @@ from ctip.core.scheduler import start_in_background
 class Command(BaseCommand):
     help = ("Run the background worker: tasks from the database queue, each under a renewed "
             "lease (a task whose worker died is run again or marked failed), plus periodic jobs.")
+    # ctip's own start checks (a field key configured, ...), not Django's whole suite: that
+    # loads every page (the URL configuration) and the migration autodetector, most of a
+    # second of processor at each start, for what a worker never serves; ``ctip check`` and
+    # ``ctip serve`` run them all (decision 0072).
+    requires_system_checks = ["ctip"]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-scheduler", action="store_true",
