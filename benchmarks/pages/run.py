@@ -332,6 +332,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # a kept database keeps its cache directory too: every run starts from an empty cache,
         # so the first request of each page ("first ms") renders what later ones reuse
         cache.clear()
+        # as ``ctip.wsgi`` does in a served process before its first request: what is loaded
+        # frozen out of the garbage collector's full collections (decision 0074)
+        from ctip.core.startup import settle
+
+        settle()
         before = _common.load_average()
         pages = [measure(clients[role], role, name, url, args.repeat, args.cold)
                  for role, name, url in landing_pages(who, campaigns, args.roles)]

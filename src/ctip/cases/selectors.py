@@ -53,6 +53,8 @@ class Inbox:
     pages: dict[str, int] = field(default_factory=dict)
     #: how many situations are open at each unit directly below (by key), where any is
     open_below: dict[int, int] = field(default_factory=dict)
+    #: the names of the units directly below (by key), in the order of their names
+    names_below: dict[int, str] = field(default_factory=dict)
 
 
 def inbox_sections(now: dt.datetime) -> dict[str, Q]:
@@ -86,10 +88,14 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     ``overdue_below``...); a page past the last is the last, and ``Inbox.pages`` says which
     page each section shows. The follow-ups of the unit's open cases due within a week are
     paged the same way (key ``follow_ups``), unless ``follow_ups`` is false (a viewer who may
-    not see the cases: nothing of them is read)."""
+    not see the cases: nothing of them is read). A section with nothing in it, and the
+    follow-ups' count when their first page is not full, cost no query: on PostgreSQL each
+    query is a round trip to another process, which a busy machine makes wait its turn."""
     now = now or timezone.now()
     box = Inbox(unit=unit)
-    children = list(Unit.objects.filter(parent=unit).values_list("pk", flat=True))
+    box.names_below = dict(Unit.objects.filter(parent=unit).order_by(vi_order("name"))
+                           .values_list("pk", "name"))
+    children = list(box.names_below)
     below = (open_situations_at(children).filter(overdue_q(now))
              .exclude(state=Situation.State.REFERRED))
     sections = inbox_sections(now)
@@ -112,7 +118,8 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
     for key, rows in [*inbox_rows(unit, now).items(), ("overdue_below", below)]:
         page = _page_of(box.counts[key], limit, (pages or {}).get(key, 1))
         box.pages[key] = page
-        setattr(box, key, _most_urgent(rows, limit, offset=(page - 1) * (limit or 0)))
+        if box.counts[key]:
+            setattr(box, key, _most_urgent(rows, limit, offset=(page - 1) * (limit or 0)))
     # the follow-ups of the unit's open cases due within a week, paged like the sections
     # (key ``follow_ups``): the count, then a page of ``limit`` rows, the earliest first
     due = (FollowUp.objects.filter(case__unit=unit, case__closed_on__isnull=True,
@@ -121,6 +128,11 @@ def inbox_for(unit: Unit, now: dt.datetime | None = None, limit: int | None = No
            .select_related("case").order_by("due_on", "pk"))
     if not follow_ups:
         box.counts["follow_ups"], box.pages["follow_ups"] = 0, 1
+    elif limit and (pages or {}).get("follow_ups", 1) <= 1 and len(
+            first := list(due[:limit + 1])) <= limit:
+        # the first page is all there is: its rows are the count
+        box.follow_ups, box.pages["follow_ups"] = first, 1
+        box.counts["follow_ups"] = len(first)
     elif limit:
         box.counts["follow_ups"] = due.count()
         page = _page_of(box.counts["follow_ups"], limit, (pages or {}).get("follow_ups", 1))

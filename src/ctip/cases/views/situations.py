@@ -48,8 +48,7 @@ from ctip.cases.forms.situations import (
 )
 from ctip.cases.models import Situation
 from ctip.cases.policy import situations_visible_to
-from ctip.cases.selectors import inbox_for
-from ctip.core.collation import vi_order
+from ctip.cases.selectors import Inbox, inbox_for
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
@@ -135,13 +134,11 @@ def _inbox_unit(request: HttpRequest, unit_pk: int | None) -> Unit:
     return get_unit_for(request.user, int(raw), "situation.view")
 
 
-def _open_below(unit: Unit, counts: dict[int, int]) -> list[Any]:
-    """The units directly below with situations open there (``counts``, the inbox's), and
-    how many, in the order of their names."""
-    children = (Unit.objects.filter(parent=unit).order_by(vi_order("name"))
-                .values_list("pk", "name"))
-    return [{"handling_unit": pk, "handling_unit__name": name, "n": counts[pk]}
-            for pk, name in children if counts.get(pk)]
+def _open_below(box: Inbox) -> list[Any]:
+    """The units directly below with situations open there, and how many, in the order of
+    their names (the inbox's own, read with it)."""
+    return [{"handling_unit": pk, "handling_unit__name": name, "n": box.open_below[pk]}
+            for pk, name in box.names_below.items() if box.open_below.get(pk)]
 
 
 #: The rows a page of an inbox section shows; the count says how many there are in all.
@@ -206,7 +203,9 @@ def inbox(request: AuthedRequest, unit_pk: int | None = None) -> HttpResponse:
         "sections": shown,
         # one reverse() for the rows' links: <prefix><pk>/
         "detail_prefix": reverse("cases:situation_detail", args=[0]).removesuffix("0/"),
-        "open_below": _open_below(unit, box.open_below),
+        "open_below": _open_below(box),
+        # one reverse() for the links to the inboxes of the units below: <prefix><pk>/
+        "unit_inbox_prefix": reverse("cases:unit_inbox", args=[0]).removesuffix("0/"),
         "can_report": has_capability(request.user, "situation.report"),
         # follow-ups of open support cases due within a week, by case code only, a page of
         # them with how many there are in all
