@@ -461,7 +461,9 @@ def uses_database(item: pytest.Item) -> bool:
 # The files that take longest: seconds of wall time, summed by file, of one run of the suite on
 # two workers on a busy machine (5 December 2026); the processes and the backup files scaled by
 # their processor time after decision 0062 (the static files collected once; the backup test
-# split by database). Only their order matters; a file not named here runs after them, in the
+# split by database), and the landing pages, the rules map and the roll-ups by theirs after
+# decision 0073 (the worlds built once, the code walked once, the table rebuild from the run's
+# migrated database). Only their order matters; a file not named here runs after them, in the
 # order of collection. Never a limit.
 LONG_FILES: dict[str, float] = {
     "tests/reports/test_disclosure_attack.py": 553,
@@ -471,8 +473,6 @@ LONG_FILES: dict[str, float] = {
     "tests/core/test_processes.py": 320,
     "tests/ops/test_backup_postgresql.py": 310,
     "tests/ops/test_backup.py": 280,
-    "tests/test_landing_queries.py": 262,
-    "tests/reports/test_rollups.py": 186,
     "tests/portal/test_pages.py": 153,
     "tests/test_access_matrix.py": 137,
     "tests/outreach/test_activity_views.py": 136,
@@ -485,10 +485,12 @@ LONG_FILES: dict[str, float] = {
     "tests/test_hostile_input.py": 78,
     "tests/portal/test_section_permissions.py": 68,
     "tests/org/test_branch_import.py": 68,
-    "tests/test_rules_map.py": 65,
     "tests/matrix/test_reports.py": 64,
     "tests/reports/test_bad_input.py": 63,
     "tests/portal/test_search.py": 59,
+    "tests/test_landing_queries.py": 51,
+    "tests/test_rules_map.py": 38,
+    "tests/reports/test_rollups.py": 24,
 }
 
 
