@@ -258,11 +258,11 @@ def _services_follow(case: str) -> str:
             f"WHERE case_id = {case}.id")
 
 
-def _lock_cases(*case_ids: str) -> str:
+def _lock_cases(*case_ids: str, where: str = "TRUE") -> str:
     """PostgreSQL: ``_lock_case`` of several cases, in id order (two writers locking the same
-    cases cannot deadlock)."""
+    cases cannot deadlock), when ``where`` holds."""
     return (f"PERFORM 1 FROM cases_supportcase WHERE id IN ({', '.join(case_ids)}) "
-            "ORDER BY id FOR UPDATE")
+            f"AND ({where}) ORDER BY id FOR UPDATE")
 
 
 def _lock_case(case_id: str) -> str:
@@ -341,8 +341,12 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                               [_escalation(d, "OLD.situation_id")], []),
         "ctip_service_ins": ("cases_service", "AFTER INSERT", "NEW.status = 'delivered'",
                              [_served("NEW.case_id")], [_lock_case("NEW.case_id")]),
+        # only when what the day is computed from changes (not a provider, nor the path the
+        # case's move writes on its services)
         "ctip_service_upd": ("cases_service", "AFTER UPDATE",
-                             "OLD.status = 'delivered' OR NEW.status = 'delivered'",
+                             "(OLD.status = 'delivered' OR NEW.status = 'delivered') AND ("
+                             + " OR ".join(d.differs(f"OLD.{c}", f"NEW.{c}")
+                                           for c in ("status", "date", "case_id")) + ")",
                              [_served("OLD.case_id"), _served("NEW.case_id")],
                              [_lock_case("LEAST(OLD.case_id, NEW.case_id)"),
                               _lock_case("GREATEST(OLD.case_id, NEW.case_id)")]),
@@ -363,9 +367,13 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
         set_path = [f"NEW.case_path := {_case_path('NEW')}"]
         triggers["ctip_service_path_ins"] = ("cases_service", "BEFORE INSERT", "", set_path,
                                              [_lock_case("NEW.case_id")])
-        triggers["ctip_service_path_upd"] = ("cases_service", "BEFORE UPDATE", path_changed,
-                                             set_path,
-                                             [_lock_cases("OLD.case_id", "NEW.case_id")])
+        # A service moved to another case locks both cases (a concurrent move of the new
+        # case would not see the service yet); an update within its case needs no lock: a
+        # concurrent move of the case updates this row too, after it.
+        triggers["ctip_service_path_upd"] = (
+            "cases_service", "BEFORE UPDATE", path_changed, set_path,
+            [_lock_cases("OLD.case_id", "NEW.case_id",
+                         where="OLD.case_id IS DISTINCT FROM NEW.case_id")])
     else:
         wrong = d.differs("NEW.case_path", _case_path("NEW"))
         for name, event in (("ctip_service_path_ins", "AFTER INSERT"),
