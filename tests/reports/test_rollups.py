@@ -30,7 +30,7 @@ from tests.reports.facts import record_facts
 
 YEAR = Period.year(2026)
 CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0,
-         "cases_supportcase": 0}
+         "cases_supportcase": 0, "cases_service": 0}
 
 
 def kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -444,4 +444,122 @@ def test_every_write_of_a_service_keeps_the_day_a_case_was_first_served(
         assert rollups.differences()["cases_supportcase"] == 1
     finally:
         rollups.install_and_rebuild()
+    check()
+
+
+def services_through_the_cases(unit: Any, period: Period) -> dict[str, tuple[int, int, int]]:
+    """The services delivered in the period under ``unit``, per child (a unit's name) and in
+    all: count, loan amount and key sum, found through each service's case and its path now
+    (the join the services' kept path replaced)."""
+    from ctip.cases.models import Service
+
+    rows = Service.objects.filter(case__unit_path__subtree=unit.path, status="delivered",
+                                  date__gte=period.start, date__lte=period.end)
+    parts = {"all": rows, **{child.name: rows.filter(case__unit_path__subtree=child.path)
+                             for child in unit.children.all()}}
+    if rows.filter(case__unit_path=unit.path).exists():
+        parts["own"] = rows.filter(case__unit_path=unit.path)
+    out: dict[str, tuple[int, int, int]] = {}
+    for name, mine in parts.items():
+        loans = mine.filter(type__in=ind.LOAN_TYPES)
+        out[name] = (mine.count(), int(loans.aggregate(a=Sum("amount"))["a"] or 0),
+                     int(mine.aggregate(k=Sum("record_key"))["k"] or 0))
+    return out
+
+
+def services_in_the_table(unit: Any, period: Period) -> dict[str, tuple[int, int, int]]:
+    """The same, as the indicator table says it (the services source and its cell keys)."""
+    def cell(values: dict[str, Any], keys: dict[str, Any]) -> tuple[int, int, int]:
+        return (values["services"]["total"], values["loan_amount"],
+                keys["services"]["total"])
+
+    total, total_keys, children = ind.compute_keyed(unit, period, ["services", "loan_amount"])
+    out = {"all": cell(total, total_keys)}
+    for child, values, keys in children:
+        out["own" if child.pk == unit.pk else child.name] = cell(values, keys)
+    return out
+
+
+def test_a_service_keeps_the_path_of_its_case_through_every_write(
+        tree: Any, users: Any) -> None:
+    """The services are counted under the unit their case is at now: when a service is
+    added, changed, moved to another case, inserted in bulk or written by SQL, and when its
+    case moves to another unit by a save, a queryset update or SQL."""
+    from ctip.cases.models import Service, SupportCase
+    from tests.cases.case_helpers import open_case
+
+    def path(service: Any) -> Any:
+        return Service.objects.get(pk=service.pk).case_path
+
+    def check() -> None:
+        assert rollups.differences() == CLEAN
+        for unit in (tree.central, tree.province, tree.commune_a):
+            for period in (Period.year(2026), Period.month(2026, 3), Period.half(2026, 1)):
+                assert services_in_the_table(unit, period) == services_through_the_cases(
+                    unit, period)
+
+    case = open_case(tree.commune_a, users["case_worker"], opened_on=dt.date(2026, 1, 10))
+    other = open_case(tree.commune_b, None, full_name="Lê Thị Lan",
+                      opened_on=dt.date(2026, 2, 1))
+    loan = cases.add_service(actor=None, case=case, type="loan_support", provider="NHCSXH",
+                             date=dt.date(2026, 3, 2), amount=20_000_000, status="delivered")
+    planned = cases.add_service(actor=None, case=case, type="medical", provider="Trạm y tế",
+                                date=dt.date(2026, 4, 2))
+    cases.set_service_status(actor=None, service=planned, status="delivered")
+    elsewhere = cases.add_service(actor=None, case=other, type="legal_aid", provider="Hội",
+                                  date=dt.date(2026, 3, 20), status="delivered")
+    assert (path(loan), path(planned), path(elsewhere)) == (
+        tree.commune_a.path, tree.commune_a.path, tree.commune_b.path)
+    check()
+    before = services_in_the_table(tree.province, Period.year(2026))
+    assert before["Xã Đức Hòa"][:2] == (2, 20_000_000) and before["Phường Tân An"][0] == 1
+
+    # the case moves to commune B by a queryset update: its services are counted there
+    stale = Service.objects.get(pk=loan.pk)
+    SupportCase.objects.filter(pk=case.pk).update(unit=tree.commune_b,
+                                                  unit_path=tree.commune_b.path)
+    assert (path(loan), path(planned)) == (tree.commune_b.path, tree.commune_b.path)
+    moved = services_in_the_table(tree.province, Period.year(2026))
+    assert moved["Xã Đức Hòa"][0] == 0 and moved["Phường Tân An"][:2] == (3, 20_000_000)
+    check()
+    # a copy of a service read before the move, saved: it keeps the case's new path
+    stale.provider = "Ngân hàng Chính sách xã hội"
+    stale.save()
+    assert path(loan) == tree.commune_b.path
+    # back to a branch of commune A by a save of the case, then to the other province by SQL
+    case.refresh_from_db()
+    case.unit, case.unit_path = tree.branch_a1, tree.branch_a1.path
+    case.save()
+    assert (path(loan), path(planned)) == (tree.branch_a1.path, tree.branch_a1.path)
+    check()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_supportcase SET unit_id = %s, unit_path = %s WHERE id = %s",
+                       [tree.other_commune.pk, tree.other_commune.path, case.pk])
+    assert path(planned) == tree.other_commune.path
+    check()
+    # a service moved to the other case, inserted in bulk, or given a wrong path by SQL
+    Service.objects.filter(pk=loan.pk).update(case=other)
+    assert path(loan) == tree.commune_b.path
+    made = Service.objects.bulk_create([
+        Service(case=case, type="travel", provider="Hội", date=dt.date(2026, 3, 9),
+                status="delivered"),
+        Service(case=other, type="entrusted_loan", provider="Hội", date=dt.date(2026, 6, 1),
+                amount=5_000_000, status="delivered")])
+    assert [path(s) for s in made] == [tree.other_commune.path, tree.commune_b.path]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_service SET case_path = %s", [tree.commune_a.path])
+    assert [path(s) for s in (loan, planned, *made)] == [
+        tree.commune_b.path, tree.other_commune.path, tree.other_commune.path,
+        tree.commune_b.path]
+    check()
+    # without the triggers a wrong path is counted, and the rebuild puts it right
+    rollups.uninstall(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_service SET case_path = %s WHERE id = %s",
+                           [tree.commune_a.path, planned.pk])
+        assert rollups.differences()["cases_service"] == 1
+    finally:
+        rollups.install_and_rebuild()
+    assert path(planned) == tree.other_commune.path
     check()

@@ -410,6 +410,11 @@ class Service(models.Model):
                                  null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PLANNED)
+    # The unit path of its case (``SupportCase.unit_path``): kept by database triggers (see
+    # ``reports.rollups``), moved with the case, so the indicators find and group a subtree's
+    # services without joining their cases; never set it from Python. NULL only in the
+    # instant before a trigger sets it (and so that adding it rewrites no table on SQLite).
+    case_path = TreePathField(editable=False, db_index=False, null=True, blank=True)
     record_key = record_key_field()
 
     class Meta:

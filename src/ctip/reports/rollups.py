@@ -15,14 +15,16 @@ months:
 - ``SpeakerMonth``: how many done activities each speaker was listed on in a month, so "active
   speakers" is one indexed look-up per speaker instead of a search through their activities.
 
-Two more are columns: ``cases.Situation.escalated_after_us``, the microseconds from a situation
-being recorded to its first escalation (NULL while it has none), so "escalated within the
-deadline" is an exact comparison in SQL whatever the period; and
+Three more are columns: ``cases.Situation.escalated_after_us``, the microseconds from a
+situation being recorded to its first escalation (NULL while it has none), so "escalated within
+the deadline" is an exact comparison in SQL whatever the period;
 ``cases.SupportCase.first_served_on``, the day of a case's first delivered service (NULL while
 none), so "served by the end of the period" is a comparison in the cases' report index instead
-of a look-up in the services per case (decision 0064).
+of a look-up in the services per case (decision 0064); and ``cases.Service.case_path``, the
+unit path of a service's case, moved with the case, so the services of a subtree are found and
+grouped by child from their own index without joining the cases (decision 0070).
 
-All four are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
+All five are kept by **database triggers** (SQLite and PostgreSQL), not by the actions: every
 write changes them in its own transaction, whatever wrote it — a form, the API, the Excel
 import's ``bulk_create``, a unit's flags edited, a queryset ``update()``, or SQL typed by an
 administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the facts;
@@ -240,6 +242,29 @@ def _served(case_id: str) -> str:
             f"{_first_service('cases_supportcase')} WHERE id = {case_id}")
 
 
+def _case_path(service: str) -> str:
+    return f"(SELECT c.unit_path FROM cases_supportcase c WHERE c.id = {service}.case_id)"
+
+
+def _path_of_case(service_id: str) -> str:
+    """Put the path of its case on one service (SQLite: after the write, when wrong)."""
+    return (f"UPDATE cases_service SET case_path = {_case_path('cases_service')} "
+            f"WHERE id = {service_id}")
+
+
+def _services_follow(case: str) -> str:
+    """A case moved to another unit moves its services' path."""
+    return (f"UPDATE cases_service SET case_path = {case}.unit_path "
+            f"WHERE case_id = {case}.id")
+
+
+def _lock_cases(*case_ids: str, where: str = "TRUE") -> str:
+    """PostgreSQL: ``_lock_case`` of several cases, in id order (two writers locking the same
+    cases cannot deadlock), when ``where`` holds."""
+    return (f"PERFORM 1 FROM cases_supportcase WHERE id IN ({', '.join(case_ids)}) "
+            f"AND ({where}) ORDER BY id FOR UPDATE")
+
+
 def _lock_case(case_id: str) -> str:
     """PostgreSQL: take the case's row before reading its services, so that the next
     statement (a new snapshot) sees the services of a concurrent writer that held it."""
@@ -316,14 +341,44 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
                               [_escalation(d, "OLD.situation_id")], []),
         "ctip_service_ins": ("cases_service", "AFTER INSERT", "NEW.status = 'delivered'",
                              [_served("NEW.case_id")], [_lock_case("NEW.case_id")]),
+        # only when what the day is computed from changes (not a provider, nor the path the
+        # case's move writes on its services)
         "ctip_service_upd": ("cases_service", "AFTER UPDATE",
-                             "OLD.status = 'delivered' OR NEW.status = 'delivered'",
+                             "(OLD.status = 'delivered' OR NEW.status = 'delivered') AND ("
+                             + " OR ".join(d.differs(f"OLD.{c}", f"NEW.{c}")
+                                           for c in ("status", "date", "case_id")) + ")",
                              [_served("OLD.case_id"), _served("NEW.case_id")],
                              [_lock_case("LEAST(OLD.case_id, NEW.case_id)"),
                               _lock_case("GREATEST(OLD.case_id, NEW.case_id)")]),
         "ctip_service_del": ("cases_service", "AFTER DELETE", "OLD.status = 'delivered'",
                              [_served("OLD.case_id")], [_lock_case("OLD.case_id")]),
     }
+    # A case's path on its services: when a case moves, its services follow in the same
+    # statement (the case's row is locked by its update, so a service written at the same
+    # time, which locks it first, waits and then reads the new path, or is already seen).
+    moved = d.differs("OLD.unit_path", "NEW.unit_path")
+    triggers["ctip_case_moved"] = ("cases_supportcase", "AFTER UPDATE", moved,
+                                   [_services_follow("NEW")], [])
+    if d.pg:
+        # A service's own writes take its case's path before the row is stored; an update
+        # only when it changes case or carries another path (a stale copy saved).
+        path_changed = (f"{d.differs('OLD.case_id', 'NEW.case_id')} OR "
+                        f"{d.differs('OLD.case_path', 'NEW.case_path')}")
+        set_path = [f"NEW.case_path := {_case_path('NEW')}"]
+        triggers["ctip_service_path_ins"] = ("cases_service", "BEFORE INSERT", "", set_path,
+                                             [_lock_case("NEW.case_id")])
+        # A service moved to another case locks both cases (a concurrent move of the new
+        # case would not see the service yet); an update within its case needs no lock: a
+        # concurrent move of the case updates this row too, after it.
+        triggers["ctip_service_path_upd"] = (
+            "cases_service", "BEFORE UPDATE", path_changed, set_path,
+            [_lock_cases("OLD.case_id", "NEW.case_id",
+                         where="OLD.case_id IS DISTINCT FROM NEW.case_id")])
+    else:
+        wrong = d.differs("NEW.case_path", _case_path("NEW"))
+        for name, event in (("ctip_service_path_ins", "AFTER INSERT"),
+                            ("ctip_service_path_upd", "AFTER UPDATE")):
+            triggers[name] = ("cases_service", event, wrong, [_path_of_case("NEW.id")], [])
     if d.pg:
         # The situation's own writes: computed before the row is stored, so nothing a save
         # carries over (a stale value read earlier) can overwrite it.
@@ -506,6 +561,10 @@ def rebuild(using: str = "default") -> dict[str, int]:
         cursor.execute(f"UPDATE cases_supportcase SET first_served_on = {first} "
                        f"WHERE {d.differs('first_served_on', first)}")
         counts["cases_supportcase"] = cursor.rowcount
+        path = _case_path("cases_service")
+        cursor.execute(f"UPDATE cases_service SET case_path = {path} "
+                       f"WHERE {d.differs('case_path', path)}")
+        counts["cases_service"] = cursor.rowcount
         # Fresh statistics for the planner; the space of the old rows is reclaimed by
         # (auto)vacuum, which cannot run inside this transaction.
         for table in _KEYS:
@@ -598,6 +657,9 @@ def differences(using: str = "default") -> dict[str, int]:
         cursor.execute("SELECT COUNT(*) FROM cases_supportcase WHERE "
                        + d.differs("first_served_on", _first_service("cases_supportcase")))
         out["cases_supportcase"] = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM cases_service WHERE "
+                       + d.differs("case_path", _case_path("cases_service")))
+        out["cases_service"] = cursor.fetchone()[0]
     return out
 
 

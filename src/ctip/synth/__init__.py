@@ -679,7 +679,9 @@ class Builder:
                               else "cancelled" if r < 0.16 else "delivered")
                     amount = (rng.randrange(5, 50) * 1_000_000
                               if t in ("loan_support", "entrusted_loan") else None)
-                    service_rows.append({"id": sid, "case_id": case_pk, "type": t,
+                    # the case's path, as the triggers (paused here) would keep it
+                    service_rows.append({"id": sid, "case_id": case_pk, "case_path": path,
+                                         "type": t,
                                          "provider": PROVIDERS[rng.randrange(len(PROVIDERS))],
                                          "date": date, "amount": amount, "status": status})
                     sid += 1
