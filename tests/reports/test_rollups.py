@@ -563,3 +563,34 @@ def test_a_service_keeps_the_path_of_its_case_through_every_write(
         rollups.install_and_rebuild()
     assert path(planned) == tree.other_commune.path
     check()
+
+
+def test_a_service_write_takes_its_case_before_the_service(tree: Any, users: Any) -> None:
+    """A case moved to another unit locks its services after the case (the trigger that keeps
+    their path), and the triggers of a service lock its case after the service: the actions
+    that write a service take the case's row first, so a move and a service's write wait for
+    each other instead of deadlocking on PostgreSQL (decision 0070)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.cases.case_helpers import open_case
+
+    case = open_case(tree.commune_a, users["case_worker"], opened_on=dt.date(2026, 1, 10))
+
+    def lock_then_write(sql: list[str], write: str) -> None:
+        locks = [i for i, s in enumerate(sql) if s.lstrip().startswith("SELECT")
+                 and '"cases_supportcase"' in s and "FOR UPDATE" in s]
+        writes = [i for i, s in enumerate(sql) if s.lstrip().startswith(write)
+                  and '"cases_service"' in s.split("(")[0] + s[:40]]
+        assert writes, sql
+        if connection.features.has_select_for_update:
+            assert locks and locks[0] < writes[0], sql
+        else:  # SQLite: the writer holds the whole database; no row lock is written
+            assert not locks
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as added:
+        service = cases.add_service(actor=None, case=case, type="medical",
+                                    provider="Trạm y tế", date=dt.date(2026, 4, 2))
+    lock_then_write([q["sql"] for q in added.captured_queries], "INSERT")
+    with transaction.atomic(), CaptureQueriesContext(connection) as changed:
+        cases.set_service_status(actor=None, service=service, status="delivered")
+    lock_then_write([q["sql"] for q in changed.captured_queries], "UPDATE")

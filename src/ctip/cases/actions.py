@@ -1250,6 +1250,14 @@ def _service_date(case: SupportCase, date: dt.date, status: str) -> None:
     _guard_service(case, date)
 
 
+def _lock_case_first(case: SupportCase) -> None:
+    """Take the case's row before a service's: the triggers that keep a service's path and the
+    case's first day served lock the case after the service, and a move of the case locks its
+    services after the case (``reports.rollups``); taking the case first keeps every writer in
+    the same order, so two of them wait for each other instead of deadlocking (decision 0070)."""
+    SupportCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+
+
 SERVICE_RULES.cleans("provider", partial(_text, limit=200, label=gettext_lazy("Provider"),
                                          required=True, field="provider"))
 
@@ -1260,6 +1268,7 @@ def add_service(*, actor: Any, case: SupportCase, type: str, provider: str,  # n
                 status: str = Service.Status.PLANNED) -> Service:
     _require_case_manager(actor, case)
     _ensure_open_case(case)
+    _lock_case_first(case)
     provider = SERVICE_RULES.check({"case": case, "type": type, "provider": provider,
                                     "date": date, "amount": amount,
                                     "status": status})["provider"]
@@ -1301,6 +1310,7 @@ def set_service_status(*, actor: Any, service: Service, status: str,
                        amount: Decimal | int | None = None) -> Service:
     _require_case_manager(actor, service.case)
     _ensure_open_case(service.case)
+    _lock_case_first(service.case)
     SERVICE_STATUS_RULES.check({"service": service, "status": status, "amount": amount})
     if amount is not None:
         service.amount = amount
