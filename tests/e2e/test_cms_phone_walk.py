@@ -71,7 +71,16 @@ CUT_OFF = """(root) => {
 # Transitions (a message fading in) end before anything is measured.
 SETTLED = """async () => { await Promise.all(document.getAnimations()
   .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
-  .map((a) => a.finished.catch(() => null))); }"""
+  .map((a) => a.finished.catch(() => null)));
+  // a menu placed by script (the rich text's palettes, tooltips) may be drawn first and moved
+  // to its place a frame later: measure once its box has stayed put for two frames (at most 2 s)
+  const boxes = () => JSON.stringify([...document.querySelectorAll(
+    '.w-combobox, [role=listbox], [data-tippy-root]')].map((e) => {
+      const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  let last = boxes(), still = 0;
+  for (let i = 0; i < 120 && still < 2; i += 1) {
+    await frame(); const now = boxes(); still = now === last ? still + 1 : 0; last = now; } }"""
 
 # The sidebar's links, once Wagtail's script has drawn it (its submenus are drawn closed).
 MENU_LINKS = """() => [...document.querySelectorAll('#wagtail-sidebar a[href]')]
