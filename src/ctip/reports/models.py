@@ -269,6 +269,9 @@ class SpeakerMonth(models.Model):
         indexes = [
             # with ``n``, so "active in the period" is summed from the index alone
             models.Index(fields=["speaker", "month", "n"], name="reports_spkmonth_key"),
+            # led by the month, so the speakers active in a period are read from the period's
+            # part of the index alone, not from every month of every speaker (decision 0075)
+            models.Index(fields=["month", "speaker", "n"], name="reports_spkmonth_month"),
             models.Index(fields=["speaker", "month"], name="reports_spkmonth_new",
                          condition=Q(delta=True)),
         ]
