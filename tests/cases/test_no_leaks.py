@@ -190,9 +190,16 @@ def test_every_case_route_is_tried() -> None:
 
 
 def test_no_identity_reaches_roles_without_it_nor_the_logs(
-        tree: Any, users: Any, client_for: Any, caplog: Any, capsys: Any) -> None:
+        tree: Any, users: Any, client_for: Any, caplog: Any, capsys: Any,
+        monkeypatch: Any) -> None:
+    # Every SQL statement with its parameters, whatever the loggers above it say: Django's
+    # own configuration leaves "django" at INFO, where the SQL log (DEBUG) is dropped.
+    sql_log = logging.getLogger("django.db.backends")
+    monkeypatch.setattr(sql_log, "disabled", False)
+    monkeypatch.setattr(sql_log, "propagate", True)
     caplog.set_level(logging.DEBUG)
-    connection.force_debug_cursor = True  # log every SQL statement with its parameters
+    caplog.set_level(logging.DEBUG, logger=sql_log.name)
+    connection.force_debug_cursor = True
     try:
         seeded = seed(tree, users)
         reached: dict[str, set[str]] = {}
@@ -222,7 +229,9 @@ def test_no_identity_reaches_roles_without_it_nor_the_logs(
     assert not Person.objects.filter(anonymised_at__isnull=False).exists()
     assert seeded["cases"][0].follow_ups.get().done_on is None
 
-    assert len(caplog.records) > 100  # the SQL log was on
+    statements = [r for r in caplog.records if r.name == sql_log.name]
+    assert len(statements) > 100  # the SQL log was on
+    assert any("INSERT INTO" in r.getMessage() for r in statements)
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     assert_clean("the log output", logged)
     out = capsys.readouterr()
