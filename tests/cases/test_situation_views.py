@@ -290,6 +290,31 @@ def test_the_inbox_needs_a_bounded_number_of_queries(
     assert text(response).count("/cases/situations/") >= 14
 
 
+def test_the_inbox_rows_reach_the_page_as_what_it_shows_and_nothing_else(
+        situation: Situation, tree: Any, users: Any, client_for: Any) -> None:
+    """A row of the inbox is its code, category, urgency, unit and deadline, written once in
+    the view: the page holds no situation (nothing of its narrative within the template's
+    reach), and a province's hundred rows cost the template no look-up on a database object
+    each."""
+    Situation.objects.filter(pk=situation.pk).update(
+        due_at=timezone.now() - dt.timedelta(hours=5, minutes=10), urgency="urgent")
+    response = client_for(users["province_officer"]).get(inbox(tree.province))
+    rows = [row for _key, _title, items, *_rest in response.context["sections"]
+            for row in items]
+    assert len(rows) == 1
+    row = rows[0]
+    assert isinstance(row, dict) and not any(isinstance(v, Situation) for v in row.values())
+    assert row["code"] == situation.code and row["overdue"] and not row["due_soon"]
+    assert row["unit"] == tree.commune_a.name  # handled there: the late ones below
+    due = timezone.localtime(Situation.objects.get(pk=situation.pk).due_at)
+    html = text(response)
+    below = section(html, "overdue-below")
+    assert situation.code in below and vi("Overdue") in below and tree.commune_a.name in below
+    assert due.strftime("%d/%m/%Y %H:%M") in below
+    units_below = html[html.index('id="inbox-units-below"'):]
+    assert f"{tree.commune_a.name}</a> — 1 tin báo đang mở" in units_below
+
+
 # --- Detail ----------------------------------------------------------------------------------
 
 def test_the_detail_shows_the_narrative_as_text_and_records_the_view(

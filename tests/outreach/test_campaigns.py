@@ -342,6 +342,39 @@ def test_progress_queries_do_not_grow_with_communes(tree: Any, users: Any, clien
     assert "1 / 2" in row_html(body, first.pk) and "1 / 1" in row_html(body, first.pk)
 
 
+def test_progress_groups_thousands_and_formats_once_not_per_number(
+        tree: Any, users: Any, client_for: Any, july: Campaign, monkeypatch: Any) -> None:
+    """Targets in the thousands read "12.000" in either language (the records' format); a
+    page of a hundred communes writes hundreds of numbers, so the language's format is looked
+    up for the page, not for each number: the numbers formatted one by one do not grow with
+    the communes."""
+    from django.utils import numberformat
+
+    officer = users["province_officer"]
+    actions.set_targets(actor=officer, campaign=july, targets={tree.commune_a: (4, 12000, 1)})
+    client = client_for(officer)
+    url = reverse("outreach:campaign_detail", args=[july.pk])
+    for language in ("vi", "en"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "100 / 12.000" in row_html(body, tree.commune_a.pk)
+        assert "125 / 12.100" in row_html(body, "total")
+    formatted: list[Any] = []
+    real = numberformat.format
+    monkeypatch.setattr(numberformat, "format",
+                        lambda *args, **kwargs: formatted.append(args) or real(*args, **kwargs))
+    client.get(url)
+    baseline = len(formatted)
+    for i in range(10):
+        commune = create_unit(actor=None, parent=tree.province, name=f"Xã mới {i:02d}",
+                              unit_type=unit_type("commune"))
+        actions.set_targets(actor=officer, campaign=july, targets={commune: (2000, 50, 1)})
+    client.get(url)
+    formatted.clear()
+    body = client.get(url).content.decode()
+    assert body.count("0 / 2.000") == 10
+    assert len(formatted) <= baseline
+
+
 # --- Archive instead of delete ------------------------------------------------------------------
 
 def test_deleting_a_campaign_in_use_is_refused_and_archiving_works(

@@ -7,6 +7,7 @@ Thin views: a form for input, an action in ``outreach.actions`` for every write,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -27,6 +28,7 @@ from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
+from ctip.core.numbers import grouped_writer
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
@@ -41,6 +43,7 @@ from ctip.outreach.campaign_forms import (
 )
 from ctip.outreach.models import Commendation
 from ctip.outreach.selectors import (
+    ProgressLine,
     campaign_progress_for,
     campaign_targets_under,
     campaigns_listed,
@@ -60,6 +63,27 @@ LEVEL_LABELS = {
     "none": gettext_lazy("No target"),
 }
 
+
+
+def _shown_line(line: ProgressLine, write: Callable[[int], str]) -> dict[str, Any]:
+    """A line of the progress table as the page writes it: its numbers grouped and its
+    statuses named once here, in plain dictionaries and strings, which the template reads
+    directly (an object's attribute costs the template a failed key look-up first, and a
+    number it writes a look-up of the language's format: the province's table has a
+    hundred lines of three cells)."""
+    cells = []
+    for cell in line.cells:
+        level = cell.level
+        label = str(LEVEL_LABELS[level])
+        percent = cell.percent
+        cells.append({
+            "level": level, "actual": write(cell.actual),
+            "done_of": f"{write(cell.actual)} / {write(cell.target) if cell.target else '—'}",
+            "status": label if percent is None else f"{percent}% · {label}"})
+    level = line.level
+    return {"key": str(line.unit.pk) if line.unit else "", "name": line.unit.name if line.unit
+            else "", "has_children": line.has_children, "level": level,
+            "label": str(LEVEL_LABELS[level]), "cells": cells}
 
 
 def _int_param(value: str | None) -> int | None:
@@ -167,14 +191,13 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for(request.user, pk)
     progress = campaign_progress_for(request.user, campaign,
                                      _int_param(request.GET.get("unit")))
-    for line in [*progress.lines, progress.own, progress.total]:
-        line.label = LEVEL_LABELS[line.level]  # type: ignore[attr-defined]
-        for cell in line.cells:
-            cell.label = LEVEL_LABELS[cell.level]  # type: ignore[attr-defined]
+    write = grouped_writer()
     can_manage = policy.can_manage_campaign(request.user, campaign)
     today = timezone.localdate()
     return render_page(request, "outreach/campaign_detail.html", {
         "campaign": campaign, "progress": progress, "can_manage": can_manage,
+        "rows": [_shown_line(line, write) for line in progress.lines],
+        "own": _shown_line(progress.own, write), "total": _shown_line(progress.total, write),
         "levels": list(LEVEL_LABELS.items()),
         "running": campaign.starts_on <= today <= campaign.ends_on,
     }, partial="progress")
