@@ -463,11 +463,15 @@ def uses_database(item: pytest.Item) -> bool:
 # their processor time after decision 0062 (the static files collected once; the backup test
 # split by database), and the landing pages, the rules map and the roll-ups by theirs after
 # decision 0073 (the worlds built once, the code walked once, the table rebuild from the run's
-# migrated database). Only their order matters; a file not named here runs after them, in the
+# migrated database), and the three browser files (the CMS phone walk, the portal, the CMS
+# policy), which ran after every named file, by their wall time in a later run on two workers
+# scaled by the PostgreSQL backup file's in both (the walk less the 75 s decision 0077 took
+# from it). Only their order matters; a file not named here runs after them, in the
 # order of collection. Never a limit.
 LONG_FILES: dict[str, float] = {
     "tests/reports/test_disclosure_attack.py": 553,
     "tests/outreach/test_activity_import.py": 418,
+    "tests/e2e/test_cms_phone_walk.py": 390,
     "tests/core/test_task_kills.py": 375,
     "tests/core/test_security_headers.py": 369,
     "tests/core/test_processes.py": 320,
@@ -481,12 +485,14 @@ LONG_FILES: dict[str, float] = {
     "tests/cases/test_case_views.py": 98,
     "tests/portal/test_cms_vietnamese.py": 93,
     "tests/cases/test_situation_views.py": 89,
+    "tests/e2e/test_portal.py": 88,
     "tests/accounts/test_lockout.py": 86,
     "tests/test_hostile_input.py": 78,
     "tests/portal/test_section_permissions.py": 68,
     "tests/org/test_branch_import.py": 68,
     "tests/matrix/test_reports.py": 64,
     "tests/reports/test_bad_input.py": 63,
+    "tests/e2e/test_cms_policy.py": 62,
     "tests/portal/test_search.py": 59,
     "tests/test_landing_queries.py": 51,
     "tests/test_rules_map.py": 38,

@@ -4,6 +4,7 @@ restart costs no hashing and compressing of every file again (decision record 00
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,21 @@ def test_serve_collects_the_static_files_again_only_when_something_changed(
     settings.STATIC_URL = "/tinh/static/"  # the settings changed
     assert collect_static() is True
     assert collect_static() is False
+
+
+def test_a_moved_or_restored_data_directory_is_not_collected_again(
+        settings: Any, tmp_path: Path) -> None:
+    """The digest names the collected files by their place under ``STATIC_ROOT``: a data
+    directory moved to another disk, or restored from a copy that kept the files' times, starts
+    without hashing and compressing every file again (decision record 0077)."""
+    settings.STATIC_ROOT = tmp_path / "data" / "static"
+    assert collect_static() is True
+    (tmp_path / "data").rename(tmp_path / "moved")
+    settings.STATIC_ROOT = tmp_path / "moved" / "static"
+    assert collect_static() is False
+
+    shutil.copytree(tmp_path / "moved", tmp_path / "restored")  # the files' times kept
+    settings.STATIC_ROOT = tmp_path / "restored" / "static"
+    assert collect_static() is False
+    (settings.STATIC_ROOT / "ctip" / "js" / "moved-in.js").write_text("// not collected")
+    assert collect_static() is True  # a file that was not collected there: collect again

@@ -68,16 +68,23 @@ CUT_OFF = """(root) => {
   return out.slice(0, 5);
 }"""
 
-# Transitions (a message fading in) end before anything is measured.
-SETTLED = """async () => { await Promise.all(document.getAnimations()
-  .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
-  .map((a) => a.finished.catch(() => null)));
+# Transitions and animations (a message fading in, the dashboard's badge pulsing five times over
+# 25 s) are brought to their end before anything is measured: what is measured is what shows once
+# they are over, without waiting it out. One that ends and starts another is ended in turn.
+SETTLED = """async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  for (let round = 0; round < 10; round += 1) {
+    const running = document.getAnimations().filter((a) => a.playState !== 'finished'
+      && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+    if (!running.length) break;
+    for (const a of running) { try { a.finish(); } catch (e) { /* paused: left as it is */ } }
+    await frame();
+  }
   // a menu placed by script (the rich text's palettes, tooltips) may be drawn first and moved
   // to its place a frame later: measure once its box has stayed put for two frames (at most 2 s)
   const boxes = () => JSON.stringify([...document.querySelectorAll(
     '.w-combobox, [role=listbox], [data-tippy-root]')].map((e) => {
       const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
-  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
   let last = boxes(), still = 0;
   for (let i = 0; i < 120 && still < 2; i += 1) {
     await frame(); const now = boxes(); still = now === last ? still + 1 : 0; last = now; } }"""
@@ -196,9 +203,17 @@ def dialog_problems(page: Any, axe_source: Any) -> list[str]:
     return found
 
 
+# Closing a dialog ends after its fade and its backdrop's (Bootstrap's timers, 300 + 150 ms, later
+# on a loaded machine): only then does the page lose ``modal-open``, which gives the editor's
+# <main> its transform back and moves what is placed in it (the "/" palette). The dialog has gone
+# when that has happened, not when it starts to fade.
+CLOSED = """() => !document.body.classList.contains('modal-open')
+  && !document.querySelector('.modal, .modal-backdrop')"""
+
+
 def close_dialog(page: Any) -> None:
     page.locator(f"{DIALOG} button.close").click()
-    page.locator(".modal.in").wait_for(state="detached")
+    page.wait_for_function(CLOSED)
 
 
 @pytest.fixture

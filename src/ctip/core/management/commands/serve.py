@@ -43,7 +43,8 @@ def _static_state() -> str:
     """A digest of what ``collectstatic`` reads and writes: every static file the finders see
     and every file under ``STATIC_ROOT`` (path, size, modification time; nothing is read), and
     the static settings. It changes when ctip or a package is upgraded, or a collected file is
-    removed."""
+    removed. A collected file is named by its place under ``STATIC_ROOT``: a data directory
+    moved or restored with its files' times is not collected again (decision record 0077)."""
     # imported when the command runs: the command line's start-up stays light (decision 0068)
     from django.contrib.staticfiles.finders import get_finders
 
@@ -56,7 +57,8 @@ def _static_state() -> str:
     for directory, _dirs, files in os.walk(root):
         for name in files:
             found = os.stat(Path(directory) / name)
-            lines.append(f"{Path(directory) / name}\0{found.st_size}\0{found.st_mtime_ns}")
+            place = (Path(directory) / name).relative_to(root)
+            lines.append(f"{place}\0{found.st_size}\0{found.st_mtime_ns}")
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
