@@ -6,12 +6,6 @@ migrations). A test run migrates one empty SQLite file and one empty PostgreSQL 
 ``ctip migrate`` in a process of its own, once for all its workers, and each installation starts
 from a copy of it. The tests still run ``ctip migrate`` on their copy, as the operator would
 after an upgrade; it finds nothing to do and checks that nothing is missing.
-
-``ctip serve`` collects the static files when they changed since its installation's last
-collection (hashing and compressing every file: about 45 s of processor). The installations that
-serve get a copy of the files collected for this virtual environment and this checkout, kept
-between runs beside its packages and collected again only when ``ctip serve``'s own digest says
-something changed (decision record 0077).
 """
 
 from __future__ import annotations
@@ -19,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -53,45 +46,17 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _production_env(data: Path) -> dict[str, str]:
-    """The environment of a ``ctip`` process of an installation in ``data``, as on a server."""
+def _migrate(data: Path, database_url: str | None) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "CTIP_DEBUG", "CTIP_TESTING", "CTIP_ENV",
                         "DJANGO_SETTINGS_MODULE", "DATABASE_REPLICA_URL"}}
     env.update(CTIP_DATA_DIR=str(data), SECRET_KEY="m" * 60, CTIP_FIELD_KEYS=TEST_FIELD_KEY,
                PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]))
-    return env
-
-
-def _migrate(data: Path, database_url: str | None) -> None:
-    env = _production_env(data)
     if database_url:
         env["DATABASE_URL"] = database_url
     run = subprocess.run([sys.executable, "-m", "ctip.cli", "migrate", "-v0"],  # noqa: S603
                          env=env, capture_output=True, text=True, timeout=900, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-
-
-COLLECT = ("import django; django.setup(); "
-           "from ctip.core.management.commands.serve import collect_static; collect_static()")
-
-
-def collected_static(data: Path) -> None:
-    """Give the installation in ``data`` the static files as ``ctip serve`` collects them, with
-    its digest: a copy (the files' times kept) of this virtual environment's collection for this
-    checkout, brought up to date first by ``ctip serve``'s own ``collect_static`` (nothing to do
-    unless a static file, a package or the settings changed since the last run)."""
-    key = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]  # noqa: S324
-    cache = Path(sys.prefix) / "ctip-tests-static" / key
-    cache.mkdir(parents=True, exist_ok=True)
-    with locked(cache.with_name(f"{key}.lock")):
-        env = {**_production_env(cache), "DJANGO_SETTINGS_MODULE": "ctip.settings"}
-        run = subprocess.run([sys.executable, "-c", COLLECT],  # noqa: S603
-                             env=env, capture_output=True, text=True, timeout=900, check=False)
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-        data.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(cache / "static", data / "static")
-        shutil.copy2(cache / ".static-collected", data / ".static-collected")
 
 
 def _psql(sql: str) -> None:

@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 
-from tests.installed import collected_static
-
 TEST_FIELD_KEY = "Y3RpcC10ZXN0cy1vbmx5LWZpZWxkLWtleS0wMDAwMDA="
 # seconds: the demo's grace (10 s) is for a task still running; a loaded test machine is slow
 STOP_WITHIN = 15.0
@@ -48,9 +46,6 @@ def migrated(tmp_path_factory: pytest.TempPathFactory, install_migrated: Any) ->
     install_migrated(data)  # a copy of the run's migrated database: nothing left to migrate
     run = _ctip("migrate", env=_env(data))
     assert run.returncode == 0, run.stderr
-    # the static files as the last ``ctip serve`` of this checkout left them: no start here
-    # hashes and compresses them all again unless they changed (tests/installed.py)
-    collected_static(data)
     return data
 
 
