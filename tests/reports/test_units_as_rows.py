@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from ctip.org.models import UnitType
 from ctip.units.actions import create_unit
+from tests.conftest import log_activity
 
 
 def test_many_units_are_rows_few_are_columns(tree: Any, users: Any, client_for: Any) -> None:
@@ -30,3 +32,35 @@ def test_many_units_are_rows_few_are_columns(tree: Any, users: Any, client_for: 
     assert rows == ["Xã Bảo Lạc", "Xã Bảo Lâm", "Xã Hạ Lang", "Xã Hà Quảng", "Xã Hòa An",
                     "Xã Nguyên Bình", "Xã Quảng Uyên", "Xã Thạch An", "Xã Trùng Khánh"]
     assert not re.search(r'<th scope="col" class="num">(<a [^>]*>)?Xã ', many)
+
+
+def test_the_table_groups_thousands_and_looks_the_format_up_once_not_per_cell(
+        tree: Any, users: Any, client_for: Any, formats: Any, monkeypatch: Any) -> None:
+    """A nation's table writes thousands of numbers (34 provinces by a hundred and fifty
+    rows): each in the records' format ("1.205" in either language), the language's format
+    looked up for the page, not for each cell, so the numbers formatted one by one do not
+    grow with the units."""
+    from django.utils import numberformat
+
+    log_activity(tree.commune_a, formats["meeting"], women=1200, men=5)
+    client = client_for(users["province_officer"])
+    url = f"{reverse('reports:indicators')}?unit={tree.province.pk}&period=year&year=2026"
+    for language in ("vi", "en"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert re.search(r">\s*1\.\d{3}\s*<", body), language
+        assert not re.search(r">\s*1,\d{3}\s*<", body), language
+    formatted: list[Any] = []
+    real = numberformat.format
+    monkeypatch.setattr(numberformat, "format",
+                        lambda *args, **kwargs: formatted.append(args) or real(*args, **kwargs))
+    cache.clear()
+    client.get(url)
+    baseline = len(formatted)
+    commune = UnitType.objects.get(code="commune")
+    for i in range(8):
+        create_unit(actor=None, parent=tree.province, name=f"Xã mới {i:02d}", unit_type=commune)
+    cache.clear()
+    formatted.clear()
+    body = client.get(url).content.decode()
+    assert body.count("Xã mới") >= 8
+    assert len(formatted) <= baseline

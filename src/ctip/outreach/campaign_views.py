@@ -64,7 +64,6 @@ LEVEL_LABELS = {
 }
 
 
-
 def _shown_line(line: ProgressLine, write: Callable[[int], str]) -> dict[str, Any]:
     """A line of the progress table as the page writes it: its numbers grouped and its
     statuses named once here, in plain dictionaries and strings, which the template reads
@@ -76,9 +75,10 @@ def _shown_line(line: ProgressLine, write: Callable[[int], str]) -> dict[str, An
         level = cell.level
         label = str(LEVEL_LABELS[level])
         percent = cell.percent
+        actual = write(cell.actual)
         cells.append({
-            "level": level, "actual": write(cell.actual),
-            "done_of": f"{write(cell.actual)} / {write(cell.target) if cell.target else '—'}",
+            "level": level, "actual": actual,
+            "done_of": f"{actual} / {write(cell.target) if cell.target else '—'}",
             "status": label if percent is None else f"{percent}% · {label}"})
     level = line.level
     return {"key": str(line.unit.pk) if line.unit else "", "name": line.unit.name if line.unit

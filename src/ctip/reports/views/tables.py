@@ -3,6 +3,7 @@ spreadsheets (XLSX, CSV), always suppressed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
 from ctip.core.htmx import render_page
+from ctip.core.numbers import grouped_writer
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.reports import caching, exports, periods, privacy
@@ -46,8 +48,10 @@ def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
     for col in table.columns:
         if not col.own and not col.total:
             col.url = f"{reverse('reports:indicators')}?{query(request, unit=col.unit.pk)}"
+    write = grouped_writer()  # the language's number format looked up once, not per cell
     for row in table.rows:
-        row.shown = [_display(cell, row) for cell in row.cells]  # type: ignore[attr-defined]
+        row.shown = [_display(cell, row, write)  # type: ignore[attr-defined]
+                     for cell in row.cells]
     # Many units (a province's 96 communes): units as rows, indicators as columns, so the
     # table grows down, not across (issue 15.5).
     by_unit = ([(col, [row.shown[i] for row in table.rows])  # type: ignore[attr-defined]
@@ -61,13 +65,15 @@ def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
 UNITS_AS_COLUMNS = 6
 
 
-def _display(cell: Any, row: exports.Row) -> dict[str, Any]:
+def _display(cell: Any, row: exports.Row, write: Callable[[int], str]) -> dict[str, Any]:
     if cell is None:
         return {"text": "—", "suppressed": False}
     if isinstance(cell, str):
         return {"text": cell, "suppressed": True}
     if row.headline and row.indicator.measure == "percent":
         return {"text": f"{number_format(cell, 1)} %", "suppressed": False}
+    if isinstance(cell, int):
+        return {"text": write(cell), "suppressed": False}
     return {"text": number_format(cell, 0, force_grouping=True), "suppressed": False}
 
 
