@@ -109,6 +109,43 @@ def test_reports_to_submit_and_to_approve_with_deadlines(tree: Any, users: Any,
         page(client_for(users["other_officer"])), "reports")
 
 
+@pytest.mark.parametrize("days_after_due", [-1, 0, 1, 20])
+def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
+        tree: Any, users: Any, client_for: Any, monkeypatch: Any, days_after_due: int) -> None:
+    """The month's report is on the commune officer's home from a few days before its due date
+    until she submits it: still there, marked overdue, the day after and weeks after (it once
+    left the list on the day after its due date, as if nothing were owed). The page is read
+    at noon on each day, so the test is the same whatever the date it runs."""
+    from ctip.reports import selectors
+
+    monthly = ReportType.objects.get(code="monthly")
+    start, end = periods.last_closed_period("monthly", timezone.localdate())
+    due = monthly.due_date(end)
+    day = due + dt.timedelta(days=days_after_due)
+    assert periods.last_closed_period("monthly", day) == (start, end)  # still that month's
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    officer = users["commune_officer"]
+    owed = [o for o in selectors.reports_owed_by(officer, day)
+            if o.report_type == monthly and o.unit == tree.commune_a]
+    assert [(o.start, o.end, o.due) for o in owed] == [(start, end, due)]
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    client = client_for(officer)  # signed in on that day
+    html = section(page(client), "reports")
+    line = next((li for li in re.findall(r"<li>(.*?)</li>", html, re.S)
+                 if monthly.name in li and tree.commune_a.name in li), "")
+    assert due.strftime("%d/%m/%Y") in line, html
+    assert ('class="badge overdue"' in line) is (days_after_due > 0), line
+    # submitted, it leaves the list
+    draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
+                                               report_type=monthly, start=start, end=end)
+    report_actions.submit(actor=None, report=draft)
+    assert not [o for o in selectors.reports_owed_by(officer, day)
+                if o.report_type == monthly and o.unit == tree.commune_a]
+    assert not [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"),
+                                        re.S)
+                if monthly.name in li and tree.commune_a.name in li and f"{start:%d/%m/%Y}" in li]
+
+
 def test_periodic_reports_are_in_the_navigation(users: Any, client_for: Any) -> None:
     link = f'href="{reverse("reports:report_list")}"'
     for role in ("commune_officer", "province_officer", "viewer"):
