@@ -342,17 +342,20 @@ class Screens:
         page = ArticlePage.objects.get(pk=self.revised.pk)
         page.lead = "Đoạn dẫn mới, chưa đăng."
         self.third = page.save_revision(user=editor, log_action=True)
-        # an hour and a day old, so the history says how long ago ("1 giờ trước")
+        # A day old, and from the evening before today (local time): Wagtail writes a time
+        # of today as "lúc 10:15 bởi ..." and an older one as "1 giờ trước, bởi ...", so both
+        # forms are on the screens whatever the hour the test runs (an hour before now is
+        # yesterday's form from midnight to 01:00 and today's after it).
         from wagtail.models import PageLogEntry, Revision
 
-        Revision.objects.filter(pk=self.first.pk).update(
-            created_at=timezone.now() - dt.timedelta(days=1, hours=2))
-        Revision.objects.filter(pk=self.second.pk).update(
-            created_at=timezone.now() - dt.timedelta(hours=1, minutes=5))
-        for entry, ago in zip(PageLogEntry.objects.filter(page=self.revised).order_by("pk"),
-                              (dt.timedelta(days=1, hours=2), dt.timedelta(hours=1, minutes=5)),
-                              strict=False):
-            PageLogEntry.objects.filter(pk=entry.pk).update(timestamp=timezone.now() - ago)
+        evening_before = (timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+                          - dt.timedelta(hours=1))
+        times = (timezone.now() - dt.timedelta(days=1, hours=2), evening_before)
+        Revision.objects.filter(pk=self.first.pk).update(created_at=times[0])
+        Revision.objects.filter(pk=self.second.pk).update(created_at=times[1])
+        for entry, when in zip(PageLogEntry.objects.filter(page=self.revised).order_by("pk"),
+                               times, strict=False):
+            PageLogEntry.objects.filter(pk=entry.pk).update(timestamp=when)
         # a scheduled page
         self.scheduled = add_article(bulletin.section, "Tin hẹn giờ", publish=False,
                                      user=publisher)
@@ -616,3 +619,28 @@ def test_the_page_search_says_what_it_found_in_vietnamese(users: dict[str, Any],
     assert counted, texts
     assert all(t.endswith("trang") for t in counted), counted
     assert not [t for t in texts if "None" in t.split()], texts
+
+
+@pytest.mark.parametrize("prefix", [False, True])
+@pytest.mark.parametrize("by", ["", "Xuatban"])
+@pytest.mark.parametrize("when", [dt.timedelta(minutes=1), dt.timedelta(days=1, hours=2)])
+def test_every_form_of_the_time_of_a_change_speaks_vietnamese(prefix: bool, by: str,
+                                                               when: dt.timedelta) -> None:
+    """Wagtail writes when a page was changed in one of six forms, by whether it was today (in
+    the reader's time zone), whether the screen puts "at" before a time and whether it names
+    who did it. The screens above show those the clock of the run gives them; each is checked
+    here, so a form is never left in English until a run happens after midnight."""
+    from wagtail.admin.templatetags.wagtailadmin_tags import timesince_last_update
+
+    now = timezone.localtime()
+    # a minute ago, but within today; or a day and two hours ago
+    moment = max(now - when, now.replace(hour=0, minute=0, second=0, microsecond=0)) \
+        if when < dt.timedelta(hours=1) else now - when
+    with translation.override("vi"):
+        text = str(timesince_last_update(moment, show_time_prefix=prefix, user_display_name=by))
+    english_words = {"ago", "by", "at", "day", "days", "hour", "hours", "minute", "minutes"}
+    assert not english_words & set(re.findall(r"[a-z]+", text.replace(by, ""))), text
+    if by:
+        assert f"bởi {by}" in text, text
+    if when > dt.timedelta(days=1):
+        assert "trước" in text and "1 ngày" in text.replace("\xa0", " "), text
