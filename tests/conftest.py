@@ -437,7 +437,7 @@ def pytest_report_header(config: Any) -> str:
     url = os.environ.get("DATABASE_URL", "")
     header = f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
     if _database_tests_only():
-        header += " (only the tests that use it: CTIP_TESTS_DATABASE_ONLY=1)"
+        header += " (only the tests that depend on it: CTIP_TESTS_DATABASE_ONLY=1)"
     return header
 
 
@@ -456,6 +456,13 @@ def _database_tests_only() -> bool:
 def uses_database(item: pytest.Item) -> bool:
     return (item.get_closest_marker("django_db") is not None
             or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
+
+
+def depends_on_database(item: pytest.Item) -> bool:
+    """A test whose result can differ with the database under it: one that uses it, unless it
+    is marked ``presentation`` (a browser walk that checks only what the page shows: its layout,
+    its accessibility, the policy in the browser; decision record 0079)."""
+    return uses_database(item) and item.get_closest_marker("presentation") is None
 
 
 # The files that take longest: seconds of wall time, summed by file, of one run of the suite on
@@ -502,7 +509,8 @@ LONG_FILES: dict[str, float] = {
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests that use the configured database.
+    """``CTIP_TESTS_DATABASE_ONLY=1`` keeps only the tests whose result can depend on the
+    configured database.
 
     The workers take whole modules (``--dist loadfile``): the tests of
     a module may build on each other (the backup test restores the backup the test before it
@@ -511,12 +519,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     CI runs the suite on SQLite and again on PostgreSQL (``.ci/run``). A test without the
     database (pure functions, settings, the catalogue, and the subprocess tests that make their
     own SQLite and PostgreSQL installations) would run twice in exactly the same conditions, so
-    the PostgreSQL run leaves those out; the SQLite run keeps everything."""
+    the PostgreSQL run leaves those out. So does it the browser walks marked ``presentation``:
+    what they check (a page's layout on a phone, axe's findings, the policy in the browser) is
+    the same whatever database the server reads, and the tests through Django's client check
+    the server's work on PostgreSQL. The SQLite run keeps everything."""
     if _database_tests_only():
-        kept = [item for item in items if uses_database(item)]
+        kept = [item for item in items if depends_on_database(item)]
         if len(kept) != len(items):
             config.hook.pytest_deselected(
-                items=[item for item in items if not uses_database(item)])
+                items=[item for item in items if not depends_on_database(item)])
             items[:] = kept
     # The longest files first (``bootstrap.py`` turns off xdist's own order, which puts the
     # files with most tests first and so started the one-test access matrices last): a worker

@@ -14,20 +14,23 @@ from tests import conftest
 
 class Item:
     def __init__(self, name: str, fixturenames: tuple[str, ...] = (), mark: bool = False,
-                 path: str = "tests/test_a.py") -> None:
+                 path: str = "tests/test_a.py", presentation: bool = False) -> None:
         self.name = name
         self.nodeid = f"{path}::{name}"
         self.fixturenames = fixturenames
-        self.mark = mark
+        self.marks = {"django_db"} if mark else set()
+        if presentation:
+            self.marks.add("presentation")
 
     def get_closest_marker(self, name: str) -> Any:
-        return object() if self.mark and name == "django_db" else None
+        return object() if name in self.marks else None
 
 
 ITEMS = [
     Item("pure", ("settings", "tmp_path")),
     Item("tree", ("tree", "db", "django_db_blocker")),
     Item("browser", ("e2e", "transactional_db", "live_server")),
+    Item("phone_walk", ("e2e", "transactional_db", "live_server"), presentation=True),
     Item("marked", (), mark=True),
     Item("subprocess_with_own_databases", ("source", "tmp_path_factory")),
 ]
@@ -50,7 +53,7 @@ def test_the_postgresql_run_keeps_the_database_tests_only(monkeypatch: pytest.Mo
                                                            ) -> None:
     kept, deselected = select(monkeypatch, "1")
     assert kept == ["tree", "browser", "marked"]
-    assert deselected == ["pure", "subprocess_with_own_databases"]
+    assert deselected == ["pure", "phone_walk", "subprocess_with_own_databases"]
 
 
 @pytest.mark.parametrize("value", [None, "", "0"])
@@ -64,6 +67,27 @@ def test_this_very_test_is_told_apart(request: pytest.FixtureRequest, db: None) 
     """The real items: one that asks for ``db`` uses the database, by pytest's own
     fixture closure."""
     assert conftest.uses_database(request.node)
+
+
+def test_the_browser_walks_that_check_only_the_page_are_marked_and_the_ones_that_write_not(
+        ) -> None:
+    """The real browser files (decision record 0079): the walks of layout, accessibility and
+    the policy are left out of the PostgreSQL run; the ones whose result rests on what the
+    server stored (offline entry sent once, a conflict between two devices, the address stored
+    for a Vietnamese title, a reading counted once) stay in it."""
+    import ast
+    from pathlib import Path
+
+    marked = {}
+    for path in sorted((Path(__file__).parent / "e2e").glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {ast.unparse(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)}
+        marked[path.stem] = any("presentation" in name for name in names)
+    kept = {name for name, presentation in marked.items() if not presentation}
+    assert kept == {"test_offline", "test_offline_situations_and_conflicts", "test_cms_editor",
+                    "test_portal_home"}, kept
+    assert marked["test_phone_walk"] and marked["test_cms_phone_walk"]
 
 
 def test_the_longest_files_come_first_each_file_whole_and_in_order(

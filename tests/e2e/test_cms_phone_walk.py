@@ -37,7 +37,7 @@ from tests.e2e.test_phone_walk import SMALL_TARGETS, SQUEEZED
 from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
 from tests.e2e.test_shell import run_axe
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 ROLES = ["editor", "publisher", "system_admin"]
 

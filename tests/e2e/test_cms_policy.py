@@ -16,7 +16,7 @@ from tests.e2e.conftest import E2E
 from tests.e2e.test_csp import _assert_injection_refused, _policy
 from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 # Inline scripts the browser would run: everything but the JSON data blocks.
 RUNNABLE_INLINE_SCRIPTS = """() => [...document.querySelectorAll('script:not([src])')]

@@ -20,7 +20,7 @@ from tests.e2e.conftest import E2E, click_page_action
 from tests.e2e.test_portal import Site, site  # noqa: F401  (the bulletin fixture)
 from tests.e2e.test_shell import province_summary, toggle, tree_node
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 INJECT_INLINE_SCRIPT = """() => {
   window.__injected = false;

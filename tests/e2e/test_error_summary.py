@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.e2e.conftest import E2E
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import E2E
 from tests.e2e.test_shell import assert_landmarks, assert_no_horizontal_overflow, run_axe
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 OFFER = ("Tuyển gấp 5 bạn nữ đi Cam trực máy tính 🇰🇭 vc nhẹ lg 2k$/tháng, k cần kn, bao vé mb, "
          "cty giữ hộ chiếu cho an toàn. Đừng nói vs gia đình nha. ib zalo 09xx "

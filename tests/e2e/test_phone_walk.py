@@ -17,6 +17,8 @@ import pytest
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_shell import run_axe
 
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
+
 ROLES = ["system_admin", "province_officer", "commune_officer", "branch_head", "speaker",
          "case_worker", "editor", "publisher", "auditor", "viewer"]
 

@@ -25,7 +25,7 @@ from tests.e2e.test_shell import (
     run_axe,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 THEMES = ["default", "contrast", "sepia", "dark"]
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests.e2e.conftest import E2E, PHONE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 

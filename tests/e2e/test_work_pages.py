@@ -16,7 +16,7 @@ from django.urls import reverse
 from tests.e2e.conftest import E2E, PHONE
 from tests.e2e.test_shell import assert_no_horizontal_overflow, run_axe
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.presentation]
 
 COLOURS_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
   const s = getComputedStyle(el);
