@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import os
 import sqlite3
@@ -557,6 +559,31 @@ def audiences(db: Any) -> dict[str, Any]:
     from ctip.catalogues.models import Audience
 
     return {a.code: a for a in Audience.objects.all()}
+
+
+# A moment of 2026 for what the real actions record "now" (a situation received, escalated),
+# when a test counts it in a period of 2026: 10 June, 09:00 in Vietnam.
+IN_2026 = dt.datetime(2026, 6, 10, 2, 0, tzinfo=dt.UTC)
+
+
+@contextlib.contextmanager
+def at(moment: dt.datetime, *, running: bool = False) -> Iterator[None]:
+    """Django's clock (``timezone.now``, which every action and ``auto_now`` field reads) set to
+    ``moment`` for what runs inside, stopped there or, ``running``, going on from it: the
+    records a test makes "now" and then counts in a fixed period fall in it whatever the date
+    of the run (on 2 January 2027 a situation received "now" is no longer in the year 2026)."""
+    import time
+    from unittest import mock
+
+    from django.utils import timezone
+
+    started = time.monotonic()
+
+    def now() -> dt.datetime:
+        return moment + dt.timedelta(seconds=time.monotonic() - started) if running else moment
+
+    with mock.patch.object(timezone, "now", side_effect=now):
+        yield
 
 
 def log_activity(unit: Unit, fmt: Any, *, actor: Any = None, date: Any = None,

@@ -13,7 +13,7 @@ from ctip.community.models import Club, ClubType
 from ctip.outreach.actions import create_commendation
 from ctip.units.actions import update_unit
 from tests.cases.case_helpers import open_case
-from tests.conftest import log_activity
+from tests.conftest import IN_2026, at, log_activity
 
 
 @dataclass
@@ -53,13 +53,15 @@ def record_facts(tree: Any, users: Any, formats: Any) -> Facts:
                           club_type=ClubType.objects.get(code="happy-family"),
                           founded_on=dt.date(2024, 3, 8), member_count=30)
     # situations: one escalated at once (in time), one waiting
-    escalated = cases.create_situation(
-        actor=users["branch_head"], unit=tree.branch_a1, category="suspected_trafficking",
-        urgency="urgent", source="member", description="Lời mời việc nhẹ lương cao.")
-    cases.escalate(actor=users["commune_officer"], situation=escalated)
-    waiting = cases.create_situation(
-        actor=None, unit=tree.commune_b, category="returned", source="officer",
-        description="Một người từ nước ngoài trở về.")
+    # (received in 2026 whatever the date of the run: the tests count them in the year 2026)
+    with at(IN_2026):
+        escalated = cases.create_situation(
+            actor=users["branch_head"], unit=tree.branch_a1, category="suspected_trafficking",
+            urgency="urgent", source="member", description="Lời mời việc nhẹ lương cao.")
+        cases.escalate(actor=users["commune_officer"], situation=escalated)
+        waiting = cases.create_situation(
+            actor=None, unit=tree.commune_b, category="returned", source="officer",
+            description="Một người từ nước ngoài trở về.")
     # received in October (a referral cannot be dated before the situation was received)
     Situation.objects.filter(pk=waiting.pk).update(
         created_at=dt.datetime(2026, 10, 20, 3, 0, tzinfo=dt.UTC))

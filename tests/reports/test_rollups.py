@@ -24,7 +24,7 @@ from ctip.reports import rollups
 from ctip.reports.models import ActivityMonth, SpeakerMonth
 from ctip.reports.periods import Period
 from ctip.units.actions import create_unit, move_subtree, update_unit
-from tests.conftest import log_activity
+from tests.conftest import IN_2026, at, log_activity
 from tests.outreach.test_activity_import import row, xlsx_file
 from tests.reports.facts import record_facts
 
@@ -111,10 +111,12 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
     log_activity(tree.branch_a2, formats["meeting"], date=dt.date(2026, 10, 10),
                  title="Sau khi chuyển")
     # situations: escalated late, backdated, an escalation event removed
-    late = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
-                                  urgency="normal", source="officer", description="Mất liên lạc")
-    stale = Situation.objects.get(pk=late.pk)
-    cases.escalate(actor=None, situation=late)
+    with at(IN_2026):  # counted in 2026 whatever the date of the run
+        late = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                      urgency="normal", source="officer",
+                                      description="Mất liên lạc")
+        stale = Situation.objects.get(pk=late.pk)
+        cases.escalate(actor=None, situation=late)
     stale.outcome = "Đã nắm tình hình"
     stale.save()    # a copy read before the escalation must not undo it
     Situation.objects.filter(pk=facts.waiting.pk).update(
@@ -253,10 +255,11 @@ def test_escalation_on_the_deadline_is_on_time_and_a_microsecond_later_is_late(
 
     DeadlineRule.objects.update_or_create(category="missing", urgency="normal",
                                           defaults={"hours": 5})
-    situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
-                                       urgency="normal", source="officer",
-                                       description="Mất liên lạc")
-    cases.escalate(actor=None, situation=situation)
+    with at(IN_2026):  # counted in 2026 whatever the date of the run
+        situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                           urgency="normal", source="officer",
+                                           description="Mất liên lạc")
+        cases.escalate(actor=None, situation=situation)
     situation.refresh_from_db()
     deadline = due_after("missing", "normal", start=situation.created_at)
     SituationEvent.objects.filter(situation=situation, kind="escalated").update(
@@ -267,6 +270,31 @@ def test_escalation_on_the_deadline_is_on_time_and_a_microsecond_later_is_late(
     situation.refresh_from_db()
     assert situation.escalated_after_us == 5 * 3_600_000_000 + late_by // dt.timedelta(
         microseconds=1)
+
+
+@pytest.mark.parametrize("created_us", [0, 1, 499_999, 999_499, 999_500, 999_999])
+@pytest.mark.parametrize("escalated_us", [0, 1, 500, 999_499, 999_500, 999_999])
+def test_the_escalation_delay_is_exact_to_the_microsecond_at_every_fraction(
+        tree: Any, created_us: int, escalated_us: int) -> None:
+    """The delay the roll-up keeps is the exact difference of the two moments, whatever their
+    fractions of a second, by the trigger when the escalation is recorded and by a rebuild.
+    SQLite's date functions round a fraction to milliseconds: read whole, ``.999999`` made a
+    delay one second longer, and an escalation a microsecond before its deadline late."""
+    created = IN_2026.replace(microsecond=created_us)
+    with at(created):
+        situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                           urgency="normal", source="officer",
+                                           description="Mất liên lạc")
+    escalated = created.replace(microsecond=0) + dt.timedelta(hours=2, microseconds=escalated_us)
+    with at(escalated):
+        cases.escalate(actor=None, situation=situation)
+    exact = (escalated - created) // dt.timedelta(microseconds=1)
+    situation.refresh_from_db()
+    assert situation.created_at == created
+    assert situation.escalated_after_us == exact
+    rollups.rebuild()
+    situation.refresh_from_db()
+    assert situation.escalated_after_us == exact
 
 
 TABLE_REBUILD = """

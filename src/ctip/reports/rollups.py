@@ -124,10 +124,13 @@ class _Dialect:
 
     def micros(self, moment: str) -> str:
         """Microseconds since 1970 of a stored datetime, exactly: SQLite keeps Django's
-        datetimes as UTC text ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
+        datetimes as UTC text ``YYYY-MM-DD HH:MM:SS[.ffffff]``. The whole seconds are read from
+        the first 19 characters only: SQLite's own parsing rounds the fraction to milliseconds,
+        so ``06:59:59.999999`` would count as 07:00:00 plus 999,999 microseconds, a second
+        late."""
         if self.pg:
             return f"(extract(epoch from {moment}) * 1000000)::bigint"
-        return (f"(CAST(strftime('%s', {moment}) AS INTEGER) * 1000000 "
+        return (f"(CAST(strftime('%s', substr({moment}, 1, 19)) AS INTEGER) * 1000000 "
                 f"+ CAST(substr({moment} || '.000000', 21, 6) AS INTEGER))")
 
     def differs(self, a: str, b: str) -> str:
