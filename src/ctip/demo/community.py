@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
 from ctip.catalogues.models import Audience, Topic
 from ctip.community import actions
 from ctip.community.models import Club, ClubType
+from ctip.demo.dates import latest
 from ctip.org.models import Unit
 from ctip.outreach.actions import create_activity
 from ctip.outreach.models import Format
@@ -53,7 +52,7 @@ def build_community(province: Unit, officer: Any) -> None:
         actor=officer, unit=duc_hoa, name="Tổ vay vốn ủy thác ấp Tân Phước",
         club_type=types["entrusted-credit"], founded_on=dt.date(2018, 1, 12), member_count=32)
     actions.change_club_status(actor=officer, club=credit, status="paused",
-                               changed_on=dt.date(2026, 2, 1),
+                               changed_on=latest(2, 1),
                                reason="Chờ nguồn vốn mới của Ngân hàng Chính sách xã hội")
     law = actions.create_club(
         actor=officer, unit=tan_an, name="Câu lạc bộ pháp luật khu phố Bình Yên",
@@ -64,14 +63,13 @@ def build_community(province: Unit, officer: Any) -> None:
     meeting = Format.objects.get(code="meeting")
     law_topic = Topic.objects.filter(kind="law").first()
     for month in (3, 6, 9):
-        create_activity(actor=officer, unit=duc_hoa, date=dt.date(timezone.localdate().year,
-                                                                  month, 10),
+        create_activity(actor=officer, unit=duc_hoa, date=latest(month, 10),
                         format=meeting, club=replica, title=f"Sinh hoạt câu lạc bộ tháng {month}",
                         participants_women=18, participants_men=2,
                         topics=[law_topic] if law_topic else [])
     border = Unit.objects.get(pk=hung_dien.pk)
     actions.create_exchange(
-        actor=officer, unit=border, date=dt.date(timezone.localdate().year, 5, 20),
+        actor=officer, unit=border, date=latest(5, 20),
         counterpart_country="Campuchia", counterpart_area="Xã giáp biên thuộc tỉnh Svay Rieng",
         participants=24, topics=list(Topic.objects.filter(kind__in=["trick", "hotline"])),
         information_shared="Trao đổi các dấu hiệu tuyển lao động lừa đảo và đầu mối liên lạc "

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ctip.catalogues.models import Audience, Movement, Topic
+from ctip.demo.dates import latest
 from ctip.demo.files import pdf_leaflet, png_poster, wav_clip
 from ctip.org.models import Unit
 from ctip.outreach import actions
@@ -86,10 +87,12 @@ def build_outreach(province: Unit, officer: Any, rng: random.Random | None = Non
                  for n, k in MOVEMENTS]
     today = timezone.localdate()
     year = today.year
+    # the last July's peak (this year's once it has begun); the year's plan runs today
+    peak_year = latest(7, 1, today).year
     peak = actions.create_campaign(
         actor=officer, unit=province,
-        name=f"Đợt cao điểm hưởng ứng Ngày toàn dân phòng, chống mua bán người 30/7/{year}",
-        starts_on=dt.date(year, 7, 1), ends_on=dt.date(year, 7, 31),
+        name=f"Đợt cao điểm hưởng ứng Ngày toàn dân phòng, chống mua bán người 30/7/{peak_year}",
+        starts_on=dt.date(peak_year, 7, 1), ends_on=dt.date(peak_year, 7, 31),
         description="Tập trung tuyên truyền tại các xã biên giới và nhóm lao động di cư.")
     annual = actions.create_campaign(
         actor=officer, unit=province, name=f"Kế hoạch tuyên truyền phòng, chống mua bán người "
@@ -108,20 +111,20 @@ def build_outreach(province: Unit, officer: Any, rng: random.Random | None = Non
             actor=officer, unit=commune, full_name=name,
             kind="reporter" if j == 0 else "communicator",
             training="Tập huấn kỹ năng truyền thông phòng, chống mua bán người",
-            trained_on=dt.date(year, 3, 10)) for j, name in enumerate(SPEAKERS[i % 3::3][:2])]
+            trained_on=latest(3, 10, today)) for j, name in enumerate(SPEAKERS[i % 3::3][:2])]
     places = busy + [b for c in busy for b in c.children.all()]
     places += rng.sample([c for c in communes if c not in busy], 30)
     for n in range(400):
         unit = rng.choice(places)
         code = rng.choice(list(TITLES))
         fmt = formats[code]
+        # the peak's July (up to today), or any day of the twelve months up to today
         if rng.random() < 0.4:
-            date = dt.date(year, 7, rng.randint(1, 31))
-            campaign = peak
+            date = min(dt.date(peak_year, 7, rng.randint(1, 31)), today)
         else:
-            date = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, (today - dt.date(
-                year, 1, 1)).days))
-            campaign = peak if dt.date(year, 7, 1) <= date <= dt.date(year, 7, 31) else annual
+            date = today - dt.timedelta(days=rng.randint(0, 364))
+        campaign = (peak if peak.starts_on <= date <= peak.ends_on
+                    else annual if date.year == year else None)
         women = rng.randint(8, 60) if fmt.is_meeting else None
         men = rng.randint(0, 20) if fmt.is_meeting else None
         commune_id = unit.pk if unit.pk in speakers else (unit.parent_id or 0)
@@ -147,10 +150,10 @@ def build_outreach(province: Unit, officer: Any, rng: random.Random | None = Non
         actions.create_commendation(
             actor=officer, unit=activity.unit, recipient_kind="unit",
             reason="Tổ chức nhiều buổi sinh hoạt chuyên đề có đông hội viên tham dự",
-            level="province", decided_on=dt.date(year, 8, 15), decision_number="45/QĐ-HPN",
+            level="province", decided_on=latest(8, 15, today), decision_number="45/QĐ-HPN",
             activity=activity)
         actions.create_commendation(
             actor=officer, unit=activity.unit, recipient_kind="person",
             person_name="Nguyễn Thị Thanh Xuân",
             reason="Báo cáo viên tích cực trong đợt cao điểm tháng 7", level="province",
-            decided_on=dt.date(year, 8, 15), decision_number="46/QĐ-HPN")
+            decided_on=latest(8, 15, today), decision_number="46/QĐ-HPN")
