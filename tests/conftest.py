@@ -561,6 +561,29 @@ def audiences(db: Any) -> dict[str, Any]:
     return {a.code: a for a in Audience.objects.all()}
 
 
+def loaded_from_elsewhere(html: str) -> list[str]:
+    """The addresses a page loads or links to on another host (a CDN, a font service): every
+    ``src``, ``href``, ``action``, ``srcset`` and ``url(...)`` that names a scheme and host or
+    starts with ``//``. A search for "cdn" in the page's text would also find it inside a
+    random CSRF token or nonce, and miss a CDN not called so."""
+    import re
+
+    found = re.findall(r"""(?:\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?|url\(\s*["']?)"""
+                       r"""((?:[a-z][a-z0-9+.-]*:)?//[^"'\s)>]+)""", html, re.IGNORECASE)
+    return [address for address in found if not address.lower().startswith(("mailto:", "tel:"))]
+
+
+def without_random_tokens(html: str) -> str:
+    """The page without its per-request random values (the CSRF token in the forms and in
+    htmx's headers, the CSP nonce): a test that a word is nowhere on a page must not fail
+    because a token happened to spell it."""
+    import re
+
+    html = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*', r"\1", html)
+    html = re.sub(r'("X-CSRFToken": ")[^"]*', r"\1", html)
+    return re.sub(r'(nonce=")[^"]*', r"\1", html)
+
+
 # A moment of 2026 for what the real actions record "now" (a situation received, escalated),
 # when a test counts it in a period of 2026: 10 June, 09:00 in Vietnam.
 IN_2026 = dt.datetime(2026, 6, 10, 2, 0, tzinfo=dt.UTC)
