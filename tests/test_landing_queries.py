@@ -206,13 +206,13 @@ def test_reports_due_soon_for_her_units_are_the_whole_lists_share(
                                       starts_on=today - dt.timedelta(days=60),
                                       ends_on=today - dt.timedelta(days=1))
     assert ending.pk
-    # the last closed month's report is due soon or already overdue, whatever the day
-    everything = selectors.due_soon(today, days=60, overdue=True)
+    # the last closed month's report is owed from the day the month closes, whatever the day
+    everything = selectors.due_soon(today, days=60, closed=True)
     assert {o.report_type.kind for o in everything} >= {"monthly", "campaign"}
     submitted = Report.objects.filter(first_submitted_at__isnull=False)
     for role in ("commune_officer", "province_officer"):
         roots = scope_paths(users[role], "report.submit")
-        mine = selectors.due_soon(today, days=60, paths=roots, overdue=True)
+        mine = selectors.due_soon(today, days=60, paths=roots, closed=True)
         assert mine == [o for o in everything if o.unit.path in roots], role
     assert not any(o.unit.pk == r.unit_id and o.start == r.period_start and o.campaign is None
                    for o in everything for r in submitted)

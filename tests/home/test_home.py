@@ -109,19 +109,22 @@ def test_reports_to_submit_and_to_approve_with_deadlines(tree: Any, users: Any,
         page(client_for(users["other_officer"])), "reports")
 
 
-@pytest.mark.parametrize("days_after_due", [-1, 0, 1, 20])
+@pytest.mark.parametrize("days_after_due", [None, -1, 0, 1, 20])
 def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
-        tree: Any, users: Any, client_for: Any, monkeypatch: Any, days_after_due: int) -> None:
-    """The month's report is on the commune officer's home from a few days before its due date
-    until she submits it: still there, marked overdue, the day after and weeks after (it once
-    left the list on the day after its due date, as if nothing were owed). The page is read
-    at noon on each day, so the test is the same whatever the date it runs."""
+        tree: Any, users: Any, client_for: Any, monkeypatch: Any,
+        days_after_due: int | None) -> None:
+    """The month's report is on the commune officer's home from the first day after the month
+    (``None``) until she submits it: still there, marked overdue, the day after its due date
+    and weeks after. It once left the list on the day after its due date, as if nothing were
+    owed, and appeared only in the last days before it. The page is read at noon on each day,
+    so the test is the same whatever the date it runs."""
     from ctip.reports import selectors
 
     monthly = ReportType.objects.get(code="monthly")
     start, end = periods.last_closed_period("monthly", timezone.localdate())
     due = monthly.due_date(end)
-    day = due + dt.timedelta(days=days_after_due)
+    day = end + dt.timedelta(days=1) if days_after_due is None else \
+        due + dt.timedelta(days=days_after_due)
     assert periods.last_closed_period("monthly", day) == (start, end)  # still that month's
     noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
     officer = users["commune_officer"]
@@ -134,7 +137,7 @@ def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
     line = next((li for li in re.findall(r"<li>(.*?)</li>", html, re.S)
                  if monthly.name in li and tree.commune_a.name in li), "")
     assert due.strftime("%d/%m/%Y") in line, html
-    assert ('class="badge overdue"' in line) is (days_after_due > 0), line
+    assert ('class="badge overdue"' in line) is (day > due), line
     # submitted, it leaves the list
     draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
                                                report_type=monthly, start=start, end=end)

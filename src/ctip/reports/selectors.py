@@ -57,10 +57,11 @@ def reports_to_finish(viewer: Any) -> QuerySet[Report]:
 
 def reports_owed_by(viewer: Any, today: dt.date) -> list[Owed]:
     """What ``viewer`` still owes, for the units where she holds the role (a commune officer
-    prepares her commune's report, not each branch's): the reports due soon and those already
-    past their due date, the most overdue first. A report does not leave her list when its
-    day passes unsubmitted."""
-    owed = due_soon(today, paths=policy.preparing_roots(viewer), overdue=True)
+    prepares her commune's report, not each branch's): every report whose period has closed
+    and that is not sent yet, from the day its period closes until it is sent, whatever its
+    due date, the earliest due first. A report does not leave her list when its day passes
+    unsent, nor wait for the last days before it to appear."""
+    owed = due_soon(today, paths=policy.preparing_roots(viewer), closed=True)
     return sorted(owed, key=lambda o: o.due)
 
 
@@ -202,16 +203,16 @@ class Owed(NamedTuple):
 
 
 def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
-             paths: Iterable[str] | None = None, *, overdue: bool = False) -> list[Owed]:
+             paths: Iterable[str] | None = None, *, closed: bool = False) -> list[Owed]:
     """Each report due within ``days`` days (today included) and not yet submitted: the
     periodic reports of the last closed period, by every reporting unit that has a parent,
     and the campaign reports, by every reporting unit taking part in a campaign (not
     archived) whose report falls due in the window. ``paths``: only the units at those paths
-    (a person's own units). ``overdue``: also those whose due date has passed (the last
-    closed period's reports, and the campaigns' not archived). A fixed number of queries,
-    whatever the number of units, report types and campaigns."""
+    (a person's own units). ``closed``: instead of the window, every report whose period has
+    closed, whatever its due date, past or to come (the last closed period of each type, and
+    every campaign ended and not archived). A fixed number of queries, whatever the number of
+    units, report types and campaigns."""
     window_end = today + dt.timedelta(days=days)
-    earliest = None if overdue else today
     units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
                                        parent__isnull=False)
     if paths is not None:
@@ -222,16 +223,15 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
         if report_type.kind == ReportType.Kind.CAMPAIGN:
             continue
         start, end = last_closed_period(report_type.kind, today)
-        if (earliest is None or earliest <= report_type.due_date(end)) and \
-                report_type.due_date(end) <= window_end:
+        if closed or today <= report_type.due_date(end) <= window_end:
             periods[report_type.pk] = (start, end)
     campaign_types = [t for t in types if t.kind == ReportType.Kind.CAMPAIGN]
     # due = ends_on + N days, so the campaigns that end N days before the window
     ending = Q(pk__in=[])
     for report_type in campaign_types:
         lag = dt.timedelta(days=report_type.due_days_after_period)
-        ending |= (Q(ends_on__lte=window_end - lag) if earliest is None
-                   else Q(ends_on__gte=earliest - lag, ends_on__lte=window_end - lag))
+        ending |= (Q(ends_on__lt=today) if closed
+                   else Q(ends_on__gte=today - lag, ends_on__lte=window_end - lag))
     campaigns = (list(Campaign.objects.filter(ending, archived=False).order_by("pk"))
                  if campaign_types else [])
     if not periods and not campaigns:
@@ -257,8 +257,8 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     for report_type in campaign_types:
         lag = dt.timedelta(days=report_type.due_days_after_period)
         for campaign in campaigns:
-            if campaign.ends_on > window_end - lag or (
-                    earliest is not None and campaign.ends_on < earliest - lag):
+            if not (campaign.ends_on < today if closed
+                    else today - lag <= campaign.ends_on <= window_end - lag):
                 continue
             # the reporting units of the subtree that takes part, below the issuing unit
             owed += [Owed(u, report_type, campaign.starts_on, campaign.ends_on, campaign)
