@@ -138,9 +138,16 @@ def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
                  if monthly.name in li and tree.commune_a.name in li), "")
     assert due.strftime("%d/%m/%Y") in line, html
     assert ('class="badge overdue"' in line) is (day > due), line
-    # submitted, it leaves the list
+    # begun, it is on the list of drafts to finish, not on both
     draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
                                                report_type=monthly, start=start, end=end)
+    assert not [o for o in selectors.reports_owed_by(officer, day)
+                if o.report_type == monthly and o.unit == tree.commune_a]
+    lines = [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"), re.S)
+             if monthly.name in li and tree.commune_a.name in li]
+    assert len(lines) == 1, lines
+    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' in lines[0]
+    # submitted, it leaves the list
     report_actions.submit(actor=None, report=draft)
     assert not [o for o in selectors.reports_owed_by(officer, day)
                 if o.report_type == monthly and o.unit == tree.commune_a]

@@ -60,9 +60,16 @@ def reports_owed_by(viewer: Any, today: dt.date) -> list[Owed]:
     prepares her commune's report, not each branch's): every report whose period has closed
     and that is not sent yet, from the day its period closes until it is sent, whatever its
     due date, the earliest due first. A report does not leave her list when its day passes
-    unsent, nor wait for the last days before it to appear."""
+    unsent, nor wait for the last days before it to appear. A report she has begun (a draft,
+    or one returned to her) is not here: it is on ``reports_to_finish``."""
     owed = due_soon(today, paths=policy.preparing_roots(viewer), closed=True)
-    return sorted(owed, key=lambda o: o.due)
+    if not owed:
+        return []
+    begun = set(reports_to_finish(viewer).filter(unit__in={o.unit.pk for o in owed}).values_list(
+        "report_type_id", "unit_id", "period_start", "campaign_id"))
+    return sorted((o for o in owed if (o.report_type.pk, o.unit.pk, o.start,
+                                       o.campaign.pk if o.campaign else None) not in begun),
+                  key=lambda o: o.due)
 
 
 # --- A report's figures ---------------------------------------------------------------------
