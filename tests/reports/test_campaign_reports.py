@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ctip.outreach.actions import create_campaign
+from ctip.outreach.actions import create_campaign, update_campaign
 from ctip.outreach.models import Campaign
 from ctip.reports import actions, selectors
 from ctip.reports.models import Report, ReportReminder, ReportType
@@ -175,3 +175,27 @@ def test_a_commune_starts_its_campaign_report_from_the_page(
     report = Report.objects.get(unit=tree.commune_a)
     assert response.status_code == 302 and report.campaign == campaign
     assert (report.period_start, report.period_end) == (campaign.starts_on, campaign.ends_on)
+
+
+def test_an_ended_campaigns_report_is_hers_to_prepare_for_a_year_and_once_begun_a_draft(
+        tree: Any, users: Any, campaign: Campaign, campaign_type: ReportType) -> None:
+    """On the commune officer's home: the report of a campaign her commune took part in, from
+    the day after it ended (before its due date too) until a year later; once she has begun
+    it, only among her drafts, even after the campaign's dates were corrected (the draft keeps
+    the dates it was begun with)."""
+    officer = users["commune_officer"]
+
+    def owed_on(day: dt.date) -> list[Any]:
+        return [o for o in selectors.reports_owed_by(officer, day)
+                if o.campaign == campaign and o.unit == tree.commune_a]
+
+    assert not owed_on(campaign.ends_on)  # still running
+    assert len(owed_on(campaign.ends_on + dt.timedelta(days=1))) == 1  # ended, not yet due
+    due = campaign_type.due_date(campaign.ends_on)
+    assert len(owed_on(due + dt.timedelta(days=200))) == 1  # overdue, still hers
+    assert not owed_on(campaign.ends_on + dt.timedelta(days=366))  # a year on: submissions page
+    actions.create_or_get_draft(actor=None, unit=tree.commune_a,
+                                report_type=campaign_type, campaign=campaign)
+    update_campaign(actor=None, campaign=campaign, starts_on=dt.date(2026, 6, 25))
+    assert not owed_on(due + dt.timedelta(days=1))
+    assert len(selectors.reports_to_finish(officer)) == 1

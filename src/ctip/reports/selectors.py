@@ -57,18 +57,22 @@ def reports_to_finish(viewer: Any) -> QuerySet[Report]:
 
 def reports_owed_by(viewer: Any, today: dt.date) -> list[Owed]:
     """What ``viewer`` still owes, for the units where she holds the role (a commune officer
-    prepares her commune's report, not each branch's): every report whose period has closed
-    and that is not sent yet, from the day its period closes until it is sent, whatever its
-    due date, the earliest due first. A report does not leave her list when its day passes
-    unsent, nor wait for the last days before it to appear. A report she has begun (a draft,
-    or one returned to her) is not here: it is on ``reports_to_finish``."""
+    prepares her commune's report, not each branch's): each report of the last closed period
+    of its type, and of each campaign ended in the last year, that is not sent yet, from the
+    day its period closes, whatever its due date, the earliest due first. A report does not
+    leave her list when its day passes unsent, nor wait for the last days before it to appear;
+    an older period's is on the submissions page. A report she has begun (a draft, or one
+    returned to her) is not here: it is on ``reports_to_finish``."""
     owed = due_soon(today, paths=policy.preparing_roots(viewer), closed=True)
     if not owed:
         return []
-    begun = set(reports_to_finish(viewer).filter(unit__in={o.unit.pk for o in owed}).values_list(
-        "report_type_id", "unit_id", "period_start", "campaign_id"))
-    return sorted((o for o in owed if (o.report_type.pk, o.unit.pk, o.start,
-                                       o.campaign.pk if o.campaign else None) not in begun),
+    begun = {(type_id, unit_id, ("campaign", campaign_id) if campaign_id else start)
+             for type_id, unit_id, start, campaign_id in reports_to_finish(viewer).filter(
+                 unit__in={o.unit.pk for o in owed}).values_list(
+                 "report_type_id", "unit_id", "period_start", "campaign_id")}
+    # a campaign's report is the campaign's, whatever its dates became after it was begun
+    return sorted((o for o in owed if (o.report_type.pk, o.unit.pk, ("campaign", o.campaign.pk)
+                                       if o.campaign else o.start) not in begun),
                   key=lambda o: o.due)
 
 
@@ -195,6 +199,11 @@ def completeness(root: Unit, report_type: ReportType, start: dt.date, end: dt.da
     return rows, per_level, total
 
 
+# How long after it ended a campaign's report unsent is still asked for on the home page: a
+# year, as the last closed period of the annual report (older ones: the submissions page).
+CLOSED_CAMPAIGNS_KEPT = dt.timedelta(days=365)
+
+
 class Owed(NamedTuple):
     """A report a unit still owes: due soon, or past its due date."""
 
@@ -217,8 +226,8 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     archived) whose report falls due in the window. ``paths``: only the units at those paths
     (a person's own units). ``closed``: instead of the window, every report whose period has
     closed, whatever its due date, past or to come (the last closed period of each type, and
-    every campaign ended and not archived). A fixed number of queries, whatever the number of
-    units, report types and campaigns."""
+    every campaign not archived that ended in the last ``CLOSED_CAMPAIGNS_KEPT``). A fixed
+    number of queries, whatever the number of units, report types and campaigns."""
     window_end = today + dt.timedelta(days=days)
     units = Unit.objects.open().filter(unit_type__code__in=REPORTING_UNIT_TYPES,
                                        parent__isnull=False)
@@ -237,7 +246,7 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     ending = Q(pk__in=[])
     for report_type in campaign_types:
         lag = dt.timedelta(days=report_type.due_days_after_period)
-        ending |= (Q(ends_on__lt=today) if closed
+        ending |= (Q(ends_on__lt=today, ends_on__gte=today - CLOSED_CAMPAIGNS_KEPT) if closed
                    else Q(ends_on__gte=today - lag, ends_on__lte=window_end - lag))
     campaigns = (list(Campaign.objects.filter(ending, archived=False).order_by("pk"))
                  if campaign_types else [])
@@ -264,7 +273,7 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
     for report_type in campaign_types:
         lag = dt.timedelta(days=report_type.due_days_after_period)
         for campaign in campaigns:
-            if not (campaign.ends_on < today if closed
+            if not (today - CLOSED_CAMPAIGNS_KEPT <= campaign.ends_on < today if closed
                     else today - lag <= campaign.ends_on <= window_end - lag):
                 continue
             # the reporting units of the subtree that takes part, below the issuing unit
