@@ -562,15 +562,21 @@ def audiences(db: Any) -> dict[str, Any]:
 
 
 def loaded_from_elsewhere(html: str) -> list[str]:
-    """The addresses a page loads or links to on another host (a CDN, a font service): every
-    ``src``, ``href``, ``action``, ``srcset`` and ``url(...)`` that names a scheme and host or
-    starts with ``//``. A search for "cdn" in the page's text would also find it inside a
-    random CSRF token or nonce, and miss a CDN not called so."""
+    """The addresses a page loads or links to on another host (a CDN, a font service): in every
+    ``src``, ``href``, ``action``, ``formaction``, ``srcset`` (each of its entries), ``poster``
+    and ``data``, and in CSS's ``url(...)`` and ``@import``, each address that names a scheme
+    and host or starts with ``//``. A search for "cdn" in the page's text would also find it
+    inside a random CSRF token or nonce, and miss a CDN not called so."""
+    import html as html_module
     import re
 
-    found = re.findall(r"""(?:\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?|url\(\s*["']?)"""
-                       r"""((?:[a-z][a-z0-9+.-]*:)?//[^"'\s)>]+)""", html, re.IGNORECASE)
-    return [address for address in found if not address.lower().startswith(("mailto:", "tel:"))]
+    outside = re.compile(r"""(?:^|[\s,"'(])((?:[a-z][a-z0-9+.-]*:)?//[^\s"',)>]+)""", re.I)
+    values = re.findall(r"""\b(?:src|href|action|formaction|srcset|poster|data)\s*=\s*"""
+                        r"""("[^"]*"|'[^']*'|[^\s>]+)""", html, re.I)
+    values += re.findall(r"""(?:url\(|@import\s)\s*([^)\s;]+)""", html_module.unescape(html),
+                         re.I)
+    return [address for value in values for address in outside.findall(html_module.unescape(
+        value)) if not address.lower().startswith(("mailto:", "tel:"))]
 
 
 def without_random_tokens(html: str) -> str:

@@ -83,7 +83,10 @@ def test_what_the_pages_are_searched_for_is_another_host_not_three_letters() -> 
     for outside in ('<script src="https://unpkg.com/htmx.org"></script>',
                     "<link rel=stylesheet href='//fonts.googleapis.com/css'>",
                     '<style nonce="x">body { background: url(https://img.example/a.png) }</style>',
-                    '<img srcset="http://static.example/a.png 2x">'):
+                    '<img srcset="/static/a.png 1x, http://static.example/a.png 2x">',
+                    '<button formaction="https://forms.example/send">Gửi</button>',
+                    '<style nonce="x">@import "https://fonts.example/a.css";</style>',
+                    '<div style="background: url(&quot;//img.example/a.png&quot;)"></div>'):
         assert loaded_from_elsewhere(page + outside), outside
 
 

@@ -150,7 +150,8 @@ def build_outreach(province: Unit, officer: Any, rng: random.Random | None = Non
         actions.create_commendation(
             actor=officer, unit=activity.unit, recipient_kind="unit",
             reason="Tổ chức nhiều buổi sinh hoạt chuyên đề có đông hội viên tham dự",
-            level="province", decided_on=latest(8, 15, today), decision_number="45/QĐ-HPN",
+            level="province", decided_on=max(latest(8, 15, today), activity.date),
+            decision_number="45/QĐ-HPN",
             activity=activity)
         actions.create_commendation(
             actor=officer, unit=activity.unit, recipient_kind="person",

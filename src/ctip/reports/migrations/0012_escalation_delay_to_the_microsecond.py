@@ -6,6 +6,8 @@ counted an escalation at ``06:59:59.999999`` a second late (``reports.rollups``,
 migration has nothing of its own to do. Any migration to apply makes the reports app drop its
 triggers before and install them again after, recomputing every roll-up from the records
 (``reports.apps``), which writes the delays again with the corrected trigger's arithmetic.
+On PostgreSQL, whose trigger is unchanged, the same rebuild runs: it recomputes the same
+numbers, in the one transaction of the migration.
 """
 
 from django.db import migrations
