@@ -17,6 +17,7 @@ from ctip.reports import actions as report_actions
 from ctip.reports import periods
 from ctip.reports.models import Report, ReportType
 from tests.cases.case_helpers import open_case
+from tests.conftest import at
 
 HOME = "/app/"
 
@@ -111,8 +112,7 @@ def test_reports_to_submit_and_to_approve_with_deadlines(tree: Any, users: Any,
 
 @pytest.mark.parametrize("days_after_due", [None, -1, 0, 1, 20])
 def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
-        tree: Any, users: Any, client_for: Any, monkeypatch: Any,
-        days_after_due: int | None) -> None:
+        tree: Any, users: Any, client_for: Any, days_after_due: int | None) -> None:
     """The month's report is on the commune officer's home from the first day after the month
     (``None``) until she submits it: still there, marked overdue, the day after its due date
     and weeks after. It once left the list on the day after its due date, as if nothing were
@@ -131,29 +131,31 @@ def test_a_report_not_sent_stays_on_her_list_after_its_day_marked_overdue(
     owed = [o for o in selectors.reports_owed_by(officer, day)
             if o.report_type == monthly and o.unit == tree.commune_a]
     assert [(o.start, o.end, o.due) for o in owed] == [(start, end, due)]
-    monkeypatch.setattr(timezone, "now", lambda: noon)
-    client = client_for(officer)  # signed in on that day
-    html = section(page(client), "reports")
-    line = next((li for li in re.findall(r"<li>(.*?)</li>", html, re.S)
-                 if monthly.name in li and tree.commune_a.name in li), "")
-    assert due.strftime("%d/%m/%Y") in line, html
-    assert ('class="badge overdue"' in line) is (day > due), line
-    # begun, it is on the list of drafts to finish, not on both
-    draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
-                                               report_type=monthly, start=start, end=end)
-    assert not [o for o in selectors.reports_owed_by(officer, day)
-                if o.report_type == monthly and o.unit == tree.commune_a]
-    lines = [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"), re.S)
-             if monthly.name in li and tree.commune_a.name in li]
-    assert len(lines) == 1, lines
-    assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' in lines[0]
-    # submitted, it leaves the list
-    report_actions.submit(actor=None, report=draft)
-    assert not [o for o in selectors.reports_owed_by(officer, day)
-                if o.report_type == monthly and o.unit == tree.commune_a]
-    assert not [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"),
-                                        re.S)
-                if monthly.name in li and tree.commune_a.name in li and f"{start:%d/%m/%Y}" in li]
+    with at(noon):
+        client = client_for(officer)  # signed in on that day
+        html = section(page(client), "reports")
+        line = next((li for li in re.findall(r"<li>(.*?)</li>", html, re.S)
+                     if monthly.name in li and tree.commune_a.name in li), "")
+        assert due.strftime("%d/%m/%Y") in line, html
+        assert ('class="badge overdue"' in line) is (day > due), line
+        # begun, it is on the list of drafts to finish, not on both
+        draft = report_actions.create_or_get_draft(actor=None, unit=tree.commune_a,
+                                                   report_type=monthly, start=start, end=end)
+        assert not [o for o in selectors.reports_owed_by(officer, day)
+                    if o.report_type == monthly and o.unit == tree.commune_a]
+        lines = [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"),
+                                         re.S)
+                 if monthly.name in li and tree.commune_a.name in li]
+        assert len(lines) == 1, lines
+        assert f'href="{reverse("reports:report_detail", args=[draft.pk])}"' in lines[0]
+        # submitted, it leaves the list
+        report_actions.submit(actor=None, report=draft)
+        assert not [o for o in selectors.reports_owed_by(officer, day)
+                    if o.report_type == monthly and o.unit == tree.commune_a]
+        assert not [li for li in re.findall(r"<li>(.*?)</li>", section(page(client), "reports"),
+                                            re.S)
+                    if monthly.name in li and tree.commune_a.name in li
+                    and f"{start:%d/%m/%Y}" in li]
 
 
 def test_periodic_reports_are_in_the_navigation(users: Any, client_for: Any) -> None:

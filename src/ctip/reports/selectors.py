@@ -205,7 +205,7 @@ CLOSED_CAMPAIGNS_KEPT = dt.timedelta(days=365)
 
 
 class Owed(NamedTuple):
-    """A report a unit still owes: due soon, or past its due date."""
+    """A report a unit still owes, for the period it covers (due soon, to come or past)."""
 
     unit: Unit
     report_type: ReportType
