@@ -476,7 +476,11 @@ def depends_on_database(item: pytest.Item) -> bool:
 # policy), which ran after every named file, by their wall time in a later run on two workers
 # scaled by the PostgreSQL backup file's in both (the walk less the 75 s decision 0077 took
 # from it). Only their order matters; a file not named here runs after them, in the
-# order of collection. Never a limit.
+# order of collection. Never a limit. pytest-django sorts after this conftest (its own
+# ``pytest_collection_modifyitems``), stably, into three groups: the tests with the database,
+# the transactional ones, the ones without the database; so this order holds within each group
+# (the processes, the task kills and the backups, which use no test database, run last, after
+# the browser walks). Three other orders were measured and were no faster (decision 0080).
 LONG_FILES: dict[str, float] = {
     "tests/reports/test_disclosure_attack.py": 553,
     "tests/outreach/test_activity_import.py": 418,
@@ -534,7 +538,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The longest files first (``bootstrap.py`` turns off xdist's own order, which puts the
     # files with most tests first and so started the one-test access matrices last): a worker
     # then ends on short files, not alone on a long one while the other core idles. A stable
-    # sort keeps each file's tests together and in order.
+    # sort keeps each file's tests together and in order. pytest-django's sort, after this
+    # one, groups them (above ``LONG_FILES``).
     items.sort(key=lambda item: -LONG_FILES.get(item.nodeid.partition("::")[0], 0))
     # The shared tree and users (above) are built before the test's own transaction opens.
     for item in items:

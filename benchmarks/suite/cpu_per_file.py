@@ -4,8 +4,11 @@ it waited for), printed at the end of the run, most first; then the fixtures tha
     PYTHONPATH=src:benchmarks/suite .venv/bin/python -m pytest -p cpu_per_file -p no:xdist \
         tests/x.py
 
-Under xdist each worker keeps its own table, which the controller does not print: run the files
-one by one to compare them (benchmarks/README.md, "suite").
+Under xdist (``-n 2 --dist loadfile``, as ``bootstrap.py test`` runs the suite) each worker
+sends its tables to the controller, which prints them merged, then what the run cost the
+machine: its wall time, the processor of the workers and of every process they waited for, and
+that processor divided by the cores, the shortest the run could take on this machine if no core
+ever waited (benchmarks/README.md, "suite").
 
 The fixture table counts each fixture's own setup (pytest sets up what it depends on first, so
 ``users`` does not include ``tree``), summed over the run, with the number of setups.
@@ -28,6 +31,8 @@ _wall: dict[str, float] = defaultdict(float)
 _setup: dict[str, float] = defaultdict(float)
 _fixture: dict[str, float] = defaultdict(float)
 _fixture_count: dict[str, int] = defaultdict(int)
+_workers: list[dict[str, float]] = []  # the controller: each worker's own totals
+_started = time.perf_counter()
 
 
 def _child_seconds() -> float:
@@ -70,7 +75,35 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Iterator[Any]:
         _fixture_count[fixturedef.argname] += 1
 
 
+TABLES: dict[str, dict[str, Any]] = {
+    "cpu": _cpu, "children": _children, "wall": _wall, "setup": _setup, "fixture": _fixture,
+    "fixture_count": _fixture_count}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker sends its tables and its totals to the controller (xdist's ``workeroutput``)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is None:
+        return
+    output["cpu_per_file"] = {name: dict(table) for name, table in TABLES.items()}
+    output["cpu_per_file_totals"] = {"processor": _seconds(),
+                                     "wall": time.perf_counter() - _started}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller adds a finished worker's tables to its own."""
+    output = getattr(node, "workeroutput", {})
+    for name, table in output.get("cpu_per_file", {}).items():
+        for key, value in table.items():
+            TABLES[name][key] += value
+    if "cpu_per_file_totals" in output:
+        _workers.append(output["cpu_per_file_totals"])
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if hasattr(terminalreporter.config, "workeroutput"):
+        return  # a worker: the controller prints
     write = terminalreporter.write_line
     load = os.getloadavg()
     write(f"processor seconds per file (load average {load[0]:.2f}, {load[1]:.2f}, "
@@ -86,3 +119,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name in sorted(_fixture, key=lambda n: -_fixture[n])[:25]:
         write(f"{name:40} {_fixture_count[name]:7d} {_fixture[name]:8.1f} "
               f"{_fixture[name] / _fixture_count[name]:8.3f}")
+    if _workers:
+        wall = time.perf_counter() - _started
+        processor = sum(w["processor"] for w in _workers)
+        cores = os.cpu_count() or 1
+        each = ", ".join(f"{w['processor']:.0f} s in {w['wall']:.0f} s" for w in _workers)
+        write(f"the run: {len(_workers)} workers, {wall:.0f} s of wall time; the workers and "
+              f"every process they waited for used {processor:.0f} s of processor ({each})")
+        write(f"on {cores} cores that is at least {processor / cores:.0f} s of wall time; the "
+              f"cores were busy {processor / (cores * wall):.0%} of the run (a database server "
+              f"the tests talk to is not counted)")
