@@ -288,16 +288,33 @@ def _build_users(tree: Tree) -> dict[str, User]:
 # (pytest-django's ``db``), rolled back after the test as before: every test sees the rows it
 # would have built itself, and fresh instances of them. The transaction is rolled back before
 # a test that wants other data (no tree, the tree without the users, or its own transactions),
-# and at the end of the file.
+# and at the end of the file. The portal's ``bulletin`` (two sections, thirteen published
+# articles) is shared the same way, alone or with the tree (decision record 0080).
 
 _TRANSACTIONAL = frozenset({"transactional_db", "live_server", "django_db_reset_sequences",
                            "django_db_serialized_rollback"})
 
 
+def _wants_bulletin(item: pytest.Item, names: Any) -> bool:
+    """Whether the test asks for the portal's ``bulletin`` (its sections and articles), not
+    another fixture of that name."""
+    if "bulletin" not in names:
+        return False
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    found = definitions.get("bulletin") or ()
+    return bool(found) and found[-1].func.__module__ == "tests.portal.conftest"
+
+
 def _shared_level(item: pytest.Item | None) -> str | None:
-    """"users" or "tree" if ``item`` can take the shared data, else None."""
+    """What of the shared data ``item`` can take: "tree", "users" (the tree and its users),
+    either with "+bulletin" (the portal's sections and articles), "bulletin" alone, or None."""
     names = getattr(item, "fixturenames", ())
-    if item is None or "tree" not in names or not _TRANSACTIONAL.isdisjoint(names):
+    if item is None or not _TRANSACTIONAL.isdisjoint(names):
+        return None
+    parts = ["users"] if "users" in names else ["tree"] if "tree" in names else []
+    if _wants_bulletin(item, names):
+        parts.append("bulletin")
+    if not parts:
         return None
     marker = item.get_closest_marker("django_db")
     if marker is not None:
@@ -306,7 +323,7 @@ def _shared_level(item: pytest.Item | None) -> str | None:
         transaction_, reset_sequences, databases, serialized, apps = validate_django_db(marker)
         if transaction_ or reset_sequences or databases or serialized or apps:
             return None
-    return "users" if "users" in names else "tree"
+    return "+".join(parts)
 
 
 @dataclass
@@ -317,6 +334,7 @@ class _Shared:
     atomic: Any = None
     tree: dict[str, int] | None = None
     users: dict[str, int] | None = None
+    bulletin: dict[str, Any] | None = None  # the pages' primary keys
     cache: Any = None  # what building left in the (local memory) cache
 
     def close(self, blocker: Any) -> None:
@@ -327,7 +345,7 @@ class _Shared:
         with blocker.unblock():
             transaction.set_rollback(True)
             self.atomic.__exit__(None, None, None)
-        self.key = self.atomic = self.tree = self.users = self.cache = None
+        self.key = self.atomic = self.tree = self.users = self.bulletin = self.cache = None
 
     def open(self, key: tuple[str, str], blocker: Any) -> None:
         from django.core.cache import cache
@@ -337,17 +355,27 @@ class _Shared:
             atomic = transaction.atomic()
             atomic._from_testcase = True  # as TestCase's class-wide transaction
             atomic.__enter__()
+            parts = key[1].split("+")
             try:
                 cache.clear()
-                tree = _build_tree()
-                users = _build_users(tree) if key[1] == "users" else None
+                tree = _build_tree() if {"tree", "users"} & set(parts) else None
+                users = _build_users(tree) if tree is not None and "users" in parts else None
+                bulletin = None
+                if "bulletin" in parts:
+                    from tests.portal.conftest import build_bulletin
+
+                    bulletin = build_bulletin()
             except BaseException:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
                 raise
         self.key, self.atomic = key, atomic
-        self.tree = {name: unit.pk for name, unit in vars(tree).items()}
+        self.tree = {name: unit.pk for name, unit in vars(tree).items()} if tree else None
         self.users = {role: user.pk for role, user in users.items()} if users else None
+        self.bulletin = None if bulletin is None else {
+            "home": bulletin.home.pk, "section": bulletin.section.pk,
+            "other_section": bulletin.other_section.pk,
+            "articles": [page.pk for page in bulletin.articles]}
         self.cache = (dict(cache._cache), dict(cache._expire_info))  # type: ignore[attr-defined]
 
 
@@ -393,11 +421,24 @@ def _restore_cache() -> None:
             cache._expire_info[key] = expiry[key]  # type: ignore[attr-defined]
 
 
+def _shares(node: pytest.Item) -> bool:
+    """Whether the shared data open now are the ones this test wants."""
+    return _shared.key == (node.nodeid.partition("::")[0], _shared_level(node))
+
+
+def shared_bulletin(node: pytest.Item) -> dict[str, Any] | None:
+    """The primary keys of the shared bulletin's pages, if this test takes it (the portal's
+    ``bulletin`` fixture), with the cache as building it left it."""
+    if _shared.bulletin is None or not _shares(node):
+        return None
+    _restore_cache()
+    return _shared.bulletin
+
+
 @pytest.fixture
 def tree(db: Any, request: pytest.FixtureRequest) -> Tree:
     """The tree: built for this test, or fresh instances of the shared one (above)."""
-    if _shared.tree is None or _shared.key != (request.node.nodeid.partition("::")[0],
-                                               _shared_level(request.node)):
+    if _shared.tree is None or not _shares(request.node):
         return _build_tree()
     _restore_cache()
     units = Unit.objects.in_bulk(list(_shared.tree.values()))
@@ -407,8 +448,7 @@ def tree(db: Any, request: pytest.FixtureRequest) -> Tree:
 @pytest.fixture
 def users(tree: Tree, request: pytest.FixtureRequest) -> dict[str, User]:
     """One user per role; the commune-level ones sit in commune A."""
-    if _shared.users is None or _shared.key != (request.node.nodeid.partition("::")[0],
-                                                "users"):
+    if _shared.users is None or not _shares(request.node):
         return _build_users(tree)
     found = User.objects.in_bulk(list(_shared.users.values()))
     return {role: found[pk] for role, pk in _shared.users.items()}

@@ -85,8 +85,23 @@ class Bulletin:
 
 
 @pytest.fixture
-def bulletin(db: Any) -> Bulletin:
-    """A section with 12 articles (two pages), one day apart, and a second section."""
+def bulletin(db: Any, request: pytest.FixtureRequest) -> Bulletin:
+    """A section with 12 articles (two pages), one day apart, and a second section: fresh
+    instances of the pages built once for the consecutive tests of a file that want them
+    (``tests.conftest``: the shared data), or built for this test."""
+    from tests.conftest import shared_bulletin
+
+    shared = shared_bulletin(request.node)
+    if shared is None:
+        return build_bulletin()
+    articles = ArticlePage.objects.in_bulk(shared["articles"])
+    return Bulletin(BulletinHome.objects.get(pk=shared["home"]),
+                    SectionPage.objects.get(pk=shared["section"]),
+                    SectionPage.objects.get(pk=shared["other_section"]),
+                    [articles[pk] for pk in shared["articles"]])
+
+
+def build_bulletin() -> Bulletin:
     home = bulletin_home()
     section = add_section(home, "Tuyên truyền trong Nhân dân",
                           intro="Cảnh báo và hướng dẫn cho người dân.")
