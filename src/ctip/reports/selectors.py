@@ -242,12 +242,16 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
         if closed or today <= report_type.due_date(end) <= window_end:
             periods[report_type.pk] = (start, end)
     campaign_types = [t for t in types if t.kind == ReportType.Kind.CAMPAIGN]
+    # the days a campaign ends on for its report to be listed, both included, by report type:
     # due = ends_on + N days, so the campaigns that end N days before the window
+    ends_within = {
+        t.pk: ((today - CLOSED_CAMPAIGNS_KEPT, today - dt.timedelta(days=1)) if closed else
+               (today - dt.timedelta(days=t.due_days_after_period),
+                window_end - dt.timedelta(days=t.due_days_after_period)))
+        for t in campaign_types}
     ending = Q(pk__in=[])
-    for report_type in campaign_types:
-        lag = dt.timedelta(days=report_type.due_days_after_period)
-        ending |= (Q(ends_on__lt=today, ends_on__gte=today - CLOSED_CAMPAIGNS_KEPT) if closed
-                   else Q(ends_on__gte=today - lag, ends_on__lte=window_end - lag))
+    for first, last in ends_within.values():
+        ending |= Q(ends_on__range=(first, last))
     campaigns = (list(Campaign.objects.filter(ending, archived=False).order_by("pk"))
                  if campaign_types else [])
     if not periods and not campaigns:
@@ -271,10 +275,9 @@ def due_soon(today: dt.date, days: int = REMIND_DAYS_BEFORE,
             owed += [Owed(u, report_type, start, end) for u in owing
                      if (report_type.pk, None, u.pk) not in done]
     for report_type in campaign_types:
-        lag = dt.timedelta(days=report_type.due_days_after_period)
+        first, last = ends_within[report_type.pk]
         for campaign in campaigns:
-            if not (today - CLOSED_CAMPAIGNS_KEPT <= campaign.ends_on < today if closed
-                    else today - lag <= campaign.ends_on <= window_end - lag):
+            if not first <= campaign.ends_on <= last:
                 continue
             # the reporting units of the subtree that takes part, below the issuing unit
             owed += [Owed(u, report_type, campaign.starts_on, campaign.ends_on, campaign)
