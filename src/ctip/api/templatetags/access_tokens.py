@@ -1,9 +1,12 @@
 """``{% access_tokens_of user as access_tokens %}``: her 50 newest access tokens, for the
 section of the own-account page that lists them, by a query compiled once per process
-(``ctip.core.prepared``, decision 0071)."""
+(``ctip.core.prepared``, decision 0071), as plain rows: the section is rendered once per set of
+rows (``{% per_inputs %}``, decision 0081)."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -20,7 +23,21 @@ _tokens_of = PreparedQuery(lambda user_id: AccessToken.objects.filter(user_id=us
     "-created_at", "-pk")[:LISTED])
 
 
+@dataclass(frozen=True)
+class TokenRow:
+    pk: int
+    name: str
+    prefix: str
+    expires_at: datetime.datetime
+    last_used_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+    usable: bool  # not revoked, not expired: now
+
+
 @register.simple_tag
-def access_tokens_of(user: Any) -> list[AccessToken]:
+def access_tokens_of(user: Any) -> list[TokenRow]:
     """Hers alone: the query's one argument is her id."""
-    return _tokens_of(user.pk) if getattr(user, "is_authenticated", False) else []
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [TokenRow(t.pk, t.name, t.prefix, t.expires_at, t.last_used_at, t.revoked_at,
+                     t.is_usable) for t in _tokens_of(user.pk)]

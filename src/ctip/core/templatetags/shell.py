@@ -14,16 +14,22 @@ be kept too). What is kept is forgotten when a setting changes (the tests' overr
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import decimal
 import itertools
+import secrets
 from typing import Any
 
 from django import template
 from django.core.signals import setting_changed
-from django.template.base import Parser, Token
+from django.template.base import Parser, Token, token_kwargs
 from django.template.context import Context
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -46,6 +52,10 @@ def generation() -> int:
 
 
 class PerLanguageNode(template.Node):
+    # Not searched for blocks (none can be inside): {% extends %} searches its parent's whole
+    # tree on every render, and the frame's parts are most of it.
+    child_nodelists = ()
+
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
         self.kept: dict[tuple[Any, ...], SafeString] = {}
@@ -72,3 +82,91 @@ def per_language(parser: Parser, token: Token) -> PerLanguageNode:
     if nodelist.get_nodes_by_type(BlockNode):
         raise template.TemplateSyntaxError("a {% block %} cannot be inside {% per_language %}")
     return PerLanguageNode(nodelist)
+
+
+# ``{% per_inputs name=value … %}…{% endper_inputs %}``: a part of a page rendered once per
+# set of values and kept (decision 0081).
+
+KEPT_PER_PART = 512  # sets of values kept per part and process; the oldest is dropped first
+# Where the request's CSRF token goes in a kept part: random per process, never sent (always
+# replaced before the page leaves), letters and digits only so that escaping leaves it whole.
+CSRF_HOLE = "ctipcsrfhole" + secrets.token_hex(16)
+
+_SCALARS = (str, int, float, bool, type(None), datetime.date, datetime.time, decimal.Decimal)
+
+
+def _frozen(value: Any) -> tuple[Any, Any]:
+    """``(key, plain)``: a hashable key equal only for values that render alike, and a copy of
+    the value holding nothing else. A safe and an escaped string of the same text differ; a
+    lazy translation is its text in the current language (part of the key); a list, a tuple,
+    a dictionary or a dataclass is taken apart. Anything else (a model instance, equal to any
+    other of its primary key whatever its fields) is refused."""
+    if isinstance(value, SafeData):
+        return ("safe", str(value)), mark_safe(str(value))  # noqa: S308  (already safe)
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, _SCALARS):
+        return (type(value).__name__, value), value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        items = [(name, _frozen(v)) for name, v in value.items()]
+        if not all(isinstance(name, str) for name, _ in items):
+            raise TypeError("{% per_inputs %}: a dictionary's keys must be strings")
+        return (("dict", tuple(sorted((name, k) for name, (k, _) in items))),
+                {name: plain for name, (_, plain) in items})
+    if isinstance(value, list | tuple):
+        parts = [_frozen(v) for v in value]
+        return ("list", tuple(k for k, _ in parts)), [plain for _, plain in parts]
+    raise TypeError(f"{{% per_inputs %}}: {type(value).__name__} is not a plain value; give its "
+                    "fields (a model instance equals any other with its primary key)")
+
+
+class PerInputsNode(template.Node):
+    child_nodelists = ()  # as PerLanguageNode's
+
+    def __init__(self, nodelist: template.NodeList,
+                 inputs: dict[str, template.base.FilterExpression]) -> None:
+        self.nodelist = nodelist
+        self.inputs = inputs
+        self.kept: dict[tuple[Any, ...], str] = {}
+        self.generation = _generation
+
+    def render(self, context: Context) -> SafeString:
+        keys, values = {}, {}
+        for name, expression in self.inputs.items():
+            keys[name], values[name] = _frozen(expression.resolve(context))
+        key = (get_language(), get_current_timezone_name(), get_script_prefix(),
+               get_urlconf(), context.autoescape, tuple(sorted(keys.items())))
+        if self.generation != _generation:
+            self.kept, self.generation = {}, _generation
+        text = self.kept.get(key)
+        if text is None:
+            own = Context(values, autoescape=context.autoescape)
+            own.template = context.template  # for {% include %}; nothing of its data
+            own["csrf_token"] = CSRF_HOLE
+            text = self.nodelist.render(own)
+            if len(self.kept) >= KEPT_PER_PART:
+                try:  # another thread may have dropped it first
+                    del self.kept[next(iter(self.kept))]
+                except (KeyError, RuntimeError, StopIteration):
+                    pass
+            self.kept[key] = text
+        if CSRF_HOLE in text:
+            token = context.get("csrf_token")
+            text = text.replace(CSRF_HOLE, "" if token in (None, "NOTPROVIDED") else str(token))
+        return mark_safe(text)  # noqa: S308  (rendered escaped, the token is letters and digits)
+
+
+@register.tag
+def per_inputs(parser: Parser, token: Token) -> PerInputsNode:
+    bits = token.split_contents()[1:]
+    inputs = token_kwargs(bits, parser, support_legacy=False)
+    if bits or not inputs:
+        raise template.TemplateSyntaxError(
+            "{% per_inputs %} takes the values it depends on, as name=value")
+    nodelist = parser.parse(("endper_inputs",))
+    parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("a {% block %} cannot be inside {% per_inputs %}")
+    return PerInputsNode(nodelist, inputs)
