@@ -355,7 +355,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if TESTING or DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "ctip.core.staticstorage.StaticFilesStorage"  # WhiteNoise's, decision 0082
         )
     },
 }

@@ -12,6 +12,7 @@ from django.urls import reverse
 from ctip.org.models import UnitType
 from ctip.units.actions import create_unit
 from tests.conftest import log_activity
+from tests.reports.facts import record_facts
 
 
 def test_many_units_are_rows_few_are_columns(tree: Any, users: Any, client_for: Any) -> None:
@@ -64,3 +65,43 @@ def test_the_table_groups_thousands_and_looks_the_format_up_once_not_per_cell(
     body = client.get(url).content.decode()
     assert body.count("Xã mới") >= 8
     assert len(formatted) <= baseline
+
+
+def test_every_cell_in_its_place_escaped_and_marked_in_either_layout(
+        tree: Any, users: Any, formats: Any, client_for: Any) -> None:
+    """The cells are written in the view (decision 0082): in either layout each row has one
+    cell per column, a suppressed figure carries its mark and class, the others a number or
+    "—"."""
+    from ctip.reports import privacy
+
+    record_facts(tree, users, formats)
+    client = client_for(users["viewer"])  # no case.view: person counts suppressed
+    url = f"{reverse('reports:indicators')}?unit={tree.province.pk}&period=year&year=2026"
+    commune = UnitType.objects.get(code="commune")
+    layouts = []
+    for step in range(2):
+        if step:  # enough communes for the units to become rows
+            for i in range(8):
+                create_unit(actor=None, parent=tree.province, name=f"Xã <b>{i}</b>",
+                            unit_type=commune)
+            cache.clear()
+        page = client.get(url).content.decode()
+        body = page[page.index('<table class="matrix report-table">'):]
+        body = body[:body.index("</table>")]
+        columns = len(re.findall(r'<th scope="col"', body)) - 1
+        rows = re.findall(r'<tr[^>]*><th scope="row">(.*?)</th>(.*?)</tr>', body, re.S)
+        assert rows and columns
+        layouts.append("units as rows" if any("Xã" in head for head, _ in rows) else "indicators")
+        marked = 0
+        for _head, cells in rows:
+            found = re.findall(r'<td class="(num(?: suppressed)?)">([^<]*)</td>', cells)
+            assert len(found) == columns and "".join(f"{c}{t}" for c, t in found)
+            for kind, text in found:
+                if kind == "num suppressed":
+                    marked += 1
+                    assert text == privacy.MARK
+                else:
+                    assert re.fullmatch(r"—|[\d.,]+( %)?", text), text
+        assert marked
+        assert "<b>" not in body  # the new communes' names escaped
+    assert layouts == ["indicators", "units as rows"]

@@ -4,12 +4,14 @@ spreadsheets (XLSX, CSV), always suppressed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape  # the standard library's: Django's wraps it for lazy text, per cell
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
@@ -49,12 +51,15 @@ def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
         if not col.own and not col.total:
             col.url = f"{reverse('reports:indicators')}?{query(request, unit=col.unit.pk)}"
     write = grouped_writer()  # the language's number format looked up once, not per cell
-    for row in table.rows:
-        row.shown = [_display(cell, row, write)  # type: ignore[attr-defined]
-                     for cell in row.cells]
+    # Each cell written here as its <td>, escaped, not by the template: a province's table has
+    # about 4,000 of them, and the template engine's loop over them was most of the time of
+    # computing the table after a change (decision 0082).
+    shown = [[_cell(cell, row, write) for cell in row.cells] for row in table.rows]
+    for row, cells in zip(table.rows, shown, strict=True):
+        row.shown_html = mark_safe("".join(cells))  # type: ignore[attr-defined]  # noqa: S308
     # Many units (a province's 96 communes): units as rows, indicators as columns, so the
     # table grows down, not across (issue 15.5).
-    by_unit = ([(col, [row.shown[i] for row in table.rows])  # type: ignore[attr-defined]
+    by_unit = ([(col, mark_safe("".join(cells[i] for cells in shown)))  # noqa: S308
                 for i, col in enumerate(table.columns)]
                if len(table.columns) > UNITS_AS_COLUMNS else None)
     return {"unit": unit, "table": table, "by_unit": by_unit, "period": period,
@@ -65,16 +70,20 @@ def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
 UNITS_AS_COLUMNS = 6
 
 
-def _display(cell: Any, row: exports.Row, write: Callable[[int], str]) -> dict[str, Any]:
+def _cell(cell: Any, row: exports.Row, write: Callable[[int], str]) -> str:
+    """One cell as its ``<td>``, the text escaped: a figure, "—" for none, or the mark of a
+    suppressed figure."""
     if cell is None:
-        return {"text": "—", "suppressed": False}
+        return '<td class="num">—</td>'
     if isinstance(cell, str):
-        return {"text": cell, "suppressed": True}
+        return f'<td class="num suppressed">{escape(cell)}</td>'
     if row.headline and row.indicator.measure == "percent":
-        return {"text": f"{number_format(cell, 1)} %", "suppressed": False}
-    if isinstance(cell, int):
-        return {"text": write(cell), "suppressed": False}
-    return {"text": number_format(cell, 0, force_grouping=True), "suppressed": False}
+        text = f"{number_format(cell, 1)} %"
+    elif isinstance(cell, int):
+        text = write(cell)
+    else:
+        text = number_format(cell, 0, force_grouping=True)
+    return f'<td class="num">{escape(text)}</td>'
 
 
 @require_http_methods(["GET"])
