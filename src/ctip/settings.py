@@ -165,7 +165,8 @@ MIDDLEWARE = [
     "ctip.core.middleware.RequestContextMiddleware",
     "ctip.accounts.middleware.AccountSecurityMiddleware",
     "axes.middleware.AxesMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, for the bulletin's addresses only (decision record 0083)
+    "ctip.portal.redirects.BulletinRedirectMiddleware",
     # the reports' reads from the replica when one is configured (decision record 0047)
     "ctip.core.dbrouter.ReplicaReadsMiddleware",
 ]
@@ -360,6 +361,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
+# Tests and development find a static file when it is asked for, instead of listing the apps'
+# 800 files each time Django's handler is built: each test client builds one (decision 0083).
+WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from ctip.portal import caching, share
@@ -17,13 +18,17 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def bulletin_sections(context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The live sections of the bulletin home, for the menu: title, URL, whether current
-    (the titles and URLs kept until the next publish)."""
+def bulletin_menu(context: dict[str, Any]) -> dict[str, Any]:
+    """The menu of every bulletin page, as plain values (the frame renders it once per set of
+    them: ``{% per_inputs %}``, decision 0083): the live sections of the bulletin home (title,
+    URL, whether current; the titles and URLs kept until the next publish), and whether the
+    page is the home, the offer check or the report form."""
     request = context.get("request")
+    path = request.path if request is not None else None
     items = caching.remembered("menu", request, lambda: _sections(request))
-    return [{**item, "current": request is not None and request.path == item["url"]}
-            for item in items]
+    return {"sections": [{**item, "current": path == item["url"]} for item in items],
+            "home": path == "/", "check": path == reverse("offers:check"),
+            "report": path == reverse("portal:report")}
 
 
 def _sections(request: Any) -> list[dict[str, str]]:
