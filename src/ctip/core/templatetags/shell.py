@@ -51,37 +51,59 @@ def generation() -> int:
     return _generation
 
 
-class PerLanguageNode(template.Node):
+def _place() -> tuple[Any, ...]:
+    """What every kept part also depends on: the language, the address prefix and the URL
+    configuration (its translations and addresses)."""
+    return (get_language(), get_script_prefix(), get_urlconf())
+
+
+class KeptPart(template.Node):
+    """A part of a template rendered apart and kept, per process, under a key its tag gives."""
+
     # Not searched for blocks (none can be inside): {% extends %} searches its parent's whole
     # tree on every render, and the frame's parts are most of it.
     child_nodelists = ()
 
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
-        self.kept: dict[tuple[Any, ...], SafeString] = {}
+        self.kept: dict[tuple[Any, ...], str] = {}
+        self.generation = _generation
 
+    def _kept(self) -> dict[tuple[Any, ...], str]:
+        """What is kept, forgotten first if a setting changed since."""
+        if self.generation != _generation:
+            self.kept, self.generation = {}, _generation
+        return self.kept
+
+    def _alone(self, context: Context, values: dict[str, Any]) -> str:
+        """The part rendered with these values and nothing else of the page's context."""
+        own = Context(values, autoescape=context.autoescape)
+        own.template = context.template  # for {% include %}; nothing of its data
+        return self.nodelist.render(own)
+
+
+def _part(parser: Parser, name: str) -> template.NodeList:
+    nodelist = parser.parse((f"end{name}",))
+    parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError(f"a {{% block %}} cannot be inside {{% {name} %}}")
+    return nodelist
+
+
+class PerLanguageNode(KeptPart):
     def render(self, context: Context) -> SafeString:
-        key = (_generation, get_language(), get_script_prefix(), get_urlconf())
-        text = self.kept.get(key)
+        kept, key = self._kept(), _place()
+        text = kept.get(key)
         if text is None:
-            if any(k[0] != _generation for k in self.kept):
-                self.kept = {}
-            empty = Context(autoescape=context.autoescape)
-            empty.template = context.template  # for {% include %}; nothing of its data
-            text = mark_safe(self.nodelist.render(empty))  # noqa: S308  (rendered escaped)
-            self.kept[key] = text
-        return text
+            text = kept[key] = self._alone(context, {})
+        return mark_safe(text)  # noqa: S308  (rendered escaped)
 
 
 @register.tag
 def per_language(parser: Parser, token: Token) -> PerLanguageNode:
     if len(token.split_contents()) != 1:
         raise template.TemplateSyntaxError("{% per_language %} takes no argument")
-    nodelist = parser.parse(("endper_language",))
-    parser.delete_first_token()
-    if nodelist.get_nodes_by_type(BlockNode):
-        raise template.TemplateSyntaxError("a {% block %} cannot be inside {% per_language %}")
-    return PerLanguageNode(nodelist)
+    return PerLanguageNode(_part(parser, "per_language"))
 
 
 # ``{% per_inputs name=value … %}…{% endper_inputs %}``: a part of a page rendered once per
@@ -122,36 +144,28 @@ def _frozen(value: Any) -> tuple[Any, Any]:
                     "fields (a model instance equals any other with its primary key)")
 
 
-class PerInputsNode(template.Node):
-    child_nodelists = ()  # as PerLanguageNode's
-
+class PerInputsNode(KeptPart):
     def __init__(self, nodelist: template.NodeList,
                  inputs: dict[str, template.base.FilterExpression]) -> None:
-        self.nodelist = nodelist
+        super().__init__(nodelist)
         self.inputs = inputs
-        self.kept: dict[tuple[Any, ...], str] = {}
-        self.generation = _generation
 
     def render(self, context: Context) -> SafeString:
         keys, values = {}, {}
         for name, expression in self.inputs.items():
             keys[name], values[name] = _frozen(expression.resolve(context))
-        key = (get_language(), get_current_timezone_name(), get_script_prefix(),
-               get_urlconf(), context.autoescape, tuple(sorted(keys.items())))
-        if self.generation != _generation:
-            self.kept, self.generation = {}, _generation
-        text = self.kept.get(key)
+        key = (*_place(), get_current_timezone_name(), context.autoescape,
+               tuple(sorted(keys.items())))
+        kept = self._kept()
+        text = kept.get(key)
         if text is None:
-            own = Context(values, autoescape=context.autoescape)
-            own.template = context.template  # for {% include %}; nothing of its data
-            own["csrf_token"] = CSRF_HOLE
-            text = self.nodelist.render(own)
-            if len(self.kept) >= KEPT_PER_PART:
+            text = self._alone(context, {**values, "csrf_token": CSRF_HOLE})
+            if len(kept) >= KEPT_PER_PART:
                 try:  # another thread may have dropped it first
-                    del self.kept[next(iter(self.kept))]
+                    del kept[next(iter(kept))]
                 except (KeyError, RuntimeError, StopIteration):
                     pass
-            self.kept[key] = text
+            kept[key] = text
         if CSRF_HOLE in text:
             token = context.get("csrf_token")
             text = text.replace(CSRF_HOLE, "" if token in (None, "NOTPROVIDED") else str(token))
@@ -165,8 +179,4 @@ def per_inputs(parser: Parser, token: Token) -> PerInputsNode:
     if bits or not inputs:
         raise template.TemplateSyntaxError(
             "{% per_inputs %} takes the values it depends on, as name=value")
-    nodelist = parser.parse(("endper_inputs",))
-    parser.delete_first_token()
-    if nodelist.get_nodes_by_type(BlockNode):
-        raise template.TemplateSyntaxError("a {% block %} cannot be inside {% per_inputs %}")
-    return PerInputsNode(nodelist, inputs)
+    return PerInputsNode(_part(parser, "per_inputs"), inputs)

@@ -52,7 +52,7 @@ def _table_context(request: HttpRequest, unit: Unit, period: periods.Period,
             col.url = f"{reverse('reports:indicators')}?{query(request, unit=col.unit.pk)}"
     write = grouped_writer()  # the language's number format looked up once, not per cell
     # Each cell written here as its <td>, escaped, not by the template: a province's table has
-    # about 4,000 of them, and the template engine's loop over them was most of the time of
+    # about 16,000 of them, and the template engine's loop over them was most of the time of
     # computing the table after a change (decision 0082).
     shown = [[_cell(cell, row, write) for cell in row.cells] for row in table.rows]
     for row, cells in zip(table.rows, shown, strict=True):
