@@ -38,3 +38,16 @@ def test_the_bulletins_addresses_still_follow_their_redirects(db: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         missing = Client().get("/tin-cu/khong-co/")
     assert missing.status_code == 404 and _lookups(queries.captured_queries)
+
+
+def test_every_namespace_is_the_staff_applications_or_the_publics() -> None:
+    """A new app's namespace must be placed on one side: left out of the staff set, its 404s
+    would be looked up in the bulletin's redirects."""
+    from django.urls import URLResolver, get_resolver
+
+    from ctip.portal.redirects import STAFF_NAMESPACES
+
+    public = {"portal", "offers", "offers_api"}
+    found = {p.namespace for p in get_resolver().url_patterns
+             if isinstance(p, URLResolver) and p.namespace}
+    assert found == STAFF_NAMESPACES | public
