@@ -53,6 +53,30 @@ def test_the_controller_merges_its_workers_and_prints_the_floor() -> None:
     assert f"at least {150 / (os.cpu_count() or 1):.0f} s of wall time" in floor
 
 
+def test_the_controller_prints_each_workers_schedule_in_order() -> None:
+    controller = load()
+    start = controller._started_at
+    outputs = [worker_output(load(), {"tests/a.py": 30.0, "tests/b.py": 10.0}),
+               worker_output(load(), {"tests/c.py": 20.0})]
+    outputs[0]["cpu_per_file_schedule"] = {"worker": "gw0", "spans": {
+        "tests/b.py": [start + 40, start + 60], "tests/a.py": [start + 5, start + 40]}}
+    outputs[1]["cpu_per_file_schedule"] = {"worker": "gw1", "spans": {
+        "tests/c.py": [start + 5, start + 45], "tests/short.py": [start + 45, start + 50]}}
+    for output in outputs:
+        output["cpu_per_file_totals"] = {"processor": 50.0, "wall": 60.0}
+        controller.pytest_testnodedown(SimpleNamespace(workeroutput=output), None)
+    lines: list[str] = []
+    controller.pytest_terminal_summary(SimpleNamespace(config=SimpleNamespace(),
+                                                       write_line=lines.append))
+    at = lines.index("gw0: 2 files, the last ended at 60 s")
+    assert lines[at + 1].split() == ["5", "40", "wall", "35", "processor", "30", "tests/a.py"]
+    assert lines[at + 2].split() == ["40", "60", "wall", "20", "processor", "10", "tests/b.py"]
+    assert lines[at + 3] == "gw1: 2 files, the last ended at 50 s"
+    assert lines[at + 4].split()[-1] == "tests/c.py"  # tests/short.py: under 15 s, not shown
+    assert lines[at + 5:] == []
+    assert any(line.startswith("the machine's cores") for line in lines)
+
+
 def test_the_sent_totals_are_the_workers_processor_with_its_children() -> None:
     output = worker_output(load(), {"tests/a.py": 1.0})
     totals = output["cpu_per_file_totals"]

@@ -32,7 +32,26 @@ _setup: dict[str, float] = defaultdict(float)
 _fixture: dict[str, float] = defaultdict(float)
 _fixture_count: dict[str, int] = defaultdict(int)
 _workers: list[dict[str, float]] = []  # the controller: each worker's own totals
+# file -> [first start, last end] (seconds since the epoch, comparable between processes)
+_span: dict[str, list[float]] = {}
+_schedule: dict[str, dict[str, list[float]]] = {}  # the controller: worker -> its spans
 _started = time.perf_counter()
+_started_at = time.time()
+
+
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, all) clock ticks of every core since boot, from /proc/stat: everything the
+    machine ran, a database server included."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and waiting for I/O
+    return sum(fields) - idle, sum(fields)
+
+
+_jiffies_at_start = _machine_jiffies()
 
 
 def _child_seconds() -> float:
@@ -48,12 +67,14 @@ def _seconds() -> float:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[Any]:
     path = item.nodeid.partition("::")[0]
     cpu, children, wall = time.process_time(), _child_seconds(), time.perf_counter()
+    span = _span.setdefault(path, [time.time(), 0.0])
     try:
         return (yield)
     finally:
         _cpu[path] += time.process_time() - cpu
         _children[path] += _child_seconds() - children
         _wall[path] += time.perf_counter() - wall
+        span[1] = time.time()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -88,6 +109,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     output["cpu_per_file"] = {name: dict(table) for name, table in TABLES.items()}
     output["cpu_per_file_totals"] = {"processor": _seconds(),
                                      "wall": time.perf_counter() - _started}
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "")
+    output["cpu_per_file_schedule"] = {"worker": worker, "spans": _span}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -99,6 +122,9 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
             TABLES[name][key] += value
     if "cpu_per_file_totals" in output:
         _workers.append(output["cpu_per_file_totals"])
+    if "cpu_per_file_schedule" in output:
+        schedule = output["cpu_per_file_schedule"]
+        _schedule[schedule["worker"] or f"worker {len(_schedule) + 1}"] = schedule["spans"]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -129,3 +155,26 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         write(f"on {cores} cores that is at least {processor / cores:.0f} s of wall time; the "
               f"cores were busy {processor / (cores * wall):.0%} of the run (a database server "
               f"the tests talk to is not counted)")
+        now = _machine_jiffies()
+        if now is not None and _jiffies_at_start is not None:
+            busy, every = (now[0] - _jiffies_at_start[0]), (now[1] - _jiffies_at_start[1])
+            write(f"the machine's cores, everything it ran included (/proc/stat), were busy "
+                  f"{busy / max(every, 1):.0%} of the run")
+        _write_schedule(write)
+
+
+def _write_schedule(write: Any, shortest: float = 15.0) -> None:
+    """When each worker ran its files of at least ``shortest`` seconds of wall time: seconds
+    from the start of the run to the file's first test and to the end of its last, the file's
+    wall time and processor (its tests, the processes they waited for)."""
+    write(f"the schedule: each worker's files of {shortest:.0f} s of wall time or more, in the "
+          f"order it ran them (seconds since the run started)")
+    for worker in sorted(_schedule):
+        spans = _schedule[worker]
+        last = max((end for _start, end in spans.values()), default=_started_at)
+        write(f"{worker}: {len(spans)} files, the last ended at {last - _started_at:.0f} s")
+        for path, (start, end) in sorted(spans.items(), key=lambda item: item[1][0]):
+            if end - start >= shortest:
+                write(f"  {start - _started_at:6.0f} {end - _started_at:6.0f}  wall "
+                      f"{end - start:5.0f}  processor {_cpu[path] + _children[path]:5.0f}  "
+                      f"{path}")
