@@ -13,16 +13,17 @@ against pytest-django's ``live_server``.
   ``update_or_create``). Serialized rollback is not used: after a transactional test elsewhere
   that flushed without it, the content types come back with new ids and reloading the
   serialized copy fails on them.
-- Playwright's sync API keeps an asyncio event loop running in the test thread for as long as it
-  is started. Under a running loop Django refuses ORM calls (SynchronousOnlyOperation), and
-  setting DJANGO_ALLOW_ASYNC_UNSAFE would only hide a worse problem: Django's connection
-  handler then hands out a *different* connection object (asgiref's context-local storage),
-  which loses pytest-django's state (serialized rollback) and, on PostgreSQL, opens connections
-  that nobody closes. The variable would also leak into the subprocesses of other tests (the
-  deploy check reports it as async.E001). So the ORM and the browser never overlap: the data
-  are built first, Playwright is started per test after them and stopped before the database
-  is flushed. Read whatever a test needs from the database (``E2E.province_pk`` …) before
-  opening pages, not while the browser runs.
+- One Chromium per worker, driven from a thread of its own (``tests/e2e/remote.py``):
+  Playwright's sync API keeps an asyncio event loop running in the thread that started it, and
+  Django refuses ORM calls in such a thread (SynchronousOnlyOperation). Setting
+  DJANGO_ALLOW_ASYNC_UNSAFE would only hide a worse problem: Django's connection handler then
+  hands out a *different* connection object (asgiref's context-local storage), which loses
+  pytest-django's state and, on PostgreSQL, opens connections that nobody closes; the variable
+  would also leak into the subprocesses of other tests (the deploy check reports it as
+  async.E001). So Playwright lives in its own thread for the worker's run, the tests call it
+  through proxies, and the test thread keeps the ORM. Each test opens fresh browser contexts
+  (``Browse.new_page``) and closes them at its end (decision record 0084: a driver and a
+  browser started per test cost about a second of processor each).
 - Every page runs under the real Content-Security-Policy and Permissions-Policy: a
   ``securitypolicyviolation`` event, or the browser's console naming either policy, fails the
   test (``Browse.violations``). Test helpers that inject scripts (axe-core) evaluate them through
@@ -137,7 +138,7 @@ def _seeded(transactional_db: None) -> None:
 
 @dataclass
 class E2E:
-    """What the browser tests need, read from the database before any browser starts."""
+    """What the browser tests need, read from the database before the test opens a page."""
 
     url: str
     users: dict[str, Any]
@@ -150,7 +151,8 @@ def e2e(request: pytest.FixtureRequest, transactional_db: None, _seeded: None,
     """The shared tree and users, committed so that the live server sees them."""
     _set_up_authenticators(users)
     yield E2E(url=live_server.url, users=users, province_pk=tree.province.pk)
-    # Torn down after the browser (which depends on this fixture), before the flush.
+    # Torn down after the test's browser contexts (``browse`` depends on this fixture), before
+    # the flush.
     from django.db import connection
 
     _audit_guard(on=False)
@@ -229,7 +231,7 @@ class Browse:
 
 
 # username → the TOTP parameters of the authenticator app set up for her, read from the
-# database before the browser starts (Playwright's thread cannot query the database)
+# database when the data are built, before the test opens a page
 AUTHENTICATORS: dict[str, dict[str, Any]] = {}
 
 
@@ -261,19 +263,30 @@ def _shown_code(username: str) -> str | None:
     return f"{value:0{app['digits']}d}"
 
 
-@pytest.fixture
-def browse(chromium: Path, e2e: E2E) -> Iterator[Browse]:
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="session")
+def _browser(chromium: Path) -> Iterator[Any]:
+    """One Chromium for the worker's run, driven from Playwright's own thread (``remote``);
+    each test opens its own contexts in it."""
+    from tests.e2e.remote import PlaywrightThread
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
-                                     args=CHROMIUM_ARGS)
-        helper = Browse(browser, e2e.url)
-        try:
-            yield helper
-        finally:
-            helper.close()
-            browser.close()
+    thread = PlaywrightThread()
+    try:
+        playwright = thread.start()
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        thread.stop()
+
+
+@pytest.fixture
+def browse(_browser: Any, e2e: E2E) -> Iterator[Browse]:
+    helper = Browse(_browser, e2e.url)
+    try:
+        yield helper
+    finally:
+        helper.close()
     assert not helper.blocked, f"pages tried to reach other hosts: {helper.blocked}"
     assert not helper.errors, f"JavaScript errors: {helper.errors}"
     assert not helper.violations, f"Content-Security-Policy violations: {helper.violations}"

@@ -21,7 +21,7 @@ OFFER = ("Tuyển gấp 5 bạn nữ đi Cam trực máy tính 🇰🇭 vc nhẹ
 
 @pytest.fixture
 def bulletin(e2e: E2E, tree: Any) -> None:
-    """The bulletin's home and the communes, committed before any browser starts."""
+    """The bulletin's home and the communes, committed before the test opens a page."""
     from ctip.portal.permissions import ensure_groups
     from ctip.portal.setup import ensure_bulletin
 

@@ -34,7 +34,7 @@ class Field:
 
 @pytest.fixture
 def field(e2e: E2E, users: dict[str, Any], formats: dict[str, Any]) -> Field:
-    """Read before any browser starts."""
+    """Read before the test opens a page."""
     return Field(officer=users["commune_officer"], meeting_pk=formats["meeting"].pk,
                  new_url=reverse("outreach:activity_create"))
 

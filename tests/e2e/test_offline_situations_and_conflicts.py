@@ -40,7 +40,7 @@ class Field:
 
 @pytest.fixture
 def field(e2e: E2E, users: dict[str, Any], formats: dict[str, Any], tree: Any) -> Field:
-    """Read and built before any browser starts."""
+    """Read and built before the test opens a page."""
     activity = log_activity(tree.branch_a1, formats["meeting"], actor=users["branch_head"],
                             title="Sinh hoạt chi hội tháng 11")
     return Field(head=users["branch_head"], officer=users["commune_officer"],

@@ -40,7 +40,7 @@ class Site:
 @pytest.fixture
 def site(e2e: E2E, tree: Any) -> Iterator[Site]:
     """A bulletin with a full article (image, caption, quote, tags) and enough articles for two
-    pages, committed before any browser starts."""
+    pages, committed before the test opens a page."""
     from django.core.cache import cache
     from django.core.files.images import ImageFile
     from wagtail.images import get_image_model

@@ -44,7 +44,7 @@ class Work:
 @pytest.fixture
 def work(e2e: E2E, tree: Any, users: dict[str, Any], formats: dict[str, Any]) -> Iterator[Work]:
     """A July campaign with one commune done and one behind, an overdue and a fresh situation,
-    and clubs in each state: committed before any browser starts."""
+    and clubs in each state: committed before the test opens a page."""
     from django.utils import timezone
 
     from ctip.cases.actions import create_situation
