@@ -74,7 +74,8 @@ def test_the_browser_walks_that_check_only_the_page_are_marked_and_the_ones_that
     """The real browser files (decision record 0079): the walks of layout, accessibility and
     the policy are left out of the PostgreSQL run; the ones whose result rests on what the
     server stored (offline entry sent once, a conflict between two devices, the address stored
-    for a Vietnamese title, a reading counted once) stay in it."""
+    for a Vietnamese title, a reading counted once, a record written while a page is open) stay
+    in it."""
     import ast
     from pathlib import Path
 
@@ -86,7 +87,7 @@ def test_the_browser_walks_that_check_only_the_page_are_marked_and_the_ones_that
         marked[path.stem] = any("presentation" in name for name in names)
     kept = {name for name, presentation in marked.items() if not presentation}
     assert kept == {"test_offline", "test_offline_situations_and_conflicts", "test_cms_editor",
-                    "test_portal_home"}, kept
+                    "test_portal_home", "test_remote"}, kept
     assert marked["test_phone_walk"] and marked["test_cms_phone_walk"]
 
 
