@@ -82,10 +82,6 @@ class Remote:
             return lambda *args, **kwargs: thread.wrap(thread.call(value, *args, **kwargs))
         return thread.wrap(value)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        thread: PlaywrightThread = object.__getattribute__(self, "_thread")
-        thread.call(setattr, object.__getattribute__(self, "_target"), name, value)
-
     def __enter__(self) -> Any:
         thread: PlaywrightThread = object.__getattribute__(self, "_thread")
         target = object.__getattribute__(self, "_target")
@@ -95,10 +91,6 @@ class Remote:
         thread: PlaywrightThread = object.__getattribute__(self, "_thread")
         target = object.__getattribute__(self, "_target")
         return thread.call(type(target).__exit__, target, *exc)
-
-    def __iter__(self) -> Any:
-        thread: PlaywrightThread = object.__getattribute__(self, "_thread")
-        return iter(thread.wrap(thread.call(list, object.__getattribute__(self, "_target"))))
 
     def __repr__(self) -> str:
         return f"Remote({object.__getattribute__(self, '_target')!r})"
