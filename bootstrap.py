@@ -57,10 +57,11 @@ def _has_library(name: str) -> bool:
 
 
 # What some tests need from the machine, with Debian's package for it: the browser tests drive
-# Chromium, the catalogue test runs xgettext, the PDF tests load WeasyPrint's Pango. Without
-# them those tests are skipped on a developer's machine and fail in CI (tests.conftest.needs).
+# Chromium's headless shell (decision 0085), the catalogue test runs xgettext, the PDF tests
+# load WeasyPrint's Pango. Without them those tests are skipped on a developer's machine and
+# fail in CI (tests.conftest.needs).
 SYSTEM_PACKAGES = {
-    "chromium": lambda: shutil.which("chromium") is not None,
+    "chromium-headless-shell": lambda: shutil.which("chromium-headless-shell") is not None,
     "gettext": lambda: shutil.which("xgettext") is not None,
     "libpango-1.0-0": lambda: _has_library("pango-1.0"),
     "libpangoft2-1.0-0": lambda: _has_library("pangoft2-1.0"),
