@@ -226,3 +226,42 @@ def test_the_permission_list_is_on_the_profile_not_the_home(users: Any,
         label = gettext("Handle, escalate and refer situations")
     assert label not in page(client)
     assert label in page(client, reverse("accounts:profile"))
+
+
+def test_the_campaign_card_shows_the_first_three_running_of_her_campaign_list(
+        tree: Any, users: Any, client_for: Any) -> None:
+    """The card takes the running campaigns in the order of her campaigns page: newest start
+    first, then by name; none upcoming, past, archived or outside her units."""
+    from ctip.outreach import actions as outreach
+    from ctip.outreach.models import Campaign
+    from ctip.outreach.selectors import campaigns_listed
+
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+
+    def campaign(unit: Any, name: str, starts: int, ends: int) -> Campaign:
+        return outreach.create_campaign(actor=users["province_officer"], unit=unit, name=name,
+                                        starts_on=today + starts * day,
+                                        ends_on=today + ends * day)
+
+    campaign(tree.province, "Chiến dịch tỉnh", -30, 30)
+    campaign(tree.commune_a, "Chiến dịch xã A, cũ", -20, 5)
+    campaign(tree.commune_a, "Chiến dịch xã A, mới", -2, 10)
+    campaign(tree.commune_a, "Bắt đầu cùng ngày", -2, 1)
+    campaign(tree.commune_a, "Sắp tới", 3, 30)
+    campaign(tree.commune_a, "Đã xong", -40, -1)
+    campaign(tree.commune_b, "Chiến dịch xã B", -1, 9)  # not hers
+    archived = campaign(tree.commune_a, "Đã lưu trữ", -1, 9)
+    Campaign.objects.filter(pk=archived.pk).update(archived=True)
+
+    officer = users["commune_officer"]
+    listed = [c.name for c in campaigns_listed(officer, today=today) if c.phase == 0]
+    assert listed == ["Bắt đầu cùng ngày", "Chiến dịch xã A, mới", "Chiến dịch xã A, cũ",
+                      "Chiến dịch tỉnh"]
+    progress = section(page(client_for(officer)), "campaigns")
+    shown = [name for name in listed if name in progress]
+    assert shown == listed[:3]
+    assert [progress.index(name) for name in shown] == sorted(
+        progress.index(name) for name in shown)
+    for name in ("Chiến dịch tỉnh", "Sắp tới", "Đã xong", "Chiến dịch xã B", "Đã lưu trữ"):
+        assert name not in progress

@@ -21,7 +21,7 @@ from ctip.cases.models import FollowUp, Situation
 from ctip.cases.selectors import home_tasks
 from ctip.org.paths import is_within
 from ctip.outreach.models import Activity
-from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_listed
+from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_running
 from ctip.portal.selectors import cms_work
 from ctip.reports import policy as report_policy
 from ctip.reports import selectors as report_selectors
@@ -157,9 +157,7 @@ def campaign_work(viewer: Any, today: dt.date) -> list[Any]:
     in a fixed number of queries."""
     if not has_capability(viewer, "activity.view"):
         return []
-    running = list(campaigns_listed(viewer, today=today).filter(starts_on__lte=today,
-                                                                ends_on__gte=today)
-                   .select_related("unit")[:3])
+    running = list(campaigns_running(viewer, today)[:3])
     return list(campaign_totals_for(viewer, running))
 
 

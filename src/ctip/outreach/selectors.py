@@ -458,6 +458,16 @@ def campaigns_listed(viewer: Any, *, archived: bool = False,
             .order_by("phase", "-starts_on", "name"))
 
 
+def campaigns_running(viewer: Any, today: dt.date) -> QuerySet[Campaign]:
+    """The campaigns the viewer may see that run on ``today``, in ``campaigns_listed``'s order
+    (the running ones come first there, newest first). Without its phase, which every running
+    campaign shares: the home page's card asks for this on every visit, and the ``CASE`` of
+    three conditions was about a third of building its query."""
+    return (campaigns_visible_to(viewer)
+            .filter(archived=False, starts_on__lte=today, ends_on__gte=today)
+            .order_by("-starts_on", "name"))
+
+
 def campaign_targets_under(campaign: Campaign, parent: Unit) -> tuple[list[Unit],
                                                                       dict[int, CampaignTarget]]:
     """The open units one level below ``parent`` and their targets in ``campaign``."""
