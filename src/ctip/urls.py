@@ -51,5 +51,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# A signed-in officer's 404 in the staff frame, every other one the bulletin's (decision 0086).
+handler404 = "ctip.core.views.page_not_found"
+
 # Wagtail's page serving (cached for anonymous readers) answers every other path: keep it last.
 urlpatterns.append(re_path(wagtail_urls.serve_pattern, portal_views.serve, name="wagtail_serve"))

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from ctip.core.access import public
 from ctip.core.health import health
+from ctip.core.namespaces import STAFF_NAMESPACES
 
 
 @require_GET
@@ -25,3 +28,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     }, status=200 if state.ok else 503)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A page that is not there. A signed-in officer asking the staff application (a record
+    that does not exist, or is outside her units: the same answer for both) stays in its frame,
+    with her menu and a way back to her work; everyone else, and every other address, gets
+    the bulletin's page. The JSON API answers its own 404s."""
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    if (match is not None and user is not None and user.is_authenticated
+            and STAFF_NAMESPACES.intersection(match.namespaces) and "api" not in match.namespaces):
+        response = TemplateResponse(request, "core/404.html", status=404)
+        response.render()
+        return response
+    return defaults.page_not_found(request, exception)

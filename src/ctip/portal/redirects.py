@@ -18,9 +18,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
-# the URL namespaces of the staff application (ctip/urls.py)
-STAFF_NAMESPACES = frozenset({"core", "accounts", "api_tokens", "org", "audit", "outreach",
-                              "community", "cases", "reports", "api"})
+from ctip.core.namespaces import STAFF_NAMESPACES
 
 
 class BulletinRedirectMiddleware(RedirectMiddleware):
