@@ -36,9 +36,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     with her menu and a way back to her work; everyone else, and every other address, gets
     the bulletin's page. The JSON API answers its own 404s."""
     match = getattr(request, "resolver_match", None)
-    user = getattr(request, "user", None)
-    if (match is not None and user is not None and user.is_authenticated
-            and STAFF_NAMESPACES.intersection(match.namespaces) and "api" not in match.namespaces):
+    staff = (match is not None and "api" not in match.namespaces
+             and not STAFF_NAMESPACES.isdisjoint(match.namespaces))
+    # the namespace first: a bulletin reader's 404 never loads a session to find its user
+    user = getattr(request, "user", None) if staff else None
+    if user is not None and user.is_authenticated:
         response = TemplateResponse(request, "core/404.html", status=404)
         response.render()
         return response
