@@ -177,10 +177,11 @@ def browser_path(ci: bool) -> Path | None:
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     path = browser_path(on_ci())
-    if path is None:
-        needs(False, f"{HEADLESS_SHELL} is missing: install Debian's Chromium headless shell "
-                     "(apt-get install chromium-headless-shell) to run the browser tests")
-    return path or HEADLESS_SHELL
+    needs(path is not None, f"{HEADLESS_SHELL} is missing: install Debian's Chromium headless "
+                            "shell (apt-get install chromium-headless-shell) to run the browser "
+                            "tests")
+    assert path is not None  # noqa: S101  (``needs`` fails or skips without it)
+    return path
 
 
 class Browse:

@@ -89,12 +89,16 @@ def get_campaign_for(viewer: Any, pk: int) -> Campaign:
     return campaign
 
 
+def running_on(day: dt.date) -> Q:
+    """A campaign that runs on ``day``: begun, not yet ended (both days included)."""
+    return Q(starts_on__lte=day, ends_on__gte=day)
+
+
 def running_campaign(unit: Unit, on: dt.date) -> Campaign | None:
     """The campaign in progress for ``unit`` on a date, if exactly one is clear."""
     ancestors = [f"/{'/'.join(unit.path.strip('/').split('/')[:i])}/"
                  for i in range(1, unit.path.count("/"))]
-    return (Campaign.objects.filter(unit_path__in=ancestors, archived=False,
-                                    starts_on__lte=on, ends_on__gte=on)
+    return (Campaign.objects.filter(running_on(on), unit_path__in=ancestors, archived=False)
             .order_by("-unit_path", "-starts_on").first())
 
 
@@ -452,7 +456,7 @@ def campaigns_listed(viewer: Any, *, archived: bool = False,
     today = today or timezone.localdate()
     return (campaigns_visible_to(viewer).filter(archived=archived)
             .annotate(phase=Case(
-                When(starts_on__lte=today, ends_on__gte=today, then=Value(0)),
+                When(running_on(today), then=Value(0)),
                 When(starts_on__gt=today, then=Value(1)), default=Value(2),
                 output_field=IntegerField()))
             .order_by("phase", "-starts_on", "name"))
@@ -464,7 +468,7 @@ def campaigns_running(viewer: Any, today: dt.date) -> QuerySet[Campaign]:
     campaign shares: the home page's card asks for this on every visit, and the ``CASE`` of
     three conditions was about a third of building its query."""
     return (campaigns_visible_to(viewer)
-            .filter(archived=False, starts_on__lte=today, ends_on__gte=today)
+            .filter(running_on(today), archived=False)
             .order_by("-starts_on", "name"))
 
 
