@@ -20,6 +20,7 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.models import User
 from ctip.org.models import Unit, UnitType
 from ctip.units.actions import create_unit
+from tests import installed
 from tests.installed import locked as _locked
 
 PASSWORD = "a-long-test-passphrase"
@@ -111,6 +112,11 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
             old_config = setup_databases(verbosity=verbosity, interactive=False,
                                          aliases=aliases, serialized_aliases=serialized_aliases,
                                          keepdb=keepdb)
+            if django_db_use_migrations and not keepdb and connection.alias in aliases:
+                # freshly migrated: the installations of the process tests start from it
+                installed.offer(installed.shared_dir(tmp_path_factory.getbasetemp(),
+                                                     worker=workerinput is not None),
+                                connection)
         yield
         if not keepdb:
             with django_db_blocker.unblock():
@@ -148,8 +154,6 @@ def install_migrated(request: pytest.FixtureRequest,
     """``install_migrated(data, database=None)``: give a data directory (and, with ``database``,
     a new PostgreSQL database of that name) a migrated database, migrated once per run
     (``tests/installed.py``)."""
-    from tests import installed
-
     shared = installed.shared_dir(tmp_path_factory.getbasetemp(),
                                   worker=hasattr(request.config, "workerinput"))
     return functools.partial(installed.install, shared=shared)
@@ -159,8 +163,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller (or the only process) drops the run's migrated PostgreSQL database."""
     if hasattr(session.config, "workerinput"):
         return
-    from tests import installed
-
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None:
         installed.drop_template(installed.shared_dir(factory.getbasetemp(), worker=False))

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -64,6 +65,43 @@ def _psql(sql: str) -> None:
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as db:
         db.execute(sql)  # type: ignore[arg-type]
+
+
+def offer(shared: Path, connection: Any) -> None:
+    """Keep a test database that was just migrated (pytest-django's, by ``migrate`` as the
+    operator runs it) as this run's migrated database, if the run has none yet: a fresh
+    ``ctip migrate`` gives the same tables and the same seeded rows (only the times and random
+    identifiers of the seeded rows differ), and costs about half a minute of processor. The
+    SQLite test database is copied to the file ``install`` copies from; a PostgreSQL one is
+    copied as a new database on the server ``install`` uses (``CREATE DATABASE ... TEMPLATE``,
+    which needs no session open on the test database, so the connection is closed first and
+    opens again when next used)."""
+    settings = connection.settings_dict
+    with locked(shared / "ctip-migrated.lock"):
+        if connection.vendor == "sqlite":
+            template = shared / "ctip-migrated" / SQLITE_NAME
+            if template.exists():
+                return
+            template.parent.mkdir(exist_ok=True)
+            partial = template.with_suffix(".partial")
+            connection.ensure_connection()
+            target = sqlite3.connect(partial)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+            partial.replace(template)
+        elif connection.vendor == "postgresql" and (
+                f"postgres://{settings.get('USER') or ''}@{settings.get('HOST') or ''}:"
+                f"{settings.get('PORT') or 5432}" == PG):
+            ready = shared / "ctip-migrated.postgresql"
+            if ready.exists():
+                return
+            name = template_database(shared)
+            connection.close()
+            _psql(f'DROP DATABASE IF EXISTS "{name}"')
+            _psql(f'CREATE DATABASE "{name}" TEMPLATE "{settings["NAME"]}"')
+            ready.write_text(name)
 
 
 def install(data: Path, shared: Path, *, database: str | None = None) -> None:
