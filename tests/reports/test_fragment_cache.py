@@ -223,3 +223,60 @@ def test_kept_pages_after_a_sibling_s_writes_are_the_fresh_ones(
         for unit in units:
             assert served[(c, unit.pk)] == _stable(_get(client, name, unit)[0]), (c, unit.name)
     assert privacy.MARK in served[("viewer", tree.province.pk)]
+
+
+def _file(client: Any, name: str, unit: Any) -> tuple[bytes, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(name, args=[unit.pk]), {"period": "year", "year": 2026})
+    assert response.status_code == 200
+    return response.content, len(captured)
+
+
+def _sessions_line(csv_bytes: bytes) -> list[str]:
+    """The headline line of the sessions in the CSV: code, name, breakdown, one per column."""
+    import csv
+    import io
+
+    lines = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    return next(line for line in lines if line[:1] == ["sessions"] and line[2] == "")
+
+
+def test_the_table_its_files_compute_the_figures_once_per_data_version(
+        tree: Any, users: Any, facts: Any, formats: Any, client_for: Any) -> None:
+    """The indicator table's page, its CSV and XLSX start from the same figures, computed once
+    under the data version (``caching.figures``); a write shows in the next file at once, and
+    the files are what they would be computed afresh."""
+    client = client_for(users["province_officer"])
+    cache.clear()
+    first, computing = _file(client, "reports:unit_export_csv", tree.province)
+    xlsx, xlsx_queries = _file(client, "reports:unit_export_xlsx", tree.province)
+    again, reusing = _file(client, "reports:unit_export_csv", tree.province)
+    assert again == first
+    assert reusing < computing and xlsx_queries < computing
+    _rename_unseen(tree.commune_b, "Phường Đổi Tên Lặng Lẽ")
+    assert "Phường Đổi Tên Lặng Lẽ".encode() not in _file(
+        client, "reports:unit_export_csv", tree.province)[0]  # the kept figures' columns
+    Unit.objects.filter(pk=tree.commune_b.pk).update(name=tree.commune_b.name)
+    cache.clear()
+    assert _file(client, "reports:unit_export_csv", tree.province)[0] == first
+    assert _file(client, "reports:unit_export_xlsx", tree.province)[0][:2] == xlsx[:2]
+    # a new activity: the next file counts it, without waiting for the kept figures to expire
+    before = _sessions_line(first)
+    log_activity(tree.branch_a1, formats["meeting"], title="Buổi mới sau khi tệp đã tải")
+    after = _sessions_line(_file(client, "reports:unit_export_csv", tree.province)[0])
+    assert int(after[-1]) == int(before[-1]) + 1  # the total column
+
+
+def test_a_viewer_s_file_stays_protected_beside_an_exact_page(
+        tree: Any, users: Any, facts: Any, client_for: Any) -> None:
+    """The kept figures are exact; each file and page applies disclosure control to them for
+    its viewer: a viewer's CSV after an officer with exact figures opened the table is the
+    protected file she would have been given first."""
+    viewer = users["viewer"]
+    assert not privacy.exact_on_screen(viewer, tree.province)
+    cache.clear()
+    protected, _n = _file(client_for(viewer), "reports:unit_export_csv", tree.province)
+    cache.clear()
+    officer = client_for(users["province_officer"])
+    officer.get(f"{reverse('reports:indicators')}?unit={tree.province.pk}&{YEAR}")
+    assert _file(client_for(viewer), "reports:unit_export_csv", tree.province)[0] == protected

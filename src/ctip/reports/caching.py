@@ -42,7 +42,9 @@ from django.utils.safestring import SafeString, mark_safe
 from ctip.audit.models import AuditEvent
 from ctip.figures.rollups import LEVELS
 from ctip.org.models import Unit
+from ctip.reports import indicators as ind
 from ctip.reports.models import ActivityMonth, SpeakerMonth
+from ctip.reports.periods import Period
 from ctip.reports.rollups import truncate
 
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
@@ -135,3 +137,24 @@ def fragment(name: str, unit: Unit, parts: Iterable[object],
         html = str(render())
         cache.set(key, html, FRAGMENT_TIMEOUT)
     return mark_safe(html)  # noqa: S308  (rendered by our own templates, escaped there)
+
+
+def figures(unit: Unit, period: Period, codes: list[str] | None = None) -> ind.Keyed:
+    """``indicators.compute_keyed`` of ``unit`` for ``period``, from the cache when it was
+    computed for the same indicators under the unit's current data version and date.
+
+    The indicator table's page, its CSV and XLSX and the API's table all start from these
+    figures (``exports.build_table``): an officer who looks at the table and then downloads
+    it, or downloads both files, has them computed once, not three times, and a province's
+    table is the slowest thing these pages compute. The figures are exact, as computed;
+    disclosure control is applied to them afterwards, for each viewer, as before. Kept as
+    long as a fragment (``FRAGMENT_TIMEOUT``), under the same version."""
+    key_parts = ["figures", data_version(unit), timezone.localdate().isoformat(), str(unit.pk),
+                 period.start.isoformat(), period.end.isoformat(),
+                 "*" if codes is None else ",".join(codes)]
+    key = "reports:figures:" + hashlib.sha256("|".join(key_parts).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is None:
+        kept = ind.compute_keyed(unit, period, codes)
+        cache.set(key, kept, FRAGMENT_TIMEOUT)
+    return kept

@@ -13,8 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ctip.core import exports as sheets
 from ctip.org.models import Unit
+from ctip.reports import caching, privacy
 from ctip.reports import indicators as ind
-from ctip.reports import privacy
 from ctip.reports.ctdc import CTDC_COLUMNS
 from ctip.reports.periods import Period
 from ctip.reports.privacy import THRESHOLD
@@ -59,7 +59,7 @@ def build_table(unit: Unit, period: Period, codes: list[str] | None = None, *,
     """Every indicator asked for, for each child of ``unit`` (and its own records), and the
     total; with ``hide``, every cell of every count of people is what ``privacy.protect_values``
     publishes for it (each cell from its own records: totals are not added up)."""
-    total, total_keys, per_child = ind.compute_keyed(unit, period, codes)
+    total, total_keys, per_child = caching.figures(unit, period, codes)
     columns = [Column(u, own=u.pk == unit.pk) for u, _v, _k in per_child]
     columns.append(Column(unit, total=True))
     table = IndicatorTable(unit, period, columns, suppressed=hide, threshold=threshold)
