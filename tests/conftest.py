@@ -504,8 +504,8 @@ def uses_database(item: pytest.Item) -> bool:
 
 def depends_on_database(item: pytest.Item) -> bool:
     """A test whose result can differ with the database under it: one that uses it, unless it
-    is marked ``presentation`` (a browser walk that checks only what the page shows: its layout,
-    its accessibility, the policy in the browser; decision record 0079)."""
+    is marked ``presentation`` (it checks only what the page shows: its layout, its
+    accessibility, its language, the policy in the browser; decision records 0079, 0087)."""
     return uses_database(item) and item.get_closest_marker("presentation") is None
 
 
@@ -567,10 +567,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     CI runs the suite on SQLite and again on PostgreSQL (``.ci/run``). A test without the
     database (pure functions, settings, the catalogue, and the subprocess tests that make their
     own SQLite and PostgreSQL installations) would run twice in exactly the same conditions, so
-    the PostgreSQL run leaves those out. So does it the browser walks marked ``presentation``:
-    what they check (a page's layout on a phone, axe's findings, the policy in the browser) is
-    the same whatever database the server reads, and the tests through Django's client check
-    the server's work on PostgreSQL. The SQLite run keeps everything."""
+    the PostgreSQL run leaves those out. So does it the tests marked ``presentation``: what
+    they check (a page's layout on a phone, axe's findings, the policy in the browser, the
+    language and the scripts of the CMS's screens) is the same whatever database the server
+    reads, and the other tests through Django's client check the server's work on PostgreSQL.
+    The SQLite run keeps everything."""
     if _database_tests_only():
         kept = [item for item in items if depends_on_database(item)]
         if len(kept) != len(items):

@@ -121,3 +121,24 @@ def test_the_test_command_keeps_compiled_modules_outside_the_sources() -> None:
     env = {"PATH": "/usr/bin"}
     bootstrap.keep_bytecode(env)
     assert env == {"PATH": "/usr/bin"}
+
+
+def test_outside_the_browser_only_the_cms_screens_language_and_scripts_are_presentation(
+        ) -> None:
+    """Two files through Django's client check only what the CMS's screens show (their
+    language, and that their scripts are files or JSON blocks): they run once, in the SQLite
+    run (decision record 0087). Every other file with the database runs on both."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).parent
+    marked = set()
+    for path in sorted(root.rglob("test_*.py")):
+        if "e2e" in path.parts or path.name == "test_ci_selection.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(node, ast.Assign) and "presentation" in ast.unparse(node.value)
+               and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)
+               for node in tree.body):
+            marked.add(str(path.relative_to(root)))
+    assert marked == {"portal/test_cms_vietnamese.py", "portal/test_cms_scripts.py"}, marked

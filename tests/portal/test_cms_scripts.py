@@ -18,7 +18,9 @@ from django.test import Client
 from ctip.portal.cms_scripts import INITIALISERS, NotAnInitialiser, block_from_js, init_block
 from tests.portal.test_cms_vietnamese import Screens, screens  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.django_db
+# What is checked is what the screens hold (scripts as files or JSON blocks), the same whatever
+# database holds the drafts (decision record 0087).
+pytestmark = [pytest.mark.django_db, pytest.mark.presentation]
 
 
 class _Scripts(HTMLParser):

@@ -38,7 +38,9 @@ from tests.portal.conftest import Bulletin, add_article
 from tests.portal.test_pages import make_image
 from tests.portal.test_workflow import admin_form
 
-pytestmark = pytest.mark.django_db
+# What is checked is the language of what the screens show, the same whatever database holds
+# the drafts; the editing itself is tested on both databases (``test_workflow``, ``test_pages``).
+pytestmark = [pytest.mark.django_db, pytest.mark.presentation]
 
 WAGTAIL = Path(wagtail.__file__).parent
 # Words that are the same in Vietnamese as in English (names of formats and products).
