@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL_S
 
 from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
@@ -239,3 +240,13 @@ def test_no_export_carries_a_formula(planted: Any, tree: Any, users: Any,
         joined = "\n".join(seen[name])
         for payload in PAYLOADS:
             assert payload.strip()[:12] in joined, (name, payload)
+
+
+def test_the_characters_refused_in_a_cell_are_openpyxl_s() -> None:
+    """``core.exports`` keeps its own copy of openpyxl's pattern of the control characters a
+    cell may not hold (so that a process loads openpyxl only to write a workbook): the same
+    characters, all of them."""
+    every = [chr(n) for n in range(0x800)] + ["\ufffe", "\uffff", "\U0001f600"]
+    assert [c for c in every if sheets.ILLEGAL_CHARACTERS_RE.search(c)] == \
+        [c for c in every if OPENPYXL_S.search(c)]
+    assert sheets.excel_text("a\x00b\x0bc\td\ne") == "abc\td\ne"

@@ -28,10 +28,11 @@ import json
 import numbers
 import re
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -41,6 +42,10 @@ EXCEL_MAX_CELL_CHARS = 32_767
 # spaces are skipped by some programs too, so they are looked through.
 DANGEROUS_FIRST = frozenset("=+-@\t\r")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
+# The control characters a cell may not hold: openpyxl's ``ILLEGAL_CHARACTERS_RE``, written here
+# so that a process that never writes a workbook does not load openpyxl (and numpy) to know
+# them (decision 0072; ``tests/core/test_exports.py`` holds the two equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def is_dangerous(text: str) -> bool:
@@ -80,6 +85,8 @@ def put(cell: Cell, value: Any) -> Cell:
 def cell(sheet: Any, value: Any, *, font: Any = None, alignment: Any = None,
          number_format: str | None = None, fill: Any = None) -> Cell:
     """A cell for ``sheet.append`` (also in write-only sheets), its value written safely."""
+    from openpyxl.cell.cell import Cell  # slow to import, needed only for a workbook (0072)
+
     new = put(Cell(sheet, row=1, column=1), value)
     if font is not None:
         new.font = font
@@ -94,6 +101,8 @@ def cell(sheet: Any, value: Any, *, font: Any = None, alignment: Any = None,
 
 def append(sheet: Any, values: Iterable[Any], **style: Any) -> None:
     """Add a row: each value (or ready ``Cell``) written safely, with ``style`` if given."""
+    from openpyxl.cell.cell import Cell  # slow to import, needed only for a workbook (0072)
+
     sheet.append([v if isinstance(v, Cell) else cell(sheet, v, **style) for v in values])
 
 
@@ -104,11 +113,15 @@ def sheet_title(text: str) -> str:
 
 def workbook(*, write_only: bool = False) -> Workbook:
     """A new workbook; finish it with ``save``."""
+    from openpyxl import Workbook  # slow to import, needed only for a workbook (0072)
+
     return Workbook(write_only=write_only)
 
 
 def _sweep(book: Workbook) -> None:
     """Rewrite every text cell of a (normal) workbook through ``put``."""
+    from openpyxl.cell.cell import Cell  # slow to import, needed only for a workbook (0072)
+
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for one in row:

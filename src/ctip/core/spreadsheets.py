@@ -47,8 +47,6 @@ from typing import Any, Protocol
 from xml.parsers import expat
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ctip.core.legacy_fonts import MIXED, TCVN3, VNI, convert_row, detect
 from ctip.core.text import fold, nfc
@@ -380,6 +378,8 @@ class MergedRange:
 
     @property
     def ref(self) -> str:
+        from openpyxl.utils import get_column_letter  # slow to import, needed only here (0072)
+
         return (f"{get_column_letter(self.min_col)}{self.min_row}:"
                 f"{get_column_letter(self.max_col)}{self.max_row}")
 
@@ -388,6 +388,8 @@ def _merged_ranges(sheet: Any) -> list[MergedRange]:
     """The merged cells of a read-only sheet. openpyxl does not give them in read-only mode, so
     the ``<mergeCell ref="A2:A5"/>`` elements are picked out of the sheet's XML as it streams
     (they follow the cell data). Best effort: a sheet that cannot be read this way has none."""
+    # slow to import, needed only when a workbook is read (decision 0072)
+    from openpyxl.utils import column_index_from_string
 
     found: list[MergedRange] = []
     try:
@@ -453,6 +455,8 @@ class SheetReader:
 
     def _xlsx_rows(self) -> Iterator[tuple[int, list[object]]]:
         check_xlsx(self.data)
+        from openpyxl import load_workbook  # slow to import, needed only here (0072)
+
         try:
             workbook = load_workbook(io.BytesIO(self.data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file

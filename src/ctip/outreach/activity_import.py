@@ -39,9 +39,6 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ctip.accounts.policy import NotInScope
 from ctip.audit.actions import record
@@ -768,6 +765,10 @@ def _guide_notes() -> list[str]:
 def template_xlsx(actor: Any = None) -> bytes:
     """The template: the header (frozen), an example row, and a guide sheet listing the
     current formats, audiences, topics and the campaigns the actor may use."""
+    # slow to import, needed only for a workbook (decision 0072)
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     bold = Font(bold=True)
     formats = list(Format.objects.filter(archived=False).order_by("order", "name"))

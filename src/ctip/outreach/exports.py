@@ -13,8 +13,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from ctip.audit.actions import record
 from ctip.core import exports as sheets
@@ -25,7 +23,6 @@ MAX_ROWS = 200_000
 CHUNK = 2_000
 DATE_FORMAT = "DD/MM/YYYY"
 NUMBER_FORMAT = "#,##0"
-BOLD = Font(bold=True)
 
 
 def _columns() -> list[tuple[str, int]]:
@@ -46,7 +43,6 @@ FIRST_NUMBER_COLUMN = 10  # "Women", 1-based
 # the import reads a line break as a separator too, so an export can be imported again.
 LIST_SEPARATOR = "\n"
 LIST_COLUMNS = (8, 9, 16)  # 1-based: topics, audiences, speakers
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _names(items: Any) -> str:
@@ -73,6 +69,11 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
 
     Line 1 states the filters, line 2 holds the (bold, frozen) headings, then one row per
     activity, then a bold totals row."""
+    # slow to import, needed only for a workbook (decision 0072)
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     workbook = sheets.workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheets.sheet_title(_("Activities")))
     columns = _columns()
@@ -82,9 +83,8 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
 
     exported = date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
     stamp = _("Exported on %(when)s.") % {"when": exported}
-    sheets.append(sheet, [f"{filters} {stamp}"], font=BOLD)
-    sheets.append(sheet, [heading for heading, _width in columns], font=BOLD,
-                  alignment=Alignment(wrap_text=True, vertical="top"))
+    sheets.append(sheet, [f"{filters} {stamp}"], font=bold)
+    sheets.append(sheet, [heading for heading, _width in columns], font=bold, alignment=wrap)
 
     rows = (activities.select_related("unit", "unit__parent", "format", "campaign", "movement")
             .prefetch_related("topics", "audiences", "speakers")
@@ -95,7 +95,7 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
         values[0] = sheets.cell(sheet, values[0], number_format=DATE_FORMAT)
         for column in LIST_COLUMNS:
             if LIST_SEPARATOR in values[column - 1]:  # several names: show one a line
-                values[column - 1] = sheets.cell(sheet, values[column - 1], alignment=WRAP)
+                values[column - 1] = sheets.cell(sheet, values[column - 1], alignment=wrap)
         sheets.append(sheet, values)
         count += 1
 
@@ -105,7 +105,7 @@ def write_workbook(activities: QuerySet[Activity], *, totals: dict[str, int], fi
                                   "materials")):
         total_row[FIRST_NUMBER_COLUMN - 1 + offset] = totals[key]
     sheets.append(sheet, [
-        sheets.cell(sheet, value, font=BOLD,
+        sheets.cell(sheet, value, font=bold,
                     number_format=NUMBER_FORMAT if isinstance(value, int) else None)
         for value in total_row])
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{count + 2}"

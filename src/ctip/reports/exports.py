@@ -4,12 +4,10 @@ headings and a frozen header, and CSV."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
-
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ctip.core import exports as sheets
 from ctip.org.models import Unit
@@ -114,35 +112,46 @@ def title_vi(table: IndicatorTable) -> str:
     return f"Chỉ tiêu phòng, chống mua bán người — {table.unit.name} — {period}{note}"
 
 
-# The styles of the sheet, made once: a cell keeps the index of its style in the workbook, so
-# one object serves every cell (building a ``Font`` per cell was a fifth of an export's time).
-_TITLE = Font(bold=True, size=13)
-_BOLD = Font(bold=True)
-_HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADING_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
-_RIGHT = Alignment(horizontal="right")
+@functools.cache
+def _styles() -> SimpleNamespace:
+    """The styles of the sheet, made once: a cell keeps the index of its style in the workbook,
+    so one object serves every cell (building a ``Font`` per cell was a fifth of an export's
+    time); made at the first export, not when the module loads (decision 0072)."""
+    # slow to import, needed only for a workbook (decision 0072)
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return SimpleNamespace(
+        title=Font(bold=True, size=13), bold=Font(bold=True),
+        heading_fill=PatternFill("solid", fgColor="DDEBF7"),
+        heading_alignment=Alignment(wrap_text=True, vertical="top"),
+        right=Alignment(horizontal="right"))
 
 
 def to_xlsx(table: IndicatorTable) -> bytes:
+    # slow to import, needed only for a workbook (decision 0072)
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    style = _styles()
     wb = sheets.workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # noqa: S101  (a new workbook has one sheet)
     ws.title = "Chỉ tiêu"
     sheets.append(ws, [title_vi(table)])
-    ws["A1"].font = _TITLE
+    ws["A1"].font = style.title
     heads = headings_vi(table)
     sheets.append(ws, heads)
     for col in range(1, len(heads) + 1):
         cell = ws.cell(row=2, column=col)
-        cell.font = _BOLD
-        cell.fill = _HEADING_FILL
-        cell.alignment = _HEADING_ALIGNMENT
+        cell.font = style.bold
+        cell.fill = style.heading_fill
+        cell.alignment = style.heading_alignment
     for line, row in zip(table_lines(table), table.rows, strict=True):
         sheets.append(ws, line)
         r = ws.max_row
         if row.headline:
             for col in range(1, len(line) + 1):
-                ws.cell(row=r, column=col).font = _BOLD
+                ws.cell(row=r, column=col).font = style.bold
         fmt = ("0.0" if row.indicator.measure == "percent" and row.headline
                else "#,##0")
         for col in range(4, len(line) + 1):
@@ -150,7 +159,7 @@ def to_xlsx(table: IndicatorTable) -> bytes:
             if isinstance(cell.value, int | float):
                 cell.number_format = fmt
             else:
-                cell.alignment = _RIGHT
+                cell.alignment = style.right
     ws.freeze_panes = "D3"
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 48

@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Font
 
 from ctip.accounts.policy import scope_q
 from ctip.audit.actions import record
@@ -493,6 +492,8 @@ def _guide_notes() -> list[str]:
 
 
 def template_xlsx() -> bytes:
+    from openpyxl.styles import Alignment, Font  # slow to import, needed only here (0072)
+
     workbook = sheets.workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
