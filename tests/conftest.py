@@ -68,14 +68,7 @@ def _keep_as_template(template: Path, testrunuid: str) -> None:
         with connection._nodb_cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{_template_name(testrunuid)}" TEMPLATE "{name}"')
     else:
-        partial = template.with_suffix(".partial")
-        target = sqlite3.connect(partial)
-        try:
-            connection.ensure_connection()
-            connection.connection.backup(target)
-        finally:
-            target.close()
-        partial.replace(template)
+        installed.save_sqlite(connection, template)
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,19 @@ def _psql(sql: str) -> None:
         db.execute(sql)  # type: ignore[arg-type]
 
 
+def save_sqlite(connection: Any, path: Path) -> None:
+    """Copy the SQLite database of a Django ``connection`` (the tests' in memory) to ``path``,
+    whole or not at all: written beside it, then renamed."""
+    partial = path.with_suffix(".partial")
+    connection.ensure_connection()
+    target = sqlite3.connect(partial)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    partial.replace(path)
+
+
 def offer(shared: Path, connection: Any) -> None:
     """Keep a test database that was just migrated (pytest-django's, by ``migrate`` as the
     operator runs it) as this run's migrated database, if the run has none yet: a fresh
@@ -83,14 +96,7 @@ def offer(shared: Path, connection: Any) -> None:
             if template.exists():
                 return
             template.parent.mkdir(exist_ok=True)
-            partial = template.with_suffix(".partial")
-            connection.ensure_connection()
-            target = sqlite3.connect(partial)
-            try:
-                connection.connection.backup(target)
-            finally:
-                target.close()
-            partial.replace(template)
+            save_sqlite(connection, template)
         elif connection.vendor == "postgresql" and (
                 f"postgres://{settings.get('USER') or ''}@{settings.get('HOST') or ''}:"
                 f"{settings.get('PORT') or 5432}" == PG):
