@@ -490,6 +490,18 @@ def _database_tests_only() -> bool:
     return os.environ.get("CTIP_TESTS_DATABASE_ONLY", "") == "1"
 
 
+def _postgresql_later() -> bool:
+    """A PostgreSQL run follows this one (CI's SQLite run, ``.ci/run``)."""
+    return os.environ.get("CTIP_TESTS_POSTGRESQL_LATER", "") == "1"
+
+
+def makes_postgresql_installation(item: pytest.Item) -> bool:
+    """A test marked ``postgresql``: it makes a PostgreSQL installation of its own, which starts
+    from a copy of the run's migrated test database when that is PostgreSQL
+    (``tests/installed.py``) and is migrated from nothing otherwise."""
+    return item.get_closest_marker("postgresql") is not None
+
+
 def uses_database(item: pytest.Item) -> bool:
     return (item.get_closest_marker("django_db") is not None
             or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
@@ -564,13 +576,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     they check (a page's layout on a phone, axe's findings, the policy in the browser, the
     language and the scripts of the CMS's screens) is the same whatever database the server
     reads, and the other tests through Django's client check the server's work on PostgreSQL.
-    The SQLite run keeps everything."""
+    The SQLite run keeps everything.
+
+    Only the tests marked ``postgresql`` (the backup procedure on PostgreSQL: ``pg_dump`` and
+    ``pg_restore`` against a database of their own) are kept from CI's SQLite run
+    (``CTIP_TESTS_POSTGRESQL_LATER=1``): they are also marked ``django_db``, since their
+    database starts as a copy of the run's migrated test database, so the PostgreSQL run keeps
+    them and they run there, from a copy; in the SQLite run they would first migrate a
+    PostgreSQL database from nothing, about 45 s of processor (decision record 0088). A run
+    with neither variable keeps them."""
     if _database_tests_only():
         kept = [item for item in items if depends_on_database(item)]
-        if len(kept) != len(items):
-            config.hook.pytest_deselected(
-                items=[item for item in items if not depends_on_database(item)])
-            items[:] = kept
+    elif _postgresql_later():
+        kept = [item for item in items if not makes_postgresql_installation(item)]
+    else:
+        kept = items
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     # The longest files first (``bootstrap.py`` turns off xdist's own order, which puts the
     # files with most tests first and so started the one-test access matrices last): a worker
     # then ends on short files, not alone on a long one while the other core idles. A stable

@@ -14,13 +14,16 @@ from tests import conftest
 
 class Item:
     def __init__(self, name: str, fixturenames: tuple[str, ...] = (), mark: bool = False,
-                 path: str = "tests/test_a.py", presentation: bool = False) -> None:
+                 path: str = "tests/test_a.py", presentation: bool = False,
+                 postgresql: bool = False) -> None:
         self.name = name
         self.nodeid = f"{path}::{name}"
         self.fixturenames = fixturenames
         self.marks = {"django_db"} if mark else set()
         if presentation:
             self.marks.add("presentation")
+        if postgresql:
+            self.marks.add("postgresql")
 
     def get_closest_marker(self, name: str) -> Any:
         return object() if name in self.marks else None
@@ -33,14 +36,36 @@ ITEMS = [
     Item("phone_walk", ("e2e", "transactional_db", "live_server"), presentation=True),
     Item("marked", (), mark=True),
     Item("subprocess_with_own_databases", ("source", "tmp_path_factory")),
+    Item("backup_on_postgresql", ("source", "tmp_path_factory"), mark=True, postgresql=True),
 ]
 
 
-def select(monkeypatch: pytest.MonkeyPatch, value: str | None) -> tuple[list[str], list[str]]:
-    if value is None:
-        monkeypatch.delenv("CTIP_TESTS_DATABASE_ONLY", raising=False)
-    else:
-        monkeypatch.setenv("CTIP_TESTS_DATABASE_ONLY", value)
+def module_marks() -> dict[str, list[str]]:
+    """Each real test file (outside the browser tests and this one) and the source of its
+    ``pytestmark`` assignments."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).parent
+    found = {}
+    for path in sorted(root.rglob("test_*.py")):
+        if "e2e" in path.parts or path.name == "test_ci_selection.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found[path.relative_to(root).as_posix()] = [
+            ast.unparse(node.value) for node in tree.body if isinstance(node, ast.Assign)
+            and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)]
+    return found
+
+
+def select(monkeypatch: pytest.MonkeyPatch, value: str | None,
+           later: str | None = None) -> tuple[list[str], list[str]]:
+    for name, setting in (("CTIP_TESTS_DATABASE_ONLY", value),
+                          ("CTIP_TESTS_POSTGRESQL_LATER", later)):
+        if setting is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, setting)
     items: list[Any] = list(ITEMS)
     deselected: list[str] = []
     config = SimpleNamespace(option=SimpleNamespace(dist="loadgroup"), hook=SimpleNamespace(
@@ -52,15 +77,41 @@ def select(monkeypatch: pytest.MonkeyPatch, value: str | None) -> tuple[list[str
 def test_the_postgresql_run_keeps_the_database_tests_only(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
     kept, deselected = select(monkeypatch, "1")
-    assert kept == ["tree", "browser", "marked"]
+    assert kept == ["tree", "browser", "marked", "backup_on_postgresql"]
     assert deselected == ["pure", "phone_walk", "subprocess_with_own_databases"]
 
 
+def test_the_sqlite_run_before_a_postgresql_run_leaves_it_the_postgresql_installations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI's SQLite run (decision record 0088): everything but the backup on PostgreSQL, which
+    the PostgreSQL run keeps (above), so it runs once, from that run's migrated database."""
+    kept, deselected = select(monkeypatch, None, later="1")
+    assert kept == [i.name for i in ITEMS if i.name != "backup_on_postgresql"]
+    assert deselected == ["backup_on_postgresql"]
+
+
 @pytest.mark.parametrize("value", [None, "", "0"])
+@pytest.mark.parametrize("later", [None, "", "0"])
 def test_any_other_run_keeps_everything(monkeypatch: pytest.MonkeyPatch,
-                                        value: str | None) -> None:
-    kept, deselected = select(monkeypatch, value)
+                                        value: str | None, later: str | None) -> None:
+    kept, deselected = select(monkeypatch, value, later)
     assert kept == [i.name for i in ITEMS] and deselected == []
+
+
+def test_the_backup_on_postgresql_is_the_one_file_marked_postgresql() -> None:
+    """The real files: the marker is on the PostgreSQL backup file and on no other, and CI
+    sets the variable for its SQLite run only (``.ci/run``)."""
+    from pathlib import Path
+
+    marked = {path for path, marks in module_marks().items()
+              if any("mark.postgresql" in m for m in marks)}
+    assert marked == {"ops/test_backup_postgresql.py"}
+    assert any("mark.django_db" in m for m in module_marks()["ops/test_backup_postgresql.py"])
+    ci = [line for line in (Path(__file__).parents[1] / ".ci" / "run").read_text().splitlines()
+          if "bootstrap.py test -q" in line or "CTIP_TESTS_DATABASE_ONLY=1 \\" in line]
+    assert len(ci) == 3, ci
+    assert "CTIP_TESTS_POSTGRESQL_LATER=1" in ci[0] and "DATABASE_URL" not in ci[0]
+    assert not any("CTIP_TESTS_POSTGRESQL_LATER" in line for line in ci[1:])
 
 
 def test_this_very_test_is_told_apart(request: pytest.FixtureRequest, db: None) -> None:
@@ -128,17 +179,6 @@ def test_outside_the_browser_only_the_cms_screens_language_and_scripts_are_prese
     """Two files through Django's client check only what the CMS's screens show (their
     language, and that their scripts are files or JSON blocks): they run once, in the SQLite
     run (decision record 0087). Every other file with the database runs on both."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).parent
-    marked = set()
-    for path in sorted(root.rglob("test_*.py")):
-        if "e2e" in path.parts or path.name == "test_ci_selection.py":
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        if any(isinstance(node, ast.Assign) and "presentation" in ast.unparse(node.value)
-               and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)
-               for node in tree.body):
-            marked.add(str(path.relative_to(root)))
+    marked = {path for path, marks in module_marks().items()
+              if any("presentation" in m for m in marks)}
     assert marked == {"portal/test_cms_vietnamese.py", "portal/test_cms_scripts.py"}, marked

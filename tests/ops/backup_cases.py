@@ -111,7 +111,12 @@ def source_fixture(engine: str) -> Any:
     """The module-scoped ``source`` fixture of a file: the installation backed up."""
 
     @pytest.fixture(scope="module", name="source")
-    def source(tmp_path_factory: pytest.TempPathFactory, install_migrated: Any) -> Iterator[Site]:
+    def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               install_migrated: Any) -> Iterator[Site]:
+        if engine == "postgresql":
+            # the run's test database first: on PostgreSQL it becomes the run's migrated
+            # database (``tests/installed.py``), which the installation's is a copy of
+            request.getfixturevalue("django_db_setup")
         yield from _installation(engine, tmp_path_factory, install_migrated)
 
     return source
