@@ -579,7 +579,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     The SQLite run keeps everything.
 
     Only the tests marked ``postgresql`` (the backup procedure on PostgreSQL: ``pg_dump`` and
-    ``pg_restore`` against a database of their own) are kept from CI's SQLite run
+    ``pg_restore`` against a database of their own) are left out of CI's SQLite run
     (``CTIP_TESTS_POSTGRESQL_LATER=1``): they are also marked ``django_db``, since their
     database starts as a copy of the run's migrated test database, so the PostgreSQL run keeps
     them and they run there, from a copy; in the SQLite run they would first migrate a
@@ -592,7 +592,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     else:
         kept = items
     if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        staying = set(kept)
+        config.hook.pytest_deselected(items=[item for item in items if item not in staying])
         items[:] = kept
     # The longest files first (``bootstrap.py`` turns off xdist's own order, which puts the
     # files with most tests first and so started the one-test access matrices last): a worker
