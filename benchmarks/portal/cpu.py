@@ -50,6 +50,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="TARGET",
                         help="instead of timing, profile --repeat requests of the target whose "
                         "name starts with TARGET (cProfile, the 30 costliest by own time)")
+    parser.add_argument("--loop", metavar="TARGET",
+                        help="instead of timing, make --repeat requests of the target whose "
+                        "name starts with TARGET and nothing else (for a sampling profiler "
+                        "outside the process: py-spy record -- .venv/bin/python …)")
     return parser.parse_args(argv)
 
 
@@ -127,6 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile:
         profile(args, targets)
         return
+    if args.loop:
+        call, path = targets[target_named(args.loop, targets)]
+        for _ in range(args.repeat):
+            call(path())
+        return
     samples: dict[str, list[float]] = {name: [] for name in targets}
     load_before = _common.load_average()
     for _ in range(args.rounds):
@@ -152,14 +161,19 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n{name}: {ratio:.1f}x {STATIC} (aim: at most {SIGNED_IN_AIM:.0f}x): {verdict}.")
 
 
+def target_named(start: str, targets: dict[str, Any]) -> str:
+    name = next((n for n in targets if n.startswith(start)), None)
+    if name is None:
+        raise SystemExit(f"no target starts with {start!r}: {', '.join(targets)}")
+    return name
+
+
 def profile(args: argparse.Namespace,
             targets: dict[str, tuple[Callable[[str], Any], Callable[[], str]]]) -> None:
     import cProfile
     import pstats
 
-    name = next((n for n in targets if n.startswith(args.profile)), None)
-    if name is None:
-        raise SystemExit(f"no target starts with {args.profile!r}: {', '.join(targets)}")
+    name = target_named(args.profile, targets)
     call, path = targets[name]
     profiler = cProfile.Profile()
     profiler.enable()

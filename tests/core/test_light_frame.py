@@ -118,6 +118,25 @@ def test_a_prepared_query_answers_as_the_orm_does(users: Any) -> None:
     assert tokens_of(users["speaker"].pk, "máy speaker") == []
 
 
+def test_a_prepared_querys_rows_are_the_orms_values(users: Any) -> None:
+    """``rows()``: the selected fields by attribute name, converted as the ORM converts them
+    (aware datetimes on SQLite too, NULL as None), in the query's order, hers alone."""
+    first = create_token(actor=None, user=users["speaker"], name="máy một").token
+    create_token(actor=None, user=users["speaker"], name="máy hai")
+    create_token(actor=None, user=users["viewer"], name="máy của người khác")
+    first.last_used_at = timezone.now()
+    first.save(update_fields=["last_used_at"])
+    tokens_of = PreparedQuery(lambda user_id: AccessToken.objects.filter(user_id=user_id).only(
+        "pk", "name", "expires_at", "last_used_at").order_by("-created_at", "-pk"))
+    expected = list(AccessToken.objects.filter(user_id=users["speaker"].pk)
+                    .order_by("-created_at", "-pk")
+                    .values("id", "name", "expires_at", "last_used_at"))
+    rows = tokens_of.rows(users["speaker"].pk)
+    assert rows == expected and [r["name"] for r in rows] == ["máy hai", "máy một"]
+    assert rows[0]["last_used_at"] is None and timezone.is_aware(rows[1]["last_used_at"])
+    assert tokens_of.rows(-1) == []
+
+
 def test_a_query_whose_shape_changes_is_refused() -> None:
     with pytest.raises(ValueError, match="same shape"):  # the clock read inside
         PreparedQuery(lambda user_id: AccessToken.objects.filter(

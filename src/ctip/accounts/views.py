@@ -36,8 +36,10 @@ from ctip.accounts.forms import (
     TokenForm,
     UserCreateForm,
 )
+from ctip.accounts.kept import render_kept
 from ctip.accounts.middleware import otp_required
 from ctip.accounts.models import RoleAssignment
+from ctip.accounts.own_account import parts_of
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.accounts.principal import has_device
 from ctip.accounts.selectors import get_user_for, home_overview, users_visible_to
@@ -89,9 +91,14 @@ def logout(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @signed_in
 def profile(request: AuthedRequest) -> HttpResponse:
-    return TemplateResponse(request, "accounts/profile.html", {
-        "overview": home_overview(request.user),
-        "has_device": has_device(request.user),  # the snapshot's devices: no query
+    user = request.user
+    home_unit = user.home_unit  # the snapshot's (principal.py): no query
+    return render_kept(request, "accounts/profile.html", {
+        "username": user.username, "full_name": user.full_name,
+        "unit": home_unit.name if home_unit else "",
+        "overview": home_overview(user),
+        "has_device": has_device(user),  # the snapshot's devices: no query
+        **parts_of(user),  # her access tokens (ctip.api)
     })
 
 

@@ -5,3 +5,9 @@ class ApiConfig(AppConfig):
     name = "ctip.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from ctip.accounts.own_account import add_part
+        from ctip.api.own_tokens import tokens_listed
+
+        add_part("tokens", tokens_listed)  # the own-account page's token section

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from django.db import router
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 
@@ -50,10 +50,10 @@ class PreparedQuery(Generic[M]):
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
         self.build = build
         self.model: type[M] | None = None
-        self.kept: dict[tuple[Any, ...], tuple[str, list[Any], list[int | None]]] = {}
+        self.kept: dict[tuple[Any, ...], tuple[str, list[Any], list[int | None], Any]] = {}
 
     def _compiled(self, args: tuple[Any, ...], alias: str) -> tuple[
-            str, list[Any], list[int | None]]:
+            str, list[Any], list[int | None], Any]:
         shapes = []
         for _ in range(2):
             stand_ins = [_stand_in(a) for a in args]
@@ -62,7 +62,8 @@ class PreparedQuery(Generic[M]):
                     or bool(queryset.query.select_related)
                     or bool(getattr(queryset, "_prefetch_related_lookups", None))):
                 raise ValueError("a prepared query gives instances of one model")
-            sql, params = queryset.query.get_compiler(using=alias).as_sql()
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
             shapes.append((sql, list(params), stand_ins))
         (sql, params, first), (sql2, params2, second) = shapes
         if sql != sql2 or len(params) != len(params2):
@@ -76,9 +77,12 @@ class PreparedQuery(Generic[M]):
             slots.append(slot)
         if set(range(len(args))) - set(slots):
             raise ValueError("every argument of a prepared query must be used in it")
-        return sql, params, slots
+        columns = [expression for expression, _sql, _alias in compiler.select]
+        names = [column.target.attname for column in columns]
+        return sql, params, slots, (names, compiler.get_converters(columns), compiler)
 
-    def __call__(self, *args: int | str) -> list[M]:
+    def _bound(self, args: tuple[Any, ...]) -> tuple[str, str, list[Any], Any]:
+        """The database alias, the SQL, this call's parameters and what was compiled."""
         if self.model is None:
             self.model = self.build(*(_stand_in(a) for a in args)).model
         alias = router.db_for_read(self.model)
@@ -88,7 +92,25 @@ class PreparedQuery(Generic[M]):
             if any(k[0] != key[0] for k in self.kept):
                 self.kept = {}
             compiled = self.kept[key] = self._compiled(args, alias)
-        sql, params, slots = compiled
+        sql, params, slots, _columns = compiled
         values = [value if slot is None else args[slot]
                   for value, slot in zip(params, slots, strict=True)]
-        return list(self.model._default_manager.db_manager(alias).raw(sql, values))
+        return alias, sql, values, compiled
+
+    def __call__(self, *args: int | str) -> list[M]:
+        alias, sql, values, _compiled = self._bound(args)
+        model = cast(type[M], self.model)  # known once bound
+        return list(model._default_manager.db_manager(alias).raw(sql, values))
+
+    def rows(self, *args: int | str) -> list[dict[str, Any]]:
+        """The rows as dictionaries of the selected fields' attribute names, converted as
+        Django converts them, without building model instances (a page that shows plain values
+        needs none: about a fifth of the time for a few rows)."""
+        alias, sql, values, (_sql, _params, _slots, (names, converters, compiler)) = \
+            self._bound(args)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, values)
+            found = cursor.fetchall()
+        if converters:
+            found = list(compiler.apply_converters(found, converters))
+        return [dict(zip(names, row, strict=True)) for row in found]
