@@ -89,9 +89,43 @@ def test_a_new_role_her_name_and_the_language_show_at_once(users: Any, tree: Any
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     with_query = client.get(PROFILE + "?tu=menu").content.decode()
     assert "Tài khoản của bạn" in with_query
-    # the language switch returns to the address asked for, which is part of the key
+    # the language switch returns to the address asked for (with a query string the page is
+    # rendered as usual, not kept)
     assert 'name="next" type="hidden" value="/accounts/profile/?tu=menu"' in with_query
     assert 'value="/accounts/profile/"' in client.get(PROFILE).content.decode()
+
+
+def test_a_query_string_neither_fills_the_table_nor_receives_the_token(users: Any) -> None:
+    client = login_client(users["viewer"])
+    assert client.get(PROFILE).status_code == 200
+    held = len(kept._pages["accounts/profile.html"])
+    for n in range(20):
+        assert client.get(f"{PROFILE}?n={n}").status_code == 200
+    assert len(kept._pages["accounts/profile.html"]) == held
+    # the placeholder in the address (were it ever known) gets no token put into it
+    page = client.get(f"{PROFILE}?x={CSRF_HOLE}").content.decode()
+    token = HX_TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    (address,) = re.findall(r'name="next" type="hidden" value="([^"]*)"', page)
+    assert token not in address and len(kept._pages["accounts/profile.html"]) == held
+
+
+def test_the_page_is_not_stored_by_the_browser(users: Any) -> None:
+    client = login_client(users["viewer"])
+    for _ in range(2):  # rendered, then kept
+        assert client.get(PROFILE)["Cache-Control"] == "no-store"
+
+
+def test_a_value_may_not_take_a_name_of_the_frame(users: Any, probe: None) -> None:
+    from ctip.accounts.own_account import add_part
+
+    for name in ("path", "user", "csrf_token", "nav_menu"):
+        with pytest.raises(ValueError, match=name):
+            kept.render_kept(request_of(users["viewer"]), "probe.html", {name: "x"})
+    for name in ("username", "path", "messages"):
+        with pytest.raises(ValueError):
+            add_part(name, str)
+    with pytest.raises(ValueError):  # the API's tokens are there already
+        add_part("tokens", str)
 
 
 def test_nothing_beyond_the_pages_values_reaches_it(users: Any, probe: None) -> None:
@@ -113,7 +147,7 @@ def test_what_is_kept_is_bounded_and_forgotten_when_a_setting_changes(
         users: Any, probe: None) -> None:
     viewer = users["viewer"]
     for n in range(kept.KEPT_PER_PAGE + 5):
-        page = kept.render_kept(request_of(viewer, f"/probe/?n={n}"), "probe.html", {"a": n})
+        page = kept.render_kept(request_of(viewer), "probe.html", {"a": n})
         assert f"[{n}|" in page.content.decode()
     assert len(kept._pages["probe.html"]) == kept.KEPT_PER_PAGE
     with override_settings(USE_THOUSAND_SEPARATOR=True):

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.db.models.functions import Length
 from django.template import Context, Template
 from django.test import Client
 from django.urls import NoReverseMatch, reverse, set_script_prefix
@@ -135,6 +136,11 @@ def test_a_prepared_querys_rows_are_the_orms_values(users: Any) -> None:
     assert rows == expected and [r["name"] for r in rows] == ["máy hai", "máy một"]
     assert rows[0]["last_used_at"] is None and timezone.is_aware(rows[1]["last_used_at"])
     assert tokens_of.rows(-1) == []
+    annotated = PreparedQuery(lambda user_id: AccessToken.objects.filter(user_id=user_id)
+                              .only("pk").annotate(size=Length("name")))
+    assert [t.size for t in annotated(users["speaker"].pk)] == [7, 7]
+    with pytest.raises(ValueError, match="own fields"):
+        annotated.rows(users["speaker"].pk)
 
 
 def test_a_query_whose_shape_changes_is_refused() -> None:

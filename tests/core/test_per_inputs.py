@@ -5,6 +5,7 @@ before; nothing else of the request reaches it; the CSRF token in it is the requ
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,24 @@ def test_lists_dictionaries_dataclasses_dates_and_translations() -> None:
         assert template.render(Context({"rows": rows, "label": "L"})) == "L:a 02/01/2026 x,y,z;"
         nested = Template("{% load shell %}{% per_inputs d=d %}{{ d.k.0 }}{% endper_inputs %}")
         assert nested.render(Context({"d": {"k": ["v"]}})) == "v"
+
+
+def test_values_equal_but_written_differently_are_kept_apart() -> None:
+    template = Template("{% load shell %}{% per_inputs n=n %}{{ n }}{% endper_inputs %}")
+    assert template.render(Context({"n": decimal.Decimal("1.0")})) == "1,0"  # Vietnamese
+    assert template.render(Context({"n": decimal.Decimal("1.00")})) == "1,00"
+    utc = datetime.datetime(2026, 12, 6, 7, 0, tzinfo=datetime.UTC)
+    template = Template("{% load shell %}{% per_inputs t=t %}{{ t.tzinfo }}{% endper_inputs %}")
+    assert template.render(Context({"t": utc})) == "UTC"
+    hanoi = utc.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
+    assert template.render(Context({"t": hanoi})) == "UTC+07:00"
+
+
+def test_a_value_holding_the_csrf_placeholder_is_refused() -> None:
+    template = Template("{% load shell %}{% per_inputs a=a %}<a href='{{ a }}'>x</a>"
+                        "{% endper_inputs %}")
+    with pytest.raises(ValueError, match="placeholder"):
+        template.render(Context({"a": f"/?x={shell.CSRF_HOLE}", "csrf_token": "secret"}))
 
 
 def test_a_model_instance_is_refused(users: Any) -> None:

@@ -4,7 +4,7 @@
 ``values`` as the view's context, but renders the page (the frame and the content) with
 **those values alone** and keeps the HTML in the process, per set of values, as
 ``{% per_inputs %}`` keeps a part (decision 0081). What the frame shows of the request is made
-plain values first and joins the key: her number and name, her menu's HTML, the page's address
+plain values first and joins the key: her number and name, her menu's HTML, the page's path
 (the language switch returns there), the notice about where the figures come from; and the
 language, time zone, address prefix and URL configuration, as for every kept part.
 
@@ -15,7 +15,12 @@ language, time zone, address prefix and URL configuration, as for every kept par
 - The CSRF token is the request's own, masked afresh: the page is rendered with the
   placeholder of ``{% per_inputs %}``, replaced on every answer.
 - A request with messages waiting (a "saved" after a redirect) is rendered as usual, with
-  them, and not kept; so is a request of no one signed in.
+  them, and not kept; so is a request with a query string (the pages kept read none: the
+  address in the key is the path, and no one can fill the table by varying a parameter), a
+  request of no one signed in, and a value holding the CSRF placeholder.
+- A value may not take a name the frame gives (``RESERVED``): ``ValueError``.
+- The answer is sent ``Cache-Control: no-store``: a person's page, not for a shared phone's
+  disk.
 - A value must be plain (``{% per_inputs %}``'s rule): a model instance is refused.
 - At most ``KEPT_PER_PAGE`` sets of values per template and process, the oldest dropped first;
   all forgotten when a setting changes.
@@ -60,7 +65,8 @@ class _Viewer:
 
 @dataclass(frozen=True)
 class _Address:
-    """What the frame reads of ``request``: the page's address."""
+    """What the frame reads of ``request``: the page's path (a request with a query string is
+    not kept)."""
 
     full_path: str
 
@@ -73,17 +79,34 @@ def _waiting_messages(request: HttpRequest) -> bool:
     return bool(len(get_messages(request)))
 
 
+#: the names the frame gives the template: a page's value may not take one
+RESERVED = frozenset({"user_pk", "user_label", "nav_menu", "path", "figures_notice", "user",
+                      "request", "csrf_token", "messages", "LANGUAGES"})
+
+
+def _as_usual(request: HttpRequest, template_name: str,
+              values: dict[str, Any]) -> HttpResponse:
+    response = TemplateResponse(request, template_name, values)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def render_kept(request: HttpRequest, template_name: str,
                 values: dict[str, Any]) -> HttpResponse:
     """The page ``template_name`` with ``values``, for the signed-in ``request.user``."""
     global _pages, _pages_generation  # noqa: PLW0603  (one table per process)
+    if not RESERVED.isdisjoint(values):
+        raise ValueError(f"a kept page's values may not be named {sorted(RESERVED & set(values))}")
     user = request.user
-    if not user.is_authenticated or _waiting_messages(request):
-        return TemplateResponse(request, template_name, values)
+    if not user.is_authenticated or request.GET or _waiting_messages(request):
+        return _as_usual(request, template_name, values)
     frame = {"user_pk": user.pk, "user_label": str(user), "nav_menu": menu(request),
-             "path": request.get_full_path(),
+             "path": request.path,
              "figures_notice": figures_notice(request).get("figures_notice", "")}
-    keys, plain = _frozen({**values, **frame})
+    try:
+        keys, plain = _frozen({**values, **frame})
+    except ValueError:  # a value holds the CSRF placeholder: not kept (shell._no_hole)
+        return _as_usual(request, template_name, values)
     key = (*_place(), get_current_timezone_name(), keys)
     if _pages_generation != generation():
         with _lock:
@@ -99,4 +122,6 @@ def render_kept(request: HttpRequest, template_name: str,
             if len(kept) >= KEPT_PER_PAGE:
                 del kept[next(iter(kept))]
             kept[key] = text
-    return HttpResponse(text.replace(CSRF_HOLE, get_token(request)))
+    response = HttpResponse(text.replace(CSRF_HOLE, get_token(request)))
+    response["Cache-Control"] = "no-store"  # her name, her units, her tokens: not on disk
+    return response

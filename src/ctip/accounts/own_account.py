@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ctip.accounts.kept import RESERVED
+
 _parts: dict[str, Callable[[Any], Any]] = {}
 
 
+#: the page's own values (``accounts.views.profile``), which a part may not take
+OWN = frozenset({"username", "full_name", "unit", "overview", "has_device"})
+
+
 def add_part(name: str, values_of: Callable[[Any], Any]) -> None:
+    if name in OWN or name in RESERVED or _parts.get(name, values_of) is not values_of:
+        raise ValueError(f"the own-account page already has a value named {name!r}")
     _parts[name] = values_of
 
 

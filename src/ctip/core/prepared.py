@@ -25,7 +25,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 
@@ -78,8 +78,8 @@ class PreparedQuery(Generic[M]):
         if set(range(len(args))) - set(slots):
             raise ValueError("every argument of a prepared query must be used in it")
         columns = [expression for expression, _sql, _alias in compiler.select]
-        names = [column.target.attname for column in columns]
-        return sql, params, slots, (names, compiler.get_converters(columns), compiler)
+        names = [getattr(getattr(column, "target", None), "attname", None) for column in columns]
+        return sql, params, slots, (names, columns, queryset.query)
 
     def _bound(self, args: tuple[Any, ...]) -> tuple[str, str, list[Any], Any]:
         """The database alias, the SQL, this call's parameters and what was compiled."""
@@ -106,11 +106,16 @@ class PreparedQuery(Generic[M]):
         """The rows as dictionaries of the selected fields' attribute names, converted as
         Django converts them, without building model instances (a page that shows plain values
         needs none: about a fifth of the time for a few rows)."""
-        alias, sql, values, (_sql, _params, _slots, (names, converters, compiler)) = \
+        alias, sql, values, (_sql, _params, _slots, (names, columns, query)) = \
             self._bound(args)
-        with connections[alias].cursor() as cursor:
+        if None in names or len(set(names)) != len(names):
+            raise ValueError("rows() gives the model's own fields, not annotations or extras")
+        # converted by this thread's connection (a compiler holds the one it was made with)
+        compiler = query.get_compiler(using=alias)
+        with compiler.connection.cursor() as cursor:
             cursor.execute(sql, values)
             found = cursor.fetchall()
+        converters = compiler.get_converters(columns)
         if converters:
             found = list(compiler.apply_converters(found, converters))
         return [dict(zip(names, row, strict=True)) for row in found]

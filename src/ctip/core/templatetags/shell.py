@@ -117,16 +117,32 @@ CSRF_HOLE = "ctipcsrfhole" + secrets.token_hex(16)
 _SCALARS = (str, int, float, bool, type(None), datetime.date, datetime.time, decimal.Decimal)
 
 
+def _no_hole(text: str) -> None:
+    """A value holding the CSRF placeholder would get the request's token put into it (in an
+    address, say): never from a real value, since the placeholder is never sent."""
+    if CSRF_HOLE in text:
+        raise ValueError("a kept value holds the CSRF placeholder")
+
+
 def _frozen(value: Any) -> tuple[Any, Any]:
     """``(key, plain)``: a hashable key equal only for values that render alike, and a copy of
     the value holding nothing else. A safe and an escaped string of the same text differ; a
     lazy translation is its text in the current language (part of the key); a list, a tuple,
     a dictionary or a dataclass is taken apart. Anything else (a model instance, equal to any
-    other of its primary key whatever its fields) is refused."""
+    other of its primary key whatever its fields) is refused (``TypeError``), and so is text
+    holding the CSRF placeholder (``ValueError``)."""
     if isinstance(value, SafeData):
+        _no_hole(str(value))
         return ("safe", str(value)), mark_safe(str(value))  # noqa: S308  (already safe)
     if isinstance(value, Promise):
         value = str(value)
+    if isinstance(value, str):
+        _no_hole(value)
+        return ("str", value), value
+    if isinstance(value, decimal.Decimal):  # 1.0 and 1.00 are equal but not written alike
+        return ("Decimal", str(value)), value
+    if isinstance(value, datetime.datetime):  # the same moment in two zones: equal
+        return ("datetime", value, str(value.tzinfo)), value
     if isinstance(value, _SCALARS):
         return (type(value).__name__, value), value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
