@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
+        # ready(): these modules import models, which exist only once the apps are loaded
         from ctip.accounts.own_account import add_part
         from ctip.api.own_tokens import tokens_listed
 
