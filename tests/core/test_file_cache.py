@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from django.core.cache.backends.filebased import FileBasedCache as DjangoFileBasedCache
 
+from ctip.core import filecache
 from ctip.core.filecache import FileBasedCache
 
 
@@ -52,37 +54,73 @@ def test_a_new_process_counts_at_its_first_write(tmp_path: Path) -> None:
 
 # --- An entry known by its file's stat (decision 0090) ---------------------------------------
 
-def settle(cache: FileBasedCache, key: str) -> None:
-    """As if the entry had been written a minute ago (a file is kept once it is settled)."""
-    path = cache._key_to_file(key)
-    past = time.time() - 60
-    os.utime(path, (past, past))
+class Clock:
+    """The machine's clock, moved by ``offset`` seconds (Django's expiry reads it too)."""
+
+    def __init__(self) -> None:
+        self.real = time.time
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return self.real() + self.offset
 
 
-def test_a_write_by_another_process_is_seen_at_once(tmp_path: Path) -> None:
+@pytest.fixture
+def clock() -> Any:
+    moved = Clock()
+    with mock.patch("time.time", moved):
+        yield moved
+
+
+def settle(clock: Clock) -> None:
+    """A minute later: every file written so far has settled."""
+    clock.offset += 60
+
+
+def kept(cache: FileBasedCache, key: str) -> Any:
+    return cache._known.get(cache._key_to_file(key))
+
+
+def test_a_write_by_another_process_is_seen_at_once(tmp_path: Path, clock: Clock) -> None:
     ours = FileBasedCache(str(tmp_path), {})
     theirs = FileBasedCache(str(tmp_path), {})  # another process: its own memory
     theirs.set("snapshot", {"roles": ["viewer"]}, 3600)
-    settle(ours, "snapshot")
+    settle(clock)
     assert ours.get("snapshot") == {"roles": ["viewer"]}
-    assert ours._key_to_file("snapshot") in ours._known  # read from memory from now on
+    assert kept(ours, "snapshot") is not None  # read from memory from now on
     theirs.set("snapshot", {"roles": []}, 3600)  # a role revoked
     assert ours.get("snapshot") == {"roles": []}
-    settle(ours, "snapshot")
+    settle(clock)
     assert ours.get("snapshot") == {"roles": []}
     theirs.delete("snapshot")
     assert ours.get("snapshot", "gone") == "gone"
     theirs.set("other", 1, 3600)
-    settle(ours, "other")
+    settle(clock)
     assert ours.get("other") == 1
     theirs.clear()
     assert ours.get("other") is None
 
 
-def test_an_entry_touched_in_place_is_read_again(tmp_path: Path) -> None:
+def test_a_value_of_the_same_size_rewritten_again_and_again_is_seen(tmp_path: Path,
+                                                                     clock: Clock) -> None:
+    """A version key: the same size every time, and the file system hands the two files'
+    inodes back and forth; the times tell each write."""
+    ours, theirs = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
+    inodes = set()
+    for n in range(6):
+        theirs.set("version", f"{n:032x}", None)
+        inodes.add(os.stat(ours._key_to_file("version")).st_ino)
+        assert ours.get("version") == f"{n:032x}"
+        settle(clock)
+        assert ours.get("version") == f"{n:032x}"
+        assert kept(ours, "version") is not None
+    assert len(inodes) <= 6
+
+
+def test_an_entry_touched_in_place_is_read_again(tmp_path: Path, clock: Clock) -> None:
     ours, theirs = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
     theirs.set("session", {"user": 7}, 3600)
-    settle(ours, "session")
+    settle(clock)
     assert ours.get("session") == {"user": 7}
     inode = os.stat(ours._key_to_file("session")).st_ino
     assert theirs.touch("session", -1)  # rewritten in place (the same file): expired now
@@ -90,33 +128,71 @@ def test_an_entry_touched_in_place_is_read_again(tmp_path: Path) -> None:
     assert ours.get("session") is None
 
 
-def test_an_entry_kept_in_memory_still_expires(tmp_path: Path) -> None:
+def test_an_entry_kept_in_memory_still_expires(tmp_path: Path, clock: Clock) -> None:
     cache = FileBasedCache(str(tmp_path), {})
-    cache.set("page", "html", 30)
-    settle(cache, "page")
-    assert cache.get("page") == "html"
-    later = time.time() + 31
-    with mock.patch("time.time", return_value=later):
-        assert cache.get("page") is None
+    cache.set("page", "html", 90)
+    settle(clock)
+    assert cache.get("page") == "html" and kept(cache, "page") is not None
+    clock.offset += 31
+    assert cache.get("page") is None
     assert not Path(cache._key_to_file("page")).exists()  # deleted, as Django does
 
 
-def test_a_file_changed_within_the_settling_time_is_not_kept(tmp_path: Path) -> None:
+def test_a_file_changed_within_the_settling_time_is_not_kept(tmp_path: Path,
+                                                              clock: Clock) -> None:
     cache = FileBasedCache(str(tmp_path), {})
     cache.set("fresh", [1, 2], 3600)
     assert cache.get("fresh") == [1, 2]
-    assert cache._key_to_file("fresh") not in cache._known  # its times may not show a change
+    assert kept(cache, "fresh") is None  # its times may not show a change
+    path = cache._key_to_file("fresh")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))  # old times, a new change time
+    assert cache.get("fresh") == [1, 2] and kept(cache, "fresh") is None
+    settle(clock)
+    assert cache.get("fresh") == [1, 2] and kept(cache, "fresh") is not None
 
 
-def test_each_read_gives_its_own_object_and_what_is_known_is_bounded(tmp_path: Path) -> None:
+def test_a_kept_entry_is_read_again_after_a_while_and_when_the_clock_goes_back(
+        tmp_path: Path, clock: Clock) -> None:
+    cache = FileBasedCache(str(tmp_path), {})
+    cache.set("tree", "v1", None)
+    settle(clock)
+    cache.get("tree")
+    first = kept(cache, "tree")
+    clock.offset += filecache.REUSE_SECONDS / 2
+    assert cache.get("tree") == "v1" and kept(cache, "tree") is first  # from memory
+    clock.offset += filecache.REUSE_SECONDS
+    assert cache.get("tree") == "v1" and kept(cache, "tree") is not first  # read again
+    again = kept(cache, "tree")
+    clock.offset -= 5  # the clock set back: nothing kept is trusted
+    assert cache.get("tree") == "v1" and kept(cache, "tree") is not again
+
+
+def test_an_empty_file_is_a_miss_as_in_django(tmp_path: Path, clock: Clock) -> None:
+    """A file left empty (a crash before the data reached the disk) reads as missing and is
+    deleted; the page asking is not an error."""
+    cache = FileBasedCache(str(tmp_path), {})
+    cache.set("bulletin-version", "v", None)
+    path = Path(cache._key_to_file("bulletin-version"))
+    path.write_bytes(b"")
+    assert cache.get("bulletin-version", "default") == "default"
+    assert not path.exists()
+    assert cache.get_many(["bulletin-version"]) == {}
+
+
+def test_each_read_gives_its_own_object_and_what_is_known_is_bounded(tmp_path: Path,
+                                                                      clock: Clock) -> None:
     cache = FileBasedCache(str(tmp_path), {})
     cache.set("session", {"basket": []}, 3600)
-    settle(cache, "session")
+    settle(clock)
     cache.get("session")["basket"].append("changed, not saved")
     assert cache.get("session") == {"basket": []}
-    with mock.patch("ctip.core.filecache.KNOWN_ENTRIES", 5):
+    with mock.patch.multiple(filecache, KNOWN_BYTES=5000, KNOWN_ENTRY_BYTES=2000):
         for n in range(8):
-            cache.set(f"k{n}", n, 3600)
-            settle(cache, f"k{n}")
-            assert cache.get(f"k{n}") == n
-        assert len(cache._known) == 5
+            cache.set(f"k{n}", "x" * 1000, 3600)
+        cache.set("big", "y" * 3000, 3600)
+        settle(clock)
+        for n in range(8):
+            assert cache.get(f"k{n}") == "x" * 1000
+        assert cache.get("big") == "y" * 3000 and kept(cache, "big") is None
+        assert 0 < cache._known_bytes <= 5000
+        assert cache._known_bytes == sum(len(k.data) for k in cache._known.values())
