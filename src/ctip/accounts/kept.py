@@ -68,10 +68,10 @@ class _Address:
     """What the frame reads of ``request``: the page's path (a request with a query string is
     not kept)."""
 
-    full_path: str
+    path: str
 
     def get_full_path(self) -> str:
-        return self.full_path
+        return self.path
 
 
 def _waiting_messages(request: HttpRequest) -> bool:

@@ -3,6 +3,8 @@ revocable, never more than the user's own roles."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -46,4 +48,10 @@ class AccessToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
+        return usable(self.revoked_at, self.expires_at, timezone.now())
+
+
+def usable(revoked_at: datetime.datetime | None, expires_at: datetime.datetime,
+           now: datetime.datetime) -> bool:
+    """Whether a token so revoked and expiring can be used at ``now`` (also for plain rows)."""
+    return revoked_at is None and expires_at > now

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ctip.api.models import AccessToken
+from ctip.api.models import AccessToken, usable
 from ctip.core.prepared import PreparedQuery
 
 LISTED = 50
@@ -39,5 +39,5 @@ def tokens_listed(user: Any) -> list[TokenRow]:
     now = timezone.now()
     return [TokenRow(row["id"], row["name"], row["prefix"], row["expires_at"],
                      row["last_used_at"], row["revoked_at"],
-                     row["revoked_at"] is None and row["expires_at"] > now)
+                     usable(row["revoked_at"], row["expires_at"], now))
             for row in _tokens_of.rows(user.pk)]
