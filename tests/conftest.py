@@ -32,11 +32,21 @@ def _template_name(testrunuid: str) -> str:
     return f"test_ctip_template_{testrunuid[:16]}"
 
 
-def _clone_test_database(template: Path, testrunuid: str) -> list[Any]:
+def _mirrors_of(alias: str, aliases: set[str]) -> set[str]:
+    """The aliases among ``aliases`` whose test database is ``alias``'s own (``TEST: {"MIRROR":
+    alias}``, as the settings make ``replica``): a second connection, nothing to create."""
+    from django.db import connections
+
+    return {other for other in aliases
+            if connections[other].settings_dict.get("TEST", {}).get("MIRROR") == alias}
+
+
+def _clone_test_database(template: Path, testrunuid: str, mirrors: set[str]) -> list[Any]:
     """Make this worker's test database a copy of the one another worker migrated, as
-    ``setup_databases`` would leave it; the same ``old_config`` for ``teardown_databases``."""
+    ``setup_databases`` would leave it, mirrors included; the same ``old_config`` for
+    ``teardown_databases``."""
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, connections
 
     old_name = connection.settings_dict["NAME"]
     test_name = connection.creation._get_test_db_name()
@@ -55,6 +65,8 @@ def _clone_test_database(template: Path, testrunuid: str) -> list[Any]:
             source.backup(connection.connection)
         finally:
             source.close()
+    for mirror in mirrors:  # as setup_databases does for a mirror
+        connections[mirror].creation.set_as_test_mirror(connection.settings_dict)
     return [(connection, old_name, True)]
 
 
@@ -82,7 +94,9 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     Migrating takes most of a minute of CPU (ctip's and Wagtail's 240 migrations). The first
     parallel worker to need a database migrates it and keeps a copy (a SQLite file, or a
     PostgreSQL template database); the other workers copy that (SQLite's backup API, ``CREATE
-    DATABASE ... TEMPLATE``), which takes well under a second. Without xdist, with --reuse-db or
+    DATABASE ... TEMPLATE``), which takes well under a second. A mirror of the test database
+    (the ``replica`` alias, which some tests ask for beside ``default``) is only a second
+    connection to it, so it does not stop the sharing. Without xdist, with --reuse-db or
     --no-migrations, or on another database, pytest-django's own fixture does the work."""
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
@@ -93,9 +107,10 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     verbosity = request.config.option.verbose
     workerinput = getattr(request.config, "workerinput", None)
+    mirrors = _mirrors_of(connection.alias, aliases)
     shareable = (
         workerinput is not None and django_db_use_migrations and not django_db_keepdb
-        and aliases == {connection.alias} and not serialized_aliases
+        and aliases - mirrors == {connection.alias} and not serialized_aliases
         and (connection.vendor == "postgresql" or (
             connection.vendor == "sqlite"
             and connection.creation.is_in_memory_db(connection.creation._get_test_db_name()))))
@@ -122,7 +137,7 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     made_template = False
     with django_db_blocker.unblock(), _locked(shared / "test-db-template.lock"):
         if state.exists() and state.read_text() == "ready":
-            old_config = _clone_test_database(template, testrunuid)
+            old_config = _clone_test_database(template, testrunuid, mirrors)
         else:
             old_config = setup_databases(verbosity=verbosity, interactive=False,
                                          aliases=aliases, serialized_aliases=set())
@@ -130,6 +145,8 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
                 _keep_as_template(template, testrunuid)
                 state.write_text("ready")
                 made_template = True
+                # and the installations of the process tests start from it too
+                installed.offer(shared, connection)
     yield
     with django_db_blocker.unblock():
         if made_template:

@@ -182,3 +182,12 @@ def test_outside_the_browser_only_the_cms_screens_language_and_scripts_are_prese
     marked = {path for path, marks in module_marks().items()
               if any("presentation" in m for m in marks)}
     assert marked == {"portal/test_cms_vietnamese.py", "portal/test_cms_scripts.py"}, marked
+
+
+def test_the_replica_alias_does_not_make_each_worker_migrate_its_own_database() -> None:
+    """The replica alias some tests ask for beside ``default`` mirrors the test database: a
+    worker that copies the run's migrated database sets it up as a mirror, so one worker
+    migrates per run (each migration costs about 23 s of processor)."""
+    assert conftest._mirrors_of("default", {"default", "replica"}) == {"replica"}
+    assert conftest._mirrors_of("default", {"default"}) == set()
+    assert conftest._mirrors_of("replica", {"default", "replica"}) == set()
