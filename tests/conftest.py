@@ -20,7 +20,7 @@ from ctip.accounts.capabilities import Role
 from ctip.accounts.models import User
 from ctip.org.models import Unit, UnitType
 from ctip.units.actions import create_unit
-from tests import installed
+from tests import installed, migrated_ahead
 from tests.installed import locked as _locked
 
 PASSWORD = "a-long-test-passphrase"
@@ -96,7 +96,9 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     PostgreSQL template database); the other workers copy that (SQLite's backup API, ``CREATE
     DATABASE ... TEMPLATE``), which takes well under a second. A mirror of the test database
     (the ``replica`` alias, which some tests ask for beside ``default``) is only a second
-    connection to it, so it does not stop the sharing. Without xdist, with --reuse-db or
+    connection to it, so it does not stop the sharing. A PostgreSQL database migrated before
+    the run (``CTIP_TESTS_MIGRATED_AHEAD``, ``tests/migrated_ahead.py``) takes the place of the
+    first worker's migration when it is fully migrated. Without xdist, with --reuse-db or
     --no-migrations, or on another database, pytest-django's own fixture does the work."""
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
@@ -136,7 +138,16 @@ def django_db_setup(request: pytest.FixtureRequest, django_test_environment: Non
     template, state = shared / "test-db-template.sqlite3", shared / "test-db-template.state"
     made_template = False
     with django_db_blocker.unblock(), _locked(shared / "test-db-template.lock"):
-        if state.exists() and state.read_text() == "ready":
+        ahead = None if state.exists() else migrated_ahead.usable(connection)
+        if ahead is not None:  # migrated before the run (tests/migrated_ahead.py)
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{_template_name(testrunuid)}" '
+                               f'TEMPLATE "{ahead}"')
+            state.write_text("ready")
+            made_template = True
+            old_config = _clone_test_database(template, testrunuid, mirrors)
+            installed.offer(shared, connection)
+        elif state.exists() and state.read_text() == "ready":
             old_config = _clone_test_database(template, testrunuid, mirrors)
         else:
             old_config = setup_databases(verbosity=verbosity, interactive=False,

@@ -191,3 +191,48 @@ def test_the_replica_alias_does_not_make_each_worker_migrate_its_own_database() 
     assert conftest._mirrors_of("default", {"default", "replica"}) == {"replica"}
     assert conftest._mirrors_of("default", {"default"}) == set()
     assert conftest._mirrors_of("replica", {"default", "replica"}) == set()
+
+
+def test_a_database_migrated_ahead_is_used_only_when_every_migration_is_applied_in_it(
+        db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CTIP_TESTS_MIGRATED_AHEAD`` (``.ci/run`` migrates the PostgreSQL run's database while
+    the SQLite run starts): a copy of a database that lacks a migration, or has one that is on
+    no disk, would give the run the wrong tables, so the run then migrates its own."""
+    import psycopg
+    from django.db import connection
+
+    from tests import migrated_ahead
+
+    monkeypatch.delenv(migrated_ahead.ENVIRONMENT, raising=False)
+    assert migrated_ahead.usable(connection) is None
+    if connection.vendor != "postgresql":
+        monkeypatch.setenv(migrated_ahead.ENVIRONMENT, "anything")
+        assert migrated_ahead.usable(connection) is None  # PostgreSQL's templates only
+        return
+    monkeypatch.setenv(migrated_ahead.ENVIRONMENT, connection.settings_dict["NAME"])
+    assert migrated_ahead.usable(connection) == connection.settings_dict["NAME"]  # migrated
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM django_migrations")
+        rows = cursor.fetchall()
+    settings = connection.settings_dict
+    server = {"user": settings.get("USER") or None, "host": settings.get("HOST") or None,
+              "port": settings.get("PORT") or None, "autocommit": True}
+    name = f"{settings['NAME']}_ahead_probe"
+    with psycopg.connect(dbname="postgres", **server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
+        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        monkeypatch.setenv(migrated_ahead.ENVIRONMENT, name)
+        assert migrated_ahead.usable(connection) is None  # no migrations table at all
+        with psycopg.connect(dbname=name, **server) as probe:
+            probe.execute("CREATE TABLE django_migrations (app text, name text)")
+            with probe.cursor() as cursor:
+                cursor.executemany("INSERT INTO django_migrations VALUES (%s, %s)", rows[1:])
+            assert migrated_ahead.usable(connection) is None  # one migration missing
+            probe.execute("INSERT INTO django_migrations VALUES (%s, %s)", rows[0])
+            assert migrated_ahead.usable(connection) == name
+            probe.execute("INSERT INTO django_migrations VALUES ('outreach', '9999_elsewhere')")
+            assert migrated_ahead.usable(connection) is None  # one on no disk
+    finally:
+        with psycopg.connect(dbname="postgres", **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
