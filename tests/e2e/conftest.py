@@ -8,8 +8,11 @@ pytest-django's ``live_server``.
   0085). Outside CI, a machine with only the browser (``/usr/bin/chromium``) runs the tests in
   it. Without either the tests are skipped, except in CI (``CI=true``), where they fail, as
   they do when the headless shell is missing.
-- Nothing may leave the machine: every request to another origin than the live server is
-  aborted and fails the test.
+- Nothing may leave the machine: the browser sends every request to another host than this
+  machine to a proxy that is not there (``NOWHERE``), so it fails, and a request to another
+  origin than the live server fails the test (``Browse.watch``). The requests are watched, not
+  intercepted: Playwright's interception (``route``) turns the browser's cache off, and every
+  page then fetched, parsed and compiled each script and style sheet again.
 - The data are built by the shared ``tree``/``users`` fixtures inside a transactional database
   (the live server answers from another thread, so it must see committed rows). A
   transactional test ends with a flush of every table, which also removes the rows the data
@@ -65,6 +68,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# Every request but to this machine's own addresses goes to a proxy on a port where nothing
+# listens, and fails: nothing leaves the machine, whatever the page asks for.
+NOWHERE = {"server": "http://127.0.0.1:9", "bypass": "localhost,127.0.0.1,[::1]"}
 # A cheap phone: the narrowest width the shell supports.
 PHONE = {"width": 360, "height": 740}
 # How long an action may wait for the page: a CMS save indexes the page and its references
@@ -204,7 +210,7 @@ class Browse:
             service_workers="block",
         )
         context.set_default_timeout(TIMEOUT_MS)
-        context.route("**/*", self._guard)
+        self.watch(context)
         context.add_init_script(CSP_LISTENER)
         self._contexts.append(context)
         page = context.new_page()
@@ -217,13 +223,16 @@ class Browse:
         if any(word in text for word in POLICY_WORDS):
             self.violations.append(f"{message.type}: {text}")
 
-    def _guard(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(self.origin + "/"):
-            route.continue_()
-        else:
+    def watch(self, context: Any) -> None:
+        """Note every request of ``context`` to another place than the live server (the
+        browser sends it to a proxy that is not there, ``NOWHERE``, so it fails), for the test
+        to fail on."""
+        context.on("request", self._elsewhere)
+
+    def _elsewhere(self, request: Any) -> None:
+        url = request.url
+        if not url.startswith((self.origin + "/", "data:", "blob:")):
             self.blocked.append(url)
-            route.abort()
 
     def sign_in(self, page: Any, user: Any, next_url: str | None = None) -> None:
         """Sign in through the real login form, as a person would."""
@@ -290,7 +299,7 @@ def _browser(chromium: Path) -> Iterator[Any]:
     try:
         playwright = thread.start()
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
-                                             args=CHROMIUM_ARGS)
+                                             args=CHROMIUM_ARGS, proxy=NOWHERE)
         yield browser
         browser.close()
     finally:

@@ -48,12 +48,7 @@ def open_with_worker(browse: Browse) -> tuple[Any, Any]:
     context.add_init_script(CSP_LISTENER)
     browse._contexts.append(context)
 
-    def elsewhere(request: Any) -> None:
-        if not request.url.startswith(browse.origin + "/") and not request.url.startswith(
-                ("data:", "blob:")):
-            browse.blocked.append(request.url)
-
-    context.on("request", elsewhere)
+    browse.watch(context)
     page = context.new_page()
     page.on("pageerror", lambda exc: browse.errors.append(str(exc)))
     page.on("console", browse._console)

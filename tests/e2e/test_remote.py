@@ -37,3 +37,21 @@ def test_each_test_starts_without_the_last_ones_cookies(browse: Any, e2e: E2E) -
 
     assert page.url.split("?")[0].endswith(reverse("accounts:login"))
     assert settings.SESSION_COOKIE_NAME not in {c["name"] for c in page.context.cookies()}
+
+
+def test_a_request_to_another_host_fails_and_is_noted_for_the_test_to_fail_on(
+        browse: Any, e2e: E2E) -> None:
+    """Requests are watched, not intercepted (interception turns the browser's cache off):
+    one to another host, by name or by address, goes to a proxy that is not there and fails,
+    and ``browse`` notes it, which fails the test that made it."""
+    page = browse.new_page()
+    page.goto(reverse("accounts:login"))
+    elsewhere = ["http://203.0.113.7/", "https://example.com/app.js"]
+    for url in elsewhere:
+        with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
+            page.goto(url)
+    assert browse.blocked == elsewhere
+    browse.blocked.clear()  # noted as they should be: this test is not the one to fail
+    page = browse.new_page()  # the live server itself is reached directly
+    page.goto(reverse("accounts:login"))
+    assert page.locator("#id_username").is_visible()
