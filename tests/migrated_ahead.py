@@ -26,12 +26,13 @@ def usable(connection: Any) -> str | None:
     """The name in ``CTIP_TESTS_MIGRATED_AHEAD`` if that database is on ``connection``'s
     PostgreSQL server and fully migrated by the migrations on disk, else None. Leaves no session
     open on it (a template must have none)."""
-    import psycopg
-    from django.db.migrations.loader import MigrationLoader
-
     name = os.environ.get(ENVIRONMENT, "").strip()
     if not name or connection.vendor != "postgresql":
         return None
+    # only for a PostgreSQL run given a database (and Django is set up by then)
+    import psycopg
+    from django.db.migrations.loader import MigrationLoader
+
     settings = connection.settings_dict
     try:
         with psycopg.connect(dbname=name, user=settings.get("USER") or None,
@@ -54,6 +55,7 @@ def usable(connection: Any) -> str | None:
 def migrate(name: str) -> None:
     """Create the database ``name`` (dropped first if it exists) and migrate it as the test
     runner migrates its test database."""
+    # after the settings' environment is set (``__main__``)
     import django
     from django.core.management import call_command
     from django.db import connection
