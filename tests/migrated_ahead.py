@@ -22,6 +22,13 @@ from typing import Any
 ENVIRONMENT = "CTIP_TESTS_MIGRATED_AHEAD"
 
 
+def server(connection: Any) -> dict[str, Any]:
+    """How psycopg reaches ``connection``'s PostgreSQL server, for another database on it."""
+    settings = connection.settings_dict
+    return {key: settings.get(name) or None for key, name in (
+        ("user", "USER"), ("host", "HOST"), ("port", "PORT"), ("password", "PASSWORD"))}
+
+
 def usable(connection: Any) -> str | None:
     """The name in ``CTIP_TESTS_MIGRATED_AHEAD`` if that database is on ``connection``'s
     PostgreSQL server and fully migrated by the migrations on disk, else None. Leaves no session
@@ -33,12 +40,8 @@ def usable(connection: Any) -> str | None:
     import psycopg
     from django.db.migrations.loader import MigrationLoader
 
-    settings = connection.settings_dict
     try:
-        with psycopg.connect(dbname=name, user=settings.get("USER") or None,
-                             host=settings.get("HOST") or None,
-                             port=settings.get("PORT") or None,
-                             password=settings.get("PASSWORD") or None, connect_timeout=5) as db:
+        with psycopg.connect(dbname=name, **server(connection), connect_timeout=5) as db:
             applied = {(app, migration) for app, migration in
                        db.execute("SELECT app, name FROM django_migrations").fetchall()}
     except psycopg.Error:

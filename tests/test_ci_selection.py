@@ -214,10 +214,8 @@ def test_a_database_migrated_ahead_is_used_only_when_every_migration_is_applied_
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
         rows = cursor.fetchall()
-    settings = connection.settings_dict
-    server = {"user": settings.get("USER") or None, "host": settings.get("HOST") or None,
-              "port": settings.get("PORT") or None, "autocommit": True}
-    name = f"{settings['NAME']}_ahead_probe"
+    server = {**migrated_ahead.server(connection), "autocommit": True}
+    name = f"{connection.settings_dict['NAME']}_ahead_probe"
     with psycopg.connect(dbname="postgres", **server) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
         admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
