@@ -173,8 +173,9 @@ def test_editors_and_publishers_land_on_the_bulletin(users: Any, client_for: Any
     assert section(page(client_for(users["commune_officer"])), "bulletin") == ""
 
 
-def test_campaign_progress_and_recent_records(tree: Any, users: Any, client_for: Any,
-                                              formats: Any) -> None:
+def campaign_with_activity(tree: Any, users: Any, formats: Any) -> tuple[Any, Any]:
+    """A campaign of the province running today, and a done activity of commune A in it (40
+    participants)."""
     from ctip.outreach import actions as outreach
 
     today = timezone.localdate()
@@ -186,6 +187,12 @@ def test_campaign_progress_and_recent_records(tree: Any, users: Any, client_for:
         actor=users["commune_officer"], unit=tree.commune_a, date=today,
         format=formats["meeting"], title="Sinh hoạt chuyên đề phòng chống mua bán người",
         campaign=campaign, participants_total=40)
+    return campaign, activity
+
+
+def test_campaign_progress_and_recent_records(tree: Any, users: Any, client_for: Any,
+                                              formats: Any) -> None:
+    campaign, activity = campaign_with_activity(tree, users, formats)
     html = page(client_for(users["commune_officer"]))
     progress = section(html, "campaigns")
     assert campaign.name in progress

@@ -4,14 +4,23 @@ One function per kind of work, each reading through the module's own selectors a
 viewer's scope, each returning nothing for a viewer without the capability; ``work_list``
 puts them together. Lists show codes, units, states and deadlines only (never a narrative
 or an identity), and are capped (``LIMIT``) with the total and a link to the full list.
+
+``values`` gives the work list as plain values, what the page shows and nothing else, so the
+page is rendered once per set of them and kept (``accounts.kept``, decision 0092). Its two
+cards of activities (the campaigns' progress and what was recorded lately) depend only on her
+scope, today's date and the activities, campaigns and units of her subtree: their values are
+kept in the cache under the data version of her units, as the dashboard's fragments are
+(``reports.caching``, decisions 0051 and 0059), and built again after any write there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
@@ -23,6 +32,7 @@ from ctip.org.paths import is_within
 from ctip.outreach.models import Activity
 from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_running
 from ctip.portal.selectors import cms_work
+from ctip.reports import caching
 from ctip.reports import policy as report_policy
 from ctip.reports import selectors as report_selectors
 
@@ -186,23 +196,101 @@ def recent_records(viewer: Any) -> Capped:
     return Capped(items, len(items))
 
 
-@dataclass
-class WorkList:
-    situations: SituationWork | None
-    reported: Capped
-    follow_ups: Capped
-    reports: ReportWork | None
-    campaigns: list[Any]
-    recent: Capped
-    bulletin: Any  # ``portal.selectors.CmsWork``: what waits for her in the CMS
-    tasks: Any  # ``cases.selectors.HomeTasks``: break-glass flags, cases without a worker
+# --- The work list as plain values (the page kept per set of them) --------------------------
+
+#: Seconds the activity cards are kept at most: a write that neither the roll-up triggers nor
+#: the audit trail see (an administrator's SQL) is shown after this, as on the dashboard.
+CARDS_TIMEOUT = caching.FRAGMENT_TIMEOUT
 
 
-def work_list(viewer: Any, now: dt.datetime | None = None) -> WorkList:
-    now = now or timezone.now()
+def _capped(capped: Capped, item: Any) -> dict[str, Any]:
+    return {"items": [item(x) for x in capped.items], "total": capped.total,
+            "more": capped.more}
+
+
+def _situation(x: Any) -> dict[str, Any]:
+    return {"pk": x.pk, "code": x.code, "category_label": str(x.get_category_display()),
+            "state": x.state, "state_label": str(x.get_state_display()),
+            "handling_unit": x.handling_unit.name,
+            "deadline_words": str(getattr(x, "deadline_words", ""))}
+
+
+def _report(x: Any) -> dict[str, Any]:
+    return {"pk": x.pk, "report_type": x.report_type.name, "unit": x.unit.name,
+            "period_label": x.period_label, "status_label": str(x.get_status_display()),
+            "due": getattr(x, "due", None), "submitted_at": x.submitted_at}
+
+
+def _campaign(p: Any) -> dict[str, Any]:
+    """A campaign card's values, under the names ``outreach/_campaign_total.html`` reads."""
+    cells = {name: {"actual": cell.actual, "target": cell.target, "percent": cell.percent}
+             for name, cell in (("sessions", p.total.sessions),
+                                ("participants", p.total.participants),
+                                ("new_models", p.total.new_models))}
+    return {"campaign": {"pk": p.campaign.pk, "name": p.campaign.name,
+                         "starts_on": p.campaign.starts_on, "ends_on": p.campaign.ends_on},
+            "parent": {"pk": p.parent.pk, "name": p.parent.name},
+            "total": {"level": p.total.level, **cells}}
+
+
+def _activity(a: Any) -> dict[str, Any]:
+    return {"pk": a.pk, "title": a.title, "unit": a.unit.name, "date": a.date}
+
+
+def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
+    """The campaigns' progress and what was recorded lately, as plain values, kept under the
+    data version of each of her units (``caching.data_version_at``): what they show comes
+    from the activities (every write of a counted one appends a roll-up row), the campaigns,
+    their targets, the prevention models and the units' names (every change of which is an
+    audit event of a write) in her subtree or above it, and from nothing else but her scope
+    and the date, which the key holds."""
+    roots = scope_paths(viewer, "activity.view")
+    if not roots:
+        return {"campaigns": [], "recent": _capped(Capped(), _activity)}
+    versions = [caching.data_version_at(root) for root in roots]
+    key = "home:activity-cards:" + hashlib.sha256(
+        repr((roots, versions, today.isoformat())).encode()).hexdigest()
+    cards = cache.get(key)
+    if cards is None:
+        cards = {"campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
+                 "recent": _capped(recent_records(viewer), _activity)}
+        cache.set(key, cards, CARDS_TIMEOUT)
+    return cards
+
+
+def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
+    """The work list as plain values (``accounts.kept.render_kept``): dictionaries, lists,
+    texts, numbers and dates, under the names the page reads; a card with nothing to show is
+    ``None`` or has a ``total`` of 0."""
     today = timezone.localdate(now)
-    return WorkList(
-        situations=situation_work(viewer, now), reported=reported_by_me(viewer),
-        follow_ups=follow_ups_due(viewer, today), reports=report_work(viewer, today),
-        campaigns=campaign_work(viewer, today), recent=recent_records(viewer),
-        bulletin=cms_work(viewer), tasks=home_tasks(viewer))
+    situations = situation_work(viewer, now)
+    reports = report_work(viewer, today)
+    tasks = home_tasks(viewer)
+    bulletin = cms_work(viewer)
+    follow_ups = follow_ups_due(viewer, today)
+    return {
+        "situations": None if situations is None else {
+            "overdue": _capped(situations.overdue, _situation),
+            "due_soon": _capped(situations.due_soon, _situation),
+            "new": situations.new, "overdue_below": situations.overdue_below},
+        "reported": _capped(reported_by_me(viewer), _situation),
+        "follow_ups": {"items": [{"case_pk": f.case.pk, "case_code": f.case.code,
+                                  "due_on": f.due_on} for f in follow_ups.items],
+                       "total": follow_ups.total, "more": follow_ups.more},
+        "reports": None if reports is None else {
+            "to_prepare": [{"report_type": o.report_type.name, "unit": o.unit.name,
+                            "start": o.start, "end": o.end, "due": o.due}
+                           for o in reports.to_prepare],
+            "drafts": _capped(reports.drafts, _report),
+            "to_approve": _capped(reports.to_approve, _report)},
+        **activity_cards(viewer, today),
+        "bulletin": None if bulletin is None else {
+            "cms_url": bulletin.cms_url, "can_publish": bulletin.can_publish,
+            "to_review": list(bulletin.to_review), "to_review_count": bulletin.to_review_count,
+            "changes_requested": list(bulletin.changes_requested),
+            "drafts_count": bulletin.drafts_count},
+        "tasks": {"flags_to_review": tasks.flags_to_review,
+                  "anonymisations": tasks.anonymisations,
+                  "needing_worker": [{"pk": c.pk, "code": c.code, "unit": {"name": c.unit.name}}
+                                     for c in tasks.needing_worker]} if tasks else None,
+    }
