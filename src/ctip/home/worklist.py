@@ -1,12 +1,12 @@
 """What waits for the viewer today: the staff home page's work list (issue 15.1).
 
 One function per kind of work, each reading through the module's own selectors and the
-viewer's scope, each returning nothing for a viewer without the capability; ``work_list``
+viewer's scope, each returning nothing for a viewer without the capability; ``values``
 puts them together. Lists show codes, units, states and deadlines only (never a narrative
 or an identity), and are capped (``LIMIT``) with the total and a link to the full list.
 
-``values`` gives the work list as plain values, what the page shows and nothing else, so the
-page is rendered once per set of them and kept (``accounts.kept``, decision 0092). Its two
+It gives the work list as plain values, what the page shows and nothing else, so the page
+is rendered once per set of them and kept (``accounts.kept``, decision 0092). Its two
 cards of activities (the campaigns' progress and what was recorded lately) depend only on her
 scope, today's date and the activities, campaigns and units of her subtree: their values are
 kept in the cache under the data version of her units, as the dashboard's fragments are
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ctip.accounts.policy import has_capability, scope_paths, scope_q
 from ctip.cases.deadlines import due_soon_q, overdue_q
@@ -199,7 +199,8 @@ def recent_records(viewer: Any) -> Capped:
 # --- The work list as plain values (the page kept per set of them) --------------------------
 
 #: Seconds the activity cards are kept at most: a write that neither the roll-up triggers nor
-#: the audit trail see (an administrator's SQL) is shown after this, as on the dashboard.
+#: the audit trail see (an administrator's SQL changing a title) is shown after this, as on
+#: the dashboard (``caching.FRAGMENT_TIMEOUT``).
 CARDS_TIMEOUT = caching.FRAGMENT_TIMEOUT
 
 
@@ -237,7 +238,36 @@ def _activity(a: Any) -> dict[str, Any]:
     return {"pk": a.pk, "title": a.title, "unit": a.unit.name, "date": a.date}
 
 
-def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
+class _Versions:
+    """The data version of each unit path asked for, read once per visit."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, str] = {}
+
+    def of(self, roots: list[str]) -> list[str]:
+        for root in roots:
+            if root not in self.read:
+                self.read[root] = caching.data_version_at(root)
+        return [self.read[root] for root in roots]
+
+
+def _kept(name: str, scopes: tuple[list[str], ...], today: dt.date, versions: _Versions,
+          build: Any) -> Any:
+    """``build()``'s plain values, kept in the cache under the data version of every unit in
+    ``scopes`` (the roots of her subtrees for each capability the card reads with), the
+    scopes themselves, the date and the language: a card kept so depends on nothing else."""
+    roots = sorted({root for paths in scopes for root in paths})
+    key = f"home:{name}:" + hashlib.sha256(repr((
+        scopes, versions.of(roots), today.isoformat(), translation.get_language())).encode()
+    ).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, CARDS_TIMEOUT)
+    return found
+
+
+def activity_cards(viewer: Any, today: dt.date, versions: _Versions) -> dict[str, Any]:
     """The campaigns' progress and what was recorded lately, as plain values, kept under the
     data version of each of her units (``caching.data_version_at``): what they show comes
     from the activities (every write of a counted one appends a roll-up row), the campaigns,
@@ -247,24 +277,31 @@ def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
     roots = scope_paths(viewer, "activity.view")
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
-    versions = [caching.data_version_at(root) for root in roots]
-    key = "home:activity-cards:" + hashlib.sha256(
-        repr((roots, versions, today.isoformat())).encode()).hexdigest()
-    cards = cache.get(key)
-    if cards is None:
-        cards = {"campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
-                 "recent": _capped(recent_records(viewer), _activity)}
-        cache.set(key, cards, CARDS_TIMEOUT)
-    return cards
+    return dict(_kept("activity-cards", (roots,), today, versions, lambda: {
+        "campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
+        "recent": _capped(recent_records(viewer), _activity)}))
+
+
+def _report_card(reports: ReportWork | None) -> dict[str, Any] | None:
+    return None if reports is None else {
+        "to_prepare": [{"report_type": o.report_type.name, "unit": o.unit.name,
+                        "start": o.start, "end": o.end, "due": o.due}
+                       for o in reports.to_prepare],
+        "drafts": _capped(reports.drafts, _report),
+        "to_approve": _capped(reports.to_approve, _report)}
 
 
 def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
     """The work list as plain values (``accounts.kept.render_kept``): dictionaries, lists,
     texts, numbers and dates, under the names the page reads; a card with nothing to show is
-    ``None`` or has a ``total`` of 0."""
+    ``None`` or has a ``total`` of 0. Only the activity cards are kept (``activity_cards``):
+    they tell her how the outreach goes. What waits for her to act (situations, follow-ups,
+    reports to prepare and approve, cases without a worker, flags, the bulletin's reviews) is
+    read on every visit: a deadline moves with the clock, and a duty must never wait on a
+    kept card (decision 0092)."""
     today = timezone.localdate(now)
+    versions = _Versions()
     situations = situation_work(viewer, now)
-    reports = report_work(viewer, today)
     tasks = home_tasks(viewer)
     bulletin = cms_work(viewer)
     follow_ups = follow_ups_due(viewer, today)
@@ -277,13 +314,8 @@ def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
         "follow_ups": {"items": [{"case_pk": f.case.pk, "case_code": f.case.code,
                                   "due_on": f.due_on} for f in follow_ups.items],
                        "total": follow_ups.total, "more": follow_ups.more},
-        "reports": None if reports is None else {
-            "to_prepare": [{"report_type": o.report_type.name, "unit": o.unit.name,
-                            "start": o.start, "end": o.end, "due": o.due}
-                           for o in reports.to_prepare],
-            "drafts": _capped(reports.drafts, _report),
-            "to_approve": _capped(reports.to_approve, _report)},
-        **activity_cards(viewer, today),
+        "reports": _report_card(report_work(viewer, today)),
+        **activity_cards(viewer, today, versions),
         "bulletin": None if bulletin is None else {
             "cms_url": bulletin.cms_url, "can_publish": bulletin.can_publish,
             "to_review": list(bulletin.to_review), "to_review_count": bulletin.to_review_count,
