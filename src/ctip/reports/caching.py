@@ -37,7 +37,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import Q
+from django.db.models import BigIntegerField, ExpressionWrapper, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -68,8 +68,9 @@ READS = (Q(action__startswith="auth.") | Q(action__endswith="viewed")
                          "person.break_glass_reviewed"]))
 
 
-#: How many of the newest audit events a unit's version looks through for a write of its
-#: own before it falls back on the newest write anywhere.
+#: How many of the newest audit keys a unit's version looks through for a write of its own
+#: before it falls back on the newest write anywhere (the trail is append-only: its keys only
+#: grow, with a gap where a transaction that wrote one was rolled back).
 AUDIT_WINDOW = 1000
 
 
@@ -97,7 +98,7 @@ def data_version(unit: Unit | None = None) -> str:
     triggers appended at the unit's province, or at its commune for a commune and below: an
     index look-up, since the rows' paths are cut to those levels); the newest roll-up row of
     its speakers; and the newest audit event of a write ``_relevant_to`` the unit among the
-    newest ``AUDIT_WINDOW`` events, or, when none of them is, the newest write anywhere
+    events of the newest ``AUDIT_WINDOW`` keys, or, when none of them is, the newest write anywhere
     (marked apart): the version then still changes with every write that could concern the
     unit, and a unit with recent writes of its own is not thrown away by its siblings'."""
     return data_version_at(None if unit is None or unit.depth == 0 else unit.path)
@@ -134,12 +135,15 @@ def _version_query(alias: str, path: str | None, _generation: int,
                   SpeakerMonth.objects.order_by("-pk").values("pk")[:1], writes]
     else:
         level = min(depth or 0, LEVELS[-1])
-        recent = AuditEvent.objects.order_by("-pk").values("pk")[:window]
+        # the events of the newest ``window`` keys, from the newest key back (the key of an
+        # append-only table: a range of the primary key's index, walked down, not a list)
+        newest_key = Subquery(AuditEvent.objects.order_by("-pk").values("pk")[:1])
+        recent = ExpressionWrapper(newest_key - window, output_field=BigIntegerField())
         newest = [ActivityMonth.objects.filter(level=level, path=truncate(path, level))
                   .order_by("-pk").values("pk")[:1],
                   SpeakerMonth.objects.filter(speaker__unit_path__subtree=path)
                   .order_by("-pk").values("pk")[:1],
-                  AuditEvent.objects.filter(_relevant_to(path), pk__in=recent)
+                  AuditEvent.objects.filter(_relevant_to(path), pk__gt=recent)
                   .exclude(READS).order_by("-pk").values("pk")[:1],
                   writes]
     parts = [qs.query.get_compiler(using=alias).as_sql() for qs in newest]
