@@ -238,48 +238,25 @@ def _activity(a: Any) -> dict[str, Any]:
     return {"pk": a.pk, "title": a.title, "unit": a.unit.name, "date": a.date}
 
 
-class _Versions:
-    """The data version of each unit path asked for, read once per visit."""
-
-    def __init__(self) -> None:
-        self.read: dict[str, str] = {}
-
-    def of(self, roots: list[str]) -> list[str]:
-        for root in roots:
-            if root not in self.read:
-                self.read[root] = caching.data_version_at(root)
-        return [self.read[root] for root in roots]
-
-
-def _kept(name: str, scopes: tuple[list[str], ...], today: dt.date, versions: _Versions,
-          build: Any) -> Any:
-    """``build()``'s plain values, kept in the cache under the data version of every unit in
-    ``scopes`` (the roots of her subtrees for each capability the card reads with), the
-    scopes themselves, the date and the language: a card kept so depends on nothing else."""
-    roots = sorted({root for paths in scopes for root in paths})
-    key = f"home:{name}:" + hashlib.sha256(repr((
-        scopes, versions.of(roots), today.isoformat(), translation.get_language())).encode()
-    ).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = build()
-        cache.set(key, found, CARDS_TIMEOUT)
-    return found
-
-
-def activity_cards(viewer: Any, today: dt.date, versions: _Versions) -> dict[str, Any]:
-    """The campaigns' progress and what was recorded lately, as plain values, kept under the
-    data version of each of her units (``caching.data_version_at``): what they show comes
-    from the activities (every write of a counted one appends a roll-up row), the campaigns,
-    their targets, the prevention models and the units' names (every change of which is an
-    audit event of a write) in her subtree or above it, and from nothing else but her scope
-    and the date, which the key holds."""
+def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
+    """The campaigns' progress and what was recorded lately, as plain values, kept in the
+    cache under the data version of each of her units (``caching.data_version_at``): what they
+    show comes from the activities (every write of a counted one appends a roll-up row), the
+    campaigns, their targets, the prevention models and the units' names (every change of
+    which is an audit event of a write) in her subtree or above it, and from nothing else but
+    her scope and the date; the key holds them, and the language."""
     roots = scope_paths(viewer, "activity.view")
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
-    return dict(_kept("activity-cards", (roots,), today, versions, lambda: {
-        "campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
-        "recent": _capped(recent_records(viewer), _activity)}))
+    versions = [caching.data_version_at(root) for root in roots]
+    key = "home:activity-cards:" + hashlib.sha256(repr((
+        roots, versions, today.isoformat(), translation.get_language())).encode()).hexdigest()
+    cards: dict[str, Any] | None = cache.get(key)
+    if cards is None:
+        cards = {"campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
+                 "recent": _capped(recent_records(viewer), _activity)}
+        cache.set(key, cards, CARDS_TIMEOUT)
+    return cards
 
 
 def _report_card(reports: ReportWork | None) -> dict[str, Any] | None:
@@ -300,7 +277,6 @@ def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
     read on every visit: a deadline moves with the clock, and a duty must never wait on a
     kept card (decision 0092)."""
     today = timezone.localdate(now)
-    versions = _Versions()
     situations = situation_work(viewer, now)
     tasks = home_tasks(viewer)
     bulletin = cms_work(viewer)
@@ -315,7 +291,7 @@ def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
                                   "due_on": f.due_on} for f in follow_ups.items],
                        "total": follow_ups.total, "more": follow_ups.more},
         "reports": _report_card(report_work(viewer, today)),
-        **activity_cards(viewer, today, versions),
+        **activity_cards(viewer, today),
         "bulletin": None if bulletin is None else {
             "cms_url": bulletin.cms_url, "can_publish": bulletin.can_publish,
             "to_review": list(bulletin.to_review), "to_review_count": bulletin.to_review_count,
