@@ -280,3 +280,63 @@ def test_a_viewer_s_file_stays_protected_beside_an_exact_page(
     officer = client_for(users["province_officer"])
     officer.get(f"{reverse('reports:indicators')}?unit={tree.province.pk}&{YEAR}")
     assert _file(client_for(viewer), "reports:unit_export_csv", tree.province)[0] == protected
+
+
+# The records an action can move to another unit, and how: the action writes the record's new
+# unit path (``<record>.unit_path = ``), so the old unit's version must see the move too.
+MOVERS = ("club", "exchange", "speaker")
+
+
+def _moved(kind: str, tree: Any, officer: Any) -> None:
+    from ctip.community import actions as community
+    from ctip.community.models import ClubType
+    from ctip.outreach import actions as outreach
+    from ctip.units.actions import update_unit
+
+    if kind == "club":
+        club = community.create_club(
+            actor=officer, unit=tree.commune_a, name="Mô hình phòng chống mua bán người",
+            club_type=ClubType.objects.get(code="anti-trafficking"),
+            founded_on=dt.date(2026, 3, 8), is_prevention_model=True)
+        before = caching.data_version(tree.commune_a)
+        community.update_club(actor=officer, club=club, unit=tree.commune_b)
+    elif kind == "exchange":
+        for unit in (tree.commune_a, tree.commune_b):
+            update_unit(actor=None, unit=unit, is_border=True)
+        exchange = community.create_exchange(actor=officer, unit=tree.commune_a,
+                                             date=dt.date(2026, 5, 20),
+                                             counterpart_area="Svay Rieng", participants=20)
+        before = caching.data_version(tree.commune_a)
+        community.update_exchange(actor=officer, exchange=exchange, unit=tree.commune_b)
+    else:
+        speaker = outreach.create_speaker(actor=officer, unit=tree.commune_a,
+                                          full_name="Trần Thị Hà")
+        before = caching.data_version(tree.commune_a)
+        outreach.update_speaker(actor=officer, speaker=speaker, unit=tree.commune_b)
+    assert caching.data_version(tree.commune_a) != before, kind
+
+
+@pytest.mark.parametrize("kind", MOVERS)
+def test_a_record_moved_to_another_unit_changes_the_version_of_the_one_it_left(
+        kind: str, tree: Any, users: Any) -> None:
+    """The unit it left counts it no more (a prevention model, an exchange, a speaker's
+    talks): its pages and the home's cards must not keep it. Only the events in the window
+    are looked at first, so the move must be an event of the unit it left, not merely a write
+    somewhere."""
+    from ctip.audit.models import AuditEvent
+
+    _moved(kind, tree, users["province_officer"])
+    moved = AuditEvent.objects.get(action=f"{kind}.moved")
+    assert moved.unit_path == tree.commune_a.path
+
+
+def test_every_action_that_moves_a_record_is_in_the_test_above() -> None:
+    """An action that writes a record's unit path anew moves it: it is one of ``MOVERS``."""
+    from pathlib import Path
+
+    import ctip
+
+    writes = set()
+    for module in Path(ctip.__file__).parent.glob("*/actions.py"):
+        writes |= set(re.findall(r"^\s+(\w+)\.unit_path = ", module.read_text(), re.M))
+    assert writes == set(MOVERS)

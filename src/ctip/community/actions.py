@@ -341,6 +341,7 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
     for key, value in values.items():
         setattr(club, key, value)
     club.name_folded = fold(club.name)
+    old_path = club.unit_path
     if "unit" in diff:
         club.unit_path = unit.path
     for name, items in (("target_groups", target_groups), ("movements", movements)):
@@ -354,6 +355,10 @@ def update_club(*, actor: Any, club: Club, target_groups: Iterable[Audience] | N
             getattr(club, name).set(items)
     if diff:
         club.save()
+        if "unit" in diff:
+            # seen where it was too (that unit's audit trail, its pages' data version)
+            record(actor=actor, action="club.moved", target=club, unit_path=old_path,
+                   changes={"unit": diff["unit"]})
         record(actor=actor, action="club.updated", target=club, unit_path=club.unit_path,
                changes=diff)
     return club
@@ -691,6 +696,7 @@ def update_exchange(*, actor: Any, exchange: Exchange, topics: Iterable[Topic] |
             if getattr(exchange, f) != v}
     guard(unit_path=[exchange.unit_path, values["unit"].path],
           dates=[exchange.date, values["date"]])
+    old_path = exchange.unit_path
     for key, value in values.items():
         setattr(exchange, key, value)
     if "unit" in diff:
@@ -704,6 +710,10 @@ def update_exchange(*, actor: Any, exchange: Exchange, topics: Iterable[Topic] |
             exchange.topics.set(topics)
     if diff:
         exchange.save()
+        if "unit" in diff:
+            # seen where it was too (that unit's audit trail, its pages' data version)
+            record(actor=actor, action="exchange.moved", target=exchange, unit_path=old_path,
+                   changes={"unit": diff["unit"]})
         record(actor=actor, action="exchange.updated", target=exchange,
                unit_path=exchange.unit_path, changes=diff)
     return exchange

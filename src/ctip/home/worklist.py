@@ -203,6 +203,10 @@ def recent_records(viewer: Any) -> Capped:
 #: the dashboard (``caching.FRAGMENT_TIMEOUT``).
 CARDS_TIMEOUT = caching.FRAGMENT_TIMEOUT
 
+#: The shape of the cards' values (their names): changed with them, so that a cache shared by
+#: the servers and kept over a new release never gives the page values it cannot read.
+CARDS_SHAPE = 1
+
 
 def _capped(capped: Capped, item: Any) -> dict[str, Any]:
     return {"items": [item(x) for x in capped.items], "total": capped.total,
@@ -249,7 +253,7 @@ def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
     versions = [caching.data_version_at(root) for root in roots]
-    key = "home:activity-cards:" + hashlib.sha256(repr((
+    key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(repr((
         roots, versions, today.isoformat(), translation.get_language())).encode()).hexdigest()
     cards: dict[str, Any] | None = cache.get(key)
     if cards is None:
