@@ -283,24 +283,17 @@ def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
     today = timezone.localdate(now)
     situations = situation_work(viewer, now)
     tasks = home_tasks(viewer)
-    bulletin = cms_work(viewer)
-    follow_ups = follow_ups_due(viewer, today)
     return {
         "situations": None if situations is None else {
             "overdue": _capped(situations.overdue, _situation),
             "due_soon": _capped(situations.due_soon, _situation),
             "new": situations.new, "overdue_below": situations.overdue_below},
         "reported": _capped(reported_by_me(viewer), _situation),
-        "follow_ups": {"items": [{"case_pk": f.case.pk, "case_code": f.case.code,
-                                  "due_on": f.due_on} for f in follow_ups.items],
-                       "total": follow_ups.total, "more": follow_ups.more},
+        "follow_ups": _capped(follow_ups_due(viewer, today), lambda f: {
+            "case_pk": f.case.pk, "case_code": f.case.code, "due_on": f.due_on}),
         "reports": _report_card(report_work(viewer, today)),
         **activity_cards(viewer, today),
-        "bulletin": None if bulletin is None else {
-            "cms_url": bulletin.cms_url, "can_publish": bulletin.can_publish,
-            "to_review": list(bulletin.to_review), "to_review_count": bulletin.to_review_count,
-            "changes_requested": list(bulletin.changes_requested),
-            "drafts_count": bulletin.drafts_count},
+        "bulletin": cms_work(viewer),  # plain already: a dataclass of texts and counts
         "tasks": {"flags_to_review": tasks.flags_to_review,
                   "anonymisations": tasks.anonymisations,
                   "needing_worker": [{"pk": c.pk, "code": c.code, "unit": {"name": c.unit.name}}
