@@ -22,7 +22,7 @@ from ctip.reports.periods import Period
 from tests.conftest import log_activity
 
 CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0,
-         "cases_supportcase": 0, "cases_service": 0}
+         "cases_supportcase": 0, "cases_service": 0, "reports_writemark": 0}
 YEAR = Period.year(2026)
 
 

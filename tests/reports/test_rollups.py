@@ -30,7 +30,7 @@ from tests.reports.facts import record_facts
 
 YEAR = Period.year(2026)
 CLEAN = {"reports_activitymonth": 0, "reports_speakermonth": 0, "cases_situation": 0,
-         "cases_supportcase": 0, "cases_service": 0}
+         "cases_supportcase": 0, "cases_service": 0, "reports_writemark": 0}
 
 
 def kept() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:

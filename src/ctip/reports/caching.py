@@ -10,7 +10,8 @@ newest id of every unit's rows, ``rollups.compact``, so it moves no version) and
 audit event of a write (every action appends one in its own transaction: a case, a service, a
 club, a campaign's targets, a unit renamed, a report approved or returned). Audit events that
 change nothing counted (views of a record, exports, sign-ins, refusals, the scheduled jobs'
-bookkeeping) are skipped, so reading a case does not throw the dashboards away. A unit below
+bookkeeping; ``marks.is_read``) are skipped, so reading a case does not throw the dashboards
+away: a trigger marks the events of writes apart (``WriteMark``, decision 0093). A unit below
 the root has its own version, from the rows and events of its subtree (and of the units above
 it), so a write in one commune does not throw away its siblings' pages (``data_version``,
 decision 0059). The version is read before the data, so a fragment computed while a write
@@ -46,27 +47,12 @@ from ctip.core.templatetags.shell import generation
 from ctip.figures.rollups import LEVELS
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
-from ctip.reports.models import ActivityMonth, SpeakerMonth
+from ctip.reports.models import ActivityMonth, SpeakerMonth, WriteMark
 from ctip.reports.periods import Period
 from ctip.reports.rollups import truncate
 
 #: Seconds a fragment is kept at most (a write outside the triggers and the audit trail).
 FRAGMENT_TIMEOUT = 600
-
-#: Audit events that change nothing a report counts: reads (views of a record, exports,
-#: sign-ins), refusals, and the system's own bookkeeping (the audit chain's checkpoints, keys
-#: rotated, reminders and digests sent, a backup taken, API tokens, the public bulletin's
-#: pages), so that a scheduled job does not throw the kept pages away (decision 0069).
-READS = (Q(action__startswith="auth.") | Q(action__endswith="viewed")
-         | Q(action__contains="export") | Q(action__startswith="report.public_release")
-         | Q(action__startswith="report.ctdc") | ~Q(outcome="ok")
-         | Q(action__startswith="audit.") | Q(action__startswith="keys.")
-         | Q(action__startswith="token.") | Q(action__startswith="cms.")
-         | Q(action__startswith="wagtail.")
-         | Q(action__in=["report.reminders_sent", "situation.digest_sent", "backup.created",
-                         "person.duplicate_warned", "person.break_glass",
-                         "person.break_glass_reviewed"]))
-
 
 #: How many of the newest audit keys a unit's version looks through for a write of its own
 #: before it falls back on the newest write anywhere (the trail is append-only: its keys only
@@ -86,7 +72,7 @@ def _relevant_to(path: str) -> Q:
     no unit (the system's settings), and any change of the tree (a unit moved out takes its
     row with it)."""
     return (Q(unit_path__subtree=path) | Q(unit_path__in=["", *_ancestor_paths(path)])
-            | Q(action__startswith="unit."))
+            | Q(tree=True))
 
 
 def data_version(unit: Unit | None = None) -> str:
@@ -128,7 +114,9 @@ def _version_query(alias: str, path: str | None, _generation: int,
     """The SQL and parameters of the version of the unit at ``path`` (a path is the unit's place
     in the tree: a unit moved has a new one, and a new query). Kept for the 4,096 paths last
     asked for, and made again when a setting changes (``_generation``)."""
-    writes = AuditEvent.objects.exclude(READS).order_by("-pk").values("pk")[:1]
+    # the audit events of writes are marked apart by a trigger (``marks``, decision 0093): the
+    # newest is the last key of the marks, and the walk down the window passes no read
+    writes = WriteMark.objects.order_by("-pk").values("pk")[:1]
     depth = None if path is None else path.strip("/").count("/")
     if path is None or depth == 0:
         newest = [ActivityMonth.objects.order_by("-pk").values("pk")[:1],
@@ -143,8 +131,8 @@ def _version_query(alias: str, path: str | None, _generation: int,
                   .order_by("-pk").values("pk")[:1],
                   SpeakerMonth.objects.filter(speaker__unit_path__subtree=path)
                   .order_by("-pk").values("pk")[:1],
-                  AuditEvent.objects.filter(_relevant_to(path), pk__gt=recent)
-                  .exclude(READS).order_by("-pk").values("pk")[:1],
+                  WriteMark.objects.filter(_relevant_to(path), pk__gt=recent)
+                  .order_by("-pk").values("pk")[:1],
                   writes]
     parts = [qs.query.get_compiler(using=alias).as_sql() for qs in newest]
     sql = "SELECT " + ", ".join(f"({part})" for part, _params in parts)

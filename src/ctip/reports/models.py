@@ -278,3 +278,20 @@ class SpeakerMonth(models.Model):
 
     def __str__(self) -> str:
         return f"speaker {self.speaker_id} {self.month:%m/%Y}: {self.n}"
+
+
+class WriteMark(models.Model):
+    """The key of an audit event that wrote something (not a read), appended by a trigger on
+    the audit trail in the event's own transaction, so that a data version finds the newest
+    write by an index look-up; see ``reports.marks``."""
+
+    id = models.BigIntegerField(primary_key=True)  # the audit event's
+    # no index: read only by walking the newest keys down (``caching.data_version_at``)
+    unit_path = TreePathField(blank=True, db_index=False)
+    tree = models.BooleanField(default=False)  # a change of the tree (``marks.TREE_PREFIX``)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"write {self.id} at {self.unit_path or '-'}"

@@ -32,6 +32,10 @@ administrator. ``rebuild()`` (``ctip reports rebuild``) recomputes them from the
 computation disagree, and tests hold them equal after every kind of write. ``ctip reports sql``
 prints the triggers' SQL as ``install_sql`` builds it and ``install`` runs it.
 
+One more trigger keeps no figure: it marks the audit events that wrote something, for the data
+versions of the kept pages (``reports.marks``, decision 0093); ``rebuild`` and ``differences``
+cover the marks too.
+
 **Deltas, not counters.** A trigger never updates a roll-up row: it appends a row with the
 change (``delta`` true), and readers sum the rows of a key. So two writers in one province and
 month never wait for each other or deadlock on a shared counter row; ``compact()`` (a job of
@@ -63,6 +67,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ctip.figures.rollups import LEVELS
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS
+from ctip.reports import marks
 from ctip.reports.periods import Period
 
 #: The area columns: one per area of ``org.models.AREA_FLAG_FIELDS``, then any of them.
@@ -402,6 +407,8 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
         for name, event in (("ctip_case_ins", "AFTER INSERT"),
                             ("ctip_case_upd", "AFTER UPDATE")):
             triggers[name] = ("cases_supportcase", event, wrong, [_served("NEW.id")], [])
+    # the keys of the audit events that wrote something, for the data versions (marks)
+    triggers[marks.TRIGGER] = marks.trigger()
     return triggers
 
 
@@ -568,9 +575,12 @@ def rebuild(using: str = "default") -> dict[str, int]:
         cursor.execute(f"UPDATE cases_service SET case_path = {path} "
                        f"WHERE {d.differs('case_path', path)}")
         counts["cases_service"] = cursor.rowcount
+        for sql in marks.refill_sql(conn.vendor):
+            cursor.execute(sql)
+        counts[marks.TABLE] = cursor.rowcount
         # Fresh statistics for the planner; the space of the old rows is reclaimed by
         # (auto)vacuum, which cannot run inside this transaction.
-        for table in _KEYS:
+        for table in (*_KEYS, marks.TABLE):
             cursor.execute(f"ANALYZE {table}")
     return counts
 
@@ -663,6 +673,8 @@ def differences(using: str = "default") -> dict[str, int]:
         cursor.execute("SELECT COUNT(*) FROM cases_service WHERE "
                        + d.differs("case_path", _case_path("cases_service")))
         out["cases_service"] = cursor.fetchone()[0]
+        cursor.execute(marks.differences_sql())
+        out[marks.TABLE] = cursor.fetchone()[0]
     return out
 
 
