@@ -8,8 +8,10 @@ keys, and past them for the newest write anywhere. Tested on the trail itself, e
 a dozen ``LIKE`` comparisons: about a microsecond an event on SQLite, a millisecond for a window
 of reads, on every dashboard, table, export and staff home. A mark is appended by the trigger
 ``ctip_audit_write_mark`` in the transaction of its event (a rolled-back event leaves none),
-whatever wrote the event; ``rollups.rebuild`` makes the marks again from the trail and
-``rollups.differences`` checks them. The rule below is the one definition of a read: the
+whatever wrote the event; ``rollups.rebuild`` puts the marks right from the trail and
+``rollups.differences`` checks them. The trigger is installed in a short transaction of its
+own, after the roll-ups' rebuild (``rollups.install``), so that the trail is never locked for
+the length of a rebuild. The rule below is the one definition of a read: the
 trigger's condition, the rebuild's and the check's are made from it.
 """
 
@@ -37,7 +39,9 @@ TRIGGER = "ctip_audit_write_mark"
 
 
 def is_read(action: str, outcome: str) -> bool:
-    """The rule in Python, as the SQL below applies it (for tests and for reading)."""
+    """The rule in Python, as the SQL below applies it (for tests and for reading). Actions are
+    written in lower case (a test holds every action the code records to it): SQLite's
+    ``LIKE`` ignores case, PostgreSQL's does not."""
     return (outcome != "ok" or action in READ_ACTIONS or action.startswith(READ_PREFIXES)
             or action.endswith(READ_SUFFIXES) or any(x in action for x in READ_INFIXES))
 
@@ -77,22 +81,31 @@ def fresh_sql() -> str:
             f"WHERE NOT {read_sql('a')}")
 
 
-def trigger() -> tuple[str, str, str, list[str], list[str]]:
+def trigger(vendor: str) -> tuple[str, str, str, list[str], list[str]]:
     """The trigger, in the form of ``rollups._triggers``: table, event, condition, statements
-    and locks."""
-    return ("audit_auditevent", "AFTER INSERT", f"NOT {read_sql('NEW')}",
-            [f"INSERT INTO {TABLE} (id, unit_path, tree) "
-             f"VALUES (NEW.id, NEW.unit_path, {tree_sql('NEW')})"], [])
+    and locks. A mark already at the event's key (left by hand, or by a restore of some tables)
+    is replaced, never in the way: an audited action must not fail for a derived table."""
+    values = f"VALUES (NEW.id, NEW.unit_path, {tree_sql('NEW')})"
+    insert = (f"INSERT INTO {TABLE} (id, unit_path, tree) {values} ON CONFLICT (id) DO UPDATE "
+              "SET unit_path = EXCLUDED.unit_path, tree = EXCLUDED.tree"
+              if vendor == "postgresql" else
+              f"INSERT OR REPLACE INTO {TABLE} (id, unit_path, tree) {values}")
+    return ("audit_auditevent", "AFTER INSERT", f"NOT {read_sql('NEW')}", [insert], [])
 
 
 def refill_sql(vendor: str) -> list[str]:
-    """Every mark made again from the trail (``rollups.rebuild``). A mark is the key of its
-    event, so the versions stay what they were. A write that commits meanwhile has its mark
-    from the trigger already: the refill passes over it."""
-    insert = ("INSERT OR IGNORE INTO" if vendor != "postgresql" else "INSERT INTO")
+    """The marks put right from the trail (``rollups.rebuild``): those that name no write of
+    the trail (or another path) removed, the missing ones added; the others are left as they
+    are, so a rebuild rewrites nothing of a table that was right, and no version moves (a mark
+    is its event's key). Neither statement locks the trail: an event committing meanwhile has
+    its mark from the trigger, which the second passes over."""
+    right = (f"SELECT 1 FROM audit_auditevent a WHERE a.id = {TABLE}.id AND NOT {read_sql('a')} "
+             f"AND a.unit_path = {TABLE}.unit_path AND {tree_sql('a')} = {TABLE}.tree")
+    missing = f"{fresh_sql()} AND NOT EXISTS (SELECT 1 FROM {TABLE} m WHERE m.id = a.id)"
+    insert = ("INSERT INTO" if vendor == "postgresql" else "INSERT OR IGNORE INTO")
     conflict = " ON CONFLICT (id) DO NOTHING" if vendor == "postgresql" else ""
-    return [f"DELETE FROM {TABLE}",
-            f"{insert} {TABLE} (id, unit_path, tree) {fresh_sql()}{conflict}"]
+    return [f"DELETE FROM {TABLE} WHERE NOT EXISTS ({right})",
+            f"{insert} {TABLE} (id, unit_path, tree) {missing}{conflict}"]
 
 
 def differences_sql() -> str:

@@ -407,13 +407,17 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
         for name, event in (("ctip_case_ins", "AFTER INSERT"),
                             ("ctip_case_upd", "AFTER UPDATE")):
             triggers[name] = ("cases_supportcase", event, wrong, [_served("NEW.id")], [])
-    # the keys of the audit events that wrote something, for the data versions (marks)
-    triggers[marks.TRIGGER] = marks.trigger()
     return triggers
 
 
+def _all_triggers(d: _Dialect) -> dict[str, Trigger]:
+    """The roll-ups' triggers, and last the one that marks the audit trail's writes for the
+    data versions (``reports.marks``), installed apart (``install``)."""
+    return {**_triggers(d), marks.TRIGGER: marks.trigger("postgresql" if d.pg else "sqlite")}
+
+
 def trigger_names(vendor: str) -> list[str]:
-    return list(_triggers(_Dialect(vendor)))
+    return list(_all_triggers(_Dialect(vendor)))
 
 
 def _create_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
@@ -422,9 +426,14 @@ def _create_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
         body = "\n".join(f"  {s};" for s in [*locks, *statements])
         ret = "NEW" if event.startswith("BEFORE") else "NULL"
         when_sql = f" WHEN ({when})" if when else ""
+        function = (f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql "
+                    f"AS $$\nBEGIN\n{body}\n  RETURN {ret};\nEND $$")
+        if name == marks.TRIGGER:
+            # replaced in place: the trail's readers do not wait (a DROP would lock them out)
+            return [function, f"CREATE OR REPLACE TRIGGER {name} {event} ON {table} FOR EACH "
+                    f"ROW{when_sql} EXECUTE FUNCTION {name}_fn()"]
         return [
-            f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{body}\n  RETURN {ret};\nEND $$",
+            function,
             f"DROP TRIGGER IF EXISTS {name} ON {table}",
             f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when_sql} "
             f"EXECUTE FUNCTION {name}_fn()",
@@ -454,19 +463,51 @@ def install_sql(vendor: str) -> list[tuple[str, list[str]]]:
     """Each trigger's name with the statements that create it on ``vendor``, in the order
     ``install`` runs them (``ctip reports sql`` prints them)."""
     d = _Dialect(vendor)
-    return [(name, _create_sql(d, name, t)) for name, t in _triggers(d).items()]
+    return [(name, _create_sql(d, name, t)) for name, t in _all_triggers(d).items()]
+
+
+def _marks_exist(conn: BaseDatabaseWrapper) -> bool:
+    """Whether the marks' table is there (a database migrated back before it has none: its
+    trigger is then not installed, since every audited action would fail on it)."""
+    return marks.TABLE in conn.introspection.table_names()
+
+
+def _install_rollups(conn: BaseDatabaseWrapper) -> None:
+    _execute(conn, [s for name, statements in install_sql(conn.vendor)
+                    if name != marks.TRIGGER for s in statements])
+
+
+def _install_marks(conn: BaseDatabaseWrapper) -> bool:
+    """The marks' trigger, in a short transaction of its own (when its table exists)."""
+    if not _marks_exist(conn):
+        return False
+    _execute(conn, dict(install_sql(conn.vendor))[marks.TRIGGER])
+    return True
+
+
+def _refill_marks(conn: BaseDatabaseWrapper) -> int:
+    """The marks put right from the trail (``marks.refill_sql``); how many were removed or
+    added."""
+    changed = 0
+    with conn.cursor() as cursor:
+        for sql in marks.refill_sql(conn.vendor):
+            cursor.execute(sql)
+            changed += max(cursor.rowcount, 0)
+    return changed
 
 
 def install(conn: BaseDatabaseWrapper) -> None:
-    """Create (or replace) every trigger."""
-    _execute(conn, [s for _, statements in install_sql(conn.vendor) for s in statements])
+    """Create (or replace) every trigger: the roll-ups' in one transaction, then the marks'
+    in a short one of its own."""
+    _install_rollups(conn)
+    _install_marks(conn)
 
 
 def uninstall(conn: BaseDatabaseWrapper) -> None:
     """Drop every trigger there is (their tables may be gone already)."""
     d = _Dialect(conn.vendor)
     present = installed(conn)
-    _execute(conn, [s for name, t in _triggers(d).items() if name in present
+    _execute(conn, [s for name, t in _all_triggers(d).items() if name in present
                     for s in _drop_sql(d, name, t)])
 
 
@@ -483,7 +524,10 @@ def installed(conn: BaseDatabaseWrapper) -> set[str]:
 
 def missing(conn: BaseDatabaseWrapper) -> set[str]:
     """The names of the roll-up triggers absent from the database."""
-    return set(trigger_names(conn.vendor)) - installed(conn)
+    wanted = set(trigger_names(conn.vendor))
+    if not _marks_exist(conn):
+        wanted.discard(marks.TRIGGER)
+    return wanted - installed(conn)
 
 
 # --- Rebuilding, compacting and checking ------------------------------------------------------
@@ -575,12 +619,12 @@ def rebuild(using: str = "default") -> dict[str, int]:
         cursor.execute(f"UPDATE cases_service SET case_path = {path} "
                        f"WHERE {d.differs('case_path', path)}")
         counts["cases_service"] = cursor.rowcount
-        for sql in marks.refill_sql(conn.vendor):
-            cursor.execute(sql)
-        counts[marks.TABLE] = cursor.rowcount
+        marked = _marks_exist(conn)
+        if marked:
+            counts[marks.TABLE] = _refill_marks(conn)
         # Fresh statistics for the planner; the space of the old rows is reclaimed by
         # (auto)vacuum, which cannot run inside this transaction.
-        for table in (*_KEYS, marks.TABLE):
+        for table in (*_KEYS, *([marks.TABLE] if marked else [])):
             cursor.execute(f"ANALYZE {table}")
     return counts
 
@@ -673,16 +717,24 @@ def differences(using: str = "default") -> dict[str, int]:
         cursor.execute("SELECT COUNT(*) FROM cases_service WHERE "
                        + d.differs("case_path", _case_path("cases_service")))
         out["cases_service"] = cursor.fetchone()[0]
-        cursor.execute(marks.differences_sql())
-        out[marks.TABLE] = cursor.fetchone()[0]
+        if _marks_exist(conn):
+            cursor.execute(marks.differences_sql())
+            out[marks.TABLE] = cursor.fetchone()[0]
     return out
 
 
 def install_and_rebuild(using: str = "default") -> dict[str, int]:
-    """Install the triggers and recompute everything, in one transaction."""
+    """Install the triggers and recompute everything: the roll-ups' triggers and their rebuild
+    in one transaction (a write between the two would be missed); then the marks' trigger in
+    a short transaction of its own, so that the audit trail is not locked for the length of
+    the rebuild, and the marks put right once more for the events written meanwhile."""
+    conn = connections[using]
     with transaction.atomic(using=using):
-        install(connections[using])
-        return rebuild(using)
+        _install_rollups(conn)
+        counts = rebuild(using)
+    if _install_marks(conn):
+        counts[marks.TABLE] = counts.get(marks.TABLE, 0) + _refill_marks(conn)
+    return counts
 
 
 def ensure_installed(using: str = "default") -> bool:
