@@ -21,6 +21,7 @@ See ``benchmarks/README.md`` (versions).
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -134,10 +135,10 @@ def _measure(repeat: int) -> list[tuple[str, float, float]]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    url = None
+    url = admin = database = None
     if args.database_url:
-        admin, url, name = _common.postgres_urls(args.database_url, "ctip_bench_versions")
-        _common.recreate_postgres(admin, name)
+        admin, url, database = _common.postgres_urls(args.database_url, "ctip_bench_versions")
+        _common.recreate_postgres(admin, database)
     data_dir = tempfile.mkdtemp(prefix="ctip-bench-versions-")
     _common.configure_django(url, data_dir)
     from django.core.management import call_command
@@ -145,24 +146,32 @@ def main(argv: list[str] | None = None) -> None:
 
     from ctip.reports.models import WriteMark
 
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    _append(args.events, args.reads_per_write)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    print(f"{connection.vendor}: {args.events:,} audit events, {WriteMark.objects.count():,} "
-          f"marked as writes, appended in {time.perf_counter() - started:.0f} s; "
-          f"load average {_common.load_average()}")
-    print()
-    print("| unit | the trail's top | tested on the trail, ms | from the marks, ms | ratio |")
-    print("|---|---|---:|---:|---:|")
-    for state in ("writes among the newest", "1,000 reads on top"):
-        if state != "writes among the newest":
-            _append(1000, -1)
-        for name, old, new in _measure(args.repeat):
-            print(f"| {name} | {state} | {old:.3f} | {new:.3f} | {old / new:.1f}× |")
-    print(f"\nload average after: {_common.load_average()}")
+    try:
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        _append(args.events, args.reads_per_write)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(f"{connection.vendor}: {args.events:,} audit events, {WriteMark.objects.count():,} "
+              f"marked as writes, appended in {time.perf_counter() - started:.0f} s; "
+              f"load average {_common.load_average()}")
+        print()
+        print("| unit | the trail's top | tested on the trail, ms | from the marks, ms | ratio |")
+        print("|---|---|---:|---:|---:|")
+        for state in ("writes among the newest", "1,000 reads on top"):
+            if state != "writes among the newest":
+                _append(1000, -1)
+            for unit, old, new in _measure(args.repeat):
+                print(f"| {unit} | {state} | {old:.3f} | {new:.3f} | {old / new:.1f}× |")
+        print(f"\nload average after: {_common.load_average()}")
+    finally:  # the throwaway database and directory go
+        from django.db import connections
+
+        connections.close_all()
+        if admin and database:
+            _common.recreate_postgres(admin, database, create=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
