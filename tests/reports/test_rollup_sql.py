@@ -26,7 +26,9 @@ def test_every_trigger_of_either_database_is_printed(vendor: str) -> None:
     assert len(names) >= 11
     for name in names:
         assert f"-- {name}\n" in sql
-        assert f"CREATE TRIGGER {name} " in sql or f"CREATE OR REPLACE TRIGGER {name} " in sql
+        # replaced in place on PostgreSQL: its readers do not wait for a rebuild
+        create = "CREATE OR REPLACE TRIGGER" if vendor == "postgresql" else "CREATE TRIGGER"
+        assert f"{create} {name} " in sql
     assert ("LANGUAGE plpgsql" in sql) == (vendor == "postgresql")
     assert "INSERT INTO reports_activitymonth" in sql
 

@@ -426,16 +426,12 @@ def _create_sql(d: _Dialect, name: str, trigger: Trigger) -> list[str]:
         body = "\n".join(f"  {s};" for s in [*locks, *statements])
         ret = "NEW" if event.startswith("BEFORE") else "NULL"
         when_sql = f" WHEN ({when})" if when else ""
-        function = (f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql "
-                    f"AS $$\nBEGIN\n{body}\n  RETURN {ret};\nEND $$")
-        if name == marks.TRIGGER:
-            # replaced in place: the trail's readers do not wait (a DROP would lock them out)
-            return [function, f"CREATE OR REPLACE TRIGGER {name} {event} ON {table} FOR EACH "
-                    f"ROW{when_sql} EXECUTE FUNCTION {name}_fn()"]
+        # replaced in place (PostgreSQL 14): the table's readers do not wait, where a DROP
+        # TRIGGER would lock them out until the transaction (a whole rebuild) ends
         return [
-            function,
-            f"DROP TRIGGER IF EXISTS {name} ON {table}",
-            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when_sql} "
+            f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\n  RETURN {ret};\nEND $$",
+            f"CREATE OR REPLACE TRIGGER {name} {event} ON {table} FOR EACH ROW{when_sql} "
             f"EXECUTE FUNCTION {name}_fn()",
         ]
     when_sql = f" WHEN {when}" if when else ""
