@@ -162,3 +162,26 @@ def test_a_page_for_no_one_signed_in_is_rendered_as_usual_and_not_kept(probe: No
     response.render()  # type: ignore[attr-defined]  # a TemplateResponse
     assert "[3|" in response.content.decode()
     assert kept._pages.get("probe.html", {}) == before
+
+
+def test_a_value_frozen_when_made_renders_as_its_copy_and_keys_the_page_by_it(
+        users: Any, probe: None) -> None:
+    """A value taken apart once (``shell.freeze``, the staff home's cards kept in the cache):
+    the page shows what it holds, two values alike share a page and two that differ do not,
+    a page rendered as usual (a query string) shows it too, and what is refused is refused
+    when it is made."""
+    from ctip.core.templatetags.shell import freeze
+
+    viewer = users["viewer"]
+    one = kept.render_kept(request_of(viewer), "probe.html", {"a": freeze({"n": [1, 2]})})
+    assert "[{&#x27;n&#x27;: [1, 2]}|" in one.content.decode()
+    again = kept.render_kept(request_of(viewer), "probe.html", {"a": freeze({"n": [1, 2]})})
+    assert again.content.decode().split("[")[1] == one.content.decode().split("[")[1]
+    other = kept.render_kept(request_of(viewer), "probe.html", {"a": freeze({"n": [1, 3]})})
+    assert "[{&#x27;n&#x27;: [1, 3]}|" in other.content.decode()
+    usual = kept.render_kept(request_of(viewer, "/probe/?x=1"), "probe.html",
+                             {"a": freeze({"n": [4]})})
+    usual.render()  # type: ignore[attr-defined]  # a TemplateResponse
+    assert "[{&#x27;n&#x27;: [4]}|" in usual.content.decode()
+    with pytest.raises(TypeError, match="not a plain value"):
+        freeze({"n": users["speaker"]})

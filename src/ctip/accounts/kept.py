@@ -42,7 +42,14 @@ from django.utils.timezone import get_current_timezone_name
 
 from ctip.accounts.context_processors import menu
 from ctip.core.dbrouter import figures_notice
-from ctip.core.templatetags.shell import CSRF_HOLE, KEPT_PER_PART, _frozen, _place, generation
+from ctip.core.templatetags.shell import (
+    CSRF_HOLE,
+    KEPT_PER_PART,
+    _frozen,
+    _place,
+    generation,
+    thaw,
+)
 
 KEPT_PER_PAGE = KEPT_PER_PART
 
@@ -86,7 +93,7 @@ RESERVED = frozenset({"user_pk", "user_label", "nav_menu", "path", "figures_noti
 
 def _as_usual(request: HttpRequest, template_name: str,
               values: dict[str, Any]) -> HttpResponse:
-    response = TemplateResponse(request, template_name, values)
+    response = TemplateResponse(request, template_name, thaw(values))
     response["Cache-Control"] = "no-store"
     return response
 

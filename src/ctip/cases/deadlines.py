@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from ctip.cases.models import DeadlineRule, Urgency
@@ -91,6 +91,17 @@ def not_due_soon_q(now: dt.datetime | None = None) -> Q:
 def due_within_q(window: dt.timedelta, now: dt.datetime | None = None) -> Q:
     """Overdue, or due within ``window`` from now (the digest's list)."""
     return Q(due_at__lt=(now or timezone.now()) + window)
+
+
+def next_turn(situations: Any, now: dt.datetime, near: Q) -> dt.datetime | None:
+    """The first moment from ``now`` on at which one of ``situations`` (a queryset) becomes
+    overdue, or one of those matching ``near`` becomes due soon: when a list showing them
+    (the staff home's card) would read otherwise with no write; ``None`` when none will."""
+    found = situations.aggregate(
+        passes=Min("due_at", filter=Q(due_at__gte=now)),
+        nears=Min("due_at", filter=near & Q(due_at__gte=now + DUE_SOON)))
+    return min([m for m in (found["passes"], found["nears"] and found["nears"] - DUE_SOON)
+                if m is not None], default=None)
 
 
 def on_time_q() -> Q:

@@ -60,6 +60,26 @@ def deadline_text(due_at: dt.datetime | None, now: dt.datetime | None = None) ->
             else ngettext("in %(n)d day", "in %(n)d days", days)) % {"n": days}
 
 
+def deadline_text_until(due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The moment after which ``deadline_text(due_at, …)`` reads otherwise than at ``now``
+    (the words at any moment up to it, included, are those at ``now``): the next minute, hour
+    or day (as the words count) to pass, or the deadline itself."""
+    minute = dt.timedelta(minutes=1)
+    if not is_overdue(due_at, now):  # counting down: the count drops after a whole unit
+        left = due_at - now
+        if left < 2 * minute:  # "in 1 min" (the words never say 0) until the deadline
+            return due_at
+        unit = (minute if left < 60 * minute else 60 * minute if left < 48 * 60 * minute
+                else 24 * 60 * minute)
+        return now + left % unit
+    late = now - due_at  # counting up: it grows when the next whole unit is reached
+    if late < minute:  # "1 min late" from the deadline until two minutes after it
+        return due_at + 2 * minute - dt.timedelta(microseconds=1)
+    unit = (minute if late < 60 * minute else 60 * minute if late < 48 * 60 * minute
+            else 24 * 60 * minute)
+    return now + (unit - late % unit) - dt.timedelta(microseconds=1)
+
+
 def local_deadline(due_at: dt.datetime | None) -> str:
     """dd/mm/yyyy hh:mm in the local time zone."""
     return timezone.localtime(due_at).strftime("%d/%m/%Y %H:%M") if due_at else ""

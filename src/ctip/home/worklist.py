@@ -10,24 +10,31 @@ is rendered once per set of them and kept (``accounts.kept``, decision 0092). It
 cards of activities (the campaigns' progress and what was recorded lately) depend only on her
 scope, today's date and the activities, campaigns and units of her subtree: their values are
 kept in the cache under the data version of her units, as the dashboard's fragments are
-(``reports.caching``, decisions 0051 and 0059), and built again after any write there.
+(``reports.caching``, decisions 0051 and 0059), and built again after any write there. The
+situations to handle and the reports to prepare and review are kept the same way, from tables
+whose every write a trigger marks, until the clock changes them (``kept_duties``, decision
+0094).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone, translation
 
-from ctip.accounts.policy import has_capability, scope_paths, scope_q
-from ctip.cases.deadlines import due_soon_q, overdue_q
-from ctip.cases.digest import deadline_text
+from ctip.accounts.policy import grants_of, has_capability, scope_paths, scope_q
+from ctip.cases.deadlines import due_soon_q, next_turn, overdue_q
+from ctip.cases.digest import deadline_text, deadline_text_until
 from ctip.cases.models import FollowUp, Situation
 from ctip.cases.selectors import home_tasks
+from ctip.core.templatetags.shell import freeze, generation
 from ctip.org.paths import is_within
 from ctip.outreach.models import Activity
 from ctip.outreach.selectors import activities_visible_to, campaign_totals_for, campaigns_running
@@ -69,6 +76,9 @@ class SituationWork:
     due_soon: Capped
     new: int
     overdue_below: int = 0
+    #: the moment after which the card would read otherwise with no write: a deadline passes
+    #: or comes within ``DUE_SOON``, or the words of a deadline it shows change
+    until: dt.datetime | None = None
 
 
 def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
@@ -91,6 +101,14 @@ def situation_work(viewer: Any, now: dt.datetime) -> SituationWork | None:
                                    overdue_q(now)).exclude(handling_path__in=roots).count())
     for situation in [*work.overdue.items, *work.due_soon.items]:
         situation.deadline_words = deadline_text(situation.due_at, now)
+    # the next deadline to pass (here or below) or to come near (here), and the next change
+    # of the words of one shown
+    turn = next_turn(open_.filter(scope_q(viewer, "situation.manage", "handling_path")), now,
+                     near=Q(handling_path__in=roots))
+    moments = [*(deadline_text_until(s.due_at, now) for s in
+                 [*work.overdue.items, *work.due_soon.items] if s.due_at is not None),
+               *([turn] if turn else [])]
+    work.until = min(moments, default=None)
     return work
 
 
@@ -205,7 +223,7 @@ CARDS_TIMEOUT = caching.FRAGMENT_TIMEOUT
 
 #: The shape of the cards' values (their names): changed with them, so that a cache shared by
 #: the servers and kept over a new release never gives the page values it cannot read.
-CARDS_SHAPE = 1
+CARDS_SHAPE = 2
 
 
 def _capped(capped: Capped, item: Any) -> dict[str, Any]:
@@ -242,7 +260,9 @@ def _activity(a: Any) -> dict[str, Any]:
     return {"pk": a.pk, "title": a.title, "unit": a.unit.name, "date": a.date}
 
 
-def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
+def activity_cards(viewer: Any, today: dt.date,
+                   version_of: Callable[[str], str] = caching.data_version_at
+                   ) -> dict[str, Any]:
     """The campaigns' progress and what was recorded lately, as plain values, kept in the
     cache under the data version of each of her units (``caching.data_version_at``): what they
     show comes from the activities (every write of a counted one appends a roll-up row), the
@@ -252,13 +272,14 @@ def activity_cards(viewer: Any, today: dt.date) -> dict[str, Any]:
     roots = scope_paths(viewer, "activity.view")
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
-    versions = [caching.data_version_at(root) for root in roots]
+    versions = [version_of(root) for root in roots]
     key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(repr((
         roots, versions, today.isoformat(), translation.get_language())).encode()).hexdigest()
     cards: dict[str, Any] | None = cache.get(key)
     if cards is None:
-        cards = {"campaigns": [_campaign(p) for p in campaign_work(viewer, today)],
-                 "recent": _capped(recent_records(viewer), _activity)}
+        # each taken apart once, here, not by the page on every visit (``shell.Frozen``)
+        cards = {"campaigns": freeze([_campaign(p) for p in campaign_work(viewer, today)]),
+                 "recent": freeze(_capped(recent_records(viewer), _activity))}
         cache.set(key, cards, CARDS_TIMEOUT)
     return cards
 
@@ -272,27 +293,69 @@ def _report_card(reports: ReportWork | None) -> dict[str, Any] | None:
         "to_approve": _capped(reports.to_approve, _report)}
 
 
+#: The shape of the kept duties' values, as ``CARDS_SHAPE``.
+DUTIES_SHAPE = 1
+
+
+def _situation_card(situations: SituationWork | None) -> dict[str, Any] | None:
+    return None if situations is None else {
+        "overdue": _capped(situations.overdue, _situation),
+        "due_soon": _capped(situations.due_soon, _situation),
+        "new": situations.new, "overdue_below": situations.overdue_below}
+
+
+def kept_duties(viewer: Any, now: dt.datetime,
+                version_of: Callable[[str], str] = caching.data_version_at) -> dict[str, Any]:
+    """The situations to handle and the reports to prepare and to review, as plain values,
+    kept in the cache under the data version of each of her units (decision 0094) until the
+    clock changes what they show.
+
+    They come from the situations, reports, report types, campaigns and units of her subtree
+    or above it: every row written there, whatever wrote it, is marked by a trigger and moves
+    the version (``reports.marks.CHANGES``); and from nothing else but her roles and units, the
+    date and the language, which the key holds. The clock: a report's period and due date
+    follow the date (in the key); a situation becomes late or due soon, and the words of its
+    deadline change, at moments known when the card is made (``SituationWork.until``), after
+    which it is made again."""
+    if not (has_capability(viewer, "situation.manage") or report_policy.can_submit_for(viewer)
+            or has_capability(viewer, "report.approve")):
+        return {"situations": None, "reports": None}  # no duty of these kinds: nothing kept
+    grants = sorted({(g.role, g.unit_path) for g in grants_of(viewer)})
+    roots = sorted({path for _role, path in grants})
+    today = timezone.localdate(now)
+    # the versions first: values made while a write commits are kept under the older one
+    key = "home:duties:" + hashlib.sha256(repr((
+        DUTIES_SHAPE, generation(), viewer.pk, grants, [version_of(r) for r in roots],
+        today.isoformat(), translation.get_language())).encode()).hexdigest()
+    kept: dict[str, Any] | None = cache.get(key)
+    if kept is not None and (kept["until"] is None or now < kept["until"]):
+        return dict(kept["values"])
+    situations = situation_work(viewer, now)
+    duties = {"situations": freeze(_situation_card(situations)),
+              "reports": freeze(_report_card(report_work(viewer, today)))}
+    cache.set(key, {"values": duties, "until": situations and situations.until},
+              CARDS_TIMEOUT)
+    return duties
+
+
 def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
     """The work list as plain values (``accounts.kept.render_kept``): dictionaries, lists,
     texts, numbers and dates, under the names the page reads; a card with nothing to show is
-    ``None`` or has a ``total`` of 0. Only the activity cards are kept (``activity_cards``):
-    they tell her how the outreach goes. What waits for her to act (situations, follow-ups,
-    reports to prepare and approve, cases without a worker, flags, the bulletin's reviews) is
-    read on every visit: a deadline moves with the clock, and a duty must never wait on a
-    kept card (decision 0092)."""
+    ``None`` or has a ``total`` of 0. The activity cards are kept (``activity_cards``,
+    decision 0092), and the situations and reports (``kept_duties``, decision 0094): every row
+    they are made of is marked when written, whatever wrote it, and the moments the clock
+    changes them are known. The other duties (follow-ups, cases without a worker, flags,
+    anonymisations, what she reported, the bulletin's reviews) read tables no trigger marks,
+    and are read on every visit: a duty must never wait on a kept card."""
     today = timezone.localdate(now)
-    situations = situation_work(viewer, now)
+    version_of = functools.cache(caching.data_version_at)  # each unit's once a request
     tasks = home_tasks(viewer)
     return {
-        "situations": None if situations is None else {
-            "overdue": _capped(situations.overdue, _situation),
-            "due_soon": _capped(situations.due_soon, _situation),
-            "new": situations.new, "overdue_below": situations.overdue_below},
+        **kept_duties(viewer, now, version_of),
         "reported": _capped(reported_by_me(viewer), _situation),
         "follow_ups": _capped(follow_ups_due(viewer, today), lambda f: {
             "case_pk": f.case.pk, "case_code": f.case.code, "due_on": f.due_on}),
-        "reports": _report_card(report_work(viewer, today)),
-        **activity_cards(viewer, today),
+        **activity_cards(viewer, today, version_of),
         "bulletin": cms_work(viewer),  # plain already: a dataclass of texts and counts
         "tasks": {"flags_to_review": tasks.flags_to_review,
                   "anonymisations": tasks.anonymisations,

@@ -8,16 +8,18 @@ every write of an activity or of a speaker's link, whatever made it, a form, the
 ``bulk_create``, a queryset ``update()`` or SQL, appends one; folding the deltas keeps the
 newest id of every unit's rows, ``rollups.compact``, so it moves no version) and the newest
 audit event of a write (every action appends one in its own transaction: a case, a service, a
-club, a campaign's targets, a unit renamed, a report approved or returned). Audit events that
-change nothing counted (views of a record, exports, sign-ins, refusals, the scheduled jobs'
-bookkeeping; ``marks.is_read``) are skipped, so reading a case does not throw the dashboards
-away: a trigger marks the events of writes apart (``WriteMark``, decision 0093). A unit below
-the root has its own version, from the rows and events of its subtree (and of the units above
-it), so a write in one commune does not throw away its siblings' pages (``data_version``,
-decision 0059). The version is read before the data, so a fragment computed while a write
-commits is kept under the older version and never served after it. It is read on the database
-the page reads its figures from (the replica of decision 0047 on a report page), so it never
-names rows the figures do not hold yet.
+club, a campaign's targets, a unit renamed, a report approved or returned), and the newest row
+written in a table the staff home's duties read (situations, reports, report types, campaigns,
+units: a trigger marks it, whatever made the write, ``marks.CHANGES``, decision 0094). Audit
+events that change nothing counted (views of a record, exports, sign-ins, refusals, the
+scheduled jobs' bookkeeping; ``marks.is_read``) are skipped, so reading a case does not throw
+the dashboards away: a trigger marks the events of writes apart (``WriteMark``, decision 0093).
+A unit below the root has its own version, from the rows and events of its subtree (and of the
+units above it), so a write in one commune does not throw away its siblings' pages
+(``data_version``, decision 0059). The version is read before the data, so a fragment computed
+while a write commits is kept under the older version and never served after it. It is read on
+the database the page reads its figures from (the replica of decision 0047 on a report page), so
+it never names rows the figures do not hold yet.
 
 The key also holds what the fragment depends on besides the data: its name, the unit, the
 request's period and indicator parameters (the links inside carry them), whether the viewer
@@ -25,7 +27,8 @@ sees exact counts (``privacy.exact_on_screen``: protected and exact fragments ne
 language and today's date (the default period and "running" campaigns follow the date).
 Disclosure control is deterministic (cell-key perturbation), so a cached protected fragment is
 the one an uncached request would render. ``FRAGMENT_TIMEOUT`` bounds what a write that neither
-the triggers nor the audit trail see (an administrator's SQL on a case) can leave stale.
+the triggers nor the audit trail see (an administrator's SQL on a case's services) can leave
+stale.
 Decisions 0051 and 0059.
 """
 
@@ -47,7 +50,7 @@ from ctip.core.templatetags.shell import generation
 from ctip.figures.rollups import LEVELS
 from ctip.org.models import Unit
 from ctip.reports import indicators as ind
-from ctip.reports.models import ActivityMonth, SpeakerMonth, WriteMark
+from ctip.reports.models import ActivityMonth, ChangeMark, SpeakerMonth, WriteMark
 from ctip.reports.periods import Period
 from ctip.reports.rollups import truncate
 
@@ -75,18 +78,27 @@ def _relevant_to(path: str) -> Q:
             | Q(tree=True))
 
 
+def _near(path: str) -> Q:
+    """The change marks (decision 0094) of rows that can concern the unit at ``path``: in its
+    subtree, or at a unit above it when they concern the units below (a campaign of the
+    province, a unit renamed there; not a situation handled there), or of no unit (a report
+    type). A unit moved is marked at its old path and its new one."""
+    return Q(unit_path__subtree=path) | Q(down=True, unit_path__in=["", *_ancestor_paths(path)])
+
+
 def data_version(unit: Unit | None = None) -> str:
     """What a fragment of ``unit``'s pages is computed from, in one query; changes whenever
     anything they count is written (without ``unit``, or for the root: anywhere).
 
-    For a unit below the root, three parts, each of which only grows with the writes in the
+    For a unit below the root, four parts, each of which only grows with the writes in the
     unit's subtree (decision 0059): the newest roll-up row of its activities (the row the
     triggers appended at the unit's province, or at its commune for a commune and below: an
     index look-up, since the rows' paths are cut to those levels); the newest roll-up row of
-    its speakers; and the newest audit event of a write ``_relevant_to`` the unit among the
+    its speakers; the newest audit event of a write ``_relevant_to`` the unit among the
     events of the newest ``AUDIT_WINDOW`` keys, or, when none of them is, the newest write anywhere
     (marked apart): the version then still changes with every write that could concern the
-    unit, and a unit with recent writes of its own is not thrown away by its siblings'."""
+    unit, and a unit with recent writes of its own is not thrown away by its siblings'; and
+    the same of the change marks of the duties' tables (``_near`` the unit, decision 0094)."""
     return data_version_at(None if unit is None or unit.depth == 0 else unit.path)
 
 
@@ -101,11 +113,11 @@ def data_version_at(path: str | None) -> str:
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if len(row) == 3:
+    if len(row) == 4:
         return ".".join(str(v or 0) for v in row)
-    own, anywhere = row[2], row[3]
-    audit = f"{own}" if own else f"*{anywhere or 0}"
-    return f"{row[0] or 0}.{row[1] or 0}.{audit}"
+    audit = f"{row[2]}" if row[2] else f"*{row[3] or 0}"
+    changes = f"{row[4]}" if row[4] else f"*{row[5] or 0}"
+    return f"{row[0] or 0}.{row[1] or 0}.{audit}.{changes}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -117,10 +129,12 @@ def _version_query(alias: str, path: str | None, _generation: int,
     # the audit events of writes are marked apart by a trigger (``marks``, decision 0093): the
     # newest is the last key of the marks, and the walk down the window passes no read
     writes = WriteMark.objects.order_by("-pk").values("pk")[:1]
+    # and the rows the duties read, marked by triggers on their tables (decision 0094)
+    changes = ChangeMark.objects.order_by("-pk").values("pk")[:1]
     depth = None if path is None else path.strip("/").count("/")
     if path is None or depth == 0:
         newest = [ActivityMonth.objects.order_by("-pk").values("pk")[:1],
-                  SpeakerMonth.objects.order_by("-pk").values("pk")[:1], writes]
+                  SpeakerMonth.objects.order_by("-pk").values("pk")[:1], writes, changes]
     else:
         level = min(depth or 0, LEVELS[-1])
         # the events of the newest ``window`` keys, from the newest key back (the key of an
@@ -133,7 +147,11 @@ def _version_query(alias: str, path: str | None, _generation: int,
                   .order_by("-pk").values("pk")[:1],
                   WriteMark.objects.filter(_relevant_to(path), pk__gt=recent)
                   .order_by("-pk").values("pk")[:1],
-                  writes]
+                  writes,
+                  ChangeMark.objects.filter(_near(path), pk__gt=ExpressionWrapper(
+                      Subquery(changes) - window, output_field=BigIntegerField()))
+                  .order_by("-pk").values("pk")[:1],
+                  changes]
     parts = [qs.query.get_compiler(using=alias).as_sql() for qs in newest]
     sql = "SELECT " + ", ".join(f"({part})" for part, _params in parts)
     return sql, tuple(p for _sql, params in parts for p in params)

@@ -37,6 +37,23 @@ TREE_PREFIX = "unit."
 TABLE = "reports_writemark"
 TRIGGER = "ctip_audit_write_mark"
 
+#: The tables a kept duty reads, each with the columns of a row's unit paths (a constant for a
+#: table whose rows concern every unit: ``''`` is above the root, relevant to each), and
+#: whether a row concerns the units below its own (``down``): a campaign is run by the units
+#: below, a unit's name is shown on their pages; a situation or a report concerns its unit and
+#: the units above it, which count and review it, and no unit below.
+CHANGES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "cases_situation": (("handling_path", "unit_path"), False),
+    "reports_report": (("unit_path",), False),
+    "reports_reporttype": (("''",), True),
+    "outreach_campaign": (("unit_path",), True),
+    "org_unit": (("path",), True),
+}
+CHANGES_TABLE = "reports_changemark"
+#: How many of the newest change marks ``rollups.compact`` keeps: a version reads only those
+#: of the newest ``caching.AUDIT_WINDOW`` keys, and the newest of all.
+CHANGES_KEPT = 20_000
+
 
 def is_read(action: str, outcome: str) -> bool:
     """The rule in Python, as the SQL below applies it (for tests and for reading). Actions are
@@ -113,3 +130,30 @@ def differences_sql() -> str:
     kept = f"SELECT id, unit_path, tree FROM {TABLE}"
     return (f"SELECT (SELECT COUNT(*) FROM ({fresh_sql()} EXCEPT {kept}) x) "
             f"+ (SELECT COUNT(*) FROM ({kept} EXCEPT {fresh_sql()}) y)")
+
+
+def _paths(row: str, columns: tuple[str, ...]) -> list[str]:
+    return [c if c.startswith("'") else f"COALESCE({row}.{c}, '')" for c in columns]
+
+
+def change_triggers() -> dict[str, tuple[str, str, str, list[str], list[str]]]:
+    """The change marks' triggers (``CHANGES``), in the form of ``rollups._triggers``: after
+    each insert, update and delete of a row, its unit paths (an update's old and new ones, each
+    once) appended to ``CHANGES_TABLE``; the same SQL on SQLite and PostgreSQL."""
+    triggers: dict[str, tuple[str, str, str, list[str], list[str]]] = {}
+    for table, (columns, down) in CHANGES.items():
+        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
+                            ("DELETE", ("OLD",))):
+            paths = [p for row in rows for p in _paths(row, columns)]
+            union = " UNION ".join(f"SELECT {p} AS unit_path" for p in dict.fromkeys(paths))
+            insert = (f"INSERT INTO {CHANGES_TABLE} (unit_path, down) SELECT unit_path, "
+                      f"{'TRUE' if down else 'FALSE'} FROM ({union}) changed")
+            name = f"ctip_change_{table}_{event[:3].lower()}"
+            triggers[name] = (table, f"AFTER {event}", "", [insert], [])
+    return triggers
+
+
+def prune_sql() -> str:
+    """The change marks far behind the newest removed (``CHANGES_KEPT``)."""
+    return (f"DELETE FROM {CHANGES_TABLE} WHERE id < "
+            f"(SELECT MAX(id) FROM {CHANGES_TABLE}) - {CHANGES_KEPT}")

@@ -295,3 +295,21 @@ class WriteMark(models.Model):
 
     def __str__(self) -> str:
         return f"write {self.id} at {self.unit_path or '-'}"
+
+
+class ChangeMark(models.Model):
+    """The unit path of a row written in a table a kept duty reads (situations, reports, report
+    types, campaigns, units), appended by a trigger on that table in the write's own
+    transaction, whatever made it: an action, a queryset ``update()``, SQL. A data version
+    reads the newest (``reports.marks.CHANGES``, decision 0094)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # no index: read only by walking the newest keys down (``caching.data_version_at``)
+    unit_path = TreePathField(blank=True, db_index=False)
+    down = models.BooleanField(default=False)  # concerns the units below too (``CHANGES``)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"change {self.id} at {self.unit_path or '-'}"

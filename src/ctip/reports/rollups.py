@@ -411,9 +411,19 @@ def _triggers(d: _Dialect) -> dict[str, Trigger]:
 
 
 def _all_triggers(d: _Dialect) -> dict[str, Trigger]:
-    """The roll-ups' triggers, and last the one that marks the audit trail's writes for the
-    data versions (``reports.marks``), installed apart (``install``)."""
-    return {**_triggers(d), marks.TRIGGER: marks.trigger("postgresql" if d.pg else "sqlite")}
+    """The roll-ups' triggers, and last those that mark writes for the data versions (the
+    audit trail's and the duties' tables', ``reports.marks``), installed apart (``install``)."""
+    return {**_triggers(d), marks.TRIGGER: marks.trigger("postgresql" if d.pg else "sqlite"),
+            **marks.change_triggers()}
+
+
+def _mark_triggers(conn: BaseDatabaseWrapper) -> list[str]:
+    """The names of the marks' triggers whose table exists (a database migrated back before
+    a table has none: its triggers are then not installed, since every write of the table
+    they watch would fail on it)."""
+    tables = set(conn.introspection.table_names())
+    return [*([marks.TRIGGER] if marks.TABLE in tables else []),
+            *(marks.change_triggers() if marks.CHANGES_TABLE in tables else [])]
 
 
 def trigger_names(vendor: str) -> list[str]:
@@ -469,16 +479,19 @@ def _marks_exist(conn: BaseDatabaseWrapper) -> bool:
 
 
 def _install_rollups(conn: BaseDatabaseWrapper) -> None:
+    apart = {marks.TRIGGER, *marks.change_triggers()}
     _execute(conn, [s for name, statements in install_sql(conn.vendor)
-                    if name != marks.TRIGGER for s in statements])
+                    if name not in apart for s in statements])
 
 
 def _install_marks(conn: BaseDatabaseWrapper) -> bool:
-    """The marks' trigger, in a short transaction of its own (when its table exists)."""
-    if not _marks_exist(conn):
-        return False
-    _execute(conn, dict(install_sql(conn.vendor))[marks.TRIGGER])
-    return True
+    """The marks' triggers, in a short transaction of their own (those whose table exists);
+    whether the audit trail's is among them."""
+    names = _mark_triggers(conn)
+    created = dict(install_sql(conn.vendor))
+    if names:
+        _execute(conn, [s for name in names for s in created[name]])
+    return marks.TRIGGER in names
 
 
 def _refill_marks(conn: BaseDatabaseWrapper) -> int:
@@ -520,9 +533,8 @@ def installed(conn: BaseDatabaseWrapper) -> set[str]:
 
 def missing(conn: BaseDatabaseWrapper) -> set[str]:
     """The names of the roll-up triggers absent from the database."""
-    wanted = set(trigger_names(conn.vendor))
-    if not _marks_exist(conn):
-        wanted.discard(marks.TRIGGER)
+    apart = {marks.TRIGGER, *marks.change_triggers()}
+    wanted = (set(trigger_names(conn.vendor)) - apart) | set(_mark_triggers(conn))
     return wanted - installed(conn)
 
 
@@ -681,6 +693,9 @@ def compact(using: str = "default") -> dict[str, int]:
                 removed[table] = gone - cursor.rowcount
                 cursor.execute("DROP TABLE ctip_touched")
                 cursor.execute("DROP TABLE ctip_folded")
+        if marks.CHANGES_TABLE in conn.introspection.table_names():
+            cursor.execute(marks.prune_sql())
+            removed[marks.CHANGES_TABLE] = max(cursor.rowcount, 0)
     return removed
 
 

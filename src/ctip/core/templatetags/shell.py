@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import hashlib
 import itertools
 import secrets
 from typing import Any
@@ -124,6 +125,36 @@ def _no_hole(text: str) -> None:
         raise ValueError("a kept value holds the CSRF placeholder")
 
 
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    """A plain value taken apart once, when it was made (``freeze``), and known afterwards by
+    the digest of its key: a page kept per set of values (``render_kept``, ``{% per_inputs %}``)
+    takes its key and its copy as they are instead of taking it apart on every request (the
+    staff home's cards, kept in the cache with their lists of situations and reports). What is
+    refused is refused when it is made."""
+
+    digest: str
+    plain: Any
+
+
+def freeze(value: Any) -> Frozen:
+    """``value`` (plain, as ``_frozen`` takes it) frozen once."""
+    keys, plain = _frozen(value)
+    return Frozen(hashlib.sha256(repr(keys).encode()).hexdigest(), plain)
+
+
+def thaw(value: Any) -> Any:
+    """``value`` with every ``Frozen`` in it replaced by its copy (for a page rendered as
+    usual, not kept)."""
+    if isinstance(value, Frozen):
+        return value.plain
+    if isinstance(value, dict):
+        return {name: thaw(v) for name, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
 def _frozen(value: Any) -> tuple[Any, Any]:
     """``(key, plain)``: a hashable key equal only for values that render alike, and a copy of
     the value holding nothing else. A safe and an escaped string of the same text differ; a
@@ -131,6 +162,8 @@ def _frozen(value: Any) -> tuple[Any, Any]:
     a dictionary or a dataclass is taken apart. Anything else (a model instance, equal to any
     other of its primary key whatever its fields) is refused (``TypeError``), and so is text
     holding the CSRF placeholder (``ValueError``)."""
+    if isinstance(value, Frozen):
+        return ("frozen", value.digest), value.plain
     if isinstance(value, SafeData):
         _no_hole(str(value))
         return ("safe", str(value)), mark_safe(str(value))  # noqa: S308  (already safe)

@@ -1,0 +1,178 @@
+"""Every row written in a table a kept duty reads is marked by a trigger (``reports.marks``,
+``CHANGES``, decision 0094), whatever wrote it, in the write's own transaction: its unit paths,
+the old and the new ones; the data version reads the marks near a unit (its subtree, and above
+it what concerns the units below); ``compact`` drops the marks no version reads; and the
+deadline words' next change is known exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ctip.cases import actions
+from ctip.cases.digest import deadline_text, deadline_text_until
+from ctip.cases.models import Situation
+from ctip.org.models import Unit
+from ctip.outreach.models import Campaign
+from ctip.reports import actions as report_actions
+from ctip.reports import caching, marks, rollups
+from ctip.reports.models import ChangeMark, Report, ReportType
+
+
+def _newest() -> int:
+    return ChangeMark.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _since(newest: int) -> set[tuple[str, bool]]:
+    return set(ChangeMark.objects.filter(pk__gt=newest).values_list("unit_path", "down"))
+
+
+def _sql(statement: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_every_table_of_the_duties_is_watched() -> None:
+    """The tables named are the ones the kept cards read (a new one must be named here and
+    in ``CHANGES`` together), and a trigger for each write of each is installed."""
+    assert set(marks.CHANGES) == {"cases_situation", "reports_report", "reports_reporttype",
+                                  "outreach_campaign", "org_unit"}
+
+
+@pytest.mark.django_db
+def test_each_trigger_is_installed() -> None:
+    names = set(marks.change_triggers())
+    assert len(names) == 3 * len(marks.CHANGES)
+    assert names <= rollups.installed(connection)
+
+
+def test_a_situation_is_marked_where_it_is_handled_and_where_it_happened(
+        tree: Any, users: Any) -> None:
+    before = _newest()
+    situation = actions.create_situation(actor=users["commune_officer"], unit=tree.branch_a1,
+                                         category="recruitment", source="officer",
+                                         description="Tin tuyển dụng lạ.")
+    assert _since(before) == {(situation.handling_path, False), (tree.branch_a1.path, False)}
+    # moved to the province by SQL: the old place and the new one
+    before = _newest()
+    _sql("UPDATE cases_situation SET handling_path = %s WHERE id = %s",
+         [tree.province.path, situation.pk])
+    assert _since(before) == {(situation.handling_path, False), (tree.province.path, False),
+                              (tree.branch_a1.path, False)}
+    before = _newest()
+    Situation.objects.filter(pk=situation.pk).update(urgency="urgent")  # nothing moved
+    assert _since(before) == {(tree.province.path, False), (tree.branch_a1.path, False)}
+    before = _newest()
+    _sql("DELETE FROM cases_situationevent WHERE situation_id = %s", [situation.pk])
+    _sql("DELETE FROM cases_situation WHERE id = %s", [situation.pk])
+    assert _since(before) == {(tree.province.path, False), (tree.branch_a1.path, False)}
+
+
+def test_reports_report_types_campaigns_and_units_are_marked(tree: Any) -> None:
+    monthly = ReportType.objects.get(code="monthly")
+    before = _newest()
+    ReportType.objects.filter(pk=monthly.pk).update(name="Báo cáo tháng mới")
+    assert _since(before) == {("", True)}  # no unit: every unit's
+    report = report_actions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=monthly, start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 1, 31))
+    before = _newest()
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.SUBMITTED)
+    assert _since(before) == {(tree.commune_a.path, False)}
+    before = _newest()
+    Report.objects.filter(pk=report.pk).delete()
+    assert _since(before) == {(tree.commune_a.path, False)}
+    before = _newest()
+    campaign = Campaign.objects.create(unit=tree.province, unit_path=tree.province.path,
+                                       name="Tháng hành động",
+                                       starts_on=dt.date(2026, 6, 1),
+                                       ends_on=dt.date(2026, 6, 30))
+    assert _since(before) == {(tree.province.path, True)}
+    before = _newest()
+    Campaign.objects.filter(pk=campaign.pk).update(archived=True)
+    assert _since(before) == {(tree.province.path, True)}
+    before = _newest()
+    Unit.objects.filter(pk=tree.commune_b.pk).update(name="Phường Đổi Tên")
+    assert _since(before) == {(tree.commune_b.path, True)}
+
+
+def test_a_write_rolled_back_leaves_no_mark(tree: Any) -> None:
+    before = _newest()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Unit.objects.filter(pk=tree.commune_b.pk).update(name="Tên chưa lưu")
+        raise RuntimeError("the write fails after its row")
+    assert _since(before) == set()
+
+
+def test_a_version_moves_with_the_rows_near_it_and_not_with_the_others(tree: Any,
+                                                                       users: Any) -> None:
+    """A situation handled at the province concerns the province, not its communes; a
+    campaign of the province, or the province renamed, concerns them too; a situation of a
+    sibling commune concerns neither."""
+    province = caching.data_version(tree.province)
+    situation = actions.create_situation(actor=users["province_officer"],
+                                         unit=tree.commune_b, category="recruitment",
+                                         source="officer", description="Ở phường khác.")
+    audited = caching.data_version(tree.commune_a)
+    assert caching.data_version(tree.province) != province
+    _sql("UPDATE cases_situation SET state = 'closed' WHERE id = %s", [situation.pk])
+    assert caching.data_version(tree.commune_a) == audited
+    province = caching.data_version(tree.province)
+    _sql("UPDATE cases_situation SET state = 'received' WHERE id = %s", [situation.pk])
+    assert caching.data_version(tree.province) != province
+    assert caching.data_version(tree.commune_a) == audited
+    _sql("UPDATE org_unit SET name = %s WHERE id = %s", ["Tỉnh Đổi Tên", tree.province.pk])
+    assert caching.data_version(tree.commune_a) != audited
+
+
+def test_compact_drops_the_marks_no_version_reads_and_keeps_the_newest(
+        tree: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(marks, "CHANGES_KEPT", 5)
+    for n in range(12):
+        Unit.objects.filter(pk=tree.commune_b.pk).update(name=f"Phường số {n}")
+    newest = _newest()
+    version = caching.data_version(tree.commune_b)
+    assert rollups.compact()[marks.CHANGES_TABLE] > 0
+    assert set(ChangeMark.objects.values_list("pk", flat=True)) == set(
+        range(newest - 5, newest + 1))
+    assert caching.data_version(tree.commune_b) == version
+    assert rollups.compact()[marks.CHANGES_TABLE] == 0
+
+
+def test_without_the_change_marks_table_writes_work_and_no_trigger_is_missing(
+        tree: Any) -> None:
+    """A database migrated back before the change marks: none of their triggers is
+    installed, none is reported missing, and a situation is written as ever."""
+    rollups.uninstall(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {marks.CHANGES_TABLE}")
+    rollups.install_and_rebuild()
+    assert not set(marks.change_triggers()) & rollups.installed(connection)
+    assert marks.TRIGGER in rollups.installed(connection)  # the audit marks' still are
+    assert rollups.missing(connection) == set()
+    Unit.objects.filter(pk=tree.commune_b.pk).update(name="Phường Không Dấu Vết")
+    assert Unit.objects.get(pk=tree.commune_b.pk).name == "Phường Không Dấu Vết"
+
+
+MOMENT = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(offset=st.integers(min_value=-10 * 86_400_000_000, max_value=10 * 86_400_000_000))
+def test_the_words_of_a_deadline_hold_until_the_moment_given_and_change_just_after(
+        offset: int) -> None:
+    """``deadline_text_until``: the words at the moment it gives are those of now, and a
+    microsecond later they differ (minutes, hours, days; before the deadline and after)."""
+    due = MOMENT + dt.timedelta(microseconds=offset)
+    until = deadline_text_until(due, MOMENT)
+    assert until >= MOMENT
+    words = deadline_text(due, MOMENT)
+    assert deadline_text(due, until) == words
+    assert deadline_text(due, until + dt.timedelta(microseconds=1)) != words
+    middle = MOMENT + (until - MOMENT) / 2
+    assert deadline_text(due, middle) == words
