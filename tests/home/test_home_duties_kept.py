@@ -202,3 +202,21 @@ def test_a_role_given_or_taken_changes_her_duties_at_once(tree: Any, users: Any,
         assert late.code in section(page(client), "situations")
         revoke_role(actor=users["system_admin"], assignment=grant)
         assert section(page(client), "situations") == ""
+
+
+def test_a_card_made_later_is_not_shown_at_an_earlier_moment(tree: Any, users: Any,
+                                                            client_for: Any) -> None:
+    """A request whose clock is behind the one that made the card (another server, a request
+    that started earlier) makes its own: what is late at noon is not late yet a minute
+    before."""
+    noon = _noon()
+    with at(noon):
+        situation = _situation(tree, users)
+        Situation.objects.filter(pk=situation.pk).update(
+            due_at=noon - dt.timedelta(seconds=30))
+        officer = users["commune_officer"]
+        html = _card(client_for, officer)
+        assert "1 min late" in html or "trễ 1 phút" in html, html
+    with at(noon - dt.timedelta(minutes=1)):
+        html = _card(client_for, officer)
+        assert "in 1 min" in html or "còn 1 phút" in html, html

@@ -22,6 +22,7 @@ from ctip.outreach.models import Campaign
 from ctip.reports import actions as report_actions
 from ctip.reports import caching, marks, rollups
 from ctip.reports.models import ChangeMark, Report, ReportType
+from tests.reports.own_database import TREE, run_on_own_database
 
 
 def _newest() -> int:
@@ -57,20 +58,24 @@ def test_a_situation_is_marked_where_it_is_handled_and_where_it_happened(
     situation = actions.create_situation(actor=users["commune_officer"], unit=tree.branch_a1,
                                          category="recruitment", source="officer",
                                          description="Tin tuyển dụng lạ.")
-    assert _since(before) == {(situation.handling_path, False), (tree.branch_a1.path, False)}
-    # moved to the province by SQL: the old place and the new one
+    handler = Unit.objects.get(pk=situation.handling_unit_id).path
+    assert situation.handling_path == handler
+    assert _since(before) == {(handler, False), (tree.branch_a1.path, False)}
+    # its handling path moved by SQL: the old place and the new one (and its handling unit's)
     before = _newest()
     _sql("UPDATE cases_situation SET handling_path = %s WHERE id = %s",
-         [tree.province.path, situation.pk])
-    assert _since(before) == {(situation.handling_path, False), (tree.province.path, False),
+         [tree.other_commune.path, situation.pk])
+    assert _since(before) == {(handler, False), (tree.other_commune.path, False),
                               (tree.branch_a1.path, False)}
     before = _newest()
     Situation.objects.filter(pk=situation.pk).update(urgency="urgent")  # nothing moved
-    assert _since(before) == {(tree.province.path, False), (tree.branch_a1.path, False)}
+    assert _since(before) == {(handler, False), (tree.other_commune.path, False),
+                              (tree.branch_a1.path, False)}
     before = _newest()
     _sql("DELETE FROM cases_situationevent WHERE situation_id = %s", [situation.pk])
     _sql("DELETE FROM cases_situation WHERE id = %s", [situation.pk])
-    assert _since(before) == {(tree.province.path, False), (tree.branch_a1.path, False)}
+    assert _since(before) == {(handler, False), (tree.other_commune.path, False),
+                              (tree.branch_a1.path, False)}
 
 
 def test_reports_report_types_campaigns_and_units_are_marked(tree: Any) -> None:
@@ -99,6 +104,27 @@ def test_reports_report_types_campaigns_and_units_are_marked(tree: Any) -> None:
     before = _newest()
     Unit.objects.filter(pk=tree.commune_b.pk).update(name="Phường Đổi Tên")
     assert _since(before) == {(tree.commune_b.path, True)}
+
+
+def test_a_report_or_situation_is_marked_where_its_unit_is_now_too(tree: Any,
+                                                                   users: Any) -> None:
+    """A row keeps the path its unit had when it was written; the lists find it by its unit's
+    place today (a unit moved or merged since): both are marked."""
+    monthly = ReportType.objects.get(code="monthly")
+    report = report_actions.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=monthly, start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 1, 31))
+    situation = actions.create_situation(actor=users["commune_officer"], unit=tree.commune_a,
+                                         category="recruitment", source="officer",
+                                         description="Tin tuyển dụng lạ.")
+    old = tree.other_commune.path  # where the unit was when they were written, say
+    _sql("UPDATE reports_report SET unit_path = %s WHERE id = %s", [old, report.pk])
+    _sql("UPDATE cases_situation SET handling_path = %s, unit_path = %s WHERE id = %s",
+         [old, old, situation.pk])
+    before = _newest()
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.SUBMITTED)
+    Situation.objects.filter(pk=situation.pk).update(state="closed")
+    assert _since(before) == {(old, False), (tree.commune_a.path, False)}
 
 
 def test_a_write_rolled_back_leaves_no_mark(tree: Any) -> None:
@@ -176,3 +202,78 @@ def test_the_words_of_a_deadline_hold_until_the_moment_given_and_change_just_aft
     assert deadline_text(due, until + dt.timedelta(microseconds=1)) != words
     middle = MOMENT + (until - MOMENT) / 2
     assert deadline_text(due, middle) == words
+
+
+def test_a_card_made_under_an_unsettled_version_is_neither_kept_nor_found(
+        tree: Any, users: Any, monkeypatch: Any) -> None:
+    """While a transaction that marked a change runs (PostgreSQL, ``caching.settled``), the
+    home's cards are made afresh on every visit and not kept."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ctip.home import worklist
+
+    officer = users["commune_officer"]
+    real = caching.data_version_at
+
+    def reads(version_of: Any) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            worklist.kept_duties(officer, timezone.now(), version_of)
+            worklist.activity_cards(officer, timezone.localdate(), version_of)
+        return " ".join(q["sql"] for q in queries.captured_queries)
+
+    def unsettled(path: str) -> str:
+        return real(path) + caching.UNSETTLED + "t0ken"
+
+    assert not caching.settled(unsettled(tree.commune_a.path))
+    for _ in range(2):  # made, and made again
+        read = reads(unsettled)
+        assert '"cases_situation"' in read and '"outreach_activity"' in read
+    reads(real)  # settled: made and kept
+    read = reads(real)
+    assert '"cases_situation"' not in read and '"outreach_activity"' not in read
+
+
+SCRIPT = TREE + r'''
+import psycopg
+
+from ctip.cases.actions import create_situation
+from ctip.reports import caching
+from ctip.reports.models import ChangeMark
+
+first, second = [create_situation(actor=None, unit=commune, category="recruitment",
+                                  source="officer", description=f"Tin số {n}.")
+                 for n in (1, 2)]
+assert caching.settled(caching.data_version_at(commune.path))
+url = connection.settings_dict
+other = psycopg.connect(dbname=url["NAME"], user=url["USER"], host=url["HOST"] or "127.0.0.1",
+                        port=url["PORT"] or 5432)
+# a long transaction (an import, a script) writes first and is still running
+other.execute("UPDATE cases_situation SET state = 'closed' WHERE id = %s", [first.pk])
+(earlier,) = other.execute("SELECT MAX(id) FROM reports_changemark").fetchone()
+# a short one writes after it and commits first
+with connection.cursor() as cursor:
+    cursor.execute("UPDATE cases_situation SET urgency = 'urgent' WHERE id = %s", [second.pk])
+later = ChangeMark.objects.order_by("-pk").values_list("pk", flat=True)[0]
+assert earlier < later, (earlier, later)  # numbered before, committed after
+while_running = caching.data_version_at(commune.path)
+print("while running:", while_running)
+assert not caching.settled(while_running)
+other.commit()
+other.close()
+after = caching.data_version_at(commune.path)
+print("after:", after)
+assert caching.settled(after)
+print("settled only after the earlier mark was committed")
+'''  # noqa: S608  (a script, not a query)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_a_version_is_not_settled_while_an_earlier_mark_is_not_committed(
+        db: Any, tmp_path: Any, install_migrated: Any) -> None:
+    """PostgreSQL numbers a mark when it is written, not when it is committed: a transaction
+    that marked a change and still runs may commit after a later mark was read, which would
+    not move the newest mark. Its version says so until it ends (on its own database: the test
+    database wraps each test in a transaction that never commits)."""
+    out = run_on_own_database("ctip_change_marks_order", SCRIPT, tmp_path, install_migrated)
+    assert "settled only after the earlier mark was committed" in out, out

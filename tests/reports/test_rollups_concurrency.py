@@ -10,29 +10,16 @@ from typing import Any
 import pytest
 from django.db import connection
 
-SCRIPT = r'''
+from tests.reports.own_database import TREE, run_on_own_database
+
+SCRIPT = TREE + r'''
 import datetime as dt
 import threading
 import time
 
-import django
-
-django.setup()
-from django.core.management import call_command
-from django.db import connection, transaction
-
-call_command("migrate", verbosity=0)
-from ctip.units.actions import create_unit
-from ctip.org.models import Unit, UnitType
 from ctip.outreach.models import Activity, Format
 from ctip.reports import rollups
 
-central = create_unit(actor=None, parent=None, name="Trung ương",
-                      unit_type=UnitType.objects.get(code="central"))
-province = create_unit(actor=None, parent=central, name="Tỉnh",
-                       unit_type=UnitType.objects.get(code="province"))
-commune = create_unit(actor=None, parent=province, name="Xã",
-                      unit_type=UnitType.objects.get(code="commune"))
 first, second = Format.objects.order_by("pk")[:2]
 
 
@@ -106,26 +93,7 @@ print("agree")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_concurrent_writers_neither_deadlock_nor_miss_each_other(db: Any, tmp_path: Any,
                                                                  install_migrated: Any) -> None:
-    import psycopg
-
-    from tests.reports.test_rollups import run_script
-
-    name = "ctip_rollup_concurrency"
-    settings = connection.settings_dict
-    server = (f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-              f"{settings['PORT'] or 5432}")
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(sql)
-
-    admin(f"DROP DATABASE IF EXISTS {name}")
-    # a copy of the run's migrated database: the script's ``migrate`` finds nothing to do
-    install_migrated(tmp_path / "data", database=name)
-    try:
-        out = run_script(SCRIPT, tmp_path, f"{server}/{name}")
-        assert "writers: both committed" in out
-        assert "flags: both committed" in out
-        assert "agree" in out
-    finally:
-        admin(f"DROP DATABASE IF EXISTS {name}")
+    out = run_on_own_database("ctip_rollup_concurrency", SCRIPT, tmp_path, install_migrated)
+    assert "writers: both committed" in out
+    assert "flags: both committed" in out
+    assert "agree" in out

@@ -29,8 +29,9 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.policy import grants_of, has_capability, scope_paths, scope_q
-from ctip.cases.deadlines import due_soon_q, next_turn, overdue_q
+from ctip.cases.deadlines import DUE_SOON, due_soon_q, next_turn, overdue_q
 from ctip.cases.digest import deadline_text, deadline_text_until
 from ctip.cases.models import FollowUp, Situation
 from ctip.cases.selectors import home_tasks
@@ -273,14 +274,16 @@ def activity_cards(viewer: Any, today: dt.date,
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
     versions = [version_of(root) for root in roots]
+    keep = all(caching.settled(v) for v in versions)
     key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(repr((
         roots, versions, today.isoformat(), translation.get_language())).encode()).hexdigest()
-    cards: dict[str, Any] | None = cache.get(key)
+    cards: dict[str, Any] | None = cache.get(key) if keep else None
     if cards is None:
         # each taken apart once, here, not by the page on every visit (``shell.Frozen``)
         cards = {"campaigns": freeze([_campaign(p) for p in campaign_work(viewer, today)]),
                  "recent": freeze(_capped(recent_records(viewer), _activity))}
-        cache.set(key, cards, CARDS_TIMEOUT)
+        if keep:
+            cache.set(key, cards, CARDS_TIMEOUT)
     return cards
 
 
@@ -295,6 +298,13 @@ def _report_card(reports: ReportWork | None) -> dict[str, Any] | None:
 
 #: The shape of the kept duties' values, as ``CARDS_SHAPE``.
 DUTIES_SHAPE = 1
+
+#: What of the code the duties follow, besides the rows: what each role may do, which units
+#: report, when a deadline is near. A release that changes them never gets the cards an
+#: earlier one kept in a shared cache.
+_DUTY_RULES = hashlib.sha256(repr((
+    sorted((role, sorted(capabilities)) for role, capabilities in ROLE_CAPABILITIES.items()),
+    sorted(report_selectors.REPORTING_UNIT_TYPES), DUE_SOON)).encode()).hexdigest()
 
 
 def _situation_card(situations: SituationWork | None) -> dict[str, Any] | None:
@@ -324,17 +334,23 @@ def kept_duties(viewer: Any, now: dt.datetime,
     roots = sorted({path for _role, path in grants})
     today = timezone.localdate(now)
     # the versions first: values made while a write commits are kept under the older one
+    versions = [version_of(r) for r in roots]
+    keep = all(caching.settled(v) for v in versions)
     key = "home:duties:" + hashlib.sha256(repr((
-        DUTIES_SHAPE, generation(), viewer.pk, grants, [version_of(r) for r in roots],
+        DUTIES_SHAPE, _DUTY_RULES, generation(), viewer.pk, grants, versions,
         today.isoformat(), translation.get_language())).encode()).hexdigest()
-    kept: dict[str, Any] | None = cache.get(key)
-    if kept is not None and (kept["until"] is None or now < kept["until"]):
+    kept: dict[str, Any] | None = cache.get(key) if keep else None
+    # made for this moment: not before it (a server whose clock is behind another's, a request
+    # that started earlier) and not after the clock changed them
+    if kept is not None and kept["made"] <= now and (kept["until"] is None
+                                                      or now < kept["until"]):
         return dict(kept["values"])
     situations = situation_work(viewer, now)
     duties = {"situations": freeze(_situation_card(situations)),
               "reports": freeze(_report_card(report_work(viewer, today)))}
-    cache.set(key, {"values": duties, "until": situations and situations.until},
-              CARDS_TIMEOUT)
+    if keep:
+        cache.set(key, {"values": duties, "made": now,
+                        "until": situations and situations.until}, CARDS_TIMEOUT)
     return duties
 
 

@@ -37,17 +37,22 @@ TREE_PREFIX = "unit."
 TABLE = "reports_writemark"
 TRIGGER = "ctip_audit_write_mark"
 
-#: The tables a kept duty reads, each with the columns of a row's unit paths (a constant for a
-#: table whose rows concern every unit: ``''`` is above the root, relevant to each), and
-#: whether a row concerns the units below its own (``down``): a campaign is run by the units
-#: below, a unit's name is shown on their pages; a situation or a report concerns its unit and
-#: the units above it, which count and review it, and no unit below.
+#: The tables a kept duty reads, each with the SQL of a row's unit paths (``{row}`` is ``NEW`` or
+#: ``OLD``; a constant for a table whose rows concern every unit: ``''`` is above the root,
+#: relevant to each), and whether a row concerns the units below its own (``down``): a
+#: campaign is run by the units below, a unit's name is shown on their pages; a situation or a
+#: report concerns its unit and the units above it, which count and review it, and no unit
+#: below. A row's stored path is where its unit was when it was written; the unit's path now
+#: is marked too (the lists find a report by its unit's place in the tree today: a unit moved
+#: or merged since keeps its reports' old paths).
 CHANGES: dict[str, tuple[tuple[str, ...], bool]] = {
-    "cases_situation": (("handling_path", "unit_path"), False),
-    "reports_report": (("unit_path",), False),
+    "cases_situation": (("{row}.handling_path", "{row}.unit_path",
+                         "(SELECT path FROM org_unit WHERE id = {row}.handling_unit_id)"), False),
+    "reports_report": (("{row}.unit_path",
+                        "(SELECT path FROM org_unit WHERE id = {row}.unit_id)"), False),
     "reports_reporttype": (("''",), True),
-    "outreach_campaign": (("unit_path",), True),
-    "org_unit": (("path",), True),
+    "outreach_campaign": (("{row}.unit_path",), True),
+    "org_unit": (("{row}.path",), True),
 }
 CHANGES_TABLE = "reports_changemark"
 #: How many of the newest change marks ``rollups.compact`` keeps: a version reads only those
@@ -133,13 +138,35 @@ def differences_sql() -> str:
 
 
 def _paths(row: str, columns: tuple[str, ...]) -> list[str]:
-    return [c if c.startswith("'") else f"COALESCE({row}.{c}, '')" for c in columns]
+    return [c.format(row=row) for c in columns]
 
 
-def change_triggers() -> dict[str, tuple[str, str, str, list[str], list[str]]]:
+#: The advisory lock every transaction that appends a change mark holds, shared, from its first
+#: mark until it ends (PostgreSQL): a data version read while one is held is not settled
+#: (``caching.settled``). The two keys spell "ctip" and "mark".
+WRITING_LOCK = (0x63746970, 0x6D61726B)
+
+
+def writing_sql() -> str:
+    """Whether another transaction holding ``WRITING_LOCK`` is running (PostgreSQL): one that
+    has appended a mark and not yet committed. Marks are numbered when written, not when
+    committed: while it runs, a mark written after its own may be committed and read, and the
+    newest mark would not change when it commits. The reader's own marks, if any, it sees."""
+    classid, objid = WRITING_LOCK
+    return ("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
+            f"classid = {classid} AND objid = {objid} AND objsubid = 2 AND granted "
+            "AND pid <> pg_backend_pid())")
+
+
+def change_triggers(vendor: str = "sqlite"
+                    ) -> dict[str, tuple[str, str, str, list[str], list[str]]]:
     """The change marks' triggers (``CHANGES``), in the form of ``rollups._triggers``: after
     each insert, update and delete of a row, its unit paths (an update's old and new ones, each
-    once) appended to ``CHANGES_TABLE``; the same SQL on SQLite and PostgreSQL."""
+    once) appended to ``CHANGES_TABLE``. On PostgreSQL the transaction first takes
+    ``WRITING_LOCK``, shared (writers never wait for each other); SQLite has one writer at a
+    time, whose marks are committed in the order they are numbered."""
+    locks = ([f"PERFORM pg_advisory_xact_lock_shared({WRITING_LOCK[0]}, {WRITING_LOCK[1]})"]
+             if vendor == "postgresql" else [])
     triggers: dict[str, tuple[str, str, str, list[str], list[str]]] = {}
     for table, (columns, down) in CHANGES.items():
         for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
@@ -147,9 +174,10 @@ def change_triggers() -> dict[str, tuple[str, str, str, list[str], list[str]]]:
             paths = [p for row in rows for p in _paths(row, columns)]
             union = " UNION ".join(f"SELECT {p} AS unit_path" for p in dict.fromkeys(paths))
             insert = (f"INSERT INTO {CHANGES_TABLE} (unit_path, down) SELECT unit_path, "
-                      f"{'TRUE' if down else 'FALSE'} FROM ({union}) changed")
+                      f"{'TRUE' if down else 'FALSE'} FROM ({union}) changed "
+                      "WHERE unit_path IS NOT NULL")  # a unit deleted has no path now
             name = f"ctip_change_{table}_{event[:3].lower()}"
-            triggers[name] = (table, f"AFTER {event}", "", [insert], [])
+            triggers[name] = (table, f"AFTER {event}", "", [insert], locks)
     return triggers
 
 

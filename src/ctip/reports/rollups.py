@@ -414,7 +414,7 @@ def _all_triggers(d: _Dialect) -> dict[str, Trigger]:
     """The roll-ups' triggers, and last those that mark writes for the data versions (the
     audit trail's and the duties' tables', ``reports.marks``), installed apart (``install``)."""
     return {**_triggers(d), marks.TRIGGER: marks.trigger("postgresql" if d.pg else "sqlite"),
-            **marks.change_triggers()}
+            **marks.change_triggers("postgresql" if d.pg else "sqlite")}
 
 
 def _mark_triggers(conn: BaseDatabaseWrapper) -> list[str]:
@@ -485,12 +485,15 @@ def _install_rollups(conn: BaseDatabaseWrapper) -> None:
 
 
 def _install_marks(conn: BaseDatabaseWrapper) -> bool:
-    """The marks' triggers, in a short transaction of their own (those whose table exists);
-    whether the audit trail's is among them."""
+    """The marks' triggers (those whose table exists), each in a short transaction of its own:
+    on PostgreSQL a trigger replaced locks its table's writers out for a moment, and one
+    transaction over all of them would hold the audit trail (every sign-in) while it waited
+    for a long write of another table, or deadlock with an action writing both. Replaced in
+    place, a trigger misses no write. Whether the audit trail's is among them."""
     names = _mark_triggers(conn)
     created = dict(install_sql(conn.vendor))
-    if names:
-        _execute(conn, [s for name in names for s in created[name]])
+    for name in names:
+        _execute(conn, created[name])
     return marks.TRIGGER in names
 
 
