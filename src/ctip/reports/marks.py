@@ -151,11 +151,13 @@ def writing_sql() -> str:
     """Whether another transaction holding ``WRITING_LOCK`` is running (PostgreSQL): one that
     has appended a mark and not yet committed. Marks are numbered when written, not when
     committed: while it runs, a mark written after its own may be committed and read, and the
-    newest mark would not change when it commits. The reader's own marks, if any, it sees."""
+    newest mark would not change when it commits. The reader's own marks, if any, it sees;
+    an advisory lock is its database's (another database of the server is another system)."""
     classid, objid = WRITING_LOCK
     return ("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
             f"classid = {classid} AND objid = {objid} AND objsubid = 2 AND granted "
-            "AND pid <> pg_backend_pid())")
+            "AND pid <> pg_backend_pid() AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()))")
 
 
 def change_triggers(vendor: str = "sqlite"
