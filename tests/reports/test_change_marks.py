@@ -264,6 +264,14 @@ other.close()
 after = caching.data_version_at(commune.path)
 print("after:", after)
 assert caching.settled(after)
+# the same lock held in another database of the server: another system, not a writer here
+from ctip.reports.marks import WRITING_LOCK
+elsewhere = psycopg.connect(dbname="postgres", user=url["USER"],
+                            host=url["HOST"] or "127.0.0.1", port=url["PORT"] or 5432)
+elsewhere.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(WRITING_LOCK))
+assert caching.settled(caching.data_version_at(commune.path))
+elsewhere.rollback()
+elsewhere.close()
 print("settled only after the earlier mark was committed")
 '''  # noqa: S608  (a script, not a query)
 
