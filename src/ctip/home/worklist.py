@@ -11,9 +11,9 @@ cards of activities (the campaigns' progress and what was recorded lately) depen
 scope, today's date and the activities, campaigns and units of her subtree: their values are
 kept in the cache under the data version of her units, as the dashboard's fragments are
 (``reports.caching``, decisions 0051 and 0059), and built again after any write there. The
-situations to handle and the reports to prepare and review are kept the same way, from tables
-whose every write a trigger marks, until the clock changes them (``kept_duties``, decision
-0094).
+duties (the situations to handle, the reports to prepare and review, the follow-ups due and the
+case manager's tasks) are kept the same way, from tables whose every write a trigger marks,
+until the clock changes them (``kept_duties``, decisions 0094 and 0095).
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ def _report_card(reports: ReportWork | None) -> dict[str, Any] | None:
 
 
 #: The shape of the kept duties' values, as ``CARDS_SHAPE``.
-DUTIES_SHAPE = 1
+DUTIES_SHAPE = 2
 
 #: What of the code the duties follow, besides the rows: what each role may do, which units
 #: report, when a deadline is near. A release that changes them never gets the cards an
@@ -314,22 +314,43 @@ def _situation_card(situations: SituationWork | None) -> dict[str, Any] | None:
         "new": situations.new, "overdue_below": situations.overdue_below}
 
 
+def _follow_ups_card(viewer: Any, today: dt.date) -> dict[str, Any]:
+    return _capped(follow_ups_due(viewer, today), lambda f: {
+        "case_pk": f.case.pk, "case_code": f.case.code, "due_on": f.due_on})
+
+
+def _tasks_card(viewer: Any) -> dict[str, Any] | None:
+    tasks = home_tasks(viewer)
+    return {"flags_to_review": tasks.flags_to_review, "anonymisations": tasks.anonymisations,
+            "needing_worker": [{"pk": c.pk, "code": c.code, "unit": {"name": c.unit.name}}
+                               for c in tasks.needing_worker]} if tasks else None
+
+
+#: The capabilities of the duties ``kept_duties`` makes: a viewer with none of them has no card
+#: to keep.
+_KEPT_DUTIES = ("situation.manage", "report.submit", "report.approve", "case.manage",
+                "breakglass.review")
+
+
 def kept_duties(viewer: Any, now: dt.datetime,
                 version_of: Callable[[str], str] = caching.data_version_at) -> dict[str, Any]:
-    """The situations to handle and the reports to prepare and to review, as plain values,
-    kept in the cache under the data version of each of her units (decision 0094) until the
-    clock changes what they show.
+    """The situations to handle, the reports to prepare and to review, the follow-ups due and
+    the case manager's tasks (cases without a worker, anonymisations to decide, break-glass
+    flags to review), as plain values, kept in the cache under the data version of each of her
+    units (decisions 0094 and 0095) until the clock changes what they show.
 
-    They come from the situations, reports, report types, campaigns and units of her subtree
-    or above it: every row written there, whatever wrote it, is marked by a trigger and moves
-    the version (``reports.marks.CHANGES``); and from nothing else but her roles and units, the
-    date and the language, which the key holds. The clock: a report's period and due date
-    follow the date (in the key); a situation becomes late or due soon, and the words of its
-    deadline change, at moments known when the card is made (``SituationWork.until``), after
-    which it is made again."""
-    if not (has_capability(viewer, "situation.manage") or report_policy.can_submit_for(viewer)
-            or has_capability(viewer, "report.approve")):
-        return {"situations": None, "reports": None}  # no duty of these kinds: nothing kept
+    They come from the situations, reports, report types, campaigns, units, support cases, case
+    workers, follow-ups, anonymisation requests and break-glass flags of her subtree or above
+    it: every row written there, whatever wrote it, is marked by a trigger and moves the
+    version (``reports.marks.CHANGES``); and from nothing else but her roles and units, the
+    date and the language, which the key holds. The clock: a report's period and due date,
+    and a follow-up's week, follow the date (in the key); a situation becomes late or due soon,
+    and the words of its deadline change, at moments known when the card is made
+    (``SituationWork.until``), after which it is made again."""
+    if not any(has_capability(viewer, c) for c in _KEPT_DUTIES):
+        # no duty of these kinds: nothing kept
+        return {"situations": None, "reports": None, "follow_ups": _capped(Capped(), str),
+                "tasks": None}
     grants = sorted({(g.role, g.unit_path) for g in grants_of(viewer)})
     roots = sorted({path for _role, path in grants})
     today = timezone.localdate(now)
@@ -347,7 +368,9 @@ def kept_duties(viewer: Any, now: dt.datetime,
         return dict(kept["values"])
     situations = situation_work(viewer, now)
     duties = {"situations": freeze(_situation_card(situations)),
-              "reports": freeze(_report_card(report_work(viewer, today)))}
+              "reports": freeze(_report_card(report_work(viewer, today))),
+              "follow_ups": freeze(_follow_ups_card(viewer, today)),
+              "tasks": freeze(_tasks_card(viewer))}
     if keep:
         cache.set(key, {"values": duties, "made": now,
                         "until": situations and situations.until}, CARDS_TIMEOUT)
@@ -358,23 +381,17 @@ def values(viewer: Any, now: dt.datetime) -> dict[str, Any]:
     """The work list as plain values (``accounts.kept.render_kept``): dictionaries, lists,
     texts, numbers and dates, under the names the page reads; a card with nothing to show is
     ``None`` or has a ``total`` of 0. The activity cards are kept (``activity_cards``,
-    decision 0092), and the situations and reports (``kept_duties``, decision 0094): every row
-    they are made of is marked when written, whatever wrote it, and the moments the clock
-    changes them are known. The other duties (follow-ups, cases without a worker, flags,
-    anonymisations, what she reported, the bulletin's reviews) read tables no trigger marks,
-    and are read on every visit: a duty must never wait on a kept card."""
+    decision 0092), and the duties (``kept_duties``, decisions 0094 and 0095): every row they
+    are made of is marked when written, whatever wrote it, and the moments the clock changes
+    them are known. What she reported and the bulletin's reviews read tables no trigger marks
+    (the reporter's situations are found by their author, not by a unit; the bulletin's
+    workflow is Wagtail's), and are read on every visit: a duty must never wait on a kept
+    card."""
     today = timezone.localdate(now)
     version_of = functools.cache(caching.data_version_at)  # each unit's once a request
-    tasks = home_tasks(viewer)
     return {
         **kept_duties(viewer, now, version_of),
         "reported": _capped(reported_by_me(viewer), _situation),
-        "follow_ups": _capped(follow_ups_due(viewer, today), lambda f: {
-            "case_pk": f.case.pk, "case_code": f.case.code, "due_on": f.due_on}),
         **activity_cards(viewer, today, version_of),
         "bulletin": cms_work(viewer),  # plain already: a dataclass of texts and counts
-        "tasks": {"flags_to_review": tasks.flags_to_review,
-                  "anonymisations": tasks.anonymisations,
-                  "needing_worker": [{"pk": c.pk, "code": c.code, "unit": {"name": c.unit.name}}
-                                     for c in tasks.needing_worker]} if tasks else None,
     }

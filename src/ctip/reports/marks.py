@@ -45,6 +45,7 @@ TRIGGER = "ctip_audit_write_mark"
 #: below. A row's stored path is where its unit was when it was written; the unit's path now
 #: is marked too (the lists find a report by its unit's place in the tree today: a unit moved
 #: or merged since keeps its reports' old paths).
+_CASE_PATH = "(SELECT unit_path FROM cases_supportcase WHERE id = {case})"
 CHANGES: dict[str, tuple[tuple[str, ...], bool]] = {
     "cases_situation": (("{row}.handling_path", "{row}.unit_path",
                          "(SELECT path FROM org_unit WHERE id = {row}.handling_unit_id)"), False),
@@ -53,6 +54,16 @@ CHANGES: dict[str, tuple[tuple[str, ...], bool]] = {
     "reports_reporttype": (("''",), True),
     "outreach_campaign": (("{row}.unit_path",), True),
     "org_unit": (("{row}.path",), True),
+    "org_unittype": (("''",), True),  # which units report: every unit's
+    # a case manager's duties: a support case, its workers and follow-ups concern its unit
+    # (the path stored on the case, which the lists read); an anonymisation request its
+    # supervising unit; a break-glass flag the unit of the one who opened it, which her
+    # reviewers above look at
+    "cases_supportcase": (("{row}.unit_path",), False),
+    "cases_supportcase_workers": ((_CASE_PATH.format(case="{row}.supportcase_id"),), False),
+    "cases_followup": ((_CASE_PATH.format(case="{row}.case_id"),), False),
+    "cases_anonymisationrequest": (("{row}.unit_path",), False),
+    "cases_breakglass": (("{row}.actor_path",), False),
 }
 CHANGES_TABLE = "reports_changemark"
 #: How many of the newest change marks ``rollups.compact`` keeps: a version reads only those
