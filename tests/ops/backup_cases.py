@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
+from ctip.core.filecache import FileBasedCache
 from tests.conftest import needs
 from tests.ops import backup_writer
 
@@ -211,7 +212,13 @@ def test_backup_during_writes_restores_every_acknowledged_write(source: Site) ->
     # restored as documented: keys first, then the backup into an empty directory
     target = _fresh(source, "restored")
     target.ctip("keys", "import", str(keys))
+    # a cache left from the database this one replaces (a data directory moved aside but
+    # for its cache, or a Redis shared by the servers): nothing of it may outlive the restore
+    left = FileBasedCache(str(target.data / "cache"), {})
+    left.set("home:duties:before", {"values": "made from the lost database"}, None)
     restore = target.ctip("restore", str(backup), CTIP_BACKUP_PASSPHRASE=PASSPHRASE)
+    assert "The caches emptied (default)" in restore.stdout
+    assert left.get("home:duties:before") is None
     assert "checksums verified" in restore.stdout
     assert "The keys at hand decrypt the stored identities." in restore.stdout
     assert "All checks passed." in restore.stdout  # `ctip check` ran at the end

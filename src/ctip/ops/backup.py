@@ -40,6 +40,8 @@ from typing import IO, Any
 import psycopg
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.management.base import CommandError
 from django.db import connection
 
@@ -550,9 +552,47 @@ def restore_backup(path: Path, *, opener: sealing.Opener,
         _verify_counts(manifest)
         log(f"Row counts of {len(manifest['tables'])} tables and "
             f"{len(manifest['migrations'])} migrations match the manifest.")
+        emptied = forget_cached()
+        log(f"The caches emptied ({', '.join(emptied)}): nothing kept from another database "
+            "is shown or trusted.")
         return manifest
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+#: How many keys a Redis cache deletes at once when it is emptied.
+REDIS_BATCH = 1000
+
+
+def forget_cached() -> list[str]:
+    """Empty every configured cache of what ctip kept there; the names of the caches.
+
+    What a cache holds was made from the database that was there before a restore: a
+    signed-in user's snapshot with her roles then, a session, the kept cards and figures under
+    data versions that the restored database will reach again with other rows (its keys start
+    again from the backup's). None of it may outlive the database it came from. A Redis cache,
+    which several installations may share, loses only the keys of ctip's prefix (Django's own
+    ``clear`` would empty the whole Redis database); the file and memory caches are ctip's
+    alone and are cleared."""
+    emptied = []
+    for alias in settings.CACHES:
+        backend = caches[alias]
+        if isinstance(backend, RedisCache):
+            # the client of Django's Redis cache: it offers no way to delete by prefix
+            client = backend._cache.get_client(write=True)  # noqa: SLF001
+            pattern = f"{backend.key_prefix}:*" if backend.key_prefix else "*"
+            batch: list[Any] = []
+            for key in client.scan_iter(match=pattern, count=REDIS_BATCH):
+                batch.append(key)
+                if len(batch) >= REDIS_BATCH:
+                    client.delete(*batch)
+                    batch = []
+            if batch:
+                client.delete(*batch)
+        else:
+            backend.clear()
+        emptied.append(alias)
+    return emptied
 
 
 def _verify_counts(manifest: dict[str, Any]) -> None:
