@@ -322,3 +322,20 @@ def test_a_version_is_not_settled_while_an_earlier_mark_is_not_committed(
     database wraps each test in a transaction that never commits)."""
     out = run_on_own_database("ctip_change_marks_order", SCRIPT, tmp_path, install_migrated)
     assert "settled only after the earlier mark was committed" in out, out
+
+
+def test_rows_written_while_the_triggers_were_off_move_every_version(tree: Any,
+                                                                     users: Any) -> None:
+    """A bulk load (``rollups.paused``) or a migration writes with the triggers off: nothing
+    marks its rows, so when the triggers are back every unit's version moves (a mark of every
+    unit's), and a card kept before is made again."""
+    situation = actions.create_situation(actor=users["commune_officer"], unit=tree.commune_a,
+                                         category="recruitment", source="officer",
+                                         description="Tin tuyển dụng lạ.")
+    paths = [tree.commune_a.path, tree.branch_a1.path, tree.other_commune.path]
+    before = {path: caching.data_version_at(path) for path in paths}
+    with rollups.paused():
+        _sql("UPDATE cases_situation SET state = 'closed' WHERE id = %s", [situation.pk])
+    after = {path: caching.data_version_at(path) for path in paths}
+    assert all(after[path] != before[path] for path in paths), (before, after)
+    assert ("", True) in _since(0)

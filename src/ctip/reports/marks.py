@@ -194,6 +194,11 @@ def change_triggers(vendor: str = "sqlite"
     return triggers
 
 
+def everything_sql() -> str:
+    """A change mark that concerns every unit: its path ``''`` is above the root."""
+    return f"INSERT INTO {CHANGES_TABLE} (unit_path, down) VALUES ('', TRUE)"
+
+
 def prune_sql() -> str:
     """The change marks far behind the newest removed (``CHANGES_KEPT``)."""
     return (f"DELETE FROM {CHANGES_TABLE} WHERE id < "

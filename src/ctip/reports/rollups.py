@@ -748,7 +748,17 @@ def install_and_rebuild(using: str = "default") -> dict[str, int]:
         counts = rebuild(using)
     if _install_marks(conn):
         counts[marks.TABLE] = counts.get(marks.TABLE, 0) + _refill_marks(conn)
+    _mark_everything(conn)
     return counts
+
+
+def _mark_everything(conn: BaseDatabaseWrapper) -> None:
+    """A change mark of every unit's (``''``, concerning the units below): the rows written
+    while the change marks' triggers were off (a bulk load, a migration) were marked by none,
+    and may be anywhere, so every data version moves and no card kept before is served."""
+    if marks.CHANGES_TABLE in conn.introspection.table_names():
+        with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+            cursor.execute(marks.everything_sql())
 
 
 def ensure_installed(using: str = "default") -> bool:
