@@ -209,3 +209,72 @@ def test_every_table_a_kept_duty_reads_is_one_whose_writes_are_marked(
         read = set().union(*(_tables(q["sql"]) for q in queries.captured_queries))
         assert read, duties  # she has a kept duty: something was read
         assert read <= set(marks.CHANGES), sorted(read - set(marks.CHANGES))
+
+
+def test_a_write_that_changes_anyones_duties_moves_her_version(tree: Any, users: Any) -> None:
+    """The marks land where the viewers are: for viewers at the commune, above it and
+    elsewhere (case workers, a security officer, the officers), each of a series of writes made
+    by SQL (no action, no audit event) that changes the duties she would be shown, made afresh,
+    also moves the data version of one of her units. A mark at the wrong path (a flag marked
+    where its person is instead of where its opener acts, a follow-up at no path) fails."""
+    import secrets
+
+    from ctip.core.templatetags.shell import thaw
+    from ctip.reports import caching
+
+    worker = users["case_worker"]
+    colleague = make_user("hotro.hai", Role.CASE_WORKER, tree.commune_a)
+    viewers = [worker, colleague, users["commune_officer"], users["province_officer"],
+               make_user("hotro.tinh", Role.CASE_WORKER, tree.province),
+               make_user("anninh", Role.SECURITY_OFFICER, tree.province),
+               make_user("hotro.khac", Role.CASE_WORKER, tree.commune_b)]
+    today = timezone.localdate()
+    with at(_noon()):
+        case = open_case(tree.commune_a, colleague, full_name="Trần Thị Thu")
+        follow_up = actions.add_follow_up(actor=colleague, case=case,
+                                          due_on=today + dt.timedelta(days=2), what="Gọi")
+        alone = open_case(tree.commune_a, worker, full_name="Lê Thị Hồng")
+        request = actions.request_anonymisation(actor=colleague, person=case.person,
+                                                reason="Chị ấy yêu cầu xoá thông tin.")
+        # a flag on a person of another commune, opened by someone acting in this one: her
+        # reviewers are above where she acts, not where the person is
+        elsewhere = open_case(tree.commune_b, None, full_name="Đỗ Thị Mai")
+        flag = _flag(elsewhere, colleague, tree.branch_a1.path)
+        writes = [
+            ("UPDATE cases_supportcase_workers SET user_id = %s WHERE supportcase_id = %s",
+             [colleague.pk, alone.pk]),
+            ("DELETE FROM cases_supportcase_workers WHERE supportcase_id = %s", [alone.pk]),
+            ("UPDATE cases_supportcase SET code = %s WHERE id = %s", ["HT-MOI-1", alone.pk]),
+            ("UPDATE cases_followup SET due_on = %s WHERE id = %s",
+             [today + dt.timedelta(days=30), follow_up.pk]),
+            ("UPDATE cases_followup SET due_on = %s WHERE id = %s",
+             [today + dt.timedelta(days=1), follow_up.pk]),
+            ("UPDATE cases_breakglass SET actor_path = %s WHERE id = %s",
+             [tree.commune_a.path, flag.pk]),
+            ("UPDATE cases_breakglass SET reviewed_at = %s WHERE id = %s",
+             [timezone.now(), flag.pk]),
+            ("UPDATE cases_anonymisationrequest SET state = 'rejected' WHERE id = %s",
+             [request.pk]),
+            ("UPDATE org_unit SET name = %s WHERE id = %s", ["Xã Tên Mới", tree.commune_a.pk]),
+            ("UPDATE cases_supportcase SET unit_id = %s, unit_path = %s WHERE id = %s",
+             [tree.commune_b.pk, tree.commune_b.path, alone.pk]),
+            ("DELETE FROM cases_followup WHERE id = %s", [follow_up.pk]),
+        ]
+
+        def duties(viewer: Any) -> Any:
+            cache.clear()
+            return thaw(worklist.kept_duties(viewer, _noon(),
+                                             version_of=lambda _p: secrets.token_hex(8)))
+
+        def versions(viewer: Any) -> list[str]:
+            return [caching.data_version_at(g.unit_path) for g in grants_of(viewer)]
+
+        changed = 0
+        for statement, params in writes:
+            before = [(duties(v), versions(v)) for v in viewers]
+            _sql(statement, params)
+            for viewer, (shown, version) in zip(viewers, before, strict=True):
+                if duties(viewer) != shown:
+                    changed += 1
+                    assert versions(viewer) != version, (statement, viewer.username)
+        assert changed >= len(writes)  # every write changed someone's duties

@@ -217,7 +217,8 @@ def test_backup_during_writes_restores_every_acknowledged_write(source: Site) ->
     left = FileBasedCache(str(target.data / "cache"), {})
     left.set("home:duties:before", {"values": "made from the lost database"}, None)
     restore = target.ctip("restore", str(backup), CTIP_BACKUP_PASSPHRASE=PASSPHRASE)
-    assert "The caches emptied (default)" in restore.stdout
+    assert f"The caches emptied (default: FileBasedCache {target.data / 'cache'})" in (
+        restore.stdout)
     assert left.get("home:duties:before") is None
     assert "checksums verified" in restore.stdout
     assert "The keys at hand decrypt the stored identities." in restore.stdout

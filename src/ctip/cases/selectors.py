@@ -350,6 +350,10 @@ class HomeTasks:
         return bool(self.flags_to_review or self.needing_worker or self.anonymisations)
 
 
+#: How many open cases without a worker the home lists.
+NEEDING_WORKER_SHOWN = 20
+
+
 def home_tasks(viewer: Any) -> HomeTasks:
     tasks = HomeTasks()
     if has_capability(viewer, "breakglass.review"):
@@ -359,6 +363,7 @@ def home_tasks(viewer: Any) -> HomeTasks:
         # what the card shows (code, unit), no more: the person is not read
         tasks.needing_worker = list(
             cases_needing_worker(viewer).select_related(None).select_related("unit")
-            .only("pk", "code", "opened_on", "unit__name").order_by("opened_on")[:20])
+            .only("pk", "code", "opened_on", "unit__name").order_by("opened_on")
+            [:NEEDING_WORKER_SHOWN])
         tasks.anonymisations = anonymisations_to_decide(viewer).count()
     return tasks

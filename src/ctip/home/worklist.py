@@ -34,7 +34,7 @@ from ctip.accounts.policy import grants_of, has_capability, scope_paths, scope_q
 from ctip.cases.deadlines import DUE_SOON, due_soon_q, next_turn, overdue_q
 from ctip.cases.digest import deadline_text, deadline_text_until
 from ctip.cases.models import FollowUp, Situation
-from ctip.cases.selectors import home_tasks
+from ctip.cases.selectors import NEEDING_WORKER_SHOWN, home_tasks
 from ctip.core.templatetags.shell import freeze, generation
 from ctip.org.paths import is_within
 from ctip.outreach.models import Activity
@@ -138,6 +138,10 @@ def reported_by_me(viewer: Any) -> Capped:
                            "handling_unit__name").order_by("-created_at", "-pk"))
 
 
+#: How far ahead a follow-up is due: on the home from a week before its day.
+FOLLOW_UPS_AHEAD = dt.timedelta(days=7)
+
+
 def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
     """Follow-ups of open support cases in the viewer's ``case.manage`` scope due within a
     week (overdue ones included), by case code."""
@@ -146,7 +150,7 @@ def follow_ups_due(viewer: Any, today: dt.date) -> Capped:
     return Capped.of(
         FollowUp.objects.filter(scope_q(viewer, "case.manage", "case__unit_path"),
                                 done_on__isnull=True, case__closed_on__isnull=True,
-                                due_on__lte=today + dt.timedelta(days=7))
+                                due_on__lte=today + FOLLOW_UPS_AHEAD)
         .select_related("case").only("pk", "due_on", "case__id", "case__code")
         .order_by("due_on", "pk"))
 
@@ -304,7 +308,8 @@ DUTIES_SHAPE = 2
 #: earlier one kept in a shared cache.
 _DUTY_RULES = hashlib.sha256(repr((
     sorted((role, sorted(capabilities)) for role, capabilities in ROLE_CAPABILITIES.items()),
-    sorted(report_selectors.REPORTING_UNIT_TYPES), DUE_SOON)).encode()).hexdigest()
+    sorted(report_selectors.REPORTING_UNIT_TYPES), DUE_SOON, LIMIT, FOLLOW_UPS_AHEAD,
+    NEEDING_WORKER_SHOWN)).encode()).hexdigest()
 
 
 def _situation_card(situations: SituationWork | None) -> dict[str, Any] | None:

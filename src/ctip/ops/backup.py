@@ -552,9 +552,6 @@ def restore_backup(path: Path, *, opener: sealing.Opener,
         _verify_counts(manifest)
         log(f"Row counts of {len(manifest['tables'])} tables and "
             f"{len(manifest['migrations'])} migrations match the manifest.")
-        emptied = forget_cached()
-        log(f"The caches emptied ({', '.join(emptied)}): nothing kept from another database "
-            "is shown or trusted.")
         return manifest
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -564,8 +561,23 @@ def restore_backup(path: Path, *, opener: sealing.Opener,
 REDIS_BATCH = 1000
 
 
+def cache_names() -> list[str]:
+    """Each configured cache as the operator knows it: its alias, kind and place."""
+    names = []
+    for alias, config in settings.CACHES.items():
+        kind = str(config.get("BACKEND", "")).rsplit(".", 1)[-1]
+        place = str(config.get("LOCATION", ""))
+        if "@" in place:  # a Redis address may hold a password: its host only
+            scheme, _, rest = place.partition("://")
+            place = f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+        prefix = config.get("KEY_PREFIX")
+        names.append(f"{alias}: {kind} {place}" + (f", keys {prefix}:*" if prefix else ""))
+    return names
+
+
 def forget_cached() -> list[str]:
-    """Empty every configured cache of what ctip kept there; the names of the caches.
+    """Empty every configured cache of what ctip kept there; each cache as ``cache_names``
+    says it.
 
     What a cache holds was made from the database that was there before a restore: a
     signed-in user's snapshot with her roles then, a session, the kept cards and figures under
@@ -574,7 +586,6 @@ def forget_cached() -> list[str]:
     which several installations may share, loses only the keys of ctip's prefix (Django's own
     ``clear`` would empty the whole Redis database); the file and memory caches are ctip's
     alone and are cleared."""
-    emptied = []
     for alias in settings.CACHES:
         backend = caches[alias]
         if isinstance(backend, RedisCache):
@@ -591,8 +602,7 @@ def forget_cached() -> list[str]:
                 client.delete(*batch)
         else:
             backend.clear()
-        emptied.append(alias)
-    return emptied
+    return cache_names()
 
 
 def _verify_counts(manifest: dict[str, Any]) -> None:

@@ -194,9 +194,12 @@ def change_triggers(vendor: str = "sqlite"
     return triggers
 
 
-def everything_sql() -> str:
-    """A change mark that concerns every unit: its path ``''`` is above the root."""
-    return f"INSERT INTO {CHANGES_TABLE} (unit_path, down) VALUES ('', TRUE)"
+def everything_sql(vendor: str) -> list[str]:
+    """A change mark that concerns every unit (its path ``''`` is above the root), appended as
+    the triggers append theirs: on PostgreSQL under ``WRITING_LOCK``, shared."""
+    lock = ([f"SELECT pg_advisory_xact_lock_shared({WRITING_LOCK[0]}, {WRITING_LOCK[1]})"]
+            if vendor == "postgresql" else [])
+    return [*lock, f"INSERT INTO {CHANGES_TABLE} (unit_path, down) VALUES ('', TRUE)"]
 
 
 def prune_sql() -> str:

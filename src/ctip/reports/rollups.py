@@ -758,7 +758,8 @@ def _mark_everything(conn: BaseDatabaseWrapper) -> None:
     and may be anywhere, so every data version moves and no card kept before is served."""
     if marks.CHANGES_TABLE in conn.introspection.table_names():
         with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-            cursor.execute(marks.everything_sql())
+            for sql in marks.everything_sql(conn.vendor):
+                cursor.execute(sql)
 
 
 def ensure_installed(using: str = "default") -> bool:

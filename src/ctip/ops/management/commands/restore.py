@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ctip.ops.backup import restore_backup
+from ctip.ops.backup import forget_cached, restore_backup
 from ctip.ops.operations import opener_for, record_restore
 
 
@@ -33,5 +33,16 @@ class Command(BaseCommand):
         manifest = restore_backup(options["backup"], opener=opener, log=self.stdout.write)
         record_restore(options["backup"], manifest)
         self.stdout.write(self.style.SUCCESS("Restored."))
+        # what the caches kept came from the database this one replaces (decision 0096)
+        try:
+            emptied = forget_cached()
+        except Exception as exc:  # noqa: BLE001  (the restore stands; the operator must act)
+            raise CommandError(
+                f"The database is restored, but the caches could not be emptied ({exc}): "
+                "they still hold sessions, roles and figures of the database it replaces. "
+                "Do not start the services: make the cache reachable and run `ctip caches "
+                "empty`, then `ctip check`.") from exc
+        self.stdout.write("The caches emptied (" + "; ".join(emptied) + "): nothing kept from "
+                          "another database is shown or trusted.")
         if not options["skip_check"]:
             call_command("ctip_check", stdout=self.stdout, stderr=self.stderr)
