@@ -416,12 +416,37 @@ LOGGING = {
 # One cache shared by the gunicorn workers (files in the data directory): rendered bulletin pages
 # and the report form's rate limit. Tests use memory.
 # ``CTIP_CACHE_URL`` (``redis://host:6379/0``): one Redis cache for several servers, so that a
-# publish, a rate limit or a user's "read your own writes" mark is seen by all at once.
+# publish, a rate limit or a user's "read your own writes" mark is seen by all at once; its keys
+# under this installation's own prefix (``CTIP_CACHE_PREFIX``, ``_cache_prefix``).
 CTIP_CACHE_URL = os.environ.get("CTIP_CACHE_URL", "").strip()
+
+
+def _cache_prefix() -> str:
+    """The prefix of this installation's keys in a shared Redis (``CTIP_CACHE_PREFIX``, or one
+    made from the secret key): two installations sent to one Redis database (two provinces, a
+    training copy beside the real one) must never read each other's kept cards, figures and
+    sessions, while the servers of one installation, which share its secret key, share it. A
+    hash of the key, salted, tells nothing of the key. Letters, digits, ``-``, ``_`` and ``.``
+    only: ``ctip caches empty`` deletes ``<prefix>:*``, and a pattern character would reach
+    other keys (``ops.backup.forget_cached``)."""
+    import hashlib
+    import re
+
+    named = os.environ.get("CTIP_CACHE_PREFIX", "").strip()
+    if not named:
+        salted = hashlib.sha256(b"ctip cache prefix\0" + SECRET_KEY.encode()).hexdigest()
+        return f"ctip-{salted[:16]}"
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", named):
+        raise ImproperlyConfigured(
+            f"CTIP_CACHE_PREFIX={named!r}: use 1 to 64 letters, digits, '-', '_' or '.' "
+            "(no ':', '*', '?', '[' or spaces).")
+    return named
+
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CTIP_CACHE_URL,
-         "TIMEOUT": 3600, "KEY_PREFIX": "ctip"}
+         "TIMEOUT": 3600, "KEY_PREFIX": _cache_prefix()}
         if CTIP_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ctip-tests"}
         if TESTING

@@ -27,8 +27,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def _settings_of(tmp_path: Path, **env: str) -> dict[str, Any]:
     """The settings a server started with ``env`` would have (not the tests' own)."""
     clean = {k: v for k, v in os.environ.items()
-             if k not in {"CTIP_TESTING", "DATABASE_URL", "DATABASE_REPLICA_URL", "CTIP_CACHE_URL"}}
-    clean.update(PYTHONPATH=str(SRC), CTIP_DATA_DIR=str(tmp_path), SECRET_KEY="x" * 50, **env)
+             if k not in {"CTIP_TESTING", "DATABASE_URL", "DATABASE_REPLICA_URL", "CTIP_CACHE_URL",
+                          "CTIP_CACHE_PREFIX"}}
+    clean.update({"PYTHONPATH": str(SRC), "CTIP_DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 50,
+                  **env})
     code = ("import json, ctip.settings as s; print(json.dumps({'databases': s.DATABASES, "
             "'replica': s.CTIP_REPLICA_ALIAS, 'cache': s.CACHES['default'], "
             "'routers': s.DATABASE_ROUTERS}, default=str))")
@@ -52,6 +54,33 @@ def test_a_replica_and_a_shared_cache_come_from_the_environment(tmp_path: Path) 
     assert several["routers"] == ["ctip.core.dbrouter.ReplicaRouter"]
     assert several["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert several["cache"]["LOCATION"] == "redis://10.0.0.13:6379/0"
+
+
+def test_two_installations_on_one_redis_keep_apart_and_one_installations_servers_share(
+        tmp_path: Path) -> None:
+    """Two installations (two provinces, or a training copy beside the real one) sent to one
+    Redis database must not read each other's cards, figures and sessions: the key prefix
+    comes from the installation's own secret key unless ``CTIP_CACHE_PREFIX`` names one; the
+    servers of one installation, which share its secret key, share it."""
+    redis = {"CTIP_CACHE_URL": "redis://10.0.0.13:6379/0"}
+    province = _settings_of(tmp_path, SECRET_KEY="p" * 50, **redis)["cache"]["KEY_PREFIX"]
+    training = _settings_of(tmp_path, SECRET_KEY="t" * 50, **redis)["cache"]["KEY_PREFIX"]
+    assert province != training
+    assert _settings_of(tmp_path, SECRET_KEY="p" * 50, **redis)["cache"]["KEY_PREFIX"] == province
+    assert province.startswith("ctip-") and "p" * 8 not in province  # no part of the key
+    named = _settings_of(tmp_path, SECRET_KEY="p" * 50, CTIP_CACHE_PREFIX="ctip-quangtri",
+                         **redis)["cache"]["KEY_PREFIX"]
+    assert named == "ctip-quangtri"
+
+
+def test_a_cache_prefix_that_could_not_be_one_is_refused(tmp_path: Path) -> None:
+    """A Redis pattern character in the prefix would let ``ctip caches empty`` delete the keys
+    of another installation."""
+    for bad in ("ctip*", "ctip:x", "c t", "x" * 65):
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            _settings_of(tmp_path, CTIP_CACHE_URL="redis://10.0.0.13:6379/0",
+                         CTIP_CACHE_PREFIX=bad)
+        assert "CTIP_CACHE_PREFIX" in refused.value.stderr
 
 
 def test_ctip_check_warns_about_a_replica_without_a_shared_cache(settings: Any) -> None:
