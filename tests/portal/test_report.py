@@ -64,6 +64,27 @@ def test_a_report_creates_a_situation_in_the_commune_inbox(client: Client, tree:
     assert situation.code not in Client().get("/bao-tin/da-gui/").content.decode()
 
 
+def test_what_the_sender_wrote_is_kept_nowhere_in_clear_for_the_receipt(
+        client: Client, tree: Any) -> None:
+    """The receipt shows the sender what she told once, from her session, which is a row of
+    ``django_session`` and an entry of the shared cache: neither may hold her words (they often
+    name the person at risk) other than encrypted, as the situation's own column does."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    words = "Chị Nguyễn Thị Lan ở ấp 3 bị ép làm việc"
+    client.post(URL, form_data(tree.commune_a, description=words, identity="contact",
+                               contact="0912 345 678"))
+    key = client.cookies["sessionid"].value
+    stored = [repr(cache.get("ctip.session." + key)),
+              Session.objects.get(session_key=key).session_data,
+              repr(Session.objects.get(session_key=key).get_decoded())]
+    for kept in stored:
+        assert "Nguyễn Thị Lan" not in kept and "0912 345 678" not in kept
+    done = client.get("/bao-tin/da-gui/").content.decode()
+    assert "Chị Nguyễn Thị Lan ở ấp 3 bị ép làm việc" in done  # shown to her, once
+
+
 def test_an_anonymous_report_keeps_no_contact(client: Client, tree: Any) -> None:
     client.post(URL, form_data(tree.commune_b, identity="anonymous", contact="0900 000 000"))
     assert Situation.objects.get().reporter_contact == ""

@@ -30,6 +30,7 @@ from wagtail import views as wagtail_views
 
 from ctip.accounts.access import public
 from ctip.accounts.capabilities import Role
+from ctip.cases import crypto
 from ctip.cases.actions import create_situation
 from ctip.cases.models import Situation
 from ctip.core import request_context
@@ -241,7 +242,9 @@ def _receipt(situation: Situation, data: dict[str, Any]) -> dict[str, Any]:
         "category": str(situation.get_category_display()),
         "commune": data["commune"].name,
         "occurred_on": occurred.strftime("%d/%m/%Y") if occurred else "",
-        "description": data["description"][:500],
+        # her words often name the person at risk: in her session (a row of django_session
+        # and an entry of the shared cache) only encrypted, as the situation's own column
+        "description": crypto.encrypt(data["description"][:500]),
         "anonymous": not data.get("contact"),
         # what happens next, and by when: the unit that handles it and its stored deadline
         "handled_by": situation.handling_unit.name,
@@ -255,6 +258,12 @@ def _receipt(situation: Situation, data: dict[str, Any]) -> dict[str, Any]:
 def report_done(request: HttpRequest) -> HttpResponse:
     """The sender's receipt, shown once: a refresh or another visitor sees no details."""
     receipt = request.session.pop(SESSION_RECEIPT, None)
+    if receipt is not None:
+        try:
+            told = crypto.decrypt(receipt["description"]) if receipt.get("description") else ""
+        except crypto.KeyError_:  # keys changed since she sent it: the receipt without her words
+            told = ""
+        receipt = {**receipt, "description": told}
     response = TemplateResponse(request, "portal/report_done.html", {"receipt": receipt})
     patch_cache_control(response, no_store=True, private=True)
     return response
