@@ -263,3 +263,34 @@ def test_a_device_that_adds_the_second_step_is_refused_when_the_cache_cannot_tel
     assert not TOTPDevice.objects.filter(user=viewer, name="app", confirmed=True).exists()
     monkeypatch.undo()
     assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_a_release_that_changes_what_a_role_may_do_is_not_served_from_old_snapshots(
+        users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot holds her grants with what each role may do as the code said when it was
+    made. A new release that narrows a role starts processes whose snapshots are other ones
+    (``principal.SHAPE``, computed at start), so nobody keeps the old rights after it."""
+    from ctip.accounts.capabilities import ROLE_CAPABILITIES, Role
+
+    officer = login_client(users["commune_officer"])
+    cases = reverse("cases:case_list")
+    warm(officer, cases)
+    monkeypatch.setitem(ROLE_CAPABILITIES, Role.COMMUNE_OFFICER,
+                        ROLE_CAPABILITIES[Role.COMMUNE_OFFICER] - {"case.view"})
+    monkeypatch.setattr(principal, "SHAPE", principal.shape())  # as the new processes start
+    assert officer.get(cases).status_code == 404
+
+
+def test_a_migration_that_rewrites_roles_without_signals_is_not_served_from_snapshots(
+        users: Any, tree: Any) -> None:
+    """A data migration writes with ``update()`` or SQL, which send no signal: every migrate
+    changes the tree's version, so no snapshot made before it is used after it."""
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.utils import timezone
+
+    officer = login_client(users["commune_officer"])
+    warm(officer, unit_page(tree.branch_a1))
+    RoleAssignment.objects.filter(user=users["commune_officer"]).update(
+        revoked_at=timezone.now())
+    emit_post_migrate_signal(0, False, "default")  # what ``ctip migrate`` sends at its end
+    assert officer.get(unit_page(tree.branch_a1)).status_code == 404

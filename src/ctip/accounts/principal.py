@@ -36,7 +36,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 
@@ -49,10 +49,22 @@ log = logging.getLogger(__name__)
 
 PREFIX = "ctip.principal."
 TREE_VERSION = PREFIX + "tree"
-# A snapshot holds a pickled user and her home unit: one kept by code whose user or unit had
-# other fields is not used.
-SHAPE = zlib.crc32(",".join(f.attname for model in (User, Unit)
-                            for f in model._meta.concrete_fields).encode())
+
+
+def shape() -> int:
+    """What a snapshot was made by: the fields of a user and of her home unit (a pickled user
+    of other fields is not used), and what each role may do (her grants carry their roles'
+    capabilities: a release that narrows a role must not leave anyone the old rights for the
+    hour a snapshot lasts)."""
+    from ctip.accounts.capabilities import ROLE_CAPABILITIES
+
+    fields = ",".join(f.attname for model in (User, Unit) for f in model._meta.concrete_fields)
+    roles = ";".join(f"{role}:{','.join(sorted(caps))}"
+                     for role, caps in sorted(ROLE_CAPABILITIES.items()))
+    return zlib.crc32(f"{fields}|{roles}".encode())
+
+
+SHAPE = shape()  # once per process: a release starts new processes
 SNAPSHOT_SECONDS = 3600  # a snapshot unused for an hour is dropped; the versions are kept
 DEVICES_ATTR = "_ctip_devices"
 
@@ -206,3 +218,11 @@ def connect() -> None:
         signal.connect(_unit_saved, sender=Unit, dispatch_uid=f"principal-unit-{signal}")
     pre_save.connect(_device_saving, dispatch_uid="principal-device-pre_save")
     units_restructured.connect(_unit_saved, dispatch_uid="principal-tree")
+    # a data migration writes roles and units with update() or SQL, which send no signal:
+    # after every migrate no snapshot made before it is used
+    post_migrate.connect(_migrated, dispatch_uid="principal-migrated")
+
+
+def _migrated(sender: Any, **kwargs: Any) -> None:
+    if getattr(sender, "label", None) == "accounts":  # sent for every app: once a migrate
+        tree_changed()
