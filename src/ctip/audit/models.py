@@ -49,7 +49,7 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("object type"), max_length=80, blank=True)
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     target_label = models.CharField(_("object"), max_length=255, blank=True)
-    unit_path = TreePathField(_("unit path"), blank=True)
+    unit_path = TreePathField(_("unit path"), blank=True, place="then")
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     via = models.CharField(_("channel"), max_length=20, blank=True)

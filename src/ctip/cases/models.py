@@ -115,6 +115,8 @@ class Person(UnitFact):
     residence. Identity fields are encrypted; ``name_key`` is a keyed hash of the folded name
     for duplicate checks."""
 
+    PATH_PLACE = "now"  # her unit now: who may open her record (org.paths.PLACES)
+
     class Sex(models.TextChoices):
         FEMALE = "female", _("female")
         MALE = "male", _("male")
@@ -192,6 +194,8 @@ class Consent(models.Model):
 class Situation(UnitFact):
     """A risky situation noticed in a unit, and its handling up to closure."""
 
+    PATH_PLACE = "now"  # handled there now (org.paths.PLACES)
+
     class State(models.TextChoices):
         RECEIVED = "received", _("received")
         VERIFYING = "verifying", _("being verified")
@@ -220,7 +224,7 @@ class Situation(UnitFact):
                              default=State.RECEIVED, db_index=True)
     handling_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("handled by"))
-    handling_path = TreePathField(editable=False)
+    handling_path = TreePathField(editable=False, place="now")
     due_at = models.DateTimeField(_("escalate or refer by"), null=True, blank=True,
                                   db_index=True)
     # Microseconds from being recorded to the deadline fixed when it was received (the rule
@@ -301,7 +305,7 @@ class Referral(models.Model):
                                 related_name="referrals")
     answer = EncryptedTextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
-    unit_path = TreePathField(editable=False)
+    unit_path = TreePathField(editable=False, place="now")
     record_key = record_key_field()
 
     class Meta:
@@ -334,6 +338,8 @@ RISK_FACTORS = [
 
 class SupportCase(UnitFact):
     """Support for one person; ``unit`` is the supervising unit."""
+
+    PATH_PLACE = "now"  # supervised there now (org.paths.PLACES)
 
     class Kind(models.TextChoices):
         RETURNED_VICTIM = "returned_victim", _("returned victim")
@@ -414,7 +420,8 @@ class Service(models.Model):
     # ``reports.rollups``), moved with the case, so the indicators find and group a subtree's
     # services without joining their cases; never set it from Python. NULL only in the
     # instant before a trigger sets it (and so that adding it rewrites no table on SQLite).
-    case_path = TreePathField(editable=False, db_index=False, null=True, blank=True)
+    case_path = TreePathField(editable=False, db_index=False, null=True, blank=True,
+                              place="derived")
     record_key = record_key_field()
 
     class Meta:
@@ -489,8 +496,8 @@ class BreakGlass(models.Model):
                                 choices=Category.choices, default=Category.OTHER)
     reason = EncryptedTextField(_("reason"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
-    unit_path = TreePathField()
-    actor_path = TreePathField(default="")
+    unit_path = TreePathField(place="now")
+    actor_path = TreePathField(default="", place="now")
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -511,7 +518,7 @@ class AnonymisationRequest(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT,
                                related_name="anonymisation_requests")
-    unit_path = TreePathField()  # the supervising unit of her case
+    unit_path = TreePathField(place="now")  # the supervising unit of her case
     reason = EncryptedTextField(_("reason"), blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
@@ -574,7 +581,7 @@ class TraffickingEvent(models.Model):
                              related_name="trafficking_events")
     person = models.ForeignKey(Person, on_delete=models.PROTECT,
                                related_name="trafficking_events")
-    unit_path = TreePathField(editable=False)  # the case's supervising unit
+    unit_path = TreePathField(editable=False, place="now")  # the case's supervising unit
     status = models.CharField(_("victim status"), max_length=12, default="unknown")
     decided_by = models.CharField(_("decided by"), max_length=20, default="unknown")
     decided_on = models.DateField(_("decided on"), null=True, blank=True)

@@ -20,6 +20,8 @@ class Club(UnitFact):
     """A club, group or prevention model, with its lineage (which model it replicates) and the
     club it has been merged into."""
 
+    PATH_PLACE = "now"  # a club meets there now (org.paths.PLACES)
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         PAUSED = "paused", _("paused")
@@ -120,6 +122,8 @@ class ClubMember(models.Model):
 
 class Exchange(UnitFact):
     """An exchange with the counterpart across the border."""
+
+    PATH_PLACE = "then"  # an exchange held there (org.paths.PLACES)
 
     date = models.DateField(_("date"))
     counterpart_country = models.CharField(_("country"), max_length=100, default="Campuchia")

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,15 @@ GUARDS = frozenset({"guard", "ensure_not_locked"})
 
 def _locks() -> Any:
     return apps.get_model("reports", "PeriodLock").objects.active()
+
+
+def _over(paths: Iterable[str]) -> Q:
+    """The locks of these paths: by the path the lock was approved at, which the facts recorded
+    before a move of its unit still carry (they keep the place at the time), or by its unit's
+    path now, which the records handled there and everything recorded since carry
+    (``org.paths.PLACES``)."""
+    paths = list(paths)
+    return Q(unit_path__in=paths) | Q(unit__path__in=paths)
 
 
 def ancestor_paths(unit_path: str) -> list[str]:
@@ -56,8 +66,7 @@ def lock_over(unit_path: str, first: dt.date, last: dt.date | None = None) -> An
     last = first if last is None else last
     if last < first:
         first, last = last, first
-    return (_locks().filter(unit_path__in=ancestor_paths(unit_path), start__lte=last,
-                            end__gte=first)
+    return (_locks().filter(_over(ancestor_paths(unit_path)), start__lte=last, end__gte=first)
             .select_related("unit__parent", "report__report_type").order_by("start").first())
 
 
@@ -67,8 +76,14 @@ def locks_over(unit_paths: Iterable[str], first: dt.date, last: dt.date) -> list
     paths = {p for path in unit_paths for p in ancestor_paths(path)}
     if not paths:
         return []
-    return list(_locks().filter(unit_path__in=paths, start__lte=last, end__gte=first)
+    return list(_locks().filter(_over(paths), start__lte=last, end__gte=first)
                 .select_related("unit__parent", "report__report_type").order_by("start"))
+
+
+def lock_covers(lock: Any, unit_path: str) -> bool:
+    """``_over`` in memory, for a lock read with its unit (``locks_over``)."""
+    above = set(ancestor_paths(unit_path))
+    return lock.unit_path in above or lock.unit.path in above
 
 
 def lock_for(unit_path: str, date: dt.date) -> Any:

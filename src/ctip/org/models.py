@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -161,8 +162,13 @@ class Succession(models.Model):
 
 
 class UnitFact(models.Model):
-    """A record of something that happened in a unit. It keeps the unit's path at the time, so
-    history survives restructuring and reports can sum any subtree with one range."""
+    """A record of a unit, with a copy of the unit's path, so reports can sum any subtree with
+    one range. ``PATH_PLACE`` says what the copy means when the unit moves in the tree
+    (``paths.PLACES``): ``"then"``, something that happened there at the time, which stays
+    where it was recorded (decision 0008); ``"now"``, something handled there now, which goes
+    with its unit (``units.actions._repath_subtree``)."""
+
+    PATH_PLACE: ClassVar[str | None] = None
 
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("unit"))

@@ -38,10 +38,45 @@ def byte_order(connection: Any) -> tuple[str, str]:
     return ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
 
 
-class TreePathField(models.CharField):
-    """A materialised path; supports ``field__subtree=path`` (the path and all below it)."""
+#: What a stored copy of a unit's path means, when the unit moves in the tree (``place=``):
+#: ``"now"``, where the record is handled now (a case, a person, a situation, a report, a club):
+#: it goes with its unit, since who may open it is decided from it; ``"then"``, where something
+#: happened at the time (an activity, an audit event, a mark): it stays (decision 0008);
+#: ``"derived"``, a copy of another row's path that a trigger keeps (a service's case's path).
+PLACES = ("now", "then", "derived")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def place_of(field: Any) -> str | None:
+    """The ``place`` a path field declares (``None``: not declared); a unit's path inherited
+    from ``org.models.UnitFact`` by its model's ``PATH_PLACE``."""
+    place = getattr(field, "place", None)
+    if place is None and field.name == "unit_path":
+        place = getattr(getattr(field, "model", None), "PATH_PLACE", None)
+    return place
+
+
+def records_handled_at(model_filter: Any = None) -> list[tuple[Any, str]]:
+    """Every (model, field name) whose stored path is ``"now"``: the records that go with their
+    unit when it moves (every installed model, read when asked: this layer imports none)."""
+    from django.apps import apps
+
+    return [(model, field.name) for model in apps.get_models()
+            for field in model._meta.concrete_fields
+            if isinstance(field, TreePathField) and place_of(field) == "now"
+            and (model_filter is None or model_filter(model))]
+
+
+class TreePathField(models.CharField):
+    """A materialised path; supports ``field__subtree=path`` (the path and all below it).
+
+    A copy of a unit's path on another model declares its ``place`` (``PLACES``); the
+    migrations' historical fields do not need it, and it is not part of the field's
+    definition in them (``deconstruct``)."""
+
+    def __init__(self, *args: Any, place: str | None = None, **kwargs: Any) -> None:
+        if place is not None and place not in PLACES:
+            raise ValueError(f"place must be one of {PLACES}: {place!r}")
+        self.place = place
         kwargs.setdefault("max_length", 255)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)

@@ -45,7 +45,7 @@ from ctip.audit.actions import record
 from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
 from ctip.core.errors import ActionError
-from ctip.core.periods import ancestor_paths, lock_message, locks_over
+from ctip.core.periods import lock_covers, lock_message, locks_over
 from ctip.core.spreadsheets import (
     XLSX_CONTENT_TYPE,
     RowError,
@@ -449,8 +449,7 @@ class _Locks:
             return None
         key = (unit.path, date)
         if key not in self.seen:
-            above = set(ancestor_paths(unit.path))
-            lock = next((lock for lock in self.locks if lock.unit_path in above
+            lock = next((lock for lock in self.locks if lock_covers(lock, unit.path)
                          and lock.start <= date <= lock.end), None)
             self.seen[key] = lock_message(lock) if lock is not None else None
         return self.seen[key]

@@ -55,6 +55,8 @@ class Material(models.Model):
 class Campaign(UnitFact):
     """A plan or peak period (kế hoạch, đợt cao điểm), issued by a unit for its subtree."""
 
+    PATH_PLACE = "now"  # run from there now (org.paths.PLACES)
+
     name = models.CharField(_("name"), max_length=300)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
@@ -95,6 +97,8 @@ class CampaignTarget(models.Model):
 class Speaker(UnitFact):
     """A member of the team of speakers (báo cáo viên, tuyên truyền viên) of a unit."""
 
+    PATH_PLACE = "now"  # serves there now (org.paths.PLACES)
+
     class Kind(models.TextChoices):
         REPORTER = "reporter", _("reporter (báo cáo viên)")
         COMMUNICATOR = "communicator", _("communicator (tuyên truyền viên)")
@@ -128,6 +132,8 @@ PLANNED_SUMS = ("participants_women", "participants_men", "participants_total", 
 
 class Activity(UnitFact):
     """One piece of awareness work, logged where it happened."""
+
+    PATH_PLACE = "then"  # held there at the time (org.paths.PLACES)
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -211,6 +217,8 @@ class Attachment(models.Model):
 
 class Commendation(UnitFact):
     """Public recognition (nêu gương) of a collective or an individual."""
+
+    PATH_PLACE = "then"  # given there at the time (org.paths.PLACES)
 
     class RecipientKind(models.TextChoices):
         UNIT = "unit", _("unit")

@@ -55,7 +55,7 @@ class Report(models.Model):
 
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("unit"))
-    unit_path = TreePathField(editable=False)
+    unit_path = TreePathField(editable=False, place="now")
     report_type = models.ForeignKey(ReportType, on_delete=models.PROTECT,
                                     related_name="reports", verbose_name=_("report type"))
     period_start = models.DateField(_("period start"))
@@ -171,7 +171,7 @@ class PeriodLock(models.Model):
     """The records of ``unit``'s subtree dated between ``start`` and ``end`` are frozen."""
 
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    unit_path = TreePathField(editable=False)
+    unit_path = TreePathField(editable=False, place="then")
     start = models.DateField()
     end = models.DateField()
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.PROTECT,
@@ -225,7 +225,7 @@ class ActivityMonth(models.Model):
     See ``reports.rollups``."""
 
     level = models.PositiveSmallIntegerField()
-    path = TreePathField(db_index=False)
+    path = TreePathField(db_index=False, place="derived")
     month = models.DateField()
     format = models.ForeignKey("outreach.Format", on_delete=models.DO_NOTHING,
                                db_constraint=False, db_index=False, related_name="+")
@@ -287,7 +287,7 @@ class WriteMark(models.Model):
 
     id = models.BigIntegerField(primary_key=True)  # the audit event's
     # no index: read only by walking the newest keys down (``caching.data_version_at``)
-    unit_path = TreePathField(blank=True, db_index=False)
+    unit_path = TreePathField(blank=True, db_index=False, place="then")
     tree = models.BooleanField(default=False)  # a change of the tree (``marks.TREE_PREFIX``)
 
     class Meta:
@@ -305,7 +305,7 @@ class ChangeMark(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # no index: read only by walking the newest keys down (``caching.data_version_at``)
-    unit_path = TreePathField(blank=True, db_index=False)
+    unit_path = TreePathField(blank=True, db_index=False, place="then")
     down = models.BooleanField(default=False)  # concerns the units below too (``CHANGES``)
 
     class Meta:

@@ -22,7 +22,7 @@ from ctip.core.errors import ActionError
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
-from ctip.org.paths import is_within
+from ctip.org.paths import is_within, records_handled_at
 from ctip.org.rules import ensure_open
 from ctip.org.signals import units_restructured
 
@@ -173,6 +173,12 @@ def _repath_subtree(unit: Unit, new_parent: Unit | None) -> int:
         depth=F("depth") + (new_depth - unit.depth),
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    # the records handled in the subtree now (cases, persons, situations, reports, clubs...)
+    # go with it: who may open them is decided from their path; the facts of what happened
+    # there keep the place at the time (``org.paths.PLACES``, decision 0099)
+    for model, name in records_handled_at(lambda m: m is not Unit):
+        model._base_manager.filter(**{f"{name}__subtree": old_path}).update(
+            **{name: Concat(Value(new_path), Substr(name, len(old_path) + 1))})
     # Exactly what the two statements wrote; reading it back would cost a query.
     unit.path, unit.depth, unit.parent = new_path, new_depth, new_parent
     return moved

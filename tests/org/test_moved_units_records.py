@@ -1,0 +1,130 @@
+"""A unit moved in the tree (``move_subtree``, and the children a merger or a split carries over):
+the records handled there now go with it; the facts of what happened keep the place at the
+time (decision 0008); and every stored path says which of the two it is.
+
+Who may open a case, a person or a situation is decided from their stored path, so a path left
+behind gave the province a commune had left its people, and kept them from the province it
+joined. An approved period stays locked whichever path a record of it carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from ctip.accounts.capabilities import Role
+from ctip.cases import actions as cases
+from ctip.cases.models import Service, SupportCase
+from ctip.core.errors import ActionError
+from ctip.org.models import Unit
+from ctip.org.paths import PLACES, TreePathField, place_of
+from ctip.outreach.actions import update_activity
+from ctip.reports import actions as reports
+from ctip.reports.models import ReportType
+from ctip.units.actions import move_subtree
+from tests import access_world
+from tests.cases.case_helpers import open_case
+from tests.conftest import log_activity, login_client, make_user
+
+
+def _path_fields() -> list[tuple[Any, TreePathField]]:
+    return [(model, field) for model in apps.get_models() if model is not Unit
+            for field in model._meta.concrete_fields if isinstance(field, TreePathField)]
+
+
+def test_every_stored_path_says_whether_it_moves_with_its_unit() -> None:
+    """A new model with a unit's path must choose: a record handled there now, a fact of the
+    place at the time, or a path kept from another row by a trigger."""
+    undecided = [f"{model._meta.label}.{field.name}" for model, field in _path_fields()
+                 if place_of(field) not in PLACES]
+    assert undecided == []
+
+
+def _in(model: Any, field: TreePathField, path: str) -> int:
+    return int(model._base_manager.filter(**{f"{field.name}__subtree": path}).count())
+
+
+def test_a_move_carries_every_record_handled_there_and_keeps_every_fact(
+        tree: Any, users: Any) -> None:
+    inside, _outside = access_world.build(tree, users)
+    case = inside.objects["case"]
+    # an anonymisation asked for, and a flag opened by someone acting at the commune itself
+    cases.request_anonymisation(actor=users["case_worker"], person=case.person,
+                                reason="Chị yêu cầu xoá thông tin sau khi kết thúc hỗ trợ")
+    onlooker = make_user("hotro.xa.khac", Role.CASE_WORKER, tree.commune_a)
+    access_world._break_glass(cases.view_identity, onlooker, case)
+    report = inside.objects["report"]
+    reports.update_narrative(actor=None, report=report, number="7/BC-HPN")
+    reports.approve(actor=users["province_officer"],
+                    report=reports.submit(actor=users["commune_officer"], report=report))
+    old = Unit.objects.get(pk=tree.commune_a.pk).path
+    before = {(model, field.name): _in(model, field, old) for model, field in _path_fields()}
+
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+
+    new = Unit.objects.get(pk=tree.commune_a.pk).path
+    assert new != old
+    for model, field in _path_fields():
+        name = f"{model._meta.label}.{field.name}"
+        if place_of(field) == "now":
+            assert before[model, field.name] > 0, f"{name}: nothing to move in this test"
+            assert _in(model, field, old) == 0, f"{name} left behind at {old}"
+            assert _in(model, field, new) >= before[model, field.name], name
+        elif place_of(field) == "then":
+            assert _in(model, field, old) >= before[model, field.name], f"{name} moved"
+    # a service's path is its case's, by the case's trigger
+    moved = SupportCase.objects.get(pk=case.pk)
+    assert moved.unit_path == new
+    assert set(Service.objects.filter(case=moved).values_list("case_path", flat=True)) == {new}
+
+
+def test_the_province_a_commune_joins_opens_its_people_and_the_one_it_left_does_not(
+        tree: Any, users: Any) -> None:
+    case = open_case(tree.commune_a, users["case_worker"])
+    situation = cases.create_situation(actor=None, unit=tree.commune_a, category="missing",
+                                       source="officer", description="Mất liên lạc với con")
+    left = login_client(make_user("hotro.tinh", Role.CASE_WORKER, tree.province))
+    joined = login_client(make_user("hotro.caobang", Role.CASE_WORKER, tree.other_province))
+    pages = [reverse("cases:case_detail", args=[case.pk]),
+             reverse("cases:person_detail", args=[case.person.pk]),
+             reverse("cases:situation_detail", args=[situation.pk])]
+    assert [left.get(p).status_code for p in pages] == [200, 200, 200]
+    assert [joined.get(p).status_code for p in pages] == [404, 404, 404]
+
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+
+    assert [left.get(p).status_code for p in pages] == [404, 404, 404]
+    assert [joined.get(p).status_code for p in pages] == [200, 200, 200]
+    assert case.code in joined.get(reverse("cases:case_list")).content.decode()
+    assert case.code not in left.get(reverse("cases:case_list")).content.decode()
+
+
+def test_an_approved_period_stays_locked_after_its_unit_moves(tree: Any, users: Any,
+                                                             formats: Any) -> None:
+    """Before the move, the records of July carry the old path; after it, new ones carry the
+    new path. The commune's approved July refuses both."""
+    july = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
+    report = reports.create_or_get_draft(
+        actor=None, unit=tree.commune_a, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    reports.update_narrative(actor=None, report=report, number="7/BC-HPN")
+    reports.approve(actor=users["province_officer"],
+                    report=reports.submit(actor=users["commune_officer"], report=report))
+
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+
+    branch, commune = (Unit.objects.get(pk=u.pk) for u in (tree.branch_a1, tree.commune_a))
+    assert branch.path.startswith(Unit.objects.get(pk=tree.other_province.pk).path)
+    locked = "7/BC-HPN"  # the refusal names the approved report
+    with pytest.raises(ActionError, match=locked):  # a July activity recorded after the move
+        log_activity(branch, formats["meeting"], date=dt.date(2026, 7, 20),
+                     title="Sau khi chuyển")
+    with pytest.raises(ActionError, match=locked):  # one recorded before, under the old path
+        update_activity(actor=None, activity=july, notes="sửa sau khi chuyển")
+    with pytest.raises(ActionError, match=locked):  # a case opened in June runs through July
+        open_case(commune, users["case_worker"], opened_on=dt.date(2026, 6, 1))
+    # outside the period, work goes on
+    log_activity(branch, formats["meeting"], date=dt.date(2026, 8, 20))
