@@ -128,3 +128,48 @@ def test_an_approved_period_stays_locked_after_its_unit_moves(tree: Any, users: 
         open_case(commune, users["case_worker"], opened_on=dt.date(2026, 6, 1))
     # outside the period, work goes on
     log_activity(branch, formats["meeting"], date=dt.date(2026, 8, 20))
+
+
+def test_a_merger_hands_the_people_of_the_closed_unit_over_to_its_successor(
+        tree: Any, users: Any, formats: Any) -> None:
+    """A commune merged into another closes: the roles held there grant nothing, and nobody
+    at the successor reached its people. Its persons, cases and situations, with what hangs on
+    their path, are now the successor's; what happened there stays with the closed unit."""
+    from ctip.audit.models import AuditEvent
+    from ctip.units.actions import merge_units
+
+    worker_b = make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b)
+    case = open_case(tree.commune_b, worker_b)
+    cases.request_anonymisation(actor=worker_b, person=case.person,
+                                reason="Chị yêu cầu xoá thông tin sau khi kết thúc hỗ trợ")
+    access_world._break_glass(cases.view_identity,
+                              make_user("hotro.tanan2", Role.CASE_WORKER, tree.commune_b), case)
+    cases.record_trafficking_event(actor=None, case=case, exploitation=["forced_marriage"],
+                                   exploitation_country="CN")
+    situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                       source="officer", description="Mất liên lạc với con")
+    held = log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 7, 10))
+    closed = Unit.objects.get(pk=tree.commune_b.pk).path
+    successor = login_client(users["case_worker"])  # a case worker of commune A
+    pages = [reverse("cases:case_detail", args=[case.pk]),
+             reverse("cases:person_detail", args=[case.person.pk]),
+             reverse("cases:situation_detail", args=[situation.pk])]
+    assert [successor.get(p).status_code for p in pages] == [404, 404, 404]
+
+    merge_units(actor=users["province_officer"], sources=[tree.commune_b], into=tree.commune_a)
+
+    left = [f"{model._meta.label}.{field.name}" for model, field in _path_fields()
+            if place_of(field) == "now" and model._base_manager.filter(
+                **{field.name: closed}).exists()]
+    assert left == []
+    assert [successor.get(p).status_code for p in pages] == [200, 200, 200]
+    assert case.code in successor.get(reverse("cases:case_list")).content.decode()
+    moved = SupportCase.objects.get(pk=case.pk)
+    assert (moved.unit_id, moved.person.unit_id) == (tree.commune_a.pk, tree.commune_a.pk)
+    assert set(Service.objects.filter(case=moved).values_list("case_path", flat=True)) <= {
+        Unit.objects.get(pk=tree.commune_a.pk).path}
+    # the closed commune's activities stay where they were held
+    assert type(held).objects.get(pk=held.pk).unit_path == closed
+    handed = AuditEvent.objects.get(action="cases.handed_over")
+    assert handed.changes["cases"] == 1 and handed.changes["persons"] == 1
+    assert handed.changes["situations"] == 1

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from ctip.imports import kinds
+from ctip.org.signals import unit_merged
 
 
 class CasesConfig(AppConfig):
@@ -21,6 +22,13 @@ class CasesConfig(AppConfig):
         kinds.declare("situations", "ctip.cases.situation_import")
         sign_in_locked.connect(notify_administrators, dispatch_uid="cases.notices.sign_in_locked")
         access_narrowed.connect(_end_uncovered, dispatch_uid="cases.actions.access_narrowed")
+        unit_merged.connect(_hand_over, dispatch_uid="cases.handover.unit_merged")
+
+
+def _hand_over(sender: Any, *, actor: Any, source: Any, into: Any, **kwargs: Any) -> None:
+    from ctip.cases.handover import hand_over  # models: loaded after the apps
+
+    hand_over(actor=actor, source=source, into=into)
 
 
 def _end_uncovered(sender: Any, *, actor: Any, user: Any, why: str, **kwargs: Any) -> None:

@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # sit in the tree or whether they are open (the bulletin's Wagtail groups, for one) is brought
 # up to date in the same transaction.
 units_restructured = Signal()
+
+# Sent inside a merger's transaction for each unit merged (``source``) into ``into``, before
+# the source closes: the apps whose records are handled at a unit now (``org.paths.PLACES``)
+# hand the source's own over to its successor (its children have moved already).
+unit_merged = Signal()

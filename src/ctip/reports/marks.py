@@ -42,9 +42,9 @@ TRIGGER = "ctip_audit_write_mark"
 #: relevant to each), and whether a row concerns the units below its own (``down``): a
 #: campaign is run by the units below, a unit's name is shown on their pages; a situation or a
 #: report concerns its unit and the units above it, which count and review it, and no unit
-#: below. A row's stored path is where its unit was when it was written; the unit's path now
-#: is marked too (the lists find a report by its unit's place in the tree today: a unit moved
-#: or merged since keeps its reports' old paths).
+#: below. A row's stored path goes with its unit when the unit moves, or to the successor of a
+#: unit merged, for the records handled there now (``org.paths.PLACES``, decision 0099); the
+#: unit's path now is marked too, for a row written before that rule.
 _CASE_PATH = "(SELECT unit_path FROM cases_supportcase WHERE id = {case})"
 CHANGES: dict[str, tuple[tuple[str, ...], bool]] = {
     "cases_situation": (("{row}.handling_path", "{row}.unit_path",

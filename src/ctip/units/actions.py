@@ -24,7 +24,7 @@ from ctip.core.text import fold, nfc
 from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
 from ctip.org.paths import is_within, records_handled_at
 from ctip.org.rules import ensure_open
-from ctip.org.signals import units_restructured
+from ctip.org.signals import unit_merged, units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
                "is_far_flung", "is_ethnic_minority", "opened_on")
@@ -241,6 +241,7 @@ def merge_units(
             )
         for child in source.children.open():
             _repath_subtree(child, into)
+        unit_merged.send(sender=Unit, actor=actor, source=source, into=into)
         _close(source, on=effective_on, reason=reason or _("Merged into %(name)s") % {
             "name": into.name})
         Succession.objects.create(predecessor=source, successor=into,
