@@ -173,3 +173,22 @@ def test_a_merger_hands_the_people_of_the_closed_unit_over_to_its_successor(
     handed = AuditEvent.objects.get(action="cases.handed_over")
     assert handed.changes["cases"] == 1 and handed.changes["persons"] == 1
     assert handed.changes["situations"] == 1
+
+
+def test_units_check_names_records_left_behind_by_an_old_move(tree: Any, users: Any) -> None:
+    from ctip.org.integrity import check_tree
+
+    case = open_case(tree.commune_a, users["case_worker"])
+    assert check_tree() == []
+    SupportCase.objects.filter(pk=case.pk).update(unit_path=tree.commune_b.path)
+    assert check_tree() == ["cases.SupportCase: 1 record(s) whose unit_path is not their "
+                            "unit's path (ctip units check --repair)"]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("units", "check", "--repair", stdout=out)
+    assert "repaired: cases.SupportCase.unit_path: 1" in out.getvalue()
+    assert SupportCase.objects.get(pk=case.pk).unit_path == tree.commune_a.path
+    assert check_tree() == []

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ctip.core.errors import ActionError
-from ctip.org.integrity import check_tree
+from ctip.org.integrity import check_tree, repair_stale_records
 from ctip.org.legacy_addresses import UNKNOWN, resolve_address
 from ctip.units.provinces import import_province
 
@@ -18,7 +18,11 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="Load a province and its communes and wards from "
                                             "the official list (vietnam-provinces).")
         imp.add_argument("--province", required=True, help="GSO province code, e.g. 80")
-        sub.add_parser("check", help="Report inconsistent paths, depths and closed units.")
+        check = sub.add_parser("check", help="Report inconsistent paths, depths and closed "
+                               "units, and records handled at a unit whose path is not "
+                               "their unit's.")
+        check.add_argument("--repair", action="store_true",
+                           help="First give those records their unit's path (audited).")
         res = sub.add_parser("resolve", help="Say which current commune or ward an address "
                                              "(pre-2025 or current form) or a code means.")
         res.add_argument("address", help='e.g. "Xã Mỹ Lộc, Huyện Cần Giuộc, Tỉnh Long An"')
@@ -40,12 +44,26 @@ class Command(BaseCommand):
             for old, new in result.renamed:
                 self.stdout.write(f"  renamed: {old} → {new}")
         else:
+            if options.get("repair"):
+                self._repair()
             problems = check_tree()
             for problem in problems:
                 self.stdout.write(problem)
             if problems:
                 raise CommandError(f"{len(problems)} problem(s) in the unit tree")
             self.stdout.write(self.style.SUCCESS("The unit tree is consistent."))
+
+    def _repair(self) -> None:
+        from django.db import transaction
+
+        from ctip.audit.actions import record
+
+        with transaction.atomic():
+            repaired = repair_stale_records()
+            if repaired:
+                record(actor=None, action="unit.paths_repaired", changes=repaired)
+        for table, count in repaired.items():
+            self.stdout.write(f"repaired: {table}: {count}")
 
     def _resolve(self, address: str, *, as_json: bool) -> None:
         # imported when the command runs: the command line's start-up stays light (decision 0068)
