@@ -18,7 +18,9 @@ Every deployment knob is an environment variable; nothing secret lives in the re
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -429,9 +431,6 @@ def _cache_prefix() -> str:
     hash of the key, salted, tells nothing of the key. Letters, digits, ``-``, ``_`` and ``.``
     only: ``ctip caches empty`` deletes ``<prefix>:*``, and a pattern character would reach
     other keys (``ops.backup.forget_cached``)."""
-    import hashlib
-    import re
-
     named = os.environ.get("CTIP_CACHE_PREFIX", "").strip()
     if not named:
         salted = hashlib.sha256(b"ctip cache prefix\0" + SECRET_KEY.encode()).hexdigest()

@@ -40,6 +40,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save, pre_s
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 
+from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import grants_of
 from ctip.org.models import Unit
@@ -56,8 +57,6 @@ def shape() -> int:
     of other fields is not used), and what each role may do (her grants carry their roles'
     capabilities: a release that narrows a role must not leave anyone the old rights for the
     hour a snapshot lasts)."""
-    from ctip.accounts.capabilities import ROLE_CAPABILITIES
-
     fields = ",".join(f.attname for model in (User, Unit) for f in model._meta.concrete_fields)
     roles = ";".join(f"{role}:{','.join(sorted(caps))}"
                      for role, caps in sorted(ROLE_CAPABILITIES.items()))

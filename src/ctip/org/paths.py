@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models import BooleanField, Expression, F, Lookup, Value
 
@@ -58,8 +59,6 @@ def place_of(field: Any) -> str | None:
 def records_handled_at(model_filter: Any = None) -> list[tuple[Any, str]]:
     """Every (model, field name) whose stored path is ``"now"``: the records that go with their
     unit when it moves (every installed model, read when asked: this layer imports none)."""
-    from django.apps import apps
-
     return [(model, field.name) for model in apps.get_models()
             for field in model._meta.concrete_fields
             if isinstance(field, TreePathField) and place_of(field) == "now"

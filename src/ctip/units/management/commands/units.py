@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.org.integrity import check_tree, repair_stale_records
 from ctip.org.legacy_addresses import UNKNOWN, resolve_address
@@ -54,10 +56,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The unit tree is consistent."))
 
     def _repair(self) -> None:
-        from django.db import transaction
-
-        from ctip.audit.actions import record
-
         with transaction.atomic():
             repaired = repair_stale_records()
             if repaired:
