@@ -146,6 +146,8 @@ def test_a_merger_hands_the_people_of_the_closed_unit_over_to_its_successor(
                               make_user("hotro.tanan2", Role.CASE_WORKER, tree.commune_b), case)
     cases.record_trafficking_event(actor=None, case=case, exploitation=["forced_marriage"],
                                    exploitation_country="CN")
+    cases.add_service(actor=None, case=case, type="medical", provider="Trạm y tế",
+                      date=dt.date(2026, 1, 12))
     situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
                                        source="officer", description="Mất liên lạc với con")
     held = log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 7, 10))
@@ -166,7 +168,7 @@ def test_a_merger_hands_the_people_of_the_closed_unit_over_to_its_successor(
     assert case.code in successor.get(reverse("cases:case_list")).content.decode()
     moved = SupportCase.objects.get(pk=case.pk)
     assert (moved.unit_id, moved.person.unit_id) == (tree.commune_a.pk, tree.commune_a.pk)
-    assert set(Service.objects.filter(case=moved).values_list("case_path", flat=True)) <= {
+    assert set(Service.objects.filter(case=moved).values_list("case_path", flat=True)) == {
         Unit.objects.get(pk=tree.commune_a.pk).path}
     # the closed commune's activities stay where they were held
     assert type(held).objects.get(pk=held.pk).unit_path == closed
@@ -192,3 +194,43 @@ def test_units_check_names_records_left_behind_by_an_old_move(tree: Any, users: 
     assert "repaired: cases.SupportCase.unit_path: 1" in out.getvalue()
     assert SupportCase.objects.get(pk=case.pk).unit_path == tree.commune_a.path
     assert check_tree() == []
+
+
+def test_after_a_move_nobody_stays_on_a_case_she_no_longer_covers_and_escalations_follow(
+        tree: Any, users: Any) -> None:
+    """A case worker of the province a commune left comes off its cases (they then need a
+    worker there); a situation escalated to that province goes to the province it joined."""
+    from ctip.cases.models import Situation
+    from ctip.cases.selectors import cases_needing_worker
+
+    above = make_user("hotro.tinh", Role.CASE_WORKER, tree.province)
+    case = open_case(tree.commune_a, above)
+    situation = cases.create_situation(actor=None, unit=tree.commune_a, category="missing",
+                                       source="officer", description="Mất liên lạc với con")
+    province_officer = make_user("caobang.tinh2", Role.PROVINCE_OFFICER, tree.other_province)
+    cases.escalate(actor=None, situation=situation)
+    assert Situation.objects.get(pk=situation.pk).handling_unit_id == tree.province.pk
+
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+
+    assert list(SupportCase.objects.get(pk=case.pk).workers.all()) == []
+    manager = make_user("hotro.caobang2", Role.CASE_WORKER, tree.other_province)
+    assert case.pk in {c.pk for c in cases_needing_worker(manager)}
+    moved = Situation.objects.get(pk=situation.pk)
+    assert moved.handling_unit_id == tree.other_province.pk
+    assert moved.handling_path == Unit.objects.get(pk=tree.other_province.pk).path
+    opened = login_client(province_officer).get(
+        reverse("cases:situation_detail", args=[situation.pk]))
+    assert opened.status_code == 200
+
+
+def test_after_a_merger_the_closed_units_workers_come_off_its_cases(tree: Any,
+                                                                   users: Any) -> None:
+    from ctip.cases.selectors import cases_needing_worker
+    from ctip.units.actions import merge_units
+
+    worker_b = make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b)
+    case = open_case(tree.commune_b, worker_b)
+    merge_units(actor=users["province_officer"], sources=[tree.commune_b], into=tree.commune_a)
+    assert list(SupportCase.objects.get(pk=case.pk).workers.all()) == []
+    assert case.pk in {c.pk for c in cases_needing_worker(users["case_worker"])}

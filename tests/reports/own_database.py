@@ -30,6 +30,31 @@ commune = create_unit(actor=None, parent=province, name="Xã",
                       unit_type=UnitType.objects.get(code="commune"))
 '''
 
+#: ``both(one, two)``: run two functions at once, each in a thread with a connection of its
+#: own; the errors they raised.
+BOTH = r'''
+import threading
+
+
+def both(one, two):
+    errors = []
+
+    def run(fn):
+        try:
+            fn()
+        except Exception as exc:
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in (one, two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+'''
+
 
 def run_on_own_database(name: str, script: str, tmp_path: Path, install_migrated: Any) -> str:
     """The output of ``script`` run on the database ``name``, made for it and dropped after."""

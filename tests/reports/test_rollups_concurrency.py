@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tests.reports.own_database import TREE, run_on_own_database
+from tests.reports.own_database import BOTH, TREE, run_on_own_database
 
-SCRIPT = TREE + r'''
+SCRIPT = TREE + BOTH + r'''
 import datetime as dt
 import threading
 import time
@@ -27,25 +27,6 @@ def activity(fmt, title):
     return Activity.objects.create(unit=commune, unit_path=commune.path, format=fmt,
                                    date=dt.date(2026, 7, 15), title=title,
                                    participants_total=10)
-
-
-def both(one, two):
-    errors = []
-
-    def run(fn):
-        try:
-            fn()
-        except Exception as exc:
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in (one, two)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return errors
 
 
 # 1. Two writers in the same province and month, formats in opposite orders: with counters

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from ctip.imports import kinds
-from ctip.org.signals import unit_merged
+from ctip.org.signals import unit_merged, units_restructured
 
 
 class CasesConfig(AppConfig):
@@ -23,6 +23,13 @@ class CasesConfig(AppConfig):
         sign_in_locked.connect(notify_administrators, dispatch_uid="cases.notices.sign_in_locked")
         access_narrowed.connect(_end_uncovered, dispatch_uid="cases.actions.access_narrowed")
         unit_merged.connect(_hand_over, dispatch_uid="cases.handover.unit_merged")
+        units_restructured.connect(_restructured, dispatch_uid="cases.handover.restructured")
+
+
+def _restructured(sender: Any, *, units: Any, **kwargs: Any) -> None:
+    from ctip.cases.handover import after_restructuring  # models: loaded after the apps
+
+    after_restructuring(units=list(units))
 
 
 def _hand_over(sender: Any, *, actor: Any, source: Any, into: Any, **kwargs: Any) -> None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Value
+from django.db.models import Q, Value
 
+from ctip.accounts.models import User
 from ctip.audit.actions import record
+from ctip.cases import routing
+from ctip.cases.actions import end_uncovered_assignments
 from ctip.cases.models import (
     AnonymisationRequest,
     BreakGlass,
@@ -24,12 +27,43 @@ from ctip.cases.models import (
     SupportCase,
     TraffickingEvent,
 )
+from ctip.org.models import Unit
+from ctip.org.paths import is_within
 
 # Paths copied from a case's or a situation's, with no unit of their own: those equal to the
 # source's path become the successor's.
 COPIED_PATHS: tuple[tuple[Any, str], ...] = (
     (Referral, "unit_path"), (TraffickingEvent, "unit_path"), (BreakGlass, "unit_path"),
     (BreakGlass, "actor_path"), (AnonymisationRequest, "unit_path"))
+
+
+def after_restructuring(*, units: list[Any]) -> None:
+    """Once units moved, merged or split (``org.signals.units_restructured``, inside the same
+    transaction): nobody stays on a case her roles no longer cover (a worker of the province a
+    commune left, of a unit closed by a merger): the case then shows to its unit's case
+    managers as needing a worker; and an open situation handled by a unit that is no longer on
+    its unit's way up (escalated to the province a commune left) goes to the unit at the same
+    level on its new way up, or the nearest one above it where someone can act."""
+    paths = {Unit.objects.get(pk=u.pk).path for u in units}
+    within = Q()
+    for path in paths:
+        within |= Q(unit_path__subtree=path)
+    for user in User.objects.filter(assigned_cases__in=SupportCase.objects.filter(within)
+                                    ).distinct().order_by("pk"):
+        end_uncovered_assignments(actor=None, user=user, why="unit_restructured")
+    for situation in (Situation.objects.filter(within).exclude(state=Situation.State.CLOSED)
+                      .select_related("unit", "handling_unit").order_by("pk")):
+        handler = situation.handling_unit
+        if is_within(situation.unit.path, handler.path) and handler.closed_on is None:
+            continue
+        ids = [int(p) for p in situation.unit.path.strip("/").split("/")]
+        level = min(handler.depth, len(ids) - 1)
+        new = routing.handler_unit(Unit.objects.get(pk=ids[level]))
+        Situation.objects.filter(pk=situation.pk).update(handling_unit=new,
+                                                         handling_path=new.path)
+        record(actor=None, action="situation.rerouted", target=situation,
+               unit_path=situation.unit.path,
+               changes={"from": handler, "to": new, "why": "unit_restructured"})
 
 
 def hand_over(*, actor: Any, source: Any, into: Any) -> dict[str, int]:

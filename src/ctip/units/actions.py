@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -184,6 +184,20 @@ def _repath_subtree(unit: Unit, new_parent: Unit | None) -> int:
     return moved
 
 
+def _lock_subtrees(paths: Sequence[str]) -> None:
+    """Lock every unit and every record handled now in these subtrees, table by table in key
+    order, before a restructuring writes or records anything. It then never holds the audit
+    chain's head (every ``record`` takes it) while waiting for a row a writer holds, the writer
+    waiting for the head: a deadlock on PostgreSQL. A writer that comes later waits for the
+    restructuring and reads the new paths. SQLite writes one transaction at a time anyway."""
+    for model, name in [(Unit, "path"), *records_handled_at(lambda m: m is not Unit)]:
+        within = Q()
+        for path in paths:
+            within |= Q(**{f"{name}__subtree": path})
+        list(model._base_manager.filter(within).order_by("pk").select_for_update()
+             .values_list("pk", flat=True))
+
+
 @transaction.atomic
 def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     # The old parent comes in the same query (for the audit event); only the unit is locked.
@@ -199,6 +213,7 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         raise ActionError(_("A unit cannot be moved under itself or one of its own units."))
     if new_parent.pk == unit.parent_id:
         return unit
+    _lock_subtrees([unit.path])
     old_parent = unit.parent
     old_path = unit.path
     size = _repath_subtree(unit, new_parent)
@@ -227,6 +242,7 @@ def merge_units(
     ensure_open(into)
     if not sources:
         raise ActionError(_("Choose at least one unit to merge."))
+    _lock_subtrees([u.path for u in Unit.objects.filter(pk__in=[s.pk for s in sources])])
     merged = []
     for source in sources:
         source = Unit.objects.select_for_update().get(pk=source.pk)
@@ -283,6 +299,7 @@ def split_unit(
         raise ActionError(_("Only the open units directly below can be shared out."))
     if set(assigned) != open_children:
         raise ActionError(_("Every unit below must go to one of the new units."))
+    _lock_subtrees([unit.path])
     new_units = []
     for part in parts:
         new_unit = create_unit(
