@@ -234,3 +234,20 @@ def test_after_a_merger_the_closed_units_workers_come_off_its_cases(tree: Any,
     merge_units(actor=users["province_officer"], sources=[tree.commune_b], into=tree.commune_a)
     assert list(SupportCase.objects.get(pk=case.pk).workers.all()) == []
     assert case.pk in {c.pk for c in cases_needing_worker(users["case_worker"])}
+
+
+def test_a_move_under_a_parent_read_before_its_own_move_uses_its_path_now(
+        tree: Any, users: Any) -> None:
+    """The page that sends the move read the new parent earlier; it moved since: every path
+    written starts with where it is now."""
+    case = open_case(tree.branch_a1, users["case_worker"])
+    read_earlier = Unit.objects.get(pk=tree.commune_b.pk)
+    move_subtree(actor=None, unit=tree.commune_b, new_parent=tree.other_province)
+    move_subtree(actor=None, unit=Unit.objects.get(pk=tree.branch_a1.pk),
+                 new_parent=read_earlier)
+    now = Unit.objects.get(pk=tree.commune_b.pk).path
+    assert Unit.objects.get(pk=tree.branch_a1.pk).path.startswith(now)
+    assert SupportCase.objects.get(pk=case.pk).unit_path.startswith(now)
+    from ctip.org.integrity import check_tree
+
+    assert check_tree() == []

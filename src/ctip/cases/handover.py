@@ -70,12 +70,15 @@ def hand_over(*, actor: Any, source: Any, into: Any) -> dict[str, int]:
     """Move the records handled at ``source`` itself (not below it: its children have moved
     with their records) to ``into``; record how many of each, without naming anyone."""
     to = {"unit": into, "unit_path": Value(into.path)}
+    # the situations it handled: to the successor, or the nearest unit above it where someone
+    # can act, so that none waits in an inbox nobody reads
+    handler = routing.handler_unit(into)
     counts = {
         "persons": Person._base_manager.filter(unit=source).update(**to),
         "cases": SupportCase._base_manager.filter(unit=source).update(**to),
         "situations": Situation._base_manager.filter(unit=source).update(**to),
         "situations_handled": Situation._base_manager.filter(handling_unit=source).update(
-            handling_unit=into, handling_path=Value(into.path)),
+            handling_unit=handler, handling_path=Value(handler.path)),
     }
     for model, name in COPIED_PATHS:
         moved = model._base_manager.filter(**{name: source.path}).update(

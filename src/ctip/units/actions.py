@@ -203,6 +203,8 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     # The old parent comes in the same query (for the audit event); only the unit is locked.
     unit = (Unit.objects.select_for_update(of=("self",)).select_related("parent")
             .get(pk=unit.pk))
+    # its path as it is now, and held: every moved path starts with it
+    new_parent = Unit.objects.select_for_update().get(pk=new_parent.pk)
     require(actor, "unit.manage", unit)
     require(actor, "unit.manage", new_parent)
     ensure_open(unit)
