@@ -75,6 +75,9 @@ def test_a_move_carries_every_record_handled_there_and_keeps_every_fact(
             assert _in(model, field, new) >= before[model, field.name], name
         elif place_of(field) == "then":
             assert _in(model, field, old) >= before[model, field.name], f"{name} moved"
+    from ctip.org.integrity import check_tree
+
+    assert check_tree() == []  # every path copied from a moved record moved with it
     # a service's path is its case's, by the case's trigger
     moved = SupportCase.objects.get(pk=case.pk)
     assert moved.unit_path == new
@@ -193,6 +196,15 @@ def test_units_check_names_records_left_behind_by_an_old_move(tree: Any, users: 
     call_command("units", "check", "--repair", stdout=out)
     assert "repaired: cases.SupportCase.unit_path: 1" in out.getvalue()
     assert SupportCase.objects.get(pk=case.pk).unit_path == tree.commune_a.path
+    assert check_tree() == []
+    # a path copied from the case: a trafficking event's
+    event = cases.record_trafficking_event(actor=None, case=case, exploitation=["forced_marriage"],
+                                           exploitation_country="CN")
+    type(event).objects.filter(pk=event.pk).update(unit_path=tree.commune_b.path)
+    assert check_tree() == ["cases.TraffickingEvent: 1 record(s) whose unit_path is not their "
+                            "case's (ctip units check --repair)"]
+    call_command("units", "check", "--repair", stdout=out)
+    assert type(event).objects.get(pk=event.pk).unit_path == tree.commune_a.path
     assert check_tree() == []
 
 

@@ -305,7 +305,7 @@ class Referral(models.Model):
                                 related_name="referrals")
     answer = EncryptedTextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
-    unit_path = TreePathField(editable=False, place="now")
+    unit_path = TreePathField(editable=False, place="now", copies=("case", "situation"))
     record_key = record_key_field()
 
     class Meta:
@@ -496,7 +496,7 @@ class BreakGlass(models.Model):
                                 choices=Category.choices, default=Category.OTHER)
     reason = EncryptedTextField(_("reason"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
-    unit_path = TreePathField(place="now")
+    unit_path = TreePathField(place="now", copies=("case", "person"))
     actor_path = TreePathField(default="", place="now")
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -581,7 +581,8 @@ class TraffickingEvent(models.Model):
                              related_name="trafficking_events")
     person = models.ForeignKey(Person, on_delete=models.PROTECT,
                                related_name="trafficking_events")
-    unit_path = TreePathField(editable=False, place="now")  # the case's supervising unit
+    # the case's supervising unit
+    unit_path = TreePathField(editable=False, place="now", copies=("case",))
     status = models.CharField(_("victim status"), max_length=12, default="unknown")
     decided_by = models.CharField(_("decided by"), max_length=20, default="unknown")
     decided_on = models.DateField(_("decided on"), null=True, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.paths import records_handled_at
@@ -60,6 +60,19 @@ def _stale(model: Any, name: str, unit: str) -> Any:
     return model._base_manager.exclude(**{name: F(f"{unit}__path")})
 
 
+def _copied(model: Any, name: str) -> list[tuple[str, Any]]:
+    """(relation, the rows whose ``name`` is not that related record's ``unit_path``), for a
+    path copied from the first set one of ``copies``."""
+    field = model._meta.get_field(name)
+    out, unset = [], Q()
+    for relation in getattr(field, "copies", ()):
+        rows = (model._base_manager.filter(unset, **{f"{relation}__isnull": False})
+                .exclude(**{name: F(f"{relation}__unit_path")}))
+        out.append((relation, rows))
+        unset &= Q(**{f"{relation}__isnull": True})
+    return out
+
+
 def repair_stale_records() -> dict[str, int]:
     """Write each stale record's unit's path into it (``stale_records``), in one statement per
     table; how many per table."""
@@ -71,6 +84,14 @@ def repair_stale_records() -> dict[str, int]:
                 Unit.objects.filter(pk=OuterRef(f"{unit}_id")).values("path")[:1])})
             if count:
                 repaired[f"{model._meta.label}.{name}"] = count
+            continue
+        for relation, rows in _copied(model, name):
+            source = model._meta.get_field(relation).related_model
+            count = rows.update(**{name: Subquery(source._base_manager.filter(
+                pk=OuterRef(f"{relation}_id")).values("unit_path")[:1])})
+            if count:
+                key = f"{model._meta.label}.{name}"
+                repaired[key] = repaired.get(key, 0) + count
     return repaired
 
 
@@ -80,10 +101,15 @@ def stale_records() -> list[str]:
     problems = []
     for model, name in records_handled_at(lambda m: m is not Unit):
         unit = _unit_of(model, name)
-        if unit is None:  # a copy of another record's path, checked with it
+        if unit is not None:
+            stale = _stale(model, name, unit).count()
+            if stale:
+                problems.append(f"{model._meta.label}: {stale} record(s) whose {name} is not "
+                                f"their {unit}'s path (ctip units check --repair)")
             continue
-        stale = _stale(model, name, unit).count()
-        if stale:
-            problems.append(f"{model._meta.label}: {stale} record(s) whose {name} is not their "
-                            f"{unit}'s path (ctip units check --repair)")
+        for relation, rows in _copied(model, name):
+            stale = rows.count()
+            if stale:
+                problems.append(f"{model._meta.label}: {stale} record(s) whose {name} is not "
+                                f"their {relation}'s (ctip units check --repair)")
     return problems

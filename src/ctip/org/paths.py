@@ -72,10 +72,14 @@ class TreePathField(models.CharField):
     migrations' historical fields do not need it, and it is not part of the field's
     definition in them (``deconstruct``)."""
 
-    def __init__(self, *args: Any, place: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, place: str | None = None, copies: tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
         if place is not None and place not in PLACES:
             raise ValueError(f"place must be one of {PLACES}: {place!r}")
         self.place = place
+        # a copy of a related record's ``unit_path``: the first of these relations that is set
+        # (a referral's case, else its situation), for ``ctip units check``
+        self.copies = copies
         kwargs.setdefault("max_length", 255)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
