@@ -175,9 +175,40 @@ def test_a_merger_hands_the_people_of_the_closed_unit_over_to_its_successor(
         Unit.objects.get(pk=tree.commune_a.pk).path}
     # the closed commune's activities stay where they were held
     assert type(held).objects.get(pk=held.pk).unit_path == closed
-    handed = AuditEvent.objects.get(action="cases.handed_over")
-    assert handed.changes["cases"] == 1 and handed.changes["persons"] == 1
-    assert handed.changes["situations"] == 1
+    handed = AuditEvent.objects.get(action="unit.merged").changes["handed_over"]
+    assert handed == {"cases.Person": 1, "cases.SupportCase": 1, "cases.Situation": 1}
+    assert AuditEvent.objects.filter(action="cases.handed_over").exists()  # the copied paths
+
+
+def test_a_merger_hands_over_everything_handled_at_the_closed_unit_and_keeps_what_happened(
+        tree: Any, users: Any) -> None:
+    """One record of every kind at the merged commune (the access matrix's set, outside
+    everybody's scope): no record handled there now is left with it; its activities, its
+    report and its audit events stay with it."""
+    from ctip.units.actions import create_unit, merge_units
+
+    _inside, outside = access_world.build(tree, users)
+    closed = Unit.objects.get(pk=tree.other_commune.pk)
+    into = create_unit(actor=None, parent=tree.other_province, name="Xã Hạnh Phúc",
+                       unit_type=closed.unit_type)
+    kept = {(model, field.name): _in(model, field, closed.path) for model, field in _path_fields()
+            if place_of(field) == "then"}
+    merge_units(actor=None, sources=[closed], into=into)
+    for model, field in _path_fields():
+        name = f"{model._meta.label}.{field.name}"
+        still = model._base_manager.filter(**{field.name: closed.path}).count()
+        if place_of(field) == "now" and model._meta.label != "reports.Report":
+            assert still == 0, f"{name} left with the closed unit"
+        elif place_of(field) == "then":
+            assert _in(model, field, closed.path) >= kept[model, field.name], name
+    for kind in ("campaign", "speaker", "club", "case", "situation", "person"):
+        obj = outside.objects[kind]
+        assert type(obj).objects.get(pk=obj.pk).unit_id == into.pk, kind
+    # a report is the closed unit's own account of its period: it stays with it
+    report = outside.objects["report"]
+    assert type(report).objects.get(pk=report.pk).unit_id == closed.pk
+    activity = outside.objects["activity"]
+    assert type(activity).objects.get(pk=activity.pk).unit_path == closed.path
 
 
 def test_units_check_names_records_left_behind_by_an_old_move(tree: Any, users: Any) -> None:

@@ -1,11 +1,13 @@
 """A unit merged into another hands its people over (``org.signals.unit_merged``).
 
-The merged unit closes, and the roles held there grant nothing; its persons, support cases
-and situations, with every path copied from theirs (referrals, trafficking events, break-glass
-flags, anonymisation requests), become its successor's, so that the successor's case workers
-reach them and the levels above the successor supervise them (decision 0099). A service's
-path follows its case by the case's trigger. What happened there (activities, reports, the
-audit trail) stays with the closed unit, where it happened.
+The merged unit closes, and the roles held there grant nothing. Its persons, support cases
+and situations have become its successor's with the other records handled there
+(``units.actions._hand_over``), so that the successor's case workers reach them and the levels
+above the successor supervise them (decision 0099); here the paths copied from them
+(referrals, trafficking events, break-glass flags, anonymisation requests) follow, and the
+situations it handled go to the successor. A service's path follows its case by the case's
+trigger. What happened there (activities, reports, the audit trail) stays with the closed
+unit, where it happened.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from ctip.cases.actions import end_uncovered_assignments
 from ctip.cases.models import (
     AnonymisationRequest,
     BreakGlass,
-    Person,
     Referral,
     Situation,
     SupportCase,
@@ -67,16 +68,13 @@ def after_restructuring(*, units: list[Any]) -> None:
 
 
 def hand_over(*, actor: Any, source: Any, into: Any) -> dict[str, int]:
-    """Move the records handled at ``source`` itself (not below it: its children have moved
+    """Move what hangs on the records handled at ``source`` itself (its children have moved
     with their records) to ``into``; record how many of each, without naming anyone."""
-    to = {"unit": into, "unit_path": Value(into.path)}
-    # the situations it handled: to the successor, or the nearest unit above it where someone
-    # can act, so that none waits in an inbox nobody reads
+    # its persons, cases and situations went with the other records handled there
+    # (``units.actions._hand_over``); the situations it handled: to the successor, or the
+    # nearest unit above it where someone can act, so that none waits in an inbox nobody reads
     handler = routing.handler_unit(into)
     counts = {
-        "persons": Person._base_manager.filter(unit=source).update(**to),
-        "cases": SupportCase._base_manager.filter(unit=source).update(**to),
-        "situations": Situation._base_manager.filter(unit=source).update(**to),
         "situations_handled": Situation._base_manager.filter(handling_unit=source).update(
             handling_unit=handler, handling_path=Value(handler.path)),
     }

@@ -21,7 +21,14 @@ from ctip.audit.actions import record
 from ctip.core.errors import ActionError
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
-from ctip.org.models import PATH_SEPARATOR, UNIT_AREA_FIELDS, Succession, Unit, UnitType
+from ctip.org.models import (
+    PATH_SEPARATOR,
+    UNIT_AREA_FIELDS,
+    Succession,
+    Unit,
+    UnitFact,
+    UnitType,
+)
 from ctip.org.paths import is_within, records_handled_at
 from ctip.org.rules import ensure_open
 from ctip.org.signals import unit_merged, units_restructured
@@ -198,6 +205,22 @@ def _lock_subtrees(paths: Sequence[str]) -> None:
              .values_list("pk", flat=True))
 
 
+def _hand_over(source: Unit, into: Unit) -> dict[str, int]:
+    """The records handled at a merged unit itself (its children moved with theirs) go to its
+    successor: every ``UnitFact`` whose path is ``"now"`` (persons, cases, situations,
+    campaigns, speakers, clubs), where the roles held at the closed unit grant nothing and the
+    successor's officers did not reach them. How many of each, for the audit event. The apps
+    hand over what else hangs on the unit (``org.signals.unit_merged``)."""
+    counts = {}
+    for model, name in records_handled_at(lambda m: issubclass(m, UnitFact)):
+        if name == "unit_path":
+            moved = model._base_manager.filter(unit=source).update(
+                unit=into, unit_path=Value(into.path))
+            if moved:
+                counts[model._meta.label] = moved
+    return counts
+
+
 @transaction.atomic
 def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     # The old parent comes in the same query (for the audit event); only the unit is locked.
@@ -259,6 +282,7 @@ def merge_units(
             )
         for child in source.children.open():
             _repath_subtree(child, into)
+        handed = _hand_over(source, into)
         unit_merged.send(sender=Unit, actor=actor, source=source, into=into)
         _close(source, on=effective_on, reason=reason or _("Merged into %(name)s") % {
             "name": into.name})
@@ -266,7 +290,8 @@ def merge_units(
                                   kind=Succession.Kind.MERGE, effective_on=effective_on)
         merged.append(source)
         record(actor=actor, action="unit.merged", target=source, unit_path=source.path,
-               changes={"into": into, "effective_on": effective_on, "reason": reason})
+               changes={"into": into, "effective_on": effective_on, "reason": reason,
+                        "handed_over": handed})
     units_restructured.send(sender=Unit, units=[*merged, into])
     return into
 
