@@ -1,13 +1,12 @@
 """A unit merged into another hands its people over (``org.signals.unit_merged``).
 
 The merged unit closes, and the roles held there grant nothing. Its persons, support cases
-and situations have become its successor's with the other records handled there
-(``units.actions._hand_over``), so that the successor's case workers reach them and the levels
-above the successor supervise them (decision 0099); here the paths copied from them
-(referrals, trafficking events, break-glass flags, anonymisation requests) follow, and the
+and situations, and the paths copied from them, have become its successor's with the other
+records handled there (``units.actions._hand_over``), so that the successor's case workers
+reach them and the levels above the successor supervise them (decision 0099); here the
 situations it handled go to the successor. A service's path follows its case by the case's
-trigger. What happened there (activities, reports, the audit trail) stays with the closed
-unit, where it happened.
+trigger. After every restructuring, ``after_restructuring`` takes people off cases they no
+longer cover and re-routes escalations.
 """
 
 from __future__ import annotations
@@ -20,22 +19,9 @@ from ctip.accounts.models import User
 from ctip.audit.actions import record
 from ctip.cases import routing
 from ctip.cases.actions import end_uncovered_assignments
-from ctip.cases.models import (
-    AnonymisationRequest,
-    BreakGlass,
-    Referral,
-    Situation,
-    SupportCase,
-    TraffickingEvent,
-)
+from ctip.cases.models import Situation, SupportCase
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
-
-# Paths copied from a case's or a situation's, with no unit of their own: those equal to the
-# source's path become the successor's.
-COPIED_PATHS: tuple[tuple[Any, str], ...] = (
-    (Referral, "unit_path"), (TraffickingEvent, "unit_path"), (BreakGlass, "unit_path"),
-    (BreakGlass, "actor_path"), (AnonymisationRequest, "unit_path"))
 
 
 def after_restructuring(*, units: list[Any]) -> None:
@@ -67,23 +53,15 @@ def after_restructuring(*, units: list[Any]) -> None:
                changes={"from": handler, "to": new, "why": "unit_restructured"})
 
 
-def hand_over(*, actor: Any, source: Any, into: Any) -> dict[str, int]:
-    """Move what hangs on the records handled at ``source`` itself (its children have moved
-    with their records) to ``into``; record how many of each, without naming anyone."""
-    # its persons, cases and situations went with the other records handled there
-    # (``units.actions._hand_over``); the situations it handled: to the successor, or the
-    # nearest unit above it where someone can act, so that none waits in an inbox nobody reads
+def hand_over(*, actor: Any, source: Any, into: Any) -> int:
+    """The situations ``source`` handled go to ``into``, or the nearest unit above it where
+    someone can act, so that none waits in an inbox nobody reads (its own records, and the
+    paths copied from them, went over with the others: ``units.actions._hand_over``); how
+    many, recorded without naming anyone."""
     handler = routing.handler_unit(into)
-    counts = {
-        "situations_handled": Situation._base_manager.filter(handling_unit=source).update(
-            handling_unit=handler, handling_path=Value(handler.path)),
-    }
-    for model, name in COPIED_PATHS:
-        moved = model._base_manager.filter(**{name: source.path}).update(
-            **{name: Value(into.path)})
-        key = f"{model._meta.model_name}_{name}"
-        counts[key] = counts.get(key, 0) + moved
-    if any(counts.values()):
+    moved = Situation._base_manager.filter(handling_unit=source).update(
+        handling_unit=handler, handling_path=Value(handler.path))
+    if moved:
         record(actor=actor, action="cases.handed_over", target=source, unit_path=into.path,
-               changes={"into": into, **counts})
-    return counts
+               changes={"into": into, "handler": handler, "situations_handled": moved})
+    return moved

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, OuterRef, Q, Subquery
 
 from ctip.org.models import PATH_SEPARATOR, Unit
-from ctip.org.paths import records_handled_at
+from ctip.org.paths import records_handled_at, unit_field_of
 
 
 def check_tree() -> list[str]:
@@ -42,20 +41,6 @@ def check_tree() -> list[str]:
     return problems + stale_records()
 
 
-def _unit_of(model: Any, path_field: str) -> str | None:
-    """The foreign key to the unit whose path ``path_field`` copies (``unit_path``: ``unit``,
-    ``handling_path``: ``handling_unit``), if the model has one."""
-    stem = path_field.removesuffix("_path")
-    for name in (stem, f"{stem}_unit"):
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if getattr(field, "related_model", None) is Unit:
-            return name
-    return None
-
-
 def _stale(model: Any, name: str, unit: str) -> Any:
     return model._base_manager.exclude(**{name: F(f"{unit}__path")})
 
@@ -78,7 +63,7 @@ def repair_stale_records() -> dict[str, int]:
     table; how many per table."""
     repaired = {}
     for model, name in records_handled_at(lambda m: m is not Unit):
-        unit = _unit_of(model, name)
+        unit = unit_field_of(model, name)
         if unit is not None:
             count = _stale(model, name, unit).update(**{name: Subquery(
                 Unit.objects.filter(pk=OuterRef(f"{unit}_id")).values("path")[:1])})
@@ -100,7 +85,7 @@ def stale_records() -> list[str]:
     before decision 0099, or a path written by hand): who may open them would be wrong."""
     problems = []
     for model, name in records_handled_at(lambda m: m is not Unit):
-        unit = _unit_of(model, name)
+        unit = unit_field_of(model, name)
         if unit is not None:
             stale = _stale(model, name, unit).count()
             if stale:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import BooleanField, Expression, F, Lookup, Value
 
@@ -63,6 +64,22 @@ def records_handled_at(model_filter: Any = None) -> list[tuple[Any, str]]:
             for field in model._meta.concrete_fields
             if isinstance(field, TreePathField) and place_of(field) == "now"
             and (model_filter is None or model_filter(model))]
+
+
+def unit_field_of(model: Any, path_field: str) -> str | None:
+    """The foreign key to the unit whose path ``path_field`` copies (``unit_path``: ``unit``,
+    ``handling_path``: ``handling_unit``), if the model has one; ``None`` for a path copied
+    from another record (``TreePathField.copies``) or with no unit of its own."""
+    stem = path_field.removesuffix("_path")
+    for name in (stem, f"{stem}_unit"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        related = getattr(field, "related_model", None)
+        if related is not None and related._meta.label == "org.Unit":
+            return name
+    return None
 
 
 class TreePathField(models.CharField):

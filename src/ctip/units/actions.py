@@ -29,7 +29,7 @@ from ctip.org.models import (
     UnitFact,
     UnitType,
 )
-from ctip.org.paths import is_within, records_handled_at
+from ctip.org.paths import is_within, records_handled_at, unit_field_of
 from ctip.org.rules import ensure_open
 from ctip.org.signals import unit_merged, units_restructured
 
@@ -209,15 +209,24 @@ def _hand_over(source: Unit, into: Unit) -> dict[str, int]:
     """The records handled at a merged unit itself (its children moved with theirs) go to its
     successor: every ``UnitFact`` whose path is ``"now"`` (persons, cases, situations,
     campaigns, speakers, clubs), where the roles held at the closed unit grant nothing and the
-    successor's officers did not reach them. How many of each, for the audit event. The apps
-    hand over what else hangs on the unit (``org.signals.unit_merged``)."""
+    successor's officers did not reach them; and every path copied from them, or with no unit
+    of its own (a referral's, a flag's, an anonymisation request's), that is the closed unit's.
+    How many of each, for the audit event. The apps hand over what else hangs on the unit
+    (``org.signals.unit_merged``: the situations it handled)."""
     counts = {}
-    for model, name in records_handled_at(lambda m: issubclass(m, UnitFact)):
-        if name == "unit_path":
+    for model, name in records_handled_at(lambda m: m is not Unit):
+        if issubclass(model, UnitFact) and name == "unit_path":
             moved = model._base_manager.filter(unit=source).update(
                 unit=into, unit_path=Value(into.path))
-            if moved:
-                counts[model._meta.label] = moved
+            key = model._meta.label
+        elif unit_field_of(model, name) is None:
+            moved = model._base_manager.filter(**{name: source.path}).update(
+                **{name: Value(into.path)})
+            key = f"{model._meta.label}.{name}"
+        else:
+            continue
+        if moved:
+            counts[key] = moved
     return counts
 
 
