@@ -48,12 +48,14 @@ def _retype(page: Any, field: Any, text: str) -> None:
 
 
 def _wait_for_slug(page: Any, expected: str) -> None:
-    """Wagtail's controllers update the slug after a short debounce."""
+    """Wagtail's controllers update the slug after a short debounce (on a loaded machine the
+    last keystrokes can take seconds to reach the page: CI once saw the slug of the title
+    without its last letter after 5 s)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
         page.wait_for_function("(want) => document.querySelector('#id_slug').value === want",
-                               arg=expected, timeout=5_000)
+                               arg=expected, timeout=20_000)
     except PlaywrightTimeout:
         assert _slug(page) == expected  # says what was there instead
     assert _slug(page) == expected
