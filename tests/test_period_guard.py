@@ -66,8 +66,8 @@ def actions_modules() -> list[ModuleType]:
 def dated_models() -> set[type[models.Model]]:
     """ctip's models with a calendar date, and those dated by when they were recorded (a
     situation by the time it was received, its steps by their time). Not the units: the tree
-    is not a fact, and restructuring moves no fact (facts keep the path they were recorded
-    with, ``org.models.UnitFact``)."""
+    is not a fact, and restructuring changes no date (the facts that go with a moved unit keep
+    theirs, and the periods approved above it go with it, ``core.periods.carry_locks``)."""
     found = set()
     for model in apps.get_models():
         if not model.__module__.startswith("ctip.") or model is apps.get_model("org", "Unit"):

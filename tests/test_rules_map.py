@@ -289,7 +289,9 @@ SIGNS: dict[str, Signs] = {
         (named("PeriodLock"),),
         also={"ctip.reports.models": "the locks' model",
               "ctip.reports.actions": "approval creates a lock, unlocking lifts it",
-              "ctip.reports.submission_views": "a report's page shows its own lock"}),
+              "ctip.reports.submission_views": "a report's page shows its own lock",
+              "ctip.reports.selectors": "the periods carried to a moved unit, listed for the "
+                                        "unit above it to lift"}),
     "ctip.cases.actions.active_consents": Signs(
         "consents in force filtered by hand",
         (keyword(r"^withdrawn_on__isnull$"),)),

@@ -1,6 +1,7 @@
 """A unit moved in the tree (``move_subtree``, and the children a merger or a split carries over):
-the records handled there now go with it; the facts of what happened keep the place at the
-time (decision 0008); and every stored path says which of the two it is.
+the records handled there now and what happened there go with it; the audit events keep the
+place at the time (decision 0008); and every stored path says which it is (decisions 0099,
+0100).
 
 Who may open a case, a person or a situation is decided from their stored path, so a path left
 behind gave the province a commune had left its people, and kept them from the province it
@@ -20,7 +21,7 @@ from ctip.cases import actions as cases
 from ctip.cases.models import Service, SupportCase
 from ctip.core.errors import ActionError
 from ctip.org.models import Unit
-from ctip.org.paths import PLACES, TreePathField, place_of
+from ctip.org.paths import MOVING, PLACES, TreePathField, place_of
 from ctip.outreach.actions import update_activity
 from ctip.reports import actions as reports
 from ctip.reports.models import ReportType
@@ -56,6 +57,11 @@ def test_a_move_carries_every_record_handled_there_and_keeps_every_fact(
                                 reason="Chị yêu cầu xoá thông tin sau khi kết thúc hỗ trợ")
     onlooker = make_user("hotro.xa.khac", Role.CASE_WORKER, tree.commune_a)
     access_world._break_glass(cases.view_identity, onlooker, case)
+    from ctip.outreach.actions import create_commendation
+
+    create_commendation(actor=None, unit=tree.commune_a, recipient_kind="unit", level="commune",
+                        reason="Làm tốt công tác phòng, chống mua bán người",
+                        decided_on=dt.date(2026, 5, 2), decision_number="12/QĐ-HPN")
     report = inside.objects["report"]
     reports.update_narrative(actor=None, report=report, number="7/BC-HPN")
     reports.approve(actor=users["province_officer"],
@@ -69,7 +75,7 @@ def test_a_move_carries_every_record_handled_there_and_keeps_every_fact(
     assert new != old
     for model, field in _path_fields():
         name = f"{model._meta.label}.{field.name}"
-        if place_of(field) == "now":
+        if place_of(field) in MOVING:  # handled there now, or happened there
             assert before[model, field.name] > 0, f"{name}: nothing to move in this test"
             assert _in(model, field, old) == 0, f"{name} left behind at {old}"
             assert _in(model, field, new) >= before[model, field.name], name
@@ -195,14 +201,14 @@ def test_a_merger_hands_over_everything_handled_at_the_closed_unit_and_keeps_wha
     into = create_unit(actor=None, parent=tree.other_province, name="Xã Hạnh Phúc",
                        unit_type=closed.unit_type)
     kept = {(model, field.name): _in(model, field, closed.path) for model, field in _path_fields()
-            if place_of(field) == "then"}
+            if place_of(field) in ("held", "then")}
     merge_units(actor=None, sources=[closed], into=into)
     for model, field in _path_fields():
         name = f"{model._meta.label}.{field.name}"
         still = model._base_manager.filter(**{field.name: closed.path}).count()
         if place_of(field) == "now" and model._meta.label != "reports.Report":
             assert still == 0, f"{name} left with the closed unit"
-        elif place_of(field) == "then":
+        elif place_of(field) in ("held", "then"):
             assert _in(model, field, closed.path) >= kept[model, field.name], name
     for kind in ("campaign", "speaker", "club", "case", "situation", "person"):
         obj = outside.objects[kind]
@@ -296,4 +302,137 @@ def test_a_move_under_a_parent_read_before_its_own_move_uses_its_path_now(
     assert SupportCase.objects.get(pk=case.pk).unit_path.startswith(now)
     from ctip.org.integrity import check_tree
 
+    assert check_tree() == []
+
+
+def test_a_moved_communes_officers_keep_what_happened_there_and_the_province_it_left_loses_it(
+        tree: Any, users: Any, formats: Any) -> None:
+    """What happened at a unit goes with it when it moves (``"held"``): the commune's own
+    officers reach their activities and exchanges from the unit's path now, so with the facts
+    left at the old path they got 404 for a draft recorded the day before, and the province it
+    left kept them. The roll-ups follow, and the two provinces' July figures with them."""
+    from ctip.community.actions import create_exchange
+    from ctip.reports import rollups
+    from ctip.reports.indicators import compute
+    from ctip.reports.periods import Period
+
+    activity = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10),
+                            title="Sinh hoạt trước khi chuyển tỉnh")
+    from ctip.units.actions import update_unit
+
+    border = update_unit(actor=None, unit=tree.commune_a, is_border=True)
+    exchange = create_exchange(actor=None, unit=border, date=dt.date(2026, 7, 12),
+                               counterpart_area="Xã biên giới bạn", participants=20)
+    own = login_client(users["commune_officer"])
+    left = login_client(users["province_officer"])
+    joined = login_client(users["other_officer"])
+    pages = [reverse("outreach:activity_detail", args=[activity.pk]),
+             reverse("community:exchange_detail", args=[exchange.pk])]
+    assert [own.get(p).status_code for p in pages] == [200, 200]
+    assert [left.get(p).status_code for p in pages] == [200, 200]
+    assert [joined.get(p).status_code for p in pages] == [404, 404]
+    july = Period.month(2026, 7)
+
+    def sessions() -> Any:  # the province it joins, July, from the roll-ups
+        return compute(Unit.objects.get(pk=tree.other_province.pk), july, ["sessions"])[
+            "sessions"]["total"]
+
+    before = sessions()
+
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+
+    assert [own.get(p).status_code for p in pages] == [200, 200]
+    assert [left.get(p).status_code for p in pages] == [404, 404]
+    assert [joined.get(p).status_code for p in pages] == [200, 200]
+    listed = reverse("outreach:activity_list")
+    assert activity.title in joined.get(listed).content.decode()
+    assert activity.title not in left.get(listed).content.decode()
+    assert sessions() == before + 1
+    assert not any(rollups.differences().values())  # the kept sums equal a rebuild
+
+
+def _province_approves_july_then_commune_a_moves(tree: Any, users: Any,
+                                               formats: Any) -> tuple[Any, Any]:
+    """A July activity of commune A, the province's July approved ("7/BC-TINH"), then commune
+    A moves to the other province."""
+    july = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
+    report = reports.create_or_get_draft(
+        actor=None, unit=tree.province, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    reports.update_narrative(actor=None, report=report, number="7/BC-TINH")
+    reports.approve(actor=None, report=reports.submit(actor=users["province_officer"],
+                                                      report=report))
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    return july, report
+
+
+def test_a_period_approved_above_a_moved_unit_stays_locked_for_it(
+        tree: Any, users: Any, formats: Any) -> None:
+    """The province approved its July, commune A's activities with it; commune A then moves to
+    another province. Its July stays approved: the move carries the province's lock to it, and
+    the refusal names the report that approved it."""
+    july, _report = _province_approves_july_then_commune_a_moves(tree, users, formats)
+
+    branch = Unit.objects.get(pk=tree.branch_a1.pk)
+    with pytest.raises(ActionError, match="7/BC-TINH"):
+        update_activity(actor=None, activity=july, notes="sửa sau khi chuyển")
+    with pytest.raises(ActionError, match="7/BC-TINH"):
+        log_activity(branch, formats["meeting"], date=dt.date(2026, 7, 20), title="Bổ sung")
+    # the province it left is no longer above it: its own July work goes on being locked by
+    # its report, and nothing else of the other province's is locked
+    log_activity(Unit.objects.get(pk=tree.other_commune.pk), formats["meeting"],
+                 date=dt.date(2026, 7, 20))
+    log_activity(branch, formats["meeting"], date=dt.date(2026, 8, 20))
+
+
+def test_the_unit_now_above_a_moved_unit_lifts_the_period_carried_to_it(
+        tree: Any, users: Any, formats: Any) -> None:
+    """The report that approved the period is the old province's, which the province the
+    commune joined may not open; the period kept locked for the commune is listed with the
+    reports of the province now above it, which alone unlocks it, with a reason. The old
+    province's report stays approved, and its own lock stays with it."""
+    from ctip.reports.models import PeriodLock, Report
+
+    july, report = _province_approves_july_then_commune_a_moves(tree, users, formats)
+    carried = PeriodLock.objects.get(unit=tree.commune_a)
+    joined = login_client(users["other_officer"])
+    listed = joined.get(reverse("reports:report_list")).content.decode()
+    assert "7/BC-TINH" in listed and "Xã Đức Hòa" in listed
+    unlock = reverse("reports:lock_unlock", args=[carried.pk])
+    reason = f"lock-{carried.pk}-reason"  # one form per period listed
+    # the province it left, and the commune itself, cannot
+    for other in (users["province_officer"], users["commune_officer"]):
+        assert login_client(other).post(unlock, {reason: "Sửa số liệu"}).status_code == 404
+    refused = joined.post(unlock, {reason: ""})
+    assert refused.status_code == 400
+    assert "Lý do mở khóa: Trường này là bắt buộc." in refused.content.decode()
+    with pytest.raises(ActionError, match="7/BC-TINH"):  # still locked
+        update_activity(actor=None, activity=july, notes="sửa trước khi mở khoá")
+
+    assert joined.post(unlock, {reason: "Bổ sung hoạt động tháng 7"}).status_code == 302
+
+    update_activity(actor=None, activity=july, notes="bổ sung sau khi mở khoá")
+    assert Report.objects.get(pk=report.pk).status == Report.Status.APPROVED
+    assert PeriodLock.objects.active().filter(unit=tree.province, report=report).exists()
+    assert "7/BC-TINH" not in joined.get(reverse("reports:report_list")).content.decode()
+
+
+def test_what_happened_at_a_unit_moved_before_goes_to_it_on_upgrade_and_the_check_names_it(
+        tree: Any, users: Any, formats: Any) -> None:
+    """A unit moved before decision 0100 left its activities at the old path: ``ctip units
+    check`` names them, and the migration that ships the decision gives them the unit's path."""
+    import importlib
+
+    from ctip.org.integrity import check_tree
+
+    held = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
+    stale = Unit.objects.get(pk=tree.commune_b.pk).path
+    type(held).objects.filter(pk=held.pk).update(unit_path=stale)  # as a move used to leave it
+    assert check_tree() == ["outreach.Activity: 1 record(s) whose unit_path is not their "
+                            "unit's path (ctip units check --repair)"]
+    migration = importlib.import_module(
+        "ctip.outreach.migrations.0008_held_facts_go_with_their_unit")
+    migration.forwards(apps, None)
+    assert type(held).objects.get(pk=held.pk).unit_path == Unit.objects.get(
+        pk=tree.branch_a1.pk).path
     assert check_tree() == []

@@ -12,23 +12,26 @@ from django.utils import timezone
 from ctip.accounts.policy import NotInScope
 from ctip.audit.models import AuditEvent
 from ctip.core.errors import ActionError
+from ctip.org.models import Unit
 from ctip.outreach import actions
 from ctip.outreach.models import Activity
 from tests.conftest import log_activity
 
 
-def test_activity_keeps_the_unit_path_at_the_time(tree: Any, users: Any, formats: Any) -> None:
+def test_activity_goes_with_its_unit_and_keeps_who_recorded_it(tree: Any, users: Any,
+                                                               formats: Any) -> None:
     from ctip.units.actions import move_subtree
 
     activity = log_activity(tree.branch_a1, formats["meeting"],
                             actor=users["commune_officer"])
     assert activity.unit_path == tree.branch_a1.path
     assert activity.participants_total == 25
-    old_path = tree.branch_a1.path
     move_subtree(actor=users["province_officer"], unit=tree.branch_a1,
                  new_parent=tree.commune_b)
     activity.refresh_from_db()
-    assert activity.unit_path == old_path  # history survives restructuring
+    # its branch's officers reach it from the branch's path now (decision 0100)
+    assert activity.unit_path == Unit.objects.get(pk=tree.branch_a1.pk).path
+    assert activity.unit_path.startswith(tree.commune_b.path)
     event = AuditEvent.objects.get(action="activity.created", target_id=str(activity.pk))
     assert event.actor == users["commune_officer"]
 

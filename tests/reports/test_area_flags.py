@@ -69,16 +69,19 @@ def test_a_border_communes_branches_count_as_border(tree: Any, formats: Any,
     value = _both_ways_and_rebuild(tree, monkeypatch)
     assert value == {"total": 12, "border": 0, "remote": 12, "minority": 0}
 
-    # a branch moved under another commune keeps the place its past sessions were recorded
+    # a branch moved under a commune off the border takes its past sessions with it
+    # (decision 0100): they leave the border columns, and so does what it records there now
     update_unit(actor=None, unit=tree.commune_a, is_border=True)
-    other = create_unit(actor=None, parent=tree.province, name="Xã Biên Giới Mới",
+    other = create_unit(actor=None, parent=tree.province, name="Xã Nội Địa",
                         unit_type=tree.commune_a.unit_type)
     move_subtree(actor=None, unit=tree.branch_a2, new_parent=other)
     tree.branch_a2.refresh_from_db()
     log_activity(tree.branch_a2, formats["meeting"], date=dt.date(2026, 11, 11),
                  title="Sau khi chuyển")
     value = _both_ways_and_rebuild(tree, monkeypatch)
-    assert value == {"total": 18, "border": 18, "remote": 12, "minority": 0}
+    assert value == {"total": 12, "border": 12, "remote": 12, "minority": 0}
+    rows = dict(_area(tree)[1])
+    assert rows["Xã Nội Địa"]["total"] == 0 and rows[tree.commune_a.name]["border"] == 12
 
 
 def test_a_branch_of_a_border_commune_records_exchanges(tree: Any, users: Any) -> None:

@@ -104,7 +104,7 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
     update_unit(actor=None, unit=tree.commune_b, is_ethnic_minority=True)
     update_unit(actor=None, unit=tree.branch_a1, is_ethnic_minority=True)
     update_unit(actor=None, unit=tree.commune_b, is_ethnic_minority=False)
-    # a unit moves: its past activities stay where they were recorded
+    # a unit moves: its past activities go with it (decision 0100), their sums too
     new_commune = create_unit(actor=None, parent=tree.province, name="Xã Mới",
                               unit_type=tree.commune_a.unit_type)
     move_subtree(actor=None, unit=tree.branch_a2, new_parent=new_commune)

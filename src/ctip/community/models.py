@@ -123,7 +123,7 @@ class ClubMember(models.Model):
 class Exchange(UnitFact):
     """An exchange with the counterpart across the border."""
 
-    PATH_PLACE = "then"  # an exchange held there (org.paths.PLACES)
+    PATH_PLACE = "held"  # an exchange held there: it goes with its unit (org.paths.PLACES)
 
     date = models.DateField(_("date"))
     counterpart_country = models.CharField(_("country"), max_length=100, default="Campuchia")

@@ -44,10 +44,10 @@ def _locks() -> Any:
 
 
 def _over(paths: Iterable[str]) -> Q:
-    """The locks of these paths: by the path the lock was approved at, which the facts recorded
-    before a move of its unit still carry (they keep the place at the time), or by its unit's
-    path now, which the records handled there and everything recorded since carry
-    (``org.paths.PLACES``)."""
+    """The locks of these paths: by the path the lock was approved at (a record left at an old
+    path, which ``ctip units check`` names), or by its unit's path now, which the records that
+    go with the unit carry (``org.paths.PLACES``); the locks approved above a unit before it
+    moved are copied to it (``carry_locks``)."""
     paths = list(paths)
     return Q(unit_path__in=paths) | Q(unit__path__in=paths)
 
@@ -84,6 +84,25 @@ def lock_covers(lock: Any, unit_path: str) -> bool:
     """``_over`` in memory, for a lock read with its unit (``locks_over``)."""
     above = set(ancestor_paths(unit_path))
     return lock.unit_path in above or lock.unit.path in above
+
+
+def carry_locks(unit: Any, old_path: str, new_path: str) -> int:
+    """``unit`` moves from ``old_path`` to ``new_path`` with everything that happened there
+    (``org.paths.MOVING``). The periods approved above its old place (the province it leaves
+    approved its July with the commune's figures in it) stay approved for it: every active lock
+    of a unit above the old place that does not also cover the new one is copied to ``unit``,
+    naming the same report. How many (decision 0100)."""
+    above = ancestor_paths(old_path)[:-1]
+    if not above:
+        return 0
+    model = apps.get_model("reports", "PeriodLock")
+    now = timezone.now()
+    carried = [model(unit=unit, unit_path=new_path, start=lock.start, end=lock.end,
+                     report_id=lock.report_id, locked_by_id=lock.locked_by_id, locked_at=now)
+               for lock in _locks().filter(_over(above)).select_related("unit").order_by("pk")
+               if not lock_covers(lock, new_path)]
+    model.objects.bulk_create(carried)
+    return len(carried)
 
 
 def lock_for(unit_path: str, date: dt.date) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, Subquery
 
 from ctip.org.models import PATH_SEPARATOR, Unit
-from ctip.org.paths import records_handled_at, unit_field_of
+from ctip.org.paths import MOVING, records_handled_at, unit_field_of
 
 
 def check_tree() -> list[str]:
@@ -62,7 +62,7 @@ def repair_stale_records() -> dict[str, int]:
     """Write each stale record's unit's path into it (``stale_records``), in one statement per
     table; how many per table."""
     repaired = {}
-    for model, name in records_handled_at(lambda m: m is not Unit):
+    for model, name in records_handled_at(lambda m: m is not Unit, MOVING):
         unit = unit_field_of(model, name)
         if unit is not None:
             count = _stale(model, name, unit).update(**{name: Subquery(
@@ -84,7 +84,7 @@ def stale_records() -> list[str]:
     """The records handled at a unit now whose stored path is not their unit's (a move made
     before decision 0099, or a path written by hand): who may open them would be wrong."""
     problems = []
-    for model, name in records_handled_at(lambda m: m is not Unit):
+    for model, name in records_handled_at(lambda m: m is not Unit, MOVING):
         unit = unit_field_of(model, name)
         if unit is not None:
             stale = _stale(model, name, unit).count()

@@ -164,9 +164,10 @@ class Succession(models.Model):
 class UnitFact(models.Model):
     """A record of a unit, with a copy of the unit's path, so reports can sum any subtree with
     one range. ``PATH_PLACE`` says what the copy means when the unit moves in the tree
-    (``paths.PLACES``): ``"then"``, something that happened there at the time, which stays
-    where it was recorded (decision 0008); ``"now"``, something handled there now, which goes
-    with its unit (``units.actions._repath_subtree``)."""
+    (``paths.PLACES``): ``"now"``, something handled there now, which goes with its unit
+    (``units.actions._repath_subtree``) and to its successor when it closes; ``"held"``,
+    something that happened there, which goes with its unit and stays with it when it closes
+    (decision 0100)."""
 
     PATH_PLACE: ClassVar[str | None] = None
 

@@ -42,10 +42,15 @@ def byte_order(connection: Any) -> tuple[str, str]:
 
 #: What a stored copy of a unit's path means, when the unit moves in the tree (``place=``):
 #: ``"now"``, where the record is handled now (a case, a person, a situation, a report, a club):
-#: it goes with its unit, since who may open it is decided from it; ``"then"``, where something
-#: happened at the time (an activity, an audit event, a mark): it stays (decision 0008);
+#: it goes with its unit, since who may open it is decided from it, and a merger hands it to
+#: the successor; ``"held"``, what happened at the unit (an activity, an exchange, a
+#: commendation): it goes with its unit, whose officers reach it from the unit's path now, and
+#: stays with a unit that closes; ``"then"``, a record of the past as it was written (an audit
+#: event, a mark, a period lock's own path): it stays (decision 0008);
 #: ``"derived"``, a copy of another row's path that a trigger keeps (a service's case's path).
-PLACES = ("now", "then", "derived")
+PLACES = ("now", "held", "then", "derived")
+#: the places whose paths a move of their unit rewrites (decision 0100)
+MOVING = ("now", "held")
 
 
 def place_of(field: Any) -> str | None:
@@ -57,12 +62,14 @@ def place_of(field: Any) -> str | None:
     return place
 
 
-def records_handled_at(model_filter: Any = None) -> list[tuple[Any, str]]:
-    """Every (model, field name) whose stored path is ``"now"``: the records that go with their
-    unit when it moves (every installed model, read when asked: this layer imports none)."""
+def records_handled_at(model_filter: Any = None,
+                       places: tuple[str, ...] = ("now",)) -> list[tuple[Any, str]]:
+    """Every (model, field name) whose stored path is ``"now"`` (or one of ``places``;
+    ``MOVING``: every record that goes with its unit when it moves), of every installed model,
+    read when asked: this layer imports none."""
     return [(model, field.name) for model in apps.get_models()
             for field in model._meta.concrete_fields
-            if isinstance(field, TreePathField) and place_of(field) == "now"
+            if isinstance(field, TreePathField) and place_of(field) in places
             and (model_filter is None or model_filter(model))]
 
 

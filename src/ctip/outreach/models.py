@@ -133,7 +133,7 @@ PLANNED_SUMS = ("participants_women", "participants_men", "participants_total", 
 class Activity(UnitFact):
     """One piece of awareness work, logged where it happened."""
 
-    PATH_PLACE = "then"  # held there at the time (org.paths.PLACES)
+    PATH_PLACE = "held"  # held there: it goes with its unit (org.paths.PLACES)
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -218,7 +218,7 @@ class Attachment(models.Model):
 class Commendation(UnitFact):
     """Public recognition (nêu gương) of a collective or an individual."""
 
-    PATH_PLACE = "then"  # given there at the time (org.paths.PLACES)
+    PATH_PLACE = "held"  # given there: it goes with its unit (org.paths.PLACES)
 
     class RecipientKind(models.TextChoices):
         UNIT = "unit", _("unit")

@@ -303,7 +303,9 @@ UNLOCK_RULES.cleans("reason", lambda reason: _said(
 
 @transaction.atomic
 def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
-    """Lift a lock (the parent only, with a reason); the report reopens for correction."""
+    """Lift a lock (the parent only, with a reason); the report reopens for correction. A lock
+    carried to a unit that moved away (``core.periods.carry_locks``) is lifted by the unit now
+    above it, and the report it names, of the unit it left, stays approved."""
     lock = (PeriodLock.objects.select_for_update(of=("self",))
             .select_related("unit__parent", "report").get(pk=lock.pk))
     _require_reviewer(actor, lock.unit,
@@ -314,7 +316,8 @@ def unlock(*, actor: Any, lock: PeriodLock, reason: str) -> PeriodLock:
     lock.reason = reason
     lock.save(update_fields=["unlocked_by", "unlocked_at", "reason"])
     report = lock.report
-    if report is not None and report.status == Report.Status.APPROVED:
+    if (report is not None and report.unit_id == lock.unit_id
+            and report.status == Report.Status.APPROVED):
         report.status = Report.Status.RETURNED
         report.return_comment = reason
         report.save(update_fields=["status", "return_comment"])

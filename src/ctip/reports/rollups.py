@@ -43,9 +43,9 @@ month never wait for each other or deadlock on a shared counter row; ``compact()
 On PostgreSQL a trigger that reads another row (a unit's flags, an activity's status) first
 takes a share lock on it, so a concurrent change of that row waits instead of being missed.
 
-Facts keep the path of their unit at the time (``org.models.UnitFact``), so a unit that moves
-later does not move its past activities; the roll-ups follow the facts' paths and need nothing
-when the tree is restructured.
+An activity goes with its unit when the unit moves (``org.paths.PLACES``, decision 0100): the
+move rewrites its path, and the update trigger takes its sums away from the old province and
+commune and adds them at the new ones, in the move's transaction.
 
 **Migrations.** SQLite rebuilds a table to alter it, and refuses to while a trigger names a
 table that is momentarily missing; a PostgreSQL trigger function would break on a renamed

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ctip.accounts.policy import NotInScope, scope_q
@@ -21,7 +21,7 @@ from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.outreach.models import Campaign
 from ctip.reports import indicators, policy
-from ctip.reports.models import Report, ReportType
+from ctip.reports.models import PeriodLock, Report, ReportType
 from ctip.reports.periods import Period, last_closed_period
 
 # Units that owe their parent periodic reports (branches and groups report to their commune
@@ -36,6 +36,18 @@ EDITABLE = (Report.Status.DRAFT, Report.Status.RETURNED)
 def reports_visible_to(viewer: Any) -> QuerySet[Report]:
     return (Report.objects.filter(scope_q(viewer, "report.view", "unit_path"))
             .select_related("unit__parent", "report_type", "submitted_by", "reviewed_by"))
+
+
+def carried_locks_for(viewer: Any) -> list[PeriodLock]:
+    """The periods approved above a unit before it moved, kept locked for it
+    (``core.periods.carry_locks``, decision 0100), that ``viewer`` may lift: she reviews the
+    unit's reports (``policy.can_approve_for``). The report that approved them belongs to the
+    unit it left, which she may not see; only the unit now above it lifts them."""
+    locks = (PeriodLock.objects.active().filter(scope_q(viewer, "report.view", "unit__path"))
+             .exclude(report__unit=F("unit"))
+             .select_related("unit__parent", "report__unit", "report__report_type")
+             .order_by("start", "unit__path", "pk"))
+    return [lock for lock in locks if policy.can_approve_for(viewer, lock.unit)]
 
 
 def get_report_for(viewer: Any, pk: int) -> Report:

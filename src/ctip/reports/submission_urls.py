@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.report_approve, name="report_approve"),
     path("<int:pk>/return/", views.report_return, name="report_return"),
     path("<int:pk>/unlock/", views.report_unlock, name="report_unlock"),
+    path("locks/<int:pk>/unlock/", views.lock_unlock, name="lock_unlock"),
     path("<int:pk>/export/", views.export_start, name="export_start"),
     path("exports/<int:pk>/", views.export_status, name="export_status"),
     path("exports/<int:pk>/retry/", views.export_retry, name="export_retry"),

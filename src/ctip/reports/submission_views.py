@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import NotInScope, scope_paths
+from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import health
 from ctip.core.htmx import render_page
@@ -69,7 +69,45 @@ def report_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "reports/report_list.html",
                        {"page": page, "form": form, "statuses": Report.Status.choices,
-                        "status": status})
+                        "status": status, **_carried(request)})
+
+
+def _carried(request: AuthedRequest, refused: int | None = None,
+             form: UnlockForm | None = None) -> dict[str, Any]:
+    """The periods kept locked for units that moved, which the viewer lifts, each with its
+    form (the one refused, with its errors)."""
+    if not has_capability(request.user, "report.approve"):
+        return {"carried": []}
+    return {"carried": [(lock, form if lock.pk == refused and form else
+                         UnlockForm(prefix=f"lock-{lock.pk}"))
+                        for lock in selectors.carried_locks_for(request.user)]}
+
+
+@require_http_methods(["POST"])
+@requires("report.approve")
+def lock_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Lift a period kept locked for a unit that moved (``core.periods.carry_locks``): the
+    unit now above it does, with a reason; outside what she reviews, 404."""
+    lock = next((lock for lock in selectors.carried_locks_for(request.user) if lock.pk == pk),
+                None)
+    if lock is None:
+        raise NotInScope("report.approve")
+    form = UnlockForm(request.POST, given={"lock": lock}, prefix=f"lock-{lock.pk}")
+    if form.is_valid():
+        try:
+            actions.unlock(actor=request.user, lock=lock, reason=form.cleaned_data["reason"])
+        except ActionError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("%(unit)s: the period %(start)s–%(end)s is unlocked.")
+                             % {"unit": lock.unit.name, "start": lock.start.strftime("%d/%m"),
+                                "end": lock.end.strftime("%d/%m/%Y")})
+            return redirect("reports:report_list")
+    reports = selectors.reports_visible_to(request.user)
+    page = Paginator(reports, PAGE_SIZE).get_page(1)
+    return render_page(request, "reports/report_list.html",
+                       {"page": page, "form": None, "statuses": Report.Status.choices,
+                        "status": "", **_carried(request, pk, form)}, status=400)
 
 
 def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:
@@ -91,7 +129,7 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
     seen = (privacy.protect_values(values or {}, report_keys(shown), report_where(shown))
             if hide else values or {})
     linked = prevention.links(report.unit, report.period_start, report.period_end, seen)
-    lock = (PeriodLock.objects.active().filter(report=report).first()
+    lock = (PeriodLock.objects.active().filter(report=report, unit_id=report.unit_id).first()
             if report.status == Report.Status.APPROVED else None)
     return {
         "report": report, "editable": editable, "reviewable": reviewable,
@@ -216,7 +254,8 @@ def report_return(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("report.approve")
 def report_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for(request.user, pk)
-    lock = PeriodLock.objects.active().filter(report=report).first()
+    # its own lock; the copies carried to units that moved away are lifted apart (``lock_unlock``)
+    lock = PeriodLock.objects.active().filter(report=report, unit_id=report.unit_id).first()
     if lock is None:
         return _refused(request, report, ActionError(_("This period is not locked.")))
     form = UnlockForm(request.POST, given={"lock": lock})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ctip.accounts.policy import require
 from ctip.audit.actions import record
 from ctip.core.errors import ActionError
+from ctip.core.periods import carry_locks
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.org.models import (
@@ -29,7 +30,7 @@ from ctip.org.models import (
     UnitFact,
     UnitType,
 )
-from ctip.org.paths import is_within, records_handled_at, unit_field_of
+from ctip.org.paths import MOVING, is_within, records_handled_at, unit_field_of
 from ctip.org.rules import ensure_open
 from ctip.org.signals import unit_merged, units_restructured
 
@@ -167,37 +168,44 @@ def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
     return unit
 
 
-def _repath_subtree(unit: Unit, new_parent: Unit | None) -> int:
-    """Rewrite the path and depth of ``unit`` and all its descendants in one statement.
+def _repath_subtree(unit: Unit, new_parent: Unit | None) -> tuple[int, int]:
+    """Rewrite the path and depth of ``unit`` and all its descendants in one statement, with
+    the records that go with them, and carry the periods approved above its old place.
 
-    Returns how many units moved (``unit`` included). ``unit`` must be freshly read.
+    Returns how many units moved (``unit`` included) and how many locks it carried. ``unit``
+    must be freshly read.
     """
     old_path = unit.path
     new_path = _path_of(new_parent, unit.pk)
     new_depth = (new_parent.depth + 1) if new_parent else 0
+    # what was approved above the old place stays approved for it (``core.periods``)
+    carried = carry_locks(unit, old_path, new_path)
     moved = Unit.objects.filter(path__subtree=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + (new_depth - unit.depth),
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
     # the records handled in the subtree now (cases, persons, situations, reports, clubs...)
-    # go with it: who may open them is decided from their path; the facts of what happened
-    # there keep the place at the time (``org.paths.PLACES``, decision 0099)
-    for model, name in records_handled_at(lambda m: m is not Unit):
+    # and what happened there (activities, exchanges, commendations) go with it: who may open
+    # them is decided from their path; the audit events keep the place at the time
+    # (``org.paths.PLACES``, decisions 0099 and 0100); the roll-ups' triggers follow
+    for model, name in records_handled_at(lambda m: m is not Unit, MOVING):
         model._base_manager.filter(**{f"{name}__subtree": old_path}).update(
             **{name: Concat(Value(new_path), Substr(name, len(old_path) + 1))})
     # Exactly what the two statements wrote; reading it back would cost a query.
     unit.path, unit.depth, unit.parent = new_path, new_depth, new_parent
-    return moved
+    return moved, carried
 
 
 def _lock_subtrees(paths: Sequence[str]) -> None:
-    """Lock every unit and every record handled now in these subtrees, table by table in key
-    order, before a restructuring writes or records anything. It then never holds the audit
-    chain's head (every ``record`` takes it) while waiting for a row a writer holds, the writer
-    waiting for the head: a deadlock on PostgreSQL. A writer that comes later waits for the
-    restructuring and reads the new paths. SQLite writes one transaction at a time anyway."""
-    for model, name in [(Unit, "path"), *records_handled_at(lambda m: m is not Unit)]:
+    """Lock every unit and every record that goes with it (``org.paths.MOVING``) in these
+    subtrees, table by table in key order, before a restructuring writes or records anything.
+    It then never holds the audit chain's head (every ``record`` takes it) while waiting for a
+    row a writer holds, the writer waiting for the head: a deadlock on PostgreSQL. A writer
+    that comes later waits for the restructuring and reads the new paths. SQLite writes one
+    transaction at a time anyway."""
+    moving = records_handled_at(lambda m: m is not Unit, MOVING)
+    for model, name in [(Unit, "path"), *moving]:
         within = Q()
         for path in paths:
             within |= Q(**{f"{name}__subtree": path})
@@ -250,10 +258,10 @@ def move_subtree(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     _lock_subtrees([unit.path])
     old_parent = unit.parent
     old_path = unit.path
-    size = _repath_subtree(unit, new_parent)
+    size, carried = _repath_subtree(unit, new_parent)
     record(actor=actor, action="unit.moved", target=unit, unit_path=unit.path,
            changes={"parent": [old_parent, new_parent], "path": [old_path, unit.path],
-                    "units_moved": size})
+                    "units_moved": size, "locks_carried": carried})
     units_restructured.send(sender=Unit, units=[unit])
     return unit
 
