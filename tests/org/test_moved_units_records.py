@@ -436,3 +436,21 @@ def test_what_happened_at_a_unit_moved_before_goes_to_it_on_upgrade_and_the_chec
     assert type(held).objects.get(pk=held.pk).unit_path == Unit.objects.get(
         pk=tree.branch_a1.pk).path
     assert check_tree() == []
+
+
+def test_repairing_an_activity_left_at_an_old_path_moves_its_sums_too(
+        tree: Any, users: Any, formats: Any) -> None:
+    """The row trigger ignores a path rewritten without its unit; the repair moves the sums in
+    one statement each way, as a move does, and the kept roll-ups equal a rebuild."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ctip.reports import rollups
+
+    held = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
+    type(held).objects.filter(pk=held.pk).update(unit_path=tree.other_commune.path)
+    rollups.rebuild()  # as an installation moved before decision 0100 has it
+    call_command("units", "check", "--repair", stdout=StringIO())
+    assert type(held).objects.get(pk=held.pk).unit_path == tree.branch_a1.path
+    assert not any(rollups.differences().values())

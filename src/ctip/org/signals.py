@@ -12,3 +12,10 @@ units_restructured = Signal()
 # the source closes: the apps whose records are handled at a unit now (``org.paths.PLACES``)
 # hand the source's own over to its successor (its children have moved already).
 unit_merged = Signal()
+
+# Sent around a rewrite of the stored paths of ``sender``'s rows that keeps their unit (a move
+# of the unit, ``ctip units check --repair``): ``rows`` (a queryset) selects them before the
+# rewrite with ``sign=-1``, and after it with ``sign=1``. What is summed by path from those
+# rows (the activity roll-ups) is taken away from the old paths and added at the new ones in
+# one statement each: the row triggers ignore a path that changes without its unit.
+paths_rewriting = Signal()

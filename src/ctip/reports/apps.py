@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 from ctip.figures import rollups as figures_rollups
+from ctip.org.signals import paths_rewriting
 
 
 def _before_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any
@@ -23,6 +24,16 @@ def _after_migrate(sender: Any, using: str = "default", plan: Any = None, **kwar
     rollups.after_migrate(using, plan)
 
 
+def _paths_rewriting(sender: Any, *, rows: Any, sign: int, **kwargs: Any) -> None:
+    """A rewrite of activities' paths that keeps their unit (``org.signals.paths_rewriting``):
+    their sums leave the old paths and reach the new ones (``rollups.shift_activities``)."""
+    if sender._meta.label == "outreach.Activity":
+        # as in _before_migrate: reports.rollups imports models
+        from ctip.reports import rollups
+
+        rollups.shift_activities(rows, sign)
+
+
 class ReportsConfig(AppConfig):
     name = "ctip.reports"
     label = "reports"
@@ -35,5 +46,6 @@ class ReportsConfig(AppConfig):
                             dispatch_uid="ctip.reports.before_migrate")
         post_migrate.connect(_after_migrate, sender=self,
                              dispatch_uid="ctip.reports.after_migrate")
+        paths_rewriting.connect(_paths_rewriting, dispatch_uid="ctip.reports.paths_rewriting")
         # The fact apps read the roll-ups through ``ctip.figures``, below them (decision 0053).
         figures_rollups.provide("activity_month", self.get_model("ActivityMonth")._default_manager)

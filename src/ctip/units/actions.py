@@ -32,7 +32,7 @@ from ctip.org.models import (
 )
 from ctip.org.paths import MOVING, is_within, records_handled_at, unit_field_of
 from ctip.org.rules import ensure_open
-from ctip.org.signals import unit_merged, units_restructured
+from ctip.org.signals import paths_rewriting, unit_merged, units_restructured
 
 UNIT_FIELDS = ("name", "unit_type", "gso_code", "village", "is_border", "is_remote",
                "is_far_flung", "is_ethnic_minority", "opened_on")
@@ -190,8 +190,11 @@ def _repath_subtree(unit: Unit, new_parent: Unit | None) -> tuple[int, int]:
     # them is decided from their path; the audit events keep the place at the time
     # (``org.paths.PLACES``, decisions 0099 and 0100); the roll-ups' triggers follow
     for model, name in records_handled_at(lambda m: m is not Unit, MOVING):
-        model._base_manager.filter(**{f"{name}__subtree": old_path}).update(
-            **{name: Concat(Value(new_path), Substr(name, len(old_path) + 1))})
+        rows = model._base_manager.filter(**{f"{name}__subtree": old_path})
+        paths_rewriting.send(sender=model, rows=rows, sign=-1)  # the roll-ups, in one go
+        rows.update(**{name: Concat(Value(new_path), Substr(name, len(old_path) + 1))})
+        paths_rewriting.send(sender=model, sign=1,
+                             rows=model._base_manager.filter(**{f"{name}__subtree": new_path}))
     # Exactly what the two statements wrote; reading it back would cost a query.
     unit.path, unit.depth, unit.parent = new_path, new_depth, new_parent
     return moved, carried
