@@ -454,3 +454,42 @@ def test_repairing_an_activity_left_at_an_old_path_moves_its_sums_too(
     call_command("units", "check", "--repair", stdout=StringIO())
     assert type(held).objects.get(pk=held.pk).unit_path == tree.branch_a1.path
     assert not any(rollups.differences().values())
+
+
+def test_a_split_hands_the_people_of_the_closed_unit_to_the_part_chosen(
+        tree: Any, users: Any, formats: Any) -> None:
+    """A commune split in two closes; its branches go to the parts, and the records handled at
+    the commune itself to the part the officer names on the split page (the second here): its
+    case worker opens the case, the person and the situation, the other part's does not. Its
+    activities stay with it, where the province still sees them."""
+    from ctip.audit.models import AuditEvent
+
+    worker_b = make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b)
+    case = open_case(tree.commune_b, worker_b)
+    situation = cases.create_situation(actor=None, unit=tree.commune_b, category="missing",
+                                       source="officer", description="Mất liên lạc với con")
+    held = log_activity(tree.commune_b, formats["meeting"], date=dt.date(2026, 7, 10))
+    closed = Unit.objects.get(pk=tree.commune_b.pk).path
+    officer = login_client(users["province_officer"])
+    page = reverse("org:unit_split", args=[tree.commune_b.pk])
+    form = {"names": "Xã Tân An Đông\nXã Tân An Tây", "effective_on": "01/09/2026",
+            "reason": "Chia xã", f"child_{tree.branch_b1.pk}": "1"}
+    refused = officer.post(page, {**form, "records_to": "3"})
+    assert refused.status_code == 200
+    assert "Chỉ có 2 đơn vị mới." in refused.content.decode()
+    assert Unit.objects.get(pk=tree.commune_b.pk).closed_on is None
+    assert officer.post(page, {**form, "records_to": "2"}).status_code == 302
+
+    east, west = (Unit.objects.get(name=n) for n in ("Xã Tân An Đông", "Xã Tân An Tây"))
+    pages = [reverse("cases:case_detail", args=[case.pk]),
+             reverse("cases:person_detail", args=[case.person.pk]),
+             reverse("cases:situation_detail", args=[situation.pk])]
+    taking = login_client(make_user("hotro.tay", Role.CASE_WORKER, west))
+    other = login_client(make_user("hotro.dong", Role.CASE_WORKER, east))
+    assert [taking.get(p).status_code for p in pages] == [200, 200, 200]
+    assert [other.get(p).status_code for p in pages] == [404, 404, 404]
+    assert SupportCase.objects.get(pk=case.pk).unit_id == west.pk
+    assert type(held).objects.get(pk=held.pk).unit_path == closed
+    event = AuditEvent.objects.get(action="unit.split")
+    assert event.changes["handed_over"]["cases.SupportCase"] == 1
+    assert Unit.objects.get(pk=tree.branch_b1.pk).parent_id == east.pk

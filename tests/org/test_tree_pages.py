@@ -118,7 +118,7 @@ def test_split_through_the_form(tree: Any, users: Any, client_for: Any) -> None:
     client = client_for(users["province_officer"])
     response = client.post(reverse("org:unit_split", args=[tree.commune_a.pk]), {
         "names": "Xã Đức Hòa Đông\nXã Đức Hòa Tây", "effective_on": "01/01/2026",
-        f"child_{tree.branch_a1.pk}": 1, f"child_{tree.branch_a2.pk}": 2,
+        f"child_{tree.branch_a1.pk}": 1, f"child_{tree.branch_a2.pk}": 2, "records_to": 1,
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Unit.objects.get(pk=tree.branch_a2.pk).parent.name == "Xã Đức Hòa Tây"

@@ -8,9 +8,11 @@ from django.dispatch import Signal
 # up to date in the same transaction.
 units_restructured = Signal()
 
-# Sent inside a merger's transaction for each unit merged (``source``) into ``into``, before
-# the source closes: the apps whose records are handled at a unit now (``org.paths.PLACES``)
-# hand the source's own over to its successor (its children have moved already).
+# Sent inside a merger's transaction for each unit merged (``source``) into ``into``, and in a
+# split's for the unit split (``source``) and the part that takes its records (``into``),
+# before the source closes: the apps whose records are handled at a unit now
+# (``org.paths.PLACES``) hand the source's own over to its successor (its children have moved
+# already).
 unit_merged = Signal()
 
 # Sent around a rewrite of the stored paths of ``sender``'s rows that keeps their unit (a move

@@ -327,9 +327,13 @@ class SplitPart:
 @transaction.atomic
 def split_unit(
     *, actor: Any, unit: Unit, parts: Sequence[SplitPart], effective_on: dt.date | None = None,
-    reason: str = "",
+    reason: str = "", records_to: int = 0,
 ) -> list[Unit]:
-    """Close ``unit`` and create ``parts`` beside it; each part takes the children named."""
+    """Close ``unit`` and create ``parts`` beside it; each part takes the children named, and
+    the part numbered ``records_to`` (from 0) the records handled at ``unit`` itself, as a
+    merger's successor does (``_hand_over``; DHIS2's split has such a primary target too):
+    left with the closed unit, the roles held there granted nothing on them and the parts'
+    officers did not reach them (decision 0100). What happened there stays with it."""
     effective_on = effective_on or timezone.localdate()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     require(actor, "unit.manage", unit)
@@ -346,6 +350,9 @@ def split_unit(
         raise ActionError(_("Only the open units directly below can be shared out."))
     if set(assigned) != open_children:
         raise ActionError(_("Every unit below must go to one of the new units."))
+    if not 0 <= records_to < len(parts):
+        raise ActionError(_("There are only %(n)d new units.") % {"n": len(parts)},
+                          field="records_to")
     _lock_subtrees([unit.path])
     new_units = []
     for part in parts:
@@ -360,8 +367,12 @@ def split_unit(
         Succession.objects.create(predecessor=unit, successor=new_unit,
                                   kind=Succession.Kind.SPLIT, effective_on=effective_on)
         new_units.append(new_unit)
+    primary = new_units[records_to]
+    handed = _hand_over(unit, primary)
+    unit_merged.send(sender=Unit, actor=actor, source=unit, into=primary)
     _close(unit, on=effective_on, reason=reason or _("Split"))
     record(actor=actor, action="unit.split", target=unit, unit_path=unit.path,
-           changes={"into": new_units, "effective_on": effective_on, "reason": reason})
+           changes={"into": new_units, "effective_on": effective_on, "reason": reason,
+                    "records_to": primary, "handed_over": handed})
     units_restructured.send(sender=Unit, units=[unit, *new_units])
     return new_units

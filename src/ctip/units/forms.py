@@ -63,6 +63,11 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.unit = unit
         self.children = list(unit.children.open())
+        self.fields["records_to"] = forms.IntegerField(
+            label=_("The people, cases, situations, campaigns, speakers and clubs of "
+                    "“%(name)s” itself go to new unit number") % {"name": unit.name},
+            help_text=_("Its activities and reports stay with it; the units above still see "
+                        "them."), min_value=1, initial=1)
         for child in self.children:
             self.fields[f"child_{child.pk}"] = forms.IntegerField(
                 label=_("“%(name)s” goes to new unit number") % {"name": child.name},

@@ -163,6 +163,9 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
         by_number = form.assignments()
         if max(by_number, default=0) > len(names):
             form.add_error(None, _("There are only %(n)d new units.") % {"n": len(names)})
+        elif form.cleaned_data["records_to"] > len(names):
+            form.add_error("records_to", _("There are only %(n)d new units.")
+                           % {"n": len(names)})
         else:
             parts = [actions.SplitPart(name=name, children=by_number.get(i + 1, []))
                      for i, name in enumerate(names)]
@@ -170,7 +173,8 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
                 new_units = actions.split_unit(
                     actor=request.user, unit=unit, parts=parts,
                     effective_on=form.cleaned_data["effective_on"],
-                    reason=form.cleaned_data["reason"])
+                    reason=form.cleaned_data["reason"],
+                    records_to=form.cleaned_data["records_to"] - 1)
             except ActionError as exc:
                 add_to_form(form, exc)
             else:
