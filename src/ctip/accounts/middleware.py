@@ -32,11 +32,12 @@ PASSWORD_CHANGE_EXEMPT = (*OTP_EXEMPT, "accounts:password_change")
 def resolved(user: Any) -> Any:
     """The user behind Django's lazy ``request.user``, read now. The same object the lazy one
     would give on every use, without the wrapper's cost on each of the hundred or so times a
-    page reads her (decision 0071)."""
-    if isinstance(user, LazyObject):
+    page reads her (decision 0071). Unwrapped to the end: django-otp's lazy user wraps the
+    authentication middleware's, and gives it back as it is."""
+    while isinstance(user, LazyObject):
         if user._wrapped is empty:  # noqa: SLF001  (Django's lazy object has no public door)
             user._setup()  # noqa: SLF001
-        return user._wrapped  # noqa: SLF001
+        user = user._wrapped  # noqa: SLF001
     return user
 
 
