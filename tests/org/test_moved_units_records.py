@@ -351,10 +351,8 @@ def test_a_moved_communes_officers_keep_what_happened_there_and_the_province_it_
     assert not any(rollups.differences().values())  # the kept sums equal a rebuild
 
 
-def _province_approves_july_then_commune_a_moves(tree: Any, users: Any,
-                                               formats: Any) -> tuple[Any, Any]:
-    """A July activity of commune A, the province's July approved ("7/BC-TINH"), then commune
-    A moves to the other province."""
+def _province_approves_july(tree: Any, users: Any, formats: Any) -> tuple[Any, Any]:
+    """A July activity of commune A, and the province's July approved ("7/BC-TINH")."""
     july = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
     report = reports.create_or_get_draft(
         actor=None, unit=tree.province, report_type=ReportType.objects.get(code="monthly"),
@@ -362,6 +360,13 @@ def _province_approves_july_then_commune_a_moves(tree: Any, users: Any,
     reports.update_narrative(actor=None, report=report, number="7/BC-TINH")
     reports.approve(actor=None, report=reports.submit(actor=users["province_officer"],
                                                       report=report))
+    return july, report
+
+
+def _province_approves_july_then_commune_a_moves(tree: Any, users: Any,
+                                               formats: Any) -> tuple[Any, Any]:
+    """``_province_approves_july``, then commune A moves to the other province."""
+    july, report = _province_approves_july(tree, users, formats)
     move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
     return july, report
 
@@ -493,3 +498,22 @@ def test_a_split_hands_the_people_of_the_closed_unit_to_the_part_chosen(
     event = AuditEvent.objects.get(action="unit.split")
     assert event.changes["handed_over"]["cases.SupportCase"] == 1
     assert Unit.objects.get(pk=tree.branch_b1.pk).parent_id == east.pk
+
+
+def test_the_move_page_says_what_goes_with_the_unit_before_she_confirms(
+        tree: Any, users: Any, formats: Any) -> None:
+    """Before she moves a commune, the officer reads what moves with it: its units below, how
+    many activities were recorded there, that its people and cases go too (named, not
+    counted: a count of people would bypass the figures' protection), and the periods approved
+    above it that stay locked for it."""
+    for day in (10, 11):
+        log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, day),
+                     title=f"Sinh hoạt ngày {day}")
+    open_case(tree.commune_a, users["case_worker"])
+    _province_approves_july(tree, users, formats)
+    page = login_client(users["province_officer"]).get(
+        reverse("org:unit_move", args=[tree.commune_a.pk])).content.decode()
+    assert "3 hoạt động" in page  # the two above and the approved July's
+    assert "01/07/2026–31/07/2026" in page and "Tỉnh Tây Ninh" in page
+    assert "hồ sơ hỗ trợ" in page.lower()
+    assert "1 hồ sơ" not in page and "1 người" not in page

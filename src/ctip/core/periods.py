@@ -86,21 +86,27 @@ def lock_covers(lock: Any, unit_path: str) -> bool:
     return lock.unit_path in above or lock.unit.path in above
 
 
+def approved_above(unit_path: str) -> list[Any]:
+    """The active locks of the units above ``unit_path`` (not its own), earliest first, with
+    their unit and report: what a move would carry along (``carry_locks``)."""
+    above = ancestor_paths(unit_path)[:-1]
+    if not above:
+        return []
+    return list(_locks().filter(_over(above)).select_related("unit", "report__report_type")
+                .order_by("start", "pk"))
+
+
 def carry_locks(unit: Any, old_path: str, new_path: str) -> int:
     """``unit`` moves from ``old_path`` to ``new_path`` with everything that happened there
     (``org.paths.MOVING``). The periods approved above its old place (the province it leaves
     approved its July with the commune's figures in it) stay approved for it: every active lock
     of a unit above the old place that does not also cover the new one is copied to ``unit``,
     naming the same report. How many (decision 0100)."""
-    above = ancestor_paths(old_path)[:-1]
-    if not above:
-        return 0
     model = apps.get_model("reports", "PeriodLock")
     now = timezone.now()
     carried = [model(unit=unit, unit_path=new_path, start=lock.start, end=lock.end,
                      report_id=lock.report_id, locked_by_id=lock.locked_by_id, locked_at=now)
-               for lock in _locks().filter(_over(above)).select_related("unit").order_by("pk")
-               if not lock_covers(lock, new_path)]
+               for lock in approved_above(old_path) if not lock_covers(lock, new_path)]
     model.objects.bulk_create(carried)
     return len(carried)
 

@@ -10,8 +10,10 @@ from django.db.models.functions import Coalesce
 from ctip.accounts.models import RoleAssignment, User
 from ctip.accounts.policy import NotInScope, scope_paths, scope_q
 from ctip.core.collation import vi_order
+from ctip.core.periods import approved_above
 from ctip.core.text import fold
 from ctip.org.models import AREA_FLAG_FIELDS, UNIT_AREA_FIELDS, Unit, flagged_q
+from ctip.org.paths import records_handled_at
 
 
 def units_visible_to(viewer: Any, capability: str = "unit.view") -> QuerySet[Unit]:
@@ -116,3 +118,21 @@ def areas_of(unit: Unit, ancestors: list[Unit]) -> list[tuple[Any, Unit | None]]
         if above is not None:
             out.append((label, above))
     return out
+
+
+def what_goes_with(unit: Unit) -> dict[str, Any]:
+    """What a restructuring of ``unit`` takes along (``units.actions``, decisions 0099 and
+    0100), for the officer to read before she confirms: the open units below it, how many of
+    what happened there (activities, exchanges, commendations: ``"held"``), and the periods
+    approved above it, which stay locked for it wherever it goes. The people, cases and
+    situations handled there go too; they are named, not counted: a count of people here
+    would bypass the figures' disclosure control."""
+    held = [(model._meta.verbose_name_plural, model._base_manager.filter(
+                **{f"{name}__subtree": unit.path}).count())
+            for model, name in records_handled_at(lambda m: m is not Unit, ("held",))]
+    return {
+        "units_below": Unit.objects.filter(path__subtree=unit.path, closed_on__isnull=True)
+        .exclude(pk=unit.pk).count(),
+        "held": [(label, n) for label, n in held if n],
+        "approved_above": approved_above(unit.path),
+    }

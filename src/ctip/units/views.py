@@ -13,6 +13,7 @@ from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
+from ctip.org.models import Unit
 from ctip.org.rules import closed_message
 from ctip.units import actions
 from ctip.units.forms import MergeForm, MoveForm, SplitForm, UnitForm
@@ -24,6 +25,7 @@ from ctip.units.selectors import (
     role_holders_at,
     scope_roots,
     search_units,
+    what_goes_with,
 )
 
 
@@ -67,10 +69,14 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     })
 
 
-def _form_page(request: HttpRequest, unit: object, form: object, title: str,
-               submit: str) -> HttpResponse:
+def _form_page(request: HttpRequest, unit: Unit, form: object, title: str,
+               submit: str, restructuring: str = "") -> HttpResponse:
+    """A unit's form; for a restructuring (``"move"``, ``"merge"``, ``"split"``) with what
+    goes along, read before she confirms (``what_goes_with``)."""
+    goes = what_goes_with(unit) if restructuring else None
     return TemplateResponse(request, "org/unit_form.html",
-                            {"unit": unit, "form": form, "title": title, "submit": submit})
+                            {"unit": unit, "form": form, "title": title, "submit": submit,
+                             "restructuring": restructuring, "goes": goes})
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,7 +136,7 @@ def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The unit and everything under it have been moved."))
             return redirect("org:unit_detail", pk=unit.pk)
     return _form_page(request, unit, form, _("Move %(name)s") % {"name": unit.name},
-                      _("Move"))
+                      _("Move"), restructuring="move")
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,7 +156,7 @@ def unit_merge(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The unit has been merged."))
             return redirect("org:unit_detail", pk=into.pk)
     return _form_page(request, unit, form, _("Merge %(name)s into another unit")
-                      % {"name": unit.name}, _("Merge"))
+                      % {"name": unit.name}, _("Merge"), restructuring="merge")
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,4 +187,4 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The unit has been split."))
                 return redirect("org:unit_detail", pk=new_units[0].pk)
     return _form_page(request, unit, form, _("Split %(name)s") % {"name": unit.name},
-                      _("Split"))
+                      _("Split"), restructuring="split")
