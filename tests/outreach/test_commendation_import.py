@@ -171,3 +171,23 @@ def test_the_page_from_the_commendations_list(tree: Any, users: Any, client_for:
     assert client_for(users["viewer"]).get(url).status_code == 404
     assert client.post(url, {"event": str(event.pk), "undo": "1"}).status_code == 302
     assert not Commendation.objects.exists()
+
+
+def test_after_the_commune_moves_it_undoes_its_import_and_the_province_it_left_cannot(
+        tree: Any, users: Any) -> None:
+    """The import's audit event keeps the path of the time; its commendations go with their
+    commune when it moves (decision 0100). Who may undo it is decided by the rows where they
+    are now: the commune's officer still can, the province it left no longer can."""
+    from ctip.units.actions import move_subtree
+
+    officer = users["commune_officer"]
+    new_club(tree.commune_a)
+    imports.apply(KIND, officer, commendation_list(rows_of(tree)))
+    event = AuditEvent.objects.get(action="commendation.imported")
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    again = type(officer).objects.get(pk=officer.pk)  # her grants as the next request reads them
+    left = type(officer).objects.get(pk=users["province_officer"].pk)
+    with pytest.raises(NotInScope):
+        undo_commendation_import(actor=left, event_id=event.pk)
+    assert undo_commendation_import(actor=again, event_id=event.pk) == 3
+    assert not Commendation.objects.exists()

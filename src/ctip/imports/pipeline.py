@@ -223,20 +223,26 @@ def listed(model: Any, runs: Any) -> tuple[Any, int]:
 def undoable(*, actor: Any, event_id: int, action: str, capability: str, model: Any
              ) -> tuple[Any, Any, int]:
     """What undoing one import needs: its audit event (``action``), the rows of ``model`` it
-    lists and how many it listed. ``NotInScope`` when the event or one of its rows lies outside
-    the actor's scope for ``capability``; ``ActionError`` when it was undone already."""
-    events = AuditEvent.objects.filter(pk=event_id, action=action)
-    if actor is not None:
-        events = events.filter(scope_q(actor, capability, "unit_path"))
-    event = events.first()
+    lists and how many it listed. ``NotInScope`` when one of its rows lies outside the actor's
+    scope for ``capability`` (or, with none left, the event does); ``ActionError`` when it was
+    undone already.
+
+    The rows decide, where they are now: they go with their unit when it moves (decisions
+    0099 and 0100), while the event keeps the path of the time. Decided by the event, the
+    commune that moved could no longer undo its own import, and the province it left could
+    have, of rows no longer its own."""
+    event = AuditEvent.objects.filter(pk=event_id, action=action).first()
     if event is None:
         raise NotInScope
+    rows, count = listed(model, event.changes.get("ids"))
+    if actor is not None:
+        within = scope_q(actor, capability, "unit_path")
+        if (rows.exclude(within).exists() if rows.exists()
+                else not AuditEvent.objects.filter(pk=event.pk).filter(within).exists()):
+            raise NotInScope
     if AuditEvent.objects.filter(action=action.replace(".imported", ".import_undone"),
                                  changes__event=event.pk).exists():
         raise ActionError(_("This import has already been undone."))
-    rows, count = listed(model, event.changes.get("ids"))
-    if actor is not None and rows.exclude(scope_q(actor, capability, "unit_path")).exists():
-        raise NotInScope
     return event, rows, count
 
 
