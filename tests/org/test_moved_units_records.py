@@ -415,6 +415,10 @@ def test_the_unit_now_above_a_moved_unit_lifts_the_period_carried_to_it(
         update_activity(actor=None, activity=july, notes="sửa trước khi mở khoá")
 
     assert joined.post(unlock, {reason: "Bổ sung hoạt động tháng 7"}).status_code == 302
+    # pressed twice: told it is done, not a 404, and nothing more recorded
+    again = joined.post(unlock, {reason: "Bổ sung hoạt động tháng 7"}, follow=True)
+    assert again.status_code == 200 and "Kỳ này đã được mở khóa" in again.content.decode()
+    assert PeriodLock.objects.filter(pk=carried.pk, unlocked_at__isnull=False).count() == 1
 
     update_activity(actor=None, activity=july, notes="bổ sung sau khi mở khoá")
     assert Report.objects.get(pk=report.pk).status == Report.Status.APPROVED

@@ -43,7 +43,20 @@ def carried_locks_for(viewer: Any) -> list[PeriodLock]:
     (``core.periods.carry_locks``, decision 0100), that ``viewer`` may lift: she reviews the
     unit's reports (``policy.can_approve_for``). The report that approved them belongs to the
     unit it left, which she may not see; only the unit now above it lifts them."""
-    locks = (PeriodLock.objects.active().filter(scope_q(viewer, "report.view", "unit__path"))
+    return _carried(viewer, PeriodLock.objects.active())
+
+
+def lifted_carried_lock(viewer: Any, pk: int) -> PeriodLock | None:
+    """The lock ``pk`` if it is such a copy ``viewer`` may lift and it was lifted already (a
+    second press of the button): she is told so instead of a 404."""
+    lifted = PeriodLock.objects.filter(pk=pk, unlocked_at__isnull=False)
+    return next(iter(_carried(viewer, lifted)), None)
+
+
+def _carried(viewer: Any, locks: QuerySet[PeriodLock]) -> list[PeriodLock]:
+    """Of ``locks``, the copies carried to a moved unit (their report is another unit's) that
+    ``viewer`` reviews."""
+    locks = (locks.filter(scope_q(viewer, "report.view", "unit__path"))
              .exclude(report__unit=F("unit"))
              .select_related("unit__parent", "report__unit", "report__report_type")
              .order_by("start", "unit__path", "pk"))

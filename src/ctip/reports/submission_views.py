@@ -91,7 +91,10 @@ def lock_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     lock = next((lock for lock in selectors.carried_locks_for(request.user) if lock.pk == pk),
                 None)
     if lock is None:
-        raise NotInScope("report.approve")
+        if selectors.lifted_carried_lock(request.user, pk) is None:
+            raise NotInScope("report.approve")
+        messages.info(request, _("This period is already unlocked."))
+        return redirect("reports:report_list")
     form = UnlockForm(request.POST, given={"lock": lock}, prefix=f"lock-{lock.pk}")
     if form.is_valid():
         try:
