@@ -447,10 +447,13 @@ def test_what_happened_at_a_unit_moved_before_goes_to_it_on_upgrade_and_the_chec
     assert check_tree() == []
 
 
-def test_repairing_an_activity_left_at_an_old_path_moves_its_sums_too(
-        tree: Any, users: Any, formats: Any) -> None:
-    """The row trigger ignores a path rewritten without its unit; the repair moves the sums in
-    one statement each way, as a move does, and the kept roll-ups equal a rebuild."""
+@pytest.mark.parametrize("sums_at", ["the old path", "the unit's path"])
+def test_repairing_an_activity_left_at_an_old_path_leaves_the_sums_right(
+        tree: Any, users: Any, formats: Any, sums_at: str) -> None:
+    """An activity whose path is not its unit's: moved before decision 0100 (its sums went
+    with it to the old path), or a path written by hand (the row trigger ignores a path
+    changed without its unit: its sums stayed at the unit's). The repair cannot tell which, so
+    the roll-ups are made again, and they equal a rebuild either way."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -459,7 +462,8 @@ def test_repairing_an_activity_left_at_an_old_path_moves_its_sums_too(
 
     held = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10))
     type(held).objects.filter(pk=held.pk).update(unit_path=tree.other_commune.path)
-    rollups.rebuild()  # as an installation moved before decision 0100 has it
+    if sums_at == "the old path":
+        rollups.rebuild()  # as an installation moved before decision 0100 has it
     call_command("units", "check", "--repair", stdout=StringIO())
     assert type(held).objects.get(pk=held.pk).unit_path == tree.branch_a1.path
     assert not any(rollups.differences().values())
@@ -521,3 +525,90 @@ def test_the_move_page_says_what_goes_with_the_unit_before_she_confirms(
     assert "01/07/2026–31/07/2026" in page and "Tỉnh Tây Ninh" in page
     assert "hồ sơ hỗ trợ" in page.lower()
     assert "1 hồ sơ" not in page and "1 người" not in page
+
+
+def _commune_b_approves_july(users: Any, tree: Any) -> Any:
+    report = reports.create_or_get_draft(
+        actor=None, unit=tree.commune_b, report_type=ReportType.objects.get(code="monthly"),
+        start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+    reports.update_narrative(actor=None, report=report, number="7/BC-TANAN")
+    return reports.approve(actor=users["province_officer"],
+                           report=reports.submit(actor=None, report=report))
+
+
+@pytest.mark.parametrize("how", ["split", "merge into another province"])
+def test_the_records_handed_over_by_a_split_or_a_merger_keep_their_approved_period(
+        tree: Any, users: Any, how: str) -> None:
+    """Commune B approved its July; its own case goes to a part of its split, or to the
+    commune it merges into in another province. The July of that case stays locked there,
+    naming the report: a split or a merger is no way round an approval."""
+    from ctip.units.actions import SplitPart, merge_units, split_unit
+
+    case = open_case(tree.commune_b, make_user("hotro.tanan", Role.CASE_WORKER, tree.commune_b))
+    _commune_b_approves_july(users, tree)
+
+    def july_service(case: Any) -> Any:
+        return cases.add_service(actor=None, case=SupportCase.objects.get(pk=case.pk),
+                                 type="medical", provider="Trạm y tế",
+                                 date=dt.date(2026, 7, 12))
+
+    with pytest.raises(ActionError, match="7/BC-TANAN"):
+        july_service(case)
+    if how == "split":
+        split_unit(actor=users["province_officer"], unit=tree.commune_b, records_to=1,
+                   parts=[SplitPart("Xã Tân An Đông", children=[tree.branch_b1]),
+                          SplitPart("Xã Tân An Tây")])
+    else:
+        merge_units(actor=None, sources=[tree.commune_b], into=tree.other_commune)
+    assert SupportCase.objects.get(pk=case.pk).unit_id != tree.commune_b.pk  # handed over
+    with pytest.raises(ActionError, match="7/BC-TANAN"):
+        july_service(case)
+    cases.add_service(actor=None, case=SupportCase.objects.get(pk=case.pk), type="medical",
+                      provider="Trạm y tế", date=dt.date(2026, 8, 12))
+
+
+def test_an_activity_of_the_old_provinces_campaign_stays_editable_after_the_move(
+        tree: Any, users: Any, formats: Any) -> None:
+    """An activity recorded under the campaign of the province its commune left keeps that
+    campaign: an edit of its notes is not refused because the unit no longer lies under the
+    campaign; a new activity there cannot join it."""
+    from ctip.outreach.actions import create_campaign
+
+    campaign = create_campaign(actor=None, unit=tree.province, name="Tháng hành động",
+                               starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
+    held = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10),
+                        campaign=campaign)
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    edited = update_activity(actor=None, activity=held, notes="bổ sung sau khi chuyển")
+    assert (edited.campaign_id, edited.notes) == (campaign.pk, "bổ sung sau khi chuyển")
+    with pytest.raises(ActionError, match="Tháng hành động"):
+        log_activity(Unit.objects.get(pk=tree.branch_a1.pk), formats["meeting"],
+                     date=dt.date(2026, 7, 11), campaign=campaign, title="Buổi mới")
+
+
+def test_the_periods_carried_to_moved_units_are_listed_a_page_at_a_time(
+        tree: Any, users: Any, formats: Any, monkeypatch: Any) -> None:
+    """A moved province brings years of approved periods: the reports page lists them a page at
+    a time, and the move page names the latest few and counts the rest."""
+    from ctip.reports import submission_views
+    from ctip.units import selectors as unit_selectors
+
+    for month, number in ((6, "6/BC-TINH"), (7, "7/BC-TINH")):
+        report = reports.create_or_get_draft(
+            actor=None, unit=tree.province, report_type=ReportType.objects.get(code="monthly"),
+            start=dt.date(2026, month, 1), end=dt.date(2026, month, 30))
+        reports.update_narrative(actor=None, report=report, number=number)
+        reports.approve(actor=None, report=reports.submit(actor=users["province_officer"],
+                                                          report=report))
+    monkeypatch.setattr(unit_selectors, "APPROVED_SHOWN", 1)
+    page = login_client(users["province_officer"]).get(
+        reverse("org:unit_move", args=[tree.commune_a.pk])).content.decode()
+    assert "01/07/2026–30/07/2026" in page and "01/06/2026" not in page
+    assert "và 1 kỳ đã duyệt trước đó" in page
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    monkeypatch.setattr(submission_views, "CARRIED_PAGE_SIZE", 1)
+    joined = login_client(users["other_officer"])
+    first = joined.get(reverse("reports:report_list")).content.decode()
+    second = joined.get(reverse("reports:report_list") + "?carried=2").content.decode()
+    assert "6/BC-TINH" in first and "7/BC-TINH" not in first
+    assert "7/BC-TINH" in second and "6/BC-TINH" not in second

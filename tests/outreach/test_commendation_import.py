@@ -191,3 +191,7 @@ def test_after_the_commune_moves_it_undoes_its_import_and_the_province_it_left_c
         undo_commendation_import(actor=left, event_id=event.pk)
     assert undo_commendation_import(actor=again, event_id=event.pk) == 3
     assert not Commendation.objects.exists()
+    # recorded where the rows were, for the auditors of the province it joined, not the old one
+    undone = AuditEvent.objects.get(action="commendation.import_undone")
+    assert undone.unit_path.startswith(type(tree.commune_a).objects.get(
+        pk=tree.other_province.pk).path)

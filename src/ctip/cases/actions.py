@@ -56,7 +56,7 @@ from ctip.core.periods import check_date, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
-from ctip.imports.pipeline import listed, undoable
+from ctip.imports.pipeline import listed, undoable, where_undone
 from ctip.org.models import Unit
 from ctip.org.rules import ensure_open
 
@@ -992,7 +992,7 @@ def undo_situation_import(*, actor: Any, event_id: int) -> int:
     situations.delete()
     Person.objects.filter(pk__in=person_ids, situations__isnull=True).delete()
     record(actor=actor, action="situation.import_undone", target_label=event.target_label,
-           unit_path=event.unit_path,
+           unit_path=where_undone(event, by_path),
            changes={"event": event.pk, "file": event.changes.get("file", ""),
                     "deleted": deleted, "already_gone": count - deleted})
     return deleted

@@ -86,27 +86,29 @@ def lock_covers(lock: Any, unit_path: str) -> bool:
     return lock.unit_path in above or lock.unit.path in above
 
 
-def approved_above(unit_path: str) -> list[Any]:
-    """The active locks of the units above ``unit_path`` (not its own), earliest first, with
-    their unit and report: what a move would carry along (``carry_locks``)."""
-    above = ancestor_paths(unit_path)[:-1]
+def approved_above(unit_path: str, own: bool = False) -> list[Any]:
+    """The active locks of the units above ``unit_path`` (and its own, with ``own``), earliest
+    first, with their unit and report: what a move would carry along (``carry_locks``)."""
+    above = ancestor_paths(unit_path)[slice(None) if own else slice(None, -1)]
     if not above:
         return []
     return list(_locks().filter(_over(above)).select_related("unit", "report__report_type")
                 .order_by("start", "pk"))
 
 
-def carry_locks(unit: Any, old_path: str, new_path: str) -> int:
+def carry_locks(unit: Any, old_path: str, new_path: str, own: bool = False) -> int:
     """``unit`` moves from ``old_path`` to ``new_path`` with everything that happened there
     (``org.paths.MOVING``). The periods approved above its old place (the province it leaves
     approved its July with the commune's figures in it) stay approved for it: every active lock
     of a unit above the old place that does not also cover the new one is copied to ``unit``,
-    naming the same report. How many (decision 0100)."""
+    naming the same report. With ``own``, the old place's own locks too: the records of a unit
+    merged or split are handed to ``unit`` (at ``new_path``), and the periods approved for
+    them stay approved there. How many (decision 0100)."""
     model = apps.get_model("reports", "PeriodLock")
     now = timezone.now()
     carried = [model(unit=unit, unit_path=new_path, start=lock.start, end=lock.end,
                      report_id=lock.report_id, locked_by_id=lock.locked_by_id, locked_at=now)
-               for lock in approved_above(old_path) if not lock_covers(lock, new_path)]
+               for lock in approved_above(old_path, own) if not lock_covers(lock, new_path)]
     model.objects.bulk_create(carried)
     return len(carried)
 

@@ -188,7 +188,20 @@ def code_variants(code: str) -> set[str]:
 
 def common_path(units: Iterable[Any]) -> str:
     """The path of the lowest unit above (or equal to) all ``units``; ``""`` if none."""
-    split = [u.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for u in units]
+    return common_of([u.path for u in units])
+
+
+def where_undone(event: Any, paths: Iterable[str]) -> str:
+    """Where the undoing of the import ``event`` is recorded: above the rows it deletes, where
+    they are now (they go with their unit, decision 0100), so the auditors of the units that
+    hold them see it, and not those of a province a commune left; the import's own place
+    when no row is left."""
+    return common_of(paths) or event.unit_path
+
+
+def common_of(paths: Iterable[str]) -> str:
+    """``common_path`` of paths."""
+    split = [p.strip(PATH_SEPARATOR).split(PATH_SEPARATOR) for p in paths]
     common: list[str] = []
     for parts in zip(*split, strict=False):
         if len(set(parts)) != 1:

@@ -8,10 +8,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.org.paths import MOVING, records_handled_at, unit_field_of
-from ctip.org.signals import paths_rewriting
-
-#: stale rows repaired per statement (the keys are named in it)
-REPAIR_BATCH = 2000
+from ctip.org.signals import paths_repaired
 
 
 def check_tree() -> list[str]:
@@ -69,17 +66,10 @@ def repair_stale_records() -> dict[str, int]:
     for model, name in records_handled_at(lambda m: m is not Unit, MOVING):
         unit = unit_field_of(model, name)
         if unit is not None:
-            # the roll-ups' sums go with the rows (``signals.paths_rewriting``): by their keys,
-            # since once repaired they are no longer told apart
-            stale = list(_stale(model, name, unit).values_list("pk", flat=True))
-            count = 0
-            for start in range(0, len(stale), REPAIR_BATCH):
-                rows = model._base_manager.filter(pk__in=stale[start:start + REPAIR_BATCH])
-                paths_rewriting.send(sender=model, rows=rows, sign=-1)
-                count += rows.update(**{name: Subquery(
-                    Unit.objects.filter(pk=OuterRef(f"{unit}_id")).values("path")[:1])})
-                paths_rewriting.send(sender=model, rows=rows, sign=1)
-            if count:
+            count = _stale(model, name, unit).update(**{name: Subquery(
+                Unit.objects.filter(pk=OuterRef(f"{unit}_id")).values("path")[:1])})
+            if count:  # what is summed from them is made again (``signals.paths_repaired``)
+                paths_repaired.send(sender=model, count=count)
                 repaired[f"{model._meta.label}.{name}"] = count
             continue
         for relation, rows in _copied(model, name):

@@ -15,9 +15,15 @@ units_restructured = Signal()
 # already).
 unit_merged = Signal()
 
-# Sent around a rewrite of the stored paths of ``sender``'s rows that keeps their unit (a move
-# of the unit, ``ctip units check --repair``): ``rows`` (a queryset) selects them before the
-# rewrite with ``sign=-1``, and after it with ``sign=1``. What is summed by path from those
-# rows (the activity roll-ups) is taken away from the old paths and added at the new ones in
-# one statement each: the row triggers ignore a path that changes without its unit.
+# Sent around a move's rewrite of the stored paths of ``sender``'s rows that keeps their unit:
+# ``rows`` (a queryset) selects them before the rewrite with ``sign=-1``, and after it with
+# ``sign=1``. What is summed by path from those rows (the activity roll-ups) is taken away
+# from the old paths and added at the new ones in one statement each: the row triggers ignore
+# a path that changes without its unit.
 paths_rewriting = Signal()
+
+# Sent after ``ctip units check --repair`` wrote their unit's path into ``count`` rows of
+# ``sender`` whose stored path was another. Where their sums stood is not known (a move made
+# before decision 0100 took them along; a path written by hand did not), so what is summed by
+# path from them is made again from the records.
+paths_repaired = Signal()

@@ -21,7 +21,7 @@ from ctip.core.periods import check_date, ensure_not_locked, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
 from ctip.core.uploads import check_upload
-from ctip.imports.pipeline import undoable
+from ctip.imports.pipeline import undoable, where_undone
 from ctip.org.models import Unit
 from ctip.org.paths import is_within
 from ctip.org.rules import ensure_open
@@ -135,7 +135,9 @@ def check_can_record(actor: Any, unit: Unit, speakers: Iterable[Speaker] = ()) -
 def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
                  date: dt.date, current: Activity | None = None) -> None:
     """Refuse archived catalogue entries, except those the activity already had: an old
-    activity stays editable after its format or campaign has been archived."""
+    activity stays editable after its format or campaign has been archived, and after its
+    unit moved out of its campaign's area (the campaign of the province a commune left:
+    decision 0100)."""
     errors = RuleErrors()
     errors.check(not fmt.archived or current is not None and current.format_id == fmt.pk,
                  _("The format “%(name)s” is archived.") % {"name": fmt.name}, field="format")
@@ -143,7 +145,8 @@ def _check_links(unit: Unit, campaign: Campaign | None, fmt: Format,
         if campaign.archived and (current is None or current.campaign_id != campaign.pk):
             errors.add(_("The campaign “%(name)s” is archived.") % {"name": campaign.name},
                        field="campaign")
-        elif not is_within(unit.path, campaign.unit_path):
+        elif (not is_within(unit.path, campaign.unit_path)
+              and (current is None or current.campaign_id != campaign.pk)):
             errors.add(_("%(unit)s does not take part in “%(campaign)s”.")
                        % {"unit": unit.name, "campaign": campaign.name}, field="campaign")
     errors.raise_if_any()
@@ -786,7 +789,7 @@ def undo_activity_import(*, actor: Any, event_id: int) -> int:
     deleted = activities.count()
     activities.delete()
     record(actor=actor, action="activity.import_undone", target_label=event.target_label
-           or str(event.changes.get("file", "")), unit_path=event.unit_path,
+           or str(event.changes.get("file", "")), unit_path=where_undone(event, by_path),
            changes={"event": event.pk, "file": event.changes.get("file", ""),
                     "deleted": deleted, "already_gone": count - deleted})
     return deleted
@@ -808,7 +811,7 @@ def undo_commendation_import(*, actor: Any, event_id: int) -> int:
     deleted = commendations.count()
     commendations.delete()
     record(actor=actor, action="commendation.import_undone", target_label=event.target_label,
-           unit_path=event.unit_path,
+           unit_path=where_undone(event, by_path),
            changes={"event": event.pk, "file": event.changes.get("file", ""),
                     "deleted": deleted, "already_gone": count - deleted})
     return deleted

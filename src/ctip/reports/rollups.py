@@ -211,14 +211,14 @@ def _activities_delta(d: _Dialect, ids_sql: str, sign: int) -> str:
 
 def shift_activities(rows: Any, sign: int) -> None:
     """Take away (``sign`` -1) or add (1) the sums of the activities ``rows`` (a queryset)
-    selects, at the paths they carry now, in one statement: before and after a rewrite of
-    their paths that keeps their unit (``org.signals.paths_rewriting``), which the update
+    selects, at the paths they carry now, in one statement: before and after a move's rewrite
+    of their paths that keeps their unit (``org.signals.paths_rewriting``), which the update
     trigger ignores. A restructuring then costs one grouped statement each way instead of the
     trigger's work for every activity of the subtree (decision 0100)."""
     if sign not in (-1, 1):
         raise ValueError(f"sign must be -1 or 1: {sign!r}")
     conn = connections[rows.db]
-    ids_sql, params = rows.values("id").query.sql_with_params()
+    ids_sql, params = rows.order_by().values("id").query.sql_with_params()
     with conn.cursor() as cursor:
         cursor.execute(_activities_delta(_Dialect(conn.vendor), ids_sql, sign), params)
 

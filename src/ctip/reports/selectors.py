@@ -46,6 +46,11 @@ def carried_locks_for(viewer: Any) -> list[PeriodLock]:
     return _carried(viewer, PeriodLock.objects.active())
 
 
+def carried_lock(viewer: Any, pk: int) -> PeriodLock | None:
+    """The active lock ``pk`` if it is such a copy ``viewer`` may lift."""
+    return next(iter(_carried(viewer, PeriodLock.objects.active().filter(pk=pk))), None)
+
+
 def lifted_carried_lock(viewer: Any, pk: int) -> PeriodLock | None:
     """The lock ``pk`` if it is such a copy ``viewer`` may lift and it was lifted already (a
     second press of the button): she is told so instead of a 404."""
@@ -56,7 +61,7 @@ def lifted_carried_lock(viewer: Any, pk: int) -> PeriodLock | None:
 def _carried(viewer: Any, locks: QuerySet[PeriodLock]) -> list[PeriodLock]:
     """Of ``locks``, the copies carried to a moved unit (their report is another unit's) that
     ``viewer`` reviews."""
-    locks = (locks.filter(scope_q(viewer, "report.view", "unit__path"))
+    locks = (locks.filter(scope_q(viewer, "report.view", "unit__path"), report__isnull=False)
              .exclude(report__unit=F("unit"))
              .select_related("unit__parent", "report__unit", "report__report_type")
              .order_by("start", "unit__path", "pk"))

@@ -72,15 +72,22 @@ def report_list(request: AuthedRequest) -> HttpResponse:
                         "status": status, **_carried(request)})
 
 
-def _carried(request: AuthedRequest, refused: int | None = None,
+CARRIED_PAGE_SIZE = 20  # periods kept locked for moved units, a page
+
+
+def _carried(request: AuthedRequest, refused: PeriodLock | None = None,
              form: UnlockForm | None = None) -> dict[str, Any]:
-    """The periods kept locked for units that moved, which the viewer lifts, each with its
-    form (the one refused, with its errors)."""
+    """The periods kept locked for units that moved, which the viewer lifts, a page of them
+    each with its form (``?carried=``: a moved province brings years of monthly, quarterly
+    and yearly periods); after a refusal, the refused one alone, with its errors."""
+    if refused is not None:
+        return {"carried": [(refused, form)], "carried_page": None}
     if not has_capability(request.user, "report.approve"):
-        return {"carried": []}
-    return {"carried": [(lock, form if lock.pk == refused and form else
-                         UnlockForm(prefix=f"lock-{lock.pk}"))
-                        for lock in selectors.carried_locks_for(request.user)]}
+        return {"carried": [], "carried_page": None}
+    page = Paginator(selectors.carried_locks_for(request.user), CARRIED_PAGE_SIZE).get_page(
+        request.GET.get("carried"))
+    return {"carried": [(lock, UnlockForm(prefix=f"lock-{lock.pk}")) for lock in page],
+            "carried_page": page if page.paginator.num_pages > 1 else None}
 
 
 @require_http_methods(["POST"])
@@ -88,8 +95,7 @@ def _carried(request: AuthedRequest, refused: int | None = None,
 def lock_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     """Lift a period kept locked for a unit that moved (``core.periods.carry_locks``): the
     unit now above it does, with a reason; outside what she reviews, 404."""
-    lock = next((lock for lock in selectors.carried_locks_for(request.user) if lock.pk == pk),
-                None)
+    lock = selectors.carried_lock(request.user, pk)
     if lock is None:
         if selectors.lifted_carried_lock(request.user, pk) is None:
             raise NotInScope("report.approve")
@@ -110,7 +116,7 @@ def lock_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     page = Paginator(reports, PAGE_SIZE).get_page(1)
     return render_page(request, "reports/report_list.html",
                        {"page": page, "form": None, "statuses": Report.Status.choices,
-                        "status": "", **_carried(request, pk, form)}, status=400)
+                        "status": "", **_carried(request, lock, form)}, status=400)
 
 
 def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:

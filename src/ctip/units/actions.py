@@ -238,6 +238,14 @@ def _hand_over(source: Unit, into: Unit) -> dict[str, int]:
             continue
         if moved:
             counts[key] = moved
+    if counts:
+        # the periods approved for them (by the closed unit's reports or above it) stay
+        # approved where they go: a copy of each lock that does not cover the successor
+        # already locks the successor's records of that period too, the safe side; the unit
+        # above lifts it (decision 0100)
+        carried = carry_locks(into, source.path, into.path, own=True)
+        if carried:
+            counts["period_locks_carried"] = carried
     return counts
 
 

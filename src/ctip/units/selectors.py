@@ -120,6 +120,9 @@ def areas_of(unit: Unit, ancestors: list[Unit]) -> list[tuple[Any, Unit | None]]
     return out
 
 
+APPROVED_SHOWN = 5  # periods approved above a unit named on its move page
+
+
 def what_goes_with(unit: Unit) -> dict[str, Any]:
     """What a restructuring of ``unit`` takes along (``units.actions``, decisions 0099 and
     0100), for the officer to read before she confirms: the open units below it, how many of
@@ -127,6 +130,7 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
     approved above it, which stay locked for it wherever it goes. The people, cases and
     situations handled there go too; they are named, not counted: a count of people here
     would bypass the figures' disclosure control."""
+    approved = approved_above(unit.path)
     held = [(model._meta.verbose_name_plural, model._base_manager.filter(
                 **{f"{name}__subtree": unit.path}).count())
             for model, name in records_handled_at(lambda m: m is not Unit, ("held",))]
@@ -134,5 +138,7 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
         "units_below": Unit.objects.filter(path__subtree=unit.path, closed_on__isnull=True)
         .exclude(pk=unit.pk).count(),
         "held": [(label, n) for label, n in held if n],
-        "approved_above": approved_above(unit.path),
+        # the latest few by name (years of monthly, quarterly and yearly reports are many)
+        "approved_above": approved[-APPROVED_SHOWN:],
+        "approved_more": max(0, len(approved) - APPROVED_SHOWN),
     }
