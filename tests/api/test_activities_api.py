@@ -188,3 +188,27 @@ def test_a_refusal_lists_every_rule_broken(users: Any, tree: Any, formats: Any,
     fields = {e["field"] for e in answer.json()["errors"]}
     assert {"date", "campaign", "participants_total"} <= fields
     assert all(e["message"] for e in answer.json()["errors"])
+
+
+def test_a_device_replaces_an_activity_of_the_old_provinces_campaign_after_the_move(
+        users: Any, tree: Any, formats: Any, api_for: Any) -> None:
+    """After her commune moved, the campaign it was recorded under is no longer hers to
+    choose, but a replacement that keeps it is accepted; a new activity cannot take it."""
+    from ctip.units.actions import move_subtree
+
+    campaign = create_campaign(actor=None, unit=tree.province, name="Tháng hành động",
+                               starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31))
+    activity = log_activity(tree.commune_a, formats["meeting"], date=dt.date(2026, 7, 20),
+                            campaign=campaign)
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    api = api_for(users["commune_officer"])
+    path = f"{URL}/{activity.pk}"
+    etag = api.get(path)["ETag"]
+    change = {k: v for k, v in body(tree.commune_a, formats["meeting"],
+                                    campaign_id=campaign.pk).items() if k != "uuid"}
+    replaced = api.put(path, change | {"title": activity.title}, **{"If-Match": etag})
+    assert replaced.status_code == 200, replaced.content
+    assert replaced.json()["campaign_id"] == campaign.pk
+    refused = api.post(URL, body(tree.commune_a, formats["meeting"], campaign_id=campaign.pk,
+                                 title="Buổi mới"))
+    assert refused.status_code == 422

@@ -612,3 +612,23 @@ def test_the_periods_carried_to_moved_units_are_listed_a_page_at_a_time(
     second = joined.get(reverse("reports:report_list") + "?carried=2").content.decode()
     assert "6/BC-TINH" in first and "7/BC-TINH" not in first
     assert "7/BC-TINH" in second and "6/BC-TINH" not in second
+
+
+def test_two_communes_merged_from_one_province_leave_one_copy_of_its_period(
+        tree: Any, users: Any, formats: Any) -> None:
+    """Commune A then commune B, both of the province that approved July, merge into a commune
+    of another province: the successor holds one copy of that July, lifted in one go, and the
+    merge page says what will lock it."""
+    from ctip.reports.models import PeriodLock
+    from ctip.units.actions import merge_units
+
+    for unit, who in ((tree.commune_a, "hotro.a"), (tree.commune_b, "hotro.b")):
+        open_case(unit, make_user(who, Role.CASE_WORKER, unit))
+    _july, report = _province_approves_july(tree, users, formats)
+    page = login_client(users["province_officer"]).get(
+        reverse("org:unit_merge", args=[tree.commune_a.pk])).content.decode()
+    assert "1 kỳ đã được duyệt của đơn vị hoặc cấp trên vẫn khóa" in page
+    merge_units(actor=None, sources=[tree.commune_a], into=tree.other_commune)
+    merge_units(actor=None, sources=[tree.commune_b], into=tree.other_commune)
+    copies = PeriodLock.objects.active().filter(unit=tree.other_commune, report=report)
+    assert copies.count() == 1

@@ -826,3 +826,24 @@ def test_the_planned_activities_are_summed_from_their_index_alone(
             cursor.execute(f"EXPLAIN QUERY PLAN {planned[0]}")
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "COVERING INDEX outreach_act_planned_sums" in plan, plan
+
+
+def test_an_edit_after_the_commune_moved_keeps_the_old_provinces_campaign(
+        tree: Any, users: Any, formats: Any, client_for: Any) -> None:
+    """The commune officer no longer sees the campaign of the province her commune left, but
+    the edit page still offers it as the activity's own, and saving the page keeps it."""
+    from ctip.units.actions import move_subtree
+
+    campaign = actions.create_campaign(actor=None, unit=tree.province, name="Tháng hành động",
+                                       starts_on=dt.date(2026, 7, 1),
+                                       ends_on=dt.date(2026, 7, 31))
+    activity = log_activity(tree.branch_a1, formats["meeting"], date=dt.date(2026, 7, 10),
+                            campaign=campaign)
+    move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+    client = client_for(users["commune_officer"])
+    url = reverse("outreach:activity_edit", args=[activity.pk])
+    form = read_form(client.get(url))
+    assert form.values["campaign"] == [str(campaign.pk)]
+    assert client.post(url, as_post(form, notes="bổ sung sau khi chuyển")).status_code == 302
+    activity.refresh_from_db()
+    assert (activity.campaign_id, activity.notes) == (campaign.pk, "bổ sung sau khi chuyển")

@@ -213,11 +213,17 @@ def _many(model: Any, pks: list[int], field: str) -> list[Any]:
     return found
 
 
-def _values(viewer: Any, body: ActivityFields,
-            seen: dict[Any, Any] | None = None) -> dict[str, Any]:
+def _values(viewer: Any, body: ActivityFields, seen: dict[Any, Any] | None = None,
+            current: Activity | None = None) -> dict[str, Any]:
     """The action's arguments from a body, each reference checked like the form's. ``seen``
     keeps what was looked up for the items before in the same batch (a device's queue names the
-    same unit, format and campaign again and again); a refusal is never kept."""
+    same unit, format and campaign again and again); a refusal is never kept. ``current``: the
+    activity replaced, whose own campaign is accepted even where she no longer sees it (her
+    unit moved out of its area, decision 0100)."""
+    campaigns = campaigns_visible_to(viewer)
+    if current is not None and current.campaign_id is not None:
+        campaigns = Campaign.objects.filter(
+            Q(pk__in=campaigns.values("pk")) | Q(pk=current.campaign_id))
     memo: dict[Any, Any] = {} if seen is None else seen
 
     def once(key: Any, find: Any) -> Any:
@@ -234,8 +240,7 @@ def _values(viewer: Any, body: ActivityFields,
         "format": once(("format", body.format_id),
                        lambda: _one(Format, body.format_id, "format_id")),
         "campaign": once(("campaign", body.campaign_id),
-                         lambda: _one(Campaign, body.campaign_id, "campaign_id",
-                                      campaigns_visible_to(viewer))),
+                         lambda: _one(Campaign, body.campaign_id, "campaign_id", campaigns)),
         "movement": once(("movement", body.movement_id),
                          lambda: _one(Movement, body.movement_id, "movement_id")),
         "club": once(("club", body.club_id),
@@ -297,7 +302,7 @@ def update_activity(request: ApiRequest, response: HttpResponse, pk: PathId,
     viewer = request.auth
     with transaction.atomic():
         activity = _locked(request, pk)
-        values = _values(viewer, body)
+        values = _values(viewer, body, current=activity)
         if values.pop("unit") != activity.unit:
             raise ActionError(_("An activity cannot move to another unit: delete it and "
                                 "record it there."), field="unit_id")

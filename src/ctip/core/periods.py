@@ -106,9 +106,18 @@ def carry_locks(unit: Any, old_path: str, new_path: str, own: bool = False) -> i
     them stay approved there. How many (decision 0100)."""
     model = apps.get_model("reports", "PeriodLock")
     now = timezone.now()
-    carried = [model(unit=unit, unit_path=new_path, start=lock.start, end=lock.end,
-                     report_id=lock.report_id, locked_by_id=lock.locked_by_id, locked_at=now)
-               for lock in approved_above(old_path, own) if not lock_covers(lock, new_path)]
+    carried: list[Any] = []
+    # a copy ``unit`` holds already (a second unit merged into the same successor from the
+    # same province) is not made again: one lift must do
+    held = {(lock.report_id, lock.start, lock.end)
+            for lock in _locks().filter(unit=unit).only("report_id", "start", "end")}
+    for lock in approved_above(old_path, own):
+        if not lock_covers(lock, new_path) and (lock.report_id, lock.start,
+                                                lock.end) not in held:
+            held.add((lock.report_id, lock.start, lock.end))
+            carried.append(model(unit=unit, unit_path=new_path, start=lock.start,
+                                 end=lock.end, report_id=lock.report_id,
+                                 locked_by_id=lock.locked_by_id, locked_at=now))
     model.objects.bulk_create(carried)
     return len(carried)
 

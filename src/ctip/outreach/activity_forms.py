@@ -206,8 +206,14 @@ class ActivityForm(RulesForm, IdempotentForm, forms.Form):
             del f["unit"]
         f["format"].queryset = _current_or(Format.objects.all(),  # type: ignore[attr-defined]
                                            activity.format if activity else None)
+        # the campaign it has, even one she no longer sees (her unit moved out of the area of
+        # the campaign it was recorded under, decision 0100): an edit must not drop it
+        campaigns = campaigns_visible_to(viewer)
+        if activity is not None and activity.campaign_id is not None:
+            campaigns = Campaign.objects.filter(
+                Q(pk__in=campaigns.values("pk")) | Q(pk=activity.campaign_id))
         f["campaign"].queryset = _current_or(  # type: ignore[attr-defined]
-            campaigns_visible_to(viewer), activity.campaign if activity else None)
+            campaigns, activity.campaign if activity else None)
         f["movement"].queryset = _current_or(Movement.objects.all(),  # type: ignore[attr-defined]
                                              activity.movement if activity else None)
         f["topics"].queryset = _current_or(  # type: ignore[attr-defined]

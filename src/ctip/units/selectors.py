@@ -141,4 +141,6 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
         # the latest few by name (years of monthly, quarterly and yearly reports are many)
         "approved_above": approved[-APPROVED_SHOWN:],
         "approved_more": max(0, len(approved) - APPROVED_SHOWN),
+        # a merger or a split: its own too, which go with the records it hands over
+        "approved_with": len(approved_above(unit.path, own=True)),
     }
