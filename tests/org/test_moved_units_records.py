@@ -441,7 +441,7 @@ def test_what_happened_at_a_unit_moved_before_goes_to_it_on_upgrade_and_the_chec
                             "unit's path (ctip units check --repair)"]
     migration = importlib.import_module(
         "ctip.outreach.migrations.0008_held_facts_go_with_their_unit")
-    migration.forwards(apps, None)
+    migration.Migration.operations[0].code(apps, None)
     assert type(held).objects.get(pk=held.pk).unit_path == Unit.objects.get(
         pk=tree.branch_a1.pk).path
     assert check_tree() == []

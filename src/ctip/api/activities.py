@@ -32,6 +32,7 @@ from ctip.outreach.selectors import (
     ActivityFilter,
     activities_visible_to,
     activity_version,
+    campaigns_for_activity,
     campaigns_visible_to,
     filter_activities,
     get_activity_for,
@@ -220,10 +221,7 @@ def _values(viewer: Any, body: ActivityFields, seen: dict[Any, Any] | None = Non
     same unit, format and campaign again and again); a refusal is never kept. ``current``: the
     activity replaced, whose own campaign is accepted even where she no longer sees it (her
     unit moved out of its area, decision 0100)."""
-    campaigns = campaigns_visible_to(viewer)
-    if current is not None and current.campaign_id is not None:
-        campaigns = Campaign.objects.filter(
-            Q(pk__in=campaigns.values("pk")) | Q(pk=current.campaign_id))
+    campaigns = campaigns_for_activity(viewer, current)
     memo: dict[Any, Any] = {} if seen is None else seen
 
     def once(key: Any, find: Any) -> Any:

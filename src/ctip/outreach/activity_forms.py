@@ -28,7 +28,11 @@ from ctip.core.uploads import MAX_UPLOAD_BYTES, SIGNATURES, check_upload
 from ctip.org.models import Unit
 from ctip.outreach.actions import ENTRY_RULES, MAX_ONLINE_REACH
 from ctip.outreach.models import Activity, Campaign, Format, Speaker
-from ctip.outreach.selectors import ActivityFilter, campaigns_visible_to
+from ctip.outreach.selectors import (
+    ActivityFilter,
+    campaigns_for_activity,
+    campaigns_visible_to,
+)
 
 MAX_ATTACHMENTS = 5
 # The unit filter offers units down to this usual level (communes and wards); deeper units
@@ -206,14 +210,8 @@ class ActivityForm(RulesForm, IdempotentForm, forms.Form):
             del f["unit"]
         f["format"].queryset = _current_or(Format.objects.all(),  # type: ignore[attr-defined]
                                            activity.format if activity else None)
-        # the campaign it has, even one she no longer sees (her unit moved out of the area of
-        # the campaign it was recorded under, decision 0100): an edit must not drop it
-        campaigns = campaigns_visible_to(viewer)
-        if activity is not None and activity.campaign_id is not None:
-            campaigns = Campaign.objects.filter(
-                Q(pk__in=campaigns.values("pk")) | Q(pk=activity.campaign_id))
         f["campaign"].queryset = _current_or(  # type: ignore[attr-defined]
-            campaigns, activity.campaign if activity else None)
+            campaigns_for_activity(viewer, activity), activity.campaign if activity else None)
         f["movement"].queryset = _current_or(Movement.objects.all(),  # type: ignore[attr-defined]
                                              activity.movement if activity else None)
         f["topics"].queryset = _current_or(  # type: ignore[attr-defined]

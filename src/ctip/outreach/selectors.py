@@ -82,6 +82,17 @@ def campaigns_visible_to(viewer: Any) -> QuerySet[Campaign]:
     return Campaign.objects.filter(q).select_related("unit")
 
 
+def campaigns_for_activity(viewer: Any, activity: Any = None) -> QuerySet[Campaign]:
+    """The campaigns an activity may name: those visible to ``viewer``, and the one it names
+    already, even where she no longer sees it (her unit moved out of the area of the campaign
+    it was recorded under, decision 0100): an edit must not drop it, nor be refused for it."""
+    campaigns = campaigns_visible_to(viewer)
+    if activity is None or activity.campaign_id is None:
+        return campaigns
+    return Campaign.objects.filter(
+        Q(pk__in=campaigns.values("pk")) | Q(pk=activity.campaign_id)).select_related("unit")
+
+
 def get_campaign_for(viewer: Any, pk: int) -> Campaign:
     campaign = campaigns_visible_to(viewer).filter(pk=pk).first()
     if campaign is None:

@@ -62,6 +62,12 @@ def report_list(request: AuthedRequest) -> HttpResponse:
                 return redirect("reports:report_detail", report.pk)
     elif request.method == "POST":
         raise NotInScope("report.submit")
+    return _list_page(request, form, _carried(request))
+
+
+def _list_page(request: AuthedRequest, form: NewReportForm | None, carried: dict[str, Any],
+               status_code: int = 200) -> HttpResponse:
+    """The reports she sees, a page of them filtered by status, with the periods she lifts."""
     reports = selectors.reports_visible_to(request.user)
     status = request.GET.get("status", "")
     if status in Report.Status.values:
@@ -69,7 +75,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "reports/report_list.html",
                        {"page": page, "form": form, "statuses": Report.Status.choices,
-                        "status": status, **_carried(request)})
+                        "status": status, **carried}, status=status_code)
 
 
 CARRIED_PAGE_SIZE = 20  # periods kept locked for moved units, a page
@@ -112,11 +118,7 @@ def lock_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
                              % {"unit": lock.unit.name, "start": lock.start.strftime("%d/%m"),
                                 "end": lock.end.strftime("%d/%m/%Y")})
             return redirect("reports:report_list")
-    reports = selectors.reports_visible_to(request.user)
-    page = Paginator(reports, PAGE_SIZE).get_page(1)
-    return render_page(request, "reports/report_list.html",
-                       {"page": page, "form": None, "statuses": Report.Status.choices,
-                        "status": "", **_carried(request, lock, form)}, status=400)
+    return _list_page(request, None, _carried(request, lock, form), status_code=400)
 
 
 def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:

@@ -130,7 +130,11 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
     approved above it, which stay locked for it wherever it goes. The people, cases and
     situations handled there go too; they are named, not counted: a count of people here
     would bypass the figures' disclosure control."""
-    approved = approved_above(unit.path)
+    # its own and those above it, read once: a merger or a split takes both along, a move only
+    # those above
+    approved_with = approved_above(unit.path, own=True)
+    approved = [lock for lock in approved_with
+                if lock.unit_id != unit.pk and lock.unit_path != unit.path]
     held = [(model._meta.verbose_name_plural, model._base_manager.filter(
                 **{f"{name}__subtree": unit.path}).count())
             for model, name in records_handled_at(lambda m: m is not Unit, ("held",))]
@@ -142,5 +146,5 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
         "approved_above": approved[-APPROVED_SHOWN:],
         "approved_more": max(0, len(approved) - APPROVED_SHOWN),
         # a merger or a split: its own too, which go with the records it hands over
-        "approved_with": len(approved_above(unit.path, own=True)),
+        "approved_with": len(approved_with),
     }
