@@ -210,12 +210,17 @@ def _vietnamese(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
     """Each test starts with an empty cache: what the bulletin keeps per publish (pages, the
-    menu, the settings) must not outlive the database rows of the test that made it."""
+    menu, the settings) must not outlive the database rows of the test that made it; nor what
+    the process remembers of it (``core.remembered``)."""
     from django.core.cache import cache
 
+    from ctip.core import remembered
+
     cache.clear()
+    remembered.forget_all()
     yield
     cache.clear()
+    remembered.forget_all()
 
 
 def on_ci() -> bool:

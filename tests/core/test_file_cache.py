@@ -196,3 +196,24 @@ def test_each_read_gives_its_own_object_and_what_is_known_is_bounded(tmp_path: P
         assert cache.get("big") == "y" * 3000 and kept(cache, "big") is None
         assert 0 < cache._known_bytes <= 5000
         assert cache._known_bytes == sum(len(k.data) for k in cache._known.values())
+
+
+def test_a_keys_file_is_djangos_and_worked_out_once(tmp_path: Path) -> None:
+    """The file of a key (its digest after the key is made and checked) is remembered per key
+    and version: the same file as Django's, the digest made once, the table bounded."""
+    ours = FileBasedCache(str(tmp_path), {"KEY_PREFIX": "ctip-x"})
+    django = DjangoFileBasedCache(str(tmp_path), {"KEY_PREFIX": "ctip-x"})
+    keys = [("phiên", None), ("phiên", 2), ("home:duties:ab", None), ("a" * 200, None)]
+    for key, version in keys:
+        assert ours._key_to_file(key, version) == django._key_to_file(key, version)
+    with mock.patch.object(ours, "make_and_validate_key", wraps=ours.make_and_validate_key) as made:
+        for _ in range(3):
+            for key, version in keys:
+                ours._key_to_file(key, version)
+    assert made.call_count == 0
+    ours.set("phiên", "giá trị")
+    assert django.get("phiên") == "giá trị" and ours.get("phiên") == "giá trị"
+    with mock.patch.object(filecache, "NAMES", 3):
+        for n in range(10):
+            ours._key_to_file(f"k{n}")
+        assert len(ours._names) <= 3

@@ -46,6 +46,8 @@ REUSE_SECONDS = 30.0
 #: bytes kept at most per cache instance (Django gives each thread its own), and per entry
 KNOWN_BYTES = 8 * 1024 * 1024
 KNOWN_ENTRY_BYTES = 256 * 1024
+#: keys whose file name a cache instance remembers, at most
+NAMES = 4096
 
 
 def _signature(stat: os.stat_result) -> tuple[int, int, int, int]:
@@ -68,6 +70,18 @@ class FileBasedCache(DjangoFileBasedCache):
         self._known: dict[str, _Known] = {}
         self._known_bytes = 0
         self._latest = 0.0  # the latest time seen: the clock going back forgets what is kept
+        self._names: dict[tuple[str, int | None], str] = {}  # ``_key_to_file``
+
+    def _key_to_file(self, key: str, version: int | None = None) -> str:
+        """Django's file name for ``key`` (its digest, after the key is made and checked),
+        worked out once per key: a signed-in request reads the same few keys every time."""
+        name = self._names.get((key, version))
+        if name is None:
+            name = super()._key_to_file(key, version)  # type: ignore[misc]  # private in the stubs
+            if len(self._names) >= NAMES:
+                self._names.clear()
+            self._names[(key, version)] = name
+        return name  # type: ignore[no-any-return]
 
     def _cull(self) -> None:
         due = self._writes % self._count_every == 0
@@ -85,7 +99,7 @@ class FileBasedCache(DjangoFileBasedCache):
         self._known_bytes = 0
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        fname = self._key_to_file(key, version)  # type: ignore[attr-defined]  # private in the stubs
+        fname = self._key_to_file(key, version)
         now = time.time()
         if now < self._latest:
             self._forget_all()
@@ -119,11 +133,11 @@ class FileBasedCache(DjangoFileBasedCache):
 
     def set(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT,
             version: int | None = None) -> None:
-        self._forget(self._key_to_file(key, version))  # type: ignore[attr-defined]
+        self._forget(self._key_to_file(key, version))
         super().set(key, value, timeout, version)
 
     def delete(self, key: str, version: int | None = None) -> bool:
-        self._forget(self._key_to_file(key, version))  # type: ignore[attr-defined]
+        self._forget(self._key_to_file(key, version))
         return super().delete(key, version)
 
     def clear(self) -> None:

@@ -35,6 +35,7 @@ from ctip.cases.deadlines import DUE_SOON, due_soon_q, next_turn, overdue_q
 from ctip.cases.digest import deadline_text, deadline_text_until
 from ctip.cases.models import FollowUp, Situation
 from ctip.cases.selectors import NEEDING_WORKER_SHOWN, home_tasks
+from ctip.core.remembered import Remembered
 from ctip.core.templatetags.shell import freeze, generation
 from ctip.org.paths import is_within
 from ctip.outreach.models import Activity
@@ -230,6 +231,11 @@ CARDS_TIMEOUT = caching.FRAGMENT_TIMEOUT
 #: the servers and kept over a new release never gives the page values it cannot read.
 CARDS_SHAPE = 2
 
+#: The cards and the duties this process read or made, by all they were made from
+#: (``core.remembered``, decision 0101): the shared cache is not asked again for them.
+_cards_remembered = Remembered()
+_duties_remembered = Remembered()
+
 
 def _capped(capped: Capped, item: Any) -> dict[str, Any]:
     return {"items": [item(x) for x in capped.items], "total": capped.total,
@@ -277,17 +283,23 @@ def activity_cards(viewer: Any, today: dt.date,
     roots = scope_paths(viewer, "activity.view")
     if not roots:
         return {"campaigns": [], "recent": _capped(Capped(), _activity)}
-    versions = [version_of(root) for root in roots]
+    versions = tuple(version_of(root) for root in roots)
     keep = all(caching.settled(v) for v in versions)
-    key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(repr((
-        roots, versions, today.isoformat(), translation.get_language())).encode()).hexdigest()
-    cards: dict[str, Any] | None = cache.get(key) if keep else None
+    inputs = (CARDS_SHAPE, tuple(roots), versions, today.isoformat(), translation.get_language())
+    cards: dict[str, Any] | None = _cards_remembered.get(inputs) if keep else None
+    if cards is not None:
+        return cards
+    key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(
+        repr(inputs[1:]).encode()).hexdigest()
+    cards = cache.get(key) if keep else None
     if cards is None:
         # each taken apart once, here, not by the page on every visit (``shell.Frozen``)
         cards = {"campaigns": freeze([_campaign(p) for p in campaign_work(viewer, today)]),
                  "recent": freeze(_capped(recent_records(viewer), _activity))}
         if keep:
             cache.set(key, cards, CARDS_TIMEOUT)
+    if keep:
+        _cards_remembered.keep(inputs, cards)
     return cards
 
 
@@ -356,16 +368,21 @@ def kept_duties(viewer: Any, now: dt.datetime,
         # no duty of these kinds: nothing kept
         return {"situations": None, "reports": None, "follow_ups": _capped(Capped(), str),
                 "tasks": None}
-    grants = sorted({(g.role, g.unit_path) for g in grants_of(viewer)})
+    grants = tuple(sorted({(g.role, g.unit_path) for g in grants_of(viewer)}))
     roots = sorted({path for _role, path in grants})
     today = timezone.localdate(now)
     # the versions first: values made while a write commits are kept under the older one
-    versions = [version_of(r) for r in roots]
+    versions = tuple(version_of(r) for r in roots)
     keep = all(caching.settled(v) for v in versions)
-    key = "home:duties:" + hashlib.sha256(repr((
-        DUTIES_SHAPE, _DUTY_RULES, generation(), viewer.pk, grants, versions,
-        today.isoformat(), translation.get_language())).encode()).hexdigest()
-    kept: dict[str, Any] | None = cache.get(key) if keep else None
+    inputs = (DUTIES_SHAPE, _DUTY_RULES, generation(), viewer.pk, grants, versions,
+              today.isoformat(), translation.get_language())
+    key = ""
+    kept: dict[str, Any] | None = _duties_remembered.get(inputs) if keep else None
+    if kept is None and keep:
+        key = "home:duties:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+        kept = cache.get(key)
+        if kept is not None:
+            _duties_remembered.keep(inputs, kept)
     # made for this moment: not before it (a server whose clock is behind another's, a request
     # that started earlier) and not after the clock changed them
     if kept is not None and kept["made"] <= now and (kept["until"] is None
@@ -377,8 +394,10 @@ def kept_duties(viewer: Any, now: dt.datetime,
               "follow_ups": freeze(_follow_ups_card(viewer, today)),
               "tasks": freeze(_tasks_card(viewer))}
     if keep:
-        cache.set(key, {"values": duties, "made": now,
-                        "until": situations and situations.until}, CARDS_TIMEOUT)
+        kept = {"values": duties, "made": now, "until": situations and situations.until}
+        cache.set(key or "home:duties:" + hashlib.sha256(repr(inputs).encode()).hexdigest(),
+                  kept, CARDS_TIMEOUT)
+        _duties_remembered.keep(inputs, kept)
     return duties
 
 

@@ -47,7 +47,7 @@ from django.db import connection
 
 from ctip.cases import crypto
 from ctip.cases.rotation import encrypted_columns
-from ctip.core import sealing
+from ctip.core import remembered, sealing
 from ctip.core.keyfiles import fingerprint
 from ctip.core.private import create_private, make_private_dir
 
@@ -602,6 +602,7 @@ def forget_cached() -> list[str]:
                 client.delete(*batch)
         else:
             backend.clear()
+    remembered.forget_all()  # this process's; a server forgets within remembered.SECONDS
     return cache_names()
 
 
