@@ -83,8 +83,10 @@ def has_visible_focus_indicator(info: dict[str, Any]) -> bool:
 
 def run_axe(page: Any, axe_source: Any) -> list[str]:
     # Evaluated through the DevTools protocol: an inline <script> tag would be (rightly) refused
-    # by the Content-Security-Policy.
-    page.evaluate(axe_source.read_text(encoding="utf-8"))
+    # by the Content-Security-Policy. Once a document: a dialog or a menu opened on the same
+    # page is checked by the axe already loaded there (each run starts from the page as it is).
+    if not page.evaluate("typeof window.axe !== 'undefined' && typeof axe.run === 'function'"):
+        page.evaluate(axe_source.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async (tags) => await axe.run(document, {
              runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
