@@ -14,6 +14,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.cache.backends.base import CacheKeyWarning
 from django.core.cache.backends.filebased import FileBasedCache as DjangoFileBasedCache
 
 from ctip.core import filecache
@@ -217,3 +218,9 @@ def test_a_keys_file_is_djangos_and_worked_out_once(tmp_path: Path) -> None:
         for n in range(10):
             ours._key_to_file(f"k{n}")
         assert len(ours._names) <= 3
+    # a long key (a session's, from a cookie a request sent) is not remembered
+    ours._names.clear()
+    long = "ctip.session." + "x" * 300
+    with pytest.warns(CacheKeyWarning):  # Django's check, made on every read of such a key
+        assert ours._key_to_file(long) == django._key_to_file(long)
+    assert ours._names == {}

@@ -20,7 +20,7 @@ from tests.home.test_home_kept import _participants
 def test_a_value_is_remembered_for_its_seconds_then_forgotten() -> None:
     clock = [1000.0]
     table = Remembered(seconds=10, size=3)
-    with mock.patch.object(remembered.time, "monotonic", lambda: clock[0]):
+    with mock.patch.object(remembered, "_clock", lambda: clock[0]):
         table.keep(("a", 1), "first")
         assert table.get(("a", 1)) == "first"
         assert table.get(("a", 2)) is None  # another version: another key
@@ -90,7 +90,7 @@ def test_after_its_seconds_the_process_reads_the_shared_cache_again(
     _campaign, activity = campaign_with_activity(tree, users, formats)
     client = client_for(users["commune_officer"])
     clock = [1000.0]
-    with mock.patch.object(remembered.time, "monotonic", lambda: clock[0]):
+    with mock.patch.object(remembered, "_clock", lambda: clock[0]):
         page(client)
         Activity.objects.filter(pk=activity.pk).update(title="Đổi tên bằng tay")  # no trigger
         caches["default"].clear()  # the shared entry's lifetime over

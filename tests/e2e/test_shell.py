@@ -83,12 +83,14 @@ def has_visible_focus_indicator(info: dict[str, Any]) -> bool:
 
 def run_axe(page: Any, axe_source: Any) -> list[str]:
     # Evaluated through the DevTools protocol: an inline <script> tag would be (rightly) refused
-    # by the Content-Security-Policy. Once a document: a dialog or a menu opened on the same
-    # page is checked by the axe already loaded there (each run starts from the page as it is).
-    if not page.evaluate("typeof window.axe !== 'undefined' && typeof axe.run === 'function'"):
+    # by the Content-Security-Policy. Once a document, kept under a name of ours: a dialog or a
+    # menu opened on the same page is checked by the axe loaded there (each run starts from the
+    # page as it is), never by a page's own (Wagtail's admin bundles an older axe as ``axe``).
+    if not page.evaluate("typeof window.ctipAxe?.run === 'function'"):
         page.evaluate(axe_source.read_text(encoding="utf-8"))
+        page.evaluate("window.ctipAxe = axe")
     result = page.evaluate(
-        """async (tags) => await axe.run(document, {
+        """async (tags) => await window.ctipAxe.run(document, {
              runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
         AXE_TAGS)
     return [

@@ -46,8 +46,10 @@ REUSE_SECONDS = 30.0
 #: bytes kept at most per cache instance (Django gives each thread its own), and per entry
 KNOWN_BYTES = 8 * 1024 * 1024
 KNOWN_ENTRY_BYTES = 256 * 1024
-#: keys whose file name a cache instance remembers, at most
+#: keys whose file name a cache instance remembers, at most, and the longest remembered (a
+#: session's key holds the cookie a request sent: 4,096 of 250 characters are about 1 MB)
 NAMES = 4096
+NAME_KEY_LENGTH = 250
 
 
 def _signature(stat: os.stat_result) -> tuple[int, int, int, int]:
@@ -78,9 +80,10 @@ class FileBasedCache(DjangoFileBasedCache):
         name = self._names.get((key, version))
         if name is None:
             name = super()._key_to_file(key, version)  # type: ignore[misc]  # private in the stubs
-            if len(self._names) >= NAMES:
-                self._names.clear()
-            self._names[(key, version)] = name
+            if len(key) <= NAME_KEY_LENGTH:  # a key of a request's making stays small here
+                if len(self._names) >= NAMES:
+                    self._names.clear()
+                self._names[(key, version)] = name
         return name  # type: ignore[no-any-return]
 
     def _cull(self) -> None:

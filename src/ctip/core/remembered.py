@@ -14,8 +14,9 @@ Two things still end an entry, and bound how long a process remembers one
 after which a write that no trigger marked is shown: remembered at most ``SECONDS`` more), and
 a cache emptied by ``ctip caches empty`` or a restore (the servers are stopped for a restore;
 a process that was not forgets within ``SECONDS``). At most ``SIZE`` entries per table, the
-oldest dropped first. The values are shared by the requests of the process: they must not be
-changed (the cards are ``shell.Frozen``, made once and only read).
+oldest dropped first. The values are shared by the requests of the process, and so by every
+viewer the same key serves: they must never be changed in place (the cards are ``shell.Frozen``,
+made once and only read; a page that wants to change one makes its own copy).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SECONDS = 10.0
 SIZE = 1024
 
 _tables: weakref.WeakSet[Remembered] = weakref.WeakSet()
+_clock = time.monotonic  # the tables' own, so that a test moves theirs alone
 
 
 def forget_all() -> None:
@@ -56,7 +58,7 @@ class Remembered:
         if entry is None:
             return None
         until, value = entry
-        if time.monotonic() < until:
+        if _clock() < until:
             return value
         with self._lock:
             if self._entries.get(key) is entry:
@@ -69,7 +71,7 @@ class Remembered:
             self._entries.pop(key, None)
             while len(self._entries) >= self.size:
                 del self._entries[next(iter(self._entries))]
-            self._entries[key] = (time.monotonic() + self.seconds, value)
+            self._entries[key] = (_clock() + self.seconds, value)
 
     def forget(self) -> None:
         with self._lock:
