@@ -21,11 +21,14 @@ made once and only read; a page that wants to change one makes its own copy).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import weakref
 from collections.abc import Hashable
 from typing import Any
+
+from django.core.cache import cache
 
 #: seconds a process uses what it remembered, at most
 SECONDS = 10.0
@@ -43,9 +46,15 @@ def forget_all() -> None:
 
 
 class Remembered:
-    """One process's table of values read from the shared cache under a full key."""
+    """One process's table of values read from the shared cache under a full key.
 
-    def __init__(self, seconds: float = SECONDS, size: int = SIZE) -> None:
+    ``read`` and ``store`` go through the shared cache: the value is kept there under
+    ``prefix`` and the digest of its inputs, and remembered here under the inputs themselves
+    (the digest is worked out only when the shared cache is asked). ``get`` and ``keep`` are
+    the table alone."""
+
+    def __init__(self, prefix: str = "", seconds: float = SECONDS, size: int = SIZE) -> None:
+        self.prefix = prefix
         self.seconds = seconds
         self.size = size
         self._entries: dict[Hashable, tuple[float, Any]] = {}
@@ -72,6 +81,26 @@ class Remembered:
             while len(self._entries) >= self.size:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = (_clock() + self.seconds, value)
+
+    def key(self, inputs: Hashable) -> str:
+        """The shared cache's key for a value made from ``inputs``."""
+        return self.prefix + hashlib.sha256(repr(inputs).encode()).hexdigest()
+
+    def read(self, inputs: Hashable) -> Any | None:
+        """The value made from ``inputs``: remembered, else the shared cache's (remembered
+        from then on), else ``None``."""
+        value = self.get(inputs)
+        if value is None:
+            value = cache.get(self.key(inputs))
+            if value is not None:
+                self.keep(inputs, value)
+        return value
+
+    def store(self, inputs: Hashable, value: Any, timeout: float | None) -> None:
+        """Keep ``value``, made from ``inputs``, in the shared cache for ``timeout`` seconds
+        and remember it."""
+        cache.set(self.key(inputs), value, timeout)
+        self.keep(inputs, value)
 
     def forget(self) -> None:
         with self._lock:

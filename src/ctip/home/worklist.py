@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -233,8 +232,8 @@ CARDS_SHAPE = 2
 
 #: The cards and the duties this process read or made, by all they were made from
 #: (``core.remembered``, decision 0101): the shared cache is not asked again for them.
-_cards_remembered = Remembered()
-_duties_remembered = Remembered()
+_cards_remembered = Remembered("home:activity-cards:")
+_duties_remembered = Remembered("home:duties:")
 
 
 def _capped(capped: Capped, item: Any) -> dict[str, Any]:
@@ -286,20 +285,13 @@ def activity_cards(viewer: Any, today: dt.date,
     versions = tuple(version_of(root) for root in roots)
     keep = all(caching.settled(v) for v in versions)
     inputs = (CARDS_SHAPE, tuple(roots), versions, today.isoformat(), translation.get_language())
-    cards: dict[str, Any] | None = _cards_remembered.get(inputs) if keep else None
-    if cards is not None:
-        return cards
-    key = f"home:activity-cards:{CARDS_SHAPE}:" + hashlib.sha256(
-        repr(inputs[1:]).encode()).hexdigest()
-    cards = cache.get(key) if keep else None
+    cards: dict[str, Any] | None = _cards_remembered.read(inputs) if keep else None
     if cards is None:
         # each taken apart once, here, not by the page on every visit (``shell.Frozen``)
         cards = {"campaigns": freeze([_campaign(p) for p in campaign_work(viewer, today)]),
                  "recent": freeze(_capped(recent_records(viewer), _activity))}
         if keep:
-            cache.set(key, cards, CARDS_TIMEOUT)
-    if keep:
-        _cards_remembered.keep(inputs, cards)
+            _cards_remembered.store(inputs, cards, CARDS_TIMEOUT)
     return cards
 
 
@@ -376,13 +368,7 @@ def kept_duties(viewer: Any, now: dt.datetime,
     keep = all(caching.settled(v) for v in versions)
     inputs = (DUTIES_SHAPE, _DUTY_RULES, generation(), viewer.pk, grants, versions,
               today.isoformat(), translation.get_language())
-    key = ""
-    kept: dict[str, Any] | None = _duties_remembered.get(inputs) if keep else None
-    if kept is None and keep:
-        key = "home:duties:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
-        kept = cache.get(key)
-        if kept is not None:
-            _duties_remembered.keep(inputs, kept)
+    kept: dict[str, Any] | None = _duties_remembered.read(inputs) if keep else None
     # made for this moment: not before it (a server whose clock is behind another's, a request
     # that started earlier) and not after the clock changed them
     if kept is not None and kept["made"] <= now and (kept["until"] is None
@@ -395,9 +381,7 @@ def kept_duties(viewer: Any, now: dt.datetime,
               "tasks": freeze(_tasks_card(viewer))}
     if keep:
         kept = {"values": duties, "made": now, "until": situations and situations.until}
-        cache.set(key or "home:duties:" + hashlib.sha256(repr(inputs).encode()).hexdigest(),
-                  kept, CARDS_TIMEOUT)
-        _duties_remembered.keep(inputs, kept)
+        _duties_remembered.store(inputs, kept, CARDS_TIMEOUT)
     return duties
 
 
