@@ -107,8 +107,8 @@ def test_every_kind_of_write_keeps_the_rollups_equal_to_a_rebuild(
     # a unit moves: its past activities go with it (decision 0100), their sums too
     new_commune = create_unit(actor=None, parent=tree.province, name="Xã Mới",
                               unit_type=tree.commune_a.unit_type)
-    move_subtree(actor=None, unit=tree.branch_a2, new_parent=new_commune)
-    log_activity(tree.branch_a2, formats["meeting"], date=dt.date(2026, 10, 10),
+    moved = move_subtree(actor=None, unit=tree.branch_a2, new_parent=new_commune)
+    log_activity(moved, formats["meeting"], date=dt.date(2026, 10, 10),
                  title="Sau khi chuyển")
     # situations: escalated late, backdated, an escalation event removed
     with at(IN_2026):  # counted in 2026 whatever the date of the run

@@ -70,6 +70,7 @@ from ctip.imports.pipeline import (
 )
 from ctip.imports.units import UnitLookup, resolve_units, unknown_unit
 from ctip.imports.units import fold_cached as _fold
+from ctip.org import held
 from ctip.org.models import PATH_SEPARATOR, Unit
 from ctip.outreach.actions import check_can_record, new_activity, validate_activity
 from ctip.outreach.models import Activity, Campaign, Format
@@ -560,6 +561,8 @@ def _insert_links(name: str, pairs: list[tuple[int, int]]) -> None:
 def _insert(checked: list[tuple[PlannedRow, Activity]]) -> None:
     """Insert the activities with ``bulk_create`` and their topics and audiences with bulk
     inserts of the link tables, in the caller's transaction."""
+    # ``bulk_create`` sends no signal: the paths are checked here (``org.held``)
+    held.check_rows(activity for _row, activity in checked)
     activities = Activity.objects.bulk_create([activity for _row, activity in checked])
     pairs = list(zip((r for r, _a in checked), activities, strict=True))
     _insert_links("topics", [(a.pk, t.pk) for r, a in pairs for t in r.topics])
@@ -616,9 +619,14 @@ def _run(outer: Context) -> None:
     if outer.write:
         # Two imports of the same file at once would each find no duplicate: the second waits
         # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
-        ids = sorted({u.pk for u in ctx.units.units.values()})
-        list(Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-             .values_list("pk", flat=True))
+        # Their paths as locked: a move that committed since they were read is seen by the
+        # scope and period checks below, and the rows carry the place the unit is in now
+        # (``org.held``, decision 0102).
+        units = ctx.units.units.values()
+        paths = dict(Unit.objects.select_for_update().filter(pk__in={u.pk for u in units})
+                     .order_by("pk").values_list("pk", "path"))
+        for unit in units:
+            unit.path = paths.get(unit.pk, unit.path)
     _create(ctx, rows, insert=outer.write)
     outer.progress(90)
     plan.rows = rows
