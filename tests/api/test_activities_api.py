@@ -6,11 +6,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
+from ctip.api import activities as api_activities
 from ctip.audit.models import AuditEvent
+from ctip.org.models import Unit
 from ctip.outreach.actions import create_campaign
 from ctip.outreach.models import Activity
+from ctip.units.actions import move_subtree
 from tests.conftest import log_activity
 
 URL = "/api/v1/activities"
@@ -212,3 +216,26 @@ def test_a_device_replaces_an_activity_of_the_old_provinces_campaign_after_the_m
     refused = api.post(URL, body(tree.commune_a, formats["meeting"], campaign_id=campaign.pk,
                                  title="Buổi mới"))
     assert refused.status_code == 422
+
+
+def test_a_batch_from_a_phone_across_a_move_records_every_item_at_the_new_place(
+        tree: Any, users: Any, formats: Any, api_for: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch reads each unit once for its items; a unit moved between two items is read
+    again (``org.held``, decision 0102)."""
+    submit, calls = api_activities.submit_once, []
+
+    def moving_after_the_first(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:  # committed before the second item's own transaction
+            move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+        return submit(**kwargs)
+
+    monkeypatch.setattr(api_activities, "submit_once", moving_after_the_first)
+    meeting = formats["meeting"]
+    items = [body(tree.commune_a, meeting, title=f"Buổi {i} trong lúc chuyển") for i in range(3)]
+    answers = api_for(users["commune_officer"]).post(f"{URL}/batch", {"items": items}).json()
+    assert [a["status"] for a in answers] == [201, 201, 201], answers
+    new = Unit.objects.get(pk=tree.commune_a.pk).path
+    paths = Activity.objects.filter(title__contains="trong lúc chuyển").order_by("title")
+    assert [a.unit_path for a in paths] == [new, new, new]  # the first one moved with it

@@ -16,9 +16,9 @@ from django.urls import reverse
 from ctip.accounts.capabilities import Role
 from ctip.accounts.policy import NotInScope
 from ctip.cases import actions as cases
+from ctip.cases.models import Situation
 from ctip.community import actions as community
 from ctip.community.models import ClubType
-from ctip.core.errors import ActionError
 from ctip.org import held
 from ctip.org.models import Unit
 from ctip.outreach import actions as outreach
@@ -44,6 +44,7 @@ def _moved(tree: Any) -> Unit:
 def test_every_record_that_moves_with_its_unit_is_checked() -> None:
     """The models whose stored paths a move rewrites, each with the source of every path."""
     labels = {model._meta.label for model in held.guarded()}
+    assert ("handling_path", "handling_unit", "path") in held.guarded()[Situation]
     assert {"outreach.Activity", "outreach.Campaign", "outreach.Speaker",
             "outreach.Commendation", "community.Club", "community.Exchange", "cases.Person",
             "cases.Situation", "cases.SupportCase", "cases.Referral", "reports.Report",
@@ -55,7 +56,7 @@ def test_an_activity_created_at_a_unit_read_before_it_moved_is_refused(
     officer = users["province_officer"]  # of the province commune A left
     stale = _moved(tree)
     before = Activity.objects.count()
-    with pytest.raises(ActionError) as refused:
+    with pytest.raises(held.UnitMoved) as refused:
         outreach.create_activity(actor=officer, unit=stale,
                                  format=Format.objects.get(code="meeting"), **MEETING)
     assert refused.value.field == "unit"
@@ -93,9 +94,9 @@ def test_every_kind_of_record_created_at_a_unit_read_before_it_moved_is_refused(
             actor=None, unit=stale, recipient_kind="unit", level="commune",
             reason="Làm tốt công tác tuyên truyền", decided_on=dt.date(2026, 7, 1)),
     }[kind]
-    with pytest.raises(ActionError) as refused:
+    with pytest.raises(held.UnitMoved) as refused:
         create()
-    assert refused.value.field == "unit"
+    assert refused.value.field == "unit" and refused.value.message == held.MESSAGE
 
 
 def test_a_record_read_before_its_unit_moved_and_saved_whole_keeps_the_new_place(
@@ -117,7 +118,7 @@ def test_a_record_read_before_its_unit_moved_and_saved_whole_keeps_the_new_place
         read += rows
     move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
     for row in read:
-        with pytest.raises(ActionError):
+        with pytest.raises(held.UnitMoved):
             row.save()
         fresh = type(row)._base_manager.get(pk=row.pk)
         for name, _relation, _source in held.guarded()[type(row)]:
@@ -134,7 +135,7 @@ def test_the_bulk_insert_of_an_import_checks_the_paths_too(tree: Any) -> None:
     row = outreach.new_activity(actor=None, unit=stale, values={
         **MEETING, "format": Format.objects.get(code="meeting"), "status": "done",
         "participants_total": 15})
-    with pytest.raises(ActionError):
+    with pytest.raises(held.UnitMoved):
         held.check_rows([row])
     fresh = Unit.objects.get(pk=stale.pk)
     held.check_rows([outreach.new_activity(actor=None, unit=fresh, values={
@@ -185,15 +186,21 @@ def _sheet() -> Any:
     return xlsx_file([row(unit="Chi hội ấp Mỹ Lộc", title="Sinh hoạt trong lúc chuyển")])
 
 
+@pytest.mark.parametrize(("who", "moving", "into"), [
+    ("province_officer", "branch_a1", "commune_b"),  # within her province
+    ("commune_officer", "commune_a", "other_province"),  # her own commune, with her scope
+])
 def test_an_import_writes_each_row_where_its_unit_is_when_it_writes(
-        tree: Any, users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        who: str, moving: str, into: str, tree: Any, users: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Her scope and the units are read again under the import's lock."""
     from ctip.outreach.activity_import import apply_import
 
-    _import_moving(monkeypatch, tree.branch_a1, tree.commune_b)
-    apply_import(users["province_officer"], _sheet())
+    _import_moving(monkeypatch, getattr(tree, moving), getattr(tree, into))
+    apply_import(users[who], _sheet())
     activity = Activity.objects.get(title="Sinh hoạt trong lúc chuyển")
     assert activity.unit_path == Unit.objects.get(pk=tree.branch_a1.pk).path
-    assert activity.unit_path.startswith(Unit.objects.get(pk=tree.commune_b.pk).path)
+    assert activity.unit_path.startswith(Unit.objects.get(pk=getattr(tree, into).pk).path)
 
 
 def test_an_import_at_a_unit_moved_out_of_her_scope_meanwhile_writes_nothing(
@@ -205,3 +212,38 @@ def test_an_import_at_a_unit_moved_out_of_her_scope_meanwhile_writes_nothing(
     with pytest.raises(ImportFailed):
         apply_import(users["commune_officer"], _sheet())  # commune A's officer
     assert not Activity.objects.filter(title="Sinh hoạt trong lúc chuyển").exists()
+
+
+def test_a_handling_unit_and_its_path_are_checked_as_a_pair(tree: Any, users: Any) -> None:
+    situation = cases.create_situation(actor=None, unit=tree.commune_a, category="missing",
+                                       source="officer", description="Người nhà mất liên lạc")
+    situation.handling_unit = tree.province  # the path left as the commune's
+    with pytest.raises(held.UnitMoved) as refused:
+        situation.save(update_fields=["handling_unit"])
+    assert refused.value.field == "handling_unit"
+    situation.handling_path = Unit.objects.get(pk=tree.province.pk).path
+    situation.save(update_fields=["handling_unit", "handling_path"])
+
+
+def test_a_unit_given_by_its_column_name_is_checked_too(tree: Any) -> None:
+    activity = outreach.create_activity(actor=None, unit=tree.commune_a,
+                                        format=Format.objects.get(code="meeting"), **MEETING)
+    activity.unit_id = tree.commune_b.pk
+    with pytest.raises(held.UnitMoved):
+        activity.save(update_fields=["unit_id"])
+    assert Activity.objects.get(pk=activity.pk).unit_id == tree.commune_a.pk
+
+
+def test_a_record_whose_path_was_already_wrong_can_still_be_edited(tree: Any) -> None:
+    """Left wrong by hand (``ctip units check`` names it): a save that leaves its place as it
+    is passes; one that changes its unit must give the right path."""
+    activity = outreach.create_activity(actor=None, unit=tree.commune_a,
+                                        format=Format.objects.get(code="meeting"), **MEETING)
+    Activity.objects.filter(pk=activity.pk).update(unit_path="/1/999/")
+    fresh = Activity.objects.get(pk=activity.pk)
+    fresh.notes = "Sửa ghi chú"
+    fresh.save()
+    assert Activity.objects.get(pk=activity.pk).notes == "Sửa ghi chú"
+    fresh.unit = tree.commune_b
+    with pytest.raises(held.UnitMoved):
+        fresh.save()

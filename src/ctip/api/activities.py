@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError as Invalid
 
+from ctip.accounts.policy import forget
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem, refusal_errors, validation_errors
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
@@ -25,6 +26,7 @@ from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError
 from ctip.core.idempotency import submit_once
+from ctip.org.held import UnitMoved
 from ctip.outreach import actions
 from ctip.outreach.activity_forms import loggable_units
 from ctip.outreach.models import Activity, Campaign, Format, Speaker
@@ -348,10 +350,21 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
             answers.append({"uuid": key, "status": 422,
                             "problem": validation_errors(exc.errors())})
             continue
-        try:
-            done = submit_once(key=item.uuid, actor=viewer, scope=SCOPE,
-                               create=lambda item=item: actions.create_activity(  # type: ignore[misc]
+
+        def submit(item: ActivityCreate = item) -> Any:
+            return submit_once(key=item.uuid, actor=viewer, scope=SCOPE,
+                               create=lambda: actions.create_activity(
                                    actor=viewer, **_values(viewer, item, seen)))
+
+        try:
+            try:
+                done = submit()
+            except UnitMoved:
+                # a unit of the batch moved since an item before read it: read again, once,
+                # with her scope (``org.held``)
+                seen.clear()
+                forget(viewer)
+                done = submit()
         except ActionError as exc:
             answers.append({"uuid": key, "status": 422, "problem": {
                 "detail": str(exc.message),

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ctip.accounts.policy import NotInScope
+from ctip.accounts.policy import NotInScope, forget
 from ctip.audit.actions import record
 from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
@@ -627,6 +627,7 @@ def _run(outer: Context) -> None:
                      .order_by("pk").values_list("pk", "path"))
         for unit in units:
             unit.path = paths.get(unit.pk, unit.path)
+        forget(ctx.actor)  # her own units' paths too, read again for the scope checks
     _create(ctx, rows, insert=outer.write)
     outer.progress(90)
     plan.rows = rows

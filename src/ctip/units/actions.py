@@ -106,6 +106,9 @@ def create_unit(
     audit: bool = True,
 ) -> Unit:
     if parent is not None:
+        # its path as it is now, and held: the new unit's path starts with it, and a move
+        # of the parent waits for the new unit and then carries it (``org.held``)
+        parent = Unit.objects.select_for_update().get(pk=parent.pk)
         require(actor, "unit.manage", parent)
     elif actor is not None:
         raise ActionError(_("Only the system can create a top-level unit."))
