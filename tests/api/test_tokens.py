@@ -136,3 +136,21 @@ def test_rate_limit_per_token(users: Any, settings: Any) -> None:
     other = ApiClient(create_token(actor=None, user=users["viewer"], name="y").secret)
     assert other.get("/api/v1/units").status_code == 200
     cache.clear()
+
+
+def test_a_tokens_limit_holds_when_her_grants_are_read_again(tree: Any, users: Any) -> None:
+    """A phone's batch reads her grants again after a unit moved (decision 0102): a token
+    limited to some of her roles stays limited to them."""
+    from ctip.accounts.actions import grant_role
+    from ctip.accounts.capabilities import Role
+    from ctip.accounts.policy import forget, grants_of
+    from ctip.api.tokens import authenticate
+
+    officer = users["commune_officer"]
+    grant_role(actor=None, user=officer, role=Role.CASE_WORKER, unit=tree.commune_a)
+    narrow = create_token(actor=None, user=officer, name="chỉ hỗ trợ",
+                          roles=[Role.CASE_WORKER]).secret
+    user = authenticate(narrow)
+    assert {g.role for g in grants_of(user)} == {Role.CASE_WORKER}
+    forget(user)
+    assert {g.role for g in grants_of(user)} == {Role.CASE_WORKER}

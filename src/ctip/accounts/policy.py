@@ -52,6 +52,11 @@ def grants_of(user: Any) -> list[Grant]:
         Grant(role, unit_id, path, name, ROLE_CAPABILITIES[role])
         for role, unit_id, path, name in rows
     ]
+    # signed in by an API token limited to some of her roles (``api.tokens.authenticate``):
+    # those alone, however often the grants are read again (``forget``)
+    token = getattr(user, "_ctip_token", None)
+    if token is not None and token.roles:
+        grants = [g for g in grants if g.role in token.roles]
     user._ctip_grants = grants
     return grants
 

@@ -136,11 +136,8 @@ def authenticate(raw: str) -> Any:
     user: Any = token.user
     if not user.is_active:
         raise TokenRefused(_("The account is deactivated."))
+    user._ctip_token = token  # ``grants_of`` keeps to the token's roles
     forget(user)
-    grants = grants_of(user)
-    if token.roles:
-        user._ctip_grants = [g for g in grants if g.role in token.roles]
-    user._ctip_token = token
     if token.last_used_at is None or now - token.last_used_at >= USE_EVENT_EVERY:
         with transaction.atomic():
             token.last_used_at = now

@@ -22,6 +22,7 @@ from ctip.core.errors import ActionError
 from ctip.core.periods import carry_locks
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
+from ctip.org.held import MESSAGE
 from ctip.org.models import (
     PATH_SEPARATOR,
     UNIT_AREA_FIELDS,
@@ -108,7 +109,7 @@ def create_unit(
     if parent is not None:
         # its path as it is now, and held: the new unit's path starts with it, and a move
         # of the parent waits for the new unit and then carries it (``org.held``)
-        parent = Unit.objects.select_for_update().get(pk=parent.pk)
+        parent = Unit.objects.select_for_update(no_key=True).get(pk=parent.pk)
         require(actor, "unit.manage", parent)
     elif actor is not None:
         raise ActionError(_("Only the system can create a top-level unit."))
@@ -346,9 +347,17 @@ def split_unit(
     left with the closed unit, the roles held there granted nothing on them and the parts'
     officers did not reach them (decision 0100). What happened there stays with it."""
     effective_on = effective_on or timezone.localdate()
+    # the unit above first, as a move of it locks it before its subtree (the parts are
+    # created under it, ``create_unit``): the two never wait on each other in turn
+    above = Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).first()
+    if above is not None:
+        list(Unit.objects.select_for_update(no_key=True).filter(pk=above)
+             .values_list("pk", flat=True))
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     require(actor, "unit.manage", unit)
     ensure_open(unit)
+    if unit.parent_id != above:  # moved between the two reads
+        raise ActionError(MESSAGE)
     if unit.parent is None:
         raise ActionError(_("The top of the tree cannot be split."))
     if len(parts) < 2:
