@@ -247,3 +247,40 @@ def test_a_record_whose_path_was_already_wrong_can_still_be_edited(tree: Any) ->
     fresh.unit = tree.commune_b
     with pytest.raises(held.UnitMoved):
         fresh.save()
+
+
+def test_every_import_that_writes_at_units_holds_them() -> None:
+    """Each kind of import resolving units names ``hold`` when it writes (decision 0102)."""
+    import inspect
+
+    from ctip.cases import situation_import
+    from ctip.community import member_import
+    from ctip.outreach import activity_import, commendation_import
+
+    for module in (activity_import, situation_import, commendation_import, member_import):
+        source = inspect.getsource(module)
+        assert "resolve_units(" in source and "hold(" in source, module.__name__
+
+
+def test_a_register_of_situations_imported_across_a_move_of_her_commune(
+        tree: Any, users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The situation register: her own commune moved after the rows' units were read."""
+    from ctip.cases import situation_import
+    from ctip.imports import pipeline as imports
+    from tests.cases.test_situation_import import register, rows_of
+
+    resolve = situation_import.resolve_units
+
+    def resolved_then_moved(*args: Any, **kwargs: Any) -> Any:
+        lookup = resolve(*args, **kwargs)
+        if not Unit.objects.filter(pk=tree.commune_a.pk,
+                                   parent=tree.other_province).exists():
+            move_subtree(actor=None, unit=tree.commune_a, new_parent=tree.other_province)
+        return lookup
+
+    monkeypatch.setattr(situation_import, "resolve_units", resolved_then_moved)
+    done = imports.apply(situation_import.KIND, users["commune_officer"],
+                         register(rows_of(tree)))
+    assert done.added == 3
+    new = Unit.objects.get(pk=tree.commune_a.pk).path
+    assert set(Situation.objects.values_list("unit_path", flat=True)) == {new}

@@ -42,7 +42,7 @@ from ctip.imports.pipeline import (
     pick,
     split_list,
 )
-from ctip.imports.units import resolve_units
+from ctip.imports.units import hold, resolve_units
 
 RECEIVED, UNIT, ADDRESS, CATEGORY, URGENCY = "received_on", "unit", "address", "category", "urgency"
 SUMMARY, STATUS, CLOSED_ON, OUTCOME, PERSONS = ("description", "status", "closed_on", "outcome",
@@ -125,6 +125,8 @@ def _run(ctx: Context) -> None:
     rows = imports.planned_rows(ctx)
     lookup = resolve_units(ctx.actor, {r.cells.get(UNIT, "") for r in rows} - {""},
                            ctx.choices)
+    if ctx.write:  # the units and her scope as they are now, held (decision 0102)
+        hold(lookup, ctx.actor)
     ctx.hidden |= lookup.hidden
     imports.note_ambiguities(ctx, rows, UNIT, lookup.ambiguous)
     raw = dict(ctx.parsed.rows)

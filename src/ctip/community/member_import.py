@@ -23,7 +23,7 @@ from ctip.core.errors import ActionError
 from ctip.core.text import fold
 from ctip.imports import pipeline as imports
 from ctip.imports.pipeline import DUPLICATE, ERROR, Context, CountedPlan, fail
-from ctip.imports.units import resolve_units
+from ctip.imports.units import hold, resolve_units
 from ctip.org.models import Unit
 
 UNIT, CLUB, NAME, ROLE, JOINED = "unit", "club", "full_name", "role", "joined_on"
@@ -63,6 +63,8 @@ def _run(ctx: Context) -> None:
     rows = imports.planned_rows(ctx)
     lookup = resolve_units(ctx.actor, {r.cells.get(UNIT, "") for r in rows} - {""},
                            ctx.choices)
+    if ctx.write:  # the units and her scope as they are now, held (decision 0102)
+        hold(lookup, ctx.actor)
     ctx.hidden |= lookup.hidden
     clubs = _clubs(lookup.units, {fold(r.cells.get(CLUB, "")) for r in rows})
     members: dict[int, set[tuple[str, str]]] = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ctip.accounts.policy import scope_q
+from ctip.accounts.policy import forget, scope_q
 from ctip.core.spreadsheets import clean
 from ctip.core.text import fold, nfc
 from ctip.imports.pipeline import Ambiguity, Choices, code_variants
@@ -206,3 +206,17 @@ def resolve_addresses(manageable: Any, lookup: UnitLookup, texts: set[str],
                                                 if c.unit_id is not None],
                          {c.unit_id: f"{c.name} ({c.code})" for c in present
                           if c.unit_id is not None}, choices)
+
+
+def hold(lookup: UnitLookup, actor: Any) -> None:
+    """For an import that writes, in its transaction: lock the units its rows name (a move, a
+    merger or a split of one waits for the import, and the import for one under way) and read
+    their paths again, with her scope: a move that committed since they were read is seen by
+    the scope and period checks, and the rows carry the place each unit is in now (``org.held``,
+    decision 0102). Two imports naming the same units write one after the other."""
+    units = list(lookup.units.values())
+    paths = dict(Unit.objects.select_for_update().filter(pk__in={u.pk for u in units})
+                 .order_by("pk").values_list("pk", "path"))
+    for unit in units:
+        unit.path = paths.get(unit.pk, unit.path)
+    forget(actor)

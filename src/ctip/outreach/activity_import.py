@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ctip.accounts.policy import NotInScope, forget
+from ctip.accounts.policy import NotInScope
 from ctip.audit.actions import record
 from ctip.catalogues.models import Audience, Topic
 from ctip.core import exports as sheets
@@ -68,7 +68,7 @@ from ctip.imports.pipeline import (
     parse_date,
     split_list,
 )
-from ctip.imports.units import UnitLookup, resolve_units, unknown_unit
+from ctip.imports.units import UnitLookup, hold, resolve_units, unknown_unit
 from ctip.imports.units import fold_cached as _fold
 from ctip.org import held
 from ctip.org.models import PATH_SEPARATOR, Unit
@@ -619,15 +619,7 @@ def _run(outer: Context) -> None:
     if outer.write:
         # Two imports of the same file at once would each find no duplicate: the second waits
         # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
-        # Their paths as locked: a move that committed since they were read is seen by the
-        # scope and period checks below, and the rows carry the place the unit is in now
-        # (``org.held``, decision 0102).
-        units = ctx.units.units.values()
-        paths = dict(Unit.objects.select_for_update().filter(pk__in={u.pk for u in units})
-                     .order_by("pk").values_list("pk", "path"))
-        for unit in units:
-            unit.path = paths.get(unit.pk, unit.path)
-        forget(ctx.actor)  # her own units' paths too, read again for the scope checks
+        hold(ctx.units, ctx.actor)
     _create(ctx, rows, insert=outer.write)
     outer.progress(90)
     plan.rows = rows

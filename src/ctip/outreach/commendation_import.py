@@ -34,7 +34,7 @@ from ctip.imports.pipeline import (
     fail,
     pick,
 )
-from ctip.imports.units import resolve_units
+from ctip.imports.units import hold, resolve_units
 from ctip.outreach.actions import create_commendation, undo_commendation_import
 from ctip.outreach.models import Commendation
 
@@ -120,6 +120,8 @@ def _run(ctx: Context) -> None:
     rows = imports.planned_rows(ctx)
     lookup = resolve_units(ctx.actor, {r.cells.get(UNIT, "") for r in rows} - {""},
                            ctx.choices)
+    if ctx.write:  # the units and her scope as they are now, held (decision 0102)
+        hold(lookup, ctx.actor)
     ctx.hidden |= lookup.hidden
     imports.note_ambiguities(ctx, rows, UNIT, lookup.ambiguous)
     units = {u.pk for u in lookup.units.values()}
