@@ -52,17 +52,17 @@ class UnitMoved(ActionError):
         super().__init__(MESSAGE, field=relation)
 
 
-def _sources(model: Any) -> list[tuple[str, str, str]]:
-    """(path field, relation, the related row's path field) for each copied path of ``model``
-    that has a source: its unit, else the first of the records it copies that is set."""
+def _sources(model: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each copied path of ``model`` that has a source, with its sources in order: (path
+    field, [(relation, the related row's path field), …]): its unit, else the records it
+    copies, the first of which that is set."""
     found = []
     for _model, name in records_handled_at(lambda m: m is model, MOVING):
-        field = model._meta.get_field(name)
         unit = unit_field_of(model, name)
-        if unit is not None:
-            found.append((name, unit, "path"))
-        else:
-            found += [(name, relation, "unit_path") for relation in field.copies]
+        pairs = ([(unit, "path")] if unit is not None else
+                 [(relation, "unit_path") for relation in model._meta.get_field(name).copies])
+        if pairs:
+            found.append((name, pairs))
     return found
 
 
@@ -167,11 +167,9 @@ def check_rows(rows: Iterable[Any], using: str = "default") -> None:
 def connect() -> None:
     """Check every model whose stored paths move with their unit (``OrgConfig.ready``)."""
     for model in {model for model, _name in records_handled_at(None, MOVING)}:
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for name, relation, source in _sources(model):
-            grouped.setdefault(name, []).append((relation, source))
-        if grouped:
-            _GUARDED[model] = list(grouped.items())
+        sources = _sources(model)
+        if sources:
+            _GUARDED[model] = sources
             pre_save.connect(_check_saved, sender=model,
                              dispatch_uid=f"org-held-{model._meta.label}")
 
