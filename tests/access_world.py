@@ -50,6 +50,7 @@ ARGUMENTS: list[tuple[str, str, str]] = [
     ("reports/submissions/", "pk", "report"),
     ("reports/submissions/exports/", "pk", "report_export"),
     ("imports/", "pk", "import_job"),
+    ("units/restructuring/", "pk", "restructuring"),
     ("rss/", "section", "section"),
     ("da-doc/", "pk", "article"),  # the public page's read counter (a beacon)
     ("media/images/", "path", "image"),
@@ -105,6 +106,7 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
     from ctip.reports.actions import create_or_get_draft
     from ctip.reports.models import Export, ReportType
     from ctip.units.actions import update_unit
+    from ctip.units.models import Restructuring
     from tests.cases.case_helpers import consent, open_case
     from tests.conftest import make_user
 
@@ -193,6 +195,12 @@ def build(tree: Any, users: Any) -> tuple[World, World]:
             kind="activities", owner=users["commune_officer"] if world.inside else member,
             file_name=f"nhap-{tag}.xlsx", digest="0" * 64, stash_key=f"{tag:0>32}")
         u["import_job"] = commune
+        # so is a restructuring queued from its page
+        o["restructuring"] = Restructuring.objects.create(
+            kind=Restructuring.Kind.MOVE, owner=users["commune_officer"] if world.inside
+            else member, unit=commune, unit_name=commune.name, params={},
+            status=Restructuring.Status.DONE, result_unit=commune)
+        u["restructuring"] = commune
     inside = worlds[0].objects
     inside["topic"] = outreach.create_topic(actor=None, name="Việc nhẹ lương cao (ma trận)")
     inside["material"] = outreach.add_material(actor=None, topic=inside["topic"],

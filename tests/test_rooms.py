@@ -33,10 +33,8 @@ MISSING: dict[str, dict[str, str]] = {
         for room in ("actions", "selectors", "policy", "views", "forms", "urls", "tasks")
     },
     "units": {
-        "models": "the tree's models are org's, below accounts and audit (decision 0053)",
         "policy": "who may change a unit is accounts.policy's capabilities, checked in "
                   "units.actions",
-        "tasks": NO_BACKGROUND_WORK,
     },
     "ops": {
         "models": "backup, restore, checks and keys over the apps' data; stores nothing",

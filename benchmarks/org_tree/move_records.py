@@ -10,6 +10,11 @@ through the roll-up triggers, which move its month's sums) and records the audit
 one transaction. After the runs, the kept roll-ups are compared with a rebuild from the
 records (``ctip reports rebuild --check``): a difference fails the run.
 
+Then the same move through its page, as an officer over both provinces signs in and confirms
+it (decision 0103): the request (Django's test client, the whole stack), and, when the commune
+holds more than ``CTIP_RESTRUCTURING_IN_REQUEST`` rows and the request only queued it, the
+worker's run of the job (``units.jobs.run``), each way.
+
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/org_tree/move_records.py                   # SQLite, 20,000
@@ -71,7 +76,44 @@ def build(activities: int) -> dict[str, Any]:
                      format=meeting, participants_women=20, participants_men=5,
                      participants_total=25) for i in range(activities - 1)]
     Activity.objects.bulk_create(rows, batch_size=2000)  # through the roll-up triggers
-    return {"left": left, "joined": joined, "commune": commune, "empty": empty}
+    return {"left": left, "joined": joined, "commune": commune, "empty": empty, "top": top}
+
+
+def time_pages(world: dict[str, Any]) -> list[tuple[str, float, float | None]]:
+    """The move through its page there and back: (where the answer sent her, the request's
+    ms, the worker's ms or ``None`` when it ran in the request)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from ctip.accounts.actions import create_user
+    from ctip.accounts.capabilities import Role
+    from ctip.units import jobs
+    from ctip.units.models import Restructuring
+
+    officer, _ = create_user(actor=None, username="canbo.bench", full_name="Cán bộ",
+                             home_unit=world["top"], role=Role.PROVINCE_OFFICER,
+                             password="bench-Only-9f3k2", must_change_password=False)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(officer)
+    url = reverse("org:unit_move", args=[world["commune"].pk])
+    runs = []
+    for target in (world["joined"], world["left"]):
+        answer: Any = None
+
+        def post(t: Any = target) -> None:
+            nonlocal answer
+            answer = client.post(url, {"new_parent": t.pk})
+
+        request_ms = _common.timed(post)
+        assert answer.status_code == 302, answer.content[:500]  # noqa: S101
+        job = Restructuring.objects.filter(status=Restructuring.Status.QUEUED).first()
+        worker_ms = None
+        if job is not None:
+            worker_ms = _common.timed(lambda j=job: jobs.run(j.pk))
+            job.refresh_from_db()
+            assert job.status == Restructuring.Status.DONE, job.message  # noqa: S101
+        runs.append((answer["Location"], request_ms, worker_ms))
+    return runs
 
 
 def time_moves(unit: Any, there: Any, back: Any, repeat: int) -> list[float]:
@@ -99,6 +141,10 @@ def main(argv: list[str] | None = None) -> None:
         world = build(args.activities)
         full = time_moves(world["commune"], world["joined"], world["left"], args.repeat)
         bare = time_moves(world["empty"], world["joined"], world["left"], args.repeat)
+        pages = time_pages(world)
+        from django.conf import settings
+
+        limit = settings.CTIP_RESTRUCTURING_IN_REQUEST
         from ctip.reports import rollups
 
         differences = {k: v for k, v in rollups.differences().items() if v}
@@ -112,6 +158,11 @@ def main(argv: list[str] | None = None) -> None:
           f"(min {min(full):,.0f}, max {max(full):,.0f}; {2 * args.repeat} moves)")
     print(f"move a commune with none:                p50 {p50_bare:,.0f} ms")
     print(f"per activity: {(p50 - p50_bare) * 1000 / max(args.activities, 1):.1f} µs")
+    print(f"through its page (in the request up to {limit:,} rows):")
+    for location, request_ms, worker_ms in pages:
+        print(f"  the request {request_ms:,.0f} ms, answered with {location}"
+              + (f"; the worker's run {worker_ms:,.0f} ms" if worker_ms is not None
+                 else "; done in the request"))
     print("roll-ups equal a rebuild after the moves:", "yes" if not differences else
           f"NO {differences}")
     if differences:

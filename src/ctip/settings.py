@@ -386,6 +386,11 @@ TASKS = {
 CTIP_TASK_LEASE_SECONDS = float(os.environ.get("CTIP_TASK_LEASE_SECONDS", "60"))
 CTIP_TASK_ATTEMPTS = int(os.environ.get("CTIP_TASK_ATTEMPTS", "3"))
 
+# A move, merger or split taking more than this many rows along (units below it and what
+# happened there) runs in the background (``units.jobs``, decision 0103): a province's would
+# take longer than a web worker is given.
+CTIP_RESTRUCTURING_IN_REQUEST = int(os.environ.get("CTIP_RESTRUCTURING_IN_REQUEST", "50000"))
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -1,7 +1,8 @@
 """The pages officers work in every day, in a real browser at phone width: the campaign
-progress page, the situation inbox and the club registry. Their states (done, on track,
-behind; overdue, due soon; active, paused, dissolved) show as a word *and* a colour with
-enough contrast, nothing scrolls sideways, and axe-core finds no WCAG A/AA violation."""
+progress page, the situation inbox, the club registry and a restructuring's page. Their
+states (done, on track, behind; overdue, due soon; active, paused, dissolved) show as a word
+*and* a colour with enough contrast, nothing scrolls sideways, and axe-core finds no WCAG A/AA
+violation."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Work:
     campaign_url: str
     inbox_url: str
     clubs_url: str
+    restructurings: list[str]
 
 
 @pytest.fixture
@@ -81,8 +83,19 @@ def work(e2e: E2E, tree: Any, users: dict[str, Any], formats: dict[str, Any]) ->
         if status != "active":
             change_club_status(actor=officer, club=club, status=status,
                                changed_on=dt.date(2026, 6, 1), reason="Thiếu người sinh hoạt")
+    # a province-sized move done in the background, and one refused when it ran
+    from ctip.units.models import Restructuring
+
+    kept = [Restructuring.objects.create(
+        kind=kind, owner=officer, unit=unit, unit_name=unit.name, params={}, status=status,
+        result_unit=unit if status == "done" else None, message=message)
+        for kind, unit, status, message in (
+            ("merge", tree.commune_b, "done", ""),
+            ("move", tree.branch_a1, "failed", "Không thể chuyển một đơn vị vào chính nó hoặc "
+                                               "một đơn vị bên dưới nó. Chưa có gì thay đổi."))]
     yield Work(campaign_url=reverse("outreach:campaign_detail", args=[campaign.pk]),
-               inbox_url=reverse("cases:inbox"), clubs_url=reverse("community:club_list"))
+               inbox_url=reverse("cases:inbox"), clubs_url=reverse("community:club_list"),
+               restructurings=[reverse("org:restructuring", args=[r.pk]) for r in kept])
 
 
 def colours(page: Any, selector: str) -> list[dict[str, str]]:
@@ -120,6 +133,12 @@ def test_work_pages_show_states_in_colour_fit_a_phone_and_pass_axe(
     assert len(set(states.values())) == 3, states
     assert_no_horizontal_overflow(page)
     found["club registry"] = run_axe(page, axe_source)
+
+    for url in work.restructurings:  # the page of a restructuring run in the background
+        page.goto(url)
+        assert page.locator("h1").inner_text().startswith("Việc ")
+        assert_no_horizontal_overflow(page)
+        found[url] = run_axe(page, axe_source)
 
     report = [f"{name}: {v}" for name, items in found.items() for v in items]
     assert not report, "axe-core found WCAG A/AA violations:\n" + "\n".join(report)

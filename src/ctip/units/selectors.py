@@ -123,6 +123,27 @@ def areas_of(unit: Unit, ancestors: list[Unit]) -> list[tuple[Any, Unit | None]]
 APPROVED_SHOWN = 5  # periods approved above a unit named on its move page
 
 
+def _held(unit: Unit) -> list[tuple[str, int]]:
+    """How many of what happened in ``unit``'s subtree (activities, exchanges,
+    commendations) go with it."""
+    return [(model._meta.verbose_name_plural, model._base_manager.filter(
+                **{f"{name}__subtree": unit.path}).count())
+            for model, name in records_handled_at(lambda m: m is not Unit, ("held",))]
+
+
+def _units_below(unit: Unit) -> int:
+    return (Unit.objects.filter(path__subtree=unit.path, closed_on__isnull=True)
+            .exclude(pk=unit.pk).count())
+
+
+def restructuring_size(unit: Unit) -> int:
+    """How many rows a restructuring of ``unit`` rewrites, near enough to decide whether it
+    runs in the request or in the background (``units.jobs``): the units below it and what
+    happened there. The people, cases and situations are left out: they are far fewer, and
+    whether a page answers at once must say nothing about how many people a unit holds."""
+    return _units_below(unit) + sum(n for _label, n in _held(unit))
+
+
 def what_goes_with(unit: Unit) -> dict[str, Any]:
     """What a restructuring of ``unit`` takes along (``units.actions``, decisions 0099 and
     0100), for the officer to read before she confirms: the open units below it, how many of
@@ -135,12 +156,9 @@ def what_goes_with(unit: Unit) -> dict[str, Any]:
     approved_with = approved_above(unit.path, own=True)
     approved = [lock for lock in approved_with
                 if lock.unit_id != unit.pk and lock.unit_path != unit.path]
-    held = [(model._meta.verbose_name_plural, model._base_manager.filter(
-                **{f"{name}__subtree": unit.path}).count())
-            for model, name in records_handled_at(lambda m: m is not Unit, ("held",))]
+    held = _held(unit)
     return {
-        "units_below": Unit.objects.filter(path__subtree=unit.path, closed_on__isnull=True)
-        .exclude(pk=unit.pk).count(),
+        "units_below": _units_below(unit),
         "held": [(label, n) for label, n in held if n],
         # the latest few by name (years of monthly, quarterly and yearly reports are many)
         "approved_above": approved[-APPROVED_SHOWN:],

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/move/", views.unit_move, name="unit_move"),
     path("<int:pk>/merge/", views.unit_merge, name="unit_merge"),
     path("<int:pk>/split/", views.unit_split, name="unit_split"),
+    path("restructuring/<int:pk>/", views.restructuring, name="restructuring"),
     path("import/", import_views.branch_import_page, name="branch_import"),
     path("import/template/", import_views.branch_import_template,
          name="branch_import_template"),

@@ -1,27 +1,32 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctip.accounts.access import requires
-from ctip.accounts.policy import has_capability
+from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError, add_to_form
+from ctip.core.health import worker_running
 from ctip.core.htmx import render_page
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.org.rules import closed_message
-from ctip.units import actions
+from ctip.units import actions, jobs
 from ctip.units.forms import MergeForm, MoveForm, SplitForm, UnitForm
+from ctip.units.models import Restructuring
 from ctip.units.selectors import (
     ancestors_of,
     areas_of,
     children_of,
     get_unit_for,
+    restructuring_size,
     role_holders_at,
     scope_roots,
     search_units,
@@ -79,6 +84,22 @@ def _form_page(request: HttpRequest, unit: Unit, form: object, title: str,
                              "restructuring": restructuring, "goes": goes})
 
 
+def _in_background(request: AuthedRequest, form: Any, unit: Unit, kind: str,
+                   params: dict[str, Any]) -> HttpResponse | None:
+    """Queue a restructuring that takes many records along (``units.jobs``, decision 0103)
+    and answer with its page; ``None`` when it runs here (a small one, or one refused: the
+    reason is on the form). One already waiting for the unit is not overtaken."""
+    if (jobs.pending_for(unit) is None
+            and restructuring_size(unit) <= jobs.in_request_limit()):
+        return None
+    try:
+        job = jobs.start(kind, request.user, unit, params)
+    except ActionError as exc:
+        add_to_form(form, exc)
+        return None
+    return redirect("org:restructuring", pk=job.pk)
+
+
 @require_http_methods(["GET", "POST"])
 @requires("unit.manage")
 def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -127,14 +148,20 @@ def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     form = MoveForm(request.POST or None, viewer=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.move_subtree(actor=request.user, unit=unit,
-                                 new_parent=form.cleaned_data["new_parent"])
-        except ActionError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("The unit and everything under it have been moved."))
-            return redirect("org:unit_detail", pk=unit.pk)
+        new_parent = form.cleaned_data["new_parent"]
+        queued = _in_background(request, form, unit, Restructuring.Kind.MOVE,
+                                jobs.params_of_move(new_parent))
+        if queued is not None:
+            return queued
+        if not form.errors:
+            try:
+                actions.move_subtree(actor=request.user, unit=unit, new_parent=new_parent)
+            except ActionError as exc:
+                add_to_form(form, exc)
+            else:
+                messages.success(request,
+                                 _("The unit and everything under it have been moved."))
+                return redirect("org:unit_detail", pk=unit.pk)
     return _form_page(request, unit, form, _("Move %(name)s") % {"name": unit.name},
                       _("Move"), restructuring="move")
 
@@ -145,16 +172,22 @@ def unit_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk, "unit.manage")
     form = MergeForm(request.POST or None, viewer=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
-        try:
-            into = actions.merge_units(actor=request.user, sources=[unit],
-                                       into=form.cleaned_data["into"],
-                                       effective_on=form.cleaned_data["effective_on"],
-                                       reason=form.cleaned_data["reason"])
-        except ActionError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("The unit has been merged."))
-            return redirect("org:unit_detail", pk=into.pk)
+        data = form.cleaned_data
+        queued = _in_background(request, form, unit, Restructuring.Kind.MERGE,
+                                jobs.params_of_merge(data["into"], data["effective_on"],
+                                                     data["reason"]))
+        if queued is not None:
+            return queued
+        if not form.errors:
+            try:
+                into = actions.merge_units(actor=request.user, sources=[unit],
+                                           into=data["into"], effective_on=data["effective_on"],
+                                           reason=data["reason"])
+            except ActionError as exc:
+                add_to_form(form, exc)
+            else:
+                messages.success(request, _("The unit has been merged."))
+                return redirect("org:unit_detail", pk=into.pk)
     return _form_page(request, unit, form, _("Merge %(name)s into another unit")
                       % {"name": unit.name}, _("Merge"), restructuring="merge")
 
@@ -175,16 +208,41 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             parts = [actions.SplitPart(name=name, children=by_number.get(i + 1, []))
                      for i, name in enumerate(names)]
-            try:
-                new_units = actions.split_unit(
-                    actor=request.user, unit=unit, parts=parts,
-                    effective_on=form.cleaned_data["effective_on"],
-                    reason=form.cleaned_data["reason"],
-                    records_to=form.cleaned_data["records_to"] - 1)
-            except ActionError as exc:
-                add_to_form(form, exc)
-            else:
-                messages.success(request, _("The unit has been split."))
-                return redirect("org:unit_detail", pk=new_units[0].pk)
+            data = form.cleaned_data
+            queued = _in_background(request, form, unit, Restructuring.Kind.SPLIT,
+                                    jobs.params_of_split(parts, data["effective_on"],
+                                                         data["reason"], data["records_to"] - 1))
+            if queued is not None:
+                return queued
+            if not form.errors:
+                try:
+                    new_units = actions.split_unit(
+                        actor=request.user, unit=unit, parts=parts,
+                        effective_on=data["effective_on"], reason=data["reason"],
+                        records_to=data["records_to"] - 1)
+                except ActionError as exc:
+                    add_to_form(form, exc)
+                else:
+                    messages.success(request, _("The unit has been split."))
+                    return redirect("org:unit_detail", pk=new_units[0].pk)
     return _form_page(request, unit, form, _("Split %(name)s") % {"name": unit.name},
                       _("Split"), restructuring="split")
+
+
+@require_GET
+@requires("unit.manage")
+def restructuring(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A restructuring running in the background: that it waits or runs (the page reloads
+    itself every few seconds, without JavaScript), then how it ended. Her own only; 404 for
+    anyone else's, recorded as a refusal."""
+    job = get_object_or_404(Restructuring.objects.select_related("result_unit"), pk=pk)
+    if job.owner_id != request.user.pk:
+        raise NotInScope("another person's restructuring")
+    response = TemplateResponse(request, "org/restructuring.html", {
+        "job": job, "refresh": RESTRUCTURING_REFRESH_SECONDS,
+        "worker": job.finished or worker_running()})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+RESTRUCTURING_REFRESH_SECONDS = 3
