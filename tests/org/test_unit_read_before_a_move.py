@@ -167,17 +167,18 @@ def test_the_form_says_so_and_keeps_what_she_typed(tree: Any, users: Any,
 
 
 def _import_moving(monkeypatch: pytest.MonkeyPatch, unit: Unit, into: Unit) -> None:
-    """The import reads its rows' units; a move of ``unit`` commits before it writes."""
+    """The import reads its rows' units; a move of ``unit`` commits before it holds them."""
     from ctip.outreach import activity_import
 
-    read = activity_import._read_rows
+    resolve = activity_import.resolve_units
 
-    def read_then_moved(ctx: Any) -> Any:
-        rows = read(ctx)
-        move_subtree(actor=None, unit=unit, new_parent=into)
-        return rows
+    def resolved_then_moved(*args: Any, **kwargs: Any) -> Any:
+        lookup = resolve(*args, **kwargs)
+        if not Unit.objects.filter(pk=unit.pk, parent=into).exists():
+            move_subtree(actor=None, unit=unit, new_parent=into)
+        return lookup
 
-    monkeypatch.setattr(activity_import, "_read_rows", read_then_moved)
+    monkeypatch.setattr(activity_import, "resolve_units", resolved_then_moved)
 
 
 def _sheet() -> Any:
@@ -284,3 +285,25 @@ def test_a_register_of_situations_imported_across_a_move_of_her_commune(
     assert done.added == 3
     new = Unit.objects.get(pk=tree.commune_a.pk).path
     assert set(Situation.objects.values_list("unit_path", flat=True)) == {new}
+
+
+def test_an_import_across_a_move_finds_the_campaign_of_the_place_the_unit_went(
+        tree: Any, users: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The campaigns a row may name are looked up from the units' paths read under the
+    import's lock: a commune moved meanwhile takes part in its new province's campaign, not
+    in the one of the province it left (both called the same, as each year's month of action
+    is)."""
+    from ctip.outreach import activity_import
+    from tests.outreach.test_activity_import import row, xlsx_file
+
+    name = "Tháng hành động phòng, chống mua bán người 2026"
+    campaigns = {unit.pk: outreach.create_campaign(
+        actor=None, unit=unit, name=name, starts_on=dt.date(2026, 7, 1),
+        ends_on=dt.date(2026, 7, 31)) for unit in (tree.province, tree.other_province)}
+    _import_moving(monkeypatch, tree.commune_a, tree.other_province)
+    activity_import.apply_import(users["commune_officer"], xlsx_file([
+        row(unit="Chi hội ấp Mỹ Lộc", title="Sinh hoạt trong tháng hành động",
+            campaign=name)]))
+    activity = Activity.objects.get(title="Sinh hoạt trong tháng hành động")
+    assert activity.campaign == campaigns[tree.other_province.pk]
+    assert activity.unit_path.startswith(Unit.objects.get(pk=tree.other_province.pk).path)

@@ -288,6 +288,7 @@ class _Context:
     plan: ImportPlan
     units: UnitLookup
     choices: Choices
+    write: bool = False  # the import itself, not its check
 
 
 def _label(plan: ImportPlan, name: str) -> str:
@@ -340,6 +341,12 @@ def _read_rows(ctx: _Context) -> list[PlannedRow]:
 
     unit_texts = {r.cells.get(UNIT, "") for r in rows} - {""}
     ctx.units = resolve_units(ctx.actor, unit_texts, ctx.choices)
+    if ctx.write:
+        # Two imports of the same file at once would each find no duplicate: the second waits
+        # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
+        # Held before anything is looked up from their paths: a unit moved since it was read
+        # takes part in the campaigns of the place it is now (decision 0102).
+        hold(ctx.units, ctx.actor)
     for planned in rows:  # in the order of the file: the first row's spelling is shown
         ambiguity = ctx.units.ambiguous.get(planned.cells.get(UNIT, ""))
         if ambiguity is not None:
@@ -613,13 +620,9 @@ def _run(outer: Context) -> None:
     plan = outer.plan
     assert isinstance(plan, ImportPlan)  # noqa: S101  (the kind's own plan)
     ctx = _Context(actor=outer.actor, parsed=outer.parsed, plan=plan, units=UnitLookup(),
-                   choices=outer.choices)
+                   choices=outer.choices, write=outer.write)
     rows = _read_rows(ctx)
     outer.progress(40)
-    if outer.write:
-        # Two imports of the same file at once would each find no duplicate: the second waits
-        # here for the first (PostgreSQL; SQLite writes one transaction at a time anyway).
-        hold(ctx.units, ctx.actor)
     _create(ctx, rows, insert=outer.write)
     outer.progress(90)
     plan.rows = rows
