@@ -193,3 +193,23 @@ def test_a_small_restructuring_still_answers_at_once(tree: Any, users: Any,
     assert response["Location"] == reverse("org:unit_detail", args=[tree.branch_a1.pk])
     assert Unit.objects.get(pk=tree.branch_a1.pk).parent_id == tree.commune_b.pk
     assert not Restructuring.objects.exists()
+
+
+def test_the_units_page_leads_back_to_it(tree: Any, users: Any, client_for: Any,
+                                         queued: Any) -> None:
+    """She can leave its page: the unit's own leads back to it, and tells another officer
+    who manages the unit that one waits (hers would be refused until it has finished)."""
+    officer, admin = users["province_officer"], users["system_admin"]
+    location = _move(client_for(officer), tree.branch_a1, tree.commune_b)["Location"]
+    detail = reverse("org:unit_detail", args=[tree.branch_a1.pk])
+    mine = client_for(officer).get(detail).content.decode()
+    assert "Các việc sắp xếp lại đơn vị này" in mine and location in mine
+    theirs = client_for(admin).get(detail).content.decode()
+    assert "Các việc sắp xếp lại đơn vị này" in theirs and location not in theirs
+    assert f"do {officer.full_name} yêu cầu" in theirs
+    # only those who may restructure the unit are told
+    assert "Các việc sắp xếp lại" not in client_for(users["viewer"]).get(detail).content.decode()
+
+    jobs.run(Restructuring.objects.get().pk)
+    assert location in client_for(officer).get(detail).content.decode()  # hers, this week
+    assert "Các việc sắp xếp lại" not in client_for(admin).get(detail).content.decode()

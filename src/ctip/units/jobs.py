@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -59,6 +60,16 @@ def params_of_split(parts: list[actions.SplitPart], effective_on: dt.date | None
 def pending_for(unit: Unit) -> Restructuring | None:
     return (Restructuring.objects.filter(unit=unit, status__in=Restructuring.PENDING)
             .first())
+
+
+def shown_at(unit: Unit, viewer: Any) -> list[Restructuring]:
+    """The restructurings of ``unit`` its page names to an officer who manages it: the one
+    waiting or running (whoever asked for it: another one waits until it has finished), and
+    her own of the last week, with the way to their pages."""
+    since = timezone.now() - dt.timedelta(days=7)
+    return list(Restructuring.objects.filter(unit=unit).filter(
+        Q(status__in=Restructuring.PENDING) | Q(owner=viewer, created_at__gte=since))
+        .select_related("owner").order_by("-created_at")[:5])
 
 
 def start(kind: str, actor: Any, unit: Unit, params: dict[str, Any]) -> Restructuring:

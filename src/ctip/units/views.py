@@ -71,6 +71,8 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "holders": role_holders_at(unit) if has_capability(request.user, "user.view", unit)
         else None,
         "can_manage": has_capability(request.user, "unit.manage", unit) and unit.is_open,
+        "restructurings": jobs.shown_at(unit, request.user)
+        if has_capability(request.user, "unit.manage", unit) else [],
     })
 
 
