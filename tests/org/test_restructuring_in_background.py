@@ -113,6 +113,9 @@ def test_her_roles_are_read_again_when_it_runs(tree: Any, users: Any, client_for
     job.refresh_from_db()
     assert "không còn giữ vai trò" in job.message
     assert Unit.objects.get(pk=tree.branch_a1.pk).parent_id == tree.commune_a.pk
+    # her own page still tells her why
+    page = client_for(officer).get(reverse("org:restructuring", args=[job.pk]))
+    assert page.status_code == 200 and "không còn giữ vai trò" in page.content.decode()
 
 
 def test_a_run_that_stops_half_way_leaves_nothing(tree: Any, users: Any, client_for: Any,
@@ -130,7 +133,9 @@ def test_a_run_that_stops_half_way_leaves_nothing(tree: Any, users: Any, client_
     assert jobs.run(job.pk) == "failed"
     assert dict(Unit.objects.values_list("pk", "path")) == old_paths
     job.refresh_from_db()
-    assert job.message == "Việc sắp xếp lại đã dừng (disk full). Chưa có gì thay đổi."
+    # the error's own words go to the log, not to her page
+    assert job.message.startswith("Việc sắp xếp lại đã dừng vì có lỗi. Chưa có gì thay đổi")
+    assert "disk full" not in job.message
 
 
 def test_a_worker_killed_under_it_runs_it_again_or_says_so(tree: Any, users: Any,
@@ -206,10 +211,88 @@ def test_the_units_page_leads_back_to_it(tree: Any, users: Any, client_for: Any,
     assert "Các việc sắp xếp lại đơn vị này" in mine and location in mine
     theirs = client_for(admin).get(detail).content.decode()
     assert "Các việc sắp xếp lại đơn vị này" in theirs and location not in theirs
-    assert f"do {officer.full_name} yêu cầu" in theirs
+    assert "do một cán bộ khác yêu cầu" in theirs and officer.full_name not in theirs
+    for page in (mine, theirs):  # another one waits until it has finished: not offered
+        assert reverse("org:unit_merge", args=[tree.branch_a1.pk]) not in page
     # only those who may restructure the unit are told
     assert "Các việc sắp xếp lại" not in client_for(users["viewer"]).get(detail).content.decode()
 
     jobs.run(Restructuring.objects.get().pk)
     assert location in client_for(officer).get(detail).content.decode()  # hers, this week
     assert "Các việc sắp xếp lại" not in client_for(admin).get(detail).content.decode()
+
+
+def test_a_worker_stopped_in_the_middle_leaves_the_unit_free(tree: Any, users: Any,
+                                                             client_for: Any, queued: Any,
+                                                             monkeypatch: Any) -> None:
+    """An exit the run cannot catch as an error (a second SIGTERM, ``sys.exit``): the job
+    ends failed, so the unit can be restructured again, and the exit goes on."""
+    from ctip.units import actions
+
+    client = client_for(users["province_officer"])
+    _move(client, tree.branch_a1, tree.commune_b)
+    job = Restructuring.objects.get()
+
+    def stopped(**_kwargs: Any) -> None:
+        raise SystemExit(1)
+
+    monkeypatch.setattr(actions, "record", stopped)
+    with pytest.raises(SystemExit):
+        jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == Restructuring.Status.FAILED
+    assert "Tiến trình chạy nền đã dừng" in job.message
+    assert Unit.objects.get(pk=tree.branch_a1.pk).parent_id == tree.commune_a.pk
+    monkeypatch.undo()
+    _move(client, tree.branch_a1, tree.commune_b)  # a new one is taken
+    assert Restructuring.objects.filter(status=Restructuring.Status.QUEUED).count() == 1
+
+
+def test_a_task_that_fails_outside_the_run_marks_its_job(tree: Any, users: Any,
+                                                         client_for: Any, settings: Any,
+                                                         monkeypatch: Any) -> None:
+    """The task failed before the run could say anything (the tests' immediate backend runs
+    it as it is queued): the library's "failed" reaches the job."""
+    settings.CTIP_RESTRUCTURING_IN_REQUEST = -1
+
+    def broken(job_id: int) -> str:
+        raise ImportError("a module of the task is missing")
+
+    monkeypatch.setattr(jobs, "run", broken)
+    location = _move(client_for(users["province_officer"]), tree.branch_a1,
+                     tree.commune_b)["Location"]
+    job = Restructuring.objects.get()
+    assert job.status == Restructuring.Status.FAILED, location
+    assert Unit.objects.get(pk=tree.branch_a1.pk).parent_id == tree.commune_a.pk
+
+
+def test_a_second_run_of_a_finished_merger_leaves_it_done(tree: Any, users: Any,
+                                                          client_for: Any,
+                                                          queued: Any) -> None:
+    """Two runs at once (a worker thought dead): the second read the job before the first
+    finished, then waited for its lock; it finds it done and says nothing else."""
+    client = client_for(users["province_officer"])
+    client.post(reverse("org:unit_merge", args=[tree.branch_a2.pk]), {
+        "into": tree.branch_b1.pk, "effective_on": "01/01/2026"})
+    stale = Restructuring.objects.select_related("owner").get()
+    assert jobs.run(stale.pk) == "done"
+    jobs._run(stale)  # read while it waited: the branch is closed by now
+    assert Restructuring.objects.get().status == Restructuring.Status.DONE
+    jobs._fail(stale, "late")
+    assert Restructuring.objects.get().status == Restructuring.Status.DONE
+    assert AuditEvent.objects.filter(action="unit.merged").count() == 1
+
+
+def test_a_merger_whose_units_are_no_longer_at_one_level_is_refused(
+        tree: Any, users: Any, client_for: Any, queued: Any) -> None:
+    officer = users["province_officer"]
+    client_for(officer).post(reverse("org:unit_merge", args=[tree.branch_a2.pk]), {
+        "into": tree.branch_b1.pk, "effective_on": "01/01/2026"})
+    from ctip.units.actions import move_subtree
+
+    move_subtree(actor=officer, unit=tree.branch_b1, new_parent=tree.branch_a1)  # a level down
+    job = Restructuring.objects.get()
+    assert jobs.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "không cùng cấp" in job.message
+    assert Unit.objects.get(pk=tree.branch_a2.pk).is_open

@@ -20,8 +20,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus
+from django_tasks.signals import task_finished
 
 from ctip.core.errors import ActionError, NotInScope
 from ctip.core.leases import on_given_up
@@ -72,7 +75,8 @@ def shown_at(unit: Unit, viewer: Any) -> list[Restructuring]:
         .select_related("owner").order_by("-created_at")[:5])
 
 
-def start(kind: str, actor: Any, unit: Unit, params: dict[str, Any]) -> Restructuring:
+def start(kind: str, actor: Any, unit: Unit, params: dict[str, Any], *,
+          again: bool = True) -> Restructuring:
     """Queue a restructuring of ``unit`` for ``actor``. The same one confirmed again while it
     waits or runs (a double press, the page sent twice) finds the first; another one of the
     same unit is refused until the first has finished."""
@@ -84,8 +88,10 @@ def start(kind: str, actor: Any, unit: Unit, params: dict[str, Any]) -> Restruct
             tasks.run_restructuring.enqueue(job.pk)
     except IntegrityError:  # one is already waiting or running (the partial unique index)
         job = pending_for(unit)  # type: ignore[assignment]
-        if job is None:  # it finished in between: try once more
-            return start(kind, actor, unit, params)
+        if job is None:
+            if again:  # it finished in between: once more
+                return start(kind, actor, unit, params, again=False)
+            raise
         if job.owner_id != actor.pk or job.kind != kind or job.params != params:
             raise ActionError(_("Another restructuring of this unit is waiting or under way. "
                                 "Nothing was changed: open the unit again once it has "
@@ -116,10 +122,14 @@ def _perform(job: Restructuring) -> Unit:
                               records_to=params.get("records_to", 0))[0]
 
 
-def _update(job: Restructuring, **values: Any) -> None:
-    for key, value in values.items():
-        setattr(job, key, value)
-    Restructuring.objects.filter(pk=job.pk).update(**values)
+def _update(job: Restructuring, **values: Any) -> bool:
+    """Change a job still waiting or running; ``False`` if another run has finished it."""
+    changed = Restructuring.objects.filter(
+        pk=job.pk, status__in=Restructuring.PENDING).update(**values)
+    if changed:
+        for key, value in values.items():
+            setattr(job, key, value)
+    return bool(changed)
 
 
 def _fail(job: Restructuring, message: str) -> None:
@@ -128,33 +138,62 @@ def _fail(job: Restructuring, message: str) -> None:
 
 
 def run(job_id: int) -> str:
-    """Run a queued restructuring. Safe to run twice: the action and the job's "done" are one
-    transaction, so a killed run left nothing, and a finished job is left alone."""
+    """Run a queued restructuring. Safe to run twice, and two runs at once (a worker thought
+    dead whose task was given to another) do it once: the action and the job's "done" are one
+    transaction that first locks the job and reads it again, so a killed run left nothing and
+    a finished job is left alone. However it ends, the job ends finished: a job left waiting
+    would keep every other restructuring of its unit out."""
     job = Restructuring.objects.select_related("owner").get(pk=job_id)
     if job.status not in Restructuring.PENDING:
         return str(job.status)
     with translation.override(settings.LANGUAGE_CODE):
-        _update(job, status=Restructuring.Status.RUNNING)
         try:
-            with transaction.atomic():
-                result = _perform(job)
-                _update(job, status=Restructuring.Status.DONE, result_unit=result,
-                        finished_at=timezone.now())
-        except ActionError as exc:  # refused now: a rule, her roles, the tree as it is now
-            _fail(job, " ".join(exc.messages))
-        except NotInScope:  # her roles changed since she confirmed it
-            _fail(job, _("You no longer hold a role that may restructure these units. "
-                         "Nothing was changed."))
-        except Unit.DoesNotExist:
-            _fail(job, _("A unit it names is no longer there. Nothing was changed."))
-        except Exception as exc:
-            logger.exception("restructuring %s failed", job_id)
-            _fail(job, _("The restructuring stopped (%(error)s). Nothing was changed.")
-                  % {"error": str(exc) or exc.__class__.__name__})
+            _run(job)
+        except BaseException:  # the worker stopped under it (SIGTERM twice, exit): nothing
+            _fail(job, _("The background worker stopped while restructuring. Nothing was "
+                         "changed; confirm it again."))
+            raise
     return str(job.status)
 
 
-@on_given_up("ctip.units.tasks.run_restructuring")
+def _run(job: Restructuring) -> None:
+    try:
+        _update(job, status=Restructuring.Status.RUNNING)
+        with transaction.atomic():
+            locked = Restructuring.objects.select_for_update().get(pk=job.pk)
+            if locked.status not in Restructuring.PENDING:  # another run has finished it
+                job.status = locked.status
+                return
+            result = _perform(job)
+            _update(job, status=Restructuring.Status.DONE, result_unit=result,
+                    finished_at=timezone.now())
+    except ActionError as exc:  # refused now: a rule, her roles, the tree as it is now
+        _fail(job, " ".join(exc.messages))
+    except NotInScope:  # her roles changed since she confirmed it
+        _fail(job, _("You no longer hold a role that may restructure these units. "
+                     "Nothing was changed."))
+    except Unit.DoesNotExist:
+        _fail(job, _("A unit it names is no longer there. Nothing was changed."))
+    except Exception:  # the database's own words stay in the log, not on her page
+        logger.exception("restructuring %s failed", job.pk)
+        _fail(job, _("The restructuring stopped because of an error. Nothing was changed; "
+                     "confirm it again, and tell the administrator if it fails again."))
+
+
+@receiver(task_finished)
+def _task_failed(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """The task failed outside ``run`` (its module could not be run, a worker's exit the
+    library caught first): the job says so instead of waiting for ever."""
+    if (task_result.task.module_path != TASK_PATH
+            or task_result.status != TaskResultStatus.FAILED):
+        return
+    _given_up(list(task_result.args), dict(task_result.kwargs))
+
+
+TASK_PATH = "ctip.units.tasks.run_restructuring"
+
+
+@on_given_up(TASK_PATH)
 def _given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the job's page."""
     job = Restructuring.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()

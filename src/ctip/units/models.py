@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Restructuring(models.Model):
@@ -20,7 +21,7 @@ class Restructuring(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
+        RUNNING = "running", pgettext_lazy("background job", "running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 

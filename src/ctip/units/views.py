@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ctip.accounts.access import requires
+from ctip.accounts.access import requires, signed_in
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import worker_running
@@ -61,6 +61,8 @@ def children(request: AuthedRequest, pk: int) -> HttpResponse:
 def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk)
     ancestors = ancestors_of(unit)
+    restructurings = (jobs.shown_at(unit, request.user)
+                      if has_capability(request.user, "unit.manage", unit) else [])
     return TemplateResponse(request, "org/unit_detail.html", {
         "unit": unit,
         "ancestors": ancestors,
@@ -71,8 +73,10 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "holders": role_holders_at(unit) if has_capability(request.user, "user.view", unit)
         else None,
         "can_manage": has_capability(request.user, "unit.manage", unit) and unit.is_open,
-        "restructurings": jobs.shown_at(unit, request.user)
-        if has_capability(request.user, "unit.manage", unit) else [],
+        "restructurings": restructurings,
+        # another waits until it has finished: its buttons are not offered meanwhile
+        "restructuring_pending": any(r.status in Restructuring.PENDING
+                                     for r in restructurings),
     })
 
 
@@ -232,11 +236,12 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@requires("unit.manage")
+@signed_in
 def restructuring(request: AuthedRequest, pk: int) -> HttpResponse:
     """A restructuring running in the background: that it waits or runs (the page reloads
-    itself every few seconds, without JavaScript), then how it ended. Her own only; 404 for
-    anyone else's, recorded as a refusal."""
+    itself every few seconds, without JavaScript), then how it ended. Her own only, even once
+    her roles no longer let her restructure (the page says why it failed); 404 for anyone
+    else's, recorded as a refusal."""
     job = get_object_or_404(Restructuring.objects.select_related("result_unit"), pk=pk)
     if job.owner_id != request.user.pk:
         raise NotInScope("another person's restructuring")
