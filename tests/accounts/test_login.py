@@ -221,6 +221,52 @@ def test_an_active_session_stays_and_an_idle_one_ends(users: Any) -> None:
     assert client.get(home).status_code == 302
 
 
+@pytest.mark.parametrize("waiting", ["import", "export", "restructuring"])
+def test_a_page_asking_for_its_progress_does_not_keep_her_signed_in(
+        waiting: str, users: Any) -> None:
+    """A page left open on an import, a PDF export or a restructuring asks for its progress
+    every few seconds (``?poll=1``): she may have walked away from it, so its requests do not
+    push the idle timeout back; a request she makes does."""
+    from ctip.core.models import ImportJob
+    from ctip.reports.actions import create_or_get_draft
+    from ctip.reports.models import Export, ReportType
+    from ctip.units.models import Restructuring
+
+    officer = users["province_officer"]
+    if waiting == "import":
+        job = ImportJob.objects.create(kind="activities", owner=officer, file_name="a.xlsx",
+                                       digest="0" * 64, stash_key="1" * 32,
+                                       status=ImportJob.Status.RUNNING)
+        url = reverse("core:import_job", args=[job.pk])
+    elif waiting == "export":
+        report = create_or_get_draft(actor=None, unit=officer.home_unit,
+                                     report_type=ReportType.objects.order_by("pk").first(),
+                                     start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 31))
+        export = Export.objects.create(report=report, status=Export.Status.RUNNING)
+        url = reverse("reports:export_status", args=[export.pk])
+    else:
+        job = Restructuring.objects.create(kind="move", owner=officer, unit=officer.home_unit,
+                                           unit_name="Tỉnh", params={})
+        url = reverse("org:restructuring", args=[job.pk])
+    client = Client()
+    assert sign_in(client, officer.username, PASSWORD).status_code == 302
+    page = client.get(url).content.decode()
+    assert f"{url}?poll=1" in page  # what the page asks with, every few seconds
+    for minutes in (10, 20, 29):  # polled for half an hour: nobody is there
+        with travel(minutes=minutes):
+            assert client.get(f"{url}?poll=1", HTTP_HX_REQUEST="true").status_code == 200
+    with travel(minutes=31):
+        response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    # and a request she makes keeps her in, as before
+    assert sign_in(client, officer.username, PASSWORD).status_code == 302
+    with travel(minutes=20):
+        client.get(url)
+    with travel(minutes=45):
+        assert client.get(url).status_code == 200
+
+
 def test_a_session_past_its_expiry_in_the_database_is_signed_out(users: Any) -> None:
     """The row is the record: once the cache has lost its copy (a cache restarted empty), the
     row's expiry decides."""

@@ -42,16 +42,20 @@ def test_the_check_runs_in_the_worker_and_its_page_survives_a_reload(
     assert response.status_code == 302
     assert response["Location"] == reverse("core:import_job", args=[job.pk])
     assert no_worker_yet == [job.pk] and job.status == ImportJob.Status.PREVIEWING
-    for _reload in range(2):  # the page shows the progress, and reloads itself
+    for _reload in range(2):  # the page shows the progress, and asks for it again
         page = client.get(reverse("core:import_job", args=[job.pk]))
         body = page.content.decode()
-        assert page.status_code == 200 and "<progress" in body and 'http-equiv="refresh"' in body
+        assert page.status_code == 200 and "<progress" in body
+        assert f'{reverse("core:import_job", args=[job.pk])}?poll=1" hx-trigger="every' in body
     # someone else: 404, for the job's page and for its check
     other = client_for(users["province_officer"])
     assert other.get(reverse("core:import_job", args=[job.pk])).status_code == 404
     assert imports.run_preview_job(job.pk) == ImportJob.Status.PREVIEWED  # the worker
     assert other.get(f"{url}?job={job.pk}").status_code == 404
     # the job's page now leads to the check, shown on the import page with "Import"
+    asked = client.get(f'{reverse("core:import_job", args=[job.pk])}?poll=1',
+                       HTTP_HX_REQUEST="true")  # the waiting page, by htmx: it goes there
+    assert asked["HX-Redirect"] == f"{url}?job={job.pk}"
     page = client.get(reverse("core:import_job", args=[job.pk]))
     assert page.status_code == 302 and page["Location"] == f"{url}?job={job.pk}"
     check = client.get(page["Location"])

@@ -91,6 +91,7 @@ def work(e2e: E2E, tree: Any, users: dict[str, Any], formats: dict[str, Any]) ->
         result_unit=unit if status == "done" else None, message=message)
         for kind, unit, status, message in (
             ("merge", tree.commune_b, "done", ""),
+            ("split", tree.branch_b1, "queued", ""),
             ("move", tree.branch_a1, "failed", "Không thể chuyển một đơn vị vào chính nó hoặc "
                                                "một đơn vị bên dưới nó. Chưa có gì thay đổi."))]
     yield Work(campaign_url=reverse("outreach:campaign_detail", args=[campaign.pk]),
@@ -134,11 +135,22 @@ def test_work_pages_show_states_in_colour_fit_a_phone_and_pass_axe(
     assert_no_horizontal_overflow(page)
     found["club registry"] = run_axe(page, axe_source)
 
-    for url in work.restructurings:  # the page of a restructuring run in the background
+    done, waiting, failed = work.restructurings
+    for url in (done, failed):  # the page of a restructuring run in the background
         page.goto(url)
         assert page.locator("h1").inner_text().startswith("Việc ")
         assert_no_horizontal_overflow(page)
         found[url] = run_axe(page, axe_source)
+    # one waiting: the page asks for its state again and shows it once done, by itself
+    from ctip.units.models import Restructuring
+
+    page.goto(waiting)
+    assert page.locator("#restructuring").get_attribute("hx-trigger") == "every 3s"
+    assert_no_horizontal_overflow(page)
+    job = Restructuring.objects.get(status="queued")
+    Restructuring.objects.filter(pk=job.pk).update(status="done", result_unit=job.unit)
+    page.locator("#restructuring a.button").wait_for(timeout=15_000)
+    assert page.url.endswith(waiting)  # updated in place, not reloaded
 
     report = [f"{name}: {v}" for name, items in found.items() for v in items]
     assert not report, "axe-core found WCAG A/AA violations:\n" + "\n".join(report)

@@ -48,7 +48,9 @@ def test_a_large_move_is_queued_then_done_once_by_the_worker(tree: Any, users: A
     page = client.get(response["Location"])
     body = page.content.decode()
     assert page["Cache-Control"] == "no-store"
-    assert '<meta http-equiv="refresh"' in body  # it reloads itself, without JavaScript
+    # htmx asks again for its state (a link without JavaScript); nothing reloads by itself
+    assert f'hx-get="{response["Location"]}?poll=1" hx-trigger="every 3s"' in body
+    assert 'http-equiv="refresh"' not in body and "<noscript>" in body
     assert "Việc chuyển “Chi hội ấp Mỹ Lộc”" in body
     assert "chạy nền" in body
     # no worker has beaten its heart: she is told why it waits
@@ -64,8 +66,11 @@ def test_a_large_move_is_queued_then_done_once_by_the_worker(tree: Any, users: A
     assert Unit.objects.get(pk=tree.group_a1.pk).path.startswith(moved.path)
     event = AuditEvent.objects.get(action="unit.moved")
     assert event.actor_id == officer.pk  # done as her
-    body = client.get(response["Location"]).content.decode()
-    assert "refresh" not in body and "Mở “Chi hội ấp Mỹ Lộc”" in body
+    fragment = client.get(f'{response["Location"]}?poll=1',
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="restructuring"')
+    assert "hx-trigger" not in fragment
+    assert "Mở “Chi hội ấp Mỹ Lộc”" in fragment
     assert reverse("org:unit_detail", args=[moved.pk]) in body
 
     # run again (a worker killed after the commit, its task retried): left alone

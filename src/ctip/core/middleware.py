@@ -14,6 +14,9 @@ __all__ = ["RequestContextMiddleware", "SessionRenewalMiddleware", "VietnameseFi
            "client_ip"]
 
 RENEWED_KEY = "_ctip_renewed"
+# A page waiting for the worker (an import, an export, a restructuring) asks for its state
+# with ``?poll=1``: a request nobody made is not activity, and does not keep her signed in.
+POLL_PARAMETER = "poll"
 
 
 class SessionRenewalMiddleware:
@@ -24,7 +27,9 @@ class SessionRenewalMiddleware:
     it only when the last save is ``CTIP_SESSION_RENEW_SECONDS`` old or more, so a session ends
     between ``SESSION_COOKIE_AGE - CTIP_SESSION_RENEW_SECONDS`` and ``SESSION_COOKIE_AGE`` after
     the last request (29 to 30 minutes by default). Requests without a session (the public
-    bulletin, a first visit) are left alone: no session is made for them."""
+    bulletin, a first visit) are left alone: no session is made for them, and so are the
+    reloads a waiting page makes by itself (``?poll=1``): a page left open on an import does
+    not keep a session alive past the idle timeout."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,6 +39,8 @@ class SessionRenewalMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.is_empty() or not session.keys():
             return response  # no session, or one ended or expired: nothing to keep alive
+        if request.GET.get(POLL_PARAMETER) == "1":
+            return response  # the page reloading itself: she may have walked away
         now = int(timezone.now().timestamp())
         renewed = session.get(RENEWED_KEY)
         stale = (not isinstance(renewed, int) or renewed > now

@@ -19,10 +19,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from ctip.accounts.access import requires, signed_in
 from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError
+from ctip.core.htmx import render_page
 from ctip.core.models import ImportJob
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
@@ -220,9 +222,9 @@ def kind_page(kind_name: str) -> Callable[..., HttpResponseBase]:
 @require_GET
 @signed_in
 def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
-    """An import running in the background: its progress while it runs (the page reloads
-    itself every few seconds, without JavaScript), then how it ended. The person's own jobs
-    only; 404 for anyone else's, recorded as a refusal."""
+    """An import running in the background: its progress while it runs (asked for again
+    every few seconds by htmx, ``?poll=1``; without JavaScript, a link), then how it ended.
+    The person's own jobs only; 404 for anyone else's, recorded as a refusal."""
     job = get_object_or_404(ImportJob, pk=pk)
     if job.owner_id != request.user.pk:
         raise NotInScope("another person's import")
@@ -231,9 +233,12 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     except KeyError:
         page = ""
     if job.status == job.Status.PREVIEWED and page:  # the check is ready: show it
-        return redirect(f"{reverse(page)}?job={job.pk}")
-    response = TemplateResponse(request, "core/import_job.html", {
-        "job": job, "page": page, "refresh": IMPORT_REFRESH_SECONDS})
+        target = f"{reverse(page)}?job={job.pk}"
+        if getattr(request, "htmx", False):  # the page asking for its progress: go there
+            return HttpResponseClientRedirect(target)
+        return redirect(target)
+    response = render_page(request, "core/import_job.html", {
+        "job": job, "page": page, "refresh": IMPORT_REFRESH_SECONDS}, partial="progress")
     response["Cache-Control"] = "no-store"
     return response
 

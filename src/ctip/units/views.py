@@ -238,16 +238,16 @@ def unit_split(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 @signed_in
 def restructuring(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A restructuring running in the background: that it waits or runs (the page reloads
-    itself every few seconds, without JavaScript), then how it ended. Her own only, even once
-    her roles no longer let her restructure (the page says why it failed); 404 for anyone
-    else's, recorded as a refusal."""
+    """A restructuring running in the background: that it waits or runs (asked for again
+    every few seconds by htmx, ``?poll=1``; without JavaScript, a link), then how it ended.
+    Her own only, even once her roles no longer let her restructure (the page says why it
+    failed); 404 for anyone else's, recorded as a refusal."""
     job = get_object_or_404(Restructuring.objects.select_related("result_unit"), pk=pk)
     if job.owner_id != request.user.pk:
         raise NotInScope("another person's restructuring")
-    response = TemplateResponse(request, "org/restructuring.html", {
+    response = render_page(request, "org/restructuring.html", {
         "job": job, "refresh": RESTRUCTURING_REFRESH_SECONDS,
-        "worker": job.finished or worker_running()})
+        "worker": job.finished or worker_running()}, partial="progress")
     response["Cache-Control"] = "no-store"
     return response
 
