@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # a part asked for by htmx and sent to sign in goes there whole (decision record 0104)
+    "ctip.core.middleware.HtmxLeavesPageMiddleware",
     "ctip.core.middleware.RequestContextMiddleware",
     "ctip.accounts.middleware.AccountSecurityMiddleware",
     "axes.middleware.AxesMiddleware",

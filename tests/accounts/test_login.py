@@ -256,7 +256,12 @@ def test_a_page_asking_for_its_progress_does_not_keep_her_signed_in(
         with travel(minutes=minutes):
             assert client.get(f"{url}?poll=1", HTTP_HX_REQUEST="true").status_code == 200
     with travel(minutes=31):
+        polled = client.get(f"{url}?poll=1", HTTP_HX_REQUEST="true")
         response = client.get(url)
+    # the part asked for by htmx sends the whole page to sign in, not the sign-in page into
+    # the part, and she comes back to the page, not to its poll
+    assert polled["HX-Redirect"].startswith(reverse("accounts:login"))
+    assert "poll" not in polled["HX-Redirect"] and "next=" in polled["HX-Redirect"]
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     # and a request she makes keeps her in, as before

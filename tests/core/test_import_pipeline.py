@@ -177,10 +177,16 @@ def test_a_running_job_shows_its_progress_and_asks_for_it_again(
     assert '<progress max="100" value="30">' in body
     # htmx asks again for the progress alone; without JavaScript, a link does. No page
     # reloads itself (axe's meta-refresh rule, WCAG 2.2.1).
-    assert f'hx-get="{url}?poll=1" hx-trigger="every 3s"' in body and "<noscript>" in body
+    assert f'hx-get="{url}?poll=1&amp;seen=running-30" hx-trigger="every 3s"' in body
+    assert "<noscript>" in body
+    # nothing changed since: 204, nothing swapped; once it moves on, its new state
+    assert client.get(f"{url}?poll=1&seen=running-30", HTTP_HX_REQUEST="true").status_code == 204
+    ImportJob.objects.filter(pk=job.pk).update(progress=31)
     assert 'http-equiv="refresh"' not in body
-    fragment = client.get(f"{url}?poll=1", HTTP_HX_REQUEST="true").content.decode()
-    assert fragment.lstrip().startswith('<div id="import-job"') and "<html" not in fragment
+    fragment = client.get(f"{url}?poll=1&seen=running-30",
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert "seen=running-31" in fragment
+    assert fragment.lstrip().startswith('<div id="import-job-state"') and "<html" not in fragment
     imports.run_job(job.pk)  # a job marked running by a killed worker is run again
     body = client.get(url).content.decode()
     assert "hx-trigger" not in body.split('id="import-job"')[1]

@@ -46,7 +46,8 @@ def test_the_check_runs_in_the_worker_and_its_page_survives_a_reload(
         page = client.get(reverse("core:import_job", args=[job.pk]))
         body = page.content.decode()
         assert page.status_code == 200 and "<progress" in body
-        assert f'{reverse("core:import_job", args=[job.pk])}?poll=1" hx-trigger="every' in body
+        assert f'{reverse("core:import_job", args=[job.pk])}?poll=1&amp;seen=' in body
+        assert 'hx-trigger="every' in body
     # someone else: 404, for the job's page and for its check
     other = client_for(users["province_officer"])
     assert other.get(reverse("core:import_job", args=[job.pk])).status_code == 404

@@ -145,7 +145,7 @@ def test_work_pages_show_states_in_colour_fit_a_phone_and_pass_axe(
     from ctip.units.models import Restructuring
 
     page.goto(waiting)
-    assert page.locator("#restructuring").get_attribute("hx-trigger") == "every 3s"
+    assert page.locator("#restructuring-state").get_attribute("hx-trigger") == "every 3s"
     assert_no_horizontal_overflow(page)
     job = Restructuring.objects.get(status="queued")
     Restructuring.objects.filter(pk=job.pk).update(status="done", result_unit=job.unit)

@@ -49,7 +49,11 @@ def test_a_large_move_is_queued_then_done_once_by_the_worker(tree: Any, users: A
     body = page.content.decode()
     assert page["Cache-Control"] == "no-store"
     # htmx asks again for its state (a link without JavaScript); nothing reloads by itself
-    assert f'hx-get="{response["Location"]}?poll=1" hx-trigger="every 3s"' in body
+    assert f'hx-get="{response["Location"]}?poll=1&amp;seen=queued-0"' in body
+    assert 'hx-trigger="every 3s"' in body
+    # asked again with nothing changed: nothing to swap, nothing read out again
+    again = client.get(f'{response["Location"]}?poll=1&seen=queued-0', HTTP_HX_REQUEST="true")
+    assert again.status_code == 204 and not again.content
     assert 'http-equiv="refresh"' not in body and "<noscript>" in body
     assert "Việc chuyển “Chi hội ấp Mỹ Lộc”" in body
     assert "chạy nền" in body
@@ -68,7 +72,7 @@ def test_a_large_move_is_queued_then_done_once_by_the_worker(tree: Any, users: A
     assert event.actor_id == officer.pk  # done as her
     fragment = client.get(f'{response["Location"]}?poll=1',
                           HTTP_HX_REQUEST="true").content.decode()
-    assert fragment.lstrip().startswith('<div id="restructuring"')
+    assert fragment.lstrip().startswith('<div id="restructuring-state"')
     assert "hx-trigger" not in fragment
     assert "Mở “Chi hội ấp Mỹ Lộc”" in fragment
     assert reverse("org:unit_detail", args=[moved.pk]) in body

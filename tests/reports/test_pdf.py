@@ -154,6 +154,9 @@ def test_export_pages(report: Report, users: Any, client_for: Any, monkeypatch: 
                           headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 2s"' in fragment and "40%" in fragment
     assert "<html" not in fragment
+    # asked again with nothing changed: nothing swapped, nothing read out again
+    assert client.get(f'{reverse("reports:export_status", args=[export.pk])}?poll=1'
+                      "&seen=running-40-0", headers={"HX-Request": "true"}).status_code == 204
     # a failed export offers no download and says why
     Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED,
                                                error="The PDF could not be built: boom")

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
 
 from ctip.core import request_context
 from ctip.core.client import client_ip
 
-__all__ = ["RequestContextMiddleware", "SessionRenewalMiddleware", "VietnameseFirstMiddleware",
-           "client_ip"]
+__all__ = ["HtmxLeavesPageMiddleware", "RequestContextMiddleware", "SessionRenewalMiddleware",
+           "VietnameseFirstMiddleware", "client_ip"]
 
 RENEWED_KEY = "_ctip_renewed"
 # A page waiting for the worker (an import, an export, a restructuring) asks for its state
@@ -48,6 +51,48 @@ class SessionRenewalMiddleware:
         if stale or session.modified:  # a session saved anyway starts a new minute
             session[RENEWED_KEY] = now
         return response
+
+
+class HtmxLeavesPageMiddleware:
+    """A part of a page asked for by htmx and answered with a redirect to an account page (the
+    session ended: sign in; two-step sign-in; a new password): htmx would follow it and put the
+    whole sign-in page inside the part. The browser goes there instead (``HX-Redirect``), and
+    she comes back to the page she was on, not to the part's own address (a waiting page's
+    ``?poll=1`` left out: her first request after signing in is hers)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (not getattr(request, "htmx", False) or response.status_code not in REDIRECTS
+                or not urlsplit(response["Location"]).path.startswith(_account_pages())):
+            return response
+        return HttpResponseClientRedirect(_without_poll(response["Location"]))
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _account_pages() -> str:
+    """Where the sign-in page and the other account pages are (``/accounts/``)."""
+    login = resolve_url(settings.LOGIN_URL)
+    return login.rsplit("/", 2)[0] + "/"
+
+
+def _without_poll(location: str) -> str:
+    """``location`` whose ``next`` no longer asks as a waiting page does."""
+    parts = urlsplit(location)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = []
+    for key, value in query:
+        if key == "next":
+            inner = urlsplit(value)
+            value = urlunsplit(inner._replace(query=urlencode(
+                [(k, v) for k, v in parse_qsl(inner.query, keep_blank_values=True)
+                 if k not in {POLL_PARAMETER, "seen"}])))
+        kept.append((key, value))
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 class RequestContextMiddleware:

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from ctip.accounts.access import requires, signed_in
 from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError
-from ctip.core.htmx import render_page
+from ctip.core.htmx import render_page, unchanged
 from ctip.core.models import ImportJob
 from ctip.core.spreadsheets import FileError, read_upload
 from ctip.core.typing import AuthedRequest
@@ -237,8 +237,11 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
         if getattr(request, "htmx", False):  # the page asking for its progress: go there
             return HttpResponseClientRedirect(target)
         return redirect(target)
-    response = render_page(request, "core/import_job.html", {
-        "job": job, "page": page, "refresh": IMPORT_REFRESH_SECONDS}, partial="progress")
+    state = f"{job.status}-{job.progress}"
+    response = (HttpResponse(status=204) if unchanged(request, state) else render_page(
+        request, "core/import_job.html", {"job": job, "page": page, "state": state,
+                                          "refresh": IMPORT_REFRESH_SECONDS},
+        partial="progress"))
     response["Cache-Control"] = "no-store"
     return response
 

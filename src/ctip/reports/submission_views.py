@@ -22,7 +22,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import health
-from ctip.core.htmx import render_page
+from ctip.core.htmx import render_page, unchanged
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.reports import actions, policy, prevention, privacy, selectors
@@ -319,8 +319,12 @@ def _stalled(export: Export) -> str:
 def export_status(request: AuthedRequest, pk: int) -> HttpResponse:
     export = _get_export(request, pk)
     stalled = _stalled(export)
+    state = f"{export.status}-{export.progress}-{int(bool(stalled))}"
+    if unchanged(request, state):
+        return HttpResponse(status=204)
     return render_page(request, "reports/report_export.html",
                        {"export": export, "report": export.report, "stalled": stalled,
+                        "state": state,
                         "polling": not stalled and export.status in (Export.Status.QUEUED,
                                                                      Export.Status.RUNNING)},
                        partial="progress")

@@ -23,8 +23,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import TaskResultStatus
-from django_tasks.signals import task_finished
+from django_tasks_db.compat import TaskResultStatus, task_finished  # the worker's own
 
 from ctip.core.errors import ActionError, NotInScope
 from ctip.core.leases import on_given_up
@@ -150,8 +149,7 @@ def run(job_id: int) -> str:
         try:
             _run(job)
         except BaseException:  # the worker stopped under it (SIGTERM twice, exit): nothing
-            _fail(job, _("The background worker stopped while restructuring. Nothing was "
-                         "changed; confirm it again."))
+            _stopped(job)
             raise
     return str(job.status)
 
@@ -180,14 +178,28 @@ def _run(job: Restructuring) -> None:
                      "confirm it again, and tell the administrator if it fails again."))
 
 
+def _stopped(job: Restructuring) -> None:
+    """Say on its page that the worker stopped under it; the stop itself goes on whatever
+    happens here (the database may be what stopped)."""
+    try:
+        _fail(job, _("The background worker stopped while restructuring. Nothing was "
+                     "changed; confirm it again."))
+    except Exception:
+        logger.exception("restructuring %s: its stop could not be recorded", job.pk)
+
+
 @receiver(task_finished)
 def _task_failed(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    """The task failed outside ``run`` (its module could not be run, a worker's exit the
-    library caught first): the job says so instead of waiting for ever."""
-    if (task_result.task.module_path != TASK_PATH
-            or task_result.status != TaskResultStatus.FAILED):
-        return
-    _given_up(list(task_result.args), dict(task_result.kwargs))
+    """The task failed around ``run`` (an exit the library caught first): the job says so
+    instead of waiting for ever. The worker sends this signal itself, outside any guard: it
+    must never raise here."""
+    try:
+        if (task_result.task.module_path == TASK_PATH
+                and task_result.status == TaskResultStatus.FAILED):
+            _given_up(list(task_result.args), dict(task_result.kwargs))
+    except Exception:
+        logger.exception("restructuring task %s: its failure could not be recorded",
+                         getattr(task_result, "id", "?"))
 
 
 TASK_PATH = "ctip.units.tasks.run_restructuring"

@@ -13,7 +13,7 @@ from ctip.accounts.access import requires, signed_in
 from ctip.accounts.policy import NotInScope, has_capability
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import worker_running
-from ctip.core.htmx import render_page
+from ctip.core.htmx import render_page, unchanged
 from ctip.core.idempotency import announce, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
@@ -245,9 +245,12 @@ def restructuring(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Restructuring.objects.select_related("result_unit"), pk=pk)
     if job.owner_id != request.user.pk:
         raise NotInScope("another person's restructuring")
-    response = render_page(request, "org/restructuring.html", {
-        "job": job, "refresh": RESTRUCTURING_REFRESH_SECONDS,
-        "worker": job.finished or worker_running()}, partial="progress")
+    worker = job.finished or worker_running()
+    state = f"{job.status}-{int(worker)}"
+    response = (HttpResponse(status=204) if unchanged(request, state) else render_page(
+        request, "org/restructuring.html", {"job": job, "refresh": RESTRUCTURING_REFRESH_SECONDS,
+                                            "worker": worker, "state": state},
+        partial="progress"))
     response["Cache-Control"] = "no-store"
     return response
 
