@@ -159,3 +159,17 @@ def test_units_check_reports_broken_paths(tree: Any) -> None:
     assert any("Chi hội khu phố 3" in p and "closed" in p for p in problems)
     with pytest.raises(CommandError):
         call_command("units", "check")
+
+
+def test_a_merger_says_which_way_round_and_keeps_to_one_level(tree: Any, users: Any) -> None:
+    """A unit into one inside it is told to merge the other way round; units of two levels
+    are refused (the form offers one level; the action holds it too, for a merger queued
+    before one of them moved: decision 0103). Nothing is merged."""
+    officer = users["province_officer"]
+    with pytest.raises(ActionError, match="theo chiều ngược lại"):
+        merge_units(actor=officer, sources=[tree.commune_a], into=tree.branch_a1)
+    with pytest.raises(ActionError) as refused:
+        merge_units(actor=officer, sources=[tree.branch_a2], into=tree.commune_b)
+    assert refused.value.field == "into"
+    assert Unit.objects.get(pk=tree.commune_a.pk).is_open
+    assert Unit.objects.get(pk=tree.branch_a2.pk).is_open

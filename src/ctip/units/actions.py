@@ -307,16 +307,16 @@ def merge_units(
         ensure_open(source)
         if source.pk == into.pk:
             raise ActionError(_("A unit cannot be merged into itself."))
-        if source.depth != into.depth:  # the form offers one level; the tree may have moved
-            raise ActionError(
-                _("“%(source)s” and “%(into)s” are not at the same level of the tree; only "
-                  "units of one level can be merged.")
-                % {"source": source.name, "into": into.name}, field="into")
         if is_within(into.path, source.path):
             raise ActionError(
                 _("“%(into)s” lies inside “%(source)s”; merge the other way round.")
                 % {"into": into.name, "source": source.name}
             )
+        if source.depth != into.depth:  # the form offers one level; the tree may have moved
+            raise ActionError(
+                _("“%(source)s” and “%(into)s” are not at the same level of the tree; only "
+                  "units of one level can be merged.")
+                % {"source": source.name, "into": into.name}, field="into")
         for child in source.children.open():
             _repath_subtree(child, into)
         handed = _hand_over(source, into)
