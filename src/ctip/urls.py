@@ -53,6 +53,8 @@ if settings.DEBUG:
 
 # A signed-in officer's 404 in the staff frame, every other one the bulletin's (decision 0086).
 handler404 = "ctip.core.views.page_not_found"
+# An error's page in her language; 503 when the database was only busy.
+handler500 = "ctip.core.views.server_error"
 
 # Wagtail's page serving (cached for anonymous readers) answers every other path: keep it last.
 urlpatterns.append(re_path(wagtail_urls.serve_pattern, portal_views.serve, name="wagtail_serve"))
