@@ -239,3 +239,28 @@ def test_a_batch_from_a_phone_across_a_move_records_every_item_at_the_new_place(
     new = Unit.objects.get(pk=tree.commune_a.pk).path
     paths = Activity.objects.filter(title__contains="trong lúc chuyển").order_by("title")
     assert [a.unit_path for a in paths] == [new, new, new]  # the first one moved with it
+
+
+def test_a_busy_database_is_503_with_when_to_send_again(users: Any, tree: Any, formats: Any,
+                                                        api_for: Any, monkeypatch: Any
+                                                        ) -> None:
+    """A province's restructuring holds SQLite's lock (decision 0103): a phone's entry that
+    waits past the busy timeout is told to send again, and the same entry then goes through
+    once (decision 0105)."""
+    from django.db import OperationalError
+
+    from ctip.outreach import actions
+
+    def locked(**_kwargs: Any) -> Any:
+        raise OperationalError("database is locked")
+
+    api = api_for(users["commune_officer"])
+    sent = body(tree.commune_a, formats["meeting"])
+    monkeypatch.setattr(actions, "create_activity", locked)
+    answer = api.post(URL, sent)
+    assert answer.status_code == 503 and answer["Retry-After"] == "30"
+    assert answer["Content-Type"] == "application/problem+json"
+    assert "gửi lại" in answer.json()["detail"]
+    monkeypatch.undo()
+    assert api.post(URL, sent).status_code == 201
+    assert Activity.objects.count() == 1

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from ctip import urls
-from ctip.core.views import busy
+from ctip.core.errors import busy
 
 pytestmark = pytest.mark.urls("tests.core.error_urls")
 

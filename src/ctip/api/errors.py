@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ctip.accounts.policy import NotInScope
 from ctip.audit.actions import record_refusal
-from ctip.core.errors import ActionError
+from ctip.core.errors import BUSY_RETRY_SECONDS, ActionError, busy
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -161,5 +161,10 @@ def install(api: Any) -> None:
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("API error on %s %s", request.method, request.path)
+        if busy(exc):  # only its turn refused: the same request may pass in a minute
+            return problem(503, "busy", _("The system is busy"),
+                           _("The database is taken by a long piece of work; send the request "
+                             "again in a minute."),
+                           headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
         return problem(500, "server", _("Something went wrong on the server; nothing was "
                                         "saved. Try again later."))

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db import OperationalError
+
 Problem = tuple[str | None, Any]
 
 
@@ -110,3 +112,19 @@ def add_to_form(form: Any, exc: ActionError, *, default: str | None = None,
 class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
     """The object does not exist for this user. Views turn it into 404. (Defined here, below
     every app, so that any layer may refuse; ``ctip.accounts.policy`` re-exports it.)"""
+
+
+# PostgreSQL's codes for a write that could not get its turn: a deadlock, a serialization
+# failure, a lock not available (lock_timeout), a statement cancelled (statement_timeout)
+BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
+BUSY_RETRY_SECONDS = 30  # what a busy answer asks to wait (Retry-After)
+
+
+def busy(exc: BaseException | None) -> bool:
+    """The database refused a write for want of its turn (SQLite's lock held past the busy
+    timeout, PostgreSQL's deadlock or lock timeout): the request may succeed a minute later
+    (decision 0105)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return ("database is locked" in str(exc)
+            or getattr(exc.__cause__, "sqlstate", None) in BUSY_SQLSTATES)

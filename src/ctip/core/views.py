@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sys
 
-from django.db import OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.template.response import TemplateResponse
@@ -10,26 +10,13 @@ from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from ctip.core.access import public
+from ctip.core.errors import BUSY_RETRY_SECONDS, busy
 from ctip.core.health import health
 from ctip.core.namespaces import STAFF_NAMESPACES
 
-# PostgreSQL's codes for a write that could not get its turn: a deadlock, a serialization
-# failure, a lock not available (lock_timeout), a statement cancelled (statement_timeout)
-BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
-BUSY_RETRY_SECONDS = 30
 # When even the page cannot be rendered (its template missing, the catalogue broken).
 BARE_ERROR = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi</title>"
               "<h1>Đã có lỗi xảy ra</h1><p>Hãy quay lại và thử lại sau một phút.</p></html>")
-
-
-def busy(exc: BaseException | None) -> bool:
-    """The database refused a write for want of its turn (SQLite's lock held past the busy
-    timeout, PostgreSQL's deadlock or lock timeout): the request may succeed a minute later."""
-    if not isinstance(exc, OperationalError):
-        return False
-    cause = exc.__cause__
-    return ("database is locked" in str(exc)
-            or getattr(cause, "sqlstate", None) in BUSY_SQLSTATES)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
