@@ -6,7 +6,8 @@ names, inside and outside everybody's scope. The expected answer comes from what
 declares (``@requires``, ``@signed_in``, ``@public`` in ``ctip.accounts.access``) and the unit
 of the object the URL names (decision 0009):
 
-- anonymous on a non-public route: the sign-in redirect;
+- anonymous on a non-public route: the sign-in redirect (to an htmx request, ``HX-Redirect``
+  to it: decision 0104);
 - no declared capability over the object's unit (or anywhere, for a route without an object):
   404, never 403, and an ``access.refused`` audit event of that request;
 - the capability over the unit: an answer (200, a redirect, 405 for the wrong method, a form
@@ -302,6 +303,8 @@ def run(group: str, tree: Any, users: Any) -> Outcomes:
                         out.wrong.append(f"{where}, expected {expected}")
                     elif expected == "login":
                         location = response.get("Location", "") if status == 302 else ""
+                        if label == "htmx" and status == 200:  # sent there whole (0104)
+                            location = response.get("HX-Redirect", "")
                         if status != 405 and not location.startswith(login_url):
                             out.wrong.append(f"{where}, expected the sign-in redirect")
                     elif expected == "refused":

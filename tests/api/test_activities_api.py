@@ -258,7 +258,7 @@ def test_a_busy_database_is_503_with_when_to_send_again(users: Any, tree: Any, f
     sent = body(tree.commune_a, formats["meeting"])
     monkeypatch.setattr(actions, "create_activity", locked)
     answer = api.post(URL, sent)
-    assert answer.status_code == 503 and answer["Retry-After"] == "30"
+    assert answer.status_code == 503 and answer["Retry-After"] == "60"
     assert answer["Content-Type"] == "application/problem+json"
     assert "gửi lại" in answer.json()["detail"]
     monkeypatch.undo()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import path, reverse
+from django.urls import reverse
 
 from ctip.core.csp import PERMISSIONS_POLICY
 from tests.portal.conftest import add_article, add_section, bulletin_home
@@ -125,18 +125,16 @@ def test_404_has_the_strict_policy(client: Client, article: Any) -> None:
         assert_strict(response)
 
 
-def _boom(request: Any) -> Any:
-    raise RuntimeError("boom")
+def test_500_has_the_strict_policy(db: Any, monkeypatch: Any) -> None:
+    """ctip's own error page (decision 0105), under the same policy as every page."""
+    from ctip.core import views
 
+    def fails() -> None:
+        raise RuntimeError("boom")
 
-urlpatterns = [path("boom/", _boom)]
-
-
-def test_500_has_the_strict_policy(settings: Any, db: Any) -> None:
-    settings.ROOT_URLCONF = __name__
-    client = Client(raise_request_exception=False)
-    response = client.get("/boom/")
-    assert response.status_code == 500
+    monkeypatch.setattr(views, "health", fails)  # what /healthz calls
+    response = Client(raise_request_exception=False).get("/healthz")
+    assert response.status_code == 500 and "Đã có lỗi xảy ra" in response.content.decode()
     assert_strict(response)
 
 

@@ -114,10 +114,11 @@ class NotInScope(Exception):  # noqa: N818  (a refusal, not a bug)
     every app, so that any layer may refuse; ``ctip.accounts.policy`` re-exports it.)"""
 
 
-# PostgreSQL's codes for a write that could not get its turn: a deadlock, a serialization
-# failure, a lock not available (lock_timeout), a statement cancelled (statement_timeout)
-BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
-BUSY_RETRY_SECONDS = 30  # what a busy answer asks to wait (Retry-After)
+# PostgreSQL's codes for a request that could not get its turn: a deadlock, a serialization
+# failure, a lock not available (lock_timeout), a statement cancelled (statement_timeout), too
+# many connections, the server starting
+BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014", "53300", "57P03"})
+BUSY_RETRY_SECONDS = 60  # what a busy answer asks to wait (Retry-After): "a minute"
 
 
 def busy(exc: BaseException | None) -> bool:

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import resolve_url
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
@@ -66,7 +67,7 @@ class HtmxLeavesPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (not getattr(request, "htmx", False) or response.status_code not in REDIRECTS
-                or not urlsplit(response["Location"]).path.startswith(_account_pages())):
+                or not _an_account_page(response["Location"])):
             return response
         return HttpResponseClientRedirect(_without_poll(response["Location"]))
 
@@ -74,10 +75,13 @@ class HtmxLeavesPageMiddleware:
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def _account_pages() -> str:
-    """Where the sign-in page and the other account pages are (``/accounts/``)."""
-    login = resolve_url(settings.LOGIN_URL)
-    return login.rsplit("/", 2)[0] + "/"
+def _an_account_page(location: str) -> bool:
+    """A page of the sign-in page's own app (sign in, two-step sign-in, a new password)."""
+    try:
+        found = resolve(urlsplit(location).path)
+    except Resolver404:
+        return False
+    return found.namespace == resolve(resolve_url(settings.LOGIN_URL)).namespace
 
 
 def _without_poll(location: str) -> str:

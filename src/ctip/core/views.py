@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import sys
 
 from django.db import connection
@@ -13,6 +14,8 @@ from ctip.core.access import public
 from ctip.core.errors import BUSY_RETRY_SECONDS, busy
 from ctip.core.health import health
 from ctip.core.namespaces import STAFF_NAMESPACES
+
+logger = logging.getLogger("ctip")
 
 # When even the page cannot be rendered (its template missing, the catalogue broken).
 BARE_ERROR = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi</title>"
@@ -30,6 +33,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     try:
         body = loader.render_to_string("core/500.html", {"busy": is_busy})
     except Exception:
+        logger.exception("the error page itself could not be rendered")
         body = BARE_ERROR
     response = HttpResponse(body, status=503 if is_busy else 500)
     if is_busy:
