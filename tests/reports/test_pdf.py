@@ -119,11 +119,11 @@ def test_failure_while_storing_removes_the_partial_file(report: Report,
     calls = {"n": 0}
     real_set = tasks._set
 
-    def failing_set(export: Export, **values: Any) -> None:
+    def failing_set(export: Export, states: Any, **values: Any) -> bool:
         if values.get("status") == Export.Status.DONE:
             raise RuntimeError("database went away")
         calls["n"] += 1
-        real_set(export, **values)
+        return real_set(export, states, **values)
 
     monkeypatch.setattr(tasks, "_set", failing_set)
     export = run_export(Export.objects.create(report=report).pk)

@@ -54,6 +54,7 @@ from django.utils.translation import ngettext
 from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
 from ctip.audit.models import AuditEvent
+from ctip.core import jobstate
 from ctip.core.errors import ActionError
 from ctip.core.faults import pause
 from ctip.core.health import worker_running
@@ -835,7 +836,8 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
                 return job  # its check is running: its page shows it, then offers a new one
             if job.status != ImportJob.Status.PREVIEWED:
                 return None
-            _job_update(job, status=ImportJob.Status.PREVIEWING, progress=0, message="",
+            _job_update(job, CHECKED, status=ImportJob.Status.PREVIEWING, progress=0,
+                        message="",
                         result={"token": token}, choices=(choices or Choices()).as_dict())
         if not here:
             tasks.run_preview.enqueue(job.pk)  # with the job: the worker sees both, or neither
@@ -846,33 +848,37 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
 
 
 def run_preview_job(job_id: int) -> str:
-    """Check a job's file and keep the plan. Safe to run twice: it writes nothing but the
-    plan and the job's state, and a job no longer being checked is left alone."""
+    """Check a job's file and keep the plan. Safe to run twice, and two runs at once change
+    nothing of each other's: it writes nothing but the plan and the job's state, and the
+    state only while the job is being checked (``core.jobstate``), so a check that ends after
+    the import was confirmed leaves the import alone."""
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     if job.status != ImportJob.Status.PREVIEWING:
         return str(job.status)
     with translation.override(settings.LANGUAGE_CODE):
-        _job_update(job, progress=5)
+        if not _job_update(job, CHECKING, progress=5):
+            return _now(job)
         data = _stashed(job.stash_key, job.digest)
         if data is None:
-            _fail_job(job, _("The file of this import is no longer there. Choose it and "
-                             "check it again."))
-            return str(job.status)
+            _fail_job(job, CHECKING, _("The file of this import is no longer there. Choose "
+                                       "it and check it again."))
+            return _now(job)
         try:
             import_kind = kind(job.kind)
             pause("import.preview")
             parsed = read_bytes(import_kind, job.file_name, data)
-            _job_update(job, progress=30)
+            _job_update(job, CHECKING, progress=30)
             plan = plan_parsed(import_kind, job.owner, parsed, Choices(job.choices))
             _keep_plan(job.stash_key, parsed, plan)
         except Exception as exc:
             logger.exception("import preview %s failed", job_id)
-            _fail_job(job, _("The check stopped (%(error)s). Nothing was saved.") % {
+            _fail_job(job, CHECKING, _("The check stopped (%(error)s). Nothing was "
+                                       "saved.") % {
                 "error": str(exc) or exc.__class__.__name__})
-            return str(job.status)
-        _job_update(job, status=ImportJob.Status.PREVIEWED, progress=100,
+            return _now(job)
+        _job_update(job, CHECKING, status=ImportJob.Status.PREVIEWED, progress=100,
                     result={**job.result, "rows": len(plan.rows), "errors": len(plan.errors)})
-    return str(job.status)
+    return _now(job)
 
 
 @on_given_up("ctip.imports.tasks.run_preview")
@@ -882,8 +888,8 @@ def _preview_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     if job is None or job.status != ImportJob.Status.PREVIEWING:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        _fail_job(job, _("The background worker stopped while checking the file. Nothing "
-                         "was saved; check the file again."))
+        _fail_job(job, CHECKING, _("The background worker stopped while checking the "
+                                   "file. Nothing was saved; check the file again."))
 
 
 # --- The import as background work ----------------------------------------------------------
@@ -908,7 +914,7 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
         if job.status == ImportJob.Status.PREVIEWING:
             return None  # still being checked: nothing to confirm yet
         if job.status == ImportJob.Status.PREVIEWED:  # the check's job goes on as the import
-            _job_update(job, status=ImportJob.Status.QUEUED, progress=0,
+            _job_update(job, CHECKED, status=ImportJob.Status.QUEUED, progress=0,
                         choices=(choices or Choices()).as_dict())
             created = True
         if created:
@@ -918,17 +924,31 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
     return job
 
 
-def _job_update(job: ImportJob, **values: Any) -> None:
-    for key, value in values.items():
-        setattr(job, key, value)
-    type(job).objects.filter(pk=job.pk).update(**values)
+# the states in which a run may still change its job (``core.jobstate``): the check's while
+# it checks, the import's while it is queued or running
+CHECKING = frozenset({ImportJob.Status.PREVIEWING})
+IMPORTING = frozenset({ImportJob.Status.QUEUED, ImportJob.Status.RUNNING})
+CHECKED = frozenset({ImportJob.Status.PREVIEWED})
 
 
-def _fail_job(job: ImportJob, message: str, errors: Sequence[RowError] = ()) -> None:
-    _job_update(job, status=job.Status.FAILED, message=message, finished_at=timezone.now(),
-                result={"errors": [str(e) for e in errors[:JOB_ERRORS_KEPT]],
-                        "error_count": len(errors)})
-    _remove_files(job.stash_key)
+def _job_update(job: ImportJob, states: frozenset[str], **values: Any) -> bool:
+    """Change the job while it is in one of ``states``; ``False`` if another run (or the
+    officer's confirmation) has moved it on since: nothing is changed then."""
+    return jobstate.advance(job, states, **values)
+
+
+def _now(job: ImportJob) -> str:
+    """The job's status as it is now (another run may have moved it on)."""
+    return str(ImportJob.objects.values_list("status", flat=True).get(pk=job.pk))
+
+
+def _fail_job(job: ImportJob, states: frozenset[str], message: str,
+              errors: Sequence[RowError] = ()) -> None:
+    if _job_update(job, states, status=job.Status.FAILED, message=message,
+                   finished_at=timezone.now(),
+                   result={"errors": [str(e) for e in errors[:JOB_ERRORS_KEPT]],
+                           "error_count": len(errors)}):
+        _remove_files(job.stash_key)
 
 
 def _remove_files(key: str) -> None:
@@ -943,43 +963,58 @@ JOB_ERRORS_KEPT = 200
 def run_job(job_id: int) -> str:
     """Import a job's file. Safe to run twice (a worker killed mid-import has its task run
     again, decision 0028): the writes and the job's "done" are one transaction, so a killed
-    run left nothing, and a finished job is left alone."""
+    run left nothing, and a finished job is left alone. Two runs at once (a worker thought
+    dead, its task given to another) import it once: that transaction first locks the job's
+    row and reads it again, so the second waits for the first and finds it finished."""
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     if job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
         return str(job.status)  # finished, or never confirmed
     with translation.override(settings.LANGUAGE_CODE):
-        _job_update(job, status=ImportJob.Status.RUNNING, progress=5)
-        data = _stashed(job.stash_key, job.digest)
-        if data is None:
-            _fail_job(job, _("The file of this import is no longer there. Check it again "
-                             "and import it again; nothing was saved."))
-            return str(job.status)
-        try:
-            import_kind = kind(job.kind)
-            kept = _kept(job)  # the file as its check read it (the same bytes: digest)
-            parsed = kept[0] if kept else read_bytes(import_kind, job.file_name, data)
-            _job_update(job, progress=30)
-            pause("import.before_write")
+        _import(job)
+    return _now(job)
 
-            def done(plan: ImportPlan) -> None:
-                # in the import's transaction: the job is done exactly when its rows are kept
-                _job_update(job, status=ImportJob.Status.DONE, progress=100,
-                            finished_at=timezone.now(),
-                            result={"rows": len(plan.rows),
-                                    "lines": list(import_kind.summary(plan))})
-                pause("import.before_commit")  # the rows written, not yet committed
 
-            apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
-                         on_success=done)
-        except ImportFailed as exc:
-            _fail_job(job, str(exc.message), exc.row_errors)
-        except Exception as exc:
-            logger.exception("import job %s failed", job_id)
-            _fail_job(job, _("The import stopped (%(error)s). Nothing was saved.") % {
-                "error": str(exc) or exc.__class__.__name__})
-        else:
-            _remove_files(job.stash_key)
-    return str(job.status)
+def _import(job: ImportJob) -> None:
+    if not _job_update(job, IMPORTING, status=ImportJob.Status.RUNNING, progress=5):
+        return  # another run has finished it
+    data = _stashed(job.stash_key, job.digest)
+    if data is None:
+        _fail_job(job, IMPORTING, _("The file of this import is no longer there. Check it "
+                                    "again and import it again; nothing was saved."))
+        return
+    failed: ImportFailed | None = None
+    try:
+        import_kind = kind(job.kind)
+        kept = _kept(job)  # the file as its check read it (the same bytes: digest)
+        parsed = kept[0] if kept else read_bytes(import_kind, job.file_name, data)
+        _job_update(job, IMPORTING, progress=30)
+        pause("import.before_write")
+
+        def done(plan: ImportPlan) -> None:
+            # in the import's transaction: the job is done exactly when its rows are kept
+            _job_update(job, IMPORTING, status=ImportJob.Status.DONE, progress=100,
+                        finished_at=timezone.now(),
+                        result={"rows": len(plan.rows),
+                                "lines": list(import_kind.summary(plan))})
+            pause("import.before_commit")  # the rows written, not yet committed
+
+        with transaction.atomic():
+            if not jobstate.still(job, {ImportJob.Status.RUNNING}):
+                return  # another run finished it while this one read the file
+            try:
+                apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
+                             on_success=done)
+            except ImportFailed as exc:  # its rows were rolled back; what it audited is kept
+                failed = exc
+    except Exception as exc:
+        logger.exception("import job %s failed", job.pk)
+        _fail_job(job, IMPORTING, _("The import stopped (%(error)s). Nothing was saved.") % {
+            "error": str(exc) or exc.__class__.__name__})
+        return
+    if failed is not None:
+        _fail_job(job, IMPORTING, str(failed.message), failed.row_errors)
+    else:
+        _remove_files(job.stash_key)
 
 
 @on_given_up("ctip.imports.tasks.run_import")
@@ -990,5 +1025,5 @@ def _job_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     if job is None or job.finished:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        _fail_job(job, _("The background worker stopped during the import. Nothing was "
-                         "saved; import the file again."))
+        _fail_job(job, IMPORTING, _("The background worker stopped during the import. "
+                                    "Nothing was saved; import the file again."))

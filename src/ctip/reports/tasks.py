@@ -22,6 +22,7 @@ from django_tasks import task
 from ctip.accounts.capabilities import ROLE_CAPABILITIES
 from ctip.accounts.models import RoleAssignment
 from ctip.audit.actions import record
+from ctip.core import jobstate
 from ctip.core.faults import pause
 from ctip.core.leases import on_given_up
 from ctip.core.mail import queue_mail
@@ -32,10 +33,13 @@ from ctip.reports.selectors import Owed, due_soon
 logger = logging.getLogger("ctip.reports")
 
 
-def _set(export: Export, **values: Any) -> None:
-    for key, value in values.items():
-        setattr(export, key, value)
-    export.save(update_fields=list(values))
+# the states in which a run of the build may still change its export (``core.jobstate``): a
+# run that ends after another has finished it, or after it was given up, changes nothing
+BUILDING = frozenset({Export.Status.QUEUED, Export.Status.RUNNING})
+
+
+def _set(export: Export, states: frozenset[str], **values: Any) -> bool:
+    return jobstate.advance(export, states, **values)
 
 
 def request_export(*, actor: Any, report: Any) -> Export:
@@ -80,23 +84,35 @@ def retry_export(*, actor: Any, export: Export, stalled: bool = False) -> bool:
 def run_export(export_id: int) -> Export:
     """Build the PDF of an export. Safe to run twice (a worker killed mid-build has its task
     run again, ``core.leases``): a finished export is left alone, and the file has one name
-    per export, overwritten, never a second file."""
+    per export, overwritten, never a second file. Two runs at once (a worker thought dead, or
+    an export taken back from a stalled worker) keep one PDF: the file is written and the
+    export marked done in one transaction that first locks its row and reads it again, so a
+    run that ends after the other has finished writes nothing."""
     export = Export.objects.select_related("report__unit__parent", "report__report_type",
                                            "report__campaign").get(pk=export_id)
     if export.status == Export.Status.DONE and export.file and export.file.storage.exists(
             str(export.file.name)):
         return export
-    _set(export, status=Export.Status.RUNNING, progress=5, error="")
+    # a finished export whose file is gone is built again
+    states = BUILDING | ({Export.Status.DONE} if export.status == Export.Status.DONE else set())
+    if not _set(export, states, status=Export.Status.RUNNING, progress=5, error=""):
+        return export  # failed or given up meanwhile: a retry queues a run of its own
     try:
-        content = pdf.render_pdf(export.report, progress=lambda p: _set(export, progress=p))
-        name = _file_name(export)
-        storage = export.file.storage
-        if storage.exists(name):  # a partial or finished file of an earlier run
-            storage.delete(name)
-        export.file.name = storage.save(name, ContentFile(content))
-        pause("export.after_file")
-        _set(export, file=export.file.name, status=Export.Status.DONE, progress=100,
-             finished_at=timezone.now())
+        def progress(percent: int) -> None:
+            _set(export, BUILDING, progress=percent)
+
+        content = pdf.render_pdf(export.report, progress=progress)
+        with transaction.atomic():
+            if not jobstate.still(export, {Export.Status.RUNNING}):
+                return export  # another run finished it while this one built
+            name = _file_name(export)
+            storage = export.file.storage
+            if storage.exists(name):  # a partial or finished file of an earlier run
+                storage.delete(name)
+            export.file.name = storage.save(name, ContentFile(content))
+            pause("export.after_file")
+            _set(export, BUILDING, file=export.file.name, status=Export.Status.DONE,
+                 progress=100, finished_at=timezone.now())
     except Exception as exc:
         logger.exception("export %s failed", export_id)
         with translation.override(settings.LANGUAGE_CODE):
@@ -107,11 +123,15 @@ def run_export(export_id: int) -> Export:
 
 
 def _fail(export: Export, message: str) -> None:
-    if export.file:
-        export.file.delete(save=False)
-    export.file = ""
-    _set(export, file="", status=Export.Status.FAILED, error=message,
-         finished_at=timezone.now())
+    """Mark a build failed and remove its file, unless another run has finished it (then its
+    file is the finished one's)."""
+    names = {_file_name(export), str(export.file.name or "")} - {""}
+    if _set(export, BUILDING, file="", status=Export.Status.FAILED, error=message,
+            finished_at=timezone.now()):
+        storage = export.file.storage
+        for name in names:  # what this run, or a killed one, wrote before the row said so
+            if storage.exists(name):
+                storage.delete(name)
 
 
 @on_given_up("ctip.reports.tasks.build_report_pdf")
@@ -121,10 +141,7 @@ def _export_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
               .filter(pk=(args or [kwargs.get("export_id")])[0]).first())
     if export is None or export.status == Export.Status.DONE:
         return
-    name = _file_name(export)  # written by the killed run before the row said so
-    if export.file.storage.exists(name):
-        export.file.storage.delete(name)
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):  # a file the killed run wrote goes
         _fail(export, _("The background worker stopped while building the PDF."))
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.compat import TaskResultStatus, task_finished  # the worker's own
 
+from ctip.core import jobstate
 from ctip.core.errors import ActionError, NotInScope
 from ctip.core.leases import on_given_up
 from ctip.org.models import Unit
@@ -123,12 +124,7 @@ def _perform(job: Restructuring) -> Unit:
 
 def _update(job: Restructuring, **values: Any) -> bool:
     """Change a job still waiting or running; ``False`` if another run has finished it."""
-    changed = Restructuring.objects.filter(
-        pk=job.pk, status__in=Restructuring.PENDING).update(**values)
-    if changed:
-        for key, value in values.items():
-            setattr(job, key, value)
-    return bool(changed)
+    return jobstate.advance(job, Restructuring.PENDING, **values)
 
 
 def _fail(job: Restructuring, message: str) -> None:
@@ -158,9 +154,7 @@ def _run(job: Restructuring) -> None:
     try:
         _update(job, status=Restructuring.Status.RUNNING)
         with transaction.atomic():
-            locked = Restructuring.objects.select_for_update().get(pk=job.pk)
-            if locked.status not in Restructuring.PENDING:  # another run has finished it
-                job.status = locked.status
+            if not jobstate.still(job, Restructuring.PENDING):  # another run finished it
                 return
             result = _perform(job)
             _update(job, status=Restructuring.Status.DONE, result_unit=result,
