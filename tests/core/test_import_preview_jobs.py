@@ -29,7 +29,11 @@ def no_worker_yet(monkeypatch: Any) -> list[int]:
     from ctip.imports import tasks
 
     queued: list[int] = []
-    monkeypatch.setattr(tasks, "run_preview", SimpleNamespace(enqueue=queued.append))
+
+    def enqueue(job_id: int, job_round: int | None = None) -> None:
+        queued.append(job_id)
+
+    monkeypatch.setattr(tasks, "run_preview", SimpleNamespace(enqueue=enqueue))
     return queued
 
 

@@ -104,5 +104,7 @@ def test_take_counts_attempts_and_release_forgets(settings: Any) -> None:
     assert TaskLease.objects.get(task_id=task_id).heartbeat_at == before
     leases.renew(task_id, "w2")
     assert TaskLease.objects.get(task_id=task_id).heartbeat_at >= before
-    leases.release(task_id)
+    leases.release(task_id, "w1")  # the one thought dead ends: the new holder keeps it
+    assert TaskLease.objects.get(task_id=task_id).worker_id == "w2"
+    leases.release(task_id, "w2")
     assert not TaskLease.objects.filter(task_id=task_id).exists()

@@ -13,7 +13,9 @@ with ``run_task`` extended (its extension point; nothing of the library is copie
   again (the same task row, so whoever waits on it keeps waiting on it) until it has been
   tried ``CTIP_TASK_ATTEMPTS`` times, then marked FAILED (``LeaseExpired``), and the task's
   give-up hook (``on_given_up``) records the failure where a page shows it (a PDF export's
-  row, for example). Each change is one conditional UPDATE, so two reapers never both act.
+  row, for example). Each change is one conditional UPDATE, so two reapers never both act;
+- a task that ends FAILED in a living worker (it raised past its own guard, or the worker was
+  stopped under it) is given up the same way, at once.
 
 Because a task can run again after a partial run, every task is written to be safe to run
 twice (see each ``tasks.py``).
@@ -29,8 +31,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks_db.compat import TaskResultStatus, task_finished  # the worker's own
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -40,6 +44,7 @@ logger = logging.getLogger("ctip.worker")
 
 GiveUp = Callable[[list[Any], dict[str, Any]], None]
 _GIVE_UP: dict[str, GiveUp] = {}
+_running = threading.local()  # the worker running a task in this thread (``worker_id``)
 
 
 class LeaseExpiredError(Exception):
@@ -67,6 +72,30 @@ def on_given_up(task_path: str) -> Callable[[GiveUp], GiveUp]:
     return register
 
 
+@receiver(task_finished)
+def _failed_task_gives_up(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """A task that ended FAILED (it raised past its own guard: the write of its failure failed
+    too, or the worker stopped under it with SIGTERM or Ctrl+C, which the library catches) is
+    given up as one whose worker died: its hook records the failure where a page shows it,
+    instead of the page waiting for ever. The worker sends this signal itself, outside any
+    guard: it must never raise here."""
+    try:
+        if task_result.status != TaskResultStatus.FAILED:
+            return
+        holder = getattr(_running, "worker_id", None)
+        if holder is not None and TaskLease.objects.filter(task_id=task_result.id).exclude(
+                worker_id=holder).exists():
+            return  # thought dead, its task was given to another worker, which runs it now
+        path = task_result.task.module_path
+        import_string(path)  # registers the task module's give-up hook
+        hook = _GIVE_UP.get(path)
+        if hook is not None:
+            hook(list(task_result.args), dict(task_result.kwargs))
+    except Exception:
+        logger.exception("task %s: its failure could not be recorded",
+                         getattr(task_result, "id", "?"))
+
+
 def take(task_id: Any, worker_id: str) -> int:
     """Take the lease of a task about to run; return its attempt number (1 the first time)."""
     now = timezone.now()
@@ -88,8 +117,11 @@ def renew(task_id: Any, worker_id: str) -> None:
         heartbeat_at=timezone.now())
 
 
-def release(task_id: Any) -> None:
-    TaskLease.objects.filter(task_id=task_id).delete()
+def release(task_id: Any, worker_id: str) -> None:
+    """Give the lease back when the task returns. Only its holder's: a worker thought dead
+    that ends after its task was given to another leaves the other's lease, which would
+    otherwise look expired and have the task queued a third time while it runs."""
+    TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).delete()
 
 
 def _keep_renewing(task_id: Any, worker_id: str, stop: threading.Event) -> None:
@@ -188,9 +220,11 @@ class LeasedWorker(Worker):
         renewer = threading.Thread(target=_keep_renewing, args=(task_id, self.worker_id, stop),
                                    name="ctip-lease", daemon=True)
         renewer.start()
+        _running.worker_id = self.worker_id
         try:
             super().run_task(db_task_result)
         finally:
+            _running.worker_id = None
             stop.set()
             renewer.join()
-            release(task_id)
+            release(task_id, self.worker_id)

@@ -106,6 +106,9 @@ class ImportJob(models.Model):
     stash_key = models.CharField(max_length=32, unique=True)
     choices = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # the file checked again with other choices starts a new round: a run of an earlier one
+    # changes nothing of it (``core.jobstate``)
+    round = models.PositiveIntegerField(default=1, db_default=1)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)

@@ -44,7 +44,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -55,7 +55,7 @@ from ctip.accounts.policy import NotInScope, scope_q
 from ctip.audit.actions import record, record_refusal
 from ctip.audit.models import AuditEvent
 from ctip.core import jobstate
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, busy
 from ctip.core.faults import pause
 from ctip.core.health import worker_running
 from ctip.core.leases import on_given_up
@@ -710,7 +710,8 @@ def pending_dir() -> Path:
 
 def _sweep(directory: Path) -> None:
     limit = time.time() - TOKEN_MAX_AGE - 300
-    for path in [*directory.glob("*.upload"), *directory.glob("*.plan")]:
+    for path in [*directory.glob("*.upload"), *directory.glob("*.plan"),
+                 *directory.glob("*.plan.*")]:  # and a plan whose writer stopped half-way
         with contextlib.suppress(OSError):
             if path.stat().st_mtime < limit:
                 path.unlink()
@@ -771,15 +772,22 @@ def _plan_path(key: str) -> Path:
     return pending_dir() / f"{key}.plan"
 
 
-def _keep_plan(key: str, parsed: ParsedFile, plan: ImportPlan) -> None:
-    """Keep the check beside the file: the plan to show, and the file as read, so the import
-    does not read the spreadsheet a second time (the slowest step of a large file)."""
-    data = pickle.dumps((parsed, plan), protocol=pickle.HIGHEST_PROTOCOL)
+def _plan_bytes(job: ImportJob, parsed: ParsedFile, plan: ImportPlan) -> bytes:
+    """The check to keep beside the file, signed: the plan to show, the file as read, so the
+    import does not read the spreadsheet a second time (the slowest step of a large file),
+    and the round it was made for."""
+    data = pickle.dumps((parsed, plan, job.round), protocol=pickle.HIGHEST_PROTOCOL)
     signature = salted_hmac(PLAN_SALT, data, algorithm="sha256").hexdigest().encode()
+    return signature + b"\n" + data
+
+
+def _keep_plan(key: str, kept: bytes) -> None:
     path = _plan_path(key)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(signature + b"\n" + data)
+        handle.write(kept)
+    os.replace(partial, path)  # whole or not at all, for the import that reads it
 
 
 def _kept(job: ImportJob) -> tuple[ParsedFile, ImportPlan] | None:
@@ -795,10 +803,11 @@ def _kept(job: ImportJob) -> tuple[ParsedFile, ImportPlan] | None:
     if not constant_time_compare(signature, expected):
         return None
     kept = pickle.loads(data)  # noqa: S301  (written by this server, its signature checked)
-    if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], ParsedFile)
-            and isinstance(kept[1], ImportPlan) and kept[0].digest == job.digest):
+    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], ParsedFile)
+            and isinstance(kept[1], ImportPlan) and kept[0].digest == job.digest
+            and kept[2] == job.round):
         return None
-    return kept
+    return kept[0], kept[1]
 
 
 def preview_of(job: ImportJob) -> ImportPlan | None:
@@ -822,13 +831,17 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
     path, upload = pending
     if here is None:
         here = not worker_running()
+    if _being_imported(path.stem):
+        return None  # its row is locked until the import ends: do not wait for it
     with transaction.atomic():
-        job, created = ImportJob.objects.select_for_update().get_or_create(
-            stash_key=path.stem, defaults={
+        found = _job_of_file(path.stem, {
                 "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
                 "digest": hashlib.sha256(upload.read()).hexdigest(),
                 "status": ImportJob.Status.PREVIEWING, "result": {"token": token},
                 "choices": (choices or Choices()).as_dict()})
+        if found is None:
+            return None  # its import has just started
+        job, created = found
         if job.owner_id != actor.pk or job.kind != import_kind.name:
             return None
         if not created:
@@ -836,24 +849,27 @@ def start_preview(import_kind: ImportKind, actor: Any, *, name: str = "", data: 
                 return job  # its check is running: its page shows it, then offers a new one
             if job.status != ImportJob.Status.PREVIEWED:
                 return None
-            _job_update(job, CHECKED, status=ImportJob.Status.PREVIEWING, progress=0,
-                        message="",
+            # a new round: a run of the earlier check still going changes nothing of this one
+            _job_update(job, CHECKED, status=ImportJob.Status.PREVIEWING, round=job.round + 1,
+                        progress=0, message="",
                         result={"token": token}, choices=(choices or Choices()).as_dict())
         if not here:
-            tasks.run_preview.enqueue(job.pk)  # with the job: the worker sees both, or neither
+            # with the job: the worker sees both, or neither
+            tasks.run_preview.enqueue(job.pk, job.round)
     if here:
-        run_preview_job(job.pk)
+        run_preview_job(job.pk, job.round)
     job.refresh_from_db()  # an immediate backend has already run it
     return job
 
 
-def run_preview_job(job_id: int) -> str:
+def run_preview_job(job_id: int, job_round: int | None = None) -> str:
     """Check a job's file and keep the plan. Safe to run twice, and two runs at once change
-    nothing of each other's: it writes nothing but the plan and the job's state, and the
-    state only while the job is being checked (``core.jobstate``), so a check that ends after
-    the import was confirmed leaves the import alone."""
+    nothing of each other's: it writes nothing but the plan and the job's state, and those only
+    while the job is being checked in the round the run was queued for (``core.jobstate``):
+    a check that ends after the import was confirmed, or after she checked the file again
+    with other choices, leaves them alone."""
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
-    if job.status != ImportJob.Status.PREVIEWING:
+    if job.status != ImportJob.Status.PREVIEWING or not jobstate.of_round(job, job_round):
         return str(job.status)
     with translation.override(settings.LANGUAGE_CODE):
         if not _job_update(job, CHECKING, progress=5):
@@ -869,27 +885,63 @@ def run_preview_job(job_id: int) -> str:
             parsed = read_bytes(import_kind, job.file_name, data)
             _job_update(job, CHECKING, progress=30)
             plan = plan_parsed(import_kind, job.owner, parsed, Choices(job.choices))
-            _keep_plan(job.stash_key, parsed, plan)
+            kept = _plan_bytes(job, parsed, plan)
+            with transaction.atomic():  # the plan kept only by the round's run
+                if not jobstate.still(job, CHECKING):
+                    return _now(job)
+                _keep_plan(job.stash_key, kept)
+                _job_update(job, CHECKING, status=ImportJob.Status.PREVIEWED, progress=100,
+                            result={**job.result, "rows": len(plan.rows),
+                                    "errors": len(plan.errors)})
         except Exception as exc:
             logger.exception("import preview %s failed", job_id)
             _fail_job(job, CHECKING, _("The check stopped (%(error)s). Nothing was "
                                        "saved.") % {
                 "error": str(exc) or exc.__class__.__name__})
-            return _now(job)
-        _job_update(job, CHECKING, status=ImportJob.Status.PREVIEWED, progress=100,
-                    result={**job.result, "rows": len(plan.rows), "errors": len(plan.errors)})
     return _now(job)
 
 
 @on_given_up("ctip.imports.tasks.run_preview")
 def _preview_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
-    """The worker died under every attempt of a check: say so on the job's page."""
-    job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    """The worker died under every attempt of a check, or stopped under it: say so on the
+    job's page, unless the job has moved on (or into a new round) since."""
+    job = _given_up_job(args, kwargs)
     if job is None or job.status != ImportJob.Status.PREVIEWING:
         return
     with translation.override(settings.LANGUAGE_CODE):
         _fail_job(job, CHECKING, _("The background worker stopped while checking the "
                                    "file. Nothing was saved; check the file again."))
+
+
+def _given_up_job(args: list[Any], kwargs: dict[str, Any]) -> ImportJob | None:
+    """The job of a task given up, if it is still in the task's round. Its failure is written
+    only while the job is pending in that round (``_fail_job``): if a run of it is under way
+    and holds its row, that write waits for the run, then changes nothing if it finished."""
+    job_id = (list(args) or [kwargs.get("job_id")])[0]
+    job_round = args[1] if len(args) > 1 else kwargs.get("job_round")
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not jobstate.of_round(job, job_round):
+        return None
+    return job
+
+
+def _being_imported(stash_key: str) -> bool:
+    return ImportJob.objects.filter(stash_key=stash_key, status__in=IMPORTING).exists()
+
+
+def _job_of_file(stash_key: str, defaults: dict[str, Any]) -> tuple[ImportJob, bool] | None:
+    """The job of a stored file (made if there is none), its row locked to the end of the
+    caller's transaction; ``None`` if an import under way holds it: the page answers at once
+    instead of waiting for the whole import (``_being_imported`` is looked at first; this is
+    for an import that starts between the two)."""
+    try:
+        with transaction.atomic():  # a savepoint: a refused lock leaves the caller's usable
+            return ImportJob.objects.select_for_update(nowait=True).get_or_create(
+                stash_key=stash_key, defaults=defaults)
+    except OperationalError as exc:
+        if not busy(exc):
+            raise
+        return None
 
 
 # --- The import as background work ----------------------------------------------------------
@@ -903,12 +955,18 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
     if pending is None:
         return None
     path, upload = pending
+    if _being_imported(path.stem):  # pressed again: its row is locked until the import ends
+        job = ImportJob.objects.get(stash_key=path.stem)
+        return job if job.owner_id == actor.pk and job.kind == import_kind.name else None
     with transaction.atomic():
-        job, created = ImportJob.objects.select_for_update().get_or_create(
-            stash_key=path.stem, defaults={
+        found = _job_of_file(path.stem, {
                 "kind": import_kind.name, "owner": actor, "file_name": upload.name or "",
                 "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "choices": (choices or Choices()).as_dict()})
+        if found is None:  # its import has just started
+            job = ImportJob.objects.get(stash_key=path.stem)
+            return job if job.owner_id == actor.pk and job.kind == import_kind.name else None
+        job, created = found
         if job.owner_id != actor.pk or job.kind != import_kind.name:
             return None
         if job.status == ImportJob.Status.PREVIEWING:
@@ -919,7 +977,7 @@ def start_job(import_kind: ImportKind, actor: Any, token: str,
             created = True
         if created:
             # queued in the job's transaction: the worker sees both, or neither
-            tasks.run_import.enqueue(job.pk)
+            tasks.run_import.enqueue(job.pk, job.round)
     job.refresh_from_db()  # an immediate backend has already run it
     return job
 
@@ -948,7 +1006,8 @@ def _fail_job(job: ImportJob, states: frozenset[str], message: str,
                    finished_at=timezone.now(),
                    result={"errors": [str(e) for e in errors[:JOB_ERRORS_KEPT]],
                            "error_count": len(errors)}):
-        _remove_files(job.stash_key)
+        key = job.stash_key
+        transaction.on_commit(lambda: _remove_files(key))  # once the failure is kept
 
 
 def _remove_files(key: str) -> None:
@@ -960,14 +1019,14 @@ def _remove_files(key: str) -> None:
 JOB_ERRORS_KEPT = 200
 
 
-def run_job(job_id: int) -> str:
+def run_job(job_id: int, job_round: int | None = None) -> str:
     """Import a job's file. Safe to run twice (a worker killed mid-import has its task run
     again, decision 0028): the writes and the job's "done" are one transaction, so a killed
     run left nothing, and a finished job is left alone. Two runs at once (a worker thought
     dead, its task given to another) import it once: that transaction first locks the job's
     row and reads it again, so the second waits for the first and finds it finished."""
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
-    if job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+    if job.status not in IMPORTING or not jobstate.of_round(job, job_round):
         return str(job.status)  # finished, or never confirmed
     with translation.override(settings.LANGUAGE_CODE):
         _import(job)
@@ -982,7 +1041,6 @@ def _import(job: ImportJob) -> None:
         _fail_job(job, IMPORTING, _("The file of this import is no longer there. Check it "
                                     "again and import it again; nothing was saved."))
         return
-    failed: ImportFailed | None = None
     try:
         import_kind = kind(job.kind)
         kept = _kept(job)  # the file as its check read it (the same bytes: digest)
@@ -1004,24 +1062,24 @@ def _import(job: ImportJob) -> None:
             try:
                 apply_parsed(import_kind, job.owner, parsed, Choices(job.choices),
                              on_success=done)
-            except ImportFailed as exc:  # its rows were rolled back; what it audited is kept
-                failed = exc
+            except ImportFailed as exc:
+                # its rows were rolled back; what it audited is kept, with the failure, in
+                # the transaction a second run waits for: it finds the job failed
+                _fail_job(job, IMPORTING, str(exc.message), exc.row_errors)
+                return
     except Exception as exc:
         logger.exception("import job %s failed", job.pk)
         _fail_job(job, IMPORTING, _("The import stopped (%(error)s). Nothing was saved.") % {
             "error": str(exc) or exc.__class__.__name__})
         return
-    if failed is not None:
-        _fail_job(job, IMPORTING, str(failed.message), failed.row_errors)
-    else:
-        _remove_files(job.stash_key)
+    _remove_files(job.stash_key)
 
 
 @on_given_up("ctip.imports.tasks.run_import")
 def _job_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
-    """The worker died under every attempt: say so on the job's page (nothing was saved: the
-    writes and the job's "done" are one transaction)."""
-    job = ImportJob.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    """The worker died under every attempt, or stopped under it: say so on the job's page
+    (nothing was saved: the writes and the job's "done" are one transaction)."""
+    job = _given_up_job(args, kwargs)
     if job is None or job.finished:
         return
     with translation.override(settings.LANGUAGE_CODE):

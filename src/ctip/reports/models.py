@@ -205,6 +205,9 @@ class Export(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # an export queued again (it failed, or its worker stalled) starts a new round: a run of an
+    # earlier one changes nothing of it (``core.jobstate``)
+    round = models.PositiveIntegerField(default=1, db_default=1)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     file = models.FileField(upload_to="exports/%Y/", blank=True)

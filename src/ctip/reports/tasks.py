@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -49,7 +50,7 @@ def request_export(*, actor: Any, report: Any) -> Export:
                                        requested_by=actor if getattr(actor, "pk", None) else None)
         record(actor=actor, action="report.export_requested", target=report,
                unit_path=report.unit_path, changes={"export": export.pk})
-        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk))
+        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk, export.round))
     return export
 
 
@@ -70,18 +71,20 @@ def retry_export(*, actor: Any, export: Export, stalled: bool = False) -> bool:
     if stalled:
         states += [Export.Status.QUEUED, Export.Status.RUNNING]
     with transaction.atomic():
+        # a new round: a run of the earlier one still going changes nothing of this one
         changed = Export.objects.filter(pk=export.pk, status__in=states).update(
-            status=Export.Status.QUEUED, progress=0, error="", finished_at=None,
-            created_at=timezone.now())
+            status=Export.Status.QUEUED, round=F("round") + 1, progress=0, error="",
+            finished_at=None, created_at=timezone.now())
         if not changed:
             return False
         record(actor=actor, action="report.export_retried", target=export.report,
                unit_path=export.report.unit_path, changes={"export": export.pk})
-        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk))
+        job_round = Export.objects.values_list("round", flat=True).get(pk=export.pk)
+        transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk, job_round))
     return True
 
 
-def run_export(export_id: int) -> Export:
+def run_export(export_id: int, job_round: int | None = None) -> Export:
     """Build the PDF of an export. Safe to run twice (a worker killed mid-build has its task
     run again, ``core.leases``): a finished export is left alone, and the file has one name
     per export, overwritten, never a second file. Two runs at once (a worker thought dead, or
@@ -93,6 +96,8 @@ def run_export(export_id: int) -> Export:
     if export.status == Export.Status.DONE and export.file and export.file.storage.exists(
             str(export.file.name)):
         return export
+    if not jobstate.of_round(export, job_round):
+        return export  # queued again since: the new round's task builds it
     # a finished export whose file is gone is built again
     states = BUILDING | ({Export.Status.DONE} if export.status == Export.Status.DONE else set())
     if not _set(export, states, status=Export.Status.RUNNING, progress=5, error=""):
@@ -137,17 +142,23 @@ def _fail(export: Export, message: str) -> None:
 @on_given_up("ctip.reports.tasks.build_report_pdf")
 def _export_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the export's page."""
-    export = (Export.objects.select_related("report")
-              .filter(pk=(args or [kwargs.get("export_id")])[0]).first())
-    if export is None or export.status == Export.Status.DONE:
+    export_id = (list(args) or [kwargs.get("export_id")])[0]
+    job_round = args[1] if len(args) > 1 else kwargs.get("job_round")
+    # its failure is written only while it is pending in that round (``_fail``): if a build of
+    # it under way holds its row, the write waits for it, then changes nothing if it finished
+    export = Export.objects.select_related("report").filter(pk=export_id).first()
+    if (export is None or export.status == Export.Status.DONE
+            or not jobstate.of_round(export, job_round)):
         return
     with translation.override(settings.LANGUAGE_CODE):  # a file the killed run wrote goes
         _fail(export, _("The background worker stopped while building the PDF."))
 
 
 @task()
-def build_report_pdf(export_id: int) -> str:
-    return run_export(export_id).status
+def build_report_pdf(export_id: int, job_round: int | None = None) -> str:
+    """``job_round``: the round of the export it was queued for (``core.jobstate``; ``None``:
+    queued before rounds were kept)."""
+    return run_export(export_id, job_round).status
 
 
 def _claim(owed: Owed, today: dt.date) -> ReportReminder | None:

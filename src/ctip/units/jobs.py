@@ -20,10 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks_db.compat import TaskResultStatus, task_finished  # the worker's own
 
 from ctip.core import jobstate
 from ctip.core.errors import ActionError, NotInScope
@@ -180,20 +178,6 @@ def _stopped(job: Restructuring) -> None:
                      "changed; confirm it again."))
     except Exception:
         logger.exception("restructuring %s: its stop could not be recorded", job.pk)
-
-
-@receiver(task_finished)
-def _task_failed(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    """The task failed around ``run`` (an exit the library caught first): the job says so
-    instead of waiting for ever. The worker sends this signal itself, outside any guard: it
-    must never raise here."""
-    try:
-        if (task_result.task.module_path == TASK_PATH
-                and task_result.status == TaskResultStatus.FAILED):
-            _given_up(list(task_result.args), dict(task_result.kwargs))
-    except Exception:
-        logger.exception("restructuring task %s: its failure could not be recorded",
-                         getattr(task_result, "id", "?"))
 
 
 TASK_PATH = "ctip.units.tasks.run_restructuring"

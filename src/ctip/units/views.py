@@ -61,8 +61,8 @@ def children(request: AuthedRequest, pk: int) -> HttpResponse:
 def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, pk)
     ancestors = ancestors_of(unit)
-    restructurings = (jobs.shown_at(unit, request.user)
-                      if has_capability(request.user, "unit.manage", unit) else [])
+    manages = has_capability(request.user, "unit.manage", unit)
+    restructurings = jobs.shown_at(unit, request.user) if manages else []
     return TemplateResponse(request, "org/unit_detail.html", {
         "unit": unit,
         "ancestors": ancestors,
@@ -72,7 +72,7 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "predecessors": unit.predecessors.all(),
         "holders": role_holders_at(unit) if has_capability(request.user, "user.view", unit)
         else None,
-        "can_manage": has_capability(request.user, "unit.manage", unit) and unit.is_open,
+        "can_manage": manages and unit.is_open,
         "restructurings": restructurings,
         # another waits until it has finished: its buttons are not offered meanwhile
         "restructuring_pending": any(r.status in Restructuring.PENDING
