@@ -24,7 +24,7 @@ from ctip.api.errors import Problem, refusal_errors, validation_errors
 from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
 from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community.selectors import clubs_visible_to
-from ctip.core.errors import ActionError
+from ctip.core.errors import ActionError, NotInScope
 from ctip.core.idempotency import submit_once
 from ctip.org.held import UnitMoved
 from ctip.outreach import actions
@@ -268,7 +268,8 @@ def create_activity(request: ApiRequest, response: HttpResponse,
     def create() -> Activity:
         return actions.create_activity(actor=viewer, **_values(viewer, body))
 
-    done = submit_once(key=body.uuid, actor=viewer, scope=SCOPE, create=create)
+    done = submit_once(key=body.uuid, actor=viewer, scope=SCOPE, create=create,
+                       content=body.model_dump(mode="json"))
     if done.obj is None:
         raise Problem(409, "gone", _("This entry was recorded before and has since been "
                                      "deleted."), uuid=str(body.uuid))
@@ -354,7 +355,8 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
         def submit(item: ActivityCreate = item) -> Any:
             return submit_once(key=item.uuid, actor=viewer, scope=SCOPE,
                                create=lambda: actions.create_activity(
-                                   actor=viewer, **_values(viewer, item, seen)))
+                                   actor=viewer, **_values(viewer, item, seen)),
+                               content=item.model_dump(mode="json"))
 
         try:
             try:
@@ -370,7 +372,14 @@ def create_batch(request: ApiRequest, body: BatchIn) -> list[dict[str, Any]]:
                 "detail": str(exc.message),
                 "errors": refusal_errors(exc)}})
             continue
-        activity = get_activity_for(viewer, done.obj.pk)
+        try:
+            activity = get_activity_for(viewer, done.obj.pk)
+        except NotInScope:
+            # saved when it was first sent; its unit has since left her scope: the entry is
+            # kept (the phone may forget it), its record is no longer hers to see, and the
+            # items after it go on
+            answers.append({"uuid": key, "status": 200})
+            continue
         answers.append({"uuid": key, "status": 200 if done.replayed else 201,
                         "record": out(activity)})
     return answers

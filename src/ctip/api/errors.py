@@ -166,5 +166,6 @@ def install(api: Any) -> None:
                            _("The database is taken by a long piece of work; send the request "
                              "again in a minute."),
                            headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
-        return problem(500, "server", _("Something went wrong on the server; nothing was "
-                                        "saved. Try again later."))
+        return problem(500, "server", _("Something went wrong on the server; what was sent "
+                                        "may or may not have been saved. Sending it again is "
+                                        "safe: an entry already saved is not saved twice."))

@@ -109,7 +109,8 @@ def report_situation(request: ApiRequest, response: HttpResponse,
             reporter_contact=body.reporter_contact,
             source=body.source or default_source(viewer))
 
-    done = submit_once(key=body.uuid, actor=viewer, scope=SCOPE, create=create)
+    done = submit_once(key=body.uuid, actor=viewer, scope=SCOPE, create=create,
+                       content=body.model_dump(mode="json"))
     if done.obj is None:
         raise Problem(409, "gone", _("This report was recorded before and is gone."))
     if done.replayed:

@@ -228,14 +228,28 @@ def _wrote_key(writer: str) -> str:
 
 
 def note_write(request: HttpRequest) -> None:
+    """Remember that she wrote, after her write committed: a cache that fails here must not
+    turn a saved write into an error page (she would send it again)."""
     writer = _writer(request)
-    if writer is not None:
+    if writer is None:
+        return
+    try:
         cache.set(_wrote_key(writer), 1, settings.CTIP_REPLICA_STICKY_SECONDS)
+    except Exception:  # her write is kept; her reads may lag the replica for a while
+        logger.exception("could not note a write in the cache")
 
 
 def wrote_recently(request: HttpRequest) -> bool:
+    """Whether she wrote within the last seconds (her reads then go to the primary); when the
+    cache cannot say, yes: the primary is always right."""
     writer = _writer(request)
-    return writer is not None and cache.get(_wrote_key(writer)) is not None
+    if writer is None:
+        return False
+    try:
+        return cache.get(_wrote_key(writer)) is not None
+    except Exception:
+        logger.exception("could not read the writes noted in the cache")
+        return True
 
 
 # --- per request ------------------------------------------------------------------------------

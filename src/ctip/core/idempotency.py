@@ -15,10 +15,19 @@ transaction, and the database's unique constraint decides who was first:
 
 A key belongs to the user who first sent it: the same key from someone else is refused, so a
 key seen in a shared page cannot reveal another person's record.
+
+A key is kept with a digest of what was sent with it (``content_digest``). The same key with
+other content is not the same submission sent again: it is a form page shown again from the
+phone's cache or the browser's history, whose key was used for an earlier entry. Answering it
+with the first record would drop her new entry without a word, so it is refused
+(``KeyReused``): the form comes back with what she typed and a new key, and says that nothing
+was saved yet.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,23 +74,41 @@ def _first(claim: SubmissionKey) -> Any:
     return found
 
 
+class KeyReused(ActionError):
+    """The key came with other content than when it was first used: nothing was saved."""
+
+
+def content_digest(content: Any) -> str:
+    """The digest of what a submission sent (a form's fields, an API body), the same for
+    the same values whatever their order."""
+    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def submit_once(*, key: uuid.UUID | None, actor: Any, scope: str,
-                create: Callable[[], T]) -> Submitted[T]:
+                create: Callable[[], T], content: Any = None) -> Submitted[T]:
     """Run ``create`` once for ``key`` in ``scope``; a repeat answers with the first record.
+    ``content``: what was sent (``content_digest``); the key sent again with other content is
+    refused (``KeyReused``) instead of answered with the first record.
 
     ``key=None`` (an old page, a client that sends none) creates without protection."""
     if key is None:
         return Submitted(create(), replayed=False)
+    digest = content_digest(content) if content is not None else ""
     with transaction.atomic():
         try:
             with transaction.atomic():
-                claim = SubmissionKey.objects.create(key=key, scope=scope,
+                claim = SubmissionKey.objects.create(key=key, scope=scope, digest=digest,
                                                      actor_id=_actor_id(actor))
         except IntegrityError:
             claim = SubmissionKey.objects.get(key=key, scope=scope)
             if claim.actor_id != _actor_id(actor):
                 raise ActionError(_("This submission key belongs to another request: reload "
                                     "the page and send again."), field=FIELD) from None
+            if claim.digest and digest and claim.digest != digest:
+                raise KeyReused(_("This page was already used to save another entry (it was "
+                                  "shown again from memory). This entry has not been saved "
+                                  "yet: check it and save it again.")) from None
             first: T = _first(claim)  # None when ``create`` returned no record
             return Submitted(first, replayed=True)
         obj = create()
@@ -103,8 +130,30 @@ def form_key(form: forms.BaseForm) -> uuid.UUID | None:
 
 def submit_form_once(form: forms.BaseForm, *, actor: Any, scope: str,
                      create: Callable[[], T]) -> Submitted[T]:
-    """``submit_once`` with the key of a create form."""
-    return submit_once(key=form_key(form), actor=actor, scope=scope, create=create)
+    """``submit_once`` with the key of a create form and what the form sent. A key already
+    used for other content: the form, shown again with her values, carries a new key."""
+    try:
+        return submit_once(key=form_key(form), actor=actor, scope=scope, create=create,
+                           content=sent_by(form))
+    except KeyReused:
+        sent: Any = form.data
+        data = sent.copy()  # a QueryDict's copy can be changed
+        data[FIELD] = str(uuid.uuid4())
+        form.data = data
+        raise
+
+
+def sent_by(form: forms.BaseForm) -> dict[str, Any]:
+    """What a bound form sent, without its key and the CSRF token: every value of each field,
+    and each file's name and size."""
+    data: Any = form.data
+    files: Any = form.files
+    values = {name: (data.getlist(name) if hasattr(data, "getlist") else data[name])
+              for name in data if name not in {FIELD, "csrfmiddlewaretoken"}}
+    for name in files:
+        uploads = files.getlist(name) if hasattr(files, "getlist") else [files[name]]
+        values[f"file:{name}"] = [(upload.name, upload.size) for upload in uploads]
+    return values
 
 
 def run_once(form: forms.BaseForm, *, actor: Any, scope: str | None,

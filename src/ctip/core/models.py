@@ -46,6 +46,9 @@ class SubmissionKey(models.Model):
                               on_delete=models.CASCADE, related_name="+")
     target_type = models.CharField(max_length=100, blank=True)  # the record's model label
     target_id = models.CharField(max_length=40, blank=True)
+    # what was sent with the key (``idempotency.content_digest``): the same key with other
+    # content is a page shown again from the phone's cache, not the same submission
+    digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctip.accounts.forms import UnitChoiceField, scoped_units
 from ctip.core.errors import ActionError, add_to_form
+from ctip.core.idempotency import IdempotentForm
 from ctip.core.rules import RulesForm
 from ctip.outreach.models import Campaign
 from ctip.outreach.selectors import campaigns_visible_to
@@ -94,7 +95,7 @@ class UnlockForm(RulesForm, forms.Form):
                              max_length=2000)
 
 
-class AttachmentForm(RulesForm, forms.Form):
+class AttachmentForm(RulesForm, IdempotentForm, forms.Form):
     rules = ATTACHMENT_RULES
     rename = {"file": "upload"}
     file = forms.FileField(label=_("File"))

@@ -23,6 +23,7 @@ from ctip.accounts.policy import NotInScope, has_capability, scope_paths
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.health import health
 from ctip.core.htmx import render_page, unchanged
+from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.org.models import Unit
 from ctip.reports import actions, policy, prevention, privacy, selectors
@@ -210,12 +211,16 @@ def report_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_page(request, "reports/report_detail.html",
                            _detail_context(request, report, attachment_form=form), status=400)
-    try:
-        actions.add_attachment(actor=request.user, report=report,
-                                   upload=form.cleaned_data["file"],
-                                   caption=form.cleaned_data["caption"])
+    try:  # a file sent again (a double press, a retry after an error) is attached once
+        done = submit_form_once(form, actor=request.user, scope="reports.attachment",
+                                create=lambda: actions.add_attachment(
+                                    actor=request.user, report=report,
+                                    upload=form.cleaned_data["file"],
+                                    caption=form.cleaned_data["caption"]))
     except ActionError as exc:
         return _refused(request, report, exc, attachment_form=form)
+    if done.replayed:
+        messages.info(request, already_saved())
     return redirect("reports:report_detail", report.pk)
 
 
