@@ -48,6 +48,15 @@ def still(job: Any, states: Collection[str]) -> bool:
     return True
 
 
+def queued_for(model: Any, args: list[Any], kwargs: dict[str, Any], id_name: str) -> Any:
+    """The job a task given up was queued for (its id, then its round if it carries one, as
+    the task's arguments or by name), if it is still in that round; ``None`` otherwise."""
+    job_id = (list(args) or [kwargs.get(id_name)])[0]
+    job_round = args[1] if len(args) > 1 else kwargs.get("job_round")
+    job = model._default_manager.filter(pk=job_id).first()
+    return job if job is not None and of_round(job, job_round) else None
+
+
 def of_round(job: Any, round_: int | None) -> bool:
     """``job`` is still in the round a task was queued for (a task queued before rounds were
     kept carries none: it is taken to be the job's own)."""

@@ -905,24 +905,14 @@ def run_preview_job(job_id: int, job_round: int | None = None) -> str:
 def _preview_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt of a check, or stopped under it: say so on the
     job's page, unless the job has moved on (or into a new round) since."""
-    job = _given_up_job(args, kwargs)
+    # written only while it is pending in the task's round (``_fail_job``): if a run of it
+    # holds its row, the write waits for it, then changes nothing if the run finished it
+    job = jobstate.queued_for(ImportJob, args, kwargs, "job_id")
     if job is None or job.status != ImportJob.Status.PREVIEWING:
         return
     with translation.override(settings.LANGUAGE_CODE):
         _fail_job(job, CHECKING, _("The background worker stopped while checking the "
                                    "file. Nothing was saved; check the file again."))
-
-
-def _given_up_job(args: list[Any], kwargs: dict[str, Any]) -> ImportJob | None:
-    """The job of a task given up, if it is still in the task's round. Its failure is written
-    only while the job is pending in that round (``_fail_job``): if a run of it is under way
-    and holds its row, that write waits for the run, then changes nothing if it finished."""
-    job_id = (list(args) or [kwargs.get("job_id")])[0]
-    job_round = args[1] if len(args) > 1 else kwargs.get("job_round")
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not jobstate.of_round(job, job_round):
-        return None
-    return job
 
 
 def _being_imported(stash_key: str) -> bool:
@@ -1079,7 +1069,9 @@ def _import(job: ImportJob) -> None:
 def _job_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt, or stopped under it: say so on the job's page
     (nothing was saved: the writes and the job's "done" are one transaction)."""
-    job = _given_up_job(args, kwargs)
+    # written only while it is pending in the task's round (``_fail_job``): if a run of it
+    # holds its row, the write waits for it, then changes nothing if the run finished it
+    job = jobstate.queued_for(ImportJob, args, kwargs, "job_id")
     if job is None or job.finished:
         return
     with translation.override(settings.LANGUAGE_CODE):

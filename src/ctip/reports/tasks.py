@@ -142,13 +142,10 @@ def _fail(export: Export, message: str) -> None:
 @on_given_up("ctip.reports.tasks.build_report_pdf")
 def _export_given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the export's page."""
-    export_id = (list(args) or [kwargs.get("export_id")])[0]
-    job_round = args[1] if len(args) > 1 else kwargs.get("job_round")
     # its failure is written only while it is pending in that round (``_fail``): if a build of
     # it under way holds its row, the write waits for it, then changes nothing if it finished
-    export = Export.objects.select_related("report").filter(pk=export_id).first()
-    if (export is None or export.status == Export.Status.DONE
-            or not jobstate.of_round(export, job_round)):
+    export = jobstate.queued_for(Export, args, kwargs, "export_id")
+    if export is None or export.status == Export.Status.DONE:
         return
     with translation.override(settings.LANGUAGE_CODE):  # a file the killed run wrote goes
         _fail(export, _("The background worker stopped while building the PDF."))

@@ -186,7 +186,7 @@ TASK_PATH = "ctip.units.tasks.run_restructuring"
 @on_given_up(TASK_PATH)
 def _given_up(args: list[Any], kwargs: dict[str, Any]) -> None:
     """The worker died under every attempt: say so on the job's page."""
-    job = Restructuring.objects.filter(pk=(args or [kwargs.get("job_id")])[0]).first()
+    job = jobstate.queued_for(Restructuring, args, kwargs, "job_id")
     if job is None or job.status not in Restructuring.PENDING:
         return
     with translation.override(settings.LANGUAGE_CODE):
