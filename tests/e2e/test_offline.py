@@ -142,12 +142,90 @@ def test_activities_recorded_offline_arrive_exactly_once(field: Field,
     page.wait_for_function(COUNT_IS, arg=1)
     assert page.evaluate(TITLES_JS) == titles
 
-    # Correct the refused one: back into the form, out of the queue; saved online as usual.
+    # Correct the refused one: it goes into the form and stays on the device, marked as being
+    # corrected, until the form is saved (decision record 0108); saved online as usual.
     refused.get_by_role("button").first.click()
-    page.wait_for_function(COUNT_IS, arg=0)
     assert page.input_value("#id_title") == "Họp quá đông"
+    page.locator("#offline-queue li.correcting").wait_for()
+    assert page.evaluate("ctipOffline.all()").__len__() == 1
     page.fill("#id_participants_women", "40")
     with page.expect_navigation():
         page.locator("form[data-offline] button[type=submit]").click()
-    assert "Họp quá đông" in page.evaluate(TITLES_JS)
+    page.wait_for_function(COUNT_IS, arg=0)
+    assert page.evaluate(TITLES_JS).count("Họp quá đông") == 1
     assert page.locator("#offline-count").is_hidden()
+
+
+def refused_entries(page: Any, context: Any, field: Field, titles: list[str]) -> None:
+    """Record each title offline with a count the server refuses, then reconnect."""
+    context.set_offline(True)
+    for n, title in enumerate(titles, start=1):
+        record(page, title, field.meeting_pk, "99999")
+        page.wait_for_function(COUNT_IS, arg=n)
+    context.set_offline(False)
+    page.locator("#offline-queue li.refused").nth(len(titles) - 1).wait_for()
+
+
+def submit(page: Any) -> None:
+    with page.expect_navigation():
+        page.locator("form[data-offline] button[type=submit]").click()
+
+
+def test_a_refused_entry_stays_on_the_device_until_its_correction_is_saved(
+        field: Field, browse: Browse) -> None:
+    """"Correct" never removes the refused entry before the corrected form is saved: leaving
+    the page, or the form coming back with the server's errors, keeps it; saved online, it
+    leaves the device once; queued again offline, the corrected entry replaces it."""
+    context, page = open_with_worker(browse)
+    browse.sign_in(page, field.officer, field.new_url)
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    refused_entries(page, context, field, ["Họp thôn Một", "Họp thôn Hai"])
+    page.wait_for_function(COUNT_IS, arg=2)
+    one = page.locator("#offline-queue li", has_text="Họp thôn Một")
+
+    # Into the form, then the page left without saving: still on the device, still refused.
+    one.get_by_role("button", name="Sửa").click()
+    assert page.input_value("#id_title") == "Họp thôn Một"
+    page.locator("#offline-queue li.correcting", has_text="Họp thôn Một").wait_for()
+    page.wait_for_function(COUNT_IS, arg=2)
+    page.reload()
+    page.wait_for_function(COUNT_IS, arg=2)
+    one.get_by_role("button", name="Sửa").wait_for()
+    assert page.locator("#offline-queue li.correcting").count() == 0
+
+    # Corrected with a mistake the server refuses: the form comes back with its errors, her
+    # values, and the entry still kept and still being corrected.
+    one.get_by_role("button", name="Sửa").click()
+    page.fill("#id_participants_women", "40")
+    page.fill("#id_participants_total", "10")
+    submit(page)
+    assert urlsplit(page.url).path == field.new_url
+    assert page.locator(".errorlist").count() >= 1
+    assert page.input_value("#id_title") == "Họp thôn Một"
+    page.locator("#offline-queue li.correcting", has_text="Họp thôn Một").wait_for()
+    page.wait_for_function(COUNT_IS, arg=2)
+
+    # Saved: the page after the save names the entry, which then leaves the device, once.
+    page.fill("#id_participants_total", "")
+    submit(page)
+    assert urlsplit(page.url).path != field.new_url
+    page.wait_for_function(COUNT_IS, arg=1)
+    assert page.evaluate(TITLES_JS).count("Họp thôn Một") == 1
+    assert [e["body"]["title"] for e in page.evaluate("ctipOffline.all()")] == ["Họp thôn Hai"]
+
+    # The other corrected without a connection: it replaces the refused entry in the queue
+    # (one entry, no longer refused) and is sent when the connection returns.
+    page.goto(field.new_url)
+    two = page.locator("#offline-queue li", has_text="Họp thôn Hai")
+    context.set_offline(True)
+    two.get_by_role("button", name="Sửa").click()
+    page.fill("#id_participants_women", "30")
+    page.locator("form[data-offline] button[type=submit]").click()
+    page.wait_for_function("""() => document.querySelectorAll(
+        '#offline-queue li:not(.refused)').length === 1""")
+    queued = page.evaluate("ctipOffline.all()")
+    assert len(queued) == 1 and "problem" not in queued[0]
+    assert queued[0]["body"]["participants_women"] == 30
+    context.set_offline(False)
+    page.wait_for_function(COUNT_IS, arg=0)
+    assert page.evaluate(TITLES_JS).count("Họp thôn Hai") == 1

@@ -170,9 +170,27 @@ def run_once(form: forms.BaseForm, *, actor: Any, scope: str | None,
 def announce(request: Any, done: Submitted[Any], message: str) -> None:
     """The success message of a create, or "already saved" for a repeat."""
     if done.replayed:
-        messages.info(request, already_saved())
+        messages.info(request, already_saved(), extra_tags=device_entry_saved(request))
     else:
-        messages.success(request, message)
+        messages.success(request, message, extra_tags=device_entry_saved(request))
+
+
+#: The field the offline script adds to a form it filled with an entry kept on the device (one
+#: the server refused, being corrected: ``ctip/js/offline.js``, decision record 0108).
+DEVICE_ENTRY = "device_entry"
+#: The class of the message after the save that names that entry: the script then removes it
+#: from the device, and not before, so an unsaved correction loses nothing.
+DEVICE_ENTRY_SAVED = "device-entry-"
+
+
+def device_entry_saved(request: Any) -> str:
+    """The message tag naming the device's entry that the form just saved, or "": only a UUID
+    is ever written back into the page."""
+    sent = request.POST.get(DEVICE_ENTRY, "") if request.method == "POST" else ""
+    try:
+        return DEVICE_ENTRY_SAVED + str(uuid.UUID(sent[:64])) if sent else ""
+    except ValueError:
+        return ""
 
 
 def already_saved() -> str:

@@ -13,7 +13,11 @@
  * - Every staff page shows how many entries of the signed-in officer are not sent yet. When the
  *   connection returns they go to POST /api/v1/activities/batch (the session, X-CSRFToken); the
  *   server answers each UUID once, so a batch sent twice creates nothing new. An entry the server
- *   refuses stays with its reason until the officer corrects or discards it.
+ *   refuses stays with its reason until the officer corrects or discards it. "Correct" fills the
+ *   form with it and keeps it on the device until the form is saved (decision record 0108):
+ *   queued again without a connection, it replaces the refused entry; saved online, the form
+ *   carries the entry's UUID (device_entry) and the page after the save names it back, and only
+ *   then is it removed. Leaving the form unsaved loses nothing.
  * - Signing out with unsent entries warns and offers to send first.
  * Without JavaScript or IndexedDB, everything works as before.
  */
@@ -30,6 +34,10 @@
   const REFRESHED = 'ctip-offline-refreshed';
   const REFRESHED_BY = 'ctip-offline-refreshed-by';
   const REFRESH_MS = 15 * 60 * 1000;
+  // The refused entry being corrected in this tab's form, kept across the form's own post
+  // (shown again with the server's errors, the form is still that entry's correction).
+  const CORRECTING = 'ctip-offline-correcting';
+  const SAVED_TAG = 'device-entry-';  // a message's class naming an entry saved by a form
 
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
@@ -84,6 +92,7 @@
   const form = document.querySelector('form[data-offline]');
   const FORM_KIND = form ? form.dataset.offline : '';
   const kindOf = (entry) => entry.kind || 'activity';
+  let correcting = null;  // the UUID of the refused entry in the form now, until it is saved
 
   function notice(text, kind) {
     const box = document.getElementById('offline-notice');
@@ -146,7 +155,10 @@
       what.textContent = titleOf(entry);
       item.append(what, ' ');
       const state = document.createElement('span');
-      if (entry.problem) {
+      if (entry.uuid === correcting) {
+        item.className = 'refused correcting';
+        state.textContent = say(T.beingCorrected, {reason: entry.problem});
+      } else if (entry.problem) {
         item.className = entry.conflict ? 'refused conflict' : 'refused';
         state.textContent = entry.conflict ? entry.problem : say(T.refused, {reason: entry.problem});
       } else {
@@ -156,7 +168,8 @@
       if (entry.conflict && FORM_KIND === 'activity-edit') {
         item.append(conflictView(entry));  // chosen on the edit page, with the form's labels
       } else if (entry.problem) {
-        if (kindOf(entry) === (FORM_KIND === 'activity-edit' ? 'edit' : FORM_KIND)) {
+        if (entry.uuid !== correcting &&
+            kindOf(entry) === (FORM_KIND === 'activity-edit' ? 'edit' : FORM_KIND)) {
           item.append(' ', button(T.correct, 'small', () => correct(entry)));
         } else {
           const open = document.createElement('a');
@@ -164,7 +177,10 @@
           item.append(' ', open);
         }
         item.append(' ', button(T.discard, 'small secondary', async () => {
-          if (window.confirm(T.discardConfirm)) { await drop(entry.uuid); await show(); }
+          if (!window.confirm(T.discardConfirm)) return;
+          if (entry.uuid === correcting) stopCorrecting();
+          await drop(entry.uuid);
+          await show();
         }));
       }
       list.append(item);
@@ -490,12 +506,51 @@
     return 'title';
   }
 
+  // The refused entry goes into the form and stays on the device, marked as being corrected,
+  // until the form is saved: online, the page after the save names it (resume below); offline,
+  // the corrected entry replaces it in the queue (queue). Leaving the page keeps it refused.
   function correct(entry) {
     if (!form) return;
     const focus = fill(entry);
-    drop(entry.uuid).then(show);
+    correcting = entry.uuid;
+    show();
     notice(say(T.correcting, {reason: entry.problem}), 'warning');
     form.elements[focus].focus();
+  }
+
+  function stopCorrecting() {
+    correcting = null;
+    sessionStorage.removeItem(CORRECTING);
+    const field = form && form.querySelector('input[name="device_entry"]');
+    if (field) field.remove();
+  }
+
+  // The form posted online: it names the entry it corrects, so that the page after a save can
+  // say it was saved; the tab remembers it for the form shown again with the server's errors.
+  function postingOnline() {
+    if (!correcting) { stopCorrecting(); return; }
+    let field = form.querySelector('input[name="device_entry"]');
+    if (!field) {
+      field = document.createElement('input');
+      field.type = 'hidden'; field.name = 'device_entry';
+      form.append(field);
+    }
+    field.value = correcting;
+    sessionStorage.setItem(CORRECTING, correcting);
+  }
+
+  // On every page: the entries a form saved (named by the page's messages) leave the device;
+  // a correction posted from this tab and shown again with errors is still being corrected.
+  async function resume() {
+    const saved = [...document.querySelectorAll('.messages .message')]
+      .flatMap((message) => [...message.classList])
+      .filter((name) => name.startsWith(SAVED_TAG)).map((name) => name.slice(SAVED_TAG.length));
+    for (const uuid of saved) await drop(uuid);
+    const was = sessionStorage.getItem(CORRECTING);
+    sessionStorage.removeItem(CORRECTING);
+    if (!was || !form || saved.includes(was)) return;
+    const entry = (await all()).find((e) => e.uuid === was);
+    if (entry && entry.problem && !entry.conflict) correcting = was;
   }
 
   const CLEARED = {
@@ -507,7 +562,11 @@
     const reading = FORM_KIND === 'situation' ? readSituation() : readActivity();
     const {body, errors, hasFiles} = reading;
     if (errors.length) { notice(errors.join(' '), 'error'); return; }
-    const entry = {uuid: newUuid(), user: USER, created: new Date().toISOString(),
+    // A corrected entry takes the place of the refused one (the server kept nothing of it),
+    // with the day it was first typed.
+    const corrected = correcting && (await all()).find((e) => e.uuid === correcting);
+    const entry = {uuid: corrected ? corrected.uuid : newUuid(), user: USER,
+                   created: corrected ? corrected.created : new Date().toISOString(),
                    kind: FORM_KIND === 'activity-edit' ? 'edit' : FORM_KIND, body};
     if (FORM_KIND === 'situation') entry.label = reading.label;
     if (FORM_KIND === 'activity-edit') {
@@ -520,6 +579,7 @@
       if (before) entry.uuid = before.uuid;
     }
     await put(entry);
+    stopCorrecting();
     notice((FORM_KIND === 'activity-edit' ? T.queuedEdit : T.queued) +
            (hasFiles ? ' ' + T.noFiles : ''), 'success');
     for (const name of CLEARED[FORM_KIND] || []) {
@@ -535,7 +595,7 @@
 
   if (form) {
     form.addEventListener('submit', (event) => {
-      if (navigator.onLine) return;  // online: the page posts as it always has
+      if (navigator.onLine) { postingOnline(); return; }  // online: the page posts as always
       event.preventDefault();
       queue();
     });
@@ -572,7 +632,7 @@
   window.addEventListener('offline', () => show());
   window.ctipOffline = {all, put, drop, sync, show};
 
-  sync();
+  resume().catch(() => { /* nothing named: nothing to remove */ }).then(() => sync());
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register(T.worker, {scope: '/'}).then(() => navigator.serviceWorker.ready)
       .then((registration) => {
