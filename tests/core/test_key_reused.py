@@ -139,3 +139,41 @@ def test_a_batch_sent_again_after_her_unit_changed_goes_on_past_the_entry(
     assert [(a["status"], a.get("record")) for a in answer.json()][0] == (200, None)
     assert answer.json()[1]["status"] == 201
     assert set(Activity.objects.values_list("title", flat=True)) == {"Ở xã mới", "Đã gửi"}
+
+
+def test_one_entry_sent_again_after_her_unit_changed_is_answered_as_sent(
+        users: Any, tree: Any, formats: Any, api_for: Any) -> None:
+    """``POST /activities`` and ``POST /situations`` sent again (the first answer lost) after
+    she was moved to another commune: saved at the first send, so answered 200 as sent, not
+    404 or 422, which a client takes for "not saved" and sends again elsewhere; an activity now
+    outside her scope is not shown (a report stays hers to read); nothing is saved twice."""
+    from ctip.accounts.models import RoleAssignment
+    from ctip.accounts.policy import forget
+
+    officer = users["commune_officer"]
+    api = api_for(officer)
+    activity = body(tree.commune_a, formats["meeting"], title="Đã gửi một lần")
+    situation = {"uuid": str(uuid.uuid4()), "unit_id": tree.commune_a.pk,
+                 "category": "recruitment", "description": "Người lạ hứa việc làm ở nước ngoài."}
+    assert api.post(URL, activity).status_code == 201
+    reported = api.post("/api/v1/situations", situation)
+    assert reported.status_code == 201
+    RoleAssignment.objects.filter(user=officer).update(unit=tree.commune_b)
+    forget(officer)
+
+    again = api.post(URL, activity)
+    assert again.status_code == 200, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["saved"] is True and again.json()["uuid"] == activity["uuid"]
+    assert "id" not in again.json() and "Đã gửi" not in again.content.decode()
+    assert Activity.objects.filter(title="Đã gửi một lần").count() == 1
+
+    again = api.post("/api/v1/situations", situation)
+    assert again.status_code == 200, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["code"] == reported.json()["code"]
+    assert Situation.objects.count() == 1
+    # a new report for the commune she left is still refused, naming the field
+    refused = api.post("/api/v1/situations", situation | {"uuid": str(uuid.uuid4())})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "unit_id"
+    assert Situation.objects.count() == 1

@@ -21,7 +21,7 @@ from pydantic import ValidationError as Invalid
 from ctip.accounts.policy import forget
 from ctip.api.auth import ApiRequest, needs
 from ctip.api.errors import Problem, refusal_errors, validation_errors
-from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId
+from ctip.api.schemas import MAX_ID, Count, Id, Input, PathId, SentBefore, sent_before
 from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.community.selectors import clubs_visible_to
 from ctip.core.errors import ActionError, NotInScope
@@ -258,7 +258,7 @@ def _values(viewer: Any, body: ActivityFields, seen: dict[Any, Any] | None = Non
     }
 
 
-@router.post("/activities", response={200: ActivityOut, 201: ActivityOut},
+@router.post("/activities", response={200: ActivityOut | SentBefore, 201: ActivityOut},
              auth=needs(*RECORDS),
              summary="Record an activity (201); the same uuid again answers 200 with it")
 def create_activity(request: ApiRequest, response: HttpResponse,
@@ -273,10 +273,17 @@ def create_activity(request: ApiRequest, response: HttpResponse,
     if done.obj is None:
         raise Problem(409, "gone", _("This entry was recorded before and has since been "
                                      "deleted."), uuid=str(body.uuid))
-    activity = get_activity_for(viewer, done.obj.pk)
-    _etag(response, activity)
     if done.replayed:
         response["Idempotent-Replayed"] = "true"
+    try:
+        activity = get_activity_for(viewer, done.obj.pk)
+    except NotInScope:
+        if not done.replayed:
+            raise
+        # saved when it was first sent; its unit has since left her scope (as in the batch):
+        # answered as sent, never as "not found", which a client would take for not saved
+        return Status(200, sent_before(body.uuid))
+    _etag(response, activity)
     return Status(200 if done.replayed else 201, out(activity))
 
 

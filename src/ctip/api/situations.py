@@ -98,11 +98,14 @@ def get_situation(request: ApiRequest, pk: PathId) -> dict[str, Any]:
 def report_situation(request: ApiRequest, response: HttpResponse,
                      body: SituationIn) -> Status[dict[str, Any]]:
     viewer = request.auth
-    unit = reportable_units(viewer).filter(pk=body.unit_id).first()
-    if unit is None:
-        raise ActionError(_("You cannot report situations for this unit."), field="unit_id")
 
     def create() -> Situation:
+        # checked only for a new report: one saved when first sent is answered as sent even if
+        # she can no longer report for its unit (moved, another role), never refused
+        unit = reportable_units(viewer).filter(pk=body.unit_id).first()
+        if unit is None:
+            raise ActionError(_("You cannot report situations for this unit."),
+                              field="unit_id")
         return actions.create_situation(
             actor=viewer, unit=unit, category=body.category, urgency=body.urgency,
             description=body.description, address=body.address, occurred_on=body.occurred_on,
@@ -115,4 +118,5 @@ def report_situation(request: ApiRequest, response: HttpResponse,
         raise Problem(409, "gone", _("This report was recorded before and is gone."))
     if done.replayed:
         response["Idempotent-Replayed"] = "true"
+    # the reporter keeps seeing what she reported (``situations_visible_to``)
     return Status(200 if done.replayed else 201, out(done.obj))
