@@ -20,7 +20,7 @@ from types import ModuleType
 
 import ctip
 
-CREATING = re.compile(r"^(create|add|open|log|refer|record_consent|new)(_|$)")
+CREATING = re.compile(r"^(create|add|open|log|refer|record|new)(_|$)")
 WRAPPERS = {"submit_form_once", "submit_once", "run_once"}
 
 #: Creating actions called from views that need no key, with why.
@@ -30,6 +30,7 @@ NOT_FORM_CREATES = {
     "create_or_get_draft": "a report draft is unique per unit, type and period (database "
                            "constraint): a repeat gets the same draft",
     "record_user_viewed": "records a view, creates nothing",
+    "record": "writes the audit trail's event of a view or an export, creates nothing",
 }
 
 

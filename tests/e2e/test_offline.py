@@ -143,15 +143,15 @@ def test_activities_recorded_offline_arrive_exactly_once(field: Field,
     assert page.evaluate(TITLES_JS) == titles
 
     # Correct the refused one: it goes into the form and stays on the device, marked as being
-    # corrected, until the form is saved (decision record 0108); saved online as usual.
+    # corrected; saved, the correction takes its place and is sent (decision record 0108).
     refused.get_by_role("button").first.click()
     assert page.input_value("#id_title") == "Họp quá đông"
     page.locator("#offline-queue li.correcting").wait_for()
-    assert page.evaluate("ctipOffline.all()").__len__() == 1
+    assert len(page.evaluate("ctipOffline.all()")) == 1
     page.fill("#id_participants_women", "40")
-    with page.expect_navigation():
-        page.locator("form[data-offline] button[type=submit]").click()
+    page.locator("form[data-offline] button[type=submit]").click()
     page.wait_for_function(COUNT_IS, arg=0)
+    assert urlsplit(page.url).path == field.new_url
     assert page.evaluate(TITLES_JS).count("Họp quá đông") == 1
     assert page.locator("#offline-count").is_hidden()
 
@@ -163,69 +163,93 @@ def refused_entries(page: Any, context: Any, field: Field, titles: list[str]) ->
         record(page, title, field.meeting_pk, "99999")
         page.wait_for_function(COUNT_IS, arg=n)
     context.set_offline(False)
-    page.locator("#offline-queue li.refused").nth(len(titles) - 1).wait_for()
+    page.wait_for_function(f"""() => document.querySelectorAll('#offline-queue li.refused')
+                                .length === {len(titles)}""")
 
 
-def submit(page: Any) -> None:
-    with page.expect_navigation():
-        page.locator("form[data-offline] button[type=submit]").click()
+def save(page: Any) -> None:
+    page.locator("form[data-offline] button[type=submit]").click()
 
 
 def test_a_refused_entry_stays_on_the_device_until_its_correction_is_saved(
         field: Field, browse: Browse) -> None:
-    """"Correct" never removes the refused entry before the corrected form is saved: leaving
-    the page, or the form coming back with the server's errors, keeps it; saved online, it
-    leaves the device once; queued again offline, the corrected entry replaces it."""
+    """"Correct" never removes the refused entry before its correction is saved: leaving the
+    page keeps it, a correction refused (on the device or by the server) keeps it with the
+    reason; saved, the correction takes its place under its UUID and is saved once, online or
+    offline, from one tab or two."""
     context, page = open_with_worker(browse)
     browse.sign_in(page, field.officer, field.new_url)
     page.wait_for_selector("html[data-offline-ready]", state="attached")
-    refused_entries(page, context, field, ["Họp thôn Một", "Họp thôn Hai"])
-    page.wait_for_function(COUNT_IS, arg=2)
-    one = page.locator("#offline-queue li", has_text="Họp thôn Một")
+    refused_entries(page, context, field, ["Họp thôn Một", "Họp thôn Hai", "Họp thôn Ba"])
+    page.wait_for_function(COUNT_IS, arg=3)
+    uuids = {e["body"]["title"]: e["uuid"] for e in page.evaluate("ctipOffline.all()")}
+
+    def entry(title: str, on: Any = page) -> Any:
+        return on.locator("#offline-queue li", has_text=title)
 
     # Into the form, then the page left without saving: still on the device, still refused.
-    one.get_by_role("button", name="Sửa").click()
+    entry("Họp thôn Một").get_by_role("button", name="Sửa").click()
     assert page.input_value("#id_title") == "Họp thôn Một"
     page.locator("#offline-queue li.correcting", has_text="Họp thôn Một").wait_for()
-    page.wait_for_function(COUNT_IS, arg=2)
+    page.wait_for_function(COUNT_IS, arg=3)
     page.reload()
-    page.wait_for_function(COUNT_IS, arg=2)
-    one.get_by_role("button", name="Sửa").wait_for()
+    page.wait_for_function(COUNT_IS, arg=3)
+    entry("Họp thôn Một").get_by_role("button", name="Sửa").wait_for()
     assert page.locator("#offline-queue li.correcting").count() == 0
 
-    # Corrected with a mistake the server refuses: the form comes back with its errors, her
-    # values, and the entry still kept and still being corrected.
-    one.get_by_role("button", name="Sửa").click()
+    # A correction the device refuses (women above the total): nothing changes.
+    entry("Họp thôn Một").get_by_role("button", name="Sửa").click()
     page.fill("#id_participants_women", "40")
     page.fill("#id_participants_total", "10")
-    submit(page)
-    assert urlsplit(page.url).path == field.new_url
-    assert page.locator(".errorlist").count() >= 1
+    save(page)
+    page.locator("#offline-notice.error").wait_for()
     assert page.input_value("#id_title") == "Họp thôn Một"
     page.locator("#offline-queue li.correcting", has_text="Họp thôn Một").wait_for()
-    page.wait_for_function(COUNT_IS, arg=2)
-
-    # Saved: the page after the save names the entry, which then leaves the device, once.
+    # One the server refuses again (still too many): kept, with the reason, under its UUID.
     page.fill("#id_participants_total", "")
-    submit(page)
-    assert urlsplit(page.url).path != field.new_url
-    page.wait_for_function(COUNT_IS, arg=1)
-    assert page.evaluate(TITLES_JS).count("Họp thôn Một") == 1
-    assert [e["body"]["title"] for e in page.evaluate("ctipOffline.all()")] == ["Họp thôn Hai"]
+    page.fill("#id_participants_women", "88888")
+    save(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('#offline-queue li.refused')]
+        .some((li) => li.textContent.includes('88888'))""")
+    page.wait_for_function(COUNT_IS, arg=3)
+    assert uuids["Họp thôn Một"] in [e["uuid"] for e in page.evaluate("ctipOffline.all()")]
 
-    # The other corrected without a connection: it replaces the refused entry in the queue
-    # (one entry, no longer refused) and is sent when the connection returns.
-    page.goto(field.new_url)
-    two = page.locator("#offline-queue li", has_text="Họp thôn Hai")
+    # Saved: sent from the device as it stands, without leaving the page; saved once.
+    entry("Họp thôn Một").get_by_role("button", name="Sửa").click()
+    page.fill("#id_participants_women", "40")
+    save(page)
+    page.wait_for_function(COUNT_IS, arg=2)
+    assert urlsplit(page.url).path == field.new_url
+    assert page.evaluate(TITLES_JS).count("Họp thôn Một") == 1
+
+    # Two tabs correct the same entry: the first saves it; the second is told it is gone and
+    # saves nothing.
+    other = context.new_page()
+    other.goto(field.new_url)
+    other.wait_for_function(COUNT_IS, arg=2)
+    entry("Họp thôn Hai").get_by_role("button", name="Sửa").click()
+    entry("Họp thôn Hai", other).get_by_role("button", name="Sửa").click()
+    page.fill("#id_participants_women", "25")
+    save(page)
+    page.wait_for_function(COUNT_IS, arg=1)
+    other.fill("#id_participants_women", "26")
+    save(other)
+    other.locator("#offline-notice.warning").wait_for()
+    assert "không còn trên máy" in other.locator("#offline-notice").inner_text()
+    other.close()
+    assert page.evaluate(TITLES_JS).count("Họp thôn Hai") == 1
+
+    # Corrected without a connection: it replaces the refused entry in the queue (one entry,
+    # the same UUID, no longer refused) and is sent when the connection returns.
     context.set_offline(True)
-    two.get_by_role("button", name="Sửa").click()
+    entry("Họp thôn Ba").get_by_role("button", name="Sửa").click()
     page.fill("#id_participants_women", "30")
-    page.locator("form[data-offline] button[type=submit]").click()
+    save(page)
     page.wait_for_function("""() => document.querySelectorAll(
         '#offline-queue li:not(.refused)').length === 1""")
     queued = page.evaluate("ctipOffline.all()")
-    assert len(queued) == 1 and "problem" not in queued[0]
-    assert queued[0]["body"]["participants_women"] == 30
+    assert [(e["uuid"], "problem" in e, e["body"]["participants_women"]) for e in queued] == [
+        (uuids["Họp thôn Ba"], False, 30)]
     context.set_offline(False)
     page.wait_for_function(COUNT_IS, arg=0)
-    assert page.evaluate(TITLES_JS).count("Họp thôn Hai") == 1
+    assert page.evaluate(TITLES_JS).count("Họp thôn Ba") == 1

@@ -212,3 +212,23 @@ def test_a_closed_commune_cannot_be_chosen(client: Client, tree: Any) -> None:
     response = client.post(URL, form_data(tree.commune_b))
     assert response.status_code == 400
     assert "Vui lòng chọn xã, phường trong danh sách." in response.content.decode()
+
+
+def test_a_report_is_saved_and_acknowledged_when_the_counter_cannot_be_reached(
+        client: Client, tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-address counter lives in the shared cache. Unreachable (Redis down), it limits
+    nothing and is not counted: the stored report is never answered with an error page, which
+    would make the sender, who cannot check, send it again."""
+    from ctip.core import ratelimit
+
+    class Down:
+        def __getattr__(self, name: str) -> Any:
+            def fail(*args: Any, **kwargs: Any) -> Any:
+                raise ConnectionError("the cache is down")
+            return fail
+
+    monkeypatch.setattr(ratelimit, "cache", Down())
+    response = client.post(URL, form_data(tree.commune_a))
+    assert response.status_code == 302 and response["Location"] == "/bao-tin/da-gui/"
+    situation = Situation.objects.get()
+    assert situation.code in client.get(response["Location"]).content.decode()

@@ -260,7 +260,8 @@ def _values(viewer: Any, body: ActivityFields, seen: dict[Any, Any] | None = Non
 
 @router.post("/activities", response={200: ActivityOut | SentBefore, 201: ActivityOut},
              auth=needs(*RECORDS),
-             summary="Record an activity (201); the same uuid again answers 200 with it")
+             summary="Record an activity (201); the same uuid again answers 200 with it, or with "
+                     "`saved: true` when it is no longer yours to see")
 def create_activity(request: ApiRequest, response: HttpResponse,
                     body: ActivityCreate) -> Status[dict[str, Any]]:
     viewer = request.auth

@@ -167,30 +167,27 @@ def run_once(form: forms.BaseForm, *, actor: Any, scope: str | None,
     return already_saved() if done.replayed else str(done.obj)
 
 
+def sent_before(data: Any, *, actor: Any, scope: str | None, prefix: str | None = None) -> bool:
+    """Whether the key a step's form carried (``data``: the POST) was already used by
+    ``actor`` in ``scope``: the first press did the step, and the repeat is answered "already
+    saved" before the checks of the state the step changed (an escalated situation is no
+    longer hers to escalate, a closed case refuses every step), never as a refusal."""
+    if scope is None:
+        return False
+    try:
+        key = uuid.UUID(str(data.get(f"{prefix}-{FIELD}" if prefix else FIELD, ""))[:64])
+    except ValueError:
+        return False
+    return SubmissionKey.objects.filter(key=key, scope=scope,
+                                        actor_id=_actor_id(actor)).exists()
+
+
 def announce(request: Any, done: Submitted[Any], message: str) -> None:
     """The success message of a create, or "already saved" for a repeat."""
     if done.replayed:
-        messages.info(request, already_saved(), extra_tags=device_entry_saved(request))
+        messages.info(request, already_saved())
     else:
-        messages.success(request, message, extra_tags=device_entry_saved(request))
-
-
-#: The field the offline script adds to a form it filled with an entry kept on the device (one
-#: the server refused, being corrected: ``ctip/js/offline.js``, decision record 0108).
-DEVICE_ENTRY = "device_entry"
-#: The class of the message after the save that names that entry: the script then removes it
-#: from the device, and not before, so an unsaved correction loses nothing.
-DEVICE_ENTRY_SAVED = "device-entry-"
-
-
-def device_entry_saved(request: Any) -> str:
-    """The message tag naming the device's entry that the form just saved, or "": only a UUID
-    is ever written back into the page."""
-    sent = request.POST.get(DEVICE_ENTRY, "") if request.method == "POST" else ""
-    try:
-        return DEVICE_ENTRY_SAVED + str(uuid.UUID(sent[:64])) if sent else ""
-    except ValueError:
-        return ""
+        messages.success(request, message)
 
 
 def already_saved() -> str:

@@ -8,6 +8,7 @@ counts only reports that were stored, the offer check every check made.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from ctip.core.client import client_ip
+
+logger = logging.getLogger("ctip.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,23 @@ class Limit:
         return self.key_for(client_ip(request) or "unknown")
 
     def exceeded(self, request: HttpRequest) -> bool:
-        """Whether the client used up what the window allows."""
-        return int(cache.get(self.key(request), 0)) >= self.allowed
+        """Whether the client used up what the window allows. A cache that cannot be read
+        limits nothing: a public form is never refused for want of its counter."""
+        try:
+            return int(cache.get(self.key(request), 0)) >= self.allowed
+        except Exception:  # noqa: BLE001  (any cache backend's failure)
+            logger.warning("limit %s: the counter could not be read", self.prefix,
+                           exc_info=True)
+            return False
 
     def count(self, request: HttpRequest) -> None:
-        _add_one(self.key(request), self.window)
+        """Count one use. It follows what it counts (a report stored): a counter that cannot
+        be written is logged, never turned into an error page for a write that was saved."""
+        try:
+            _add_one(self.key(request), self.window)
+        except Exception:  # noqa: BLE001  (any cache backend's failure)
+            logger.warning("limit %s: the use could not be counted", self.prefix,
+                           exc_info=True)
 
     def spend(self, who: str, now: float | None = None) -> int:
         """Count one use by ``who`` in the current window, fixed on the clock (each starts at

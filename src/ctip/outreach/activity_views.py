@@ -33,7 +33,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
-from ctip.core.idempotency import already_saved, device_entry_saved, submit_form_once
+from ctip.core.idempotency import already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.outreach import actions, exports, policy
 from ctip.outreach.activity_forms import (
@@ -125,15 +125,14 @@ def activity_create(request: AuthedRequest) -> HttpResponse:
             except ActionError as exc:
                 add_to_form(form, exc)
             else:
-                saved = device_entry_saved(request)
                 if done.obj is None:
-                    messages.info(request, already_saved(), extra_tags=saved)
+                    messages.info(request, already_saved())
                     return redirect("outreach:activity_list")
                 if done.replayed:
-                    messages.info(request, already_saved(), extra_tags=saved)
+                    messages.info(request, already_saved())
                 else:
                     messages.success(request, _("The activity “%(title)s” has been recorded.")
-                                     % {"title": done.obj.title}, extra_tags=saved)
+                                     % {"title": done.obj.title})
                 return redirect("outreach:activity_detail", pk=done.obj.pk)
     else:
         form = ActivityForm(initial=_create_initial(request, units), viewer=request.user,
@@ -200,8 +199,7 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except ActionError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, _("The activity has been saved."),
-                             extra_tags=device_entry_saved(request))
+            messages.success(request, _("The activity has been saved."))
             return redirect("outreach:activity_detail", pk=activity.pk)
     return TemplateResponse(request, "outreach/activity_form.html", {
         "form": form, "activity": activity, "version": version,

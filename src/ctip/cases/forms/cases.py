@@ -415,7 +415,7 @@ class ReferForm(RulesForm, IdempotentForm, forms.Form):
             self.fields["referred_on"].initial = timezone.localdate()
 
 
-class AnswerForm(RulesForm, forms.Form):
+class AnswerForm(RulesForm, IdempotentForm, forms.Form):
     rules = ANSWER_RULES
     answer = _narrative(_("Answer from the agency"), required=True, max_length=5000)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
@@ -426,7 +426,7 @@ class AnswerForm(RulesForm, forms.Form):
             self.fields["answered_on"].initial = timezone.localdate()
 
 
-class CloseCaseForm(RulesForm, forms.Form):
+class CloseCaseForm(RulesForm, IdempotentForm, forms.Form):
     rules = CLOSE_CASE_RULES
     outcome = forms.ChoiceField(label=_("Outcome"),
                                 choices=[("", _("— choose —")), *SupportCase.Outcome.choices])
@@ -499,7 +499,7 @@ def province_choices() -> list[tuple[str, str]]:
             *((str(p.code.value), p.name) for p in provinces)]
 
 
-class TraffickingEventForm(RulesForm, forms.Form):
+class TraffickingEventForm(RulesForm, IdempotentForm, forms.Form):
     """One time she was trafficked. Types only: the rules between fields are the action's
     (``EVENT_RULES``), run here too when a field fails (given: the case, and the event
     corrected as ``current``)."""

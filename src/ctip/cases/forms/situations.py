@@ -186,7 +186,7 @@ def _note_field(label: Any, *, required: bool, rows: int = 2) -> forms.CharField
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class VerifyForm(RulesForm, forms.Form):
+class VerifyForm(RulesForm, IdempotentForm, forms.Form):
     """The handling steps: the action's rules run here too when a field fails (``given``:
     the situation), so that a step on a closed situation says so with the field's error."""
 
@@ -194,7 +194,7 @@ class VerifyForm(RulesForm, forms.Form):
     note = _note_field(_("Note (optional)"), required=False)
 
 
-class EscalateForm(RulesForm, forms.Form):
+class EscalateForm(RulesForm, IdempotentForm, forms.Form):
     rules = ESCALATE_RULES
     note = _note_field(_("Note for the level above (optional)"), required=False)
 
@@ -221,7 +221,7 @@ class ReferForm(RulesForm, IdempotentForm, forms.Form):
             self.fields["referred_on"].initial = timezone.localdate()
 
 
-class AnswerForm(RulesForm, forms.Form):
+class AnswerForm(RulesForm, IdempotentForm, forms.Form):
     rules = ANSWER_RULES
     answer = _note_field(_("Answer from the agency"), required=True)
     answered_on = forms.DateField(label=_("Answered on"), widget=DATE_WIDGET)
@@ -237,6 +237,6 @@ class NoteForm(RulesForm, IdempotentForm, forms.Form):
     note = _note_field(_("Note"), required=True, rows=3)
 
 
-class CloseForm(RulesForm, forms.Form):
+class CloseForm(RulesForm, IdempotentForm, forms.Form):
     rules = CLOSE_RULES
     outcome = _note_field(_("Outcome"), required=True, rows=3)

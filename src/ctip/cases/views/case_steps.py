@@ -31,7 +31,7 @@ from ctip.cases.models import SupportCase
 from ctip.cases.selectors import get_case_managed_by, get_case_shown_to
 from ctip.cases.views.base import case_page, closed_message, detail_url
 from ctip.core.errors import ActionError, add_to_form
-from ctip.core.idempotency import run_once
+from ctip.core.idempotency import already_saved, run_once, sent_before
 from ctip.core.rules import RulesForm
 from ctip.core.typing import AuthedRequest
 
@@ -48,6 +48,10 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
     case = get_case_managed_by(request.user, pk)
     if check is not None:
         check(case)
+    if request.method == "POST" and sent_before(request.POST, actor=request.user, scope=scope):
+        # the first press did the step (closing the case among them): "already saved"
+        messages.info(request, already_saved())
+        return redirect(detail_url(case, anchor))
     if case.closed_on is not None:
         messages.error(request, closed_message(case))
         return redirect(detail_url(case))
@@ -226,6 +230,7 @@ def case_referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> H
 
     return _case_step(request, pk, form_class=AnswerForm, run=run, anchor="referrals",
                       check=referral_of, form_kwargs=given, title=_("Answer from the agency"),
+                      scope="cases.referral.answer",
                       submit=_("Record the answer"))
 
 
@@ -238,6 +243,7 @@ def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The case has been closed.")
 
     return _case_step(request, pk, form_class=CloseCaseForm, run=run, anchor="facts",
+                      scope="cases.case.close",
                       title=_("Close the case"), submit=_("Close the case"),
                       help_text=_("A closed case can no longer be changed."))
 
@@ -259,6 +265,7 @@ def trafficking_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
     return _case_step(request, pk, form_class=TraffickingEventForm, run=run,
                       anchor="trafficking", title=_("Record how she was trafficked"),
+                      scope="cases.trafficking",
                       submit=_("Record"), form_kwargs=lambda case: {"case": case},
                       help_text=_EVENT_HELP)
 

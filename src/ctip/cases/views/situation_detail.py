@@ -33,7 +33,7 @@ from ctip.cases.models import Agency, Consent, Person, Referral, Situation
 from ctip.cases.selectors import get_situation_for
 from ctip.cases.views.situations import mark_deadlines
 from ctip.core.errors import ActionError, add_to_form
-from ctip.core.idempotency import run_once
+from ctip.core.idempotency import already_saved, run_once, sent_before
 from ctip.core.typing import AuthedRequest
 
 # Handling steps: form prefix → form class.
@@ -123,7 +123,12 @@ def _step(request: HttpRequest, pk: int, prefix: str,
     """Validate the step's form, run its action, and go back to the detail page; a refusal
     shows the page again with every reason on the form (the actions report every rule
     broken, each missing consent among them). A step that creates a record names its
-    ``scope``: it runs once per form key (``core.idempotency.run_once``)."""
+    ``scope``: it runs once per form key (``core.idempotency.run_once``), and so does a step
+    that changes the situation's state (a second press is "already saved", not a refusal)."""
+    if sent_before(request.POST, actor=request.user, scope=scope, prefix=prefix):
+        get_situation_for(request.user, pk)  # still hidden from one who cannot see it
+        messages.info(request, already_saved())
+        return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
     situation = _managed(request, pk)
     form = STEP_FORMS[prefix](request.POST, prefix=prefix, given={"situation": situation})
     if form.is_valid():
@@ -151,7 +156,7 @@ def situation_verify(request: AuthedRequest, pk: int) -> HttpResponse:
         actions.start_verification(actor=request.user, situation=situation, note=data["note"])
         return _("Verification has started.")
 
-    return _step(request, pk, "verify", run)
+    return _step(request, pk, "verify", run, scope="cases.situation.verify")
 
 
 @require_http_methods(["POST"])
@@ -162,7 +167,7 @@ def situation_escalate(request: AuthedRequest, pk: int) -> HttpResponse:
         return _("The situation has been escalated to %(unit)s.") % {
             "unit": situation.handling_unit.name}
 
-    return _step(request, pk, "escalate", run)
+    return _step(request, pk, "escalate", run, scope="cases.situation.escalate")
 
 
 @require_http_methods(["POST"])
@@ -195,12 +200,17 @@ def situation_close(request: AuthedRequest, pk: int) -> HttpResponse:
                                 outcome=data["outcome"])
         return _("The situation has been closed.")
 
-    return _step(request, pk, "close", run)
+    return _step(request, pk, "close", run, scope="cases.situation.close")
 
 
 @require_http_methods(["POST"])
 @requires("situation.manage")
 def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
+    scope, prefix = "cases.situation.answer", f"answer-{referral_pk}"
+    if sent_before(request.POST, actor=request.user, scope=scope, prefix=prefix):
+        get_situation_for(request.user, pk)
+        messages.info(request, already_saved())
+        return redirect(reverse("cases:situation_detail", args=[pk]) + "#referrals")
     situation = _managed(request, pk)
     referral = Referral.objects.filter(pk=referral_pk, situation=situation).first()
     if referral is None:
@@ -208,10 +218,15 @@ def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpRe
     form = AnswerForm(request.POST, prefix=f"answer-{referral.pk}",
                       given={"referral": referral})
     if form.is_valid():
-        try:
+        def run() -> str:
             actions.record_answer(actor=request.user, referral=referral,
                                   answer=form.cleaned_data["answer"],
                                   answered_on=form.cleaned_data["answered_on"])
+            return _("The answer of %(agency)s has been recorded.") % {
+                "agency": referral.agency.name}
+
+        try:
+            done = run_once(form, actor=request.user, scope=scope, run=run)
         except ActionError as exc:
             situation = get_situation_for(request.user, pk)
             if situation.state == Situation.State.CLOSED:
@@ -219,7 +234,6 @@ def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpRe
                 return redirect("cases:situation_detail", pk=pk)
             add_to_form(form, exc)
         else:
-            messages.success(request, _("The answer of %(agency)s has been recorded.")
-                             % {"agency": referral.agency.name})
+            messages.success(request, done)
             return redirect(reverse("cases:situation_detail", args=[pk]) + "#referrals")
     return _render_detail(request, situation, answer_forms={referral.pk: form})

@@ -14,10 +14,10 @@
  *   connection returns they go to POST /api/v1/activities/batch (the session, X-CSRFToken); the
  *   server answers each UUID once, so a batch sent twice creates nothing new. An entry the server
  *   refuses stays with its reason until the officer corrects or discards it. "Correct" fills the
- *   form with it and keeps it on the device until the form is saved (decision record 0108):
- *   queued again without a connection, it replaces the refused entry; saved online, the form
- *   carries the entry's UUID (device_entry) and the page after the save names it back, and only
- *   then is it removed. Leaving the form unsaved loses nothing.
+ *   form with it and keeps it on the device (decision record 0108); saving the form then puts
+ *   the corrected entry in its place, under the same UUID, and sends it as any queued entry,
+ *   with or without a connection: the server saves it once, or refuses it again with the
+ *   reason. Leaving the form unsaved loses nothing.
  * - Signing out with unsent entries warns and offers to send first.
  * Without JavaScript or IndexedDB, everything works as before.
  */
@@ -34,10 +34,6 @@
   const REFRESHED = 'ctip-offline-refreshed';
   const REFRESHED_BY = 'ctip-offline-refreshed-by';
   const REFRESH_MS = 15 * 60 * 1000;
-  // The refused entry being corrected in this tab's form, kept across the form's own post
-  // (shown again with the server's errors, the form is still that entry's correction).
-  const CORRECTING = 'ctip-offline-correcting';
-  const SAVED_TAG = 'device-entry-';  // a message's class naming an entry saved by a form
 
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
@@ -286,9 +282,17 @@
 
   // --- sending ---------------------------------------------------------------------------------
   let sending = null;
+  let again = false;
 
+  // One send at a time; asked while one runs, another follows it, so that what was queued
+  // meanwhile (a correction) goes too. Resolves with the queue as it is then.
   function sync() {
-    if (!sending) sending = send().finally(() => { sending = null; });
+    if (sending) { again = true; return sending; }
+    sending = (async () => {
+      let rows;
+      do { again = false; rows = await send(); } while (again);
+      return rows;
+    })().finally(() => { sending = null; });
     return sending;
   }
 
@@ -473,7 +477,9 @@
       errors.push(say(T.fieldSays, {field: labelOf('occurred_on'), message: T.futureDate}));
     }
     // A reporter's phone number identifies a person: it is never kept on the device.
-    if ((data.get('reporter_contact') || '').toString().trim()) errors.push(T.noContact);
+    if ((data.get('reporter_contact') || '').toString().trim()) {
+      errors.push(correcting ? T.noContactCorrecting : T.noContact);
+    }
     const category = form.elements.category;
     const label = category && category.selectedIndex > 0
       ? category.options[category.selectedIndex].textContent.trim() : '';
@@ -507,8 +513,8 @@
   }
 
   // The refused entry goes into the form and stays on the device, marked as being corrected,
-  // until the form is saved: online, the page after the save names it (resume below); offline,
-  // the corrected entry replaces it in the queue (queue). Leaving the page keeps it refused.
+  // until the form is saved: the corrected entry then takes its place and is sent (queue).
+  // Leaving the page keeps it as it was, refused, with its "Correct" button.
   function correct(entry) {
     if (!form) return;
     const focus = fill(entry);
@@ -520,37 +526,6 @@
 
   function stopCorrecting() {
     correcting = null;
-    sessionStorage.removeItem(CORRECTING);
-    const field = form && form.querySelector('input[name="device_entry"]');
-    if (field) field.remove();
-  }
-
-  // The form posted online: it names the entry it corrects, so that the page after a save can
-  // say it was saved; the tab remembers it for the form shown again with the server's errors.
-  function postingOnline() {
-    if (!correcting) { stopCorrecting(); return; }
-    let field = form.querySelector('input[name="device_entry"]');
-    if (!field) {
-      field = document.createElement('input');
-      field.type = 'hidden'; field.name = 'device_entry';
-      form.append(field);
-    }
-    field.value = correcting;
-    sessionStorage.setItem(CORRECTING, correcting);
-  }
-
-  // On every page: the entries a form saved (named by the page's messages) leave the device;
-  // a correction posted from this tab and shown again with errors is still being corrected.
-  async function resume() {
-    const saved = [...document.querySelectorAll('.messages .message')]
-      .flatMap((message) => [...message.classList])
-      .filter((name) => name.startsWith(SAVED_TAG)).map((name) => name.slice(SAVED_TAG.length));
-    for (const uuid of saved) await drop(uuid);
-    const was = sessionStorage.getItem(CORRECTING);
-    sessionStorage.removeItem(CORRECTING);
-    if (!was || !form || saved.includes(was)) return;
-    const entry = (await all()).find((e) => e.uuid === was);
-    if (entry && entry.problem && !entry.conflict) correcting = was;
   }
 
   const CLEARED = {
@@ -562,9 +537,17 @@
     const reading = FORM_KIND === 'situation' ? readSituation() : readActivity();
     const {body, errors, hasFiles} = reading;
     if (errors.length) { notice(errors.join(' '), 'error'); return; }
-    // A corrected entry takes the place of the refused one (the server kept nothing of it),
-    // with the day it was first typed.
+    // A corrected entry takes the place of the refused one, under its UUID (a refusal keeps
+    // nothing on the server), with the day it was first typed. The UUID makes it one entry
+    // however often, and from however many tabs, it is sent. Gone from the device meanwhile
+    // (sent or discarded from another tab): nothing is saved from this form.
     const corrected = correcting && (await all()).find((e) => e.uuid === correcting);
+    if (correcting && !corrected) {
+      stopCorrecting();
+      notice(T.correctedGone, 'warning');
+      await show();
+      return;
+    }
     const entry = {uuid: corrected ? corrected.uuid : newUuid(), user: USER,
                    created: corrected ? corrected.created : new Date().toISOString(),
                    kind: FORM_KIND === 'activity-edit' ? 'edit' : FORM_KIND, body};
@@ -579,9 +562,14 @@
       if (before) entry.uuid = before.uuid;
     }
     await put(entry);
+    const sendNow = Boolean(corrected) && navigator.onLine;
     stopCorrecting();
-    notice((FORM_KIND === 'activity-edit' ? T.queuedEdit : T.queued) +
-           (hasFiles ? ' ' + T.noFiles : ''), 'success');
+    if (sendNow) {  // sent now; what the server answers is said when it has (finish)
+      notice(hasFiles ? T.noFilesCorrecting : '', 'warning');
+    } else {
+      notice((FORM_KIND === 'activity-edit' ? T.queuedEdit : T.queued) +
+             (hasFiles ? ' ' + T.noFiles : ''), 'success');
+    }
     for (const name of CLEARED[FORM_KIND] || []) {
       const field = form.elements[name];
       if (field && field.tagName === 'SELECT') field.selectedIndex = 0;
@@ -591,11 +579,13 @@
     await show();
     const first = FORM_KIND === 'situation' ? 'category' : 'title';
     if (form.elements[first]) form.elements[first].focus();
+    if (sendNow) await sync();
   }
 
   if (form) {
     form.addEventListener('submit', (event) => {
-      if (navigator.onLine) { postingOnline(); return; }  // online: the page posts as always
+      // online, the page posts as it always has; a correction goes the device's way (queue)
+      if (navigator.onLine && !correcting) return;
       event.preventDefault();
       queue();
     });
@@ -632,7 +622,7 @@
   window.addEventListener('offline', () => show());
   window.ctipOffline = {all, put, drop, sync, show};
 
-  resume().catch(() => { /* nothing named: nothing to remove */ }).then(() => sync());
+  sync();
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register(T.worker, {scope: '/'}).then(() => navigator.serviceWorker.ready)
       .then((registration) => {
