@@ -52,6 +52,7 @@ from ctip.cases.policy import (
     identity_access,
 )
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.files import delete_on_commit
 from ctip.core.periods import check_date, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
@@ -342,8 +343,11 @@ def _wipe(person: Person) -> None:
     person.name_key = ""
     person.anonymised_at = timezone.now()
     person.save()
-    for consent in person.consents.exclude(evidence=""):
-        consent.evidence.delete(save=True)
+    # the signed documents go once the wipe is committed (a wipe rolled back keeps them and
+    # the rows naming them: ``core.files``)
+    consents = person.consents.exclude(evidence="")
+    delete_on_commit([consent.evidence for consent in consents])
+    consents.update(evidence="")
     # Narratives about her can name or describe her: wiped too, with the reasons given for
     # opening her identity or asking for her anonymisation.
     cases = SupportCase.objects.filter(person=person)

@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from ctip.core import (
             checks,  # noqa: F401  (registers the debug/test mode check)
             dbsettings,  # noqa: F401  (registers the SQLite WAL/busy timeout check)
+            files,
             leftovers,
             lookups,
         )
@@ -24,3 +25,5 @@ class CoreConfig(AppConfig):
         leftovers.register()
         connection_created.connect(register_sqlite, dispatch_uid="ctip-vi-collation")
         request_finished.connect(after_request, dispatch_uid="ctip-web-jobs")
+        # the files of rows that were not saved (decision 0110); a task's: ``core.leases``
+        request_finished.connect(files.settle, dispatch_uid="ctip-files-settle")

@@ -38,6 +38,7 @@ from django_tasks_db.compat import TaskResultStatus, task_finished  # the worker
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from ctip.core import files
 from ctip.core.models import TaskLease
 
 logger = logging.getLogger("ctip.worker")
@@ -70,6 +71,12 @@ def on_given_up(task_path: str) -> Callable[[GiveUp], GiveUp]:
         _GIVE_UP[task_path] = function
         return function
     return register
+
+
+@receiver(task_finished)
+def _settle_files(sender: Any, **kwargs: Any) -> None:
+    """The files a task wrote for rows it did not save are removed (``core.files``)."""
+    files.settle()
 
 
 @receiver(task_finished)

@@ -17,6 +17,7 @@ from ctip.accounts.policy import NotInScope, has_capability, require
 from ctip.audit.actions import record
 from ctip.catalogues.models import Audience, Movement, Topic
 from ctip.core.errors import ActionError, RuleErrors
+from ctip.core.files import delete_on_commit
 from ctip.core.periods import check_date, ensure_not_locked, guard
 from ctip.core.rules import Rules
 from ctip.core.text import fold, nfc
@@ -364,7 +365,7 @@ def delete_activity(*, actor: Any, activity: Activity) -> None:
     if activity.commendations.exists():
         raise ActionError(_("A commendation refers to this activity; it cannot be deleted."))
     label, path, pk = str(activity), activity.unit_path, activity.pk
-    _delete_files_on_commit([a.file for a in activity.attachments.all()])
+    delete_on_commit([a.file for a in activity.attachments.all()])
     activity.delete()
     record(actor=actor, action="activity.deleted", target_label=label, unit_path=path,
            changes={"id": pk})
@@ -383,14 +384,6 @@ def add_attachment(*, actor: Any, activity: Activity, upload: Any,
     record(actor=actor, action="activity.attachment_added", target=activity,
            unit_path=activity.unit_path, changes={"file": upload.name, "size": upload.size})
     return attachment
-
-
-def _delete_files_on_commit(files: list[Any]) -> None:
-    """Remove the stored files once the deletion that dropped their rows is committed: a
-    deletion rolled back (a failed audit record, a refused step after it) keeps its files."""
-    for file in files:
-        if file and file.name:
-            transaction.on_commit(partial(file.storage.delete, file.name))
 
 
 # --- Campaigns ------------------------------------------------------------------------------
@@ -525,7 +518,7 @@ def delete_or_refuse(*, actor: Any, obj: Campaign | Topic | Format | Movement | 
     obj.delete()
     record(actor=actor, action=action, target_label=label, unit_path=path)
     if plan is not None:
-        _delete_files_on_commit([plan])
+        delete_on_commit([plan])
 
 
 @transaction.atomic
@@ -784,7 +777,7 @@ def undo_activity_import(*, actor: Any, event_id: int) -> int:
     if Commendation.objects.filter(activity__in=activities.values("pk")).exists():
         raise ActionError(_("A commendation refers to an activity of this import; the import "
                             "cannot be undone."))
-    _delete_files_on_commit(
+    delete_on_commit(
         [a.file for a in Attachment.objects.filter(activity__in=activities.values("pk"))])
     deleted = activities.count()
     activities.delete()
