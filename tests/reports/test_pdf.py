@@ -199,3 +199,18 @@ def test_pdfs_built_before_suppression_are_withdrawn(report: Report, users: Any,
     page = client.get(reverse("reports:export_status", args=[old.pk])).content.decode()
     assert "Hãy tạo lại tệp PDF" in page
     assert client.get(reverse("reports:export_download", args=[old.pk])).status_code == 404
+
+
+def test_export_pressed_twice_builds_once(report: Report, users: Any, client_for: Any,
+                                          django_capture_on_commit_callbacks: Any) -> None:
+    """A double press (or the page sent again) while her build is queued or running is sent
+    to that build, not made a second one; once it is done, "Export" builds anew."""
+    client = client_for(users["province_officer"])
+    url = reverse("reports:export_start", args=[report.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = client.post(url)
+        second = client.post(url)
+    assert first.url == second.url and Export.objects.filter(report=report).count() == 1
+    assert len(queued) == 1  # one task
+    Export.objects.filter(report=report).update(status=Export.Status.DONE)
+    assert client.post(url).url != first.url and Export.objects.count() == 2

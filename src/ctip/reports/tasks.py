@@ -44,10 +44,18 @@ def _set(export: Export, states: frozenset[str], **values: Any) -> bool:
 
 
 def request_export(*, actor: Any, report: Any) -> Export:
-    """Queue a PDF build of ``report``; the task starts after the transaction commits."""
+    """Queue a PDF build of ``report``; the task starts after the transaction commits. Her
+    build of it still queued or running is the answer to "Export" pressed again (a double
+    press, the page sent again): one build, not one per press. The report's row, locked,
+    makes two presses at once take turns."""
+    who = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
-        export = Export.objects.create(report=report,
-                                       requested_by=actor if getattr(actor, "pk", None) else None)
+        type(report).objects.select_for_update().filter(pk=report.pk).first()
+        pending = (Export.objects.filter(report=report, requested_by=who, status__in=BUILDING)
+                   .order_by("-pk").first())
+        if pending is not None:
+            return pending
+        export = Export.objects.create(report=report, requested_by=who)
         record(actor=actor, action="report.export_requested", target=report,
                unit_path=report.unit_path, changes={"export": export.pk})
         transaction.on_commit(lambda: build_report_pdf.enqueue(export.pk, export.round))
