@@ -258,16 +258,6 @@ def approve(*, actor: Any, report: Report) -> Report:
     report = Report.objects.select_for_update(of=("self",)).select_related(
         "unit__parent", "report_type").get(pk=report.pk)
     _review_checks(actor, report)
-    # What is approved is what was submitted and what the records say now: the lock made
-    # here freezes the records, so they must still give the submitted figures. A record
-    # added, edited or deleted in the period since the submission (the period is not locked
-    # until now) is caught here, not found later as an approved report that no longer adds up.
-    if compute_snapshot(report) != (report.values, report.cell_keys):
-        raise ActionError(_(
-            "The records of %(unit)s for this period have changed since the report was "
-            "submitted: the figures you reviewed are no longer theirs. Return the report so "
-            "that %(unit)s submits it again with the figures as they are now.")
-            % {"unit": report.unit.name})
     now = timezone.now()
     who = actor if getattr(actor, "pk", None) else None
     report.status = Report.Status.APPROVED
