@@ -100,3 +100,20 @@ def test_the_trafficking_process_and_a_closing_sent_twice_are_recorded_once(
     assert already() in text and 'class="message error"' not in text
     assert SupportCase.objects.get(pk=case.pk).outcome == "reintegrated"
     assert AuditEvent.objects.filter(action="case.closed").count() == 1
+
+
+def test_a_step_page_shown_again_with_another_entry_is_not_taken_for_a_repeat(
+        tree: Any, users: Any, client_for: Any) -> None:
+    """The page shown again from the browser's memory (Back) carries the key of the entry she
+    saved; she types another event into it. It is not "already saved" (her second event
+    dropped without a word): she is told the page was used, and her values stay to save."""
+    case = open_case(tree.commune_a, users["case_worker"], full_name="Lò Thị Xuân")
+    worker = client_for(users["case_worker"])
+    url = reverse("cases:trafficking_add", args=[case.pk])
+    key = str(uuid.uuid4())
+    assert worker.post(url, {**GOOD, "idempotency_key": key}).status_code == 302
+    another = worker.post(url, {**GOOD, "idempotency_key": key, "exploitation_country": "TH"})
+    text = another.content.decode()
+    assert another.status_code == 200 and already() not in text
+    assert "Trang nhập này đã được dùng để lưu một mục khác" in text
+    assert TraffickingEvent.objects.filter(person=case.person).count() == 1

@@ -146,8 +146,10 @@ def submit_form_once(form: forms.BaseForm, *, actor: Any, scope: str,
 def sent_by(form: forms.BaseForm) -> dict[str, Any]:
     """What a bound form sent, without its key and the CSRF token: every value of each field,
     and each file's name and size."""
-    data: Any = form.data
-    files: Any = form.files
+    return _sent(form.data, form.files)
+
+
+def _sent(data: Any, files: Any) -> dict[str, Any]:
     values = {name: (data.getlist(name) if hasattr(data, "getlist") else data[name])
               for name in data if name not in {FIELD, "csrfmiddlewaretoken"}}
     for name in files:
@@ -167,19 +169,27 @@ def run_once(form: forms.BaseForm, *, actor: Any, scope: str | None,
     return already_saved() if done.replayed else str(done.obj)
 
 
-def sent_before(data: Any, *, actor: Any, scope: str | None, prefix: str | None = None) -> bool:
-    """Whether the key a step's form carried (``data``: the POST) was already used by
-    ``actor`` in ``scope``: the first press did the step, and the repeat is answered "already
-    saved" before the checks of the state the step changed (an escalated situation is no
-    longer hers to escalate, a closed case refuses every step), never as a refusal."""
-    if scope is None:
+def sent_before(request: Any, *, actor: Any, scope: str | None,
+                prefix: str | None = None) -> bool:
+    """Whether the form posted in ``request`` was already saved: its key used by ``actor`` in
+    ``scope`` with the same content. The first press did the step, and the repeat is answered
+    "already saved" before the checks of the state the step changed (an escalated situation
+    is no longer hers to escalate, a closed case refuses every step), never as a refusal. The
+    same key with other content (the page shown again from the browser's memory, another
+    entry typed into it) is not a repeat: the step's own path refuses it (``KeyReused``)."""
+    if scope is None or request.method != "POST":
         return False
     try:
-        key = uuid.UUID(str(data.get(f"{prefix}-{FIELD}" if prefix else FIELD, ""))[:64])
+        key = uuid.UUID(str(request.POST.get(f"{prefix}-{FIELD}" if prefix else FIELD,
+                                             ""))[:64])
     except ValueError:
         return False
-    return SubmissionKey.objects.filter(key=key, scope=scope,
-                                        actor_id=_actor_id(actor)).exists()
+    claim = (SubmissionKey.objects.filter(key=key, scope=scope, actor_id=_actor_id(actor))
+             .only("digest").first())
+    if claim is None:
+        return False
+    return not claim.digest or claim.digest == content_digest(_sent(request.POST,
+                                                                    request.FILES))
 
 
 def announce(request: Any, done: Submitted[Any], message: str) -> None:

@@ -48,7 +48,7 @@ def _case_step(request: HttpRequest, pk: int, *, form_class: type, title: str, s
     case = get_case_managed_by(request.user, pk)
     if check is not None:
         check(case)
-    if request.method == "POST" and sent_before(request.POST, actor=request.user, scope=scope):
+    if sent_before(request, actor=request.user, scope=scope):
         # the first press did the step (closing the case among them): "already saved"
         messages.info(request, already_saved())
         return redirect(detail_url(case, anchor))

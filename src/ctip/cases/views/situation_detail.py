@@ -125,7 +125,7 @@ def _step(request: HttpRequest, pk: int, prefix: str,
     broken, each missing consent among them). A step that creates a record names its
     ``scope``: it runs once per form key (``core.idempotency.run_once``), and so does a step
     that changes the situation's state (a second press is "already saved", not a refusal)."""
-    if sent_before(request.POST, actor=request.user, scope=scope, prefix=prefix):
+    if sent_before(request, actor=request.user, scope=scope, prefix=prefix):
         get_situation_for(request.user, pk)  # still hidden from one who cannot see it
         messages.info(request, already_saved())
         return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
@@ -207,7 +207,7 @@ def situation_close(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("situation.manage")
 def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
     scope, prefix = "cases.situation.answer", f"answer-{referral_pk}"
-    if sent_before(request.POST, actor=request.user, scope=scope, prefix=prefix):
+    if sent_before(request, actor=request.user, scope=scope, prefix=prefix):
         get_situation_for(request.user, pk)
         messages.info(request, already_saved())
         return redirect(reverse("cases:situation_detail", args=[pk]) + "#referrals")
