@@ -83,17 +83,20 @@ def test_a_wipe_rolled_back_keeps_the_documents_and_a_committed_one_removes_them
 
 
 def test_settling_removes_only_files_no_row_names(tree: Any, settings: Any) -> None:
-    """What a request's or a task's end runs: a file written in a transaction that rolled
-    back goes; one whose row is saved stays."""
+    """What a request's or a task's end runs: a file of ctip's written in a transaction that
+    rolled back goes; one whose row is saved stays, and so does the CMS's."""
     person = register(tree.commune_a, full_name="Lò Thị Xuân")
     files._noted.names = []  # what earlier tests of this thread wrote without a request
     with pytest.raises(RuntimeError), transaction.atomic():
         lost = default_storage.save("consents/lost.pdf", ContentFile(b"%PDF-1.4"))
+        # the CMS's files are Wagtail's to keep (a rendition two requests wrote at once is
+        # saved by one of them and serves both)
+        cms = default_storage.save("images/anh.png", ContentFile(b"\x89PNG"))
         raise RuntimeError("rolled back")
     kept = case_actions.record_consent(
         actor=None, person=person, purpose="support", given_by="person",
         given_on=dt.date(2026, 1, 20), evidence=evidence()).evidence.name
     assert files.settle() == [lost]
     assert not default_storage.exists(lost)
-    assert default_storage.exists(kept)
+    assert default_storage.exists(kept) and default_storage.exists(cms)
     assert files.settle() == []  # each file is settled once
