@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from ctip.reports import actions, pdf
 from ctip.reports.models import Export, Report, ReportType
@@ -204,7 +205,8 @@ def test_pdfs_built_before_suppression_are_withdrawn(report: Report, users: Any,
 def test_export_pressed_twice_builds_once(report: Report, users: Any, client_for: Any,
                                           django_capture_on_commit_callbacks: Any) -> None:
     """A double press (or the page sent again) while her build is queued or running is sent
-    to that build, not made a second one; once it is done, "Export" builds anew."""
+    to that build, not made a second one; once it is done, or when it was asked for minutes
+    ago and never ran, "Export" builds anew."""
     client = client_for(users["province_officer"])
     url = reverse("reports:export_start", args=[report.pk])
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -213,4 +215,10 @@ def test_export_pressed_twice_builds_once(report: Report, users: Any, client_for
     assert first.url == second.url and Export.objects.filter(report=report).count() == 1
     assert len(queued) == 1  # one task
     Export.objects.filter(report=report).update(status=Export.Status.DONE)
-    assert client.post(url).url != first.url and Export.objects.count() == 2
+    third = client.post(url)
+    assert third.url != first.url and Export.objects.count() == 2
+    # one asked for long ago and still queued (its task lost): pressing again builds anew
+    Export.objects.filter(report=report).update(
+        status=Export.Status.QUEUED, created_at=timezone.now() - dt.timedelta(minutes=10))
+    assert client.post(url).url not in (first.url, third.url)
+    assert Export.objects.count() == 3

@@ -43,15 +43,22 @@ def _set(export: Export, states: frozenset[str], **values: Any) -> bool:
     return jobstate.advance(export, states, **values)
 
 
+#: How long after asking for a PDF a press of "Export" again is taken for the same request.
+PRESSED_AGAIN = dt.timedelta(minutes=2)
+
+
 def request_export(*, actor: Any, report: Any) -> Export:
     """Queue a PDF build of ``report``; the task starts after the transaction commits. Her
-    build of it still queued or running is the answer to "Export" pressed again (a double
-    press, the page sent again): one build, not one per press. The report's row, locked,
-    makes two presses at once take turns."""
+    build of it asked for in the last ``PRESSED_AGAIN`` and still queued or running is the
+    answer to "Export" pressed again (a double press, the page sent again): one build, not
+    one per press. An older one may never finish (its task lost, its run hung): pressing
+    again later starts a new build, as it always did. The report's row, locked, makes two
+    presses at once take turns."""
     who = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
         type(report).objects.select_for_update().filter(pk=report.pk).first()
-        pending = (Export.objects.filter(report=report, requested_by=who, status__in=BUILDING)
+        pending = (Export.objects.filter(report=report, requested_by=who, status__in=BUILDING,
+                                         created_at__gte=timezone.now() - PRESSED_AGAIN)
                    .order_by("-pk").first())
         if pending is not None:
             return pending
