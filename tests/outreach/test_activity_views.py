@@ -448,6 +448,30 @@ def test_two_people_editing_one_activity_never_overwrite_each_other_unseen(
     assert activity.title == "Sửa của Mai"
 
 
+def test_an_edit_sent_twice_is_saved_not_called_a_conflict(
+        tree: Any, users: Any, formats: Any, client_for: Any) -> None:
+    """Her save sent twice (a double press, the answer lost): the second finds the version
+    changed by her own first save; what she sent is what is saved, so she is told it is saved,
+    not that someone else changed it. Another person's change in between is still caught."""
+    activity = log_activity(tree.branch_a1, formats["meeting"], actor=users["branch_head"])
+    url = reverse("outreach:activity_edit", args=[activity.pk])
+    lan = client_for(users["commune_officer"])
+    sent = as_post(read_form(lan.get(url)), title="Sửa một lần")
+    assert lan.post(url, sent).status_code == 302
+    again = lan.post(url, sent, follow=True)
+    page = again.content.decode()
+    assert again.redirect_chain and "Người khác đã thay đổi" not in page
+    assert "đã được lưu" in page
+    assert AuditEvent.objects.filter(action="activity.updated",
+                                     target_id=str(activity.pk)).count() == 1
+    # someone else's change in between: the same form sent again is a conflict
+    mai = client_for(users["branch_head"])
+    assert mai.post(url, as_post(read_form(mai.get(url)), notes="Mai thêm")).status_code == 302
+    stale = lan.post(url, sent)
+    assert stale.status_code == 200
+    assert "Người khác đã thay đổi hoạt động này" in stale.content.decode()
+
+
 def test_an_old_activity_stays_editable_after_its_format_is_archived(
         tree: Any, users: Any, formats: Any, client_for: Any) -> None:
     activity = log_activity(tree.branch_a1, formats["law-day"])

@@ -33,7 +33,7 @@ from ctip.accounts.access import requires
 from ctip.accounts.policy import NotInScope
 from ctip.core.errors import ActionError, add_to_form
 from ctip.core.htmx import render_page
-from ctip.core.idempotency import already_saved, submit_form_once
+from ctip.core.idempotency import FIELD, already_saved, submit_form_once
 from ctip.core.typing import AuthedRequest
 from ctip.outreach import actions, exports, policy
 from ctip.outreach.activity_forms import (
@@ -170,6 +170,14 @@ def _editable(request: HttpRequest, pk: int) -> Activity:
     return activity
 
 
+def _holds(request: AuthedRequest, activity: Activity) -> bool:
+    """Whether ``activity`` as saved now already holds every value the posted edit form
+    carries (its key aside, no file added)."""
+    saved = ActivityForm(request.POST, viewer=request.user, activity=activity,
+                         initial=activity_initial(activity))
+    return saved.is_valid() and not set(saved.changed_data) - {FIELD, "attachments"}
+
+
 @require_http_methods(["GET", "POST"])
 @requires("activity.view")
 def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -183,6 +191,12 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 locked = Activity.objects.select_for_update().get(pk=activity.pk)
+                if (request.POST.get("version", version) != activity_version(locked)
+                        and not uploads and _holds(request, locked)):
+                    # her own save sent twice (a double press, a page sent again after a lost
+                    # answer): what she sent is what is saved, so nothing is in conflict
+                    messages.info(request, already_saved())
+                    return redirect("outreach:activity_detail", pk=activity.pk)
                 if request.POST.get("version", version) != activity_version(locked):
                     # Saved by someone else since this form was opened: never over it unseen.
                     raise ActionError(_(
