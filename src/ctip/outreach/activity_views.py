@@ -172,10 +172,25 @@ def _editable(request: HttpRequest, pk: int) -> Activity:
 
 def _holds(request: AuthedRequest, activity: Activity) -> bool:
     """Whether ``activity`` as saved now already holds every value the posted edit form
-    carries (its key aside, no file added)."""
-    saved = ActivityForm(request.POST, viewer=request.user, activity=activity,
-                         initial=activity_initial(activity))
-    return saved.is_valid() and not set(saved.changed_data) - {FIELD, "attachments"}
+    carries (its key aside, no file added), as the save turns them: a total left blank is the
+    women and the men, a count left blank is none."""
+    held = activity_initial(activity)
+    form = ActivityForm(request.POST, viewer=request.user, activity=activity, initial=held)
+    if not form.is_valid():
+        return False
+    for name in set(form.changed_data) - {FIELD, "attachments"}:
+        sent, saved = form.cleaned_data.get(name), held.get(name)
+        if isinstance(saved, list):  # topics, audiences, speakers
+            same = {o.pk for o in sent or []} == {o.pk for o in saved}
+        elif name == "participants_total" and sent is None:
+            same = saved == (activity.participants_women or 0) + (activity.participants_men or 0)
+        elif sent in (None, ""):
+            same = saved in (None, "", 0)
+        else:
+            same = sent == saved
+        if not same:
+            return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
