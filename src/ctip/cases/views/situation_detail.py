@@ -117,6 +117,17 @@ def _managed(request: HttpRequest, pk: int) -> Situation:
     return situation
 
 
+def _repeat(request: HttpRequest, pk: int, scope: str | None, prefix: str,
+            anchor: str) -> HttpResponse | None:
+    """A step's form sent again (``idempotency.sent_before``): "already saved", back to the
+    page, before the checks of the state the first press changed; None otherwise."""
+    if not sent_before(request, actor=request.user, scope=scope, prefix=prefix):
+        return None
+    get_situation_for(request.user, pk)  # still hidden from one who cannot see it
+    messages.info(request, already_saved())
+    return redirect(reverse("cases:situation_detail", args=[pk]) + anchor)
+
+
 def _step(request: HttpRequest, pk: int, prefix: str,
           run: Callable[[Situation, dict[str, Any]], str], *,
           scope: str | None = None) -> HttpResponse:
@@ -125,10 +136,9 @@ def _step(request: HttpRequest, pk: int, prefix: str,
     broken, each missing consent among them). A step that creates a record names its
     ``scope``: it runs once per form key (``core.idempotency.run_once``), and so does a step
     that changes the situation's state (a second press is "already saved", not a refusal)."""
-    if sent_before(request, actor=request.user, scope=scope, prefix=prefix):
-        get_situation_for(request.user, pk)  # still hidden from one who cannot see it
-        messages.info(request, already_saved())
-        return redirect(reverse("cases:situation_detail", args=[pk]) + "#timeline")
+    repeat = _repeat(request, pk, scope, prefix, "#timeline")
+    if repeat is not None:
+        return repeat
     situation = _managed(request, pk)
     form = STEP_FORMS[prefix](request.POST, prefix=prefix, given={"situation": situation})
     if form.is_valid():
@@ -207,10 +217,9 @@ def situation_close(request: AuthedRequest, pk: int) -> HttpResponse:
 @requires("situation.manage")
 def referral_answer(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
     scope, prefix = "cases.situation.answer", f"answer-{referral_pk}"
-    if sent_before(request, actor=request.user, scope=scope, prefix=prefix):
-        get_situation_for(request.user, pk)
-        messages.info(request, already_saved())
-        return redirect(reverse("cases:situation_detail", args=[pk]) + "#referrals")
+    repeat = _repeat(request, pk, scope, prefix, "#referrals")
+    if repeat is not None:
+        return repeat
     situation = _managed(request, pk)
     referral = Referral.objects.filter(pk=referral_pk, situation=situation).first()
     if referral is None:
